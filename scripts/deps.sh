@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Install the Debian packages Vigil needs to build, run and test, and only
+# those not yet present. Safe to run repeatedly; does nothing when all are in.
+set -euo pipefail
+
+pkgs=(
+  gcc make pkg-config meson ninja-build python3
+  libmicrohttpd-dev libjansson-dev libsqlite3-dev libsodium-dev libyaml-dev
+  libcurl4-openssl-dev libcmocka-dev
+)
+if [ "${1:-}" = "--test" ]; then
+  pkgs+=(sqlite3 curl)
+fi
+
+missing=()
+for p in "${pkgs[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "deps: installing ${missing[*]}" >&2
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -q >/dev/null
+$sudo apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,21 @@
+/* A growable byte buffer with a maximum (curl's dynbuf habit): appends past
+ * max fail with -ENOBUFS and leave the buffer as it was.
+ * Invariant: p is NULL or NUL-terminated at len; len < cap. */
+#pragma once
+
+#include <stddef.h>
+
+struct buf {
+        char *p;    /* owns */
+        size_t len;
+        size_t cap;
+        size_t max; /* most bytes it may hold, excluding the NUL */
+};
+
+void buf_init(struct buf *b, size_t max);
+void buf_release(struct buf *b);
+/* Take the contents (caller frees); the buffer is empty afterwards. Never
+ * returns NULL unless out of memory. */
+char *buf_detach(struct buf *b, size_t *len);
+int buf_append(struct buf *b, const void *data, size_t n);
+int buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

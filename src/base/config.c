@@ -1,0 +1,387 @@
+#include "base/config.h"
+
+#include "core/error.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+/* Directives, nginx style: one row per key, the value's type, where it goes
+ * and its bounds. A key absent from the table is an error. */
+enum dtype { D_STRING, D_UINT, D_SIZE, D_DURATION, D_LOGLEVEL, D_SECTION };
+
+struct directive {
+        const char *section; /* NULL for top level */
+        const char *key;
+        enum dtype type;
+        size_t offset;
+        int64_t min, max;
+};
+
+#define OFF(f) offsetof(struct config, f)
+static const struct directive directives[] = {
+        { NULL, "listen", D_STRING, OFF(listen), 0, 0 },
+        { NULL, "database", D_STRING, OFF(database), 0, 0 },
+        { NULL, "public_url", D_STRING, OFF(public_url), 0, 0 },
+        { NULL, "log_level", D_LOGLEVEL, OFF(log_level), 0, 0 },
+        { NULL, "threads", D_UINT, OFF(threads), 1, 256 },
+        { NULL, "shutdown_grace", D_DURATION, OFF(shutdown_grace), 0, 3600 },
+        { NULL, "limits", D_SECTION, 0, 0, 0 },
+        { NULL, "session", D_SECTION, 0, 0, 0 },
+        { NULL, "login", D_SECTION, 0, 0, 0 },
+        { "limits", "max_body", D_SIZE, OFF(limits.max_body), 1024, INT64_C(1) << 30 },
+        { "limits", "max_json_depth", D_UINT, OFF(limits.max_json_depth), 2, 1000 },
+        { "limits", "max_string", D_SIZE, OFF(limits.max_string), 64, INT64_C(1) << 26 },
+        { "limits", "page_default", D_UINT, OFF(limits.page_default), 1, 10000 },
+        { "limits", "page_max", D_UINT, OFF(limits.page_max), 1, 10000 },
+        { "session", "idle_timeout", D_DURATION, OFF(session.idle_timeout), 1, 86400 * 30 },
+        { "session", "absolute_timeout", D_DURATION, OFF(session.absolute_timeout), 1, 86400 * 90 },
+        { "login", "max_failures_user", D_UINT, OFF(login.max_failures_user), 1, 1000 },
+        { "login", "max_failures_address", D_UINT, OFF(login.max_failures_address), 1, 100000 },
+        { "login", "window", D_DURATION, OFF(login.window), 1, 86400 },
+};
+#undef OFF
+
+int config_defaults(struct config **ret)
+{
+        struct config *c = calloc(1, sizeof *c);
+        if (!c)
+                return -ENOMEM;
+        c->listen = strdup("127.0.0.1:8080");
+        c->database = strdup("sqlite:var/vigil.db");
+        c->public_url = strdup("http://127.0.0.1:8080");
+        if (!c->listen || !c->database || !c->public_url) {
+                config_free(c);
+                return -ENOMEM;
+        }
+        c->log_level = LOG_LVL_INFO;
+        c->threads = 4;
+        c->shutdown_grace = 10;
+        c->limits = (struct config_limits){ .max_body = 1 << 20,
+                                            .max_json_depth = 32,
+                                            .max_string = 64 << 10,
+                                            .page_default = 50,
+                                            .page_max = 500 };
+        c->session = (struct config_session){ .idle_timeout = 30 * 60,
+                                              .absolute_timeout = 12 * 3600 };
+        c->login = (struct config_login){ .max_failures_user = 5,
+                                          .max_failures_address = 50,
+                                          .window = 15 * 60 };
+        *ret = c;
+        return 0;
+}
+
+struct config *config_free(struct config *c)
+{
+        if (!c)
+                return NULL;
+        free(c->path);
+        free(c->listen);
+        free(c->listen_host);
+        free(c->database);
+        free(c->public_url);
+        free(c);
+        return NULL;
+}
+
+/* "90" or "90s", "15m", "12h", "7d" -> seconds. */
+static int parse_duration(const char *s, int64_t *ret)
+{
+        char *end;
+        errno = 0;
+        long long v = strtoll(s, &end, 10);
+        if (errno || end == s || v < 0)
+                return -EINVAL;
+        int64_t mul = 1;
+        if (*end == '\0' || strcmp(end, "s") == 0)
+                mul = 1;
+        else if (strcmp(end, "m") == 0)
+                mul = 60;
+        else if (strcmp(end, "h") == 0)
+                mul = 3600;
+        else if (strcmp(end, "d") == 0)
+                mul = 86400;
+        else
+                return -EINVAL;
+        if (v > INT64_MAX / mul)
+                return -ERANGE;
+        *ret = v * mul;
+        return 0;
+}
+
+/* "1048576", "64KiB", "1MiB", "1GiB" -> bytes. */
+static int parse_size(const char *s, int64_t *ret)
+{
+        char *end;
+        errno = 0;
+        long long v = strtoll(s, &end, 10);
+        if (errno || end == s || v < 0)
+                return -EINVAL;
+        int shift = 0;
+        if (*end == '\0' || strcmp(end, "B") == 0)
+                shift = 0;
+        else if (strcmp(end, "KiB") == 0)
+                shift = 10;
+        else if (strcmp(end, "MiB") == 0)
+                shift = 20;
+        else if (strcmp(end, "GiB") == 0)
+                shift = 30;
+        else
+                return -EINVAL;
+        if (v > (INT64_MAX >> shift))
+                return -ERANGE;
+        *ret = (int64_t)v << shift;
+        return 0;
+}
+
+static int parse_uint(const char *s, int64_t *ret)
+{
+        char *end;
+        errno = 0;
+        long long v = strtoll(s, &end, 10);
+        if (errno || end == s || *end || v < 0)
+                return -EINVAL;
+        *ret = v;
+        return 0;
+}
+
+#define N_DIRECTIVES (sizeof directives / sizeof directives[0])
+
+struct loader {
+        const char *path;
+        yaml_document_t *doc;
+        struct config *c;
+        char *err;
+        size_t errlen;
+        yaml_node_t *node_of[N_DIRECTIVES]; /* where each key was set, for errors */
+};
+
+static int fail(struct loader *l, const yaml_node_t *n, const char *fmt, const char *a,
+                const char *b)
+{
+        char msg[256];
+        snprintf(msg, sizeof msg, fmt, a ? a : "", b ? b : "");
+        snprintf(l->err, l->errlen, "%s:%lu: %s", l->path,
+                 n ? (unsigned long)n->start_mark.line + 1 : 0UL, msg);
+        return -VG_ECONFIG;
+}
+
+static const struct directive *find_directive(const char *section, const char *key)
+{
+        for (size_t i = 0; i < N_DIRECTIVES; i++) {
+                const struct directive *d = &directives[i];
+                if (((!section && !d->section) ||
+                     (section && d->section && strcmp(section, d->section) == 0)) &&
+                    strcmp(key, d->key) == 0)
+                        return d;
+        }
+        return NULL;
+}
+
+static int load_mapping(struct loader *l, const char *section, yaml_node_t *map);
+
+static int load_value(struct loader *l, const char *section, const char *key,
+                      const struct directive *d, yaml_node_t *v)
+{
+        char qkey[128];
+        snprintf(qkey, sizeof qkey, "%s%s%s", section ? section : "", section ? "." : "", key);
+
+        if (d->type == D_SECTION) {
+                if (v->type != YAML_MAPPING_NODE)
+                        return fail(l, v, "key '%s': expected a mapping%s", qkey, NULL);
+                return load_mapping(l, key, v);
+        }
+        if (v->type != YAML_SCALAR_NODE)
+                return fail(l, v, "key '%s': expected a single value%s", qkey, NULL);
+
+        const char *s = (const char *)v->data.scalar.value;
+        void *dst = (char *)l->c + d->offset;
+        int64_t n = 0;
+        int r = 0;
+
+        switch (d->type) {
+        case D_STRING: {
+                if (!*s)
+                        return fail(l, v, "key '%s': must not be empty%s", qkey, NULL);
+                char *dup = strdup(s);
+                if (!dup)
+                        return -ENOMEM;
+                free(*(char **)dst);
+                *(char **)dst = dup;
+                return 0;
+        }
+        case D_LOGLEVEL:
+                r = log_level_from_string(s);
+                if (r < 0)
+                        return fail(l, v, "key '%s': '%s' is not one of error, warn, info, debug",
+                                    qkey, s);
+                *(enum log_level *)dst = (enum log_level)r;
+                return 0;
+        case D_UINT:
+                r = parse_uint(s, &n);
+                break;
+        case D_SIZE:
+                r = parse_size(s, &n);
+                break;
+        case D_DURATION:
+                r = parse_duration(s, &n);
+                break;
+        case D_SECTION:
+                break;
+        }
+        if (r < 0) {
+                const char *what = d->type == D_SIZE       ? "'%s': not a size (like 1048576, 64KiB, 1MiB)"
+                                   : d->type == D_DURATION ? "'%s': not a duration (like 90s, 15m, 12h, 7d)"
+                                                           : "'%s': not a whole number";
+                char fmt[160];
+                snprintf(fmt, sizeof fmt, "key %s", what);
+                return fail(l, v, fmt, qkey, NULL);
+        }
+        if (n < d->min || n > d->max) {
+                char range[80];
+                snprintf(range, sizeof range, "%" PRId64 " to %" PRId64, d->min, d->max);
+                return fail(l, v, "key '%s': out of range (%s)", qkey, range);
+        }
+        if (d->type == D_UINT)
+                *(unsigned *)dst = (unsigned)n;
+        else if (d->type == D_SIZE)
+                *(size_t *)dst = (size_t)n;
+        else
+                *(int64_t *)dst = n;
+        return 0;
+}
+
+static int load_mapping(struct loader *l, const char *section, yaml_node_t *map)
+{
+        for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
+             p++) {
+                yaml_node_t *k = yaml_document_get_node(l->doc, p->key);
+                yaml_node_t *v = yaml_document_get_node(l->doc, p->value);
+                if (!k || !v || k->type != YAML_SCALAR_NODE)
+                        return fail(l, k, "keys must be plain names%s%s", NULL, NULL);
+                const char *key = (const char *)k->data.scalar.value;
+                const struct directive *d = find_directive(section, key);
+                if (!d) {
+                        if (section)
+                                return fail(l, k, "unknown key '%s' in '%s'", key, section);
+                        return fail(l, k, "unknown key '%s'%s", key, NULL);
+                }
+                l->node_of[d - directives] = k;
+                int r = load_value(l, section, key, d, v);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+/* Split "host:port" / "[v6]:port"; checks the port range. */
+static int split_listen(struct config *c)
+{
+        const char *s = c->listen;
+        const char *colon = strrchr(s, ':');
+        if (!colon || colon == s)
+                return -EINVAL;
+        int64_t port;
+        if (parse_uint(colon + 1, &port) < 0 || port < 0 || port > 65535)
+                return -EINVAL;
+        const char *h = s;
+        size_t hl = (size_t)(colon - s);
+        if (h[0] == '[' && hl >= 2 && h[hl - 1] == ']') {
+                h++;
+                hl -= 2;
+        }
+        free(c->listen_host);
+        c->listen_host = strndup(h, hl);
+        if (!c->listen_host)
+                return -ENOMEM;
+        c->listen_port = (uint16_t)port;
+        return 0;
+}
+
+/* The node where key was set, or the root when it was left at its default. */
+static yaml_node_t *where(struct loader *l, yaml_node_t *root, const char *section, const char *key)
+{
+        const struct directive *d = find_directive(section, key);
+        yaml_node_t *n = d ? l->node_of[d - directives] : NULL;
+        return n ? n : root;
+}
+
+static int finish(struct loader *l, yaml_node_t *root)
+{
+        struct config *c = l->c;
+        if (split_listen(c) < 0)
+                return fail(l, where(l, root, NULL, "listen"), "key 'listen': '%s' is not HOST:PORT%s", c->listen, NULL);
+        if (strncmp(c->database, "sqlite:", 7) != 0 || !c->database[7])
+                return fail(l, where(l, root, NULL, "database"), "key 'database': '%s' is not sqlite:PATH%s", c->database, NULL);
+        if (strncmp(c->public_url, "http://", 7) != 0 && strncmp(c->public_url, "https://", 8) != 0)
+                return fail(l, where(l, root, NULL, "public_url"), "key 'public_url': '%s' must start with http:// or https://",
+                            c->public_url, NULL);
+        c->secure_cookies = strncmp(c->public_url, "https://", 8) == 0;
+        if (c->limits.page_default > c->limits.page_max)
+                return fail(l, where(l, root, "limits", "page_default"), "key 'limits.page_default': larger than limits.page_max%s%s",
+                            NULL, NULL);
+        if (c->session.idle_timeout > c->session.absolute_timeout)
+                return fail(l, where(l, root, "session", "idle_timeout"),
+                            "key 'session.idle_timeout': longer than session.absolute_timeout%s%s",
+                            NULL, NULL);
+        return 0;
+}
+
+int config_load(const char *path, struct config **ret, char *err, size_t errlen)
+{
+        yaml_parser_t parser;
+        yaml_document_t doc;
+        struct config *c = NULL;
+        int r;
+
+        FILE *f = fopen(path, "rb");
+        if (!f) {
+                r = -errno;
+                snprintf(err, errlen, "%s: %s", path, strerror(errno));
+                return r;
+        }
+        r = config_defaults(&c);
+        if (r < 0) {
+                fclose(f);
+                return r;
+        }
+        c->path = strdup(path);
+        if (!c->path || !yaml_parser_initialize(&parser)) {
+                fclose(f);
+                config_free(c);
+                return -ENOMEM;
+        }
+        yaml_parser_set_input_file(&parser, f);
+        if (!yaml_parser_load(&parser, &doc)) {
+                snprintf(err, errlen, "%s:%lu: %s", path,
+                         (unsigned long)parser.problem_mark.line + 1,
+                         parser.problem ? parser.problem : "not valid YAML");
+                yaml_parser_delete(&parser);
+                fclose(f);
+                config_free(c);
+                return -VG_ECONFIG;
+        }
+        struct loader l = { .path = path, .doc = &doc, .c = c, .err = err, .errlen = errlen };
+        yaml_node_t *root = yaml_document_get_root_node(&doc);
+        if (!root) {
+                r = fail(&l, NULL, "the file is empty%s%s", NULL, NULL);
+        } else if (root->type != YAML_MAPPING_NODE) {
+                r = fail(&l, root, "the top level must be a mapping of keys%s%s", NULL, NULL);
+        } else {
+                r = load_mapping(&l, NULL, root);
+                if (r >= 0)
+                        r = finish(&l, root);
+        }
+        yaml_document_delete(&doc);
+        yaml_parser_delete(&parser);
+        fclose(f);
+        if (r < 0) {
+                config_free(c);
+                return r;
+        }
+        *ret = c;
+        return 0;
+}

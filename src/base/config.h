@@ -1,0 +1,51 @@
+/* The server's configuration, read from YAML. A loaded config is immutable:
+ * SIGHUP loads a new snapshot rather than editing one in place. */
+#pragma once
+
+#include "base/log.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct config_limits {
+        size_t max_body;         /* bytes in one request body */
+        unsigned max_json_depth; /* nesting of arrays and objects */
+        size_t max_string;       /* bytes in one JSON string or key */
+        unsigned page_default;   /* items per page when none is asked */
+        unsigned page_max;       /* most items per page */
+};
+
+struct config_session {
+        int64_t idle_timeout;     /* seconds without a request */
+        int64_t absolute_timeout; /* seconds after sign-in */
+};
+
+struct config_login {
+        unsigned max_failures_user;    /* per user name per window */
+        unsigned max_failures_address; /* per client address per window */
+        int64_t window;                /* seconds */
+};
+
+struct config {
+        char *path;         /* owns: the file it was read from */
+        char *listen;       /* owns: "host:port" as written */
+        char *listen_host;  /* owns */
+        uint16_t listen_port;
+        char *database;     /* owns: "sqlite:PATH" */
+        char *public_url;   /* owns: "http://127.0.0.1:8080" */
+        bool secure_cookies;/* public_url is https */
+        enum log_level log_level;
+        unsigned threads;   /* HTTP worker threads */
+        int64_t shutdown_grace; /* seconds to finish requests on SIGTERM */
+        struct config_limits limits;
+        struct config_session session;
+        struct config_login login;
+};
+
+/* Read and validate FILE. On failure returns -VG_ECONFIG (or -errno when the
+ * file cannot be read) and writes "FILE:LINE: what is wrong" to err. */
+int config_load(const char *path, struct config **ret, char *err, size_t errlen);
+/* A config with every default; database and listen must still be set. */
+int config_defaults(struct config **ret);
+struct config *config_free(struct config *c);

@@ -1,0 +1,232 @@
+#include "http/auth.h"
+
+#include "base/log.h"
+#include "base/secret.h"
+#include "core/error.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* How stale last_seen / last_used may get before a request rewrites it:
+ * bookkeeping writes stay rare while idle expiry stays accurate. */
+static vg_usec_t touch_interval(const struct config *cfg)
+{
+        vg_usec_t quarter = cfg->session.idle_timeout * VG_USEC_PER_SEC / 4;
+        vg_usec_t minute = 60 * VG_USEC_PER_SEC;
+        return quarter < minute ? quarter : minute;
+}
+
+void auth_csrf_token(const char *session_token, char out[2 * STORE_HASH_BYTES + 1])
+{
+        uint8_t d[SECRET_DIGEST_BYTES];
+        secret_digest("vigil-csrf-v1", 13, (const uint8_t *)session_token, strlen(session_token), d);
+        secret_hex(d, sizeof d, out);
+}
+
+static int auth_fail(struct request *req, const char *why)
+{
+        request_detail(req, "%s", why);
+        return -VG_EAUTH;
+}
+
+static int load_user(struct store_tx *tx, struct request *req, int64_t user_id)
+{
+        int r = store_user_get(tx, user_id, &req->who.user);
+        if (r == -VG_ENOTFOUND)
+                return auth_fail(req, "the account no longer exists");
+        if (r < 0)
+                return r;
+        if (req->who.user.disabled)
+                return auth_fail(req, "the account is disabled");
+        return 0;
+}
+
+static int auth_token(struct request *req, const char *token)
+{
+        uint8_t h[SECRET_DIGEST_BYTES];
+        struct api_token t;
+        struct store_tx *tx;
+        int r;
+
+        secret_token_digest(token, h);
+        r = store_begin_read(req->store, &tx);
+        if (r < 0)
+                return r;
+        r = store_token_get_by_hash(tx, h, &t);
+        if (r == -VG_ENOTFOUND)
+                r = auth_fail(req, "unknown API token");
+        else if (r >= 0 && t.revoked_at)
+                r = auth_fail(req, "the API token was revoked");
+        else if (r >= 0 && t.expires_at && t.expires_at <= req->now)
+                r = auth_fail(req, "the API token has expired");
+        else if (r >= 0)
+                r = load_user(tx, req, t.user_id);
+        store_rollback(tx);
+        if (r < 0)
+                return r;
+        req->who.kind = AUTH_TOKEN;
+        req->who.token_id = t.id;
+        if (req->now - t.last_used > touch_interval(req->cfg) && store_begin(req->store, &tx) >= 0) {
+                if (store_token_touch(tx, t.id, req->now) < 0 || store_commit(tx) < 0)
+                        log_event(LOG_LVL_DEBUG, "token touch failed", "request_id=%s",
+                                  req->request_id);
+                else
+                        tx = NULL;
+                store_rollback(tx);
+        }
+        return 0;
+}
+
+static int auth_session(struct request *req, const char *token)
+{
+        uint8_t h[SECRET_DIGEST_BYTES];
+        struct session s;
+        struct store_tx *tx;
+        int r;
+
+        secret_token_digest(token, h);
+        r = store_begin_read(req->store, &tx);
+        if (r < 0)
+                return r;
+        r = store_session_get_by_hash(tx, h, &s);
+        if (r == -VG_ENOTFOUND)
+                r = auth_fail(req, "unknown session: sign in again");
+        else if (r >= 0 && s.expires_at <= req->now)
+                r = auth_fail(req, "the session has expired: sign in again");
+        else if (r >= 0 && s.last_seen + req->cfg->session.idle_timeout * VG_USEC_PER_SEC <= req->now)
+                r = auth_fail(req, "the session expired after inactivity: sign in again");
+        else if (r >= 0)
+                r = load_user(tx, req, s.user_id);
+        store_rollback(tx);
+        if (r < 0)
+                return r;
+        req->who.kind = AUTH_SESSION;
+        req->who.session_id = s.id;
+        auth_csrf_token(token, req->who.csrf);
+        if (req->now - s.last_seen > touch_interval(req->cfg) && store_begin(req->store, &tx) >= 0) {
+                if (store_session_touch(tx, s.id, req->now) < 0 || store_commit(tx) < 0)
+                        log_event(LOG_LVL_DEBUG, "session touch failed", "request_id=%s",
+                                  req->request_id);
+                else
+                        tx = NULL;
+                store_rollback(tx);
+        }
+        return 0;
+}
+
+int auth_authenticate(struct request *req)
+{
+        const char *authz = request_header(req, MHD_HTTP_HEADER_AUTHORIZATION);
+        const char *cookie = MHD_lookup_connection_value(req->conn, MHD_COOKIE_KIND, SESSION_COOKIE);
+
+        memset(&req->who, 0, sizeof req->who);
+        req->who.kind = AUTH_NONE;
+        if (authz) {
+                if (strncasecmp(authz, "Bearer ", 7) != 0 || !authz[7])
+                        return auth_fail(req, "use Authorization: Bearer TOKEN");
+                if (strlen(authz + 7) >= SECRET_TOKEN_MAX)
+                        return auth_fail(req, "unknown API token");
+                return auth_token(req, authz + 7);
+        }
+        if (cookie && *cookie) {
+                if (strlen(cookie) >= SECRET_TOKEN_MAX)
+                        return auth_fail(req, "unknown session: sign in again");
+                return auth_session(req, cookie);
+        }
+        return 0;
+}
+
+int auth_check_csrf(const struct request *req)
+{
+        if (req->who.kind != AUTH_SESSION)
+                return 0;
+        if (strcmp(req->method, "GET") == 0 || strcmp(req->method, "HEAD") == 0 ||
+            strcmp(req->method, "OPTIONS") == 0)
+                return 0;
+        const char *got = request_header(req, CSRF_HEADER);
+        if (!got || !secret_streq(got, req->who.csrf))
+                return -VG_EFORBIDDEN;
+        return 0;
+}
+
+/* ---- sign-in rate limiter ---- */
+
+#define RL_SLOTS 4096
+
+/* Keys hash into slots; keys that share a slot share its counter, so a
+ * collision can only make limiting stricter, never looser. */
+struct rl_slot {
+        vg_usec_t window_start;
+        unsigned count;
+};
+
+struct ratelimit {
+        pthread_mutex_t lock;
+        struct rl_slot slots[RL_SLOTS];
+};
+
+static struct rl_slot *rl_slot(struct ratelimit *rl, const char *key)
+{
+        uint8_t d[SECRET_DIGEST_BYTES];
+        uint64_t h = 0;
+        secret_digest(key, strlen(key), NULL, 0, d);
+        memcpy(&h, d, sizeof h);
+        return &rl->slots[h % RL_SLOTS];
+}
+
+struct ratelimit *ratelimit_new(void)
+{
+        struct ratelimit *rl = calloc(1, sizeof *rl);
+        if (rl)
+                pthread_mutex_init(&rl->lock, NULL);
+        return rl;
+}
+
+struct ratelimit *ratelimit_free(struct ratelimit *rl)
+{
+        if (rl) {
+                pthread_mutex_destroy(&rl->lock);
+                free(rl);
+        }
+        return NULL;
+}
+
+bool ratelimit_blocked(struct ratelimit *rl, const char *key, unsigned max, int64_t window,
+                       vg_usec_t now, int *retry_after)
+{
+        struct rl_slot *s = rl_slot(rl, key);
+        bool blocked = false;
+
+        pthread_mutex_lock(&rl->lock);
+        vg_usec_t end = s->window_start + window * VG_USEC_PER_SEC;
+        if (now < end && s->count >= max) {
+                blocked = true;
+                *retry_after = (int)((end - now + VG_USEC_PER_SEC - 1) / VG_USEC_PER_SEC);
+        }
+        pthread_mutex_unlock(&rl->lock);
+        return blocked;
+}
+
+void ratelimit_fail(struct ratelimit *rl, const char *key, int64_t window, vg_usec_t now)
+{
+        struct rl_slot *s = rl_slot(rl, key);
+
+        pthread_mutex_lock(&rl->lock);
+        if (now >= s->window_start + window * VG_USEC_PER_SEC) {
+                s->window_start = now;
+                s->count = 0;
+        }
+        s->count++;
+        pthread_mutex_unlock(&rl->lock);
+}
+
+void ratelimit_reset(struct ratelimit *rl, const char *key)
+{
+        struct rl_slot *s = rl_slot(rl, key);
+
+        pthread_mutex_lock(&rl->lock);
+        s->count = 0;
+        pthread_mutex_unlock(&rl->lock);
+}

@@ -1,0 +1,303 @@
+#include "http/request.h"
+
+#include "core/error.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <sodium.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+int response_json(struct response *resp, unsigned status, json_t *json)
+{
+        if (!json)
+                return -ENOMEM;
+        json_decref(resp->json);
+        resp->json = json;
+        resp->status = status;
+        resp->content_type = "application/json";
+        return 0;
+}
+
+int response_text(struct response *resp, unsigned status, const char *content_type, char *text,
+                  size_t len)
+{
+        if (!text)
+                return -ENOMEM;
+        free(resp->text);
+        resp->text = text;
+        resp->text_len = len;
+        resp->status = status;
+        resp->content_type = content_type;
+        return 0;
+}
+
+int response_header_add(struct response *resp, const char *name, const char *value)
+{
+        if (resp->n_headers >= RESPONSE_HEADERS_MAX)
+                return -ENOBUFS;
+        char *v = strdup(value);
+        if (!v)
+                return -ENOMEM;
+        resp->headers[resp->n_headers].name = name;
+        resp->headers[resp->n_headers].value = v;
+        resp->n_headers++;
+        return 0;
+}
+
+void response_fini(struct response *resp)
+{
+        json_decref(resp->json);
+        resp->json = NULL;
+        free(resp->text);
+        resp->text = NULL;
+        /* Headers survive: a handler's Set-Cookie must not be lost when an
+         * error is rendered after it, and 405's Allow is added by the caller. */
+}
+
+const char *request_header(const struct request *req, const char *name)
+{
+        return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+const char *request_query(const struct request *req, const char *name)
+{
+        return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+void request_detail(struct request *req, const char *fmt, ...)
+{
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(req->detail, sizeof req->detail, fmt, ap);
+        va_end(ap);
+}
+
+/* Depth and string-length limits, checked on the parsed tree. jansson's own
+ * parser stops at depth 2048, so this recursion is bounded. */
+static int check_limits(struct request *req, json_t *v, unsigned depth)
+{
+        const struct config_limits *lim = &req->cfg->limits;
+        const char *key;
+        json_t *child;
+        size_t i;
+
+        if (json_is_object(v) || json_is_array(v)) {
+                if (depth + 1 > lim->max_json_depth) {
+                        request_detail(req, "JSON nested deeper than the limit of %u levels",
+                                       lim->max_json_depth);
+                        return -VG_EVALIDATION;
+                }
+        }
+        if (json_is_string(v) && json_string_length(v) > lim->max_string) {
+                request_detail(req, "a JSON string is longer than the limit of %zu bytes",
+                               lim->max_string);
+                return -VG_EVALIDATION;
+        }
+        if (json_is_object(v)) {
+                json_object_foreach(v, key, child) {
+                        if (strlen(key) > lim->max_string) {
+                                request_detail(req, "a JSON key is longer than the limit of %zu bytes",
+                                               lim->max_string);
+                                return -VG_EVALIDATION;
+                        }
+                        int r = check_limits(req, child, depth + 1);
+                        if (r < 0)
+                                return r;
+                }
+        } else if (json_is_array(v)) {
+                json_array_foreach(v, i, child) {
+                        int r = check_limits(req, child, depth + 1);
+                        if (r < 0)
+                                return r;
+                }
+        }
+        return 0;
+}
+
+int request_json_object(struct request *req, json_t **ret)
+{
+        json_error_t jerr;
+
+        if (req->json) {
+                *ret = req->json;
+                return 0;
+        }
+        const char *ct = request_header(req, MHD_HTTP_HEADER_CONTENT_TYPE);
+        if (!ct || strncasecmp(ct, "application/json", 16) != 0 ||
+            (ct[16] != '\0' && ct[16] != ';' && ct[16] != ' ')) {
+                request_detail(req, "send the body as Content-Type: application/json");
+                return -VG_EUNSUPPORTED;
+        }
+        if (req->body_len == 0) {
+                request_detail(req, "the request needs a JSON object body");
+                return -VG_EVALIDATION;
+        }
+        json_t *j = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
+        if (!j) {
+                request_detail(req, "malformed JSON at line %d column %d: %s", jerr.line,
+                               jerr.column, jerr.text);
+                return -VG_EVALIDATION;
+        }
+        int r = check_limits(req, j, 0);
+        if (r < 0) {
+                json_decref(j);
+                return r;
+        }
+        if (!json_is_object(j)) {
+                json_decref(j);
+                request_detail(req, "the body must be a JSON object");
+                return -VG_EVALIDATION;
+        }
+        req->json = j;
+        *ret = j;
+        return 0;
+}
+
+void page_cursor(int64_t id, char *buf, size_t size)
+{
+        char raw[32];
+        int n = snprintf(raw, sizeof raw, "v1:%" PRId64, id);
+        sodium_bin2base64(buf, size, (const unsigned char *)raw, (size_t)n,
+                          sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+}
+
+static int cursor_parse(const char *s, int64_t *ret)
+{
+        unsigned char raw[32];
+        size_t n;
+        if (strlen(s) > 40 ||
+            sodium_base642bin(raw, sizeof raw - 1, s, strlen(s), NULL, &n, NULL,
+                              sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
+                return -EINVAL;
+        raw[n] = '\0';
+        if (strncmp((char *)raw, "v1:", 3) != 0)
+                return -EINVAL;
+        char *end;
+        errno = 0;
+        long long v = strtoll((char *)raw + 3, &end, 10);
+        if (errno || *end || v < 0)
+                return -EINVAL;
+        *ret = v;
+        return 0;
+}
+
+int request_page(struct request *req, int64_t *after, unsigned *limit)
+{
+        const char *l = request_query(req, "limit");
+        const char *c = request_query(req, "cursor");
+
+        *after = 0;
+        *limit = req->cfg->limits.page_default;
+        if (l) {
+                char *end;
+                errno = 0;
+                long v = strtol(l, &end, 10);
+                if (errno || *end || end == l || v < 1 || v > (long)req->cfg->limits.page_max)
+                        fielderr_add(&req->errors, "limit", "must be a whole number from 1 to %u",
+                                     req->cfg->limits.page_max);
+                else
+                        *limit = (unsigned)v;
+        }
+        if (c && *c && cursor_parse(c, after) < 0)
+                fielderr_add(&req->errors, "cursor", "not a cursor this server issued");
+        return fielderr_any(&req->errors) ? -VG_EVALIDATION : 0;
+}
+
+json_t *page_wrap(json_t *items, unsigned limit, int64_t last_id)
+{
+        json_t *next = json_null();
+        if (json_array_size(items) == limit && last_id > 0) {
+                char cur[64];
+                page_cursor(last_id, cur, sizeof cur);
+                next = json_string(cur);
+        }
+        return json_pack("{s:o, s:o}", "items", items, "next_cursor", next);
+}
+
+void json_only_fields(struct request *req, json_t *obj, const char *const allowed[])
+{
+        const char *key;
+        json_t *v;
+        json_object_foreach(obj, key, v) {
+                bool ok = false;
+                for (size_t i = 0; allowed[i]; i++)
+                        if (strcmp(key, allowed[i]) == 0)
+                                ok = true;
+                if (!ok)
+                        fielderr_add(&req->errors, key, "unknown field");
+        }
+}
+
+const char *json_field_string(struct request *req, json_t *obj, const char *key, bool required,
+                              size_t max)
+{
+        json_t *v = json_object_get(obj, key);
+        if (!v || json_is_null(v)) {
+                if (required)
+                        fielderr_add(&req->errors, key, "is required");
+                return NULL;
+        }
+        if (!json_is_string(v)) {
+                fielderr_add(&req->errors, key, "must be a string");
+                return NULL;
+        }
+        if (json_string_length(v) > max) {
+                fielderr_add(&req->errors, key, "must be at most %zu bytes", max);
+                return NULL;
+        }
+        if (strlen(json_string_value(v)) != json_string_length(v)) {
+                fielderr_add(&req->errors, key, "must not contain NUL characters");
+                return NULL;
+        }
+        return json_string_value(v);
+}
+
+int json_field_bool(struct request *req, json_t *obj, const char *key)
+{
+        json_t *v = json_object_get(obj, key);
+        if (!v)
+                return -1;
+        if (!json_is_boolean(v)) {
+                fielderr_add(&req->errors, key, "must be true or false");
+                return -1;
+        }
+        return json_is_true(v) ? 1 : 0;
+}
+
+bool json_field_int(struct request *req, json_t *obj, const char *key, int64_t min, int64_t max,
+                    int64_t *ret)
+{
+        json_t *v = json_object_get(obj, key);
+        if (!v || json_is_null(v))
+                return false;
+        if (!json_is_integer(v)) {
+                fielderr_add(&req->errors, key, "must be a whole number");
+                return false;
+        }
+        json_int_t n = json_integer_value(v);
+        if (n < min || n > max) {
+                fielderr_add(&req->errors, key, "must be from %" PRId64 " to %" PRId64, min, max);
+                return false;
+        }
+        *ret = n;
+        return true;
+}
+
+json_t *json_time(vg_usec_t t)
+{
+        char buf[VG_RFC3339_MAX];
+        if (t == 0 || vg_time_format(t, buf) < 0)
+                return json_null();
+        return json_string(buf);
+}
+
+struct actor request_actor(const struct request *req)
+{
+        return (struct actor){ .user_id = req->who.user.id,
+                               .name = req->who.kind != AUTH_NONE ? req->who.user.name : "anonymous",
+                               .request_id = req->request_id };
+}

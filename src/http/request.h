@@ -1,0 +1,146 @@
+/* A request as handlers see it, the response they fill, and the route table
+ * entry that binds them. Handlers return 0 after filling the response, or a
+ * negative error code that the server renders as problem+json (with
+ * req->errors and req->detail when set). */
+#pragma once
+
+#include "base/config.h"
+#include "core/fielderr.h"
+#include "core/role.h"
+#include "store/store.h"
+
+#include <jansson.h>
+#include <microhttpd.h>
+
+#define ROUTE_PARAMS_MAX 4
+#define ROUTE_PARAM_LEN 128
+#define RESPONSE_HEADERS_MAX 8
+
+enum auth_kind { AUTH_NONE, AUTH_SESSION, AUTH_TOKEN };
+
+struct principal {
+        enum auth_kind kind;
+        struct user user;  /* valid unless kind is AUTH_NONE */
+        int64_t session_id;
+        int64_t token_id;
+        char csrf[2 * STORE_HASH_BYTES + 1]; /* expected X-CSRF-Token (sessions) */
+};
+
+struct route;
+struct ratelimit;
+struct metrics;
+
+struct request {
+        const struct config *cfg;     /* borrows: snapshot taken at start */
+        struct store *store;          /* borrows */
+        struct ratelimit *ratelimit;  /* borrows: the server's sign-in limiter */
+        struct metrics *metrics;      /* borrows: the server's request metrics */
+        struct MHD_Connection *conn;  /* borrows */
+        const struct route *route;    /* borrows: matched route */
+        const char *method;           /* borrows */
+        const char *path;             /* borrows */
+        char params[ROUTE_PARAMS_MAX][ROUTE_PARAM_LEN]; /* {name} segments in order */
+        unsigned n_params;
+        const char *body;             /* borrows: NUL-terminated, body_len bytes */
+        size_t body_len;
+        json_t *json;                 /* owns: parsed body, once */
+        struct principal who;
+        char request_id[33];
+        char client_addr[64];
+        vg_usec_t now;
+        struct field_errors errors;   /* filled by validation */
+        char detail[256];             /* problem detail; "" for the default */
+        const char *allow;            /* borrows: Allow header for 405 */
+        int retry_after;              /* seconds, for 429; 0 for none */
+};
+
+struct response_header {
+        const char *name; /* borrows: static */
+        char *value;      /* owns */
+};
+
+struct response {
+        unsigned status;
+        json_t *json;             /* owns: body when set */
+        char *text;               /* owns: body when json is NULL */
+        size_t text_len;
+        const char *content_type; /* borrows: static; for text */
+        struct response_header headers[RESPONSE_HEADERS_MAX];
+        unsigned n_headers;
+};
+
+typedef int (*route_handler)(struct request *req, struct response *resp);
+
+enum route_flags {
+        ROUTE_PUBLIC = 1u << 0, /* no credentials needed */
+};
+
+struct route {
+        const char *method;
+        const char *pattern; /* "/api/v1/tokens/{id}" */
+        role_mask_t roles;   /* roles admitted; ignored when ROUTE_PUBLIC */
+        unsigned flags;
+        route_handler handler;
+};
+
+/* The one route table (routes.c). */
+extern const struct route http_routes[];
+extern const unsigned http_routes_count;
+
+/* Find the route for method and path. Returns 0 and fills req->route and
+ * params; -VG_ENOTFOUND when no pattern matches; -VG_EMETHOD when the path
+ * matches under other methods (req->allow then lists them). */
+int router_match(struct request *req, const char *method, const char *path);
+/* Does path match pattern? Fills params when it does. */
+bool router_path_match(const char *pattern, const char *path,
+                       char params[ROUTE_PARAMS_MAX][ROUTE_PARAM_LEN], unsigned *n_params);
+
+/* Response helpers. json is stolen. */
+int response_json(struct response *resp, unsigned status, json_t *json);
+int response_text(struct response *resp, unsigned status, const char *content_type, char *text,
+                  size_t len);
+int response_header_add(struct response *resp, const char *name, const char *value);
+void response_fini(struct response *resp);
+
+/* Request helpers. */
+const char *request_header(const struct request *req, const char *name);
+const char *request_query(const struct request *req, const char *name);
+
+/* The body as a JSON object, within the configured limits. Errors:
+ * -VG_EUNSUPPORTED (not application/json), -VG_EVALIDATION (malformed, too
+ * deep, string too long; req->detail says which, naming the limit). The
+ * object is borrowed from req. */
+int request_json_object(struct request *req, json_t **ret);
+
+/* Cursor pagination: ?limit=N&cursor=C. Sets *after (0 at the start) and
+ * *limit (the configured default when absent). */
+int request_page(struct request *req, int64_t *after, unsigned *limit);
+/* The opaque cursor for the next page after id. */
+void page_cursor(int64_t id, char *buf, size_t size);
+/* {"items": items, "next_cursor": C or null}; items is stolen. */
+json_t *page_wrap(json_t *items, unsigned limit, int64_t last_id);
+
+/* Field helpers: validation errors go to req->errors under the field name. */
+/* Refuse keys not in allowed (NULL-terminated). */
+void json_only_fields(struct request *req, json_t *obj, const char *const allowed[]);
+/* A string field: NULL when absent (and an error when required) or wrong type. */
+const char *json_field_string(struct request *req, json_t *obj, const char *key, bool required,
+                              size_t max);
+/* A boolean field; returns -1 absent, 0/1 present, and records a type error. */
+int json_field_bool(struct request *req, json_t *obj, const char *key);
+/* A whole number field; returns false when absent or wrong (error recorded when wrong). */
+bool json_field_int(struct request *req, json_t *obj, const char *key, int64_t min, int64_t max,
+                    int64_t *ret);
+
+/* Set req->detail, printf-style. */
+void request_detail(struct request *req, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Render an error code as problem+json into resp. */
+void problem_render(struct request *req, struct response *resp, int err);
+/* The HTTP status for an error code. */
+unsigned problem_status(int err);
+
+/* Time as RFC 3339 JSON string, or null for 0. */
+json_t *json_time(vg_usec_t t);
+/* The actor a handler records in the audit chain. */
+struct actor request_actor(const struct request *req);

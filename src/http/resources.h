@@ -1,0 +1,26 @@
+/* Route handlers, one file per resource. Each is bound to its path and the
+ * roles it admits in routes.c, and documented in docs/openapi.yaml. */
+#pragma once
+
+#include "http/request.h"
+
+/* health.c */
+int health_live(struct request *req, struct response *resp);
+int health_ready(struct request *req, struct response *resp);
+int metrics_get(struct request *req, struct response *resp);
+/* session.c */
+int session_create(struct request *req, struct response *resp);
+int session_get(struct request *req, struct response *resp);
+int session_delete(struct request *req, struct response *resp);
+/* tokens.c */
+int token_create(struct request *req, struct response *resp);
+int token_list(struct request *req, struct response *resp);
+int token_revoke(struct request *req, struct response *resp);
+/* users.c */
+int user_list(struct request *req, struct response *resp);
+int user_create(struct request *req, struct response *resp);
+int user_get(struct request *req, struct response *resp);
+int user_update(struct request *req, struct response *resp);
+/* audit.c */
+int audit_list(struct request *req, struct response *resp);
+int audit_verify(struct request *req, struct response *resp);

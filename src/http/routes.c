@@ -1,0 +1,30 @@
+/* The route table: every route, the roles it admits, in one place.
+ * tests/http/test-openapi.c fails when a route here is missing from
+ * docs/openapi.yaml; tests/integration/test-roles.c proves each role rule. */
+#include "http/resources.h"
+
+#define R(role) ROLE_BIT(ROLE_##role)
+
+const struct route http_routes[] = {
+        { "GET", "/healthz", 0, ROUTE_PUBLIC, health_live },
+        { "GET", "/readyz", 0, ROUTE_PUBLIC, health_ready },
+        { "GET", "/metrics", 0, ROUTE_PUBLIC, metrics_get },
+
+        { "POST", "/api/v1/session", 0, ROUTE_PUBLIC, session_create },
+        { "GET", "/api/v1/session", ROLES_ALL, 0, session_get },
+        { "DELETE", "/api/v1/session", ROLES_ALL, 0, session_delete },
+
+        { "POST", "/api/v1/tokens", ROLES_ALL, 0, token_create },
+        { "GET", "/api/v1/tokens", ROLES_ALL, 0, token_list },
+        { "DELETE", "/api/v1/tokens/{id}", ROLES_ALL, 0, token_revoke },
+
+        { "GET", "/api/v1/users", R(ADMIN) | R(AUDITOR), 0, user_list },
+        { "POST", "/api/v1/users", R(ADMIN), 0, user_create },
+        { "GET", "/api/v1/users/{name}", R(ADMIN) | R(AUDITOR), 0, user_get },
+        { "PATCH", "/api/v1/users/{name}", R(ADMIN), 0, user_update },
+
+        { "GET", "/api/v1/audit", R(ADMIN) | R(AUDITOR), 0, audit_list },
+        { "GET", "/api/v1/audit/verify", R(ADMIN) | R(AUDITOR), 0, audit_verify },
+};
+
+const unsigned http_routes_count = sizeof http_routes / sizeof http_routes[0];

@@ -1,0 +1,174 @@
+/* Sign-in and sign-out. A session is a random token in an HttpOnly,
+ * SameSite=Strict cookie, stored only as its digest, with an idle and an
+ * absolute expiry. Failed sign-ins are limited per user name and per client
+ * address; the answer never says which of name or password was wrong. */
+#include "http/auth.h"
+#include "http/resources.h"
+
+#include "base/log.h"
+#include "base/secret.h"
+#include "core/error.h"
+#include "store/account.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static int set_cookie(struct request *req, struct response *resp, const char *token, int64_t max_age)
+{
+        char cookie[256];
+        snprintf(cookie, sizeof cookie, SESSION_COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%lld%s",
+                 token, (long long)max_age, req->cfg->secure_cookies ? "; Secure" : "");
+        return response_header_add(resp, "Set-Cookie", cookie);
+}
+
+static void wipe_json_string(json_t *obj, const char *key)
+{
+        json_t *v = json_object_get(obj, key);
+        if (json_is_string(v))
+                secret_wipe((char *)json_string_value(v), json_string_length(v));
+}
+
+int session_create(struct request *req, struct response *resp)
+{
+        static const char *const fields[] = { "username", "password", NULL };
+        const struct config_login *lim = &req->cfg->login;
+        char ukey[STORE_NAME_MAX + 4], akey[80], token[SECRET_TOKEN_MAX], qname[80];
+        struct store_tx *tx = NULL;
+        struct user u;
+        json_t *body;
+        int retry = 0, r;
+
+        r = request_json_object(req, &body);
+        if (r < 0)
+                return r;
+        json_only_fields(req, body, fields);
+        const char *name = json_field_string(req, body, "username", true, STORE_NAME_MAX - 1);
+        const char *password = json_field_string(req, body, "password", true, 1024);
+        if (fielderr_any(&req->errors)) {
+                wipe_json_string(body, "password");
+                return -VG_EVALIDATION;
+        }
+
+        snprintf(ukey, sizeof ukey, "u:%s", name);
+        snprintf(akey, sizeof akey, "a:%s", req->client_addr);
+        if (ratelimit_blocked(req->ratelimit, ukey, lim->max_failures_user, lim->window, req->now, &retry) ||
+            ratelimit_blocked(req->ratelimit, akey, lim->max_failures_address, lim->window, req->now, &retry)) {
+                wipe_json_string(body, "password");
+                req->retry_after = retry;
+                request_detail(req, "too many failed sign-ins; try again in %d seconds", retry);
+                log_event(LOG_LVL_WARN, "sign-in refused: rate limited", "request_id=%s user=%s addr=%s",
+                          req->request_id, log_quote(name, qname, sizeof qname), req->client_addr);
+                return -VG_ERATELIMIT;
+        }
+
+        r = store_begin_read(req->store, &tx);
+        if (r < 0)
+                return r;
+        r = store_user_get_by_name(tx, name, &u);
+        store_rollback(tx);
+        bool ok;
+        if (r == -VG_ENOTFOUND) {
+                secret_password_dummy_verify(password);
+                ok = false;
+        } else if (r < 0) {
+                wipe_json_string(body, "password");
+                return r;
+        } else {
+                ok = secret_password_verify(u.password_hash, password) && !u.disabled;
+        }
+        wipe_json_string(body, "password");
+        secret_wipe((char *)req->body, req->body_len);
+        secret_wipe(u.password_hash, sizeof u.password_hash);
+        if (!ok) {
+                ratelimit_fail(req->ratelimit, ukey, lim->window, req->now);
+                ratelimit_fail(req->ratelimit, akey, lim->window, req->now);
+                log_event(LOG_LVL_WARN, "sign-in failed", "request_id=%s user=%s addr=%s",
+                          req->request_id, log_quote(name, qname, sizeof qname), req->client_addr);
+                request_detail(req, "wrong user name or password, or the account is disabled");
+                return -VG_EAUTH;
+        }
+        ratelimit_reset(req->ratelimit, ukey);
+
+        struct session s = { .user_id = u.id,
+                             .created_at = req->now,
+                             .last_seen = req->now,
+                             .expires_at = req->now + req->cfg->session.absolute_timeout * VG_USEC_PER_SEC };
+        r = secret_token_new(TOKEN_PREFIX_SESSION, token, sizeof token);
+        if (r < 0)
+                return r;
+        secret_token_digest(token, s.token_hash);
+        r = store_begin(req->store, &tx);
+        if (r < 0)
+                goto out;
+        r = store_session_insert(tx, &s);
+        if (r >= 0) {
+                char object[64];
+                struct actor a = { .user_id = u.id, .name = u.name, .request_id = req->request_id };
+                snprintf(object, sizeof object, "user:%lld", (long long)u.id);
+                json_t *change = json_pack("{s:I, s:s}", "session", (json_int_t)s.id, "address",
+                                           req->client_addr);
+                r = store_audit_append(tx, req->now, &a, "session.create", object, change);
+                json_decref(change);
+        }
+        if (r >= 0)
+                r = store_commit(tx);
+        else
+                store_rollback(tx);
+        if (r < 0)
+                goto out;
+
+        char csrf[2 * STORE_HASH_BYTES + 1];
+        auth_csrf_token(token, csrf);
+        set_cookie(req, resp, token, req->cfg->session.absolute_timeout);
+        r = response_json(resp, 201,
+                          json_pack("{s:o, s:s, s:o, s:I}", "user", account_user_json(&u),
+                                    "csrf_token", csrf, "expires_at", json_time(s.expires_at),
+                                    "idle_timeout_seconds", (json_int_t)req->cfg->session.idle_timeout));
+        log_event(LOG_LVL_INFO, "signed in", "request_id=%s user=%s addr=%s", req->request_id,
+                  u.name, req->client_addr);
+out:
+        secret_wipe(token, sizeof token);
+        return r;
+}
+
+int session_get(struct request *req, struct response *resp)
+{
+        json_t *j = json_pack("{s:o, s:s}", "user", account_user_json(&req->who.user), "auth",
+                              req->who.kind == AUTH_SESSION ? "session" : "token");
+        if (j && req->who.kind == AUTH_SESSION)
+                json_object_set_new(j, "csrf_token", json_string(req->who.csrf));
+        return response_json(resp, 200, j);
+}
+
+int session_delete(struct request *req, struct response *resp)
+{
+        struct store_tx *tx;
+        char object[64];
+        int r;
+
+        if (req->who.kind != AUTH_SESSION) {
+                request_detail(req, "not signed in with a session cookie; revoke API tokens with "
+                                    "DELETE /api/v1/tokens/{id}");
+                return -VG_ECONFLICT;
+        }
+        r = store_begin(req->store, &tx);
+        if (r < 0)
+                return r;
+        r = store_session_delete(tx, req->who.session_id);
+        if (r >= 0) {
+                struct actor a = request_actor(req);
+                snprintf(object, sizeof object, "user:%lld", (long long)req->who.user.id);
+                json_t *change = json_pack("{s:I}", "session", (json_int_t)req->who.session_id);
+                r = store_audit_append(tx, req->now, &a, "session.delete", object, change);
+                json_decref(change);
+        }
+        if (r >= 0)
+                r = store_commit(tx);
+        else
+                store_rollback(tx);
+        if (r < 0)
+                return r;
+        set_cookie(req, resp, "", 0);
+        resp->status = 204;
+        return 0;
+}

@@ -1,0 +1,26 @@
+/* Account operations that both doors (the API and the offline CLI) use, so
+ * that the rules and the audit record are written once. */
+#pragma once
+
+#include "core/fielderr.h"
+#include "store/store.h"
+
+struct user_spec {
+        const char *name;     /* borrows */
+        const char *role;     /* borrows: a role name */
+        const char *tenant;   /* borrows: required for tenant_admin, else NULL */
+        const char *password; /* borrows: plaintext; the caller wipes it */
+};
+
+/* Check spec against the rules; errors go to fe under the field names
+ * name, role, tenant, password. Returns 0 or -VG_EVALIDATION. */
+int account_user_check(const struct user_spec *spec, struct field_errors *fe);
+
+/* Validate, hash the password (argon2id), insert and audit in one
+ * transaction. -VG_EVALIDATION (fe filled), -VG_ECONFLICT (name taken,
+ * fe filled), or a store error. */
+int account_user_create(struct store *s, const struct actor *actor, vg_usec_t now,
+                        const struct user_spec *spec, struct user *ret, struct field_errors *fe);
+
+/* The user as JSON, without the password hash. */
+json_t *account_user_json(const struct user *u);

@@ -1,0 +1,61 @@
+/* What a storage backend implements. Private to src/store: callers use
+ * store.h. A backend embeds struct store / struct store_tx as the first
+ * member of its own structs. */
+#pragma once
+
+#include "store/store.h"
+
+struct audit_link {
+        int64_t seq;
+        uint8_t hash[STORE_HASH_BYTES];
+};
+
+struct store_ops {
+        const char *name;
+        int (*open)(const char *location, struct store **ret, char *err, size_t errlen);
+        void (*close)(struct store *s);
+        int (*ping)(struct store *s);
+        int (*schema_version)(struct store *s, int *ret);
+        int (*begin)(struct store *s, bool write, struct store_tx **ret);
+        int (*commit)(struct store_tx *tx);
+        void (*rollback)(struct store_tx *tx);
+
+        int (*user_insert)(struct store_tx *tx, struct user *u);
+        int (*user_get)(struct store_tx *tx, int64_t id, struct user *ret);
+        int (*user_get_by_name)(struct store_tx *tx, const char *name, struct user *ret);
+        int (*user_update)(struct store_tx *tx, const struct user *u);
+        int (*user_list)(struct store_tx *tx, int64_t after_id, unsigned limit,
+                         int (*cb)(const struct user *, void *), void *userdata);
+        int (*user_count)(struct store_tx *tx, int64_t *ret);
+
+        int (*session_insert)(struct store_tx *tx, struct session *s);
+        int (*session_get_by_hash)(struct store_tx *tx, const uint8_t *hash, struct session *ret);
+        int (*session_touch)(struct store_tx *tx, int64_t id, vg_usec_t now);
+        int (*session_delete)(struct store_tx *tx, int64_t id);
+        int (*session_delete_for_user)(struct store_tx *tx, int64_t user_id);
+        int (*session_delete_expired)(struct store_tx *tx, vg_usec_t idle_before, vg_usec_t now);
+
+        int (*token_insert)(struct store_tx *tx, struct api_token *t);
+        int (*token_get)(struct store_tx *tx, int64_t id, struct api_token *ret);
+        int (*token_get_by_hash)(struct store_tx *tx, const uint8_t *hash, struct api_token *ret);
+        int (*token_revoke)(struct store_tx *tx, int64_t id, vg_usec_t now);
+        int (*token_touch)(struct store_tx *tx, int64_t id, vg_usec_t now);
+        int (*token_list)(struct store_tx *tx, int64_t user_id, int64_t after_id, unsigned limit,
+                          int (*cb)(const struct api_token *, void *), void *userdata);
+
+        /* The last link (seq 0 and an all-zero hash when the chain is empty). */
+        int (*audit_head)(struct store_tx *tx, struct audit_link *ret);
+        int (*audit_insert)(struct store_tx *tx, const struct audit_record *r);
+        int (*audit_list)(struct store_tx *tx, int64_t after_seq, unsigned limit,
+                          int (*cb)(const struct audit_record *, void *), void *userdata);
+};
+
+struct store {
+        const struct store_ops *ops; /* borrows: static table */
+};
+
+struct store_tx {
+        struct store *store; /* borrows */
+};
+
+extern const struct store_ops store_sqlite_ops;

@@ -1,0 +1,821 @@
+/* The SQLite backend: the embedded default.
+ *
+ * One connection per thread (a pthread key holds it), opened lazily and
+ * closed when the thread exits or the store closes. WAL mode lets readers
+ * run beside the one writer; synchronous=FULL makes a commit durable before
+ * it returns, which is what a 2xx answer promises. Prepared statements are
+ * cached per connection, keyed by the address of their static SQL text. */
+#include "store/backend.h"
+#include "store/migrations.h"
+
+#include "base/clock.h"
+#include "core/error.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define STMT_CACHE 64
+#define BUSY_TIMEOUT_MS 10000
+
+struct sq_store;
+
+struct conn {
+        struct sq_store *owner; /* borrows */
+        sqlite3 *db;            /* owns */
+        struct conn *next;      /* in owner's list */
+        bool in_tx;
+        struct {
+                const char *sql; /* borrows: static text */
+                sqlite3_stmt *st; /* owns */
+        } cache[STMT_CACHE];
+        unsigned cache_next;
+};
+
+struct sq_store {
+        struct store base;
+        char *path;           /* owns */
+        pthread_key_t key;
+        pthread_mutex_t lock; /* guards conns */
+        struct conn *conns;   /* owns: every open connection */
+};
+
+struct sq_tx {
+        struct store_tx base;
+        struct conn *c; /* borrows */
+        bool write;
+};
+
+static int map_rc(int rc)
+{
+        switch (rc & 0xff) {
+        case SQLITE_OK:
+        case SQLITE_DONE:
+        case SQLITE_ROW:
+                return 0;
+        case SQLITE_CONSTRAINT:
+                return -VG_ECONFLICT;
+        case SQLITE_BUSY:
+        case SQLITE_LOCKED:
+                return -VG_EBUSY;
+        case SQLITE_NOMEM:
+                return -ENOMEM;
+        default:
+                return -VG_ESTORE;
+        }
+}
+
+static void conn_free(struct conn *c)
+{
+        for (unsigned i = 0; i < STMT_CACHE; i++)
+                sqlite3_finalize(c->cache[i].st);
+        sqlite3_close_v2(c->db);
+        free(c);
+}
+
+/* Thread exit: unlink and close this thread's connection. */
+static void conn_destroy(void *p)
+{
+        struct conn *c = p;
+        struct sq_store *s = c->owner;
+
+        pthread_mutex_lock(&s->lock);
+        for (struct conn **pp = &s->conns; *pp; pp = &(*pp)->next)
+                if (*pp == c) {
+                        *pp = c->next;
+                        break;
+                }
+        pthread_mutex_unlock(&s->lock);
+        conn_free(c);
+}
+
+static int conn_open(struct sq_store *s, struct conn **ret)
+{
+        struct conn *c = calloc(1, sizeof *c);
+        int rc;
+
+        if (!c)
+                return -ENOMEM;
+        c->owner = s;
+        rc = sqlite3_open_v2(s->path, &c->db,
+                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+        if (rc == SQLITE_OK) {
+                sqlite3_busy_timeout(c->db, BUSY_TIMEOUT_MS);
+                rc = sqlite3_exec(c->db,
+                                  "PRAGMA journal_mode=WAL;"
+                                  "PRAGMA synchronous=FULL;"
+                                  "PRAGMA foreign_keys=ON;",
+                                  NULL, NULL, NULL);
+        }
+        if (rc != SQLITE_OK) {
+                int r = map_rc(rc);
+                conn_free(c);
+                return r;
+        }
+        pthread_mutex_lock(&s->lock);
+        c->next = s->conns;
+        s->conns = c;
+        pthread_mutex_unlock(&s->lock);
+        *ret = c;
+        return 0;
+}
+
+static int conn_get(struct sq_store *s, struct conn **ret)
+{
+        struct conn *c = pthread_getspecific(s->key);
+        int r;
+
+        if (!c) {
+                r = conn_open(s, &c);
+                if (r < 0)
+                        return r;
+                if (pthread_setspecific(s->key, c) != 0) {
+                        conn_destroy(c);
+                        return -ENOMEM;
+                }
+        }
+        *ret = c;
+        return 0;
+}
+
+/* A cached, reset statement for static SQL text. */
+static int stmt(struct conn *c, const char *sql, sqlite3_stmt **ret)
+{
+        unsigned i;
+        for (i = 0; i < STMT_CACHE; i++)
+                if (c->cache[i].sql == sql) {
+                        sqlite3_reset(c->cache[i].st);
+                        sqlite3_clear_bindings(c->cache[i].st);
+                        *ret = c->cache[i].st;
+                        return 0;
+                }
+        i = c->cache_next++ % STMT_CACHE;
+        sqlite3_finalize(c->cache[i].st);
+        c->cache[i].sql = NULL;
+        c->cache[i].st = NULL;
+        int rc = sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &c->cache[i].st, NULL);
+        if (rc != SQLITE_OK)
+                return map_rc(rc);
+        c->cache[i].sql = sql;
+        *ret = c->cache[i].st;
+        return 0;
+}
+
+static struct conn *txc(struct store_tx *tx)
+{
+        return ((struct sq_tx *)tx)->c;
+}
+
+/* Step a statement that returns no rows; returns changes() >= 0 or error. */
+static int step_done(struct conn *c, sqlite3_stmt *st)
+{
+        int rc = sqlite3_step(st);
+        int r = rc == SQLITE_DONE ? sqlite3_changes(c->db) : map_rc(rc);
+        sqlite3_reset(st);
+        return r;
+}
+
+static void text_copy(char *dst, size_t size, sqlite3_stmt *st, int col)
+{
+        const unsigned char *t = sqlite3_column_text(st, col);
+        snprintf(dst, size, "%s", t ? (const char *)t : "");
+}
+
+static void blob_copy(uint8_t *dst, size_t size, sqlite3_stmt *st, int col)
+{
+        const void *b = sqlite3_column_blob(st, col);
+        int n = sqlite3_column_bytes(st, col);
+        memset(dst, 0, size);
+        if (b && n > 0)
+                memcpy(dst, b, (size_t)n < size ? (size_t)n : size);
+}
+
+/* ---- store life cycle ---- */
+
+static int exec(struct conn *c, const char *sql)
+{
+        return map_rc(sqlite3_exec(c->db, sql, NULL, NULL, NULL));
+}
+
+static int migrate(struct conn *c, char *err, size_t errlen)
+{
+        sqlite3_stmt *st;
+        int have = 0, r;
+
+        r = exec(c, "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                    "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)");
+        if (r < 0)
+                goto fail;
+        r = exec(c, "BEGIN IMMEDIATE");
+        if (r < 0)
+                goto fail;
+        r = stmt(c, "SELECT coalesce(max(version), 0) FROM schema_migrations", &st);
+        if (r >= 0 && sqlite3_step(st) == SQLITE_ROW)
+                have = sqlite3_column_int(st, 0);
+        sqlite3_reset(st);
+        if (r < 0)
+                goto rollback;
+        if ((size_t)have > sqlite_migrations_count) {
+                snprintf(err, errlen,
+                         "database schema version %d is newer than this vigil (%zu): upgrade vigil",
+                         have, sqlite_migrations_count);
+                r = -VG_ESTORE;
+                goto rollback_quiet;
+        }
+        for (size_t i = (size_t)have; i < sqlite_migrations_count; i++) {
+                const struct migration *m = &sqlite_migrations[i];
+                char *msg = NULL;
+                if (sqlite3_exec(c->db, m->sql, NULL, NULL, &msg) != SQLITE_OK) {
+                        snprintf(err, errlen, "migration %03d_%s failed: %s", m->version, m->name,
+                                 msg ? msg : "unknown error");
+                        sqlite3_free(msg);
+                        r = -VG_ESTORE;
+                        goto rollback_quiet;
+                }
+                r = stmt(c, "INSERT INTO schema_migrations(version, name, applied_at) VALUES (?,?,?)", &st);
+                if (r < 0)
+                        goto rollback;
+                sqlite3_bind_int(st, 1, m->version);
+                sqlite3_bind_text(st, 2, m->name, -1, SQLITE_STATIC);
+                sqlite3_bind_int64(st, 3, clock_now());
+                r = step_done(c, st);
+                if (r < 0)
+                        goto rollback;
+        }
+        r = exec(c, "COMMIT");
+        if (r < 0)
+                goto rollback;
+        return 0;
+rollback:
+        snprintf(err, errlen, "migrating: %s", sqlite3_errmsg(c->db));
+rollback_quiet:
+        exec(c, "ROLLBACK");
+        return r;
+fail:
+        snprintf(err, errlen, "opening: %s", sqlite3_errmsg(c->db));
+        return r;
+}
+
+static void sq_close(struct store *base)
+{
+        struct sq_store *s = (struct sq_store *)base;
+
+        /* This thread's connection and any left by threads still alive. */
+        pthread_setspecific(s->key, NULL);
+        pthread_mutex_lock(&s->lock);
+        struct conn *c = s->conns;
+        s->conns = NULL;
+        pthread_mutex_unlock(&s->lock);
+        while (c) {
+                struct conn *next = c->next;
+                conn_free(c);
+                c = next;
+        }
+        pthread_key_delete(s->key);
+        pthread_mutex_destroy(&s->lock);
+        free(s->path);
+        free(s);
+}
+
+static int sq_open(const char *location, struct store **ret, char *err, size_t errlen)
+{
+        struct sq_store *s;
+        struct conn *c;
+        int r;
+
+        if (!*location) {
+                snprintf(err, errlen, "sqlite: empty path");
+                return -EINVAL;
+        }
+        s = calloc(1, sizeof *s);
+        if (!s)
+                return -ENOMEM;
+        s->base.ops = &store_sqlite_ops;
+        s->path = strdup(location);
+        if (!s->path || pthread_key_create(&s->key, conn_destroy) != 0) {
+                free(s->path);
+                free(s);
+                return -ENOMEM;
+        }
+        pthread_mutex_init(&s->lock, NULL);
+
+        /* Create the parent directory (one level) so "sqlite:var/vigil.db"
+         * works in a fresh checkout. */
+        const char *slash = strrchr(location, '/');
+        if (slash && slash != location) {
+                char dir[4096];
+                snprintf(dir, sizeof dir, "%.*s", (int)(slash - location), location);
+                if (mkdir(dir, 0750) < 0 && errno != EEXIST) {
+                        snprintf(err, errlen, "sqlite: cannot create %s: %s", dir, strerror(errno));
+                        sq_close(&s->base);
+                        return -errno;
+                }
+        }
+        r = conn_get(s, &c);
+        if (r < 0) {
+                snprintf(err, errlen, "sqlite: cannot open %s", location);
+                sq_close(&s->base);
+                return r;
+        }
+        r = migrate(c, err, errlen);
+        if (r < 0) {
+                sq_close(&s->base);
+                return r;
+        }
+        *ret = &s->base;
+        return 0;
+}
+
+static int sq_ping(struct store *base)
+{
+        struct conn *c;
+        sqlite3_stmt *st;
+        int r = conn_get((struct sq_store *)base, &c);
+        if (r < 0)
+                return r;
+        r = stmt(c, "SELECT count(*) FROM schema_migrations", &st);
+        if (r < 0)
+                return r;
+        int rc = sqlite3_step(st);
+        sqlite3_reset(st);
+        return rc == SQLITE_ROW ? 0 : map_rc(rc);
+}
+
+static int sq_schema_version(struct store *base, int *ret)
+{
+        struct conn *c;
+        sqlite3_stmt *st;
+        int r = conn_get((struct sq_store *)base, &c);
+        if (r < 0)
+                return r;
+        r = stmt(c, "SELECT coalesce(max(version), 0) FROM schema_migrations", &st);
+        if (r < 0)
+                return r;
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW)
+                *ret = sqlite3_column_int(st, 0);
+        sqlite3_reset(st);
+        return rc == SQLITE_ROW ? 0 : map_rc(rc);
+}
+
+static int sq_begin(struct store *base, bool write, struct store_tx **ret)
+{
+        struct conn *c;
+        struct sq_tx *tx;
+        int r = conn_get((struct sq_store *)base, &c);
+        if (r < 0)
+                return r;
+        if (c->in_tx)
+                return -EBUSY; /* one transaction per thread at a time */
+        tx = calloc(1, sizeof *tx);
+        if (!tx)
+                return -ENOMEM;
+        r = exec(c, write ? "BEGIN IMMEDIATE" : "BEGIN");
+        if (r < 0) {
+                free(tx);
+                return r;
+        }
+        c->in_tx = true;
+        tx->base.store = base;
+        tx->c = c;
+        tx->write = write;
+        *ret = &tx->base;
+        return 0;
+}
+
+static void sq_rollback(struct store_tx *base)
+{
+        struct sq_tx *tx = (struct sq_tx *)base;
+        exec(tx->c, "ROLLBACK");
+        tx->c->in_tx = false;
+        free(tx);
+}
+
+static int sq_commit(struct store_tx *base)
+{
+        struct sq_tx *tx = (struct sq_tx *)base;
+        int r = exec(tx->c, "COMMIT");
+        if (r < 0) {
+                sq_rollback(base);
+                return r;
+        }
+        tx->c->in_tx = false;
+        free(tx);
+        return 0;
+}
+
+/* ---- users ---- */
+
+#define USER_COLS "id, name, role, coalesce(tenant, ''), password_hash, disabled, created_at, updated_at"
+
+static void user_row(sqlite3_stmt *st, void *out)
+{
+        struct user *u = out;
+        char role[64];
+        memset(u, 0, sizeof *u);
+        u->id = sqlite3_column_int64(st, 0);
+        text_copy(u->name, sizeof u->name, st, 1);
+        text_copy(role, sizeof role, st, 2);
+        u->role = role_from_string(role);
+        text_copy(u->tenant, sizeof u->tenant, st, 3);
+        text_copy(u->password_hash, sizeof u->password_hash, st, 4);
+        u->disabled = sqlite3_column_int(st, 5) != 0;
+        u->created_at = sqlite3_column_int64(st, 6);
+        u->updated_at = sqlite3_column_int64(st, 7);
+}
+
+static int get_one(sqlite3_stmt *st, void (*row)(sqlite3_stmt *, void *), void *out)
+{
+        int rc = sqlite3_step(st);
+        int r = 0;
+        if (rc == SQLITE_ROW)
+                row(st, out);
+        else
+                r = rc == SQLITE_DONE ? -VG_ENOTFOUND : map_rc(rc);
+        sqlite3_reset(st);
+        return r;
+}
+
+static void bind_user(sqlite3_stmt *st, const struct user *u)
+{
+        sqlite3_bind_text(st, 1, u->name, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, role_to_string(u->role), -1, SQLITE_STATIC);
+        if (u->tenant[0])
+                sqlite3_bind_text(st, 3, u->tenant, -1, SQLITE_STATIC);
+        else
+                sqlite3_bind_null(st, 3);
+        sqlite3_bind_text(st, 4, u->password_hash, -1, SQLITE_STATIC);
+        sqlite3_bind_int(st, 5, u->disabled);
+        sqlite3_bind_int64(st, 6, u->created_at);
+        sqlite3_bind_int64(st, 7, u->updated_at);
+}
+
+static int sq_user_insert(struct store_tx *tx, struct user *u)
+{
+        sqlite3_stmt *st;
+        struct conn *c = txc(tx);
+        int r = stmt(c, "INSERT INTO users(name, role, tenant, password_hash, disabled, created_at, "
+                        "updated_at) VALUES (?,?,?,?,?,?,?)", &st);
+        if (r < 0)
+                return r;
+        bind_user(st, u);
+        r = step_done(c, st);
+        if (r < 0)
+                return r;
+        u->id = sqlite3_last_insert_rowid(c->db);
+        return 0;
+}
+
+static int sq_user_update(struct store_tx *tx, const struct user *u)
+{
+        sqlite3_stmt *st;
+        struct conn *c = txc(tx);
+        int r = stmt(c, "UPDATE users SET name=?, role=?, tenant=?, password_hash=?, disabled=?, "
+                        "created_at=?, updated_at=? WHERE id=?", &st);
+        if (r < 0)
+                return r;
+        bind_user(st, u);
+        sqlite3_bind_int64(st, 8, u->id);
+        r = step_done(c, st);
+        return r < 0 ? r : r == 0 ? -VG_ENOTFOUND : 0;
+}
+
+static int sq_user_get(struct store_tx *tx, int64_t id, struct user *ret)
+{
+        sqlite3_stmt *st;
+        int r = stmt(txc(tx), "SELECT " USER_COLS " FROM users WHERE id=?", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, id);
+        return get_one(st, user_row, ret);
+}
+
+static int sq_user_get_by_name(struct store_tx *tx, const char *name, struct user *ret)
+{
+        sqlite3_stmt *st;
+        int r = stmt(txc(tx), "SELECT " USER_COLS " FROM users WHERE name=?", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+        return get_one(st, user_row, ret);
+}
+
+/* Run a list query: read each row into scratch, hand it to cb; a callback
+ * returning < 0 stops the walk and is returned. */
+#define EACH_ROW(st, scratch, rowfn, cb, userdata)                                   \
+        ({                                                                           \
+                int _rc, _r = 0;                                                     \
+                while ((_rc = sqlite3_step(st)) == SQLITE_ROW) {                     \
+                        rowfn(st, &(scratch));                                       \
+                        _r = cb(&(scratch), userdata);                               \
+                        if (_r < 0)                                                  \
+                                break;                                               \
+                }                                                                    \
+                if (_r >= 0 && _rc != SQLITE_ROW && _rc != SQLITE_DONE)              \
+                        _r = map_rc(_rc);                                            \
+                sqlite3_reset(st);                                                   \
+                _r < 0 ? _r : 0;                                                     \
+        })
+
+static int sq_user_list(struct store_tx *tx, int64_t after_id, unsigned limit,
+                        int (*cb)(const struct user *, void *), void *userdata)
+{
+        sqlite3_stmt *st;
+        struct user u;
+        int r = stmt(txc(tx), "SELECT " USER_COLS " FROM users WHERE id > ? ORDER BY id LIMIT ?", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, after_id);
+        sqlite3_bind_int64(st, 2, limit ? (sqlite3_int64)limit : -1);
+        return EACH_ROW(st, u, user_row, cb, userdata);
+}
+
+static int sq_user_count(struct store_tx *tx, int64_t *ret)
+{
+        sqlite3_stmt *st;
+        int r = stmt(txc(tx), "SELECT count(*) FROM users", &st);
+        if (r < 0)
+                return r;
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW)
+                *ret = sqlite3_column_int64(st, 0);
+        sqlite3_reset(st);
+        return rc == SQLITE_ROW ? 0 : map_rc(rc);
+}
+
+/* ---- sessions ---- */
+
+static void session_row(sqlite3_stmt *st, void *out)
+{
+        struct session *s = out;
+        memset(s, 0, sizeof *s);
+        s->id = sqlite3_column_int64(st, 0);
+        s->user_id = sqlite3_column_int64(st, 1);
+        blob_copy(s->token_hash, sizeof s->token_hash, st, 2);
+        s->created_at = sqlite3_column_int64(st, 3);
+        s->last_seen = sqlite3_column_int64(st, 4);
+        s->expires_at = sqlite3_column_int64(st, 5);
+}
+
+static int sq_session_insert(struct store_tx *tx, struct session *s)
+{
+        sqlite3_stmt *st;
+        struct conn *c = txc(tx);
+        int r = stmt(c, "INSERT INTO sessions(user_id, token_hash, created_at, last_seen, expires_at) "
+                        "VALUES (?,?,?,?,?)", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, s->user_id);
+        sqlite3_bind_blob(st, 2, s->token_hash, STORE_HASH_BYTES, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 3, s->created_at);
+        sqlite3_bind_int64(st, 4, s->last_seen);
+        sqlite3_bind_int64(st, 5, s->expires_at);
+        r = step_done(c, st);
+        if (r < 0)
+                return r;
+        s->id = sqlite3_last_insert_rowid(c->db);
+        return 0;
+}
+
+static int sq_session_get_by_hash(struct store_tx *tx, const uint8_t *hash, struct session *ret)
+{
+        sqlite3_stmt *st;
+        int r = stmt(txc(tx), "SELECT id, user_id, token_hash, created_at, last_seen, expires_at "
+                              "FROM sessions WHERE token_hash=?", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_blob(st, 1, hash, STORE_HASH_BYTES, SQLITE_STATIC);
+        return get_one(st, session_row, ret);
+}
+
+static int exec_id(struct store_tx *tx, const char *sql, int64_t a, int64_t b, bool two)
+{
+        sqlite3_stmt *st;
+        struct conn *c = txc(tx);
+        int r = stmt(c, sql, &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, a);
+        if (two)
+                sqlite3_bind_int64(st, 2, b);
+        return step_done(c, st);
+}
+
+static int sq_session_touch(struct store_tx *tx, int64_t id, vg_usec_t now)
+{
+        int r = exec_id(tx, "UPDATE sessions SET last_seen=? WHERE id=?", now, id, true);
+        return r < 0 ? r : r == 0 ? -VG_ENOTFOUND : 0;
+}
+
+static int sq_session_delete(struct store_tx *tx, int64_t id)
+{
+        int r = exec_id(tx, "DELETE FROM sessions WHERE id=?", id, 0, false);
+        return r < 0 ? r : r == 0 ? -VG_ENOTFOUND : 0;
+}
+
+static int sq_session_delete_for_user(struct store_tx *tx, int64_t user_id)
+{
+        int r = exec_id(tx, "DELETE FROM sessions WHERE user_id=?", user_id, 0, false);
+        return r < 0 ? r : 0;
+}
+
+static int sq_session_delete_expired(struct store_tx *tx, vg_usec_t idle_before, vg_usec_t now)
+{
+        return exec_id(tx, "DELETE FROM sessions WHERE last_seen < ? OR expires_at <= ?",
+                       idle_before, now, true);
+}
+
+/* ---- API tokens ---- */
+
+#define TOKEN_COLS "id, user_id, name, prefix, token_hash, created_at, expires_at, revoked_at, last_used"
+
+static void token_row(sqlite3_stmt *st, void *out)
+{
+        struct api_token *t = out;
+        memset(t, 0, sizeof *t);
+        t->id = sqlite3_column_int64(st, 0);
+        t->user_id = sqlite3_column_int64(st, 1);
+        text_copy(t->name, sizeof t->name, st, 2);
+        text_copy(t->prefix, sizeof t->prefix, st, 3);
+        blob_copy(t->token_hash, sizeof t->token_hash, st, 4);
+        t->created_at = sqlite3_column_int64(st, 5);
+        t->expires_at = sqlite3_column_int64(st, 6);
+        t->revoked_at = sqlite3_column_int64(st, 7);
+        t->last_used = sqlite3_column_int64(st, 8);
+}
+
+static int sq_token_insert(struct store_tx *tx, struct api_token *t)
+{
+        sqlite3_stmt *st;
+        struct conn *c = txc(tx);
+        int r = stmt(c, "INSERT INTO api_tokens(user_id, name, prefix, token_hash, created_at, "
+                        "expires_at) VALUES (?,?,?,?,?,?)", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, t->user_id);
+        sqlite3_bind_text(st, 2, t->name, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, t->prefix, -1, SQLITE_STATIC);
+        sqlite3_bind_blob(st, 4, t->token_hash, STORE_HASH_BYTES, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 5, t->created_at);
+        sqlite3_bind_int64(st, 6, t->expires_at);
+        r = step_done(c, st);
+        if (r < 0)
+                return r;
+        t->id = sqlite3_last_insert_rowid(c->db);
+        return 0;
+}
+
+static int sq_token_get(struct store_tx *tx, int64_t id, struct api_token *ret)
+{
+        sqlite3_stmt *st;
+        int r = stmt(txc(tx), "SELECT " TOKEN_COLS " FROM api_tokens WHERE id=?", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, id);
+        return get_one(st, token_row, ret);
+}
+
+static int sq_token_get_by_hash(struct store_tx *tx, const uint8_t *hash, struct api_token *ret)
+{
+        sqlite3_stmt *st;
+        int r = stmt(txc(tx), "SELECT " TOKEN_COLS " FROM api_tokens WHERE token_hash=?", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_blob(st, 1, hash, STORE_HASH_BYTES, SQLITE_STATIC);
+        return get_one(st, token_row, ret);
+}
+
+static int sq_token_revoke(struct store_tx *tx, int64_t id, vg_usec_t now)
+{
+        int r = exec_id(tx, "UPDATE api_tokens SET revoked_at=? WHERE id=? AND revoked_at=0", now, id,
+                        true);
+        return r < 0 ? r : r == 0 ? -VG_ENOTFOUND : 0;
+}
+
+static int sq_token_touch(struct store_tx *tx, int64_t id, vg_usec_t now)
+{
+        int r = exec_id(tx, "UPDATE api_tokens SET last_used=? WHERE id=?", now, id, true);
+        return r < 0 ? r : 0;
+}
+
+static int sq_token_list(struct store_tx *tx, int64_t user_id, int64_t after_id, unsigned limit,
+                         int (*cb)(const struct api_token *, void *), void *userdata)
+{
+        sqlite3_stmt *st;
+        struct api_token t;
+        int r = stmt(txc(tx), "SELECT " TOKEN_COLS " FROM api_tokens WHERE (?1 = 0 OR user_id = ?1) "
+                              "AND id > ?2 ORDER BY id LIMIT ?3", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, user_id);
+        sqlite3_bind_int64(st, 2, after_id);
+        sqlite3_bind_int64(st, 3, limit ? (sqlite3_int64)limit : -1);
+        return EACH_ROW(st, t, token_row, cb, userdata);
+}
+
+/* ---- audit chain ---- */
+
+static int sq_audit_head(struct store_tx *tx, struct audit_link *ret)
+{
+        sqlite3_stmt *st;
+        int r = stmt(txc(tx), "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1", &st);
+        if (r < 0)
+                return r;
+        memset(ret, 0, sizeof *ret);
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+                ret->seq = sqlite3_column_int64(st, 0);
+                blob_copy(ret->hash, sizeof ret->hash, st, 1);
+        }
+        sqlite3_reset(st);
+        return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : map_rc(rc);
+}
+
+static int sq_audit_insert(struct store_tx *tx, const struct audit_record *a)
+{
+        sqlite3_stmt *st;
+        struct conn *c = txc(tx);
+        int r = stmt(c, "INSERT INTO audit_log(seq, at, actor, action, object, request_id, change, "
+                        "digest, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?)", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, a->seq);
+        sqlite3_bind_int64(st, 2, a->at);
+        sqlite3_bind_text(st, 3, a->actor, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 4, a->action, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 5, a->object, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 6, a->request_id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 7, a->change, -1, SQLITE_STATIC);
+        sqlite3_bind_blob(st, 8, a->digest, STORE_HASH_BYTES, SQLITE_STATIC);
+        sqlite3_bind_blob(st, 9, a->prev_hash, STORE_HASH_BYTES, SQLITE_STATIC);
+        sqlite3_bind_blob(st, 10, a->hash, STORE_HASH_BYTES, SQLITE_STATIC);
+        r = step_done(c, st);
+        return r < 0 ? r : 0;
+}
+
+static void audit_row(sqlite3_stmt *st, void *out)
+{
+        struct audit_record *a = out;
+        memset(a, 0, sizeof *a);
+        a->seq = sqlite3_column_int64(st, 0);
+        a->at = sqlite3_column_int64(st, 1);
+        text_copy(a->actor, sizeof a->actor, st, 2);
+        text_copy(a->action, sizeof a->action, st, 3);
+        text_copy(a->object, sizeof a->object, st, 4);
+        text_copy(a->request_id, sizeof a->request_id, st, 5);
+        const unsigned char *ch = sqlite3_column_text(st, 6);
+        a->change = ch ? (const char *)ch : "";
+        blob_copy(a->digest, sizeof a->digest, st, 7);
+        blob_copy(a->prev_hash, sizeof a->prev_hash, st, 8);
+        blob_copy(a->hash, sizeof a->hash, st, 9);
+}
+
+static int sq_audit_list(struct store_tx *tx, int64_t after_seq, unsigned limit,
+                         int (*cb)(const struct audit_record *, void *), void *userdata)
+{
+        sqlite3_stmt *st;
+        struct audit_record a;
+        int r = stmt(txc(tx), "SELECT seq, at, actor, action, object, request_id, change, digest, "
+                              "prev_hash, hash FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, after_seq);
+        sqlite3_bind_int64(st, 2, limit ? (sqlite3_int64)limit : -1);
+        return EACH_ROW(st, a, audit_row, cb, userdata);
+}
+
+const struct store_ops store_sqlite_ops = {
+        .name = "sqlite",
+        .open = sq_open,
+        .close = sq_close,
+        .ping = sq_ping,
+        .schema_version = sq_schema_version,
+        .begin = sq_begin,
+        .commit = sq_commit,
+        .rollback = sq_rollback,
+        .user_insert = sq_user_insert,
+        .user_get = sq_user_get,
+        .user_get_by_name = sq_user_get_by_name,
+        .user_update = sq_user_update,
+        .user_list = sq_user_list,
+        .user_count = sq_user_count,
+        .session_insert = sq_session_insert,
+        .session_get_by_hash = sq_session_get_by_hash,
+        .session_touch = sq_session_touch,
+        .session_delete = sq_session_delete,
+        .session_delete_for_user = sq_session_delete_for_user,
+        .session_delete_expired = sq_session_delete_expired,
+        .token_insert = sq_token_insert,
+        .token_get = sq_token_get,
+        .token_get_by_hash = sq_token_get_by_hash,
+        .token_revoke = sq_token_revoke,
+        .token_touch = sq_token_touch,
+        .token_list = sq_token_list,
+        .audit_head = sq_audit_head,
+        .audit_insert = sq_audit_insert,
+        .audit_list = sq_audit_list,
+};

@@ -1,0 +1,147 @@
+/* The storage interface: the only way the rest of Vigil reaches its data.
+ *
+ * A struct store is opened once per process from a URL ("sqlite:PATH") and
+ * is safe to share between threads: each thread gets its own connection
+ * behind it. Work happens in transactions. Every change of state appends an
+ * audit record in the same transaction (store_audit_append), so a committed
+ * change always has its record and a rolled-back one never does.
+ *
+ * Nothing in this header is specific to one backend.
+ *
+ * Errors: -VG_ENOTFOUND, -VG_ECONFLICT (unique key), -VG_EBUSY (locked past
+ * the busy timeout), -VG_ESTORE (anything else), -ENOMEM. */
+#pragma once
+
+#include "core/role.h"
+#include "core/vtime.h"
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct store;
+struct store_tx;
+
+#define STORE_NAME_MAX 65
+#define STORE_HASH_BYTES 32
+
+struct user {
+        int64_t id;
+        char name[STORE_NAME_MAX];
+        enum role role;
+        char tenant[STORE_NAME_MAX]; /* "" unless role is tenant_admin */
+        char password_hash[128];     /* argon2id string; never leaves the server */
+        bool disabled;
+        vg_usec_t created_at;
+        vg_usec_t updated_at;
+};
+
+struct session {
+        int64_t id;
+        int64_t user_id;
+        uint8_t token_hash[STORE_HASH_BYTES];
+        vg_usec_t created_at;
+        vg_usec_t last_seen;
+        vg_usec_t expires_at; /* absolute expiry */
+};
+
+struct api_token {
+        int64_t id;
+        int64_t user_id;
+        char name[STORE_NAME_MAX];
+        char prefix[16]; /* first characters of the secret, for recognition */
+        uint8_t token_hash[STORE_HASH_BYTES];
+        vg_usec_t created_at;
+        vg_usec_t expires_at; /* 0: never */
+        vg_usec_t revoked_at; /* 0: live */
+        vg_usec_t last_used;  /* 0: never */
+};
+
+/* Who made a change. */
+struct actor {
+        int64_t user_id; /* 0 for the system or an offline CLI */
+        const char *name;       /* borrows: "alice", "system", "cli" */
+        const char *request_id; /* borrows: may be NULL */
+};
+
+/* One link of the audit chain as stored. */
+struct audit_record {
+        int64_t seq;
+        vg_usec_t at;
+        char actor[STORE_NAME_MAX + 8];
+        char action[64];
+        char object[128];
+        char request_id[40];
+        const char *change; /* borrows: JSON text, valid during the callback only */
+        uint8_t digest[STORE_HASH_BYTES];
+        uint8_t prev_hash[STORE_HASH_BYTES];
+        uint8_t hash[STORE_HASH_BYTES];
+};
+
+struct audit_verify {
+        bool ok;
+        int64_t records;       /* links walked */
+        int64_t first_bad_seq; /* 0 when ok */
+        char reason[128];      /* why the first bad link is bad */
+        char head_hash[2 * STORE_HASH_BYTES + 1]; /* hex hash of the last link */
+};
+
+/* Open (creating when absent) and migrate. err gets a message on failure. */
+int store_open(const char *url, struct store **ret, char *err, size_t errlen);
+/* Close every connection. Call after all threads using it are done. NULL ok. */
+struct store *store_close(struct store *s);
+/* Reachable and usable: a trivial read on this thread's connection. */
+int store_ping(struct store *s);
+/* Highest schema version applied. */
+int store_schema_version(struct store *s, int *ret);
+
+/* Transactions. A write transaction takes the write lock at once so that
+ * writers never deadlock upgrading. commit and rollback free the tx; on a
+ * failed commit the tx is rolled back and freed too. rollback accepts NULL. */
+int store_begin(struct store *s, struct store_tx **ret);
+int store_begin_read(struct store *s, struct store_tx **ret);
+int store_commit(struct store_tx *tx);
+void store_rollback(struct store_tx *tx);
+
+/* Users. insert sets u->id. */
+int store_user_insert(struct store_tx *tx, struct user *u);
+int store_user_get(struct store_tx *tx, int64_t id, struct user *ret);
+int store_user_get_by_name(struct store_tx *tx, const char *name, struct user *ret);
+int store_user_update(struct store_tx *tx, const struct user *u);
+/* Users with id > after_id in id order, at most limit; cb returning < 0 stops. */
+int store_user_list(struct store_tx *tx, int64_t after_id, unsigned limit,
+                    int (*cb)(const struct user *u, void *userdata), void *userdata);
+int store_user_count(struct store_tx *tx, int64_t *ret);
+
+/* Sessions. */
+int store_session_insert(struct store_tx *tx, struct session *s);
+int store_session_get_by_hash(struct store_tx *tx, const uint8_t hash[STORE_HASH_BYTES],
+                              struct session *ret);
+int store_session_touch(struct store_tx *tx, int64_t id, vg_usec_t now);
+int store_session_delete(struct store_tx *tx, int64_t id);
+/* Delete every session of a user (password change, disable). */
+int store_session_delete_for_user(struct store_tx *tx, int64_t user_id);
+int store_session_delete_expired(struct store_tx *tx, vg_usec_t idle_before, vg_usec_t now);
+
+/* API tokens. */
+int store_token_insert(struct store_tx *tx, struct api_token *t);
+int store_token_get(struct store_tx *tx, int64_t id, struct api_token *ret);
+int store_token_get_by_hash(struct store_tx *tx, const uint8_t hash[STORE_HASH_BYTES],
+                            struct api_token *ret);
+int store_token_revoke(struct store_tx *tx, int64_t id, vg_usec_t now);
+int store_token_touch(struct store_tx *tx, int64_t id, vg_usec_t now);
+/* Tokens of user_id (all users when user_id is 0), id > after_id. */
+int store_token_list(struct store_tx *tx, int64_t user_id, int64_t after_id, unsigned limit,
+                     int (*cb)(const struct api_token *t, void *userdata), void *userdata);
+
+/* The audit chain. change is serialised with sorted keys; it must not hold
+ * secrets. object names the thing changed ("user:3", "token:7"). */
+int store_audit_append(struct store_tx *tx, vg_usec_t at, const struct actor *actor,
+                       const char *action, const char *object, json_t *change);
+/* Records with seq > after_seq, at most limit (0: no limit), in order. */
+int store_audit_list(struct store_tx *tx, int64_t after_seq, unsigned limit,
+                     int (*cb)(const struct audit_record *r, void *userdata), void *userdata);
+/* Walk the whole chain, recomputing every digest and link. Returns 0 with
+ * ret->ok false when a link is broken; < 0 only when the walk itself fails. */
+int store_audit_verify(struct store *s, struct audit_verify *ret);
