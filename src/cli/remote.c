@@ -76,17 +76,18 @@ static int save_config(const char *url, const char *token)
         char path[1024];
         if (client_config_path(path, sizeof path) < 0)
                 return -ENOENT;
-        /* mkdir -p of the two levels above the file. */
-        char *slash = strrchr(path, '/');
-        *slash = '\0';
-        char *up = strrchr(path, '/');
-        if (up) {
-                *up = '\0';
-                mkdir(path, 0700);
-                *up = '/';
+        /* mkdir -p of every directory above the file. */
+        for (char *p = path + 1; *p; p++) {
+                if (*p != '/')
+                        continue;
+                *p = '\0';
+                if (mkdir(path, 0700) < 0 && errno != EEXIST) {
+                        int e = errno;
+                        *p = '/';
+                        return -e;
+                }
+                *p = '/';
         }
-        mkdir(path, 0700);
-        *slash = '/';
         int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
         if (fd < 0)
                 return -errno;

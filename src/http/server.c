@@ -355,7 +355,12 @@ struct http_server *http_server_stop(struct http_server *srv, vg_usec_t grace)
         if (!srv)
                 return NULL;
         if (srv->daemon) {
+                /* Stop accepting: MHD hands the listening socket back, and
+                 * closing it now makes new connections fail at once rather
+                 * than wait in the backlog. */
                 MHD_socket fd = MHD_quiesce_daemon(srv->daemon);
+                if (fd != MHD_INVALID_SOCKET)
+                        close(fd);
                 vg_usec_t deadline = clock_mono() + grace;
                 while (atomic_load(&srv->inflight) > 0 && clock_mono() < deadline)
                         usleep(10000);
@@ -363,8 +368,6 @@ struct http_server *http_server_stop(struct http_server *srv, vg_usec_t grace)
                         log_event(LOG_LVL_WARN, "stopping with requests in flight", "count=%d",
                                   atomic_load(&srv->inflight));
                 MHD_stop_daemon(srv->daemon);
-                if (fd != MHD_INVALID_SOCKET)
-                        close(fd);
         }
         ratelimit_free(srv->ratelimit);
         metrics_free(srv->metrics);

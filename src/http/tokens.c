@@ -41,7 +41,7 @@ int token_create(struct request *req, struct response *resp)
         const char *name = json_field_string(req, body, "name", true, STORE_NAME_MAX - 1);
         if (name && !text_valid(name, STORE_NAME_MAX - 1))
                 fielderr_add(&req->errors, "name", "must be printable text without control characters");
-        json_field_int(req, body, "expires_in", 60, TOKEN_TTL_MAX, &ttl);
+        json_field_int(req, body, "expires_in", 1, TOKEN_TTL_MAX, &ttl);
         if (fielderr_any(&req->errors))
                 return -VG_EVALIDATION;
 

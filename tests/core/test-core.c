@@ -1,0 +1,154 @@
+/* src/core: time, roles, names, field errors. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "core/error.h"
+#include "core/fielderr.h"
+#include "core/names.h"
+#include "core/role.h"
+#include "core/vtime.h"
+
+#include <errno.h>
+#include <string.h>
+
+static void time_format_epoch_and_fraction(void **state)
+{
+        char buf[VG_RFC3339_MAX];
+        (void)state;
+        assert_int_equal(vg_time_format(0, buf), 0);
+        assert_string_equal(buf, "1970-01-01T00:00:00Z");
+        assert_int_equal(vg_time_format(INT64_C(1795392000123456), buf), 0);
+        assert_string_equal(buf, "2026-11-23T00:00:00.123456Z");
+        /* Before the epoch: floor, not truncation. */
+        assert_int_equal(vg_time_format(-1, buf), 0);
+        assert_string_equal(buf, "1969-12-31T23:59:59.999999Z");
+}
+
+static void time_parse_offsets_and_fraction(void **state)
+{
+        vg_usec_t t;
+        (void)state;
+        assert_int_equal(vg_time_parse("2026-11-23T00:00:00Z", &t), 0);
+        assert_int_equal(t, INT64_C(1795392000000000));
+        assert_int_equal(vg_time_parse("2026-11-23T01:30:00+01:30", &t), 0);
+        assert_int_equal(t, INT64_C(1795392000000000));
+        assert_int_equal(vg_time_parse("2026-11-22T19:00:00-05:00", &t), 0);
+        assert_int_equal(t, INT64_C(1795392000000000));
+        assert_int_equal(vg_time_parse("2026-11-23T00:00:00.5Z", &t), 0);
+        assert_int_equal(t, INT64_C(1795392000500000));
+        /* Leap day in a leap year, and 2000 (divisible by 400). */
+        assert_int_equal(vg_time_parse("2024-02-29T12:00:00Z", &t), 0);
+        assert_int_equal(vg_time_parse("2000-02-29T12:00:00Z", &t), 0);
+}
+
+static void time_parse_rejects(void **state)
+{
+        vg_usec_t t = 42;
+        static const char *const bad[] = {
+                "", "2026-11-24", "2026-11-24T00:00:00", "2026-13-01T00:00:00Z",
+                "2026-02-30T00:00:00Z", "2025-02-29T00:00:00Z", "1900-02-29T00:00:00Z",
+                "2026-11-24T24:00:00Z", "2026-11-24T00:00:00Zjunk", "2026-11-24T00:00:00.Z",
+                "2026-11-24T00:00:00+5:00", "26-11-24T00:00:00Z", "2026-11-24 00:00:00Z",
+        };
+        (void)state;
+        for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+                assert_int_equal(vg_time_parse(bad[i], &t), -EINVAL);
+                assert_int_equal(t, 42); /* untouched on failure */
+        }
+        assert_int_equal(vg_time_parse(NULL, &t), -EINVAL);
+}
+
+static void time_round_trip(void **state)
+{
+        char buf[VG_RFC3339_MAX];
+        vg_usec_t back;
+        (void)state;
+        /* A spread of instants across four centuries, with sub-seconds. */
+        for (vg_usec_t t = -INT64_C(2208988800000000); t < INT64_C(7258118400000000);
+             t += INT64_C(86400123457) * 97) {
+                assert_int_equal(vg_time_format(t, buf), 0);
+                assert_int_equal(vg_time_parse(buf, &back), 0);
+                assert_int_equal(back, t);
+        }
+        assert_int_equal(vg_time_format(INT64_C(253402300800) * VG_USEC_PER_SEC, buf), -ERANGE);
+}
+
+static void roles_round_trip(void **state)
+{
+        (void)state;
+        for (int r = 0; r < ROLE__COUNT; r++)
+                assert_int_equal(role_from_string(role_to_string((enum role)r)), r);
+        assert_int_equal(role_from_string("root"), ROLE__INVALID);
+        assert_int_equal(role_from_string("Admin"), ROLE__INVALID);
+        assert_int_equal(role_from_string(NULL), ROLE__INVALID);
+        assert_null(role_to_string(ROLE__COUNT));
+        assert_true(role_in(ROLE_ADMIN, ROLES_STAFF));
+        assert_false(role_in(ROLE_TENANT_ADMIN, ROLES_STAFF));
+        assert_true(role_in(ROLE_TENANT_ADMIN, ROLES_ALL));
+        assert_false(role_in(ROLE__INVALID, ROLES_ALL));
+}
+
+static void names_rules(void **state)
+{
+        char long_name[USERNAME_MAX + 2];
+        (void)state;
+        assert_true(username_valid("alice"));
+        assert_true(username_valid("a.b-c_d9"));
+        assert_true(username_valid("9lives"));
+        assert_false(username_valid(""));
+        assert_false(username_valid(NULL));
+        assert_false(username_valid("Alice"));
+        assert_false(username_valid(".alice"));
+        assert_false(username_valid("al ice"));
+        assert_false(username_valid("al/ice"));
+        memset(long_name, 'a', sizeof long_name - 1);
+        long_name[sizeof long_name - 1] = '\0';
+        assert_false(username_valid(long_name));
+        long_name[USERNAME_MAX] = '\0';
+        assert_true(username_valid(long_name));
+        assert_true(tenant_id_valid("ACME-Corp.eu"));
+        assert_false(tenant_id_valid("acme corp"));
+        assert_true(text_valid("cli@host", 64));
+        assert_false(text_valid("tab\there", 64));
+        assert_false(text_valid("", 64));
+        assert_false(text_valid("toolong", 3));
+}
+
+static void fielderr_bounded(void **state)
+{
+        struct field_errors fe;
+        (void)state;
+        fielderr_init(&fe);
+        assert_false(fielderr_any(&fe));
+        for (int i = 0; i < FIELDERR_MAX + 5; i++)
+                fielderr_add(&fe, "f", "error %d", i);
+        assert_int_equal(fe.n, FIELDERR_MAX);
+        assert_true(fe.truncated);
+        assert_string_equal(fe.e[3].message, "error 3");
+}
+
+static void errors_have_messages(void **state)
+{
+        (void)state;
+        for (int e = VG_EBASE + 1; e < VG_E__MAX; e++)
+                assert_string_not_equal(vg_strerror(-e), "unknown error");
+        assert_string_equal(vg_strerror(-VG_ENOTFOUND), "not found");
+        assert_string_equal(vg_strerror(-99999), "unknown error");
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(time_format_epoch_and_fraction),
+                cmocka_unit_test(time_parse_offsets_and_fraction),
+                cmocka_unit_test(time_parse_rejects),
+                cmocka_unit_test(time_round_trip),
+                cmocka_unit_test(roles_round_trip),
+                cmocka_unit_test(names_rules),
+                cmocka_unit_test(fielderr_bounded),
+                cmocka_unit_test(errors_have_messages),
+        };
+        return cmocka_run_group_tests_name("core", tests, NULL, NULL);
+}

@@ -1,0 +1,422 @@
+#include "harness.h"
+
+#include <arpa/inet.h>
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static void die(const char *fmt, ...)
+{
+        va_list ap;
+        va_start(ap, fmt);
+        fprintf(stderr, "harness: ");
+        vfprintf(stderr, fmt, ap);
+        fprintf(stderr, "\n");
+        va_end(ap);
+        exit(99);
+}
+
+const char *vigil_bin(void)
+{
+        const char *b = getenv("VIGIL_BIN");
+        if (!b)
+                die("VIGIL_BIN is not set");
+        return b;
+}
+
+const char *admin_password(void)
+{
+        return "admin-password-for-tests";
+}
+
+static unsigned free_port(void)
+{
+        struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+        socklen_t len = sizeof a;
+        int fd = socket(AF_INET, SOCK_STREAM, 0);
+        if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) < 0 ||
+            getsockname(fd, (struct sockaddr *)&a, &len) < 0)
+                die("no free port: %s", strerror(errno));
+        close(fd);
+        return ntohs(a.sin_port);
+}
+
+static void sleep_ms(long ms)
+{
+        struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+        nanosleep(&ts, NULL);
+}
+
+static bool healthy(struct server *s)
+{
+        struct reply r;
+        CURL *c = curl_easy_init();
+        char url[128];
+        long status = 0;
+        snprintf(url, sizeof url, "%s/healthz", s->url);
+        curl_easy_setopt(c, CURLOPT_URL, url);
+        curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+        curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 500L);
+        if (curl_easy_perform(c) == CURLE_OK)
+                curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+        curl_easy_cleanup(c);
+        (void)r;
+        return status == 200;
+}
+
+static void spawn(struct server *s)
+{
+        s->pid = fork();
+        if (s->pid < 0)
+                die("fork: %s", strerror(errno));
+        if (s->pid == 0) {
+                int fd = open(s->log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+                if (fd >= 0) {
+                        dup2(fd, STDERR_FILENO);
+                        dup2(fd, STDOUT_FILENO);
+                }
+                execl(vigil_bin(), "vigil", "-c", s->config, "serve", (char *)NULL);
+                _exit(127);
+        }
+        for (int i = 0; i < 300; i++) { /* up to 30 s: sanitizer builds start slowly */
+                if (healthy(s))
+                        return;
+                int st;
+                if (waitpid(s->pid, &st, WNOHANG) == s->pid) {
+                        char cmd[256];
+                        snprintf(cmd, sizeof cmd, "cat '%s' >&2", s->log);
+                        if (system(cmd) != 0)
+                                fprintf(stderr, "(no log)\n");
+                        die("vigil serve exited during start-up (status %d)", st);
+                }
+                sleep_ms(100);
+        }
+        die("vigil serve did not become healthy on port %u", s->port);
+}
+
+void server_start(struct server *s, const char *extra_yaml)
+{
+        memset(s, 0, sizeof *s);
+        curl_global_init(CURL_GLOBAL_DEFAULT);
+        snprintf(s->dir, sizeof s->dir, "/tmp/vigil-it-XXXXXX");
+        if (!mkdtemp(s->dir))
+                die("mkdtemp: %s", strerror(errno));
+        snprintf(s->config, sizeof s->config, "%s/vigil.yaml", s->dir);
+        snprintf(s->db, sizeof s->db, "%s/var/vigil.db", s->dir);
+        snprintf(s->log, sizeof s->log, "%s/server.log", s->dir);
+        s->port = free_port();
+        snprintf(s->url, sizeof s->url, "http://127.0.0.1:%u", s->port);
+        FILE *f = fopen(s->config, "w");
+        if (!f)
+                die("cannot write %s", s->config);
+        fprintf(f, "listen: 127.0.0.1:%u\ndatabase: sqlite:%s\npublic_url: %s\nthreads: 4\n%s",
+                s->port, s->db, s->url, extra_yaml ? extra_yaml : "");
+        fclose(f);
+        spawn(s);
+}
+
+void server_restart(struct server *s)
+{
+        spawn(s);
+}
+
+int server_stop(struct server *s)
+{
+        int st = 0;
+        if (s->pid <= 0)
+                return 0;
+        kill(s->pid, SIGTERM);
+        for (int i = 0; i < 600; i++) {
+                if (waitpid(s->pid, &st, WNOHANG) == s->pid) {
+                        s->pid = 0;
+                        return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+                }
+                sleep_ms(50);
+        }
+        kill(s->pid, SIGKILL);
+        waitpid(s->pid, &st, 0);
+        s->pid = 0;
+        return 255;
+}
+
+void server_cleanup(struct server *s)
+{
+        char cmd[128];
+        if (s->pid > 0)
+                server_stop(s);
+        if (s->dir[0] && !getenv("VIGIL_KEEP_TEST_DIRS")) {
+                snprintf(cmd, sizeof cmd, "rm -rf '%s'", s->dir);
+                if (system(cmd) != 0)
+                        fprintf(stderr, "harness: could not remove %s\n", s->dir);
+        }
+        curl_global_cleanup();
+}
+
+struct capture {
+        char *p;
+        size_t len;
+};
+
+static size_t on_data(char *data, size_t size, size_t n, void *userdata)
+{
+        struct capture *c = userdata;
+        char *p = realloc(c->p, c->len + size * n + 1);
+        if (!p)
+                return 0;
+        memcpy(p + c->len, data, size * n);
+        c->p = p;
+        c->len += size * n;
+        c->p[c->len] = '\0';
+        return size * n;
+}
+
+static size_t on_header(char *data, size_t size, size_t n, void *userdata)
+{
+        struct reply *r = userdata;
+        size_t have = strlen(r->headers), add = size * n;
+        if (have + add < sizeof r->headers) {
+                memcpy(r->headers + have, data, add);
+                r->headers[have + add] = '\0';
+        }
+        return add;
+}
+
+void http(struct server *s, const char *method, const char *path, const char *token,
+          const char *const headers[], const char *body, struct reply *r)
+{
+        CURL *c = curl_easy_init();
+        struct curl_slist *h = NULL;
+        struct capture cap = { 0 };
+        char url[2048], line[512];
+
+        memset(r, 0, sizeof *r);
+        snprintf(url, sizeof url, "%s%s", s->url, path);
+        curl_easy_setopt(c, CURLOPT_URL, url);
+        curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+        if (strcmp(method, "HEAD") == 0)
+                curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+        if (token) {
+                snprintf(line, sizeof line, "Authorization: Bearer %s", token);
+                h = curl_slist_append(h, line);
+        }
+        bool has_ct = false;
+        for (size_t i = 0; headers && headers[i]; i++) {
+                h = curl_slist_append(h, headers[i]);
+                if (strncasecmp(headers[i], "Content-Type:", 13) == 0)
+                        has_ct = true;
+        }
+        if (body) {
+                if (!has_ct)
+                        h = curl_slist_append(h, "Content-Type: application/json");
+                curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+                curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+        }
+        h = curl_slist_append(h, "Expect:");
+        curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+        curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+        curl_easy_setopt(c, CURLOPT_WRITEDATA, &cap);
+        curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+        curl_easy_setopt(c, CURLOPT_HEADERDATA, r);
+        curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
+        CURLcode cc = curl_easy_perform(c);
+        if (cc != CURLE_OK)
+                die("%s %s: %s", method, path, curl_easy_strerror(cc));
+        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
+        curl_slist_free_all(h);
+        curl_easy_cleanup(c);
+        r->body = cap.p ? cap.p : strdup("");
+        r->json = json_loads(r->body, 0, NULL);
+}
+
+void reply_free(struct reply *r)
+{
+        free(r->body);
+        json_decref(r->json);
+        memset(r, 0, sizeof *r);
+}
+
+const char *reply_header(const struct reply *r, const char *name)
+{
+        static char value[1024];
+        size_t nl = strlen(name);
+        for (const char *p = r->headers; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
+                if (strncasecmp(p, name, nl) == 0 && p[nl] == ':') {
+                        const char *v = p + nl + 1;
+                        while (*v == ' ')
+                                v++;
+                        size_t n = strcspn(v, "\r\n");
+                        snprintf(value, sizeof value, "%.*s", (int)n, v);
+                        return value;
+                }
+        }
+        return NULL;
+}
+
+int vigil_run(const char *stdin_text, char **out, const char *const extra_env[],
+              const char *const argv[])
+{
+        int in[2], outp[2];
+        if (pipe(in) < 0 || pipe(outp) < 0)
+                die("pipe");
+        pid_t pid = fork();
+        if (pid == 0) {
+                dup2(in[0], STDIN_FILENO);
+                dup2(outp[1], STDOUT_FILENO);
+                dup2(outp[1], STDERR_FILENO);
+                close(in[1]);
+                close(outp[0]);
+                for (size_t i = 0; extra_env && extra_env[i]; i++)
+                        putenv((char *)extra_env[i]);
+                const char *args[32] = { "vigil" };
+                size_t n = 1;
+                for (size_t i = 0; argv[i] && n < 31; i++)
+                        args[n++] = argv[i];
+                args[n] = NULL;
+                execv(vigil_bin(), (char *const *)args);
+                _exit(127);
+        }
+        close(in[0]);
+        close(outp[1]);
+        if (stdin_text && write(in[1], stdin_text, strlen(stdin_text)) < 0)
+                die("write stdin");
+        close(in[1]);
+        struct capture cap = { 0 };
+        char buf[4096];
+        ssize_t n;
+        while ((n = read(outp[0], buf, sizeof buf)) > 0)
+                on_data(buf, 1, (size_t)n, &cap);
+        close(outp[0]);
+        int st;
+        waitpid(pid, &st, 0);
+        if (out)
+                *out = cap.p ? cap.p : strdup("");
+        else
+                free(cap.p);
+        return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+static char *token_for(struct server *s, const char *name, const char *password)
+{
+        struct reply r;
+        char body[512], cookie[256], csrf[200];
+        snprintf(body, sizeof body, "{\"username\":\"%s\",\"password\":\"%s\"}", name, password);
+        http(s, "POST", "/api/v1/session", NULL, NULL, body, &r);
+        if (r.status != 201)
+                die("sign-in as %s: %ld %s", name, r.status, r.body);
+        const char *sc = reply_header(&r, "Set-Cookie");
+        snprintf(cookie, sizeof cookie, "Cookie: %.*s", (int)strcspn(sc, ";"), sc);
+        snprintf(csrf, sizeof csrf, "X-CSRF-Token: %s",
+                 json_string_value(json_object_get(r.json, "csrf_token")));
+        reply_free(&r);
+        const char *const h[] = { cookie, csrf, NULL };
+        http(s, "POST", "/api/v1/tokens", NULL, h, "{\"name\":\"tests\"}", &r);
+        if (r.status != 201)
+                die("token for %s: %ld %s", name, r.status, r.body);
+        char *tok = strdup(json_string_value(json_object_get(r.json, "token")));
+        reply_free(&r);
+        return tok;
+}
+
+void server_user_token(struct server *s, const char *name, const char *role, const char *tenant,
+                       char *token, size_t size)
+{
+        char *out = NULL;
+        char pw[128];
+        snprintf(pw, sizeof pw, "%s-password-for-tests\n", name);
+        const char *argv[] = { "-c", s->config, "user", "add", name, "--role", role, "--password-stdin",
+                               tenant ? "--tenant" : NULL, tenant, NULL };
+        int rc = vigil_run(pw, &out, NULL, argv);
+        if (rc != 0)
+                die("user add %s: exit %d: %s", name, rc, out);
+        free(out);
+        pw[strcspn(pw, "\n")] = '\0';
+        char *t = token_for(s, name, pw);
+        snprintf(token, size, "%s", t);
+        free(t);
+}
+
+void server_bootstrap(struct server *s)
+{
+        char *out = NULL;
+        char pw[128];
+        snprintf(pw, sizeof pw, "%s\n", admin_password());
+        const char *argv[] = { "-c", s->config, "user", "add", "admin", "--role", "admin",
+                               "--password-stdin", NULL };
+        if (vigil_run(pw, &out, NULL, argv) != 0)
+                die("bootstrap admin: %s", out);
+        free(out);
+        char *t = token_for(s, "admin", admin_password());
+        snprintf(s->admin_token, sizeof s->admin_token, "%s", t);
+        free(t);
+}
+
+char *db_fingerprint(struct server *s)
+{
+        sqlite3 *db;
+        sqlite3_stmt *tables, *rows;
+        size_t cap = 1 << 16, len = 0;
+        char *out = malloc(cap);
+        out[0] = '\0';
+        if (sqlite3_open_v2(s->db, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+                die("open %s", s->db);
+        sqlite3_busy_timeout(db, 5000);
+        sqlite3_prepare_v2(db, "SELECT name FROM sqlite_master WHERE type='table' ORDER BY name", -1,
+                           &tables, NULL);
+        while (sqlite3_step(tables) == SQLITE_ROW) {
+                char sql[256];
+                const char *t = (const char *)sqlite3_column_text(tables, 0);
+                snprintf(sql, sizeof sql, "SELECT * FROM \"%s\" ORDER BY rowid", t);
+                if (sqlite3_prepare_v2(db, sql, -1, &rows, NULL) != SQLITE_OK)
+                        continue;
+                while (sqlite3_step(rows) == SQLITE_ROW) {
+                        for (int col = 0; col < sqlite3_column_count(rows); col++) {
+                                const char *cn = sqlite3_column_name(rows, col);
+                                if (strcmp(cn, "last_seen") == 0 || strcmp(cn, "last_used") == 0)
+                                        continue;
+                                const char *v = (const char *)sqlite3_column_text(rows, col);
+                                size_t need = strlen(t) + (v ? strlen(v) : 4) + 8;
+                                if (len + need >= cap) {
+                                        cap = (cap + need) * 2;
+                                        out = realloc(out, cap);
+                                }
+                                len += (size_t)snprintf(out + len, cap - len, "%s|%s;", t, v ? v : "NULL");
+                        }
+                        out[len++] = '\n';
+                        out[len] = '\0';
+                }
+                sqlite3_finalize(rows);
+        }
+        sqlite3_finalize(tables);
+        sqlite3_close(db);
+        return out;
+}
+
+long db_count(struct server *s, const char *table, const char *where)
+{
+        sqlite3 *db;
+        sqlite3_stmt *st;
+        char sql[512];
+        long n = -1;
+        if (sqlite3_open_v2(s->db, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+                die("open %s", s->db);
+        sqlite3_busy_timeout(db, 5000);
+        snprintf(sql, sizeof sql, "SELECT count(*) FROM %s%s%s", table, where ? " WHERE " : "",
+                 where ? where : "");
+        if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+                n = sqlite3_column_int64(st, 0);
+        sqlite3_finalize(st);
+        sqlite3_close(db);
+        return n;
+}

@@ -1,0 +1,66 @@
+/* Integration harness: a real `vigil serve` on a free port with a temporary
+ * database, a libcurl client, the CLI as a subprocess, and a fingerprint of
+ * the database to prove that refused requests changed nothing. */
+#pragma once
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+struct server {
+        pid_t pid;
+        unsigned port;
+        char dir[64];      /* temporary directory, removed by server_cleanup */
+        char config[128];
+        char db[128];
+        char log[128];
+        char url[64];
+        char admin_token[128]; /* an admin API token, after server_bootstrap */
+};
+
+struct reply {
+        long status;
+        char *body;         /* owns */
+        json_t *json;       /* owns: parsed body, or NULL */
+        char headers[8192]; /* raw response headers */
+};
+
+/* Start with extra YAML lines appended to the config (may be NULL). Exits
+ * the test program when the server cannot start. */
+void server_start(struct server *s, const char *extra_yaml);
+/* Restart the same server (same directory and database). */
+void server_restart(struct server *s);
+/* SIGTERM and wait; returns the exit status (or 128+signal). */
+int server_stop(struct server *s);
+void server_cleanup(struct server *s);
+/* Create user NAME with ROLE (and tenant) offline and return an API token
+ * for it obtained through the API (sign in, create token). */
+void server_user_token(struct server *s, const char *name, const char *role, const char *tenant,
+                       char *token, size_t size);
+/* admin user "admin" with password admin_password(); fills s->admin_token. */
+void server_bootstrap(struct server *s);
+const char *admin_password(void);
+
+/* One HTTP request. token: Bearer token or NULL. headers: NULL-terminated
+ * extra "Name: value" lines, or NULL. body: raw bytes or NULL. */
+void http(struct server *s, const char *method, const char *path, const char *token,
+          const char *const headers[], const char *body, struct reply *r);
+void reply_free(struct reply *r);
+/* The value of a response header (first match), or NULL; static storage. */
+const char *reply_header(const struct reply *r, const char *name);
+
+/* Run the vigil CLI with argv (NULL-terminated, without "vigil"), with
+ * stdin_text on standard input. Captures stdout+stderr into *out (caller
+ * frees; may pass NULL). extra_env: NULL-terminated "K=V", or NULL.
+ * Returns the exit code. */
+int vigil_run(const char *stdin_text, char **out, const char *const extra_env[],
+              const char *const argv[]);
+
+/* Every row of every table as text, except bookkeeping columns that a read
+ * may refresh (sessions.last_seen, api_tokens.last_used). Caller frees. */
+char *db_fingerprint(struct server *s);
+/* Count rows of table matching an optional WHERE clause (static SQL). */
+long db_count(struct server *s, const char *table, const char *where);
+
+/* Path of the vigil binary under test ($VIGIL_BIN). */
+const char *vigil_bin(void);

@@ -1,0 +1,415 @@
+/* The store interface, run against every backend available here (SQLite
+ * now; PostgreSQL joins this list when its backend lands). Tampering is done
+ * through the backend's own client library, as an attacker with file access
+ * would. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "base/secret.h"
+#include "core/error.h"
+#include "store/account.h"
+#include "store/store.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct fixture {
+        char dir[64];
+        char path[128];
+        char url[160];
+        struct store *s;
+};
+
+static const struct actor tester = { .user_id = 0, .name = "test", .request_id = "req-1" };
+
+static int setup(void **state)
+{
+        struct fixture *f = calloc(1, sizeof *f);
+        char err[256];
+        snprintf(f->dir, sizeof f->dir, "/tmp/vigil-test-store-XXXXXX");
+        if (!mkdtemp(f->dir))
+                return -1;
+        snprintf(f->path, sizeof f->path, "%s/sub/v.db", f->dir);
+        snprintf(f->url, sizeof f->url, "sqlite:%s", f->path);
+        if (store_open(f->url, &f->s, err, sizeof err) < 0) {
+                fprintf(stderr, "store_open: %s\n", err);
+                return -1;
+        }
+        *state = f;
+        return 0;
+}
+
+static int teardown(void **state)
+{
+        struct fixture *f = *state;
+        char cmd[200];
+        store_close(f->s);
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
+        if (system(cmd) != 0)
+                return -1;
+        free(f);
+        return 0;
+}
+
+static struct user make_user(const char *name, enum role role)
+{
+        struct user u = { 0 };
+        snprintf(u.name, sizeof u.name, "%s", name);
+        u.role = role;
+        snprintf(u.password_hash, sizeof u.password_hash, "$argon2id$fake");
+        u.created_at = u.updated_at = 1000;
+        return u;
+}
+
+/* Insert a user and its audit record in one transaction. */
+static int64_t add_user(struct store *s, const char *name)
+{
+        struct store_tx *tx;
+        struct user u = make_user(name, ROLE_RESPONDER);
+        assert_int_equal(store_begin(s, &tx), 0);
+        assert_int_equal(store_user_insert(tx, &u), 0);
+        json_t *change = json_pack("{s:s}", "name", name);
+        assert_int_equal(store_audit_append(tx, 2000, &tester, "user.create", "user:x", change), 0);
+        json_decref(change);
+        assert_int_equal(store_commit(tx), 0);
+        return u.id;
+}
+
+static void migrations_are_idempotent(void **state)
+{
+        struct fixture *f = *state;
+        struct store *again;
+        char err[256];
+        int v1, v2;
+        assert_int_equal(store_schema_version(f->s, &v1), 0);
+        assert_true(v1 >= 1);
+        assert_int_equal(store_open(f->url, &again, err, sizeof err), 0);
+        assert_int_equal(store_schema_version(again, &v2), 0);
+        assert_int_equal(v1, v2);
+        store_close(again);
+        assert_int_equal(store_ping(f->s), 0);
+}
+
+static void unknown_backend_and_bad_path(void **state)
+{
+        struct store *s = NULL;
+        char err[256];
+        (void)state;
+        assert_int_equal(store_open("mysql:x", &s, err, sizeof err), -EINVAL);
+        assert_non_null(strstr(err, "unknown backend"));
+        assert_true(store_open("sqlite:/proc/nope/deeper/v.db", &s, err, sizeof err) < 0);
+        assert_null(s);
+}
+
+static void users_insert_get_conflict_update(void **state)
+{
+        struct fixture *f = *state;
+        struct store_tx *tx;
+        struct user u = make_user("alice", ROLE_TENANT_ADMIN), got;
+        snprintf(u.tenant, sizeof u.tenant, "acme");
+
+        assert_int_equal(store_begin(f->s, &tx), 0);
+        assert_int_equal(store_user_insert(tx, &u), 0);
+        assert_true(u.id > 0);
+        struct user dup = make_user("alice", ROLE_ADMIN);
+        assert_int_equal(store_user_insert(tx, &dup), -VG_ECONFLICT);
+        assert_int_equal(store_commit(tx), 0);
+
+        assert_int_equal(store_begin_read(f->s, &tx), 0);
+        assert_int_equal(store_user_get_by_name(tx, "alice", &got), 0);
+        assert_int_equal(got.id, u.id);
+        assert_int_equal(got.role, ROLE_TENANT_ADMIN);
+        assert_string_equal(got.tenant, "acme");
+        assert_int_equal(store_user_get(tx, 999999, &got), -VG_ENOTFOUND);
+        assert_int_equal(store_user_get_by_name(tx, "nobody", &got), -VG_ENOTFOUND);
+        store_rollback(tx);
+
+        assert_int_equal(store_begin(f->s, &tx), 0);
+        u.disabled = true;
+        u.updated_at = 5000;
+        assert_int_equal(store_user_update(tx, &u), 0);
+        struct user ghost = make_user("ghost", ROLE_ADMIN);
+        ghost.id = 424242;
+        assert_int_equal(store_user_update(tx, &ghost), -VG_ENOTFOUND);
+        assert_int_equal(store_commit(tx), 0);
+        assert_int_equal(store_begin_read(f->s, &tx), 0);
+        assert_int_equal(store_user_get(tx, u.id, &got), 0);
+        assert_true(got.disabled);
+        assert_int_equal(got.updated_at, 5000);
+        store_rollback(tx);
+}
+
+static int collect(const struct user *u, void *userdata)
+{
+        json_array_append_new(userdata, json_integer(u->id));
+        return 0;
+}
+
+static void users_list_pages(void **state)
+{
+        struct fixture *f = *state;
+        struct store_tx *tx;
+        char name[32];
+        int64_t count = 0, after = 0;
+        json_t *all = json_array();
+
+        for (int i = 0; i < 7; i++) {
+                snprintf(name, sizeof name, "pager%d", i);
+                add_user(f->s, name);
+        }
+        assert_int_equal(store_begin_read(f->s, &tx), 0);
+        assert_int_equal(store_user_count(tx, &count), 0);
+        for (;;) {
+                json_t *page = json_array();
+                assert_int_equal(store_user_list(tx, after, 3, collect, page), 0);
+                assert_true(json_array_size(page) <= 3);
+                if (json_array_size(page) == 0) {
+                        json_decref(page);
+                        break;
+                }
+                after = json_integer_value(json_array_get(page, json_array_size(page) - 1));
+                json_array_extend(all, page);
+                json_decref(page);
+        }
+        store_rollback(tx);
+        assert_int_equal((int64_t)json_array_size(all), count);
+        for (size_t i = 1; i < json_array_size(all); i++)
+                assert_true(json_integer_value(json_array_get(all, i)) >
+                            json_integer_value(json_array_get(all, i - 1)));
+        json_decref(all);
+}
+
+static void sessions_and_tokens(void **state)
+{
+        struct fixture *f = *state;
+        struct store_tx *tx;
+        int64_t uid = add_user(f->s, "tokenuser");
+        struct session s = { .user_id = uid, .created_at = 10, .last_seen = 10, .expires_at = 100 }, gs;
+        struct api_token t = { .user_id = uid, .created_at = 10 }, gt;
+        secret_token_digest("vgs_session", s.token_hash);
+        secret_token_digest("vgt_token", t.token_hash);
+        snprintf(t.name, sizeof t.name, "ci");
+        snprintf(t.prefix, sizeof t.prefix, "vgt_tok");
+
+        assert_int_equal(store_begin(f->s, &tx), 0);
+        assert_int_equal(store_session_insert(tx, &s), 0);
+        assert_int_equal(store_token_insert(tx, &t), 0);
+        assert_int_equal(store_commit(tx), 0);
+
+        assert_int_equal(store_begin(f->s, &tx), 0);
+        assert_int_equal(store_session_get_by_hash(tx, s.token_hash, &gs), 0);
+        assert_int_equal(gs.user_id, uid);
+        assert_int_equal(store_session_touch(tx, s.id, 50), 0);
+        assert_int_equal(store_token_get_by_hash(tx, t.token_hash, &gt), 0);
+        assert_string_equal(gt.name, "ci");
+        assert_int_equal(gt.revoked_at, 0);
+        assert_int_equal(store_token_revoke(tx, t.id, 60), 0);
+        assert_int_equal(store_token_revoke(tx, t.id, 61), -VG_ENOTFOUND); /* already revoked */
+        assert_int_equal(store_token_get(tx, t.id, &gt), 0);
+        assert_int_equal(gt.revoked_at, 60);
+        /* Expired by idle (last_seen 50 < 70) and absolute (100 <= 100). */
+        assert_int_equal(store_session_delete_expired(tx, 70, 100), 1);
+        assert_int_equal(store_session_get_by_hash(tx, s.token_hash, &gs), -VG_ENOTFOUND);
+        assert_int_equal(store_commit(tx), 0);
+}
+
+static void rollback_leaves_nothing(void **state)
+{
+        struct fixture *f = *state;
+        struct store_tx *tx;
+        struct user u = make_user("rolledback", ROLE_ADMIN), got;
+        struct audit_verify before, after;
+
+        assert_int_equal(store_audit_verify(f->s, &before), 0);
+        assert_int_equal(store_begin(f->s, &tx), 0);
+        assert_int_equal(store_user_insert(tx, &u), 0);
+        assert_int_equal(store_audit_append(tx, 1, &tester, "user.create", "user:rb", NULL), 0);
+        store_rollback(tx);
+        assert_int_equal(store_begin_read(f->s, &tx), 0);
+        assert_int_equal(store_user_get_by_name(tx, "rolledback", &got), -VG_ENOTFOUND);
+        store_rollback(tx);
+        assert_int_equal(store_audit_verify(f->s, &after), 0);
+        assert_int_equal(after.records, before.records);
+        assert_string_equal(after.head_hash, before.head_hash);
+}
+
+/* Each thread has its own connection; concurrent writers serialise and
+ * none loses its write. */
+static void *writer(void *arg)
+{
+        struct store *s = arg;
+        char name[32];
+        for (int i = 0; i < 20; i++) {
+                struct store_tx *tx;
+                snprintf(name, sizeof name, "t%lx-%d", (unsigned long)pthread_self() % 100000, i);
+                struct user u = make_user(name, ROLE_RESPONDER);
+                if (store_begin(s, &tx) < 0)
+                        return (void *)1;
+                if (store_user_insert(tx, &u) < 0 ||
+                    store_audit_append(tx, 3, &tester, "user.create", "user:t", NULL) < 0) {
+                        store_rollback(tx);
+                        return (void *)1;
+                }
+                if (store_commit(tx) < 0)
+                        return (void *)1;
+        }
+        return NULL;
+}
+
+static void concurrent_writers(void **state)
+{
+        struct fixture *f = *state;
+        pthread_t th[4];
+        struct audit_verify before, after;
+        assert_int_equal(store_audit_verify(f->s, &before), 0);
+        for (int i = 0; i < 4; i++)
+                assert_int_equal(pthread_create(&th[i], NULL, writer, f->s), 0);
+        for (int i = 0; i < 4; i++) {
+                void *ret;
+                pthread_join(th[i], &ret);
+                assert_null(ret);
+        }
+        assert_int_equal(store_audit_verify(f->s, &after), 0);
+        assert_true(after.ok);
+        assert_int_equal(after.records, before.records + 80);
+}
+
+/* Edit the database the way an attacker with the file would. */
+static void tamper(const char *path, const char *sql)
+{
+        sqlite3 *db;
+        char *msg = NULL;
+        assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+        if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
+                fail_msg("tamper '%s': %s", sql, msg);
+        sqlite3_close(db);
+}
+
+static void audit_log_is_append_only(void **state)
+{
+        struct fixture *f = *state;
+        sqlite3 *db;
+        char *msg = NULL;
+        add_user(f->s, "appendonly");
+        assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+        assert_int_not_equal(sqlite3_exec(db, "UPDATE audit_log SET actor='x'", NULL, NULL, &msg), SQLITE_OK);
+        assert_non_null(strstr(msg, "append-only"));
+        sqlite3_free(msg);
+        msg = NULL;
+        assert_int_not_equal(sqlite3_exec(db, "DELETE FROM audit_log", NULL, NULL, &msg), SQLITE_OK);
+        sqlite3_free(msg);
+        sqlite3_close(db);
+}
+
+/* Each kind of edit is caught, at the record edited. Runs on a fresh store
+ * per case so the earlier breaks do not mask later ones. */
+static void audit_tamper_is_found_at_the_row(void **state)
+{
+        static const struct {
+                const char *sql;
+                int64_t bad_seq;
+                const char *reason;
+        } cases[] = {
+                { "UPDATE audit_log SET actor='user:mallory' WHERE seq=3", 3, "record hash" },
+                { "UPDATE audit_log SET change='{\"name\":\"x\"}' WHERE seq=2", 2, "change digest" },
+                { "UPDATE audit_log SET at=at+1 WHERE seq=4", 4, "record hash" },
+                { "DELETE FROM audit_log WHERE seq=3", 4, "sequence gap" },
+                /* Recomputing one record's hash still breaks the next link. */
+                { "UPDATE audit_log SET hash=zeroblob(32) WHERE seq=2", 2, "record hash" },
+                { "UPDATE audit_log SET prev_hash=zeroblob(32) WHERE seq=5", 5, "previous-hash" },
+        };
+        (void)state;
+        for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+                void *fx;
+                struct audit_verify v;
+                char sql[300];
+                assert_int_equal(setup(&fx), 0);
+                struct fixture *f = fx;
+                for (int k = 0; k < 5; k++) {
+                        char name[16];
+                        snprintf(name, sizeof name, "u%d", k);
+                        add_user(f->s, name);
+                }
+                assert_int_equal(store_audit_verify(f->s, &v), 0);
+                assert_true(v.ok);
+                assert_int_equal(v.records, 5);
+                snprintf(sql, sizeof sql,
+                         "DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete; %s",
+                         cases[i].sql);
+                tamper(f->path, sql);
+                assert_int_equal(store_audit_verify(f->s, &v), 0);
+                assert_false(v.ok);
+                if (v.first_bad_seq != cases[i].bad_seq || !strstr(v.reason, cases[i].reason))
+                        fail_msg("case %zu: broken at %lld (%s), want %lld (%s)", i,
+                                 (long long)v.first_bad_seq, v.reason, (long long)cases[i].bad_seq,
+                                 cases[i].reason);
+                teardown(&fx);
+        }
+}
+
+static void account_create_validates_and_audits(void **state)
+{
+        struct fixture *f = *state;
+        struct field_errors fe;
+        struct user u;
+        struct audit_verify before, after;
+        struct user_spec bad = { .name = "Bad Name", .role = "king", .tenant = NULL, .password = "short" };
+
+        assert_int_equal(store_audit_verify(f->s, &before), 0);
+        fielderr_init(&fe);
+        assert_int_equal(account_user_create(f->s, &tester, 1, &bad, &u, &fe), -VG_EVALIDATION);
+        assert_int_equal(fe.n, 3);
+        assert_string_equal(fe.e[0].field, "name");
+        assert_string_equal(fe.e[1].field, "role");
+        assert_string_equal(fe.e[2].field, "password");
+
+        struct user_spec ta = { .name = "ta", .role = "tenant_admin", .tenant = NULL, .password = "long enough pw" };
+        fielderr_init(&fe);
+        assert_int_equal(account_user_create(f->s, &tester, 1, &ta, &u, &fe), -VG_EVALIDATION);
+        assert_string_equal(fe.e[0].field, "tenant");
+
+        struct user_spec ok = { .name = "carol", .role = "communications", .password = "long enough pw" };
+        fielderr_init(&fe);
+        assert_int_equal(account_user_create(f->s, &tester, 7, &ok, &u, &fe), 0);
+        assert_int_equal(u.role, ROLE_COMMUNICATIONS);
+        fielderr_init(&fe);
+        assert_int_equal(account_user_create(f->s, &tester, 8, &ok, &u, &fe), -VG_ECONFLICT);
+        assert_string_equal(fe.e[0].field, "name");
+        assert_string_equal(fe.e[0].message, "is taken");
+
+        assert_int_equal(store_audit_verify(f->s, &after), 0);
+        assert_int_equal(after.records, before.records + 1); /* only the one that succeeded */
+
+        struct store_tx *tx;
+        struct user got;
+        assert_int_equal(store_begin_read(f->s, &tx), 0);
+        assert_int_equal(store_user_get_by_name(tx, "carol", &got), 0);
+        store_rollback(tx);
+        assert_true(secret_password_verify(got.password_hash, "long enough pw"));
+}
+
+int main(void)
+{
+        if (secret_init() < 0)
+                return 1;
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test_setup_teardown(migrations_are_idempotent, setup, teardown),
+                cmocka_unit_test(unknown_backend_and_bad_path),
+                cmocka_unit_test_setup_teardown(users_insert_get_conflict_update, setup, teardown),
+                cmocka_unit_test_setup_teardown(users_list_pages, setup, teardown),
+                cmocka_unit_test_setup_teardown(sessions_and_tokens, setup, teardown),
+                cmocka_unit_test_setup_teardown(rollback_leaves_nothing, setup, teardown),
+                cmocka_unit_test_setup_teardown(concurrent_writers, setup, teardown),
+                cmocka_unit_test_setup_teardown(audit_log_is_append_only, setup, teardown),
+                cmocka_unit_test(audit_tamper_is_found_at_the_row),
+                cmocka_unit_test_setup_teardown(account_create_validates_and_audits, setup, teardown),
+        };
+        return cmocka_run_group_tests_name("store/sqlite", tests, NULL, NULL);
+}
