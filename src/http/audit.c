@@ -7,50 +7,33 @@
 
 #include <errno.h>
 
-struct list_ctx {
-        json_t *items;
-        int64_t last;
-};
-
 static int list_one(const struct audit_record *a, void *userdata)
 {
-        struct list_ctx *c = userdata;
         char hash[2 * STORE_HASH_BYTES + 1], prev[2 * STORE_HASH_BYTES + 1];
         json_t *change = json_loads(a->change, 0, NULL);
 
         secret_hex(a->hash, STORE_HASH_BYTES, hash);
         secret_hex(a->prev_hash, STORE_HASH_BYTES, prev);
-        c->last = a->seq;
         json_t *j = json_pack("{s:I, s:o, s:s, s:s, s:s, s:s, s:o, s:s, s:s}", "seq",
                               (json_int_t)a->seq, "at", json_time(a->at), "actor", a->actor,
                               "action", a->action, "object", a->object, "request_id", a->request_id,
                               "change", change ? change : json_string(a->change), "hash", hash,
                               "prev_hash", prev);
-        return json_array_append_new(c->items, j) == 0 ? 0 : -ENOMEM;
+        return page_add(userdata, a->seq, j);
 }
 
 int audit_list(struct request *req, struct response *resp)
 {
-        struct list_ctx c = { .items = json_array() };
         struct store_tx *tx;
-        int64_t after;
-        unsigned limit;
-        int r;
-
-        r = request_page(req, &after, &limit);
+        struct page pg;
+        int r = page_begin(req, &pg);
         if (r >= 0)
                 r = store_begin_read(req->store, &tx);
-        if (r < 0) {
-                json_decref(c.items);
-                return r;
+        if (r >= 0) {
+                r = store_audit_list(tx, pg.after, pg.limit, list_one, &pg);
+                store_rollback(tx);
         }
-        r = store_audit_list(tx, after, limit, list_one, &c);
-        store_rollback(tx);
-        if (r < 0) {
-                json_decref(c.items);
-                return r;
-        }
-        return response_json(resp, 200, page_wrap(c.items, limit, c.last));
+        return page_end(resp, &pg, r);
 }
 
 int audit_verify(struct request *req, struct response *resp)

@@ -25,6 +25,18 @@ void auth_csrf_token(const char *session_token, char out[2 * STORE_HASH_BYTES + 
         secret_hex(d, sizeof d, out);
 }
 
+/* Refresh a token's last use or a session's last request; best effort,
+ * never fails the request, and skipped while the stored time is fresh. */
+static void touch(struct request *req, int (*fn)(struct store_tx *, int64_t, vg_usec_t), int64_t id,
+                  vg_usec_t last)
+{
+        struct store_tx *tx;
+        if (req->now - last <= touch_interval(req->cfg) || store_begin(req->store, &tx) < 0)
+                return;
+        if (store_finish(tx, fn(tx, id, req->now)) < 0)
+                log_event(LOG_LVL_DEBUG, "last-use refresh failed", "request_id=%s", req->request_id);
+}
+
 static int auth_fail(struct request *req, const char *why)
 {
         request_detail(req, "%s", why);
@@ -68,14 +80,7 @@ static int auth_token(struct request *req, const char *token)
                 return r;
         req->who.kind = AUTH_TOKEN;
         req->who.token_id = t.id;
-        if (req->now - t.last_used > touch_interval(req->cfg) && store_begin(req->store, &tx) >= 0) {
-                if (store_token_touch(tx, t.id, req->now) < 0 || store_commit(tx) < 0)
-                        log_event(LOG_LVL_DEBUG, "token touch failed", "request_id=%s",
-                                  req->request_id);
-                else
-                        tx = NULL;
-                store_rollback(tx);
-        }
+        touch(req, store_token_touch, t.id, t.last_used);
         return 0;
 }
 
@@ -105,14 +110,7 @@ static int auth_session(struct request *req, const char *token)
         req->who.kind = AUTH_SESSION;
         req->who.session_id = s.id;
         auth_csrf_token(token, req->who.csrf);
-        if (req->now - s.last_seen > touch_interval(req->cfg) && store_begin(req->store, &tx) >= 0) {
-                if (store_session_touch(tx, s.id, req->now) < 0 || store_commit(tx) < 0)
-                        log_event(LOG_LVL_DEBUG, "session touch failed", "request_id=%s",
-                                  req->request_id);
-                else
-                        tx = NULL;
-                store_rollback(tx);
-        }
+        touch(req, store_session_touch, s.id, s.last_seen);
         return 0;
 }
 

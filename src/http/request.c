@@ -218,6 +218,44 @@ json_t *page_wrap(json_t *items, unsigned limit, int64_t last_id)
         return json_pack("{s:o, s:o}", "items", items, "next_cursor", next);
 }
 
+int page_begin(struct request *req, struct page *pg)
+{
+        pg->last = 0;
+        pg->items = NULL;
+        int r = request_page(req, &pg->after, &pg->limit);
+        if (r < 0)
+                return r;
+        pg->items = json_array();
+        return pg->items ? 0 : -ENOMEM;
+}
+
+int page_add(struct page *pg, int64_t id, json_t *item)
+{
+        pg->last = id;
+        return json_array_append_new(pg->items, item) == 0 ? 0 : -ENOMEM;
+}
+
+int page_end(struct response *resp, struct page *pg, int r)
+{
+        if (r < 0) {
+                json_decref(pg->items);
+                pg->items = NULL;
+                return r;
+        }
+        r = response_json(resp, 200, page_wrap(pg->items, pg->limit, pg->last));
+        pg->items = NULL;
+        return r;
+}
+
+int request_audit(struct request *req, struct store_tx *tx, const char *action, const char *kind,
+                  int64_t id, json_t *change)
+{
+        char object[96];
+        struct actor a = request_actor(req);
+        snprintf(object, sizeof object, "%s:%" PRId64, kind, id);
+        return store_audit_append(tx, req->now, &a, action, object, change);
+}
+
 void json_only_fields(struct request *req, json_t *obj, const char *const allowed[])
 {
         const char *key;

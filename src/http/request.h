@@ -120,6 +120,25 @@ void page_cursor(int64_t id, char *buf, size_t size);
 /* {"items": items, "next_cursor": C or null}; items is stolen. */
 json_t *page_wrap(json_t *items, unsigned limit, int64_t last_id);
 
+/* Building a page of a list: page_begin parses ?limit and ?cursor and
+ * makes the item array; page_add appends one item (stolen) and remembers
+ * its id for the next cursor; page_end answers 200 with the page, or frees
+ * it and returns r when r < 0. */
+struct page {
+        json_t *items; /* owns until page_end */
+        int64_t after;
+        int64_t last;
+        unsigned limit;
+};
+int page_begin(struct request *req, struct page *pg);
+int page_add(struct page *pg, int64_t id, json_t *item);
+int page_end(struct response *resp, struct page *pg, int r);
+
+/* Append this request's audit record to tx: actor from the request, object
+ * "KIND:ID". change is borrowed. */
+int request_audit(struct request *req, struct store_tx *tx, const char *action, const char *kind,
+                  int64_t id, json_t *change);
+
 /* Field helpers: validation errors go to req->errors under the field name. */
 /* Refuse keys not in allowed (NULL-terminated). */
 void json_only_fields(struct request *req, json_t *obj, const char *const allowed[]);

@@ -102,18 +102,15 @@ int session_create(struct request *req, struct response *resp)
                 goto out;
         r = store_session_insert(tx, &s);
         if (r >= 0) {
-                char object[64];
-                struct actor a = { .user_id = u.id, .name = u.name, .request_id = req->request_id };
-                snprintf(object, sizeof object, "user:%lld", (long long)u.id);
+                /* The actor is the user signing in, not the anonymous caller. */
+                req->who.user = u;
+                req->who.kind = AUTH_SESSION;
                 json_t *change = json_pack("{s:I, s:s}", "session", (json_int_t)s.id, "address",
                                            req->client_addr);
-                r = store_audit_append(tx, req->now, &a, "session.create", object, change);
+                r = request_audit(req, tx, "session.create", "user", u.id, change);
                 json_decref(change);
         }
-        if (r >= 0)
-                r = store_commit(tx);
-        else
-                store_rollback(tx);
+        r = store_finish(tx, r);
         if (r < 0)
                 goto out;
 
@@ -143,7 +140,6 @@ int session_get(struct request *req, struct response *resp)
 int session_delete(struct request *req, struct response *resp)
 {
         struct store_tx *tx;
-        char object[64];
         int r;
 
         if (req->who.kind != AUTH_SESSION) {
@@ -156,16 +152,11 @@ int session_delete(struct request *req, struct response *resp)
                 return r;
         r = store_session_delete(tx, req->who.session_id);
         if (r >= 0) {
-                struct actor a = request_actor(req);
-                snprintf(object, sizeof object, "user:%lld", (long long)req->who.user.id);
                 json_t *change = json_pack("{s:I}", "session", (json_int_t)req->who.session_id);
-                r = store_audit_append(tx, req->now, &a, "session.delete", object, change);
+                r = request_audit(req, tx, "session.delete", "user", req->who.user.id, change);
                 json_decref(change);
         }
-        if (r >= 0)
-                r = store_commit(tx);
-        else
-                store_rollback(tx);
+        r = store_finish(tx, r);
         if (r < 0)
                 return r;
         set_cookie(req, resp, "", 0);

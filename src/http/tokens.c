@@ -60,18 +60,12 @@ int token_create(struct request *req, struct response *resp)
                 goto out;
         r = store_token_insert(tx, &t);
         if (r >= 0) {
-                char object[64];
-                struct actor a = request_actor(req);
-                snprintf(object, sizeof object, "token:%lld", (long long)t.id);
                 json_t *change = json_pack("{s:s, s:I, s:o}", "name", t.name, "user_id",
                                            (json_int_t)t.user_id, "expires_at", json_time(t.expires_at));
-                r = store_audit_append(tx, req->now, &a, "token.create", object, change);
+                r = request_audit(req, tx, "token.create", "token", t.id, change);
                 json_decref(change);
         }
-        if (r >= 0)
-                r = store_commit(tx);
-        else
-                store_rollback(tx);
+        r = store_finish(tx, r);
         if (r < 0)
                 goto out;
         json_t *j = token_json(&t);
@@ -82,46 +76,30 @@ out:
         return r;
 }
 
-struct list_ctx {
-        json_t *items;
-        int64_t last;
-};
-
 static int list_one(const struct api_token *t, void *userdata)
 {
-        struct list_ctx *c = userdata;
-        c->last = t->id;
-        return json_array_append_new(c->items, token_json(t)) == 0 ? 0 : -ENOMEM;
+        return page_add(userdata, t->id, token_json(t));
 }
 
 int token_list(struct request *req, struct response *resp)
 {
-        struct list_ctx c = { .items = json_array() };
         struct store_tx *tx;
-        int64_t after;
-        unsigned limit;
-        int r;
-
-        r = request_page(req, &after, &limit);
+        struct page pg;
+        int r = page_begin(req, &pg);
         const char *all = request_query(req, "all");
         bool every_user = all && strcmp(all, "true") == 0;
-        if (every_user && req->who.user.role != ROLE_ADMIN) {
+        if (r >= 0 && every_user && req->who.user.role != ROLE_ADMIN) {
                 request_detail(req, "only an admin may list every user's tokens");
                 r = -VG_EFORBIDDEN;
         }
         if (r >= 0)
                 r = store_begin_read(req->store, &tx);
-        if (r < 0) {
-                json_decref(c.items);
-                return r;
+        if (r >= 0) {
+                r = store_token_list(tx, every_user ? 0 : req->who.user.id, pg.after, pg.limit,
+                                     list_one, &pg);
+                store_rollback(tx);
         }
-        r = store_token_list(tx, every_user ? 0 : req->who.user.id, after, limit, list_one, &c);
-        store_rollback(tx);
-        if (r < 0) {
-                json_decref(c.items);
-                return r;
-        }
-        return response_json(resp, 200, page_wrap(c.items, limit, c.last));
+        return page_end(resp, &pg, r);
 }
 
 int token_revoke(struct request *req, struct response *resp)
@@ -154,17 +132,11 @@ int token_revoke(struct request *req, struct response *resp)
         if (r >= 0)
                 r = store_token_revoke(tx, id, req->now);
         if (r >= 0) {
-                char object[64];
-                struct actor a = request_actor(req);
-                snprintf(object, sizeof object, "token:%lld", id);
                 json_t *change = json_pack("{s:s, s:I}", "name", t.name, "user_id", (json_int_t)t.user_id);
-                r = store_audit_append(tx, req->now, &a, "token.revoke", object, change);
+                r = request_audit(req, tx, "token.revoke", "token", id, change);
                 json_decref(change);
         }
-        if (r >= 0)
-                r = store_commit(tx);
-        else
-                store_rollback(tx);
+        r = store_finish(tx, r);
         if (r < 0)
                 return r;
         resp->status = 204;

@@ -24,40 +24,23 @@ static int user_response(struct response *resp, unsigned status, const struct us
         return response_json(resp, status, account_user_json(u));
 }
 
-struct list_ctx {
-        json_t *items;
-        int64_t last;
-};
-
 static int list_one(const struct user *u, void *userdata)
 {
-        struct list_ctx *c = userdata;
-        c->last = u->id;
-        return json_array_append_new(c->items, account_user_json(u)) == 0 ? 0 : -ENOMEM;
+        return page_add(userdata, u->id, account_user_json(u));
 }
 
 int user_list(struct request *req, struct response *resp)
 {
-        struct list_ctx c = { .items = json_array() };
         struct store_tx *tx;
-        int64_t after;
-        unsigned limit;
-        int r;
-
-        r = request_page(req, &after, &limit);
+        struct page pg;
+        int r = page_begin(req, &pg);
         if (r >= 0)
                 r = store_begin_read(req->store, &tx);
-        if (r < 0) {
-                json_decref(c.items);
-                return r;
+        if (r >= 0) {
+                r = store_user_list(tx, pg.after, pg.limit, list_one, &pg);
+                store_rollback(tx);
         }
-        r = store_user_list(tx, after, limit, list_one, &c);
-        store_rollback(tx);
-        if (r < 0) {
-                json_decref(c.items);
-                return r;
-        }
-        return response_json(resp, 200, page_wrap(c.items, limit, c.last));
+        return page_end(resp, &pg, r);
 }
 
 int user_create(struct request *req, struct response *resp)
@@ -198,17 +181,11 @@ int user_update(struct request *req, struct response *resp)
          * sessions: they sign in again under the new rules. */
         if (r >= 0 && end_sessions)
                 r = store_session_delete_for_user(tx, u.id);
-        if (r >= 0) {
-                char object[64];
-                struct actor a = request_actor(req);
-                snprintf(object, sizeof object, "user:%lld", (long long)u.id);
-                r = store_audit_append(tx, req->now, &a, "user.update", object, change);
-        }
+        if (r >= 0)
+                r = request_audit(req, tx, "user.update", "user", u.id, change);
         json_decref(change);
-        if (r >= 0) {
-                r = store_commit(tx);
-                tx = NULL;
-        }
+        r = store_finish(tx, r);
+        tx = NULL;
 out:
         store_rollback(tx);
         if (password)

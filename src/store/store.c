@@ -46,6 +46,15 @@ void store_rollback(struct store_tx *tx)
                 tx->store->ops->rollback(tx);
 }
 
+int store_finish(struct store_tx *tx, int r)
+{
+        if (r < 0) {
+                store_rollback(tx);
+                return r;
+        }
+        return store_commit(tx);
+}
+
 #define OPS(tx) ((tx)->store->ops)
 int store_user_insert(struct store_tx *tx, struct user *u) { return OPS(tx)->user_insert(tx, u); }
 int store_user_get(struct store_tx *tx, int64_t id, struct user *ret) { return OPS(tx)->user_get(tx, id, ret); }

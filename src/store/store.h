@@ -103,6 +103,9 @@ int store_begin(struct store *s, struct store_tx **ret);
 int store_begin_read(struct store *s, struct store_tx **ret);
 int store_commit(struct store_tx *tx);
 void store_rollback(struct store_tx *tx);
+/* End a write: commit when r >= 0, else roll back. Returns r, or the
+ * commit's error. Either way tx is freed. */
+int store_finish(struct store_tx *tx, int r);
 
 /* Users. insert sets u->id. */
 int store_user_insert(struct store_tx *tx, struct user *u);

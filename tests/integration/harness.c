@@ -121,8 +121,10 @@ void server_start(struct server *s, const char *extra_yaml)
         FILE *f = fopen(s->config, "w");
         if (!f)
                 die("cannot write %s", s->config);
-        fprintf(f, "listen: 127.0.0.1:%u\ndatabase: sqlite:%s\npublic_url: %s\nthreads: 4\n%s",
-                s->port, s->db, s->url, extra_yaml ? extra_yaml : "");
+        fprintf(f, "listen: 127.0.0.1:%u\ndatabase: sqlite:%s\nthreads: 4\n", s->port, s->db);
+        if (!extra_yaml || !strstr(extra_yaml, "public_url:"))
+                fprintf(f, "public_url: %s\n", s->url);
+        fputs(extra_yaml ? extra_yaml : "", f);
         fclose(f);
         spawn(s);
 }

@@ -93,6 +93,26 @@ static void session_idle_and_absolute_expiry(void **state)
         server_cleanup(&s);
 }
 
+/* Behind a TLS proxy (public_url https://) the cookie must be Secure. */
+static void https_public_url_makes_cookies_secure(void **state)
+{
+        struct server s;
+        struct reply r;
+        char body[256];
+        (void)state;
+        server_start(&s, "public_url: https://vigil.example.com\n");
+        server_bootstrap(&s);
+        snprintf(body, sizeof body, "{\"username\":\"admin\",\"password\":\"%s\"}", admin_password());
+        http(&s, "POST", "/api/v1/session", NULL, NULL, body, &r);
+        assert_int_equal(r.status, 201);
+        const char *sc = reply_header(&r, "Set-Cookie");
+        assert_non_null(strstr(sc, "; Secure"));
+        assert_non_null(strstr(sc, "HttpOnly"));
+        reply_free(&r);
+        assert_int_equal(server_stop(&s), 0);
+        server_cleanup(&s);
+}
+
 static void tampering_is_found_at_the_row(void **state)
 {
         struct server s;
@@ -376,6 +396,7 @@ int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(session_idle_and_absolute_expiry),
+                cmocka_unit_test(https_public_url_makes_cookies_secure),
                 cmocka_unit_test(tampering_is_found_at_the_row),
                 cmocka_unit_test(failures_are_limited_per_address),
                 cmocka_unit_test(sighup_reloads_what_it_can),
