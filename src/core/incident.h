@@ -1,0 +1,124 @@
+/* Incident rules (DESIGN.md §1-§2): phases and their exit criteria,
+ * classification, keys. Pure: callers gather the facts from the store and
+ * pass them in; nothing here reads the clock or does I/O. */
+#pragma once
+
+#include "core/fielderr.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+enum incident_phase {
+        PHASE_ANALYSIS,
+        PHASE_CONTAINMENT,
+        PHASE_ERADICATION,
+        PHASE_RECOVERY,
+        PHASE_POST_INCIDENT,
+        PHASE_CLOSED,
+        PHASE__COUNT,
+        PHASE__INVALID = -1,
+};
+
+enum incident_class {
+        CLASS_SUSPECTED,
+        CLASS_SECURITY_INCIDENT,
+        CLASS_COMPLIANCE_EVENT, /* no CIA impact on customer data: not a security incident */
+        CLASS_FALSE_POSITIVE,
+        CLASS__COUNT,
+        CLASS__INVALID = -1,
+};
+
+enum severity { SEV1, SEV2, SEV3, SEV4, SEV__COUNT, SEV__INVALID = -1 };
+
+enum incident_source {
+        SOURCE_MONITORING,
+        SOURCE_EMPLOYEE,
+        SOURCE_CUSTOMER,
+        SOURCE_THIRD_PARTY,
+        SOURCE__COUNT,
+        SOURCE__INVALID = -1,
+};
+
+/* Data categories a breach may hit. All but DATA_INTERNAL are customer or
+ * personal data for the purpose of classifying a security incident. */
+enum data_category {
+        DATA_CUSTOMER_DATA,
+        DATA_PERSONAL_DATA,
+        DATA_SPECIAL_CATEGORY,
+        DATA_CREDENTIALS,
+        DATA_PAYMENT_CARD,
+        DATA_HEALTH,
+        DATA_FINANCIAL,
+        DATA_GOVERNMENT_ID,
+        DATA_CHILDREN,
+        DATA_LOCATION,
+        DATA_INTERNAL,
+        DATA__COUNT,
+        DATA__INVALID = -1,
+};
+
+typedef uint32_t data_mask_t;
+#define DATA_BIT(d) ((data_mask_t)1u << (d))
+
+/* Names as the API spells them; *_from_string returns the __INVALID value
+ * for an unknown name, *_to_string NULL for an out-of-range value. */
+enum incident_phase phase_from_string(const char *s);
+const char *phase_to_string(enum incident_phase p);
+enum incident_class class_from_string(const char *s);
+const char *class_to_string(enum incident_class c);
+enum severity severity_from_string(const char *s);
+const char *severity_to_string(enum severity s);
+enum incident_source source_from_string(const char *s);
+const char *source_to_string(enum incident_source s);
+enum data_category data_category_from_string(const char *s);
+const char *data_category_to_string(enum data_category d);
+
+struct cia_impact {
+        bool confidentiality;
+        bool integrity;
+        bool availability;
+};
+
+/* May an incident be classified as `to` with this impact? A
+ * security_incident needs a confirmed C, I or A impact on customer or
+ * personal data. Errors go to fe under "classification", "impact" or
+ * "data_categories". Returns 0 or -VG_EVALIDATION. */
+int incident_classify_check(enum incident_class to, const struct cia_impact *impact,
+                            data_mask_t data, struct field_errors *fe);
+
+/* What the exit criteria look at, gathered by the caller. */
+struct incident_facts {
+        enum incident_phase phase;
+        enum incident_class classification;
+        bool declared;
+        unsigned services;              /* affected services recorded */
+        unsigned tenants;               /* tenants in scope (any status) */
+        unsigned containment_tasks_open;
+        bool root_cause;
+        unsigned impact_steps_unapproved; /* business-impact eradication tasks without a grant */
+        unsigned approvals_pending;
+        unsigned approvals_rejected;
+        unsigned assets;                /* assets with a last known good state recorded */
+        unsigned validations;           /* validation checks recorded */
+        unsigned validations_failed;
+        unsigned validations_pending;   /* recorded without a result */
+        bool customer_impacting;
+        bool data_breach;
+        bool postmortem_complete;
+        unsigned obligations_open;      /* neither met nor waived with a reason */
+};
+
+/* May the incident move from f->phase to `to`? Forward moves go one phase
+ * at a time and need the exit criteria of the phase left; moving back
+ * (re-entry) needs a reason; a compliance_event or false_positive may close
+ * from analysis or containment with a written justification (passed as
+ * reason). Every unmet criterion is added to unmet (field = criterion code,
+ * message = what is missing). Returns 0, or -VG_ECONFLICT when a criterion
+ * is unmet, or -VG_EVALIDATION for a move that is never allowed. */
+int incident_transition_check(const struct incident_facts *f, enum incident_phase to,
+                              const char *reason, struct field_errors *unmet);
+
+/* "INC-2026-0001": year and a per-year sequence, at least four digits. */
+int incident_key_format(int year, int64_t seq, char *buf, size_t size);
+/* Parse a key; -EINVAL when it is not one. */
+int incident_key_parse(const char *key, int *ret_year, int64_t *ret_seq);
