@@ -58,6 +58,14 @@ int vg_time_format(vg_usec_t t, char buf[static VG_RFC3339_MAX])
         return 0;
 }
 
+int vg_time_year(vg_usec_t t)
+{
+        int64_t y;
+        unsigned m, d;
+        civil_from_days(floordiv(floordiv(t, VG_USEC_PER_SEC), 86400), &y, &m, &d);
+        return (int)y;
+}
+
 static bool digits(const char *s, int n, int *ret)
 {
         int v = 0;

@@ -15,6 +15,9 @@ typedef int64_t vg_usec_t;
  * Returns 0, or -ERANGE for years outside 0000-9999. */
 int vg_time_format(vg_usec_t t, char buf[static VG_RFC3339_MAX]);
 
+/* The UTC calendar year of t. */
+int vg_time_year(vg_usec_t t);
+
 /* Parse RFC 3339 ("YYYY-MM-DDTHH:MM:SS[.frac](Z|+hh:mm|-hh:mm)"); the
  * result is UTC. Returns 0 and sets *ret, or -EINVAL. */
 int vg_time_parse(const char *s, vg_usec_t *ret);

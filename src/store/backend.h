@@ -43,6 +43,16 @@ struct store_ops {
         int (*token_list)(struct store_tx *tx, int64_t user_id, int64_t after_id, unsigned limit,
                           int (*cb)(const struct api_token *, void *), void *userdata);
 
+        int (*incident_insert)(struct store_tx *tx, struct incident *inc);
+        int (*incident_get)(struct store_tx *tx, const char *key, struct incident *ret);
+        int (*incident_update)(struct store_tx *tx, struct incident *inc, int64_t expect_version);
+        int (*incident_list)(struct store_tx *tx, const struct incident_filter *f, int64_t before_id,
+                             unsigned limit, int (*cb)(const struct incident *, void *), void *userdata);
+        int (*incident_services_set)(struct store_tx *tx, int64_t incident_id,
+                                     const char *const *services, size_t n);
+        int (*incident_services_list)(struct store_tx *tx, int64_t incident_id,
+                                      int (*cb)(const char *, void *), void *userdata);
+
         /* The last link (seq 0 and an all-zero hash when the chain is empty). */
         int (*audit_head)(struct store_tx *tx, struct audit_link *ret);
         int (*audit_insert)(struct store_tx *tx, const struct audit_record *r);

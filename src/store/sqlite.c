@@ -717,6 +717,231 @@ static int sq_token_list(struct store_tx *tx, int64_t user_id, int64_t after_id,
         return EACH_ROW(st, t, token_row, cb, userdata);
 }
 
+/* ---- incidents ---- */
+
+#define INCIDENT_COLS                                                                        \
+        "id, key, title, description, severity, source, reporter, phase, classification, "   \
+        "impact_c, impact_i, impact_a, data_categories, version, detected_at, reported_at, "  \
+        "acknowledged_at, declared_at, contained_at, eradicated_at, recovered_at, closed_at, " \
+        "created_at, updated_at"
+
+static int incident_row(sqlite3_stmt *st, struct incident *inc)
+{
+        char buf[64];
+        const unsigned char *desc;
+
+        memset(inc, 0, sizeof *inc);
+        inc->id = sqlite3_column_int64(st, 0);
+        text_copy(inc->key, sizeof inc->key, st, 1);
+        text_copy(inc->title, sizeof inc->title, st, 2);
+        desc = sqlite3_column_text(st, 3);
+        inc->description = strdup(desc ? (const char *)desc : "");
+        if (!inc->description)
+                return -ENOMEM;
+        text_copy(buf, sizeof buf, st, 4);
+        inc->severity = severity_from_string(buf);
+        text_copy(buf, sizeof buf, st, 5);
+        inc->source = source_from_string(buf);
+        text_copy(inc->reporter, sizeof inc->reporter, st, 6);
+        text_copy(buf, sizeof buf, st, 7);
+        inc->phase = phase_from_string(buf);
+        text_copy(buf, sizeof buf, st, 8);
+        inc->classification = class_from_string(buf);
+        inc->impact.confidentiality = sqlite3_column_int(st, 9) != 0;
+        inc->impact.integrity = sqlite3_column_int(st, 10) != 0;
+        inc->impact.availability = sqlite3_column_int(st, 11) != 0;
+        inc->data_categories = (data_mask_t)sqlite3_column_int64(st, 12);
+        inc->version = sqlite3_column_int64(st, 13);
+        vg_usec_t *times[] = { &inc->detected_at, &inc->reported_at, &inc->acknowledged_at,
+                               &inc->declared_at, &inc->contained_at, &inc->eradicated_at,
+                               &inc->recovered_at, &inc->closed_at, &inc->created_at,
+                               &inc->updated_at };
+        for (int i = 0; i < 10; i++)
+                *times[i] = sqlite3_column_int64(st, 14 + i);
+        return 0;
+}
+
+/* Bind the mutable fields as ?1..?20 in the order INCIDENT_COLS lists them
+ * after id and key. */
+static void bind_incident(sqlite3_stmt *st, const struct incident *inc)
+{
+        sqlite3_bind_text(st, 1, inc->title, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, inc->description ? inc->description : "", -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, severity_to_string(inc->severity), -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 4, source_to_string(inc->source), -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 5, inc->reporter, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 6, phase_to_string(inc->phase), -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 7, class_to_string(inc->classification), -1, SQLITE_STATIC);
+        sqlite3_bind_int(st, 8, inc->impact.confidentiality);
+        sqlite3_bind_int(st, 9, inc->impact.integrity);
+        sqlite3_bind_int(st, 10, inc->impact.availability);
+        sqlite3_bind_int64(st, 11, inc->data_categories);
+        const vg_usec_t times[] = { inc->detected_at, inc->reported_at, inc->acknowledged_at,
+                                    inc->declared_at, inc->contained_at, inc->eradicated_at,
+                                    inc->recovered_at, inc->closed_at, inc->created_at,
+                                    inc->updated_at };
+        for (int i = 0; i < 10; i++)
+                sqlite3_bind_int64(st, 12 + i, times[i]);
+}
+
+static int sq_incident_insert(struct store_tx *tx, struct incident *inc)
+{
+        sqlite3_stmt *st;
+        struct conn *c = txc(tx);
+        int year = vg_time_year(inc->created_at);
+        int64_t seq = 0;
+
+        int r = stmt(c, "INSERT INTO incident_counters(year, last_seq) VALUES (?, 1) "
+                        "ON CONFLICT(year) DO UPDATE SET last_seq = last_seq + 1 RETURNING last_seq", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int(st, 1, year);
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW)
+                seq = sqlite3_column_int64(st, 0);
+        sqlite3_reset(st);
+        if (rc != SQLITE_ROW)
+                return map_rc(rc);
+        r = incident_key_format(year, seq, inc->key, sizeof inc->key);
+        if (r < 0)
+                return r;
+        r = stmt(c, "INSERT INTO incidents(title, description, severity, source, reporter, phase, "
+                    "classification, impact_c, impact_i, impact_a, data_categories, detected_at, "
+                    "reported_at, acknowledged_at, declared_at, contained_at, eradicated_at, "
+                    "recovered_at, closed_at, created_at, updated_at, key, version) "
+                    "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,1)",
+                 &st);
+        if (r < 0)
+                return r;
+        bind_incident(st, inc);
+        sqlite3_bind_text(st, 22, inc->key, -1, SQLITE_STATIC);
+        r = step_done(c, st);
+        if (r < 0)
+                return r;
+        inc->id = sqlite3_last_insert_rowid(c->db);
+        inc->version = 1;
+        return 0;
+}
+
+static int sq_incident_get(struct store_tx *tx, const char *key, struct incident *ret)
+{
+        sqlite3_stmt *st;
+        int r = stmt(txc(tx), "SELECT " INCIDENT_COLS " FROM incidents WHERE key = ?", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW)
+                r = incident_row(st, ret);
+        else
+                r = rc == SQLITE_DONE ? -VG_ENOTFOUND : map_rc(rc);
+        sqlite3_reset(st);
+        return r;
+}
+
+static int sq_incident_update(struct store_tx *tx, struct incident *inc, int64_t expect_version)
+{
+        sqlite3_stmt *st;
+        struct conn *c = txc(tx);
+        int r = stmt(c, "UPDATE incidents SET title=?1, description=?2, severity=?3, source=?4, "
+                        "reporter=?5, phase=?6, classification=?7, impact_c=?8, impact_i=?9, "
+                        "impact_a=?10, data_categories=?11, detected_at=?12, reported_at=?13, "
+                        "acknowledged_at=?14, declared_at=?15, contained_at=?16, eradicated_at=?17, "
+                        "recovered_at=?18, closed_at=?19, created_at=?20, updated_at=?21, "
+                        "version = version + 1 WHERE id = ?22 AND version = ?23", &st);
+        if (r < 0)
+                return r;
+        bind_incident(st, inc);
+        sqlite3_bind_int64(st, 22, inc->id);
+        sqlite3_bind_int64(st, 23, expect_version);
+        r = step_done(c, st);
+        if (r < 0)
+                return r;
+        if (r == 0)
+                return -VG_EPRECONDITION;
+        inc->version = expect_version + 1;
+        return 0;
+}
+
+static int sq_incident_list(struct store_tx *tx, const struct incident_filter *f, int64_t before_id,
+                            unsigned limit, int (*cb)(const struct incident *, void *), void *userdata)
+{
+        sqlite3_stmt *st;
+        struct incident inc;
+        /* One statement; an unset filter binds NULL and drops out. */
+        int r = stmt(txc(tx),
+                     "SELECT " INCIDENT_COLS " FROM incidents i WHERE (?1 = 0 OR id < ?1) "
+                     "AND (?2 IS NULL OR phase = ?2) AND (?3 IS NULL OR classification = ?3) "
+                     "AND (?4 IS NULL OR severity = ?4) "
+                     "AND (?5 IS NULL OR EXISTS (SELECT 1 FROM incident_services s "
+                     "     WHERE s.incident_id = i.id AND s.service = ?5)) "
+                     "AND (?6 IS NULL OR instr(title, ?6) > 0 OR instr(description, ?6) > 0) "
+                     "ORDER BY id DESC LIMIT ?7", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, before_id);
+        if (f->phase != PHASE__INVALID)
+                sqlite3_bind_text(st, 2, phase_to_string(f->phase), -1, SQLITE_STATIC);
+        if (f->classification != CLASS__INVALID)
+                sqlite3_bind_text(st, 3, class_to_string(f->classification), -1, SQLITE_STATIC);
+        if (f->severity != SEV__INVALID)
+                sqlite3_bind_text(st, 4, severity_to_string(f->severity), -1, SQLITE_STATIC);
+        if (f->service)
+                sqlite3_bind_text(st, 5, f->service, -1, SQLITE_STATIC);
+        if (f->text)
+                sqlite3_bind_text(st, 6, f->text, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 7, limit ? (sqlite3_int64)limit : -1);
+        int rc;
+        r = 0;
+        while (r >= 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+                r = incident_row(st, &inc);
+                if (r >= 0)
+                        r = cb(&inc, userdata);
+                incident_fini(&inc);
+        }
+        if (r >= 0 && rc != SQLITE_DONE)
+                r = map_rc(rc);
+        sqlite3_reset(st);
+        return r < 0 ? r : 0;
+}
+
+static int sq_incident_services_set(struct store_tx *tx, int64_t incident_id,
+                                    const char *const *services, size_t n)
+{
+        sqlite3_stmt *st;
+        struct conn *c = txc(tx);
+        int r = exec_id(tx, "DELETE FROM incident_services WHERE incident_id = ?", incident_id, 0, false);
+        for (size_t i = 0; r >= 0 && i < n; i++) {
+                r = stmt(c, "INSERT OR IGNORE INTO incident_services(incident_id, service) VALUES (?, ?)", &st);
+                if (r < 0)
+                        break;
+                sqlite3_bind_int64(st, 1, incident_id);
+                sqlite3_bind_text(st, 2, services[i], -1, SQLITE_STATIC);
+                r = step_done(c, st);
+        }
+        return r < 0 ? r : 0;
+}
+
+static int sq_incident_services_list(struct store_tx *tx, int64_t incident_id,
+                                     int (*cb)(const char *, void *), void *userdata)
+{
+        sqlite3_stmt *st;
+        int rc, r = stmt(txc(tx), "SELECT service FROM incident_services WHERE incident_id = ? "
+                                  "ORDER BY service", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, incident_id);
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                r = cb((const char *)sqlite3_column_text(st, 0), userdata);
+                if (r < 0)
+                        break;
+        }
+        if (r >= 0 && rc != SQLITE_DONE && rc != SQLITE_ROW)
+                r = map_rc(rc);
+        sqlite3_reset(st);
+        return r < 0 ? r : 0;
+}
+
 /* ---- audit chain ---- */
 
 static int sq_audit_head(struct store_tx *tx, struct audit_link *ret)
@@ -815,6 +1040,12 @@ const struct store_ops store_sqlite_ops = {
         .token_revoke = sq_token_revoke,
         .token_touch = sq_token_touch,
         .token_list = sq_token_list,
+        .incident_insert = sq_incident_insert,
+        .incident_get = sq_incident_get,
+        .incident_update = sq_incident_update,
+        .incident_list = sq_incident_list,
+        .incident_services_set = sq_incident_services_set,
+        .incident_services_list = sq_incident_services_list,
         .audit_head = sq_audit_head,
         .audit_insert = sq_audit_insert,
         .audit_list = sq_audit_list,

@@ -75,7 +75,21 @@ int store_token_revoke(struct store_tx *tx, int64_t id, vg_usec_t now) { return 
 int store_token_touch(struct store_tx *tx, int64_t id, vg_usec_t now) { return OPS(tx)->token_touch(tx, id, now); }
 int store_token_list(struct store_tx *tx, int64_t user_id, int64_t after_id, unsigned limit, int (*cb)(const struct api_token *, void *), void *ud) { return OPS(tx)->token_list(tx, user_id, after_id, limit, cb, ud); }
 int store_audit_list(struct store_tx *tx, int64_t after_seq, unsigned limit, int (*cb)(const struct audit_record *, void *), void *ud) { return OPS(tx)->audit_list(tx, after_seq, limit, cb, ud); }
+int store_incident_insert(struct store_tx *tx, struct incident *inc) { return OPS(tx)->incident_insert(tx, inc); }
+int store_incident_get(struct store_tx *tx, const char *key, struct incident *ret) { return OPS(tx)->incident_get(tx, key, ret); }
+int store_incident_update(struct store_tx *tx, struct incident *inc, int64_t expect_version) { return OPS(tx)->incident_update(tx, inc, expect_version); }
+int store_incident_list(struct store_tx *tx, const struct incident_filter *f, int64_t before_id, unsigned limit, int (*cb)(const struct incident *, void *), void *ud) { return OPS(tx)->incident_list(tx, f, before_id, limit, cb, ud); }
+int store_incident_services_set(struct store_tx *tx, int64_t incident_id, const char *const *services, size_t n) { return OPS(tx)->incident_services_set(tx, incident_id, services, n); }
+int store_incident_services_list(struct store_tx *tx, int64_t incident_id, int (*cb)(const char *, void *), void *ud) { return OPS(tx)->incident_services_list(tx, incident_id, cb, ud); }
 #undef OPS
+
+void incident_fini(struct incident *inc)
+{
+        if (inc) {
+                free(inc->description);
+                inc->description = NULL;
+        }
+}
 
 /* The link hash covers every column but itself, each length-prefixed so that
  * no two different records serialise alike:

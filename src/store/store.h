@@ -12,6 +12,7 @@
  * the busy timeout), -VG_ESTORE (anything else), -ENOMEM. */
 #pragma once
 
+#include "core/incident.h"
 #include "core/role.h"
 #include "core/vtime.h"
 
@@ -57,6 +58,38 @@ struct api_token {
         vg_usec_t revoked_at; /* 0: live */
         vg_usec_t last_used;  /* 0: never */
 };
+
+#define INCIDENT_KEY_MAX 20
+#define INCIDENT_TITLE_MAX 200
+#define INCIDENT_TEXT_MAX 65536
+#define INCIDENT_SERVICES_MAX 64
+
+struct incident {
+        int64_t id;
+        char key[INCIDENT_KEY_MAX];
+        char title[INCIDENT_TITLE_MAX + 1];
+        char *description; /* owns; incident_fini frees */
+        enum severity severity;
+        enum incident_source source;
+        char reporter[STORE_NAME_MAX];
+        enum incident_phase phase;
+        enum incident_class classification;
+        struct cia_impact impact;
+        data_mask_t data_categories;
+        int64_t version;
+        vg_usec_t detected_at, reported_at, acknowledged_at, declared_at, contained_at,
+                eradicated_at, recovered_at, closed_at, created_at, updated_at;
+};
+
+struct incident_filter {
+        enum incident_phase phase;          /* PHASE__INVALID: any */
+        enum incident_class classification; /* CLASS__INVALID: any */
+        enum severity severity;             /* SEV__INVALID: any */
+        const char *service;                /* borrows; NULL: any */
+        const char *text;                   /* borrows; NULL: any; in title or description */
+};
+
+void incident_fini(struct incident *inc);
 
 /* Who made a change. */
 struct actor {
@@ -137,6 +170,23 @@ int store_token_touch(struct store_tx *tx, int64_t id, vg_usec_t now);
 /* Tokens of user_id (all users when user_id is 0), id > after_id. */
 int store_token_list(struct store_tx *tx, int64_t user_id, int64_t after_id, unsigned limit,
                      int (*cb)(const struct api_token *t, void *userdata), void *userdata);
+
+/* Incidents. insert assigns id and the next gap-free key of the year of
+ * inc->created_at (the write transaction serialises key assignment).
+ * update writes every field when the stored version is expect_version and
+ * bumps inc->version; -VG_EPRECONDITION when another write came first. */
+int store_incident_insert(struct store_tx *tx, struct incident *inc);
+int store_incident_get(struct store_tx *tx, const char *key, struct incident *ret);
+int store_incident_update(struct store_tx *tx, struct incident *inc, int64_t expect_version);
+/* Newest first: id < before_id (0: from the newest), at most limit. */
+int store_incident_list(struct store_tx *tx, const struct incident_filter *f, int64_t before_id,
+                        unsigned limit, int (*cb)(const struct incident *inc, void *userdata),
+                        void *userdata);
+/* Replace the affected services (sorted, unique). */
+int store_incident_services_set(struct store_tx *tx, int64_t incident_id,
+                                const char *const *services, size_t n);
+int store_incident_services_list(struct store_tx *tx, int64_t incident_id,
+                                 int (*cb)(const char *service, void *userdata), void *userdata);
 
 /* The audit chain. change is serialised with sorted keys; it must not hold
  * secrets. object names the thing changed ("user:3", "token:7"). */

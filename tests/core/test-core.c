@@ -75,6 +75,19 @@ static void time_round_trip(void **state)
         assert_int_equal(vg_time_format(INT64_C(253402300800) * VG_USEC_PER_SEC, buf), -ERANGE);
 }
 
+static void time_year_boundaries(void **state)
+{
+        vg_usec_t t;
+        (void)state;
+        assert_int_equal(vg_time_parse("2026-12-31T23:59:59.999999Z", &t), 0);
+        assert_int_equal(vg_time_year(t), 2026);
+        assert_int_equal(vg_time_year(t + 1), 2027);
+        assert_int_equal(vg_time_year(0), 1970);
+        assert_int_equal(vg_time_year(-1), 1969);
+        assert_int_equal(vg_time_parse("2024-02-29T00:00:00Z", &t), 0);
+        assert_int_equal(vg_time_year(t), 2024);
+}
+
 static void roles_round_trip(void **state)
 {
         (void)state;
@@ -145,6 +158,7 @@ int main(void)
                 cmocka_unit_test(time_parse_offsets_and_fraction),
                 cmocka_unit_test(time_parse_rejects),
                 cmocka_unit_test(time_round_trip),
+                cmocka_unit_test(time_year_boundaries),
                 cmocka_unit_test(roles_round_trip),
                 cmocka_unit_test(names_rules),
                 cmocka_unit_test(fielderr_bounded),

@@ -395,6 +395,194 @@ static void account_create_validates_and_audits(void **state)
         assert_true(secret_password_verify(got.password_hash, "long enough pw"));
 }
 
+/* 2026-11-23T00:00:00Z and 2027-01-01T00:00:00Z */
+#define T2026 INT64_C(1795392000000000)
+#define T2027 INT64_C(1798761600000000)
+
+static struct incident new_incident(const char *title, vg_usec_t at)
+{
+        struct incident inc = { 0 };
+        snprintf(inc.title, sizeof inc.title, "%s", title);
+        inc.description = strdup("details");
+        inc.severity = SEV2;
+        inc.source = SOURCE_MONITORING;
+        snprintf(inc.reporter, sizeof inc.reporter, "alice");
+        inc.phase = PHASE_ANALYSIS;
+        inc.classification = CLASS_SUSPECTED;
+        inc.detected_at = inc.reported_at = inc.created_at = inc.updated_at = at;
+        return inc;
+}
+
+static void add_incident(struct store *s, const char *title, vg_usec_t at, char *key_out)
+{
+        struct store_tx *tx;
+        struct incident inc = new_incident(title, at);
+        assert_int_equal(store_begin(s, &tx), 0);
+        assert_int_equal(store_incident_insert(tx, &inc), 0);
+        assert_int_equal(store_commit(tx), 0);
+        if (key_out)
+                strcpy(key_out, inc.key);
+        incident_fini(&inc);
+}
+
+static void incident_keys_per_year(void **state)
+{
+        struct fixture *f = *state;
+        char k1[32], k2[32], k3[32], k4[32];
+        add_incident(f->s, "one", T2026, k1);
+        add_incident(f->s, "two", T2026 + 1, k2);
+        add_incident(f->s, "new year", T2027, k3);
+        add_incident(f->s, "three", T2026 + 2, k4);
+        assert_string_equal(k1, "INC-2026-0001");
+        assert_string_equal(k2, "INC-2026-0002");
+        assert_string_equal(k3, "INC-2027-0001");
+        assert_string_equal(k4, "INC-2026-0003");
+        /* A rolled-back insert gives its number back: keys stay gap-free. */
+        struct store_tx *tx;
+        struct incident inc = new_incident("rolled back", T2026);
+        assert_int_equal(store_begin(f->s, &tx), 0);
+        assert_int_equal(store_incident_insert(tx, &inc), 0);
+        assert_string_equal(inc.key, "INC-2026-0004");
+        store_rollback(tx);
+        incident_fini(&inc);
+        add_incident(f->s, "four", T2026, k1);
+        assert_string_equal(k1, "INC-2026-0004");
+}
+
+static void incident_update_is_versioned(void **state)
+{
+        struct fixture *f = *state;
+        struct store_tx *tx;
+        struct incident a, b;
+        char key[32];
+        add_incident(f->s, "versioned", T2026, key);
+        assert_int_equal(store_begin_read(f->s, &tx), 0);
+        assert_int_equal(store_incident_get(tx, key, &a), 0);
+        assert_int_equal(store_incident_get(tx, key, &b), 0);
+        assert_int_equal(store_incident_get(tx, "INC-2026-9999", &b), -VG_ENOTFOUND);
+        store_rollback(tx);
+        assert_int_equal(a.version, 1);
+        assert_string_equal(a.description, "details");
+
+        assert_int_equal(store_begin(f->s, &tx), 0);
+        a.severity = SEV1;
+        assert_int_equal(store_incident_update(tx, &a, 1), 0);
+        assert_int_equal(a.version, 2);
+        b.severity = SEV4; /* b was read at version 1: stale */
+        assert_int_equal(store_incident_update(tx, &b, b.version), -VG_EPRECONDITION);
+        assert_int_equal(store_commit(tx), 0);
+        incident_fini(&b);
+        assert_int_equal(store_begin_read(f->s, &tx), 0);
+        assert_int_equal(store_incident_get(tx, key, &b), 0);
+        store_rollback(tx);
+        assert_int_equal(b.severity, SEV1);
+        assert_int_equal(b.version, 2);
+        incident_fini(&a);
+        incident_fini(&b);
+}
+
+static int collect_key(const struct incident *inc, void *userdata)
+{
+        json_array_append_new(userdata, json_string(inc->key));
+        return 0;
+}
+
+static int collect_service(const char *service, void *userdata)
+{
+        json_array_append_new(userdata, json_string(service));
+        return 0;
+}
+
+static void incident_list_filters_and_pages(void **state)
+{
+        struct fixture *f = *state;
+        struct store_tx *tx;
+        char keys[6][32];
+        for (int i = 0; i < 6; i++) {
+                char title[32];
+                snprintf(title, sizeof title, "%s %d", i % 2 ? "phishing" : "ddos", i);
+                add_incident(f->s, title, T2026 + i, keys[i]);
+        }
+        assert_int_equal(store_begin(f->s, &tx), 0);
+        const char *svc[] = { "billing", "auth" };
+        struct incident inc;
+        assert_int_equal(store_incident_get(tx, keys[2], &inc), 0);
+        assert_int_equal(store_incident_services_set(tx, inc.id, svc, 2), 0);
+        inc.phase = PHASE_CONTAINMENT;
+        assert_int_equal(store_incident_update(tx, &inc, inc.version), 0);
+        incident_fini(&inc);
+        assert_int_equal(store_commit(tx), 0);
+
+        struct incident_filter any = { PHASE__INVALID, CLASS__INVALID, SEV__INVALID, NULL, NULL };
+        json_t *got = json_array();
+        assert_int_equal(store_begin_read(f->s, &tx), 0);
+        assert_int_equal(store_incident_list(tx, &any, 0, 4, collect_key, got), 0);
+        assert_int_equal(json_array_size(got), 4);
+        assert_string_equal(json_string_value(json_array_get(got, 0)), keys[5]); /* newest first */
+        json_array_clear(got);
+
+        struct incident_filter by_text = any;
+        by_text.text = "phishing";
+        assert_int_equal(store_incident_list(tx, &by_text, 0, 0, collect_key, got), 0);
+        assert_int_equal(json_array_size(got), 3);
+        json_array_clear(got);
+
+        struct incident_filter by_service = any;
+        by_service.service = "auth";
+        assert_int_equal(store_incident_list(tx, &by_service, 0, 0, collect_key, got), 0);
+        assert_int_equal(json_array_size(got), 1);
+        assert_string_equal(json_string_value(json_array_get(got, 0)), keys[2]);
+        json_array_clear(got);
+
+        struct incident_filter by_phase = any;
+        by_phase.phase = PHASE_CONTAINMENT;
+        by_phase.severity = SEV2;
+        assert_int_equal(store_incident_list(tx, &by_phase, 0, 0, collect_key, got), 0);
+        assert_int_equal(json_array_size(got), 1);
+        json_array_clear(got);
+        by_phase.severity = SEV1;
+        assert_int_equal(store_incident_list(tx, &by_phase, 0, 0, collect_key, got), 0);
+        assert_int_equal(json_array_size(got), 0);
+
+        assert_int_equal(store_incident_get(tx, keys[2], &inc), 0);
+        assert_int_equal(store_incident_services_list(tx, inc.id, collect_service, got), 0);
+        assert_int_equal(json_array_size(got), 2);
+        assert_string_equal(json_string_value(json_array_get(got, 0)), "auth"); /* sorted */
+        incident_fini(&inc);
+        store_rollback(tx);
+        json_decref(got);
+}
+
+static void *incident_writer(void *arg)
+{
+        for (int i = 0; i < 25; i++)
+                add_incident(arg, "concurrent", T2026, NULL);
+        return NULL;
+}
+
+static void incident_keys_concurrent_gap_free(void **state)
+{
+        struct fixture *f = *state;
+        pthread_t th[4];
+        struct store_tx *tx;
+        struct incident_filter any = { PHASE__INVALID, CLASS__INVALID, SEV__INVALID, NULL, NULL };
+        for (int i = 0; i < 4; i++)
+                assert_int_equal(pthread_create(&th[i], NULL, incident_writer, f->s), 0);
+        for (int i = 0; i < 4; i++)
+                pthread_join(th[i], NULL);
+        json_t *got = json_array();
+        assert_int_equal(store_begin_read(f->s, &tx), 0);
+        assert_int_equal(store_incident_list(tx, &any, 0, 0, collect_key, got), 0);
+        store_rollback(tx);
+        assert_int_equal(json_array_size(got), 100);
+        for (size_t i = 0; i < 100; i++) {
+                char want[32];
+                snprintf(want, sizeof want, "INC-2026-%04zu", 100 - i);
+                assert_string_equal(json_string_value(json_array_get(got, i)), want);
+        }
+        json_decref(got);
+}
+
 int main(void)
 {
         if (secret_init() < 0)
@@ -410,6 +598,10 @@ int main(void)
                 cmocka_unit_test_setup_teardown(audit_log_is_append_only, setup, teardown),
                 cmocka_unit_test(audit_tamper_is_found_at_the_row),
                 cmocka_unit_test_setup_teardown(account_create_validates_and_audits, setup, teardown),
+                cmocka_unit_test_setup_teardown(incident_keys_per_year, setup, teardown),
+                cmocka_unit_test_setup_teardown(incident_update_is_versioned, setup, teardown),
+                cmocka_unit_test_setup_teardown(incident_list_filters_and_pages, setup, teardown),
+                cmocka_unit_test_setup_teardown(incident_keys_concurrent_gap_free, setup, teardown),
         };
         return cmocka_run_group_tests_name("store/sqlite", tests, NULL, NULL);
 }
