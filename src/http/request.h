@@ -139,6 +139,10 @@ int page_end(struct response *resp, struct page *pg, int r);
 int request_audit(struct request *req, struct store_tx *tx, const char *action, const char *kind,
                   int64_t id, json_t *change);
 
+/* The same, for objects named by a string ("incident:INC-2026-0001"). */
+int request_audit_object(struct request *req, struct store_tx *tx, const char *action,
+                         const char *object, json_t *change);
+
 /* Field helpers: validation errors go to req->errors under the field name. */
 /* Refuse keys not in allowed (NULL-terminated). */
 void json_only_fields(struct request *req, json_t *obj, const char *const allowed[]);

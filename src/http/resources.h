@@ -21,6 +21,12 @@ int user_list(struct request *req, struct response *resp);
 int user_create(struct request *req, struct response *resp);
 int user_get(struct request *req, struct response *resp);
 int user_update(struct request *req, struct response *resp);
+/* incidents.c */
+int incident_create(struct request *req, struct response *resp);
+int incident_list(struct request *req, struct response *resp);
+int incident_get(struct request *req, struct response *resp);
+int incident_classify(struct request *req, struct response *resp);
+int incident_advance(struct request *req, struct response *resp);
 /* audit.c */
 int audit_list(struct request *req, struct response *resp);
 int audit_verify(struct request *req, struct response *resp);

@@ -4,6 +4,8 @@
 #include "http/resources.h"
 
 #define R(role) ROLE_BIT(ROLE_##role)
+/* Who works an incident: responders and the incident managers. */
+#define INCIDENT_WRITERS (R(RESPONDER) | R(INCIDENT_MANAGER) | R(EXECUTIVE_INCIDENT_MANAGER))
 
 const struct route http_routes[] = {
         { "GET", "/healthz", 0, ROUTE_PUBLIC, health_live },
@@ -22,6 +24,12 @@ const struct route http_routes[] = {
         { "POST", "/api/v1/users", R(ADMIN), 0, user_create },
         { "GET", "/api/v1/users/{name}", R(ADMIN) | R(AUDITOR), 0, user_get },
         { "PATCH", "/api/v1/users/{name}", R(ADMIN), 0, user_update },
+
+        { "POST", "/api/v1/incidents", INCIDENT_WRITERS | R(COMMUNICATIONS) | R(ADMIN), 0, incident_create },
+        { "GET", "/api/v1/incidents", ROLES_STAFF, 0, incident_list },
+        { "GET", "/api/v1/incidents/{key}", ROLES_STAFF, 0, incident_get },
+        { "POST", "/api/v1/incidents/{key}/classify", INCIDENT_WRITERS, 0, incident_classify },
+        { "POST", "/api/v1/incidents/{key}/advance", INCIDENT_WRITERS, 0, incident_advance },
 
         { "GET", "/api/v1/audit", R(ADMIN) | R(AUDITOR), 0, audit_list },
         { "GET", "/api/v1/audit/verify", R(ADMIN) | R(AUDITOR), 0, audit_verify },

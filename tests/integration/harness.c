@@ -1,5 +1,10 @@
 #include "harness.h"
 
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
 #include <arpa/inet.h>
 #include <curl/curl.h>
 #include <errno.h>
@@ -421,4 +426,45 @@ long db_count(struct server *s, const char *table, const char *where)
         sqlite3_finalize(st);
         sqlite3_close(db);
         return n;
+}
+
+bool problem_has_field(json_t *problem, const char *field)
+{
+        json_t *e;
+        size_t i;
+        json_array_foreach(json_object_get(problem, "errors"), i, e)
+                if (strcmp(json_string_value(json_object_get(e, "field")), field) == 0)
+                        return true;
+        return false;
+}
+
+void expect_refused_on(struct server *s, const char *method, const char *path, const char *token,
+                       const char *const headers[], const char *body, long status,
+                       const char *detail, const char *field)
+{
+        struct reply r;
+        char *before = db_fingerprint(s);
+        http(s, method, path, token, headers, body, &r);
+        char *after = db_fingerprint(s);
+        if (r.status != status)
+                fail_msg("%s %s: got %ld, want %ld: %s", method, path, r.status, status, r.body);
+        if (strcmp(method, "HEAD") != 0) {
+                const char *ct = reply_header(&r, "Content-Type");
+                assert_non_null(ct);
+                assert_string_equal(ct, "application/problem+json");
+                assert_non_null(r.json);
+                assert_int_equal(json_integer_value(json_object_get(r.json, "status")), status);
+                assert_non_null(json_string_value(json_object_get(r.json, "title")));
+                assert_non_null(json_string_value(json_object_get(r.json, "request_id")));
+                const char *d = json_string_value(json_object_get(r.json, "detail"));
+                if (detail && (!d || !strstr(d, detail)))
+                        fail_msg("%s %s: detail '%s' lacks '%s'", method, path, d ? d : "(none)", detail);
+                if (field && !problem_has_field(r.json, field))
+                        fail_msg("%s %s: no error for field '%s': %s", method, path, field, r.body);
+        }
+        if (strcmp(before, after) != 0)
+                fail_msg("%s %s (%ld) changed the store", method, path, r.status);
+        free(before);
+        free(after);
+        reply_free(&r);
 }

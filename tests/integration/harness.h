@@ -62,5 +62,13 @@ char *db_fingerprint(struct server *s);
 /* Count rows of table matching an optional WHERE clause (static SQL). */
 long db_count(struct server *s, const char *table, const char *where);
 
+/* Send a request that must be refused with status and prove nothing in
+ * the store changed; the answer must be problem+json, with detail and
+ * field (either may be NULL) in it. Fails the current cmocka test. */
+void expect_refused_on(struct server *s, const char *method, const char *path, const char *token,
+                       const char *const headers[], const char *body, long status,
+                       const char *detail, const char *field);
+bool problem_has_field(json_t *problem, const char *field);
+
 /* Path of the vigil binary under test ($VIGIL_BIN). */
 const char *vigil_bin(void);

@@ -1,0 +1,448 @@
+/* Incidents: report, list, read, classify, advance through the phases.
+ * The rules are src/core/incident.c's; this file gathers the facts, applies
+ * the change with its audit record in one transaction, and answers. Every
+ * change bumps the version, which is the ETag; If-Match makes a stale
+ * write fail with 412 instead of overwriting. */
+#include "http/resources.h"
+
+#include "core/error.h"
+#include "core/names.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct services {
+        json_t *names; /* owns: array of strings */
+};
+
+static int add_service(const char *service, void *userdata)
+{
+        return json_array_append_new(userdata, json_string(service)) == 0 ? 0 : -ENOMEM;
+}
+
+static json_t *impact_json(const struct cia_impact *i)
+{
+        return json_pack("{s:b, s:b, s:b}", "confidentiality", i->confidentiality, "integrity",
+                         i->integrity, "availability", i->availability);
+}
+
+static json_t *data_json(data_mask_t m)
+{
+        json_t *a = json_array();
+        for (int d = 0; d < DATA__COUNT; d++)
+                if (m & DATA_BIT(d))
+                        json_array_append_new(a, json_string(data_category_to_string((enum data_category)d)));
+        return a;
+}
+
+/* The incident as JSON; services is stolen (may be NULL for lists). */
+static json_t *incident_json(const struct incident *inc, json_t *services)
+{
+        json_t *j = json_pack(
+                "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+                "key", inc->key, "title", inc->title, "description", inc->description ? inc->description : "",
+                "severity", severity_to_string(inc->severity), "source", source_to_string(inc->source),
+                "reporter", inc->reporter, "phase", phase_to_string(inc->phase), "classification",
+                class_to_string(inc->classification), "impact", impact_json(&inc->impact),
+                "data_categories", data_json(inc->data_categories), "version", (json_int_t)inc->version,
+                "detected_at", json_time(inc->detected_at), "reported_at", json_time(inc->reported_at),
+                "acknowledged_at", json_time(inc->acknowledged_at), "declared_at", json_time(inc->declared_at),
+                "contained_at", json_time(inc->contained_at), "eradicated_at", json_time(inc->eradicated_at),
+                "recovered_at", json_time(inc->recovered_at), "closed_at", json_time(inc->closed_at),
+                "created_at", json_time(inc->created_at), "updated_at", json_time(inc->updated_at));
+        if (j && services)
+                json_object_set_new(j, "services", services);
+        return j;
+}
+
+static void etag(const struct incident *inc, char *buf, size_t size)
+{
+        snprintf(buf, size, "\"%s-v%lld\"", inc->key, (long long)inc->version);
+}
+
+/* Read one incident and its services and answer with its ETag. */
+static int respond_incident(struct request *req, struct response *resp, struct store_tx *tx,
+                            const struct incident *inc, unsigned status)
+{
+        char tag[64];
+        json_t *services = json_array();
+        int r = store_incident_services_list(tx, inc->id, add_service, services);
+        if (r < 0) {
+                json_decref(services);
+                return r;
+        }
+        (void)req;
+        etag(inc, tag, sizeof tag);
+        response_header_add(resp, "ETag", tag);
+        return response_json(resp, status, incident_json(inc, services));
+}
+
+/* Parse an array of service names into a NULL-free C array (borrowed from
+ * the JSON). Errors go under "services". */
+static size_t parse_services(struct request *req, json_t *arr, const char **out, size_t max)
+{
+        size_t i, n = 0;
+        json_t *v;
+        if (!arr)
+                return 0;
+        if (!json_is_array(arr)) {
+                fielderr_add(&req->errors, "services", "must be an array of service names");
+                return 0;
+        }
+        if (json_array_size(arr) > max) {
+                fielderr_add(&req->errors, "services", "at most %zu services", max);
+                return 0;
+        }
+        json_array_foreach(arr, i, v) {
+                const char *s = json_string_value(v);
+                if (!s || !tenant_id_valid(s)) {
+                        fielderr_add(&req->errors, "services", "item %zu: a service name is 1 to 64 of "
+                                     "A-Z, a-z, 0-9, '.', '_', '-'", i);
+                        return 0;
+                }
+                out[n++] = s;
+        }
+        return n;
+}
+
+static bool parse_time_field(struct request *req, json_t *obj, const char *key, vg_usec_t *ret)
+{
+        const char *s = json_field_string(req, obj, key, false, 64);
+        if (!s)
+                return false;
+        if (vg_time_parse(s, ret) < 0) {
+                fielderr_add(&req->errors, key, "must be an RFC 3339 time like 2026-11-23T10:00:00Z");
+                return false;
+        }
+        return true;
+}
+
+int incident_create(struct request *req, struct response *resp)
+{
+        static const char *const fields[] = { "title", "description", "severity", "source",
+                                              "services", "detected_at", NULL };
+        const char *services[INCIDENT_SERVICES_MAX];
+        struct incident inc = { 0 };
+        struct store_tx *tx;
+        json_t *body;
+        int r;
+
+        r = request_json_object(req, &body);
+        if (r < 0)
+                return r;
+        json_only_fields(req, body, fields);
+        const char *title = json_field_string(req, body, "title", true, INCIDENT_TITLE_MAX);
+        if (title && !text_valid(title, INCIDENT_TITLE_MAX))
+                fielderr_add(&req->errors, "title", "must be 1 to %d bytes of text on one line",
+                             INCIDENT_TITLE_MAX);
+        const char *desc = json_field_string(req, body, "description", false, INCIDENT_TEXT_MAX);
+        const char *sev = json_field_string(req, body, "severity", true, 16);
+        if (sev && severity_from_string(sev) == SEV__INVALID)
+                fielderr_add(&req->errors, "severity", "must be one of sev1, sev2, sev3, sev4");
+        const char *src = json_field_string(req, body, "source", true, 32);
+        if (src && source_from_string(src) == SOURCE__INVALID)
+                fielderr_add(&req->errors, "source",
+                             "must be one of monitoring, employee, customer, third_party");
+        size_t n_services = parse_services(req, json_object_get(body, "services"), services,
+                                           INCIDENT_SERVICES_MAX);
+        vg_usec_t detected = req->now;
+        if (parse_time_field(req, body, "detected_at", &detected) && detected > req->now)
+                fielderr_add(&req->errors, "detected_at", "must not be in the future");
+        if (fielderr_any(&req->errors))
+                return -VG_EVALIDATION;
+
+        snprintf(inc.title, sizeof inc.title, "%s", title);
+        inc.description = strdup(desc ? desc : "");
+        if (!inc.description)
+                return -ENOMEM;
+        inc.severity = severity_from_string(sev);
+        inc.source = source_from_string(src);
+        snprintf(inc.reporter, sizeof inc.reporter, "%s", req->who.user.name);
+        inc.phase = PHASE_ANALYSIS;
+        inc.classification = CLASS_SUSPECTED;
+        inc.detected_at = detected;
+        inc.reported_at = inc.created_at = inc.updated_at = req->now;
+
+        r = store_begin(req->store, &tx);
+        if (r < 0)
+                goto out;
+        r = store_incident_insert(tx, &inc);
+        if (r >= 0)
+                r = store_incident_services_set(tx, inc.id, services, n_services);
+        if (r >= 0) {
+                char object[64];
+                snprintf(object, sizeof object, "incident:%s", inc.key);
+                json_t *change = incident_json(&inc, json_copy(json_object_get(body, "services")));
+                r = request_audit_object(req, tx, "incident.create", object, change);
+                json_decref(change);
+        }
+        if (r >= 0) {
+                char location[64];
+                snprintf(location, sizeof location, "/api/v1/incidents/%s", inc.key);
+                response_header_add(resp, "Location", location);
+                r = respond_incident(req, resp, tx, &inc, 201);
+        }
+        r = store_finish(tx, r);
+out:
+        incident_fini(&inc);
+        return r;
+}
+
+static int list_one(const struct incident *inc, void *userdata)
+{
+        return page_add(userdata, inc->id, incident_json(inc, NULL));
+}
+
+int incident_list(struct request *req, struct response *resp)
+{
+        struct incident_filter f = { PHASE__INVALID, CLASS__INVALID, SEV__INVALID, NULL, NULL };
+        struct store_tx *tx;
+        struct page pg;
+        const char *v;
+
+        if ((v = request_query(req, "phase")) && (f.phase = phase_from_string(v)) == PHASE__INVALID)
+                fielderr_add(&req->errors, "phase", "unknown phase '%s'", v);
+        if ((v = request_query(req, "classification")) &&
+            (f.classification = class_from_string(v)) == CLASS__INVALID)
+                fielderr_add(&req->errors, "classification", "unknown classification '%s'", v);
+        if ((v = request_query(req, "severity")) && (f.severity = severity_from_string(v)) == SEV__INVALID)
+                fielderr_add(&req->errors, "severity", "unknown severity '%s'", v);
+        if ((v = request_query(req, "service")) && !tenant_id_valid(v))
+                fielderr_add(&req->errors, "service", "not a service name");
+        else
+                f.service = v;
+        if ((v = request_query(req, "q")) && !text_valid(v, 200))
+                fielderr_add(&req->errors, "q", "must be 1 to 200 bytes of text");
+        else
+                f.text = v;
+        int r = page_begin(req, &pg);
+        if (r >= 0 && fielderr_any(&req->errors))
+                r = -VG_EVALIDATION;
+        if (r >= 0)
+                r = store_begin_read(req->store, &tx);
+        if (r >= 0) {
+                r = store_incident_list(tx, &f, pg.after, pg.limit, list_one, &pg);
+                store_rollback(tx);
+        }
+        return page_end(resp, &pg, r);
+}
+
+static int load(struct request *req, struct store_tx *tx, struct incident *inc)
+{
+        int r = store_incident_get(tx, req->params[0], inc);
+        if (r == -VG_ENOTFOUND)
+                request_detail(req, "no incident %s", req->params[0]);
+        return r;
+}
+
+/* If-Match, when sent, must name the version read. */
+static int check_if_match(struct request *req, const struct incident *inc)
+{
+        const char *if_match = request_header(req, "If-Match");
+        char tag[64];
+        etag(inc, tag, sizeof tag);
+        if (if_match && strcmp(if_match, "*") != 0 && strcmp(if_match, tag) != 0) {
+                request_detail(req, "the incident changed since you read it (now %s); read it again", tag);
+                return -VG_EPRECONDITION;
+        }
+        return 0;
+}
+
+/* Open the write transaction for a change to the incident in the path:
+ * load it and honour If-Match. On failure *tx may be set; the caller ends
+ * it with store_finish. */
+static int begin_change(struct request *req, struct store_tx **tx, struct incident *inc)
+{
+        int r = store_begin(req->store, tx);
+        if (r < 0) {
+                *tx = NULL;
+                return r;
+        }
+        r = load(req, *tx, inc);
+        return r < 0 ? r : check_if_match(req, inc);
+}
+
+int incident_get(struct request *req, struct response *resp)
+{
+        struct incident inc = { 0 };
+        struct store_tx *tx;
+        int r = store_begin_read(req->store, &tx);
+        if (r < 0)
+                return r;
+        r = load(req, tx, &inc);
+        if (r >= 0)
+                r = respond_incident(req, resp, tx, &inc, 200);
+        store_rollback(tx);
+        incident_fini(&inc);
+        return r;
+}
+
+/* Write inc (read at version) with its audit record and answer. */
+static int save(struct request *req, struct response *resp, struct store_tx *tx,
+                struct incident *inc, const char *action, json_t *change)
+{
+        char object[64];
+        int64_t version = inc->version;
+        inc->updated_at = req->now;
+        int r = store_incident_update(tx, inc, version);
+        if (r == -VG_EPRECONDITION)
+                request_detail(req, "the incident changed while this request ran; read it again");
+        snprintf(object, sizeof object, "incident:%s", inc->key);
+        if (r >= 0)
+                r = request_audit_object(req, tx, action, object, change);
+        if (r >= 0)
+                r = respond_incident(req, resp, tx, inc, 200);
+        return r;
+}
+
+int incident_classify(struct request *req, struct response *resp)
+{
+        static const char *const fields[] = { "classification", "impact", "data_categories", "reason", NULL };
+        static const char *const impact_fields[] = { "confidentiality", "integrity", "availability", NULL };
+        struct incident inc = { 0 };
+        struct store_tx *tx = NULL;
+        json_t *body;
+        int r;
+
+        r = request_json_object(req, &body);
+        if (r < 0)
+                return r;
+        json_only_fields(req, body, fields);
+        const char *cls = json_field_string(req, body, "classification", true, 32);
+        enum incident_class to = cls ? class_from_string(cls) : CLASS__INVALID;
+        const char *reason = json_field_string(req, body, "reason", false, 4096);
+        json_t *impact = json_object_get(body, "impact");
+        json_t *data = json_object_get(body, "data_categories");
+        if (impact && !json_is_object(impact))
+                fielderr_add(&req->errors, "impact", "must be an object of booleans");
+        if (data && !json_is_array(data))
+                fielderr_add(&req->errors, "data_categories", "must be an array of category names");
+
+        r = begin_change(req, &tx, &inc);
+        if (r < 0)
+                goto out;
+
+        /* Start from what is recorded; the request changes what it names. */
+        struct cia_impact ci = inc.impact;
+        data_mask_t dm = inc.data_categories;
+        if (json_is_object(impact)) {
+                json_only_fields(req, impact, impact_fields);
+                int b;
+                if ((b = json_field_bool(req, impact, "confidentiality")) >= 0)
+                        ci.confidentiality = b;
+                if ((b = json_field_bool(req, impact, "integrity")) >= 0)
+                        ci.integrity = b;
+                if ((b = json_field_bool(req, impact, "availability")) >= 0)
+                        ci.availability = b;
+        }
+        if (json_is_array(data)) {
+                size_t i;
+                json_t *v;
+                dm = 0;
+                json_array_foreach(data, i, v) {
+                        enum data_category d = data_category_from_string(json_string_value(v));
+                        if (d == DATA__INVALID)
+                                fielderr_add(&req->errors, "data_categories", "item %zu: unknown category", i);
+                        else
+                                dm |= DATA_BIT(d);
+                }
+        }
+        if (cls && to == CLASS__INVALID)
+                fielderr_add(&req->errors, "classification",
+                             "must be one of suspected, security_incident, compliance_event, false_positive");
+        if (fielderr_any(&req->errors)) {
+                r = -VG_EVALIDATION;
+                goto out;
+        }
+        r = incident_classify_check(to, &ci, dm, &req->errors);
+        if (r < 0)
+                goto out;
+        if (inc.phase == PHASE_CLOSED) {
+                request_detail(req, "the incident is closed");
+                r = -VG_ECONFLICT;
+                goto out;
+        }
+        json_t *change = json_pack("{s:s, s:s, s:o, s:o, s:o}", "from",
+                                   class_to_string(inc.classification), "to", class_to_string(to),
+                                   "impact", impact_json(&ci), "data_categories", data_json(dm),
+                                   "reason", reason ? json_string(reason) : json_null());
+        inc.classification = to;
+        inc.impact = ci;
+        inc.data_categories = dm;
+        r = save(req, resp, tx, &inc, "incident.classify", change);
+        json_decref(change);
+out:
+        r = tx ? store_finish(tx, r) : r;
+        incident_fini(&inc);
+        return r;
+}
+
+static int count_service(const char *service, void *userdata)
+{
+        (void)service;
+        (*(unsigned *)userdata)++;
+        return 0;
+}
+
+int incident_advance(struct request *req, struct response *resp)
+{
+        static const char *const fields[] = { "phase", "reason", NULL };
+        struct incident inc = { 0 };
+        struct store_tx *tx = NULL;
+        json_t *body;
+        int r;
+
+        r = request_json_object(req, &body);
+        if (r < 0)
+                return r;
+        json_only_fields(req, body, fields);
+        const char *phase = json_field_string(req, body, "phase", true, 32);
+        const char *reason = json_field_string(req, body, "reason", false, 4096);
+        if (fielderr_any(&req->errors))
+                return -VG_EVALIDATION;
+        enum incident_phase to = phase_from_string(phase);
+
+        r = begin_change(req, &tx, &inc);
+        if (r < 0)
+                goto out;
+
+        /* The facts the exit criteria need. Tasks, approvals, recovery
+         * checkpoints, post-mortems and obligations arrive with their own
+         * resources; until then their counts are zero and the criteria
+         * that need them stay unmet. */
+        struct incident_facts facts = { .phase = inc.phase,
+                                        .classification = inc.classification,
+                                        .declared = inc.declared_at != 0 };
+        r = store_incident_services_list(tx, inc.id, count_service, &facts.services);
+        if (r < 0)
+                goto out;
+        r = incident_transition_check(&facts, to, reason, &req->errors);
+        if (r < 0) {
+                if (r == -VG_ECONFLICT && req->errors.n)
+                        request_detail(req, "%s cannot move to %s yet: %zu criterion(s) unmet", inc.key,
+                                       phase ? phase : "?", req->errors.n);
+                goto out;
+        }
+        json_t *change = json_pack("{s:s, s:s, s:o}", "from", phase_to_string(inc.phase), "to",
+                                   phase_to_string(to), "reason", reason ? json_string(reason) : json_null());
+        /* Leaving a phase forward stamps when it was achieved. */
+        if (to > inc.phase) {
+                if (inc.phase == PHASE_CONTAINMENT && !inc.contained_at)
+                        inc.contained_at = req->now;
+                if (inc.phase == PHASE_ERADICATION && !inc.eradicated_at)
+                        inc.eradicated_at = req->now;
+                if (inc.phase == PHASE_RECOVERY && !inc.recovered_at)
+                        inc.recovered_at = req->now;
+                if (to == PHASE_CLOSED)
+                        inc.closed_at = req->now;
+        }
+        inc.phase = to;
+        r = save(req, resp, tx, &inc, "incident.advance", change);
+        json_decref(change);
+out:
+        r = tx ? store_finish(tx, r) : r;
+        incident_fini(&inc);
+        return r;
+}

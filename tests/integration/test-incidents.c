@@ -1,0 +1,290 @@
+/* Incidents through the API: report, list and filter, classify, advance
+ * with the exit criteria enforced, early close, ETag concurrency. Every
+ * refusal is checked for its status, its problem body and an unchanged
+ * store. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "harness.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static struct server S;
+static char responder[128], manager[128], auditor[128];
+
+#define expect_refused(...) expect_refused_on(&S, __VA_ARGS__)
+
+/* Report an incident; returns its key in key (static storage per call site). */
+static void report(const char *body, char *key, size_t size)
+{
+        struct reply r;
+        http(&S, "POST", "/api/v1/incidents", responder, NULL, body, &r);
+        if (r.status != 201)
+                fail_msg("report: %ld %s", r.status, r.body);
+        snprintf(key, size, "%s", json_string_value(json_object_get(r.json, "key")));
+        reply_free(&r);
+}
+
+static void report_and_read(void **state)
+{
+        struct reply r;
+        char path[96];
+        (void)state;
+        http(&S, "POST", "/api/v1/incidents", responder, NULL,
+             "{\"title\":\"Credential stuffing on login\",\"description\":\"Spike of failed logins\","
+             "\"severity\":\"sev2\",\"source\":\"monitoring\",\"services\":[\"auth-api\",\"web\"],"
+             "\"detected_at\":\"2026-01-02T03:04:05Z\"}", &r);
+        assert_int_equal(r.status, 201);
+        const char *key = json_string_value(json_object_get(r.json, "key"));
+        assert_non_null(key);
+        assert_int_equal(strncmp(key, "INC-", 4), 0);
+        assert_string_equal(key + 8, "-0001");
+        snprintf(path, sizeof path, "/api/v1/incidents/%s", key);
+        assert_string_equal(reply_header(&r, "Location"), path);
+        assert_non_null(reply_header(&r, "ETag"));
+        assert_string_equal(json_string_value(json_object_get(r.json, "phase")), "analysis");
+        assert_string_equal(json_string_value(json_object_get(r.json, "classification")), "suspected");
+        assert_string_equal(json_string_value(json_object_get(r.json, "reporter")), "rita");
+        assert_string_equal(json_string_value(json_object_get(r.json, "detected_at")), "2026-01-02T03:04:05Z");
+        assert_int_equal(json_array_size(json_object_get(r.json, "services")), 2);
+        assert_true(json_is_null(json_object_get(r.json, "declared_at")));
+        reply_free(&r);
+        assert_int_equal(db_count(&S, "audit_log", "action='incident.create' AND object LIKE 'incident:INC-%'"), 1);
+
+        http(&S, "GET", path, auditor, NULL, NULL, &r);
+        assert_int_equal(r.status, 200);
+        assert_string_equal(json_string_value(json_object_get(r.json, "title")), "Credential stuffing on login");
+        assert_string_equal(json_string_value(json_array_get(json_object_get(r.json, "services"), 0)), "auth-api");
+        reply_free(&r);
+        expect_refused("GET", "/api/v1/incidents/INC-2026-9999", auditor, NULL, NULL, 404, "no incident", NULL);
+}
+
+static void report_refuses_bad_input(void **state)
+{
+        (void)state;
+        expect_refused("POST", "/api/v1/incidents", responder, NULL, "{\"severity\":\"sev1\",\"source\":\"employee\"}",
+                       400, NULL, "title");
+        expect_refused("POST", "/api/v1/incidents", responder, NULL,
+                       "{\"title\":\"x\",\"severity\":\"critical\",\"source\":\"employee\"}", 400, NULL, "severity");
+        expect_refused("POST", "/api/v1/incidents", responder, NULL,
+                       "{\"title\":\"x\",\"severity\":\"sev1\",\"source\":\"rumour\"}", 400, NULL, "source");
+        expect_refused("POST", "/api/v1/incidents", responder, NULL,
+                       "{\"title\":\"x\",\"severity\":\"sev1\",\"source\":\"employee\",\"services\":\"web\"}", 400, NULL, "services");
+        expect_refused("POST", "/api/v1/incidents", responder, NULL,
+                       "{\"title\":\"x\",\"severity\":\"sev1\",\"source\":\"employee\",\"services\":[\"a b\"]}", 400, NULL, "services");
+        expect_refused("POST", "/api/v1/incidents", responder, NULL,
+                       "{\"title\":\"x\",\"severity\":\"sev1\",\"source\":\"employee\",\"detected_at\":\"2999-01-01T00:00:00Z\"}",
+                       400, NULL, "detected_at");
+        expect_refused("POST", "/api/v1/incidents", responder, NULL,
+                       "{\"title\":\"x\",\"severity\":\"sev1\",\"source\":\"employee\",\"detected_at\":\"yesterday\"}",
+                       400, NULL, "detected_at");
+        expect_refused("POST", "/api/v1/incidents", responder, NULL,
+                       "{\"title\":\"two\\nlines\",\"severity\":\"sev1\",\"source\":\"employee\"}", 400, NULL, "title");
+        expect_refused("POST", "/api/v1/incidents", responder, NULL,
+                       "{\"title\":\"x\",\"severity\":\"sev1\",\"source\":\"employee\",\"phase\":\"closed\"}", 400, NULL, "phase");
+        expect_refused("POST", "/api/v1/incidents", auditor, NULL,
+                       "{\"title\":\"x\",\"severity\":\"sev1\",\"source\":\"employee\"}", 403, NULL, NULL);
+}
+
+static size_t list_count(const char *query)
+{
+        struct reply r;
+        char path[256];
+        snprintf(path, sizeof path, "/api/v1/incidents%s", query);
+        http(&S, "GET", path, auditor, NULL, NULL, &r);
+        if (r.status != 200)
+                fail_msg("GET %s: %ld %s", path, r.status, r.body);
+        size_t n = json_array_size(json_object_get(r.json, "items"));
+        reply_free(&r);
+        return n;
+}
+
+static void list_filters(void **state)
+{
+        char key[32];
+        (void)state;
+        report("{\"title\":\"Ransomware note on build host\",\"severity\":\"sev1\",\"source\":\"employee\","
+               "\"services\":[\"ci\"]}", key, sizeof key);
+        report("{\"title\":\"Customer reports data in paste site\",\"severity\":\"sev2\",\"source\":\"customer\","
+               "\"services\":[\"storage\"]}", key, sizeof key);
+        size_t all = list_count("?limit=500");
+        assert_true(all >= 3);
+        assert_int_equal(list_count("?severity=sev1"), 1);
+        assert_int_equal(list_count("?service=storage"), 1);
+        assert_int_equal(list_count("?q=Ransomware"), 1);
+        assert_int_equal(list_count("?phase=analysis&classification=suspected"), all);
+        assert_int_equal(list_count("?phase=closed"), 0);
+        expect_refused("GET", "/api/v1/incidents?phase=done", auditor, NULL, NULL, 400, NULL, "phase");
+        expect_refused("GET", "/api/v1/incidents?severity=high", auditor, NULL, NULL, 400, NULL, "severity");
+        expect_refused("GET", "/api/v1/incidents?classification=maybe", auditor, NULL, NULL, 400, NULL, "classification");
+        expect_refused("GET", "/api/v1/incidents?service=a%20b", auditor, NULL, NULL, 400, NULL, "service");
+        /* Paging newest first, each incident once. */
+        struct reply r;
+        http(&S, "GET", "/api/v1/incidents?limit=1", auditor, NULL, NULL, &r);
+        const char *first = json_string_value(json_object_get(json_array_get(json_object_get(r.json, "items"), 0), "key"));
+        char first_key[32], path[200];
+        snprintf(first_key, sizeof first_key, "%s", first);
+        assert_string_equal(first_key, key); /* the newest */
+        snprintf(path, sizeof path, "/api/v1/incidents?limit=1&cursor=%s",
+                 json_string_value(json_object_get(r.json, "next_cursor")));
+        reply_free(&r);
+        http(&S, "GET", path, auditor, NULL, NULL, &r);
+        assert_string_not_equal(json_string_value(json_object_get(json_array_get(json_object_get(r.json, "items"), 0), "key")),
+                                first_key);
+        reply_free(&r);
+}
+
+static void classify_rules(void **state)
+{
+        char key[32], path[96];
+        struct reply r;
+        (void)state;
+        report("{\"title\":\"Exposed bucket\",\"severity\":\"sev2\",\"source\":\"third_party\",\"services\":[\"storage\"]}",
+               key, sizeof key);
+        snprintf(path, sizeof path, "/api/v1/incidents/%s/classify", key);
+        expect_refused("POST", path, responder, NULL, "{\"classification\":\"security_incident\"}", 400,
+                       NULL, "impact");
+        expect_refused("POST", path, responder, NULL,
+                       "{\"classification\":\"security_incident\",\"impact\":{\"confidentiality\":true},"
+                       "\"data_categories\":[\"internal\"]}", 400, NULL, "data_categories");
+        expect_refused("POST", path, responder, NULL,
+                       "{\"classification\":\"security_incident\",\"impact\":{\"confidentiality\":\"yes\"}}",
+                       400, NULL, "confidentiality");
+        expect_refused("POST", path, responder, NULL,
+                       "{\"classification\":\"security_incident\",\"data_categories\":[\"gold\"]}", 400, NULL,
+                       "data_categories");
+        expect_refused("POST", path, responder, NULL, "{\"classification\":\"bad\"}", 400, NULL, "classification");
+        expect_refused("POST", path, auditor, NULL, "{\"classification\":\"false_positive\"}", 403, NULL, NULL);
+
+        http(&S, "POST", path, responder, NULL,
+             "{\"classification\":\"security_incident\",\"impact\":{\"confidentiality\":true},"
+             "\"data_categories\":[\"personal_data\",\"credentials\"],\"reason\":\"objects listed publicly\"}", &r);
+        assert_int_equal(r.status, 200);
+        assert_string_equal(json_string_value(json_object_get(r.json, "classification")), "security_incident");
+        assert_int_equal(json_integer_value(json_object_get(r.json, "version")), 2);
+        assert_int_equal(json_array_size(json_object_get(r.json, "data_categories")), 2);
+        assert_true(json_is_true(json_object_get(json_object_get(r.json, "impact"), "confidentiality")));
+        reply_free(&r);
+        assert_int_equal(db_count(&S, "audit_log", "action='incident.classify' AND change LIKE '%objects listed publicly%'"), 1);
+}
+
+static void concurrent_writers_get_412(void **state)
+{
+        char key[32], path[96], get[96], tag[96];
+        struct reply r;
+        (void)state;
+        report("{\"title\":\"Two editors\",\"severity\":\"sev3\",\"source\":\"employee\"}", key, sizeof key);
+        snprintf(get, sizeof get, "/api/v1/incidents/%s", key);
+        snprintf(path, sizeof path, "/api/v1/incidents/%s/classify", key);
+        http(&S, "GET", get, responder, NULL, NULL, &r);
+        snprintf(tag, sizeof tag, "If-Match: %s", reply_header(&r, "ETag"));
+        reply_free(&r);
+        const char *const h[] = { tag, NULL };
+        /* Both read the same version; the first write wins, the second is told. */
+        http(&S, "POST", path, manager, h, "{\"classification\":\"compliance_event\"}", &r);
+        assert_int_equal(r.status, 200);
+        reply_free(&r);
+        expect_refused("POST", path, responder, h, "{\"classification\":\"false_positive\"}", 412,
+                       "changed since you read it", NULL);
+        http(&S, "GET", get, responder, NULL, NULL, &r);
+        assert_string_equal(json_string_value(json_object_get(r.json, "classification")), "compliance_event");
+        reply_free(&r);
+}
+
+static void advance_enforces_exit_criteria(void **state)
+{
+        char key[32], path[96];
+        struct reply r;
+        (void)state;
+        report("{\"title\":\"Suspicious admin login\",\"severity\":\"sev2\",\"source\":\"monitoring\"}", key, sizeof key);
+        snprintf(path, sizeof path, "/api/v1/incidents/%s/advance", key);
+        /* No affected service recorded: analysis cannot be left. */
+        expect_refused("POST", path, responder, NULL, "{\"phase\":\"containment\"}", 409, "1 criterion", "scope.services");
+        expect_refused("POST", path, responder, NULL, "{\"phase\":\"eradication\"}", 409, NULL, "phase");
+        expect_refused("POST", path, responder, NULL, "{\"phase\":\"sideways\"}", 400, NULL, "phase");
+        expect_refused("POST", path, responder, NULL, "{}", 400, NULL, "phase");
+
+        /* A report with services can move to containment, classification
+         * still suspected: containment must not wait. */
+        report("{\"title\":\"Suspicious admin login 2\",\"severity\":\"sev2\",\"source\":\"monitoring\","
+               "\"services\":[\"admin-portal\"]}", key, sizeof key);
+        snprintf(path, sizeof path, "/api/v1/incidents/%s/advance", key);
+        http(&S, "POST", path, responder, NULL, "{\"phase\":\"containment\"}", &r);
+        assert_int_equal(r.status, 200);
+        assert_string_equal(json_string_value(json_object_get(r.json, "phase")), "containment");
+        reply_free(&r);
+        /* Leaving containment lists everything missing at once. */
+        struct reply rr;
+        http(&S, "POST", path, responder, NULL, "{\"phase\":\"eradication\"}", &rr);
+        assert_int_equal(rr.status, 409);
+        assert_true(problem_has_field(rr.json, "classification"));
+        assert_true(problem_has_field(rr.json, "declaration"));
+        assert_true(problem_has_field(rr.json, "scope.tenants"));
+        reply_free(&rr);
+        /* Re-entry needs a reason. */
+        expect_refused("POST", path, responder, NULL, "{\"phase\":\"analysis\"}", 400, NULL, "reason");
+        http(&S, "POST", path, manager, NULL, "{\"phase\":\"analysis\",\"reason\":\"scope was wrong\"}", &r);
+        assert_int_equal(r.status, 200);
+        assert_string_equal(json_string_value(json_object_get(r.json, "phase")), "analysis");
+        reply_free(&r);
+        assert_int_equal(db_count(&S, "audit_log", "action='incident.advance' AND change LIKE '%scope was wrong%'"), 1);
+}
+
+static void false_positive_closes_with_justification(void **state)
+{
+        char key[32], path[96], cls[96];
+        struct reply r;
+        (void)state;
+        report("{\"title\":\"Port scan from partner\",\"severity\":\"sev4\",\"source\":\"monitoring\"}", key, sizeof key);
+        snprintf(path, sizeof path, "/api/v1/incidents/%s/advance", key);
+        snprintf(cls, sizeof cls, "/api/v1/incidents/%s/classify", key);
+        expect_refused("POST", path, responder, NULL, "{\"phase\":\"closed\"}", 409, NULL, NULL);
+        http(&S, "POST", cls, responder, NULL, "{\"classification\":\"false_positive\"}", &r);
+        assert_int_equal(r.status, 200);
+        reply_free(&r);
+        expect_refused("POST", path, responder, NULL, "{\"phase\":\"closed\"}", 400, NULL, "reason");
+        http(&S, "POST", path, responder, NULL,
+             "{\"phase\":\"closed\",\"reason\":\"authorised scan by the partner, ticket 4411\"}", &r);
+        assert_int_equal(r.status, 200);
+        assert_string_equal(json_string_value(json_object_get(r.json, "phase")), "closed");
+        assert_false(json_is_null(json_object_get(r.json, "closed_at")));
+        reply_free(&r);
+        expect_refused("POST", path, responder, NULL, "{\"phase\":\"analysis\",\"reason\":\"x\"}", 409, NULL, "phase");
+        expect_refused("POST", cls, responder, NULL, "{\"classification\":\"suspected\"}", 409, "closed", NULL);
+}
+
+static int setup(void **state)
+{
+        (void)state;
+        server_start(&S, "login:\n  max_failures_address: 1000\n");
+        server_user_token(&S, "rita", "responder", NULL, responder, sizeof responder);
+        server_user_token(&S, "ivan", "incident_manager", NULL, manager, sizeof manager);
+        server_user_token(&S, "aud", "auditor", NULL, auditor, sizeof auditor);
+        return 0;
+}
+
+static int teardown(void **state)
+{
+        (void)state;
+        int st = server_stop(&S);
+        server_cleanup(&S);
+        return st == 0 ? 0 : -1;
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(report_and_read),
+                cmocka_unit_test(report_refuses_bad_input),
+                cmocka_unit_test(list_filters),
+                cmocka_unit_test(classify_rules),
+                cmocka_unit_test(concurrent_writers_get_412),
+                cmocka_unit_test(advance_enforces_exit_criteria),
+                cmocka_unit_test(false_positive_closes_with_justification),
+        };
+        return cmocka_run_group_tests_name("incidents", tests, setup, teardown);
+}
