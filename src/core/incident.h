@@ -57,6 +57,9 @@ enum data_category {
         DATA__INVALID = -1,
 };
 
+/* A tenant's place in an incident's scope. */
+enum tenant_status { TENANT_CONFIRMED, TENANT_SUSPECTED, TENANT_RULED_OUT, TENANT__COUNT, TENANT__INVALID = -1 };
+
 typedef uint32_t data_mask_t;
 #define DATA_BIT(d) ((data_mask_t)1u << (d))
 
@@ -70,6 +73,8 @@ enum severity severity_from_string(const char *s);
 const char *severity_to_string(enum severity s);
 enum incident_source source_from_string(const char *s);
 const char *source_to_string(enum incident_source s);
+enum tenant_status tenant_status_from_string(const char *s);
+const char *tenant_status_to_string(enum tenant_status s);
 enum data_category data_category_from_string(const char *s);
 const char *data_category_to_string(enum data_category d);
 

@@ -54,6 +54,8 @@ static json_t *incident_json(const struct incident *inc, json_t *services)
                 "created_at", json_time(inc->created_at), "updated_at", json_time(inc->updated_at));
         if (j && services)
                 json_object_set_new(j, "services", services);
+        else
+                json_decref(services);
         return j;
 }
 
@@ -62,21 +64,59 @@ static void etag(const struct incident *inc, char *buf, size_t size)
         snprintf(buf, size, "\"%s-v%lld\"", inc->key, (long long)inc->version);
 }
 
-/* Read one incident and its services and answer with its ETag. */
+static int add_tenant(const struct scope_tenant *t, void *userdata)
+{
+        json_t *j = json_pack("{s:s, s:s, s:s, s:I, s:o}", "id", t->tenant, "status",
+                              tenant_status_to_string(t->status), "evidence", t->evidence ? t->evidence : "",
+                              "affected_users", (json_int_t)t->affected_users, "data_categories",
+                              data_json(t->data_categories));
+        return json_array_append_new(userdata, j) == 0 ? 0 : -ENOMEM;
+}
+
+static int add_indicator(const struct indicator *ind, void *userdata)
+{
+        json_t *j = json_pack("{s:s, s:s}", "kind", indicator_kind_to_string(ind->kind), "value", ind->value);
+        return json_array_append_new(userdata, j) == 0 ? 0 : -ENOMEM;
+}
+
+static int count_tenant(const struct scope_tenant *t, void *userdata)
+{
+        (void)t;
+        (*(unsigned *)userdata)++;
+        return 0;
+}
+
+/* Read one incident with its scope and declaration; answer with its ETag. */
 static int respond_incident(struct request *req, struct response *resp, struct store_tx *tx,
                             const struct incident *inc, unsigned status)
 {
         char tag[64];
-        json_t *services = json_array();
+        json_t *services = json_array(), *tenants = json_array(), *indicators = json_array();
         int r = store_incident_services_list(tx, inc->id, add_service, services);
-        if (r < 0) {
+        if (r >= 0)
+                r = store_incident_tenants_list(tx, inc->id, add_tenant, tenants);
+        if (r >= 0)
+                r = store_incident_indicators_list(tx, inc->id, add_indicator, indicators);
+        json_t *j = NULL;
+        if (r >= 0)
+                j = incident_json(inc, services); /* takes services */
+        else
                 json_decref(services);
-                return r;
+        if (!j) {
+                json_decref(tenants);
+                json_decref(indicators);
+                return r < 0 ? r : -ENOMEM;
         }
+        json_object_set_new(j, "tenants", tenants);
+        json_object_set_new(j, "indicators", indicators);
+        json_t *decl = inc->declaration && inc->declaration[0] ? json_loads(inc->declaration, 0, NULL) : NULL;
+        if (decl)
+                json_object_set_new(decl, "by", json_string(inc->declared_by));
+        json_object_set_new(j, "declaration", decl ? decl : json_null());
         (void)req;
         etag(inc, tag, sizeof tag);
         response_header_add(resp, "ETag", tag);
-        return response_json(resp, status, incident_json(inc, services));
+        return response_json(resp, status, j);
 }
 
 /* Parse an array of service names into a NULL-free C array (borrowed from
@@ -416,6 +456,8 @@ int incident_advance(struct request *req, struct response *resp)
                                         .classification = inc.classification,
                                         .declared = inc.declared_at != 0 };
         r = store_incident_services_list(tx, inc.id, count_service, &facts.services);
+        if (r >= 0)
+                r = store_incident_tenants_list(tx, inc.id, count_tenant, &facts.tenants);
         if (r < 0)
                 goto out;
         r = incident_transition_check(&facts, to, reason, &req->errors);
@@ -444,5 +486,248 @@ int incident_advance(struct request *req, struct response *resp)
 out:
         r = tx ? store_finish(tx, r) : r;
         incident_fini(&inc);
+        return r;
+}
+
+int incident_declare(struct request *req, struct response *resp)
+{
+        static const char *const fields[] = { "criteria", "triggers", "declared_at", NULL };
+        struct incident inc = { 0 };
+        struct store_tx *tx = NULL;
+        json_t *body;
+        int r;
+
+        r = request_json_object(req, &body);
+        if (r < 0)
+                return r;
+        json_only_fields(req, body, fields);
+        const char *criteria = json_field_string(req, body, "criteria", true, 4096);
+        if (criteria && !text_valid(criteria, 4096))
+                fielderr_add(&req->errors, "criteria", "must be text without control characters");
+        json_t *triggers = json_object_get(body, "triggers");
+        if (triggers) {
+                size_t i;
+                json_t *v;
+                if (!json_is_array(triggers) || json_array_size(triggers) > 100)
+                        fielderr_add(&req->errors, "triggers", "must be an array of at most 100 alert or report references");
+                else
+                        json_array_foreach(triggers, i, v)
+                                if (!json_is_string(v) || !text_valid(json_string_value(v), 256))
+                                        fielderr_add(&req->errors, "triggers", "item %zu: a reference is 1 to 256 bytes of text", i);
+        }
+        vg_usec_t at = req->now;
+        if (parse_time_field(req, body, "declared_at", &at) && at > req->now)
+                fielderr_add(&req->errors, "declared_at", "must not be in the future");
+        if (fielderr_any(&req->errors))
+                return -VG_EVALIDATION;
+
+        r = begin_change(req, &tx, &inc);
+        if (r < 0)
+                goto out;
+        if (inc.declared_at) {
+                request_detail(req, "%s was declared already, by %s", inc.key, inc.declared_by);
+                r = -VG_ECONFLICT;
+                goto out;
+        }
+        if (inc.classification != CLASS_SECURITY_INCIDENT) {
+                request_detail(req, "only a security_incident is declared; %s is %s", inc.key,
+                               class_to_string(inc.classification));
+                r = -VG_ECONFLICT;
+                goto out;
+        }
+        if (inc.phase == PHASE_CLOSED) {
+                request_detail(req, "the incident is closed");
+                r = -VG_ECONFLICT;
+                goto out;
+        }
+        if (at < inc.detected_at) {
+                fielderr_add(&req->errors, "declared_at", "must not be before the incident was detected");
+                r = -VG_EVALIDATION;
+                goto out;
+        }
+        json_t *decl = json_pack("{s:s, s:o}", "criteria", criteria, "triggers",
+                                 triggers ? json_incref(triggers) : json_array());
+        char *text = decl ? json_dumps(decl, JSON_SORT_KEYS | JSON_COMPACT) : NULL;
+        if (!text) {
+                json_decref(decl);
+                r = -ENOMEM;
+                goto out;
+        }
+        free(inc.declaration);
+        inc.declaration = text;
+        inc.declared_at = at;
+        snprintf(inc.declared_by, sizeof inc.declared_by, "%s", req->who.user.name);
+
+        /* The event the notification clocks hang on: written with the
+         * change, so it exists exactly when the declaration does. */
+        json_t *event = json_pack("{s:s, s:o, s:s, s:O}", "incident", inc.key, "declared_at",
+                                  json_time(at), "declared_by", inc.declared_by, "declaration", decl);
+        r = event ? store_event_append(tx, req->now, "incident.declared", inc.id, event) : -ENOMEM;
+        if (r >= 0)
+                r = save(req, resp, tx, &inc, "incident.declare", event);
+        json_decref(event);
+        json_decref(decl);
+out:
+        r = tx ? store_finish(tx, r) : r;
+        incident_fini(&inc);
+        return r;
+}
+
+/* Parse the "tenants" array of a scope body. Items borrow from the JSON. */
+static size_t parse_tenants(struct request *req, json_t *arr, struct scope_tenant *out, size_t max)
+{
+        static const char *const fields[] = { "id", "status", "evidence", "affected_users", "data_categories", NULL };
+        size_t i, n = 0;
+        json_t *v;
+        char field[64];
+
+        if (!json_is_array(arr) || json_array_size(arr) > max) {
+                fielderr_add(&req->errors, "tenants", "must be an array of at most %zu tenants", max);
+                return 0;
+        }
+        json_array_foreach(arr, i, v) {
+                snprintf(field, sizeof field, "tenants[%zu]", i);
+                if (!json_is_object(v)) {
+                        fielderr_add(&req->errors, field, "must be an object");
+                        continue;
+                }
+                struct scope_tenant *t = &out[n];
+                memset(t, 0, sizeof *t);
+                const char *key;
+                json_t *x;
+                json_object_foreach(v, key, x) {
+                        bool ok = false;
+                        for (size_t k = 0; fields[k]; k++)
+                                ok |= strcmp(key, fields[k]) == 0;
+                        if (!ok)
+                                fielderr_add(&req->errors, field, "unknown field '%s'", key);
+                }
+                const char *id = json_string_value(json_object_get(v, "id"));
+                const char *status = json_string_value(json_object_get(v, "status"));
+                json_t *ev = json_object_get(v, "evidence"), *users = json_object_get(v, "affected_users");
+                json_t *data = json_object_get(v, "data_categories");
+                if (!id || !tenant_id_valid(id))
+                        fielderr_add(&req->errors, field, "id must be a tenant id (1 to 64 of A-Z, a-z, 0-9, '.', '_', '-')");
+                else
+                        snprintf(t->tenant, sizeof t->tenant, "%s", id);
+                if ((t->status = tenant_status_from_string(status)) == TENANT__INVALID)
+                        fielderr_add(&req->errors, field, "status must be confirmed, suspected or ruled_out");
+                if (ev && (!json_is_string(ev) || json_string_length(ev) > 4096))
+                        fielderr_add(&req->errors, field, "evidence must be text of at most 4096 bytes");
+                t->evidence = json_string_value(ev);
+                if (users && (!json_is_integer(users) || json_integer_value(users) < 0))
+                        fielderr_add(&req->errors, field, "affected_users must be a whole number >= 0");
+                t->affected_users = users ? json_integer_value(users) : 0;
+                if (data) {
+                        size_t k;
+                        json_t *d;
+                        if (!json_is_array(data))
+                                fielderr_add(&req->errors, field, "data_categories must be an array");
+                        json_array_foreach(data, k, d) {
+                                enum data_category c = data_category_from_string(json_string_value(d));
+                                if (c == DATA__INVALID)
+                                        fielderr_add(&req->errors, field, "unknown data category");
+                                else
+                                        t->data_categories |= DATA_BIT(c);
+                        }
+                }
+                for (size_t k = 0; k < n; k++)
+                        if (strcmp(out[k].tenant, t->tenant) == 0)
+                                fielderr_add(&req->errors, field, "tenant '%s' is listed twice", t->tenant);
+                n++;
+        }
+        return n;
+}
+
+static size_t parse_indicators(struct request *req, json_t *arr, struct indicator *out, size_t max)
+{
+        size_t i, n = 0;
+        json_t *v;
+        char field[64];
+        if (!json_is_array(arr) || json_array_size(arr) > max) {
+                fielderr_add(&req->errors, "indicators", "must be an array of at most %zu indicators", max);
+                return 0;
+        }
+        json_array_foreach(arr, i, v) {
+                snprintf(field, sizeof field, "indicators[%zu]", i);
+                const char *kind = json_string_value(json_object_get(v, "kind"));
+                const char *value = json_string_value(json_object_get(v, "value"));
+                if (!json_is_object(v) || json_object_size(v) != 2 || !kind || !value) {
+                        fielderr_add(&req->errors, field, "must be {\"kind\": ..., \"value\": ...}");
+                        continue;
+                }
+                if (indicator_parse(indicator_kind_from_string(kind), value, &out[n], &req->errors, field) >= 0)
+                        n++;
+        }
+        return n;
+}
+
+#define SCOPE_TENANTS_MAX 10000
+#define SCOPE_INDICATORS_MAX 1000
+
+int incident_scope(struct request *req, struct response *resp)
+{
+        static const char *const fields[] = { "services", "tenants", "indicators", "reason", NULL };
+        const char *services[INCIDENT_SERVICES_MAX];
+        struct scope_tenant *tenants = NULL;
+        struct indicator *indicators = NULL;
+        struct incident inc = { 0 };
+        struct store_tx *tx = NULL;
+        size_t n_services = 0, n_tenants = 0, n_indicators = 0;
+        json_t *body;
+        int r;
+
+        r = request_json_object(req, &body);
+        if (r < 0)
+                return r;
+        json_only_fields(req, body, fields);
+        json_t *js = json_object_get(body, "services"), *jt = json_object_get(body, "tenants"),
+               *ji = json_object_get(body, "indicators");
+        const char *reason = json_field_string(req, body, "reason", false, 4096);
+        if (!js && !jt && !ji)
+                fielderr_add(&req->errors, "services", "send at least one of services, tenants, indicators");
+        if (js)
+                n_services = parse_services(req, js, services, INCIDENT_SERVICES_MAX);
+        if (jt) {
+                tenants = calloc(SCOPE_TENANTS_MAX, sizeof *tenants);
+                if (!tenants)
+                        return -ENOMEM;
+                n_tenants = parse_tenants(req, jt, tenants, SCOPE_TENANTS_MAX);
+        }
+        if (ji) {
+                indicators = calloc(SCOPE_INDICATORS_MAX, sizeof *indicators);
+                if (!indicators) {
+                        free(tenants);
+                        return -ENOMEM;
+                }
+                n_indicators = parse_indicators(req, ji, indicators, SCOPE_INDICATORS_MAX);
+        }
+        if (fielderr_any(&req->errors)) {
+                r = -VG_EVALIDATION;
+                goto out;
+        }
+        r = begin_change(req, &tx, &inc);
+        if (r >= 0 && inc.phase == PHASE_CLOSED) {
+                request_detail(req, "the incident is closed");
+                r = -VG_ECONFLICT;
+        }
+        if (r >= 0 && js)
+                r = store_incident_services_set(tx, inc.id, services, n_services);
+        if (r >= 0 && jt)
+                r = store_incident_tenants_set(tx, inc.id, tenants, n_tenants);
+        if (r >= 0 && ji)
+                r = store_incident_indicators_set(tx, inc.id, indicators, n_indicators);
+        if (r >= 0) {
+                /* The audit record keeps each version of the scope as sent. */
+                json_t *change = json_pack("{s:O?, s:O?, s:O?, s:o}", "services", js, "tenants", jt,
+                                           "indicators", ji, "reason", reason ? json_string(reason) : json_null());
+                r = change ? save(req, resp, tx, &inc, "incident.scope", change) : -ENOMEM;
+                json_decref(change);
+        }
+out:
+        r = tx ? store_finish(tx, r) : r;
+        incident_fini(&inc);
+        free(tenants);
+        free(indicators);
         return r;
 }

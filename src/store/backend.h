@@ -53,6 +53,17 @@ struct store_ops {
         int (*incident_services_list)(struct store_tx *tx, int64_t incident_id,
                                       int (*cb)(const char *, void *), void *userdata);
 
+        int (*incident_tenants_set)(struct store_tx *tx, int64_t incident_id,
+                                    const struct scope_tenant *tenants, size_t n);
+        int (*incident_tenants_list)(struct store_tx *tx, int64_t incident_id,
+                                     int (*cb)(const struct scope_tenant *, void *), void *userdata);
+        int (*incident_indicators_set)(struct store_tx *tx, int64_t incident_id,
+                                       const struct indicator *indicators, size_t n);
+        int (*incident_indicators_list)(struct store_tx *tx, int64_t incident_id,
+                                        int (*cb)(const struct indicator *, void *), void *userdata);
+        int (*event_append)(struct store_tx *tx, vg_usec_t at, const char *type, int64_t incident_id,
+                            const char *payload);
+
         /* The last link (seq 0 and an all-zero hash when the chain is empty). */
         int (*audit_head)(struct store_tx *tx, struct audit_link *ret);
         int (*audit_insert)(struct store_tx *tx, const struct audit_record *r);

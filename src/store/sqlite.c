@@ -723,7 +723,7 @@ static int sq_token_list(struct store_tx *tx, int64_t user_id, int64_t after_id,
         "id, key, title, description, severity, source, reporter, phase, classification, "   \
         "impact_c, impact_i, impact_a, data_categories, version, detected_at, reported_at, "  \
         "acknowledged_at, declared_at, contained_at, eradicated_at, recovered_at, closed_at, " \
-        "created_at, updated_at"
+        "created_at, updated_at, declared_by, declaration"
 
 static int incident_row(sqlite3_stmt *st, struct incident *inc)
 {
@@ -758,11 +758,19 @@ static int incident_row(sqlite3_stmt *st, struct incident *inc)
                                &inc->updated_at };
         for (int i = 0; i < 10; i++)
                 *times[i] = sqlite3_column_int64(st, 14 + i);
+        text_copy(inc->declared_by, sizeof inc->declared_by, st, 24);
+        const unsigned char *decl = sqlite3_column_text(st, 25);
+        inc->declaration = strdup(decl ? (const char *)decl : "");
+        if (!inc->declaration) {
+                free(inc->description);
+                inc->description = NULL;
+                return -ENOMEM;
+        }
         return 0;
 }
 
-/* Bind the mutable fields as ?1..?20 in the order INCIDENT_COLS lists them
- * after id and key. */
+/* Bind the mutable fields: ?1..?21 in the order INCIDENT_COLS lists them
+ * after id and key, then declared_by ?24 and declaration ?25. */
 static void bind_incident(sqlite3_stmt *st, const struct incident *inc)
 {
         sqlite3_bind_text(st, 1, inc->title, -1, SQLITE_STATIC);
@@ -782,6 +790,8 @@ static void bind_incident(sqlite3_stmt *st, const struct incident *inc)
                                     inc->updated_at };
         for (int i = 0; i < 10; i++)
                 sqlite3_bind_int64(st, 12 + i, times[i]);
+        sqlite3_bind_text(st, 24, inc->declared_by, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 25, inc->declaration ? inc->declaration : "", -1, SQLITE_STATIC);
 }
 
 static int sq_incident_insert(struct store_tx *tx, struct incident *inc)
@@ -808,8 +818,9 @@ static int sq_incident_insert(struct store_tx *tx, struct incident *inc)
         r = stmt(c, "INSERT INTO incidents(title, description, severity, source, reporter, phase, "
                     "classification, impact_c, impact_i, impact_a, data_categories, detected_at, "
                     "reported_at, acknowledged_at, declared_at, contained_at, eradicated_at, "
-                    "recovered_at, closed_at, created_at, updated_at, key, version) "
-                    "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,1)",
+                    "recovered_at, closed_at, created_at, updated_at, key, version, declared_by, "
+                    "declaration) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,"
+                    "?18,?19,?20,?21,?22,1,?24,?25)",
                  &st);
         if (r < 0)
                 return r;
@@ -848,6 +859,7 @@ static int sq_incident_update(struct store_tx *tx, struct incident *inc, int64_t
                         "impact_a=?10, data_categories=?11, detected_at=?12, reported_at=?13, "
                         "acknowledged_at=?14, declared_at=?15, contained_at=?16, eradicated_at=?17, "
                         "recovered_at=?18, closed_at=?19, created_at=?20, updated_at=?21, "
+                        "declared_by=?24, declaration=?25, "
                         "version = version + 1 WHERE id = ?22 AND version = ?23", &st);
         if (r < 0)
                 return r;
@@ -939,6 +951,124 @@ static int sq_incident_services_list(struct store_tx *tx, int64_t incident_id,
         if (r >= 0 && rc != SQLITE_DONE && rc != SQLITE_ROW)
                 r = map_rc(rc);
         sqlite3_reset(st);
+        return r < 0 ? r : 0;
+}
+
+static int sq_incident_tenants_set(struct store_tx *tx, int64_t incident_id,
+                                   const struct scope_tenant *t, size_t n)
+{
+        sqlite3_stmt *st;
+        struct conn *c = txc(tx);
+        int r = exec_id(tx, "DELETE FROM incident_tenants WHERE incident_id = ?", incident_id, 0, false);
+        for (size_t i = 0; r >= 0 && i < n; i++) {
+                r = stmt(c, "INSERT INTO incident_tenants(incident_id, tenant, status, evidence, "
+                            "affected_users, data_categories) VALUES (?,?,?,?,?,?)", &st);
+                if (r < 0)
+                        break;
+                sqlite3_bind_int64(st, 1, incident_id);
+                sqlite3_bind_text(st, 2, t[i].tenant, -1, SQLITE_STATIC);
+                sqlite3_bind_text(st, 3, tenant_status_to_string(t[i].status), -1, SQLITE_STATIC);
+                sqlite3_bind_text(st, 4, t[i].evidence ? t[i].evidence : "", -1, SQLITE_STATIC);
+                sqlite3_bind_int64(st, 5, t[i].affected_users);
+                sqlite3_bind_int64(st, 6, t[i].data_categories);
+                r = step_done(c, st);
+        }
+        return r < 0 ? r : 0;
+}
+
+static int sq_incident_tenants_list(struct store_tx *tx, int64_t incident_id,
+                                    int (*cb)(const struct scope_tenant *, void *), void *userdata)
+{
+        sqlite3_stmt *st;
+        struct scope_tenant t;
+        char status[32];
+        int rc, r = stmt(txc(tx), "SELECT tenant, status, evidence, affected_users, data_categories "
+                                  "FROM incident_tenants WHERE incident_id = ? ORDER BY tenant", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, incident_id);
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                memset(&t, 0, sizeof t);
+                text_copy(t.tenant, sizeof t.tenant, st, 0);
+                text_copy(status, sizeof status, st, 1);
+                t.status = tenant_status_from_string(status);
+                t.evidence = (const char *)sqlite3_column_text(st, 2);
+                t.affected_users = sqlite3_column_int64(st, 3);
+                t.data_categories = (data_mask_t)sqlite3_column_int64(st, 4);
+                r = cb(&t, userdata);
+                if (r < 0)
+                        break;
+        }
+        if (r >= 0 && rc != SQLITE_DONE && rc != SQLITE_ROW)
+                r = map_rc(rc);
+        sqlite3_reset(st);
+        return r < 0 ? r : 0;
+}
+
+static int sq_incident_indicators_set(struct store_tx *tx, int64_t incident_id,
+                                      const struct indicator *ind, size_t n)
+{
+        sqlite3_stmt *st;
+        struct conn *c = txc(tx);
+        int r = exec_id(tx, "DELETE FROM incident_indicators WHERE incident_id = ?", incident_id, 0, false);
+        for (size_t i = 0; r >= 0 && i < n; i++) {
+                r = stmt(c, "INSERT OR IGNORE INTO incident_indicators(incident_id, kind, value) "
+                            "VALUES (?,?,?)", &st);
+                if (r < 0)
+                        break;
+                sqlite3_bind_int64(st, 1, incident_id);
+                sqlite3_bind_text(st, 2, indicator_kind_to_string(ind[i].kind), -1, SQLITE_STATIC);
+                sqlite3_bind_text(st, 3, ind[i].value, -1, SQLITE_STATIC);
+                r = step_done(c, st);
+        }
+        return r < 0 ? r : 0;
+}
+
+static int sq_incident_indicators_list(struct store_tx *tx, int64_t incident_id,
+                                       int (*cb)(const struct indicator *, void *), void *userdata)
+{
+        sqlite3_stmt *st;
+        struct indicator ind;
+        struct field_errors fe;
+        char kind[16];
+        int rc, r = stmt(txc(tx), "SELECT kind, value FROM incident_indicators WHERE incident_id = ? "
+                                  "ORDER BY kind, value", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, incident_id);
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                text_copy(kind, sizeof kind, st, 0);
+                fielderr_init(&fe);
+                /* Stored values were normalised on the way in; parsing again
+                 * rebuilds the address fields. */
+                if (indicator_parse(indicator_kind_from_string(kind),
+                                    (const char *)sqlite3_column_text(st, 1), &ind, &fe, "indicator") < 0) {
+                        r = -VG_ESTORE;
+                        break;
+                }
+                r = cb(&ind, userdata);
+                if (r < 0)
+                        break;
+        }
+        if (r >= 0 && rc != SQLITE_DONE && rc != SQLITE_ROW)
+                r = map_rc(rc);
+        sqlite3_reset(st);
+        return r < 0 ? r : 0;
+}
+
+static int sq_event_append(struct store_tx *tx, vg_usec_t at, const char *type, int64_t incident_id,
+                           const char *payload)
+{
+        sqlite3_stmt *st;
+        struct conn *c = txc(tx);
+        int r = stmt(c, "INSERT INTO domain_events(at, type, incident_id, payload) VALUES (?,?,?,?)", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, at);
+        sqlite3_bind_text(st, 2, type, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 3, incident_id);
+        sqlite3_bind_text(st, 4, payload, -1, SQLITE_STATIC);
+        r = step_done(c, st);
         return r < 0 ? r : 0;
 }
 
@@ -1046,6 +1176,11 @@ const struct store_ops store_sqlite_ops = {
         .incident_list = sq_incident_list,
         .incident_services_set = sq_incident_services_set,
         .incident_services_list = sq_incident_services_list,
+        .incident_tenants_set = sq_incident_tenants_set,
+        .incident_tenants_list = sq_incident_tenants_list,
+        .incident_indicators_set = sq_incident_indicators_set,
+        .incident_indicators_list = sq_incident_indicators_list,
+        .event_append = sq_event_append,
         .audit_head = sq_audit_head,
         .audit_insert = sq_audit_insert,
         .audit_list = sq_audit_list,

@@ -81,13 +81,30 @@ int store_incident_update(struct store_tx *tx, struct incident *inc, int64_t exp
 int store_incident_list(struct store_tx *tx, const struct incident_filter *f, int64_t before_id, unsigned limit, int (*cb)(const struct incident *, void *), void *ud) { return OPS(tx)->incident_list(tx, f, before_id, limit, cb, ud); }
 int store_incident_services_set(struct store_tx *tx, int64_t incident_id, const char *const *services, size_t n) { return OPS(tx)->incident_services_set(tx, incident_id, services, n); }
 int store_incident_services_list(struct store_tx *tx, int64_t incident_id, int (*cb)(const char *, void *), void *ud) { return OPS(tx)->incident_services_list(tx, incident_id, cb, ud); }
+int store_incident_tenants_set(struct store_tx *tx, int64_t id, const struct scope_tenant *t, size_t n) { return OPS(tx)->incident_tenants_set(tx, id, t, n); }
+int store_incident_tenants_list(struct store_tx *tx, int64_t id, int (*cb)(const struct scope_tenant *, void *), void *ud) { return OPS(tx)->incident_tenants_list(tx, id, cb, ud); }
+int store_incident_indicators_set(struct store_tx *tx, int64_t id, const struct indicator *ind, size_t n) { return OPS(tx)->incident_indicators_set(tx, id, ind, n); }
+int store_incident_indicators_list(struct store_tx *tx, int64_t id, int (*cb)(const struct indicator *, void *), void *ud) { return OPS(tx)->incident_indicators_list(tx, id, cb, ud); }
+
+int store_event_append(struct store_tx *tx, vg_usec_t at, const char *type, int64_t incident_id,
+                       json_t *payload)
+{
+        char *text = json_dumps(payload, JSON_SORT_KEYS | JSON_COMPACT);
+        if (!text)
+                return -ENOMEM;
+        int r = OPS(tx)->event_append(tx, at, type, incident_id, text);
+        free(text);
+        return r;
+}
 #undef OPS
 
 void incident_fini(struct incident *inc)
 {
         if (inc) {
                 free(inc->description);
+                free(inc->declaration);
                 inc->description = NULL;
+                inc->declaration = NULL;
         }
 }
 

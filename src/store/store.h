@@ -14,6 +14,7 @@
 
 #include "core/incident.h"
 #include "core/role.h"
+#include "core/vigilance.h"
 #include "core/vtime.h"
 
 #include <jansson.h>
@@ -77,6 +78,8 @@ struct incident {
         struct cia_impact impact;
         data_mask_t data_categories;
         int64_t version;
+        char declared_by[STORE_NAME_MAX];
+        char *declaration; /* owns: JSON {criteria, triggers}, "" until declared */
         vg_usec_t detected_at, reported_at, acknowledged_at, declared_at, contained_at,
                 eradicated_at, recovered_at, closed_at, created_at, updated_at;
 };
@@ -87,6 +90,14 @@ struct incident_filter {
         enum severity severity;             /* SEV__INVALID: any */
         const char *service;                /* borrows; NULL: any */
         const char *text;                   /* borrows; NULL: any; in title or description */
+};
+
+struct scope_tenant {
+        char tenant[STORE_NAME_MAX];
+        enum tenant_status status;
+        const char *evidence; /* borrows: valid during a callback, or the caller's */
+        int64_t affected_users;
+        data_mask_t data_categories;
 };
 
 void incident_fini(struct incident *inc);
@@ -187,6 +198,21 @@ int store_incident_services_set(struct store_tx *tx, int64_t incident_id,
                                 const char *const *services, size_t n);
 int store_incident_services_list(struct store_tx *tx, int64_t incident_id,
                                  int (*cb)(const char *service, void *userdata), void *userdata);
+
+/* Tenant and indicator scope: set replaces the whole list. */
+int store_incident_tenants_set(struct store_tx *tx, int64_t incident_id,
+                               const struct scope_tenant *tenants, size_t n);
+int store_incident_tenants_list(struct store_tx *tx, int64_t incident_id,
+                                int (*cb)(const struct scope_tenant *t, void *userdata), void *userdata);
+int store_incident_indicators_set(struct store_tx *tx, int64_t incident_id,
+                                  const struct indicator *indicators, size_t n);
+int store_incident_indicators_list(struct store_tx *tx, int64_t incident_id,
+                                   int (*cb)(const struct indicator *ind, void *userdata), void *userdata);
+
+/* A domain event ("incident.declared", ...) in the change's transaction;
+ * payload is borrowed and serialised with sorted keys. */
+int store_event_append(struct store_tx *tx, vg_usec_t at, const char *type, int64_t incident_id,
+                       json_t *payload);
 
 /* The audit chain. change is serialised with sorted keys; it must not hold
  * secrets. object names the thing changed ("user:3", "token:7"). */

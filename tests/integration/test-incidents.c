@@ -257,6 +257,86 @@ static void false_positive_closes_with_justification(void **state)
         expect_refused("POST", cls, responder, NULL, "{\"classification\":\"suspected\"}", 409, "closed", NULL);
 }
 
+static void scope_and_declaration_unlock_containment(void **state)
+{
+        char key[32];
+        struct reply r;
+        (void)state;
+        report("{\"title\":\"Token leak in public repo\",\"severity\":\"sev1\",\"source\":\"third_party\","
+               "\"services\":[\"api-gateway\"]}", key, sizeof key);
+        char scope[96], declare[96], classify[96], advance[96], get[96];
+        snprintf(scope, sizeof scope, "/api/v1/incidents/%s/scope", key);
+        snprintf(declare, sizeof declare, "/api/v1/incidents/%s/declare", key);
+        snprintf(classify, sizeof classify, "/api/v1/incidents/%s/classify", key);
+        snprintf(advance, sizeof advance, "/api/v1/incidents/%s/advance", key);
+        snprintf(get, sizeof get, "/api/v1/incidents/%s", key);
+
+        /* Bad scope input changes nothing. */
+        expect_refused("PUT", scope, responder, NULL, "{}", 400, NULL, "services");
+        expect_refused("PUT", scope, responder, NULL, "{\"tenants\":[{\"id\":\"acme\",\"status\":\"maybe\"}]}", 400, NULL, "tenants[0]");
+        expect_refused("PUT", scope, responder, NULL,
+                       "{\"tenants\":[{\"id\":\"acme\",\"status\":\"confirmed\"},{\"id\":\"acme\",\"status\":\"suspected\"}]}",
+                       400, NULL, "tenants[1]");
+        expect_refused("PUT", scope, responder, NULL, "{\"tenants\":[{\"id\":\"acme\",\"status\":\"confirmed\",\"size\":3}]}",
+                       400, NULL, "tenants[0]");
+        expect_refused("PUT", scope, responder, NULL, "{\"tenants\":[{\"id\":\"acme\",\"status\":\"confirmed\",\"affected_users\":-1}]}",
+                       400, NULL, "tenants[0]");
+        expect_refused("PUT", scope, responder, NULL, "{\"indicators\":[{\"kind\":\"ip\",\"value\":\"999.1.1.1\"}]}", 400, NULL, "indicators[0]");
+        expect_refused("PUT", scope, responder, NULL, "{\"indicators\":[{\"kind\":\"colour\",\"value\":\"red\"}]}", 400, NULL, "indicators[0]");
+        expect_refused("PUT", scope, auditor, NULL, "{\"services\":[\"x\"]}", 403, NULL, NULL);
+
+        http(&S, "PUT", scope, responder, NULL,
+             "{\"tenants\":[{\"id\":\"acme\",\"status\":\"confirmed\",\"evidence\":\"token used from 203.0.113.9\","
+             "\"affected_users\":1200,\"data_categories\":[\"personal_data\"]},"
+             "{\"id\":\"globex\",\"status\":\"ruled_out\",\"evidence\":\"no access in logs\"}],"
+             "\"indicators\":[{\"kind\":\"cidr\",\"value\":\"203.0.113.77/24\"},{\"kind\":\"domain\",\"value\":\"Exfil.Example.NET\"}],"
+             "\"reason\":\"first access-log pass\"}", &r);
+        assert_int_equal(r.status, 200);
+        json_t *tenants = json_object_get(r.json, "tenants");
+        assert_int_equal(json_array_size(tenants), 2);
+        assert_string_equal(json_string_value(json_object_get(json_array_get(tenants, 0), "id")), "acme");
+        assert_int_equal(json_integer_value(json_object_get(json_array_get(tenants, 0), "affected_users")), 1200);
+        json_t *inds = json_object_get(r.json, "indicators");
+        assert_string_equal(json_string_value(json_object_get(json_array_get(inds, 0), "value")), "203.0.113.0/24");
+        assert_string_equal(json_string_value(json_object_get(json_array_get(inds, 1), "value")), "exfil.example.net");
+        assert_int_equal(json_array_size(json_object_get(r.json, "services")), 1); /* kept: not sent */
+        reply_free(&r);
+        assert_int_equal(db_count(&S, "audit_log", "action='incident.scope' AND change LIKE '%first access-log pass%'"), 1);
+
+        /* Declaring needs a security_incident; only managers declare. */
+        expect_refused("POST", declare, manager, NULL, "{\"criteria\":\"confirmed exfiltration\"}", 409, "only a security_incident", NULL);
+        http(&S, "POST", classify, responder, NULL,
+             "{\"classification\":\"security_incident\",\"impact\":{\"confidentiality\":true},\"data_categories\":[\"personal_data\"]}", &r);
+        assert_int_equal(r.status, 200);
+        reply_free(&r);
+        expect_refused("POST", declare, responder, NULL, "{\"criteria\":\"x\"}", 403, NULL, NULL);
+        expect_refused("POST", declare, manager, NULL, "{}", 400, NULL, "criteria");
+        expect_refused("POST", declare, manager, NULL, "{\"criteria\":\"x\",\"declared_at\":\"2999-01-01T00:00:00Z\"}", 400, NULL, "declared_at");
+        expect_refused("POST", declare, manager, NULL, "{\"criteria\":\"x\",\"triggers\":[5]}", 400, NULL, "triggers");
+        long events = db_count(&S, "domain_events", "type='incident.declared'");
+
+        http(&S, "POST", declare, manager, NULL,
+             "{\"criteria\":\"personal data of acme users confirmed accessed\",\"triggers\":[\"alert:gh-secret-scan-881\"]}", &r);
+        assert_int_equal(r.status, 200);
+        assert_false(json_is_null(json_object_get(r.json, "declared_at")));
+        json_t *decl = json_object_get(r.json, "declaration");
+        assert_string_equal(json_string_value(json_object_get(decl, "by")), "ivan");
+        assert_string_equal(json_string_value(json_array_get(json_object_get(decl, "triggers"), 0)), "alert:gh-secret-scan-881");
+        reply_free(&r);
+        assert_int_equal(db_count(&S, "domain_events", "type='incident.declared'"), events + 1);
+        expect_refused("POST", declare, manager, NULL, "{\"criteria\":\"again\"}", 409, "declared already", NULL);
+
+        /* Now containment can be left; eradication cannot yet. */
+        http(&S, "POST", advance, responder, NULL, "{\"phase\":\"containment\"}", &r);
+        assert_int_equal(r.status, 200);
+        reply_free(&r);
+        http(&S, "POST", advance, responder, NULL, "{\"phase\":\"eradication\"}", &r);
+        assert_int_equal(r.status, 200);
+        assert_false(json_is_null(json_object_get(r.json, "contained_at")));
+        reply_free(&r);
+        expect_refused("POST", advance, responder, NULL, "{\"phase\":\"recovery\"}", 409, NULL, "root_cause");
+}
+
 static int setup(void **state)
 {
         (void)state;
@@ -285,6 +365,7 @@ int main(void)
                 cmocka_unit_test(concurrent_writers_get_412),
                 cmocka_unit_test(advance_enforces_exit_criteria),
                 cmocka_unit_test(false_positive_closes_with_justification),
+                cmocka_unit_test(scope_and_declaration_unlock_containment),
         };
         return cmocka_run_group_tests_name("incidents", tests, setup, teardown);
 }
