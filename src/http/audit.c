@@ -7,19 +7,22 @@
 
 #include <errno.h>
 
-static int list_one(const struct audit_record *a, void *userdata)
+json_t *audit_record_json(const struct audit_record *a)
 {
         char hash[2 * STORE_HASH_BYTES + 1], prev[2 * STORE_HASH_BYTES + 1];
         json_t *change = json_loads(a->change, 0, NULL);
 
         secret_hex(a->hash, STORE_HASH_BYTES, hash);
         secret_hex(a->prev_hash, STORE_HASH_BYTES, prev);
-        json_t *j = json_pack("{s:I, s:o, s:s, s:s, s:s, s:s, s:o, s:s, s:s}", "seq",
-                              (json_int_t)a->seq, "at", json_time(a->at), "actor", a->actor,
-                              "action", a->action, "object", a->object, "request_id", a->request_id,
-                              "change", change ? change : json_string(a->change), "hash", hash,
-                              "prev_hash", prev);
-        return page_add(userdata, a->seq, j);
+        return json_pack("{s:I, s:o, s:s, s:s, s:s, s:s, s:o, s:s, s:s}", "seq", (json_int_t)a->seq,
+                         "at", json_time(a->at), "actor", a->actor, "action", a->action, "object",
+                         a->object, "request_id", a->request_id, "change",
+                         change ? change : json_string(a->change), "hash", hash, "prev_hash", prev);
+}
+
+static int list_one(const struct audit_record *a, void *userdata)
+{
+        return page_add(userdata, a->seq, audit_record_json(a));
 }
 
 int audit_list(struct request *req, struct response *resp)

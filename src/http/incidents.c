@@ -489,6 +489,69 @@ out:
         return r;
 }
 
+int incident_note(struct request *req, struct response *resp)
+{
+        static const char *const fields[] = { "text", NULL };
+        struct incident inc = { 0 };
+        struct store_tx *tx = NULL;
+        json_t *body;
+        int r;
+
+        r = request_json_object(req, &body);
+        if (r < 0)
+                return r;
+        json_only_fields(req, body, fields);
+        const char *text = json_field_string(req, body, "text", true, INCIDENT_TEXT_MAX);
+        if (text && !*text)
+                fielderr_add(&req->errors, "text", "must not be empty");
+        if (fielderr_any(&req->errors))
+                return -VG_EVALIDATION;
+        r = store_begin(req->store, &tx);
+        if (r >= 0)
+                r = load(req, tx, &inc);
+        if (r >= 0) {
+                /* A note is its audit record: append-only, in the chain, and
+                 * in the timeline in order with every other change. */
+                char object[64];
+                snprintf(object, sizeof object, "incident:%s", inc.key);
+                json_t *change = json_pack("{s:s}", "text", text);
+                r = change ? request_audit_object(req, tx, "incident.note", object, change) : -ENOMEM;
+                json_decref(change);
+        }
+        if (r >= 0)
+                r = response_json(resp, 201, json_pack("{s:s, s:s, s:s, s:o}", "incident", inc.key,
+                                                       "author", req->who.user.name, "text", text,
+                                                       "at", json_time(req->now)));
+        r = tx ? store_finish(tx, r) : r;
+        incident_fini(&inc);
+        return r;
+}
+
+static int timeline_one(const struct audit_record *a, void *userdata)
+{
+        return page_add(userdata, a->seq, audit_record_json(a));
+}
+
+int incident_timeline(struct request *req, struct response *resp)
+{
+        struct incident inc = { 0 };
+        struct store_tx *tx;
+        struct page pg;
+        char object[64];
+        int r = page_begin(req, &pg);
+        if (r >= 0)
+                r = store_begin_read(req->store, &tx);
+        if (r >= 0) {
+                r = load(req, tx, &inc);
+                snprintf(object, sizeof object, "incident:%s", inc.key);
+                if (r >= 0)
+                        r = store_audit_list_object(tx, object, pg.after, pg.limit, timeline_one, &pg);
+                store_rollback(tx);
+        }
+        incident_fini(&inc);
+        return page_end(resp, &pg, r);
+}
+
 int incident_declare(struct request *req, struct response *resp)
 {
         static const char *const fields[] = { "criteria", "triggers", "declared_at", NULL };

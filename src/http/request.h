@@ -139,6 +139,9 @@ int page_end(struct response *resp, struct page *pg, int r);
 int request_audit(struct request *req, struct store_tx *tx, const char *action, const char *kind,
                   int64_t id, json_t *change);
 
+/* An audit record as JSON (audit.c), for the audit and timeline answers. */
+json_t *audit_record_json(const struct audit_record *a);
+
 /* The same, for objects named by a string ("incident:INC-2026-0001"). */
 int request_audit_object(struct request *req, struct store_tx *tx, const char *action,
                          const char *object, json_t *change);

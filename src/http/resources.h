@@ -29,6 +29,8 @@ int incident_classify(struct request *req, struct response *resp);
 int incident_advance(struct request *req, struct response *resp);
 int incident_declare(struct request *req, struct response *resp);
 int incident_scope(struct request *req, struct response *resp);
+int incident_note(struct request *req, struct response *resp);
+int incident_timeline(struct request *req, struct response *resp);
 /* audit.c */
 int audit_list(struct request *req, struct response *resp);
 int audit_verify(struct request *req, struct response *resp);

@@ -32,6 +32,8 @@ const struct route http_routes[] = {
         { "POST", "/api/v1/incidents/{key}/advance", INCIDENT_WRITERS, 0, incident_advance },
         { "POST", "/api/v1/incidents/{key}/declare", R(INCIDENT_MANAGER) | R(EXECUTIVE_INCIDENT_MANAGER), 0, incident_declare },
         { "PUT", "/api/v1/incidents/{key}/scope", INCIDENT_WRITERS, 0, incident_scope },
+        { "POST", "/api/v1/incidents/{key}/notes", INCIDENT_WRITERS | R(COMMUNICATIONS), 0, incident_note },
+        { "GET", "/api/v1/incidents/{key}/timeline", ROLES_STAFF, 0, incident_timeline },
 
         { "GET", "/api/v1/audit", R(ADMIN) | R(AUDITOR), 0, audit_list },
         { "GET", "/api/v1/audit/verify", R(ADMIN) | R(AUDITOR), 0, audit_verify },

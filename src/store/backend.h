@@ -69,6 +69,9 @@ struct store_ops {
         int (*audit_insert)(struct store_tx *tx, const struct audit_record *r);
         int (*audit_list)(struct store_tx *tx, int64_t after_seq, unsigned limit,
                           int (*cb)(const struct audit_record *, void *), void *userdata);
+        int (*audit_list_object)(struct store_tx *tx, const char *object, int64_t after_seq,
+                                 unsigned limit, int (*cb)(const struct audit_record *, void *),
+                                 void *userdata);
 };
 
 struct store {

@@ -1143,6 +1143,23 @@ static int sq_audit_list(struct store_tx *tx, int64_t after_seq, unsigned limit,
         return EACH_ROW(st, a, audit_row, cb, userdata);
 }
 
+static int sq_audit_list_object(struct store_tx *tx, const char *object, int64_t after_seq,
+                                unsigned limit, int (*cb)(const struct audit_record *, void *),
+                                void *userdata)
+{
+        sqlite3_stmt *st;
+        struct audit_record a;
+        int r = stmt(txc(tx), "SELECT seq, at, actor, action, object, request_id, change, digest, "
+                              "prev_hash, hash FROM audit_log WHERE object = ? AND seq > ? "
+                              "ORDER BY seq LIMIT ?", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_text(st, 1, object, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, after_seq);
+        sqlite3_bind_int64(st, 3, limit ? (sqlite3_int64)limit : -1);
+        return EACH_ROW(st, a, audit_row, cb, userdata);
+}
+
 const struct store_ops store_sqlite_ops = {
         .name = "sqlite",
         .open = sq_open,
@@ -1184,4 +1201,5 @@ const struct store_ops store_sqlite_ops = {
         .audit_head = sq_audit_head,
         .audit_insert = sq_audit_insert,
         .audit_list = sq_audit_list,
+        .audit_list_object = sq_audit_list_object,
 };

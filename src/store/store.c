@@ -96,6 +96,7 @@ int store_event_append(struct store_tx *tx, vg_usec_t at, const char *type, int6
         free(text);
         return r;
 }
+int store_audit_list_object(struct store_tx *tx, const char *object, int64_t after_seq, unsigned limit, int (*cb)(const struct audit_record *, void *), void *ud) { return OPS(tx)->audit_list_object(tx, object, after_seq, limit, cb, ud); }
 #undef OPS
 
 void incident_fini(struct incident *inc)

@@ -221,6 +221,10 @@ int store_audit_append(struct store_tx *tx, vg_usec_t at, const struct actor *ac
 /* Records with seq > after_seq, at most limit (0: no limit), in order. */
 int store_audit_list(struct store_tx *tx, int64_t after_seq, unsigned limit,
                      int (*cb)(const struct audit_record *r, void *userdata), void *userdata);
+/* Records about one object ("incident:INC-2026-0001"), oldest first. */
+int store_audit_list_object(struct store_tx *tx, const char *object, int64_t after_seq,
+                            unsigned limit, int (*cb)(const struct audit_record *r, void *userdata),
+                            void *userdata);
 /* Walk the whole chain, recomputing every digest and link. Returns 0 with
  * ret->ok false when a link is broken; < 0 only when the walk itself fails. */
 int store_audit_verify(struct store *s, struct audit_verify *ret);

@@ -337,6 +337,63 @@ static void scope_and_declaration_unlock_containment(void **state)
         expect_refused("POST", advance, responder, NULL, "{\"phase\":\"recovery\"}", 409, NULL, "root_cause");
 }
 
+static void notes_and_timeline(void **state)
+{
+        char key[32], notes[96], timeline[160], cls[96];
+        struct reply r;
+        (void)state;
+        report("{\"title\":\"Odd outbound traffic\",\"severity\":\"sev3\",\"source\":\"monitoring\"}", key, sizeof key);
+        snprintf(notes, sizeof notes, "/api/v1/incidents/%s/notes", key);
+        snprintf(cls, sizeof cls, "/api/v1/incidents/%s/classify", key);
+        expect_refused("POST", notes, responder, NULL, "{\"text\":\"\"}", 400, NULL, "text");
+        expect_refused("POST", notes, responder, NULL, "{\"body\":\"x\"}", 400, NULL, "body");
+        expect_refused("POST", notes, auditor, NULL, "{\"text\":\"x\"}", 403, NULL, NULL);
+        expect_refused("POST", "/api/v1/incidents/INC-2026-9999/notes", responder, NULL, "{\"text\":\"x\"}", 404, NULL, NULL);
+        http(&S, "POST", notes, responder, NULL, "{\"text\":\"Blocked **egress** to 198.51.100.0/24\"}", &r);
+        assert_int_equal(r.status, 201);
+        assert_string_equal(json_string_value(json_object_get(r.json, "author")), "rita");
+        reply_free(&r);
+        http(&S, "POST", cls, manager, NULL, "{\"classification\":\"compliance_event\"}", &r);
+        assert_int_equal(r.status, 200);
+        reply_free(&r);
+        http(&S, "POST", notes, manager, NULL, "{\"text\":\"No customer data involved\"}", &r);
+        assert_int_equal(r.status, 201);
+        reply_free(&r);
+
+        /* Oldest first, each change and note once, across pages. */
+        const char *want[] = { "incident.create", "incident.note", "incident.classify", "incident.note" };
+        size_t seen = 0;
+        snprintf(timeline, sizeof timeline, "/api/v1/incidents/%s/timeline?limit=3", key);
+        for (int page = 0; page < 3; page++) {
+                http(&S, "GET", timeline, auditor, NULL, NULL, &r);
+                assert_int_equal(r.status, 200);
+                json_t *it;
+                size_t i;
+                json_array_foreach(json_object_get(r.json, "items"), i, it) {
+                        assert_true(seen < 4);
+                        assert_string_equal(json_string_value(json_object_get(it, "action")), want[seen]);
+                        seen++;
+                }
+                json_t *next = json_object_get(r.json, "next_cursor");
+                if (json_is_null(next)) {
+                        reply_free(&r);
+                        break;
+                }
+                snprintf(timeline, sizeof timeline, "/api/v1/incidents/%s/timeline?limit=3&cursor=%s", key,
+                         json_string_value(next));
+                reply_free(&r);
+        }
+        assert_int_equal(seen, 4);
+        snprintf(timeline, sizeof timeline, "/api/v1/incidents/%s/timeline", key);
+        http(&S, "GET", timeline, auditor, NULL, NULL, &r);
+        json_t *second = json_array_get(json_object_get(r.json, "items"), 1);
+        assert_string_equal(json_string_value(json_object_get(json_object_get(second, "change"), "text")),
+                            "Blocked **egress** to 198.51.100.0/24");
+        assert_string_equal(json_string_value(json_object_get(second, "actor")), "user:rita");
+        reply_free(&r);
+        expect_refused("GET", "/api/v1/incidents/INC-2026-9999/timeline", auditor, NULL, NULL, 404, NULL, NULL);
+}
+
 static int setup(void **state)
 {
         (void)state;
@@ -366,6 +423,7 @@ int main(void)
                 cmocka_unit_test(advance_enforces_exit_criteria),
                 cmocka_unit_test(false_positive_closes_with_justification),
                 cmocka_unit_test(scope_and_declaration_unlock_containment),
+                cmocka_unit_test(notes_and_timeline),
         };
         return cmocka_run_group_tests_name("incidents", tests, setup, teardown);
 }
