@@ -24,6 +24,8 @@ static const char usage[] =
         "  whoami                        show who the token acts as\n"
         "  token create NAME [--expires-in SECONDS] | token list | token revoke ID\n"
         "  api METHOD PATH [--data JSON | --data -]         call any route, print the answer\n"
+        "  incident create|list|show|classify|declare|advance|scope|note|timeline ...\n"
+        "                                work incidents (`vigil incident --help`)\n"
         "\n"
         "Options:\n"
         "  -c, --config FILE   configuration file (YAML)\n"
@@ -48,7 +50,7 @@ static const struct {
 } commands[] = {
         { "serve", cmd_serve }, { "user", cmd_user },     { "audit", cmd_audit },
         { "login", cmd_login }, { "whoami", cmd_whoami }, { "token", cmd_token },
-        { "api", cmd_api },
+        { "api", cmd_api },       { "incident", cmd_incident },
 };
 
 int main(int argc, char **argv)

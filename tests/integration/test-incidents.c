@@ -394,6 +394,83 @@ static void notes_and_timeline(void **state)
         expect_refused("GET", "/api/v1/incidents/INC-2026-9999/timeline", auditor, NULL, NULL, 404, NULL, NULL);
 }
 
+static void cli_works_an_incident(void **state)
+{
+        char env_url[96], env_resp[160], env_mgr[160], *out = NULL, key[32];
+        (void)state;
+        snprintf(env_url, sizeof env_url, "VIGIL_URL=%s", S.url);
+        snprintf(env_resp, sizeof env_resp, "VIGIL_TOKEN=%s", responder);
+        snprintf(env_mgr, sizeof env_mgr, "VIGIL_TOKEN=%s", manager);
+        const char *const as_resp[] = { env_url, env_resp, "HOME=/nonexistent", NULL };
+        const char *const as_mgr[] = { env_url, env_mgr, "HOME=/nonexistent", NULL };
+
+        const char *create[] = { "-o", "json", "incident", "create", "--title", "Webshell on edge node",
+                                 "--severity", "sev1", "--source", "monitoring", "--service", "edge", NULL };
+        assert_int_equal(vigil_run(NULL, &out, as_resp, create), 0);
+        json_t *j = json_loads(out, 0, NULL);
+        assert_non_null(j);
+        snprintf(key, sizeof key, "%s", json_string_value(json_object_get(j, "key")));
+        json_decref(j);
+        free(out);
+
+        const char *show[] = { "incident", "show", key, NULL };
+        assert_int_equal(vigil_run(NULL, &out, as_resp, show), 0);
+        assert_non_null(strstr(out, "Webshell on edge node"));
+        assert_non_null(strstr(out, "phase analysis, suspected, sev1"));
+        free(out);
+
+        const char *scope[] = { "incident", "scope", key, "--tenant", "acme:confirmed", "--indicator",
+                                "ip:198.51.100.4", NULL };
+        assert_int_equal(vigil_run(NULL, &out, as_resp, scope), 0);
+        assert_non_null(strstr(out, "tenant acme: confirmed"));
+        assert_non_null(strstr(out, "indicator ip 198.51.100.4"));
+        free(out);
+
+        const char *classify[] = { "incident", "classify", key, "security_incident", "--integrity",
+                                   "--data", "customer_data", "--reason", "webshell wrote to tenant data", NULL };
+        assert_int_equal(vigil_run(NULL, &out, as_resp, classify), 0);
+        free(out);
+        const char *declare[] = { "incident", "declare", key, "--criteria", "tenant data modified",
+                                  "--trigger", "alert:waf-1", NULL };
+        assert_int_equal(vigil_run(NULL, &out, as_resp, declare), 1); /* responders do not declare */
+        assert_non_null(strstr(out, "403"));
+        free(out);
+        assert_int_equal(vigil_run(NULL, &out, as_mgr, declare), 0);
+        assert_non_null(strstr(out, "declared"));
+        free(out);
+
+        const char *adv[] = { "incident", "advance", key, "containment", NULL };
+        assert_int_equal(vigil_run(NULL, &out, as_resp, adv), 0);
+        free(out);
+        const char *skip[] = { "incident", "advance", key, "recovery", NULL };
+        assert_int_equal(vigil_run(NULL, &out, as_resp, skip), 1);
+        assert_non_null(strstr(out, "409"));
+        assert_non_null(strstr(out, "phases are not skipped"));
+        free(out);
+
+        const char *note[] = { "incident", "note", key, "isolated the node", NULL };
+        assert_int_equal(vigil_run(NULL, &out, as_resp, note), 0);
+        free(out);
+        const char *timeline[] = { "incident", "timeline", key, NULL };
+        assert_int_equal(vigil_run(NULL, &out, as_resp, timeline), 0);
+        assert_non_null(strstr(out, "incident.declare"));
+        assert_non_null(strstr(out, "isolated the node"));
+        free(out);
+
+        const char *list[] = { "incident", "list", "--phase", "containment", "--severity", "sev1", NULL };
+        assert_int_equal(vigil_run(NULL, &out, as_resp, list), 0);
+        assert_non_null(strstr(out, key));
+        free(out);
+
+        const char *bad[] = { "incident", "create", "--title", NULL };
+        assert_int_equal(vigil_run(NULL, &out, as_resp, bad), 2);
+        free(out);
+        const char *help[] = { "incident", "--help", NULL };
+        assert_int_equal(vigil_run(NULL, &out, NULL, help), 0);
+        assert_non_null(strstr(out, "usage: vigil incident create"));
+        free(out);
+}
+
 static int setup(void **state)
 {
         (void)state;
@@ -424,6 +501,7 @@ int main(void)
                 cmocka_unit_test(false_positive_closes_with_justification),
                 cmocka_unit_test(scope_and_declaration_unlock_containment),
                 cmocka_unit_test(notes_and_timeline),
+                cmocka_unit_test(cli_works_an_incident),
         };
         return cmocka_run_group_tests_name("incidents", tests, setup, teardown);
 }
