@@ -880,15 +880,44 @@ static int sq_incident_list(struct store_tx *tx, const struct incident_filter *f
 {
         sqlite3_stmt *st;
         struct incident inc;
-        /* One statement; an unset filter binds NULL and drops out. */
-        int r = stmt(txc(tx),
-                     "SELECT " INCIDENT_COLS " FROM incidents i WHERE (?1 = 0 OR id < ?1) "
-                     "AND (?2 IS NULL OR phase = ?2) AND (?3 IS NULL OR classification = ?3) "
-                     "AND (?4 IS NULL OR severity = ?4) "
-                     "AND (?5 IS NULL OR EXISTS (SELECT 1 FROM incident_services s "
-                     "     WHERE s.incident_id = i.id AND s.service = ?5)) "
-                     "AND (?6 IS NULL OR instr(title, ?6) > 0 OR instr(description, ?6) > 0) "
-                     "ORDER BY id DESC LIMIT ?7", &st);
+        /* Unset filters bind NULL and drop out. The statement leads with
+         * the most selective indexed filter given, so SQLite walks that
+         * index in id order instead of scanning every incident. */
+#define INCIDENT_FILTERS                                                                   \
+        "(?1 = 0 OR i.id < ?1) AND (?2 IS NULL OR i.phase = ?2) "                           \
+        "AND (?3 IS NULL OR i.classification = ?3) AND (?4 IS NULL OR i.severity = ?4) "    \
+        "AND (?5 IS NULL OR EXISTS (SELECT 1 FROM incident_services s2 "                    \
+        "     WHERE s2.incident_id = i.id AND s2.service = ?5)) "                           \
+        "AND (?6 IS NULL OR instr(i.title, ?6) > 0 OR instr(i.description, ?6) > 0) "
+#define INCIDENT_SELECT "SELECT i.id, i.key, i.title, i.description, i.severity, i.source, i.reporter, " \
+        "i.phase, i.classification, i.impact_c, i.impact_i, i.impact_a, i.data_categories, "   \
+        "i.version, i.detected_at, i.reported_at, i.acknowledged_at, i.declared_at, "           \
+        "i.contained_at, i.eradicated_at, i.recovered_at, i.closed_at, i.created_at, "          \
+        "i.updated_at, i.declared_by, i.declaration "
+        static const char *const by_service =
+                INCIDENT_SELECT "FROM incident_services s JOIN incidents i ON i.id = s.incident_id "
+                "WHERE s.service = ?5 AND " INCIDENT_FILTERS "ORDER BY s.incident_id DESC LIMIT ?7";
+        static const char *const by_phase =
+                INCIDENT_SELECT "FROM incidents i INDEXED BY incidents_phase WHERE i.phase = ?2 AND "
+                INCIDENT_FILTERS "ORDER BY i.id DESC LIMIT ?7";
+        static const char *const by_class =
+                INCIDENT_SELECT "FROM incidents i INDEXED BY incidents_classification WHERE "
+                "i.classification = ?3 AND " INCIDENT_FILTERS "ORDER BY i.id DESC LIMIT ?7";
+        static const char *const by_severity =
+                INCIDENT_SELECT "FROM incidents i INDEXED BY incidents_severity WHERE i.severity = ?4 AND "
+                INCIDENT_FILTERS "ORDER BY i.id DESC LIMIT ?7";
+        static const char *const any =
+                INCIDENT_SELECT "FROM incidents i WHERE " INCIDENT_FILTERS "ORDER BY i.id DESC LIMIT ?7";
+#undef INCIDENT_FILTERS
+#undef INCIDENT_SELECT
+        /* Phase first: open phases hold a small share of all incidents
+         * (closed ones pile up), so its index is the narrowest walk. */
+        const char *sql = f->phase != PHASE__INVALID           ? by_phase
+                          : f->service                          ? by_service
+                          : f->classification != CLASS__INVALID ? by_class
+                          : f->severity != SEV__INVALID        ? by_severity
+                                                               : any;
+        int r = stmt(txc(tx), sql, &st);
         if (r < 0)
                 return r;
         sqlite3_bind_int64(st, 1, before_id);
