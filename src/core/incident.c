@@ -32,6 +32,8 @@ NAMES(enum incident_class, class, CLASS__INVALID, "suspected", "security_inciden
 NAMES(enum severity, severity, SEV__INVALID, "sev1", "sev2", "sev3", "sev4")
 NAMES(enum incident_source, source, SOURCE__INVALID, "monitoring", "employee", "customer",
       "third_party")
+NAMES(enum task_status, task_status, TASK__INVALID, "open", "in_progress", "done", "cancelled")
+NAMES(enum approval_status, approval_status, APPROVAL__INVALID, "pending", "granted", "rejected")
 NAMES(enum tenant_status, tenant_status, TENANT__INVALID, "confirmed", "suspected", "ruled_out")
 NAMES(enum data_category, data_category, DATA__INVALID, "customer_data", "personal_data",
       "special_category", "credentials", "payment_card", "health", "financial", "government_id",

@@ -60,6 +60,9 @@ enum data_category {
 /* A tenant's place in an incident's scope. */
 enum tenant_status { TENANT_CONFIRMED, TENANT_SUSPECTED, TENANT_RULED_OUT, TENANT__COUNT, TENANT__INVALID = -1 };
 
+enum task_status { TASK_OPEN, TASK_IN_PROGRESS, TASK_DONE, TASK_CANCELLED, TASK__COUNT, TASK__INVALID = -1 };
+enum approval_status { APPROVAL_PENDING, APPROVAL_GRANTED, APPROVAL_REJECTED, APPROVAL__COUNT, APPROVAL__INVALID = -1 };
+
 typedef uint32_t data_mask_t;
 #define DATA_BIT(d) ((data_mask_t)1u << (d))
 
@@ -73,6 +76,10 @@ enum severity severity_from_string(const char *s);
 const char *severity_to_string(enum severity s);
 enum incident_source source_from_string(const char *s);
 const char *source_to_string(enum incident_source s);
+enum task_status task_status_from_string(const char *s);
+const char *task_status_to_string(enum task_status s);
+enum approval_status approval_status_from_string(const char *s);
+const char *approval_status_to_string(enum approval_status s);
 enum tenant_status tenant_status_from_string(const char *s);
 const char *tenant_status_to_string(enum tenant_status s);
 enum data_category data_category_from_string(const char *s);

@@ -52,6 +52,9 @@ static json_t *incident_json(const struct incident *inc, json_t *services)
                 "contained_at", json_time(inc->contained_at), "eradicated_at", json_time(inc->eradicated_at),
                 "recovered_at", json_time(inc->recovered_at), "closed_at", json_time(inc->closed_at),
                 "created_at", json_time(inc->created_at), "updated_at", json_time(inc->updated_at));
+        if (j)
+                json_object_set_new(j, "root_cause", inc->root_cause && inc->root_cause[0]
+                                                             ? json_string(inc->root_cause) : json_null());
         if (j && services)
                 json_object_set_new(j, "services", services);
         else
@@ -455,9 +458,12 @@ int incident_advance(struct request *req, struct response *resp)
         struct incident_facts facts = { .phase = inc.phase,
                                         .classification = inc.classification,
                                         .declared = inc.declared_at != 0 };
+        facts.root_cause = inc.root_cause && inc.root_cause[0];
         r = store_incident_services_list(tx, inc.id, count_service, &facts.services);
         if (r >= 0)
                 r = store_incident_tenants_list(tx, inc.id, count_tenant, &facts.tenants);
+        if (r >= 0)
+                r = task_facts(tx, inc.id, &facts);
         if (r < 0)
                 goto out;
         r = incident_transition_check(&facts, to, reason, &req->errors);
@@ -792,5 +798,72 @@ out:
         incident_fini(&inc);
         free(tenants);
         free(indicators);
+        return r;
+}
+
+int incident_update(struct request *req, struct response *resp)
+{
+        static const char *const fields[] = { "title", "description", "severity", "root_cause", NULL };
+        struct incident inc = { 0 };
+        struct store_tx *tx = NULL;
+        json_t *body;
+        int r = request_json_object(req, &body);
+        if (r < 0)
+                return r;
+        json_only_fields(req, body, fields);
+        const char *title = json_field_string(req, body, "title", false, INCIDENT_TITLE_MAX);
+        if (title && !text_valid(title, INCIDENT_TITLE_MAX))
+                fielderr_add(&req->errors, "title", "must be 1 to %d bytes of text on one line", INCIDENT_TITLE_MAX);
+        const char *desc = json_field_string(req, body, "description", false, INCIDENT_TEXT_MAX);
+        const char *sev = json_field_string(req, body, "severity", false, 16);
+        if (sev && severity_from_string(sev) == SEV__INVALID)
+                fielderr_add(&req->errors, "severity", "must be one of sev1, sev2, sev3, sev4");
+        const char *root = json_field_string(req, body, "root_cause", false, INCIDENT_TEXT_MAX);
+        if (root && !*root)
+                fielderr_add(&req->errors, "root_cause", "must not be empty");
+        if (json_object_size(body) == 0)
+                fielderr_add(&req->errors, "title", "send at least one of title, description, severity, root_cause");
+        if (fielderr_any(&req->errors))
+                return -VG_EVALIDATION;
+
+        r = begin_change(req, &tx, &inc);
+        if (r >= 0 && inc.phase == PHASE_CLOSED) {
+                request_detail(req, "the incident is closed");
+                r = -VG_ECONFLICT;
+        }
+        if (r < 0)
+                goto out;
+        json_t *change = json_object();
+        if (title) {
+                json_object_set_new(change, "title", json_string(title));
+                snprintf(inc.title, sizeof inc.title, "%s", title);
+        }
+        if (sev) {
+                json_object_set_new(change, "severity", json_string(sev));
+                inc.severity = severity_from_string(sev);
+        }
+        char *dup_desc = desc ? strdup(desc) : NULL, *dup_root = root ? strdup(root) : NULL;
+        if ((desc && !dup_desc) || (root && !dup_root)) {
+                free(dup_desc);
+                free(dup_root);
+                json_decref(change);
+                r = -ENOMEM;
+                goto out;
+        }
+        if (desc) {
+                json_object_set_new(change, "description", json_string(desc));
+                free(inc.description);
+                inc.description = dup_desc;
+        }
+        if (root) {
+                json_object_set_new(change, "root_cause", json_string(root));
+                free(inc.root_cause);
+                inc.root_cause = dup_root;
+        }
+        r = save(req, resp, tx, &inc, "incident.update", change);
+        json_decref(change);
+out:
+        r = tx ? store_finish(tx, r) : r;
+        incident_fini(&inc);
         return r;
 }

@@ -31,6 +31,15 @@ int incident_declare(struct request *req, struct response *resp);
 int incident_scope(struct request *req, struct response *resp);
 int incident_note(struct request *req, struct response *resp);
 int incident_timeline(struct request *req, struct response *resp);
+/* tasks.c */
+int task_create(struct request *req, struct response *resp);
+int task_list(struct request *req, struct response *resp);
+int task_update(struct request *req, struct response *resp);
+int approval_decide(struct request *req, struct response *resp);
+json_t *task_json(const struct task *t);
+/* Add the task and approval counts the exit criteria need to f. */
+int task_facts(struct store_tx *tx, int64_t incident_id, struct incident_facts *f);
+int incident_update(struct request *req, struct response *resp);
 /* audit.c */
 int audit_list(struct request *req, struct response *resp);
 int audit_verify(struct request *req, struct response *resp);

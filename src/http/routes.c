@@ -32,6 +32,11 @@ const struct route http_routes[] = {
         { "POST", "/api/v1/incidents/{key}/advance", INCIDENT_WRITERS, 0, incident_advance },
         { "POST", "/api/v1/incidents/{key}/declare", R(INCIDENT_MANAGER) | R(EXECUTIVE_INCIDENT_MANAGER), 0, incident_declare },
         { "PUT", "/api/v1/incidents/{key}/scope", INCIDENT_WRITERS, 0, incident_scope },
+        { "PATCH", "/api/v1/incidents/{key}", INCIDENT_WRITERS, 0, incident_update },
+        { "POST", "/api/v1/incidents/{key}/tasks", INCIDENT_WRITERS, 0, task_create },
+        { "GET", "/api/v1/incidents/{key}/tasks", ROLES_STAFF, 0, task_list },
+        { "PATCH", "/api/v1/incidents/{key}/tasks/{id}", INCIDENT_WRITERS, 0, task_update },
+        { "POST", "/api/v1/incidents/{key}/approvals", R(EXECUTIVE_INCIDENT_MANAGER), 0, approval_decide },
         { "POST", "/api/v1/incidents/{key}/notes", INCIDENT_WRITERS | R(COMMUNICATIONS), 0, incident_note },
         { "GET", "/api/v1/incidents/{key}/timeline", ROLES_STAFF, 0, incident_timeline },
 

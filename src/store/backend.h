@@ -61,6 +61,12 @@ struct store_ops {
                                        const struct indicator *indicators, size_t n);
         int (*incident_indicators_list)(struct store_tx *tx, int64_t incident_id,
                                         int (*cb)(const struct indicator *, void *), void *userdata);
+        int (*task_insert)(struct store_tx *tx, struct task *t);
+        int (*task_get)(struct store_tx *tx, int64_t incident_id, int64_t task_id, struct task *ret);
+        int (*task_update)(struct store_tx *tx, const struct task *t);
+        int (*task_list)(struct store_tx *tx, int64_t incident_id, int (*cb)(const struct task *, void *),
+                         void *userdata);
+        int (*approval_put)(struct store_tx *tx, const struct task *t);
         int (*event_append)(struct store_tx *tx, vg_usec_t at, const char *type, int64_t incident_id,
                             const char *payload);
 

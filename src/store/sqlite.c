@@ -723,7 +723,7 @@ static int sq_token_list(struct store_tx *tx, int64_t user_id, int64_t after_id,
         "id, key, title, description, severity, source, reporter, phase, classification, "   \
         "impact_c, impact_i, impact_a, data_categories, version, detected_at, reported_at, "  \
         "acknowledged_at, declared_at, contained_at, eradicated_at, recovered_at, closed_at, " \
-        "created_at, updated_at, declared_by, declaration"
+        "created_at, updated_at, declared_by, declaration, root_cause"
 
 static int incident_row(sqlite3_stmt *st, struct incident *inc)
 {
@@ -761,16 +761,17 @@ static int incident_row(sqlite3_stmt *st, struct incident *inc)
         text_copy(inc->declared_by, sizeof inc->declared_by, st, 24);
         const unsigned char *decl = sqlite3_column_text(st, 25);
         inc->declaration = strdup(decl ? (const char *)decl : "");
-        if (!inc->declaration) {
-                free(inc->description);
-                inc->description = NULL;
+        const unsigned char *rc = sqlite3_column_text(st, 26);
+        inc->root_cause = strdup(rc ? (const char *)rc : "");
+        if (!inc->declaration || !inc->root_cause) {
+                incident_fini(inc);
                 return -ENOMEM;
         }
         return 0;
 }
 
 /* Bind the mutable fields: ?1..?21 in the order INCIDENT_COLS lists them
- * after id and key, then declared_by ?24 and declaration ?25. */
+ * after id and key, then declared_by ?24, declaration ?25, root_cause ?26. */
 static void bind_incident(sqlite3_stmt *st, const struct incident *inc)
 {
         sqlite3_bind_text(st, 1, inc->title, -1, SQLITE_STATIC);
@@ -792,6 +793,7 @@ static void bind_incident(sqlite3_stmt *st, const struct incident *inc)
                 sqlite3_bind_int64(st, 12 + i, times[i]);
         sqlite3_bind_text(st, 24, inc->declared_by, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 25, inc->declaration ? inc->declaration : "", -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 26, inc->root_cause ? inc->root_cause : "", -1, SQLITE_STATIC);
 }
 
 static int sq_incident_insert(struct store_tx *tx, struct incident *inc)
@@ -819,8 +821,8 @@ static int sq_incident_insert(struct store_tx *tx, struct incident *inc)
                     "classification, impact_c, impact_i, impact_a, data_categories, detected_at, "
                     "reported_at, acknowledged_at, declared_at, contained_at, eradicated_at, "
                     "recovered_at, closed_at, created_at, updated_at, key, version, declared_by, "
-                    "declaration) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,"
-                    "?18,?19,?20,?21,?22,1,?24,?25)",
+                    "declaration, root_cause) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,"
+                    "?15,?16,?17,?18,?19,?20,?21,?22,1,?24,?25,?26)",
                  &st);
         if (r < 0)
                 return r;
@@ -859,7 +861,7 @@ static int sq_incident_update(struct store_tx *tx, struct incident *inc, int64_t
                         "impact_a=?10, data_categories=?11, detected_at=?12, reported_at=?13, "
                         "acknowledged_at=?14, declared_at=?15, contained_at=?16, eradicated_at=?17, "
                         "recovered_at=?18, closed_at=?19, created_at=?20, updated_at=?21, "
-                        "declared_by=?24, declaration=?25, "
+                        "declared_by=?24, declaration=?25, root_cause=?26, "
                         "version = version + 1 WHERE id = ?22 AND version = ?23", &st);
         if (r < 0)
                 return r;
@@ -893,7 +895,7 @@ static int sq_incident_list(struct store_tx *tx, const struct incident_filter *f
         "i.phase, i.classification, i.impact_c, i.impact_i, i.impact_a, i.data_categories, "   \
         "i.version, i.detected_at, i.reported_at, i.acknowledged_at, i.declared_at, "           \
         "i.contained_at, i.eradicated_at, i.recovered_at, i.closed_at, i.created_at, "          \
-        "i.updated_at, i.declared_by, i.declaration "
+        "i.updated_at, i.declared_by, i.declaration, i.root_cause "
         static const char *const by_service =
                 INCIDENT_SELECT "FROM incident_services s JOIN incidents i ON i.id = s.incident_id "
                 "WHERE s.service = ?5 AND " INCIDENT_FILTERS "ORDER BY s.incident_id DESC LIMIT ?7";
@@ -1085,6 +1087,126 @@ static int sq_incident_indicators_list(struct store_tx *tx, int64_t incident_id,
         return r < 0 ? r : 0;
 }
 
+/* ---- tasks and approvals ---- */
+
+#define TASK_SELECT                                                                           \
+        "SELECT t.id, t.incident_id, t.phase, t.title, t.owner, t.due_at, t.status, "          \
+        "t.business_impact, t.created_at, t.updated_at, coalesce(a.status, ''), "              \
+        "coalesce(a.requested_by, ''), coalesce(a.requested_at, 0), coalesce(a.decided_by, ''), " \
+        "coalesce(a.decided_at, 0), coalesce(a.comment, '') "                                   \
+        "FROM incident_tasks t LEFT JOIN task_approvals a ON a.task_id = t.id "
+
+static void task_row(sqlite3_stmt *st, void *out)
+{
+        struct task *t = out;
+        char buf[32];
+        memset(t, 0, sizeof *t);
+        t->id = sqlite3_column_int64(st, 0);
+        t->incident_id = sqlite3_column_int64(st, 1);
+        text_copy(buf, sizeof buf, st, 2);
+        t->phase = phase_from_string(buf);
+        text_copy(t->title, sizeof t->title, st, 3);
+        text_copy(t->owner, sizeof t->owner, st, 4);
+        t->due_at = sqlite3_column_int64(st, 5);
+        text_copy(buf, sizeof buf, st, 6);
+        t->status = task_status_from_string(buf);
+        t->business_impact = sqlite3_column_int(st, 7) != 0;
+        t->created_at = sqlite3_column_int64(st, 8);
+        t->updated_at = sqlite3_column_int64(st, 9);
+        text_copy(buf, sizeof buf, st, 10);
+        t->approval_status = approval_status_from_string(buf);
+        text_copy(t->requested_by, sizeof t->requested_by, st, 11);
+        t->requested_at = sqlite3_column_int64(st, 12);
+        text_copy(t->decided_by, sizeof t->decided_by, st, 13);
+        t->decided_at = sqlite3_column_int64(st, 14);
+        text_copy(t->comment, sizeof t->comment, st, 15);
+}
+
+static int sq_task_insert(struct store_tx *tx, struct task *t)
+{
+        sqlite3_stmt *st;
+        struct conn *c = txc(tx);
+        int r = stmt(c, "INSERT INTO incident_tasks(incident_id, phase, title, owner, due_at, status, "
+                        "business_impact, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?)", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, t->incident_id);
+        sqlite3_bind_text(st, 2, phase_to_string(t->phase), -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, t->title, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 4, t->owner, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 5, t->due_at);
+        sqlite3_bind_text(st, 6, task_status_to_string(t->status), -1, SQLITE_STATIC);
+        sqlite3_bind_int(st, 7, t->business_impact);
+        sqlite3_bind_int64(st, 8, t->created_at);
+        sqlite3_bind_int64(st, 9, t->updated_at);
+        r = step_done(c, st);
+        if (r < 0)
+                return r;
+        t->id = sqlite3_last_insert_rowid(c->db);
+        return 0;
+}
+
+static int sq_task_get(struct store_tx *tx, int64_t incident_id, int64_t task_id, struct task *ret)
+{
+        sqlite3_stmt *st;
+        int r = stmt(txc(tx), TASK_SELECT "WHERE t.incident_id = ? AND t.id = ?", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, incident_id);
+        sqlite3_bind_int64(st, 2, task_id);
+        return get_one(st, task_row, ret);
+}
+
+static int sq_task_update(struct store_tx *tx, const struct task *t)
+{
+        sqlite3_stmt *st;
+        struct conn *c = txc(tx);
+        int r = stmt(c, "UPDATE incident_tasks SET title=?, owner=?, due_at=?, status=?, updated_at=? "
+                        "WHERE id=?", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_text(st, 1, t->title, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, t->owner, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 3, t->due_at);
+        sqlite3_bind_text(st, 4, task_status_to_string(t->status), -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 5, t->updated_at);
+        sqlite3_bind_int64(st, 6, t->id);
+        r = step_done(c, st);
+        return r < 0 ? r : r == 0 ? -VG_ENOTFOUND : 0;
+}
+
+static int sq_task_list(struct store_tx *tx, int64_t incident_id, int (*cb)(const struct task *, void *),
+                        void *userdata)
+{
+        sqlite3_stmt *st;
+        struct task t;
+        int r = stmt(txc(tx), TASK_SELECT "WHERE t.incident_id = ? ORDER BY t.id", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, incident_id);
+        return EACH_ROW(st, t, task_row, cb, userdata);
+}
+
+static int sq_approval_put(struct store_tx *tx, const struct task *t)
+{
+        sqlite3_stmt *st;
+        struct conn *c = txc(tx);
+        int r = stmt(c, "INSERT OR REPLACE INTO task_approvals(task_id, incident_id, status, requested_by, "
+                        "requested_at, decided_by, decided_at, comment) VALUES (?,?,?,?,?,?,?,?)", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, t->id);
+        sqlite3_bind_int64(st, 2, t->incident_id);
+        sqlite3_bind_text(st, 3, approval_status_to_string(t->approval_status), -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 4, t->requested_by, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 5, t->requested_at);
+        sqlite3_bind_text(st, 6, t->decided_by, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 7, t->decided_at);
+        sqlite3_bind_text(st, 8, t->comment, -1, SQLITE_STATIC);
+        r = step_done(c, st);
+        return r < 0 ? r : 0;
+}
+
 static int sq_event_append(struct store_tx *tx, vg_usec_t at, const char *type, int64_t incident_id,
                            const char *payload)
 {
@@ -1226,6 +1348,11 @@ const struct store_ops store_sqlite_ops = {
         .incident_tenants_list = sq_incident_tenants_list,
         .incident_indicators_set = sq_incident_indicators_set,
         .incident_indicators_list = sq_incident_indicators_list,
+        .task_insert = sq_task_insert,
+        .task_get = sq_task_get,
+        .task_update = sq_task_update,
+        .task_list = sq_task_list,
+        .approval_put = sq_approval_put,
         .event_append = sq_event_append,
         .audit_head = sq_audit_head,
         .audit_insert = sq_audit_insert,

@@ -81,6 +81,11 @@ int store_incident_update(struct store_tx *tx, struct incident *inc, int64_t exp
 int store_incident_list(struct store_tx *tx, const struct incident_filter *f, int64_t before_id, unsigned limit, int (*cb)(const struct incident *, void *), void *ud) { return OPS(tx)->incident_list(tx, f, before_id, limit, cb, ud); }
 int store_incident_services_set(struct store_tx *tx, int64_t incident_id, const char *const *services, size_t n) { return OPS(tx)->incident_services_set(tx, incident_id, services, n); }
 int store_incident_services_list(struct store_tx *tx, int64_t incident_id, int (*cb)(const char *, void *), void *ud) { return OPS(tx)->incident_services_list(tx, incident_id, cb, ud); }
+int store_task_insert(struct store_tx *tx, struct task *t) { return OPS(tx)->task_insert(tx, t); }
+int store_task_get(struct store_tx *tx, int64_t iid, int64_t id, struct task *ret) { return OPS(tx)->task_get(tx, iid, id, ret); }
+int store_task_update(struct store_tx *tx, const struct task *t) { return OPS(tx)->task_update(tx, t); }
+int store_task_list(struct store_tx *tx, int64_t iid, int (*cb)(const struct task *, void *), void *ud) { return OPS(tx)->task_list(tx, iid, cb, ud); }
+int store_approval_put(struct store_tx *tx, const struct task *t) { return OPS(tx)->approval_put(tx, t); }
 int store_incident_tenants_set(struct store_tx *tx, int64_t id, const struct scope_tenant *t, size_t n) { return OPS(tx)->incident_tenants_set(tx, id, t, n); }
 int store_incident_tenants_list(struct store_tx *tx, int64_t id, int (*cb)(const struct scope_tenant *, void *), void *ud) { return OPS(tx)->incident_tenants_list(tx, id, cb, ud); }
 int store_incident_indicators_set(struct store_tx *tx, int64_t id, const struct indicator *ind, size_t n) { return OPS(tx)->incident_indicators_set(tx, id, ind, n); }
@@ -104,8 +109,10 @@ void incident_fini(struct incident *inc)
         if (inc) {
                 free(inc->description);
                 free(inc->declaration);
+                free(inc->root_cause);
                 inc->description = NULL;
                 inc->declaration = NULL;
+                inc->root_cause = NULL;
         }
 }
 

@@ -80,6 +80,7 @@ struct incident {
         int64_t version;
         char declared_by[STORE_NAME_MAX];
         char *declaration; /* owns: JSON {criteria, triggers}, "" until declared */
+        char *root_cause;  /* owns: "" until recorded */
         vg_usec_t detected_at, reported_at, acknowledged_at, declared_at, contained_at,
                 eradicated_at, recovered_at, closed_at, created_at, updated_at;
 };
@@ -98,6 +99,28 @@ struct scope_tenant {
         const char *evidence; /* borrows: valid during a callback, or the caller's */
         int64_t affected_users;
         data_mask_t data_categories;
+};
+
+#define TASK_TITLE_MAX 200
+
+struct task {
+        int64_t id;
+        int64_t incident_id;
+        enum incident_phase phase;
+        char title[TASK_TITLE_MAX + 1];
+        char owner[STORE_NAME_MAX];
+        vg_usec_t due_at; /* 0: none */
+        enum task_status status;
+        bool business_impact;
+        vg_usec_t created_at, updated_at;
+        /* The approval, for business-impact tasks (approval_status is
+         * APPROVAL__INVALID when there is none). */
+        enum approval_status approval_status;
+        char requested_by[STORE_NAME_MAX];
+        vg_usec_t requested_at;
+        char decided_by[STORE_NAME_MAX];
+        vg_usec_t decided_at;
+        char comment[1025];
 };
 
 void incident_fini(struct incident *inc);
@@ -208,6 +231,16 @@ int store_incident_indicators_set(struct store_tx *tx, int64_t incident_id,
                                   const struct indicator *indicators, size_t n);
 int store_incident_indicators_list(struct store_tx *tx, int64_t incident_id,
                                    int (*cb)(const struct indicator *ind, void *userdata), void *userdata);
+
+/* Tasks. insert sets t->id; update writes title, owner, due, status;
+ * get and list fill the approval fields too. */
+int store_task_insert(struct store_tx *tx, struct task *t);
+int store_task_get(struct store_tx *tx, int64_t incident_id, int64_t task_id, struct task *ret);
+int store_task_update(struct store_tx *tx, const struct task *t);
+int store_task_list(struct store_tx *tx, int64_t incident_id,
+                    int (*cb)(const struct task *t, void *userdata), void *userdata);
+/* Create or replace the approval of a task from t's approval fields. */
+int store_approval_put(struct store_tx *tx, const struct task *t);
 
 /* A domain event ("incident.declared", ...) in the change's transaction;
  * payload is borrowed and serialised with sorted keys. */

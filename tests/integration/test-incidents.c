@@ -14,7 +14,7 @@
 #include <string.h>
 
 static struct server S;
-static char responder[128], manager[128], auditor[128];
+static char responder[128], manager[128], auditor[128], executive[128];
 
 #define expect_refused(...) expect_refused_on(&S, __VA_ARGS__)
 
@@ -471,6 +471,142 @@ static void cli_works_an_incident(void **state)
         free(out);
 }
 
+static long task_id(struct reply *r)
+{
+        return (long)json_integer_value(json_object_get(r->json, "id"));
+}
+
+static void tasks_approvals_and_root_cause(void **state)
+{
+        char key[32], base[96], tasks[128], approvals[128], advance[128], path[160], body[300];
+        struct reply r;
+        (void)state;
+        report("{\"title\":\"Compromised signing key\",\"severity\":\"sev1\",\"source\":\"employee\","
+               "\"services\":[\"release\"]}", key, sizeof key);
+        snprintf(base, sizeof base, "/api/v1/incidents/%s", key);
+        snprintf(tasks, sizeof tasks, "%s/tasks", base);
+        snprintf(approvals, sizeof approvals, "%s/approvals", base);
+        snprintf(advance, sizeof advance, "%s/advance", base);
+        snprintf(path, sizeof path, "%s/classify", base);
+        http(&S, "POST", path, responder, NULL, "{\"classification\":\"security_incident\",\"impact\":{\"integrity\":true},"
+             "\"data_categories\":[\"customer_data\"]}", &r);
+        reply_free(&r);
+        snprintf(path, sizeof path, "%s/scope", base);
+        http(&S, "PUT", path, responder, NULL, "{\"tenants\":[{\"id\":\"acme\",\"status\":\"suspected\"}]}", &r);
+        reply_free(&r);
+        snprintf(path, sizeof path, "%s/declare", base);
+        http(&S, "POST", path, manager, NULL, "{\"criteria\":\"signed malicious build reached customers\"}", &r);
+        assert_int_equal(r.status, 200);
+        reply_free(&r);
+        http(&S, "POST", advance, responder, NULL, "{\"phase\":\"containment\"}", &r);
+        assert_int_equal(r.status, 200);
+        reply_free(&r);
+
+        /* Bad task input. */
+        expect_refused("POST", tasks, responder, NULL, "{\"phase\":\"containment\",\"title\":\"x\",\"business_impact\":true}",
+                       400, NULL, "business_impact");
+        expect_refused("POST", tasks, responder, NULL, "{\"phase\":\"containment\",\"title\":\"x\",\"owner\":\"ghost\"}",
+                       400, NULL, "owner");
+        expect_refused("POST", tasks, responder, NULL, "{\"phase\":\"closed\",\"title\":\"x\"}", 400, NULL, "phase");
+        expect_refused("POST", tasks, responder, NULL, "{\"phase\":\"containment\"}", 400, NULL, "title");
+        expect_refused("POST", tasks, auditor, NULL, "{\"phase\":\"containment\",\"title\":\"x\"}", 403, NULL, NULL);
+
+        /* An open containment task holds the phase. */
+        http(&S, "POST", tasks, responder, NULL,
+             "{\"phase\":\"containment\",\"title\":\"Revoke the key at the CA\",\"owner\":\"rita\",\"due_at\":\"2030-01-01T00:00:00Z\"}", &r);
+        assert_int_equal(r.status, 201);
+        long revoke = task_id(&r);
+        assert_string_equal(json_string_value(json_object_get(r.json, "owner")), "rita");
+        assert_true(json_is_null(json_object_get(r.json, "approval")));
+        reply_free(&r);
+        expect_refused("POST", advance, responder, NULL, "{\"phase\":\"eradication\"}", 409, NULL, "tasks.containment");
+        snprintf(path, sizeof path, "%s/%ld", tasks, revoke);
+        expect_refused("PATCH", path, responder, NULL, "{\"status\":\"finished\"}", 400, NULL, "status");
+        http(&S, "PATCH", path, responder, NULL, "{\"status\":\"done\"}", &r);
+        assert_int_equal(r.status, 200);
+        reply_free(&r);
+        http(&S, "POST", advance, responder, NULL, "{\"phase\":\"eradication\"}", &r);
+        assert_int_equal(r.status, 200);
+        reply_free(&r);
+
+        /* A business-impact step waits for the executive. */
+        http(&S, "POST", tasks, responder, NULL,
+             "{\"phase\":\"eradication\",\"title\":\"Invalidate every customer's installed builds\",\"business_impact\":true}", &r);
+        assert_int_equal(r.status, 201);
+        long wipe = task_id(&r);
+        json_t *ap = json_object_get(r.json, "approval");
+        assert_string_equal(json_string_value(json_object_get(ap, "status")), "pending");
+        assert_string_equal(json_string_value(json_object_get(ap, "requested_by")), "rita");
+        reply_free(&r);
+        snprintf(path, sizeof path, "%s/%ld", tasks, wipe);
+        expect_refused("PATCH", path, responder, NULL, "{\"status\":\"in_progress\"}", 409, "needs an executive approval", NULL);
+        struct reply rr;
+        http(&S, "POST", advance, responder, NULL, "{\"phase\":\"recovery\"}", &rr);
+        assert_int_equal(rr.status, 409);
+        assert_true(problem_has_field(rr.json, "root_cause"));
+        assert_true(problem_has_field(rr.json, "approvals.pending"));
+        reply_free(&rr);
+
+        /* Only the executive decides, with a comment. */
+        snprintf(body, sizeof body, "{\"task\":%ld,\"decision\":\"granted\",\"comment\":\"ok\"}", wipe);
+        expect_refused("POST", approvals, manager, NULL, body, 403, NULL, NULL);
+        snprintf(body, sizeof body, "{\"task\":%ld,\"decision\":\"granted\"}", wipe);
+        expect_refused("POST", approvals, executive, NULL, body, 400, NULL, "comment");
+        snprintf(body, sizeof body, "{\"task\":%ld,\"decision\":\"maybe\",\"comment\":\"x\"}", wipe);
+        expect_refused("POST", approvals, executive, NULL, body, 400, NULL, "decision");
+        snprintf(body, sizeof body, "{\"task\":%ld,\"decision\":\"granted\",\"comment\":\"x\"}", revoke);
+        expect_refused("POST", approvals, executive, NULL, body, 409, "no pending approval", NULL);
+        expect_refused("POST", approvals, executive, NULL, "{\"task\":999999,\"decision\":\"granted\",\"comment\":\"x\"}",
+                       404, NULL, NULL);
+        snprintf(body, sizeof body, "{\"task\":%ld,\"decision\":\"rejected\",\"comment\":\"too broad; target affected builds only\"}", wipe);
+        http(&S, "POST", approvals, executive, NULL, body, &r);
+        assert_int_equal(r.status, 200);
+        ap = json_object_get(r.json, "approval");
+        assert_string_equal(json_string_value(json_object_get(ap, "status")), "rejected");
+        assert_string_equal(json_string_value(json_object_get(ap, "decided_by")), "eve");
+        reply_free(&r);
+        expect_refused("POST", approvals, executive, NULL, body, 409, "no pending approval", NULL);
+        http(&S, "POST", advance, responder, NULL, "{\"phase\":\"recovery\"}", &rr);
+        assert_true(problem_has_field(rr.json, "approvals.rejected"));
+        reply_free(&rr);
+
+        /* Cancel the rejected step, plan a narrower one, get it granted. */
+        http(&S, "PATCH", path, responder, NULL, "{\"status\":\"cancelled\"}", &r);
+        assert_int_equal(r.status, 200);
+        reply_free(&r);
+        http(&S, "POST", tasks, responder, NULL,
+             "{\"phase\":\"eradication\",\"title\":\"Invalidate builds signed after the leak\",\"business_impact\":true}", &r);
+        long narrow = task_id(&r);
+        reply_free(&r);
+        snprintf(body, sizeof body, "{\"task\":%ld,\"decision\":\"granted\",\"comment\":\"approved, notify sales first\"}", narrow);
+        http(&S, "POST", approvals, executive, NULL, body, &r);
+        assert_int_equal(r.status, 200);
+        reply_free(&r);
+        snprintf(path, sizeof path, "%s/%ld", tasks, narrow);
+        http(&S, "PATCH", path, responder, NULL, "{\"status\":\"done\"}", &r);
+        assert_int_equal(r.status, 200);
+        reply_free(&r);
+
+        /* Root cause through PATCH, then eradication can be left. */
+        expect_refused("PATCH", base, responder, NULL, "{\"root_cause\":\"\"}", 400, NULL, "root_cause");
+        expect_refused("PATCH", base, responder, NULL, "{}", 400, NULL, NULL);
+        expect_refused("PATCH", base, responder, NULL, "{\"phase\":\"closed\"}", 400, NULL, "phase");
+        http(&S, "PATCH", base, responder, NULL,
+             "{\"root_cause\":\"Signing key kept on a shared build agent without an HSM\",\"severity\":\"sev1\"}", &r);
+        assert_int_equal(r.status, 200);
+        assert_non_null(strstr(json_string_value(json_object_get(r.json, "root_cause")), "HSM"));
+        reply_free(&r);
+        http(&S, "POST", advance, responder, NULL, "{\"phase\":\"recovery\"}", &r);
+        assert_int_equal(r.status, 200);
+        assert_false(json_is_null(json_object_get(r.json, "eradicated_at")));
+        reply_free(&r);
+
+        http(&S, "GET", tasks, auditor, NULL, NULL, &r);
+        assert_int_equal(json_array_size(json_object_get(r.json, "items")), 3);
+        reply_free(&r);
+        assert_int_equal(db_count(&S, "audit_log", "action='incident.approval' AND change LIKE '%too broad%'"), 1);
+}
+
 static int setup(void **state)
 {
         (void)state;
@@ -478,6 +614,7 @@ static int setup(void **state)
         server_user_token(&S, "rita", "responder", NULL, responder, sizeof responder);
         server_user_token(&S, "ivan", "incident_manager", NULL, manager, sizeof manager);
         server_user_token(&S, "aud", "auditor", NULL, auditor, sizeof auditor);
+        server_user_token(&S, "eve", "executive_incident_manager", NULL, executive, sizeof executive);
         return 0;
 }
 
@@ -502,6 +639,7 @@ int main(void)
                 cmocka_unit_test(scope_and_declaration_unlock_containment),
                 cmocka_unit_test(notes_and_timeline),
                 cmocka_unit_test(cli_works_an_incident),
+                cmocka_unit_test(tasks_approvals_and_root_cause),
         };
         return cmocka_run_group_tests_name("incidents", tests, setup, teardown);
 }
