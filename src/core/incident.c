@@ -62,6 +62,12 @@ int incident_classify_check(enum incident_class to, const struct cia_impact *imp
         return cia && customer ? 0 : -VG_EVALIDATION;
 }
 
+bool incident_is_data_breach(enum incident_class c, const struct cia_impact *impact, data_mask_t data)
+{
+        data_mask_t personal = data & ~(DATA_BIT(DATA_CUSTOMER_DATA) | DATA_BIT(DATA_INTERNAL));
+        return c == CLASS_SECURITY_INCIDENT && impact->confidentiality && personal != 0;
+}
+
 /* Exit criteria of the phase being left, forward. */
 static void exit_criteria(const struct incident_facts *f, struct field_errors *u)
 {

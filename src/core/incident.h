@@ -98,6 +98,11 @@ struct cia_impact {
 int incident_classify_check(enum incident_class to, const struct cia_impact *impact,
                             data_mask_t data, struct field_errors *fe);
 
+/* A data breach, for the post-mortem rule: a security incident whose
+ * confidentiality impact hit personal data (any category but customer_data,
+ * which may be non-personal, and internal). */
+bool incident_is_data_breach(enum incident_class c, const struct cia_impact *impact, data_mask_t data);
+
 /* What the exit criteria look at, gathered by the caller. */
 struct incident_facts {
         enum incident_phase phase;

@@ -82,10 +82,13 @@ static int add_indicator(const struct indicator *ind, void *userdata)
         return json_array_append_new(userdata, j) == 0 ? 0 : -ENOMEM;
 }
 
-static int count_tenant(const struct scope_tenant *t, void *userdata)
+/* Tenants in scope, and whether any is confirmed (customer impact). */
+static int tally_tenant(const struct scope_tenant *t, void *userdata)
 {
-        (void)t;
-        (*(unsigned *)userdata)++;
+        struct incident_facts *f = userdata;
+        f->tenants++;
+        if (t->status == TENANT_CONFIRMED)
+                f->customer_impacting = true;
         return 0;
 }
 
@@ -459,9 +462,10 @@ int incident_advance(struct request *req, struct response *resp)
                                         .classification = inc.classification,
                                         .declared = inc.declared_at != 0 };
         facts.root_cause = inc.root_cause && inc.root_cause[0];
+        facts.data_breach = incident_is_data_breach(inc.classification, &inc.impact, inc.data_categories);
         r = store_incident_services_list(tx, inc.id, count_service, &facts.services);
         if (r >= 0)
-                r = store_incident_tenants_list(tx, inc.id, count_tenant, &facts.tenants);
+                r = store_incident_tenants_list(tx, inc.id, tally_tenant, &facts);
         if (r >= 0)
                 r = task_facts(tx, inc.id, &facts);
         if (r < 0)

@@ -244,6 +244,18 @@ static void early_close_of_non_incidents(void **state)
         assert_non_null(strstr(fe.e[0].message, "close it with a justification"));
 }
 
+static void data_breach_rule(void **state)
+{
+        struct cia_impact conf = { .confidentiality = true }, integ = { .integrity = true };
+        (void)state;
+        assert_true(incident_is_data_breach(CLASS_SECURITY_INCIDENT, &conf, DATA_BIT(DATA_PERSONAL_DATA)));
+        assert_true(incident_is_data_breach(CLASS_SECURITY_INCIDENT, &conf, DATA_BIT(DATA_HEALTH) | DATA_BIT(DATA_INTERNAL)));
+        assert_false(incident_is_data_breach(CLASS_SECURITY_INCIDENT, &conf, DATA_BIT(DATA_CUSTOMER_DATA)));
+        assert_false(incident_is_data_breach(CLASS_SECURITY_INCIDENT, &integ, DATA_BIT(DATA_PERSONAL_DATA)));
+        assert_false(incident_is_data_breach(CLASS_COMPLIANCE_EVENT, &conf, DATA_BIT(DATA_PERSONAL_DATA)));
+        assert_false(incident_is_data_breach(CLASS_SECURITY_INCIDENT, &conf, 0));
+}
+
 static void keys(void **state)
 {
         char buf[32];
@@ -393,6 +405,7 @@ int main(void)
                 cmocka_unit_test(each_exit_criterion),
                 cmocka_unit_test(unmet_criteria_are_all_listed),
                 cmocka_unit_test(early_close_of_non_incidents),
+                cmocka_unit_test(data_breach_rule),
                 cmocka_unit_test(keys),
                 cmocka_unit_test(indicators_normalise_and_match),
                 cmocka_unit_test(indicators_refused),
