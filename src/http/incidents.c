@@ -468,6 +468,8 @@ int incident_advance(struct request *req, struct response *resp)
                 r = store_incident_tenants_list(tx, inc.id, tally_tenant, &facts);
         if (r >= 0)
                 r = task_facts(tx, inc.id, &facts);
+        if (r >= 0)
+                r = recovery_facts(tx, inc.id, &facts);
         if (r < 0)
                 goto out;
         r = incident_transition_check(&facts, to, reason, &req->errors);

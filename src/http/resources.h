@@ -40,6 +40,13 @@ json_t *task_json(const struct task *t);
 /* Add the task and approval counts the exit criteria need to f. */
 int task_facts(struct store_tx *tx, int64_t incident_id, struct incident_facts *f);
 int incident_update(struct request *req, struct response *resp);
+/* recovery.c */
+int recovery_get(struct request *req, struct response *resp);
+int recovery_asset_put(struct request *req, struct response *resp);
+int recovery_check_create(struct request *req, struct response *resp);
+int recovery_check_update(struct request *req, struct response *resp);
+/* Add the asset and validation counts the exit criteria need to f. */
+int recovery_facts(struct store_tx *tx, int64_t incident_id, struct incident_facts *f);
 /* audit.c */
 int audit_list(struct request *req, struct response *resp);
 int audit_verify(struct request *req, struct response *resp);

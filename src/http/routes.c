@@ -37,6 +37,10 @@ const struct route http_routes[] = {
         { "GET", "/api/v1/incidents/{key}/tasks", ROLES_STAFF, 0, task_list },
         { "PATCH", "/api/v1/incidents/{key}/tasks/{id}", INCIDENT_WRITERS, 0, task_update },
         { "POST", "/api/v1/incidents/{key}/approvals", R(EXECUTIVE_INCIDENT_MANAGER), 0, approval_decide },
+        { "GET", "/api/v1/incidents/{key}/recovery", ROLES_STAFF, 0, recovery_get },
+        { "PUT", "/api/v1/incidents/{key}/recovery/assets/{asset}", INCIDENT_WRITERS, 0, recovery_asset_put },
+        { "POST", "/api/v1/incidents/{key}/recovery/checks", INCIDENT_WRITERS, 0, recovery_check_create },
+        { "PATCH", "/api/v1/incidents/{key}/recovery/checks/{id}", INCIDENT_WRITERS, 0, recovery_check_update },
         { "POST", "/api/v1/incidents/{key}/notes", INCIDENT_WRITERS | R(COMMUNICATIONS), 0, incident_note },
         { "GET", "/api/v1/incidents/{key}/timeline", ROLES_STAFF, 0, incident_timeline },
 

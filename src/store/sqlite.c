@@ -1207,6 +1207,143 @@ static int sq_approval_put(struct store_tx *tx, const struct task *t)
         return r < 0 ? r : 0;
 }
 
+/* ---- recovery ---- */
+
+static const char *const check_results[] = { "pending", "pass", "fail" };
+
+static enum check_result check_result_of(const char *s)
+{
+        for (int i = 0; i < 3; i++)
+                if (strcmp(s, check_results[i]) == 0)
+                        return (enum check_result)i;
+        return CHECK_PENDING;
+}
+
+static int sq_recovery_asset_put(struct store_tx *tx, int64_t incident_id, const struct recovery_asset *a)
+{
+        sqlite3_stmt *st;
+        struct conn *c = txc(tx);
+        int r = stmt(c, "INSERT OR REPLACE INTO recovery_assets(incident_id, asset, snapshot, build, "
+                        "config_hash, restore_actions, recorded_by, recorded_at) VALUES (?,?,?,?,?,?,?,?)", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, incident_id);
+        sqlite3_bind_text(st, 2, a->asset, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, a->snapshot, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 4, a->build, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 5, a->config_hash, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 6, a->restore_actions ? a->restore_actions : "", -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 7, a->recorded_by, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 8, a->recorded_at);
+        r = step_done(c, st);
+        return r < 0 ? r : 0;
+}
+
+static int sq_recovery_asset_list(struct store_tx *tx, int64_t incident_id,
+                                  int (*cb)(const struct recovery_asset *, void *), void *userdata)
+{
+        sqlite3_stmt *st;
+        struct recovery_asset a;
+        int rc, r = stmt(txc(tx), "SELECT asset, snapshot, build, config_hash, restore_actions, recorded_by, "
+                                  "recorded_at FROM recovery_assets WHERE incident_id = ? ORDER BY asset", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, incident_id);
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                memset(&a, 0, sizeof a);
+                text_copy(a.asset, sizeof a.asset, st, 0);
+                text_copy(a.snapshot, sizeof a.snapshot, st, 1);
+                text_copy(a.build, sizeof a.build, st, 2);
+                text_copy(a.config_hash, sizeof a.config_hash, st, 3);
+                a.restore_actions = (const char *)sqlite3_column_text(st, 4);
+                text_copy(a.recorded_by, sizeof a.recorded_by, st, 5);
+                a.recorded_at = sqlite3_column_int64(st, 6);
+                r = cb(&a, userdata);
+                if (r < 0)
+                        break;
+        }
+        if (r >= 0 && rc != SQLITE_DONE && rc != SQLITE_ROW)
+                r = map_rc(rc);
+        sqlite3_reset(st);
+        return r < 0 ? r : 0;
+}
+
+#define CHECK_COLS "id, incident_id, asset, name, result, detail, checked_by, checked_at, created_at"
+
+static void check_row(sqlite3_stmt *st, void *out)
+{
+        struct recovery_check *c = out;
+        char buf[16];
+        memset(c, 0, sizeof *c);
+        c->id = sqlite3_column_int64(st, 0);
+        c->incident_id = sqlite3_column_int64(st, 1);
+        text_copy(c->asset, sizeof c->asset, st, 2);
+        text_copy(c->name, sizeof c->name, st, 3);
+        text_copy(buf, sizeof buf, st, 4);
+        c->result = check_result_of(buf);
+        text_copy(c->detail, sizeof c->detail, st, 5);
+        text_copy(c->checked_by, sizeof c->checked_by, st, 6);
+        c->checked_at = sqlite3_column_int64(st, 7);
+        c->created_at = sqlite3_column_int64(st, 8);
+}
+
+static int sq_recovery_check_insert(struct store_tx *tx, struct recovery_check *ck)
+{
+        sqlite3_stmt *st;
+        struct conn *c = txc(tx);
+        int r = stmt(c, "INSERT INTO recovery_checks(incident_id, asset, name, created_at) VALUES (?,?,?,?)", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, ck->incident_id);
+        sqlite3_bind_text(st, 2, ck->asset, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, ck->name, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 4, ck->created_at);
+        r = step_done(c, st);
+        if (r < 0)
+                return r;
+        ck->id = sqlite3_last_insert_rowid(c->db);
+        return 0;
+}
+
+static int sq_recovery_check_get(struct store_tx *tx, int64_t incident_id, int64_t id, struct recovery_check *ret)
+{
+        sqlite3_stmt *st;
+        int r = stmt(txc(tx), "SELECT " CHECK_COLS " FROM recovery_checks WHERE incident_id = ? AND id = ?", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, incident_id);
+        sqlite3_bind_int64(st, 2, id);
+        return get_one(st, check_row, ret);
+}
+
+static int sq_recovery_check_update(struct store_tx *tx, const struct recovery_check *ck)
+{
+        sqlite3_stmt *st;
+        struct conn *c = txc(tx);
+        int r = stmt(c, "UPDATE recovery_checks SET result=?, detail=?, checked_by=?, checked_at=? WHERE id=?", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_text(st, 1, check_results[ck->result], -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, ck->detail, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, ck->checked_by, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 4, ck->checked_at);
+        sqlite3_bind_int64(st, 5, ck->id);
+        r = step_done(c, st);
+        return r < 0 ? r : r == 0 ? -VG_ENOTFOUND : 0;
+}
+
+static int sq_recovery_check_list(struct store_tx *tx, int64_t incident_id,
+                                  int (*cb)(const struct recovery_check *, void *), void *userdata)
+{
+        sqlite3_stmt *st;
+        struct recovery_check ck;
+        int r = stmt(txc(tx), "SELECT " CHECK_COLS " FROM recovery_checks WHERE incident_id = ? ORDER BY id", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, incident_id);
+        return EACH_ROW(st, ck, check_row, cb, userdata);
+}
+
 static int sq_event_append(struct store_tx *tx, vg_usec_t at, const char *type, int64_t incident_id,
                            const char *payload)
 {
@@ -1353,6 +1490,12 @@ const struct store_ops store_sqlite_ops = {
         .task_update = sq_task_update,
         .task_list = sq_task_list,
         .approval_put = sq_approval_put,
+        .recovery_asset_put = sq_recovery_asset_put,
+        .recovery_asset_list = sq_recovery_asset_list,
+        .recovery_check_insert = sq_recovery_check_insert,
+        .recovery_check_get = sq_recovery_check_get,
+        .recovery_check_update = sq_recovery_check_update,
+        .recovery_check_list = sq_recovery_check_list,
         .event_append = sq_event_append,
         .audit_head = sq_audit_head,
         .audit_insert = sq_audit_insert,

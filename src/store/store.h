@@ -123,6 +123,32 @@ struct task {
         char comment[1025];
 };
 
+#define RECOVERY_FIELD_MAX 256
+
+struct recovery_asset {
+        char asset[STORE_NAME_MAX];
+        char snapshot[RECOVERY_FIELD_MAX];
+        char build[RECOVERY_FIELD_MAX];
+        char config_hash[RECOVERY_FIELD_MAX];
+        const char *restore_actions; /* borrows */
+        char recorded_by[STORE_NAME_MAX];
+        vg_usec_t recorded_at;
+};
+
+enum check_result { CHECK_PENDING, CHECK_PASS, CHECK_FAIL };
+
+struct recovery_check {
+        int64_t id;
+        int64_t incident_id;
+        char asset[STORE_NAME_MAX];
+        char name[RECOVERY_FIELD_MAX];
+        enum check_result result;
+        char detail[1025];
+        char checked_by[STORE_NAME_MAX];
+        vg_usec_t checked_at;
+        vg_usec_t created_at;
+};
+
 void incident_fini(struct incident *inc);
 
 /* Who made a change. */
@@ -241,6 +267,17 @@ int store_task_list(struct store_tx *tx, int64_t incident_id,
                     int (*cb)(const struct task *t, void *userdata), void *userdata);
 /* Create or replace the approval of a task from t's approval fields. */
 int store_approval_put(struct store_tx *tx, const struct task *t);
+
+/* Recovery: put replaces an asset's record; checks are added, then given
+ * a result. */
+int store_recovery_asset_put(struct store_tx *tx, int64_t incident_id, const struct recovery_asset *a);
+int store_recovery_asset_list(struct store_tx *tx, int64_t incident_id,
+                              int (*cb)(const struct recovery_asset *a, void *userdata), void *userdata);
+int store_recovery_check_insert(struct store_tx *tx, struct recovery_check *c);
+int store_recovery_check_get(struct store_tx *tx, int64_t incident_id, int64_t id, struct recovery_check *ret);
+int store_recovery_check_update(struct store_tx *tx, const struct recovery_check *c);
+int store_recovery_check_list(struct store_tx *tx, int64_t incident_id,
+                              int (*cb)(const struct recovery_check *c, void *userdata), void *userdata);
 
 /* A domain event ("incident.declared", ...) in the change's transaction;
  * payload is borrowed and serialised with sorted keys. */

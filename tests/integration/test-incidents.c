@@ -478,7 +478,7 @@ static long task_id(struct reply *r)
 
 static void tasks_approvals_and_root_cause(void **state)
 {
-        char key[32], base[96], tasks[128], approvals[128], advance[128], path[160], body[300];
+        char key[32], base[96], tasks[128], approvals[128], advance[128], path[256], body[300];
         struct reply r;
         (void)state;
         report("{\"title\":\"Compromised signing key\",\"severity\":\"sev1\",\"source\":\"employee\","
@@ -605,6 +605,63 @@ static void tasks_approvals_and_root_cause(void **state)
         assert_int_equal(json_array_size(json_object_get(r.json, "items")), 3);
         reply_free(&r);
         assert_int_equal(db_count(&S, "audit_log", "action='incident.approval' AND change LIKE '%too broad%'"), 1);
+
+        /* Recovery: a last known good state and passing validations. */
+        char recovery[128], checks[160];
+        snprintf(recovery, sizeof recovery, "%s/recovery", base);
+        snprintf(checks, sizeof checks, "%s/recovery/checks", base);
+        http(&S, "POST", advance, responder, NULL, "{\"phase\":\"post_incident\"}", &rr);
+        assert_int_equal(rr.status, 409);
+        assert_true(problem_has_field(rr.json, "recovery.last_known_good"));
+        assert_true(problem_has_field(rr.json, "recovery.validations"));
+        reply_free(&rr);
+        snprintf(path, sizeof path, "%s/recovery/assets/release-signer", base);
+        expect_refused("PUT", path, responder, NULL, "{\"restore_actions\":\"x\"}", 400, NULL, "snapshot");
+        expect_refused("PUT", path, auditor, NULL, "{\"build\":\"x\"}", 403, NULL, NULL);
+        snprintf(path, sizeof path, "%s/recovery/assets/bad%%20name", base);
+        expect_refused("PUT", path, responder, NULL, "{\"build\":\"x\"}", 400, NULL, "asset");
+        snprintf(path, sizeof path, "%s/recovery/assets/release-signer", base);
+        http(&S, "PUT", path, responder, NULL,
+             "{\"snapshot\":\"snap-2026-11-01\",\"build\":\"signer-4.2.1\",\"config_hash\":\"sha256:ab12\","
+             "\"restore_actions\":\"rebuilt from the golden image; new key in the HSM\"}", &r);
+        assert_int_equal(r.status, 200);
+        reply_free(&r);
+        expect_refused("POST", checks, responder, NULL, "{}", 400, NULL, "name");
+        http(&S, "POST", checks, responder, NULL, "{\"name\":\"signature verifies with the new key\",\"asset\":\"release-signer\"}", &r);
+        assert_int_equal(r.status, 201);
+        assert_string_equal(json_string_value(json_object_get(r.json, "result")), "pending");
+        long check = (long)json_integer_value(json_object_get(r.json, "id"));
+        reply_free(&r);
+        http(&S, "POST", advance, responder, NULL, "{\"phase\":\"post_incident\"}", &rr);
+        assert_int_equal(rr.status, 409);
+        assert_true(problem_has_field(rr.json, "recovery.validations"));
+        reply_free(&rr);
+        snprintf(path, sizeof path, "%s/%ld", checks, check);
+        expect_refused("PATCH", path, responder, NULL, "{\"result\":\"ok\"}", 400, NULL, "result");
+        http(&S, "PATCH", path, responder, NULL, "{\"result\":\"fail\",\"detail\":\"old key still trusted by the updater\"}", &r);
+        assert_int_equal(r.status, 200);
+        assert_string_equal(json_string_value(json_object_get(r.json, "checked_by")), "rita");
+        reply_free(&r);
+        expect_refused("POST", advance, responder, NULL, "{\"phase\":\"post_incident\"}", 409, NULL, "recovery.validations");
+        http(&S, "PATCH", path, responder, NULL, "{\"result\":\"pass\",\"detail\":\"updater trust store replaced\"}", &r);
+        assert_int_equal(r.status, 200);
+        reply_free(&r);
+        http(&S, "GET", recovery, auditor, NULL, NULL, &r);
+        assert_int_equal(json_array_size(json_object_get(r.json, "assets")), 1);
+        assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(r.json, "checks"), 0), "result")), "pass");
+        reply_free(&r);
+        http(&S, "POST", advance, responder, NULL, "{\"phase\":\"post_incident\"}", &r);
+        assert_int_equal(r.status, 200);
+        assert_false(json_is_null(json_object_get(r.json, "recovered_at")));
+        reply_free(&r);
+
+        /* A confirmed tenant makes it customer-impacting: no close without
+         * a post-mortem (which the post-incident issue brings). */
+        snprintf(path, sizeof path, "%s/scope", base);
+        http(&S, "PUT", path, responder, NULL, "{\"tenants\":[{\"id\":\"acme\",\"status\":\"confirmed\"}]}", &r);
+        assert_int_equal(r.status, 200);
+        reply_free(&r);
+        expect_refused("POST", advance, manager, NULL, "{\"phase\":\"closed\"}", 409, NULL, "postmortem");
 }
 
 static int setup(void **state)
