@@ -62,6 +62,29 @@ int incident_classify_check(enum incident_class to, const struct cia_impact *imp
         return cia && customer ? 0 : -VG_EVALIDATION;
 }
 
+NAMES(enum anchor, anchor, ANCHOR__INVALID, "first_detected", "aware", "determined", "declared",
+      "classified_major", "materiality_determined", "assessment_completed", "ransom_paid",
+      "handling_completed")
+
+/* Clocks of different machines disagree a little; a minute is allowed. */
+#define ANCHOR_SKEW (60 * VG_USEC_PER_SEC)
+
+int anchor_check(enum anchor a, vg_usec_t at, vg_usec_t now, vg_usec_t first_detected,
+                 vg_usec_t earliest_other, struct field_errors *fe)
+{
+        if ((int)a < 0 || a >= ANCHOR__COUNT) {
+                fielderr_add(fe, "anchor", "unknown anchor");
+                return -VG_EVALIDATION;
+        }
+        if (at > now + ANCHOR_SKEW)
+                fielderr_add(fe, "at", "must not be in the future");
+        else if (a == ANCHOR_FIRST_DETECTED && earliest_other && at > earliest_other)
+                fielderr_add(fe, "at", "first detection cannot come after another anchor already set");
+        else if (a != ANCHOR_FIRST_DETECTED && at < first_detected)
+                fielderr_add(fe, "at", "must not be before the incident was first detected");
+        return fielderr_any(fe) ? -VG_EVALIDATION : 0;
+}
+
 bool incident_is_data_breach(enum incident_class c, const struct cia_impact *impact, data_mask_t data)
 {
         data_mask_t personal = data & ~(DATA_BIT(DATA_CUSTOMER_DATA) | DATA_BIT(DATA_INTERNAL));

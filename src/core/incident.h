@@ -4,6 +4,7 @@
 #pragma once
 
 #include "core/fielderr.h"
+#include "core/vtime.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -97,6 +98,32 @@ struct cia_impact {
  * "data_categories". Returns 0 or -VG_EVALIDATION. */
 int incident_classify_check(enum incident_class to, const struct cia_impact *impact,
                             data_mask_t data, struct field_errors *fe);
+
+/* The moments legal clocks count from (DESIGN.md §4). first_detected and
+ * declared mirror the incident's detected_at and declared_at; aware
+ * defaults to first_detected until someone records a later time. */
+enum anchor {
+        ANCHOR_FIRST_DETECTED,
+        ANCHOR_AWARE,
+        ANCHOR_DETERMINED,
+        ANCHOR_DECLARED,
+        ANCHOR_CLASSIFIED_MAJOR,
+        ANCHOR_MATERIALITY_DETERMINED,
+        ANCHOR_ASSESSMENT_COMPLETED,
+        ANCHOR_RANSOM_PAID,
+        ANCHOR_HANDLING_COMPLETED,
+        ANCHOR__COUNT,
+        ANCHOR__INVALID = -1,
+};
+enum anchor anchor_from_string(const char *s);
+const char *anchor_to_string(enum anchor a);
+
+/* May anchor a be set to at? Not in the future (beyond skew), not before
+ * first detection (except first_detected itself, which must not come
+ * after any anchor already set: pass the earliest other anchor, or 0).
+ * Errors go to fe under "at". */
+int anchor_check(enum anchor a, vg_usec_t at, vg_usec_t now, vg_usec_t first_detected,
+                 vg_usec_t earliest_other, struct field_errors *fe);
 
 /* A data breach, for the post-mortem rule: a security incident whose
  * confidentiality impact hit personal data (any category but customer_data,

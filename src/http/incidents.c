@@ -873,3 +873,164 @@ out:
         incident_fini(&inc);
         return r;
 }
+
+/* Anchors: the newest setting of each, and the whole history. */
+struct anchors {
+        vg_usec_t at[ANCHOR__COUNT];       /* 0: not set */
+        json_t *current[ANCHOR__COUNT];    /* owns: newest recorded setting */
+        json_t *history;                   /* owns */
+};
+
+static int collect_anchor(const struct anchor_setting *a, void *userdata)
+{
+        struct anchors *an = userdata;
+        if ((int)a->anchor < 0)
+                return 0;
+        json_t *j = json_pack("{s:s, s:o, s:s, s:s, s:o}", "anchor", anchor_to_string(a->anchor), "at",
+                              json_time(a->at), "reason", a->reason ? a->reason : "", "set_by", a->set_by,
+                              "set_at", json_time(a->set_at));
+        if (!j)
+                return -ENOMEM;
+        an->at[a->anchor] = a->at;
+        json_decref(an->current[a->anchor]);
+        an->current[a->anchor] = json_incref(j);
+        return json_array_append_new(an->history, j) == 0 ? 0 : -ENOMEM;
+}
+
+static void anchors_fini(struct anchors *an)
+{
+        for (int i = 0; i < ANCHOR__COUNT; i++)
+                json_decref(an->current[i]);
+        json_decref(an->history);
+}
+
+/* Load the settings, then fill what the incident itself holds:
+ * first_detected and declared from the record, aware defaulting to
+ * first_detected. */
+static int anchors_load(struct store_tx *tx, const struct incident *inc, struct anchors *an)
+{
+        memset(an, 0, sizeof *an);
+        an->history = json_array();
+        int r = an->history ? store_anchor_list(tx, inc->id, collect_anchor, an) : -ENOMEM;
+        if (r < 0)
+                return r;
+        an->at[ANCHOR_FIRST_DETECTED] = inc->detected_at;
+        an->at[ANCHOR_DECLARED] = inc->declared_at;
+        if (!an->at[ANCHOR_AWARE])
+                an->at[ANCHOR_AWARE] = inc->detected_at;
+        return 0;
+}
+
+static json_t *anchors_json(const struct incident *inc, struct anchors *an)
+{
+        json_t *cur = json_object();
+        for (int i = 0; i < ANCHOR__COUNT; i++) {
+                json_t *v;
+                if (an->current[i] && i != ANCHOR_FIRST_DETECTED && i != ANCHOR_DECLARED) {
+                        v = json_deep_copy(an->current[i]);
+                        json_object_set_new(v, "source", json_string("recorded"));
+                } else if (an->at[i]) {
+                        /* Held on the incident; the newest recorded reason, if any. */
+                        v = an->current[i] ? json_deep_copy(an->current[i]) : json_object();
+                        json_object_set_new(v, "at", json_time(an->at[i]));
+                        json_object_set_new(v, "source", json_string(i == ANCHOR_AWARE && !an->current[i]
+                                                                             ? "default: first_detected"
+                                                                             : "incident"));
+                } else {
+                        v = json_null();
+                }
+                json_object_del(v, "anchor");
+                json_object_set_new(cur, anchor_to_string((enum anchor)i), v);
+        }
+        (void)inc;
+        return json_pack("{s:o, s:O}", "anchors", cur, "history", an->history);
+}
+
+int anchor_list(struct request *req, struct response *resp)
+{
+        struct incident inc = { 0 };
+        struct anchors an = { 0 };
+        struct store_tx *tx;
+        int r = store_begin_read(req->store, &tx);
+        if (r >= 0) {
+                r = load(req, tx, &inc);
+                if (r >= 0)
+                        r = anchors_load(tx, &inc, &an);
+                store_rollback(tx);
+        }
+        if (r >= 0)
+                r = response_json(resp, 200, anchors_json(&inc, &an));
+        anchors_fini(&an);
+        incident_fini(&inc);
+        return r;
+}
+
+int anchor_set(struct request *req, struct response *resp)
+{
+        static const char *const fields[] = { "at", "reason", NULL };
+        struct incident inc = { 0 };
+        struct anchors an = { 0 };
+        struct store_tx *tx = NULL;
+        json_t *body;
+        vg_usec_t at = 0;
+        int r = request_json_object(req, &body);
+        if (r < 0)
+                return r;
+        json_only_fields(req, body, fields);
+        enum anchor which = anchor_from_string(req->params[1]);
+        if (which == ANCHOR__INVALID) {
+                request_detail(req, "no anchor '%s'", req->params[1]);
+                return -VG_ENOTFOUND;
+        }
+        if (!parse_time_field(req, body, "at", &at) && !json_object_get(body, "at"))
+                fielderr_add(&req->errors, "at", "is required");
+        const char *reason = json_field_string(req, body, "reason", true, 4096);
+        if (reason && !text_valid(reason, 4096))
+                fielderr_add(&req->errors, "reason", "must be text without control characters");
+        if (fielderr_any(&req->errors))
+                return -VG_EVALIDATION;
+
+        r = begin_change(req, &tx, &inc);
+        if (r >= 0 && inc.phase == PHASE_CLOSED) {
+                request_detail(req, "the incident is closed");
+                r = -VG_ECONFLICT;
+        }
+        if (r >= 0 && which == ANCHOR_DECLARED && !inc.declared_at) {
+                request_detail(req, "%s is not declared; declare it first", inc.key);
+                r = -VG_ECONFLICT;
+        }
+        if (r >= 0)
+                r = anchors_load(tx, &inc, &an);
+        if (r < 0)
+                goto out;
+        vg_usec_t earliest = 0;
+        for (int i = 0; i < ANCHOR__COUNT; i++)
+                if (i != ANCHOR_FIRST_DETECTED && an.current[i] && an.at[i] && (!earliest || an.at[i] < earliest))
+                        earliest = an.at[i];
+        if (inc.declared_at && (!earliest || inc.declared_at < earliest))
+                earliest = inc.declared_at;
+        r = anchor_check(which, at, req->now, inc.detected_at, earliest, &req->errors);
+        if (r < 0)
+                goto out;
+
+        struct anchor_setting s = { .anchor = which, .at = at, .reason = reason, .set_at = req->now };
+        snprintf(s.set_by, sizeof s.set_by, "%s", req->who.user.name);
+        r = store_anchor_append(tx, inc.id, &s);
+        json_t *change = json_pack("{s:s, s:o, s:o, s:s}", "anchor", anchor_to_string(which), "at",
+                                   json_time(at), "previous", json_time(an.at[which]), "reason", reason);
+        /* The deadline engine recomputes every obligation from this event. */
+        if (r >= 0)
+                r = change ? store_event_append(tx, req->now, "incident.anchor_changed", inc.id, change) : -ENOMEM;
+        if (which == ANCHOR_FIRST_DETECTED)
+                inc.detected_at = at;
+        if (which == ANCHOR_DECLARED)
+                inc.declared_at = at;
+        if (r >= 0)
+                r = save(req, resp, tx, &inc, "incident.anchor", change);
+        json_decref(change);
+out:
+        r = tx ? store_finish(tx, r) : r;
+        anchors_fini(&an);
+        incident_fini(&inc);
+        return r;
+}

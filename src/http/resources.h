@@ -31,6 +31,8 @@ int incident_declare(struct request *req, struct response *resp);
 int incident_scope(struct request *req, struct response *resp);
 int incident_note(struct request *req, struct response *resp);
 int incident_timeline(struct request *req, struct response *resp);
+int anchor_list(struct request *req, struct response *resp);
+int anchor_set(struct request *req, struct response *resp);
 /* tasks.c */
 int task_create(struct request *req, struct response *resp);
 int task_list(struct request *req, struct response *resp);

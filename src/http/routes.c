@@ -41,6 +41,8 @@ const struct route http_routes[] = {
         { "PUT", "/api/v1/incidents/{key}/recovery/assets/{asset}", INCIDENT_WRITERS, 0, recovery_asset_put },
         { "POST", "/api/v1/incidents/{key}/recovery/checks", INCIDENT_WRITERS, 0, recovery_check_create },
         { "PATCH", "/api/v1/incidents/{key}/recovery/checks/{id}", INCIDENT_WRITERS, 0, recovery_check_update },
+        { "GET", "/api/v1/incidents/{key}/anchors", ROLES_STAFF, 0, anchor_list },
+        { "PUT", "/api/v1/incidents/{key}/anchors/{anchor}", INCIDENT_WRITERS, 0, anchor_set },
         { "POST", "/api/v1/incidents/{key}/notes", INCIDENT_WRITERS | R(COMMUNICATIONS), 0, incident_note },
         { "GET", "/api/v1/incidents/{key}/timeline", ROLES_STAFF, 0, incident_timeline },
 

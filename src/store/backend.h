@@ -75,6 +75,9 @@ struct store_ops {
         int (*recovery_check_update)(struct store_tx *tx, const struct recovery_check *c);
         int (*recovery_check_list)(struct store_tx *tx, int64_t incident_id,
                                    int (*cb)(const struct recovery_check *, void *), void *userdata);
+        int (*anchor_append)(struct store_tx *tx, int64_t incident_id, const struct anchor_setting *a);
+        int (*anchor_list)(struct store_tx *tx, int64_t incident_id,
+                           int (*cb)(const struct anchor_setting *, void *), void *userdata);
         int (*event_append)(struct store_tx *tx, vg_usec_t at, const char *type, int64_t incident_id,
                             const char *payload);
 

@@ -1344,6 +1344,54 @@ static int sq_recovery_check_list(struct store_tx *tx, int64_t incident_id,
         return EACH_ROW(st, ck, check_row, cb, userdata);
 }
 
+static int sq_anchor_append(struct store_tx *tx, int64_t incident_id, const struct anchor_setting *a)
+{
+        sqlite3_stmt *st;
+        struct conn *c = txc(tx);
+        int r = stmt(c, "INSERT INTO incident_anchors(incident_id, anchor, at, reason, set_by, set_at) "
+                        "VALUES (?,?,?,?,?,?)", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, incident_id);
+        sqlite3_bind_text(st, 2, anchor_to_string(a->anchor), -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 3, a->at);
+        sqlite3_bind_text(st, 4, a->reason ? a->reason : "", -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 5, a->set_by, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 6, a->set_at);
+        r = step_done(c, st);
+        return r < 0 ? r : 0;
+}
+
+static int sq_anchor_list(struct store_tx *tx, int64_t incident_id,
+                          int (*cb)(const struct anchor_setting *, void *), void *userdata)
+{
+        sqlite3_stmt *st;
+        struct anchor_setting a;
+        char name[40];
+        int rc, r = stmt(txc(tx), "SELECT id, anchor, at, reason, set_by, set_at FROM incident_anchors "
+                                  "WHERE incident_id = ? ORDER BY id", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, incident_id);
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                memset(&a, 0, sizeof a);
+                a.id = sqlite3_column_int64(st, 0);
+                text_copy(name, sizeof name, st, 1);
+                a.anchor = anchor_from_string(name);
+                a.at = sqlite3_column_int64(st, 2);
+                a.reason = (const char *)sqlite3_column_text(st, 3);
+                text_copy(a.set_by, sizeof a.set_by, st, 4);
+                a.set_at = sqlite3_column_int64(st, 5);
+                r = cb(&a, userdata);
+                if (r < 0)
+                        break;
+        }
+        if (r >= 0 && rc != SQLITE_DONE && rc != SQLITE_ROW)
+                r = map_rc(rc);
+        sqlite3_reset(st);
+        return r < 0 ? r : 0;
+}
+
 static int sq_event_append(struct store_tx *tx, vg_usec_t at, const char *type, int64_t incident_id,
                            const char *payload)
 {
@@ -1496,6 +1544,8 @@ const struct store_ops store_sqlite_ops = {
         .recovery_check_get = sq_recovery_check_get,
         .recovery_check_update = sq_recovery_check_update,
         .recovery_check_list = sq_recovery_check_list,
+        .anchor_append = sq_anchor_append,
+        .anchor_list = sq_anchor_list,
         .event_append = sq_event_append,
         .audit_head = sq_audit_head,
         .audit_insert = sq_audit_insert,

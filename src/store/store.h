@@ -149,6 +149,15 @@ struct recovery_check {
         vg_usec_t created_at;
 };
 
+struct anchor_setting {
+        int64_t id;
+        enum anchor anchor;
+        vg_usec_t at;
+        const char *reason; /* borrows */
+        char set_by[STORE_NAME_MAX];
+        vg_usec_t set_at;
+};
+
 void incident_fini(struct incident *inc);
 
 /* Who made a change. */
@@ -278,6 +287,12 @@ int store_recovery_check_get(struct store_tx *tx, int64_t incident_id, int64_t i
 int store_recovery_check_update(struct store_tx *tx, const struct recovery_check *c);
 int store_recovery_check_list(struct store_tx *tx, int64_t incident_id,
                               int (*cb)(const struct recovery_check *c, void *userdata), void *userdata);
+
+/* Anchor settings: append one; list every one, oldest first (the newest
+ * per anchor is in force). */
+int store_anchor_append(struct store_tx *tx, int64_t incident_id, const struct anchor_setting *a);
+int store_anchor_list(struct store_tx *tx, int64_t incident_id,
+                      int (*cb)(const struct anchor_setting *a, void *userdata), void *userdata);
 
 /* A domain event ("incident.declared", ...) in the change's transaction;
  * payload is borrowed and serialised with sorted keys. */

@@ -256,6 +256,32 @@ static void data_breach_rule(void **state)
         assert_false(incident_is_data_breach(CLASS_SECURITY_INCIDENT, &conf, 0));
 }
 
+static void anchors(void **state)
+{
+        struct field_errors fe;
+        const vg_usec_t now = 1000 * VG_USEC_PER_SEC, detected = 100 * VG_USEC_PER_SEC;
+        (void)state;
+        for (int a = 0; a < ANCHOR__COUNT; a++)
+                assert_int_equal(anchor_from_string(anchor_to_string((enum anchor)a)), a);
+        assert_int_equal(anchor_from_string("noticed"), ANCHOR__INVALID);
+        fielderr_init(&fe);
+        assert_int_equal(anchor_check(ANCHOR_AWARE, 500 * VG_USEC_PER_SEC, now, detected, 0, &fe), 0);
+        assert_int_equal(anchor_check(ANCHOR_AWARE, now + 30 * VG_USEC_PER_SEC, now, detected, 0, &fe), 0); /* skew */
+        assert_int_equal(anchor_check(ANCHOR_AWARE, now + 61 * VG_USEC_PER_SEC, now, detected, 0, &fe), -VG_EVALIDATION);
+        fielderr_init(&fe);
+        assert_int_equal(anchor_check(ANCHOR_RANSOM_PAID, 50 * VG_USEC_PER_SEC, now, detected, 0, &fe), -VG_EVALIDATION);
+        assert_non_null(strstr(fe.e[0].message, "first detected"));
+        fielderr_init(&fe);
+        /* first_detected may move earlier, not past another anchor. */
+        assert_int_equal(anchor_check(ANCHOR_FIRST_DETECTED, 50 * VG_USEC_PER_SEC, now, detected,
+                                      300 * VG_USEC_PER_SEC, &fe), 0);
+        assert_int_equal(anchor_check(ANCHOR_FIRST_DETECTED, 400 * VG_USEC_PER_SEC, now, detected,
+                                      300 * VG_USEC_PER_SEC, &fe), -VG_EVALIDATION);
+        fielderr_init(&fe);
+        assert_int_equal(anchor_check(ANCHOR__INVALID, 0, now, detected, 0, &fe), -VG_EVALIDATION);
+        assert_string_equal(fe.e[0].field, "anchor");
+}
+
 static void keys(void **state)
 {
         char buf[32];
@@ -406,6 +432,7 @@ int main(void)
                 cmocka_unit_test(unmet_criteria_are_all_listed),
                 cmocka_unit_test(early_close_of_non_incidents),
                 cmocka_unit_test(data_breach_rule),
+                cmocka_unit_test(anchors),
                 cmocka_unit_test(keys),
                 cmocka_unit_test(indicators_normalise_and_match),
                 cmocka_unit_test(indicators_refused),

@@ -664,6 +664,61 @@ static void tasks_approvals_and_root_cause(void **state)
         expect_refused("POST", advance, manager, NULL, "{\"phase\":\"closed\"}", 409, NULL, "postmortem");
 }
 
+static void anchors_with_history(void **state)
+{
+        char key[32], list[96], aware[128], path[160];
+        struct reply r;
+        (void)state;
+        report("{\"title\":\"Anchored\",\"severity\":\"sev2\",\"source\":\"customer\",\"detected_at\":\"2026-01-02T00:00:00Z\"}",
+               key, sizeof key);
+        snprintf(list, sizeof list, "/api/v1/incidents/%s/anchors", key);
+        snprintf(aware, sizeof aware, "%s/aware", list);
+        http(&S, "GET", list, auditor, NULL, NULL, &r);
+        assert_int_equal(r.status, 200);
+        json_t *a = json_object_get(r.json, "anchors");
+        assert_string_equal(json_string_value(json_object_get(json_object_get(a, "first_detected"), "at")), "2026-01-02T00:00:00Z");
+        assert_string_equal(json_string_value(json_object_get(json_object_get(a, "aware"), "source")), "default: first_detected");
+        assert_string_equal(json_string_value(json_object_get(json_object_get(a, "aware"), "at")), "2026-01-02T00:00:00Z");
+        assert_true(json_is_null(json_object_get(a, "declared")));
+        assert_true(json_is_null(json_object_get(a, "ransom_paid")));
+        reply_free(&r);
+
+        long events = db_count(&S, "domain_events", "type='incident.anchor_changed'");
+        http(&S, "PUT", aware, responder, NULL, "{\"at\":\"2026-01-03T09:00:00Z\",\"reason\":\"logs confirmed access\"}", &r);
+        assert_int_equal(r.status, 200);
+        reply_free(&r);
+        http(&S, "PUT", aware, manager, NULL, "{\"at\":\"2026-01-04T10:00:00Z\",\"reason\":\"legal: certainty only after forensics\"}", &r);
+        assert_int_equal(r.status, 200);
+        reply_free(&r);
+        assert_int_equal(db_count(&S, "domain_events", "type='incident.anchor_changed'"), events + 2);
+        http(&S, "GET", list, auditor, NULL, NULL, &r);
+        a = json_object_get(json_object_get(r.json, "anchors"), "aware");
+        assert_string_equal(json_string_value(json_object_get(a, "at")), "2026-01-04T10:00:00Z");
+        assert_string_equal(json_string_value(json_object_get(a, "set_by")), "ivan");
+        assert_string_equal(json_string_value(json_object_get(a, "source")), "recorded");
+        assert_int_equal(json_array_size(json_object_get(r.json, "history")), 2);
+        reply_free(&r);
+
+        snprintf(path, sizeof path, "%s/ransom_paid", list);
+        expect_refused("PUT", path, responder, NULL, "{\"at\":\"2025-12-31T00:00:00Z\",\"reason\":\"x\"}", 400, NULL, "at");
+        expect_refused("PUT", path, responder, NULL, "{\"at\":\"2999-01-01T00:00:00Z\",\"reason\":\"x\"}", 400, NULL, "at");
+        expect_refused("PUT", path, responder, NULL, "{\"at\":\"2026-01-05T00:00:00Z\"}", 400, NULL, "reason");
+        expect_refused("PUT", path, responder, NULL, "{\"reason\":\"x\"}", 400, NULL, "at");
+        expect_refused("PUT", path, auditor, NULL, "{\"at\":\"2026-01-05T00:00:00Z\",\"reason\":\"x\"}", 403, NULL, NULL);
+        snprintf(path, sizeof path, "%s/noticed", list);
+        expect_refused("PUT", path, responder, NULL, "{\"at\":\"2026-01-05T00:00:00Z\",\"reason\":\"x\"}", 404, "no anchor", NULL);
+        snprintf(path, sizeof path, "%s/declared", list);
+        expect_refused("PUT", path, manager, NULL, "{\"at\":\"2026-01-05T00:00:00Z\",\"reason\":\"x\"}", 409, "declare it first", NULL);
+        /* First detection may move earlier, not past an anchor set after it. */
+        snprintf(path, sizeof path, "%s/first_detected", list);
+        expect_refused("PUT", path, responder, NULL, "{\"at\":\"2026-01-05T00:00:00Z\",\"reason\":\"x\"}", 400, NULL, "at");
+        http(&S, "PUT", path, responder, NULL, "{\"at\":\"2026-01-01T20:00:00Z\",\"reason\":\"earlier IDS hit found\"}", &r);
+        assert_int_equal(r.status, 200);
+        assert_string_equal(json_string_value(json_object_get(r.json, "detected_at")), "2026-01-01T20:00:00Z");
+        reply_free(&r);
+        assert_int_equal(db_count(&S, "audit_log", "action='incident.anchor' AND change LIKE '%earlier IDS hit%'"), 1);
+}
+
 static int setup(void **state)
 {
         (void)state;
@@ -697,6 +752,7 @@ int main(void)
                 cmocka_unit_test(notes_and_timeline),
                 cmocka_unit_test(cli_works_an_incident),
                 cmocka_unit_test(tasks_approvals_and_root_cause),
+                cmocka_unit_test(anchors_with_history),
         };
         return cmocka_run_group_tests_name("incidents", tests, setup, teardown);
 }
