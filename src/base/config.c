@@ -29,6 +29,7 @@ static const struct directive directives[] = {
         { NULL, "log_level", D_LOGLEVEL, OFF(log_level), 0, 0 },
         { NULL, "threads", D_UINT, OFF(threads), 1, 256 },
         { NULL, "shutdown_grace", D_DURATION, OFF(shutdown_grace), 0, 3600 },
+        { NULL, "vigilance_window", D_DURATION, OFF(vigilance_window), 3600, 366 * 86400 },
         { NULL, "limits", D_SECTION, 0, 0, 0 },
         { NULL, "session", D_SECTION, 0, 0, 0 },
         { NULL, "login", D_SECTION, 0, 0, 0 },
@@ -60,6 +61,7 @@ int config_defaults(struct config **ret)
         c->log_level = LOG_LVL_INFO;
         c->threads = 4;
         c->shutdown_grace = 10;
+        c->vigilance_window = 14 * 86400;
         c->limits = (struct config_limits){ .max_body = 1 << 20,
                                             .max_json_depth = 32,
                                             .max_string = 64 << 10,

@@ -38,6 +38,7 @@ struct config {
         enum log_level log_level;
         unsigned threads;   /* HTTP worker threads */
         int64_t shutdown_grace; /* seconds to finish requests on SIGTERM */
+        int64_t vigilance_window; /* seconds of enhanced vigilance after recovery */
         struct config_limits limits;
         struct config_session session;
         struct config_login login;

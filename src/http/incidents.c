@@ -53,6 +53,8 @@ static json_t *incident_json(const struct incident *inc, json_t *services)
                 "recovered_at", json_time(inc->recovered_at), "closed_at", json_time(inc->closed_at),
                 "created_at", json_time(inc->created_at), "updated_at", json_time(inc->updated_at));
         if (j)
+                json_object_set_new(j, "vigilance_until", json_time(inc->vigilance_until));
+        if (j)
                 json_object_set_new(j, "root_cause", inc->root_cause && inc->root_cause[0]
                                                              ? json_string(inc->root_cause) : json_null());
         if (j && services)
@@ -489,6 +491,9 @@ int incident_advance(struct request *req, struct response *resp)
                         inc.eradicated_at = req->now;
                 if (inc.phase == PHASE_RECOVERY && !inc.recovered_at)
                         inc.recovered_at = req->now;
+                /* Leaving recovery opens the enhanced-vigilance window. */
+                if (inc.phase == PHASE_RECOVERY)
+                        inc.vigilance_until = req->now + req->cfg->vigilance_window * VG_USEC_PER_SEC;
                 if (to == PHASE_CLOSED)
                         inc.closed_at = req->now;
         }

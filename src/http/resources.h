@@ -49,6 +49,10 @@ int recovery_check_create(struct request *req, struct response *resp);
 int recovery_check_update(struct request *req, struct response *resp);
 /* Add the asset and validation counts the exit criteria need to f. */
 int recovery_facts(struct store_tx *tx, int64_t incident_id, struct incident_facts *f);
+/* vigilance.c */
+int vigilance_match_route(struct request *req, struct response *resp);
+int alert_link_list(struct request *req, struct response *resp);
+int alert_link_create(struct request *req, struct response *resp);
 /* audit.c */
 int audit_list(struct request *req, struct response *resp);
 int audit_verify(struct request *req, struct response *resp);

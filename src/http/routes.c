@@ -43,6 +43,9 @@ const struct route http_routes[] = {
         { "PATCH", "/api/v1/incidents/{key}/recovery/checks/{id}", INCIDENT_WRITERS, 0, recovery_check_update },
         { "GET", "/api/v1/incidents/{key}/anchors", ROLES_STAFF, 0, anchor_list },
         { "PUT", "/api/v1/incidents/{key}/anchors/{anchor}", INCIDENT_WRITERS, 0, anchor_set },
+        { "GET", "/api/v1/incidents/{key}/alerts", ROLES_STAFF, 0, alert_link_list },
+        { "POST", "/api/v1/incidents/{key}/alerts", INCIDENT_WRITERS, 0, alert_link_create },
+        { "POST", "/api/v1/vigilance/match", ROLES_STAFF, 0, vigilance_match_route },
         { "POST", "/api/v1/incidents/{key}/notes", INCIDENT_WRITERS | R(COMMUNICATIONS), 0, incident_note },
         { "GET", "/api/v1/incidents/{key}/timeline", ROLES_STAFF, 0, incident_timeline },
 

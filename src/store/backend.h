@@ -78,6 +78,11 @@ struct store_ops {
         int (*anchor_append)(struct store_tx *tx, int64_t incident_id, const struct anchor_setting *a);
         int (*anchor_list)(struct store_tx *tx, int64_t incident_id,
                            int (*cb)(const struct anchor_setting *, void *), void *userdata);
+        int (*vigilance_list)(struct store_tx *tx, vg_usec_t now,
+                              int (*cb)(const struct incident *, void *), void *userdata);
+        int (*alert_link)(struct store_tx *tx, int64_t incident_id, struct alert_link *l);
+        int (*alert_link_list)(struct store_tx *tx, int64_t incident_id,
+                               int (*cb)(const struct alert_link *, void *), void *userdata);
         int (*event_append)(struct store_tx *tx, vg_usec_t at, const char *type, int64_t incident_id,
                             const char *payload);
 

@@ -723,7 +723,7 @@ static int sq_token_list(struct store_tx *tx, int64_t user_id, int64_t after_id,
         "id, key, title, description, severity, source, reporter, phase, classification, "   \
         "impact_c, impact_i, impact_a, data_categories, version, detected_at, reported_at, "  \
         "acknowledged_at, declared_at, contained_at, eradicated_at, recovered_at, closed_at, " \
-        "created_at, updated_at, declared_by, declaration, root_cause"
+        "created_at, updated_at, declared_by, declaration, root_cause, vigilance_until"
 
 static int incident_row(sqlite3_stmt *st, struct incident *inc)
 {
@@ -761,6 +761,7 @@ static int incident_row(sqlite3_stmt *st, struct incident *inc)
         text_copy(inc->declared_by, sizeof inc->declared_by, st, 24);
         const unsigned char *decl = sqlite3_column_text(st, 25);
         inc->declaration = strdup(decl ? (const char *)decl : "");
+        inc->vigilance_until = sqlite3_column_int64(st, 27);
         const unsigned char *rc = sqlite3_column_text(st, 26);
         inc->root_cause = strdup(rc ? (const char *)rc : "");
         if (!inc->declaration || !inc->root_cause) {
@@ -794,6 +795,7 @@ static void bind_incident(sqlite3_stmt *st, const struct incident *inc)
         sqlite3_bind_text(st, 24, inc->declared_by, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 25, inc->declaration ? inc->declaration : "", -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 26, inc->root_cause ? inc->root_cause : "", -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 27, inc->vigilance_until);
 }
 
 static int sq_incident_insert(struct store_tx *tx, struct incident *inc)
@@ -821,8 +823,8 @@ static int sq_incident_insert(struct store_tx *tx, struct incident *inc)
                     "classification, impact_c, impact_i, impact_a, data_categories, detected_at, "
                     "reported_at, acknowledged_at, declared_at, contained_at, eradicated_at, "
                     "recovered_at, closed_at, created_at, updated_at, key, version, declared_by, "
-                    "declaration, root_cause) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,"
-                    "?15,?16,?17,?18,?19,?20,?21,?22,1,?24,?25,?26)",
+                    "declaration, root_cause, vigilance_until) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,"
+                    "?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,1,?24,?25,?26,?27)",
                  &st);
         if (r < 0)
                 return r;
@@ -861,7 +863,7 @@ static int sq_incident_update(struct store_tx *tx, struct incident *inc, int64_t
                         "impact_a=?10, data_categories=?11, detected_at=?12, reported_at=?13, "
                         "acknowledged_at=?14, declared_at=?15, contained_at=?16, eradicated_at=?17, "
                         "recovered_at=?18, closed_at=?19, created_at=?20, updated_at=?21, "
-                        "declared_by=?24, declaration=?25, root_cause=?26, "
+                        "declared_by=?24, declaration=?25, root_cause=?26, vigilance_until=?27, "
                         "version = version + 1 WHERE id = ?22 AND version = ?23", &st);
         if (r < 0)
                 return r;
@@ -895,7 +897,7 @@ static int sq_incident_list(struct store_tx *tx, const struct incident_filter *f
         "i.phase, i.classification, i.impact_c, i.impact_i, i.impact_a, i.data_categories, "   \
         "i.version, i.detected_at, i.reported_at, i.acknowledged_at, i.declared_at, "           \
         "i.contained_at, i.eradicated_at, i.recovered_at, i.closed_at, i.created_at, "          \
-        "i.updated_at, i.declared_by, i.declaration, i.root_cause "
+        "i.updated_at, i.declared_by, i.declaration, i.root_cause, i.vigilance_until "
         static const char *const by_service =
                 INCIDENT_SELECT "FROM incident_services s JOIN incidents i ON i.id = s.incident_id "
                 "WHERE s.service = ?5 AND " INCIDENT_FILTERS "ORDER BY s.incident_id DESC LIMIT ?7";
@@ -1392,6 +1394,79 @@ static int sq_anchor_list(struct store_tx *tx, int64_t incident_id,
         return r < 0 ? r : 0;
 }
 
+static int sq_vigilance_list(struct store_tx *tx, vg_usec_t now,
+                             int (*cb)(const struct incident *, void *), void *userdata)
+{
+        sqlite3_stmt *st;
+        struct incident inc;
+        int rc, r = stmt(txc(tx), "SELECT " INCIDENT_COLS " FROM incidents WHERE vigilance_until > ? "
+                                  "ORDER BY id", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, now);
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                r = incident_row(st, &inc);
+                if (r >= 0)
+                        r = cb(&inc, userdata);
+                incident_fini(&inc);
+                if (r < 0)
+                        break;
+        }
+        if (r >= 0 && rc != SQLITE_DONE && rc != SQLITE_ROW)
+                r = map_rc(rc);
+        sqlite3_reset(st);
+        return r < 0 ? r : 0;
+}
+
+static int sq_alert_link(struct store_tx *tx, int64_t incident_id, struct alert_link *l)
+{
+        sqlite3_stmt *st;
+        struct conn *c = txc(tx);
+        int r = stmt(c, "INSERT INTO incident_alerts(incident_id, alert, reason, vigilance, linked_by, linked_at) "
+                        "VALUES (?,?,?,?,?,?)", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, incident_id);
+        sqlite3_bind_text(st, 2, l->alert, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, l->reason ? l->reason : "", -1, SQLITE_STATIC);
+        sqlite3_bind_int(st, 4, l->vigilance);
+        sqlite3_bind_text(st, 5, l->linked_by, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 6, l->linked_at);
+        r = step_done(c, st);
+        if (r < 0)
+                return r;
+        l->id = sqlite3_last_insert_rowid(c->db);
+        return 0;
+}
+
+static int sq_alert_link_list(struct store_tx *tx, int64_t incident_id,
+                              int (*cb)(const struct alert_link *, void *), void *userdata)
+{
+        sqlite3_stmt *st;
+        struct alert_link l;
+        int rc, r = stmt(txc(tx), "SELECT id, alert, reason, vigilance, linked_by, linked_at FROM incident_alerts "
+                                  "WHERE incident_id = ? ORDER BY id", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, incident_id);
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                memset(&l, 0, sizeof l);
+                l.id = sqlite3_column_int64(st, 0);
+                text_copy(l.alert, sizeof l.alert, st, 1);
+                l.reason = (const char *)sqlite3_column_text(st, 2);
+                l.vigilance = sqlite3_column_int(st, 3) != 0;
+                text_copy(l.linked_by, sizeof l.linked_by, st, 4);
+                l.linked_at = sqlite3_column_int64(st, 5);
+                r = cb(&l, userdata);
+                if (r < 0)
+                        break;
+        }
+        if (r >= 0 && rc != SQLITE_DONE && rc != SQLITE_ROW)
+                r = map_rc(rc);
+        sqlite3_reset(st);
+        return r < 0 ? r : 0;
+}
+
 static int sq_event_append(struct store_tx *tx, vg_usec_t at, const char *type, int64_t incident_id,
                            const char *payload)
 {
@@ -1546,6 +1621,9 @@ const struct store_ops store_sqlite_ops = {
         .recovery_check_list = sq_recovery_check_list,
         .anchor_append = sq_anchor_append,
         .anchor_list = sq_anchor_list,
+        .vigilance_list = sq_vigilance_list,
+        .alert_link = sq_alert_link,
+        .alert_link_list = sq_alert_link_list,
         .event_append = sq_event_append,
         .audit_head = sq_audit_head,
         .audit_insert = sq_audit_insert,

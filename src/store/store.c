@@ -94,6 +94,9 @@ int store_recovery_check_update(struct store_tx *tx, const struct recovery_check
 int store_recovery_check_list(struct store_tx *tx, int64_t iid, int (*cb)(const struct recovery_check *, void *), void *ud) { return OPS(tx)->recovery_check_list(tx, iid, cb, ud); }
 int store_anchor_append(struct store_tx *tx, int64_t iid, const struct anchor_setting *a) { return OPS(tx)->anchor_append(tx, iid, a); }
 int store_anchor_list(struct store_tx *tx, int64_t iid, int (*cb)(const struct anchor_setting *, void *), void *ud) { return OPS(tx)->anchor_list(tx, iid, cb, ud); }
+int store_vigilance_list(struct store_tx *tx, vg_usec_t now, int (*cb)(const struct incident *, void *), void *ud) { return OPS(tx)->vigilance_list(tx, now, cb, ud); }
+int store_alert_link(struct store_tx *tx, int64_t iid, struct alert_link *l) { return OPS(tx)->alert_link(tx, iid, l); }
+int store_alert_link_list(struct store_tx *tx, int64_t iid, int (*cb)(const struct alert_link *, void *), void *ud) { return OPS(tx)->alert_link_list(tx, iid, cb, ud); }
 int store_incident_tenants_set(struct store_tx *tx, int64_t id, const struct scope_tenant *t, size_t n) { return OPS(tx)->incident_tenants_set(tx, id, t, n); }
 int store_incident_tenants_list(struct store_tx *tx, int64_t id, int (*cb)(const struct scope_tenant *, void *), void *ud) { return OPS(tx)->incident_tenants_list(tx, id, cb, ud); }
 int store_incident_indicators_set(struct store_tx *tx, int64_t id, const struct indicator *ind, size_t n) { return OPS(tx)->incident_indicators_set(tx, id, ind, n); }

@@ -81,6 +81,7 @@ struct incident {
         char declared_by[STORE_NAME_MAX];
         char *declaration; /* owns: JSON {criteria, triggers}, "" until declared */
         char *root_cause;  /* owns: "" until recorded */
+        vg_usec_t vigilance_until; /* 0: no watch window */
         vg_usec_t detected_at, reported_at, acknowledged_at, declared_at, contained_at,
                 eradicated_at, recovered_at, closed_at, created_at, updated_at;
 };
@@ -293,6 +294,23 @@ int store_recovery_check_list(struct store_tx *tx, int64_t incident_id,
 int store_anchor_append(struct store_tx *tx, int64_t incident_id, const struct anchor_setting *a);
 int store_anchor_list(struct store_tx *tx, int64_t incident_id,
                       int (*cb)(const struct anchor_setting *a, void *userdata), void *userdata);
+
+/* Incidents whose vigilance window is open at now. */
+int store_vigilance_list(struct store_tx *tx, vg_usec_t now,
+                         int (*cb)(const struct incident *inc, void *userdata), void *userdata);
+
+struct alert_link {
+        int64_t id;
+        char alert[200];
+        const char *reason; /* borrows */
+        bool vigilance;
+        char linked_by[STORE_NAME_MAX];
+        vg_usec_t linked_at;
+};
+/* Link an alert to an incident; -VG_ECONFLICT when it is linked already. */
+int store_alert_link(struct store_tx *tx, int64_t incident_id, struct alert_link *l);
+int store_alert_link_list(struct store_tx *tx, int64_t incident_id,
+                          int (*cb)(const struct alert_link *l, void *userdata), void *userdata);
 
 /* A domain event ("incident.declared", ...) in the change's transaction;
  * payload is borrowed and serialised with sorted keys. */

@@ -653,6 +653,37 @@ static void tasks_approvals_and_root_cause(void **state)
         http(&S, "POST", advance, responder, NULL, "{\"phase\":\"post_incident\"}", &r);
         assert_int_equal(r.status, 200);
         assert_false(json_is_null(json_object_get(r.json, "recovered_at")));
+        assert_false(json_is_null(json_object_get(r.json, "vigilance_until")));
+        reply_free(&r);
+
+        /* Under enhanced vigilance: an alert on the same service joins it. */
+        http(&S, "POST", "/api/v1/vigilance/match", auditor, NULL, "{\"service\":\"release\"}", &r);
+        assert_int_equal(r.status, 200);
+        json_t *m = json_object_get(r.json, "match");
+        assert_string_equal(json_string_value(json_object_get(m, "incident")), key);
+        assert_string_equal(json_string_value(json_object_get(m, "why")), "service release");
+        reply_free(&r);
+        http(&S, "POST", "/api/v1/vigilance/match", auditor, NULL, "{\"tenant\":\"acme\"}", &r);
+        assert_string_equal(json_string_value(json_object_get(json_object_get(r.json, "match"), "why")), "tenant acme");
+        reply_free(&r);
+        http(&S, "POST", "/api/v1/vigilance/match", auditor, NULL, "{\"service\":\"release\",\"at\":\"2099-01-01T00:00:00Z\"}", &r);
+        assert_true(json_is_null(json_object_get(r.json, "match"))); /* window over */
+        reply_free(&r);
+        http(&S, "POST", "/api/v1/vigilance/match", auditor, NULL,
+             "{\"service\":\"unrelated\",\"indicators\":[{\"kind\":\"ip\",\"value\":\"192.0.2.1\"}]}", &r);
+        assert_true(json_is_null(json_object_get(r.json, "match")));
+        reply_free(&r);
+        expect_refused("POST", "/api/v1/vigilance/match", auditor, NULL,
+                       "{\"indicators\":[{\"kind\":\"ip\",\"value\":\"nope\"}]}", 400, NULL, "indicators[0]");
+        snprintf(path, sizeof path, "%s/alerts", base);
+        http(&S, "POST", path, responder, NULL, "{\"alert\":\"fp:9c1e\",\"reason\":\"same signer host\"}", &r);
+        assert_int_equal(r.status, 201);
+        assert_true(json_is_false(json_object_get(r.json, "vigilance")));
+        reply_free(&r);
+        expect_refused("POST", path, responder, NULL, "{\"alert\":\"fp:9c1e\"}", 409, "linked to", NULL);
+        expect_refused("POST", path, responder, NULL, "{}", 400, NULL, "alert");
+        http(&S, "GET", path, auditor, NULL, NULL, &r);
+        assert_int_equal(json_array_size(json_object_get(r.json, "items")), 1);
         reply_free(&r);
 
         /* A confirmed tenant makes it customer-impacting: no close without

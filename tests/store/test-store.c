@@ -11,6 +11,7 @@
 #include "core/error.h"
 #include "store/account.h"
 #include "store/store.h"
+#include "store/vigilance.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -553,6 +554,13 @@ static void incident_list_filters_and_pages(void **state)
         json_decref(got);
 }
 
+static int collect_link(const struct alert_link *l, void *userdata)
+{
+        assert_true(l->vigilance);
+        json_array_append_new(userdata, json_string(l->alert));
+        return 0;
+}
+
 static void *incident_writer(void *arg)
 {
         for (int i = 0; i < 25; i++)
@@ -583,6 +591,62 @@ static void incident_keys_concurrent_gap_free(void **state)
         json_decref(got);
 }
 
+static void vigilance_links_alerts_under_watch(void **state)
+{
+        struct fixture *f = *state;
+        struct store_tx *tx;
+        struct incident inc;
+        char watched[32], closed_key[32];
+        add_incident(f->s, "recovered", T2026, watched);
+        add_incident(f->s, "never watched", T2026, closed_key);
+        assert_int_equal(store_begin(f->s, &tx), 0);
+        assert_int_equal(store_incident_get(tx, watched, &inc), 0);
+        inc.vigilance_until = T2026 + 1000;
+        assert_int_equal(store_incident_update(tx, &inc, inc.version), 0);
+        const char *svc[] = { "billing" };
+        assert_int_equal(store_incident_services_set(tx, inc.id, svc, 1), 0);
+        struct scope_tenant tenants[] = { { .tenant = "acme", .status = TENANT_CONFIRMED },
+                                          { .tenant = "globex", .status = TENANT_RULED_OUT } };
+        assert_int_equal(store_incident_tenants_set(tx, inc.id, tenants, 2), 0);
+        struct field_errors fe;
+        struct indicator ind;
+        fielderr_init(&fe);
+        assert_int_equal(indicator_parse(IND_CIDR, "10.9.0.0/16", &ind, &fe, "i"), 0);
+        assert_int_equal(store_incident_indicators_set(tx, inc.id, &ind, 1), 0);
+        int64_t watched_id = inc.id;
+        incident_fini(&inc);
+        assert_int_equal(store_commit(tx), 0);
+
+        struct vigilance_hit hit;
+        struct indicator seen;
+        fielderr_init(&fe);
+        assert_int_equal(indicator_parse(IND_IP, "10.9.44.1", &seen, &fe, "i"), 0);
+        struct alert_signals by_ip = { .at = T2026 + 10, .service = "search", .indicators = &seen, .n_indicators = 1 };
+        struct alert_signals by_ruled_out = { .at = T2026 + 10, .tenant = "globex" };
+        struct alert_signals too_late = { .at = T2026 + 1000, .service = "billing" };
+        assert_int_equal(store_begin(f->s, &tx), 0);
+        assert_int_equal(vigilance_link_alert(tx, &tester, "fp:1", &by_ip, &hit), 1);
+        assert_string_equal(hit.key, watched);
+        assert_int_equal(hit.incident_id, watched_id);
+        assert_string_equal(hit.why, "indicator ip 10.9.44.1 in cidr 10.9.0.0/16");
+        assert_int_equal(vigilance_link_alert(tx, &tester, "fp:1", &by_ip, &hit), 1); /* no duplicate */
+        assert_int_equal(vigilance_link_alert(tx, &tester, "fp:2", &by_ruled_out, &hit), 0);
+        assert_int_equal(vigilance_link_alert(tx, &tester, "fp:3", &too_late, &hit), 0);
+        assert_int_equal(store_commit(tx), 0);
+
+        json_t *links = json_array();
+        assert_int_equal(store_begin_read(f->s, &tx), 0);
+        assert_int_equal(store_alert_link_list(tx, watched_id, collect_link, links), 0);
+        store_rollback(tx);
+        assert_int_equal(json_array_size(links), 1);
+        assert_string_equal(json_string_value(json_array_get(links, 0)), "fp:1");
+        json_decref(links);
+        struct audit_verify v;
+        assert_int_equal(store_audit_verify(f->s, &v), 0);
+        assert_true(v.ok);
+        assert_int_equal(v.records, 1); /* one link, one record */
+}
+
 int main(void)
 {
         if (secret_init() < 0)
@@ -602,6 +666,7 @@ int main(void)
                 cmocka_unit_test_setup_teardown(incident_update_is_versioned, setup, teardown),
                 cmocka_unit_test_setup_teardown(incident_list_filters_and_pages, setup, teardown),
                 cmocka_unit_test_setup_teardown(incident_keys_concurrent_gap_free, setup, teardown),
+                cmocka_unit_test_setup_teardown(vigilance_links_alerts_under_watch, setup, teardown),
         };
         return cmocka_run_group_tests_name("store/sqlite", tests, NULL, NULL);
 }

@@ -1,0 +1,138 @@
+/* Enhanced vigilance over the API: which incident under watch an alert
+ * would join (read-only), and the alerts linked to an incident. */
+#include "http/resources.h"
+
+#include "core/error.h"
+#include "core/names.h"
+#include "store/vigilance.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#define MATCH_INDICATORS_MAX 100
+
+int vigilance_match_route(struct request *req, struct response *resp)
+{
+        static const char *const fields[] = { "service", "tenant", "indicators", "at", NULL };
+        struct indicator inds[MATCH_INDICATORS_MAX];
+        struct vigilance_hit hit;
+        struct store_tx *tx;
+        size_t n = 0, i;
+        json_t *body, *v;
+        int r = request_json_object(req, &body);
+        if (r < 0)
+                return r;
+        json_only_fields(req, body, fields);
+        const char *service = json_field_string(req, body, "service", false, STORE_NAME_MAX - 1);
+        const char *tenant = json_field_string(req, body, "tenant", false, STORE_NAME_MAX - 1);
+        json_t *arr = json_object_get(body, "indicators");
+        if (arr && (!json_is_array(arr) || json_array_size(arr) > MATCH_INDICATORS_MAX))
+                fielderr_add(&req->errors, "indicators", "must be an array of at most %d indicators",
+                             MATCH_INDICATORS_MAX);
+        else if (arr)
+                json_array_foreach(arr, i, v) {
+                        char field[48];
+                        snprintf(field, sizeof field, "indicators[%zu]", i);
+                        const char *kind = json_string_value(json_object_get(v, "kind"));
+                        const char *value = json_string_value(json_object_get(v, "value"));
+                        if (indicator_parse(indicator_kind_from_string(kind), value, &inds[n], &req->errors, field) >= 0)
+                                n++;
+                }
+        vg_usec_t at = req->now;
+        const char *ats = json_field_string(req, body, "at", false, 64);
+        if (ats && vg_time_parse(ats, &at) < 0)
+                fielderr_add(&req->errors, "at", "must be an RFC 3339 time");
+        if (fielderr_any(&req->errors))
+                return -VG_EVALIDATION;
+        struct alert_signals a = { .at = at, .service = service, .tenant = tenant, .indicators = inds,
+                                   .n_indicators = n };
+        r = store_begin_read(req->store, &tx);
+        if (r < 0)
+                return r;
+        r = vigilance_find(tx, &a, &hit);
+        store_rollback(tx);
+        if (r < 0)
+                return r;
+        json_t *match = r ? json_pack("{s:s, s:s}", "incident", hit.key, "why", hit.why) : json_null();
+        return response_json(resp, 200, json_pack("{s:o}", "match", match));
+}
+
+static json_t *link_json(const struct alert_link *l)
+{
+        return json_pack("{s:I, s:s, s:s, s:b, s:s, s:o}", "id", (json_int_t)l->id, "alert", l->alert,
+                         "reason", l->reason ? l->reason : "", "vigilance", l->vigilance, "linked_by",
+                         l->linked_by, "linked_at", json_time(l->linked_at));
+}
+
+static int add_link(const struct alert_link *l, void *userdata)
+{
+        return json_array_append_new(userdata, link_json(l)) == 0 ? 0 : -ENOMEM;
+}
+
+int alert_link_list(struct request *req, struct response *resp)
+{
+        struct incident inc = { 0 };
+        struct store_tx *tx;
+        json_t *items = json_array();
+        int r = store_begin_read(req->store, &tx);
+        if (r >= 0) {
+                r = store_incident_get(tx, req->params[0], &inc);
+                if (r == -VG_ENOTFOUND)
+                        request_detail(req, "no incident %s", req->params[0]);
+                if (r >= 0)
+                        r = store_alert_link_list(tx, inc.id, add_link, items);
+                store_rollback(tx);
+        }
+        incident_fini(&inc);
+        if (r < 0) {
+                json_decref(items);
+                return r;
+        }
+        return response_json(resp, 200, json_pack("{s:o}", "items", items));
+}
+
+int alert_link_create(struct request *req, struct response *resp)
+{
+        static const char *const fields[] = { "alert", "reason", NULL };
+        struct incident inc = { 0 };
+        struct alert_link l = { 0 };
+        struct store_tx *tx = NULL;
+        json_t *body;
+        int r = request_json_object(req, &body);
+        if (r < 0)
+                return r;
+        json_only_fields(req, body, fields);
+        const char *alert = json_field_string(req, body, "alert", true, sizeof l.alert - 1);
+        if (alert && !text_valid(alert, sizeof l.alert - 1))
+                fielderr_add(&req->errors, "alert", "must be an alert reference (text on one line)");
+        l.reason = json_field_string(req, body, "reason", false, 4096);
+        if (fielderr_any(&req->errors))
+                return -VG_EVALIDATION;
+        snprintf(l.alert, sizeof l.alert, "%s", alert);
+        snprintf(l.linked_by, sizeof l.linked_by, "%s", req->who.user.name);
+        l.linked_at = req->now;
+        r = store_begin(req->store, &tx);
+        if (r >= 0) {
+                r = store_incident_get(tx, req->params[0], &inc);
+                if (r == -VG_ENOTFOUND)
+                        request_detail(req, "no incident %s", req->params[0]);
+        }
+        if (r >= 0) {
+                r = store_alert_link(tx, inc.id, &l);
+                if (r == -VG_ECONFLICT)
+                        request_detail(req, "alert %s is linked to %s already", l.alert, inc.key);
+        }
+        if (r >= 0) {
+                char object[64];
+                snprintf(object, sizeof object, "incident:%s", inc.key);
+                json_t *change = link_json(&l);
+                r = change ? request_audit_object(req, tx, "incident.alert.link", object, change) : -ENOMEM;
+                json_decref(change);
+        }
+        if (r >= 0)
+                r = response_json(resp, 201, link_json(&l));
+        r = tx ? store_finish(tx, r) : r;
+        incident_fini(&inc);
+        return r;
+}
