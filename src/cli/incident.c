@@ -11,7 +11,8 @@ static const char usage[] =
         "usage: vigil incident create --title T --severity sev1..sev4 --source S [--service NAME]...\n"
         "                             [--description TEXT] [--detected-at RFC3339]\n"
         "       vigil incident list [--phase P] [--classification C] [--severity S] [--service NAME]\n"
-        "                           [--text Q] [--limit N]\n"
+        "                           [--text Q] [--tenant ID] [--declared-from T] [--declared-to T]\n"
+        "                           [--limit N]\n"
         "       vigil incident show KEY\n"
         "       vigil incident classify KEY CLASSIFICATION [--confidentiality] [--integrity]\n"
         "                               [--availability] [--data CATEGORY]... [--reason TEXT]\n"
@@ -19,6 +20,11 @@ static const char usage[] =
         "       vigil incident advance KEY PHASE [--reason TEXT]\n"
         "       vigil incident scope KEY [--service NAME]... [--tenant ID:STATUS]... [--indicator KIND:VALUE]...\n"
         "       vigil incident note KEY TEXT\n"
+        "       vigil incident task add KEY --phase P --title T [--owner USER] [--due RFC3339]\n"
+        "                               [--business-impact]\n"
+        "       vigil incident task set KEY ID [--status open|in_progress|done|cancelled] [--owner USER]\n"
+        "       vigil incident task list KEY\n"
+        "       vigil incident approve KEY TASK (--grant | --reject) --comment TEXT\n"
         "       vigil incident timeline KEY\n"
         "\n"
         "Sources: monitoring, employee, customer, third_party. Classifications: suspected,\n"
@@ -123,7 +129,9 @@ int cmd_incident(struct cli *cli, int argc, char **argv)
                 json_t *q = json_object();
                 static const char *const names[][2] = { { "--phase", "phase" }, { "--classification", "classification" },
                                                         { "--severity", "severity" }, { "--service", "service" },
-                                                        { "--text", "q" }, { "--limit", "limit" } };
+                                                        { "--text", "q" }, { "--limit", "limit" },
+                                                        { "--tenant", "tenant" }, { "--declared-from", "declared_from" },
+                                                        { "--declared-to", "declared_to" } };
                 for (int i = 2; i < argc; i++) {
                         bool ok = false;
                         for (size_t k = 0; k < sizeof names / sizeof names[0] && !ok; k++)
@@ -201,6 +209,56 @@ int cmd_incident(struct cli *cli, int argc, char **argv)
                                 json_object_set_new(body, list, json_array());
                         json_array_append_new(json_object_get(body, list), p);
                 }
+        } else if (strcmp(verb, "task") == 0 && argc >= 4 && strlen(argv[3]) <= 32) {
+                const char *sub = argv[2];
+                key = argv[3];
+                if (strcmp(sub, "list") == 0 && argc == 4) {
+                        snprintf(path, sizeof path, "/api/v1/incidents/%s/tasks", key);
+                        verb = "task-list";
+                } else if (strcmp(sub, "add") == 0) {
+                        method = "POST";
+                        snprintf(path, sizeof path, "/api/v1/incidents/%s/tasks", key);
+                        body = json_object();
+                        for (int i = 4; i < argc; i++) {
+                                if (strcmp(argv[i], "--business-impact") == 0)
+                                        json_object_set_new(body, "business_impact", json_true());
+                                else if (!opt(&i, argc, argv, "--phase", body, "phase", false) &&
+                                         !opt(&i, argc, argv, "--title", body, "title", false) &&
+                                         !opt(&i, argc, argv, "--owner", body, "owner", false) &&
+                                         !opt(&i, argc, argv, "--due", body, "due_at", false))
+                                        goto bad;
+                        }
+                        verb = "task";
+                } else if (strcmp(sub, "set") == 0 && argc >= 5 && strlen(argv[4]) <= 20) {
+                        method = "PATCH";
+                        snprintf(path, sizeof path, "/api/v1/incidents/%s/tasks/%s", key, argv[4]);
+                        body = json_object();
+                        for (int i = 5; i < argc; i++)
+                                if (!opt(&i, argc, argv, "--status", body, "status", false) &&
+                                    !opt(&i, argc, argv, "--owner", body, "owner", false) &&
+                                    !opt(&i, argc, argv, "--title", body, "title", false))
+                                        goto bad;
+                        verb = "task";
+                } else {
+                        goto bad;
+                }
+        } else if (strcmp(verb, "approve") == 0 && key && argc >= 4) {
+                method = "POST";
+                snprintf(path, sizeof path, "/api/v1/incidents/%s/approvals", key);
+                char *end;
+                long long task = strtoll(argv[3], &end, 10);
+                if (*end || task <= 0)
+                        goto bad;
+                body = json_pack("{s:I}", "task", (json_int_t)task);
+                for (int i = 4; i < argc; i++) {
+                        if (strcmp(argv[i], "--grant") == 0)
+                                json_object_set_new(body, "decision", json_string("granted"));
+                        else if (strcmp(argv[i], "--reject") == 0)
+                                json_object_set_new(body, "decision", json_string("rejected"));
+                        else if (!opt(&i, argc, argv, "--comment", body, "comment", false))
+                                goto bad;
+                }
+                verb = "task";
         } else if (strcmp(verb, "note") == 0 && key && argc == 4) {
                 method = "POST";
                 snprintf(path, sizeof path, "/api/v1/incidents/%s/notes", key);
@@ -251,6 +309,19 @@ int cmd_incident(struct cli *cli, int argc, char **argv)
                 }
         } else if (strcmp(verb, "note") == 0) {
                 printf("note added to %s\n", key);
+        } else if (strcmp(verb, "task") == 0 || strcmp(verb, "task-list") == 0) {
+                json_t *items = strcmp(verb, "task") == 0 ? NULL : json_object_get(answer, "items");
+                json_t *one = items ? NULL : answer, *v;
+                size_t i;
+                printf("%-6s %-14s %-12s %-10s %s\n", "ID", "PHASE", "STATUS", "APPROVAL", "TITLE");
+                for (i = 0; items ? i < json_array_size(items) : i < 1; i++) {
+                        v = items ? json_array_get(items, i) : one;
+                        const char *ap = json_string_value(json_object_get(json_object_get(v, "approval"), "status"));
+                        printf("%-6lld %-14s %-12s %-10s %s\n", (long long)json_integer_value(json_object_get(v, "id")),
+                               json_string_value(json_object_get(v, "phase")),
+                               json_string_value(json_object_get(v, "status")), ap ? ap : "-",
+                               json_string_value(json_object_get(v, "title")));
+                }
         } else {
                 print_incident(answer);
         }

@@ -24,7 +24,7 @@ static const char usage[] =
         "  whoami                        show who the token acts as\n"
         "  token create NAME [--expires-in SECONDS] | token list | token revoke ID\n"
         "  api METHOD PATH [--data JSON | --data -]         call any route, print the answer\n"
-        "  incident create|list|show|classify|declare|advance|scope|note|timeline ...\n"
+        "  incident create|list|show|classify|declare|advance|scope|task|approve|note|timeline ...\n"
         "                                work incidents (`vigil incident --help`)\n"
         "\n"
         "Options:\n"

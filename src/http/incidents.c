@@ -261,6 +261,16 @@ int incident_list(struct request *req, struct response *resp)
                 fielderr_add(&req->errors, "service", "not a service name");
         else
                 f.service = v;
+        if ((v = request_query(req, "tenant")) && !tenant_id_valid(v))
+                fielderr_add(&req->errors, "tenant", "not a tenant id");
+        else
+                f.tenant = v;
+        if ((v = request_query(req, "declared_from")) && vg_time_parse(v, &f.declared_from) < 0)
+                fielderr_add(&req->errors, "declared_from", "must be an RFC 3339 time");
+        if ((v = request_query(req, "declared_to")) && vg_time_parse(v, &f.declared_to) < 0)
+                fielderr_add(&req->errors, "declared_to", "must be an RFC 3339 time");
+        if (f.declared_from && f.declared_to && f.declared_to <= f.declared_from)
+                fielderr_add(&req->errors, "declared_to", "must be after declared_from");
         if ((v = request_query(req, "q")) && !text_valid(v, 200))
                 fielderr_add(&req->errors, "q", "must be 1 to 200 bytes of text");
         else

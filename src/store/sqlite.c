@@ -892,7 +892,10 @@ static int sq_incident_list(struct store_tx *tx, const struct incident_filter *f
         "AND (?3 IS NULL OR i.classification = ?3) AND (?4 IS NULL OR i.severity = ?4) "    \
         "AND (?5 IS NULL OR EXISTS (SELECT 1 FROM incident_services s2 "                    \
         "     WHERE s2.incident_id = i.id AND s2.service = ?5)) "                           \
-        "AND (?6 IS NULL OR instr(i.title, ?6) > 0 OR instr(i.description, ?6) > 0) "
+        "AND (?6 IS NULL OR instr(i.title, ?6) > 0 OR instr(i.description, ?6) > 0) "         \
+        "AND (?8 IS NULL OR EXISTS (SELECT 1 FROM incident_tenants t2 "                     \
+        "     WHERE t2.incident_id = i.id AND t2.tenant = ?8)) "                            \
+        "AND (?9 = 0 OR i.declared_at >= ?9) AND (?10 = 0 OR (i.declared_at > 0 AND i.declared_at < ?10)) "
 #define INCIDENT_SELECT "SELECT i.id, i.key, i.title, i.description, i.severity, i.source, i.reporter, " \
         "i.phase, i.classification, i.impact_c, i.impact_i, i.impact_a, i.data_categories, "   \
         "i.version, i.detected_at, i.reported_at, i.acknowledged_at, i.declared_at, "           \
@@ -901,6 +904,9 @@ static int sq_incident_list(struct store_tx *tx, const struct incident_filter *f
         static const char *const by_service =
                 INCIDENT_SELECT "FROM incident_services s JOIN incidents i ON i.id = s.incident_id "
                 "WHERE s.service = ?5 AND " INCIDENT_FILTERS "ORDER BY s.incident_id DESC LIMIT ?7";
+        static const char *const by_tenant =
+                INCIDENT_SELECT "FROM incident_tenants t JOIN incidents i ON i.id = t.incident_id "
+                "WHERE t.tenant = ?8 AND " INCIDENT_FILTERS "ORDER BY t.incident_id DESC LIMIT ?7";
         static const char *const by_phase =
                 INCIDENT_SELECT "FROM incidents i INDEXED BY incidents_phase WHERE i.phase = ?2 AND "
                 INCIDENT_FILTERS "ORDER BY i.id DESC LIMIT ?7";
@@ -917,6 +923,7 @@ static int sq_incident_list(struct store_tx *tx, const struct incident_filter *f
         /* Phase first: open phases hold a small share of all incidents
          * (closed ones pile up), so its index is the narrowest walk. */
         const char *sql = f->phase != PHASE__INVALID           ? by_phase
+                          : f->tenant                           ? by_tenant
                           : f->service                          ? by_service
                           : f->classification != CLASS__INVALID ? by_class
                           : f->severity != SEV__INVALID        ? by_severity
@@ -935,6 +942,10 @@ static int sq_incident_list(struct store_tx *tx, const struct incident_filter *f
                 sqlite3_bind_text(st, 5, f->service, -1, SQLITE_STATIC);
         if (f->text)
                 sqlite3_bind_text(st, 6, f->text, -1, SQLITE_STATIC);
+        if (f->tenant)
+                sqlite3_bind_text(st, 8, f->tenant, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 9, f->declared_from);
+        sqlite3_bind_int64(st, 10, f->declared_to);
         sqlite3_bind_int64(st, 7, limit ? (sqlite3_int64)limit : -1);
         int rc;
         r = 0;

@@ -92,6 +92,9 @@ struct incident_filter {
         enum severity severity;             /* SEV__INVALID: any */
         const char *service;                /* borrows; NULL: any */
         const char *text;                   /* borrows; NULL: any; in title or description */
+        const char *tenant;                 /* borrows; NULL: any; in scope with any status */
+        vg_usec_t declared_from;            /* 0: no bound; declared_at >= this */
+        vg_usec_t declared_to;              /* 0: no bound; declared_at < this */
 };
 
 struct scope_tenant {

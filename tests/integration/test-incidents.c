@@ -273,6 +273,7 @@ static void scope_and_declaration_unlock_containment(void **state)
 
         /* Bad scope input changes nothing. */
         expect_refused("PUT", scope, responder, NULL, "{}", 400, NULL, "services");
+        size_t acme_before = list_count("?tenant=acme&limit=500");
         expect_refused("PUT", scope, responder, NULL, "{\"tenants\":[{\"id\":\"acme\",\"status\":\"maybe\"}]}", 400, NULL, "tenants[0]");
         expect_refused("PUT", scope, responder, NULL,
                        "{\"tenants\":[{\"id\":\"acme\",\"status\":\"confirmed\"},{\"id\":\"acme\",\"status\":\"suspected\"}]}",
@@ -302,6 +303,8 @@ static void scope_and_declaration_unlock_containment(void **state)
         assert_int_equal(json_array_size(json_object_get(r.json, "services")), 1); /* kept: not sent */
         reply_free(&r);
         assert_int_equal(db_count(&S, "audit_log", "action='incident.scope' AND change LIKE '%first access-log pass%'"), 1);
+        assert_int_equal(list_count("?tenant=acme&limit=500"), acme_before + 1);
+        assert_int_equal(list_count("?tenant=globex&limit=500"), 1); /* ruled out is still in scope */
 
         /* Declaring needs a security_incident; only managers declare. */
         expect_refused("POST", declare, manager, NULL, "{\"criteria\":\"confirmed exfiltration\"}", 409, "only a security_incident", NULL);
@@ -325,6 +328,12 @@ static void scope_and_declaration_unlock_containment(void **state)
         reply_free(&r);
         assert_int_equal(db_count(&S, "domain_events", "type='incident.declared'"), events + 1);
         expect_refused("POST", declare, manager, NULL, "{\"criteria\":\"again\"}", 409, "declared already", NULL);
+        assert_true(list_count("?declared_from=2000-01-01T00:00:00Z&limit=500") >= 1);
+        assert_int_equal(list_count("?declared_to=2000-01-01T00:00:00Z"), 0);
+        expect_refused("GET", "/api/v1/incidents?declared_from=yesterday", auditor, NULL, NULL, 400, NULL, "declared_from");
+        expect_refused("GET", "/api/v1/incidents?declared_from=2026-02-01T00:00:00Z&declared_to=2026-01-01T00:00:00Z",
+                       auditor, NULL, NULL, 400, NULL, "declared_to");
+        expect_refused("GET", "/api/v1/incidents?tenant=a%20b", auditor, NULL, NULL, 400, NULL, "tenant");
 
         /* Now containment can be left; eradication cannot yet. */
         http(&S, "POST", advance, responder, NULL, "{\"phase\":\"containment\"}", &r);
@@ -448,6 +457,30 @@ static void cli_works_an_incident(void **state)
         assert_non_null(strstr(out, "phases are not skipped"));
         free(out);
 
+        char env_exec[160];
+        snprintf(env_exec, sizeof env_exec, "VIGIL_TOKEN=%s", executive);
+        const char *const as_exec[] = { env_url, env_exec, "HOME=/nonexistent", NULL };
+        const char *task_add[] = { "incident", "task", "add", key, "--phase", "containment", "--title",
+                                   "Pull the node from the pool", "--owner", "rita", NULL };
+        assert_int_equal(vigil_run(NULL, &out, as_resp, task_add), 0);
+        assert_non_null(strstr(out, "Pull the node from the pool"));
+        free(out);
+        const char *task_list[] = { "-o", "json", "incident", "task", "list", key, NULL };
+        assert_int_equal(vigil_run(NULL, &out, as_resp, task_list), 0);
+        j = json_loads(out, 0, NULL);
+        long tid = (long)json_integer_value(json_object_get(json_array_get(json_object_get(j, "items"), 0), "id"));
+        json_decref(j);
+        free(out);
+        char tid_s[24];
+        snprintf(tid_s, sizeof tid_s, "%ld", tid);
+        const char *task_done[] = { "incident", "task", "set", key, tid_s, "--status", "done", NULL };
+        assert_int_equal(vigil_run(NULL, &out, as_resp, task_done), 0);
+        assert_non_null(strstr(out, "done"));
+        free(out);
+        const char *approve[] = { "incident", "approve", key, tid_s, "--grant", "--comment", "fine", NULL };
+        assert_int_equal(vigil_run(NULL, &out, as_exec, approve), 1); /* no business impact: nothing to approve */
+        assert_non_null(strstr(out, "no pending approval"));
+        free(out);
         const char *note[] = { "incident", "note", key, "isolated the node", NULL };
         assert_int_equal(vigil_run(NULL, &out, as_resp, note), 0);
         free(out);
@@ -457,7 +490,8 @@ static void cli_works_an_incident(void **state)
         assert_non_null(strstr(out, "isolated the node"));
         free(out);
 
-        const char *list[] = { "incident", "list", "--phase", "containment", "--severity", "sev1", NULL };
+        const char *list[] = { "incident", "list", "--phase", "containment", "--severity", "sev1",
+                               "--tenant", "acme", "--declared-from", "2000-01-01T00:00:00Z", NULL };
         assert_int_equal(vigil_run(NULL, &out, as_resp, list), 0);
         assert_non_null(strstr(out, key));
         free(out);

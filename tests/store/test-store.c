@@ -545,6 +545,39 @@ static void incident_list_filters_and_pages(void **state)
         assert_int_equal(store_incident_list(tx, &by_phase, 0, 0, collect_key, got), 0);
         assert_int_equal(json_array_size(got), 0);
 
+        json_array_clear(got);
+        store_rollback(tx);
+        /* Tenant in scope, and declared between two times. */
+        assert_int_equal(store_begin(f->s, &tx), 0);
+        struct scope_tenant acme = { .tenant = "acme", .status = TENANT_SUSPECTED };
+        assert_int_equal(store_incident_get(tx, keys[4], &inc), 0);
+        assert_int_equal(store_incident_tenants_set(tx, inc.id, &acme, 1), 0);
+        inc.declared_at = T2026 + 500;
+        assert_int_equal(store_incident_update(tx, &inc, inc.version), 0);
+        incident_fini(&inc);
+        assert_int_equal(store_commit(tx), 0);
+        assert_int_equal(store_begin_read(f->s, &tx), 0);
+        struct incident_filter by_tenant = any;
+        by_tenant.tenant = "acme";
+        assert_int_equal(store_incident_list(tx, &by_tenant, 0, 0, collect_key, got), 0);
+        assert_int_equal(json_array_size(got), 1);
+        assert_string_equal(json_string_value(json_array_get(got, 0)), keys[4]);
+        json_array_clear(got);
+        struct incident_filter declared = any;
+        declared.declared_from = T2026 + 500;
+        declared.declared_to = T2026 + 501;
+        assert_int_equal(store_incident_list(tx, &declared, 0, 0, collect_key, got), 0);
+        assert_int_equal(json_array_size(got), 1);
+        json_array_clear(got);
+        declared.declared_from = 0; /* only an upper bound: undeclared ones stay out */
+        assert_int_equal(store_incident_list(tx, &declared, 0, 0, collect_key, got), 0);
+        assert_int_equal(json_array_size(got), 1);
+        json_array_clear(got);
+        declared.declared_from = T2026 + 501;
+        declared.declared_to = 0;
+        assert_int_equal(store_incident_list(tx, &declared, 0, 0, collect_key, got), 0);
+        assert_int_equal(json_array_size(got), 0);
+
         assert_int_equal(store_incident_get(tx, keys[2], &inc), 0);
         assert_int_equal(store_incident_services_list(tx, inc.id, collect_service, got), 0);
         assert_int_equal(json_array_size(got), 2);
