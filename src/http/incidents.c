@@ -287,7 +287,7 @@ int incident_list(struct request *req, struct response *resp)
         return page_end(resp, &pg, r);
 }
 
-static int load(struct request *req, struct store_tx *tx, struct incident *inc)
+int incident_load(struct request *req, struct store_tx *tx, struct incident *inc)
 {
         int r = store_incident_get(tx, req->params[0], inc);
         if (r == -VG_ENOTFOUND)
@@ -318,7 +318,7 @@ static int begin_change(struct request *req, struct store_tx **tx, struct incide
                 *tx = NULL;
                 return r;
         }
-        r = load(req, *tx, inc);
+        r = incident_load(req, *tx, inc);
         return r < 0 ? r : check_if_match(req, inc);
 }
 
@@ -329,7 +329,7 @@ int incident_get(struct request *req, struct response *resp)
         int r = store_begin_read(req->store, &tx);
         if (r < 0)
                 return r;
-        r = load(req, tx, &inc);
+        r = incident_load(req, tx, &inc);
         if (r >= 0)
                 r = respond_incident(req, resp, tx, &inc, 200);
         store_rollback(tx);
@@ -535,7 +535,7 @@ int incident_note(struct request *req, struct response *resp)
                 return -VG_EVALIDATION;
         r = store_begin(req->store, &tx);
         if (r >= 0)
-                r = load(req, tx, &inc);
+                r = incident_load(req, tx, &inc);
         if (r >= 0) {
                 /* A note is its audit record: append-only, in the chain, and
                  * in the timeline in order with every other change. */
@@ -569,7 +569,7 @@ int incident_timeline(struct request *req, struct response *resp)
         if (r >= 0)
                 r = store_begin_read(req->store, &tx);
         if (r >= 0) {
-                r = load(req, tx, &inc);
+                r = incident_load(req, tx, &inc);
                 snprintf(object, sizeof object, "incident:%s", inc.key);
                 if (r >= 0)
                         r = store_audit_list_object(tx, object, pg.after, pg.limit, timeline_one, &pg);
@@ -968,7 +968,7 @@ int anchor_list(struct request *req, struct response *resp)
         struct store_tx *tx;
         int r = store_begin_read(req->store, &tx);
         if (r >= 0) {
-                r = load(req, tx, &inc);
+                r = incident_load(req, tx, &inc);
                 if (r >= 0)
                         r = anchors_load(tx, &inc, &an);
                 store_rollback(tx);

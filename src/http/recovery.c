@@ -40,9 +40,7 @@ static int open_incident(struct request *req, bool write, struct store_tx **tx, 
                 *tx = NULL;
                 return r;
         }
-        r = store_incident_get(*tx, req->params[0], inc);
-        if (r == -VG_ENOTFOUND)
-                request_detail(req, "no incident %s", req->params[0]);
+        r = incident_load(req, *tx, inc);
         if (r >= 0 && write && inc->phase == PHASE_CLOSED) {
                 request_detail(req, "the incident is closed");
                 r = -VG_ECONFLICT;

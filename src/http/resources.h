@@ -22,6 +22,9 @@ int user_create(struct request *req, struct response *resp);
 int user_get(struct request *req, struct response *resp);
 int user_update(struct request *req, struct response *resp);
 /* incidents.c */
+/* The incident named in the path (params[0]), read in tx; -VG_ENOTFOUND
+ * with the detail set when there is none. */
+int incident_load(struct request *req, struct store_tx *tx, struct incident *inc);
 int incident_create(struct request *req, struct response *resp);
 int incident_list(struct request *req, struct response *resp);
 int incident_get(struct request *req, struct response *resp);

@@ -32,15 +32,6 @@ json_t *task_json(const struct task *t)
                          json_time(t->updated_at));
 }
 
-/* The incident named in the path, read in tx. */
-static int load_incident(struct request *req, struct store_tx *tx, struct incident *inc)
-{
-        int r = store_incident_get(tx, req->params[0], inc);
-        if (r == -VG_ENOTFOUND)
-                request_detail(req, "no incident %s", req->params[0]);
-        return r;
-}
-
 static int audit_task(struct request *req, struct store_tx *tx, const struct incident *inc,
                       const char *action, const struct task *t)
 {
@@ -103,7 +94,7 @@ int task_create(struct request *req, struct response *resp)
 
         r = store_begin(req->store, &tx);
         if (r >= 0)
-                r = load_incident(req, tx, &inc);
+                r = incident_load(req, tx, &inc);
         if (r < 0)
                 goto out;
         parse_owner_due(req, tx, body, &t);
@@ -148,7 +139,7 @@ int task_list(struct request *req, struct response *resp)
         json_t *items = json_array();
         int r = store_begin_read(req->store, &tx);
         if (r >= 0) {
-                r = load_incident(req, tx, &inc);
+                r = incident_load(req, tx, &inc);
                 if (r >= 0)
                         r = store_task_list(tx, inc.id, list_task, items);
                 store_rollback(tx);
@@ -199,7 +190,7 @@ int task_update(struct request *req, struct response *resp)
 
         r = store_begin(req->store, &tx);
         if (r >= 0)
-                r = load_incident(req, tx, &inc);
+                r = incident_load(req, tx, &inc);
         if (r >= 0 && !id) {
                 request_detail(req, "no task %s", req->params[1]);
                 r = -VG_ENOTFOUND;
@@ -264,7 +255,7 @@ int approval_decide(struct request *req, struct response *resp)
 
         r = store_begin(req->store, &tx);
         if (r >= 0)
-                r = load_incident(req, tx, &inc);
+                r = incident_load(req, tx, &inc);
         if (r >= 0)
                 r = load_task(req, tx, &inc, id, &t);
         if (r < 0)

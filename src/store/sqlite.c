@@ -1020,33 +1020,30 @@ static int sq_incident_tenants_set(struct store_tx *tx, int64_t incident_id,
         return r < 0 ? r : 0;
 }
 
+static void tenant_row(sqlite3_stmt *st, void *out)
+{
+        struct scope_tenant *t = out;
+        char status[32];
+        memset(t, 0, sizeof *t);
+        text_copy(t->tenant, sizeof t->tenant, st, 0);
+        text_copy(status, sizeof status, st, 1);
+        t->status = tenant_status_from_string(status);
+        t->evidence = (const char *)sqlite3_column_text(st, 2); /* valid until the next step */
+        t->affected_users = sqlite3_column_int64(st, 3);
+        t->data_categories = (data_mask_t)sqlite3_column_int64(st, 4);
+}
+
 static int sq_incident_tenants_list(struct store_tx *tx, int64_t incident_id,
                                     int (*cb)(const struct scope_tenant *, void *), void *userdata)
 {
         sqlite3_stmt *st;
         struct scope_tenant t;
-        char status[32];
-        int rc, r = stmt(txc(tx), "SELECT tenant, status, evidence, affected_users, data_categories "
-                                  "FROM incident_tenants WHERE incident_id = ? ORDER BY tenant", &st);
+        int r = stmt(txc(tx), "SELECT tenant, status, evidence, affected_users, data_categories "
+                              "FROM incident_tenants WHERE incident_id = ? ORDER BY tenant", &st);
         if (r < 0)
                 return r;
         sqlite3_bind_int64(st, 1, incident_id);
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-                memset(&t, 0, sizeof t);
-                text_copy(t.tenant, sizeof t.tenant, st, 0);
-                text_copy(status, sizeof status, st, 1);
-                t.status = tenant_status_from_string(status);
-                t.evidence = (const char *)sqlite3_column_text(st, 2);
-                t.affected_users = sqlite3_column_int64(st, 3);
-                t.data_categories = (data_mask_t)sqlite3_column_int64(st, 4);
-                r = cb(&t, userdata);
-                if (r < 0)
-                        break;
-        }
-        if (r >= 0 && rc != SQLITE_DONE && rc != SQLITE_ROW)
-                r = map_rc(rc);
-        sqlite3_reset(st);
-        return r < 0 ? r : 0;
+        return EACH_ROW(st, t, tenant_row, cb, userdata);
 }
 
 static int sq_incident_indicators_set(struct store_tx *tx, int64_t incident_id,
@@ -1252,33 +1249,30 @@ static int sq_recovery_asset_put(struct store_tx *tx, int64_t incident_id, const
         return r < 0 ? r : 0;
 }
 
+static void asset_row(sqlite3_stmt *st, void *out)
+{
+        struct recovery_asset *a = out;
+        memset(a, 0, sizeof *a);
+        text_copy(a->asset, sizeof a->asset, st, 0);
+        text_copy(a->snapshot, sizeof a->snapshot, st, 1);
+        text_copy(a->build, sizeof a->build, st, 2);
+        text_copy(a->config_hash, sizeof a->config_hash, st, 3);
+        a->restore_actions = (const char *)sqlite3_column_text(st, 4);
+        text_copy(a->recorded_by, sizeof a->recorded_by, st, 5);
+        a->recorded_at = sqlite3_column_int64(st, 6);
+}
+
 static int sq_recovery_asset_list(struct store_tx *tx, int64_t incident_id,
                                   int (*cb)(const struct recovery_asset *, void *), void *userdata)
 {
         sqlite3_stmt *st;
         struct recovery_asset a;
-        int rc, r = stmt(txc(tx), "SELECT asset, snapshot, build, config_hash, restore_actions, recorded_by, "
-                                  "recorded_at FROM recovery_assets WHERE incident_id = ? ORDER BY asset", &st);
+        int r = stmt(txc(tx), "SELECT asset, snapshot, build, config_hash, restore_actions, recorded_by, "
+                              "recorded_at FROM recovery_assets WHERE incident_id = ? ORDER BY asset", &st);
         if (r < 0)
                 return r;
         sqlite3_bind_int64(st, 1, incident_id);
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-                memset(&a, 0, sizeof a);
-                text_copy(a.asset, sizeof a.asset, st, 0);
-                text_copy(a.snapshot, sizeof a.snapshot, st, 1);
-                text_copy(a.build, sizeof a.build, st, 2);
-                text_copy(a.config_hash, sizeof a.config_hash, st, 3);
-                a.restore_actions = (const char *)sqlite3_column_text(st, 4);
-                text_copy(a.recorded_by, sizeof a.recorded_by, st, 5);
-                a.recorded_at = sqlite3_column_int64(st, 6);
-                r = cb(&a, userdata);
-                if (r < 0)
-                        break;
-        }
-        if (r >= 0 && rc != SQLITE_DONE && rc != SQLITE_ROW)
-                r = map_rc(rc);
-        sqlite3_reset(st);
-        return r < 0 ? r : 0;
+        return EACH_ROW(st, a, asset_row, cb, userdata);
 }
 
 #define CHECK_COLS "id, incident_id, asset, name, result, detail, checked_by, checked_at, created_at"
@@ -1375,34 +1369,31 @@ static int sq_anchor_append(struct store_tx *tx, int64_t incident_id, const stru
         return r < 0 ? r : 0;
 }
 
+static void anchor_row(sqlite3_stmt *st, void *out)
+{
+        struct anchor_setting *a = out;
+        char name[40];
+        memset(a, 0, sizeof *a);
+        a->id = sqlite3_column_int64(st, 0);
+        text_copy(name, sizeof name, st, 1);
+        a->anchor = anchor_from_string(name);
+        a->at = sqlite3_column_int64(st, 2);
+        a->reason = (const char *)sqlite3_column_text(st, 3);
+        text_copy(a->set_by, sizeof a->set_by, st, 4);
+        a->set_at = sqlite3_column_int64(st, 5);
+}
+
 static int sq_anchor_list(struct store_tx *tx, int64_t incident_id,
                           int (*cb)(const struct anchor_setting *, void *), void *userdata)
 {
         sqlite3_stmt *st;
         struct anchor_setting a;
-        char name[40];
-        int rc, r = stmt(txc(tx), "SELECT id, anchor, at, reason, set_by, set_at FROM incident_anchors "
-                                  "WHERE incident_id = ? ORDER BY id", &st);
+        int r = stmt(txc(tx), "SELECT id, anchor, at, reason, set_by, set_at FROM incident_anchors "
+                              "WHERE incident_id = ? ORDER BY id", &st);
         if (r < 0)
                 return r;
         sqlite3_bind_int64(st, 1, incident_id);
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-                memset(&a, 0, sizeof a);
-                a.id = sqlite3_column_int64(st, 0);
-                text_copy(name, sizeof name, st, 1);
-                a.anchor = anchor_from_string(name);
-                a.at = sqlite3_column_int64(st, 2);
-                a.reason = (const char *)sqlite3_column_text(st, 3);
-                text_copy(a.set_by, sizeof a.set_by, st, 4);
-                a.set_at = sqlite3_column_int64(st, 5);
-                r = cb(&a, userdata);
-                if (r < 0)
-                        break;
-        }
-        if (r >= 0 && rc != SQLITE_DONE && rc != SQLITE_ROW)
-                r = map_rc(rc);
-        sqlite3_reset(st);
-        return r < 0 ? r : 0;
+        return EACH_ROW(st, a, anchor_row, cb, userdata);
 }
 
 static int sq_vigilance_list(struct store_tx *tx, vg_usec_t now,
@@ -1450,32 +1441,29 @@ static int sq_alert_link(struct store_tx *tx, int64_t incident_id, struct alert_
         return 0;
 }
 
+static void link_row(sqlite3_stmt *st, void *out)
+{
+        struct alert_link *l = out;
+        memset(l, 0, sizeof *l);
+        l->id = sqlite3_column_int64(st, 0);
+        text_copy(l->alert, sizeof l->alert, st, 1);
+        l->reason = (const char *)sqlite3_column_text(st, 2);
+        l->vigilance = sqlite3_column_int(st, 3) != 0;
+        text_copy(l->linked_by, sizeof l->linked_by, st, 4);
+        l->linked_at = sqlite3_column_int64(st, 5);
+}
+
 static int sq_alert_link_list(struct store_tx *tx, int64_t incident_id,
                               int (*cb)(const struct alert_link *, void *), void *userdata)
 {
         sqlite3_stmt *st;
         struct alert_link l;
-        int rc, r = stmt(txc(tx), "SELECT id, alert, reason, vigilance, linked_by, linked_at FROM incident_alerts "
-                                  "WHERE incident_id = ? ORDER BY id", &st);
+        int r = stmt(txc(tx), "SELECT id, alert, reason, vigilance, linked_by, linked_at FROM incident_alerts "
+                              "WHERE incident_id = ? ORDER BY id", &st);
         if (r < 0)
                 return r;
         sqlite3_bind_int64(st, 1, incident_id);
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-                memset(&l, 0, sizeof l);
-                l.id = sqlite3_column_int64(st, 0);
-                text_copy(l.alert, sizeof l.alert, st, 1);
-                l.reason = (const char *)sqlite3_column_text(st, 2);
-                l.vigilance = sqlite3_column_int(st, 3) != 0;
-                text_copy(l.linked_by, sizeof l.linked_by, st, 4);
-                l.linked_at = sqlite3_column_int64(st, 5);
-                r = cb(&l, userdata);
-                if (r < 0)
-                        break;
-        }
-        if (r >= 0 && rc != SQLITE_DONE && rc != SQLITE_ROW)
-                r = map_rc(rc);
-        sqlite3_reset(st);
-        return r < 0 ? r : 0;
+        return EACH_ROW(st, l, link_row, cb, userdata);
 }
 
 static int sq_event_append(struct store_tx *tx, vg_usec_t at, const char *type, int64_t incident_id,
