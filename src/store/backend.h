@@ -83,6 +83,14 @@ struct store_ops {
         int (*alert_link)(struct store_tx *tx, int64_t incident_id, struct alert_link *l);
         int (*alert_link_list)(struct store_tx *tx, int64_t incident_id,
                                int (*cb)(const struct alert_link *, void *), void *userdata);
+        int (*alert_upsert)(struct store_tx *tx, struct alert_row *a, vg_usec_t now, bool *ret_new);
+        int (*alert_list)(struct store_tx *tx, bool active_only, vg_usec_t now, int64_t before_id,
+                          unsigned limit, int (*cb)(const struct alert_row *, void *), void *userdata);
+        int (*alert_set_incident)(struct store_tx *tx, int64_t alert_id, int64_t incident_id);
+        int (*silence_put)(struct store_tx *tx, const struct silence_row *s);
+        int (*silence_get)(struct store_tx *tx, const char *id, int (*cb)(const struct silence_row *, void *),
+                           void *userdata);
+        int (*silence_list)(struct store_tx *tx, int (*cb)(const struct silence_row *, void *), void *userdata);
         int (*event_append)(struct store_tx *tx, vg_usec_t at, const char *type, int64_t incident_id,
                             const char *payload);
 

@@ -1466,6 +1466,176 @@ static int sq_alert_link_list(struct store_tx *tx, int64_t incident_id,
         return EACH_ROW(st, l, link_row, cb, userdata);
 }
 
+/* ---- alerts and silences ---- */
+
+#define ALERT_COLS "id, fingerprint, labels, annotations, source, service, severity, summary, " \
+        "generator_url, starts_at, ends_at, updated_at, received, silenced_by, coalesce(incident_id, 0)"
+
+static void alert_row_read(sqlite3_stmt *st, void *out)
+{
+        struct alert_row *a = out;
+        memset(a, 0, sizeof *a);
+        a->id = sqlite3_column_int64(st, 0);
+        text_copy(a->fingerprint, sizeof a->fingerprint, st, 1);
+        a->labels = (const char *)sqlite3_column_text(st, 2);
+        a->annotations = (const char *)sqlite3_column_text(st, 3);
+        text_copy(a->source, sizeof a->source, st, 4);
+        text_copy(a->service, sizeof a->service, st, 5);
+        text_copy(a->severity, sizeof a->severity, st, 6);
+        a->summary = (const char *)sqlite3_column_text(st, 7);
+        a->generator_url = (const char *)sqlite3_column_text(st, 8);
+        a->starts_at = sqlite3_column_int64(st, 9);
+        a->ends_at = sqlite3_column_int64(st, 10);
+        a->updated_at = sqlite3_column_int64(st, 11);
+        a->received = sqlite3_column_int64(st, 12);
+        text_copy(a->silenced_by, sizeof a->silenced_by, st, 13);
+        a->incident_id = sqlite3_column_int64(st, 14);
+}
+
+static int sq_alert_upsert(struct store_tx *tx, struct alert_row *a, vg_usec_t now, bool *ret_new)
+{
+        sqlite3_stmt *st;
+        struct conn *c = txc(tx);
+        int64_t open_id = 0;
+        int r = stmt(c, "SELECT id FROM alerts WHERE fingerprint = ? AND (ends_at = 0 OR ends_at > ?) "
+                        "ORDER BY id DESC LIMIT 1", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_text(st, 1, a->fingerprint, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, now);
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW)
+                open_id = sqlite3_column_int64(st, 0);
+        sqlite3_reset(st);
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+                return map_rc(rc);
+        if (open_id) {
+                r = stmt(c, "UPDATE alerts SET annotations = ?, ends_at = ?, updated_at = ?, "
+                            "received = received + 1, summary = ? WHERE id = ?", &st);
+                if (r < 0)
+                        return r;
+                sqlite3_bind_text(st, 1, a->annotations ? a->annotations : "{}", -1, SQLITE_STATIC);
+                sqlite3_bind_int64(st, 2, a->ends_at);
+                sqlite3_bind_int64(st, 3, a->updated_at);
+                sqlite3_bind_text(st, 4, a->summary ? a->summary : "", -1, SQLITE_STATIC);
+                sqlite3_bind_int64(st, 5, open_id);
+                r = step_done(c, st);
+                if (r < 0)
+                        return r;
+                a->id = open_id;
+                *ret_new = false;
+                return 0;
+        }
+        r = stmt(c, "INSERT INTO alerts(fingerprint, labels, annotations, source, service, severity, summary, "
+                    "generator_url, starts_at, ends_at, updated_at, silenced_by) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_text(st, 1, a->fingerprint, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, a->labels, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, a->annotations ? a->annotations : "{}", -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 4, a->source, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 5, a->service, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 6, a->severity, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 7, a->summary ? a->summary : "", -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 8, a->generator_url ? a->generator_url : "", -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 9, a->starts_at);
+        sqlite3_bind_int64(st, 10, a->ends_at);
+        sqlite3_bind_int64(st, 11, a->updated_at);
+        sqlite3_bind_text(st, 12, a->silenced_by, -1, SQLITE_STATIC);
+        r = step_done(c, st);
+        if (r < 0)
+                return r;
+        a->id = sqlite3_last_insert_rowid(c->db);
+        *ret_new = true;
+        return 0;
+}
+
+static int sq_alert_list(struct store_tx *tx, bool active_only, vg_usec_t now, int64_t before_id,
+                         unsigned limit, int (*cb)(const struct alert_row *, void *), void *userdata)
+{
+        sqlite3_stmt *st;
+        struct alert_row a;
+        int r = stmt(txc(tx), "SELECT " ALERT_COLS " FROM alerts WHERE (?1 = 0 OR id < ?1) "
+                              "AND (?2 = 0 OR ends_at = 0 OR ends_at > ?3) ORDER BY id DESC LIMIT ?4", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, before_id);
+        sqlite3_bind_int(st, 2, active_only);
+        sqlite3_bind_int64(st, 3, now);
+        sqlite3_bind_int64(st, 4, limit ? (sqlite3_int64)limit : -1);
+        return EACH_ROW(st, a, alert_row_read, cb, userdata);
+}
+
+static int sq_alert_set_incident(struct store_tx *tx, int64_t alert_id, int64_t incident_id)
+{
+        int r = exec_id(tx, "UPDATE alerts SET incident_id = ? WHERE id = ?", incident_id, alert_id, true);
+        return r < 0 ? r : r == 0 ? -VG_ENOTFOUND : 0;
+}
+
+static void silence_row_read(sqlite3_stmt *st, void *out)
+{
+        struct silence_row *s = out;
+        memset(s, 0, sizeof *s);
+        text_copy(s->id, sizeof s->id, st, 0);
+        s->matchers = (const char *)sqlite3_column_text(st, 1);
+        s->starts_at = sqlite3_column_int64(st, 2);
+        s->ends_at = sqlite3_column_int64(st, 3);
+        text_copy(s->created_by, sizeof s->created_by, st, 4);
+        s->comment = (const char *)sqlite3_column_text(st, 5);
+        s->updated_at = sqlite3_column_int64(st, 6);
+}
+
+static int sq_silence_put(struct store_tx *tx, const struct silence_row *s)
+{
+        sqlite3_stmt *st;
+        struct conn *c = txc(tx);
+        int r = stmt(c, "INSERT OR REPLACE INTO silences(id, matchers, starts_at, ends_at, created_by, comment, "
+                        "updated_at) VALUES (?,?,?,?,?,?,?)", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_text(st, 1, s->id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, s->matchers, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 3, s->starts_at);
+        sqlite3_bind_int64(st, 4, s->ends_at);
+        sqlite3_bind_text(st, 5, s->created_by, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 6, s->comment ? s->comment : "", -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 7, s->updated_at);
+        r = step_done(c, st);
+        return r < 0 ? r : 0;
+}
+
+static int sq_silence_get(struct store_tx *tx, const char *id, int (*cb)(const struct silence_row *, void *),
+                          void *userdata)
+{
+        sqlite3_stmt *st;
+        struct silence_row s;
+        int r = stmt(txc(tx), "SELECT id, matchers, starts_at, ends_at, created_by, comment, updated_at "
+                              "FROM silences WHERE id = ?", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+                silence_row_read(st, &s);
+                r = cb(&s, userdata);
+        } else {
+                r = rc == SQLITE_DONE ? -VG_ENOTFOUND : map_rc(rc);
+        }
+        sqlite3_reset(st);
+        return r;
+}
+
+static int sq_silence_list(struct store_tx *tx, int (*cb)(const struct silence_row *, void *), void *userdata)
+{
+        sqlite3_stmt *st;
+        struct silence_row s;
+        int r = stmt(txc(tx), "SELECT id, matchers, starts_at, ends_at, created_by, comment, updated_at "
+                              "FROM silences ORDER BY starts_at, id", &st);
+        if (r < 0)
+                return r;
+        return EACH_ROW(st, s, silence_row_read, cb, userdata);
+}
+
 static int sq_event_append(struct store_tx *tx, vg_usec_t at, const char *type, int64_t incident_id,
                            const char *payload)
 {
@@ -1623,6 +1793,12 @@ const struct store_ops store_sqlite_ops = {
         .vigilance_list = sq_vigilance_list,
         .alert_link = sq_alert_link,
         .alert_link_list = sq_alert_link_list,
+        .alert_upsert = sq_alert_upsert,
+        .alert_list = sq_alert_list,
+        .alert_set_incident = sq_alert_set_incident,
+        .silence_put = sq_silence_put,
+        .silence_get = sq_silence_get,
+        .silence_list = sq_silence_list,
         .event_append = sq_event_append,
         .audit_head = sq_audit_head,
         .audit_insert = sq_audit_insert,

@@ -97,6 +97,12 @@ int store_anchor_list(struct store_tx *tx, int64_t iid, int (*cb)(const struct a
 int store_vigilance_list(struct store_tx *tx, vg_usec_t now, int (*cb)(const struct incident *, void *), void *ud) { return OPS(tx)->vigilance_list(tx, now, cb, ud); }
 int store_alert_link(struct store_tx *tx, int64_t iid, struct alert_link *l) { return OPS(tx)->alert_link(tx, iid, l); }
 int store_alert_link_list(struct store_tx *tx, int64_t iid, int (*cb)(const struct alert_link *, void *), void *ud) { return OPS(tx)->alert_link_list(tx, iid, cb, ud); }
+int store_alert_upsert(struct store_tx *tx, struct alert_row *a, vg_usec_t now, bool *ret_new) { return OPS(tx)->alert_upsert(tx, a, now, ret_new); }
+int store_alert_list(struct store_tx *tx, bool active, vg_usec_t now, int64_t before, unsigned limit, int (*cb)(const struct alert_row *, void *), void *ud) { return OPS(tx)->alert_list(tx, active, now, before, limit, cb, ud); }
+int store_alert_set_incident(struct store_tx *tx, int64_t aid, int64_t iid) { return OPS(tx)->alert_set_incident(tx, aid, iid); }
+int store_silence_put(struct store_tx *tx, const struct silence_row *s) { return OPS(tx)->silence_put(tx, s); }
+int store_silence_get(struct store_tx *tx, const char *id, int (*cb)(const struct silence_row *, void *), void *ud) { return OPS(tx)->silence_get(tx, id, cb, ud); }
+int store_silence_list(struct store_tx *tx, int (*cb)(const struct silence_row *, void *), void *ud) { return OPS(tx)->silence_list(tx, cb, ud); }
 int store_incident_tenants_set(struct store_tx *tx, int64_t id, const struct scope_tenant *t, size_t n) { return OPS(tx)->incident_tenants_set(tx, id, t, n); }
 int store_incident_tenants_list(struct store_tx *tx, int64_t id, int (*cb)(const struct scope_tenant *, void *), void *ud) { return OPS(tx)->incident_tenants_list(tx, id, cb, ud); }
 int store_incident_indicators_set(struct store_tx *tx, int64_t id, const struct indicator *ind, size_t n) { return OPS(tx)->incident_indicators_set(tx, id, ind, n); }

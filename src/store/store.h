@@ -162,6 +162,32 @@ struct anchor_setting {
         vg_usec_t set_at;
 };
 
+/* An alert as stored. Text fields marked borrows point into the caller's
+ * data on the way in and into the row during a callback on the way out. */
+struct alert_row {
+        int64_t id;
+        char fingerprint[17];
+        const char *labels;        /* borrows: JSON object, sorted keys */
+        const char *annotations;   /* borrows: JSON object */
+        char source[16];
+        char service[STORE_NAME_MAX];
+        char severity[32];
+        const char *summary;       /* borrows */
+        const char *generator_url; /* borrows */
+        vg_usec_t starts_at, ends_at, updated_at;
+        int64_t received;
+        char silenced_by[40];
+        int64_t incident_id;       /* 0: none */
+};
+
+struct silence_row {
+        char id[40];
+        const char *matchers; /* borrows: JSON array */
+        vg_usec_t starts_at, ends_at, updated_at;
+        char created_by[STORE_NAME_MAX];
+        const char *comment;  /* borrows */
+};
+
 void incident_fini(struct incident *inc);
 
 /* Who made a change. */
@@ -314,6 +340,23 @@ struct alert_link {
 int store_alert_link(struct store_tx *tx, int64_t incident_id, struct alert_link *l);
 int store_alert_link_list(struct store_tx *tx, int64_t incident_id,
                           int (*cb)(const struct alert_link *l, void *userdata), void *userdata);
+
+/* Alerts. upsert updates the open episode of a->fingerprint (ends_at 0 or
+ * after now): annotations, ends_at, updated_at and received + 1; otherwise
+ * it inserts a new one. Sets a->id, and *ret_new when it inserted. */
+int store_alert_upsert(struct store_tx *tx, struct alert_row *a, vg_usec_t now, bool *ret_new);
+/* Newest first, id < before_id (0: from the newest); active only: ends_at
+ * 0 or after now. */
+int store_alert_list(struct store_tx *tx, bool active_only, vg_usec_t now, int64_t before_id,
+                     unsigned limit, int (*cb)(const struct alert_row *a, void *userdata), void *userdata);
+int store_alert_set_incident(struct store_tx *tx, int64_t alert_id, int64_t incident_id);
+
+/* Silences: put inserts or replaces by id. */
+int store_silence_put(struct store_tx *tx, const struct silence_row *s);
+int store_silence_get(struct store_tx *tx, const char *id,
+                      int (*cb)(const struct silence_row *s, void *userdata), void *userdata);
+int store_silence_list(struct store_tx *tx, int (*cb)(const struct silence_row *s, void *userdata),
+                       void *userdata);
 
 /* A domain event ("incident.declared", ...) in the change's transaction;
  * payload is borrowed and serialised with sorted keys. */

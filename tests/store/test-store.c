@@ -680,6 +680,85 @@ static void vigilance_links_alerts_under_watch(void **state)
         assert_int_equal(v.records, 1); /* one link, one record */
 }
 
+static int collect_alert(const struct alert_row *a, void *userdata)
+{
+        json_array_append_new(userdata, json_pack("{s:I, s:s, s:I, s:s}", "id", (json_int_t)a->id, "fp",
+                                                  a->fingerprint, "received", (json_int_t)a->received,
+                                                  "labels", a->labels));
+        return 0;
+}
+
+static void alert_episodes(void **state)
+{
+        struct fixture *f = *state;
+        struct store_tx *tx;
+        bool fresh;
+        struct alert_row a = { .labels = "{\"alertname\":\"X\"}", .annotations = "{}", .starts_at = 100,
+                               .ends_at = 500, .updated_at = 100 };
+        snprintf(a.fingerprint, sizeof a.fingerprint, "00000000000000aa");
+        snprintf(a.source, sizeof a.source, "alertmanager");
+        assert_int_equal(store_begin(f->s, &tx), 0);
+        assert_int_equal(store_alert_upsert(tx, &a, 100, &fresh), 0);
+        assert_true(fresh);
+        int64_t first = a.id;
+        /* Sent again while open: the same episode, counted. */
+        a.ends_at = 800;
+        a.updated_at = 200;
+        assert_int_equal(store_alert_upsert(tx, &a, 200, &fresh), 0);
+        assert_false(fresh);
+        assert_int_equal(a.id, first);
+        /* After it ended, the same fingerprint is a new episode. */
+        a.ends_at = 0;
+        a.updated_at = 900;
+        assert_int_equal(store_alert_upsert(tx, &a, 900, &fresh), 0);
+        assert_true(fresh);
+        assert_true(a.id != first);
+        assert_int_equal(store_commit(tx), 0);
+
+        json_t *got = json_array();
+        assert_int_equal(store_begin_read(f->s, &tx), 0);
+        assert_int_equal(store_alert_list(tx, false, 900, 0, 0, collect_alert, got), 0);
+        assert_int_equal(json_array_size(got), 2);
+        assert_int_equal(json_integer_value(json_object_get(json_array_get(got, 1), "received")), 2);
+        json_array_clear(got);
+        assert_int_equal(store_alert_list(tx, true, 900, 0, 0, collect_alert, got), 0);
+        assert_int_equal(json_array_size(got), 1); /* the first ended at 800 */
+        store_rollback(tx);
+        json_decref(got);
+}
+
+static int copy_silence(const struct silence_row *s, void *userdata)
+{
+        json_array_append_new(userdata, json_pack("{s:s, s:s, s:I}", "id", s->id, "matchers", s->matchers,
+                                                  "ends", (json_int_t)s->ends_at));
+        return 0;
+}
+
+static void silences_put_get_list(void **state)
+{
+        struct fixture *f = *state;
+        struct store_tx *tx;
+        struct silence_row s = { .matchers = "[{\"name\":\"a\",\"value\":\"b\",\"isRegex\":false}]",
+                                 .starts_at = 1, .ends_at = 100, .updated_at = 1, .comment = "maintenance" };
+        snprintf(s.id, sizeof s.id, "3f1a2b3c-0000-4000-8000-000000000001");
+        snprintf(s.created_by, sizeof s.created_by, "alice");
+        assert_int_equal(store_begin(f->s, &tx), 0);
+        assert_int_equal(store_silence_put(tx, &s), 0);
+        s.ends_at = 50; /* expire early: replace */
+        assert_int_equal(store_silence_put(tx, &s), 0);
+        assert_int_equal(store_commit(tx), 0);
+        json_t *got = json_array();
+        assert_int_equal(store_begin_read(f->s, &tx), 0);
+        assert_int_equal(store_silence_list(tx, copy_silence, got), 0);
+        assert_int_equal(json_array_size(got), 1);
+        assert_int_equal(json_integer_value(json_object_get(json_array_get(got, 0), "ends")), 50);
+        assert_int_equal(store_silence_get(tx, s.id, copy_silence, got), 0);
+        assert_int_equal(store_silence_get(tx, "nope", copy_silence, got), -VG_ENOTFOUND);
+        store_rollback(tx);
+        assert_int_equal(json_array_size(got), 2);
+        json_decref(got);
+}
+
 int main(void)
 {
         if (secret_init() < 0)
@@ -700,6 +779,8 @@ int main(void)
                 cmocka_unit_test_setup_teardown(incident_list_filters_and_pages, setup, teardown),
                 cmocka_unit_test_setup_teardown(incident_keys_concurrent_gap_free, setup, teardown),
                 cmocka_unit_test_setup_teardown(vigilance_links_alerts_under_watch, setup, teardown),
+                cmocka_unit_test_setup_teardown(alert_episodes, setup, teardown),
+                cmocka_unit_test_setup_teardown(silences_put_get_list, setup, teardown),
         };
         return cmocka_run_group_tests_name("store/sqlite", tests, NULL, NULL);
 }
