@@ -2,6 +2,7 @@
 
 #include "core/error.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -33,6 +34,9 @@ static const struct directive directives[] = {
         { NULL, "limits", D_SECTION, 0, 0, 0 },
         { NULL, "session", D_SECTION, 0, 0, 0 },
         { NULL, "login", D_SECTION, 0, 0, 0 },
+        { NULL, "intake", D_SECTION, 0, 0, 0 },
+        { "intake", "token", D_STRING, OFF(intake.token), 0, 0 },
+        { "intake", "allow", D_STRING, OFF(intake.allow), 0, 0 },
         { "limits", "max_body", D_SIZE, OFF(limits.max_body), 1024, INT64_C(1) << 30 },
         { "limits", "max_json_depth", D_UINT, OFF(limits.max_json_depth), 2, 1000 },
         { "limits", "max_string", D_SIZE, OFF(limits.max_string), 64, INT64_C(1) << 26 },
@@ -85,6 +89,8 @@ struct config *config_free(struct config *c)
         free(c->listen_host);
         free(c->database);
         free(c->public_url);
+        free(c->intake.token);
+        free(c->intake.allow);
         free(c);
         return NULL;
 }
@@ -311,9 +317,54 @@ static yaml_node_t *where(struct loader *l, yaml_node_t *root, const char *secti
         return n ? n : root;
 }
 
+/* "10.0.0.0/8, ::1/128, 192.0.2.7" into allow_nets. */
+static int parse_allow(struct config_intake *in)
+{
+        char buf[2048];
+        if (!in->allow)
+                return 0;
+        if (strlen(in->allow) >= sizeof buf)
+                return -EINVAL;
+        snprintf(buf, sizeof buf, "%s", in->allow);
+        char *save = NULL;
+        for (char *tok = strtok_r(buf, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
+                if (in->n_allow >= INTAKE_ALLOW_MAX)
+                        return -E2BIG;
+                char *slash = strchr(tok, '/');
+                int prefix = -1;
+                if (slash) {
+                        char *end;
+                        *slash = '\0';
+                        prefix = (int)strtol(slash + 1, &end, 10);
+                        if (*end || end == slash + 1)
+                                return -EINVAL;
+                }
+                typeof(in->allow_nets[0]) *n = &in->allow_nets[in->n_allow];
+                if (inet_pton(AF_INET, tok, n->addr) == 1)
+                        n->family = AF_INET;
+                else if (inet_pton(AF_INET6, tok, n->addr) == 1)
+                        n->family = AF_INET6;
+                else
+                        return -EINVAL;
+                int max = n->family == AF_INET ? 32 : 128;
+                n->prefix = prefix < 0 ? max : prefix;
+                if (n->prefix > max)
+                        return -EINVAL;
+                in->n_allow++;
+        }
+        return 0;
+}
+
 static int finish(struct loader *l, yaml_node_t *root)
 {
         struct config *c = l->c;
+        if (parse_allow(&c->intake) < 0)
+                return fail(l, where(l, root, "intake", "allow"),
+                            "key 'intake.allow': '%s' is not a comma-separated list of addresses or CIDRs (at most 32)",
+                            c->intake.allow, NULL);
+        if (c->intake.token && strlen(c->intake.token) < 16)
+                return fail(l, where(l, root, "intake", "token"),
+                            "key 'intake.token': must be at least 16 characters%s%s", NULL, NULL);
         if (split_listen(c) < 0)
                 return fail(l, where(l, root, NULL, "listen"), "key 'listen': '%s' is not HOST:PORT%s", c->listen, NULL);
         if (strncmp(c->database, "sqlite:", 7) != 0 || !c->database[7])

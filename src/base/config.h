@@ -27,6 +27,15 @@ struct config_login {
         int64_t window;                /* seconds */
 };
 
+#define INTAKE_ALLOW_MAX 32
+
+struct config_intake {
+        char *token;  /* owns: bearer token monitoring may send instead of an API token; NULL: none */
+        char *allow;  /* owns: comma-separated CIDRs whose senders need no credentials; NULL: none */
+        unsigned n_allow;
+        struct { int family; unsigned char addr[16]; int prefix; } allow_nets[INTAKE_ALLOW_MAX];
+};
+
 struct config {
         char *path;         /* owns: the file it was read from */
         char *listen;       /* owns: "host:port" as written */
@@ -42,6 +51,7 @@ struct config {
         struct config_limits limits;
         struct config_session session;
         struct config_login login;
+        struct config_intake intake;
 };
 
 /* Read and validate FILE. On failure returns -VG_ECONFIG (or -errno when the

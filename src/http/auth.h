@@ -13,6 +13,11 @@
  * AUTH_NONE when none were presented, -VG_EAUTH (detail set) when they were
  * presented but are not valid: unknown, revoked, expired, account disabled. */
 int auth_authenticate(struct request *req);
+/* Does the request carry monitoring's credentials: the configured
+ * intake.token as a bearer token, or a source address in intake.allow?
+ * On success req->who becomes the "intake" actor. */
+bool auth_intake(struct request *req);
+
 /* Session-authenticated requests that change state must carry the session's
  * CSRF token in X-CSRF-Token. Returns 0 or -VG_EFORBIDDEN. */
 int auth_check_csrf(const struct request *req);

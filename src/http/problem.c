@@ -69,8 +69,11 @@ void problem_render(struct request *req, struct response *resp, int err)
         }
         response_fini(resp);
         response_json(resp, status, p);
-        /* response_json sets application/json; problems have their own type. */
-        resp->content_type = "application/problem+json";
+        /* response_json sets application/json; problems have their own type,
+         * except on the Alertmanager API, whose clients (amtool, Prometheus)
+         * decode only application/json. */
+        if (!req->path || strncmp(req->path, "/api/v2/", 8) != 0)
+                resp->content_type = "application/problem+json";
         if (status == 405 && req->allow)
                 response_header_add(resp, "Allow", req->allow);
         if (status == 401)

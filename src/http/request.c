@@ -120,6 +120,16 @@ static int check_limits(struct request *req, json_t *v, unsigned depth)
 
 int request_json_object(struct request *req, json_t **ret)
 {
+        int r = request_json_value(req, ret);
+        if (r >= 0 && !json_is_object(*ret)) {
+                request_detail(req, "the body must be a JSON object");
+                return -VG_EVALIDATION;
+        }
+        return r;
+}
+
+int request_json_value(struct request *req, json_t **ret)
+{
         json_error_t jerr;
 
         if (req->json) {
@@ -146,11 +156,6 @@ int request_json_object(struct request *req, json_t **ret)
         if (r < 0) {
                 json_decref(j);
                 return r;
-        }
-        if (!json_is_object(j)) {
-                json_decref(j);
-                request_detail(req, "the body must be a JSON object");
-                return -VG_EVALIDATION;
         }
         req->json = j;
         *ret = j;
@@ -342,6 +347,8 @@ json_t *json_time(vg_usec_t t)
 
 struct actor request_actor(const struct request *req)
 {
+        if (req->who.kind == AUTH_INTAKE)
+                return (struct actor){ .user_id = 0, .name = "intake", .request_id = req->request_id };
         return (struct actor){ .user_id = req->who.user.id,
                                .name = req->who.kind != AUTH_NONE ? req->who.user.name : "anonymous",
                                .request_id = req->request_id };

@@ -16,7 +16,7 @@
 #define ROUTE_PARAM_LEN 128
 #define RESPONSE_HEADERS_MAX 8
 
-enum auth_kind { AUTH_NONE, AUTH_SESSION, AUTH_TOKEN };
+enum auth_kind { AUTH_NONE, AUTH_SESSION, AUTH_TOKEN, AUTH_INTAKE };
 
 struct principal {
         enum auth_kind kind;
@@ -48,6 +48,7 @@ struct request {
         char request_id[33];
         char client_addr[64];
         vg_usec_t now;
+        vg_usec_t started_at;         /* when the server started (for status) */
         struct field_errors errors;   /* filled by validation */
         char detail[256];             /* problem detail; "" for the default */
         const char *allow;            /* borrows: Allow header for 405 */
@@ -73,6 +74,7 @@ typedef int (*route_handler)(struct request *req, struct response *resp);
 
 enum route_flags {
         ROUTE_PUBLIC = 1u << 0, /* no credentials needed */
+        ROUTE_INTAKE = 1u << 1, /* also admits monitoring: intake.token or an intake.allow address */
 };
 
 struct route {
@@ -111,6 +113,10 @@ const char *request_query(const struct request *req, const char *name);
  * deep, string too long; req->detail says which, naming the limit). The
  * object is borrowed from req. */
 int request_json_object(struct request *req, json_t **ret);
+
+/* The body as any JSON value (an array for Alertmanager's API), within the
+ * same limits. */
+int request_json_value(struct request *req, json_t **ret);
 
 /* Cursor pagination: ?limit=N&cursor=C. Sets *after (0 at the start) and
  * *limit (the configured default when absent). */

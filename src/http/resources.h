@@ -56,6 +56,14 @@ int recovery_facts(struct store_tx *tx, int64_t incident_id, struct incident_fac
 int vigilance_match_route(struct request *req, struct response *resp);
 int alert_link_list(struct request *req, struct response *resp);
 int alert_link_create(struct request *req, struct response *resp);
+/* amv2.c: Alertmanager API v2 */
+int amv2_alerts_post(struct request *req, struct response *resp);
+int amv2_alerts_get(struct request *req, struct response *resp);
+int amv2_silences_get(struct request *req, struct response *resp);
+int amv2_silences_post(struct request *req, struct response *resp);
+int amv2_silence_get(struct request *req, struct response *resp);
+int amv2_silence_delete(struct request *req, struct response *resp);
+int amv2_status(struct request *req, struct response *resp);
 /* audit.c */
 int audit_list(struct request *req, struct response *resp);
 int audit_verify(struct request *req, struct response *resp);

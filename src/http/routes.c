@@ -49,6 +49,15 @@ const struct route http_routes[] = {
         { "POST", "/api/v1/incidents/{key}/notes", INCIDENT_WRITERS | R(COMMUNICATIONS), 0, incident_note },
         { "GET", "/api/v1/incidents/{key}/timeline", ROLES_STAFF, 0, incident_timeline },
 
+        /* Alertmanager API v2: monitoring (intake.token or intake.allow) or staff. */
+        { "POST", "/api/v2/alerts", INCIDENT_WRITERS | R(ADMIN), ROUTE_INTAKE, amv2_alerts_post },
+        { "GET", "/api/v2/alerts", ROLES_STAFF, ROUTE_INTAKE, amv2_alerts_get },
+        { "GET", "/api/v2/silences", ROLES_STAFF, ROUTE_INTAKE, amv2_silences_get },
+        { "POST", "/api/v2/silences", INCIDENT_WRITERS | R(ADMIN), ROUTE_INTAKE, amv2_silences_post },
+        { "GET", "/api/v2/silence/{id}", ROLES_STAFF, ROUTE_INTAKE, amv2_silence_get },
+        { "DELETE", "/api/v2/silence/{id}", INCIDENT_WRITERS | R(ADMIN), ROUTE_INTAKE, amv2_silence_delete },
+        { "GET", "/api/v2/status", ROLES_STAFF, ROUTE_INTAKE, amv2_status },
+
         { "GET", "/api/v1/audit", R(ADMIN) | R(AUDITOR), 0, audit_list },
         { "GET", "/api/v1/audit/verify", R(ADMIN) | R(AUDITOR), 0, audit_verify },
 };

@@ -35,6 +35,7 @@ struct http_server {
         struct metrics *metrics;            /* owns */
         _Atomic int inflight;
         unsigned port;
+        vg_usec_t started_at;
 };
 
 struct conn_state {
@@ -116,6 +117,8 @@ static enum MHD_Result queue(struct MHD_Connection *conn, const struct request *
 static int authorize(struct request *req)
 {
         const struct route *rt = req->route;
+        if ((rt->flags & ROUTE_INTAKE) && auth_intake(req))
+                return 0;
         int r = auth_authenticate(req);
 
         if (rt->flags & ROUTE_PUBLIC) {
@@ -163,6 +166,7 @@ static enum MHD_Result dispatch(struct http_server *srv, const struct config *cf
         req.method = method;
         req.path = url;
         req.now = clock_now();
+        req.started_at = srv->started_at;
         fielderr_init(&req.errors);
         request_id_init(&req);
         client_addr_init(&req);
@@ -295,6 +299,7 @@ int http_server_start(const struct config *cfg, struct store *store, struct http
         }
         atomic_store(&srv->cfg, cfg);
         srv->store = store;
+        srv->started_at = clock_now();
         srv->ratelimit = ratelimit_new();
         srv->metrics = metrics_new();
         if (!srv->ratelimit || !srv->metrics) {
@@ -308,13 +313,13 @@ int http_server_start(const struct config *cfg, struct store *store, struct http
                 flags |= MHD_USE_IPv6;
         srv->daemon = MHD_start_daemon(
                 flags, 0, NULL, NULL, on_request, srv,
+                MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
                 MHD_OPTION_SOCK_ADDR, ai->ai_addr,
                 MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->threads,
                 MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
                 MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
                 MHD_OPTION_CONNECTION_LIMIT, (unsigned)1000,
                 MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
-                MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
                 MHD_OPTION_END);
         freeaddrinfo(ai);
         if (!srv->daemon) {

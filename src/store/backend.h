@@ -87,6 +87,7 @@ struct store_ops {
         int (*alert_list)(struct store_tx *tx, bool active_only, vg_usec_t now, int64_t before_id,
                           unsigned limit, int (*cb)(const struct alert_row *, void *), void *userdata);
         int (*alert_set_incident)(struct store_tx *tx, int64_t alert_id, int64_t incident_id);
+        int (*alert_group_incident)(struct store_tx *tx, const char *group_key, int64_t *ret, char *ret_key);
         int (*silence_put)(struct store_tx *tx, const struct silence_row *s);
         int (*silence_get)(struct store_tx *tx, const char *id, int (*cb)(const struct silence_row *, void *),
                            void *userdata);

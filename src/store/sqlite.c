@@ -1527,7 +1527,8 @@ static int sq_alert_upsert(struct store_tx *tx, struct alert_row *a, vg_usec_t n
                 return 0;
         }
         r = stmt(c, "INSERT INTO alerts(fingerprint, labels, annotations, source, service, severity, summary, "
-                    "generator_url, starts_at, ends_at, updated_at, silenced_by) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", &st);
+                    "generator_url, starts_at, ends_at, updated_at, silenced_by, group_key) "
+                    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", &st);
         if (r < 0)
                 return r;
         sqlite3_bind_text(st, 1, a->fingerprint, -1, SQLITE_STATIC);
@@ -1542,6 +1543,7 @@ static int sq_alert_upsert(struct store_tx *tx, struct alert_row *a, vg_usec_t n
         sqlite3_bind_int64(st, 10, a->ends_at);
         sqlite3_bind_int64(st, 11, a->updated_at);
         sqlite3_bind_text(st, 12, a->silenced_by, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 13, a->group_key ? a->group_key : "", -1, SQLITE_STATIC);
         r = step_done(c, st);
         if (r < 0)
                 return r;
@@ -1570,6 +1572,23 @@ static int sq_alert_set_incident(struct store_tx *tx, int64_t alert_id, int64_t 
 {
         int r = exec_id(tx, "UPDATE alerts SET incident_id = ? WHERE id = ?", incident_id, alert_id, true);
         return r < 0 ? r : r == 0 ? -VG_ENOTFOUND : 0;
+}
+
+static int sq_alert_group_incident(struct store_tx *tx, const char *group_key, int64_t *ret, char *ret_key)
+{
+        sqlite3_stmt *st;
+        int r = stmt(txc(tx), "SELECT a.incident_id, i.key FROM alerts a JOIN incidents i ON i.id = a.incident_id "
+                              "WHERE a.group_key = ? AND i.phase != 'closed' ORDER BY a.id DESC LIMIT 1", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_text(st, 1, group_key, -1, SQLITE_STATIC);
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+                *ret = sqlite3_column_int64(st, 0);
+                text_copy(ret_key, INCIDENT_KEY_MAX, st, 1);
+        }
+        sqlite3_reset(st);
+        return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? -VG_ENOTFOUND : map_rc(rc);
 }
 
 static void silence_row_read(sqlite3_stmt *st, void *out)
@@ -1796,6 +1815,7 @@ const struct store_ops store_sqlite_ops = {
         .alert_upsert = sq_alert_upsert,
         .alert_list = sq_alert_list,
         .alert_set_incident = sq_alert_set_incident,
+        .alert_group_incident = sq_alert_group_incident,
         .silence_put = sq_silence_put,
         .silence_get = sq_silence_get,
         .silence_list = sq_silence_list,

@@ -100,6 +100,7 @@ int store_alert_link_list(struct store_tx *tx, int64_t iid, int (*cb)(const stru
 int store_alert_upsert(struct store_tx *tx, struct alert_row *a, vg_usec_t now, bool *ret_new) { return OPS(tx)->alert_upsert(tx, a, now, ret_new); }
 int store_alert_list(struct store_tx *tx, bool active, vg_usec_t now, int64_t before, unsigned limit, int (*cb)(const struct alert_row *, void *), void *ud) { return OPS(tx)->alert_list(tx, active, now, before, limit, cb, ud); }
 int store_alert_set_incident(struct store_tx *tx, int64_t aid, int64_t iid) { return OPS(tx)->alert_set_incident(tx, aid, iid); }
+int store_alert_group_incident(struct store_tx *tx, const char *g, int64_t *ret, char ret_key[INCIDENT_KEY_MAX]) { return OPS(tx)->alert_group_incident(tx, g, ret, ret_key); }
 int store_silence_put(struct store_tx *tx, const struct silence_row *s) { return OPS(tx)->silence_put(tx, s); }
 int store_silence_get(struct store_tx *tx, const char *id, int (*cb)(const struct silence_row *, void *), void *ud) { return OPS(tx)->silence_get(tx, id, cb, ud); }
 int store_silence_list(struct store_tx *tx, int (*cb)(const struct silence_row *, void *), void *ud) { return OPS(tx)->silence_list(tx, cb, ud); }

@@ -178,6 +178,7 @@ struct alert_row {
         int64_t received;
         char silenced_by[40];
         int64_t incident_id;       /* 0: none */
+        const char *group_key;     /* borrows */
 };
 
 struct silence_row {
@@ -350,6 +351,10 @@ int store_alert_upsert(struct store_tx *tx, struct alert_row *a, vg_usec_t now, 
 int store_alert_list(struct store_tx *tx, bool active_only, vg_usec_t now, int64_t before_id,
                      unsigned limit, int (*cb)(const struct alert_row *a, void *userdata), void *userdata);
 int store_alert_set_incident(struct store_tx *tx, int64_t alert_id, int64_t incident_id);
+/* The incident, not closed, that the newest alert of group_key joined: its
+ * id and key; -VG_ENOTFOUND when none. */
+int store_alert_group_incident(struct store_tx *tx, const char *group_key, int64_t *ret_incident_id,
+                               char ret_key[INCIDENT_KEY_MAX]);
 
 /* Silences: put inserts or replaces by id. */
 int store_silence_put(struct store_tx *tx, const struct silence_row *s);

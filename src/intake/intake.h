@@ -1,0 +1,49 @@
+/* Intake: bytes from monitoring turned into normalised alerts (one parser
+ * per wire format), then committed by one pipeline: silences,
+ * deduplication by fingerprint, grouping, and the incident each new alert
+ * opens or joins. */
+#pragma once
+
+#include "core/alert.h"
+#include "store/store.h"
+
+#include <jansson.h>
+
+/* One alert as parsed; strings borrow from the request's JSON. */
+struct intake_alert {
+        struct labelset labels;    /* sorted */
+        json_t *labels_json;       /* borrows */
+        json_t *annotations;       /* borrows; may be NULL */
+        const char *generator_url; /* borrows; may be NULL */
+        vg_usec_t starts_at;       /* 0: now */
+        vg_usec_t ends_at;         /* 0: open */
+};
+
+struct intake_batch {
+        const char *source; /* borrows: static name of the door */
+        size_t n;
+        struct intake_alert *alerts; /* owns */
+};
+
+#define INTAKE_BATCH_MAX 10000
+
+/* Alertmanager API v2: POST /api/v2/alerts, a JSON array of postableAlert.
+ * Errors go to fe as "[i].labels" and the like; nothing is kept on error. */
+int intake_am_parse(json_t *body, struct intake_batch *ret, struct field_errors *fe);
+void intake_batch_fini(struct intake_batch *b);
+
+struct intake_result {
+        unsigned received;      /* alerts in the batch */
+        unsigned fresh;         /* started a new episode */
+        unsigned repeated;      /* deduplicated into an open episode */
+        unsigned silenced;      /* new, but under a silence */
+        unsigned resolved;      /* arrived already ended */
+        unsigned opened;        /* incidents opened */
+        unsigned joined;        /* new alerts that joined an open incident of their group */
+        unsigned vigilance;     /* new alerts linked by enhanced vigilance */
+};
+
+/* Commit a batch in one transaction. A 2xx answer may be given only after
+ * this returns 0. */
+int intake_accept(struct store *s, const struct actor *actor, const struct intake_batch *b,
+                  vg_usec_t now, struct intake_result *res);
