@@ -9,7 +9,8 @@ pkgs=(
   libcurl4-openssl-dev libcmocka-dev
 )
 if [ "${1:-}" = "--test" ]; then
-  pkgs+=(sqlite3 curl)
+  # Real peers the tests talk to: Prometheus, Alertmanager's amtool.
+  pkgs+=(sqlite3 curl prometheus prometheus-alertmanager)
 fi
 
 missing=()

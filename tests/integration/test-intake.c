@@ -1,0 +1,311 @@
+/* Intake through the Alertmanager API v2, with real peers: Debian's
+ * amtool and a stock Prometheus whose rule fires at once. Each new firing
+ * alert opens an incident for its service or joins its group's; repeats
+ * deduplicate; silences keep alerts from opening incidents. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "harness.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define INTAKE_TOKEN "intake-token-for-tests-0123456789"
+
+static struct server S;
+static char responder[128], auditor[128];
+static const char *const bearer[] = { "Authorization: Bearer " INTAKE_TOKEN, NULL };
+
+static void need(const char *tool)
+{
+        char cmd[128];
+        snprintf(cmd, sizeof cmd, "command -v %s >/dev/null 2>&1", tool);
+        if (system(cmd) != 0)
+                fail_msg("%s is not installed: run scripts/deps.sh --test", tool);
+}
+
+/* Post alerts as monitoring; returns the status. */
+static long post_alerts(const char *body)
+{
+        struct reply r;
+        http(&S, "POST", "/api/v2/alerts", NULL, bearer, body, &r);
+        long st = r.status;
+        if (st != 200)
+                print_message("POST /api/v2/alerts: %ld %s\n", r.status, r.body);
+        reply_free(&r);
+        return st;
+}
+
+static size_t incidents_for(const char *service)
+{
+        struct reply r;
+        char path[128];
+        snprintf(path, sizeof path, "/api/v1/incidents?service=%s&limit=500", service);
+        http(&S, "GET", path, auditor, NULL, NULL, &r);
+        assert_int_equal(r.status, 200);
+        size_t n = json_array_size(json_object_get(r.json, "items"));
+        reply_free(&r);
+        return n;
+}
+
+/* A refused Alertmanager request: status, an application/json body, and
+ * no change in the store. */
+static void refused(const char *const headers[], const char *body, long status, const char *field)
+{
+        struct reply r;
+        char *before = db_fingerprint(&S);
+        http(&S, "POST", "/api/v2/alerts", NULL, headers, body, &r);
+        char *after = db_fingerprint(&S);
+        if (r.status != status)
+                fail_msg("got %ld, want %ld: %s", r.status, status, r.body);
+        assert_string_equal(reply_header(&r, "Content-Type"), "application/json");
+        if (field && !problem_has_field(r.json, field))
+                fail_msg("no error for %s: %s", field, r.body);
+        assert_string_equal(before, after);
+        free(before);
+        free(after);
+        reply_free(&r);
+}
+
+static void intake_needs_credentials(void **state)
+{
+        (void)state;
+        const char *body = "[{\"labels\":{\"alertname\":\"A\",\"service\":\"x\"}}]";
+        refused(NULL, body, 401, NULL);
+        const char *const wrong[] = { "Authorization: Bearer not-the-intake-token-at-all", NULL };
+        refused(wrong, body, 401, NULL);
+        /* Staff may post with their own token. */
+        struct reply r;
+        http(&S, "GET", "/api/v2/status", auditor, NULL, NULL, &r);
+        assert_int_equal(r.status, 200);
+        assert_string_equal(json_string_value(json_object_get(json_object_get(r.json, "cluster"), "status")), "disabled");
+        reply_free(&r);
+}
+
+static void bad_alerts_change_nothing(void **state)
+{
+        (void)state;
+        refused(bearer, "{\"labels\":{}}", 400, NULL);
+        refused(bearer, "[{\"annotations\":{}}]", 400, "[0].labels");
+        refused(bearer, "[{\"labels\":{\"bad-name\":\"x\"}}]", 400, "[0].labels");
+        refused(bearer, "[{\"labels\":{\"a\":1}}]", 400, "[0].labels");
+        refused(bearer, "[{\"labels\":{\"a\":\"b\"},\"startsAt\":\"soon\"}]", 400, "[0]");
+        refused(bearer, "[{\"labels\":{\"a\":\"b\"},\"startsAt\":\"2026-01-02T00:00:00Z\",\"endsAt\":\"2026-01-01T00:00:00Z\"}]", 400, "[0]");
+        refused(bearer, "[{\"labels\":{\"a\":\"b\"},\"colour\":\"red\"}]", 400, "[0]");
+        /* One bad alert refuses the whole batch: the good one is not kept. */
+        refused(bearer, "[{\"labels\":{\"alertname\":\"Good\",\"service\":\"x\"}},{\"labels\":{}}]", 400, "[1].labels");
+}
+
+static void alerts_open_dedup_and_group(void **state)
+{
+        struct reply r;
+        (void)state;
+        const char *a = "[{\"labels\":{\"alertname\":\"DiskFull\",\"service\":\"storage\",\"instance\":\"a\",\"severity\":\"critical\"},"
+                        "\"annotations\":{\"summary\":\"disk 98% full\"},\"startsAt\":\"2026-01-01T00:00:00Z\"}]";
+        assert_int_equal(post_alerts(a), 200);
+        assert_int_equal(incidents_for("storage"), 1);
+        http(&S, "GET", "/api/v1/incidents?service=storage", auditor, NULL, NULL, &r);
+        json_t *inc = json_array_get(json_object_get(r.json, "items"), 0);
+        assert_string_equal(json_string_value(json_object_get(inc, "title")), "DiskFull: disk 98% full");
+        assert_string_equal(json_string_value(json_object_get(inc, "severity")), "sev1");
+        assert_string_equal(json_string_value(json_object_get(inc, "source")), "monitoring");
+        assert_string_equal(json_string_value(json_object_get(inc, "reporter")), "intake");
+        char key[32], path[96];
+        snprintf(key, sizeof key, "%s", json_string_value(json_object_get(inc, "key")));
+        reply_free(&r);
+        /* The same alert again: deduplicated, no new incident. */
+        assert_int_equal(post_alerts(a), 200);
+        assert_int_equal(incidents_for("storage"), 1);
+        assert_int_equal(db_count(&S, "alerts", "json_extract(labels, '$.instance') = 'a' AND received = 2"), 1);
+        /* Another instance of the same alert: joins the group's incident. */
+        assert_int_equal(post_alerts("[{\"labels\":{\"alertname\":\"DiskFull\",\"service\":\"storage\",\"instance\":\"b\"}}]"), 200);
+        assert_int_equal(incidents_for("storage"), 1);
+        snprintf(path, sizeof path, "/api/v1/incidents/%s/alerts", key);
+        http(&S, "GET", path, auditor, NULL, NULL, &r);
+        assert_int_equal(json_array_size(json_object_get(r.json, "items")), 2);
+        reply_free(&r);
+        /* An alert that arrives already resolved opens nothing. */
+        assert_int_equal(post_alerts("[{\"labels\":{\"alertname\":\"Blip\",\"service\":\"dns\"},"
+                                     "\"startsAt\":\"2026-01-01T00:00:00Z\",\"endsAt\":\"2026-01-01T00:01:00Z\"}]"), 200);
+        assert_int_equal(incidents_for("dns"), 0);
+        /* A batch of 100 distinct alerts of one group: one incident. */
+        char *batch = malloc(100 * 120 + 8);
+        size_t n = 0;
+        batch[n++] = '[';
+        for (int i = 0; i < 100; i++)
+                n += (size_t)sprintf(batch + n, "%s{\"labels\":{\"alertname\":\"Latency\",\"service\":\"search\",\"pod\":\"p%d\"}}",
+                                     i ? "," : "", i);
+        batch[n++] = ']';
+        batch[n] = '\0';
+        assert_int_equal(post_alerts(batch), 200);
+        free(batch);
+        assert_int_equal(incidents_for("search"), 1);
+        assert_int_equal(db_count(&S, "alerts", "service = 'search'"), 100);
+}
+
+static int run(const char *cmd, char **out)
+{
+        FILE *p = popen(cmd, "r");
+        size_t cap = 4096, len = 0;
+        char *buf = malloc(cap);
+        size_t k;
+        while ((k = fread(buf + len, 1, cap - len - 1, p)) > 0) {
+                len += k;
+                if (len + 1 >= cap)
+                        buf = realloc(buf, cap *= 2);
+        }
+        buf[len] = '\0';
+        int st = pclose(p);
+        *out = buf;
+        return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void amtool_lists_alerts_and_manages_silences(void **state)
+{
+        char cfg[160], am[512], cmd[1024], id[64], *out;
+        (void)state;
+        need("amtool");
+        snprintf(cfg, sizeof cfg, "%s/amtool-http.yml", S.dir);
+        FILE *f = fopen(cfg, "w");
+        fprintf(f, "authorization:\n  type: Bearer\n  credentials: %s\n", INTAKE_TOKEN);
+        fclose(f);
+        snprintf(am, sizeof am, "amtool --alertmanager.url=%s --http.config.file=%s", S.url, cfg);
+
+        snprintf(cmd, sizeof cmd, "%s alert query 2>/dev/null", am);
+        assert_int_equal(run(cmd, &out), 0);
+        assert_non_null(strstr(out, "DiskFull"));
+        free(out);
+
+        snprintf(cmd, sizeof cmd, "%s silence add alertname=Noisy --comment='known flapping' --author=ops --duration=1h 2>/dev/null", am);
+        assert_int_equal(run(cmd, &out), 0);
+        snprintf(id, sizeof id, "%.36s", out);
+        free(out);
+        assert_int_equal(strlen(id), 36);
+        snprintf(cmd, sizeof cmd, "%s silence query 2>/dev/null", am);
+        assert_int_equal(run(cmd, &out), 0);
+        assert_non_null(strstr(out, id));
+        assert_non_null(strstr(out, "known flapping"));
+        free(out);
+
+        /* The silenced alert opens no incident, and shows as suppressed. */
+        assert_int_equal(post_alerts("[{\"labels\":{\"alertname\":\"Noisy\",\"service\":\"cache\",\"n\":\"1\"}}]"), 200);
+        assert_int_equal(incidents_for("cache"), 0);
+        snprintf(cmd, sizeof cmd, "%s alert query --silenced alertname=Noisy 2>/dev/null", am);
+        assert_int_equal(run(cmd, &out), 0);
+        assert_non_null(strstr(out, "suppressed"));
+        free(out);
+
+        snprintf(cmd, sizeof cmd, "%s silence expire %s 2>/dev/null", am, id);
+        assert_int_equal(run(cmd, &out), 0);
+        free(out);
+        snprintf(cmd, sizeof cmd, "%s silence query --expired 2>/dev/null", am);
+        assert_int_equal(run(cmd, &out), 0);
+        assert_non_null(strstr(out, id));
+        free(out);
+        /* Once the silence is gone, a new alert opens an incident. */
+        assert_int_equal(post_alerts("[{\"labels\":{\"alertname\":\"Noisy\",\"service\":\"cache\",\"n\":\"2\"}}]"), 200);
+        assert_int_equal(incidents_for("cache"), 1);
+        assert_int_equal(db_count(&S, "audit_log", "action IN ('silence.create','silence.expire')"), 2);
+}
+
+static unsigned free_tcp_port(void)
+{
+        struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+        socklen_t len = sizeof a;
+        int fd = socket(AF_INET, SOCK_STREAM, 0);
+        assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+        getsockname(fd, (struct sockaddr *)&a, &len);
+        close(fd);
+        return ntohs(a.sin_port);
+}
+
+static void prometheus_alert_opens_an_incident(void **state)
+{
+        char conf[160], rules[160], data[160], log[160], cmd[1024];
+        (void)state;
+        need("prometheus");
+        snprintf(conf, sizeof conf, "%s/prometheus.yml", S.dir);
+        snprintf(rules, sizeof rules, "%s/rules.yml", S.dir);
+        snprintf(data, sizeof data, "%s/prometheus-data", S.dir);
+        snprintf(log, sizeof log, "%s/prometheus.log", S.dir);
+        FILE *f = fopen(rules, "w");
+        fprintf(f, "groups:\n- name: vigil-test\n  interval: 1s\n  rules:\n  - alert: AlwaysFiring\n"
+                   "    expr: vector(1)\n    labels:\n      service: payments\n      severity: page\n"
+                   "    annotations:\n      summary: fires at once for the test\n");
+        fclose(f);
+        f = fopen(conf, "w");
+        /* resend-delay 1s: Prometheus drops what fires before its
+         * Alertmanager list has synced, and would resend only a minute later. */
+        fprintf(f, "global:\n  evaluation_interval: 1s\nrule_files: ['%s']\nalerting:\n  alertmanagers:\n"
+                   "  - api_version: v2\n    authorization:\n      credentials: %s\n    static_configs:\n"
+                   "    - targets: ['127.0.0.1:%u']\n", rules, INTAKE_TOKEN, S.port);
+        fclose(f);
+        unsigned port = free_tcp_port();
+        pid_t pid = fork();
+        if (pid == 0) {
+                snprintf(cmd, sizeof cmd, "exec prometheus --config.file=%s --storage.tsdb.path=%s "
+                                          "--web.listen-address=127.0.0.1:%u --rules.alert.resend-delay=1s >%s 2>&1",
+                         conf, data, port, log);
+                execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+                _exit(127);
+        }
+        size_t n = 0;
+        for (int i = 0; i < 600 && n == 0; i++) { /* up to 60 s */
+                usleep(100000);
+                n = incidents_for("payments");
+        }
+        kill(pid, SIGTERM);
+        waitpid(pid, NULL, 0);
+        if (n == 0) {
+                snprintf(cmd, sizeof cmd, "tail -20 '%s' >&2", log);
+                if (system(cmd) != 0)
+                        print_message("no prometheus log\n");
+        }
+        assert_int_equal(n, 1);
+        struct reply r;
+        http(&S, "GET", "/api/v1/incidents?service=payments", auditor, NULL, NULL, &r);
+        json_t *inc = json_array_get(json_object_get(r.json, "items"), 0);
+        assert_string_equal(json_string_value(json_object_get(inc, "title")), "AlwaysFiring: fires at once for the test");
+        assert_string_equal(json_string_value(json_object_get(inc, "severity")), "sev1");
+        reply_free(&r);
+        /* Prometheus re-sends while firing: still one episode, counted. */
+        assert_int_equal(db_count(&S, "alerts", "json_extract(labels, '$.alertname') = 'AlwaysFiring'"), 1);
+}
+
+static int setup(void **state)
+{
+        (void)state;
+        server_start(&S, "intake:\n  token: " INTAKE_TOKEN "\nlogin:\n  max_failures_address: 1000\n");
+        server_user_token(&S, "rita", "responder", NULL, responder, sizeof responder);
+        server_user_token(&S, "aud", "auditor", NULL, auditor, sizeof auditor);
+        return 0;
+}
+
+static int teardown(void **state)
+{
+        (void)state;
+        int st = server_stop(&S);
+        server_cleanup(&S);
+        return st == 0 ? 0 : -1;
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(intake_needs_credentials),
+                cmocka_unit_test(bad_alerts_change_nothing),
+                cmocka_unit_test(alerts_open_dedup_and_group),
+                cmocka_unit_test(amtool_lists_alerts_and_manages_silences),
+                cmocka_unit_test(prometheus_alert_opens_an_incident),
+        };
+        return cmocka_run_group_tests_name("intake", tests, setup, teardown);
+}
