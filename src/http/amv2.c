@@ -19,7 +19,9 @@
 /* Alertmanager resolves an alert nobody re-sent after resolve_timeout. */
 #define RESOLVE_TIMEOUT (5 * 60 * VG_USEC_PER_SEC)
 
-int amv2_alerts_post(struct request *req, struct response *resp)
+/* Parse with parse, commit, log what happened. */
+static int accept_batch(struct request *req, struct response *resp,
+                        int (*parse)(json_t *, struct intake_batch *, struct field_errors *))
 {
         struct intake_batch batch;
         struct intake_result res;
@@ -27,7 +29,7 @@ int amv2_alerts_post(struct request *req, struct response *resp)
         int r = request_json_value(req, &body);
         if (r < 0)
                 return r;
-        r = intake_am_parse(body, &batch, &req->errors);
+        r = parse(body, &batch, &req->errors);
         if (r < 0)
                 return r;
         struct actor a = request_actor(req);
@@ -42,6 +44,16 @@ int amv2_alerts_post(struct request *req, struct response *resp)
                           res.silenced, res.resolved, res.opened, res.joined, res.vigilance);
         resp->status = 200;
         return 0;
+}
+
+int amv2_alerts_post(struct request *req, struct response *resp)
+{
+        return accept_batch(req, resp, intake_am_parse);
+}
+
+int intake_webhook_post(struct request *req, struct response *resp)
+{
+        return accept_batch(req, resp, intake_am_webhook_parse);
 }
 
 /* "name=value", "name!=value", "name=~re", "name!~re"; the value may be

@@ -64,6 +64,7 @@ int amv2_silences_post(struct request *req, struct response *resp);
 int amv2_silence_get(struct request *req, struct response *resp);
 int amv2_silence_delete(struct request *req, struct response *resp);
 int amv2_status(struct request *req, struct response *resp);
+int intake_webhook_post(struct request *req, struct response *resp);
 /* audit.c */
 int audit_list(struct request *req, struct response *resp);
 int audit_verify(struct request *req, struct response *resp);

@@ -57,6 +57,8 @@ const struct route http_routes[] = {
         { "GET", "/api/v2/silence/{id}", ROLES_STAFF, ROUTE_INTAKE, amv2_silence_get },
         { "DELETE", "/api/v2/silence/{id}", INCIDENT_WRITERS | R(ADMIN), ROUTE_INTAKE, amv2_silence_delete },
         { "GET", "/api/v2/status", ROLES_STAFF, ROUTE_INTAKE, amv2_status },
+        /* An existing Alertmanager forwarding to Vigil (webhook_configs). */
+        { "POST", "/intake/alertmanager", INCIDENT_WRITERS | R(ADMIN), ROUTE_INTAKE, intake_webhook_post },
 
         { "GET", "/api/v1/audit", R(ADMIN) | R(AUDITOR), 0, audit_list },
         { "GET", "/api/v1/audit/verify", R(ADMIN) | R(AUDITOR), 0, audit_verify },

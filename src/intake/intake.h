@@ -26,10 +26,16 @@ struct intake_batch {
 };
 
 #define INTAKE_BATCH_MAX 10000
+/* ends_at for "resolved, no time given": the pipeline uses its now. */
+#define INTAKE_ENDS_NOW 1
 
 /* Alertmanager API v2: POST /api/v2/alerts, a JSON array of postableAlert.
  * Errors go to fe as "[i].labels" and the like; nothing is kept on error. */
 int intake_am_parse(json_t *body, struct intake_batch *ret, struct field_errors *fe);
+/* Alertmanager webhook, payload version 4: {"version": "4", "status",
+ * "alerts": [{"status", "labels", "annotations", "startsAt", "endsAt",
+ * "generatorURL", "fingerprint"}], ...}. */
+int intake_am_webhook_parse(json_t *body, struct intake_batch *ret, struct field_errors *fe);
 void intake_batch_fini(struct intake_batch *b);
 
 struct intake_result {

@@ -131,7 +131,7 @@ static int accept_one(struct store_tx *tx, const struct actor *actor, const stru
         row.summary = summary;
         row.generator_url = x->generator_url;
         row.starts_at = x->starts_at ? x->starts_at : now;
-        row.ends_at = x->ends_at;
+        row.ends_at = x->ends_at == INTAKE_ENDS_NOW ? now : x->ends_at;
         row.updated_at = now;
         snprintf(group, sizeof group, "%s/%s", alertname ? alertname : "", service ? service : "");
         row.group_key = group;
@@ -143,7 +143,7 @@ static int accept_one(struct store_tx *tx, const struct actor *actor, const stru
         if (r < 0)
                 goto out;
         res->received++;
-        bool resolved = x->ends_at && x->ends_at <= now;
+        bool resolved = row.ends_at && row.ends_at <= now;
         if (!fresh) {
                 res->repeated++;
                 goto out;

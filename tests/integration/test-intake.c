@@ -281,6 +281,76 @@ static void prometheus_alert_opens_an_incident(void **state)
         assert_int_equal(db_count(&S, "alerts", "json_extract(labels, '$.alertname') = 'AlwaysFiring'"), 1);
 }
 
+static void alertmanager_forwards_by_webhook(void **state)
+{
+        char conf[160], data[160], log[160], cmd[1024], *out;
+        struct reply r;
+        (void)state;
+        need("prometheus-alertmanager");
+        need("amtool");
+        /* Not a version 4 payload. */
+        http(&S, "POST", "/intake/alertmanager", NULL, bearer, "{\"version\":\"3\",\"alerts\":[]}", &r);
+        assert_int_equal(r.status, 400);
+        assert_true(problem_has_field(r.json, "version"));
+        reply_free(&r);
+
+        snprintf(conf, sizeof conf, "%s/alertmanager.yml", S.dir);
+        snprintf(data, sizeof data, "%s/alertmanager-data", S.dir);
+        snprintf(log, sizeof log, "%s/alertmanager.log", S.dir);
+        FILE *f = fopen(conf, "w");
+        fprintf(f, "route:\n  receiver: vigil\n  group_wait: 0s\n  group_interval: 1s\n  repeat_interval: 1h\n"
+                   "receivers:\n- name: vigil\n  webhook_configs:\n  - url: %s/intake/alertmanager\n"
+                   "    send_resolved: true\n    http_config:\n      authorization:\n        credentials: %s\n",
+                S.url, INTAKE_TOKEN);
+        fclose(f);
+        unsigned port = free_tcp_port();
+        pid_t pid = fork();
+        if (pid == 0) {
+                snprintf(cmd, sizeof cmd, "exec prometheus-alertmanager --config.file=%s --storage.path=%s "
+                                          "--web.listen-address=127.0.0.1:%u --cluster.listen-address= >%s 2>&1",
+                         conf, data, port, log);
+                execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+                _exit(127);
+        }
+        /* Wait for it to answer, then give it an alert. */
+        snprintf(cmd, sizeof cmd, "amtool --alertmanager.url=http://127.0.0.1:%u alert add alertname=Forwarded "
+                                  "service=ledger severity=warning --annotation=summary='replica lag' 2>&1", port);
+        int rc = -1;
+        for (int i = 0; i < 100 && rc != 0; i++) {
+                usleep(100000);
+                rc = run(cmd, &out);
+                free(out);
+        }
+        assert_int_equal(rc, 0);
+        size_t n = 0;
+        for (int i = 0; i < 300 && n == 0; i++) {
+                usleep(100000);
+                n = incidents_for("ledger");
+        }
+        if (n == 0) {
+                snprintf(cmd, sizeof cmd, "tail -20 '%s' >&2", log);
+                if (system(cmd) != 0)
+                        print_message("no alertmanager log\n");
+        }
+        assert_int_equal(n, 1);
+        assert_int_equal(db_count(&S, "alerts", "service = 'ledger' AND source = 'webhook'"), 1);
+        /* Resolve it at the Alertmanager: the resolved notification ends the episode. */
+        snprintf(cmd, sizeof cmd, "amtool --alertmanager.url=http://127.0.0.1:%u alert add alertname=Forwarded "
+                                  "service=ledger severity=warning --annotation=summary='replica lag' "
+                                  "--end=2000-01-01T00:00:00Z 2>&1", port);
+        assert_int_equal(run(cmd, &out), 0);
+        free(out);
+        long ended = 0;
+        for (int i = 0; i < 300 && ended == 0; i++) {
+                usleep(100000);
+                ended = db_count(&S, "alerts", "service = 'ledger' AND ends_at > 0");
+        }
+        kill(pid, SIGTERM);
+        waitpid(pid, NULL, 0);
+        assert_int_equal(ended, 1);
+        assert_int_equal(incidents_for("ledger"), 1);
+}
+
 static int setup(void **state)
 {
         (void)state;
@@ -306,6 +376,7 @@ int main(void)
                 cmocka_unit_test(alerts_open_dedup_and_group),
                 cmocka_unit_test(amtool_lists_alerts_and_manages_silences),
                 cmocka_unit_test(prometheus_alert_opens_an_incident),
+                cmocka_unit_test(alertmanager_forwards_by_webhook),
         };
         return cmocka_run_group_tests_name("intake", tests, setup, teardown);
 }
