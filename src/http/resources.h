@@ -65,6 +65,11 @@ int amv2_silence_get(struct request *req, struct response *resp);
 int amv2_silence_delete(struct request *req, struct response *resp);
 int amv2_status(struct request *req, struct response *resp);
 int intake_webhook_post(struct request *req, struct response *resp);
+/* integrations.c */
+int integration_key_create(struct request *req, struct response *resp);
+int integration_key_list(struct request *req, struct response *resp);
+int integration_key_revoke(struct request *req, struct response *resp);
+int pagerduty_enqueue(struct request *req, struct response *resp);
 /* audit.c */
 int audit_list(struct request *req, struct response *resp);
 int audit_verify(struct request *req, struct response *resp);

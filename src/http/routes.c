@@ -60,6 +60,12 @@ const struct route http_routes[] = {
         /* An existing Alertmanager forwarding to Vigil (webhook_configs). */
         { "POST", "/intake/alertmanager", INCIDENT_WRITERS | R(ADMIN), ROUTE_INTAKE, intake_webhook_post },
 
+        /* PagerDuty Events API v2: authenticated by the routing key in the body. */
+        { "POST", "/v2/enqueue", 0, ROUTE_PUBLIC, pagerduty_enqueue },
+        { "POST", "/api/v1/integration-keys", R(ADMIN), 0, integration_key_create },
+        { "GET", "/api/v1/integration-keys", R(ADMIN) | R(AUDITOR), 0, integration_key_list },
+        { "DELETE", "/api/v1/integration-keys/{id}", R(ADMIN), 0, integration_key_revoke },
+
         { "GET", "/api/v1/audit", R(ADMIN) | R(AUDITOR), 0, audit_list },
         { "GET", "/api/v1/audit/verify", R(ADMIN) | R(AUDITOR), 0, audit_verify },
 };

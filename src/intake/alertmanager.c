@@ -13,7 +13,9 @@
 void intake_batch_fini(struct intake_batch *b)
 {
         free(b->alerts);
+        json_decref(b->owned);
         b->alerts = NULL;
+        b->owned = NULL;
         b->n = 0;
 }
 

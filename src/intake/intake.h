@@ -23,6 +23,7 @@ struct intake_batch {
         const char *source; /* borrows: static name of the door */
         size_t n;
         struct intake_alert *alerts; /* owns */
+        json_t *owned;               /* owns: JSON the parser built (NULL when it borrows all) */
 };
 
 #define INTAKE_BATCH_MAX 10000
@@ -37,6 +38,23 @@ int intake_am_parse(json_t *body, struct intake_batch *ret, struct field_errors 
  * "generatorURL", "fingerprint"}], ...}. */
 int intake_am_webhook_parse(json_t *body, struct intake_batch *ret, struct field_errors *fe);
 void intake_batch_fini(struct intake_batch *b);
+
+/* PagerDuty Events API v2. */
+enum pd_action { PD_TRIGGER, PD_ACK, PD_RESOLVE };
+struct pd_event {
+        const char *routing_key; /* borrows */
+        enum pd_action action;
+        const char *dedup_key;   /* borrows; NULL when the sender gave none */
+        json_t *payload;         /* borrows; trigger only */
+        vg_usec_t timestamp;     /* payload.timestamp, 0 when absent */
+};
+/* Validate an event; errors go to fe under the PagerDuty field names. */
+int intake_pd_parse(json_t *body, struct pd_event *ret, struct field_errors *fe);
+/* A new dedup key for a trigger that came without one (32 hex digits). */
+void intake_pd_new_dedup_key(char out[33]);
+/* The one-alert batch for an event of service, keyed by dedup_key. */
+int intake_pd_batch(const struct pd_event *ev, const char *service, const char *dedup_key,
+                    struct intake_batch *ret);
 
 struct intake_result {
         unsigned received;      /* alerts in the batch */

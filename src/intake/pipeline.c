@@ -58,7 +58,10 @@ static int open_incident(struct store_tx *tx, const struct actor *actor, const s
         inc->description = strdup(desc ? desc : "");
         if (!inc->description)
                 return -ENOMEM;
-        inc->severity = severity_of(labelset_get(&x->labels, "severity"));
+        const char *sev = labelset_get(&x->labels, "severity");
+        if (!sev)
+                sev = json_string_value(json_object_get(x->annotations, "severity"));
+        inc->severity = severity_of(sev);
         inc->source = SOURCE_MONITORING;
         snprintf(inc->reporter, sizeof inc->reporter, "%s", actor->name);
         inc->phase = PHASE_ANALYSIS;

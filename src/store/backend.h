@@ -92,6 +92,11 @@ struct store_ops {
         int (*silence_get)(struct store_tx *tx, const char *id, int (*cb)(const struct silence_row *, void *),
                            void *userdata);
         int (*silence_list)(struct store_tx *tx, int (*cb)(const struct silence_row *, void *), void *userdata);
+        int (*integration_key_insert)(struct store_tx *tx, struct integration_key *k);
+        int (*integration_key_get_by_hash)(struct store_tx *tx, const uint8_t *hash, struct integration_key *ret);
+        int (*integration_key_list)(struct store_tx *tx, int (*cb)(const struct integration_key *, void *),
+                                    void *userdata);
+        int (*integration_key_revoke)(struct store_tx *tx, int64_t id, vg_usec_t now);
         int (*event_append)(struct store_tx *tx, vg_usec_t at, const char *type, int64_t incident_id,
                             const char *payload);
 

@@ -1655,6 +1655,70 @@ static int sq_silence_list(struct store_tx *tx, int (*cb)(const struct silence_r
         return EACH_ROW(st, s, silence_row_read, cb, userdata);
 }
 
+#define IKEY_COLS "id, service, name, prefix, key_hash, created_by, created_at, revoked_at"
+
+static void ikey_row(sqlite3_stmt *st, void *out)
+{
+        struct integration_key *k = out;
+        memset(k, 0, sizeof *k);
+        k->id = sqlite3_column_int64(st, 0);
+        text_copy(k->service, sizeof k->service, st, 1);
+        text_copy(k->name, sizeof k->name, st, 2);
+        text_copy(k->prefix, sizeof k->prefix, st, 3);
+        blob_copy(k->key_hash, sizeof k->key_hash, st, 4);
+        text_copy(k->created_by, sizeof k->created_by, st, 5);
+        k->created_at = sqlite3_column_int64(st, 6);
+        k->revoked_at = sqlite3_column_int64(st, 7);
+}
+
+static int sq_integration_key_insert(struct store_tx *tx, struct integration_key *k)
+{
+        sqlite3_stmt *st;
+        struct conn *c = txc(tx);
+        int r = stmt(c, "INSERT INTO integration_keys(service, name, prefix, key_hash, created_by, created_at) "
+                        "VALUES (?,?,?,?,?,?)", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_text(st, 1, k->service, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, k->name, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, k->prefix, -1, SQLITE_STATIC);
+        sqlite3_bind_blob(st, 4, k->key_hash, STORE_HASH_BYTES, SQLITE_STATIC);
+        sqlite3_bind_text(st, 5, k->created_by, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 6, k->created_at);
+        r = step_done(c, st);
+        if (r < 0)
+                return r;
+        k->id = sqlite3_last_insert_rowid(c->db);
+        return 0;
+}
+
+static int sq_integration_key_get_by_hash(struct store_tx *tx, const uint8_t *hash, struct integration_key *ret)
+{
+        sqlite3_stmt *st;
+        int r = stmt(txc(tx), "SELECT " IKEY_COLS " FROM integration_keys WHERE key_hash = ?", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_blob(st, 1, hash, STORE_HASH_BYTES, SQLITE_STATIC);
+        return get_one(st, ikey_row, ret);
+}
+
+static int sq_integration_key_list(struct store_tx *tx, int (*cb)(const struct integration_key *, void *),
+                                   void *userdata)
+{
+        sqlite3_stmt *st;
+        struct integration_key k;
+        int r = stmt(txc(tx), "SELECT " IKEY_COLS " FROM integration_keys ORDER BY id", &st);
+        if (r < 0)
+                return r;
+        return EACH_ROW(st, k, ikey_row, cb, userdata);
+}
+
+static int sq_integration_key_revoke(struct store_tx *tx, int64_t id, vg_usec_t now)
+{
+        int r = exec_id(tx, "UPDATE integration_keys SET revoked_at = ? WHERE id = ? AND revoked_at = 0", now, id, true);
+        return r < 0 ? r : r == 0 ? -VG_ENOTFOUND : 0;
+}
+
 static int sq_event_append(struct store_tx *tx, vg_usec_t at, const char *type, int64_t incident_id,
                            const char *payload)
 {
@@ -1819,6 +1883,10 @@ const struct store_ops store_sqlite_ops = {
         .silence_put = sq_silence_put,
         .silence_get = sq_silence_get,
         .silence_list = sq_silence_list,
+        .integration_key_insert = sq_integration_key_insert,
+        .integration_key_get_by_hash = sq_integration_key_get_by_hash,
+        .integration_key_list = sq_integration_key_list,
+        .integration_key_revoke = sq_integration_key_revoke,
         .event_append = sq_event_append,
         .audit_head = sq_audit_head,
         .audit_insert = sq_audit_insert,

@@ -104,6 +104,10 @@ int store_alert_group_incident(struct store_tx *tx, const char *g, int64_t *ret,
 int store_silence_put(struct store_tx *tx, const struct silence_row *s) { return OPS(tx)->silence_put(tx, s); }
 int store_silence_get(struct store_tx *tx, const char *id, int (*cb)(const struct silence_row *, void *), void *ud) { return OPS(tx)->silence_get(tx, id, cb, ud); }
 int store_silence_list(struct store_tx *tx, int (*cb)(const struct silence_row *, void *), void *ud) { return OPS(tx)->silence_list(tx, cb, ud); }
+int store_integration_key_insert(struct store_tx *tx, struct integration_key *k) { return OPS(tx)->integration_key_insert(tx, k); }
+int store_integration_key_get_by_hash(struct store_tx *tx, const uint8_t hash[STORE_HASH_BYTES], struct integration_key *ret) { return OPS(tx)->integration_key_get_by_hash(tx, hash, ret); }
+int store_integration_key_list(struct store_tx *tx, int (*cb)(const struct integration_key *, void *), void *ud) { return OPS(tx)->integration_key_list(tx, cb, ud); }
+int store_integration_key_revoke(struct store_tx *tx, int64_t id, vg_usec_t now) { return OPS(tx)->integration_key_revoke(tx, id, now); }
 int store_incident_tenants_set(struct store_tx *tx, int64_t id, const struct scope_tenant *t, size_t n) { return OPS(tx)->incident_tenants_set(tx, id, t, n); }
 int store_incident_tenants_list(struct store_tx *tx, int64_t id, int (*cb)(const struct scope_tenant *, void *), void *ud) { return OPS(tx)->incident_tenants_list(tx, id, cb, ud); }
 int store_incident_indicators_set(struct store_tx *tx, int64_t id, const struct indicator *ind, size_t n) { return OPS(tx)->incident_indicators_set(tx, id, ind, n); }

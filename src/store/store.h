@@ -189,6 +189,17 @@ struct silence_row {
         const char *comment;  /* borrows */
 };
 
+struct integration_key {
+        int64_t id;
+        char service[STORE_NAME_MAX];
+        char name[STORE_NAME_MAX];
+        char prefix[16];
+        uint8_t key_hash[STORE_HASH_BYTES];
+        char created_by[STORE_NAME_MAX];
+        vg_usec_t created_at;
+        vg_usec_t revoked_at; /* 0: live */
+};
+
 void incident_fini(struct incident *inc);
 
 /* Who made a change. */
@@ -362,6 +373,15 @@ int store_silence_get(struct store_tx *tx, const char *id,
                       int (*cb)(const struct silence_row *s, void *userdata), void *userdata);
 int store_silence_list(struct store_tx *tx, int (*cb)(const struct silence_row *s, void *userdata),
                        void *userdata);
+
+/* Integration keys. */
+int store_integration_key_insert(struct store_tx *tx, struct integration_key *k);
+int store_integration_key_get_by_hash(struct store_tx *tx, const uint8_t hash[STORE_HASH_BYTES],
+                                      struct integration_key *ret);
+int store_integration_key_list(struct store_tx *tx, int (*cb)(const struct integration_key *k, void *userdata),
+                               void *userdata);
+/* -VG_ENOTFOUND when there is no such live key. */
+int store_integration_key_revoke(struct store_tx *tx, int64_t id, vg_usec_t now);
 
 /* A domain event ("incident.declared", ...) in the change's transaction;
  * payload is borrowed and serialised with sorted keys. */

@@ -351,6 +351,108 @@ static void alertmanager_forwards_by_webhook(void **state)
         assert_int_equal(incidents_for("ledger"), 1);
 }
 
+static long enqueue(const char *body, struct reply *r)
+{
+        http(&S, "POST", "/v2/enqueue", NULL, NULL, body, r);
+        return r->status;
+}
+
+static void pagerduty_events(void **state)
+{
+        struct reply r;
+        char body[1024], key[128], dedup[64], admin_tok[128];
+        (void)state;
+        server_user_token(&S, "ada", "admin", NULL, admin_tok, sizeof admin_tok);
+        http(&S, "POST", "/api/v1/integration-keys", admin_tok, NULL, "{\"service\":\"checkout\",\"name\":\"datadog\"}", &r);
+        assert_int_equal(r.status, 201);
+        snprintf(key, sizeof key, "%s", json_string_value(json_object_get(r.json, "key")));
+        long key_id = (long)json_integer_value(json_object_get(r.json, "id"));
+        assert_int_equal(strncmp(key, "vgi_", 4), 0);
+        reply_free(&r);
+        http(&S, "GET", "/api/v1/integration-keys", auditor, NULL, NULL, &r);
+        assert_null(strstr(r.body, key)); /* never listed */
+        reply_free(&r);
+        expect_refused_on(&S, "POST", "/api/v1/integration-keys", responder, NULL, "{\"service\":\"x\",\"name\":\"y\"}", 403, NULL, NULL);
+
+        /* Bad events change nothing. */
+        char *before = db_fingerprint(&S);
+        assert_int_equal(enqueue("{\"event_action\":\"trigger\"}", &r), 400);
+        assert_string_equal(reply_header(&r, "Content-Type"), "application/json");
+        assert_true(problem_has_field(r.json, "routing_key"));
+        reply_free(&r);
+        snprintf(body, sizeof body, "{\"routing_key\":\"%s\",\"event_action\":\"explode\"}", key);
+        assert_int_equal(enqueue(body, &r), 400);
+        assert_true(problem_has_field(r.json, "event_action"));
+        reply_free(&r);
+        snprintf(body, sizeof body, "{\"routing_key\":\"%s\",\"event_action\":\"trigger\"}", key);
+        assert_int_equal(enqueue(body, &r), 400);
+        assert_true(problem_has_field(r.json, "payload"));
+        reply_free(&r);
+        snprintf(body, sizeof body, "{\"routing_key\":\"%s\",\"event_action\":\"trigger\",\"payload\":"
+                                    "{\"summary\":\"x\",\"source\":\"y\",\"severity\":\"dire\"}}", key);
+        assert_int_equal(enqueue(body, &r), 400);
+        assert_true(problem_has_field(r.json, "payload.severity"));
+        reply_free(&r);
+        snprintf(body, sizeof body, "{\"routing_key\":\"%s\",\"event_action\":\"resolve\"}", key);
+        assert_int_equal(enqueue(body, &r), 400);
+        assert_true(problem_has_field(r.json, "dedup_key"));
+        reply_free(&r);
+        assert_int_equal(enqueue("{\"routing_key\":\"vgi_not-a-key\",\"event_action\":\"trigger\",\"payload\":"
+                                 "{\"summary\":\"x\",\"source\":\"y\",\"severity\":\"info\"}}", &r), 400);
+        assert_true(problem_has_field(r.json, "routing_key"));
+        reply_free(&r);
+        char *after = db_fingerprint(&S);
+        assert_string_equal(before, after);
+        free(before);
+        free(after);
+
+        /* Trigger without a dedup key: one is made and returned. */
+        snprintf(body, sizeof body, "{\"routing_key\":\"%s\",\"event_action\":\"trigger\",\"payload\":"
+                                    "{\"summary\":\"Card declines spiking\",\"source\":\"checkout-7\",\"severity\":\"critical\","
+                                    "\"custom_details\":{\"rate\":0.31}}}", key);
+        assert_int_equal(enqueue(body, &r), 202);
+        assert_string_equal(json_string_value(json_object_get(r.json, "status")), "success");
+        snprintf(dedup, sizeof dedup, "%s", json_string_value(json_object_get(r.json, "dedup_key")));
+        assert_int_equal(strlen(dedup), 32);
+        reply_free(&r);
+        assert_int_equal(incidents_for("checkout"), 1);
+        http(&S, "GET", "/api/v1/incidents?service=checkout", auditor, NULL, NULL, &r);
+        json_t *inc = json_array_get(json_object_get(r.json, "items"), 0);
+        assert_string_equal(json_string_value(json_object_get(inc, "title")), "pagerduty: Card declines spiking");
+        assert_string_equal(json_string_value(json_object_get(inc, "severity")), "sev1");
+        reply_free(&r);
+        /* The same dedup key again: deduplicated; acknowledge changes nothing; resolve ends it. */
+        snprintf(body, sizeof body, "{\"routing_key\":\"%s\",\"event_action\":\"trigger\",\"dedup_key\":\"%s\",\"payload\":"
+                                    "{\"summary\":\"Card declines spiking\",\"source\":\"checkout-7\",\"severity\":\"critical\"}}",
+                 key, dedup);
+        assert_int_equal(enqueue(body, &r), 202);
+        reply_free(&r);
+        char where[160];
+        snprintf(where, sizeof where, "json_extract(labels, '$.dedup_key') = '%s'", dedup);
+        assert_int_equal(db_count(&S, "alerts", where), 1);
+        snprintf(where, sizeof where, "json_extract(labels, '$.dedup_key') = '%s' AND received = 2 AND ends_at = 0", dedup);
+        assert_int_equal(db_count(&S, "alerts", where), 1);
+        snprintf(body, sizeof body, "{\"routing_key\":\"%s\",\"event_action\":\"acknowledge\",\"dedup_key\":\"%s\"}", key, dedup);
+        assert_int_equal(enqueue(body, &r), 202);
+        reply_free(&r);
+        snprintf(body, sizeof body, "{\"routing_key\":\"%s\",\"event_action\":\"resolve\",\"dedup_key\":\"%s\"}", key, dedup);
+        assert_int_equal(enqueue(body, &r), 202);
+        reply_free(&r);
+        snprintf(where, sizeof where, "json_extract(labels, '$.dedup_key') = '%s' AND ends_at > 0", dedup);
+        assert_int_equal(db_count(&S, "alerts", where), 1);
+
+        /* A revoked key stops working. */
+        char path[64];
+        snprintf(path, sizeof path, "/api/v1/integration-keys/%ld", key_id);
+        http(&S, "DELETE", path, admin_tok, NULL, NULL, &r);
+        assert_int_equal(r.status, 204);
+        reply_free(&r);
+        snprintf(body, sizeof body, "{\"routing_key\":\"%s\",\"event_action\":\"trigger\",\"payload\":"
+                                    "{\"summary\":\"x\",\"source\":\"y\",\"severity\":\"info\"}}", key);
+        assert_int_equal(enqueue(body, &r), 400);
+        reply_free(&r);
+}
+
 static int setup(void **state)
 {
         (void)state;
@@ -377,6 +479,7 @@ int main(void)
                 cmocka_unit_test(amtool_lists_alerts_and_manages_silences),
                 cmocka_unit_test(prometheus_alert_opens_an_incident),
                 cmocka_unit_test(alertmanager_forwards_by_webhook),
+                cmocka_unit_test(pagerduty_events),
         };
         return cmocka_run_group_tests_name("intake", tests, setup, teardown);
 }
