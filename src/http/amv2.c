@@ -56,6 +56,11 @@ int intake_webhook_post(struct request *req, struct response *resp)
         return accept_batch(req, resp, intake_am_webhook_parse);
 }
 
+int intake_json_post(struct request *req, struct response *resp)
+{
+        return accept_batch(req, resp, intake_json_parse);
+}
+
 /* "name=value", "name!=value", "name=~re", "name!~re"; the value may be
  * double-quoted. */
 static int parse_filter(const char *s, struct matcher *m, struct field_errors *fe)

@@ -65,6 +65,7 @@ int amv2_silence_get(struct request *req, struct response *resp);
 int amv2_silence_delete(struct request *req, struct response *resp);
 int amv2_status(struct request *req, struct response *resp);
 int intake_webhook_post(struct request *req, struct response *resp);
+int intake_json_post(struct request *req, struct response *resp);
 /* integrations.c */
 int integration_key_create(struct request *req, struct response *resp);
 int integration_key_list(struct request *req, struct response *resp);

@@ -59,6 +59,7 @@ const struct route http_routes[] = {
         { "GET", "/api/v2/status", ROLES_STAFF, ROUTE_INTAKE, amv2_status },
         /* An existing Alertmanager forwarding to Vigil (webhook_configs). */
         { "POST", "/intake/alertmanager", INCIDENT_WRITERS | R(ADMIN), ROUTE_INTAKE, intake_webhook_post },
+        { "POST", "/intake/json", INCIDENT_WRITERS | R(ADMIN), ROUTE_INTAKE, intake_json_post },
 
         /* PagerDuty Events API v2: authenticated by the routing key in the body. */
         { "POST", "/v2/enqueue", 0, ROUTE_PUBLIC, pagerduty_enqueue },

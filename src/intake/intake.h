@@ -39,6 +39,9 @@ int intake_am_parse(json_t *body, struct intake_batch *ret, struct field_errors 
 int intake_am_webhook_parse(json_t *body, struct intake_batch *ret, struct field_errors *fe);
 void intake_batch_fini(struct intake_batch *b);
 
+/* Generic JSON alerts and OCSF Detection Findings (src/intake/json.c). */
+int intake_json_parse(json_t *body, struct intake_batch *ret, struct field_errors *fe);
+
 /* PagerDuty Events API v2. */
 enum pd_action { PD_TRIGGER, PD_ACK, PD_RESOLVE };
 struct pd_event {

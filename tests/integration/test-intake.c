@@ -453,6 +453,72 @@ static void pagerduty_events(void **state)
         reply_free(&r);
 }
 
+static long post_json(const char *body, struct reply *r)
+{
+        http(&S, "POST", "/intake/json", NULL, bearer, body, r);
+        return r->status;
+}
+
+static void generic_json_and_ocsf(void **state)
+{
+        struct reply r;
+        (void)state;
+        char *before = db_fingerprint(&S);
+        assert_int_equal(post_json("{\"service\":\"sso\"}", &r), 400);
+        assert_true(problem_has_field(r.json, "[0]"));
+        reply_free(&r);
+        assert_int_equal(post_json("{\"title\":\"x\",\"status\":\"maybe\"}", &r), 400);
+        reply_free(&r);
+        assert_int_equal(post_json("{\"title\":\"x\",\"colour\":\"red\"}", &r), 400);
+        reply_free(&r);
+        assert_int_equal(post_json("{\"class_uid\":2003,\"finding_info\":{\"uid\":\"a\",\"title\":\"b\"},\"severity_id\":1}", &r), 400);
+        reply_free(&r);
+        assert_int_equal(post_json("{\"class_uid\":2004,\"severity_id\":1}", &r), 400);
+        reply_free(&r);
+        assert_int_equal(post_json("[]", &r), 400);
+        reply_free(&r);
+        char *after = db_fingerprint(&S);
+        assert_string_equal(before, after);
+        free(before);
+        free(after);
+
+        /* Generic: opens, deduplicates by dedup_key, resolves. */
+        const char *g = "{\"title\":\"Impossible travel\",\"service\":\"sso\",\"severity\":\"high\",\"tenant\":\"acme\","
+                        "\"summary\":\"login from two continents in 5 minutes\",\"dedup_key\":\"user-77\"}";
+        assert_int_equal(post_json(g, &r), 200);
+        reply_free(&r);
+        assert_int_equal(post_json(g, &r), 200);
+        reply_free(&r);
+        assert_int_equal(incidents_for("sso"), 1);
+        assert_int_equal(db_count(&S, "alerts", "source = 'json' AND service = 'sso' AND received = 2"), 1);
+        assert_int_equal(post_json("{\"title\":\"Impossible travel\",\"service\":\"sso\",\"severity\":\"high\","
+                                   "\"tenant\":\"acme\",\"dedup_key\":\"user-77\",\"status\":\"resolved\"}", &r), 200);
+        reply_free(&r);
+        assert_int_equal(db_count(&S, "alerts", "source = 'json' AND service = 'sso' AND ends_at > 0"), 1);
+
+        /* OCSF Detection Finding, as a security product emits it. */
+        const char *f = "{\"class_uid\":2004,\"category_uid\":2,\"activity_id\":1,\"type_uid\":200401,"
+                        "\"time\":1795392000000,\"severity_id\":5,\"status_id\":1,"
+                        "\"finding_info\":{\"uid\":\"arn:finding/9f2\",\"title\":\"Malware on file server\","
+                        "\"desc\":\"Trojan found in an uploaded archive\",\"types\":[\"Malware\"]},"
+                        "\"metadata\":{\"version\":\"1.1.0\",\"product\":{\"name\":\"Scanner\",\"vendor_name\":\"Example\"}},"
+                        "\"resources\":[{\"name\":\"fileserver\",\"type\":\"host\"}],"
+                        "\"cloud\":{\"provider\":\"example\",\"account\":{\"uid\":\"tenant-42\"}},"
+                        "\"message\":\"quarantined 1 file\"}";
+        assert_int_equal(post_json(f, &r), 200);
+        reply_free(&r);
+        assert_int_equal(incidents_for("fileserver"), 1);
+        http(&S, "GET", "/api/v1/incidents?service=fileserver", auditor, NULL, NULL, &r);
+        json_t *inc = json_array_get(json_object_get(r.json, "items"), 0);
+        assert_string_equal(json_string_value(json_object_get(inc, "title")),
+                            "Malware on file server: Trojan found in an uploaded archive");
+        assert_string_equal(json_string_value(json_object_get(inc, "severity")), "sev1");
+        assert_string_equal(json_string_value(json_object_get(inc, "detected_at")), "2026-11-23T00:00:00Z");
+        reply_free(&r);
+        assert_int_equal(db_count(&S, "alerts", "source = 'ocsf' AND json_extract(labels, '$.tenant') = 'tenant-42' "
+                                                 "AND json_extract(annotations, '$.ocsf') LIKE '%arn:finding/9f2%'"), 1);
+}
+
 static int setup(void **state)
 {
         (void)state;
@@ -480,6 +546,7 @@ int main(void)
                 cmocka_unit_test(prometheus_alert_opens_an_incident),
                 cmocka_unit_test(alertmanager_forwards_by_webhook),
                 cmocka_unit_test(pagerduty_events),
+                cmocka_unit_test(generic_json_and_ocsf),
         };
         return cmocka_run_group_tests_name("intake", tests, setup, teardown);
 }
