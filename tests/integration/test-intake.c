@@ -334,6 +334,17 @@ static void alertmanager_forwards_by_webhook(void **state)
         }
         assert_int_equal(n, 1);
         assert_int_equal(db_count(&S, "alerts", "service = 'ledger' AND source = 'webhook'"), 1);
+        /* Our fingerprint is Alertmanager's: ask it for the one it computed. */
+        snprintf(cmd, sizeof cmd, "curl -s http://127.0.0.1:%u/api/v2/alerts", port);
+        assert_int_equal(run(cmd, &out), 0);
+        json_t *am_alerts = json_loads(out, 0, NULL);
+        free(out);
+        const char *am_fp = json_string_value(json_object_get(json_array_get(am_alerts, 0), "fingerprint"));
+        assert_non_null(am_fp);
+        char where[128];
+        snprintf(where, sizeof where, "service = 'ledger' AND fingerprint = '%s'", am_fp);
+        assert_int_equal(db_count(&S, "alerts", where), 1);
+        json_decref(am_alerts);
         /* Resolve it at the Alertmanager: the resolved notification ends the episode. */
         snprintf(cmd, sizeof cmd, "amtool --alertmanager.url=http://127.0.0.1:%u alert add alertname=Forwarded "
                                   "service=ledger severity=warning --annotation=summary='replica lag' "
