@@ -33,7 +33,7 @@ static int accept_batch(struct request *req, struct response *resp,
         if (r < 0)
                 return r;
         struct actor a = request_actor(req);
-        r = intake_accept(req->store, &a, &batch, req->now, &res);
+        r = intake_submit(req->committer, &a, &batch, req->now, &res);
         intake_batch_fini(&batch);
         if (r < 0)
                 return r;

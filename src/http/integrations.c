@@ -160,7 +160,7 @@ int pagerduty_enqueue(struct request *req, struct response *resp)
                 char who[STORE_NAME_MAX + 16];
                 snprintf(who, sizeof who, "integration:%s", k.name);
                 struct actor a = { .user_id = 0, .name = who, .request_id = req->request_id };
-                r = intake_accept(req->store, &a, &batch, req->now, &res);
+                r = intake_submit(req->committer, &a, &batch, req->now, &res);
                 intake_batch_fini(&batch);
                 if (r < 0)
                         return r;

@@ -29,12 +29,14 @@ struct principal {
 struct route;
 struct ratelimit;
 struct metrics;
+struct intake_committer;
 
 struct request {
         const struct config *cfg;     /* borrows: snapshot taken at start */
         struct store *store;          /* borrows */
         struct ratelimit *ratelimit;  /* borrows: the server's sign-in limiter */
         struct metrics *metrics;      /* borrows: the server's request metrics */
+        struct intake_committer *committer; /* borrows: group commit for alerts */
         struct MHD_Connection *conn;  /* borrows */
         const struct route *route;    /* borrows: matched route */
         const char *method;           /* borrows */

@@ -15,6 +15,7 @@
 #include "http/auth.h"
 #include "http/metrics.h"
 #include "http/request.h"
+#include "intake/intake.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -33,6 +34,7 @@ struct http_server {
         struct store *store;                /* borrows */
         struct ratelimit *ratelimit;        /* owns */
         struct metrics *metrics;            /* owns */
+        struct intake_committer *committer; /* owns */
         _Atomic int inflight;
         unsigned port;
         vg_usec_t started_at;
@@ -162,6 +164,7 @@ static enum MHD_Result dispatch(struct http_server *srv, const struct config *cf
         req.store = srv->store;
         req.ratelimit = srv->ratelimit;
         req.metrics = srv->metrics;
+        req.committer = srv->committer;
         req.conn = conn;
         req.method = method;
         req.path = url;
@@ -302,7 +305,9 @@ int http_server_start(const struct config *cfg, struct store *store, struct http
         srv->started_at = clock_now();
         srv->ratelimit = ratelimit_new();
         srv->metrics = metrics_new();
-        if (!srv->ratelimit || !srv->metrics) {
+        if (srv->ratelimit && srv->metrics && intake_committer_new(store, &srv->committer) < 0)
+                srv->committer = NULL;
+        if (!srv->ratelimit || !srv->metrics || !srv->committer) {
                 freeaddrinfo(ai);
                 http_server_stop(srv, 0);
                 return -ENOMEM;
@@ -374,6 +379,8 @@ struct http_server *http_server_stop(struct http_server *srv, vg_usec_t grace)
                                   atomic_load(&srv->inflight));
                 MHD_stop_daemon(srv->daemon);
         }
+        /* After the daemon: no request is waiting on the committer now. */
+        intake_committer_free(srv->committer);
         ratelimit_free(srv->ratelimit);
         metrics_free(srv->metrics);
         free(srv);

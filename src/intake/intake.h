@@ -74,3 +74,18 @@ struct intake_result {
  * this returns 0. */
 int intake_accept(struct store *s, const struct actor *actor, const struct intake_batch *b,
                   vg_usec_t now, struct intake_result *res);
+
+struct silence_set;
+/* The same inside a transaction the caller owns (group commit). */
+int intake_accept_in(struct store_tx *tx, const struct silence_set *silences, const struct actor *actor,
+                     const struct intake_batch *b, vg_usec_t now, struct intake_result *res);
+
+/* Group commit: one writer thread commits the batches of many concurrent
+ * requests in one transaction (each batch in its own savepoint) and one
+ * fsync, then wakes them. intake_submit blocks until the batch is
+ * committed (0) or refused (< 0, nothing of it kept). */
+struct intake_committer;
+int intake_committer_new(struct store *s, struct intake_committer **ret);
+struct intake_committer *intake_committer_free(struct intake_committer *c);
+int intake_submit(struct intake_committer *c, const struct actor *actor, const struct intake_batch *b,
+                  vg_usec_t now, struct intake_result *res);

@@ -109,12 +109,13 @@ static int accept_one(struct store_tx *tx, const struct actor *actor, const stru
                       const char *source, const struct intake_alert *x, vg_usec_t now, struct intake_result *res)
 {
         struct alert_row row = { 0 };
-        char *labels = json_dumps(x->labels_json, JSON_SORT_KEYS | JSON_COMPACT);
+        /* Labels are serialised by the store only when a new episode starts;
+         * most alerts are repeats. */
         char *annotations = x->annotations ? json_dumps(x->annotations, JSON_SORT_KEYS | JSON_COMPACT) : NULL;
         char group[2 * LABEL_NAME_MAX + 8];
         int r = 0;
 
-        if (!labels || (x->annotations && !annotations)) {
+        if (x->annotations && !annotations) {
                 r = -ENOMEM;
                 goto out;
         }
@@ -126,7 +127,7 @@ static int accept_one(struct store_tx *tx, const struct actor *actor, const stru
 
         snprintf(row.fingerprint, sizeof row.fingerprint, "%016llx",
                  (unsigned long long)labelset_fingerprint(&x->labels));
-        row.labels = labels;
+        row.labels_obj = x->labels_json;
         row.annotations = annotations ? annotations : "{}";
         snprintf(row.source, sizeof row.source, "%s", source);
         snprintf(row.service, sizeof row.service, "%s", service ? service : "");
@@ -191,9 +192,18 @@ static int accept_one(struct store_tx *tx, const struct actor *actor, const stru
         }
         incident_fini(&inc);
 out:
-        free(labels);
         free(annotations);
         return r < 0 ? r : 0;
+}
+
+int intake_accept_in(struct store_tx *tx, const struct silence_set *silences, const struct actor *actor,
+                     const struct intake_batch *b, vg_usec_t now, struct intake_result *res)
+{
+        int r = 0;
+        memset(res, 0, sizeof *res);
+        for (size_t i = 0; r >= 0 && i < b->n; i++)
+                r = accept_one(tx, actor, silences, b->source, &b->alerts[i], now, res);
+        return r;
 }
 
 int intake_accept(struct store *s, const struct actor *actor, const struct intake_batch *b,
@@ -203,13 +213,12 @@ int intake_accept(struct store *s, const struct actor *actor, const struct intak
         struct silence_set silences;
         int r;
 
-        memset(res, 0, sizeof *res);
         r = store_begin(s, &tx);
         if (r < 0)
                 return r;
         r = silence_set_load(tx, now, &silences);
-        for (size_t i = 0; r >= 0 && i < b->n; i++)
-                r = accept_one(tx, actor, &silences, b->source, &b->alerts[i], now, res);
+        if (r >= 0)
+                r = intake_accept_in(tx, &silences, actor, b, now, res);
         silence_set_fini(&silences);
         return store_finish(tx, r);
 }

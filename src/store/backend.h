@@ -19,6 +19,8 @@ struct store_ops {
         int (*begin)(struct store *s, bool write, struct store_tx **ret);
         int (*commit)(struct store_tx *tx);
         void (*rollback)(struct store_tx *tx);
+        int (*savepoint_begin)(struct store_tx *tx);
+        int (*savepoint_end)(struct store_tx *tx, bool ok);
 
         int (*user_insert)(struct store_tx *tx, struct user *u);
         int (*user_get)(struct store_tx *tx, int64_t id, struct user *ret);

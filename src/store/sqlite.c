@@ -408,6 +408,21 @@ static int sq_commit(struct store_tx *base)
         return 0;
 }
 
+static int sq_savepoint_begin(struct store_tx *tx)
+{
+        return exec(txc(tx), "SAVEPOINT batch");
+}
+
+static int sq_savepoint_end(struct store_tx *tx, bool ok)
+{
+        if (!ok) {
+                int r = exec(txc(tx), "ROLLBACK TO batch");
+                if (r < 0)
+                        return r;
+        }
+        return exec(txc(tx), "RELEASE batch");
+}
+
 /* ---- users ---- */
 
 #define USER_COLS "id, name, role, coalesce(tenant, ''), password_hash, disabled, created_at, updated_at"
@@ -1526,13 +1541,21 @@ static int sq_alert_upsert(struct store_tx *tx, struct alert_row *a, vg_usec_t n
                 *ret_new = false;
                 return 0;
         }
+        char *dumped = NULL;
+        if (!a->labels && a->labels_obj) {
+                dumped = json_dumps(a->labels_obj, JSON_SORT_KEYS | JSON_COMPACT);
+                if (!dumped)
+                        return -ENOMEM;
+        }
         r = stmt(c, "INSERT INTO alerts(fingerprint, labels, annotations, source, service, severity, summary, "
                     "generator_url, starts_at, ends_at, updated_at, silenced_by, group_key) "
                     "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", &st);
-        if (r < 0)
+        if (r < 0) {
+                free(dumped);
                 return r;
+        }
         sqlite3_bind_text(st, 1, a->fingerprint, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, a->labels, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, dumped ? dumped : a->labels, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 3, a->annotations ? a->annotations : "{}", -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 4, a->source, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 5, a->service, -1, SQLITE_STATIC);
@@ -1545,6 +1568,7 @@ static int sq_alert_upsert(struct store_tx *tx, struct alert_row *a, vg_usec_t n
         sqlite3_bind_text(st, 12, a->silenced_by, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 13, a->group_key ? a->group_key : "", -1, SQLITE_STATIC);
         r = step_done(c, st);
+        free(dumped);
         if (r < 0)
                 return r;
         a->id = sqlite3_last_insert_rowid(c->db);
@@ -1832,6 +1856,8 @@ const struct store_ops store_sqlite_ops = {
         .begin = sq_begin,
         .commit = sq_commit,
         .rollback = sq_rollback,
+        .savepoint_begin = sq_savepoint_begin,
+        .savepoint_end = sq_savepoint_end,
         .user_insert = sq_user_insert,
         .user_get = sq_user_get,
         .user_get_by_name = sq_user_get_by_name,

@@ -46,6 +46,9 @@ void store_rollback(struct store_tx *tx)
                 tx->store->ops->rollback(tx);
 }
 
+int store_savepoint_begin(struct store_tx *tx) { return tx->store->ops->savepoint_begin(tx); }
+int store_savepoint_end(struct store_tx *tx, bool ok) { return tx->store->ops->savepoint_end(tx, ok); }
+
 int store_finish(struct store_tx *tx, int r)
 {
         if (r < 0) {

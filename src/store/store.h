@@ -168,6 +168,7 @@ struct alert_row {
         int64_t id;
         char fingerprint[17];
         const char *labels;        /* borrows: JSON object, sorted keys */
+        json_t *labels_obj;        /* borrows: on the way in, serialised only when a new episode starts */
         const char *annotations;   /* borrows: JSON object */
         char source[16];
         char service[STORE_NAME_MAX];
@@ -250,6 +251,11 @@ void store_rollback(struct store_tx *tx);
 /* End a write: commit when r >= 0, else roll back. Returns r, or the
  * commit's error. Either way tx is freed. */
 int store_finish(struct store_tx *tx, int r);
+
+/* Savepoints inside a write transaction: work between savepoint_begin and
+ * savepoint_end(ok=false) is undone, the rest of the transaction kept. */
+int store_savepoint_begin(struct store_tx *tx);
+int store_savepoint_end(struct store_tx *tx, bool ok);
 
 /* Users. insert sets u->id. */
 int store_user_insert(struct store_tx *tx, struct user *u);
