@@ -220,10 +220,8 @@ int incident_create(struct request *req, struct response *resp)
         if (r >= 0)
                 r = store_incident_services_set(tx, inc.id, services, n_services);
         if (r >= 0) {
-                char object[64];
-                snprintf(object, sizeof object, "incident:%s", inc.key);
                 json_t *change = incident_json(&inc, json_copy(json_object_get(body, "services")));
-                r = request_audit_object(req, tx, "incident.create", object, change);
+                r = request_audit_incident(req, tx, "incident.create", inc.key, change);
                 json_decref(change);
         }
         if (r >= 0) {
@@ -341,15 +339,13 @@ int incident_get(struct request *req, struct response *resp)
 static int save(struct request *req, struct response *resp, struct store_tx *tx,
                 struct incident *inc, const char *action, json_t *change)
 {
-        char object[64];
         int64_t version = inc->version;
         inc->updated_at = req->now;
         int r = store_incident_update(tx, inc, version);
         if (r == -VG_EPRECONDITION)
                 request_detail(req, "the incident changed while this request ran; read it again");
-        snprintf(object, sizeof object, "incident:%s", inc->key);
         if (r >= 0)
-                r = request_audit_object(req, tx, action, object, change);
+                r = request_audit_incident(req, tx, action, inc->key, change);
         if (r >= 0)
                 r = respond_incident(req, resp, tx, inc, 200);
         return r;
@@ -539,10 +535,8 @@ int incident_note(struct request *req, struct response *resp)
         if (r >= 0) {
                 /* A note is its audit record: append-only, in the chain, and
                  * in the timeline in order with every other change. */
-                char object[64];
-                snprintf(object, sizeof object, "incident:%s", inc.key);
                 json_t *change = json_pack("{s:s}", "text", text);
-                r = change ? request_audit_object(req, tx, "incident.note", object, change) : -ENOMEM;
+                r = change ? request_audit_incident(req, tx, "incident.note", inc.key, change) : -ENOMEM;
                 json_decref(change);
         }
         if (r >= 0)

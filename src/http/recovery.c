@@ -51,9 +51,7 @@ static int open_incident(struct request *req, bool write, struct store_tx **tx, 
 static int audit(struct request *req, struct store_tx *tx, const struct incident *inc, const char *action,
                  json_t *change)
 {
-        char object[64];
-        snprintf(object, sizeof object, "incident:%s", inc->key);
-        int r = change ? request_audit_object(req, tx, action, object, change) : -ENOMEM;
+        int r = change ? request_audit_incident(req, tx, action, inc->key, change) : -ENOMEM;
         json_decref(change);
         return r;
 }

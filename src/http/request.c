@@ -268,6 +268,13 @@ int request_audit_object(struct request *req, struct store_tx *tx, const char *a
         return store_audit_append(tx, req->now, &a, action, object, change);
 }
 
+int request_audit_incident(struct request *req, struct store_tx *tx, const char *action, const char *key,
+                           json_t *change)
+{
+        struct actor a = request_actor(req);
+        return store_audit_incident(tx, req->now, &a, action, key, change);
+}
+
 void json_only_fields(struct request *req, json_t *obj, const char *const allowed[])
 {
         const char *key;

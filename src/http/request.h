@@ -150,9 +150,12 @@ int request_audit(struct request *req, struct store_tx *tx, const char *action, 
 /* An audit record as JSON (audit.c), for the audit and timeline answers. */
 json_t *audit_record_json(const struct audit_record *a);
 
-/* The same, for objects named by a string ("incident:INC-2026-0001"). */
+/* The same, for objects named by a string ("silence:ID"). */
 int request_audit_object(struct request *req, struct store_tx *tx, const char *action,
                          const char *object, json_t *change);
+/* The same, for a change to incident key (what its timeline shows). */
+int request_audit_incident(struct request *req, struct store_tx *tx, const char *action, const char *key,
+                           json_t *change);
 
 /* Field helpers: validation errors go to req->errors under the field name. */
 /* Refuse keys not in allowed (NULL-terminated). */

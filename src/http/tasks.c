@@ -35,10 +35,8 @@ json_t *task_json(const struct task *t)
 static int audit_task(struct request *req, struct store_tx *tx, const struct incident *inc,
                       const char *action, const struct task *t)
 {
-        char object[64];
-        snprintf(object, sizeof object, "incident:%s", inc->key);
         json_t *change = task_json(t);
-        int r = change ? request_audit_object(req, tx, action, object, change) : -ENOMEM;
+        int r = change ? request_audit_incident(req, tx, action, inc->key, change) : -ENOMEM;
         json_decref(change);
         return r;
 }

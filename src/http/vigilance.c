@@ -120,10 +120,8 @@ int alert_link_create(struct request *req, struct response *resp)
                         request_detail(req, "alert %s is linked to %s already", l.alert, inc.key);
         }
         if (r >= 0) {
-                char object[64];
-                snprintf(object, sizeof object, "incident:%s", inc.key);
                 json_t *change = link_json(&l);
-                r = change ? request_audit_object(req, tx, "incident.alert.link", object, change) : -ENOMEM;
+                r = change ? request_audit_incident(req, tx, "incident.alert.link", inc.key, change) : -ENOMEM;
                 json_decref(change);
         }
         if (r >= 0)

@@ -72,12 +72,10 @@ static int open_incident(struct store_tx *tx, const struct actor *actor, const s
         if (r >= 0 && service && tenant_id_valid(service))
                 r = store_incident_services_set(tx, inc->id, &service, 1);
         if (r >= 0) {
-                char object[64];
-                snprintf(object, sizeof object, "incident:%s", inc->key);
                 json_t *change = json_pack("{s:s, s:s, s:s, s:O}", "title", inc->title, "severity",
                                            severity_to_string(inc->severity), "source", "monitoring",
                                            "labels", x->labels_json);
-                r = change ? store_audit_append(tx, now, actor, "incident.create", object, change) : -ENOMEM;
+                r = change ? store_audit_incident(tx, now, actor, "incident.create", inc->key, change) : -ENOMEM;
                 json_decref(change);
         }
         return r;
@@ -97,10 +95,8 @@ static int link(struct store_tx *tx, const struct actor *actor, int64_t alert_id
                 return 0;
         if (r < 0)
                 return r;
-        char object[64];
-        snprintf(object, sizeof object, "incident:%s", key);
         json_t *change = json_pack("{s:s, s:s, s:b}", "alert", fp, "why", why, "vigilance", 0);
-        r = change ? store_audit_append(tx, now, actor, "incident.alert.link", object, change) : -ENOMEM;
+        r = change ? store_audit_incident(tx, now, actor, "incident.alert.link", key, change) : -ENOMEM;
         json_decref(change);
         return r;
 }

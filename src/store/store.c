@@ -212,6 +212,14 @@ int store_audit_append(struct store_tx *tx, vg_usec_t at, const struct actor *ac
         return ret;
 }
 
+int store_audit_incident(struct store_tx *tx, vg_usec_t at, const struct actor *actor, const char *action,
+                         const char *key, json_t *change)
+{
+        char object[64];
+        snprintf(object, sizeof object, "incident:%s", key);
+        return store_audit_append(tx, at, actor, action, object, change);
+}
+
 struct verify_state {
         struct audit_verify *v;
         int64_t expect_seq;

@@ -398,6 +398,10 @@ int store_event_append(struct store_tx *tx, vg_usec_t at, const char *type, int6
  * secrets. object names the thing changed ("user:3", "token:7"). */
 int store_audit_append(struct store_tx *tx, vg_usec_t at, const struct actor *actor,
                        const char *action, const char *object, json_t *change);
+/* The same, for a change to incident key: object "incident:KEY", which is
+ * what the incident's timeline reads. */
+int store_audit_incident(struct store_tx *tx, vg_usec_t at, const struct actor *actor, const char *action,
+                         const char *key, json_t *change);
 /* Records with seq > after_seq, at most limit (0: no limit), in order. */
 int store_audit_list(struct store_tx *tx, int64_t after_seq, unsigned limit,
                      int (*cb)(const struct audit_record *r, void *userdata), void *userdata);

@@ -129,10 +129,8 @@ int vigilance_link_alert(struct store_tx *tx, const struct actor *actor, const c
                 return 1;
         if (r < 0)
                 return r;
-        char object[64];
-        snprintf(object, sizeof object, "incident:%s", ret->key);
         json_t *change = json_pack("{s:s, s:s, s:b}", "alert", alert_ref, "why", ret->why, "vigilance", 1);
-        r = change ? store_audit_append(tx, a->at, actor, "incident.alert.link", object, change) : -ENOMEM;
+        r = change ? store_audit_incident(tx, a->at, actor, "incident.alert.link", ret->key, change) : -ENOMEM;
         json_decref(change);
         return r < 0 ? r : 1;
 }
