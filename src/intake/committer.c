@@ -43,11 +43,11 @@ struct intake_committer {
 static void run_group(struct intake_committer *c, struct pending *group)
 {
         struct store_tx *tx = NULL;
-        struct silence_set silences;
+        struct intake_state st;
         vg_usec_t now = group->now;
         int r = store_begin(c->store, &tx);
         if (r >= 0)
-                r = silence_set_load(tx, now, &silences);
+                r = intake_state_load(tx, now, &st);
         if (r < 0) {
                 for (struct pending *p = group; p; p = p->next)
                         p->status = r;
@@ -58,11 +58,11 @@ static void run_group(struct intake_committer *c, struct pending *group)
         for (struct pending *p = group; p; p = p->next) {
                 int s = store_savepoint_begin(tx);
                 if (s >= 0)
-                        s = intake_accept_in(tx, &silences, p->actor, p->batch, p->now, p->res);
+                        s = intake_accept_in(tx, &st, p->actor, p->batch, p->now, p->res);
                 int e = store_savepoint_end(tx, s >= 0);
                 p->status = s < 0 ? s : e;
         }
-        silence_set_fini(&silences);
+        intake_state_fini(&st);
         r = store_commit(tx);
         for (struct pending *p = group; p; p = p->next)
                 if (r < 0)

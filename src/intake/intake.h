@@ -5,7 +5,9 @@
 #pragma once
 
 #include "core/alert.h"
+#include "intake/silence.h"
 #include "store/store.h"
+#include "store/vigilance.h"
 
 #include <jansson.h>
 
@@ -75,9 +77,18 @@ struct intake_result {
 int intake_accept(struct store *s, const struct actor *actor, const struct intake_batch *b,
                   vg_usec_t now, struct intake_result *res);
 
-struct silence_set;
-/* The same inside a transaction the caller owns (group commit). */
-int intake_accept_in(struct store_tx *tx, const struct silence_set *silences, const struct actor *actor,
+/* What the pipeline reads once per transaction: the silences and the
+ * incidents under enhanced vigilance. */
+struct intake_state {
+        struct silence_set silences;
+        struct vigilance_set *vigilance; /* owns */
+};
+int intake_state_load(struct store_tx *tx, vg_usec_t now, struct intake_state *ret);
+void intake_state_fini(struct intake_state *st);
+
+/* The same as intake_accept inside a transaction the caller owns (group
+ * commit), with the state loaded for that transaction. */
+int intake_accept_in(struct store_tx *tx, const struct intake_state *st, const struct actor *actor,
                      const struct intake_batch *b, vg_usec_t now, struct intake_result *res);
 
 /* Group commit: one writer thread commits the batches of many concurrent

@@ -101,7 +101,7 @@ static int link(struct store_tx *tx, const struct actor *actor, int64_t alert_id
         return r;
 }
 
-static int accept_one(struct store_tx *tx, const struct actor *actor, const struct silence_set *silences,
+static int accept_one(struct store_tx *tx, const struct actor *actor, const struct intake_state *st,
                       const char *source, const struct intake_alert *x, vg_usec_t now, struct intake_result *res)
 {
         struct alert_row row = { 0 };
@@ -135,7 +135,7 @@ static int accept_one(struct store_tx *tx, const struct actor *actor, const stru
         row.updated_at = now;
         snprintf(group, sizeof group, "%s/%s", alertname ? alertname : "", service ? service : "");
         row.group_key = group;
-        const char *silenced = silence_set_match(silences, &x->labels);
+        const char *silenced = silence_set_match(&st->silences, &x->labels);
         snprintf(row.silenced_by, sizeof row.silenced_by, "%s", silenced ? silenced : "");
 
         bool fresh = false;
@@ -162,7 +162,7 @@ static int accept_one(struct store_tx *tx, const struct actor *actor, const stru
          * same service, tenant or indicators takes the alert. */
         struct vigilance_hit hit;
         struct alert_signals sig = { .at = now, .service = service, .tenant = labelset_get(&x->labels, "tenant") };
-        r = vigilance_link_alert(tx, actor, row.fingerprint, &sig, &hit);
+        r = vigilance_set_link(tx, st->vigilance, actor, row.fingerprint, &sig, &hit);
         if (r < 0)
                 goto out;
         if (r == 1) {
@@ -192,13 +192,30 @@ out:
         return r < 0 ? r : 0;
 }
 
-int intake_accept_in(struct store_tx *tx, const struct silence_set *silences, const struct actor *actor,
+int intake_state_load(struct store_tx *tx, vg_usec_t now, struct intake_state *ret)
+{
+        memset(ret, 0, sizeof *ret);
+        int r = silence_set_load(tx, now, &ret->silences);
+        if (r >= 0)
+                r = vigilance_set_load(tx, now, &ret->vigilance);
+        if (r < 0)
+                intake_state_fini(ret);
+        return r;
+}
+
+void intake_state_fini(struct intake_state *st)
+{
+        silence_set_fini(&st->silences);
+        st->vigilance = vigilance_set_free(st->vigilance);
+}
+
+int intake_accept_in(struct store_tx *tx, const struct intake_state *st, const struct actor *actor,
                      const struct intake_batch *b, vg_usec_t now, struct intake_result *res)
 {
         int r = 0;
         memset(res, 0, sizeof *res);
         for (size_t i = 0; r >= 0 && i < b->n; i++)
-                r = accept_one(tx, actor, silences, b->source, &b->alerts[i], now, res);
+                r = accept_one(tx, actor, st, b->source, &b->alerts[i], now, res);
         return r;
 }
 
@@ -206,15 +223,16 @@ int intake_accept(struct store *s, const struct actor *actor, const struct intak
                   vg_usec_t now, struct intake_result *res)
 {
         struct store_tx *tx;
-        struct silence_set silences;
+        struct intake_state st;
         int r;
 
         r = store_begin(s, &tx);
         if (r < 0)
                 return r;
-        r = silence_set_load(tx, now, &silences);
-        if (r >= 0)
-                r = intake_accept_in(tx, &silences, actor, b, now, res);
-        silence_set_fini(&silences);
+        r = intake_state_load(tx, now, &st);
+        if (r >= 0) {
+                r = intake_accept_in(tx, &st, actor, b, now, res);
+                intake_state_fini(&st);
+        }
         return store_finish(tx, r);
 }

@@ -7,118 +7,159 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define WATCH_MAX_INDICATORS 1000
-
-struct watch_lists {
-        char services[INCIDENT_SERVICES_MAX][STORE_NAME_MAX];
-        const char *service_ptrs[INCIDENT_SERVICES_MAX];
-        size_t n_services;
-        char (*tenants)[STORE_NAME_MAX]; /* owns */
-        const char **tenant_ptrs;        /* owns */
-        size_t n_tenants, cap_tenants;
-        struct indicator *indicators;    /* owns */
-        size_t n_indicators;
+struct watched {
+        int64_t id;
+        char key[INCIDENT_KEY_MAX];
+        vg_usec_t until;
+        char (*names)[STORE_NAME_MAX]; /* owns: services then tenants */
+        const char **ptrs;             /* owns: pointers into names */
+        size_t n_services, n_tenants, cap_names;
+        struct indicator *indicators;  /* owns */
+        size_t n_indicators, cap_indicators;
 };
 
-struct find_ctx {
-        struct store_tx *tx;
-        const struct alert_signals *a;
-        struct vigilance_hit *hit;
-        int found;
+struct vigilance_set {
+        struct watched *w; /* owns */
+        size_t n, cap;
 };
+
+static int grow(void **p, size_t *cap, size_t need, size_t size)
+{
+        if (need <= *cap)
+                return 0;
+        size_t c = *cap ? *cap * 2 : 8;
+        while (c < need)
+                c *= 2;
+        void *q = realloc(*p, c * size);
+        if (!q)
+                return -ENOMEM;
+        *p = q;
+        *cap = c;
+        return 0;
+}
+
+static int add_name(struct watched *w, const char *name)
+{
+        size_t n = w->n_services + w->n_tenants;
+        if (grow((void **)&w->names, &w->cap_names, n + 1, sizeof *w->names) < 0)
+                return -ENOMEM;
+        snprintf(w->names[n], STORE_NAME_MAX, "%s", name);
+        return 0;
+}
 
 static int add_service(const char *s, void *userdata)
 {
-        struct watch_lists *w = userdata;
-        if (w->n_services < INCIDENT_SERVICES_MAX) {
-                snprintf(w->services[w->n_services], STORE_NAME_MAX, "%s", s);
-                w->service_ptrs[w->n_services] = w->services[w->n_services];
+        struct watched *w = userdata;
+        int r = add_name(w, s);
+        if (r >= 0)
                 w->n_services++;
-        }
-        return 0;
+        return r;
 }
 
 static int add_tenant(const struct scope_tenant *t, void *userdata)
 {
-        struct watch_lists *w = userdata;
+        struct watched *w = userdata;
         if (t->status == TENANT_RULED_OUT)
                 return 0; /* ruled out: not a reason to link */
-        if (w->n_tenants == w->cap_tenants) {
-                size_t cap = w->cap_tenants ? w->cap_tenants * 2 : 16;
-                void *nt = realloc(w->tenants, cap * sizeof *w->tenants);
-                if (!nt)
-                        return -ENOMEM;
-                w->tenants = nt;
-                void *np = realloc(w->tenant_ptrs, cap * sizeof *w->tenant_ptrs);
-                if (!np)
-                        return -ENOMEM;
-                w->tenant_ptrs = np;
-                w->cap_tenants = cap;
-        }
-        snprintf(w->tenants[w->n_tenants], STORE_NAME_MAX, "%s", t->tenant);
-        w->n_tenants++;
-        return 0;
+        int r = add_name(w, t->tenant);
+        if (r >= 0)
+                w->n_tenants++;
+        return r;
 }
 
 static int add_indicator(const struct indicator *ind, void *userdata)
 {
-        struct watch_lists *w = userdata;
-        if (w->n_indicators < WATCH_MAX_INDICATORS)
-                w->indicators[w->n_indicators++] = *ind;
+        struct watched *w = userdata;
+        if (grow((void **)&w->indicators, &w->cap_indicators, w->n_indicators + 1, sizeof *w->indicators) < 0)
+                return -ENOMEM;
+        w->indicators[w->n_indicators++] = *ind;
         return 0;
 }
 
-static int check_incident(const struct incident *inc, void *userdata)
+static int add_incident(const struct incident *inc, void *userdata)
 {
-        struct find_ctx *c = userdata;
-        struct watch_lists w = { 0 };
-        int r;
-
-        w.indicators = calloc(WATCH_MAX_INDICATORS, sizeof *w.indicators);
-        if (!w.indicators)
+        struct vigilance_set *set = userdata;
+        if (grow((void **)&set->w, &set->cap, set->n + 1, sizeof *set->w) < 0)
                 return -ENOMEM;
-        r = store_incident_services_list(c->tx, inc->id, add_service, &w);
-        if (r >= 0)
-                r = store_incident_tenants_list(c->tx, inc->id, add_tenant, &w);
-        if (r >= 0)
-                r = store_incident_indicators_list(c->tx, inc->id, add_indicator, &w);
-        if (r >= 0) {
-                /* Pointers into the tenants array, now that it has stopped moving. */
-                for (size_t i = 0; i < w.n_tenants; i++)
-                        w.tenant_ptrs[i] = w.tenants[i];
-                struct vigilance_watch watch = { .until = inc->vigilance_until,
-                                                 .services = w.service_ptrs,
-                                                 .n_services = w.n_services,
-                                                 .tenants = w.tenant_ptrs,
-                                                 .n_tenants = w.n_tenants,
-                                                 .indicators = w.indicators,
-                                                 .n_indicators = w.n_indicators };
-                if (vigilance_match(&watch, c->a, c->hit->why, sizeof c->hit->why)) {
-                        c->hit->incident_id = inc->id;
-                        snprintf(c->hit->key, sizeof c->hit->key, "%s", inc->key);
-                        c->found = 1;
-                        r = -1; /* stop: the oldest matching incident wins */
+        struct watched *w = &set->w[set->n++];
+        memset(w, 0, sizeof *w);
+        w->id = inc->id;
+        w->until = inc->vigilance_until;
+        snprintf(w->key, sizeof w->key, "%s", inc->key);
+        return 0;
+}
+
+int vigilance_set_load(struct store_tx *tx, vg_usec_t now, struct vigilance_set **ret)
+{
+        struct vigilance_set *set = calloc(1, sizeof *set);
+        if (!set)
+                return -ENOMEM;
+        /* The incidents first, then each one's scope (oldest first). */
+        int r = store_vigilance_list(tx, now, add_incident, set);
+        for (size_t i = 0; r >= 0 && i < set->n; i++) {
+                struct watched *w = &set->w[i];
+                r = store_incident_services_list(tx, w->id, add_service, w);
+                if (r >= 0)
+                        r = store_incident_tenants_list(tx, w->id, add_tenant, w);
+                if (r >= 0)
+                        r = store_incident_indicators_list(tx, w->id, add_indicator, w);
+                size_t names = w->n_services + w->n_tenants;
+                if (r >= 0 && names) {
+                        /* Pointers into names, now that it has stopped moving. */
+                        w->ptrs = malloc(names * sizeof *w->ptrs);
+                        if (!w->ptrs)
+                                r = -ENOMEM;
+                        for (size_t k = 0; r >= 0 && k < names; k++)
+                                w->ptrs[k] = w->names[k];
                 }
         }
-        free(w.tenants);
-        free(w.tenant_ptrs);
-        free(w.indicators);
-        return r;
+        if (r < 0) {
+                vigilance_set_free(set);
+                return r;
+        }
+        *ret = set;
+        return 0;
 }
 
-int vigilance_find(struct store_tx *tx, const struct alert_signals *a, struct vigilance_hit *ret)
+struct vigilance_set *vigilance_set_free(struct vigilance_set *set)
 {
-        struct find_ctx c = { .tx = tx, .a = a, .hit = ret };
-        int r = store_vigilance_list(tx, a->at, check_incident, &c);
-        if (c.found)
-                return 1;
-        return r < 0 ? r : 0;
+        if (!set)
+                return NULL;
+        for (size_t i = 0; i < set->n; i++) {
+                free(set->w[i].names);
+                free(set->w[i].ptrs);
+                free(set->w[i].indicators);
+        }
+        free(set->w);
+        free(set);
+        return NULL;
 }
 
-int vigilance_link_alert(struct store_tx *tx, const struct actor *actor, const char *alert_ref,
-                         const struct alert_signals *a, struct vigilance_hit *ret)
+int vigilance_set_find(const struct vigilance_set *set, const struct alert_signals *a,
+                       struct vigilance_hit *ret)
 {
-        int r = vigilance_find(tx, a, ret);
+        for (size_t i = 0; i < set->n; i++) {
+                const struct watched *w = &set->w[i];
+                struct vigilance_watch watch = { .until = w->until,
+                                                 .services = w->ptrs,
+                                                 .n_services = w->n_services,
+                                                 .tenants = w->ptrs ? w->ptrs + w->n_services : NULL,
+                                                 .n_tenants = w->n_tenants,
+                                                 .indicators = w->indicators,
+                                                 .n_indicators = w->n_indicators };
+                if (vigilance_match(&watch, a, ret->why, sizeof ret->why)) {
+                        ret->incident_id = w->id;
+                        snprintf(ret->key, sizeof ret->key, "%s", w->key);
+                        return 1; /* the oldest matching incident wins */
+                }
+        }
+        return 0;
+}
+
+int vigilance_set_link(struct store_tx *tx, const struct vigilance_set *set, const struct actor *actor,
+                       const char *alert_ref, const struct alert_signals *a, struct vigilance_hit *ret)
+{
+        int r = vigilance_set_find(set, a, ret);
         if (r <= 0)
                 return r;
         struct alert_link l = { .reason = ret->why, .vigilance = true, .linked_at = a->at };
@@ -133,4 +174,27 @@ int vigilance_link_alert(struct store_tx *tx, const struct actor *actor, const c
         r = change ? store_audit_incident(tx, a->at, actor, "incident.alert.link", ret->key, change) : -ENOMEM;
         json_decref(change);
         return r < 0 ? r : 1;
+}
+
+int vigilance_find(struct store_tx *tx, const struct alert_signals *a, struct vigilance_hit *ret)
+{
+        struct vigilance_set *set;
+        int r = vigilance_set_load(tx, a->at, &set);
+        if (r < 0)
+                return r;
+        r = vigilance_set_find(set, a, ret);
+        vigilance_set_free(set);
+        return r;
+}
+
+int vigilance_link_alert(struct store_tx *tx, const struct actor *actor, const char *alert_ref,
+                         const struct alert_signals *a, struct vigilance_hit *ret)
+{
+        struct vigilance_set *set;
+        int r = vigilance_set_load(tx, a->at, &set);
+        if (r < 0)
+                return r;
+        r = vigilance_set_link(tx, set, actor, alert_ref, a, ret);
+        vigilance_set_free(set);
+        return r;
 }

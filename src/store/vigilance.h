@@ -1,6 +1,8 @@
 /* Enhanced vigilance as a service for the doors: which incident under
- * watch does an alert belong to, and link it. The intake pipeline (issue 4)
- * calls vigilance_link_alert for every new alert. */
+ * watch does an alert belong to, and link it. The watches in force are
+ * loaded once per transaction (vigilance_set_load), as silences are, so
+ * the intake pipeline does not read every watched incident's scope again
+ * for each alert. */
 #pragma once
 
 #include "core/vigilance.h"
@@ -12,14 +14,25 @@ struct vigilance_hit {
         char why[256];
 };
 
-/* The oldest incident under watch at a->at whose services, tenants or
- * indicators the alert shares. Returns 1 with *ret filled, 0 when none,
- * < 0 on a store error. */
-int vigilance_find(struct store_tx *tx, const struct alert_signals *a, struct vigilance_hit *ret);
+struct vigilance_set;
 
-/* Find, and when found link alert_ref to that incident (flagged as a
- * vigilance link, with its audit record), in tx. Returns 1 when linked,
- * 0 when no incident is under watch for it, < 0 on error. Linking the same
- * alert twice returns 1 and changes nothing. */
+/* The incidents under watch at now, with their services, tenants (not
+ * ruled out) and indicators. */
+int vigilance_set_load(struct store_tx *tx, vg_usec_t now, struct vigilance_set **ret);
+struct vigilance_set *vigilance_set_free(struct vigilance_set *set);
+/* The oldest watched incident whose window is open at a->at and that
+ * shares a service, tenant or indicator with the alert: 1 with *ret
+ * filled, 0 when none. */
+int vigilance_set_find(const struct vigilance_set *set, const struct alert_signals *a,
+                       struct vigilance_hit *ret);
+/* When set finds an incident for the alert, link alert_ref to it (flagged
+ * as a vigilance link, with its audit record) in tx. 1 when linked (also
+ * when it was linked already), 0 when no incident is under watch for it,
+ * < 0 on error. */
+int vigilance_set_link(struct store_tx *tx, const struct vigilance_set *set, const struct actor *actor,
+                       const char *alert_ref, const struct alert_signals *a, struct vigilance_hit *ret);
+
+/* One-shot forms that load the set for a single alert. */
+int vigilance_find(struct store_tx *tx, const struct alert_signals *a, struct vigilance_hit *ret);
 int vigilance_link_alert(struct store_tx *tx, const struct actor *actor, const char *alert_ref,
                          const struct alert_signals *a, struct vigilance_hit *ret);
