@@ -69,11 +69,9 @@ void problem_render(struct request *req, struct response *resp, int err)
         }
         response_fini(resp);
         response_json(resp, status, p);
-        /* response_json sets application/json; problems have their own type,
-         * except on the Alertmanager API, whose clients (amtool, Prometheus)
-         * decode only application/json. */
-        if (!req->path || (strncmp(req->path, "/api/v2/", 8) != 0 && strncmp(req->path, "/intake/", 8) != 0 &&
-                           strncmp(req->path, "/v2/", 4) != 0))
+        /* response_json sets application/json; problems have their own type
+         * unless the route speaks a foreign API (ROUTE_JSON_ERRORS). */
+        if (!req->route || !(req->route->flags & ROUTE_JSON_ERRORS))
                 resp->content_type = "application/problem+json";
         if (status == 405 && req->allow)
                 response_header_add(resp, "Allow", req->allow);

@@ -77,6 +77,9 @@ typedef int (*route_handler)(struct request *req, struct response *resp);
 enum route_flags {
         ROUTE_PUBLIC = 1u << 0, /* no credentials needed */
         ROUTE_INTAKE = 1u << 1, /* also admits monitoring: intake.token or an intake.allow address */
+        ROUTE_JSON_ERRORS = 1u << 2, /* errors as application/json: clients of foreign APIs
+                                      * (amtool, Prometheus, PagerDuty senders) do not read
+                                      * application/problem+json */
 };
 
 struct route {

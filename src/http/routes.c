@@ -50,19 +50,19 @@ const struct route http_routes[] = {
         { "GET", "/api/v1/incidents/{key}/timeline", ROLES_STAFF, 0, incident_timeline },
 
         /* Alertmanager API v2: monitoring (intake.token or intake.allow) or staff. */
-        { "POST", "/api/v2/alerts", INCIDENT_WRITERS | R(ADMIN), ROUTE_INTAKE, amv2_alerts_post },
-        { "GET", "/api/v2/alerts", ROLES_STAFF, ROUTE_INTAKE, amv2_alerts_get },
-        { "GET", "/api/v2/silences", ROLES_STAFF, ROUTE_INTAKE, amv2_silences_get },
-        { "POST", "/api/v2/silences", INCIDENT_WRITERS | R(ADMIN), ROUTE_INTAKE, amv2_silences_post },
-        { "GET", "/api/v2/silence/{id}", ROLES_STAFF, ROUTE_INTAKE, amv2_silence_get },
-        { "DELETE", "/api/v2/silence/{id}", INCIDENT_WRITERS | R(ADMIN), ROUTE_INTAKE, amv2_silence_delete },
-        { "GET", "/api/v2/status", ROLES_STAFF, ROUTE_INTAKE, amv2_status },
+        { "POST", "/api/v2/alerts", INCIDENT_WRITERS | R(ADMIN), ROUTE_INTAKE | ROUTE_JSON_ERRORS, amv2_alerts_post },
+        { "GET", "/api/v2/alerts", ROLES_STAFF, ROUTE_INTAKE | ROUTE_JSON_ERRORS, amv2_alerts_get },
+        { "GET", "/api/v2/silences", ROLES_STAFF, ROUTE_INTAKE | ROUTE_JSON_ERRORS, amv2_silences_get },
+        { "POST", "/api/v2/silences", INCIDENT_WRITERS | R(ADMIN), ROUTE_INTAKE | ROUTE_JSON_ERRORS, amv2_silences_post },
+        { "GET", "/api/v2/silence/{id}", ROLES_STAFF, ROUTE_INTAKE | ROUTE_JSON_ERRORS, amv2_silence_get },
+        { "DELETE", "/api/v2/silence/{id}", INCIDENT_WRITERS | R(ADMIN), ROUTE_INTAKE | ROUTE_JSON_ERRORS, amv2_silence_delete },
+        { "GET", "/api/v2/status", ROLES_STAFF, ROUTE_INTAKE | ROUTE_JSON_ERRORS, amv2_status },
         /* An existing Alertmanager forwarding to Vigil (webhook_configs). */
-        { "POST", "/intake/alertmanager", INCIDENT_WRITERS | R(ADMIN), ROUTE_INTAKE, intake_webhook_post },
-        { "POST", "/intake/json", INCIDENT_WRITERS | R(ADMIN), ROUTE_INTAKE, intake_json_post },
+        { "POST", "/intake/alertmanager", INCIDENT_WRITERS | R(ADMIN), ROUTE_INTAKE | ROUTE_JSON_ERRORS, intake_webhook_post },
+        { "POST", "/intake/json", INCIDENT_WRITERS | R(ADMIN), ROUTE_INTAKE | ROUTE_JSON_ERRORS, intake_json_post },
 
         /* PagerDuty Events API v2: authenticated by the routing key in the body. */
-        { "POST", "/v2/enqueue", 0, ROUTE_PUBLIC, pagerduty_enqueue },
+        { "POST", "/v2/enqueue", 0, ROUTE_PUBLIC | ROUTE_JSON_ERRORS, pagerduty_enqueue },
         { "POST", "/api/v1/integration-keys", R(ADMIN), 0, integration_key_create },
         { "GET", "/api/v1/integration-keys", R(ADMIN) | R(AUDITOR), 0, integration_key_list },
         { "DELETE", "/api/v1/integration-keys/{id}", R(ADMIN), 0, integration_key_revoke },
