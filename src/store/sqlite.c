@@ -894,11 +894,29 @@ static int sq_incident_update(struct store_tx *tx, struct incident *inc, int64_t
         return 0;
 }
 
+/* Incidents read from st, each handed to cb and freed; cb < 0 stops. */
+static int each_incident(sqlite3_stmt *st, int (*cb)(const struct incident *, void *), void *userdata)
+{
+        struct incident inc;
+        int rc, r = 0;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                r = incident_row(st, &inc);
+                if (r >= 0)
+                        r = cb(&inc, userdata);
+                incident_fini(&inc);
+                if (r < 0)
+                        break;
+        }
+        if (r >= 0 && rc != SQLITE_DONE && rc != SQLITE_ROW)
+                r = map_rc(rc);
+        sqlite3_reset(st);
+        return r < 0 ? r : 0;
+}
+
 static int sq_incident_list(struct store_tx *tx, const struct incident_filter *f, int64_t before_id,
                             unsigned limit, int (*cb)(const struct incident *, void *), void *userdata)
 {
         sqlite3_stmt *st;
-        struct incident inc;
         /* Unset filters bind NULL and drop out. The statement leads with
          * the most selective indexed filter given, so SQLite walks that
          * index in id order instead of scanning every incident. */
@@ -962,18 +980,7 @@ static int sq_incident_list(struct store_tx *tx, const struct incident_filter *f
         sqlite3_bind_int64(st, 9, f->declared_from);
         sqlite3_bind_int64(st, 10, f->declared_to);
         sqlite3_bind_int64(st, 7, limit ? (sqlite3_int64)limit : -1);
-        int rc;
-        r = 0;
-        while (r >= 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-                r = incident_row(st, &inc);
-                if (r >= 0)
-                        r = cb(&inc, userdata);
-                incident_fini(&inc);
-        }
-        if (r >= 0 && rc != SQLITE_DONE)
-                r = map_rc(rc);
-        sqlite3_reset(st);
-        return r < 0 ? r : 0;
+        return each_incident(st, cb, userdata);
 }
 
 static int sq_incident_services_set(struct store_tx *tx, int64_t incident_id,
@@ -1415,24 +1422,12 @@ static int sq_vigilance_list(struct store_tx *tx, vg_usec_t now,
                              int (*cb)(const struct incident *, void *), void *userdata)
 {
         sqlite3_stmt *st;
-        struct incident inc;
-        int rc, r = stmt(txc(tx), "SELECT " INCIDENT_COLS " FROM incidents WHERE vigilance_until > ? "
+        int r = stmt(txc(tx), "SELECT " INCIDENT_COLS " FROM incidents WHERE vigilance_until > ? "
                                   "ORDER BY id", &st);
         if (r < 0)
                 return r;
         sqlite3_bind_int64(st, 1, now);
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-                r = incident_row(st, &inc);
-                if (r >= 0)
-                        r = cb(&inc, userdata);
-                incident_fini(&inc);
-                if (r < 0)
-                        break;
-        }
-        if (r >= 0 && rc != SQLITE_DONE && rc != SQLITE_ROW)
-                r = map_rc(rc);
-        sqlite3_reset(st);
-        return r < 0 ? r : 0;
+        return each_incident(st, cb, userdata);
 }
 
 static int sq_alert_link(struct store_tx *tx, int64_t incident_id, struct alert_link *l)
