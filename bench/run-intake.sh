@@ -13,7 +13,7 @@ for p in wrk prometheus-alertmanager; do
     sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo; $sudo apt-get install -y -q --no-install-recommends "$p" >/dev/null; }
 done
 [ -f build-release/build.ninja ] || meson setup build-release -Dbuildtype=release -Dtests=false >/dev/null
-ninja -C build-release vigil >/dev/null
+ninja -C build-release vigil >/dev/null || { ninja -C build-release vigil; exit 1; }
 
 dir=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; rm -rf "$dir"' EXIT

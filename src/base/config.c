@@ -1,6 +1,7 @@
 #include "base/config.h"
 
 #include "core/error.h"
+#include "core/names.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -12,7 +13,9 @@
 
 /* Directives, nginx style: one row per key, the value's type, where it goes
  * and its bounds. A key absent from the table is an error. */
-enum dtype { D_STRING, D_UINT, D_SIZE, D_DURATION, D_LOGLEVEL, D_SECTION };
+enum dtype { D_STRING, D_UINT, D_SIZE, D_DURATION, D_LOGLEVEL, D_SECTION, D_CUSTOM };
+
+struct loader;
 
 struct directive {
         const char *section; /* NULL for top level */
@@ -20,7 +23,11 @@ struct directive {
         enum dtype type;
         size_t offset;
         int64_t min, max;
+        int (*custom)(struct loader *l, const char *qkey, yaml_node_t *v); /* D_CUSTOM */
 };
+
+static int load_group_by(struct loader *l, const char *qkey, yaml_node_t *v);
+static int load_routes(struct loader *l, const char *qkey, yaml_node_t *v);
 
 #define OFF(f) offsetof(struct config, f)
 static const struct directive directives[] = {
@@ -37,6 +44,10 @@ static const struct directive directives[] = {
         { NULL, "intake", D_SECTION, 0, 0, 0 },
         { "intake", "token", D_STRING, OFF(intake.token), 0, 0 },
         { "intake", "allow", D_STRING, OFF(intake.allow), 0, 0 },
+        { "intake", "group_by", D_CUSTOM, 0, 0, 0, load_group_by },
+        { "intake", "group_wait", D_DURATION, OFF(intake.group_wait), 0, 86400 },
+        { "intake", "group_interval", D_DURATION, OFF(intake.group_interval), 0, 366 * 86400 },
+        { "intake", "routes", D_CUSTOM, 0, 0, 0, load_routes },
         { "limits", "max_body", D_SIZE, OFF(limits.max_body), 1024, INT64_C(1) << 30 },
         { "limits", "max_json_depth", D_UINT, OFF(limits.max_json_depth), 2, 1000 },
         { "limits", "max_string", D_SIZE, OFF(limits.max_string), 64, INT64_C(1) << 26 },
@@ -73,6 +84,7 @@ int config_defaults(struct config **ret)
                                             .page_max = 500 };
         c->session = (struct config_session){ .idle_timeout = 30 * 60,
                                               .absolute_timeout = 12 * 3600 };
+        alert_route_default(&c->intake.routing.def);
         c->login = (struct config_login){ .max_failures_user = 5,
                                           .max_failures_address = 50,
                                           .window = 15 * 60 };
@@ -91,6 +103,7 @@ struct config *config_free(struct config *c)
         free(c->public_url);
         free(c->intake.token);
         free(c->intake.allow);
+        alert_routing_fini(&c->intake.routing);
         free(c);
         return NULL;
 }
@@ -170,7 +183,7 @@ struct loader {
 static int fail(struct loader *l, const yaml_node_t *n, const char *fmt, const char *a,
                 const char *b)
 {
-        char msg[256];
+        char msg[512];
         snprintf(msg, sizeof msg, fmt, a ? a : "", b ? b : "");
         snprintf(l->err, l->errlen, "%s:%lu: %s", l->path,
                  n ? (unsigned long)n->start_mark.line + 1 : 0UL, msg);
@@ -202,6 +215,8 @@ static int load_value(struct loader *l, const char *section, const char *key,
                         return fail(l, v, "key '%s': expected a mapping%s", qkey, NULL);
                 return load_mapping(l, key, v);
         }
+        if (d->type == D_CUSTOM)
+                return d->custom(l, qkey, v);
         if (v->type != YAML_SCALAR_NODE)
                 return fail(l, v, "key '%s': expected a single value%s", qkey, NULL);
 
@@ -238,6 +253,7 @@ static int load_value(struct loader *l, const char *section, const char *key,
                 r = parse_duration(s, &n);
                 break;
         case D_SECTION:
+        case D_CUSTOM:
                 break;
         }
         if (r < 0) {
@@ -355,6 +371,163 @@ static int parse_allow(struct config_intake *in)
         return 0;
 }
 
+/* group_by: a list of label names, or "..." for every label. */
+static int group_by_into(struct loader *l, const char *qkey, yaml_node_t *v, struct alert_route *r)
+{
+        r->n_group_by = 0;
+        r->group_all = false;
+        if (v->type == YAML_SCALAR_NODE && strcmp((const char *)v->data.scalar.value, "...") == 0) {
+                r->group_all = true;
+                return 0;
+        }
+        if (v->type != YAML_SEQUENCE_NODE)
+                return fail(l, v, "key '%s': expected a list of label names, or '...'%s", qkey, NULL);
+        for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
+                yaml_node_t *e = yaml_document_get_node(l->doc, *it);
+                const char *name = e && e->type == YAML_SCALAR_NODE ? (const char *)e->data.scalar.value : NULL;
+                if (name && strcmp(name, "...") == 0) {
+                        r->group_all = true;
+                        continue;
+                }
+                if (!name || !label_name_valid(name))
+                        return fail(l, e ? e : v, "key '%s': '%s' is not a label name", qkey, name ? name : "");
+                if (r->n_group_by == ROUTE_GROUP_BY_MAX)
+                        return fail(l, e, "key '%s': more than 16 labels%s", qkey, NULL);
+                snprintf(r->group_by[r->n_group_by++], LABEL_NAME_MAX, "%s", name);
+        }
+        return 0;
+}
+
+static int load_group_by(struct loader *l, const char *qkey, yaml_node_t *v)
+{
+        return group_by_into(l, qkey, v, &l->c->intake.routing.def);
+}
+
+static int scalar_of(struct loader *l, const char *qkey, yaml_node_t *v, const char **ret)
+{
+        if (v->type != YAML_SCALAR_NODE || !*(const char *)v->data.scalar.value)
+                return fail(l, v, "key '%s': expected a single value%s", qkey, NULL);
+        *ret = (const char *)v->data.scalar.value;
+        return 0;
+}
+
+/* One entry of intake.routes. Durations left out stay -1 and are filled
+ * from intake.group_wait and intake.group_interval in finish(). */
+static int load_route(struct loader *l, size_t idx, yaml_node_t *map, struct alert_route *r)
+{
+        char qkey[96];
+        bool has_group_by = false;
+        r->group_wait = r->group_interval = -1;
+        snprintf(r->name, sizeof r->name, "routes[%zu]", idx);
+        snprintf(qkey, sizeof qkey, "intake.routes[%zu]", idx);
+        if (!map || map->type != YAML_MAPPING_NODE)
+                return fail(l, map, "key '%s': expected a mapping of match, service, group_by, group_wait, "
+                                    "group_interval, name%s", qkey, NULL);
+        for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
+                yaml_node_t *k = yaml_document_get_node(l->doc, p->key);
+                yaml_node_t *v = yaml_document_get_node(l->doc, p->value);
+                const char *key = k && k->type == YAML_SCALAR_NODE ? (const char *)k->data.scalar.value : "";
+                const char *s;
+                int64_t secs;
+                snprintf(qkey, sizeof qkey, "intake.routes[%zu].%s", idx, key);
+                if (!v)
+                        return fail(l, k, "key '%s': no value%s", qkey, NULL);
+                if (strcmp(key, "name") == 0) {
+                        if (scalar_of(l, qkey, v, &s) < 0)
+                                return -VG_ECONFIG;
+                        if (strlen(s) >= sizeof r->name || strpbrk(s, "{}\"\\"))
+                                return fail(l, v, "key '%s': '%s' is too long or has {, }, \" or \\", qkey, s);
+                        snprintf(r->name, sizeof r->name, "%s", s);
+                } else if (strcmp(key, "service") == 0) {
+                        if (scalar_of(l, qkey, v, &s) < 0)
+                                return -VG_ECONFIG;
+                        if (!tenant_id_valid(s))
+                                return fail(l, v, "key '%s': '%s' is not a service name (1-64 of A-Z a-z 0-9 . _ -)", qkey, s);
+                        snprintf(r->service, sizeof r->service, "%s", s);
+                } else if (strcmp(key, "group_by") == 0) {
+                        if (group_by_into(l, qkey, v, r) < 0)
+                                return -VG_ECONFIG;
+                        has_group_by = true;
+                } else if (strcmp(key, "group_wait") == 0 || strcmp(key, "group_interval") == 0) {
+                        if (scalar_of(l, qkey, v, &s) < 0)
+                                return -VG_ECONFIG;
+                        if (parse_duration(s, &secs) < 0 || secs > 366 * 86400)
+                                return fail(l, v, "key '%s': '%s': not a duration (like 90s, 15m, 12h, 7d)", qkey, s);
+                        *(key[6] == 'w' ? &r->group_wait : &r->group_interval) = secs;
+                } else if (strcmp(key, "match") == 0) {
+                        if (v->type != YAML_SEQUENCE_NODE)
+                                return fail(l, v, "key '%s': expected a list of matchers like 'severity=\"critical\"'%s", qkey, NULL);
+                        size_t n = (size_t)(v->data.sequence.items.top - v->data.sequence.items.start);
+                        if (n > ROUTE_MATCHERS_MAX)
+                                return fail(l, v, "key '%s': more than 16 matchers%s", qkey, NULL);
+                        alert_route_fini(r);
+                        r->m = calloc(n ? n : 1, sizeof *r->m);
+                        if (!r->m)
+                                return -ENOMEM;
+                        for (size_t i = 0; i < n; i++) {
+                                yaml_node_t *e = yaml_document_get_node(l->doc, v->data.sequence.items.start[i]);
+                                struct field_errors fe;
+                                fielderr_init(&fe);
+                                if (!e || e->type != YAML_SCALAR_NODE ||
+                                    matcher_parse(&r->m[i], (const char *)e->data.scalar.value, &fe, qkey) < 0)
+                                        return fail(l, e ? e : v, "key '%s': %s", qkey,
+                                                    fe.n ? fe.e[0].message : "expected a matcher");
+                                r->n_m = i + 1;
+                        }
+                } else {
+                        return fail(l, k, "unknown key '%s' in 'intake.routes' (match, service, group_by, group_wait, "
+                                          "group_interval, name)%s", key, NULL);
+                }
+        }
+        if (!has_group_by)
+                r->n_group_by = SIZE_MAX; /* inherit: filled in routing_finish() */
+        return 0;
+}
+
+static int load_routes(struct loader *l, const char *qkey, yaml_node_t *v)
+{
+        struct alert_routing *rt = &l->c->intake.routing;
+        if (v->type != YAML_SEQUENCE_NODE)
+                return fail(l, v, "key '%s': expected a list of routes%s", qkey, NULL);
+        size_t n = (size_t)(v->data.sequence.items.top - v->data.sequence.items.start);
+        if (n > 1000)
+                return fail(l, v, "key '%s': more than 1000 routes%s", qkey, NULL);
+        for (size_t i = 0; i < rt->n; i++)
+                alert_route_fini(&rt->routes[i]);
+        free(rt->routes);
+        rt->n = 0;
+        rt->routes = calloc(n ? n : 1, sizeof *rt->routes);
+        if (!rt->routes)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++) {
+                rt->n = i + 1; /* so config_free releases what this one holds */
+                int r = load_route(l, i, yaml_document_get_node(l->doc, v->data.sequence.items.start[i]),
+                                   &rt->routes[i]);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+/* Routes inherit what they leave out from the default route; durations
+ * become microseconds. */
+static void routing_finish(struct config_intake *in)
+{
+        struct alert_route *def = &in->routing.def;
+        def->group_wait = in->group_wait * VG_USEC_PER_SEC;
+        def->group_interval = in->group_interval * VG_USEC_PER_SEC;
+        for (size_t i = 0; i < in->routing.n; i++) {
+                struct alert_route *r = &in->routing.routes[i];
+                if (r->n_group_by == SIZE_MAX) {
+                        memcpy(r->group_by, def->group_by, sizeof r->group_by);
+                        r->n_group_by = def->n_group_by;
+                        r->group_all = def->group_all;
+                }
+                r->group_wait = r->group_wait < 0 ? def->group_wait : r->group_wait * VG_USEC_PER_SEC;
+                r->group_interval = r->group_interval < 0 ? def->group_interval : r->group_interval * VG_USEC_PER_SEC;
+        }
+}
+
 static int finish(struct loader *l, yaml_node_t *root)
 {
         struct config *c = l->c;
@@ -365,6 +538,7 @@ static int finish(struct loader *l, yaml_node_t *root)
         if (c->intake.token && strlen(c->intake.token) < 16)
                 return fail(l, where(l, root, "intake", "token"),
                             "key 'intake.token': must be at least 16 characters%s%s", NULL, NULL);
+        routing_finish(&c->intake);
         if (split_listen(c) < 0)
                 return fail(l, where(l, root, NULL, "listen"), "key 'listen': '%s' is not HOST:PORT%s", c->listen, NULL);
         if (strncmp(c->database, "sqlite:", 7) != 0 || !c->database[7])

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "base/log.h"
+#include "core/alert.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -34,6 +35,9 @@ struct config_intake {
         char *allow;  /* owns: comma-separated CIDRs whose senders need no credentials; NULL: none */
         unsigned n_allow;
         struct { int family; unsigned char addr[16]; int prefix; } allow_nets[INTAKE_ALLOW_MAX];
+        int64_t group_wait;     /* seconds: the default route's */
+        int64_t group_interval; /* seconds: the default route's */
+        struct alert_routing routing; /* routes in order, and the default */
 };
 
 struct config {

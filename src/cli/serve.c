@@ -25,7 +25,8 @@ static const char serve_usage[] =
         "Run the server with the configuration FILE (YAML). With --check-config,\n"
         "validate the file and exit: 0 when valid, 3 with FILE:LINE: reason when not.\n"
         "Signals: SIGTERM or SIGINT stop gracefully (requests in flight finish);\n"
-        "SIGHUP reloads log_level, limits, session and login settings.\n";
+        "SIGHUP reloads log_level, limits, session, login and intake settings\n"
+        "(routes, grouping, tokens).\n";
 
 int cli_config(struct cli *cli, struct config **ret)
 {

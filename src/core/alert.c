@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static bool label_name_valid(const char *s)
+bool label_name_valid(const char *s)
 {
         size_t n = s ? strlen(s) : 0;
         if (n == 0 || n >= LABEL_NAME_MAX)
@@ -160,4 +160,188 @@ bool matchers_match(const struct matcher *ms, size_t n, const struct labelset *l
                 if (!matcher_matches(&ms[i], ls))
                         return false;
         return true;
+}
+
+int matcher_parse(struct matcher *m, const char *text, struct field_errors *fe, const char *field)
+{
+        char name[LABEL_NAME_MAX], value[LABEL_VALUE_MAX];
+        const char *p = text;
+        size_t n = 0;
+
+        memset(m, 0, sizeof *m);
+        while (*p == ' ' || *p == '\t')
+                p++;
+        while ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || *p == '_' || (n && *p >= '0' && *p <= '9')) {
+                if (n + 1 >= sizeof name)
+                        goto bad;
+                name[n++] = *p++;
+        }
+        name[n] = '\0';
+        while (*p == ' ' || *p == '\t')
+                p++;
+        enum match_op op;
+        if (p[0] == '=' && p[1] == '~')
+                op = MATCH_RE, p += 2;
+        else if (p[0] == '!' && p[1] == '~')
+                op = MATCH_NRE, p += 2;
+        else if (p[0] == '!' && p[1] == '=')
+                op = MATCH_NE, p += 2;
+        else if (p[0] == '=')
+                op = MATCH_EQ, p += 1;
+        else
+                goto bad;
+        if (!n)
+                goto bad;
+        while (*p == ' ' || *p == '\t')
+                p++;
+        n = 0;
+        if (*p == '"') {
+                for (p++; *p && *p != '"'; p++) {
+                        if (*p == '\\' && (p[1] == '"' || p[1] == '\\'))
+                                p++;
+                        if (n + 1 >= sizeof value)
+                                goto bad;
+                        value[n++] = *p;
+                }
+                if (*p != '"')
+                        goto bad;
+                for (p++; *p == ' ' || *p == '\t'; p++)
+                        ;
+                if (*p)
+                        goto bad;
+        } else {
+                for (; *p; p++) {
+                        if (*p == '"' || n + 1 >= sizeof value)
+                                goto bad;
+                        value[n++] = *p;
+                }
+                while (n && (value[n - 1] == ' ' || value[n - 1] == '\t'))
+                        n--;
+        }
+        value[n] = '\0';
+        return matcher_init(m, name, value, op, fe, field);
+bad:
+        fielderr_add(fe, field, "'%.64s' is not a matcher like name=\"value\", name!=\"value\", name=~\"re\" or name!~\"re\"",
+                     text);
+        return -VG_EVALIDATION;
+}
+
+void alert_route_default(struct alert_route *r)
+{
+        memset(r, 0, sizeof *r);
+        snprintf(r->group_by[0], sizeof r->group_by[0], "alertname");
+        snprintf(r->group_by[1], sizeof r->group_by[1], "service");
+        r->n_group_by = 2;
+}
+
+void alert_route_fini(struct alert_route *r)
+{
+        for (size_t i = 0; i < r->n_m; i++)
+                matcher_fini(&r->m[i]);
+        free(r->m);
+        r->m = NULL;
+        r->n_m = 0;
+}
+
+void alert_routing_fini(struct alert_routing *rt)
+{
+        for (size_t i = 0; i < rt->n; i++)
+                alert_route_fini(&rt->routes[i]);
+        free(rt->routes);
+        rt->routes = NULL;
+        rt->n = 0;
+        alert_route_fini(&rt->def);
+}
+
+const struct alert_route *alert_route_find(const struct alert_routing *rt, const struct labelset *ls)
+{
+        for (size_t i = 0; rt && i < rt->n; i++)
+                if (matchers_match(rt->routes[i].m, rt->routes[i].n_m, ls))
+                        return &rt->routes[i];
+        return rt ? &rt->def : NULL;
+}
+
+const char *alert_route_service(const struct alert_route *r, const struct labelset *ls)
+{
+        if (r && r->service[0])
+                return r->service;
+        const char *s = labelset_get(ls, "service");
+        return s ? s : labelset_get(ls, "job");
+}
+
+/* Append [,]name="value" with " and \ escaped; false when it does not fit. */
+static bool key_add(char *out, size_t size, size_t *len, bool first, const char *name, const char *value)
+{
+        size_t n = *len;
+        int w = snprintf(out + n, size - n, "%s%s=\"", first ? "" : ",", name);
+        if (w < 0 || (size_t)w >= size - n)
+                return false;
+        n += (size_t)w;
+        for (const char *v = value; *v; v++) {
+                if (n + 3 >= size)
+                        return false;
+                if (*v == '"' || *v == '\\')
+                        out[n++] = '\\';
+                out[n++] = *v;
+        }
+        if (n + 2 >= size)
+                return false;
+        out[n++] = '"';
+        out[n] = '\0';
+        *len = n;
+        return true;
+}
+
+static bool route_groups_by(const struct alert_route *r, const char *name)
+{
+        if (r->group_all)
+                return true;
+        for (size_t j = 0; j < r->n_group_by; j++)
+                if (strcmp(r->group_by[j], name) == 0)
+                        return true;
+        return false;
+}
+
+void alert_group_key(const struct alert_route *r, const struct labelset *ls, const char *service,
+                     char out[GROUP_KEY_MAX])
+{
+        struct label pairs[LABELS_MAX + 1];
+        size_t n = 0;
+        bool want_service = service && route_groups_by(r, "service"), placed = false;
+
+        /* The group_by labels in name order, "service" being the routed one. */
+        for (size_t i = 0; i < ls->n; i++) {
+                const char *name = ls->l[i].name;
+                if (want_service && !placed && strcmp(name, "service") >= 0) {
+                        pairs[n++] = (struct label){ "service", service };
+                        placed = true;
+                }
+                if (strcmp(name, "service") != 0 && route_groups_by(r, name))
+                        pairs[n++] = ls->l[i];
+        }
+        if (want_service && !placed)
+                pairs[n++] = (struct label){ "service", service };
+
+        size_t len = 0;
+        uint64_t h = fnv_add(FNV_OFFSET, r->name);
+        int w = snprintf(out, GROUP_KEY_MAX, "%s{", r->name);
+        bool fits = w > 0 && w < GROUP_KEY_MAX;
+        len = fits ? (size_t)w : 0;
+        for (size_t i = 0; i < n; i++) {
+                h = fnv_byte(fnv_add(fnv_byte(fnv_add(h, pairs[i].name), 0xff), pairs[i].value), 0xff);
+                if (fits)
+                        fits = key_add(out, GROUP_KEY_MAX - 1, &len, i == 0, pairs[i].name, pairs[i].value);
+        }
+        if (fits) {
+                out[len++] = '}';
+                out[len] = '\0';
+                return;
+        }
+        /* Too long: a prefix that still reads well, then the hash of all. */
+        size_t keep = GROUP_KEY_MAX - 24;
+        if (len > keep || !len)
+                len = keep;
+        while (len && ((unsigned char)out[len] & 0xC0) == 0x80)
+                len--; /* not inside a UTF-8 sequence */
+        snprintf(out + len, GROUP_KEY_MAX - len, "...}#%016llx", (unsigned long long)h);
 }

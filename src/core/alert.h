@@ -27,6 +27,9 @@ struct labelset {
         struct label l[LABELS_MAX];
 };
 
+/* A Prometheus label name: [a-zA-Z_][a-zA-Z0-9_]*, at most LABEL_NAME_MAX - 1. */
+bool label_name_valid(const char *s);
+
 /* Add a label; errors (too many, bad name, empty or long value) go to fe
  * under field. Label names follow Prometheus: [a-zA-Z_][a-zA-Z0-9_]*. */
 int labelset_add(struct labelset *ls, const char *name, const char *value, struct field_errors *fe,
@@ -63,3 +66,58 @@ void matcher_fini(struct matcher *m);
 bool matcher_matches(const struct matcher *m, const struct labelset *ls);
 /* All matchers match. */
 bool matchers_match(const struct matcher *ms, size_t n, const struct labelset *ls);
+
+/* A matcher as Alertmanager's configuration and amtool write it:
+ * name=value, name!="value", name=~"re", name!~"re" (a quoted value may
+ * escape \" and \\). -VG_EVALIDATION via fe when it is not one. */
+int matcher_parse(struct matcher *m, const char *text, struct field_errors *fe, const char *field);
+
+#define ROUTE_NAME_MAX 64
+#define ROUTE_MATCHERS_MAX 16
+#define ROUTE_GROUP_BY_MAX 16
+#define GROUP_KEY_MAX 512
+
+/* Where an alert goes: the first route whose matchers all match names the
+ * service (or leaves it to the alert's "service" or "job" label) and how
+ * its alerts are grouped into incidents:
+ *   group_by        the labels whose values make a group ("service" is the
+ *                   routed service); group_all: every label
+ *   group_wait      how long a new group waits for more alerts before it
+ *                   opens an incident; a group whose alerts all resolve in
+ *                   that time opens none (0: open at once)
+ *   group_interval  alerts of a group that come after a quiet gap longer
+ *                   than this start a new incident even when the group's
+ *                   last one is still open (0: join while it is open) */
+struct alert_route {
+        char name[ROUTE_NAME_MAX];
+        struct matcher *m; /* owns: n_m matchers */
+        size_t n_m;
+        char service[64]; /* "": from the labels */
+        char group_by[ROUTE_GROUP_BY_MAX][LABEL_NAME_MAX];
+        size_t n_group_by;
+        bool group_all;
+        vg_usec_t group_wait, group_interval;
+};
+
+/* The routes in order and the default for alerts no route matches. */
+struct alert_routing {
+        struct alert_route *routes; /* owns */
+        size_t n;
+        struct alert_route def;
+};
+
+/* The default route: service from the labels, grouped by alertname and
+ * service, no waiting. */
+void alert_route_default(struct alert_route *r);
+void alert_route_fini(struct alert_route *r);
+void alert_routing_fini(struct alert_routing *rt);
+/* The route for ls: the first that matches, else the default. */
+const struct alert_route *alert_route_find(const struct alert_routing *rt, const struct labelset *ls);
+/* The service an alert of route r belongs to: the route's, else the
+ * "service" label, else "job"; NULL when none. */
+const char *alert_route_service(const struct alert_route *r, const struct labelset *ls);
+/* The group key of an alert: the route's name and the group_by values,
+ * as {alertname="X",service="Y"}. Keys longer than GROUP_KEY_MAX - 1 end
+ * in a hash of the rest, so they stay distinct. ls must be sorted. */
+void alert_group_key(const struct alert_route *r, const struct labelset *ls, const char *service,
+                     char out[GROUP_KEY_MAX]);

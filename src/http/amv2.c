@@ -32,16 +32,17 @@ static int accept_batch(struct request *req, struct response *resp,
         r = parse(body, &batch, &req->errors);
         if (r < 0)
                 return r;
+        batch.routing = &req->cfg->intake.routing;
         struct actor a = request_actor(req);
         r = intake_submit(req->committer, &a, &batch, req->now, &res);
         intake_batch_fini(&batch);
         if (r < 0)
                 return r;
-        if (res.opened || res.joined || res.vigilance)
+        if (res.opened || res.joined || res.vigilance || res.held)
                 log_event(LOG_LVL_INFO, "alerts accepted",
                           "request_id=%s received=%u new=%u repeated=%u silenced=%u resolved=%u opened=%u "
-                          "joined=%u vigilance=%u", req->request_id, res.received, res.fresh, res.repeated,
-                          res.silenced, res.resolved, res.opened, res.joined, res.vigilance);
+                          "joined=%u vigilance=%u held=%u", req->request_id, res.received, res.fresh, res.repeated,
+                          res.silenced, res.resolved, res.opened, res.joined, res.vigilance, res.held);
         resp->status = 200;
         return 0;
 }

@@ -157,6 +157,8 @@ int pagerduty_enqueue(struct request *req, struct response *resp)
                         intake_batch_fini(&batch);
                         return r;
                 }
+                batch.routing = &req->cfg->intake.routing;
+                batch.service = k.service; /* the key's service, whatever the routes say */
                 char who[STORE_NAME_MAX + 16];
                 snprintf(who, sizeof who, "integration:%s", k.name);
                 struct actor a = { .user_id = 0, .name = who, .request_id = req->request_id };

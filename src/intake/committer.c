@@ -6,14 +6,23 @@
  * request told), commits - one fsync for all of them - and only then wakes
  * the requests, which answer 2xx: nothing acknowledged is uncommitted.
  * While one transaction commits, new requests queue up for the next, so
- * the batch grows with the load. */
+ * the batch grows with the load.
+ *
+ * The writer also keeps the cache of open episodes (a rolled-back
+ * savepoint or transaction clears it) and opens the incidents of alert
+ * groups whose group_wait is over: it sleeps until the earliest such time,
+ * read from the store when it starts, so a restart loses none. */
 #include "intake/intake.h"
 #include "intake/silence.h"
 
 #include "core/error.h"
 
+#include "base/clock.h"
+#include "base/log.h"
+
 #include <errno.h>
 #include <pthread.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -38,7 +47,39 @@ struct intake_committer {
         pthread_cond_t done; /* requests wait for their commit */
         struct pending *head, *tail;
         bool stopping;
+        struct episode_cache *episodes; /* owns; the writer's alone */
+        vg_usec_t wake_at;              /* earliest waiting group; 0: none (under lock) */
 };
+
+static const struct actor system_actor = { .user_id = 0, .name = "system", .request_id = NULL };
+
+/* Open the groups whose wait is over, in a transaction of their own, and
+ * learn when the next one is due. */
+static void flush_groups(struct intake_committer *c)
+{
+        struct store_tx *tx;
+        unsigned opened = 0;
+        vg_usec_t now = clock_now(), next = 0;
+        int r = store_begin(c->store, &tx);
+        if (r < 0) {
+                log_event(LOG_LVL_ERROR, "alert groups not opened", "error=%d", r);
+                next = now + VG_USEC_PER_SEC; /* try again */
+        } else {
+                r = intake_groups_flush(tx, &system_actor, now, &opened);
+                if (r >= 0)
+                        r = store_alert_group_next(tx, &next);
+                r = store_finish(tx, r);
+                if (r < 0) {
+                        log_event(LOG_LVL_ERROR, "alert groups not opened", "error=%d", r);
+                        next = now + VG_USEC_PER_SEC;
+                } else if (opened) {
+                        log_event(LOG_LVL_INFO, "alert groups opened", "incidents=%u", opened);
+                }
+        }
+        pthread_mutex_lock(&c->lock);
+        c->wake_at = next;
+        pthread_mutex_unlock(&c->lock);
+}
 
 static void run_group(struct intake_committer *c, struct pending *group)
 {
@@ -55,29 +96,63 @@ static void run_group(struct intake_committer *c, struct pending *group)
                         store_rollback(tx);
                 return;
         }
+        st.episodes = c->episodes;
+        vg_usec_t wake = 0;
         for (struct pending *p = group; p; p = p->next) {
                 int s = store_savepoint_begin(tx);
                 if (s >= 0)
                         s = intake_accept_in(tx, &st, p->actor, p->batch, p->now, p->res);
                 int e = store_savepoint_end(tx, s >= 0);
                 p->status = s < 0 ? s : e;
+                if (p->status < 0)
+                        episodes_clear(c->episodes); /* it may hold what was rolled back */
+                else if (p->res->wake_at && (!wake || p->res->wake_at < wake))
+                        wake = p->res->wake_at;
         }
         intake_state_fini(&st);
         r = store_commit(tx);
+        if (r < 0)
+                episodes_clear(c->episodes);
         for (struct pending *p = group; p; p = p->next)
                 if (r < 0)
                         p->status = r; /* nothing was kept */
+        if (r >= 0 && wake) {
+                pthread_mutex_lock(&c->lock);
+                if (!c->wake_at || wake < c->wake_at)
+                        c->wake_at = wake;
+                pthread_mutex_unlock(&c->lock);
+        }
+}
+
+/* Wait for work or for the next waiting group; the lock is held. */
+static void wait_for_work(struct intake_committer *c)
+{
+        if (!c->wake_at) {
+                pthread_cond_wait(&c->work, &c->lock);
+                return;
+        }
+        /* wake_at is wall-clock time (microseconds since the epoch). */
+        struct timespec ts = { .tv_sec = (time_t)(c->wake_at / VG_USEC_PER_SEC),
+                               .tv_nsec = (long)(c->wake_at % VG_USEC_PER_SEC) * 1000 };
+        pthread_cond_timedwait(&c->work, &c->lock, &ts);
 }
 
 static void *writer(void *arg)
 {
         struct intake_committer *c = arg;
+        flush_groups(c); /* what came due while the server was down */
         pthread_mutex_lock(&c->lock);
         for (;;) {
-                while (!c->head && !c->stopping)
-                        pthread_cond_wait(&c->work, &c->lock);
+                while (!c->head && !c->stopping && !(c->wake_at && c->wake_at <= clock_now()))
+                        wait_for_work(c);
                 if (!c->head && c->stopping)
                         break;
+                if (c->wake_at && c->wake_at <= clock_now()) {
+                        pthread_mutex_unlock(&c->lock);
+                        flush_groups(c);
+                        pthread_mutex_lock(&c->lock);
+                        continue;
+                }
                 /* Take a group off the queue, bounded in alerts. */
                 struct pending *group = c->head, *last = c->head;
                 size_t alerts = last->batch->n;
@@ -108,6 +183,10 @@ int intake_committer_new(struct store *s, struct intake_committer **ret)
         if (!c)
                 return -ENOMEM;
         c->store = s;
+        if (episodes_new(&c->episodes) < 0) {
+                free(c);
+                return -ENOMEM;
+        }
         pthread_mutex_init(&c->lock, NULL);
         pthread_cond_init(&c->work, NULL);
         pthread_cond_init(&c->done, NULL);
@@ -115,6 +194,7 @@ int intake_committer_new(struct store *s, struct intake_committer **ret)
                 pthread_mutex_destroy(&c->lock);
                 pthread_cond_destroy(&c->work);
                 pthread_cond_destroy(&c->done);
+                episodes_free(c->episodes);
                 free(c);
                 return -EAGAIN;
         }
@@ -135,13 +215,15 @@ struct intake_committer *intake_committer_free(struct intake_committer *c)
         pthread_mutex_destroy(&c->lock);
         pthread_cond_destroy(&c->work);
         pthread_cond_destroy(&c->done);
+        episodes_free(c->episodes);
         free(c);
         return NULL;
 }
 
-int intake_submit(struct intake_committer *c, const struct actor *actor, const struct intake_batch *b,
+int intake_submit(struct intake_committer *c, const struct actor *actor, struct intake_batch *b,
                   vg_usec_t now, struct intake_result *res)
 {
+        intake_prepare(b); /* here, in the request's thread, not on the writer */
         struct pending p = { .actor = actor, .batch = b, .now = now, .res = res };
         pthread_mutex_lock(&c->lock);
         if (c->stopping) {

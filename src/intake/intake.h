@@ -5,6 +5,7 @@
 #pragma once
 
 #include "core/alert.h"
+#include "intake/episodes.h"
 #include "intake/silence.h"
 #include "store/store.h"
 #include "store/vigilance.h"
@@ -19,6 +20,10 @@ struct intake_alert {
         const char *generator_url; /* borrows; may be NULL */
         vg_usec_t starts_at;       /* 0: now */
         vg_usec_t ends_at;         /* 0: open */
+        /* Set by intake_prepare: */
+        uint64_t fp;                     /* labelset_fingerprint */
+        const struct alert_route *route; /* borrows: the batch's routing */
+        const char *service;             /* borrows: routed service, NULL when none */
 };
 
 struct intake_batch {
@@ -26,7 +31,14 @@ struct intake_batch {
         size_t n;
         struct intake_alert *alerts; /* owns */
         json_t *owned;               /* owns: JSON the parser built (NULL when it borrows all) */
+        const struct alert_routing *routing; /* borrows: NULL for the default route */
+        const char *service;         /* borrows: the service every alert belongs to (an
+                                      * integration key's), NULL to route by labels */
 };
+
+/* Fingerprint and route each alert of b (in the request's thread, before
+ * it queues for the writer). intake_submit and intake_accept call it. */
+void intake_prepare(struct intake_batch *b);
 
 #define INTAKE_BATCH_MAX 10000
 /* ends_at for "resolved, no time given": the pipeline uses its now. */
@@ -70,11 +82,13 @@ struct intake_result {
         unsigned opened;        /* incidents opened */
         unsigned joined;        /* new alerts that joined an open incident of their group */
         unsigned vigilance;     /* new alerts linked by enhanced vigilance */
+        unsigned held;          /* new alerts waiting in their group (group_wait) */
+        vg_usec_t wake_at;      /* earliest time a group it made waiting opens; 0: none */
 };
 
 /* Commit a batch in one transaction. A 2xx answer may be given only after
  * this returns 0. */
-int intake_accept(struct store *s, const struct actor *actor, const struct intake_batch *b,
+int intake_accept(struct store *s, const struct actor *actor, struct intake_batch *b,
                   vg_usec_t now, struct intake_result *res);
 
 /* What the pipeline reads once per transaction: the silences and the
@@ -82,6 +96,7 @@ int intake_accept(struct store *s, const struct actor *actor, const struct intak
 struct intake_state {
         struct silence_set silences;
         struct vigilance_set *vigilance; /* owns */
+        struct episode_cache *episodes;  /* borrows: the writer's; NULL: look every alert up */
 };
 int intake_state_load(struct store_tx *tx, vg_usec_t now, struct intake_state *ret);
 void intake_state_fini(struct intake_state *st);
@@ -98,5 +113,10 @@ int intake_accept_in(struct store_tx *tx, const struct intake_state *st, const s
 struct intake_committer;
 int intake_committer_new(struct store *s, struct intake_committer **ret);
 struct intake_committer *intake_committer_free(struct intake_committer *c);
-int intake_submit(struct intake_committer *c, const struct actor *actor, const struct intake_batch *b,
+int intake_submit(struct intake_committer *c, const struct actor *actor, struct intake_batch *b,
                   vg_usec_t now, struct intake_result *res);
+
+/* Open the incidents of groups whose group_wait has passed at now (those
+ * whose alerts all resolved or were silenced meanwhile open none). Sets
+ * *opened. The committer runs it on time; tests may call it. */
+int intake_groups_flush(struct store_tx *tx, const struct actor *actor, vg_usec_t now, unsigned *opened);

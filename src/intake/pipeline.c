@@ -1,11 +1,13 @@
-/* The intake pipeline: one transaction per batch.
+/* The intake pipeline, one alert at a time inside the writer's transaction:
  *
- *   for each alert: fingerprint -> silence? -> episode (dedup) ->
- *     new, firing, not silenced: enhanced vigilance, else the open incident
- *     of its group (alertname + service), else a new incident.
+ *   fingerprint -> episode (dedup): a repeat updates the open episode's
+ *   counters (and its annotations when they changed) and stops there;
+ *   a new episode -> silenced? -> enhanced vigilance -> its group (route
+ *   and group_by): joins the group's open incident, waits (group_wait), or
+ *   opens a new incident.
  *
- * Routing is by the "service" label (then "job"); routing rules from
- * configuration come later. */
+ * Fingerprints and routes are computed by intake_prepare in the request's
+ * thread; only store work happens on the writer. */
 #include "intake/intake.h"
 #include "intake/silence.h"
 
@@ -15,6 +17,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,95 +104,342 @@ static int link(struct store_tx *tx, const struct actor *actor, int64_t alert_id
         return r;
 }
 
+#define FNV_PRIME 1099511628211ULL
+#define FNV_BASIS 1469598103934665603ULL
+
+/* Order-independent hash of a JSON value (object members combine by sum),
+ * so a repeat with the same annotations is recognised without
+ * serialising them. Never 0, which means "unknown". */
+static uint64_t json_hash(const json_t *v)
+{
+        uint64_t h = FNV_BASIS ^ (uint64_t)json_typeof(v);
+        const char *k;
+        json_t *m;
+        size_t i;
+        switch (json_typeof(v)) {
+        case JSON_OBJECT: {
+                uint64_t sum = 0;
+                json_object_foreach((json_t *)v, k, m) {
+                        uint64_t kh = FNV_BASIS;
+                        for (const char *p = k; *p; p++)
+                                kh = (kh ^ (unsigned char)*p) * FNV_PRIME;
+                        sum += (kh ^ json_hash(m)) * 0x9E3779B97F4A7C15ULL;
+                }
+                h ^= sum;
+                break;
+        }
+        case JSON_ARRAY:
+                json_array_foreach(v, i, m) h = (h ^ json_hash(m)) * FNV_PRIME;
+                break;
+        case JSON_STRING: {
+                const char *p = json_string_value(v);
+                for (size_t n = json_string_length(v), j = 0; j < n; j++)
+                        h = (h ^ (unsigned char)p[j]) * FNV_PRIME;
+                break;
+        }
+        case JSON_INTEGER:
+                h = (h ^ (uint64_t)json_integer_value(v)) * FNV_PRIME;
+                break;
+        case JSON_REAL: {
+                double d = json_real_value(v);
+                uint64_t bits;
+                memcpy(&bits, &d, sizeof bits);
+                h = (h ^ bits) * FNV_PRIME;
+                break;
+        }
+        default:
+                break;
+        }
+        return h ? h : 1;
+}
+
+static struct alert_route builtin_route;
+static pthread_once_t builtin_once = PTHREAD_ONCE_INIT;
+
+static void builtin_route_init(void)
+{
+        alert_route_default(&builtin_route);
+}
+
+void intake_prepare(struct intake_batch *b)
+{
+        pthread_once(&builtin_once, builtin_route_init);
+        for (size_t i = 0; i < b->n; i++) {
+                struct intake_alert *x = &b->alerts[i];
+                x->fp = labelset_fingerprint(&x->labels);
+                x->route = b->routing ? alert_route_find(b->routing, &x->labels) : &builtin_route;
+                x->service = b->service ? b->service : alert_route_service(x->route, &x->labels);
+        }
+}
+
+/* The new alert row's group: join its open incident, wait, or open one. */
+static int group_alert(struct store_tx *tx, const struct actor *actor, const struct intake_alert *x,
+                       const struct alert_row *row, const char *summary, vg_usec_t now, struct intake_result *res)
+{
+        const struct alert_route *rt = x->route;
+        struct alert_group g;
+        int r = store_alert_group_get(tx, row->group_key, &g);
+        if (r < 0 && r != -VG_ENOTFOUND)
+                return r;
+        if (r == 0 && g.opens_at > 0) {
+                g.last_alert_at = now; /* waiting: it opens with the others */
+                res->held++;
+                return store_alert_group_put(tx, &g);
+        }
+        if (r == 0 && g.incident_id && g.incident_open &&
+            (!rt->group_interval || now - g.last_alert_at <= rt->group_interval)) {
+                res->joined++;
+                r = link(tx, actor, row->id, g.incident_id, g.incident_key, row->fingerprint, "same alert group",
+                         false, now);
+                g.last_alert_at = now;
+                return r < 0 ? r : store_alert_group_put(tx, &g);
+        }
+        memset(&g, 0, sizeof g);
+        g.key = row->group_key;
+        snprintf(g.service, sizeof g.service, "%s", x->service ? x->service : "");
+        g.last_alert_at = now;
+        if (rt->group_wait > 0) {
+                g.opens_at = now + rt->group_wait;
+                res->held++;
+                if (!res->wake_at || g.opens_at < res->wake_at)
+                        res->wake_at = g.opens_at;
+                return store_alert_group_put(tx, &g);
+        }
+        struct incident inc;
+        r = open_incident(tx, actor, x, x->service, summary, now, &inc);
+        if (r >= 0) {
+                res->opened++;
+                r = link(tx, actor, row->id, inc.id, inc.key, row->fingerprint, "opened by this alert", false, now);
+                g.incident_id = inc.id;
+        }
+        incident_fini(&inc);
+        return r < 0 ? r : store_alert_group_put(tx, &g);
+}
+
 static int accept_one(struct store_tx *tx, const struct actor *actor, const struct intake_state *st,
                       const char *source, const struct intake_alert *x, vg_usec_t now, struct intake_result *res)
 {
-        struct alert_row row = { 0 };
-        /* Labels are serialised by the store only when a new episode starts;
-         * most alerts are repeats. */
-        char *annotations = x->annotations ? json_dumps(x->annotations, JSON_SORT_KEYS | JSON_COMPACT) : NULL;
-        char group[2 * LABEL_NAME_MAX + 8];
-        int r = 0;
-
-        if (x->annotations && !annotations) {
-                r = -ENOMEM;
-                goto out;
-        }
-        const char *service = labelset_get(&x->labels, "service");
-        if (!service)
-                service = labelset_get(&x->labels, "job");
+        char fp[17];
+        char *annotations = NULL;
         const char *summary = json_string_value(json_object_get(x->annotations, "summary"));
-        const char *alertname = labelset_get(&x->labels, "alertname");
+        vg_usec_t ends = x->ends_at == INTAKE_ENDS_NOW ? now : x->ends_at;
+        uint64_t content = x->annotations ? json_hash(x->annotations) : 1;
+        int r;
 
-        snprintf(row.fingerprint, sizeof row.fingerprint, "%016llx",
-                 (unsigned long long)labelset_fingerprint(&x->labels));
+        snprintf(fp, sizeof fp, "%016llx", (unsigned long long)x->fp);
+        res->received++;
+
+        /* Dedup: the open episode of this fingerprint, from the cache or the store. */
+        struct episode e = { .fp = x->fp };
+        bool known = st->episodes && episodes_get(st->episodes, x->fp, &e);
+        if (!known) {
+                r = store_alert_last(tx, fp, &e.id, &e.ends_at);
+                if (r < 0 && r != -VG_ENOTFOUND)
+                        return r;
+                known = r == 0;
+                e.content = 0;
+        }
+        if (known && (e.ends_at == 0 || e.ends_at > now)) {
+                res->repeated++;
+                r = store_alert_seen(tx, e.id, 1, ends, now);
+                if (r >= 0 && e.content != content) {
+                        annotations = x->annotations ? json_dumps(x->annotations, JSON_SORT_KEYS | JSON_COMPACT) : NULL;
+                        r = x->annotations && !annotations ? -ENOMEM
+                                                           : store_alert_content(tx, e.id, annotations, summary);
+                        free(annotations);
+                }
+                if (r >= 0 && st->episodes) {
+                        e.ends_at = ends;
+                        e.content = content;
+                        episodes_put(st->episodes, &e, now);
+                }
+                return r < 0 ? r : 0;
+        }
+
+        /* A new episode. */
+        struct alert_row row = { 0 };
+        char group[GROUP_KEY_MAX];
+        alert_group_key(x->route, &x->labels, x->service, group);
+        annotations = x->annotations ? json_dumps(x->annotations, JSON_SORT_KEYS | JSON_COMPACT) : NULL;
+        if (x->annotations && !annotations)
+                return -ENOMEM;
+        snprintf(row.fingerprint, sizeof row.fingerprint, "%s", fp);
         row.labels_obj = x->labels_json;
         row.annotations = annotations ? annotations : "{}";
         snprintf(row.source, sizeof row.source, "%s", source);
-        snprintf(row.service, sizeof row.service, "%s", service ? service : "");
+        snprintf(row.service, sizeof row.service, "%s", x->service ? x->service : "");
         snprintf(row.severity, sizeof row.severity, "%s", labelset_get(&x->labels, "severity") ?: "");
         row.summary = summary;
         row.generator_url = x->generator_url;
         row.starts_at = x->starts_at ? x->starts_at : now;
-        row.ends_at = x->ends_at == INTAKE_ENDS_NOW ? now : x->ends_at;
+        row.ends_at = ends;
         row.updated_at = now;
-        snprintf(group, sizeof group, "%s/%s", alertname ? alertname : "", service ? service : "");
         row.group_key = group;
         const char *silenced = silence_set_match(&st->silences, &x->labels);
         snprintf(row.silenced_by, sizeof row.silenced_by, "%s", silenced ? silenced : "");
 
-        bool fresh = false;
-        r = store_alert_upsert(tx, &row, now, &fresh);
+        r = store_alert_insert(tx, &row);
+        free(annotations);
         if (r < 0)
-                goto out;
-        res->received++;
-        bool resolved = row.ends_at && row.ends_at <= now;
-        if (!fresh) {
-                res->repeated++;
-                goto out;
+                return r;
+        if (st->episodes) {
+                e = (struct episode){ .fp = x->fp, .id = row.id, .ends_at = ends, .content = content };
+                episodes_put(st->episodes, &e, now);
         }
         res->fresh++;
-        if (resolved) {
+        if (ends && ends <= now) {
                 res->resolved++;
-                goto out;
+                return 0;
         }
         if (silenced) {
                 res->silenced++;
-                goto out;
+                return 0;
         }
 
         /* Enhanced vigilance first: an incident recently recovered on the
          * same service, tenant or indicators takes the alert. */
         struct vigilance_hit hit;
-        struct alert_signals sig = { .at = now, .service = service, .tenant = labelset_get(&x->labels, "tenant") };
+        struct alert_signals sig = { .at = now, .service = x->service, .tenant = labelset_get(&x->labels, "tenant") };
         r = vigilance_set_link(tx, st->vigilance, actor, row.fingerprint, &sig, &hit);
         if (r < 0)
-                goto out;
+                return r;
         if (r == 1) {
                 res->vigilance++;
-                r = link(tx, actor, row.id, hit.incident_id, hit.key, row.fingerprint, hit.why, true, now);
-                goto out;
+                return link(tx, actor, row.id, hit.incident_id, hit.key, row.fingerprint, hit.why, true, now);
         }
-        int64_t incident_id = 0;
-        char key[INCIDENT_KEY_MAX];
-        r = store_alert_group_incident(tx, group, &incident_id, key);
-        if (r == 0) {
-                res->joined++;
-                r = link(tx, actor, row.id, incident_id, key, row.fingerprint, "same alert group", false, now);
-                goto out;
+        return group_alert(tx, actor, x, &row, summary, now, res);
+}
+
+/* ---- groups whose wait is over ---- */
+
+struct member {
+        int64_t id;
+        char fingerprint[17];
+        char *labels, *annotations;
+        vg_usec_t starts_at;
+};
+
+struct members {
+        size_t n, cap;
+        struct member *m;
+};
+
+static int member_add(const struct alert_row *a, void *userdata)
+{
+        struct members *ms = userdata;
+        if (ms->n == ms->cap) {
+                size_t cap = ms->cap ? ms->cap * 2 : 8;
+                struct member *m = realloc(ms->m, cap * sizeof *m);
+                if (!m)
+                        return -ENOMEM;
+                ms->m = m;
+                ms->cap = cap;
         }
-        if (r != -VG_ENOTFOUND)
-                goto out;
-        struct incident inc;
-        r = open_incident(tx, actor, x, service, summary, now, &inc);
+        struct member *m = &ms->m[ms->n++];
+        m->id = a->id;
+        snprintf(m->fingerprint, sizeof m->fingerprint, "%s", a->fingerprint);
+        m->labels = strdup(a->labels ? a->labels : "{}");
+        m->annotations = strdup(a->annotations ? a->annotations : "{}");
+        m->starts_at = a->starts_at;
+        return m->labels && m->annotations ? 0 : -ENOMEM;
+}
+
+static void members_fini(struct members *ms)
+{
+        for (size_t i = 0; i < ms->n; i++) {
+                free(ms->m[i].labels);
+                free(ms->m[i].annotations);
+        }
+        free(ms->m);
+}
+
+struct due {
+        size_t n, cap;
+        struct alert_group *g; /* key points into keys[i] */
+        char **keys;
+};
+
+static int due_add(const struct alert_group *g, void *userdata)
+{
+        struct due *d = userdata;
+        if (d->n == d->cap) {
+                size_t cap = d->cap ? d->cap * 2 : 8;
+                struct alert_group *ng = realloc(d->g, cap * sizeof *ng);
+                if (!ng)
+                        return -ENOMEM;
+                d->g = ng;
+                char **nk = realloc(d->keys, cap * sizeof *nk);
+                if (!nk)
+                        return -ENOMEM;
+                d->keys = nk;
+                d->cap = cap;
+        }
+        d->keys[d->n] = strdup(g->key);
+        if (!d->keys[d->n])
+                return -ENOMEM;
+        d->g[d->n] = *g;
+        d->g[d->n].key = d->keys[d->n];
+        d->n++;
+        return 0;
+}
+
+/* Open the incident of one waiting group from the alerts that still fire. */
+static int open_group(struct store_tx *tx, const struct actor *actor, struct alert_group *g, vg_usec_t now,
+                      unsigned *opened)
+{
+        struct members ms = { 0 };
+        int r = store_alert_group_members(tx, g->key, now, member_add, &ms);
+        g->opens_at = 0;
+        if (r < 0 || ms.n == 0) {
+                /* All resolved or silenced while it waited: no incident. */
+                members_fini(&ms);
+                return r < 0 ? r : store_alert_group_put(tx, g);
+        }
+        struct intake_alert x = { 0 };
+        struct field_errors fe;
+        const char *k;
+        json_t *v;
+        json_t *labels = json_loads(ms.m[0].labels, 0, NULL);
+        json_t *ann = json_loads(ms.m[0].annotations, 0, NULL);
+        fielderr_init(&fe);
+        json_object_foreach(labels, k, v)
+        {
+                if (json_is_string(v))
+                        (void)labelset_add(&x.labels, k, json_string_value(v), &fe, "labels");
+        }
+        x.labels_json = labels;
+        x.annotations = ann;
+        x.starts_at = ms.m[0].starts_at;
+        struct incident inc = { 0 };
+        r = labels && ann ? open_incident(tx, actor, &x, g->service, json_string_value(json_object_get(ann, "summary")),
+                                          now, &inc)
+                          : -ENOMEM;
         if (r >= 0) {
-                res->opened++;
-                r = link(tx, actor, row.id, inc.id, inc.key, row.fingerprint, "opened by this alert", false, now);
+                (*opened)++;
+                for (size_t i = 0; r >= 0 && i < ms.n; i++)
+                        r = link(tx, actor, ms.m[i].id, inc.id, inc.key, ms.m[i].fingerprint,
+                                 i == 0 ? "opened by this alert" : "same alert group", false, now);
+                g->incident_id = inc.id;
         }
         incident_fini(&inc);
-out:
-        free(annotations);
-        return r < 0 ? r : 0;
+        json_decref(labels);
+        json_decref(ann);
+        members_fini(&ms);
+        return r < 0 ? r : store_alert_group_put(tx, g);
+}
+
+int intake_groups_flush(struct store_tx *tx, const struct actor *actor, vg_usec_t now, unsigned *opened)
+{
+        struct due d = { 0 };
+        *opened = 0;
+        int r = store_alert_group_due(tx, now, due_add, &d);
+        for (size_t i = 0; r >= 0 && i < d.n; i++)
+                r = open_group(tx, actor, &d.g[i], now, opened);
+        for (size_t i = 0; i < d.n; i++)
+                free(d.keys[i]);
+        free(d.keys);
+        free(d.g);
+        return r;
 }
 
 int intake_state_load(struct store_tx *tx, vg_usec_t now, struct intake_state *ret)
@@ -219,10 +469,11 @@ int intake_accept_in(struct store_tx *tx, const struct intake_state *st, const s
         return r;
 }
 
-int intake_accept(struct store *s, const struct actor *actor, const struct intake_batch *b,
+int intake_accept(struct store *s, const struct actor *actor, struct intake_batch *b,
                   vg_usec_t now, struct intake_result *res)
 {
         struct store_tx *tx;
+        intake_prepare(b);
         struct intake_state st;
         int r;
 

@@ -85,11 +85,20 @@ struct store_ops {
         int (*alert_link)(struct store_tx *tx, int64_t incident_id, struct alert_link *l);
         int (*alert_link_list)(struct store_tx *tx, int64_t incident_id,
                                int (*cb)(const struct alert_link *, void *), void *userdata);
-        int (*alert_upsert)(struct store_tx *tx, struct alert_row *a, vg_usec_t now, bool *ret_new);
+        int (*alert_last)(struct store_tx *tx, const char *fp, int64_t *ret_id, vg_usec_t *ret_ends_at);
+        int (*alert_insert)(struct store_tx *tx, struct alert_row *a);
+        int (*alert_seen)(struct store_tx *tx, int64_t id, int64_t times, vg_usec_t ends_at, vg_usec_t updated_at);
+        int (*alert_content)(struct store_tx *tx, int64_t id, const char *annotations, const char *summary);
         int (*alert_list)(struct store_tx *tx, bool active_only, vg_usec_t now, int64_t before_id,
                           unsigned limit, int (*cb)(const struct alert_row *, void *), void *userdata);
         int (*alert_set_incident)(struct store_tx *tx, int64_t alert_id, int64_t incident_id);
-        int (*alert_group_incident)(struct store_tx *tx, const char *group_key, int64_t *ret, char *ret_key);
+        int (*alert_group_get)(struct store_tx *tx, const char *key, struct alert_group *ret);
+        int (*alert_group_put)(struct store_tx *tx, const struct alert_group *g);
+        int (*alert_group_due)(struct store_tx *tx, vg_usec_t now, int (*cb)(const struct alert_group *, void *),
+                               void *userdata);
+        int (*alert_group_next)(struct store_tx *tx, vg_usec_t *ret);
+        int (*alert_group_members)(struct store_tx *tx, const char *key, vg_usec_t now,
+                                   int (*cb)(const struct alert_row *, void *), void *userdata);
         int (*silence_put)(struct store_tx *tx, const struct silence_row *s);
         int (*silence_get)(struct store_tx *tx, const char *id, int (*cb)(const struct silence_row *, void *),
                            void *userdata);

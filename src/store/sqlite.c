@@ -203,7 +203,7 @@ static int exec(struct conn *c, const char *sql)
 
 static int migrate(struct conn *c, char *err, size_t errlen)
 {
-        sqlite3_stmt *st;
+        sqlite3_stmt *st = NULL;
         int have = 0, r;
 
         r = exec(c, "CREATE TABLE IF NOT EXISTS schema_migrations ("
@@ -333,7 +333,7 @@ static int sq_open(const char *location, struct store **ret, char *err, size_t e
 static int sq_ping(struct store *base)
 {
         struct conn *c;
-        sqlite3_stmt *st;
+        sqlite3_stmt *st = NULL;
         int r = conn_get((struct sq_store *)base, &c);
         if (r < 0)
                 return r;
@@ -348,7 +348,7 @@ static int sq_ping(struct store *base)
 static int sq_schema_version(struct store *base, int *ret)
 {
         struct conn *c;
-        sqlite3_stmt *st;
+        sqlite3_stmt *st = NULL;
         int r = conn_get((struct sq_store *)base, &c);
         if (r < 0)
                 return r;
@@ -471,7 +471,7 @@ static void bind_user(sqlite3_stmt *st, const struct user *u)
 
 static int sq_user_insert(struct store_tx *tx, struct user *u)
 {
-        sqlite3_stmt *st;
+        sqlite3_stmt *st = NULL;
         struct conn *c = txc(tx);
         int r = stmt(c, "INSERT INTO users(name, role, tenant, password_hash, disabled, created_at, "
                         "updated_at) VALUES (?,?,?,?,?,?,?)", &st);
@@ -487,7 +487,7 @@ static int sq_user_insert(struct store_tx *tx, struct user *u)
 
 static int sq_user_update(struct store_tx *tx, const struct user *u)
 {
-        sqlite3_stmt *st;
+        sqlite3_stmt *st = NULL;
         struct conn *c = txc(tx);
         int r = stmt(c, "UPDATE users SET name=?, role=?, tenant=?, password_hash=?, disabled=?, "
                         "created_at=?, updated_at=? WHERE id=?", &st);
@@ -501,7 +501,7 @@ static int sq_user_update(struct store_tx *tx, const struct user *u)
 
 static int sq_user_get(struct store_tx *tx, int64_t id, struct user *ret)
 {
-        sqlite3_stmt *st;
+        sqlite3_stmt *st = NULL;
         int r = stmt(txc(tx), "SELECT " USER_COLS " FROM users WHERE id=?", &st);
         if (r < 0)
                 return r;
@@ -511,7 +511,7 @@ static int sq_user_get(struct store_tx *tx, int64_t id, struct user *ret)
 
 static int sq_user_get_by_name(struct store_tx *tx, const char *name, struct user *ret)
 {
-        sqlite3_stmt *st;
+        sqlite3_stmt *st = NULL;
         int r = stmt(txc(tx), "SELECT " USER_COLS " FROM users WHERE name=?", &st);
         if (r < 0)
                 return r;
@@ -539,7 +539,7 @@ static int sq_user_get_by_name(struct store_tx *tx, const char *name, struct use
 static int sq_user_list(struct store_tx *tx, int64_t after_id, unsigned limit,
                         int (*cb)(const struct user *, void *), void *userdata)
 {
-        sqlite3_stmt *st;
+        sqlite3_stmt *st = NULL;
         struct user u;
         int r = stmt(txc(tx), "SELECT " USER_COLS " FROM users WHERE id > ? ORDER BY id LIMIT ?", &st);
         if (r < 0)
@@ -551,7 +551,7 @@ static int sq_user_list(struct store_tx *tx, int64_t after_id, unsigned limit,
 
 static int sq_user_count(struct store_tx *tx, int64_t *ret)
 {
-        sqlite3_stmt *st;
+        sqlite3_stmt *st = NULL;
         int r = stmt(txc(tx), "SELECT count(*) FROM users", &st);
         if (r < 0)
                 return r;
@@ -578,7 +578,7 @@ static void session_row(sqlite3_stmt *st, void *out)
 
 static int sq_session_insert(struct store_tx *tx, struct session *s)
 {
-        sqlite3_stmt *st;
+        sqlite3_stmt *st = NULL;
         struct conn *c = txc(tx);
         int r = stmt(c, "INSERT INTO sessions(user_id, token_hash, created_at, last_seen, expires_at) "
                         "VALUES (?,?,?,?,?)", &st);
@@ -598,7 +598,7 @@ static int sq_session_insert(struct store_tx *tx, struct session *s)
 
 static int sq_session_get_by_hash(struct store_tx *tx, const uint8_t *hash, struct session *ret)
 {
-        sqlite3_stmt *st;
+        sqlite3_stmt *st = NULL;
         int r = stmt(txc(tx), "SELECT id, user_id, token_hash, created_at, last_seen, expires_at "
                               "FROM sessions WHERE token_hash=?", &st);
         if (r < 0)
@@ -609,7 +609,7 @@ static int sq_session_get_by_hash(struct store_tx *tx, const uint8_t *hash, stru
 
 static int exec_id(struct store_tx *tx, const char *sql, int64_t a, int64_t b, bool two)
 {
-        sqlite3_stmt *st;
+        sqlite3_stmt *st = NULL;
         struct conn *c = txc(tx);
         int r = stmt(c, sql, &st);
         if (r < 0)
@@ -665,7 +665,7 @@ static void token_row(sqlite3_stmt *st, void *out)
 
 static int sq_token_insert(struct store_tx *tx, struct api_token *t)
 {
-        sqlite3_stmt *st;
+        sqlite3_stmt *st = NULL;
         struct conn *c = txc(tx);
         int r = stmt(c, "INSERT INTO api_tokens(user_id, name, prefix, token_hash, created_at, "
                         "expires_at) VALUES (?,?,?,?,?,?)", &st);
@@ -686,7 +686,7 @@ static int sq_token_insert(struct store_tx *tx, struct api_token *t)
 
 static int sq_token_get(struct store_tx *tx, int64_t id, struct api_token *ret)
 {
-        sqlite3_stmt *st;
+        sqlite3_stmt *st = NULL;
         int r = stmt(txc(tx), "SELECT " TOKEN_COLS " FROM api_tokens WHERE id=?", &st);
         if (r < 0)
                 return r;
@@ -696,7 +696,7 @@ static int sq_token_get(struct store_tx *tx, int64_t id, struct api_token *ret)
 
 static int sq_token_get_by_hash(struct store_tx *tx, const uint8_t *hash, struct api_token *ret)
 {
-        sqlite3_stmt *st;
+        sqlite3_stmt *st = NULL;
         int r = stmt(txc(tx), "SELECT " TOKEN_COLS " FROM api_tokens WHERE token_hash=?", &st);
         if (r < 0)
                 return r;
@@ -720,7 +720,7 @@ static int sq_token_touch(struct store_tx *tx, int64_t id, vg_usec_t now)
 static int sq_token_list(struct store_tx *tx, int64_t user_id, int64_t after_id, unsigned limit,
                          int (*cb)(const struct api_token *, void *), void *userdata)
 {
-        sqlite3_stmt *st;
+        sqlite3_stmt *st = NULL;
         struct api_token t;
         int r = stmt(txc(tx), "SELECT " TOKEN_COLS " FROM api_tokens WHERE (?1 = 0 OR user_id = ?1) "
                               "AND id > ?2 ORDER BY id LIMIT ?3", &st);
@@ -815,7 +815,7 @@ static void bind_incident(sqlite3_stmt *st, const struct incident *inc)
 
 static int sq_incident_insert(struct store_tx *tx, struct incident *inc)
 {
-        sqlite3_stmt *st;
+        sqlite3_stmt *st = NULL;
         struct conn *c = txc(tx);
         int year = vg_time_year(inc->created_at);
         int64_t seq = 0;
@@ -855,7 +855,7 @@ static int sq_incident_insert(struct store_tx *tx, struct incident *inc)
 
 static int sq_incident_get(struct store_tx *tx, const char *key, struct incident *ret)
 {
-        sqlite3_stmt *st;
+        sqlite3_stmt *st = NULL;
         int r = stmt(txc(tx), "SELECT " INCIDENT_COLS " FROM incidents WHERE key = ?", &st);
         if (r < 0)
                 return r;
@@ -871,7 +871,7 @@ static int sq_incident_get(struct store_tx *tx, const char *key, struct incident
 
 static int sq_incident_update(struct store_tx *tx, struct incident *inc, int64_t expect_version)
 {
-        sqlite3_stmt *st;
+        sqlite3_stmt *st = NULL;
         struct conn *c = txc(tx);
         int r = stmt(c, "UPDATE incidents SET title=?1, description=?2, severity=?3, source=?4, "
                         "reporter=?5, phase=?6, classification=?7, impact_c=?8, impact_i=?9, "
@@ -916,7 +916,7 @@ static int each_incident(sqlite3_stmt *st, int (*cb)(const struct incident *, vo
 static int sq_incident_list(struct store_tx *tx, const struct incident_filter *f, int64_t before_id,
                             unsigned limit, int (*cb)(const struct incident *, void *), void *userdata)
 {
-        sqlite3_stmt *st;
+        sqlite3_stmt *st = NULL;
         /* Unset filters bind NULL and drop out. The statement leads with
          * the most selective indexed filter given, so SQLite walks that
          * index in id order instead of scanning every incident. */
@@ -986,7 +986,7 @@ static int sq_incident_list(struct store_tx *tx, const struct incident_filter *f
 static int sq_incident_services_set(struct store_tx *tx, int64_t incident_id,
                                     const char *const *services, size_t n)
 {
-        sqlite3_stmt *st;
+        sqlite3_stmt *st = NULL;
         struct conn *c = txc(tx);
         int r = exec_id(tx, "DELETE FROM incident_services WHERE incident_id = ?", incident_id, 0, false);
         for (size_t i = 0; r >= 0 && i < n; i++) {
@@ -1003,7 +1003,7 @@ static int sq_incident_services_set(struct store_tx *tx, int64_t incident_id,
 static int sq_incident_services_list(struct store_tx *tx, int64_t incident_id,
                                      int (*cb)(const char *, void *), void *userdata)
 {
-        sqlite3_stmt *st;
+        sqlite3_stmt *st = NULL;
         int rc, r = stmt(txc(tx), "SELECT service FROM incident_services WHERE incident_id = ? "
                                   "ORDER BY service", &st);
         if (r < 0)
@@ -1023,7 +1023,7 @@ static int sq_incident_services_list(struct store_tx *tx, int64_t incident_id,
 static int sq_incident_tenants_set(struct store_tx *tx, int64_t incident_id,
                                    const struct scope_tenant *t, size_t n)
 {
-        sqlite3_stmt *st;
+        sqlite3_stmt *st = NULL;
         struct conn *c = txc(tx);
         int r = exec_id(tx, "DELETE FROM incident_tenants WHERE incident_id = ?", incident_id, 0, false);
         for (size_t i = 0; r >= 0 && i < n; i++) {
@@ -1058,7 +1058,7 @@ static void tenant_row(sqlite3_stmt *st, void *out)
 static int sq_incident_tenants_list(struct store_tx *tx, int64_t incident_id,
                                     int (*cb)(const struct scope_tenant *, void *), void *userdata)
 {
-        sqlite3_stmt *st;
+        sqlite3_stmt *st = NULL;
         struct scope_tenant t;
         int r = stmt(txc(tx), "SELECT tenant, status, evidence, affected_users, data_categories "
                               "FROM incident_tenants WHERE incident_id = ? ORDER BY tenant", &st);
@@ -1071,7 +1071,7 @@ static int sq_incident_tenants_list(struct store_tx *tx, int64_t incident_id,
 static int sq_incident_indicators_set(struct store_tx *tx, int64_t incident_id,
                                       const struct indicator *ind, size_t n)
 {
-        sqlite3_stmt *st;
+        sqlite3_stmt *st = NULL;
         struct conn *c = txc(tx);
         int r = exec_id(tx, "DELETE FROM incident_indicators WHERE incident_id = ?", incident_id, 0, false);
         for (size_t i = 0; r >= 0 && i < n; i++) {
@@ -1090,7 +1090,7 @@ static int sq_incident_indicators_set(struct store_tx *tx, int64_t incident_id,
 static int sq_incident_indicators_list(struct store_tx *tx, int64_t incident_id,
                                        int (*cb)(const struct indicator *, void *), void *userdata)
 {
-        sqlite3_stmt *st;
+        sqlite3_stmt *st = NULL;
         struct indicator ind;
         struct field_errors fe;
         char kind[16];
@@ -1156,7 +1156,7 @@ static void task_row(sqlite3_stmt *st, void *out)
 
 static int sq_task_insert(struct store_tx *tx, struct task *t)
 {
-        sqlite3_stmt *st;
+        sqlite3_stmt *st = NULL;
         struct conn *c = txc(tx);
         int r = stmt(c, "INSERT INTO incident_tasks(incident_id, phase, title, owner, due_at, status, "
                         "business_impact, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?)", &st);
@@ -1180,7 +1180,7 @@ static int sq_task_insert(struct store_tx *tx, struct task *t)
 
 static int sq_task_get(struct store_tx *tx, int64_t incident_id, int64_t task_id, struct task *ret)
 {
-        sqlite3_stmt *st;
+        sqlite3_stmt *st = NULL;
         int r = stmt(txc(tx), TASK_SELECT "WHERE t.incident_id = ? AND t.id = ?", &st);
         if (r < 0)
                 return r;
@@ -1191,7 +1191,7 @@ static int sq_task_get(struct store_tx *tx, int64_t incident_id, int64_t task_id
 
 static int sq_task_update(struct store_tx *tx, const struct task *t)
 {
-        sqlite3_stmt *st;
+        sqlite3_stmt *st = NULL;
         struct conn *c = txc(tx);
         int r = stmt(c, "UPDATE incident_tasks SET title=?, owner=?, due_at=?, status=?, updated_at=? "
                         "WHERE id=?", &st);
@@ -1210,7 +1210,7 @@ static int sq_task_update(struct store_tx *tx, const struct task *t)
 static int sq_task_list(struct store_tx *tx, int64_t incident_id, int (*cb)(const struct task *, void *),
                         void *userdata)
 {
-        sqlite3_stmt *st;
+        sqlite3_stmt *st = NULL;
         struct task t;
         int r = stmt(txc(tx), TASK_SELECT "WHERE t.incident_id = ? ORDER BY t.id", &st);
         if (r < 0)
@@ -1221,7 +1221,7 @@ static int sq_task_list(struct store_tx *tx, int64_t incident_id, int (*cb)(cons
 
 static int sq_approval_put(struct store_tx *tx, const struct task *t)
 {
-        sqlite3_stmt *st;
+        sqlite3_stmt *st = NULL;
         struct conn *c = txc(tx);
         int r = stmt(c, "INSERT OR REPLACE INTO task_approvals(task_id, incident_id, status, requested_by, "
                         "requested_at, decided_by, decided_at, comment) VALUES (?,?,?,?,?,?,?,?)", &st);
@@ -1253,7 +1253,7 @@ static enum check_result check_result_of(const char *s)
 
 static int sq_recovery_asset_put(struct store_tx *tx, int64_t incident_id, const struct recovery_asset *a)
 {
-        sqlite3_stmt *st;
+        sqlite3_stmt *st = NULL;
         struct conn *c = txc(tx);
         int r = stmt(c, "INSERT OR REPLACE INTO recovery_assets(incident_id, asset, snapshot, build, "
                         "config_hash, restore_actions, recorded_by, recorded_at) VALUES (?,?,?,?,?,?,?,?)", &st);
@@ -1287,7 +1287,7 @@ static void asset_row(sqlite3_stmt *st, void *out)
 static int sq_recovery_asset_list(struct store_tx *tx, int64_t incident_id,
                                   int (*cb)(const struct recovery_asset *, void *), void *userdata)
 {
-        sqlite3_stmt *st;
+        sqlite3_stmt *st = NULL;
         struct recovery_asset a;
         int r = stmt(txc(tx), "SELECT asset, snapshot, build, config_hash, restore_actions, recorded_by, "
                               "recorded_at FROM recovery_assets WHERE incident_id = ? ORDER BY asset", &st);
@@ -1318,7 +1318,7 @@ static void check_row(sqlite3_stmt *st, void *out)
 
 static int sq_recovery_check_insert(struct store_tx *tx, struct recovery_check *ck)
 {
-        sqlite3_stmt *st;
+        sqlite3_stmt *st = NULL;
         struct conn *c = txc(tx);
         int r = stmt(c, "INSERT INTO recovery_checks(incident_id, asset, name, created_at) VALUES (?,?,?,?)", &st);
         if (r < 0)
@@ -1336,7 +1336,7 @@ static int sq_recovery_check_insert(struct store_tx *tx, struct recovery_check *
 
 static int sq_recovery_check_get(struct store_tx *tx, int64_t incident_id, int64_t id, struct recovery_check *ret)
 {
-        sqlite3_stmt *st;
+        sqlite3_stmt *st = NULL;
         int r = stmt(txc(tx), "SELECT " CHECK_COLS " FROM recovery_checks WHERE incident_id = ? AND id = ?", &st);
         if (r < 0)
                 return r;
@@ -1347,7 +1347,7 @@ static int sq_recovery_check_get(struct store_tx *tx, int64_t incident_id, int64
 
 static int sq_recovery_check_update(struct store_tx *tx, const struct recovery_check *ck)
 {
-        sqlite3_stmt *st;
+        sqlite3_stmt *st = NULL;
         struct conn *c = txc(tx);
         int r = stmt(c, "UPDATE recovery_checks SET result=?, detail=?, checked_by=?, checked_at=? WHERE id=?", &st);
         if (r < 0)
@@ -1364,7 +1364,7 @@ static int sq_recovery_check_update(struct store_tx *tx, const struct recovery_c
 static int sq_recovery_check_list(struct store_tx *tx, int64_t incident_id,
                                   int (*cb)(const struct recovery_check *, void *), void *userdata)
 {
-        sqlite3_stmt *st;
+        sqlite3_stmt *st = NULL;
         struct recovery_check ck;
         int r = stmt(txc(tx), "SELECT " CHECK_COLS " FROM recovery_checks WHERE incident_id = ? ORDER BY id", &st);
         if (r < 0)
@@ -1375,7 +1375,7 @@ static int sq_recovery_check_list(struct store_tx *tx, int64_t incident_id,
 
 static int sq_anchor_append(struct store_tx *tx, int64_t incident_id, const struct anchor_setting *a)
 {
-        sqlite3_stmt *st;
+        sqlite3_stmt *st = NULL;
         struct conn *c = txc(tx);
         int r = stmt(c, "INSERT INTO incident_anchors(incident_id, anchor, at, reason, set_by, set_at) "
                         "VALUES (?,?,?,?,?,?)", &st);
@@ -1408,7 +1408,7 @@ static void anchor_row(sqlite3_stmt *st, void *out)
 static int sq_anchor_list(struct store_tx *tx, int64_t incident_id,
                           int (*cb)(const struct anchor_setting *, void *), void *userdata)
 {
-        sqlite3_stmt *st;
+        sqlite3_stmt *st = NULL;
         struct anchor_setting a;
         int r = stmt(txc(tx), "SELECT id, anchor, at, reason, set_by, set_at FROM incident_anchors "
                               "WHERE incident_id = ? ORDER BY id", &st);
@@ -1421,7 +1421,7 @@ static int sq_anchor_list(struct store_tx *tx, int64_t incident_id,
 static int sq_vigilance_list(struct store_tx *tx, vg_usec_t now,
                              int (*cb)(const struct incident *, void *), void *userdata)
 {
-        sqlite3_stmt *st;
+        sqlite3_stmt *st = NULL;
         int r = stmt(txc(tx), "SELECT " INCIDENT_COLS " FROM incidents WHERE vigilance_until > ? "
                                   "ORDER BY id", &st);
         if (r < 0)
@@ -1432,7 +1432,7 @@ static int sq_vigilance_list(struct store_tx *tx, vg_usec_t now,
 
 static int sq_alert_link(struct store_tx *tx, int64_t incident_id, struct alert_link *l)
 {
-        sqlite3_stmt *st;
+        sqlite3_stmt *st = NULL;
         struct conn *c = txc(tx);
         int r = stmt(c, "INSERT INTO incident_alerts(incident_id, alert, reason, vigilance, linked_by, linked_at) "
                         "VALUES (?,?,?,?,?,?)", &st);
@@ -1466,7 +1466,7 @@ static void link_row(sqlite3_stmt *st, void *out)
 static int sq_alert_link_list(struct store_tx *tx, int64_t incident_id,
                               int (*cb)(const struct alert_link *, void *), void *userdata)
 {
-        sqlite3_stmt *st;
+        sqlite3_stmt *st = NULL;
         struct alert_link l;
         int r = stmt(txc(tx), "SELECT id, alert, reason, vigilance, linked_by, linked_at FROM incident_alerts "
                               "WHERE incident_id = ? ORDER BY id", &st);
@@ -1478,8 +1478,10 @@ static int sq_alert_link_list(struct store_tx *tx, int64_t incident_id,
 
 /* ---- alerts and silences ---- */
 
-#define ALERT_COLS "id, fingerprint, labels, annotations, source, service, severity, summary, " \
-        "generator_url, starts_at, ends_at, updated_at, received, silenced_by, coalesce(incident_id, 0)"
+#define ALERT_COLS "a.id, a.fingerprint, a.labels, a.annotations, a.source, a.service, a.severity, a.summary, " \
+        "a.generator_url, a.starts_at, s.ends_at, s.updated_at, s.received, a.silenced_by, " \
+        "coalesce(a.incident_id, 0), a.group_key"
+#define ALERT_FROM " FROM alerts a JOIN alert_seen s ON s.alert_id = a.id "
 
 static void alert_row_read(sqlite3_stmt *st, void *out)
 {
@@ -1500,57 +1502,44 @@ static void alert_row_read(sqlite3_stmt *st, void *out)
         a->received = sqlite3_column_int64(st, 12);
         text_copy(a->silenced_by, sizeof a->silenced_by, st, 13);
         a->incident_id = sqlite3_column_int64(st, 14);
+        a->group_key = (const char *)sqlite3_column_text(st, 15);
 }
 
-static int sq_alert_upsert(struct store_tx *tx, struct alert_row *a, vg_usec_t now, bool *ret_new)
+static int sq_alert_last(struct store_tx *tx, const char *fp, int64_t *ret_id, vg_usec_t *ret_ends)
 {
-        sqlite3_stmt *st;
-        struct conn *c = txc(tx);
-        int64_t open_id = 0;
-        int r = stmt(c, "SELECT id FROM alerts WHERE fingerprint = ? AND (ends_at = 0 OR ends_at > ?) "
-                        "ORDER BY id DESC LIMIT 1", &st);
+        sqlite3_stmt *st = NULL;
+        int r = stmt(txc(tx), "SELECT a.id, s.ends_at" ALERT_FROM "WHERE a.fingerprint = ? ORDER BY a.id DESC LIMIT 1",
+                     &st);
         if (r < 0)
                 return r;
-        sqlite3_bind_text(st, 1, a->fingerprint, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 2, now);
+        sqlite3_bind_text(st, 1, fp, -1, SQLITE_STATIC);
         int rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW)
-                open_id = sqlite3_column_int64(st, 0);
-        sqlite3_reset(st);
-        if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-                return map_rc(rc);
-        if (open_id) {
-                r = stmt(c, "UPDATE alerts SET annotations = ?, ends_at = ?, updated_at = ?, "
-                            "received = received + 1, summary = ? WHERE id = ?", &st);
-                if (r < 0)
-                        return r;
-                sqlite3_bind_text(st, 1, a->annotations ? a->annotations : "{}", -1, SQLITE_STATIC);
-                sqlite3_bind_int64(st, 2, a->ends_at);
-                sqlite3_bind_int64(st, 3, a->updated_at);
-                sqlite3_bind_text(st, 4, a->summary ? a->summary : "", -1, SQLITE_STATIC);
-                sqlite3_bind_int64(st, 5, open_id);
-                r = step_done(c, st);
-                if (r < 0)
-                        return r;
-                a->id = open_id;
-                *ret_new = false;
-                return 0;
+        if (rc == SQLITE_ROW) {
+                *ret_id = sqlite3_column_int64(st, 0);
+                *ret_ends = sqlite3_column_int64(st, 1);
         }
+        sqlite3_reset(st);
+        return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? -VG_ENOTFOUND : map_rc(rc);
+}
+
+static int sq_alert_insert(struct store_tx *tx, struct alert_row *a)
+{
+        sqlite3_stmt *st = NULL;
+        struct conn *c = txc(tx);
         char *dumped = NULL;
         if (!a->labels && a->labels_obj) {
                 dumped = json_dumps(a->labels_obj, JSON_SORT_KEYS | JSON_COMPACT);
                 if (!dumped)
                         return -ENOMEM;
         }
-        r = stmt(c, "INSERT INTO alerts(fingerprint, labels, annotations, source, service, severity, summary, "
-                    "generator_url, starts_at, ends_at, updated_at, silenced_by, group_key) "
-                    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", &st);
+        int r = stmt(c, "INSERT INTO alerts(fingerprint, labels, annotations, source, service, severity, summary, "
+                        "generator_url, starts_at, silenced_by, group_key) VALUES (?,?,?,?,?,?,?,?,?,?,?)", &st);
         if (r < 0) {
                 free(dumped);
                 return r;
         }
         sqlite3_bind_text(st, 1, a->fingerprint, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, dumped ? dumped : a->labels, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, dumped ? dumped : a->labels ? a->labels : "{}", -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 3, a->annotations ? a->annotations : "{}", -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 4, a->source, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 5, a->service, -1, SQLITE_STATIC);
@@ -1558,26 +1547,60 @@ static int sq_alert_upsert(struct store_tx *tx, struct alert_row *a, vg_usec_t n
         sqlite3_bind_text(st, 7, a->summary ? a->summary : "", -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 8, a->generator_url ? a->generator_url : "", -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 9, a->starts_at);
-        sqlite3_bind_int64(st, 10, a->ends_at);
-        sqlite3_bind_int64(st, 11, a->updated_at);
-        sqlite3_bind_text(st, 12, a->silenced_by, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 13, a->group_key ? a->group_key : "", -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 10, a->silenced_by, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 11, a->group_key ? a->group_key : "", -1, SQLITE_STATIC);
         r = step_done(c, st);
         free(dumped);
         if (r < 0)
                 return r;
         a->id = sqlite3_last_insert_rowid(c->db);
-        *ret_new = true;
-        return 0;
+        r = stmt(c, "INSERT INTO alert_seen(alert_id, ends_at, updated_at, received) VALUES (?,?,?,1)", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, a->id);
+        sqlite3_bind_int64(st, 2, a->ends_at);
+        sqlite3_bind_int64(st, 3, a->updated_at);
+        r = step_done(c, st);
+        return r < 0 ? r : 0;
+}
+
+static int sq_alert_seen(struct store_tx *tx, int64_t id, int64_t times, vg_usec_t ends_at, vg_usec_t updated_at)
+{
+        sqlite3_stmt *st = NULL;
+        struct conn *c = txc(tx);
+        int r = stmt(c, "UPDATE alert_seen SET received = received + ?, ends_at = ?, updated_at = ? WHERE alert_id = ?",
+                     &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, times);
+        sqlite3_bind_int64(st, 2, ends_at);
+        sqlite3_bind_int64(st, 3, updated_at);
+        sqlite3_bind_int64(st, 4, id);
+        r = step_done(c, st);
+        return r < 0 ? r : r == 0 ? -VG_ENOTFOUND : 0;
+}
+
+static int sq_alert_content(struct store_tx *tx, int64_t id, const char *annotations, const char *summary)
+{
+        sqlite3_stmt *st = NULL;
+        struct conn *c = txc(tx);
+        int r = stmt(c, "UPDATE alerts SET annotations = ?, summary = ? WHERE id = ?", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_text(st, 1, annotations ? annotations : "{}", -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, summary ? summary : "", -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 3, id);
+        r = step_done(c, st);
+        return r < 0 ? r : r == 0 ? -VG_ENOTFOUND : 0;
 }
 
 static int sq_alert_list(struct store_tx *tx, bool active_only, vg_usec_t now, int64_t before_id,
                          unsigned limit, int (*cb)(const struct alert_row *, void *), void *userdata)
 {
-        sqlite3_stmt *st;
+        sqlite3_stmt *st = NULL;
         struct alert_row a;
-        int r = stmt(txc(tx), "SELECT " ALERT_COLS " FROM alerts WHERE (?1 = 0 OR id < ?1) "
-                              "AND (?2 = 0 OR ends_at = 0 OR ends_at > ?3) ORDER BY id DESC LIMIT ?4", &st);
+        int r = stmt(txc(tx), "SELECT " ALERT_COLS ALERT_FROM "WHERE (?1 = 0 OR a.id < ?1) "
+                              "AND (?2 = 0 OR s.ends_at = 0 OR s.ends_at > ?3) ORDER BY a.id DESC LIMIT ?4", &st);
         if (r < 0)
                 return r;
         sqlite3_bind_int64(st, 1, before_id);
@@ -1593,21 +1616,95 @@ static int sq_alert_set_incident(struct store_tx *tx, int64_t alert_id, int64_t 
         return r < 0 ? r : r == 0 ? -VG_ENOTFOUND : 0;
 }
 
-static int sq_alert_group_incident(struct store_tx *tx, const char *group_key, int64_t *ret, char *ret_key)
+static int sq_alert_group_get(struct store_tx *tx, const char *key, struct alert_group *g)
 {
-        sqlite3_stmt *st;
-        int r = stmt(txc(tx), "SELECT a.incident_id, i.key FROM alerts a JOIN incidents i ON i.id = a.incident_id "
-                              "WHERE a.group_key = ? AND i.phase != 'closed' ORDER BY a.id DESC LIMIT 1", &st);
+        sqlite3_stmt *st = NULL;
+        int r = stmt(txc(tx), "SELECT g.service, coalesce(g.incident_id, 0), coalesce(i.key, ''), "
+                              "coalesce(i.phase != 'closed', 0), g.opens_at, g.last_alert_at FROM alert_groups g "
+                              "LEFT JOIN incidents i ON i.id = g.incident_id WHERE g.key = ?", &st);
         if (r < 0)
                 return r;
-        sqlite3_bind_text(st, 1, group_key, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
         int rc = sqlite3_step(st);
         if (rc == SQLITE_ROW) {
-                *ret = sqlite3_column_int64(st, 0);
-                text_copy(ret_key, INCIDENT_KEY_MAX, st, 1);
+                memset(g, 0, sizeof *g);
+                g->key = key;
+                text_copy(g->service, sizeof g->service, st, 0);
+                g->incident_id = sqlite3_column_int64(st, 1);
+                text_copy(g->incident_key, sizeof g->incident_key, st, 2);
+                g->incident_open = sqlite3_column_int(st, 3) != 0;
+                g->opens_at = sqlite3_column_int64(st, 4);
+                g->last_alert_at = sqlite3_column_int64(st, 5);
         }
         sqlite3_reset(st);
         return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? -VG_ENOTFOUND : map_rc(rc);
+}
+
+static int sq_alert_group_put(struct store_tx *tx, const struct alert_group *g)
+{
+        sqlite3_stmt *st = NULL;
+        struct conn *c = txc(tx);
+        int r = stmt(c, "INSERT OR REPLACE INTO alert_groups(key, service, incident_id, opens_at, last_alert_at) "
+                        "VALUES (?, ?, nullif(?, 0), ?, ?)", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_text(st, 1, g->key, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, g->service, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 3, g->incident_id);
+        sqlite3_bind_int64(st, 4, g->opens_at);
+        sqlite3_bind_int64(st, 5, g->last_alert_at);
+        r = step_done(c, st);
+        return r < 0 ? r : 0;
+}
+
+static void alert_group_read(sqlite3_stmt *st, void *out)
+{
+        struct alert_group *g = out;
+        memset(g, 0, sizeof *g);
+        g->key = (const char *)sqlite3_column_text(st, 0);
+        text_copy(g->service, sizeof g->service, st, 1);
+        g->opens_at = sqlite3_column_int64(st, 2);
+        g->last_alert_at = sqlite3_column_int64(st, 3);
+}
+
+static int sq_alert_group_due(struct store_tx *tx, vg_usec_t now, int (*cb)(const struct alert_group *, void *),
+                              void *userdata)
+{
+        sqlite3_stmt *st = NULL;
+        struct alert_group g;
+        int r = stmt(txc(tx), "SELECT key, service, opens_at, last_alert_at FROM alert_groups "
+                              "WHERE opens_at > 0 AND opens_at <= ? ORDER BY opens_at, key", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, now);
+        return EACH_ROW(st, g, alert_group_read, cb, userdata);
+}
+
+static int sq_alert_group_next(struct store_tx *tx, vg_usec_t *ret)
+{
+        sqlite3_stmt *st = NULL;
+        int r = stmt(txc(tx), "SELECT coalesce(min(opens_at), 0) FROM alert_groups WHERE opens_at > 0", &st);
+        if (r < 0)
+                return r;
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW)
+                *ret = sqlite3_column_int64(st, 0);
+        sqlite3_reset(st);
+        return rc == SQLITE_ROW ? 0 : map_rc(rc);
+}
+
+static int sq_alert_group_members(struct store_tx *tx, const char *key, vg_usec_t now,
+                                  int (*cb)(const struct alert_row *, void *), void *userdata)
+{
+        sqlite3_stmt *st = NULL;
+        struct alert_row a;
+        int r = stmt(txc(tx), "SELECT " ALERT_COLS ALERT_FROM "WHERE a.group_key = ? AND a.incident_id IS NULL "
+                              "AND a.silenced_by = '' AND (s.ends_at = 0 OR s.ends_at > ?) ORDER BY a.id", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, now);
+        return EACH_ROW(st, a, alert_row_read, cb, userdata);
 }
 
 static void silence_row_read(sqlite3_stmt *st, void *out)
@@ -1625,7 +1722,7 @@ static void silence_row_read(sqlite3_stmt *st, void *out)
 
 static int sq_silence_put(struct store_tx *tx, const struct silence_row *s)
 {
-        sqlite3_stmt *st;
+        sqlite3_stmt *st = NULL;
         struct conn *c = txc(tx);
         int r = stmt(c, "INSERT OR REPLACE INTO silences(id, matchers, starts_at, ends_at, created_by, comment, "
                         "updated_at) VALUES (?,?,?,?,?,?,?)", &st);
@@ -1645,7 +1742,7 @@ static int sq_silence_put(struct store_tx *tx, const struct silence_row *s)
 static int sq_silence_get(struct store_tx *tx, const char *id, int (*cb)(const struct silence_row *, void *),
                           void *userdata)
 {
-        sqlite3_stmt *st;
+        sqlite3_stmt *st = NULL;
         struct silence_row s;
         int r = stmt(txc(tx), "SELECT id, matchers, starts_at, ends_at, created_by, comment, updated_at "
                               "FROM silences WHERE id = ?", &st);
@@ -1665,7 +1762,7 @@ static int sq_silence_get(struct store_tx *tx, const char *id, int (*cb)(const s
 
 static int sq_silence_list(struct store_tx *tx, int (*cb)(const struct silence_row *, void *), void *userdata)
 {
-        sqlite3_stmt *st;
+        sqlite3_stmt *st = NULL;
         struct silence_row s;
         int r = stmt(txc(tx), "SELECT id, matchers, starts_at, ends_at, created_by, comment, updated_at "
                               "FROM silences ORDER BY starts_at, id", &st);
@@ -1692,7 +1789,7 @@ static void ikey_row(sqlite3_stmt *st, void *out)
 
 static int sq_integration_key_insert(struct store_tx *tx, struct integration_key *k)
 {
-        sqlite3_stmt *st;
+        sqlite3_stmt *st = NULL;
         struct conn *c = txc(tx);
         int r = stmt(c, "INSERT INTO integration_keys(service, name, prefix, key_hash, created_by, created_at) "
                         "VALUES (?,?,?,?,?,?)", &st);
@@ -1713,7 +1810,7 @@ static int sq_integration_key_insert(struct store_tx *tx, struct integration_key
 
 static int sq_integration_key_get_by_hash(struct store_tx *tx, const uint8_t *hash, struct integration_key *ret)
 {
-        sqlite3_stmt *st;
+        sqlite3_stmt *st = NULL;
         int r = stmt(txc(tx), "SELECT " IKEY_COLS " FROM integration_keys WHERE key_hash = ?", &st);
         if (r < 0)
                 return r;
@@ -1724,7 +1821,7 @@ static int sq_integration_key_get_by_hash(struct store_tx *tx, const uint8_t *ha
 static int sq_integration_key_list(struct store_tx *tx, int (*cb)(const struct integration_key *, void *),
                                    void *userdata)
 {
-        sqlite3_stmt *st;
+        sqlite3_stmt *st = NULL;
         struct integration_key k;
         int r = stmt(txc(tx), "SELECT " IKEY_COLS " FROM integration_keys ORDER BY id", &st);
         if (r < 0)
@@ -1741,7 +1838,7 @@ static int sq_integration_key_revoke(struct store_tx *tx, int64_t id, vg_usec_t 
 static int sq_event_append(struct store_tx *tx, vg_usec_t at, const char *type, int64_t incident_id,
                            const char *payload)
 {
-        sqlite3_stmt *st;
+        sqlite3_stmt *st = NULL;
         struct conn *c = txc(tx);
         int r = stmt(c, "INSERT INTO domain_events(at, type, incident_id, payload) VALUES (?,?,?,?)", &st);
         if (r < 0)
@@ -1758,7 +1855,7 @@ static int sq_event_append(struct store_tx *tx, vg_usec_t at, const char *type, 
 
 static int sq_audit_head(struct store_tx *tx, struct audit_link *ret)
 {
-        sqlite3_stmt *st;
+        sqlite3_stmt *st = NULL;
         int r = stmt(txc(tx), "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1", &st);
         if (r < 0)
                 return r;
@@ -1774,7 +1871,7 @@ static int sq_audit_head(struct store_tx *tx, struct audit_link *ret)
 
 static int sq_audit_insert(struct store_tx *tx, const struct audit_record *a)
 {
-        sqlite3_stmt *st;
+        sqlite3_stmt *st = NULL;
         struct conn *c = txc(tx);
         int r = stmt(c, "INSERT INTO audit_log(seq, at, actor, action, object, request_id, change, "
                         "digest, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?)", &st);
@@ -1814,7 +1911,7 @@ static void audit_row(sqlite3_stmt *st, void *out)
 static int sq_audit_list(struct store_tx *tx, int64_t after_seq, unsigned limit,
                          int (*cb)(const struct audit_record *, void *), void *userdata)
 {
-        sqlite3_stmt *st;
+        sqlite3_stmt *st = NULL;
         struct audit_record a;
         int r = stmt(txc(tx), "SELECT seq, at, actor, action, object, request_id, change, digest, "
                               "prev_hash, hash FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?", &st);
@@ -1829,7 +1926,7 @@ static int sq_audit_list_object(struct store_tx *tx, const char *object, int64_t
                                 unsigned limit, int (*cb)(const struct audit_record *, void *),
                                 void *userdata)
 {
-        sqlite3_stmt *st;
+        sqlite3_stmt *st = NULL;
         struct audit_record a;
         int r = stmt(txc(tx), "SELECT seq, at, actor, action, object, request_id, change, digest, "
                               "prev_hash, hash FROM audit_log WHERE object = ? AND seq > ? "
@@ -1897,10 +1994,17 @@ const struct store_ops store_sqlite_ops = {
         .vigilance_list = sq_vigilance_list,
         .alert_link = sq_alert_link,
         .alert_link_list = sq_alert_link_list,
-        .alert_upsert = sq_alert_upsert,
+        .alert_last = sq_alert_last,
+        .alert_insert = sq_alert_insert,
+        .alert_seen = sq_alert_seen,
+        .alert_content = sq_alert_content,
         .alert_list = sq_alert_list,
         .alert_set_incident = sq_alert_set_incident,
-        .alert_group_incident = sq_alert_group_incident,
+        .alert_group_get = sq_alert_group_get,
+        .alert_group_put = sq_alert_group_put,
+        .alert_group_due = sq_alert_group_due,
+        .alert_group_next = sq_alert_group_next,
+        .alert_group_members = sq_alert_group_members,
         .silence_put = sq_silence_put,
         .silence_get = sq_silence_get,
         .silence_list = sq_silence_list,

@@ -100,10 +100,17 @@ int store_anchor_list(struct store_tx *tx, int64_t iid, int (*cb)(const struct a
 int store_vigilance_list(struct store_tx *tx, vg_usec_t now, int (*cb)(const struct incident *, void *), void *ud) { return OPS(tx)->vigilance_list(tx, now, cb, ud); }
 int store_alert_link(struct store_tx *tx, int64_t iid, struct alert_link *l) { return OPS(tx)->alert_link(tx, iid, l); }
 int store_alert_link_list(struct store_tx *tx, int64_t iid, int (*cb)(const struct alert_link *, void *), void *ud) { return OPS(tx)->alert_link_list(tx, iid, cb, ud); }
-int store_alert_upsert(struct store_tx *tx, struct alert_row *a, vg_usec_t now, bool *ret_new) { return OPS(tx)->alert_upsert(tx, a, now, ret_new); }
+int store_alert_last(struct store_tx *tx, const char *fp, int64_t *id, vg_usec_t *ends) { return OPS(tx)->alert_last(tx, fp, id, ends); }
+int store_alert_insert(struct store_tx *tx, struct alert_row *a) { return OPS(tx)->alert_insert(tx, a); }
+int store_alert_seen(struct store_tx *tx, int64_t id, int64_t times, vg_usec_t ends, vg_usec_t upd) { return OPS(tx)->alert_seen(tx, id, times, ends, upd); }
+int store_alert_content(struct store_tx *tx, int64_t id, const char *ann, const char *summary) { return OPS(tx)->alert_content(tx, id, ann, summary); }
 int store_alert_list(struct store_tx *tx, bool active, vg_usec_t now, int64_t before, unsigned limit, int (*cb)(const struct alert_row *, void *), void *ud) { return OPS(tx)->alert_list(tx, active, now, before, limit, cb, ud); }
 int store_alert_set_incident(struct store_tx *tx, int64_t aid, int64_t iid) { return OPS(tx)->alert_set_incident(tx, aid, iid); }
-int store_alert_group_incident(struct store_tx *tx, const char *g, int64_t *ret, char ret_key[INCIDENT_KEY_MAX]) { return OPS(tx)->alert_group_incident(tx, g, ret, ret_key); }
+int store_alert_group_get(struct store_tx *tx, const char *key, struct alert_group *ret) { return OPS(tx)->alert_group_get(tx, key, ret); }
+int store_alert_group_put(struct store_tx *tx, const struct alert_group *g) { return OPS(tx)->alert_group_put(tx, g); }
+int store_alert_group_due(struct store_tx *tx, vg_usec_t now, int (*cb)(const struct alert_group *, void *), void *ud) { return OPS(tx)->alert_group_due(tx, now, cb, ud); }
+int store_alert_group_next(struct store_tx *tx, vg_usec_t *ret) { return OPS(tx)->alert_group_next(tx, ret); }
+int store_alert_group_members(struct store_tx *tx, const char *key, vg_usec_t now, int (*cb)(const struct alert_row *, void *), void *ud) { return OPS(tx)->alert_group_members(tx, key, now, cb, ud); }
 int store_silence_put(struct store_tx *tx, const struct silence_row *s) { return OPS(tx)->silence_put(tx, s); }
 int store_silence_get(struct store_tx *tx, const char *id, int (*cb)(const struct silence_row *, void *), void *ud) { return OPS(tx)->silence_get(tx, id, cb, ud); }
 int store_silence_list(struct store_tx *tx, int (*cb)(const struct silence_row *, void *), void *ud) { return OPS(tx)->silence_list(tx, cb, ud); }

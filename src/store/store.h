@@ -359,19 +359,47 @@ int store_alert_link(struct store_tx *tx, int64_t incident_id, struct alert_link
 int store_alert_link_list(struct store_tx *tx, int64_t incident_id,
                           int (*cb)(const struct alert_link *l, void *userdata), void *userdata);
 
-/* Alerts. upsert updates the open episode of a->fingerprint (ends_at 0 or
- * after now): annotations, ends_at, updated_at and received + 1; otherwise
- * it inserts a new one. Sets a->id, and *ret_new when it inserted. */
-int store_alert_upsert(struct store_tx *tx, struct alert_row *a, vg_usec_t now, bool *ret_new);
+/* Alerts: one row per episode (a fingerprint from first firing to its
+ * end), the counters that change on every repeat kept apart.
+ *
+ * last: the newest episode of fingerprint (its id and ends_at, 0 while
+ * open); -VG_ENOTFOUND when there is none. insert: a new episode, setting
+ * a->id (labels serialised from labels_obj when labels is NULL). seen: a
+ * repeat - received + times, ends_at and updated_at. content: new
+ * annotations and summary for an episode. */
+int store_alert_last(struct store_tx *tx, const char *fingerprint, int64_t *ret_id, vg_usec_t *ret_ends_at);
+int store_alert_insert(struct store_tx *tx, struct alert_row *a);
+int store_alert_seen(struct store_tx *tx, int64_t id, int64_t times, vg_usec_t ends_at, vg_usec_t updated_at);
+int store_alert_content(struct store_tx *tx, int64_t id, const char *annotations, const char *summary);
 /* Newest first, id < before_id (0: from the newest); active only: ends_at
  * 0 or after now. */
 int store_alert_list(struct store_tx *tx, bool active_only, vg_usec_t now, int64_t before_id,
                      unsigned limit, int (*cb)(const struct alert_row *a, void *userdata), void *userdata);
 int store_alert_set_incident(struct store_tx *tx, int64_t alert_id, int64_t incident_id);
-/* The incident, not closed, that the newest alert of group_key joined: its
- * id and key; -VG_ENOTFOUND when none. */
-int store_alert_group_incident(struct store_tx *tx, const char *group_key, int64_t *ret_incident_id,
-                               char ret_key[INCIDENT_KEY_MAX]);
+
+/* A group of alerts as routing makes it, and the incident it opened. */
+struct alert_group {
+        const char *key;         /* borrows */
+        char service[STORE_NAME_MAX];
+        int64_t incident_id;     /* 0: none (yet) */
+        char incident_key[INCIDENT_KEY_MAX];
+        bool incident_open;      /* the incident is not closed */
+        vg_usec_t opens_at;      /* > 0: waiting for more alerts until then */
+        vg_usec_t last_alert_at; /* the newest alert that joined */
+};
+/* -VG_ENOTFOUND when the group was never seen. */
+int store_alert_group_get(struct store_tx *tx, const char *key, struct alert_group *ret);
+/* Insert or replace by key (incident_key and incident_open are not stored). */
+int store_alert_group_put(struct store_tx *tx, const struct alert_group *g);
+/* Waiting groups whose time has come (0 < opens_at <= now), oldest first. */
+int store_alert_group_due(struct store_tx *tx, vg_usec_t now,
+                          int (*cb)(const struct alert_group *g, void *userdata), void *userdata);
+/* The earliest opens_at of a waiting group; 0 when none waits. */
+int store_alert_group_next(struct store_tx *tx, vg_usec_t *ret);
+/* The alerts of a group that wait for its incident: not linked, not
+ * silenced, firing at now; oldest first. */
+int store_alert_group_members(struct store_tx *tx, const char *key, vg_usec_t now,
+                              int (*cb)(const struct alert_row *a, void *userdata), void *userdata);
 
 /* Silences: put inserts or replaces by id. */
 int store_silence_put(struct store_tx *tx, const struct silence_row *s);

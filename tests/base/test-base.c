@@ -100,6 +100,14 @@ static void config_errors_name_file_line_and_key(void **state)
                 { "listen: 'unterminated\n", ":2: " },
                 { "", ":0: the file is empty" },
                 { "session:\n  idle_timeout: 2h\n  absolute_timeout: 1h\n", ":2: key 'session.idle_timeout': longer than" },
+                { "intake:\n  routes:\n    - match: ['severity']\n", ":3: key 'intake.routes[0].match': 'severity' is not a matcher" },
+                { "intake:\n  routes:\n    - match: ['a=~\"(\"']\n", ":3: key 'intake.routes[0].match': '(' is not a valid regular" },
+                { "intake:\n  routes:\n    - service: web\n    - colour: red\n", ":4: unknown key 'colour' in 'intake.routes'" },
+                { "intake:\n  routes:\n    - service: 'a b'\n", ":3: key 'intake.routes[0].service': 'a b' is not a service name" },
+                { "intake:\n  routes:\n    - group_wait: soon\n", ":3: key 'intake.routes[0].group_wait': 'soon': not a duration" },
+                { "intake:\n  group_by: [alertname, 'bad-name']\n", ":2: key 'intake.group_by': 'bad-name' is not a label name" },
+                { "intake:\n  routes: {a: 1}\n", ":2: key 'intake.routes': expected a list of routes" },
+                { "intake:\n  routes:\n    - 5\n", ":3: key 'intake.routes[0]': expected a mapping" },
         };
         (void)state;
         for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -112,6 +120,60 @@ static void config_errors_name_file_line_and_key(void **state)
                         fail_msg("case %zu: '%s' does not contain '%s'", i, err, cases[i].want);
                 assert_non_null(strstr(err, "c.yaml"));
         }
+}
+
+static void config_routes(void **state)
+{
+        struct config *c = NULL;
+        char err[512];
+        (void)state;
+        assert_int_equal(load("intake:\n"
+                              "  group_by: [alertname, cluster]\n"
+                              "  group_wait: 30s\n"
+                              "  routes:\n"
+                              "    - name: db\n"
+                              "      match: ['job=~\"postgres|mysql\"', severity!=info]\n"
+                              "      service: databases\n"
+                              "      group_interval: 1h\n"
+                              "    - match: ['team = \"sec\"']\n"
+                              "      group_by: ['...']\n"
+                              "      group_wait: 0s\n",
+                              &c, err, sizeof err), 0);
+        const struct alert_routing *rt = &c->intake.routing;
+        assert_int_equal(rt->n, 2);
+        assert_string_equal(rt->routes[0].name, "db");
+        assert_string_equal(rt->routes[0].service, "databases");
+        assert_int_equal(rt->routes[0].n_m, 2);
+        assert_int_equal(rt->routes[0].m[1].op, MATCH_NE);
+        /* Left out: inherited from the intake-level defaults. */
+        assert_int_equal(rt->routes[0].n_group_by, 2);
+        assert_string_equal(rt->routes[0].group_by[1], "cluster");
+        assert_int_equal(rt->routes[0].group_wait, 30 * VG_USEC_PER_SEC);
+        assert_int_equal(rt->routes[0].group_interval, 3600 * VG_USEC_PER_SEC);
+        assert_string_equal(rt->routes[1].name, "routes[1]");
+        assert_true(rt->routes[1].group_all);
+        assert_int_equal(rt->routes[1].group_wait, 0);
+        assert_int_equal(rt->def.group_wait, 30 * VG_USEC_PER_SEC);
+
+        /* Matching: the first route that matches, else the default. */
+        struct labelset ls = { 0 };
+        struct field_errors fe;
+        fielderr_init(&fe);
+        labelset_add(&ls, "job", "mysql", &fe, "l");
+        labelset_add(&ls, "severity", "critical", &fe, "l");
+        labelset_add(&ls, "alertname", "Down", &fe, "l");
+        labelset_sort(&ls, &fe, "l");
+        const struct alert_route *r = alert_route_find(rt, &ls);
+        assert_ptr_equal(r, &rt->routes[0]);
+        assert_string_equal(alert_route_service(r, &ls), "databases");
+        char key[GROUP_KEY_MAX];
+        alert_group_key(r, &ls, "databases", key);
+        assert_string_equal(key, "db{alertname=\"Down\"}"); /* no cluster label: left out */
+        ls.l[2].value = "info"; /* severity, sorted third */
+        r = alert_route_find(rt, &ls);
+        assert_ptr_equal(r, &rt->def);
+        assert_string_equal(alert_route_service(r, &ls), "mysql"); /* the job label */
+        config_free(c);
 }
 
 static void config_missing_file(void **state)
@@ -211,6 +273,7 @@ int main(void)
                 cmocka_unit_test(config_full_file),
                 cmocka_unit_test(config_defaults_from_empty_mapping),
                 cmocka_unit_test(config_errors_name_file_line_and_key),
+                cmocka_unit_test(config_routes),
                 cmocka_unit_test(config_missing_file),
                 cmocka_unit_test(buf_respects_max),
                 cmocka_unit_test(log_quote_escapes),

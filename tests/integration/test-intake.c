@@ -21,6 +21,9 @@
 
 #define INTAKE_TOKEN "intake-token-for-tests-0123456789"
 
+/* Alerts with their counters (received, ends_at, updated_at live apart). */
+#define ALERTS "alerts JOIN alert_seen ON alert_seen.alert_id = alerts.id"
+
 static struct server S;
 static char responder[128], auditor[128];
 static const char *const bearer[] = { "Authorization: Bearer " INTAKE_TOKEN, NULL };
@@ -125,7 +128,7 @@ static void alerts_open_dedup_and_group(void **state)
         /* The same alert again: deduplicated, no new incident. */
         assert_int_equal(post_alerts(a), 200);
         assert_int_equal(incidents_for("storage"), 1);
-        assert_int_equal(db_count(&S, "alerts", "json_extract(labels, '$.instance') = 'a' AND received = 2"), 1);
+        assert_int_equal(db_count(&S, ALERTS, "json_extract(labels, '$.instance') = 'a' AND received = 2"), 1);
         /* Another instance of the same alert: joins the group's incident. */
         assert_int_equal(post_alerts("[{\"labels\":{\"alertname\":\"DiskFull\",\"service\":\"storage\",\"instance\":\"b\"}}]"), 200);
         assert_int_equal(incidents_for("storage"), 1);
@@ -354,7 +357,7 @@ static void alertmanager_forwards_by_webhook(void **state)
         long ended = 0;
         for (int i = 0; i < 300 && ended == 0; i++) {
                 usleep(100000);
-                ended = db_count(&S, "alerts", "service = 'ledger' AND ends_at > 0");
+                ended = db_count(&S, ALERTS, "service = 'ledger' AND ends_at > 0");
         }
         kill(pid, SIGTERM);
         waitpid(pid, NULL, 0);
@@ -442,7 +445,7 @@ static void pagerduty_events(void **state)
         snprintf(where, sizeof where, "json_extract(labels, '$.dedup_key') = '%s'", dedup);
         assert_int_equal(db_count(&S, "alerts", where), 1);
         snprintf(where, sizeof where, "json_extract(labels, '$.dedup_key') = '%s' AND received = 2 AND ends_at = 0", dedup);
-        assert_int_equal(db_count(&S, "alerts", where), 1);
+        assert_int_equal(db_count(&S, ALERTS, where), 1);
         snprintf(body, sizeof body, "{\"routing_key\":\"%s\",\"event_action\":\"acknowledge\",\"dedup_key\":\"%s\"}", key, dedup);
         assert_int_equal(enqueue(body, &r), 202);
         reply_free(&r);
@@ -450,7 +453,7 @@ static void pagerduty_events(void **state)
         assert_int_equal(enqueue(body, &r), 202);
         reply_free(&r);
         snprintf(where, sizeof where, "json_extract(labels, '$.dedup_key') = '%s' AND ends_at > 0", dedup);
-        assert_int_equal(db_count(&S, "alerts", where), 1);
+        assert_int_equal(db_count(&S, ALERTS, where), 1);
 
         /* A revoked key stops working. */
         char path[64];
@@ -501,11 +504,11 @@ static void generic_json_and_ocsf(void **state)
         assert_int_equal(post_json(g, &r), 200);
         reply_free(&r);
         assert_int_equal(incidents_for("sso"), 1);
-        assert_int_equal(db_count(&S, "alerts", "source = 'json' AND service = 'sso' AND received = 2"), 1);
+        assert_int_equal(db_count(&S, ALERTS, "source = 'json' AND service = 'sso' AND received = 2"), 1);
         assert_int_equal(post_json("{\"title\":\"Impossible travel\",\"service\":\"sso\",\"severity\":\"high\","
                                    "\"tenant\":\"acme\",\"dedup_key\":\"user-77\",\"status\":\"resolved\"}", &r), 200);
         reply_free(&r);
-        assert_int_equal(db_count(&S, "alerts", "source = 'json' AND service = 'sso' AND ends_at > 0"), 1);
+        assert_int_equal(db_count(&S, ALERTS, "source = 'json' AND service = 'sso' AND ends_at > 0"), 1);
 
         /* OCSF Detection Finding, as a security product emits it. */
         const char *f = "{\"class_uid\":2004,\"category_uid\":2,\"activity_id\":1,\"type_uid\":200401,"

@@ -692,27 +692,31 @@ static void alert_episodes(void **state)
 {
         struct fixture *f = *state;
         struct store_tx *tx;
-        bool fresh;
+        int64_t id;
+        vg_usec_t ends;
         struct alert_row a = { .labels = "{\"alertname\":\"X\"}", .annotations = "{}", .starts_at = 100,
                                .ends_at = 500, .updated_at = 100 };
         snprintf(a.fingerprint, sizeof a.fingerprint, "00000000000000aa");
         snprintf(a.source, sizeof a.source, "alertmanager");
         assert_int_equal(store_begin(f->s, &tx), 0);
-        assert_int_equal(store_alert_upsert(tx, &a, 100, &fresh), 0);
-        assert_true(fresh);
+        assert_int_equal(store_alert_last(tx, a.fingerprint, &id, &ends), -VG_ENOTFOUND);
+        assert_int_equal(store_alert_insert(tx, &a), 0);
         int64_t first = a.id;
-        /* Sent again while open: the same episode, counted. */
-        a.ends_at = 800;
-        a.updated_at = 200;
-        assert_int_equal(store_alert_upsert(tx, &a, 200, &fresh), 0);
-        assert_false(fresh);
-        assert_int_equal(a.id, first);
-        /* After it ended, the same fingerprint is a new episode. */
+        assert_int_equal(store_alert_last(tx, a.fingerprint, &id, &ends), 0);
+        assert_int_equal(id, first);
+        assert_int_equal(ends, 500);
+        /* Sent again: counted, its end moved, its annotations replaced. */
+        assert_int_equal(store_alert_seen(tx, first, 1, 800, 200), 0);
+        assert_int_equal(store_alert_content(tx, first, "{\"summary\":\"s2\"}", "s2"), 0);
+        assert_int_equal(store_alert_seen(tx, 424242, 1, 800, 200), -VG_ENOTFOUND);
+        /* A new episode of the same fingerprint is the newest. */
         a.ends_at = 0;
         a.updated_at = 900;
-        assert_int_equal(store_alert_upsert(tx, &a, 900, &fresh), 0);
-        assert_true(fresh);
+        assert_int_equal(store_alert_insert(tx, &a), 0);
         assert_true(a.id != first);
+        assert_int_equal(store_alert_last(tx, a.fingerprint, &id, &ends), 0);
+        assert_int_equal(id, a.id);
+        assert_int_equal(ends, 0);
         assert_int_equal(store_commit(tx), 0);
 
         json_t *got = json_array();
@@ -725,6 +729,54 @@ static void alert_episodes(void **state)
         assert_int_equal(json_array_size(got), 1); /* the first ended at 800 */
         store_rollback(tx);
         json_decref(got);
+}
+
+static int collect_group(const struct alert_group *g, void *userdata)
+{
+        json_array_append_new(userdata, json_pack("{s:s, s:I}", "key", g->key, "opens_at", (json_int_t)g->opens_at));
+        return 0;
+}
+
+static void alert_groups_wait_and_open(void **state)
+{
+        struct fixture *f = *state;
+        struct store_tx *tx;
+        struct alert_group g = { .key = "r{alertname=\"A\"}", .opens_at = 5000, .last_alert_at = 1000 };
+        struct alert_group h = { .key = "r{alertname=\"B\"}", .opens_at = 3000, .last_alert_at = 1000 };
+        struct alert_group got;
+        vg_usec_t next;
+        snprintf(g.service, sizeof g.service, "web");
+        assert_int_equal(store_begin(f->s, &tx), 0);
+        assert_int_equal(store_alert_group_get(tx, g.key, &got), -VG_ENOTFOUND);
+        assert_int_equal(store_alert_group_put(tx, &g), 0);
+        assert_int_equal(store_alert_group_put(tx, &h), 0);
+        assert_int_equal(store_alert_group_next(tx, &next), 0);
+        assert_int_equal(next, 3000);
+        json_t *due = json_array();
+        assert_int_equal(store_alert_group_due(tx, 4000, collect_group, due), 0);
+        assert_int_equal(json_array_size(due), 1);
+        assert_string_equal(json_string_value(json_object_get(json_array_get(due, 0), "key")), h.key);
+        /* Opened: no longer waiting, and bound to its incident. */
+        struct incident inc = { .severity = SEV2, .source = SOURCE_MONITORING, .phase = PHASE_ANALYSIS,
+                                .classification = CLASS_SUSPECTED, .created_at = 1, .updated_at = 1,
+                                .detected_at = 1, .reported_at = 1 };
+        snprintf(inc.title, sizeof inc.title, "grouped");
+        snprintf(inc.reporter, sizeof inc.reporter, "system");
+        inc.description = strdup("");
+        assert_int_equal(store_incident_insert(tx, &inc), 0);
+        g.opens_at = 0;
+        g.incident_id = inc.id;
+        assert_int_equal(store_alert_group_put(tx, &g), 0);
+        assert_int_equal(store_alert_group_get(tx, g.key, &got), 0);
+        assert_int_equal(got.incident_id, inc.id);
+        assert_string_equal(got.incident_key, inc.key);
+        assert_true(got.incident_open);
+        assert_string_equal(got.service, "web");
+        assert_int_equal(store_alert_group_next(tx, &next), 0);
+        assert_int_equal(next, 3000);
+        incident_fini(&inc);
+        assert_int_equal(store_commit(tx), 0);
+        json_decref(due);
 }
 
 static int copy_silence(const struct silence_row *s, void *userdata)
@@ -780,6 +832,7 @@ int main(void)
                 cmocka_unit_test_setup_teardown(incident_keys_concurrent_gap_free, setup, teardown),
                 cmocka_unit_test_setup_teardown(vigilance_links_alerts_under_watch, setup, teardown),
                 cmocka_unit_test_setup_teardown(alert_episodes, setup, teardown),
+                cmocka_unit_test_setup_teardown(alert_groups_wait_and_open, setup, teardown),
                 cmocka_unit_test_setup_teardown(silences_put_get_list, setup, teardown),
         };
         return cmocka_run_group_tests_name("store/sqlite", tests, NULL, NULL);
