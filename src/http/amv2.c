@@ -19,32 +19,83 @@
 /* Alertmanager resolves an alert nobody re-sent after resolve_timeout. */
 #define RESOLVE_TIMEOUT (5 * 60 * VG_USEC_PER_SEC)
 
-/* Parse with parse, commit, log what happened. */
+static void parked_free(void *p)
+{
+        struct parked_intake *pi = p;
+        intake_batch_fini(&pi->batch);
+        free(pi);
+}
+
+static void parked_notify(void *arg)
+{
+        struct parked_intake *pi = arg;
+        request_unpark(pi->req);
+}
+
+struct parked_intake *parked_intake_new(struct request *req)
+{
+        struct parked_intake *pi = calloc(1, sizeof *pi);
+        if (pi) {
+                pi->req = req;
+                pi->actor = request_actor(req);
+        }
+        return pi;
+}
+
+int parked_intake_submit(struct request *req, struct parked_intake *pi,
+                         int (*resume)(struct request *req, struct response *resp))
+{
+        pi->batch.routing = &req->cfg->intake.routing;
+        pi->ticket = (struct intake_ticket){ .actor = &pi->actor, .batch = &pi->batch, .now = req->now,
+                                             .res = &pi->res, .notify = parked_notify, .arg = pi };
+        req->parked = pi;
+        req->park_free = parked_free;
+        req->resume = resume;
+        /* Parked before the hand-over, so the writer's unpark cannot come first. */
+        request_park(req);
+        int r = intake_enqueue(req->committer, &pi->ticket);
+        if (r < 0) {
+                pi->ticket.status = r;
+                request_unpark(req);
+        }
+        return REQUEST_PARKED;
+}
+
+/* The batch is committed (or refused): log what happened, answer 200. */
+static int alerts_committed(struct request *req, struct response *resp)
+{
+        struct parked_intake *pi = req->parked;
+        const struct intake_result *res = &pi->res;
+        if (pi->ticket.status < 0)
+                return pi->ticket.status;
+        if (res->opened || res->joined || res->vigilance || res->held)
+                log_event(LOG_LVL_INFO, "alerts accepted",
+                          "request_id=%s received=%u new=%u repeated=%u silenced=%u resolved=%u opened=%u "
+                          "joined=%u vigilance=%u held=%u", req->request_id, res->received, res->fresh,
+                          res->repeated, res->silenced, res->resolved, res->opened, res->joined, res->vigilance,
+                          res->held);
+        resp->status = 200;
+        return 0;
+}
+
+/* Parse with parse and hand the batch to the writer. */
 static int accept_batch(struct request *req, struct response *resp,
                         int (*parse)(json_t *, struct intake_batch *, struct field_errors *))
 {
-        struct intake_batch batch;
-        struct intake_result res;
         json_t *body;
+        (void)resp;
         int r = request_json_value(req, &body);
         if (r < 0)
                 return r;
-        r = parse(body, &batch, &req->errors);
-        if (r < 0)
+        struct parked_intake *pi = parked_intake_new(req);
+        if (!pi)
+                return -ENOMEM;
+        r = parse(body, &pi->batch, &req->errors);
+        if (r < 0) {
+                free(pi);
                 return r;
-        batch.routing = &req->cfg->intake.routing;
-        struct actor a = request_actor(req);
-        r = intake_submit(req->committer, &a, &batch, req->now, &res);
-        intake_batch_fini(&batch);
-        if (r < 0)
-                return r;
-        if (res.opened || res.joined || res.vigilance || res.held)
-                log_event(LOG_LVL_INFO, "alerts accepted",
-                          "request_id=%s received=%u new=%u repeated=%u silenced=%u resolved=%u opened=%u "
-                          "joined=%u vigilance=%u held=%u", req->request_id, res.received, res.fresh, res.repeated,
-                          res.silenced, res.resolved, res.opened, res.joined, res.vigilance, res.held);
-        resp->status = 200;
-        return 0;
+        }
+        return parked_intake_submit(req, pi, alerts_committed);
 }
 
 int amv2_alerts_post(struct request *req, struct response *resp)

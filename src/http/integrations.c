@@ -115,12 +115,24 @@ int integration_key_revoke(struct request *req, struct response *resp)
         return 0;
 }
 
+static int event_processed(struct response *resp, const char *dedup)
+{
+        return response_json(resp, 202, json_pack("{s:s, s:s, s:s}", "status", "success", "message",
+                                                  "Event processed", "dedup_key", dedup));
+}
+
+static int event_committed(struct request *req, struct response *resp)
+{
+        struct parked_intake *pi = req->parked;
+        if (pi->ticket.status < 0)
+                return pi->ticket.status;
+        return event_processed(resp, pi->reply);
+}
+
 int pagerduty_enqueue(struct request *req, struct response *resp)
 {
         struct pd_event ev;
         struct integration_key k;
-        struct intake_batch batch;
-        struct intake_result res;
         struct store_tx *tx;
         char dedup[256];
         json_t *body;
@@ -151,22 +163,22 @@ int pagerduty_enqueue(struct request *req, struct response *resp)
                 intake_pd_new_dedup_key(dedup);
         /* An acknowledgement is accepted; acknowledging pages arrives with
          * on-call (it acknowledges the page, not the alert). */
-        if (ev.action != PD_ACK) {
-                r = intake_pd_batch(&ev, k.service, dedup, &batch);
-                if (r < 0) {
-                        intake_batch_fini(&batch);
-                        return r;
-                }
-                batch.routing = &req->cfg->intake.routing;
-                batch.service = k.service; /* the key's service, whatever the routes say */
-                char who[STORE_NAME_MAX + 16];
-                snprintf(who, sizeof who, "integration:%s", k.name);
-                struct actor a = { .user_id = 0, .name = who, .request_id = req->request_id };
-                r = intake_submit(req->committer, &a, &batch, req->now, &res);
-                intake_batch_fini(&batch);
-                if (r < 0)
-                        return r;
+        if (ev.action == PD_ACK)
+                return event_processed(resp, dedup);
+        struct parked_intake *pi = parked_intake_new(req);
+        if (!pi)
+                return -ENOMEM;
+        r = intake_pd_batch(&ev, k.service, dedup, &pi->batch);
+        if (r < 0) {
+                intake_batch_fini(&pi->batch);
+                free(pi);
+                return r;
         }
-        return response_json(resp, 202, json_pack("{s:s, s:s, s:s}", "status", "success", "message",
-                                                  "Event processed", "dedup_key", dedup));
+        snprintf(pi->who, sizeof pi->who, "integration:%s", k.name);
+        pi->actor = (struct actor){ .user_id = 0, .name = pi->who, .request_id = req->request_id };
+        snprintf(pi->reply, sizeof pi->reply, "%s", dedup);
+        /* The key's service, whatever the routes say. */
+        snprintf(pi->service, sizeof pi->service, "%s", k.service);
+        pi->batch.service = pi->service;
+        return parked_intake_submit(req, pi, event_committed);
 }

@@ -360,3 +360,13 @@ struct actor request_actor(const struct request *req)
                                .name = req->who.kind != AUTH_NONE ? req->who.user.name : "anonymous",
                                .request_id = req->request_id };
 }
+
+void request_park(struct request *req)
+{
+        MHD_suspend_connection(req->conn);
+}
+
+void request_unpark(struct request *req)
+{
+        MHD_resume_connection(req->conn);
+}

@@ -30,6 +30,7 @@ struct route;
 struct ratelimit;
 struct metrics;
 struct intake_committer;
+struct response;
 
 struct request {
         const struct config *cfg;     /* borrows: snapshot taken at start */
@@ -55,7 +56,21 @@ struct request {
         char detail[256];             /* problem detail; "" for the default */
         const char *allow;            /* borrows: Allow header for 405 */
         int retry_after;              /* seconds, for 429; 0 for none */
+        /* Parking (see request_park): */
+        int (*resume)(struct request *req, struct response *resp);
+        void *parked;                 /* owns, through park_free */
+        void (*park_free)(void *parked);
 };
+
+/* A handler that waits for work done on another thread (the intake
+ * writer) need not hold its server thread: it calls request_park, hands
+ * the work over with a callback that calls request_unpark (from any
+ * thread), sets resume and returns REQUEST_PARKED. The server then calls
+ * resume on one of its threads to finish the answer. Park before handing
+ * over, so the unpark cannot come first. */
+#define REQUEST_PARKED 1
+void request_park(struct request *req);
+void request_unpark(struct request *req);
 
 struct response_header {
         const char *name; /* borrows: static */

@@ -43,7 +43,10 @@ struct http_server {
 struct conn_state {
         struct buf body;
         bool too_large;
+        bool parked;       /* the handler parked; resume finishes it */
         vg_usec_t started; /* monotonic */
+        struct request req;
+        struct response resp;
 };
 
 static void request_id_init(struct request *req)
@@ -152,67 +155,87 @@ static int authorize(struct request *req)
         return 0;
 }
 
+/* Queue the answer, log and count the request, release what it held. */
+static enum MHD_Result finish(struct http_server *srv, struct conn_state *cs, int r)
+{
+        struct request *req = &cs->req;
+        struct response *resp = &cs->resp;
+        if (r < 0) {
+                if (r == -VG_ENOTFOUND && !req->route)
+                        request_detail(req, "no route for %s", req->path);
+                problem_render(req, resp, r);
+        }
+        enum MHD_Result ret = queue(req->conn, req, resp);
+        vg_usec_t dur = clock_mono() - cs->started;
+        unsigned status = resp->status ? resp->status : 200;
+        int route_idx = req->route ? (int)(req->route - http_routes) : -1;
+        char qpath[300];
+        log_event(status >= 500 ? LOG_LVL_ERROR : LOG_LVL_INFO, "request",
+                  "request_id=%s method=%s path=%s status=%u duration_ms=%.3f user=%s addr=%s%s%s",
+                  req->request_id, req->method, log_quote(req->path, qpath, sizeof qpath), status,
+                  (double)dur / 1000.0, req->who.kind != AUTH_NONE ? req->who.user.name : "-",
+                  req->client_addr, status >= 500 ? " error=" : "",
+                  status >= 500 ? vg_strerror(r) : "");
+        metrics_observe(srv->metrics, route_idx, status, dur);
+
+        if (req->park_free)
+                req->park_free(req->parked);
+        req->parked = NULL;
+        req->park_free = NULL;
+        json_decref(req->json);
+        req->json = NULL;
+        response_fini(resp);
+        for (unsigned i = 0; i < resp->n_headers; i++)
+                free(resp->headers[i].value);
+        resp->n_headers = 0;
+        return ret;
+}
+
 static enum MHD_Result dispatch(struct http_server *srv, const struct config *cfg,
                                 struct conn_state *cs, struct MHD_Connection *conn,
                                 const char *url, const char *method)
 {
-        struct request req = { 0 };
-        struct response resp = { 0 };
+        struct request *req = &cs->req;
         int r;
 
-        req.cfg = cfg;
-        req.store = srv->store;
-        req.ratelimit = srv->ratelimit;
-        req.metrics = srv->metrics;
-        req.committer = srv->committer;
-        req.conn = conn;
-        req.method = method;
-        req.path = url;
-        req.now = clock_now();
-        req.started_at = srv->started_at;
-        fielderr_init(&req.errors);
-        request_id_init(&req);
-        client_addr_init(&req);
+        /* The request lives in cs, not on this stack, so a parked handler's
+         * pointers into it stay good until resume. */
+        memset(req, 0, sizeof *req);
+        memset(&cs->resp, 0, sizeof cs->resp);
+        req->cfg = cfg;
+        req->store = srv->store;
+        req->ratelimit = srv->ratelimit;
+        req->metrics = srv->metrics;
+        req->committer = srv->committer;
+        req->conn = conn;
+        req->method = method;
+        req->path = url;
+        req->now = clock_now();
+        req->started_at = srv->started_at;
+        fielderr_init(&req->errors);
+        request_id_init(req);
+        client_addr_init(req);
 
         /* HEAD is GET without a body; MHD drops the body for us. */
         const char *match_method = strcmp(method, "HEAD") == 0 ? "GET" : method;
-        r = router_match(&req, match_method, url);
+        r = router_match(req, match_method, url);
         if (r >= 0 && cs->too_large) {
-                request_detail(&req, "the body is larger than the limit of %zu bytes",
+                request_detail(req, "the body is larger than the limit of %zu bytes",
                                cfg->limits.max_body);
                 r = -VG_ETOOLARGE;
         }
         if (r >= 0) {
-                req.body = cs->body.p ? cs->body.p : "";
-                req.body_len = cs->body.len;
-                r = authorize(&req);
+                req->body = cs->body.p ? cs->body.p : "";
+                req->body_len = cs->body.len;
+                r = authorize(req);
         }
         if (r >= 0)
-                r = req.route->handler(&req, &resp);
-        if (r < 0) {
-                if (r == -VG_ENOTFOUND && !req.route)
-                        request_detail(&req, "no route for %s", url);
-                problem_render(&req, &resp, r);
+                r = req->route->handler(req, &cs->resp);
+        if (r == REQUEST_PARKED) {
+                cs->parked = true;
+                return MHD_YES;
         }
-
-        enum MHD_Result ret = queue(conn, &req, &resp);
-        vg_usec_t dur = clock_mono() - cs->started;
-        unsigned status = resp.status ? resp.status : 200;
-        int route_idx = req.route ? (int)(req.route - http_routes) : -1;
-        char qpath[300];
-        log_event(status >= 500 ? LOG_LVL_ERROR : LOG_LVL_INFO, "request",
-                  "request_id=%s method=%s path=%s status=%u duration_ms=%.3f user=%s addr=%s%s%s",
-                  req.request_id, method, log_quote(url, qpath, sizeof qpath), status,
-                  (double)dur / 1000.0, req.who.kind != AUTH_NONE ? req.who.user.name : "-",
-                  req.client_addr, status >= 500 ? " error=" : "",
-                  status >= 500 ? vg_strerror(r) : "");
-        metrics_observe(srv->metrics, route_idx, status, dur);
-
-        json_decref(req.json);
-        response_fini(&resp);
-        for (unsigned i = 0; i < resp.n_headers; i++)
-                free(resp.headers[i].value);
-        return ret;
+        return finish(srv, cs, r);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -242,6 +265,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                         return dispatch(srv, cfg, cs, conn, url, method);
                 }
                 return MHD_YES;
+        }
+        if (cs->parked) {
+                /* Unparked: the handler finishes its answer. */
+                cs->parked = false;
+                return finish(srv, cs, cs->req.resume(&cs->req, &cs->resp));
         }
         if (*upload_data_size) {
                 if (!cs->too_large && buf_append(&cs->body, upload_data, *upload_data_size) < 0)
@@ -313,7 +341,7 @@ int http_server_start(const struct config *cfg, struct store *store, struct http
                 return -ENOMEM;
         }
         unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
-                         MHD_USE_ERROR_LOG;
+                         MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
         if (ai->ai_family == AF_INET6)
                 flags |= MHD_USE_IPv6;
         srv->daemon = MHD_start_daemon(

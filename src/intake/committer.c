@@ -29,23 +29,13 @@
 /* Bound the work of one transaction so no request waits behind a huge one. */
 #define GROUP_ALERTS_MAX 20000
 
-struct pending {
-        const struct actor *actor;       /* borrows: the request's */
-        const struct intake_batch *batch; /* borrows */
-        vg_usec_t now;
-        struct intake_result *res;       /* borrows */
-        int status;
-        bool done;
-        struct pending *next;
-};
-
 struct intake_committer {
         struct store *store; /* borrows */
         pthread_t thread;
         pthread_mutex_t lock;
         pthread_cond_t work; /* the writer waits for requests */
         pthread_cond_t done; /* requests wait for their commit */
-        struct pending *head, *tail;
+        struct intake_ticket *head, *tail;
         bool stopping;
         struct episode_cache *episodes; /* owns; the writer's alone */
         vg_usec_t wake_at;              /* earliest waiting group; 0: none (under lock) */
@@ -81,7 +71,7 @@ static void flush_groups(struct intake_committer *c)
         pthread_mutex_unlock(&c->lock);
 }
 
-static void run_group(struct intake_committer *c, struct pending *group)
+static void run_group(struct intake_committer *c, struct intake_ticket *group)
 {
         struct store_tx *tx = NULL;
         struct intake_state st;
@@ -90,7 +80,7 @@ static void run_group(struct intake_committer *c, struct pending *group)
         if (r >= 0)
                 r = intake_state_load(tx, now, &st);
         if (r < 0) {
-                for (struct pending *p = group; p; p = p->next)
+                for (struct intake_ticket *p = group; p; p = p->next)
                         p->status = r;
                 if (tx)
                         store_rollback(tx);
@@ -98,7 +88,7 @@ static void run_group(struct intake_committer *c, struct pending *group)
         }
         st.episodes = c->episodes;
         vg_usec_t wake = 0;
-        for (struct pending *p = group; p; p = p->next) {
+        for (struct intake_ticket *p = group; p; p = p->next) {
                 int s = store_savepoint_begin(tx);
                 if (s >= 0)
                         s = intake_accept_in(tx, &st, p->actor, p->batch, p->now, p->res);
@@ -113,7 +103,7 @@ static void run_group(struct intake_committer *c, struct pending *group)
         r = store_commit(tx);
         if (r < 0)
                 episodes_clear(c->episodes);
-        for (struct pending *p = group; p; p = p->next)
+        for (struct intake_ticket *p = group; p; p = p->next)
                 if (r < 0)
                         p->status = r; /* nothing was kept */
         if (r >= 0 && wake) {
@@ -154,7 +144,7 @@ static void *writer(void *arg)
                         continue;
                 }
                 /* Take a group off the queue, bounded in alerts. */
-                struct pending *group = c->head, *last = c->head;
+                struct intake_ticket *group = c->head, *last = c->head;
                 size_t alerts = last->batch->n;
                 while (last->next && alerts + last->next->batch->n <= GROUP_ALERTS_MAX) {
                         last = last->next;
@@ -168,10 +158,28 @@ static void *writer(void *arg)
 
                 run_group(c, group);
 
+                /* A ticket may be gone as soon as its owner is told, so
+                 * split the group first: waiting owners are woken under
+                 * the lock, parked ones notified after it. */
+                struct intake_ticket *parked = NULL, *waiting = NULL;
+                for (struct intake_ticket *p = group, *next; p; p = next) {
+                        next = p->next;
+                        struct intake_ticket **list = p->notify ? &parked : &waiting;
+                        p->next = *list;
+                        *list = p;
+                }
                 pthread_mutex_lock(&c->lock);
-                for (struct pending *p = group; p; p = p->next)
+                for (struct intake_ticket *p = waiting, *next; p; p = next) {
+                        next = p->next;
                         p->done = true;
+                }
                 pthread_cond_broadcast(&c->done);
+                pthread_mutex_unlock(&c->lock);
+                for (struct intake_ticket *p = parked, *next; p; p = next) {
+                        next = p->next;
+                        p->notify(p->arg);
+                }
+                pthread_mutex_lock(&c->lock);
         }
         pthread_mutex_unlock(&c->lock);
         return NULL;
@@ -220,24 +228,36 @@ struct intake_committer *intake_committer_free(struct intake_committer *c)
         return NULL;
 }
 
-int intake_submit(struct intake_committer *c, const struct actor *actor, struct intake_batch *b,
-                  vg_usec_t now, struct intake_result *res)
+int intake_enqueue(struct intake_committer *c, struct intake_ticket *t)
 {
-        intake_prepare(b); /* here, in the request's thread, not on the writer */
-        struct pending p = { .actor = actor, .batch = b, .now = now, .res = res };
+        intake_prepare(t->batch); /* here, in the caller's thread, not on the writer */
+        t->done = false;
+        t->next = NULL;
         pthread_mutex_lock(&c->lock);
         if (c->stopping) {
                 pthread_mutex_unlock(&c->lock);
                 return -VG_EBUSY;
         }
         if (c->tail)
-                c->tail->next = &p;
+                c->tail->next = t;
         else
-                c->head = &p;
-        c->tail = &p;
+                c->head = t;
+        c->tail = t;
         pthread_cond_signal(&c->work);
-        while (!p.done)
+        pthread_mutex_unlock(&c->lock);
+        return 0;
+}
+
+int intake_submit(struct intake_committer *c, const struct actor *actor, struct intake_batch *b,
+                  vg_usec_t now, struct intake_result *res)
+{
+        struct intake_ticket t = { .actor = actor, .batch = b, .now = now, .res = res };
+        int r = intake_enqueue(c, &t);
+        if (r < 0)
+                return r;
+        pthread_mutex_lock(&c->lock);
+        while (!t.done)
                 pthread_cond_wait(&c->done, &c->lock);
         pthread_mutex_unlock(&c->lock);
-        return p.status;
+        return t.status;
 }

@@ -24,6 +24,7 @@ struct intake_alert {
         uint64_t fp;                     /* labelset_fingerprint */
         const struct alert_route *route; /* borrows: the batch's routing */
         const char *service;             /* borrows: routed service, NULL when none */
+        uint64_t content;                /* hash of the annotations */
 };
 
 struct intake_batch {
@@ -112,6 +113,26 @@ int intake_accept_in(struct store_tx *tx, const struct intake_state *st, const s
  * committed (0) or refused (< 0, nothing of it kept). */
 struct intake_committer;
 int intake_committer_new(struct store *s, struct intake_committer **ret);
+
+/* A batch handed to the committer without waiting: the caller keeps the
+ * ticket (and the batch, actor and result it points to) alive until
+ * notify(arg) is called from the writer thread after the commit (or the
+ * refusal); status then holds 0 or the error. notify must not block. */
+struct intake_ticket {
+        const struct actor *actor;
+        struct intake_batch *batch;
+        vg_usec_t now;
+        struct intake_result *res;
+        void (*notify)(void *arg);
+        void *arg;
+        int status;
+        /* the committer's: */
+        bool done;
+        struct intake_ticket *next;
+};
+/* Prepare the batch and queue the ticket; -VG_EBUSY (and no notify) when
+ * the committer is stopping. */
+int intake_enqueue(struct intake_committer *c, struct intake_ticket *t);
 struct intake_committer *intake_committer_free(struct intake_committer *c);
 int intake_submit(struct intake_committer *c, const struct actor *actor, struct intake_batch *b,
                   vg_usec_t now, struct intake_result *res);

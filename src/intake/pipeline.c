@@ -169,6 +169,7 @@ void intake_prepare(struct intake_batch *b)
                 x->fp = labelset_fingerprint(&x->labels);
                 x->route = b->routing ? alert_route_find(b->routing, &x->labels) : &builtin_route;
                 x->service = b->service ? b->service : alert_route_service(x->route, &x->labels);
+                x->content = x->annotations ? json_hash(x->annotations) : 1;
         }
 }
 
@@ -223,7 +224,7 @@ static int accept_one(struct store_tx *tx, const struct actor *actor, const stru
         char *annotations = NULL;
         const char *summary = json_string_value(json_object_get(x->annotations, "summary"));
         vg_usec_t ends = x->ends_at == INTAKE_ENDS_NOW ? now : x->ends_at;
-        uint64_t content = x->annotations ? json_hash(x->annotations) : 1;
+        uint64_t content = x->content;
         int r;
 
         snprintf(fp, sizeof fp, "%016llx", (unsigned long long)x->fp);
