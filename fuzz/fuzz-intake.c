@@ -1,8 +1,9 @@
 /* libFuzzer harness for the intake parsers. Built once per parser with
- * -DFUZZ_PARSER=<n> (0 Alertmanager v2, 1 webhook, 2 PagerDuty, 3 JSON/OCSF).
- * The bytes are parsed as JSON with the server's limits, then handed to the
- * parser; whatever it accepts is turned into the pipeline's batch and
- * freed. Nothing may crash, leak or read out of bounds. */
+ * -DFUZZ_PARSER=<n> (0 Alertmanager v2, 1 webhook, 2 PagerDuty, 3 JSON/OCSF,
+ * 4 syslog/CEF). For 0-3 the bytes are parsed as JSON with the server's
+ * limits, then handed to the parser; syslog takes the bytes as one
+ * message. Whatever a parser accepts is turned into the pipeline's batch
+ * and freed. Nothing may crash, leak or read out of bounds. */
 #include "intake/intake.h"
 
 #include <stddef.h>
@@ -15,6 +16,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
         struct field_errors fe;
         struct intake_batch b;
+        if (FUZZ_PARSER == 4) {
+                static const struct syslog_opts o = { .min_severity = 7, .resolve_timeout = 3600, .peer = "192.0.2.1" };
+                char why[256];
+                if (intake_syslog_parse((const char *)data, size, &o, INT64_C(1795392000000000), &b, why,
+                                        sizeof why) == 0)
+                        intake_batch_fini(&b);
+                return 0;
+        }
         json_t *j = json_loadb((const char *)data, size, JSON_REJECT_DUPLICATES, NULL);
         if (!j)
                 return 0;

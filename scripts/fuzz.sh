@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-60}; shift || true
-parsers=("$@"); [ ${#parsers[@]} -gt 0 ] || parsers=(alertmanager webhook pagerduty json)
+parsers=("$@"); [ ${#parsers[@]} -gt 0 ] || parsers=(alertmanager webhook pagerduty json syslog)
 
 missing=()
 for p in clang libclang-rt-14-dev; do

@@ -27,6 +27,7 @@ struct directive {
 };
 
 static int load_group_by(struct loader *l, const char *qkey, yaml_node_t *v);
+static int load_syslog_severity(struct loader *l, const char *qkey, yaml_node_t *v);
 static int load_routes(struct loader *l, const char *qkey, yaml_node_t *v);
 
 #define OFF(f) offsetof(struct config, f)
@@ -48,6 +49,13 @@ static const struct directive directives[] = {
         { "intake", "group_wait", D_DURATION, OFF(intake.group_wait), 0, 86400 },
         { "intake", "group_interval", D_DURATION, OFF(intake.group_interval), 0, 366 * 86400 },
         { "intake", "routes", D_CUSTOM, 0, 0, 0, load_routes },
+        { NULL, "syslog", D_SECTION, 0, 0, 0 },
+        { "syslog", "udp", D_STRING, OFF(syslog.udp), 0, 0 },
+        { "syslog", "tcp", D_STRING, OFF(syslog.tcp), 0, 0 },
+        { "syslog", "allow", D_STRING, OFF(syslog.allow), 0, 0 },
+        { "syslog", "max_message", D_SIZE, OFF(syslog.max_message), 480, INT64_C(1) << 20 },
+        { "syslog", "min_severity", D_CUSTOM, 0, 0, 0, load_syslog_severity },
+        { "syslog", "resolve_timeout", D_DURATION, OFF(syslog.resolve_timeout), 60, 30 * 86400 },
         { "limits", "max_body", D_SIZE, OFF(limits.max_body), 1024, INT64_C(1) << 30 },
         { "limits", "max_json_depth", D_UINT, OFF(limits.max_json_depth), 2, 1000 },
         { "limits", "max_string", D_SIZE, OFF(limits.max_string), 64, INT64_C(1) << 26 },
@@ -85,6 +93,9 @@ int config_defaults(struct config **ret)
         c->session = (struct config_session){ .idle_timeout = 30 * 60,
                                               .absolute_timeout = 12 * 3600 };
         alert_route_default(&c->intake.routing.def);
+        c->syslog.max_message = 64 << 10;
+        c->syslog.min_severity = 4; /* warning */
+        c->syslog.resolve_timeout = 3600;
         c->login = (struct config_login){ .max_failures_user = 5,
                                           .max_failures_address = 50,
                                           .window = 15 * 60 };
@@ -104,6 +115,11 @@ struct config *config_free(struct config *c)
         free(c->intake.token);
         free(c->intake.allow);
         alert_routing_fini(&c->intake.routing);
+        free(c->syslog.udp);
+        free(c->syslog.tcp);
+        free(c->syslog.udp_host);
+        free(c->syslog.tcp_host);
+        free(c->syslog.allow);
         free(c);
         return NULL;
 }
@@ -302,9 +318,9 @@ static int load_mapping(struct loader *l, const char *section, yaml_node_t *map)
 }
 
 /* Split "host:port" / "[v6]:port"; checks the port range. */
-static int split_listen(struct config *c)
+/* "host:port" / "[v6]:port" into *host and *port; checks the port range. */
+static int split_hostport(const char *s, char **host, uint16_t *ret_port)
 {
-        const char *s = c->listen;
         const char *colon = strrchr(s, ':');
         if (!colon || colon == s)
                 return -EINVAL;
@@ -317,12 +333,31 @@ static int split_listen(struct config *c)
                 h++;
                 hl -= 2;
         }
-        free(c->listen_host);
-        c->listen_host = strndup(h, hl);
-        if (!c->listen_host)
+        free(*host);
+        *host = strndup(h, hl);
+        if (!*host)
                 return -ENOMEM;
-        c->listen_port = (uint16_t)port;
+        *ret_port = (uint16_t)port;
         return 0;
+}
+
+static int split_listen(struct config *c)
+{
+        return split_hostport(c->listen, &c->listen_host, &c->listen_port);
+}
+
+static const char *const syslog_severities[] = { "emerg", "alert", "crit", "err", "warning", "notice", "info", "debug" };
+
+static int load_syslog_severity(struct loader *l, const char *qkey, yaml_node_t *v)
+{
+        const char *s = v->type == YAML_SCALAR_NODE ? (const char *)v->data.scalar.value : "";
+        for (int i = 0; i < 8; i++)
+                if (strcmp(s, syslog_severities[i]) == 0) {
+                        l->c->syslog.min_severity = i;
+                        return 0;
+                }
+        return fail(l, v, "key '%s': '%s' is not one of emerg, alert, crit, err, warning, notice, info, debug",
+                    qkey, s);
 }
 
 /* The node where key was set, or the root when it was left at its default. */
@@ -333,43 +368,6 @@ static yaml_node_t *where(struct loader *l, yaml_node_t *root, const char *secti
         return n ? n : root;
 }
 
-/* "10.0.0.0/8, ::1/128, 192.0.2.7" into allow_nets. */
-static int parse_allow(struct config_intake *in)
-{
-        char buf[2048];
-        if (!in->allow)
-                return 0;
-        if (strlen(in->allow) >= sizeof buf)
-                return -EINVAL;
-        snprintf(buf, sizeof buf, "%s", in->allow);
-        char *save = NULL;
-        for (char *tok = strtok_r(buf, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
-                if (in->n_allow >= INTAKE_ALLOW_MAX)
-                        return -E2BIG;
-                char *slash = strchr(tok, '/');
-                int prefix = -1;
-                if (slash) {
-                        char *end;
-                        *slash = '\0';
-                        prefix = (int)strtol(slash + 1, &end, 10);
-                        if (*end || end == slash + 1)
-                                return -EINVAL;
-                }
-                typeof(in->allow_nets[0]) *n = &in->allow_nets[in->n_allow];
-                if (inet_pton(AF_INET, tok, n->addr) == 1)
-                        n->family = AF_INET;
-                else if (inet_pton(AF_INET6, tok, n->addr) == 1)
-                        n->family = AF_INET6;
-                else
-                        return -EINVAL;
-                int max = n->family == AF_INET ? 32 : 128;
-                n->prefix = prefix < 0 ? max : prefix;
-                if (n->prefix > max)
-                        return -EINVAL;
-                in->n_allow++;
-        }
-        return 0;
-}
 
 /* group_by: a list of label names, or "..." for every label. */
 static int group_by_into(struct loader *l, const char *qkey, yaml_node_t *v, struct alert_route *r)
@@ -531,7 +529,7 @@ static void routing_finish(struct config_intake *in)
 static int finish(struct loader *l, yaml_node_t *root)
 {
         struct config *c = l->c;
-        if (parse_allow(&c->intake) < 0)
+        if (netlist_parse(c->intake.allow, &c->intake.allow_nets) < 0)
                 return fail(l, where(l, root, "intake", "allow"),
                             "key 'intake.allow': '%s' is not a comma-separated list of addresses or CIDRs (at most 32)",
                             c->intake.allow, NULL);
@@ -539,6 +537,20 @@ static int finish(struct loader *l, yaml_node_t *root)
                 return fail(l, where(l, root, "intake", "token"),
                             "key 'intake.token': must be at least 16 characters%s%s", NULL, NULL);
         routing_finish(&c->intake);
+        if (c->syslog.udp && split_hostport(c->syslog.udp, &c->syslog.udp_host, &c->syslog.udp_port) < 0)
+                return fail(l, where(l, root, "syslog", "udp"), "key 'syslog.udp': '%s' is not HOST:PORT%s",
+                            c->syslog.udp, NULL);
+        if (c->syslog.tcp && split_hostport(c->syslog.tcp, &c->syslog.tcp_host, &c->syslog.tcp_port) < 0)
+                return fail(l, where(l, root, "syslog", "tcp"), "key 'syslog.tcp': '%s' is not HOST:PORT%s",
+                            c->syslog.tcp, NULL);
+        if (netlist_parse(c->syslog.allow, &c->syslog.allow_nets) < 0)
+                return fail(l, where(l, root, "syslog", "allow"),
+                            "key 'syslog.allow': '%s' is not a comma-separated list of addresses or CIDRs (at most 32)",
+                            c->syslog.allow, NULL);
+        if ((c->syslog.udp || c->syslog.tcp) && !c->syslog.allow)
+                return fail(l, where(l, root, NULL, "syslog"),
+                            "key 'syslog.allow': required with syslog.udp or syslog.tcp (syslog senders cannot "
+                            "authenticate, so say which addresses may send)%s%s", NULL, NULL);
         if (split_listen(c) < 0)
                 return fail(l, where(l, root, NULL, "listen"), "key 'listen': '%s' is not HOST:PORT%s", c->listen, NULL);
         if (strncmp(c->database, "sqlite:", 7) != 0 || !c->database[7])

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "base/log.h"
+#include "base/netlist.h"
 #include "core/alert.h"
 
 #include <stdbool.h>
@@ -28,16 +29,25 @@ struct config_login {
         int64_t window;                /* seconds */
 };
 
-#define INTAKE_ALLOW_MAX 32
-
 struct config_intake {
         char *token;  /* owns: bearer token monitoring may send instead of an API token; NULL: none */
         char *allow;  /* owns: comma-separated CIDRs whose senders need no credentials; NULL: none */
-        unsigned n_allow;
-        struct { int family; unsigned char addr[16]; int prefix; } allow_nets[INTAKE_ALLOW_MAX];
+        struct netlist allow_nets;
         int64_t group_wait;     /* seconds: the default route's */
         int64_t group_interval; /* seconds: the default route's */
         struct alert_routing routing; /* routes in order, and the default */
+};
+
+struct config_syslog {
+        char *udp;             /* owns: "host:port" to listen on, NULL: none */
+        char *tcp;             /* owns */
+        char *udp_host, *tcp_host; /* owns: split from udp and tcp */
+        uint16_t udp_port, tcp_port;
+        char *allow;           /* owns: who may send (addresses, CIDRs); required with a listener */
+        struct netlist allow_nets;
+        size_t max_message;    /* bytes in one message */
+        int min_severity;      /* 0 emerg .. 7 debug: plain messages above it are dropped */
+        int64_t resolve_timeout; /* seconds an episode stays open after its last message */
 };
 
 struct config {
@@ -56,6 +66,7 @@ struct config {
         struct config_session session;
         struct config_login login;
         struct config_intake intake;
+        struct config_syslog syslog;
 };
 
 /* Read and validate FILE. On failure returns -VG_ECONFIG (or -errno when the

@@ -10,6 +10,7 @@
 #include "base/log.h"
 #include "core/error.h"
 #include "http/http.h"
+#include "intake/syslog_server.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -71,6 +72,7 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
         unsigned n_configs = 0;
         struct store *store = NULL;
         struct http_server *srv = NULL;
+        struct syslog_server *sl = NULL;
         bool check = false;
         char err[512];
         int rc = EXIT_FAIL;
@@ -114,6 +116,16 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
         }
         log_event(LOG_LVL_INFO, "listening", "addr=%s port=%u database=%s version=%s",
                   cfg->listen_host, http_server_port(srv), cfg->database, VIGIL_VERSION);
+        if (syslog_server_start(cfg, http_server_committer(srv), &sl, err, sizeof err) < 0) {
+                log_event(LOG_LVL_ERROR, "cannot start", "detail=\"%s\"", err);
+                goto out;
+        }
+        if (sl) {
+                unsigned udp, tcp;
+                syslog_server_ports(sl, &udp, &tcp);
+                http_server_set_syslog(srv, sl);
+                log_event(LOG_LVL_INFO, "syslog listening", "udp_port=%u tcp_port=%u", udp, tcp);
+        }
 
         for (;;) {
                 struct timespec tick = { .tv_sec = 60 };
@@ -137,6 +149,7 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
                         }
                         char what[128];
                         http_server_reload(srv, next, what, sizeof what);
+                        syslog_server_reload(sl, next);
                         configs[n_configs++] = next;
                         cfg = next;
                         log_event(LOG_LVL_INFO, "configuration reloaded", "log_level=%s%s%s",
@@ -149,6 +162,10 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
         }
         rc = EXIT_OK;
 out:
+        /* The listener first: it hands batches to the server's writer. */
+        if (srv)
+                http_server_set_syslog(srv, NULL);
+        sl = syslog_server_stop(sl);
         srv = http_server_stop(srv, cfg->shutdown_grace * VG_USEC_PER_SEC);
         store = store_close(store);
         for (unsigned i = 0; i < n_configs; i++)

@@ -138,29 +138,6 @@ int auth_authenticate(struct request *req)
         return 0;
 }
 
-static bool addr_in(const struct config_intake *in, const char *addr)
-{
-        unsigned char a[16];
-        int family = AF_INET;
-        if (inet_pton(AF_INET, addr, a) != 1) {
-                family = AF_INET6;
-                if (inet_pton(AF_INET6, addr, a) != 1)
-                        return false;
-        }
-        for (unsigned i = 0; i < in->n_allow; i++) {
-                if (in->allow_nets[i].family != family)
-                        continue;
-                int bits = in->allow_nets[i].prefix, full = bits / 8, rest = bits % 8;
-                if (memcmp(in->allow_nets[i].addr, a, (size_t)full) != 0)
-                        continue;
-                if (rest == 0)
-                        return true;
-                unsigned char mask = (unsigned char)(0xff << (8 - rest));
-                if ((in->allow_nets[i].addr[full] & mask) == (a[full] & mask))
-                        return true;
-        }
-        return false;
-}
 
 bool auth_intake(struct request *req)
 {
@@ -170,7 +147,7 @@ bool auth_intake(struct request *req)
         if (in->token && authz && strncasecmp(authz, "Bearer ", 7) == 0)
                 ok = secret_streq(authz + 7, in->token);
         else if (!authz)
-                ok = addr_in(in, req->client_addr);
+                ok = netlist_has(&in->allow_nets, req->client_addr);
         if (ok) {
                 memset(&req->who, 0, sizeof req->who);
                 req->who.kind = AUTH_INTAKE;

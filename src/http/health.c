@@ -2,7 +2,10 @@
 #include "http/resources.h"
 
 #include "core/error.h"
+#include "intake/syslog_server.h"
 
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 int health_live(struct request *req, struct response *resp)
@@ -29,5 +32,23 @@ int metrics_get(struct request *req, struct response *resp)
 {
         size_t len = 0;
         char *text = metrics_render(req->metrics, &len);
+        if (text && req->syslog) {
+                uint64_t counts[SYSLOG_OUTCOMES];
+                syslog_server_counts(req->syslog, counts);
+                size_t cap = len + 200 + SYSLOG_OUTCOMES * 96;
+                char *more = realloc(text, cap);
+                if (!more) {
+                        free(text);
+                        return -ENOMEM;
+                }
+                text = more;
+                len += (size_t)snprintf(text + len, cap - len,
+                                        "# HELP vigil_syslog_messages_total Syslog messages received, by outcome.\n"
+                                        "# TYPE vigil_syslog_messages_total counter\n");
+                for (int i = 0; i < SYSLOG_OUTCOMES; i++)
+                        len += (size_t)snprintf(text + len, cap - len, "vigil_syslog_messages_total{outcome=\"%s\"} %llu\n",
+                                                syslog_outcome_name((enum syslog_outcome)i),
+                                                (unsigned long long)counts[i]);
+        }
         return response_text(resp, 200, "text/plain; version=0.0.4; charset=utf-8", text, len);
 }

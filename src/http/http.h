@@ -17,5 +17,11 @@ unsigned http_server_port(const struct http_server *srv);
  * comma-separated list of the changed settings that need a restart ("" when
  * none). The old snapshot stays alive until stop; cfg is borrowed likewise. */
 void http_server_reload(struct http_server *srv, const struct config *cfg, char *what, size_t size);
+/* The intake writer the server's intake routes use (the syslog listener
+ * shares it). */
+struct intake_committer *http_server_committer(struct http_server *srv);
+/* Report the syslog listener's counts on /metrics (may be NULL). */
+struct syslog_server;
+void http_server_set_syslog(struct http_server *srv, const struct syslog_server *sl);
 /* Stop accepting, wait up to grace for requests in flight, then stop. */
 struct http_server *http_server_stop(struct http_server *srv, vg_usec_t grace);

@@ -30,6 +30,7 @@ struct route;
 struct ratelimit;
 struct metrics;
 struct intake_committer;
+struct syslog_server;
 struct response;
 
 struct request {
@@ -38,6 +39,7 @@ struct request {
         struct ratelimit *ratelimit;  /* borrows: the server's sign-in limiter */
         struct metrics *metrics;      /* borrows: the server's request metrics */
         struct intake_committer *committer; /* borrows: group commit for alerts */
+        const struct syslog_server *syslog; /* borrows: NULL when no listener */
         struct MHD_Connection *conn;  /* borrows */
         const struct route *route;    /* borrows: matched route */
         const char *method;           /* borrows */

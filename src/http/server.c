@@ -35,6 +35,7 @@ struct http_server {
         struct ratelimit *ratelimit;        /* owns */
         struct metrics *metrics;            /* owns */
         struct intake_committer *committer; /* owns */
+        _Atomic(const struct syslog_server *) syslog; /* borrows: for /metrics */
         _Atomic int inflight;
         unsigned port;
         vg_usec_t started_at;
@@ -207,6 +208,7 @@ static enum MHD_Result dispatch(struct http_server *srv, const struct config *cf
         req->ratelimit = srv->ratelimit;
         req->metrics = srv->metrics;
         req->committer = srv->committer;
+        req->syslog = atomic_load(&srv->syslog);
         req->conn = conn;
         req->method = method;
         req->path = url;
@@ -370,6 +372,16 @@ int http_server_start(const struct config *cfg, struct store *store, struct http
 unsigned http_server_port(const struct http_server *srv)
 {
         return srv->port;
+}
+
+struct intake_committer *http_server_committer(struct http_server *srv)
+{
+        return srv->committer;
+}
+
+void http_server_set_syslog(struct http_server *srv, const struct syslog_server *sl)
+{
+        atomic_store(&srv->syslog, sl);
 }
 
 void http_server_reload(struct http_server *srv, const struct config *cfg, char *what, size_t size)

@@ -74,6 +74,18 @@ void intake_pd_new_dedup_key(char out[33]);
 int intake_pd_batch(const struct pd_event *ev, const char *service, const char *dedup_key,
                     struct intake_batch *ret);
 
+/* Syslog (src/intake/syslog.c): one message, without its transport
+ * framing, into a one-alert batch. Returns 0; 1 when the message is
+ * dropped on purpose (below min_severity; why says so); -VG_EVALIDATION
+ * with why when it is malformed; -ENOMEM. */
+struct syslog_opts {
+        int min_severity;          /* 0 emerg .. 7 debug; CEF is always kept */
+        vg_usec_t resolve_timeout; /* an episode ends this long after its last message */
+        const char *peer;          /* the sender's address, for the record; may be NULL */
+};
+int intake_syslog_parse(const char *buf, size_t len, const struct syslog_opts *o, vg_usec_t now,
+                        struct intake_batch *ret, char *why, size_t whylen);
+
 struct intake_result {
         unsigned received;      /* alerts in the batch */
         unsigned fresh;         /* started a new episode */

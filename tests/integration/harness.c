@@ -46,18 +46,6 @@ const char *admin_password(void)
         return "admin-password-for-tests";
 }
 
-static unsigned free_port(void)
-{
-        struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-        socklen_t len = sizeof a;
-        int fd = socket(AF_INET, SOCK_STREAM, 0);
-        if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) < 0 ||
-            getsockname(fd, (struct sockaddr *)&a, &len) < 0)
-                die("no free port: %s", strerror(errno));
-        close(fd);
-        return ntohs(a.sin_port);
-}
-
 static void sleep_ms(long ms)
 {
         struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
@@ -467,4 +455,28 @@ void expect_refused_on(struct server *s, const char *method, const char *path, c
         free(before);
         free(after);
         reply_free(&r);
+}
+
+unsigned free_port(void)
+{
+        for (int tries = 0; tries < 100; tries++) {
+                struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+                socklen_t len = sizeof a;
+                int t = socket(AF_INET, SOCK_STREAM, 0);
+                if (t < 0 || bind(t, (struct sockaddr *)&a, sizeof a) < 0 ||
+                    getsockname(t, (struct sockaddr *)&a, &len) < 0) {
+                        if (t >= 0)
+                                close(t);
+                        continue;
+                }
+                int u = socket(AF_INET, SOCK_DGRAM, 0);
+                bool ok = u >= 0 && bind(u, (struct sockaddr *)&a, sizeof a) == 0;
+                if (u >= 0)
+                        close(u);
+                close(t);
+                if (ok)
+                        return ntohs(a.sin_port);
+        }
+        die("no free port: %s", strerror(errno));
+        return 0;
 }

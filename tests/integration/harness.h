@@ -70,5 +70,8 @@ void expect_refused_on(struct server *s, const char *method, const char *path, c
                        const char *detail, const char *field);
 bool problem_has_field(json_t *problem, const char *field);
 
+/* A loopback port free for both TCP and UDP right now. */
+unsigned free_port(void);
+
 /* Path of the vigil binary under test ($VIGIL_BIN). */
 const char *vigil_bin(void);

@@ -220,17 +220,6 @@ static void amtool_lists_alerts_and_manages_silences(void **state)
         assert_int_equal(db_count(&S, "audit_log", "action IN ('silence.create','silence.expire')"), 2);
 }
 
-static unsigned free_tcp_port(void)
-{
-        struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-        socklen_t len = sizeof a;
-        int fd = socket(AF_INET, SOCK_STREAM, 0);
-        assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
-        getsockname(fd, (struct sockaddr *)&a, &len);
-        close(fd);
-        return ntohs(a.sin_port);
-}
-
 static void prometheus_alert_opens_an_incident(void **state)
 {
         char conf[160], rules[160], data[160], log[160], cmd[1024];
@@ -252,7 +241,7 @@ static void prometheus_alert_opens_an_incident(void **state)
                    "  - api_version: v2\n    authorization:\n      credentials: %s\n    static_configs:\n"
                    "    - targets: ['127.0.0.1:%u']\n", rules, INTAKE_TOKEN, S.port);
         fclose(f);
-        unsigned port = free_tcp_port();
+        unsigned port = free_port();
         pid_t pid = fork();
         if (pid == 0) {
                 snprintf(cmd, sizeof cmd, "exec prometheus --config.file=%s --storage.tsdb.path=%s "
@@ -306,7 +295,7 @@ static void alertmanager_forwards_by_webhook(void **state)
                    "    send_resolved: true\n    http_config:\n      authorization:\n        credentials: %s\n",
                 S.url, INTAKE_TOKEN);
         fclose(f);
-        unsigned port = free_tcp_port();
+        unsigned port = free_port();
         pid_t pid = fork();
         if (pid == 0) {
                 snprintf(cmd, sizeof cmd, "exec prometheus-alertmanager --config.file=%s --storage.path=%s "
