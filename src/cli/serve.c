@@ -26,8 +26,8 @@ static const char serve_usage[] =
         "Run the server with the configuration FILE (YAML). With --check-config,\n"
         "validate the file and exit: 0 when valid, 3 with FILE:LINE: reason when not.\n"
         "Signals: SIGTERM or SIGINT stop gracefully (requests in flight finish);\n"
-        "SIGHUP reloads log_level, limits, session, login and intake settings\n"
-        "(routes, grouping, tokens).\n";
+        "SIGHUP reloads log_level, limits, session, login, intake (routes, grouping,\n"
+        "tokens) and syslog settings; listener addresses need a restart.\n";
 
 int cli_config(struct cli *cli, struct config **ret)
 {
@@ -64,6 +64,12 @@ static void cleanup_sessions(struct store *store, const struct config *cfg)
         } else if (n < 0) {
                 store_rollback(tx);
         }
+}
+
+/* Two optional strings are equal. */
+static bool same(const char *a, const char *b)
+{
+        return (!a && !b) || (a && b && strcmp(a, b) == 0);
 }
 
 int cmd_serve(struct cli *cli, int argc, char **argv)
@@ -150,6 +156,10 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
                         char what[128];
                         http_server_reload(srv, next, what, sizeof what);
                         syslog_server_reload(sl, next);
+                        if (!same(cfg->syslog.udp, next->syslog.udp) || !same(cfg->syslog.tcp, next->syslog.tcp)) {
+                                size_t n = strlen(what);
+                                snprintf(what + n, sizeof what - n, "%ssyslog", n ? "," : "");
+                        }
                         configs[n_configs++] = next;
                         cfg = next;
                         log_event(LOG_LVL_INFO, "configuration reloaded", "log_level=%s%s%s",
