@@ -7,7 +7,7 @@
 
 /* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar
  * (Howard Hinnant's days_from_civil); avoids timegm() and the TZ variable. */
-static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
+int64_t vg_days_from_civil(int64_t y, unsigned m, unsigned d)
 {
         y -= m <= 2;
         const int64_t era = (y >= 0 ? y : y - 399) / 400;
@@ -17,7 +17,7 @@ static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
         return era * 146097 + (int64_t)doe - 719468;
 }
 
-static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
+void vg_civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
 {
         z += 719468;
         const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
@@ -30,7 +30,7 @@ static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
         *y = (int64_t)yoe + era * 400 + (*m <= 2);
 }
 
-static int64_t floordiv(int64_t a, int64_t b)
+int64_t vg_floordiv(int64_t a, int64_t b)
 {
         int64_t q = a / b;
         if ((a % b != 0) && ((a < 0) != (b < 0)))
@@ -40,14 +40,14 @@ static int64_t floordiv(int64_t a, int64_t b)
 
 int vg_time_format(vg_usec_t t, char buf[static VG_RFC3339_MAX])
 {
-        int64_t secs = floordiv(t, VG_USEC_PER_SEC);
+        int64_t secs = vg_floordiv(t, VG_USEC_PER_SEC);
         int64_t frac = t - secs * VG_USEC_PER_SEC;
-        int64_t days = floordiv(secs, 86400);
+        int64_t days = vg_floordiv(secs, 86400);
         int64_t sod = secs - days * 86400;
         int64_t y;
         unsigned m, d;
 
-        civil_from_days(days, &y, &m, &d);
+        vg_civil_from_days(days, &y, &m, &d);
         if (y < 0 || y > 9999)
                 return -ERANGE;
         int n = snprintf(buf, VG_RFC3339_MAX, "%04d-%02u-%02uT%02d:%02d:%02d", (int)y, m, d,
@@ -62,7 +62,7 @@ int vg_time_year(vg_usec_t t)
 {
         int64_t y;
         unsigned m, d;
-        civil_from_days(floordiv(floordiv(t, VG_USEC_PER_SEC), 86400), &y, &m, &d);
+        vg_civil_from_days(vg_floordiv(vg_floordiv(t, VG_USEC_PER_SEC), 86400), &y, &m, &d);
         return (int)y;
 }
 
@@ -133,8 +133,49 @@ int vg_time_parse(const char *s, vg_usec_t *ret)
         if (*p != '\0')
                 return -EINVAL;
 
-        int64_t secs = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 +
+        int64_t secs = vg_days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 +
                        mi * 60 + se - off;
         *ret = secs * VG_USEC_PER_SEC + frac;
         return 0;
 }
+
+int vg_weekday(int64_t days)
+{
+        /* 1970-01-01 was a Thursday (3 when Monday is 0). */
+        int64_t w = (days + 3) % 7;
+        return (int)(w < 0 ? w + 7 : w);
+}
+
+int64_t vg_civil_days(const struct vg_civil *c)
+{
+        return vg_days_from_civil(c->year, (unsigned)c->month, (unsigned)c->day);
+}
+
+void vg_civil_set_days(struct vg_civil *c, int64_t days)
+{
+        int64_t y;
+        unsigned m, d;
+        vg_civil_from_days(days, &y, &m, &d);
+        c->year = (int)y;
+        c->month = (int)m;
+        c->day = (int)d;
+}
+
+static vg_usec_t utc_to_utc(const struct vg_zone *z, const struct vg_civil *c)
+{
+        (void)z;
+        return (vg_civil_days(c) * 86400 + c->hour * 3600 + c->minute * 60 + c->second) * VG_USEC_PER_SEC;
+}
+
+static void utc_to_local(const struct vg_zone *z, vg_usec_t t, struct vg_civil *ret)
+{
+        (void)z;
+        int64_t secs = vg_floordiv(t, VG_USEC_PER_SEC);
+        int64_t days = vg_floordiv(secs, 86400), rest = secs - days * 86400;
+        vg_civil_set_days(ret, days);
+        ret->hour = (int)(rest / 3600);
+        ret->minute = (int)(rest % 3600 / 60);
+        ret->second = (int)(rest % 60);
+}
+
+const struct vg_zone vg_zone_utc = { .name = "UTC", .to_utc = utc_to_utc, .to_local = utc_to_local };

@@ -21,3 +21,32 @@ int vg_time_year(vg_usec_t t);
 /* Parse RFC 3339 ("YYYY-MM-DDTHH:MM:SS[.frac](Z|+hh:mm|-hh:mm)"); the
  * result is UTC. Returns 0 and sets *ret, or -EINVAL. */
 int vg_time_parse(const char *s, vg_usec_t *ret);
+
+/* Calendar arithmetic (proleptic Gregorian): days since 1970-01-01. */
+int64_t vg_days_from_civil(int64_t y, unsigned m, unsigned d);
+void vg_civil_from_days(int64_t days, int64_t *y, unsigned *m, unsigned *d);
+/* Floor division (rounds towards minus infinity). */
+int64_t vg_floordiv(int64_t a, int64_t b);
+/* Day of the week of a day number: 0 Monday .. 6 Sunday. */
+int vg_weekday(int64_t days);
+
+/* A wall-clock date and time in some zone. */
+struct vg_civil {
+        int year, month, day;   /* month 1-12 */
+        int hour, minute, second;
+};
+int64_t vg_civil_days(const struct vg_civil *c);
+void vg_civil_set_days(struct vg_civil *c, int64_t days);
+
+/* A time zone as core sees it: two conversions supplied from outside (base
+ * implements them with libical's tz data), so core stays free of I/O.
+ * to_utc of a local time that does not exist (skipped by a DST change)
+ * gives the instant as if the old offset still held (02:30 -> 03:30 new
+ * time); of one that occurs twice, the first. */
+struct vg_zone {
+        const char *name;
+        vg_usec_t (*to_utc)(const struct vg_zone *z, const struct vg_civil *local);
+        void (*to_local)(const struct vg_zone *z, vg_usec_t t, struct vg_civil *ret);
+        const void *impl;
+};
+extern const struct vg_zone vg_zone_utc;
