@@ -13,6 +13,7 @@ enum exit_code {
         EXIT_CONFIG = 3,   /* configuration invalid or unreadable */
         EXIT_CONNECT = 4,  /* server unreachable, or no credentials for it */
         EXIT_BROKEN = 5,   /* the audit chain is broken */
+        EXIT_GAPS = 6,     /* on-call coverage has gaps (vigil oncall check) */
 };
 
 struct cli {
@@ -28,6 +29,7 @@ int cmd_whoami(struct cli *cli, int argc, char **argv);
 int cmd_token(struct cli *cli, int argc, char **argv);
 int cmd_api(struct cli *cli, int argc, char **argv);
 int cmd_incident(struct cli *cli, int argc, char **argv);
+int cmd_oncall(struct cli *cli, int argc, char **argv);
 
 /* Helpers shared by the verbs. */
 /* True when argv[i] is --help or -h anywhere in argv. */

@@ -26,6 +26,8 @@ static const char usage[] =
         "  api METHOD PATH [--data JSON | --data -]         call any route, print the answer\n"
         "  incident create|list|show|classify|declare|advance|scope|task|approve|note|timeline ...\n"
         "                                work incidents (`vigil incident --help`)\n"
+        "  oncall now|schedule|override|check ...\n"
+        "                                who is on call, shifts, overrides, coverage gaps\n"
         "\n"
         "Options:\n"
         "  -c, --config FILE   configuration file (YAML)\n"
@@ -50,7 +52,7 @@ static const struct {
 } commands[] = {
         { "serve", cmd_serve }, { "user", cmd_user },     { "audit", cmd_audit },
         { "login", cmd_login }, { "whoami", cmd_whoami }, { "token", cmd_token },
-        { "api", cmd_api },       { "incident", cmd_incident },
+        { "api", cmd_api },       { "incident", cmd_incident }, { "oncall", cmd_oncall },
 };
 
 int main(int argc, char **argv)

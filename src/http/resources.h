@@ -92,6 +92,19 @@ int integration_key_create(struct request *req, struct response *resp);
 int integration_key_list(struct request *req, struct response *resp);
 int integration_key_revoke(struct request *req, struct response *resp);
 int pagerduty_enqueue(struct request *req, struct response *resp);
+/* org.c: teams, services, schedules, escalation policies (the kind is the
+ * route's path) */
+int org_put(struct request *req, struct response *resp);
+int org_get(struct request *req, struct response *resp);
+int org_list(struct request *req, struct response *resp);
+int org_delete(struct request *req, struct response *resp);
+/* oncall.c */
+int schedule_final(struct request *req, struct response *resp);
+int override_create(struct request *req, struct response *resp);
+int override_list(struct request *req, struct response *resp);
+int override_delete(struct request *req, struct response *resp);
+int oncall_coverage(struct request *req, struct response *resp);
+int oncall_get(struct request *req, struct response *resp);
 /* audit.c */
 int audit_list(struct request *req, struct response *resp);
 int audit_verify(struct request *req, struct response *resp);

@@ -6,6 +6,8 @@
 #define R(role) ROLE_BIT(ROLE_##role)
 /* Who works an incident: responders and the incident managers. */
 #define INCIDENT_WRITERS (R(RESPONDER) | R(INCIDENT_MANAGER) | R(EXECUTIVE_INCIDENT_MANAGER))
+/* Who changes teams, services, schedules and escalation policies. */
+#define ORG_WRITERS (R(ADMIN) | R(INCIDENT_MANAGER))
 
 const struct route http_routes[] = {
         { "GET", "/healthz", 0, ROUTE_PUBLIC, health_live },
@@ -66,6 +68,30 @@ const struct route http_routes[] = {
         { "POST", "/api/v1/integration-keys", R(ADMIN), 0, integration_key_create },
         { "GET", "/api/v1/integration-keys", R(ADMIN) | R(AUDITOR), 0, integration_key_list },
         { "DELETE", "/api/v1/integration-keys/{id}", R(ADMIN), 0, integration_key_revoke },
+
+        /* On-call: the organisation as documents, schedules, who is on call. */
+        { "GET", "/api/v1/teams", ROLES_STAFF, 0, org_list },
+        { "GET", "/api/v1/teams/{name}", ROLES_STAFF, 0, org_get },
+        { "PUT", "/api/v1/teams/{name}", ORG_WRITERS, 0, org_put },
+        { "DELETE", "/api/v1/teams/{name}", ORG_WRITERS, 0, org_delete },
+        { "GET", "/api/v1/services", ROLES_STAFF, 0, org_list },
+        { "GET", "/api/v1/services/{name}", ROLES_STAFF, 0, org_get },
+        { "PUT", "/api/v1/services/{name}", ORG_WRITERS, 0, org_put },
+        { "DELETE", "/api/v1/services/{name}", ORG_WRITERS, 0, org_delete },
+        { "GET", "/api/v1/schedules", ROLES_STAFF, 0, org_list },
+        { "GET", "/api/v1/schedules/{name}", ROLES_STAFF, 0, org_get },
+        { "PUT", "/api/v1/schedules/{name}", ORG_WRITERS, 0, org_put },
+        { "DELETE", "/api/v1/schedules/{name}", ORG_WRITERS, 0, org_delete },
+        { "GET", "/api/v1/schedules/{name}/final", ROLES_STAFF, 0, schedule_final },
+        { "GET", "/api/v1/schedules/{name}/overrides", ROLES_STAFF, 0, override_list },
+        { "POST", "/api/v1/schedules/{name}/overrides", ORG_WRITERS | R(RESPONDER), 0, override_create },
+        { "DELETE", "/api/v1/schedules/{name}/overrides/{id}", ORG_WRITERS | R(RESPONDER), 0, override_delete },
+        { "GET", "/api/v1/escalation-policies", ROLES_STAFF, 0, org_list },
+        { "GET", "/api/v1/escalation-policies/{name}", ROLES_STAFF, 0, org_get },
+        { "PUT", "/api/v1/escalation-policies/{name}", ORG_WRITERS, 0, org_put },
+        { "DELETE", "/api/v1/escalation-policies/{name}", ORG_WRITERS, 0, org_delete },
+        { "GET", "/api/v1/oncall", ROLES_STAFF, 0, oncall_get },
+        { "GET", "/api/v1/oncall/coverage", ROLES_STAFF, 0, oncall_coverage },
 
         { "GET", "/api/v1/audit", R(ADMIN) | R(AUDITOR), 0, audit_list },
         { "GET", "/api/v1/audit/verify", R(ADMIN) | R(AUDITOR), 0, audit_verify },

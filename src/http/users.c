@@ -3,12 +3,14 @@
 #include "http/resources.h"
 
 #include "base/secret.h"
+#include "base/tz.h"
 #include "core/error.h"
 #include "core/names.h"
 #include "store/account.h"
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static void etag(const struct user *u, char *buf, size_t size)
@@ -22,6 +24,89 @@ static int user_response(struct response *resp, unsigned status, const struct us
         etag(u, tag, sizeof tag);
         response_header_add(resp, "ETag", tag);
         return response_json(resp, status, account_user_json(u));
+}
+
+static bool email_valid(const char *s)
+{
+        const char *at = strchr(s, '@');
+        if (!at || at == s || !at[1] || strchr(at + 1, '@') || strlen(s) > 254 || !strchr(at + 1, '.'))
+                return false;
+        for (const char *p = s; *p; p++)
+                if ((unsigned char)*p <= ' ' || *p == '<' || *p == '>' || *p == '"' || *p == ',' || *p == ';')
+                        return false;
+        return true;
+}
+
+/* "+" and 6 to 15 digits (E.164). */
+static bool phone_valid(const char *s)
+{
+        size_t n = strlen(s);
+        if (n < 7 || n > 16 || s[0] != '+')
+                return false;
+        for (size_t i = 1; i < n; i++)
+                if (s[i] < '0' || s[i] > '9')
+                        return false;
+        return true;
+}
+
+static bool url_valid(const char *s)
+{
+        return (strncmp(s, "https://", 8) == 0 || strncmp(s, "http://", 7) == 0) && strlen(s) < 1000 &&
+               !strpbrk(s, " \t\r\n\"<>");
+}
+
+/* How a user is reached: email, phone, time_zone, contacts (each only when
+ * present in body), validated into u. */
+static void contact_fields(struct request *req, json_t *body, struct user *u)
+{
+        const char *email = json_field_string(req, body, "email", false, sizeof u->email - 1);
+        const char *phone = json_field_string(req, body, "phone", false, sizeof u->phone - 1);
+        const char *tz = json_field_string(req, body, "time_zone", false, sizeof u->time_zone - 1);
+        if (email && *email && !email_valid(email))
+                fielderr_add(&req->errors, "email", "is not an email address");
+        else if (email)
+                snprintf(u->email, sizeof u->email, "%s", email);
+        if (phone && *phone && !phone_valid(phone))
+                fielderr_add(&req->errors, "phone", "must be + and 6 to 15 digits (E.164)");
+        else if (phone)
+                snprintf(u->phone, sizeof u->phone, "%s", phone);
+        if (tz && !tz_zone(tz))
+                fielderr_add(&req->errors, "time_zone", "is not a known time zone (like Europe/Berlin)");
+        else if (tz)
+                snprintf(u->time_zone, sizeof u->time_zone, "%s", tz);
+        json_t *cs = json_object_get(body, "contacts"), *c;
+        if (!cs)
+                return;
+        if (!json_is_array(cs) || json_array_size(cs) > 10) {
+                fielderr_add(&req->errors, "contacts", "must be a list of at most 10 {type, address}");
+                return;
+        }
+        size_t i;
+        json_array_foreach(cs, i, c)
+        {
+                char path[32];
+                snprintf(path, sizeof path, "contacts[%zu]", i);
+                const char *type = json_string_value(json_object_get(c, "type"));
+                const char *addr = json_string_value(json_object_get(c, "address"));
+                bool ok = json_is_object(c) && json_object_size(c) == 2 && type && addr;
+                if (ok && strcmp(type, "email") == 0)
+                        ok = email_valid(addr);
+                else if (ok && strcmp(type, "webhook") == 0)
+                        ok = url_valid(addr);
+                else if (ok && strcmp(type, "sms") == 0)
+                        ok = phone_valid(addr);
+                else
+                        ok = false;
+                if (!ok)
+                        fielderr_add(&req->errors, path,
+                                     "must be {type: email|webhook|sms, address} with a valid address");
+        }
+        char *dumped = json_dumps(cs, JSON_COMPACT);
+        if (dumped && strlen(dumped) < sizeof u->contacts)
+                snprintf(u->contacts, sizeof u->contacts, "%s", dumped);
+        else
+                fielderr_add(&req->errors, "contacts", "is too long");
+        free(dumped);
 }
 
 static int list_one(const struct user *u, void *userdata)
@@ -45,8 +130,9 @@ int user_list(struct request *req, struct response *resp)
 
 int user_create(struct request *req, struct response *resp)
 {
-        static const char *const fields[] = { "name", "role", "tenant", "password", NULL };
-        struct user u;
+        static const char *const fields[] = { "name", "role", "tenant", "password", "email", "phone",
+                                              "time_zone", "contacts", NULL };
+        struct user u, contact = { 0 };
         json_t *body;
         int r;
 
@@ -59,7 +145,9 @@ int user_create(struct request *req, struct response *resp)
                 .role = json_field_string(req, body, "role", true, 64),
                 .tenant = json_field_string(req, body, "tenant", false, STORE_NAME_MAX - 1),
                 .password = json_field_string(req, body, "password", true, PASSWORD_MAX),
+                .contact = &contact,
         };
+        contact_fields(req, body, &contact);
         if (fielderr_any(&req->errors))
                 r = -VG_EVALIDATION;
         else {
@@ -101,7 +189,8 @@ int user_get(struct request *req, struct response *resp)
 
 int user_update(struct request *req, struct response *resp)
 {
-        static const char *const fields[] = { "role", "tenant", "disabled", "password", NULL };
+        static const char *const fields[] = { "role", "tenant", "disabled", "password", "email", "phone",
+                                              "time_zone", "contacts", NULL };
         struct store_tx *tx = NULL;
         struct user u = { 0 };
         json_t *body;
@@ -116,6 +205,8 @@ int user_update(struct request *req, struct response *resp)
         const char *tenant = json_field_string(req, body, "tenant", false, STORE_NAME_MAX - 1);
         int disabled = json_field_bool(req, body, "disabled");
         const char *password = json_field_string(req, body, "password", false, PASSWORD_MAX);
+        struct user contact = { 0 };
+        contact_fields(req, body, &contact);
         if (fielderr_any(&req->errors)) {
                 r = -VG_EVALIDATION;
                 goto out;
@@ -169,6 +260,20 @@ int user_update(struct request *req, struct response *resp)
                 u.disabled = disabled;
                 end_sessions = end_sessions || disabled;
         }
+        static const char *const contact_keys[] = { "email", "phone", "time_zone", "contacts" };
+        for (size_t i = 0; i < 4; i++) {
+                json_t *v = json_object_get(body, contact_keys[i]);
+                if (v)
+                        json_object_set(change, contact_keys[i], v);
+        }
+        if (json_object_get(body, "email"))
+                memcpy(u.email, contact.email, sizeof u.email);
+        if (json_object_get(body, "phone"))
+                memcpy(u.phone, contact.phone, sizeof u.phone);
+        if (json_object_get(body, "time_zone"))
+                memcpy(u.time_zone, contact.time_zone, sizeof u.time_zone);
+        if (json_object_get(body, "contacts"))
+                memcpy(u.contacts, contact.contacts, sizeof u.contacts);
         if (password) {
                 r = secret_password_hash(password, u.password_hash);
                 json_object_set_new(change, "password_changed", json_true());

@@ -39,10 +39,13 @@ json_t *account_user_json(const struct user *u)
         char created[VG_RFC3339_MAX], updated[VG_RFC3339_MAX];
         vg_time_format(u->created_at, created);
         vg_time_format(u->updated_at, updated);
-        return json_pack("{s:I, s:s, s:s, s:o, s:b, s:s, s:s}", "id", (json_int_t)u->id, "name",
+        json_t *contacts = json_loads(u->contacts[0] ? u->contacts : "[]", 0, NULL);
+        return json_pack("{s:I, s:s, s:s, s:o, s:b, s:s, s:s, s:s, s:s, s:s, s:o}", "id", (json_int_t)u->id, "name",
                          u->name, "role", role_to_string(u->role), "tenant",
                          u->tenant[0] ? json_string(u->tenant) : json_null(), "disabled",
-                         u->disabled, "created_at", created, "updated_at", updated);
+                         u->disabled, "created_at", created, "updated_at", updated, "email", u->email, "phone",
+                         u->phone, "time_zone", u->time_zone[0] ? u->time_zone : "UTC", "contacts",
+                         contacts ? contacts : json_array());
 }
 
 int account_user_create(struct store *s, const struct actor *actor, vg_usec_t now,
@@ -59,6 +62,12 @@ int account_user_create(struct store *s, const struct actor *actor, vg_usec_t no
         snprintf(u.name, sizeof u.name, "%s", spec->name);
         u.role = role_from_string(spec->role);
         snprintf(u.tenant, sizeof u.tenant, "%s", spec->tenant ? spec->tenant : "");
+        if (spec->contact) {
+                memcpy(u.email, spec->contact->email, sizeof u.email);
+                memcpy(u.phone, spec->contact->phone, sizeof u.phone);
+                memcpy(u.time_zone, spec->contact->time_zone, sizeof u.time_zone);
+                memcpy(u.contacts, spec->contact->contacts, sizeof u.contacts);
+        }
         u.created_at = u.updated_at = now;
         r = secret_password_hash(spec->password, u.password_hash);
         if (r < 0)

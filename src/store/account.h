@@ -10,6 +10,7 @@ struct user_spec {
         const char *role;     /* borrows: a role name */
         const char *tenant;   /* borrows: required for tenant_admin, else NULL */
         const char *password; /* borrows: plaintext; the caller wipes it */
+        const struct user *contact; /* borrows: email, phone, time_zone, contacts to copy; may be NULL */
 };
 
 /* Check spec against the rules; errors go to fe under the field names

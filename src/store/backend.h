@@ -92,6 +92,17 @@ struct store_ops {
         int (*alert_list)(struct store_tx *tx, bool active_only, vg_usec_t now, int64_t before_id,
                           unsigned limit, int (*cb)(const struct alert_row *, void *), void *userdata);
         int (*alert_set_incident)(struct store_tx *tx, int64_t alert_id, int64_t incident_id);
+        int (*org_get)(struct store_tx *tx, const char *kind, const char *name,
+                       int (*cb)(const struct org_object *, void *), void *userdata);
+        int (*org_put)(struct store_tx *tx, const char *kind, const char *name, const char *body, vg_usec_t now,
+                       int64_t *ret_version, int *ret_changed);
+        int (*org_delete)(struct store_tx *tx, const char *kind, const char *name);
+        int (*org_list)(struct store_tx *tx, const char *kind, int (*cb)(const struct org_object *, void *),
+                        void *userdata);
+        int (*override_insert)(struct store_tx *tx, struct schedule_override *o);
+        int (*override_delete)(struct store_tx *tx, const char *schedule, int64_t id);
+        int (*override_list)(struct store_tx *tx, const char *schedule, vg_usec_t from, vg_usec_t to,
+                             int (*cb)(const struct schedule_override *, void *), void *userdata);
         int (*alert_group_get)(struct store_tx *tx, const char *key, struct alert_group *ret);
         int (*alert_group_put)(struct store_tx *tx, const struct alert_group *g);
         int (*alert_group_due)(struct store_tx *tx, vg_usec_t now, int (*cb)(const struct alert_group *, void *),

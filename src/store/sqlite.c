@@ -425,7 +425,8 @@ static int sq_savepoint_end(struct store_tx *tx, bool ok)
 
 /* ---- users ---- */
 
-#define USER_COLS "id, name, role, coalesce(tenant, ''), password_hash, disabled, created_at, updated_at"
+#define USER_COLS "id, name, role, coalesce(tenant, ''), password_hash, disabled, created_at, updated_at, " \
+        "email, phone, time_zone, contacts"
 
 static void user_row(sqlite3_stmt *st, void *out)
 {
@@ -441,6 +442,10 @@ static void user_row(sqlite3_stmt *st, void *out)
         u->disabled = sqlite3_column_int(st, 5) != 0;
         u->created_at = sqlite3_column_int64(st, 6);
         u->updated_at = sqlite3_column_int64(st, 7);
+        text_copy(u->email, sizeof u->email, st, 8);
+        text_copy(u->phone, sizeof u->phone, st, 9);
+        text_copy(u->time_zone, sizeof u->time_zone, st, 10);
+        text_copy(u->contacts, sizeof u->contacts, st, 11);
 }
 
 static int get_one(sqlite3_stmt *st, void (*row)(sqlite3_stmt *, void *), void *out)
@@ -467,6 +472,10 @@ static void bind_user(sqlite3_stmt *st, const struct user *u)
         sqlite3_bind_int(st, 5, u->disabled);
         sqlite3_bind_int64(st, 6, u->created_at);
         sqlite3_bind_int64(st, 7, u->updated_at);
+        sqlite3_bind_text(st, 8, u->email, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 9, u->phone, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 10, u->time_zone[0] ? u->time_zone : "UTC", -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 11, u->contacts[0] ? u->contacts : "[]", -1, SQLITE_STATIC);
 }
 
 static int sq_user_insert(struct store_tx *tx, struct user *u)
@@ -474,7 +483,7 @@ static int sq_user_insert(struct store_tx *tx, struct user *u)
         sqlite3_stmt *st = NULL;
         struct conn *c = txc(tx);
         int r = stmt(c, "INSERT INTO users(name, role, tenant, password_hash, disabled, created_at, "
-                        "updated_at) VALUES (?,?,?,?,?,?,?)", &st);
+                        "updated_at, email, phone, time_zone, contacts) VALUES (?,?,?,?,?,?,?,?,?,?,?)", &st);
         if (r < 0)
                 return r;
         bind_user(st, u);
@@ -490,11 +499,11 @@ static int sq_user_update(struct store_tx *tx, const struct user *u)
         sqlite3_stmt *st = NULL;
         struct conn *c = txc(tx);
         int r = stmt(c, "UPDATE users SET name=?, role=?, tenant=?, password_hash=?, disabled=?, "
-                        "created_at=?, updated_at=? WHERE id=?", &st);
+                        "created_at=?, updated_at=?, email=?, phone=?, time_zone=?, contacts=? WHERE id=?", &st);
         if (r < 0)
                 return r;
         bind_user(st, u);
-        sqlite3_bind_int64(st, 8, u->id);
+        sqlite3_bind_int64(st, 12, u->id);
         r = step_done(c, st);
         return r < 0 ? r : r == 0 ? -VG_ENOTFOUND : 0;
 }
@@ -1707,6 +1716,175 @@ static int sq_alert_group_members(struct store_tx *tx, const char *key, vg_usec_
         return EACH_ROW(st, a, alert_row_read, cb, userdata);
 }
 
+/* ---- organisation documents and overrides ---- */
+
+static void org_read(sqlite3_stmt *st, void *out)
+{
+        struct org_object *o = out;
+        memset(o, 0, sizeof *o);
+        o->kind = (const char *)sqlite3_column_text(st, 0);
+        o->name = (const char *)sqlite3_column_text(st, 1);
+        o->body = (const char *)sqlite3_column_text(st, 2);
+        o->version = sqlite3_column_int64(st, 3);
+        o->created_at = sqlite3_column_int64(st, 4);
+        o->updated_at = sqlite3_column_int64(st, 5);
+}
+
+#define ORG_COLS "kind, name, body, version, created_at, updated_at"
+
+static int sq_org_get(struct store_tx *tx, const char *kind, const char *name,
+                      int (*cb)(const struct org_object *, void *), void *userdata)
+{
+        sqlite3_stmt *st = NULL;
+        struct org_object o;
+        int r = stmt(txc(tx), "SELECT " ORG_COLS " FROM org_objects WHERE kind = ? AND name = ?", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+                org_read(st, &o);
+                r = cb(&o, userdata);
+        }
+        sqlite3_reset(st);
+        if (rc != SQLITE_ROW)
+                return rc == SQLITE_DONE ? -VG_ENOTFOUND : map_rc(rc);
+        return r;
+}
+
+static int sq_org_put(struct store_tx *tx, const char *kind, const char *name, const char *body, vg_usec_t now,
+                      int64_t *ret_version, int *ret_changed)
+{
+        sqlite3_stmt *st = NULL;
+        struct conn *c = txc(tx);
+        int r = stmt(c, "SELECT body, version FROM org_objects WHERE kind = ? AND name = ?", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+        int rc = sqlite3_step(st);
+        bool exists = rc == SQLITE_ROW;
+        bool same = exists && strcmp((const char *)sqlite3_column_text(st, 0), body) == 0;
+        int64_t version = exists ? sqlite3_column_int64(st, 1) : 0;
+        sqlite3_reset(st);
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+                return map_rc(rc);
+        if (same) {
+                *ret_version = version;
+                *ret_changed = 0;
+                return 0;
+        }
+        if (exists)
+                r = stmt(c, "UPDATE org_objects SET body = ?3, version = version + 1, updated_at = ?4 "
+                            "WHERE kind = ?1 AND name = ?2", &st);
+        else
+                r = stmt(c, "INSERT INTO org_objects(kind, name, body, version, created_at, updated_at) "
+                            "VALUES (?1, ?2, ?3, 1, ?4, ?4)", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, body, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 4, now);
+        r = step_done(c, st);
+        if (r < 0)
+                return r;
+        *ret_version = version + 1;
+        *ret_changed = exists ? 2 : 1;
+        return 0;
+}
+
+static int sq_org_delete(struct store_tx *tx, const char *kind, const char *name)
+{
+        sqlite3_stmt *st = NULL;
+        struct conn *c = txc(tx);
+        int r = stmt(c, "DELETE FROM org_objects WHERE kind = ? AND name = ?", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+        r = step_done(c, st);
+        return r < 0 ? r : r == 0 ? -VG_ENOTFOUND : 0;
+}
+
+static int sq_org_list(struct store_tx *tx, const char *kind, int (*cb)(const struct org_object *, void *),
+                       void *userdata)
+{
+        sqlite3_stmt *st = NULL;
+        struct org_object o;
+        int r = stmt(txc(tx), "SELECT " ORG_COLS " FROM org_objects WHERE kind = ? ORDER BY name", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
+        return EACH_ROW(st, o, org_read, cb, userdata);
+}
+
+static void override_read(sqlite3_stmt *st, void *out)
+{
+        struct schedule_override *o = out;
+        memset(o, 0, sizeof *o);
+        o->id = sqlite3_column_int64(st, 0);
+        text_copy(o->schedule, sizeof o->schedule, st, 1);
+        text_copy(o->user, sizeof o->user, st, 2);
+        o->starts_at = sqlite3_column_int64(st, 3);
+        o->ends_at = sqlite3_column_int64(st, 4);
+        o->reason = (const char *)sqlite3_column_text(st, 5);
+        text_copy(o->created_by, sizeof o->created_by, st, 6);
+        o->created_at = sqlite3_column_int64(st, 7);
+}
+
+static int sq_override_insert(struct store_tx *tx, struct schedule_override *o)
+{
+        sqlite3_stmt *st = NULL;
+        struct conn *c = txc(tx);
+        int r = stmt(c, "INSERT INTO schedule_overrides(schedule, user_name, starts_at, ends_at, reason, created_by, "
+                        "created_at) VALUES (?,?,?,?,?,?,?)", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_text(st, 1, o->schedule, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, o->user, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 3, o->starts_at);
+        sqlite3_bind_int64(st, 4, o->ends_at);
+        sqlite3_bind_text(st, 5, o->reason ? o->reason : "", -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 6, o->created_by, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 7, o->created_at);
+        r = step_done(c, st);
+        if (r < 0)
+                return r;
+        o->id = sqlite3_last_insert_rowid(c->db);
+        return 0;
+}
+
+static int sq_override_delete(struct store_tx *tx, const char *schedule, int64_t id)
+{
+        sqlite3_stmt *st = NULL;
+        struct conn *c = txc(tx);
+        int r = stmt(c, "DELETE FROM schedule_overrides WHERE schedule = ? AND id = ?", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_text(st, 1, schedule, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, id);
+        r = step_done(c, st);
+        return r < 0 ? r : r == 0 ? -VG_ENOTFOUND : 0;
+}
+
+static int sq_override_list(struct store_tx *tx, const char *schedule, vg_usec_t from, vg_usec_t to,
+                            int (*cb)(const struct schedule_override *, void *), void *userdata)
+{
+        sqlite3_stmt *st = NULL;
+        struct schedule_override o;
+        int r = stmt(txc(tx), "SELECT id, schedule, user_name, starts_at, ends_at, reason, created_by, created_at "
+                              "FROM schedule_overrides WHERE schedule = ? AND ends_at > ? AND starts_at < ? "
+                              "ORDER BY starts_at, id", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_text(st, 1, schedule, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, from);
+        sqlite3_bind_int64(st, 3, to);
+        return EACH_ROW(st, o, override_read, cb, userdata);
+}
+
 static void silence_row_read(sqlite3_stmt *st, void *out)
 {
         struct silence_row *s = out;
@@ -2000,6 +2178,13 @@ const struct store_ops store_sqlite_ops = {
         .alert_content = sq_alert_content,
         .alert_list = sq_alert_list,
         .alert_set_incident = sq_alert_set_incident,
+        .org_get = sq_org_get,
+        .org_put = sq_org_put,
+        .org_delete = sq_org_delete,
+        .org_list = sq_org_list,
+        .override_insert = sq_override_insert,
+        .override_delete = sq_override_delete,
+        .override_list = sq_override_list,
         .alert_group_get = sq_alert_group_get,
         .alert_group_put = sq_alert_group_put,
         .alert_group_due = sq_alert_group_due,

@@ -106,6 +106,13 @@ int store_alert_seen(struct store_tx *tx, int64_t id, int64_t times, vg_usec_t e
 int store_alert_content(struct store_tx *tx, int64_t id, const char *ann, const char *summary) { return OPS(tx)->alert_content(tx, id, ann, summary); }
 int store_alert_list(struct store_tx *tx, bool active, vg_usec_t now, int64_t before, unsigned limit, int (*cb)(const struct alert_row *, void *), void *ud) { return OPS(tx)->alert_list(tx, active, now, before, limit, cb, ud); }
 int store_alert_set_incident(struct store_tx *tx, int64_t aid, int64_t iid) { return OPS(tx)->alert_set_incident(tx, aid, iid); }
+int store_org_get(struct store_tx *tx, const char *kind, const char *name, int (*cb)(const struct org_object *, void *), void *ud) { return OPS(tx)->org_get(tx, kind, name, cb, ud); }
+int store_org_put(struct store_tx *tx, const char *kind, const char *name, const char *body, vg_usec_t now, int64_t *ver, int *changed) { return OPS(tx)->org_put(tx, kind, name, body, now, ver, changed); }
+int store_org_delete(struct store_tx *tx, const char *kind, const char *name) { return OPS(tx)->org_delete(tx, kind, name); }
+int store_org_list(struct store_tx *tx, const char *kind, int (*cb)(const struct org_object *, void *), void *ud) { return OPS(tx)->org_list(tx, kind, cb, ud); }
+int store_override_insert(struct store_tx *tx, struct schedule_override *o) { return OPS(tx)->override_insert(tx, o); }
+int store_override_delete(struct store_tx *tx, const char *schedule, int64_t id) { return OPS(tx)->override_delete(tx, schedule, id); }
+int store_override_list(struct store_tx *tx, const char *schedule, vg_usec_t from, vg_usec_t to, int (*cb)(const struct schedule_override *, void *), void *ud) { return OPS(tx)->override_list(tx, schedule, from, to, cb, ud); }
 int store_alert_group_get(struct store_tx *tx, const char *key, struct alert_group *ret) { return OPS(tx)->alert_group_get(tx, key, ret); }
 int store_alert_group_put(struct store_tx *tx, const struct alert_group *g) { return OPS(tx)->alert_group_put(tx, g); }
 int store_alert_group_due(struct store_tx *tx, vg_usec_t now, int (*cb)(const struct alert_group *, void *), void *ud) { return OPS(tx)->alert_group_due(tx, now, cb, ud); }

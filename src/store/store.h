@@ -37,6 +37,11 @@ struct user {
         bool disabled;
         vg_usec_t created_at;
         vg_usec_t updated_at;
+        /* How to reach them (pages): */
+        char email[256];
+        char phone[32];
+        char time_zone[64];          /* IANA name; "UTC" by default */
+        char contacts[2048];         /* JSON array of {type: email|webhook|sms, address} */
 };
 
 struct session {
@@ -400,6 +405,40 @@ int store_alert_group_next(struct store_tx *tx, vg_usec_t *ret);
  * silenced, firing at now; oldest first. */
 int store_alert_group_members(struct store_tx *tx, const char *key, vg_usec_t now,
                               int (*cb)(const struct alert_row *a, void *userdata), void *userdata);
+
+/* The organisation as documents (teams, services, schedules, escalation
+ * policies): JSON bodies by kind and name, versioned. */
+struct org_object {
+        const char *kind;      /* borrows */
+        const char *name;      /* borrows */
+        const char *body;      /* borrows: JSON */
+        int64_t version;
+        vg_usec_t created_at, updated_at;
+};
+int store_org_get(struct store_tx *tx, const char *kind, const char *name,
+                  int (*cb)(const struct org_object *o, void *userdata), void *userdata);
+/* Insert, or replace when the body differs (version + 1). *ret_changed:
+ * 1 created, 2 replaced, 0 the same body was there already. */
+int store_org_put(struct store_tx *tx, const char *kind, const char *name, const char *body, vg_usec_t now,
+                  int64_t *ret_version, int *ret_changed);
+int store_org_delete(struct store_tx *tx, const char *kind, const char *name);
+int store_org_list(struct store_tx *tx, const char *kind, int (*cb)(const struct org_object *o, void *userdata),
+                   void *userdata);
+
+struct schedule_override {
+        int64_t id;
+        char schedule[STORE_NAME_MAX];
+        char user[STORE_NAME_MAX];
+        vg_usec_t starts_at, ends_at;
+        const char *reason;    /* borrows */
+        char created_by[STORE_NAME_MAX];
+        vg_usec_t created_at;
+};
+int store_override_insert(struct store_tx *tx, struct schedule_override *o);
+int store_override_delete(struct store_tx *tx, const char *schedule, int64_t id);
+/* The overrides of schedule that overlap [from, to), by start. */
+int store_override_list(struct store_tx *tx, const char *schedule, vg_usec_t from, vg_usec_t to,
+                        int (*cb)(const struct schedule_override *o, void *userdata), void *userdata);
 
 /* Silences: put inserts or replaces by id. */
 int store_silence_put(struct store_tx *tx, const struct silence_row *s);

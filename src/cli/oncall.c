@@ -1,0 +1,179 @@
+/* vigil oncall: who is on call, a schedule's shifts, overrides, and the
+ * coverage check (exit 6 when any schedule has a gap or a service is not
+ * covered around the clock, for cron and CI). */
+#include "cli/cli.h"
+#include "cli/client.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage[] =
+        "usage: vigil oncall now (--service NAME | --schedule NAME) [--at RFC3339]\n"
+        "       vigil oncall schedule NAME [--from RFC3339] [--to RFC3339 | --days N]\n"
+        "       vigil oncall override NAME --user USER --from RFC3339 --to RFC3339 [--reason TEXT]\n"
+        "       vigil oncall check [--days N]\n"
+        "\n"
+        "check exits 6 when a schedule has a gap or a service is not covered around\n"
+        "the clock in the next N days (default 90), listing each; 0 when all are.\n";
+
+/* Append &name=escaped(value) to path. */
+static bool query(char *path, size_t size, const char *name, const char *value)
+{
+        CURL *esc = curl_easy_init();
+        char *e = esc ? curl_easy_escape(esc, value, 0) : NULL;
+        size_t n = strlen(path);
+        int w = e ? snprintf(path + n, size - n, "%s%s=%s", strchr(path, '?') ? "&" : "?", name, e) : -1;
+        curl_free(e);
+        curl_easy_cleanup(esc);
+        return w > 0 && (size_t)w < size - n;
+}
+
+static const char *str(json_t *o, const char *k)
+{
+        const char *s = json_string_value(json_object_get(o, k));
+        return s ? s : "-";
+}
+
+static int print_check(json_t *a)
+{
+        json_t *v, *g;
+        size_t i, j;
+        int bad = 0;
+        json_array_foreach(json_object_get(a, "schedules"), i, v)
+        {
+                json_t *gaps = json_object_get(v, "gaps");
+                if (!json_array_size(gaps)) {
+                        printf("ok    schedule %s\n", str(v, "name"));
+                        continue;
+                }
+                bad = 1;
+                printf("GAP   schedule %s: %zu gaps, %lld s uncovered\n", str(v, "name"), json_array_size(gaps),
+                       (long long)json_integer_value(json_object_get(v, "gap_seconds")));
+                json_array_foreach(gaps, j, g)
+                {
+                        if (j == 10) {
+                                printf("        ...\n");
+                                break;
+                        }
+                        printf("        %s .. %s\n", str(g, "from"), str(g, "to"));
+                }
+        }
+        json_array_foreach(json_object_get(a, "services"), i, v)
+        {
+                bool covered = json_is_true(json_object_get(v, "covered"));
+                bad |= !covered;
+                printf("%-5s service %s%s%s\n", covered ? "ok" : "GAP", str(v, "name"), covered ? "" : ": ",
+                       covered ? "" : str(v, "why"));
+        }
+        printf("coverage %s to %s: %s\n", str(a, "from"), str(a, "to"), bad ? "GAPS" : "complete");
+        return bad ? EXIT_GAPS : EXIT_OK;
+}
+
+int cmd_oncall(struct cli *cli, int argc, char **argv)
+{
+        char path[1024] = "";
+        const char *method = "GET", *verb = argc >= 2 ? argv[1] : "";
+        json_t *body = NULL;
+
+        if (wants_help(argc, argv)) {
+                fputs(usage, stdout);
+                return EXIT_OK;
+        }
+        if (strcmp(verb, "now") == 0) {
+                snprintf(path, sizeof path, "/api/v1/oncall");
+                for (int i = 2; i + 1 < argc; i += 2) {
+                        if (strcmp(argv[i], "--service") != 0 && strcmp(argv[i], "--schedule") != 0 &&
+                            strcmp(argv[i], "--at") != 0)
+                                goto bad;
+                        if (!query(path, sizeof path, argv[i] + 2, argv[i + 1]))
+                                goto bad;
+                }
+                if (argc % 2 != 0 || !strchr(path, '?'))
+                        goto bad;
+        } else if (strcmp(verb, "schedule") == 0 && argc >= 3 && argc % 2 == 1 && strlen(argv[2]) <= 64) {
+                snprintf(path, sizeof path, "/api/v1/schedules/%s/final", argv[2]);
+                for (int i = 3; i + 1 < argc; i += 2) {
+                        if (strcmp(argv[i], "--from") != 0 && strcmp(argv[i], "--to") != 0 &&
+                            strcmp(argv[i], "--days") != 0)
+                                goto bad;
+                        if (!query(path, sizeof path, argv[i] + 2, argv[i + 1]))
+                                goto bad;
+                }
+        } else if (strcmp(verb, "override") == 0 && argc >= 3 && argc % 2 == 1 && strlen(argv[2]) <= 64) {
+                method = "POST";
+                snprintf(path, sizeof path, "/api/v1/schedules/%s/overrides", argv[2]);
+                body = json_object();
+                for (int i = 3; i + 1 < argc; i += 2) {
+                        if (strcmp(argv[i], "--user") != 0 && strcmp(argv[i], "--from") != 0 &&
+                            strcmp(argv[i], "--to") != 0 && strcmp(argv[i], "--reason") != 0)
+                                goto bad;
+                        json_object_set_new(body, argv[i] + 2, json_string(argv[i + 1]));
+                }
+        } else if (strcmp(verb, "check") == 0 && (argc == 2 || (argc == 4 && strcmp(argv[2], "--days") == 0))) {
+                snprintf(path, sizeof path, "/api/v1/oncall/coverage");
+                if (argc == 4 && !query(path, sizeof path, "days", argv[3]))
+                        goto bad;
+        } else {
+                goto bad;
+        }
+
+        struct client c;
+        long status = 0;
+        json_t *a = NULL;
+        int rc = client_open(&c, true);
+        if (!rc)
+                rc = client_call(&c, method, path, body, &status, &a);
+        json_decref(body);
+        client_close(&c);
+        if (rc)
+                return rc;
+        if (status >= 400) {
+                client_print_problem("oncall", status, a);
+                json_decref(a);
+                return status == 401 ? EXIT_CONNECT : EXIT_FAIL;
+        }
+        if (cli->json_output) {
+                char *s = json_dumps(a, JSON_INDENT(2));
+                if (s)
+                        puts(s);
+                free(s);
+                rc = strcmp(verb, "check") == 0 && !json_is_true(json_object_get(a, "ok")) ? EXIT_GAPS : EXIT_OK;
+        } else if (strcmp(verb, "check") == 0) {
+                rc = print_check(a);
+        } else if (strcmp(verb, "schedule") == 0) {
+                json_t *v;
+                size_t i;
+                printf("%-21s %-21s %-16s %s\n", "FROM", "TO", "USER", "LAYER");
+                json_array_foreach(json_object_get(a, "shifts"), i, v)
+                        printf("%-21s %-21s %-16s %s\n", str(v, "from"), str(v, "to"),
+                               json_is_null(json_object_get(v, "user")) ? "(nobody)" : str(v, "user"), str(v, "layer"));
+        } else if (strcmp(verb, "override") == 0) {
+                printf("override %lld: %s on %s from %s to %s\n", (long long)json_integer_value(json_object_get(a, "id")),
+                       str(a, "user"), str(a, "schedule"), str(a, "from"), str(a, "to"));
+        } else if (json_object_get(a, "levels")) {
+                json_t *lv, *p;
+                size_t i, j;
+                printf("%s at %s (policy %s)\n", str(a, "service"), str(a, "at"), str(a, "escalation_policy"));
+                json_array_foreach(json_object_get(a, "levels"), i, lv)
+                {
+                        printf("  level %lld (after %lld min):", (long long)json_integer_value(json_object_get(lv, "level")),
+                               (long long)json_integer_value(json_object_get(lv, "delay_minutes")));
+                        json_t *people = json_object_get(lv, "oncall");
+                        if (!json_array_size(people))
+                                printf(" nobody");
+                        json_array_foreach(people, j, p)
+                                printf(" %s (%s)", str(p, "user"), str(p, "via"));
+                        printf("\n");
+                }
+        } else {
+                printf("%s at %s: %s (%s)\n", str(a, "schedule"), str(a, "at"),
+                       json_is_null(json_object_get(a, "user")) ? "nobody" : str(a, "user"), str(a, "layer"));
+        }
+        json_decref(a);
+        return rc;
+bad:
+        json_decref(body);
+        fputs(usage, stderr);
+        return EXIT_USAGE;
+}

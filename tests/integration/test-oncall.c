@@ -1,0 +1,283 @@
+/* On-call through the API and the CLI of a real server: the organisation
+ * documents (validation, idempotent PUT, references), who is on call for a
+ * schedule and for a service through its escalation policy, overrides,
+ * the final schedule, and coverage with `vigil oncall check`. */
+#include "harness.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+static struct server S;
+static char manager[128], responder[128], auditor[128];
+
+static long call(const char *method, const char *path, const char *token, const char *body, json_t **ret)
+{
+        struct reply r;
+        http(&S, method, path, token, NULL, body, &r);
+        long st = r.status;
+        if (ret)
+                *ret = json_incref(r.json);
+        reply_free(&r);
+        return st;
+}
+
+static void put_ok(const char *path, const char *body, long want)
+{
+        struct reply r;
+        http(&S, "PUT", path, manager, NULL, body, &r);
+        if (r.status != want)
+                fail_msg("PUT %s: %ld %s", path, r.status, r.body);
+        reply_free(&r);
+}
+
+static void add_user(const char *name, const char *tz)
+{
+        char body[512];
+        snprintf(body, sizeof body,
+                 "{\"name\":\"%s\",\"role\":\"responder\",\"password\":\"a-long-password-1234\","
+                 "\"email\":\"%s@example.com\",\"time_zone\":\"%s\","
+                 "\"contacts\":[{\"type\":\"email\",\"address\":\"%s@example.com\"}]}",
+                 name, name, tz, name);
+        struct reply r;
+        http(&S, "POST", "/api/v1/users", S.admin_token, NULL, body, &r);
+        if (r.status != 201)
+                fail_msg("user %s: %ld %s", name, r.status, r.body);
+        assert_string_equal(json_string_value(json_object_get(r.json, "time_zone")), tz);
+        reply_free(&r);
+}
+
+/* Weekly in Berlin, Monday 09:00, alice then bob; 2026-11-02 is a Monday. */
+static const char primary[] =
+        "{\"time_zone\":\"Europe/Berlin\",\"description\":\"security primary\",\"layers\":[{\"name\":\"weekly\","
+        "\"rotation\":\"weekly\",\"start\":\"2026-11-02T09:00\",\"users\":[\"alice\",\"bob\"]}]}";
+
+static void documents_validate_and_apply_idempotently(void **state)
+{
+        (void)state;
+        put_ok("/api/v1/teams/sec-core", "{\"members\":[\"alice\",\"bob\",\"carol\"]}", 201);
+        put_ok("/api/v1/teams/sec-core", "{\"members\":[\"alice\",\"bob\",\"carol\"]}", 200);
+        json_t *doc;
+        assert_int_equal(call("GET", "/api/v1/teams/sec-core", auditor, NULL, &doc), 200);
+        assert_int_equal(json_integer_value(json_object_get(doc, "version")), 1); /* unchanged by the second PUT */
+        json_decref(doc);
+        put_ok("/api/v1/schedules/primary", primary, 201);
+        put_ok("/api/v1/escalation-policies/default",
+               "{\"repeat\":1,\"levels\":[{\"delay_minutes\":10,\"targets\":[{\"type\":\"schedule\",\"name\":\"primary\"}]},"
+               "{\"delay_minutes\":15,\"targets\":[{\"type\":\"user\",\"name\":\"carol\"}]}]}",
+               201);
+        put_ok("/api/v1/services/payments", "{\"team\":\"sec-core\",\"escalation_policy\":\"default\"}", 201);
+        /* What GET returns can be PUT back unchanged. */
+        assert_int_equal(call("GET", "/api/v1/services/payments", auditor, NULL, &doc), 200);
+        char *text = json_dumps(doc, 0);
+        put_ok("/api/v1/services/payments", text, 200);
+        free(text);
+        json_decref(doc);
+
+        /* Refused, each naming the field, changing nothing. */
+        expect_refused_on(&S, "PUT", "/api/v1/teams/t2", manager, NULL, "{\"members\":[\"alice\",\"nobody\"]}", 400,
+                          NULL, "members[1]");
+        expect_refused_on(&S, "PUT", "/api/v1/schedules/s2", manager, NULL,
+                          "{\"time_zone\":\"Mars/Olympus\",\"layers\":[{\"name\":\"x\",\"rotation\":\"daily\","
+                          "\"start\":\"2026-11-02T09:00\",\"users\":[\"alice\"]}]}",
+                          400, NULL, "time_zone");
+        expect_refused_on(&S, "PUT", "/api/v1/schedules/s2", manager, NULL,
+                          "{\"time_zone\":\"UTC\",\"layers\":[{\"name\":\"x\",\"rotation\":\"monthly\","
+                          "\"start\":\"2026-02-30T09:00\",\"users\":[\"zed\"],"
+                          "\"restrictions\":[{\"days\":\"funday\",\"from\":\"9\",\"to\":\"17:00\"}]}]}",
+                          400, NULL, "layers[0].rotation");
+        struct reply r;
+        http(&S, "PUT", "/api/v1/schedules/s2", manager, NULL,
+             "{\"time_zone\":\"UTC\",\"layers\":[{\"name\":\"x\",\"rotation\":\"monthly\",\"start\":\"2026-02-30T09:00\","
+             "\"users\":[\"zed\"],\"restrictions\":[{\"days\":\"funday\",\"from\":\"9\",\"to\":\"17:00\"}]}]}",
+             &r);
+        assert_true(problem_has_field(r.json, "layers[0].start"));
+        assert_true(problem_has_field(r.json, "layers[0].restrictions[0]"));
+        assert_true(problem_has_field(r.json, "layers[0].users[0]"));
+        reply_free(&r);
+        expect_refused_on(&S, "PUT", "/api/v1/escalation-policies/p2", manager, NULL,
+                          "{\"levels\":[{\"delay_minutes\":0,\"targets\":[{\"type\":\"schedule\",\"name\":\"none\"}]}]}",
+                          400, NULL, "levels[0]");
+        expect_refused_on(&S, "PUT", "/api/v1/services/s2", manager, NULL, "{\"escalation_policy\":\"none\"}", 400,
+                          NULL, "escalation_policy");
+        expect_refused_on(&S, "PUT", "/api/v1/services/bad%20name", manager, NULL, "{}", 400, NULL, "name");
+        /* Still referred to: not deleted. */
+        expect_refused_on(&S, "DELETE", "/api/v1/schedules/primary", manager, NULL, NULL, 409,
+                          "used by escalation_policy 'default'", NULL);
+        expect_refused_on(&S, "DELETE", "/api/v1/teams/sec-core", manager, NULL, NULL, 409, "used by", NULL);
+        /* Responders may not change the organisation. */
+        expect_refused_on(&S, "PUT", "/api/v1/teams/sec-core", responder, NULL, "{\"members\":[\"alice\"]}", 403, NULL,
+                          NULL);
+        /* A document nobody uses goes. */
+        put_ok("/api/v1/teams/spare", "{\"members\":[\"carol\"]}", 201);
+        assert_int_equal(call("DELETE", "/api/v1/teams/spare", manager, NULL, NULL), 204);
+        assert_int_equal(call("GET", "/api/v1/teams/spare", auditor, NULL, NULL), 404);
+        assert_int_equal(db_count(&S, "audit_log", "action = 'team.delete'"), 1);
+}
+
+static void who_is_on_call(void **state)
+{
+        (void)state;
+        json_t *a;
+        /* Monday 2026-11-23 09:00 CET = 08:00Z starts week 3: bob. */
+        assert_int_equal(call("GET", "/api/v1/oncall?schedule=primary&at=2026-11-23T07:59:00Z", auditor, NULL, &a), 200);
+        assert_string_equal(json_string_value(json_object_get(a, "user")), "alice");
+        json_decref(a);
+        assert_int_equal(call("GET", "/api/v1/oncall?schedule=primary&at=2026-11-23T08:00:00Z", auditor, NULL, &a), 200);
+        assert_string_equal(json_string_value(json_object_get(a, "user")), "bob");
+        assert_string_equal(json_string_value(json_object_get(a, "layer")), "weekly");
+        json_decref(a);
+        /* For a service: every level of its policy with who it reaches. */
+        assert_int_equal(call("GET", "/api/v1/oncall?service=payments&at=2026-11-23T08:00:00Z", auditor, NULL, &a), 200);
+        json_t *levels = json_object_get(a, "levels");
+        assert_int_equal(json_array_size(levels), 2);
+        json_t *first = json_array_get(json_object_get(json_array_get(levels, 0), "oncall"), 0);
+        assert_string_equal(json_string_value(json_object_get(first, "user")), "bob");
+        assert_string_equal(json_string_value(json_object_get(first, "via")), "schedule:primary");
+        json_t *second = json_array_get(json_object_get(json_array_get(levels, 1), "oncall"), 0);
+        assert_string_equal(json_string_value(json_object_get(second, "user")), "carol");
+        json_decref(a);
+        assert_int_equal(call("GET", "/api/v1/oncall?service=payments&schedule=primary", auditor, NULL, NULL), 400);
+        assert_int_equal(call("GET", "/api/v1/oncall?service=nope", auditor, NULL, NULL), 404);
+
+        /* A responder takes two hours of bob's week (in the future). */
+        char body[256];
+        snprintf(body, sizeof body, "{\"user\":\"carol\",\"from\":\"2030-01-07T10:00:00Z\",\"to\":\"2030-01-07T12:00:00Z\","
+                                    "\"reason\":\"swap\"}");
+        assert_int_equal(call("POST", "/api/v1/schedules/primary/overrides", responder, body, &a), 201);
+        json_int_t id = json_integer_value(json_object_get(a, "id"));
+        json_decref(a);
+        assert_int_equal(call("GET", "/api/v1/oncall?schedule=primary&at=2030-01-07T11:00:00Z", auditor, NULL, &a), 200);
+        assert_string_equal(json_string_value(json_object_get(a, "user")), "carol");
+        assert_string_equal(json_string_value(json_object_get(a, "layer")), "override");
+        json_decref(a);
+        /* The final schedule shows the override cut into the week. */
+        assert_int_equal(call("GET", "/api/v1/schedules/primary/final?from=2030-01-07T00:00:00Z&to=2030-01-08T00:00:00Z",
+                              auditor, NULL, &a),
+                         200);
+        json_t *shifts = json_object_get(a, "shifts");
+        assert_int_equal(json_array_size(shifts), 4); /* before 09:00 CET, 08:00-10:00, override, after */
+        assert_string_equal(json_string_value(json_object_get(json_array_get(shifts, 2), "user")), "carol");
+        assert_string_equal(json_string_value(json_object_get(json_array_get(shifts, 2), "from")), "2030-01-07T10:00:00Z");
+        json_decref(a);
+        /* Bad overrides change nothing. */
+        expect_refused_on(&S, "POST", "/api/v1/schedules/primary/overrides", responder, NULL,
+                          "{\"user\":\"carol\",\"from\":\"2030-01-07T12:00:00Z\",\"to\":\"2030-01-07T10:00:00Z\"}", 400,
+                          NULL, "to");
+        expect_refused_on(&S, "POST", "/api/v1/schedules/primary/overrides", responder, NULL,
+                          "{\"user\":\"ghost\",\"from\":\"2030-01-07T10:00:00Z\",\"to\":\"2030-01-07T12:00:00Z\"}", 400,
+                          NULL, "user");
+        expect_refused_on(&S, "POST", "/api/v1/schedules/nope/overrides", responder, NULL,
+                          "{\"user\":\"carol\",\"from\":\"2030-01-07T10:00:00Z\",\"to\":\"2030-01-07T12:00:00Z\"}", 404,
+                          NULL, NULL);
+        char path[128];
+        snprintf(path, sizeof path, "/api/v1/schedules/primary/overrides/%lld", (long long)id);
+        assert_int_equal(call("DELETE", path, responder, NULL, NULL), 204);
+        assert_int_equal(call("GET", "/api/v1/oncall?schedule=primary&at=2030-01-07T11:00:00Z", auditor, NULL, &a), 200);
+        /* 2030-01-07 is 1162 days = week 166 after 2026-11-02: even, alice. */
+        assert_string_equal(json_string_value(json_object_get(a, "user")), "alice");
+        json_decref(a);
+}
+
+static void coverage_gaps_and_the_check_command(void **state)
+{
+        (void)state;
+        /* Business hours only: nights and weekends are gaps. */
+        put_ok("/api/v1/schedules/business",
+               "{\"time_zone\":\"America/New_York\",\"layers\":[{\"name\":\"day\",\"rotation\":\"daily\","
+               "\"start\":\"2026-11-02T09:00\",\"users\":[\"alice\",\"bob\"],"
+               "\"restrictions\":[{\"days\":\"mon-fri\",\"from\":\"09:00\",\"to\":\"17:00\"}]}]}",
+               201);
+        put_ok("/api/v1/escalation-policies/daytime",
+               "{\"levels\":[{\"delay_minutes\":5,\"targets\":[{\"type\":\"schedule\",\"name\":\"business\"}]}]}", 201);
+        put_ok("/api/v1/services/web", "{\"escalation_policy\":\"daytime\"}", 201);
+        put_ok("/api/v1/services/orphan", "{}", 201);
+        json_t *a;
+        assert_int_equal(call("GET", "/api/v1/oncall/coverage?days=7", auditor, NULL, &a), 200);
+        assert_false(json_is_true(json_object_get(a, "ok")));
+        json_t *v;
+        size_t i;
+        json_array_foreach(json_object_get(a, "schedules"), i, v)
+        {
+                const char *name = json_string_value(json_object_get(v, "name"));
+                size_t gaps = json_array_size(json_object_get(v, "gaps"));
+                if (strcmp(name, "primary") == 0)
+                        assert_int_equal(gaps, 0);
+                else
+                        assert_true(gaps >= 5); /* at least one per night */
+        }
+        json_array_foreach(json_object_get(a, "services"), i, v)
+        {
+                const char *name = json_string_value(json_object_get(v, "name"));
+                bool covered = json_is_true(json_object_get(v, "covered"));
+                assert_int_equal(covered, strcmp(name, "payments") == 0);
+                if (strcmp(name, "orphan") == 0)
+                        assert_string_equal(json_string_value(json_object_get(v, "why")), "no escalation policy");
+        }
+        json_decref(a);
+
+        /* The CLI: exit 6 while there are gaps, naming them. */
+        char env_url[128], env_token[200];
+        snprintf(env_url, sizeof env_url, "VIGIL_URL=%s", S.url);
+        snprintf(env_token, sizeof env_token, "VIGIL_TOKEN=%s", auditor);
+        const char *const env[] = { env_url, env_token, "HOME=/nonexistent", NULL };
+        char *out = NULL;
+        assert_int_equal(vigil_run(NULL, &out, env, (const char *const[]){ "oncall", "check", "--days", "7", NULL }), 6);
+        assert_non_null(strstr(out, "GAP   schedule business"));
+        assert_non_null(strstr(out, "GAP   service orphan: no escalation policy"));
+        assert_non_null(strstr(out, "ok    service payments"));
+        free(out);
+        assert_int_equal(vigil_run(NULL, &out, env,
+                                   (const char *const[]){ "oncall", "now", "--service", "payments", "--at",
+                                                          "2026-11-23T08:00:00+00:00", NULL }),
+                         0);
+        assert_non_null(strstr(out, "level 1 (after 10 min): bob (schedule:primary)"));
+        free(out);
+        /* Fixed: a night layer on top of the business hours, the orphan removed. */
+        put_ok("/api/v1/schedules/business",
+               "{\"time_zone\":\"America/New_York\",\"layers\":[{\"name\":\"night\",\"rotation\":\"weekly\","
+               "\"start\":\"2026-11-02T00:00\",\"users\":[\"carol\"]},{\"name\":\"day\",\"rotation\":\"daily\","
+               "\"start\":\"2026-11-02T09:00\",\"users\":[\"alice\",\"bob\"],"
+               "\"restrictions\":[{\"days\":\"mon-fri\",\"from\":\"09:00\",\"to\":\"17:00\"}]}]}",
+               200);
+        assert_int_equal(call("DELETE", "/api/v1/services/orphan", manager, NULL, NULL), 204);
+        assert_int_equal(vigil_run(NULL, &out, env, (const char *const[]){ "oncall", "check", "--days", "7", NULL }), 0);
+        assert_non_null(strstr(out, "complete"));
+        free(out);
+}
+
+static int setup(void **state)
+{
+        (void)state;
+        server_start(&S, "login:\n  max_failures_address: 1000\n");
+        server_bootstrap(&S);
+        server_user_token(&S, "ina", "incident_manager", NULL, manager, sizeof manager);
+        server_user_token(&S, "rita", "responder", NULL, responder, sizeof responder);
+        server_user_token(&S, "aud", "auditor", NULL, auditor, sizeof auditor);
+        add_user("alice", "Europe/Berlin");
+        add_user("bob", "America/New_York");
+        add_user("carol", "Australia/Sydney");
+        return 0;
+}
+
+static int teardown(void **state)
+{
+        (void)state;
+        int st = server_stop(&S);
+        server_cleanup(&S);
+        return st == 0 ? 0 : -1;
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(documents_validate_and_apply_idempotently),
+                cmocka_unit_test(who_is_on_call),
+                cmocka_unit_test(coverage_gaps_and_the_check_command),
+        };
+        return cmocka_run_group_tests_name("oncall", tests, setup, teardown);
+}
