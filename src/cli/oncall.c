@@ -157,8 +157,10 @@ int cmd_oncall(struct cli *cli, int argc, char **argv)
                 printf("%s at %s (policy %s)\n", str(a, "service"), str(a, "at"), str(a, "escalation_policy"));
                 json_array_foreach(json_object_get(a, "levels"), i, lv)
                 {
-                        printf("  level %lld (after %lld min):", (long long)json_integer_value(json_object_get(lv, "level")),
-                               (long long)json_integer_value(json_object_get(lv, "delay_minutes")));
+                        long long d = (long long)json_integer_value(json_object_get(lv, "delay_seconds"));
+                        printf("  level %lld (escalates after %lld %s):",
+                               (long long)json_integer_value(json_object_get(lv, "level")), d % 60 ? d : d / 60,
+                               d % 60 ? "s" : "min");
                         json_t *people = json_object_get(lv, "oncall");
                         if (!json_array_size(people))
                                 printf(" nobody");

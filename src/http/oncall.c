@@ -15,51 +15,6 @@
 #include <string.h>
 
 #define DAY (86400 * VG_USEC_PER_SEC)
-#define OVERRIDES_MAX 2000
-
-/* A schedule ready to compute: its layers and the overrides in a range. */
-struct loaded {
-        struct schedule_doc doc;
-        size_t n_overrides;
-        struct oncall_override overrides[OVERRIDES_MAX];
-};
-
-static int add_override(const struct schedule_override *o, void *userdata)
-{
-        struct loaded *l = userdata;
-        if (l->n_overrides == OVERRIDES_MAX)
-                return 0; /* the earliest OVERRIDES_MAX in range count */
-        struct oncall_override *x = &l->overrides[l->n_overrides++];
-        snprintf(x->user, sizeof x->user, "%.63s", o->user);
-        x->from = o->starts_at;
-        x->to = o->ends_at;
-        return 0;
-}
-
-/* Load schedule name with the overrides overlapping [from, to). */
-static int schedule_load(struct store_tx *tx, const char *name, vg_usec_t from, vg_usec_t to, struct loaded **ret)
-{
-        json_t *body = NULL;
-        struct loaded *l = calloc(1, sizeof *l);
-        int r = l ? org_load(tx, "schedule", name, &body) : -ENOMEM;
-        if (r >= 0)
-                r = schedule_doc_parse(body, &l->doc, NULL) < 0 ? -VG_ESTORE : 0;
-        if (r >= 0)
-                r = store_override_list(tx, name, from, to, add_override, l);
-        json_decref(body);
-        if (r < 0) {
-                free(l);
-                return r;
-        }
-        *ret = l;
-        return 0;
-}
-
-static struct oncall_schedule as_schedule(const struct loaded *l)
-{
-        return (struct oncall_schedule){ .zone = l->doc.zone, .n_layers = l->doc.n_layers, .layers = l->doc.layers,
-                                         .n_overrides = l->n_overrides, .overrides = l->overrides };
-}
 
 /* ?from=&to= (RFC 3339), defaulting to [now, now + days). */
 static int range(struct request *req, int64_t default_days, vg_usec_t *from, vg_usec_t *to)
@@ -86,12 +41,12 @@ static int range(struct request *req, int64_t default_days, vg_usec_t *from, vg_
         return fielderr_any(&req->errors) ? -VG_EVALIDATION : 0;
 }
 
-static const char *source_name(const struct loaded *l, int source)
+static const char *source_name(const struct loaded_schedule *l, int source)
 {
         return source >= 0 ? l->doc.layers[source].name : source == -1 ? "override" : "gap";
 }
 
-static json_t *shifts_json(const struct loaded *l, const struct oncall_shift *sh, size_t n, bool gaps_only)
+static json_t *shifts_json(const struct loaded_schedule *l, const struct oncall_shift *sh, size_t n, bool gaps_only)
 {
         json_t *a = json_array();
         for (size_t i = 0; a && i < n; i++) {
@@ -118,7 +73,7 @@ int schedule_final(struct request *req, struct response *resp)
 {
         vg_usec_t from, to;
         struct store_tx *tx;
-        struct loaded *l = NULL;
+        struct loaded_schedule *l = NULL;
         int r = range(req, 14, &from, &to);
         if (r < 0)
                 return r;
@@ -129,7 +84,7 @@ int schedule_final(struct request *req, struct response *resp)
         store_rollback(tx);
         if (r < 0)
                 return r;
-        struct oncall_schedule s = as_schedule(l);
+        struct oncall_schedule s = schedule_view(l);
         struct oncall_shift *sh = NULL;
         size_t n = 0;
         r = oncall_final(&s, from, to, &sh, &n);
@@ -287,11 +242,11 @@ static int name_add(const struct org_object *o, void *userdata)
 static int schedule_gaps(struct store_tx *tx, const char *name, vg_usec_t from, vg_usec_t to, json_t **gaps,
                          vg_usec_t *gap_total)
 {
-        struct loaded *l = NULL;
+        struct loaded_schedule *l = NULL;
         int r = schedule_load(tx, name, from, to, &l);
         if (r < 0)
                 return r;
-        struct oncall_schedule s = as_schedule(l);
+        struct oncall_schedule s = schedule_view(l);
         struct oncall_shift *sh = NULL;
         size_t n = 0;
         r = oncall_final(&s, from, to, &sh, &n);
@@ -349,10 +304,10 @@ static int service_covered(struct store_tx *tx, json_t *svc, vg_usec_t from, vg_
                 }
                 if (strcmp(type, "schedule") != 0 || *covered)
                         continue;
-                struct loaded *l = NULL;
+                struct loaded_schedule *l = NULL;
                 if ((r = schedule_load(tx, name, from, to, &l)) < 0)
                         break;
-                struct oncall_schedule s = as_schedule(l);
+                struct oncall_schedule s = schedule_view(l);
                 struct oncall_shift *sh = NULL;
                 size_t n = 0;
                 r = oncall_final(&s, from, to, &sh, &n);
@@ -473,65 +428,6 @@ int oncall_coverage(struct request *req, struct response *resp)
 
 /* ---- who is on call ---- */
 
-/* The people a target reaches at t, appended to out as {user, via}. */
-static int target_people(struct store_tx *tx, json_t *target, vg_usec_t t, json_t *out)
-{
-        const char *type = json_string_value(json_object_get(target, "type"));
-        const char *name = json_string_value(json_object_get(target, "name"));
-        char via[STORE_NAME_MAX + 16];
-        snprintf(via, sizeof via, "%s:%s", type ? type : "?", name ? name : "?");
-        if (!type || !name)
-                return 0;
-        if (strcmp(type, "user") == 0)
-                return json_array_append_new(out, json_pack("{s:s, s:s}", "user", name, "via", via));
-        if (strcmp(type, "team") == 0) {
-                json_t *team = NULL, *m;
-                size_t i;
-                int r = org_load(tx, "team", name, &team);
-                json_array_foreach(json_object_get(team, "members"), i, m)
-                        json_array_append_new(out, json_pack("{s:O, s:s}", "user", m, "via", via));
-                json_decref(team);
-                return r == -VG_ENOTFOUND ? 0 : r;
-        }
-        struct loaded *l = NULL;
-        int r = schedule_load(tx, name, t, t + 1, &l);
-        if (r == -VG_ENOTFOUND)
-                return 0;
-        if (r < 0)
-                return r;
-        struct oncall_schedule s = as_schedule(l);
-        const char *who = oncall_who(&s, t, NULL);
-        if (who)
-                json_array_append_new(out, json_pack("{s:s, s:s}", "user", who, "via", via));
-        free(l);
-        return 0;
-}
-
-int oncall_levels(struct store_tx *tx, const char *policy_name, vg_usec_t t, json_t **ret)
-{
-        json_t *pol = NULL, *lv;
-        size_t i;
-        int r = org_load(tx, "escalation_policy", policy_name, &pol);
-        if (r < 0)
-                return r;
-        json_t *levels = json_array();
-        json_array_foreach(json_object_get(pol, "levels"), i, lv)
-        {
-                json_t *people = json_array(), *t2;
-                size_t j;
-                json_array_foreach(json_object_get(lv, "targets"), j, t2) if (r >= 0) r = target_people(tx, t2, t, people);
-                json_array_append_new(levels, json_pack("{s:I, s:O, s:o}", "level", (json_int_t)i + 1, "delay_minutes",
-                                                        json_object_get(lv, "delay_minutes"), "oncall", people));
-        }
-        json_decref(pol);
-        if (r < 0) {
-                json_decref(levels);
-                return r;
-        }
-        *ret = levels;
-        return 0;
-}
-
 int oncall_get(struct request *req, struct response *resp)
 {
         const char *service = request_query(req, "service"), *schedule = request_query(req, "schedule");
@@ -549,10 +445,10 @@ int oncall_get(struct request *req, struct response *resp)
         if (r < 0)
                 return r;
         if (schedule) {
-                struct loaded *l = NULL;
+                struct loaded_schedule *l = NULL;
                 r = not_found(req, schedule_load(tx, schedule, t, t + 1, &l), "schedule", schedule);
                 if (r >= 0) {
-                        struct oncall_schedule s = as_schedule(l);
+                        struct oncall_schedule s = schedule_view(l);
                         int src;
                         const char *who = oncall_who(&s, t, &src);
                         out = json_pack("{s:s, s:o, s:o, s:s}", "schedule", schedule, "at", json_time(t), "user",

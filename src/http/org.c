@@ -113,7 +113,7 @@ static int validate_service(struct request *req, struct store_tx *tx, json_t *bo
 static int validate_policy(struct request *req, struct store_tx *tx, json_t *body)
 {
         static const char *const fields[] = { "description", "levels", "repeat", NULL };
-        static const char *const level_fields[] = { "delay_minutes", "targets", NULL };
+        static const char *const level_fields[] = { "delay_minutes", "delay_seconds", "targets", NULL };
         json_only_fields(req, body, fields);
         text_field(req, body, "description", 1000);
         int64_t n;
@@ -139,9 +139,13 @@ static int validate_policy(struct request *req, struct store_tx *tx, json_t *bod
                         if (!ok)
                                 fielderr_add(&req->errors, path, "unknown field '%.40s'", k);
                 }
-                json_t *d = json_object_get(lv, "delay_minutes");
-                if (!json_is_integer(d) || json_integer_value(d) < 1 || json_integer_value(d) > 24 * 60)
+                json_t *d = json_object_get(lv, "delay_minutes"), *ds = json_object_get(lv, "delay_seconds");
+                if (!d == !ds)
+                        fielderr_add(&req->errors, path, "give delay_minutes (1 to 1440) or delay_seconds (5 to 86400)");
+                else if (d && (!json_is_integer(d) || json_integer_value(d) < 1 || json_integer_value(d) > 24 * 60))
                         fielderr_add(&req->errors, path, "delay_minutes must be 1 to 1440");
+                else if (ds && (!json_is_integer(ds) || json_integer_value(ds) < 5 || json_integer_value(ds) > 86400))
+                        fielderr_add(&req->errors, path, "delay_seconds must be 5 to 86400");
                 snprintf(path, sizeof path, "levels[%zu].targets", i);
                 json_t *targets = array_field(req, lv, "targets", path, TARGETS_MAX), *t;
                 size_t j;
@@ -162,156 +166,6 @@ static int validate_policy(struct request *req, struct store_tx *tx, json_t *bod
                 }
         }
         return 0;
-}
-
-/* "2026-11-02T09:00" -> civil. */
-static bool local_datetime(const char *s, struct vg_civil *c)
-{
-        int y, mo, d, h, mi;
-        char tail;
-        if (!s || strlen(s) != 16 || sscanf(s, "%4d-%2d-%2dT%2d:%2d%c", &y, &mo, &d, &h, &mi, &tail) != 5)
-                return false;
-        if (y < 1970 || y > 9999 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59)
-                return false;
-        int64_t days = vg_days_from_civil(y, (unsigned)mo, (unsigned)d);
-        struct vg_civil check = { 0 };
-        vg_civil_set_days(&check, days);
-        if (check.day != d)
-                return false; /* 2026-02-30 */
-        *c = (struct vg_civil){ y, mo, d, h, mi, 0 };
-        return true;
-}
-
-static void err(struct field_errors *fe, const char *path, const char *msg)
-{
-        if (fe)
-                fielderr_add(fe, path, "%s", msg);
-}
-
-static int layer_parse(json_t *l, size_t i, struct oncall_layer *out, struct field_errors *fe)
-{
-        static const char *const fields[] = { "name", "rotation", "length", "start", "time_zone", "until", "users",
-                                              "restrictions", NULL };
-        char path[96];
-        int bad = 0;
-        memset(out, 0, sizeof *out);
-        snprintf(path, sizeof path, "layers[%zu]", i);
-        if (!json_is_object(l)) {
-                err(fe, path, "must be an object");
-                return -VG_EVALIDATION;
-        }
-        const char *k;
-        json_t *x;
-        json_object_foreach(l, k, x)
-        {
-                bool ok = false;
-                for (size_t f = 0; fields[f]; f++)
-                        ok |= strcmp(k, fields[f]) == 0;
-                if (!ok) {
-                        snprintf(path, sizeof path, "layers[%zu].%.40s", i, k);
-                        err(fe, path, "unknown field");
-                        bad = 1;
-                }
-        }
-        const char *name = json_string_value(json_object_get(l, "name"));
-        snprintf(path, sizeof path, "layers[%zu].name", i);
-        if (!name || !text_valid(name, ONCALL_NAME_MAX - 1))
-                err(fe, path, "is required: text of 1 to 63 bytes"), bad = 1;
-        else
-                snprintf(out->name, sizeof out->name, "%s", name);
-        const char *rot = json_string_value(json_object_get(l, "rotation"));
-        snprintf(path, sizeof path, "layers[%zu].rotation", i);
-        if (rot && strcmp(rot, "daily") == 0)
-                out->kind = ROTATION_DAILY;
-        else if (rot && strcmp(rot, "weekly") == 0)
-                out->kind = ROTATION_WEEKLY;
-        else if (rot && strcmp(rot, "hourly") == 0)
-                out->kind = ROTATION_HOURLY;
-        else
-                err(fe, path, "must be daily, weekly or hourly"), bad = 1;
-        json_t *len = json_object_get(l, "length");
-        out->length = 1;
-        snprintf(path, sizeof path, "layers[%zu].length", i);
-        if (len && (!json_is_integer(len) || json_integer_value(len) < 1 || json_integer_value(len) > 1000))
-                err(fe, path, "must be 1 to 1000"), bad = 1;
-        else if (len)
-                out->length = (unsigned)json_integer_value(len);
-        snprintf(path, sizeof path, "layers[%zu].start", i);
-        if (!local_datetime(json_string_value(json_object_get(l, "start")), &out->start))
-                err(fe, path, "must be a local date and time like 2026-11-02T09:00"), bad = 1;
-        const char *tz = json_string_value(json_object_get(l, "time_zone"));
-        snprintf(path, sizeof path, "layers[%zu].time_zone", i);
-        if (json_object_get(l, "time_zone") && !(out->zone = tz_zone(tz)))
-                err(fe, path, "is not a known time zone (like Europe/Berlin)"), bad = 1;
-        json_t *until = json_object_get(l, "until");
-        snprintf(path, sizeof path, "layers[%zu].until", i);
-        if (until && (!json_is_string(until) || vg_time_parse(json_string_value(until), &out->until) < 0))
-                err(fe, path, "must be an RFC 3339 time"), bad = 1;
-        json_t *users = json_object_get(l, "users"), *u;
-        snprintf(path, sizeof path, "layers[%zu].users", i);
-        if (!json_is_array(users) || json_array_size(users) == 0 || json_array_size(users) > ONCALL_USERS_MAX) {
-                err(fe, path, "must be a list of 1 to 64 user names");
-                bad = 1;
-        } else {
-                size_t j;
-                json_array_foreach(users, j, u)
-                {
-                        const char *s = json_string_value(u);
-                        if (!s || !username_valid(s)) {
-                                snprintf(path, sizeof path, "layers[%zu].users[%zu]", i, j);
-                                err(fe, path, "must be a user name");
-                                bad = 1;
-                                continue;
-                        }
-                        snprintf(out->users[out->n_users++], ONCALL_NAME_MAX, "%s", s);
-                }
-        }
-        json_t *rs = json_object_get(l, "restrictions"), *r;
-        snprintf(path, sizeof path, "layers[%zu].restrictions", i);
-        if (rs && (!json_is_array(rs) || json_array_size(rs) > ONCALL_RESTRICTIONS_MAX)) {
-                err(fe, path, "must be a list of at most 16 {days, from, to}");
-                bad = 1;
-        } else {
-                size_t j;
-                json_array_foreach(rs, j, r)
-                {
-                        struct oncall_restriction *x2 = &out->restrictions[out->n_restrictions];
-                        x2->days = oncall_parse_days(json_string_value(json_object_get(r, "days")));
-                        x2->start_min = oncall_parse_hhmm(json_string_value(json_object_get(r, "from")));
-                        x2->end_min = oncall_parse_hhmm(json_string_value(json_object_get(r, "to")));
-                        if (!json_is_object(r) || json_object_size(r) != 3 || !x2->days || x2->start_min < 0 ||
-                            x2->end_min < 0 || x2->start_min == 1440) {
-                                snprintf(path, sizeof path, "layers[%zu].restrictions[%zu]", i, j);
-                                err(fe, path, "must be {days: \"mon-fri\", from: \"09:00\", to: \"17:00\"}");
-                                bad = 1;
-                                continue;
-                        }
-                        out->n_restrictions++;
-                }
-        }
-        return bad ? -VG_EVALIDATION : 0;
-}
-
-int schedule_doc_parse(json_t *body, struct schedule_doc *ret, struct field_errors *fe)
-{
-        int bad = 0;
-        memset(ret, 0, sizeof *ret);
-        ret->zone = tz_zone(json_string_value(json_object_get(body, "time_zone")));
-        if (!ret->zone)
-                err(fe, "time_zone", "is required: a known time zone (like Europe/Berlin)"), bad = 1;
-        json_t *layers = json_object_get(body, "layers"), *l;
-        if (!json_is_array(layers) || json_array_size(layers) == 0 || json_array_size(layers) > ONCALL_LAYERS_MAX) {
-                err(fe, "layers", "must be a list of 1 to 16 layers");
-                return -VG_EVALIDATION;
-        }
-        size_t i;
-        json_array_foreach(layers, i, l)
-        {
-                if (layer_parse(l, i, &ret->layers[i], fe) < 0)
-                        bad = 1;
-        }
-        ret->n_layers = json_array_size(layers);
-        return bad ? -VG_EVALIDATION : 0;
 }
 
 static int validate_schedule(struct request *req, struct store_tx *tx, json_t *body)
@@ -353,28 +207,10 @@ static const struct kind *kind_of(const struct request *req)
         return NULL;
 }
 
-static int load_cb(const struct org_object *o, void *userdata)
-{
-        json_t **ret = userdata;
-        *ret = json_loads(o->body, 0, NULL);
-        if (!*ret)
-                return -ENOMEM;
-        json_object_set_new(*ret, "name", json_string(o->name));
-        json_object_set_new(*ret, "version", json_integer(o->version));
-        json_object_set_new(*ret, "updated_at", json_time(o->updated_at));
-        return 0;
-}
-
-int org_load(struct store_tx *tx, const char *kind, const char *name, json_t **ret)
-{
-        *ret = NULL;
-        return store_org_get(tx, kind, name, load_cb, ret);
-}
-
 static int list_cb(const struct org_object *o, void *userdata)
 {
         json_t *doc = NULL;
-        int r = load_cb(o, &doc);
+        int r = org_object_json(o, &doc);
         return r < 0 ? r : json_array_append_new(userdata, doc) == 0 ? 0 : -ENOMEM;
 }
 

@@ -235,7 +235,7 @@ static void coverage_gaps_and_the_check_command(void **state)
                                    (const char *const[]){ "oncall", "now", "--service", "payments", "--at",
                                                           "2026-11-23T08:00:00+00:00", NULL }),
                          0);
-        assert_non_null(strstr(out, "level 1 (after 10 min): bob (schedule:primary)"));
+        assert_non_null(strstr(out, "level 1 (escalates after 10 min): bob (schedule:primary)"));
         free(out);
         /* Fixed: a night layer on top of the business hours, the orphan removed. */
         put_ok("/api/v1/schedules/business",

@@ -1,0 +1,289 @@
+/* The on-call documents as the server computes with them: schedules
+ * parsed into core's structures with their overrides, and who each level
+ * of an escalation policy reaches. Used by the API (http) and by paging
+ * (jobs). */
+#include "store/oncall.h"
+
+#include "base/tz.h"
+#include "core/error.h"
+#include "core/names.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* "2026-11-02T09:00" -> civil. */
+bool oncall_local_datetime(const char *s, struct vg_civil *c)
+{
+        int y, mo, d, h, mi;
+        char tail;
+        if (!s || strlen(s) != 16 || sscanf(s, "%4d-%2d-%2dT%2d:%2d%c", &y, &mo, &d, &h, &mi, &tail) != 5)
+                return false;
+        if (y < 1970 || y > 9999 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59)
+                return false;
+        int64_t days = vg_days_from_civil(y, (unsigned)mo, (unsigned)d);
+        struct vg_civil check = { 0 };
+        vg_civil_set_days(&check, days);
+        if (check.day != d)
+                return false; /* 2026-02-30 */
+        *c = (struct vg_civil){ y, mo, d, h, mi, 0 };
+        return true;
+}
+
+static void err(struct field_errors *fe, const char *path, const char *msg)
+{
+        if (fe)
+                fielderr_add(fe, path, "%s", msg);
+}
+
+static int layer_parse(json_t *l, size_t i, struct oncall_layer *out, struct field_errors *fe)
+{
+        static const char *const fields[] = { "name", "rotation", "length", "start", "time_zone", "until", "users",
+                                              "restrictions", NULL };
+        char path[96];
+        int bad = 0;
+        memset(out, 0, sizeof *out);
+        snprintf(path, sizeof path, "layers[%zu]", i);
+        if (!json_is_object(l)) {
+                err(fe, path, "must be an object");
+                return -VG_EVALIDATION;
+        }
+        const char *k;
+        json_t *x;
+        json_object_foreach(l, k, x)
+        {
+                bool ok = false;
+                for (size_t f = 0; fields[f]; f++)
+                        ok |= strcmp(k, fields[f]) == 0;
+                if (!ok) {
+                        snprintf(path, sizeof path, "layers[%zu].%.40s", i, k);
+                        err(fe, path, "unknown field");
+                        bad = 1;
+                }
+        }
+        const char *name = json_string_value(json_object_get(l, "name"));
+        snprintf(path, sizeof path, "layers[%zu].name", i);
+        if (!name || !text_valid(name, ONCALL_NAME_MAX - 1))
+                err(fe, path, "is required: text of 1 to 63 bytes"), bad = 1;
+        else
+                snprintf(out->name, sizeof out->name, "%s", name);
+        const char *rot = json_string_value(json_object_get(l, "rotation"));
+        snprintf(path, sizeof path, "layers[%zu].rotation", i);
+        if (rot && strcmp(rot, "daily") == 0)
+                out->kind = ROTATION_DAILY;
+        else if (rot && strcmp(rot, "weekly") == 0)
+                out->kind = ROTATION_WEEKLY;
+        else if (rot && strcmp(rot, "hourly") == 0)
+                out->kind = ROTATION_HOURLY;
+        else
+                err(fe, path, "must be daily, weekly or hourly"), bad = 1;
+        json_t *len = json_object_get(l, "length");
+        out->length = 1;
+        snprintf(path, sizeof path, "layers[%zu].length", i);
+        if (len && (!json_is_integer(len) || json_integer_value(len) < 1 || json_integer_value(len) > 1000))
+                err(fe, path, "must be 1 to 1000"), bad = 1;
+        else if (len)
+                out->length = (unsigned)json_integer_value(len);
+        snprintf(path, sizeof path, "layers[%zu].start", i);
+        if (!oncall_local_datetime(json_string_value(json_object_get(l, "start")), &out->start))
+                err(fe, path, "must be a local date and time like 2026-11-02T09:00"), bad = 1;
+        const char *tz = json_string_value(json_object_get(l, "time_zone"));
+        snprintf(path, sizeof path, "layers[%zu].time_zone", i);
+        if (json_object_get(l, "time_zone") && !(out->zone = tz_zone(tz)))
+                err(fe, path, "is not a known time zone (like Europe/Berlin)"), bad = 1;
+        json_t *until = json_object_get(l, "until");
+        snprintf(path, sizeof path, "layers[%zu].until", i);
+        if (until && (!json_is_string(until) || vg_time_parse(json_string_value(until), &out->until) < 0))
+                err(fe, path, "must be an RFC 3339 time"), bad = 1;
+        json_t *users = json_object_get(l, "users"), *u;
+        snprintf(path, sizeof path, "layers[%zu].users", i);
+        if (!json_is_array(users) || json_array_size(users) == 0 || json_array_size(users) > ONCALL_USERS_MAX) {
+                err(fe, path, "must be a list of 1 to 64 user names");
+                bad = 1;
+        } else {
+                size_t j;
+                json_array_foreach(users, j, u)
+                {
+                        const char *s = json_string_value(u);
+                        if (!s || !username_valid(s)) {
+                                snprintf(path, sizeof path, "layers[%zu].users[%zu]", i, j);
+                                err(fe, path, "must be a user name");
+                                bad = 1;
+                                continue;
+                        }
+                        snprintf(out->users[out->n_users++], ONCALL_NAME_MAX, "%s", s);
+                }
+        }
+        json_t *rs = json_object_get(l, "restrictions"), *r;
+        snprintf(path, sizeof path, "layers[%zu].restrictions", i);
+        if (rs && (!json_is_array(rs) || json_array_size(rs) > ONCALL_RESTRICTIONS_MAX)) {
+                err(fe, path, "must be a list of at most 16 {days, from, to}");
+                bad = 1;
+        } else {
+                size_t j;
+                json_array_foreach(rs, j, r)
+                {
+                        struct oncall_restriction *x2 = &out->restrictions[out->n_restrictions];
+                        x2->days = oncall_parse_days(json_string_value(json_object_get(r, "days")));
+                        x2->start_min = oncall_parse_hhmm(json_string_value(json_object_get(r, "from")));
+                        x2->end_min = oncall_parse_hhmm(json_string_value(json_object_get(r, "to")));
+                        if (!json_is_object(r) || json_object_size(r) != 3 || !x2->days || x2->start_min < 0 ||
+                            x2->end_min < 0 || x2->start_min == 1440) {
+                                snprintf(path, sizeof path, "layers[%zu].restrictions[%zu]", i, j);
+                                err(fe, path, "must be {days: \"mon-fri\", from: \"09:00\", to: \"17:00\"}");
+                                bad = 1;
+                                continue;
+                        }
+                        out->n_restrictions++;
+                }
+        }
+        return bad ? -VG_EVALIDATION : 0;
+}
+
+int schedule_doc_parse(json_t *body, struct schedule_doc *ret, struct field_errors *fe)
+{
+        int bad = 0;
+        memset(ret, 0, sizeof *ret);
+        ret->zone = tz_zone(json_string_value(json_object_get(body, "time_zone")));
+        if (!ret->zone)
+                err(fe, "time_zone", "is required: a known time zone (like Europe/Berlin)"), bad = 1;
+        json_t *layers = json_object_get(body, "layers"), *l;
+        if (!json_is_array(layers) || json_array_size(layers) == 0 || json_array_size(layers) > ONCALL_LAYERS_MAX) {
+                err(fe, "layers", "must be a list of 1 to 16 layers");
+                return -VG_EVALIDATION;
+        }
+        size_t i;
+        json_array_foreach(layers, i, l)
+        {
+                if (layer_parse(l, i, &ret->layers[i], fe) < 0)
+                        bad = 1;
+        }
+        ret->n_layers = json_array_size(layers);
+        return bad ? -VG_EVALIDATION : 0;
+}
+
+int org_object_json(const struct org_object *o, void *userdata)
+{
+        json_t **ret = userdata;
+        *ret = json_loads(o->body, 0, NULL);
+        if (!*ret)
+                return -ENOMEM;
+        json_object_set_new(*ret, "name", json_string(o->name));
+        json_object_set_new(*ret, "version", json_integer(o->version));
+        char updated[VG_RFC3339_MAX];
+        vg_time_format(o->updated_at, updated);
+        json_object_set_new(*ret, "updated_at", json_string(updated));
+        return 0;
+}
+
+int org_load(struct store_tx *tx, const char *kind, const char *name, json_t **ret)
+{
+        *ret = NULL;
+        return store_org_get(tx, kind, name, org_object_json, ret);
+}
+
+/* A schedule ready to compute: its layers and the overrides in a range. */
+
+static int add_override(const struct schedule_override *o, void *userdata)
+{
+        struct loaded_schedule *l = userdata;
+        if (l->n_overrides == OVERRIDES_MAX)
+                return 0; /* the earliest OVERRIDES_MAX in range count */
+        struct oncall_override *x = &l->overrides[l->n_overrides++];
+        snprintf(x->user, sizeof x->user, "%.63s", o->user);
+        x->from = o->starts_at;
+        x->to = o->ends_at;
+        return 0;
+}
+
+/* Load schedule name with the overrides overlapping [from, to). */
+int schedule_load(struct store_tx *tx, const char *name, vg_usec_t from, vg_usec_t to, struct loaded_schedule **ret)
+{
+        json_t *body = NULL;
+        struct loaded_schedule *l = calloc(1, sizeof *l);
+        int r = l ? org_load(tx, "schedule", name, &body) : -ENOMEM;
+        if (r >= 0)
+                r = schedule_doc_parse(body, &l->doc, NULL) < 0 ? -VG_ESTORE : 0;
+        if (r >= 0)
+                r = store_override_list(tx, name, from, to, add_override, l);
+        json_decref(body);
+        if (r < 0) {
+                free(l);
+                return r;
+        }
+        *ret = l;
+        return 0;
+}
+
+struct oncall_schedule schedule_view(const struct loaded_schedule *l)
+{
+        return (struct oncall_schedule){ .zone = l->doc.zone, .n_layers = l->doc.n_layers, .layers = l->doc.layers,
+                                         .n_overrides = l->n_overrides, .overrides = l->overrides };
+}
+
+/* The people a target reaches at t, appended to out as {user, via}. */
+static int target_people(struct store_tx *tx, json_t *target, vg_usec_t t, json_t *out)
+{
+        const char *type = json_string_value(json_object_get(target, "type"));
+        const char *name = json_string_value(json_object_get(target, "name"));
+        char via[STORE_NAME_MAX + 16];
+        snprintf(via, sizeof via, "%s:%s", type ? type : "?", name ? name : "?");
+        if (!type || !name)
+                return 0;
+        if (strcmp(type, "user") == 0)
+                return json_array_append_new(out, json_pack("{s:s, s:s}", "user", name, "via", via));
+        if (strcmp(type, "team") == 0) {
+                json_t *team = NULL, *m;
+                size_t i;
+                int r = org_load(tx, "team", name, &team);
+                json_array_foreach(json_object_get(team, "members"), i, m)
+                        json_array_append_new(out, json_pack("{s:O, s:s}", "user", m, "via", via));
+                json_decref(team);
+                return r == -VG_ENOTFOUND ? 0 : r;
+        }
+        struct loaded_schedule *l = NULL;
+        int r = schedule_load(tx, name, t, t + 1, &l);
+        if (r == -VG_ENOTFOUND)
+                return 0;
+        if (r < 0)
+                return r;
+        struct oncall_schedule s = schedule_view(l);
+        const char *who = oncall_who(&s, t, NULL);
+        if (who)
+                json_array_append_new(out, json_pack("{s:s, s:s}", "user", who, "via", via));
+        free(l);
+        return 0;
+}
+
+int64_t oncall_level_delay(json_t *level)
+{
+        json_t *m = json_object_get(level, "delay_minutes"), *sec = json_object_get(level, "delay_seconds");
+        return sec ? json_integer_value(sec) : json_integer_value(m) * 60;
+}
+
+int oncall_levels(struct store_tx *tx, const char *policy_name, vg_usec_t t, json_t **ret)
+{
+        json_t *pol = NULL, *lv;
+        size_t i;
+        int r = org_load(tx, "escalation_policy", policy_name, &pol);
+        if (r < 0)
+                return r;
+        json_t *levels = json_array();
+        json_array_foreach(json_object_get(pol, "levels"), i, lv)
+        {
+                json_t *people = json_array(), *t2;
+                size_t j;
+                json_array_foreach(json_object_get(lv, "targets"), j, t2) if (r >= 0) r = target_people(tx, t2, t, people);
+                json_array_append_new(levels, json_pack("{s:I, s:I, s:o}", "level", (json_int_t)i + 1, "delay_seconds",
+                                                        (json_int_t)oncall_level_delay(lv), "oncall", people));
+        }
+        json_decref(pol);
+        if (r < 0) {
+                json_decref(levels);
+                return r;
+        }
+        *ret = levels;
+        return 0;
+}
+

@@ -1,0 +1,50 @@
+/* On-call documents as the server computes with them (src/store/oncall.c):
+ * schedules parsed into core's structures with their overrides, and the
+ * people each level of an escalation policy reaches. */
+#pragma once
+
+#include "core/oncall.h"
+#include "store/store.h"
+
+#include <jansson.h>
+
+#define OVERRIDES_MAX 2000
+
+/* A schedule document's layers and zone. */
+struct schedule_doc {
+        const struct vg_zone *zone;
+        size_t n_layers;
+        struct oncall_layer layers[ONCALL_LAYERS_MAX];
+};
+
+/* Parse a schedule body; -VG_EVALIDATION with fe filled (fe may be NULL)
+ * when it is not valid. Layers are filled as far as they parse. */
+int schedule_doc_parse(json_t *body, struct schedule_doc *ret, struct field_errors *fe);
+/* "2026-11-02T09:00" -> civil; false when it is not one. */
+bool oncall_local_datetime(const char *s, struct vg_civil *c);
+
+/* The org document kind/name as JSON with name, version and updated_at
+ * (caller decrefs); -VG_ENOTFOUND when there is none. */
+int org_load(struct store_tx *tx, const char *kind, const char *name, json_t **ret);
+/* store_org_get/list callback: *(json_t **)userdata = the document. */
+int org_object_json(const struct org_object *o, void *userdata);
+
+/* A schedule ready to compute: its layers and the overrides in a range. */
+struct loaded_schedule {
+        struct schedule_doc doc;
+        size_t n_overrides;
+        struct oncall_override overrides[OVERRIDES_MAX];
+};
+/* Load schedule name with the overrides overlapping [from, to) (caller
+ * frees *ret); -VG_ENOTFOUND. */
+int schedule_load(struct store_tx *tx, const char *name, vg_usec_t from, vg_usec_t to,
+                  struct loaded_schedule **ret);
+struct oncall_schedule schedule_view(const struct loaded_schedule *l);
+
+/* How long a level waits for an acknowledgement, in seconds
+ * (delay_minutes or delay_seconds). */
+int64_t oncall_level_delay(json_t *level);
+/* The levels of escalation policy name with the people each reaches at t:
+ * [{level, delay_seconds, oncall: [{user, via}]}] (a team reaches its
+ * members, a schedule whoever is on call, a user that user). */
+int oncall_levels(struct store_tx *tx, const char *policy_name, vg_usec_t t, json_t **ret);
