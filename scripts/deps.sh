@@ -10,7 +10,7 @@ pkgs=(
 )
 if [ "${1:-}" = "--test" ]; then
   # Real peers the tests talk to: Prometheus, Alertmanager's amtool.
-  pkgs+=(sqlite3 curl prometheus prometheus-alertmanager bsdutils)
+  pkgs+=(sqlite3 curl prometheus prometheus-alertmanager bsdutils python3-aiosmtpd)
 fi
 
 missing=()

@@ -56,6 +56,19 @@ static const struct directive directives[] = {
         { "syslog", "max_message", D_SIZE, OFF(syslog.max_message), 480, INT64_C(1) << 20 },
         { "syslog", "min_severity", D_CUSTOM, 0, 0, 0, load_syslog_severity },
         { "syslog", "resolve_timeout", D_DURATION, OFF(syslog.resolve_timeout), 60, 30 * 86400 },
+        { NULL, "smtp", D_SECTION, 0, 0, 0 },
+        { "smtp", "url", D_STRING, OFF(smtp.url), 0, 0 },
+        { "smtp", "from", D_STRING, OFF(smtp.from), 0, 0 },
+        { "smtp", "username", D_STRING, OFF(smtp.username), 0, 0 },
+        { "smtp", "password", D_STRING, OFF(smtp.password), 0, 0 },
+        { "smtp", "starttls", D_STRING, OFF(smtp.starttls), 0, 0 },
+        { "smtp", "timeout", D_DURATION, OFF(smtp.timeout), 1, 600 },
+        { NULL, "notify", D_SECTION, 0, 0, 0 },
+        { "notify", "webhook_secret", D_STRING, OFF(notify.webhook_secret), 0, 0 },
+        { "notify", "timeout", D_DURATION, OFF(notify.timeout), 1, 600 },
+        { "notify", "sms_url", D_STRING, OFF(notify.sms_url), 0, 0 },
+        { "notify", "max_attempts", D_UINT, OFF(notify.max_attempts), 1, 100 },
+        { NULL, "job_lease", D_DURATION, OFF(job_lease), 5, 3600 },
         { "limits", "max_body", D_SIZE, OFF(limits.max_body), 1024, INT64_C(1) << 30 },
         { "limits", "max_json_depth", D_UINT, OFF(limits.max_json_depth), 2, 1000 },
         { "limits", "max_string", D_SIZE, OFF(limits.max_string), 64, INT64_C(1) << 26 },
@@ -94,6 +107,10 @@ int config_defaults(struct config **ret)
                                               .absolute_timeout = 12 * 3600 };
         alert_route_default(&c->intake.routing.def);
         c->syslog.max_message = 64 << 10;
+        c->smtp.timeout = 30;
+        c->notify.timeout = 10;
+        c->notify.max_attempts = 8;
+        c->job_lease = 60;
         c->syslog.min_severity = 4; /* warning */
         c->syslog.resolve_timeout = 3600;
         c->login = (struct config_login){ .max_failures_user = 5,
@@ -120,6 +137,17 @@ struct config *config_free(struct config *c)
         free(c->syslog.udp_host);
         free(c->syslog.tcp_host);
         free(c->syslog.allow);
+        free(c->smtp.url);
+        free(c->smtp.from);
+        free(c->smtp.username);
+        if (c->smtp.password)
+                memset(c->smtp.password, 0, strlen(c->smtp.password));
+        free(c->smtp.password);
+        free(c->smtp.starttls);
+        if (c->notify.webhook_secret)
+                memset(c->notify.webhook_secret, 0, strlen(c->notify.webhook_secret));
+        free(c->notify.webhook_secret);
+        free(c->notify.sms_url);
         free(c);
         return NULL;
 }
@@ -537,6 +565,15 @@ static int finish(struct loader *l, yaml_node_t *root)
                 return fail(l, where(l, root, "intake", "token"),
                             "key 'intake.token': must be at least 16 characters%s%s", NULL, NULL);
         routing_finish(&c->intake);
+        if (c->smtp.url && strncmp(c->smtp.url, "smtp://", 7) != 0 && strncmp(c->smtp.url, "smtps://", 8) != 0)
+                return fail(l, where(l, root, "smtp", "url"), "key 'smtp.url': '%s' must start with smtp:// or smtps://%s",
+                            c->smtp.url, NULL);
+        if (c->smtp.url && !c->smtp.from)
+                return fail(l, where(l, root, "smtp", "url"), "key 'smtp.from': required with smtp.url%s%s", NULL, NULL);
+        if (c->smtp.starttls && strcmp(c->smtp.starttls, "auto") != 0 && strcmp(c->smtp.starttls, "required") != 0 &&
+            strcmp(c->smtp.starttls, "never") != 0)
+                return fail(l, where(l, root, "smtp", "starttls"), "key 'smtp.starttls': '%s' is not auto, required or never%s",
+                            c->smtp.starttls, NULL);
         if (c->syslog.udp && split_hostport(c->syslog.udp, &c->syslog.udp_host, &c->syslog.udp_port) < 0)
                 return fail(l, where(l, root, "syslog", "udp"), "key 'syslog.udp': '%s' is not HOST:PORT%s",
                             c->syslog.udp, NULL);

@@ -50,6 +50,22 @@ struct config_syslog {
         int64_t resolve_timeout; /* seconds an episode stays open after its last message */
 };
 
+struct config_smtp {
+        char *url;      /* owns: smtp://host:port or smtps://host:port; NULL: no email */
+        char *from;     /* owns: the envelope and From address */
+        char *username; /* owns: NULL: no AUTH */
+        char *password; /* owns */
+        char *starttls; /* owns: "auto" (use when offered), "required", "never" */
+        int64_t timeout; /* seconds for one message */
+};
+
+struct config_notify {
+        char *webhook_secret; /* owns: HMAC-SHA256 key for X-Vigil-Signature; NULL: unsigned */
+        char *sms_url;        /* owns: HTTP gateway taking {to, text} as JSON; NULL: no SMS */
+        int64_t timeout;      /* seconds for one webhook call */
+        unsigned max_attempts; /* per message before it is failed */
+};
+
 struct config {
         char *path;         /* owns: the file it was read from */
         char *listen;       /* owns: "host:port" as written */
@@ -67,6 +83,9 @@ struct config {
         struct config_login login;
         struct config_intake intake;
         struct config_syslog syslog;
+        struct config_smtp smtp;
+        struct config_notify notify;
+        int64_t job_lease; /* seconds a worker holds a job */
 };
 
 /* Read and validate FILE. On failure returns -VG_ECONFIG (or -errno when the

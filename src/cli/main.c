@@ -28,6 +28,7 @@ static const char usage[] =
         "                                work incidents (`vigil incident --help`)\n"
         "  oncall now|schedule|override|check ...\n"
         "                                who is on call, shifts, overrides, coverage gaps\n"
+        "  page list|ack ...             pages sent; acknowledge one\n"
         "\n"
         "Options:\n"
         "  -c, --config FILE   configuration file (YAML)\n"
@@ -52,7 +53,7 @@ static const struct {
 } commands[] = {
         { "serve", cmd_serve }, { "user", cmd_user },     { "audit", cmd_audit },
         { "login", cmd_login }, { "whoami", cmd_whoami }, { "token", cmd_token },
-        { "api", cmd_api },       { "incident", cmd_incident }, { "oncall", cmd_oncall },
+        { "api", cmd_api },       { "incident", cmd_incident }, { "oncall", cmd_oncall }, { "page", cmd_page },
 };
 
 int main(int argc, char **argv)

@@ -179,3 +179,67 @@ bad:
         fputs(usage, stderr);
         return EXIT_USAGE;
 }
+
+static const char page_usage[] =
+        "usage: vigil page list [--incident KEY]\n"
+        "       vigil page ack ID\n"
+        "\n"
+        "ack acknowledges page ID: its escalation stops and the incident counts as acknowledged.\n";
+
+int cmd_page(struct cli *cli, int argc, char **argv)
+{
+        char path[256];
+        const char *method = "GET", *verb = argc >= 2 ? argv[1] : "";
+        if (wants_help(argc, argv)) {
+                fputs(page_usage, stdout);
+                return EXIT_OK;
+        }
+        if (strcmp(verb, "list") == 0 && (argc == 2 || (argc == 4 && strcmp(argv[2], "--incident") == 0))) {
+                snprintf(path, sizeof path, "/api/v1/pages");
+                if (argc == 4 && !query(path, sizeof path, "incident", argv[3]))
+                        goto bad;
+        } else if (strcmp(verb, "ack") == 0 && argc == 3 && strspn(argv[2], "0123456789") == strlen(argv[2]) &&
+                   strlen(argv[2]) < 19) {
+                method = "POST";
+                snprintf(path, sizeof path, "/api/v1/pages/%s/ack", argv[2]);
+        } else {
+                goto bad;
+        }
+        struct client c;
+        long status = 0;
+        json_t *a = NULL;
+        json_t *body = strcmp(method, "POST") == 0 ? json_object() : NULL;
+        int rc = client_open(&c, true);
+        if (!rc)
+                rc = client_call(&c, method, path, body, &status, &a);
+        json_decref(body);
+        client_close(&c);
+        if (rc)
+                return rc;
+        if (status >= 400) {
+                client_print_problem("page", status, a);
+                json_decref(a);
+                return status == 401 ? EXIT_CONNECT : EXIT_FAIL;
+        }
+        if (cli->json_output) {
+                char *s = json_dumps(a, JSON_INDENT(2));
+                if (s)
+                        puts(s);
+                free(s);
+        } else if (strcmp(verb, "ack") == 0) {
+                printf("page %s acknowledged\n", argv[2]);
+        } else {
+                json_t *v;
+                size_t i;
+                printf("%-6s %-16s %-5s %-22s %-21s %s\n", "ID", "USER", "LEVEL", "VIA", "SENT", "ACKNOWLEDGED");
+                json_array_foreach(json_object_get(a, "items"), i, v)
+                        printf("%-6lld %-16s %-5lld %-22s %-21s %s\n", (long long)json_integer_value(json_object_get(v, "id")),
+                               str(v, "user"), (long long)json_integer_value(json_object_get(v, "level")), str(v, "via"),
+                               str(v, "created_at"), str(v, "acked_at"));
+        }
+        json_decref(a);
+        return EXIT_OK;
+bad:
+        fputs(page_usage, stderr);
+        return EXIT_USAGE;
+}

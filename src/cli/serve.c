@@ -11,6 +11,7 @@
 #include "core/error.h"
 #include "http/http.h"
 #include "intake/syslog_server.h"
+#include "jobs/jobs.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -79,6 +80,7 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
         struct store *store = NULL;
         struct http_server *srv = NULL;
         struct syslog_server *sl = NULL;
+        struct jobs_worker *jobs = NULL;
         bool check = false;
         char err[512];
         int rc = EXIT_FAIL;
@@ -122,6 +124,10 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
         }
         log_event(LOG_LVL_INFO, "listening", "addr=%s port=%u database=%s version=%s",
                   cfg->listen_host, http_server_port(srv), cfg->database, VIGIL_VERSION);
+        if (jobs_worker_start(store, cfg, &jobs) < 0) {
+                log_event(LOG_LVL_ERROR, "cannot start the job worker", NULL);
+                goto out;
+        }
         if (syslog_server_start(cfg, http_server_committer(srv), &sl, err, sizeof err) < 0) {
                 log_event(LOG_LVL_ERROR, "cannot start", "detail=\"%s\"", err);
                 goto out;
@@ -156,6 +162,7 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
                         char what[128];
                         http_server_reload(srv, next, what, sizeof what);
                         syslog_server_reload(sl, next);
+                        jobs_worker_reload(jobs, next);
                         if (!same(cfg->syslog.udp, next->syslog.udp) || !same(cfg->syslog.tcp, next->syslog.tcp)) {
                                 size_t n = strlen(what);
                                 snprintf(what + n, sizeof what - n, "%ssyslog", n ? "," : "");
@@ -177,6 +184,7 @@ out:
                 http_server_set_syslog(srv, NULL);
         sl = syslog_server_stop(sl);
         srv = http_server_stop(srv, cfg->shutdown_grace * VG_USEC_PER_SEC);
+        jobs = jobs_worker_stop(jobs);
         store = store_close(store);
         for (unsigned i = 0; i < n_configs; i++)
                 config_free(configs[i]);

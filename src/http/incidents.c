@@ -647,6 +647,9 @@ int incident_declare(struct request *req, struct response *resp)
         json_t *event = json_pack("{s:s, s:o, s:s, s:O}", "incident", inc.key, "declared_at",
                                   json_time(at), "declared_by", inc.declared_by, "declaration", decl);
         r = event ? store_event_append(tx, req->now, "incident.declared", inc.id, event) : -ENOMEM;
+        /* A declaration pages the escalation policies again (trigger "declared"). */
+        if (r >= 0)
+                r = store_escalation_trigger(tx, inc.key, "declared", req->now);
         if (r >= 0)
                 r = save(req, resp, tx, &inc, "incident.declare", event);
         json_decref(event);

@@ -141,11 +141,11 @@ static int validate_policy(struct request *req, struct store_tx *tx, json_t *bod
                 }
                 json_t *d = json_object_get(lv, "delay_minutes"), *ds = json_object_get(lv, "delay_seconds");
                 if (!d == !ds)
-                        fielderr_add(&req->errors, path, "give delay_minutes (1 to 1440) or delay_seconds (5 to 86400)");
+                        fielderr_add(&req->errors, path, "give delay_minutes (1 to 1440) or delay_seconds (1 to 86400)");
                 else if (d && (!json_is_integer(d) || json_integer_value(d) < 1 || json_integer_value(d) > 24 * 60))
                         fielderr_add(&req->errors, path, "delay_minutes must be 1 to 1440");
-                else if (ds && (!json_is_integer(ds) || json_integer_value(ds) < 5 || json_integer_value(ds) > 86400))
-                        fielderr_add(&req->errors, path, "delay_seconds must be 5 to 86400");
+                else if (ds && (!json_is_integer(ds) || json_integer_value(ds) < 1 || json_integer_value(ds) > 86400))
+                        fielderr_add(&req->errors, path, "delay_seconds must be 1 to 86400");
                 snprintf(path, sizeof path, "levels[%zu].targets", i);
                 json_t *targets = array_field(req, lv, "targets", path, TARGETS_MAX), *t;
                 size_t j;

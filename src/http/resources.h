@@ -105,6 +105,11 @@ int override_list(struct request *req, struct response *resp);
 int override_delete(struct request *req, struct response *resp);
 int oncall_coverage(struct request *req, struct response *resp);
 int oncall_get(struct request *req, struct response *resp);
+/* pages.c */
+int page_list(struct request *req, struct response *resp);
+int page_ack(struct request *req, struct response *resp);
+int ack_link_get(struct request *req, struct response *resp);
+int ack_link_post(struct request *req, struct response *resp);
 /* audit.c */
 int audit_list(struct request *req, struct response *resp);
 int audit_verify(struct request *req, struct response *resp);

@@ -92,6 +92,11 @@ const struct route http_routes[] = {
         { "DELETE", "/api/v1/escalation-policies/{name}", ORG_WRITERS, 0, org_delete },
         { "GET", "/api/v1/oncall", ROLES_STAFF, 0, oncall_get },
         { "GET", "/api/v1/oncall/coverage", ROLES_STAFF, 0, oncall_coverage },
+        { "GET", "/api/v1/pages", ROLES_STAFF, 0, page_list },
+        { "POST", "/api/v1/pages/{id}/ack", INCIDENT_WRITERS | R(ADMIN), 0, page_ack },
+        /* The single-use link in a page: the token in the path is the credential. */
+        { "GET", "/ack/{token}", 0, ROUTE_PUBLIC, ack_link_get },
+        { "POST", "/ack/{token}", 0, ROUTE_PUBLIC, ack_link_post },
 
         { "GET", "/api/v1/audit", R(ADMIN) | R(AUDITOR), 0, audit_list },
         { "GET", "/api/v1/audit/verify", R(ADMIN) | R(AUDITOR), 0, audit_verify },

@@ -47,6 +47,7 @@ struct store_ops {
 
         int (*incident_insert)(struct store_tx *tx, struct incident *inc);
         int (*incident_get)(struct store_tx *tx, const char *key, struct incident *ret);
+        int (*incident_get_by_id)(struct store_tx *tx, int64_t id, struct incident *ret);
         int (*incident_update)(struct store_tx *tx, struct incident *inc, int64_t expect_version);
         int (*incident_list)(struct store_tx *tx, const struct incident_filter *f, int64_t before_id,
                              unsigned limit, int (*cb)(const struct incident *, void *), void *userdata);
@@ -103,6 +104,28 @@ struct store_ops {
         int (*override_delete)(struct store_tx *tx, const char *schedule, int64_t id);
         int (*override_list)(struct store_tx *tx, const char *schedule, vg_usec_t from, vg_usec_t to,
                              int (*cb)(const struct schedule_override *, void *), void *userdata);
+        int (*job_add)(struct store_tx *tx, const char *kind, const char *payload, vg_usec_t due_at, int64_t *ret_id);
+        int (*job_claim)(struct store_tx *tx, const char *owner, vg_usec_t now, vg_usec_t lease_until, unsigned limit,
+                         int (*cb)(const struct job *, void *), void *userdata);
+        int (*job_finish)(struct store_tx *tx, int64_t id, const char *owner, vg_usec_t now);
+        int (*job_retry)(struct store_tx *tx, int64_t id, const char *owner, vg_usec_t due_at, const char *error);
+        int (*job_next_due)(struct store_tx *tx, vg_usec_t *ret);
+        int (*escalation_add)(struct store_tx *tx, struct escalation *e);
+        int (*escalation_get)(struct store_tx *tx, int64_t id, struct escalation *ret);
+        int (*escalation_update)(struct store_tx *tx, const struct escalation *e);
+        int (*escalation_list)(struct store_tx *tx, int64_t incident_id, int (*cb)(const struct escalation *, void *),
+                               void *userdata);
+        int (*page_add)(struct store_tx *tx, struct oncall_page *p);
+        int (*page_get)(struct store_tx *tx, int64_t id, struct oncall_page *ret);
+        int (*page_get_by_ack)(struct store_tx *tx, const uint8_t *hash, struct oncall_page *ret);
+        int (*page_ack)(struct store_tx *tx, int64_t id, vg_usec_t at);
+        int (*page_list)(struct store_tx *tx, int64_t incident_id, unsigned limit, int (*cb)(const struct oncall_page *, void *),
+                         void *userdata);
+        int (*outbox_add)(struct store_tx *tx, struct outbox_msg *m);
+        int (*outbox_get)(struct store_tx *tx, int64_t id, int (*cb)(const struct outbox_msg *, void *), void *userdata);
+        int (*outbox_attempt)(struct store_tx *tx, int64_t id, const char *status, const char *result, vg_usec_t at);
+        int (*outbox_list_page)(struct store_tx *tx, int64_t page_id, int (*cb)(const struct outbox_msg *, void *),
+                                void *userdata);
         int (*alert_group_get)(struct store_tx *tx, const char *key, struct alert_group *ret);
         int (*alert_group_put)(struct store_tx *tx, const struct alert_group *g);
         int (*alert_group_due)(struct store_tx *tx, vg_usec_t now, int (*cb)(const struct alert_group *, void *),

@@ -862,6 +862,22 @@ static int sq_incident_insert(struct store_tx *tx, struct incident *inc)
         return 0;
 }
 
+static int sq_incident_get_by_id(struct store_tx *tx, int64_t id, struct incident *ret)
+{
+        sqlite3_stmt *st = NULL;
+        int r = stmt(txc(tx), "SELECT " INCIDENT_COLS " FROM incidents WHERE id = ?", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, id);
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW)
+                r = incident_row(st, ret);
+        else
+                r = rc == SQLITE_DONE ? -VG_ENOTFOUND : map_rc(rc);
+        sqlite3_reset(st);
+        return r;
+}
+
 static int sq_incident_get(struct store_tx *tx, const char *key, struct incident *ret)
 {
         sqlite3_stmt *st = NULL;
@@ -1885,6 +1901,353 @@ static int sq_override_list(struct store_tx *tx, const char *schedule, vg_usec_t
         return EACH_ROW(st, o, override_read, cb, userdata);
 }
 
+/* ---- jobs, escalations, pages, outbox ---- */
+
+static int sq_job_add(struct store_tx *tx, const char *kind, const char *payload, vg_usec_t due_at, int64_t *ret_id)
+{
+        sqlite3_stmt *st = NULL;
+        struct conn *c = txc(tx);
+        int r = stmt(c, "INSERT INTO jobs(kind, payload, due_at, created_at) VALUES (?, ?, ?, ?)", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, payload ? payload : "{}", -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 3, due_at);
+        sqlite3_bind_int64(st, 4, due_at);
+        r = step_done(c, st);
+        if (r < 0)
+                return r;
+        if (ret_id)
+                *ret_id = sqlite3_last_insert_rowid(c->db);
+        return 0;
+}
+
+static void job_read(sqlite3_stmt *st, void *out)
+{
+        struct job *j = out;
+        memset(j, 0, sizeof *j);
+        j->id = sqlite3_column_int64(st, 0);
+        text_copy(j->kind, sizeof j->kind, st, 1);
+        j->payload = (const char *)sqlite3_column_text(st, 2);
+        j->due_at = sqlite3_column_int64(st, 3);
+        j->attempts = sqlite3_column_int(st, 4);
+}
+
+static int sq_job_claim(struct store_tx *tx, const char *owner, vg_usec_t now, vg_usec_t lease_until, unsigned limit,
+                        int (*cb)(const struct job *, void *), void *userdata)
+{
+        sqlite3_stmt *st = NULL;
+        struct job j;
+        /* One statement under the write lock: nobody else can lease these rows. */
+        int r = stmt(txc(tx), "UPDATE jobs SET lease_owner = ?1, lease_until = ?2, attempts = attempts + 1 "
+                              "WHERE id IN (SELECT id FROM jobs WHERE done_at = 0 AND due_at <= ?3 AND lease_until <= ?3 "
+                              "ORDER BY due_at, id LIMIT ?4) RETURNING id, kind, payload, due_at, attempts", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, lease_until);
+        sqlite3_bind_int64(st, 3, now);
+        sqlite3_bind_int(st, 4, (int)limit);
+        return EACH_ROW(st, j, job_read, cb, userdata);
+}
+
+static int sq_job_finish(struct store_tx *tx, int64_t id, const char *owner, vg_usec_t now)
+{
+        sqlite3_stmt *st = NULL;
+        struct conn *c = txc(tx);
+        int r = stmt(c, "UPDATE jobs SET done_at = ?, lease_until = 0 WHERE id = ? AND lease_owner = ? AND done_at = 0",
+                     &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, now);
+        sqlite3_bind_int64(st, 2, id);
+        sqlite3_bind_text(st, 3, owner, -1, SQLITE_STATIC);
+        r = step_done(c, st);
+        return r < 0 ? r : r == 0 ? -VG_ECONFLICT : 0;
+}
+
+static int sq_job_retry(struct store_tx *tx, int64_t id, const char *owner, vg_usec_t due_at, const char *error)
+{
+        sqlite3_stmt *st = NULL;
+        struct conn *c = txc(tx);
+        int r = stmt(c, "UPDATE jobs SET due_at = ?, lease_until = 0, last_error = ? "
+                        "WHERE id = ? AND lease_owner = ? AND done_at = 0", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, due_at);
+        sqlite3_bind_text(st, 2, error ? error : "", -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 3, id);
+        sqlite3_bind_text(st, 4, owner, -1, SQLITE_STATIC);
+        r = step_done(c, st);
+        return r < 0 ? r : r == 0 ? -VG_ECONFLICT : 0;
+}
+
+static int sq_job_next_due(struct store_tx *tx, vg_usec_t *ret)
+{
+        sqlite3_stmt *st = NULL;
+        int r = stmt(txc(tx), "SELECT coalesce(min(max(due_at, lease_until)), 0) FROM jobs WHERE done_at = 0", &st);
+        if (r < 0)
+                return r;
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW)
+                *ret = sqlite3_column_int64(st, 0);
+        sqlite3_reset(st);
+        return rc == SQLITE_ROW ? 0 : map_rc(rc);
+}
+
+#define ESC_COLS "id, incident_id, service, policy, trigger, state, level, round, started_at, acked_at, acked_by"
+
+static void escalation_read(sqlite3_stmt *st, void *out)
+{
+        struct escalation *e = out;
+        memset(e, 0, sizeof *e);
+        e->id = sqlite3_column_int64(st, 0);
+        e->incident_id = sqlite3_column_int64(st, 1);
+        text_copy(e->service, sizeof e->service, st, 2);
+        text_copy(e->policy, sizeof e->policy, st, 3);
+        text_copy(e->trigger, sizeof e->trigger, st, 4);
+        text_copy(e->state, sizeof e->state, st, 5);
+        e->level = sqlite3_column_int(st, 6);
+        e->round = sqlite3_column_int(st, 7);
+        e->started_at = sqlite3_column_int64(st, 8);
+        e->acked_at = sqlite3_column_int64(st, 9);
+        text_copy(e->acked_by, sizeof e->acked_by, st, 10);
+}
+
+static int sq_escalation_add(struct store_tx *tx, struct escalation *e)
+{
+        sqlite3_stmt *st = NULL;
+        struct conn *c = txc(tx);
+        int r = stmt(c, "INSERT INTO escalations(incident_id, service, policy, trigger, state, level, round, started_at) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, e->incident_id);
+        sqlite3_bind_text(st, 2, e->service, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, e->policy, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 4, e->trigger, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 5, e->state[0] ? e->state : "active", -1, SQLITE_STATIC);
+        sqlite3_bind_int(st, 6, e->level);
+        sqlite3_bind_int(st, 7, e->round);
+        sqlite3_bind_int64(st, 8, e->started_at);
+        r = step_done(c, st);
+        if (r < 0)
+                return r;
+        e->id = sqlite3_last_insert_rowid(c->db);
+        return 0;
+}
+
+static int sq_escalation_get(struct store_tx *tx, int64_t id, struct escalation *ret)
+{
+        sqlite3_stmt *st = NULL;
+        int r = stmt(txc(tx), "SELECT " ESC_COLS " FROM escalations WHERE id = ?", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, id);
+        return get_one(st, escalation_read, ret);
+}
+
+static int sq_escalation_update(struct store_tx *tx, const struct escalation *e)
+{
+        sqlite3_stmt *st = NULL;
+        struct conn *c = txc(tx);
+        int r = stmt(c, "UPDATE escalations SET state = ?, level = ?, round = ?, acked_at = ?, acked_by = ? WHERE id = ?",
+                     &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_text(st, 1, e->state, -1, SQLITE_STATIC);
+        sqlite3_bind_int(st, 2, e->level);
+        sqlite3_bind_int(st, 3, e->round);
+        sqlite3_bind_int64(st, 4, e->acked_at);
+        sqlite3_bind_text(st, 5, e->acked_by, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 6, e->id);
+        r = step_done(c, st);
+        return r < 0 ? r : r == 0 ? -VG_ENOTFOUND : 0;
+}
+
+static int sq_escalation_list(struct store_tx *tx, int64_t incident_id, int (*cb)(const struct escalation *, void *),
+                              void *userdata)
+{
+        sqlite3_stmt *st = NULL;
+        struct escalation e;
+        int r = stmt(txc(tx), "SELECT " ESC_COLS " FROM escalations WHERE incident_id = ? ORDER BY id", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, incident_id);
+        return EACH_ROW(st, e, escalation_read, cb, userdata);
+}
+
+#define PAGE_COLS "id, escalation_id, incident_id, user_name, level, round, via, ack_hash, created_at, acked_at"
+
+static void page_read(sqlite3_stmt *st, void *out)
+{
+        struct oncall_page *p = out;
+        memset(p, 0, sizeof *p);
+        p->id = sqlite3_column_int64(st, 0);
+        p->escalation_id = sqlite3_column_int64(st, 1);
+        p->incident_id = sqlite3_column_int64(st, 2);
+        text_copy(p->user, sizeof p->user, st, 3);
+        p->level = sqlite3_column_int(st, 4);
+        p->round = sqlite3_column_int(st, 5);
+        text_copy(p->via, sizeof p->via, st, 6);
+        blob_copy(p->ack_hash, sizeof p->ack_hash, st, 7);
+        p->created_at = sqlite3_column_int64(st, 8);
+        p->acked_at = sqlite3_column_int64(st, 9);
+}
+
+static int sq_page_add(struct store_tx *tx, struct oncall_page *p)
+{
+        sqlite3_stmt *st = NULL;
+        struct conn *c = txc(tx);
+        int r = stmt(c, "INSERT INTO pages(escalation_id, incident_id, user_name, level, round, via, ack_hash, created_at) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, p->escalation_id);
+        sqlite3_bind_int64(st, 2, p->incident_id);
+        sqlite3_bind_text(st, 3, p->user, -1, SQLITE_STATIC);
+        sqlite3_bind_int(st, 4, p->level);
+        sqlite3_bind_int(st, 5, p->round);
+        sqlite3_bind_text(st, 6, p->via, -1, SQLITE_STATIC);
+        sqlite3_bind_blob(st, 7, p->ack_hash, sizeof p->ack_hash, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 8, p->created_at);
+        r = step_done(c, st);
+        if (r < 0)
+                return r;
+        p->id = sqlite3_last_insert_rowid(c->db);
+        return 0;
+}
+
+static int sq_page_get(struct store_tx *tx, int64_t id, struct oncall_page *ret)
+{
+        sqlite3_stmt *st = NULL;
+        int r = stmt(txc(tx), "SELECT " PAGE_COLS " FROM pages WHERE id = ?", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, id);
+        return get_one(st, page_read, ret);
+}
+
+static int sq_page_get_by_ack(struct store_tx *tx, const uint8_t *hash, struct oncall_page *ret)
+{
+        sqlite3_stmt *st = NULL;
+        int r = stmt(txc(tx), "SELECT " PAGE_COLS " FROM pages WHERE ack_hash = ?", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_blob(st, 1, hash, STORE_HASH_BYTES, SQLITE_STATIC);
+        return get_one(st, page_read, ret);
+}
+
+static int sq_page_ack(struct store_tx *tx, int64_t id, vg_usec_t at)
+{
+        int r = exec_id(tx, "UPDATE pages SET acked_at = ? WHERE id = ? AND acked_at = 0", at, id, true);
+        return r < 0 ? r : r == 0 ? -VG_ECONFLICT : 0;
+}
+
+static int sq_page_list(struct store_tx *tx, int64_t incident_id, unsigned limit, int (*cb)(const struct oncall_page *, void *),
+                        void *userdata)
+{
+        sqlite3_stmt *st = NULL;
+        struct oncall_page p;
+        int r = stmt(txc(tx), "SELECT " PAGE_COLS " FROM pages WHERE (?1 = 0 OR incident_id = ?1) "
+                              "ORDER BY id DESC LIMIT ?2", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, incident_id);
+        sqlite3_bind_int64(st, 2, limit ? (sqlite3_int64)limit : -1);
+        return EACH_ROW(st, p, page_read, cb, userdata);
+}
+
+#define OUTBOX_COLS "id, idem_key, channel, address, subject, body, coalesce(page_id, 0), status, attempts, " \
+        "last_result, created_at, sent_at"
+
+static void outbox_read(sqlite3_stmt *st, void *out)
+{
+        struct outbox_msg *m = out;
+        memset(m, 0, sizeof *m);
+        m->id = sqlite3_column_int64(st, 0);
+        text_copy(m->idem_key, sizeof m->idem_key, st, 1);
+        text_copy(m->channel, sizeof m->channel, st, 2);
+        m->address = (const char *)sqlite3_column_text(st, 3);
+        m->subject = (const char *)sqlite3_column_text(st, 4);
+        m->body = (const char *)sqlite3_column_text(st, 5);
+        m->page_id = sqlite3_column_int64(st, 6);
+        text_copy(m->status, sizeof m->status, st, 7);
+        m->attempts = sqlite3_column_int(st, 8);
+        m->last_result = (const char *)sqlite3_column_text(st, 9);
+        m->created_at = sqlite3_column_int64(st, 10);
+        m->sent_at = sqlite3_column_int64(st, 11);
+}
+
+static int sq_outbox_add(struct store_tx *tx, struct outbox_msg *m)
+{
+        sqlite3_stmt *st = NULL;
+        struct conn *c = txc(tx);
+        int r = stmt(c, "INSERT INTO outbox(idem_key, channel, address, subject, body, page_id, created_at) "
+                        "VALUES (?, ?, ?, ?, ?, nullif(?, 0), ?)", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_text(st, 1, m->idem_key, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, m->channel, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, m->address, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 4, m->subject ? m->subject : "", -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 5, m->body, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 6, m->page_id);
+        sqlite3_bind_int64(st, 7, m->created_at);
+        r = step_done(c, st);
+        if (r < 0)
+                return r;
+        m->id = sqlite3_last_insert_rowid(c->db);
+        return 0;
+}
+
+static int sq_outbox_get(struct store_tx *tx, int64_t id, int (*cb)(const struct outbox_msg *, void *), void *userdata)
+{
+        sqlite3_stmt *st = NULL;
+        struct outbox_msg m;
+        int r = stmt(txc(tx), "SELECT " OUTBOX_COLS " FROM outbox WHERE id = ?", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, id);
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+                outbox_read(st, &m);
+                r = cb(&m, userdata);
+        }
+        sqlite3_reset(st);
+        if (rc != SQLITE_ROW)
+                return rc == SQLITE_DONE ? -VG_ENOTFOUND : map_rc(rc);
+        return r;
+}
+
+static int sq_outbox_attempt(struct store_tx *tx, int64_t id, const char *status, const char *result, vg_usec_t at)
+{
+        sqlite3_stmt *st = NULL;
+        struct conn *c = txc(tx);
+        int r = stmt(c, "UPDATE outbox SET status = ?1, last_result = ?2, attempts = attempts + 1, "
+                        "sent_at = CASE WHEN ?1 = 'sent' THEN ?3 ELSE sent_at END WHERE id = ?4", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_text(st, 1, status, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, result ? result : "", -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 3, at);
+        sqlite3_bind_int64(st, 4, id);
+        r = step_done(c, st);
+        return r < 0 ? r : r == 0 ? -VG_ENOTFOUND : 0;
+}
+
+static int sq_outbox_list_page(struct store_tx *tx, int64_t page_id, int (*cb)(const struct outbox_msg *, void *),
+                               void *userdata)
+{
+        sqlite3_stmt *st = NULL;
+        struct outbox_msg m;
+        int r = stmt(txc(tx), "SELECT " OUTBOX_COLS " FROM outbox WHERE page_id = ? ORDER BY id", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, page_id);
+        return EACH_ROW(st, m, outbox_read, cb, userdata);
+}
+
 static void silence_row_read(sqlite3_stmt *st, void *out)
 {
         struct silence_row *s = out;
@@ -2148,6 +2511,7 @@ const struct store_ops store_sqlite_ops = {
         .token_list = sq_token_list,
         .incident_insert = sq_incident_insert,
         .incident_get = sq_incident_get,
+        .incident_get_by_id = sq_incident_get_by_id,
         .incident_update = sq_incident_update,
         .incident_list = sq_incident_list,
         .incident_services_set = sq_incident_services_set,
@@ -2185,6 +2549,24 @@ const struct store_ops store_sqlite_ops = {
         .override_insert = sq_override_insert,
         .override_delete = sq_override_delete,
         .override_list = sq_override_list,
+        .job_add = sq_job_add,
+        .job_claim = sq_job_claim,
+        .job_finish = sq_job_finish,
+        .job_retry = sq_job_retry,
+        .job_next_due = sq_job_next_due,
+        .escalation_add = sq_escalation_add,
+        .escalation_get = sq_escalation_get,
+        .escalation_update = sq_escalation_update,
+        .escalation_list = sq_escalation_list,
+        .page_add = sq_page_add,
+        .page_get = sq_page_get,
+        .page_get_by_ack = sq_page_get_by_ack,
+        .page_ack = sq_page_ack,
+        .page_list = sq_page_list,
+        .outbox_add = sq_outbox_add,
+        .outbox_get = sq_outbox_get,
+        .outbox_attempt = sq_outbox_attempt,
+        .outbox_list_page = sq_outbox_list_page,
         .alert_group_get = sq_alert_group_get,
         .alert_group_put = sq_alert_group_put,
         .alert_group_due = sq_alert_group_due,

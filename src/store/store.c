@@ -78,7 +78,24 @@ int store_token_revoke(struct store_tx *tx, int64_t id, vg_usec_t now) { return 
 int store_token_touch(struct store_tx *tx, int64_t id, vg_usec_t now) { return OPS(tx)->token_touch(tx, id, now); }
 int store_token_list(struct store_tx *tx, int64_t user_id, int64_t after_id, unsigned limit, int (*cb)(const struct api_token *, void *), void *ud) { return OPS(tx)->token_list(tx, user_id, after_id, limit, cb, ud); }
 int store_audit_list(struct store_tx *tx, int64_t after_seq, unsigned limit, int (*cb)(const struct audit_record *, void *), void *ud) { return OPS(tx)->audit_list(tx, after_seq, limit, cb, ud); }
-int store_incident_insert(struct store_tx *tx, struct incident *inc) { return OPS(tx)->incident_insert(tx, inc); }
+/* Every incident, however it was opened (the API, an alert, a waiting
+ * group, a customer report), starts its escalation: a job in the same
+ * transaction, so no incident is ever committed without one. */
+int store_incident_insert(struct store_tx *tx, struct incident *inc)
+{
+        int r = OPS(tx)->incident_insert(tx, inc);
+        return r < 0 ? r : store_escalation_trigger(tx, inc->key, "opened", inc->created_at);
+}
+
+int store_escalation_trigger(struct store_tx *tx, const char *key, const char *trigger, vg_usec_t at)
+{
+        json_t *p = json_pack("{s:s, s:s}", "key", key, "trigger", trigger);
+        char *text = p ? json_dumps(p, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+        json_decref(p);
+        int r = text ? store_job_add(tx, "escalate.start", text, at, NULL) : -ENOMEM;
+        free(text);
+        return r;
+}
 int store_incident_get(struct store_tx *tx, const char *key, struct incident *ret) { return OPS(tx)->incident_get(tx, key, ret); }
 int store_incident_update(struct store_tx *tx, struct incident *inc, int64_t expect_version) { return OPS(tx)->incident_update(tx, inc, expect_version); }
 int store_incident_list(struct store_tx *tx, const struct incident_filter *f, int64_t before_id, unsigned limit, int (*cb)(const struct incident *, void *), void *ud) { return OPS(tx)->incident_list(tx, f, before_id, limit, cb, ud); }
@@ -113,6 +130,25 @@ int store_org_list(struct store_tx *tx, const char *kind, int (*cb)(const struct
 int store_override_insert(struct store_tx *tx, struct schedule_override *o) { return OPS(tx)->override_insert(tx, o); }
 int store_override_delete(struct store_tx *tx, const char *schedule, int64_t id) { return OPS(tx)->override_delete(tx, schedule, id); }
 int store_override_list(struct store_tx *tx, const char *schedule, vg_usec_t from, vg_usec_t to, int (*cb)(const struct schedule_override *, void *), void *ud) { return OPS(tx)->override_list(tx, schedule, from, to, cb, ud); }
+int store_incident_get_by_id(struct store_tx *tx, int64_t id, struct incident *ret) { return OPS(tx)->incident_get_by_id(tx, id, ret); }
+int store_job_add(struct store_tx *tx, const char *kind, const char *payload, vg_usec_t due, int64_t *id) { return OPS(tx)->job_add(tx, kind, payload, due, id); }
+int store_job_claim(struct store_tx *tx, const char *owner, vg_usec_t now, vg_usec_t until, unsigned limit, int (*cb)(const struct job *, void *), void *ud) { return OPS(tx)->job_claim(tx, owner, now, until, limit, cb, ud); }
+int store_job_finish(struct store_tx *tx, int64_t id, const char *owner, vg_usec_t now) { return OPS(tx)->job_finish(tx, id, owner, now); }
+int store_job_retry(struct store_tx *tx, int64_t id, const char *owner, vg_usec_t due, const char *error) { return OPS(tx)->job_retry(tx, id, owner, due, error); }
+int store_job_next_due(struct store_tx *tx, vg_usec_t *ret) { return OPS(tx)->job_next_due(tx, ret); }
+int store_escalation_add(struct store_tx *tx, struct escalation *e) { return OPS(tx)->escalation_add(tx, e); }
+int store_escalation_get(struct store_tx *tx, int64_t id, struct escalation *ret) { return OPS(tx)->escalation_get(tx, id, ret); }
+int store_escalation_update(struct store_tx *tx, const struct escalation *e) { return OPS(tx)->escalation_update(tx, e); }
+int store_escalation_list(struct store_tx *tx, int64_t iid, int (*cb)(const struct escalation *, void *), void *ud) { return OPS(tx)->escalation_list(tx, iid, cb, ud); }
+int store_page_add(struct store_tx *tx, struct oncall_page *p) { return OPS(tx)->page_add(tx, p); }
+int store_page_get(struct store_tx *tx, int64_t id, struct oncall_page *ret) { return OPS(tx)->page_get(tx, id, ret); }
+int store_page_get_by_ack(struct store_tx *tx, const uint8_t hash[STORE_HASH_BYTES], struct oncall_page *ret) { return OPS(tx)->page_get_by_ack(tx, hash, ret); }
+int store_page_ack(struct store_tx *tx, int64_t id, vg_usec_t at) { return OPS(tx)->page_ack(tx, id, at); }
+int store_page_list(struct store_tx *tx, int64_t iid, unsigned limit, int (*cb)(const struct oncall_page *, void *), void *ud) { return OPS(tx)->page_list(tx, iid, limit, cb, ud); }
+int store_outbox_add(struct store_tx *tx, struct outbox_msg *m) { return OPS(tx)->outbox_add(tx, m); }
+int store_outbox_get(struct store_tx *tx, int64_t id, int (*cb)(const struct outbox_msg *, void *), void *ud) { return OPS(tx)->outbox_get(tx, id, cb, ud); }
+int store_outbox_attempt(struct store_tx *tx, int64_t id, const char *status, const char *result, vg_usec_t at) { return OPS(tx)->outbox_attempt(tx, id, status, result, at); }
+int store_outbox_list_page(struct store_tx *tx, int64_t pid, int (*cb)(const struct outbox_msg *, void *), void *ud) { return OPS(tx)->outbox_list_page(tx, pid, cb, ud); }
 int store_alert_group_get(struct store_tx *tx, const char *key, struct alert_group *ret) { return OPS(tx)->alert_group_get(tx, key, ret); }
 int store_alert_group_put(struct store_tx *tx, const struct alert_group *g) { return OPS(tx)->alert_group_put(tx, g); }
 int store_alert_group_due(struct store_tx *tx, vg_usec_t now, int (*cb)(const struct alert_group *, void *), void *ud) { return OPS(tx)->alert_group_due(tx, now, cb, ud); }

@@ -299,6 +299,7 @@ int store_token_list(struct store_tx *tx, int64_t user_id, int64_t after_id, uns
  * bumps inc->version; -VG_EPRECONDITION when another write came first. */
 int store_incident_insert(struct store_tx *tx, struct incident *inc);
 int store_incident_get(struct store_tx *tx, const char *key, struct incident *ret);
+int store_incident_get_by_id(struct store_tx *tx, int64_t id, struct incident *ret);
 int store_incident_update(struct store_tx *tx, struct incident *inc, int64_t expect_version);
 /* Newest first: id < before_id (0: from the newest), at most limit. */
 int store_incident_list(struct store_tx *tx, const struct incident_filter *f, int64_t before_id,
@@ -439,6 +440,91 @@ int store_override_delete(struct store_tx *tx, const char *schedule, int64_t id)
 /* The overrides of schedule that overlap [from, to), by start. */
 int store_override_list(struct store_tx *tx, const char *schedule, vg_usec_t from, vg_usec_t to,
                         int (*cb)(const struct schedule_override *o, void *userdata), void *userdata);
+
+/* Durable jobs: claimed with a lease, so no two workers run one at once;
+ * finished or retried only by the lease's owner. */
+struct job {
+        int64_t id;
+        char kind[32];
+        const char *payload; /* borrows: JSON */
+        vg_usec_t due_at;
+        int attempts;        /* including this one */
+};
+int store_job_add(struct store_tx *tx, const char *kind, const char *payload, vg_usec_t due_at, int64_t *ret_id);
+/* Queue the start of an incident's escalations for trigger ("opened" -
+ * done by store_incident_insert itself - or "declared"). */
+int store_escalation_trigger(struct store_tx *tx, const char *key, const char *trigger, vg_usec_t at);
+/* Lease up to limit due jobs (not done, due_at <= now, no live lease) to
+ * owner until lease_until; cb sees each (strings valid during the call). */
+int store_job_claim(struct store_tx *tx, const char *owner, vg_usec_t now, vg_usec_t lease_until, unsigned limit,
+                    int (*cb)(const struct job *j, void *userdata), void *userdata);
+/* -VG_ECONFLICT when owner no longer holds the lease (it ran out and
+ * another worker took the job): the caller's work must be rolled back. */
+int store_job_finish(struct store_tx *tx, int64_t id, const char *owner, vg_usec_t now);
+int store_job_retry(struct store_tx *tx, int64_t id, const char *owner, vg_usec_t due_at, const char *error);
+/* The earliest due time of a job not done; 0 when none. */
+int store_job_next_due(struct store_tx *tx, vg_usec_t *ret);
+
+struct escalation {
+        int64_t id;
+        int64_t incident_id;
+        char service[STORE_NAME_MAX];
+        char policy[STORE_NAME_MAX];
+        char trigger[16];    /* opened, declared */
+        char state[16];      /* active, acknowledged, exhausted */
+        int level, round;    /* the level paged last (1-based), the round of the policy */
+        vg_usec_t started_at, acked_at;
+        char acked_by[STORE_NAME_MAX];
+};
+/* -VG_ECONFLICT when the incident already has one for service and trigger. */
+int store_escalation_add(struct store_tx *tx, struct escalation *e);
+int store_escalation_get(struct store_tx *tx, int64_t id, struct escalation *ret);
+int store_escalation_update(struct store_tx *tx, const struct escalation *e);
+int store_escalation_list(struct store_tx *tx, int64_t incident_id,
+                          int (*cb)(const struct escalation *e, void *userdata), void *userdata);
+
+struct oncall_page {
+        int64_t id;
+        int64_t escalation_id, incident_id;
+        char user[STORE_NAME_MAX];
+        int level, round;
+        char via[2 * STORE_NAME_MAX + 16];
+        uint8_t ack_hash[STORE_HASH_BYTES];
+        vg_usec_t created_at, acked_at;
+};
+/* -VG_ECONFLICT when the person was paged at that level and round already. */
+int store_page_add(struct store_tx *tx, struct oncall_page *p);
+int store_page_get(struct store_tx *tx, int64_t id, struct oncall_page *ret);
+int store_page_get_by_ack(struct store_tx *tx, const uint8_t hash[STORE_HASH_BYTES], struct oncall_page *ret);
+int store_page_ack(struct store_tx *tx, int64_t id, vg_usec_t at);
+/* Pages of an incident (0: every incident), newest first. */
+int store_page_list(struct store_tx *tx, int64_t incident_id, unsigned limit,
+                    int (*cb)(const struct oncall_page *p, void *userdata), void *userdata);
+
+/* The outbox: what is sent, once per idempotency key. */
+struct outbox_msg {
+        int64_t id;
+        char idem_key[96];
+        char channel[16];    /* email, webhook */
+        const char *address; /* borrows */
+        const char *subject; /* borrows */
+        const char *body;    /* borrows */
+        int64_t page_id;     /* 0: none */
+        char status[16];     /* pending, sent, failed */
+        int attempts;
+        const char *last_result; /* borrows */
+        vg_usec_t created_at, sent_at;
+};
+/* -VG_ECONFLICT when idem_key is queued already (nothing is added). */
+int store_outbox_add(struct store_tx *tx, struct outbox_msg *m);
+int store_outbox_get(struct store_tx *tx, int64_t id, int (*cb)(const struct outbox_msg *m, void *userdata),
+                     void *userdata);
+/* Record an attempt: status pending (will retry), sent or failed, with the
+ * server's reply or the error. */
+int store_outbox_attempt(struct store_tx *tx, int64_t id, const char *status, const char *result, vg_usec_t at);
+/* The messages of a page. */
+int store_outbox_list_page(struct store_tx *tx, int64_t page_id,
+                           int (*cb)(const struct outbox_msg *m, void *userdata), void *userdata);
 
 /* Silences: put inserts or replaces by id. */
 int store_silence_put(struct store_tx *tx, const struct silence_row *s);

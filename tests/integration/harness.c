@@ -99,7 +99,7 @@ static void spawn(struct server *s)
         die("vigil serve did not become healthy on port %u", s->port);
 }
 
-void server_start(struct server *s, const char *extra_yaml)
+static void start_on(struct server *s, const char *db, const char *extra_yaml)
 {
         memset(s, 0, sizeof *s);
         curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -107,7 +107,10 @@ void server_start(struct server *s, const char *extra_yaml)
         if (!mkdtemp(s->dir))
                 die("mkdtemp: %s", strerror(errno));
         snprintf(s->config, sizeof s->config, "%s/vigil.yaml", s->dir);
-        snprintf(s->db, sizeof s->db, "%s/var/vigil.db", s->dir);
+        if (db)
+                snprintf(s->db, sizeof s->db, "%s", db);
+        else
+                snprintf(s->db, sizeof s->db, "%s/var/vigil.db", s->dir);
         snprintf(s->log, sizeof s->log, "%s/server.log", s->dir);
         s->port = free_port();
         snprintf(s->url, sizeof s->url, "http://127.0.0.1:%u", s->port);
@@ -120,6 +123,16 @@ void server_start(struct server *s, const char *extra_yaml)
         fputs(extra_yaml ? extra_yaml : "", f);
         fclose(f);
         spawn(s);
+}
+
+void server_start(struct server *s, const char *extra_yaml)
+{
+        start_on(s, NULL, extra_yaml);
+}
+
+void server_start_sibling(struct server *s, const struct server *first, const char *extra_yaml)
+{
+        start_on(s, first->db, extra_yaml);
 }
 
 void server_restart(struct server *s)

@@ -28,6 +28,9 @@ struct reply {
 /* Start with extra YAML lines appended to the config (may be NULL). Exits
  * the test program when the server cannot start. */
 void server_start(struct server *s, const char *extra_yaml);
+/* A second server on the same database (its own port, config and log),
+ * as a second node would be. */
+void server_start_sibling(struct server *s, const struct server *first, const char *extra_yaml);
 /* Restart the same server (same directory and database). */
 void server_restart(struct server *s);
 /* SIGTERM and wait; returns the exit status (or 128+signal). */

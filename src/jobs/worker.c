@@ -1,0 +1,182 @@
+/* The job loop: claim due jobs under a lease in one write transaction,
+ * run each handler, sleep until the next due job (at most a second, so
+ * jobs another process adds are seen), or until kicked. */
+#include "jobs/jobs.h"
+
+#include "base/clock.h"
+#include "base/log.h"
+#include "core/error.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sodium.h>
+#include <time.h>
+#include <unistd.h>
+
+#define CLAIM_MAX 16
+#define POLL_MAX (1 * VG_USEC_PER_SEC)
+
+struct jobs_worker {
+        struct store *store;
+        _Atomic(const struct config *) cfg;
+        char owner[96];
+        pthread_t thread;
+        pthread_mutex_t lock;
+        pthread_cond_t wake;
+        bool stopping, kicked;
+};
+
+struct claim_list {
+        size_t n;
+        struct claimed_job j[CLAIM_MAX];
+};
+
+static int claim_cb(const struct job *j, void *userdata)
+{
+        struct claim_list *l = userdata;
+        if (l->n == CLAIM_MAX)
+                return 0;
+        struct claimed_job *c = &l->j[l->n];
+        c->id = j->id;
+        snprintf(c->kind, sizeof c->kind, "%s", j->kind);
+        c->payload = strdup(j->payload ? j->payload : "{}");
+        c->attempts = j->attempts;
+        if (!c->payload)
+                return -ENOMEM;
+        l->n++;
+        return 0;
+}
+
+static int run(const struct job_ctx *ctx, const struct claimed_job *j)
+{
+        if (strcmp(j->kind, "escalate.start") == 0)
+                return job_escalate_start(ctx, j);
+        if (strcmp(j->kind, "escalate.step") == 0)
+                return job_escalate_step(ctx, j);
+        if (strcmp(j->kind, "deliver") == 0)
+                return job_deliver(ctx, j);
+        log_event(LOG_LVL_ERROR, "job of unknown kind left undone", "job=%lld kind=%s", (long long)j->id, j->kind);
+        return -VG_EUNSUPPORTED;
+}
+
+/* Claim and run one batch; returns how many were claimed. */
+static size_t round_once(struct jobs_worker *w)
+{
+        const struct config *cfg = atomic_load(&w->cfg);
+        struct claim_list l = { 0 };
+        struct store_tx *tx;
+        vg_usec_t now = clock_now();
+        int r = store_begin(w->store, &tx);
+        if (r >= 0) {
+                r = store_job_claim(tx, w->owner, now, now + cfg->job_lease * VG_USEC_PER_SEC, CLAIM_MAX, claim_cb, &l);
+                r = store_finish(tx, r);
+        }
+        if (r < 0) {
+                log_event(LOG_LVL_ERROR, "jobs not claimed", "error=%s", vg_strerror(r));
+                for (size_t i = 0; i < l.n; i++)
+                        free(l.j[i].payload);
+                return 0;
+        }
+        for (size_t i = 0; i < l.n; i++) {
+                struct job_ctx ctx = { .store = w->store, .cfg = cfg, .owner = w->owner, .now = clock_now() };
+                r = run(&ctx, &l.j[i]);
+                if (r < 0) {
+                        /* Back off: 1 s, 2 s, 4 s ... at most a minute. */
+                        int shift = l.j[i].attempts < 6 ? l.j[i].attempts : 6;
+                        vg_usec_t due = clock_now() + ((vg_usec_t)1 << shift) * VG_USEC_PER_SEC;
+                        log_event(LOG_LVL_WARN, "job failed; will retry", "job=%lld kind=%s attempt=%d error=%s",
+                                  (long long)l.j[i].id, l.j[i].kind, l.j[i].attempts, vg_strerror(r));
+                        if (store_begin(w->store, &tx) >= 0)
+                                store_finish(tx, store_job_retry(tx, l.j[i].id, w->owner, due, vg_strerror(r)));
+                }
+                free(l.j[i].payload);
+        }
+        return l.n;
+}
+
+static void *loop(void *arg)
+{
+        struct jobs_worker *w = arg;
+        for (;;) {
+                pthread_mutex_lock(&w->lock);
+                bool stop = w->stopping;
+                w->kicked = false;
+                pthread_mutex_unlock(&w->lock);
+                if (stop)
+                        break;
+                if (round_once(w) == CLAIM_MAX)
+                        continue; /* more may be due */
+                vg_usec_t next = 0, now = clock_now();
+                struct store_tx *tx;
+                if (store_begin_read(w->store, &tx) >= 0) {
+                        store_job_next_due(tx, &next);
+                        store_rollback(tx);
+                }
+                vg_usec_t until = next && next < now + POLL_MAX ? next : now + POLL_MAX;
+                struct timespec ts = { .tv_sec = (time_t)(until / VG_USEC_PER_SEC),
+                                       .tv_nsec = (long)(until % VG_USEC_PER_SEC) * 1000 };
+                pthread_mutex_lock(&w->lock);
+                while (!w->stopping && !w->kicked && clock_now() < until)
+                        if (pthread_cond_timedwait(&w->wake, &w->lock, &ts) == ETIMEDOUT)
+                                break;
+                pthread_mutex_unlock(&w->lock);
+        }
+        return NULL;
+}
+
+int jobs_worker_start(struct store *s, const struct config *cfg, struct jobs_worker **ret)
+{
+        struct jobs_worker *w = calloc(1, sizeof *w);
+        if (!w)
+                return -ENOMEM;
+        w->store = s;
+        atomic_store(&w->cfg, cfg);
+        char host[64] = "host";
+        gethostname(host, sizeof host - 1);
+        snprintf(w->owner, sizeof w->owner, "%.60s:%ld:%08x", host, (long)getpid(), randombytes_random());
+        pthread_mutex_init(&w->lock, NULL);
+        pthread_cond_init(&w->wake, NULL);
+        if (pthread_create(&w->thread, NULL, loop, w) != 0) {
+                pthread_mutex_destroy(&w->lock);
+                pthread_cond_destroy(&w->wake);
+                free(w);
+                return -EAGAIN;
+        }
+        *ret = w;
+        return 0;
+}
+
+void jobs_worker_reload(struct jobs_worker *w, const struct config *cfg)
+{
+        if (w)
+                atomic_store(&w->cfg, cfg);
+}
+
+void jobs_worker_kick(struct jobs_worker *w)
+{
+        if (!w)
+                return;
+        pthread_mutex_lock(&w->lock);
+        w->kicked = true;
+        pthread_cond_signal(&w->wake);
+        pthread_mutex_unlock(&w->lock);
+}
+
+struct jobs_worker *jobs_worker_stop(struct jobs_worker *w)
+{
+        if (!w)
+                return NULL;
+        pthread_mutex_lock(&w->lock);
+        w->stopping = true;
+        pthread_cond_signal(&w->wake);
+        pthread_mutex_unlock(&w->lock);
+        pthread_join(w->thread, NULL);
+        pthread_mutex_destroy(&w->lock);
+        pthread_cond_destroy(&w->wake);
+        free(w);
+        return NULL;
+}
