@@ -201,7 +201,8 @@ static int cmp_usec(const void *a, const void *b)
 /* Walk the pieces between points; layer >= 0: that layer alone, gaps dropped. */
 static int pieces(const struct oncall_schedule *s, int layer, struct points *ps, struct oncall_shift **ret, size_t *n)
 {
-        qsort(ps->p, ps->n, sizeof *ps->p, cmp_usec);
+        if (ps->n)
+                qsort(ps->p, ps->n, sizeof *ps->p, cmp_usec);
         struct oncall_shift *out = NULL;
         size_t m = 0, cap = 0;
         for (size_t i = 0; i <= ps->n; i++) {

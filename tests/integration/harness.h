@@ -60,7 +60,9 @@ int vigil_run(const char *stdin_text, char **out, const char *const extra_env[],
               const char *const argv[]);
 
 /* Every row of every table as text, except bookkeeping columns that a read
- * may refresh (sessions.last_seen, api_tokens.last_used). Caller frees. */
+ * may refresh (sessions.last_seen, api_tokens.last_used) and what the
+ * server's background workers write on their own schedule (jobs,
+ * escalations, pages, outbox, audit records by "system"). Caller frees. */
 char *db_fingerprint(struct server *s);
 /* Count rows of table matching an optional WHERE clause (static SQL). */
 long db_count(struct server *s, const char *table, const char *where);
