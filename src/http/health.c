@@ -1,4 +1,5 @@
 #include "http/metrics.h"
+#include "http/org.h"
 #include "http/resources.h"
 
 #include "core/error.h"
@@ -28,6 +29,49 @@ int health_ready(struct request *req, struct response *resp)
                                                    version));
 }
 
+/* Append the on-call coverage of the next 90 days: seconds without anyone
+ * per schedule, and whether each service is reached around the clock.
+ * Returns the (reallocated) text, or NULL when out of memory. */
+static char *oncall_metrics(struct request *req, char *text, size_t *len)
+{
+        struct store_tx *tx;
+        json_t *cov = NULL, *v;
+        bool ok;
+        size_t i;
+        if (store_begin_read(req->store, &tx) < 0)
+                return text; /* the rest of the metrics still count */
+        int r = oncall_coverage_json(tx, req->now, req->now + 90 * 86400 * VG_USEC_PER_SEC, &cov, &ok);
+        store_rollback(tx);
+        if (r < 0)
+                return text;
+        size_t cap = *len + 512 + 128 * (json_array_size(json_object_get(cov, "schedules")) +
+                                         json_array_size(json_object_get(cov, "services")));
+        char *out = realloc(text, cap);
+        if (!out) {
+                json_decref(cov);
+                return NULL;
+        }
+        size_t n = *len;
+        n += (size_t)snprintf(out + n, cap - n,
+                              "# HELP vigil_oncall_gap_seconds Seconds in the next 90 days with nobody on call.\n"
+                              "# TYPE vigil_oncall_gap_seconds gauge\n");
+        json_array_foreach(json_object_get(cov, "schedules"), i, v)
+                n += (size_t)snprintf(out + n, cap - n, "vigil_oncall_gap_seconds{schedule=\"%s\"} %lld\n",
+                                      json_string_value(json_object_get(v, "name")),
+                                      (long long)json_integer_value(json_object_get(v, "gap_seconds")));
+        n += (size_t)snprintf(out + n, cap - n,
+                              "# HELP vigil_oncall_service_covered 1 when level 1 of the service's policy reaches "
+                              "someone at every moment of the next 90 days.\n"
+                              "# TYPE vigil_oncall_service_covered gauge\n");
+        json_array_foreach(json_object_get(cov, "services"), i, v)
+                n += (size_t)snprintf(out + n, cap - n, "vigil_oncall_service_covered{service=\"%s\"} %d\n",
+                                      json_string_value(json_object_get(v, "name")),
+                                      json_is_true(json_object_get(v, "covered")));
+        json_decref(cov);
+        *len = n;
+        return out;
+}
+
 int metrics_get(struct request *req, struct response *resp)
 {
         size_t len = 0;
@@ -49,6 +93,14 @@ int metrics_get(struct request *req, struct response *resp)
                         len += (size_t)snprintf(text + len, cap - len, "vigil_syslog_messages_total{outcome=\"%s\"} %llu\n",
                                                 syslog_outcome_name((enum syslog_outcome)i),
                                                 (unsigned long long)counts[i]);
+        }
+        if (text) {
+                char *more = oncall_metrics(req, text, &len);
+                if (!more) {
+                        free(text);
+                        return -ENOMEM;
+                }
+                text = more;
         }
         return response_text(resp, 200, "text/plain; version=0.0.4; charset=utf-8", text, len);
 }

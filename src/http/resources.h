@@ -105,6 +105,11 @@ int override_list(struct request *req, struct response *resp);
 int override_delete(struct request *req, struct response *resp);
 int oncall_coverage(struct request *req, struct response *resp);
 int oncall_get(struct request *req, struct response *resp);
+/* calendar.c */
+int feed_create(struct request *req, struct response *resp);
+int feed_list(struct request *req, struct response *resp);
+int feed_revoke(struct request *req, struct response *resp);
+int calendar_get(struct request *req, struct response *resp);
 /* pages.c */
 int page_list(struct request *req, struct response *resp);
 int page_ack(struct request *req, struct response *resp);

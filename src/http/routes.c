@@ -92,6 +92,11 @@ const struct route http_routes[] = {
         { "DELETE", "/api/v1/escalation-policies/{name}", ORG_WRITERS, 0, org_delete },
         { "GET", "/api/v1/oncall", ROLES_STAFF, 0, oncall_get },
         { "GET", "/api/v1/oncall/coverage", ROLES_STAFF, 0, oncall_coverage },
+        { "POST", "/api/v1/calendar-feeds", ROLES_STAFF, 0, feed_create },
+        { "GET", "/api/v1/calendar-feeds", ROLES_STAFF, 0, feed_list },
+        { "DELETE", "/api/v1/calendar-feeds/{id}", ROLES_STAFF, 0, feed_revoke },
+        /* ICS for calendar clients: the token in the file name is the credential. */
+        { "GET", "/calendar/{file}", 0, ROUTE_PUBLIC, calendar_get },
         { "GET", "/api/v1/pages", ROLES_STAFF, 0, page_list },
         { "POST", "/api/v1/pages/{id}/ack", INCIDENT_WRITERS | R(ADMIN), 0, page_ack },
         /* The single-use link in a page: the token in the path is the credential. */

@@ -126,6 +126,12 @@ struct store_ops {
         int (*outbox_attempt)(struct store_tx *tx, int64_t id, const char *status, const char *result, vg_usec_t at);
         int (*outbox_list_page)(struct store_tx *tx, int64_t page_id, int (*cb)(const struct outbox_msg *, void *),
                                 void *userdata);
+        int (*feed_insert)(struct store_tx *tx, struct calendar_feed *f);
+        int (*feed_get)(struct store_tx *tx, int64_t id, struct calendar_feed *ret);
+        int (*feed_get_by_hash)(struct store_tx *tx, const uint8_t *hash, struct calendar_feed *ret);
+        int (*feed_list)(struct store_tx *tx, const char *created_by, int (*cb)(const struct calendar_feed *, void *),
+                         void *userdata);
+        int (*feed_revoke)(struct store_tx *tx, int64_t id, vg_usec_t at);
         int (*alert_group_get)(struct store_tx *tx, const char *key, struct alert_group *ret);
         int (*alert_group_put)(struct store_tx *tx, const struct alert_group *g);
         int (*alert_group_due)(struct store_tx *tx, vg_usec_t now, int (*cb)(const struct alert_group *, void *),

@@ -2248,6 +2248,87 @@ static int sq_outbox_list_page(struct store_tx *tx, int64_t page_id, int (*cb)(c
         return EACH_ROW(st, m, outbox_read, cb, userdata);
 }
 
+/* ---- calendar feeds ---- */
+
+#define FEED_COLS "id, kind, name, prefix, token_hash, created_by, created_at, revoked_at"
+
+static void feed_read(sqlite3_stmt *st, void *out)
+{
+        struct calendar_feed *f = out;
+        memset(f, 0, sizeof *f);
+        f->id = sqlite3_column_int64(st, 0);
+        text_copy(f->kind, sizeof f->kind, st, 1);
+        text_copy(f->name, sizeof f->name, st, 2);
+        text_copy(f->prefix, sizeof f->prefix, st, 3);
+        blob_copy(f->token_hash, sizeof f->token_hash, st, 4);
+        text_copy(f->created_by, sizeof f->created_by, st, 5);
+        f->created_at = sqlite3_column_int64(st, 6);
+        f->revoked_at = sqlite3_column_int64(st, 7);
+}
+
+static int sq_feed_insert(struct store_tx *tx, struct calendar_feed *f)
+{
+        sqlite3_stmt *st = NULL;
+        struct conn *c = txc(tx);
+        int r = stmt(c, "INSERT INTO calendar_feeds(kind, name, prefix, token_hash, created_by, created_at) "
+                        "VALUES (?, ?, ?, ?, ?, ?)", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_text(st, 1, f->kind, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, f->name, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, f->prefix, -1, SQLITE_STATIC);
+        sqlite3_bind_blob(st, 4, f->token_hash, sizeof f->token_hash, SQLITE_STATIC);
+        sqlite3_bind_text(st, 5, f->created_by, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 6, f->created_at);
+        r = step_done(c, st);
+        if (r < 0)
+                return r;
+        f->id = sqlite3_last_insert_rowid(c->db);
+        return 0;
+}
+
+static int sq_feed_get(struct store_tx *tx, int64_t id, struct calendar_feed *ret)
+{
+        sqlite3_stmt *st = NULL;
+        int r = stmt(txc(tx), "SELECT " FEED_COLS " FROM calendar_feeds WHERE id = ?", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, id);
+        return get_one(st, feed_read, ret);
+}
+
+static int sq_feed_get_by_hash(struct store_tx *tx, const uint8_t *hash, struct calendar_feed *ret)
+{
+        sqlite3_stmt *st = NULL;
+        int r = stmt(txc(tx), "SELECT " FEED_COLS " FROM calendar_feeds WHERE token_hash = ?", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_blob(st, 1, hash, STORE_HASH_BYTES, SQLITE_STATIC);
+        return get_one(st, feed_read, ret);
+}
+
+static int sq_feed_list(struct store_tx *tx, const char *created_by, int (*cb)(const struct calendar_feed *, void *),
+                        void *userdata)
+{
+        sqlite3_stmt *st = NULL;
+        struct calendar_feed f;
+        int r = stmt(txc(tx), "SELECT " FEED_COLS " FROM calendar_feeds WHERE (?1 IS NULL OR created_by = ?1) "
+                              "ORDER BY id", &st);
+        if (r < 0)
+                return r;
+        if (created_by)
+                sqlite3_bind_text(st, 1, created_by, -1, SQLITE_STATIC);
+        else
+                sqlite3_bind_null(st, 1);
+        return EACH_ROW(st, f, feed_read, cb, userdata);
+}
+
+static int sq_feed_revoke(struct store_tx *tx, int64_t id, vg_usec_t at)
+{
+        int r = exec_id(tx, "UPDATE calendar_feeds SET revoked_at = ? WHERE id = ? AND revoked_at = 0", at, id, true);
+        return r < 0 ? r : r == 0 ? -VG_ENOTFOUND : 0;
+}
+
 static void silence_row_read(sqlite3_stmt *st, void *out)
 {
         struct silence_row *s = out;
@@ -2567,6 +2648,11 @@ const struct store_ops store_sqlite_ops = {
         .outbox_get = sq_outbox_get,
         .outbox_attempt = sq_outbox_attempt,
         .outbox_list_page = sq_outbox_list_page,
+        .feed_insert = sq_feed_insert,
+        .feed_get = sq_feed_get,
+        .feed_get_by_hash = sq_feed_get_by_hash,
+        .feed_list = sq_feed_list,
+        .feed_revoke = sq_feed_revoke,
         .alert_group_get = sq_alert_group_get,
         .alert_group_put = sq_alert_group_put,
         .alert_group_due = sq_alert_group_due,

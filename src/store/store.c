@@ -149,6 +149,11 @@ int store_outbox_add(struct store_tx *tx, struct outbox_msg *m) { return OPS(tx)
 int store_outbox_get(struct store_tx *tx, int64_t id, int (*cb)(const struct outbox_msg *, void *), void *ud) { return OPS(tx)->outbox_get(tx, id, cb, ud); }
 int store_outbox_attempt(struct store_tx *tx, int64_t id, const char *status, const char *result, vg_usec_t at) { return OPS(tx)->outbox_attempt(tx, id, status, result, at); }
 int store_outbox_list_page(struct store_tx *tx, int64_t pid, int (*cb)(const struct outbox_msg *, void *), void *ud) { return OPS(tx)->outbox_list_page(tx, pid, cb, ud); }
+int store_feed_insert(struct store_tx *tx, struct calendar_feed *f) { return OPS(tx)->feed_insert(tx, f); }
+int store_feed_get(struct store_tx *tx, int64_t id, struct calendar_feed *ret) { return OPS(tx)->feed_get(tx, id, ret); }
+int store_feed_get_by_hash(struct store_tx *tx, const uint8_t hash[STORE_HASH_BYTES], struct calendar_feed *ret) { return OPS(tx)->feed_get_by_hash(tx, hash, ret); }
+int store_feed_list(struct store_tx *tx, const char *by, int (*cb)(const struct calendar_feed *, void *), void *ud) { return OPS(tx)->feed_list(tx, by, cb, ud); }
+int store_feed_revoke(struct store_tx *tx, int64_t id, vg_usec_t at) { return OPS(tx)->feed_revoke(tx, id, at); }
 int store_alert_group_get(struct store_tx *tx, const char *key, struct alert_group *ret) { return OPS(tx)->alert_group_get(tx, key, ret); }
 int store_alert_group_put(struct store_tx *tx, const struct alert_group *g) { return OPS(tx)->alert_group_put(tx, g); }
 int store_alert_group_due(struct store_tx *tx, vg_usec_t now, int (*cb)(const struct alert_group *, void *), void *ud) { return OPS(tx)->alert_group_due(tx, now, cb, ud); }

@@ -526,6 +526,23 @@ int store_outbox_attempt(struct store_tx *tx, int64_t id, const char *status, co
 int store_outbox_list_page(struct store_tx *tx, int64_t page_id,
                            int (*cb)(const struct outbox_msg *m, void *userdata), void *userdata);
 
+struct calendar_feed {
+        int64_t id;
+        char kind[16];                 /* schedule, user */
+        char name[STORE_NAME_MAX];
+        char prefix[16];
+        uint8_t token_hash[STORE_HASH_BYTES];
+        char created_by[STORE_NAME_MAX];
+        vg_usec_t created_at, revoked_at;
+};
+int store_feed_insert(struct store_tx *tx, struct calendar_feed *f);
+int store_feed_get(struct store_tx *tx, int64_t id, struct calendar_feed *ret);
+int store_feed_get_by_hash(struct store_tx *tx, const uint8_t hash[STORE_HASH_BYTES], struct calendar_feed *ret);
+/* created_by NULL: every feed. */
+int store_feed_list(struct store_tx *tx, const char *created_by,
+                    int (*cb)(const struct calendar_feed *f, void *userdata), void *userdata);
+int store_feed_revoke(struct store_tx *tx, int64_t id, vg_usec_t at);
+
 /* Silences: put inserts or replaces by id. */
 int store_silence_put(struct store_tx *tx, const struct silence_row *s);
 int store_silence_get(struct store_tx *tx, const char *id,

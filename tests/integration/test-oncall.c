@@ -10,7 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <cmocka.h>
+#include <libical/ical.h>
 
 static struct server S;
 static char manager[128], responder[128], auditor[128];
@@ -220,6 +222,17 @@ static void coverage_gaps_and_the_check_command(void **state)
         }
         json_decref(a);
 
+        /* The same as metrics. */
+        struct reply m;
+        http(&S, "GET", "/metrics", NULL, NULL, NULL, &m);
+        assert_int_equal(m.status, 200);
+        assert_non_null(strstr(m.body, "vigil_oncall_gap_seconds{schedule=\"primary\"} 0\n"));
+        assert_non_null(strstr(m.body, "vigil_oncall_service_covered{service=\"orphan\"} 0\n"));
+        assert_non_null(strstr(m.body, "vigil_oncall_service_covered{service=\"payments\"} 1\n"));
+        const char *g = strstr(m.body, "vigil_oncall_gap_seconds{schedule=\"business\"} ");
+        assert_non_null(g);
+        assert_true(atoll(g + strlen("vigil_oncall_gap_seconds{schedule=\"business\"} ")) > 86400);
+        reply_free(&m);
         /* The CLI: exit 6 while there are gaps, naming them. */
         char env_url[128], env_token[200];
         snprintf(env_url, sizeof env_url, "VIGIL_URL=%s", S.url);
@@ -250,6 +263,98 @@ static void coverage_gaps_and_the_check_command(void **state)
         free(out);
 }
 
+/* The VEVENTs of an ICS text as [{start, end, summary}] (RFC 3339 UTC). */
+static json_t *ics_events(const char *ics)
+{
+        icalcomponent *cal = icalparser_parse_string(ics);
+        assert_non_null(cal);
+        assert_int_equal(icalcomponent_isa(cal), ICAL_VCALENDAR_COMPONENT);
+        json_t *out = json_array();
+        for (icalcomponent *ev = icalcomponent_get_first_component(cal, ICAL_VEVENT_COMPONENT); ev;
+             ev = icalcomponent_get_next_component(cal, ICAL_VEVENT_COMPONENT)) {
+                char a[32], b[32];
+                time_t ta = icaltime_as_timet(icalcomponent_get_dtstart(ev));
+                time_t tb = icaltime_as_timet(icalcomponent_get_dtend(ev));
+                struct tm tm;
+                strftime(a, sizeof a, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&ta, &tm));
+                strftime(b, sizeof b, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&tb, &tm));
+                json_array_append_new(out, json_pack("{s:s, s:s, s:s}", "from", a, "to", b, "summary",
+                                                     icalcomponent_get_summary(ev)));
+        }
+        icalcomponent_free(cal);
+        return out;
+}
+
+static void calendar_feeds_parse_back_to_the_same_shifts(void **state)
+{
+        (void)state;
+        json_t *a, *shifts;
+        assert_int_equal(call("POST", "/api/v1/calendar-feeds", responder, "{\"schedule\":\"primary\"}", &a), 201);
+        const char *url = json_string_value(json_object_get(a, "url"));
+        const char *path = strstr(url, "/calendar/");
+        assert_non_null(path);
+        char feed_path[200];
+        snprintf(feed_path, sizeof feed_path, "%s", path);
+        json_int_t feed_id = json_integer_value(json_object_get(a, "id"));
+        json_decref(a);
+        /* No sign-in: the token is the credential. */
+        struct reply r;
+        http(&S, "GET", feed_path, NULL, NULL, NULL, &r);
+        assert_int_equal(r.status, 200);
+        assert_string_equal(reply_header(&r, "Content-Type"), "text/calendar; charset=utf-8");
+        json_t *events = ics_events(r.body);
+        reply_free(&r);
+        /* The same shifts as the final schedule over the feed's range. */
+        char q[256], from[32], to[32];
+        json_t *ev0 = json_array_get(events, 0);
+        assert_non_null(ev0);
+        snprintf(from, sizeof from, "%s", json_string_value(json_object_get(ev0, "from")));
+        snprintf(to, sizeof to, "%s", json_string_value(json_object_get(json_array_get(events, json_array_size(events) - 1), "to")));
+        snprintf(q, sizeof q, "/api/v1/schedules/primary/final?from=%s&to=%s", from, to);
+        assert_int_equal(call("GET", q, auditor, NULL, &a), 200);
+        shifts = json_object_get(a, "shifts");
+        assert_int_equal(json_array_size(events), json_array_size(shifts));
+        assert_true(json_array_size(events) >= 14); /* weekly over 97 days */
+        for (size_t i = 0; i < json_array_size(events); i++) {
+                json_t *e = json_array_get(events, i), *s2 = json_array_get(shifts, i);
+                assert_string_equal(json_string_value(json_object_get(e, "from")), json_string_value(json_object_get(s2, "from")));
+                assert_string_equal(json_string_value(json_object_get(e, "to")), json_string_value(json_object_get(s2, "to")));
+                char want[128];
+                snprintf(want, sizeof want, "%s on call (primary)", json_string_value(json_object_get(s2, "user")));
+                assert_string_equal(json_string_value(json_object_get(e, "summary")), want);
+        }
+        json_decref(a);
+        json_decref(events);
+
+        /* A person's feed: only their shifts, from every schedule. */
+        assert_int_equal(call("POST", "/api/v1/calendar-feeds", manager, "{\"user\":\"bob\"}", &a), 201);
+        path = strstr(json_string_value(json_object_get(a, "url")), "/calendar/");
+        http(&S, "GET", path, NULL, NULL, NULL, &r);
+        json_decref(a);
+        assert_int_equal(r.status, 200);
+        events = ics_events(r.body);
+        reply_free(&r);
+        assert_true(json_array_size(events) >= 7);
+        for (size_t i = 0; i < json_array_size(events); i++)
+                assert_int_equal(strncmp(json_string_value(json_object_get(json_array_get(events, i), "summary")),
+                                         "On call: ", 9), 0);
+        json_decref(events);
+        /* Responders get feeds of their own shifts only. */
+        assert_int_equal(call("POST", "/api/v1/calendar-feeds", responder, "{\"user\":\"bob\"}", NULL), 403);
+        assert_int_equal(call("POST", "/api/v1/calendar-feeds", responder, "{\"schedule\":\"nope\"}", NULL), 400);
+        /* Revoked: the URL stops working. */
+        char del[64];
+        snprintf(del, sizeof del, "/api/v1/calendar-feeds/%lld", (long long)feed_id);
+        assert_int_equal(call("DELETE", del, auditor, NULL, NULL), 404); /* not theirs */
+        assert_int_equal(call("DELETE", del, responder, NULL, NULL), 204);
+        http(&S, "GET", feed_path, NULL, NULL, NULL, &r);
+        assert_int_equal(r.status, 404);
+        reply_free(&r);
+        http(&S, "GET", "/calendar/vgc_guessed-token.ics", NULL, NULL, NULL, &r);
+        assert_int_equal(r.status, 404);
+        reply_free(&r);
+}
+
 static int setup(void **state)
 {
         (void)state;
@@ -278,6 +383,7 @@ int main(void)
                 cmocka_unit_test(documents_validate_and_apply_idempotently),
                 cmocka_unit_test(who_is_on_call),
                 cmocka_unit_test(coverage_gaps_and_the_check_command),
+                cmocka_unit_test(calendar_feeds_parse_back_to_the_same_shifts),
         };
         return cmocka_run_group_tests_name("oncall", tests, setup, teardown);
 }
