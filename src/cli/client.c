@@ -142,6 +142,8 @@ int client_call(struct client *c, const char *method, const char *path, json_t *
                 text = json_dumps(body, JSON_COMPACT);
                 h = curl_slist_append(h, "Content-Type: application/json");
                 curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, text ? text : "");
+                /* Reset what an earlier call on this handle set. */
+                curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE, (long)(text ? strlen(text) : 0));
         } else {
                 curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, NULL);
                 curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE, 0L);

@@ -29,6 +29,7 @@ static const char usage[] =
         "  oncall now|schedule|override|check ...\n"
         "                                who is on call, shifts, overrides, coverage gaps\n"
         "  page list|ack ...             pages sent; acknowledge one\n"
+        "  apply -f FILE                 users, teams, schedules, policies, services from YAML\n"
         "\n"
         "Options:\n"
         "  -c, --config FILE   configuration file (YAML)\n"
@@ -53,7 +54,7 @@ static const struct {
 } commands[] = {
         { "serve", cmd_serve }, { "user", cmd_user },     { "audit", cmd_audit },
         { "login", cmd_login }, { "whoami", cmd_whoami }, { "token", cmd_token },
-        { "api", cmd_api },       { "incident", cmd_incident }, { "oncall", cmd_oncall }, { "page", cmd_page },
+        { "api", cmd_api },       { "incident", cmd_incident }, { "oncall", cmd_oncall }, { "page", cmd_page }, { "apply", cmd_apply },
 };
 
 int main(int argc, char **argv)

@@ -355,6 +355,108 @@ static void calendar_feeds_parse_back_to_the_same_shifts(void **state)
         reply_free(&r);
 }
 
+static const char org_yaml[] =
+        "# the security organisation\n"
+        "users:\n"
+        "  dana:\n"
+        "    role: responder\n"
+        "    email: dana@example.com\n"
+        "    time_zone: Asia/Kolkata\n"
+        "    contacts:\n"
+        "      - {type: email, address: dana@example.com}\n"
+        "      - {type: sms, address: '+919876543210'}\n"
+        "teams:\n"
+        "  appsec: {members: [dana, alice]}\n"
+        "schedules:\n"
+        "  appsec-primary:\n"
+        "    time_zone: Asia/Kolkata\n"
+        "    team: appsec\n"
+        "    layers:\n"
+        "      - name: weekly\n"
+        "        rotation: weekly\n"
+        "        start: 2026-11-02T10:00\n"
+        "        users: [dana, alice]\n"
+        "escalation_policies:\n"
+        "  appsec:\n"
+        "    repeat: 2\n"
+        "    levels:\n"
+        "      - delay_minutes: 15\n"
+        "        targets: [{type: schedule, name: appsec-primary}]\n"
+        "      - delay_minutes: 30\n"
+        "        targets: [{type: team, name: appsec}]\n"
+        "services:\n"
+        "  checkout: {team: appsec, escalation_policy: appsec, description: 'the checkout service'}\n";
+
+/* Run `vigil apply -f file`; fails the test (showing the output) unless it exits want. */
+static char *apply(const char *const env[], const char *file, int want)
+{
+        char *out = NULL;
+        int rc = vigil_run(NULL, &out, env, (const char *const[]){ "apply", "-f", file, NULL });
+        if (rc != want)
+                fail_msg("vigil apply exited %d, want %d:\n%s", rc, want, out ? out : "");
+        return out;
+}
+
+static void apply_is_declarative_and_idempotent(void **state)
+{
+        (void)state;
+        char file[128], env_url[128], env_token[200];
+        snprintf(file, sizeof file, "%s/org.yaml", S.dir);
+        FILE *f = fopen(file, "w");
+        assert_non_null(f);
+        fputs(org_yaml, f);
+        fclose(f);
+        snprintf(env_url, sizeof env_url, "VIGIL_URL=%s", S.url);
+        snprintf(env_token, sizeof env_token, "VIGIL_TOKEN=%s", S.admin_token);
+        const char *const env[] = { env_url, env_token, "HOME=/nonexistent", NULL };
+        char *out = NULL;
+        out = apply(env, file, 0);
+        assert_non_null(strstr(out, "created user dana"));
+        assert_non_null(strstr(out, "created service checkout"));
+        assert_non_null(strstr(out, "5 created, 0 updated, 0 unchanged"));
+        free(out);
+        json_t *a;
+        assert_int_equal(call("GET", "/api/v1/oncall?service=checkout&at=2026-11-23T05:00:00Z", auditor, NULL, &a), 200);
+        /* 2026-11-23 10:00 IST = 04:30Z starts week 3: alice. */
+        assert_string_equal(json_string_value(json_object_get(
+                                    json_array_get(json_object_get(json_array_get(json_object_get(a, "levels"), 0), "oncall"), 0),
+                                    "user")),
+                            "alice");
+        json_decref(a);
+        /* Again: nothing changes, not even the audit log. */
+        char *before = db_fingerprint(&S);
+        out = apply(env, file, 0);
+        assert_non_null(strstr(out, "0 created, 0 updated, 5 unchanged"));
+        free(out);
+        char *after = db_fingerprint(&S);
+        assert_string_equal(before, after);
+        free(before);
+        free(after);
+        /* A change in the file updates that object alone. */
+        f = fopen(file, "w");
+        fputs(org_yaml, f);
+        fputs("  web: {escalation_policy: appsec}\n", f);
+        fclose(f);
+        out = apply(env, file, 0);
+        assert_non_null(strstr(out, "updated service web"));
+        assert_non_null(strstr(out, "0 created, 1 updated, 5 unchanged"));
+        free(out);
+        /* A bad file: refused before anything is sent. */
+        f = fopen(file, "w");
+        fputs("tems:\n  x: {members: [dana]}\n", f);
+        fclose(f);
+        out = apply(env, file, 2);
+        assert_non_null(strstr(out, "'tems' is not one of"));
+        free(out);
+        /* A refusal stops at that object, naming it. */
+        f = fopen(file, "w");
+        fputs("teams:\n  ghosts: {members: [nobody]}\n", f);
+        fclose(f);
+        out = apply(env, file, 1);
+        assert_non_null(strstr(out, "team ghosts refused"));
+        free(out);
+}
+
 static int setup(void **state)
 {
         (void)state;
@@ -384,6 +486,7 @@ int main(void)
                 cmocka_unit_test(who_is_on_call),
                 cmocka_unit_test(coverage_gaps_and_the_check_command),
                 cmocka_unit_test(calendar_feeds_parse_back_to_the_same_shifts),
+                cmocka_unit_test(apply_is_declarative_and_idempotent),
         };
         return cmocka_run_group_tests_name("oncall", tests, setup, teardown);
 }
