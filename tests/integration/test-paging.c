@@ -192,12 +192,30 @@ static void escalates_until_acknowledged(void **state)
         free(mail);
         /* Nobody acknowledges: level 2, carol, by email and webhook. */
         await_mails("carol@example.com", 1, 10);
-        for (int i = 0; i < 50 && files_in(hookdir, ".json") < 1; i++)
+        for (int i = 0; i < 50 && files_in(hookdir, ".json") < 2; i++)
                 usleep(100 * 1000);
-        assert_int_equal(files_in(hookdir, ".json"), 1);
+        assert_int_equal(files_in(hookdir, ".json"), 2); /* her webhook and the SMS gateway */
         char hook[256];
-        snprintf(hook, sizeof hook, "%s/000001.json", hookdir);
-        json_t *h = json_load_file(hook, 0, NULL);
+        json_t *h = NULL;
+        for (int i = 1; i <= 2; i++) {
+                char p[256];
+                snprintf(p, sizeof p, "%s/%06d.json", hookdir, i);
+                json_t *x = json_load_file(p, 0, NULL);
+                assert_non_null(x);
+                const char *where = json_string_value(json_object_get(x, "path"));
+                if (strcmp(where, "/carol") == 0) {
+                        h = x;
+                        snprintf(hook, sizeof hook, "%s", p);
+                        continue;
+                }
+                /* The gateway gets {to, text} with the link. */
+                assert_string_equal(where, "/sms");
+                json_t *sms = json_loads(json_string_value(json_object_get(x, "body")), 0, NULL);
+                assert_string_equal(json_string_value(json_object_get(sms, "to")), "+15551234567");
+                assert_non_null(strstr(json_string_value(json_object_get(sms, "text")), "/ack/vga_"));
+                json_decref(sms);
+                json_decref(x);
+        }
         assert_non_null(h);
         json_t *body = json_loads(json_string_value(json_object_get(h, "body")), 0, NULL);
         assert_string_equal(json_string_value(json_object_get(json_object_get(body, "incident"), "key")), key);
@@ -241,6 +259,33 @@ static void escalates_until_acknowledged(void **state)
         char where[160];
         snprintf(where, sizeof where, "object = 'incident:%s' AND action IN ('incident.page', 'incident.page.ack')", key);
         assert_int_equal(db_count(&S, "audit_log", where), 3);
+}
+
+static void a_declaration_pages_again(void **state)
+{
+        (void)state;
+        char key[32], path[128];
+        size_t bob = mails_to("bob@example.com", NULL);
+        incident_for("burst", "Confirmed exfiltration", key);
+        await_mails("bob@example.com", bob + 1, 10);
+        struct reply r;
+        snprintf(path, sizeof path, "/api/v1/incidents/%s/classify", key);
+        http(&S, "POST", path, responder, NULL,
+             "{\"classification\":\"security_incident\",\"impact\":{\"confidentiality\":true},"
+             "\"data_categories\":[\"personal_data\"]}", &r);
+        assert_int_equal(r.status, 200);
+        reply_free(&r);
+        snprintf(path, sizeof path, "/api/v1/incidents/%s/declare", key);
+        http(&S, "POST", path, manager, NULL, "{\"criteria\":\"customer data confirmed taken\"}", &r);
+        assert_int_equal(r.status, 200);
+        reply_free(&r);
+        await_mails("bob@example.com", bob + 2, 10);
+        char *mail;
+        mails_to("bob@example.com", &mail);
+        assert_non_null(strstr(mail, key));
+        assert_non_null(strstr(mail, "(declared)"));
+        free(mail);
+        assert_int_equal(db_count(&S, "escalations", "trigger = 'declared'"), 1);
 }
 
 static void the_link_in_the_mail_acknowledges_once(void **state)
@@ -365,8 +410,9 @@ static int setup(void **state)
         smtp_pid = sink("smtp-sink.py", smtp_port, maildir, NULL);
         hook_pid = sink("webhook-sink.py", hook_port, hookdir, NULL);
         snprintf(extra, sizeof extra, "smtp:\n  url: smtp://127.0.0.1:%u\n  from: vigil@example.com\n"
-                                      "notify:\n  webhook_secret: " SECRET "\nlogin:\n  max_failures_address: 1000\n",
-                 smtp_port);
+                                      "notify:\n  webhook_secret: " SECRET "\n  sms_url: http://127.0.0.1:%u/sms\n"
+                                      "login:\n  max_failures_address: 1000\n",
+                 smtp_port, hook_port);
         server_start(&S, extra);
         server_bootstrap(&S);
         server_user_token(&S, "ina", "incident_manager", NULL, manager, sizeof manager);
@@ -376,7 +422,8 @@ static int setup(void **state)
         char contacts[256];
         snprintf(contacts, sizeof contacts,
                  "[{\"type\":\"email\",\"address\":\"carol@example.com\"},"
-                 "{\"type\":\"webhook\",\"address\":\"http://127.0.0.1:%u/carol\"}]",
+                 "{\"type\":\"webhook\",\"address\":\"http://127.0.0.1:%u/carol\"},"
+                 "{\"type\":\"sms\",\"address\":\"+15551234567\"}]",
                  hook_port);
         user("carol", contacts);
         put("/api/v1/schedules/primary", "{\"time_zone\":\"UTC\",\"layers\":[{\"name\":\"all\",\"rotation\":\"daily\","
@@ -411,6 +458,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(escalates_until_acknowledged),
                 cmocka_unit_test(the_link_in_the_mail_acknowledges_once),
+                cmocka_unit_test(a_declaration_pages_again),
                 cmocka_unit_test(escalation_survives_a_restart),
                 cmocka_unit_test(two_servers_page_once),
                 cmocka_unit_test(a_deferring_mail_server_gets_it_later),
