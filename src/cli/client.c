@@ -178,3 +178,32 @@ void client_print_problem(const char *verb, long status, json_t *answer)
                         json_string_value(json_object_get(e, "message")));
         }
 }
+
+int client_request(const char *verb, const char *method, const char *path, json_t *body, json_t **ret)
+{
+        struct client c;
+        long status = 0;
+        json_t *a = NULL;
+        *ret = NULL;
+        int rc = client_open(&c, true);
+        if (!rc)
+                rc = client_call(&c, method, path, body, &status, &a);
+        client_close(&c);
+        if (rc)
+                return rc;
+        if (status >= 400) {
+                client_print_problem(verb, status, a);
+                json_decref(a);
+                return status == 401 ? EXIT_CONNECT : EXIT_FAIL;
+        }
+        *ret = a;
+        return 0;
+}
+
+void client_print_json(json_t *answer)
+{
+        char *s = json_dumps(answer, JSON_INDENT(2) | JSON_ENCODE_ANY);
+        if (s)
+                puts(s);
+        free(s);
+}

@@ -27,3 +27,11 @@ int client_call(struct client *c, const char *method, const char *path, json_t *
 void client_print_problem(const char *verb, long status, json_t *answer);
 /* Where `vigil login` saves the URL and token. */
 int client_config_path(char *buf, size_t size);
+
+/* One API call for a verb: open, call, close. A refusal is printed as
+ * "vigil VERB: ..." and becomes the exit code (EXIT_CONNECT for 401,
+ * EXIT_FAIL otherwise); on 0, *ret is the answer (the caller decrefs).
+ * body (may be NULL) stays the caller's. */
+int client_request(const char *verb, const char *method, const char *path, json_t *body, json_t **ret);
+/* Print an answer as indented JSON (-o json). */
+void client_print_json(json_t *answer);

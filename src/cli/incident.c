@@ -267,26 +267,13 @@ int cmd_incident(struct cli *cli, int argc, char **argv)
                 goto bad;
         }
 
-        struct client c;
-        long status = 0;
         json_t *answer = NULL;
-        int rc = client_open(&c, true);
-        if (!rc)
-                rc = client_call(&c, method, path, body, &status, &answer);
+        int rc = client_request("incident", method, path, body, &answer);
         json_decref(body);
-        client_close(&c);
         if (rc)
                 return rc;
-        if (status >= 400) {
-                client_print_problem("incident", status, answer);
-                json_decref(answer);
-                return status == 401 ? EXIT_CONNECT : EXIT_FAIL;
-        }
         if (cli->json_output) {
-                char *s = json_dumps(answer, JSON_INDENT(2));
-                if (s)
-                        puts(s);
-                free(s);
+                client_print_json(answer);
         } else if (strcmp(verb, "list") == 0) {
                 json_t *v;
                 size_t i;

@@ -118,26 +118,13 @@ int cmd_oncall(struct cli *cli, int argc, char **argv)
                 goto bad;
         }
 
-        struct client c;
-        long status = 0;
         json_t *a = NULL;
-        int rc = client_open(&c, true);
-        if (!rc)
-                rc = client_call(&c, method, path, body, &status, &a);
+        int rc = client_request("oncall", method, path, body, &a);
         json_decref(body);
-        client_close(&c);
         if (rc)
                 return rc;
-        if (status >= 400) {
-                client_print_problem("oncall", status, a);
-                json_decref(a);
-                return status == 401 ? EXIT_CONNECT : EXIT_FAIL;
-        }
         if (cli->json_output) {
-                char *s = json_dumps(a, JSON_INDENT(2));
-                if (s)
-                        puts(s);
-                free(s);
+                client_print_json(a);
                 rc = strcmp(verb, "check") == 0 && !json_is_true(json_object_get(a, "ok")) ? EXIT_GAPS : EXIT_OK;
         } else if (strcmp(verb, "check") == 0) {
                 rc = print_check(a);
@@ -205,27 +192,14 @@ int cmd_page(struct cli *cli, int argc, char **argv)
         } else {
                 goto bad;
         }
-        struct client c;
-        long status = 0;
         json_t *a = NULL;
         json_t *body = strcmp(method, "POST") == 0 ? json_object() : NULL;
-        int rc = client_open(&c, true);
-        if (!rc)
-                rc = client_call(&c, method, path, body, &status, &a);
+        int rc = client_request("page", method, path, body, &a);
         json_decref(body);
-        client_close(&c);
         if (rc)
                 return rc;
-        if (status >= 400) {
-                client_print_problem("page", status, a);
-                json_decref(a);
-                return status == 401 ? EXIT_CONNECT : EXIT_FAIL;
-        }
         if (cli->json_output) {
-                char *s = json_dumps(a, JSON_INDENT(2));
-                if (s)
-                        puts(s);
-                free(s);
+                client_print_json(a);
         } else if (strcmp(verb, "ack") == 0) {
                 printf("page %s acknowledged\n", argv[2]);
         } else {

@@ -155,13 +155,9 @@ static int add_shifts(icalcomponent *cal, struct store_tx *tx, const char *name,
                       vg_usec_t to, vg_usec_t now)
 {
         struct loaded_schedule *l = NULL;
-        int r = schedule_load(tx, name, from, to, &l);
-        if (r < 0)
-                return r;
-        struct oncall_schedule s = schedule_view(l);
         struct oncall_shift *sh = NULL;
         size_t n = 0;
-        r = oncall_final(&s, from, to, &sh, &n);
+        int r = schedule_shifts(tx, name, from, to, &l, &sh, &n);
         for (size_t i = 0; r >= 0 && i < n; i++) {
                 if (!sh[i].user[0] || (user && strcmp(user, sh[i].user) != 0))
                         continue;
@@ -186,22 +182,6 @@ static int add_shifts(icalcomponent *cal, struct store_tx *tx, const char *name,
         free(sh);
         free(l);
         return r;
-}
-
-struct names_acc {
-        size_t n;
-        char (*v)[STORE_NAME_MAX];
-};
-
-static int sched_name(const struct org_object *o, void *userdata)
-{
-        struct names_acc *a = userdata;
-        char(*v)[STORE_NAME_MAX] = realloc(a->v, (a->n + 1) * sizeof *v);
-        if (!v)
-                return -ENOMEM;
-        a->v = v;
-        snprintf(a->v[a->n++], STORE_NAME_MAX, "%s", o->name);
-        return 0;
 }
 
 int calendar_get(struct request *req, struct response *resp)
@@ -245,11 +225,12 @@ int calendar_get(struct request *req, struct response *resp)
                 if (r == -VG_ENOTFOUND)
                         r = 0; /* the schedule is gone: an empty calendar */
         } else if (r >= 0) {
-                struct names_acc a = { 0 };
-                r = store_org_list(tx, "schedule", sched_name, &a);
-                for (size_t i = 0; r >= 0 && i < a.n; i++)
-                        r = add_shifts(cal, tx, a.v[i], f.name, from, to, req->now);
-                free(a.v);
+                char(*names)[STORE_NAME_MAX] = NULL;
+                size_t n = 0;
+                r = org_names(tx, "schedule", &names, &n);
+                for (size_t i = 0; r >= 0 && i < n; i++)
+                        r = add_shifts(cal, tx, names[i], f.name, from, to, req->now);
+                free(names);
         }
         store_rollback(tx);
         if (r < 0) {

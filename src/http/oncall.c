@@ -80,14 +80,10 @@ int schedule_final(struct request *req, struct response *resp)
         r = store_begin_read(req->store, &tx);
         if (r < 0)
                 return r;
-        r = not_found(req, schedule_load(tx, req->params[0], from, to, &l), "schedule", req->params[0]);
-        store_rollback(tx);
-        if (r < 0)
-                return r;
-        struct oncall_schedule s = schedule_view(l);
         struct oncall_shift *sh = NULL;
         size_t n = 0;
-        r = oncall_final(&s, from, to, &sh, &n);
+        r = not_found(req, schedule_shifts(tx, req->params[0], from, to, &l, &sh, &n), "schedule", req->params[0]);
+        store_rollback(tx);
         if (r >= 0)
                 r = response_json(resp, 200,
                                   json_pack("{s:s, s:s, s:o, s:o, s:o}", "schedule", req->params[0], "time_zone",
@@ -222,34 +218,14 @@ int override_delete(struct request *req, struct response *resp)
 
 /* ---- coverage ---- */
 
-struct names {
-        size_t n;
-        char (*v)[STORE_NAME_MAX];
-};
-
-static int name_add(const struct org_object *o, void *userdata)
-{
-        struct names *ns = userdata;
-        char(*v)[STORE_NAME_MAX] = realloc(ns->v, (ns->n + 1) * sizeof *v);
-        if (!v)
-                return -ENOMEM;
-        ns->v = v;
-        snprintf(ns->v[ns->n++], STORE_NAME_MAX, "%s", o->name);
-        return 0;
-}
-
 /* Gaps of schedule name in [from, to) into *gaps (an array of shifts). */
 static int schedule_gaps(struct store_tx *tx, const char *name, vg_usec_t from, vg_usec_t to, json_t **gaps,
                          vg_usec_t *gap_total)
 {
         struct loaded_schedule *l = NULL;
-        int r = schedule_load(tx, name, from, to, &l);
-        if (r < 0)
-                return r;
-        struct oncall_schedule s = schedule_view(l);
         struct oncall_shift *sh = NULL;
         size_t n = 0;
-        r = oncall_final(&s, from, to, &sh, &n);
+        int r = schedule_shifts(tx, name, from, to, &l, &sh, &n);
         if (r >= 0) {
                 *gaps = shifts_json(l, sh, n, true);
                 *gap_total = 0;
@@ -305,12 +281,9 @@ static int service_covered(struct store_tx *tx, json_t *svc, vg_usec_t from, vg_
                 if (strcmp(type, "schedule") != 0 || *covered)
                         continue;
                 struct loaded_schedule *l = NULL;
-                if ((r = schedule_load(tx, name, from, to, &l)) < 0)
-                        break;
-                struct oncall_schedule s = schedule_view(l);
                 struct oncall_shift *sh = NULL;
                 size_t n = 0;
-                r = oncall_final(&s, from, to, &sh, &n);
+                r = schedule_shifts(tx, name, from, to, &l, &sh, &n);
                 free(l);
                 if (r < 0)
                         break;
@@ -366,11 +339,14 @@ static int service_covered(struct store_tx *tx, json_t *svc, vg_usec_t from, vg_
 
 int oncall_coverage_json(struct store_tx *tx, vg_usec_t from, vg_usec_t to, json_t **ret, bool *ok)
 {
-        struct names scheds = { 0 }, svcs = { 0 };
+        struct {
+                size_t n;
+                char (*v)[STORE_NAME_MAX];
+        } scheds = { 0 }, svcs = { 0 };
         json_t *sj = json_array(), *vj = json_array();
-        int r = store_org_list(tx, "schedule", name_add, &scheds);
+        int r = org_names(tx, "schedule", &scheds.v, &scheds.n);
         if (r >= 0)
-                r = store_org_list(tx, "service", name_add, &svcs);
+                r = org_names(tx, "service", &svcs.v, &svcs.n);
         *ok = true;
         for (size_t i = 0; r >= 0 && i < scheds.n; i++) {
                 json_t *gaps = NULL;

@@ -287,3 +287,52 @@ int oncall_levels(struct store_tx *tx, const char *policy_name, vg_usec_t t, jso
         return 0;
 }
 
+
+int schedule_shifts(struct store_tx *tx, const char *name, vg_usec_t from, vg_usec_t to,
+                    struct loaded_schedule **ret_l, struct oncall_shift **ret_sh, size_t *ret_n)
+{
+        struct loaded_schedule *l = NULL;
+        *ret_l = NULL;
+        *ret_sh = NULL;
+        *ret_n = 0;
+        int r = schedule_load(tx, name, from, to, &l);
+        if (r < 0)
+                return r;
+        struct oncall_schedule s = schedule_view(l);
+        r = oncall_final(&s, from, to, ret_sh, ret_n);
+        if (r < 0) {
+                free(l);
+                return r;
+        }
+        *ret_l = l;
+        return 0;
+}
+
+struct names {
+        size_t n;
+        char (*v)[STORE_NAME_MAX];
+};
+
+static int name_add(const struct org_object *o, void *userdata)
+{
+        struct names *ns = userdata;
+        char(*v)[STORE_NAME_MAX] = realloc(ns->v, (ns->n + 1) * sizeof *v);
+        if (!v)
+                return -ENOMEM;
+        ns->v = v;
+        snprintf(ns->v[ns->n++], STORE_NAME_MAX, "%s", o->name);
+        return 0;
+}
+
+int org_names(struct store_tx *tx, const char *kind, char (**ret)[STORE_NAME_MAX], size_t *n)
+{
+        struct names ns = { 0 };
+        int r = store_org_list(tx, kind, name_add, &ns);
+        if (r < 0) {
+                free(ns.v);
+                return r;
+        }
+        *ret = ns.v;
+        *n = ns.n;
+        return 0;
+}

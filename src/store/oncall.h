@@ -41,6 +41,13 @@ int schedule_load(struct store_tx *tx, const char *name, vg_usec_t from, vg_usec
                   struct loaded_schedule **ret);
 struct oncall_schedule schedule_view(const struct loaded_schedule *l);
 
+/* The final schedule of name over [from, to): the loaded schedule (for its
+ * layer names) and its shifts. The caller frees both. -VG_ENOTFOUND. */
+int schedule_shifts(struct store_tx *tx, const char *name, vg_usec_t from, vg_usec_t to,
+                    struct loaded_schedule **ret_l, struct oncall_shift **ret_sh, size_t *ret_n);
+/* The names of every document of kind, sorted; the caller frees *ret. */
+int org_names(struct store_tx *tx, const char *kind, char (**ret)[STORE_NAME_MAX], size_t *n);
+
 /* How long a level waits for an acknowledgement, in seconds
  * (delay_minutes or delay_seconds). */
 int64_t oncall_level_delay(json_t *level);

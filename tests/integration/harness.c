@@ -504,3 +504,10 @@ unsigned free_port(void)
         die("no free port: %s", strerror(errno));
         return 0;
 }
+
+int server_finish(struct server *s)
+{
+        int st = server_stop(s);
+        server_cleanup(s);
+        return st == 0 ? 0 : -1;
+}

@@ -36,6 +36,8 @@ void server_restart(struct server *s);
 /* SIGTERM and wait; returns the exit status (or 128+signal). */
 int server_stop(struct server *s);
 void server_cleanup(struct server *s);
+/* Stop and clean up; 0 when the server exited cleanly (a cmocka teardown's answer). */
+int server_finish(struct server *s);
 /* Create user NAME with ROLE (and tenant) offline and return an API token
  * for it obtained through the API (sign in, create token). */
 void server_user_token(struct server *s, const char *name, const char *role, const char *tenant,

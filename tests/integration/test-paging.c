@@ -442,15 +442,14 @@ static int setup(void **state)
 static int teardown(void **state)
 {
         (void)state;
-        int st = server_stop(&S);
-        server_cleanup(&S);
+        int st = server_finish(&S);
         stop(smtp_pid);
         stop(hook_pid);
         char cmd[300];
         snprintf(cmd, sizeof cmd, "rm -rf %s %s", maildir, hookdir);
         if (system(cmd) != 0)
                 return -1;
-        return st == 0 ? 0 : -1;
+        return st;
 }
 
 int main(void)

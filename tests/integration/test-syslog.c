@@ -192,9 +192,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
         (void)state;
-        int st = server_stop(&S);
-        server_cleanup(&S);
-        return st == 0 ? 0 : -1;
+        return server_finish(&S);
 }
 
 int main(void)
