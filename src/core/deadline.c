@@ -1,0 +1,97 @@
+#include "core/deadline.h"
+
+#include <errno.h>
+#include <string.h>
+
+static const char *const unit_names[] = { "asap", "hours", "calendar_days", "calendar_months", "business_days" };
+
+enum deadline_unit deadline_unit_from_string(const char *s)
+{
+        for (int i = 0; s && i < DEADLINE__INVALID; i++)
+                if (strcmp(s, unit_names[i]) == 0)
+                        return (enum deadline_unit)i;
+        return DEADLINE__INVALID;
+}
+
+const char *deadline_unit_to_string(enum deadline_unit u)
+{
+        return u < DEADLINE__INVALID ? unit_names[u] : "invalid";
+}
+
+bool holiday_is_business_day(const struct holiday_calendar *h, int64_t day)
+{
+        unsigned weekend = h ? h->weekend : WEEKEND_SAT_SUN;
+        if (weekend & (1u << vg_weekday(day)))
+                return false;
+        if (!h)
+                return true;
+        size_t lo = 0, hi = h->n;
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                if (h->days[mid] < day)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        return !(lo < h->n && h->days[lo] == day);
+}
+
+/* The first instant of local day `day` (its midnight). */
+static vg_usec_t day_start(const struct vg_zone *z, int64_t day)
+{
+        struct vg_civil c = { 0 };
+        vg_civil_set_days(&c, day);
+        return z->to_utc(z, &c);
+}
+
+static int days_in_month(int64_t y, int m)
+{
+        static const int d[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+        bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+        return m == 2 && leap ? 29 : d[m - 1];
+}
+
+int deadline_due(const struct deadline_rule *r, vg_usec_t anchor, const struct vg_zone *zone,
+                 const struct holiday_calendar *h, vg_usec_t *ret)
+{
+        if (!r || r->value < 0 || r->value > 100000 || r->unit >= DEADLINE__INVALID)
+                return -EINVAL;
+        if (r->unit == DEADLINE_ASAP) {
+                *ret = anchor;
+                return 0;
+        }
+        if (r->unit == DEADLINE_HOURS) {
+                *ret = anchor + r->value * 3600 * VG_USEC_PER_SEC;
+                return 0;
+        }
+        struct vg_civil local;
+        zone->to_local(zone, anchor, &local);
+        int64_t day = vg_civil_days(&local); /* the last day of the period, below */
+        switch (r->unit) {
+        case DEADLINE_CALENDAR_DAYS:
+                day += r->value;
+                break;
+        case DEADLINE_CALENDAR_MONTHS: {
+                int64_t months = (int64_t)local.year * 12 + (local.month - 1) + r->value;
+                int64_t y = months / 12;
+                int m = (int)(months % 12) + 1;
+                int d = local.day;
+                if (d > days_in_month(y, m))
+                        d = days_in_month(y, m);
+                day = vg_days_from_civil(y, (unsigned)m, (unsigned)d);
+                break;
+        }
+        case DEADLINE_BUSINESS_DAYS:
+                for (int64_t n = 0; n < r->value;)
+                        if (holiday_is_business_day(h, ++day))
+                                n++;
+                break;
+        default:
+                return -EINVAL;
+        }
+        if (r->roll_to_business_day && r->unit != DEADLINE_BUSINESS_DAYS)
+                while (!holiday_is_business_day(h, day))
+                        day++;
+        *ret = day_start(zone, day + 1);
+        return 0;
+}
