@@ -70,6 +70,7 @@ static const struct directive directives[] = {
         { "notify", "max_attempts", D_UINT, OFF(notify.max_attempts), 1, 100 },
         { NULL, "job_lease", D_DURATION, OFF(job_lease), 5, 3600 },
         { "limits", "max_body", D_SIZE, OFF(limits.max_body), 1024, INT64_C(1) << 30 },
+        { "limits", "max_import", D_SIZE, OFF(limits.max_import), 1024, INT64_C(4) << 30 },
         { "limits", "max_json_depth", D_UINT, OFF(limits.max_json_depth), 2, 1000 },
         { "limits", "max_string", D_SIZE, OFF(limits.max_string), 64, INT64_C(1) << 26 },
         { "limits", "page_default", D_UINT, OFF(limits.page_default), 1, 10000 },
@@ -99,6 +100,7 @@ int config_defaults(struct config **ret)
         c->shutdown_grace = 10;
         c->vigilance_window = 14 * 86400;
         c->limits = (struct config_limits){ .max_body = 1 << 20,
+                                            .max_import = 256 << 20,
                                             .max_json_depth = 32,
                                             .max_string = 64 << 10,
                                             .page_default = 50,

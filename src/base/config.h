@@ -12,6 +12,7 @@
 
 struct config_limits {
         size_t max_body;         /* bytes in one request body */
+        size_t max_import;       /* bytes in one bulk upload (tenant import) */
         unsigned max_json_depth; /* nesting of arrays and objects */
         size_t max_string;       /* bytes in one JSON string or key */
         unsigned page_default;   /* items per page when none is asked */

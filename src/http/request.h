@@ -97,6 +97,7 @@ enum route_flags {
         ROUTE_JSON_ERRORS = 1u << 2, /* errors as application/json: clients of foreign APIs
                                       * (amtool, Prometheus, PagerDuty senders) do not read
                                       * application/problem+json */
+        ROUTE_BULK = 1u << 3,   /* a bulk upload: the body may be limits.max_import */
 };
 
 struct route {

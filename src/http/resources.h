@@ -105,6 +105,12 @@ int override_list(struct request *req, struct response *resp);
 int override_delete(struct request *req, struct response *resp);
 int oncall_coverage(struct request *req, struct response *resp);
 int oncall_get(struct request *req, struct response *resp);
+/* tenants.c */
+int tenant_list(struct request *req, struct response *resp);
+int tenant_get(struct request *req, struct response *resp);
+int tenant_put(struct request *req, struct response *resp);
+int tenant_delete(struct request *req, struct response *resp);
+int tenant_import(struct request *req, struct response *resp);
 /* calendar.c */
 int feed_create(struct request *req, struct response *resp);
 int feed_list(struct request *req, struct response *resp);

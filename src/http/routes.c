@@ -8,6 +8,8 @@
 #define INCIDENT_WRITERS (R(RESPONDER) | R(INCIDENT_MANAGER) | R(EXECUTIVE_INCIDENT_MANAGER))
 /* Who changes teams, services, schedules and escalation policies. */
 #define ORG_WRITERS (R(ADMIN) | R(INCIDENT_MANAGER))
+/* Who keeps the tenant records. */
+#define TENANT_WRITERS (R(ADMIN) | R(COMMUNICATIONS))
 
 const struct route http_routes[] = {
         { "GET", "/healthz", 0, ROUTE_PUBLIC, health_live },
@@ -102,6 +104,13 @@ const struct route http_routes[] = {
         /* The single-use link in a page: the token in the path is the credential. */
         { "GET", "/ack/{token}", 0, ROUTE_PUBLIC, ack_link_get },
         { "POST", "/ack/{token}", 0, ROUTE_PUBLIC, ack_link_post },
+
+        /* Tenants: communications keeps the customer records with the admins. */
+        { "GET", "/api/v1/tenants", ROLES_STAFF, 0, tenant_list },
+        { "POST", "/api/v1/tenants/import", TENANT_WRITERS, ROUTE_BULK, tenant_import },
+        { "GET", "/api/v1/tenants/{id}", ROLES_ALL, 0, tenant_get },
+        { "PUT", "/api/v1/tenants/{id}", TENANT_WRITERS, 0, tenant_put },
+        { "DELETE", "/api/v1/tenants/{id}", R(ADMIN), 0, tenant_delete },
 
         { "GET", "/api/v1/audit", R(ADMIN) | R(AUDITOR), 0, audit_list },
         { "GET", "/api/v1/audit/verify", R(ADMIN) | R(AUDITOR), 0, audit_verify },

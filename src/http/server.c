@@ -45,6 +45,7 @@ struct conn_state {
         struct buf body;
         bool too_large;
         bool parked;       /* the handler parked; resume finishes it */
+        size_t limit;      /* the body limit for this request's route */
         vg_usec_t started; /* monotonic */
         struct request req;
         struct response resp;
@@ -222,8 +223,7 @@ static enum MHD_Result dispatch(struct http_server *srv, const struct config *cf
         const char *match_method = strcmp(method, "HEAD") == 0 ? "GET" : method;
         r = router_match(req, match_method, url);
         if (r >= 0 && cs->too_large) {
-                request_detail(req, "the body is larger than the limit of %zu bytes",
-                               cfg->limits.max_body);
+                request_detail(req, "the body is larger than the limit of %zu bytes", cs->limit);
                 r = -VG_ETOOLARGE;
         }
         if (r >= 0) {
@@ -253,14 +253,21 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                 cs = calloc(1, sizeof *cs);
                 if (!cs)
                         return MHD_NO;
-                buf_init(&cs->body, cfg->limits.max_body);
+                /* A bulk upload route may take more than an ordinary body. */
+                struct request probe = { 0 };
+                size_t limit = cfg->limits.max_body;
+                if (router_match(&probe, method, url) == 0 && (probe.route->flags & ROUTE_BULK) &&
+                    cfg->limits.max_import > limit)
+                        limit = cfg->limits.max_import;
+                buf_init(&cs->body, limit);
+                cs->limit = limit;
                 cs->started = clock_mono();
                 *req_cls = cs;
                 atomic_fetch_add(&srv->inflight, 1);
                 metrics_inflight(srv->metrics, 1);
                 const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
                                                              MHD_HTTP_HEADER_CONTENT_LENGTH);
-                if (cl && strtoull(cl, NULL, 10) > cfg->limits.max_body) {
+                if (cl && strtoull(cl, NULL, 10) > cs->limit) {
                         /* Answer now; MHD closes the connection rather than
                          * read a body nobody will use. */
                         cs->too_large = true;

@@ -132,6 +132,13 @@ struct store_ops {
         int (*feed_list)(struct store_tx *tx, const char *created_by, int (*cb)(const struct calendar_feed *, void *),
                          void *userdata);
         int (*feed_revoke)(struct store_tx *tx, int64_t id, vg_usec_t at);
+        int (*tenant_put)(struct store_tx *tx, const char *id, const char *name, const char *body, vg_usec_t now,
+                          int *ret_changed);
+        int (*tenant_get)(struct store_tx *tx, const char *id, int (*cb)(const struct tenant_row *, void *),
+                          void *userdata);
+        int (*tenant_list)(struct store_tx *tx, int64_t after, unsigned limit,
+                           int (*cb)(const struct tenant_row *, void *), void *userdata);
+        int (*tenant_delete)(struct store_tx *tx, const char *id);
         int (*alert_group_get)(struct store_tx *tx, const char *key, struct alert_group *ret);
         int (*alert_group_put)(struct store_tx *tx, const struct alert_group *g);
         int (*alert_group_due)(struct store_tx *tx, vg_usec_t now, int (*cb)(const struct alert_group *, void *),

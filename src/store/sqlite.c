@@ -2329,6 +2329,107 @@ static int sq_feed_revoke(struct store_tx *tx, int64_t id, vg_usec_t at)
         return r < 0 ? r : r == 0 ? -VG_ENOTFOUND : 0;
 }
 
+/* ---- tenants ---- */
+
+#define TENANT_COLS "rid, id, name, body, needs_followup, version, created_at, updated_at"
+
+static void tenant_read(sqlite3_stmt *st, void *out)
+{
+        struct tenant_row *t = out;
+        memset(t, 0, sizeof *t);
+        t->rid = sqlite3_column_int64(st, 0);
+        t->id = (const char *)sqlite3_column_text(st, 1);
+        t->name = (const char *)sqlite3_column_text(st, 2);
+        t->body = (const char *)sqlite3_column_text(st, 3);
+        t->needs_followup = sqlite3_column_int(st, 4) != 0;
+        t->version = sqlite3_column_int64(st, 5);
+        t->created_at = sqlite3_column_int64(st, 6);
+        t->updated_at = sqlite3_column_int64(st, 7);
+}
+
+static int sq_tenant_put(struct store_tx *tx, const char *id, const char *name, const char *body, vg_usec_t now,
+                         int *ret_changed)
+{
+        sqlite3_stmt *st = NULL;
+        struct conn *c = txc(tx);
+        int r = stmt(c, "SELECT name = ?2 AND body = ?3 FROM tenants WHERE id = ?1", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, body, -1, SQLITE_STATIC);
+        int rc = sqlite3_step(st);
+        bool exists = rc == SQLITE_ROW, same = exists && sqlite3_column_int(st, 0);
+        sqlite3_reset(st);
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+                return map_rc(rc);
+        if (same) {
+                *ret_changed = 0;
+                return 0;
+        }
+        if (exists)
+                r = stmt(c, "UPDATE tenants SET name = ?2, body = ?3, version = version + 1, updated_at = ?4 WHERE id = ?1",
+                         &st);
+        else
+                r = stmt(c, "INSERT INTO tenants(id, name, body, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?4)", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, body, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 4, now);
+        r = step_done(c, st);
+        if (r < 0)
+                return r;
+        *ret_changed = exists ? 2 : 1;
+        return 0;
+}
+
+static int sq_tenant_get(struct store_tx *tx, const char *id, int (*cb)(const struct tenant_row *, void *),
+                         void *userdata)
+{
+        sqlite3_stmt *st = NULL;
+        struct tenant_row t;
+        int r = stmt(txc(tx), "SELECT " TENANT_COLS " FROM tenants WHERE id = ?", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+                tenant_read(st, &t);
+                r = cb(&t, userdata);
+        }
+        sqlite3_reset(st);
+        if (rc != SQLITE_ROW)
+                return rc == SQLITE_DONE ? -VG_ENOTFOUND : map_rc(rc);
+        return r;
+}
+
+static int sq_tenant_list(struct store_tx *tx, int64_t after, unsigned limit, int (*cb)(const struct tenant_row *, void *),
+                          void *userdata)
+{
+        sqlite3_stmt *st = NULL;
+        struct tenant_row t;
+        int r = stmt(txc(tx), "SELECT " TENANT_COLS " FROM tenants WHERE rid > ? ORDER BY rid LIMIT ?", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, after);
+        sqlite3_bind_int64(st, 2, limit ? (sqlite3_int64)limit : -1);
+        return EACH_ROW(st, t, tenant_read, cb, userdata);
+}
+
+static int sq_tenant_delete(struct store_tx *tx, const char *id)
+{
+        sqlite3_stmt *st = NULL;
+        struct conn *c = txc(tx);
+        int r = stmt(c, "DELETE FROM tenants WHERE id = ?", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+        r = step_done(c, st);
+        return r < 0 ? r : r == 0 ? -VG_ENOTFOUND : 0;
+}
+
 static void silence_row_read(sqlite3_stmt *st, void *out)
 {
         struct silence_row *s = out;
@@ -2653,6 +2754,10 @@ const struct store_ops store_sqlite_ops = {
         .feed_get_by_hash = sq_feed_get_by_hash,
         .feed_list = sq_feed_list,
         .feed_revoke = sq_feed_revoke,
+        .tenant_put = sq_tenant_put,
+        .tenant_get = sq_tenant_get,
+        .tenant_list = sq_tenant_list,
+        .tenant_delete = sq_tenant_delete,
         .alert_group_get = sq_alert_group_get,
         .alert_group_put = sq_alert_group_put,
         .alert_group_due = sq_alert_group_due,

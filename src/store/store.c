@@ -154,6 +154,10 @@ int store_feed_get(struct store_tx *tx, int64_t id, struct calendar_feed *ret) {
 int store_feed_get_by_hash(struct store_tx *tx, const uint8_t hash[STORE_HASH_BYTES], struct calendar_feed *ret) { return OPS(tx)->feed_get_by_hash(tx, hash, ret); }
 int store_feed_list(struct store_tx *tx, const char *by, int (*cb)(const struct calendar_feed *, void *), void *ud) { return OPS(tx)->feed_list(tx, by, cb, ud); }
 int store_feed_revoke(struct store_tx *tx, int64_t id, vg_usec_t at) { return OPS(tx)->feed_revoke(tx, id, at); }
+int store_tenant_put(struct store_tx *tx, const char *id, const char *name, const char *body, vg_usec_t now, int *changed) { return OPS(tx)->tenant_put(tx, id, name, body, now, changed); }
+int store_tenant_get(struct store_tx *tx, const char *id, int (*cb)(const struct tenant_row *, void *), void *ud) { return OPS(tx)->tenant_get(tx, id, cb, ud); }
+int store_tenant_list(struct store_tx *tx, int64_t after, unsigned limit, int (*cb)(const struct tenant_row *, void *), void *ud) { return OPS(tx)->tenant_list(tx, after, limit, cb, ud); }
+int store_tenant_delete(struct store_tx *tx, const char *id) { return OPS(tx)->tenant_delete(tx, id); }
 int store_alert_group_get(struct store_tx *tx, const char *key, struct alert_group *ret) { return OPS(tx)->alert_group_get(tx, key, ret); }
 int store_alert_group_put(struct store_tx *tx, const struct alert_group *g) { return OPS(tx)->alert_group_put(tx, g); }
 int store_alert_group_due(struct store_tx *tx, vg_usec_t now, int (*cb)(const struct alert_group *, void *), void *ud) { return OPS(tx)->alert_group_due(tx, now, cb, ud); }

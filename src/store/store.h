@@ -543,6 +543,26 @@ int store_feed_list(struct store_tx *tx, const char *created_by,
                     int (*cb)(const struct calendar_feed *f, void *userdata), void *userdata);
 int store_feed_revoke(struct store_tx *tx, int64_t id, vg_usec_t at);
 
+/* Tenants, by their id; body is the validated JSON document. */
+struct tenant_row {
+        int64_t rid;
+        const char *id;   /* borrows */
+        const char *name; /* borrows */
+        const char *body; /* borrows: JSON */
+        bool needs_followup;
+        int64_t version;
+        vg_usec_t created_at, updated_at;
+};
+/* Insert or replace; *ret_changed 1 created, 2 replaced, 0 same already. */
+int store_tenant_put(struct store_tx *tx, const char *id, const char *name, const char *body, vg_usec_t now,
+                     int *ret_changed);
+int store_tenant_get(struct store_tx *tx, const char *id, int (*cb)(const struct tenant_row *t, void *userdata),
+                     void *userdata);
+/* By rid, rid > after; limit 0: all. */
+int store_tenant_list(struct store_tx *tx, int64_t after, unsigned limit,
+                      int (*cb)(const struct tenant_row *t, void *userdata), void *userdata);
+int store_tenant_delete(struct store_tx *tx, const char *id);
+
 /* Silences: put inserts or replaces by id. */
 int store_silence_put(struct store_tx *tx, const struct silence_row *s);
 int store_silence_get(struct store_tx *tx, const char *id,
