@@ -287,8 +287,10 @@ int tenant_put(struct request *req, struct response *resp)
                 fielderr_add(&req->errors, "id", "differs from the path");
                 r = -VG_EVALIDATION;
         }
-        if (r < 0)
+        if (r < 0) {
+                json_decref(body);
                 return r;
+        }
         char *text = json_dumps(body, JSON_SORT_KEYS | JSON_COMPACT);
         int changed = 0;
         r = text ? store_begin(req->store, &tx) : -ENOMEM;

@@ -1,0 +1,90 @@
+/* Notification rules as core evaluates them: does a rule apply to a
+ * tenant (or to the provider) for an incident, and when is it due. The
+ * rules come from data (etc/rules.yaml, loaded and checked by
+ * base/rules.c); zones arrive resolved as struct vg_zone. Pure. */
+#pragma once
+
+#include "core/deadline.h"
+#include "core/incident.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define RULE_ID_MAX 48
+#define RULE_CODE_MAX 8
+#define RULE_CODES_MAX 64
+#define RULE_SECTORS_MAX 16
+
+enum rule_for { RULE_FOR_TENANT, RULE_FOR_PROVIDER };
+enum rule_duty { RULE_DUTY_PROVIDER, RULE_DUTY_TENANT };
+
+struct rule {
+        char id[RULE_ID_MAX];
+        char *regulation, *citation, *recipient; /* owns */
+        enum rule_for scope;
+        enum rule_duty duty;
+        size_t n_jur;
+        char jur[RULE_CODES_MAX][RULE_CODE_MAX]; /* codes or group names; none: anywhere */
+        size_t n_sectors;
+        char sectors[RULE_SECTORS_MAX][32];      /* none: any sector */
+        data_mask_t data;                        /* categories hit that trigger it; 0: any */
+        enum anchor anchor;                      /* ANCHOR__INVALID when after is set */
+        int after;                               /* index of the rule whose sending starts the clock; -1 */
+        bool contract;                           /* deadline: the tenant's notification hours */
+        struct deadline_rule deadline;
+        const struct vg_zone *zone;              /* where day counts end */
+        int holidays;                            /* index into the set's calendars; -1: weekends only */
+        char stage[16];                          /* initial, intermediate, final, single */
+        size_t n_contents;
+        char **contents;                         /* owns */
+        char confidence[16];
+        int line;                                /* where the file defines it */
+};
+
+struct rule_group {
+        char name[RULE_CODE_MAX];
+        size_t n;
+        char codes[RULE_CODES_MAX][RULE_CODE_MAX];
+};
+
+struct rule_set {
+        char version[32];
+        size_t n_groups;
+        struct rule_group *groups;     /* owns */
+        size_t n_cals;
+        struct holiday_calendar *cals; /* owns (names and days too) */
+        size_t n;
+        struct rule *rules;            /* owns */
+};
+void rule_set_fini(struct rule_set *s);
+/* The index of rule id, or -1. */
+int rule_find(const struct rule_set *s, const char *id);
+
+/* What a rule is matched against: a tenant, or the provider itself. */
+struct party_facts {
+        size_t n_jur;
+        const char *const *jur;     /* ISO 3166 codes: DE, US-CA */
+        size_t n_sectors;
+        const char *const *sectors;
+        int64_t notification_hours; /* the contract's (tenants) */
+};
+
+struct obligation_facts {
+        data_mask_t hit;                    /* data categories the incident hit */
+        vg_usec_t anchors[ANCHOR__COUNT];   /* 0: not set (aware falls back to first detected) */
+};
+
+/* Does code (a party's) fall under rule_code (a code, a prefix of it, or
+ * a group that holds either)? */
+bool rule_jurisdiction_covers(const struct rule_set *s, const char *rule_code, const char *code);
+/* Does r apply to party p for the incident? (r's scope is the caller's
+ * business: tenants for RULE_FOR_TENANT, the provider for the other.) */
+bool rule_applies(const struct rule_set *s, const struct rule *r, const struct party_facts *p,
+                  const struct obligation_facts *inc);
+/* When r is due for p: from its anchor, or - for a later stage - from
+ * after_sent, when the earlier report was actually sent (0: not yet).
+ * Returns 0 with *anchor_at and *due set, 1 when the clock has not started
+ * (its anchor is not set, or the earlier report is not sent), < 0 on a
+ * bad rule. */
+int rule_due(const struct rule_set *s, const struct rule *r, const struct party_facts *p,
+             const struct obligation_facts *inc, vg_usec_t after_sent, vg_usec_t *anchor_at, vg_usec_t *due);
