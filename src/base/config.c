@@ -69,6 +69,7 @@ static const struct directive directives[] = {
         { "notify", "sms_url", D_STRING, OFF(notify.sms_url), 0, 0 },
         { "notify", "max_attempts", D_UINT, OFF(notify.max_attempts), 1, 100 },
         { NULL, "job_lease", D_DURATION, OFF(job_lease), 5, 3600 },
+        { NULL, "rules", D_STRING, OFF(rules), 0, 0 },
         { "limits", "max_body", D_SIZE, OFF(limits.max_body), 1024, INT64_C(1) << 30 },
         { "limits", "max_import", D_SIZE, OFF(limits.max_import), 1024, INT64_C(4) << 30 },
         { "limits", "max_json_depth", D_UINT, OFF(limits.max_json_depth), 2, 1000 },
@@ -91,7 +92,8 @@ int config_defaults(struct config **ret)
         c->listen = strdup("127.0.0.1:8080");
         c->database = strdup("sqlite:var/vigil.db");
         c->public_url = strdup("http://127.0.0.1:8080");
-        if (!c->listen || !c->database || !c->public_url) {
+        c->rules = strdup(VIGIL_RULES_DEFAULT);
+        if (!c->listen || !c->database || !c->public_url || !c->rules) {
                 config_free(c);
                 return -ENOMEM;
         }
@@ -139,6 +141,7 @@ struct config *config_free(struct config *c)
         free(c->syslog.udp_host);
         free(c->syslog.tcp_host);
         free(c->syslog.allow);
+        free(c->rules);
         free(c->smtp.url);
         free(c->smtp.from);
         free(c->smtp.username);

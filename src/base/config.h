@@ -87,6 +87,7 @@ struct config {
         struct config_smtp smtp;
         struct config_notify notify;
         int64_t job_lease; /* seconds a worker holds a job */
+        char *rules;       /* owns: the notification rules file */
 };
 
 /* Read and validate FILE. On failure returns -VG_ECONFIG (or -errno when the

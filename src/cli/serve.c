@@ -8,6 +8,7 @@
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "base/rules.h"
 #include "core/error.h"
 #include "http/http.h"
 #include "intake/syslog_server.h"
@@ -101,11 +102,23 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
                 return EXIT_CONFIG;
         n_configs = 1;
         struct config *cfg = configs[0];
+        /* The notification rules must be sound before anything starts. */
+        struct rule_set rules;
+        if (rules_load(cfg->rules, &rules, err, sizeof err) < 0) {
+                fprintf(stderr, "vigil: %s\n", err);
+                config_free(cfg);
+                return EXIT_CONFIG;
+        }
         if (check) {
-                printf("%s: configuration ok\n", cfg->path);
+                printf("%s: configuration ok; %s: %zu rules, version %s\n", cfg->path, cfg->rules, rules.n,
+                       rules.version);
+                rule_set_fini(&rules);
                 config_free(cfg);
                 return EXIT_OK;
         }
+        log_event(LOG_LVL_INFO, "notification rules loaded", "file=%s version=%s rules=%zu", cfg->rules, rules.version,
+                  rules.n);
+        rule_set_fini(&rules); /* the obligations engine will keep them */
         log_set_level(cfg->log_level);
 
         sigset_t set;

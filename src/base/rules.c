@@ -1,0 +1,349 @@
+#include "base/rules.h"
+
+#include "base/tz.h"
+#include "core/error.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+struct ld {
+        const char *path;
+        yaml_document_t *doc;
+        struct rule_set *s;
+        char *err;
+        size_t errlen;
+};
+
+__attribute__((format(printf, 3, 4))) static int fail(struct ld *l, const yaml_node_t *n, const char *fmt, ...)
+{
+        char msg[400];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof msg, fmt, ap);
+        va_end(ap);
+        snprintf(l->err, l->errlen, "%s:%lu: %s", l->path, n ? (unsigned long)n->start_mark.line + 1 : 0UL, msg);
+        return -VG_ECONFIG;
+}
+
+static yaml_node_t *get(struct ld *l, yaml_node_t *map, const char *key)
+{
+        if (!map || map->type != YAML_MAPPING_NODE)
+                return NULL;
+        for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
+                yaml_node_t *k = yaml_document_get_node(l->doc, p->key);
+                if (k && k->type == YAML_SCALAR_NODE && strcmp((const char *)k->data.scalar.value, key) == 0)
+                        return yaml_document_get_node(l->doc, p->value);
+        }
+        return NULL;
+}
+
+static const char *scalar(yaml_node_t *n)
+{
+        return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
+}
+
+static size_t seq_len(yaml_node_t *n)
+{
+        return n && n->type == YAML_SEQUENCE_NODE ? (size_t)(n->data.sequence.items.top - n->data.sequence.items.start) : 0;
+}
+
+static yaml_node_t *seq_at(struct ld *l, yaml_node_t *n, size_t i)
+{
+        return yaml_document_get_node(l->doc, n->data.sequence.items.start[i]);
+}
+
+static bool code_ok(const char *s)
+{
+        size_t n = s ? strlen(s) : 0;
+        if (n < 2 || n >= RULE_CODE_MAX)
+                return false;
+        for (size_t i = 0; i < n; i++)
+                if (!(isupper((unsigned char)s[i]) || isdigit((unsigned char)s[i]) || (i == 2 && s[i] == '-')))
+                        return false;
+        return true;
+}
+
+static int load_groups(struct ld *l, yaml_node_t *g)
+{
+        if (!g)
+                return 0;
+        if (g->type != YAML_MAPPING_NODE)
+                return fail(l, g, "groups: expected a mapping of name to a list of codes");
+        size_t n = (size_t)(g->data.mapping.pairs.top - g->data.mapping.pairs.start);
+        l->s->groups = calloc(n ? n : 1, sizeof *l->s->groups);
+        if (!l->s->groups)
+                return -ENOMEM;
+        for (yaml_node_pair_t *p = g->data.mapping.pairs.start; p < g->data.mapping.pairs.top; p++) {
+                yaml_node_t *k = yaml_document_get_node(l->doc, p->key), *v = yaml_document_get_node(l->doc, p->value);
+                struct rule_group *grp = &l->s->groups[l->s->n_groups];
+                if (!code_ok(scalar(k)) || seq_len(v) == 0 || seq_len(v) > RULE_CODES_MAX)
+                        return fail(l, k, "groups: '%s' must be a code-like name with a list of 1 to %d codes",
+                                    scalar(k) ? scalar(k) : "", RULE_CODES_MAX);
+                snprintf(grp->name, sizeof grp->name, "%s", scalar(k));
+                for (size_t i = 0; i < seq_len(v); i++) {
+                        const char *c = scalar(seq_at(l, v, i));
+                        if (!code_ok(c))
+                                return fail(l, seq_at(l, v, i), "groups: %s: '%s' is not an ISO 3166 code", grp->name,
+                                            c ? c : "");
+                        snprintf(grp->codes[grp->n++], RULE_CODE_MAX, "%s", c);
+                }
+                l->s->n_groups++;
+        }
+        return 0;
+}
+
+static int cmp_day(const void *a, const void *b)
+{
+        int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+        return x < y ? -1 : x > y;
+}
+
+static int load_holidays(struct ld *l, yaml_node_t *h)
+{
+        if (!h)
+                return 0;
+        if (h->type != YAML_MAPPING_NODE)
+                return fail(l, h, "holidays: expected a mapping of name to a list of dates");
+        size_t n = (size_t)(h->data.mapping.pairs.top - h->data.mapping.pairs.start);
+        l->s->cals = calloc(n ? n : 1, sizeof *l->s->cals);
+        if (!l->s->cals)
+                return -ENOMEM;
+        for (yaml_node_pair_t *p = h->data.mapping.pairs.start; p < h->data.mapping.pairs.top; p++) {
+                yaml_node_t *k = yaml_document_get_node(l->doc, p->key), *v = yaml_document_get_node(l->doc, p->value);
+                struct holiday_calendar *c = &l->s->cals[l->s->n_cals];
+                if (!scalar(k) || !*scalar(k) || v->type != YAML_SEQUENCE_NODE)
+                        return fail(l, k, "holidays: '%s' must name a list of YYYY-MM-DD dates", scalar(k) ? scalar(k) : "");
+                int64_t *days = calloc(seq_len(v) ? seq_len(v) : 1, sizeof *days);
+                char *name = strdup(scalar(k));
+                if (!days || !name) {
+                        free(days);
+                        free(name);
+                        return -ENOMEM;
+                }
+                c->name = name;
+                c->days = days;
+                c->weekend = WEEKEND_SAT_SUN;
+                l->s->n_cals++;
+                for (size_t i = 0; i < seq_len(v); i++) {
+                        const char *d = scalar(seq_at(l, v, i));
+                        int y, m, dd;
+                        char tail;
+                        if (!d || sscanf(d, "%4d-%2d-%2d%c", &y, &m, &dd, &tail) != 3 || m < 1 || m > 12 || dd < 1 ||
+                            dd > 31)
+                                return fail(l, seq_at(l, v, i), "holidays: %s: '%s' is not a YYYY-MM-DD date", name,
+                                            d ? d : "");
+                        days[c->n++] = vg_days_from_civil(y, (unsigned)m, (unsigned)dd);
+                }
+                qsort(days, c->n, sizeof *days, cmp_day);
+        }
+        return 0;
+}
+
+static bool group_or_code(struct ld *l, const char *c)
+{
+        if (code_ok(c))
+                return true;
+        for (size_t g = 0; c && g < l->s->n_groups; g++)
+                if (strcmp(l->s->groups[g].name, c) == 0)
+                        return true;
+        return false;
+}
+
+static char *dup_or_null(const char *s)
+{
+        return s ? strdup(s) : NULL;
+}
+
+static int load_rule(struct ld *l, yaml_node_t *n, struct rule *r)
+{
+        static const char *const keys[] = { "id",     "regulation", "citation", "for",   "duty",     "recipient",
+                                            "applies", "anchor",    "after",    "deadline", "zone", "holidays",
+                                            "stage",  "contents",   "confidence", "note", NULL };
+        memset(r, 0, sizeof *r);
+        r->after = -1;
+        r->holidays = -1;
+        r->anchor = ANCHOR__INVALID;
+        r->line = n ? (int)n->start_mark.line + 1 : 0;
+        if (!n || n->type != YAML_MAPPING_NODE)
+                return fail(l, n, "rules: each rule must be a mapping");
+        const char *id = scalar(get(l, n, "id"));
+        if (!id || !*id || strlen(id) >= RULE_ID_MAX)
+                return fail(l, n, "rule: 'id' is required (at most %d characters)", RULE_ID_MAX - 1);
+        snprintf(r->id, sizeof r->id, "%s", id);
+        if (rule_find(l->s, id) >= 0)
+                return fail(l, n, "rule '%s': the id is used twice", id);
+        for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+                const char *k = scalar(yaml_document_get_node(l->doc, p->key));
+                bool known = false;
+                for (size_t i = 0; keys[i] && k; i++)
+                        known |= strcmp(k, keys[i]) == 0;
+                if (!known)
+                        return fail(l, yaml_document_get_node(l->doc, p->key), "rule '%s': unknown key '%s'", id, k ? k : "");
+        }
+        r->regulation = dup_or_null(scalar(get(l, n, "regulation")));
+        r->citation = dup_or_null(scalar(get(l, n, "citation")));
+        r->recipient = dup_or_null(scalar(get(l, n, "recipient")));
+        if (!r->citation || !r->recipient)
+                return fail(l, n, "rule '%s': 'citation' and 'recipient' are required", id);
+        const char *f = scalar(get(l, n, "for")), *d = scalar(get(l, n, "duty"));
+        if (!f || (strcmp(f, "tenant") != 0 && strcmp(f, "provider") != 0))
+                return fail(l, get(l, n, "for") ? get(l, n, "for") : n, "rule '%s': 'for' must be tenant or provider", id);
+        r->scope = strcmp(f, "tenant") == 0 ? RULE_FOR_TENANT : RULE_FOR_PROVIDER;
+        if (!d || (strcmp(d, "tenant") != 0 && strcmp(d, "provider") != 0))
+                return fail(l, get(l, n, "duty") ? get(l, n, "duty") : n, "rule '%s': 'duty' must be tenant or provider", id);
+        r->duty = strcmp(d, "tenant") == 0 ? RULE_DUTY_TENANT : RULE_DUTY_PROVIDER;
+        yaml_node_t *ap = get(l, n, "applies");
+        if (ap && ap->type != YAML_MAPPING_NODE)
+                return fail(l, ap, "rule '%s': 'applies' must be a mapping of jurisdictions, sectors, data", id);
+        yaml_node_t *jur = get(l, ap, "jurisdictions"), *sec = get(l, ap, "sectors"), *data = get(l, ap, "data");
+        for (yaml_node_pair_t *p = ap ? ap->data.mapping.pairs.start : NULL; ap && p < ap->data.mapping.pairs.top; p++) {
+                const char *k = scalar(yaml_document_get_node(l->doc, p->key));
+                if (!k || (strcmp(k, "jurisdictions") && strcmp(k, "sectors") && strcmp(k, "data")))
+                        return fail(l, yaml_document_get_node(l->doc, p->key),
+                                    "rule '%s': applies: unknown key '%s' (jurisdictions, sectors, data)", id, k ? k : "");
+        }
+        if (seq_len(jur) > RULE_CODES_MAX || (jur && jur->type != YAML_SEQUENCE_NODE))
+                return fail(l, jur, "rule '%s': applies.jurisdictions must be a list of codes", id);
+        for (size_t i = 0; i < seq_len(jur); i++) {
+                const char *c = scalar(seq_at(l, jur, i));
+                if (!group_or_code(l, c))
+                        return fail(l, seq_at(l, jur, i), "rule '%s': '%s' is neither an ISO 3166 code nor a group", id,
+                                    c ? c : "");
+                snprintf(r->jur[r->n_jur++], RULE_CODE_MAX, "%s", c);
+        }
+        if (seq_len(sec) > RULE_SECTORS_MAX || (sec && sec->type != YAML_SEQUENCE_NODE))
+                return fail(l, sec, "rule '%s': applies.sectors must be a list", id);
+        for (size_t i = 0; i < seq_len(sec); i++) {
+                const char *c = scalar(seq_at(l, sec, i));
+                if (!c || !*c || strlen(c) >= 32)
+                        return fail(l, seq_at(l, sec, i), "rule '%s': a sector must be a short name", id);
+                snprintf(r->sectors[r->n_sectors++], 32, "%s", c);
+        }
+        if (data && data->type != YAML_SEQUENCE_NODE)
+                return fail(l, data, "rule '%s': applies.data must be a list of data categories", id);
+        for (size_t i = 0; i < seq_len(data); i++) {
+                const char *c = scalar(seq_at(l, data, i));
+                enum data_category dc = data_category_from_string(c);
+                if (dc == DATA__INVALID)
+                        return fail(l, seq_at(l, data, i), "rule '%s': '%s' is not a data category", id, c ? c : "");
+                r->data |= DATA_BIT(dc);
+        }
+        const char *anchor = scalar(get(l, n, "anchor")), *after = scalar(get(l, n, "after"));
+        if (!anchor == !after)
+                return fail(l, n, "rule '%s': give 'anchor' or 'after' (a rule whose sending starts the clock)", id);
+        if (anchor && (r->anchor = anchor_from_string(anchor)) == ANCHOR__INVALID)
+                return fail(l, get(l, n, "anchor"), "rule '%s': '%s' is not an anchor (first_detected, aware, determined, "
+                                                    "declared, classified_major, materiality_determined, ...)", id, anchor);
+        if (after && (r->after = rule_find(l->s, after)) < 0)
+                return fail(l, get(l, n, "after"), "rule '%s': after '%s': no earlier rule has that id", id, after);
+        yaml_node_t *dl = get(l, n, "deadline");
+        if (scalar(dl) && strcmp(scalar(dl), "contract") == 0) {
+                r->contract = true;
+                r->deadline.unit = DEADLINE_HOURS;
+        } else {
+                const char *v = scalar(get(l, dl, "value")), *u = scalar(get(l, dl, "unit"));
+                char *end = NULL;
+                long long val = v ? strtoll(v, &end, 10) : 0;
+                r->deadline.unit = deadline_unit_from_string(u);
+                if (!dl || r->deadline.unit == DEADLINE__INVALID)
+                        return fail(l, dl ? dl : n, "rule '%s': deadline must be {value, unit: hours, calendar_days, "
+                                                    "calendar_months, business_days or asap} or contract", id);
+                if (r->deadline.unit != DEADLINE_ASAP && (!v || *end || val < 1 || val > 10000))
+                        return fail(l, dl, "rule '%s': deadline value must be a whole number 1 to 10000", id);
+                r->deadline.value = val;
+        }
+        const char *zone = scalar(get(l, n, "zone"));
+        if (zone && !(r->zone = tz_zone(zone)))
+                return fail(l, get(l, n, "zone"), "rule '%s': '%s' is not a known time zone", id, zone);
+        const char *hol = scalar(get(l, n, "holidays"));
+        for (size_t i = 0; hol && i < l->s->n_cals; i++)
+                if (strcmp(l->s->cals[i].name, hol) == 0)
+                        r->holidays = (int)i;
+        if (hol && r->holidays < 0)
+                return fail(l, get(l, n, "holidays"), "rule '%s': no holiday calendar '%s'", id, hol);
+        const char *stage = scalar(get(l, n, "stage"));
+        if (!stage || (strcmp(stage, "initial") && strcmp(stage, "intermediate") && strcmp(stage, "final") &&
+                       strcmp(stage, "single")))
+                return fail(l, get(l, n, "stage") ? get(l, n, "stage") : n,
+                            "rule '%s': stage must be initial, intermediate, final or single", id);
+        snprintf(r->stage, sizeof r->stage, "%s", stage);
+        yaml_node_t *contents = get(l, n, "contents");
+        if (!seq_len(contents))
+                return fail(l, contents ? contents : n, "rule '%s': 'contents' must list what the report must say", id);
+        r->contents = calloc(seq_len(contents), sizeof *r->contents);
+        if (!r->contents)
+                return -ENOMEM;
+        for (size_t i = 0; i < seq_len(contents); i++) {
+                const char *c = scalar(seq_at(l, contents, i));
+                if (!c)
+                        return fail(l, seq_at(l, contents, i), "rule '%s': contents must be text", id);
+                r->contents[r->n_contents] = strdup(c);
+                if (!r->contents[r->n_contents++])
+                        return -ENOMEM;
+        }
+        const char *conf = scalar(get(l, n, "confidence"));
+        if (!conf || (strcmp(conf, "high") && strcmp(conf, "medium") && strcmp(conf, "low")))
+                return fail(l, get(l, n, "confidence") ? get(l, n, "confidence") : n,
+                            "rule '%s': confidence must be high, medium or low", id);
+        snprintf(r->confidence, sizeof r->confidence, "%s", conf);
+        return 0;
+}
+
+int rules_load(const char *path, struct rule_set *ret, char *err, size_t errlen)
+{
+        yaml_parser_t parser;
+        yaml_document_t doc;
+        memset(ret, 0, sizeof *ret);
+        FILE *fp = fopen(path, "rb");
+        if (!fp) {
+                int e = errno;
+                snprintf(err, errlen, "%s: %s", path, strerror(e));
+                return -e;
+        }
+        if (!yaml_parser_initialize(&parser)) {
+                fclose(fp);
+                return -ENOMEM;
+        }
+        yaml_parser_set_input_file(&parser, fp);
+        int r;
+        if (!yaml_parser_load(&parser, &doc)) {
+                snprintf(err, errlen, "%s:%lu: %s", path, (unsigned long)parser.problem_mark.line + 1,
+                         parser.problem ? parser.problem : "not valid YAML");
+                yaml_parser_delete(&parser);
+                fclose(fp);
+                return -VG_ECONFIG;
+        }
+        struct ld l = { .path = path, .doc = &doc, .s = ret, .err = err, .errlen = errlen };
+        yaml_node_t *root = yaml_document_get_root_node(&doc);
+        const char *version = scalar(get(&l, root, "version"));
+        yaml_node_t *rules = get(&l, root, "rules");
+        if (!root || root->type != YAML_MAPPING_NODE || !version || strlen(version) >= sizeof ret->version)
+                r = fail(&l, root, "the file needs a 'version' and a list of 'rules'");
+        else if (!seq_len(rules))
+                r = fail(&l, rules ? rules : root, "'rules' must be a list of at least one rule");
+        else {
+                snprintf(ret->version, sizeof ret->version, "%s", version);
+                r = load_groups(&l, get(&l, root, "groups"));
+                if (r >= 0)
+                        r = load_holidays(&l, get(&l, root, "holidays"));
+                if (r >= 0) {
+                        ret->rules = calloc(seq_len(rules), sizeof *ret->rules);
+                        r = ret->rules ? 0 : -ENOMEM;
+                }
+                for (size_t i = 0; r >= 0 && i < seq_len(rules); i++) {
+                        r = load_rule(&l, seq_at(&l, rules, i), &ret->rules[i]);
+                        ret->n = i + 1; /* so rule_set_fini frees what this one holds */
+                }
+        }
+        yaml_document_delete(&doc);
+        yaml_parser_delete(&parser);
+        fclose(fp);
+        if (r < 0)
+                rule_set_fini(ret);
+        return r;
+}

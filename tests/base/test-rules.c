@@ -1,0 +1,192 @@
+/* The notification rules: the shipped etc/rules.yaml loads and says the
+ * right things for typical tenants and for the provider; bad rules files
+ * are refused with the file, line and reason. */
+#include "base/rules.h"
+#include "core/error.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+static struct rule_set S;
+
+static vg_usec_t at(const char *rfc3339)
+{
+        vg_usec_t t;
+        assert_int_equal(vg_time_parse(rfc3339, &t), 0);
+        return t;
+}
+
+/* The ids of the rules of scope that apply, space-separated. */
+static void applying(enum rule_for scope, const struct party_facts *p, const struct obligation_facts *inc, char *out,
+                     size_t size)
+{
+        out[0] = '\0';
+        for (size_t i = 0; i < S.n; i++)
+                if (S.rules[i].scope == scope && rule_applies(&S, &S.rules[i], p, inc)) {
+                        size_t n = strlen(out);
+                        snprintf(out + n, size - n, "%s%s", n ? " " : "", S.rules[i].id);
+                }
+}
+
+static int load_shipped(void **state)
+{
+        (void)state;
+        char path[512], err[512];
+        snprintf(path, sizeof path, "%s/etc/rules.yaml", getenv("VIGIL_SOURCE_ROOT") ? getenv("VIGIL_SOURCE_ROOT") : "..");
+        if (rules_load(path, &S, err, sizeof err) != 0) {
+                fprintf(stderr, "%s\n", err);
+                return -1;
+        }
+        return 0;
+}
+
+static int unload(void **state)
+{
+        (void)state;
+        rule_set_fini(&S);
+        return 0;
+}
+
+static void eu_bank_with_personal_data(void **state)
+{
+        (void)state;
+        const char *jur[] = { "DE" }, *sec[] = { "finance" };
+        struct party_facts bank = { 1, jur, 1, sec, 24 };
+        struct obligation_facts inc = { .hit = DATA_BIT(DATA_PERSONAL_DATA) };
+        char ids[512];
+        applying(RULE_FOR_TENANT, &bank, &inc, ids, sizeof ids);
+        assert_string_equal(ids, "CONTRACT EU-DPA-CONTRACT EU-GDPR-33 EU-DORA-19-INIT EU-DORA-19-INT EU-DORA-19-FIN");
+        /* Awareness not recorded: GDPR counts from first detection. */
+        inc.anchors[ANCHOR_FIRST_DETECTED] = at("2026-10-23T12:00:00Z");
+        inc.anchors[ANCHOR_DECLARED] = at("2026-10-24T09:00:00Z");
+        vg_usec_t from, due;
+        const struct rule *gdpr = &S.rules[rule_find(&S, "EU-GDPR-33")];
+        assert_int_equal(rule_due(&S, gdpr, &bank, &inc, 0, &from, &due), 0);
+        assert_int_equal(due, at("2026-10-26T12:00:00Z")); /* 72 h, across the DST change */
+        /* The contract: the tenant's 24 hours from the declaration. */
+        assert_int_equal(rule_due(&S, &S.rules[rule_find(&S, "CONTRACT")], &bank, &inc, 0, &from, &due), 0);
+        assert_int_equal(from, at("2026-10-24T09:00:00Z"));
+        assert_int_equal(due, at("2026-10-25T09:00:00Z"));
+        /* DORA: no clock until the incident is classified major... */
+        const struct rule *init = &S.rules[rule_find(&S, "EU-DORA-19-INIT")];
+        assert_int_equal(rule_due(&S, init, &bank, &inc, 0, &from, &due), 1);
+        inc.anchors[ANCHOR_CLASSIFIED_MAJOR] = at("2026-11-23T10:00:00Z");
+        assert_int_equal(rule_due(&S, init, &bank, &inc, 0, &from, &due), 0);
+        assert_int_equal(due, at("2026-11-23T14:00:00Z"));
+        /* ...and the later stages run from the actual submissions. */
+        const struct rule *intm = &S.rules[rule_find(&S, "EU-DORA-19-INT")];
+        assert_int_equal(rule_due(&S, intm, &bank, &inc, 0, &from, &due), 1);
+        assert_int_equal(rule_due(&S, intm, &bank, &inc, at("2026-11-23T13:10:00Z"), &from, &due), 0);
+        assert_int_equal(due, at("2026-11-26T13:10:00Z"));
+        assert_int_equal(S.rules[rule_find(&S, "EU-DORA-19-FIN")].after, rule_find(&S, "EU-DORA-19-INT"));
+        /* Without personal data, the GDPR rules do not apply. */
+        inc.hit = DATA_BIT(DATA_INTERNAL);
+        applying(RULE_FOR_TENANT, &bank, &inc, ids, sizeof ids);
+        assert_string_equal(ids, "CONTRACT EU-DORA-19-INIT EU-DORA-19-INT EU-DORA-19-FIN");
+}
+
+static void us_tenants_by_state_and_data(void **state)
+{
+        (void)state;
+        const char *jur[] = { "US-CA", "US-WA" }, *sec[] = { "retail" };
+        struct party_facts shop = { 2, jur, 1, sec, 72 };
+        struct obligation_facts inc = { .hit = DATA_BIT(DATA_PERSONAL_DATA) | DATA_BIT(DATA_HEALTH) };
+        char ids[512];
+        applying(RULE_FOR_TENANT, &shop, &inc, ids, sizeof ids);
+        assert_string_equal(ids, "CONTRACT US-HIPAA-410 US-CA-1798.82 US-WA-19.255");
+        /* SEC: 4 business days over Thanksgiving, from the materiality determination. */
+        const char *fjur[] = { "US" }, *fsec[] = { "finance" };
+        struct party_facts issuer = { 1, fjur, 1, fsec, 72 };
+        inc.anchors[ANCHOR_MATERIALITY_DETERMINED] = at("2026-11-24T20:00:00Z");
+        vg_usec_t from, due;
+        assert_int_equal(rule_due(&S, &S.rules[rule_find(&S, "US-SEC-8K-105")], &issuer, &inc, 0, &from, &due), 0);
+        assert_int_equal(due, at("2026-12-02T05:00:00Z"));
+        assert_true(rule_jurisdiction_covers(&S, "EEA", "NO"));
+        assert_true(rule_jurisdiction_covers(&S, "EEA", "DE"));
+        assert_true(rule_jurisdiction_covers(&S, "US", "US-TX"));
+        assert_false(rule_jurisdiction_covers(&S, "US-TX", "US"));
+        assert_false(rule_jurisdiction_covers(&S, "EU", "GB"));
+}
+
+static void the_providers_own_duties(void **state)
+{
+        (void)state;
+        const char *jur[] = { "DE", "IN", "US" }, *sec[] = { "digital_infrastructure", "government" };
+        struct party_facts provider = { 3, jur, 2, sec, 0 };
+        struct obligation_facts inc = { .hit = DATA_BIT(DATA_CUSTOMER_DATA) };
+        char ids[512];
+        applying(RULE_FOR_PROVIDER, &provider, &inc, ids, sizeof ids);
+        assert_string_equal(ids, "EU-NIS2-23-EW EU-NIS2-23-IN EU-NIS2-23-FR IN-CERTIN-2022 US-FEDRAMP-IR");
+        inc.anchors[ANCHOR_FIRST_DETECTED] = at("2026-11-23T10:00:00Z");
+        vg_usec_t from, due;
+        assert_int_equal(rule_due(&S, &S.rules[rule_find(&S, "IN-CERTIN-2022")], &provider, &inc, 0, &from, &due), 0);
+        assert_int_equal(due, at("2026-11-23T16:00:00Z"));
+}
+
+static void bad_rules_files(void **state)
+{
+        (void)state;
+        static const struct {
+                const char *text, *want;
+        } cases[] = {
+                { "rules: []\n", ":1: the file needs a 'version'" },
+                { "version: '1'\nrules:\n  - id: A\n    citation: c\n    recipient: r\n    for: everyone\n",
+                  ":6: rule 'A': 'for' must be tenant or provider" },
+                { "version: '1'\nrules:\n  - id: A\n    citation: c\n    recipient: r\n    for: tenant\n    duty: tenant\n"
+                  "    anchor: awarenes\n    deadline: {value: 1, unit: hours}\n    stage: single\n    contents: [x]\n"
+                  "    confidence: high\n",
+                  ":8: rule 'A': 'awarenes' is not an anchor" },
+                { "version: '1'\nrules:\n  - id: A\n    citation: c\n    recipient: r\n    for: tenant\n    duty: tenant\n"
+                  "    after: B\n    deadline: {value: 1, unit: hours}\n    stage: single\n    contents: [x]\n"
+                  "    confidence: high\n",
+                  ":8: rule 'A': after 'B': no earlier rule has that id" },
+                { "version: '1'\nrules:\n  - id: A\n    citation: c\n    recipient: r\n    for: tenant\n    duty: tenant\n"
+                  "    anchor: aware\n    deadline: {value: 2, unit: fortnights}\n    stage: single\n    contents: [x]\n"
+                  "    confidence: high\n",
+                  ":9: rule 'A': deadline must be" },
+                { "version: '1'\nrules:\n  - id: A\n    citation: c\n    recipient: r\n    for: tenant\n    duty: tenant\n"
+                  "    applies: {jurisdictions: [Germany]}\n    anchor: aware\n    deadline: {value: 2, unit: hours}\n"
+                  "    stage: single\n    contents: [x]\n    confidence: high\n",
+                  ":8: rule 'A': 'Germany' is neither an ISO 3166 code nor a group" },
+                { "version: '1'\nrules:\n  - id: A\n    citation: c\n    recipient: r\n    for: tenant\n    duty: tenant\n"
+                  "    anchor: aware\n    deadline: {value: 2, unit: hours}\n    zone: Mars/Base\n    stage: single\n"
+                  "    contents: [x]\n    confidence: high\n",
+                  ":10: rule 'A': 'Mars/Base' is not a known time zone" },
+                { "version: '1'\nrules:\n  - id: A\n    citation: c\n    recipient: r\n    for: tenant\n    duty: tenant\n"
+                  "    anchor: aware\n    deadline: {value: 2, unit: hours}\n    stage: single\n    contents: [x]\n"
+                  "    confidence: high\n    colour: red\n",
+                  ":13: rule 'A': unknown key 'colour'" },
+                { "version: '1'\nholidays:\n  XX: [2026-13-01]\nrules: [{id: A}]\n", ":3: holidays: XX: '2026-13-01'" },
+        };
+        for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+                char path[] = "/tmp/vigil-rules-XXXXXX", err[512];
+                int fd = mkstemp(path);
+                assert_true(fd >= 0);
+                FILE *f = fdopen(fd, "w");
+                fputs(cases[i].text, f);
+                fclose(f);
+                struct rule_set s;
+                int r = rules_load(path, &s, err, sizeof err);
+                unlink(path);
+                assert_int_equal(r, -VG_ECONFIG);
+                if (!strstr(err, cases[i].want))
+                        fail_msg("case %zu: '%s' does not contain '%s'", i, err, cases[i].want);
+        }
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(eu_bank_with_personal_data),
+                cmocka_unit_test(us_tenants_by_state_and_data),
+                cmocka_unit_test(the_providers_own_duties),
+                cmocka_unit_test(bad_rules_files),
+        };
+        return cmocka_run_group_tests_name("base/rules", tests, load_shipped, unload);
+}
