@@ -430,7 +430,7 @@ static int setup(void **state)
                                          "\"start\":\"2026-01-01T00:00\",\"users\":[\"bob\"]}]}");
         put("/api/v1/escalation-policies/sec",
             "{\"repeat\":1,\"levels\":[{\"delay_seconds\":3,\"targets\":[{\"type\":\"schedule\",\"name\":\"primary\"}]},"
-            "{\"delay_seconds\":3,\"targets\":[{\"type\":\"user\",\"name\":\"carol\"}]}]}");
+            "{\"delay_seconds\":8,\"targets\":[{\"type\":\"user\",\"name\":\"carol\"}]}]}");
         put("/api/v1/services/payments", "{\"escalation_policy\":\"sec\"}");
         /* Pages bob once and stops. */
         put("/api/v1/escalation-policies/once",
