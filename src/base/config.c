@@ -70,6 +70,9 @@ static const struct directive directives[] = {
         { "notify", "max_attempts", D_UINT, OFF(notify.max_attempts), 1, 100 },
         { NULL, "job_lease", D_DURATION, OFF(job_lease), 5, 3600 },
         { NULL, "rules", D_STRING, OFF(rules), 0, 0 },
+        { NULL, "provider", D_SECTION, 0, 0, 0 },
+        { "provider", "jurisdictions", D_STRING, OFF(provider.jurisdictions), 0, 0 },
+        { "provider", "sectors", D_STRING, OFF(provider.sectors), 0, 0 },
         { "limits", "max_body", D_SIZE, OFF(limits.max_body), 1024, INT64_C(1) << 30 },
         { "limits", "max_import", D_SIZE, OFF(limits.max_import), 1024, INT64_C(4) << 30 },
         { "limits", "max_json_depth", D_UINT, OFF(limits.max_json_depth), 2, 1000 },
@@ -142,6 +145,8 @@ struct config *config_free(struct config *c)
         free(c->syslog.tcp_host);
         free(c->syslog.allow);
         free(c->rules);
+        free(c->provider.jurisdictions);
+        free(c->provider.sectors);
         free(c->smtp.url);
         free(c->smtp.from);
         free(c->smtp.username);
@@ -559,6 +564,26 @@ static void routing_finish(struct config_intake *in)
         }
 }
 
+/* "a, b c" into out[][width]; -EINVAL when an item is too long or too many. */
+static int split_list(const char *text, char *out, size_t width, size_t max, size_t *n)
+{
+        char buf[1024];
+        *n = 0;
+        if (!text)
+                return 0;
+        if (strlen(text) >= sizeof buf)
+                return -EINVAL;
+        snprintf(buf, sizeof buf, "%s", text);
+        char *save = NULL;
+        for (char *t = strtok_r(buf, ", ", &save); t; t = strtok_r(NULL, ", ", &save)) {
+                if (*n == max || strlen(t) >= width)
+                        return -EINVAL;
+                snprintf(out + *n * width, width, "%s", t);
+                (*n)++;
+        }
+        return 0;
+}
+
 static int finish(struct loader *l, yaml_node_t *root)
 {
         struct config *c = l->c;
@@ -570,6 +595,14 @@ static int finish(struct loader *l, yaml_node_t *root)
                 return fail(l, where(l, root, "intake", "token"),
                             "key 'intake.token': must be at least 16 characters%s%s", NULL, NULL);
         routing_finish(&c->intake);
+        if (split_list(c->provider.jurisdictions, &c->provider.jur[0][0], sizeof c->provider.jur[0], 32, &c->provider.n_jur) < 0)
+                return fail(l, where(l, root, "provider", "jurisdictions"),
+                            "key 'provider.jurisdictions': '%s' is not a list of ISO 3166 codes (at most 32)%s",
+                            c->provider.jurisdictions, NULL);
+        if (split_list(c->provider.sectors, &c->provider.sector[0][0], sizeof c->provider.sector[0], 16,
+                       &c->provider.n_sectors) < 0)
+                return fail(l, where(l, root, "provider", "sectors"), "key 'provider.sectors': '%s' is not a list of sectors%s",
+                            c->provider.sectors, NULL);
         if (c->smtp.url && strncmp(c->smtp.url, "smtp://", 7) != 0 && strncmp(c->smtp.url, "smtps://", 8) != 0)
                 return fail(l, where(l, root, "smtp", "url"), "key 'smtp.url': '%s' must start with smtp:// or smtps://%s",
                             c->smtp.url, NULL);

@@ -67,6 +67,16 @@ struct config_notify {
         unsigned max_attempts; /* per message before it is failed */
 };
 
+/* The provider's own facts, for the rules that concern its service
+ * (NIS2, CERT-In, FedRAMP): where it operates and what it is. */
+struct config_provider {
+        char *jurisdictions; /* owns: "DE, IN, US" as written */
+        char *sectors;       /* owns: "digital_infrastructure, government" */
+        size_t n_jur, n_sectors;
+        char jur[32][8];
+        char sector[16][32];
+};
+
 struct config {
         char *path;         /* owns: the file it was read from */
         char *listen;       /* owns: "host:port" as written */
@@ -88,6 +98,7 @@ struct config {
         struct config_notify notify;
         int64_t job_lease; /* seconds a worker holds a job */
         char *rules;       /* owns: the notification rules file */
+        struct config_provider provider;
 };
 
 /* Read and validate FILE. On failure returns -VG_ECONFIG (or -errno when the

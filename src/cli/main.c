@@ -30,6 +30,8 @@ static const char usage[] =
         "                                who is on call, shifts, overrides, coverage gaps\n"
         "  page list|ack ...             pages sent; acknowledge one\n"
         "  apply -f FILE                 users, teams, schedules, policies, services from YAML\n"
+        "  obligations KEY | obligations sent KEY ID\n"
+        "                                notification obligations by due time; record one sent\n"
         "\n"
         "Options:\n"
         "  -c, --config FILE   configuration file (YAML)\n"
@@ -54,7 +56,7 @@ static const struct {
 } commands[] = {
         { "serve", cmd_serve }, { "user", cmd_user },     { "audit", cmd_audit },
         { "login", cmd_login }, { "whoami", cmd_whoami }, { "token", cmd_token },
-        { "api", cmd_api },       { "incident", cmd_incident }, { "oncall", cmd_oncall }, { "page", cmd_page }, { "apply", cmd_apply },
+        { "api", cmd_api },       { "incident", cmd_incident }, { "oncall", cmd_oncall }, { "page", cmd_page }, { "apply", cmd_apply }, { "obligations", cmd_obligations },
 };
 
 int main(int argc, char **argv)

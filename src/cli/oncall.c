@@ -217,3 +217,71 @@ bad:
         fputs(page_usage, stderr);
         return EXIT_USAGE;
 }
+
+static const char obligations_usage[] =
+        "usage: vigil obligations KEY\n"
+        "       vigil obligations sent KEY ID [--at RFC3339]\n"
+        "\n"
+        "Lists incident KEY's notification obligations by due time with the time left,\n"
+        "and each tenant's effective deadline; `sent` records that one went out.\n";
+
+/* "3d 4h", "2h 05m", "-1h 10m" (late). */
+static void left(long long s, char *buf, size_t size)
+{
+        const char *sign = s < 0 ? "-" : "";
+        long long a = s < 0 ? -s : s;
+        if (a >= 86400)
+                snprintf(buf, size, "%s%lldd %lldh", sign, a / 86400, a % 86400 / 3600);
+        else
+                snprintf(buf, size, "%s%lldh %02lldm", sign, a / 3600, a % 3600 / 60);
+}
+
+int cmd_obligations(struct cli *cli, int argc, char **argv)
+{
+        char path[256];
+        const char *method = "GET";
+        json_t *body = NULL;
+        if (wants_help(argc, argv)) {
+                fputs(obligations_usage, stdout);
+                return EXIT_OK;
+        }
+        if (argc == 2 && strlen(argv[1]) <= 32) {
+                snprintf(path, sizeof path, "/api/v1/incidents/%s/obligations", argv[1]);
+        } else if (argc >= 4 && strcmp(argv[1], "sent") == 0 && strlen(argv[2]) <= 32 && strlen(argv[3]) <= 19 &&
+                   (argc == 4 || (argc == 6 && strcmp(argv[4], "--at") == 0))) {
+                method = "POST";
+                snprintf(path, sizeof path, "/api/v1/incidents/%s/obligations/%s/sent", argv[2], argv[3]);
+                body = argc == 6 ? json_pack("{s:s}", "at", argv[5]) : json_object();
+        } else {
+                fputs(obligations_usage, stderr);
+                return EXIT_USAGE;
+        }
+        json_t *a = NULL;
+        int rc = client_request("obligations", method, path, body, &a);
+        json_decref(body);
+        if (rc)
+                return rc;
+        if (cli->json_output) {
+                client_print_json(a);
+                json_decref(a);
+                return EXIT_OK;
+        }
+        json_t *v;
+        size_t i;
+        printf("%-5s %-21s %-9s %-14s %-20s %-9s %s\n", "ID", "DUE", "LEFT", "TENANT", "RULE", "STATUS", "RECIPIENT");
+        json_array_foreach(json_object_get(a, "items"), i, v)
+        {
+                char l[32] = "-";
+                json_t *sl = json_object_get(v, "seconds_left");
+                if (sl)
+                        left((long long)json_integer_value(sl), l, sizeof l);
+                const char *tenant = str(v, "tenant");
+                printf("%-5lld %-21s %-9s %-14s %-20s %-9s %s\n", (long long)json_integer_value(json_object_get(v, "id")),
+                       json_is_null(json_object_get(v, "due_at")) ? "(not started)" : str(v, "due_at"), l,
+                       *tenant ? tenant : "(provider)", str(v, "rule"), str(v, "status"), str(v, "recipient"));
+        }
+        json_array_foreach(json_object_get(a, "tenants"), i, v)
+                printf("tenant %s: notify by %s (%s)\n", str(v, "tenant"), str(v, "due_at"), str(v, "rule"));
+        json_decref(a);
+        return EXIT_OK;
+}

@@ -118,7 +118,6 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
         }
         log_event(LOG_LVL_INFO, "notification rules loaded", "file=%s version=%s rules=%zu", cfg->rules, rules.version,
                   rules.n);
-        rule_set_fini(&rules); /* the obligations engine will keep them */
         log_set_level(cfg->log_level);
 
         sigset_t set;
@@ -135,6 +134,7 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
                 log_event(LOG_LVL_ERROR, "cannot start", "detail=\"%s\"", err);
                 goto out;
         }
+        http_server_set_rules(srv, &rules);
         log_event(LOG_LVL_INFO, "listening", "addr=%s port=%u database=%s version=%s",
                   cfg->listen_host, http_server_port(srv), cfg->database, VIGIL_VERSION);
         if (jobs_worker_start(store, cfg, &jobs) < 0) {
@@ -198,6 +198,7 @@ out:
         sl = syslog_server_stop(sl);
         srv = http_server_stop(srv, cfg->shutdown_grace * VG_USEC_PER_SEC);
         jobs = jobs_worker_stop(jobs);
+        rule_set_fini(&rules);
         store = store_close(store);
         for (unsigned i = 0; i < n_configs; i++)
                 config_free(configs[i]);

@@ -23,5 +23,9 @@ struct intake_committer *http_server_committer(struct http_server *srv);
 /* Report the syslog listener's counts on /metrics (may be NULL). */
 struct syslog_server;
 void http_server_set_syslog(struct http_server *srv, const struct syslog_server *sl);
+/* The notification rules obligations are computed from (the caller keeps
+ * them alive while the server runs). */
+struct rule_set;
+void http_server_set_rules(struct http_server *srv, const struct rule_set *rules);
 /* Stop accepting, wait up to grace for requests in flight, then stop. */
 struct http_server *http_server_stop(struct http_server *srv, vg_usec_t grace);

@@ -652,6 +652,9 @@ int incident_declare(struct request *req, struct response *resp)
                 r = store_escalation_trigger(tx, inc.key, "declared", req->now);
         if (r >= 0)
                 r = save(req, resp, tx, &inc, "incident.declare", event);
+        /* The obligations follow the declaration, the scope and the anchors. */
+        if (r >= 0)
+                r = request_obligations_recompute(req, tx, inc.key);
         json_decref(event);
         json_decref(decl);
 out:
@@ -811,6 +814,9 @@ int incident_scope(struct request *req, struct response *resp)
                 r = change ? save(req, resp, tx, &inc, "incident.scope", change) : -ENOMEM;
                 json_decref(change);
         }
+        /* The obligations follow the declaration, the scope and the anchors. */
+        if (r >= 0)
+                r = request_obligations_recompute(req, tx, inc.key);
 out:
         r = tx ? store_finish(tx, r) : r;
         incident_fini(&inc);
@@ -1039,6 +1045,9 @@ int anchor_set(struct request *req, struct response *resp)
                 inc.declared_at = at;
         if (r >= 0)
                 r = save(req, resp, tx, &inc, "incident.anchor", change);
+        /* The obligations follow the declaration, the scope and the anchors. */
+        if (r >= 0)
+                r = request_obligations_recompute(req, tx, inc.key);
         json_decref(change);
 out:
         r = tx ? store_finish(tx, r) : r;

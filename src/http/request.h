@@ -31,6 +31,7 @@ struct ratelimit;
 struct metrics;
 struct intake_committer;
 struct syslog_server;
+struct rule_set;
 struct response;
 
 struct request {
@@ -40,6 +41,7 @@ struct request {
         struct metrics *metrics;      /* borrows: the server's request metrics */
         struct intake_committer *committer; /* borrows: group commit for alerts */
         const struct syslog_server *syslog; /* borrows: NULL when no listener */
+        const struct rule_set *rules;       /* borrows: the notification rules; NULL: none loaded */
         struct MHD_Connection *conn;  /* borrows */
         const struct route *route;    /* borrows: matched route */
         const char *method;           /* borrows */

@@ -105,6 +105,12 @@ int override_list(struct request *req, struct response *resp);
 int override_delete(struct request *req, struct response *resp);
 int oncall_coverage(struct request *req, struct response *resp);
 int oncall_get(struct request *req, struct response *resp);
+/* obligations.c */
+int obligation_list(struct request *req, struct response *resp);
+int obligation_sent(struct request *req, struct response *resp);
+/* Recompute the obligations of incident key in tx (after a declaration,
+ * a scope or anchor change, a report sent). */
+int request_obligations_recompute(struct request *req, struct store_tx *tx, const char *key);
 /* tenants.c */
 int tenant_list(struct request *req, struct response *resp);
 int tenant_get(struct request *req, struct response *resp);

@@ -8,6 +8,8 @@
 #define INCIDENT_WRITERS (R(RESPONDER) | R(INCIDENT_MANAGER) | R(EXECUTIVE_INCIDENT_MANAGER))
 /* Who changes teams, services, schedules and escalation policies. */
 #define ORG_WRITERS (R(ADMIN) | R(INCIDENT_MANAGER))
+/* Who records that a report or notice went out. */
+#define NOTICE_WRITERS (R(COMMUNICATIONS) | R(INCIDENT_MANAGER) | R(EXECUTIVE_INCIDENT_MANAGER) | R(ADMIN))
 /* Who keeps the tenant records. */
 #define TENANT_WRITERS (R(ADMIN) | R(COMMUNICATIONS))
 
@@ -52,6 +54,8 @@ const struct route http_routes[] = {
         { "POST", "/api/v1/vigilance/match", ROLES_STAFF, 0, vigilance_match_route },
         { "POST", "/api/v1/incidents/{key}/notes", INCIDENT_WRITERS | R(COMMUNICATIONS), 0, incident_note },
         { "GET", "/api/v1/incidents/{key}/timeline", ROLES_STAFF, 0, incident_timeline },
+        { "GET", "/api/v1/incidents/{key}/obligations", ROLES_STAFF, 0, obligation_list },
+        { "POST", "/api/v1/incidents/{key}/obligations/{id}/sent", NOTICE_WRITERS, 0, obligation_sent },
 
         /* Alertmanager API v2: monitoring (intake.token or intake.allow) or staff. */
         { "POST", "/api/v2/alerts", INCIDENT_WRITERS | R(ADMIN), ROUTE_INTAKE | ROUTE_JSON_ERRORS, amv2_alerts_post },

@@ -36,6 +36,7 @@ struct http_server {
         struct metrics *metrics;            /* owns */
         struct intake_committer *committer; /* owns */
         _Atomic(const struct syslog_server *) syslog; /* borrows: for /metrics */
+        _Atomic(const struct rule_set *) rules;       /* borrows */
         _Atomic int inflight;
         unsigned port;
         vg_usec_t started_at;
@@ -210,6 +211,7 @@ static enum MHD_Result dispatch(struct http_server *srv, const struct config *cf
         req->metrics = srv->metrics;
         req->committer = srv->committer;
         req->syslog = atomic_load(&srv->syslog);
+        req->rules = atomic_load(&srv->rules);
         req->conn = conn;
         req->method = method;
         req->path = url;
@@ -389,6 +391,11 @@ struct intake_committer *http_server_committer(struct http_server *srv)
 void http_server_set_syslog(struct http_server *srv, const struct syslog_server *sl)
 {
         atomic_store(&srv->syslog, sl);
+}
+
+void http_server_set_rules(struct http_server *srv, const struct rule_set *rules)
+{
+        atomic_store(&srv->rules, rules);
 }
 
 void http_server_reload(struct http_server *srv, const struct config *cfg, char *what, size_t size)

@@ -139,6 +139,12 @@ struct store_ops {
         int (*tenant_list)(struct store_tx *tx, int64_t after, unsigned limit,
                            int (*cb)(const struct tenant_row *, void *), void *userdata);
         int (*tenant_delete)(struct store_tx *tx, const char *id);
+        int (*obligation_put)(struct store_tx *tx, struct obligation *o);
+        int (*obligation_withdraw_stale)(struct store_tx *tx, int64_t incident_id, vg_usec_t computed_at);
+        int (*obligation_sent)(struct store_tx *tx, int64_t id, vg_usec_t at);
+        int (*obligation_get)(struct store_tx *tx, int64_t id, int (*cb)(const struct obligation *, void *), void *userdata);
+        int (*obligation_list)(struct store_tx *tx, int64_t incident_id, int (*cb)(const struct obligation *, void *),
+                               void *userdata);
         int (*alert_group_get)(struct store_tx *tx, const char *key, struct alert_group *ret);
         int (*alert_group_put)(struct store_tx *tx, const struct alert_group *g);
         int (*alert_group_due)(struct store_tx *tx, vg_usec_t now, int (*cb)(const struct alert_group *, void *),

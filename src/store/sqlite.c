@@ -2430,6 +2430,113 @@ static int sq_tenant_delete(struct store_tx *tx, const char *id)
         return r < 0 ? r : r == 0 ? -VG_ENOTFOUND : 0;
 }
 
+/* ---- obligations ---- */
+
+#define OBLIGATION_COLS "id, incident_id, tenant, rule_id, rules_version, duty, recipient, citation, stage, anchor, " \
+        "anchor_at, due_at, status, sent_at, computed_at"
+
+static void obligation_read(sqlite3_stmt *st, void *out)
+{
+        struct obligation *o = out;
+        memset(o, 0, sizeof *o);
+        o->id = sqlite3_column_int64(st, 0);
+        o->incident_id = sqlite3_column_int64(st, 1);
+        text_copy(o->tenant, sizeof o->tenant, st, 2);
+        text_copy(o->rule_id, sizeof o->rule_id, st, 3);
+        text_copy(o->rules_version, sizeof o->rules_version, st, 4);
+        text_copy(o->duty, sizeof o->duty, st, 5);
+        o->recipient = (const char *)sqlite3_column_text(st, 6);
+        o->citation = (const char *)sqlite3_column_text(st, 7);
+        text_copy(o->stage, sizeof o->stage, st, 8);
+        text_copy(o->anchor, sizeof o->anchor, st, 9);
+        o->anchor_at = sqlite3_column_int64(st, 10);
+        o->due_at = sqlite3_column_int64(st, 11);
+        text_copy(o->status, sizeof o->status, st, 12);
+        o->sent_at = sqlite3_column_int64(st, 13);
+        o->computed_at = sqlite3_column_int64(st, 14);
+}
+
+static int sq_obligation_put(struct store_tx *tx, struct obligation *o)
+{
+        sqlite3_stmt *st = NULL;
+        struct conn *c = txc(tx);
+        int r = stmt(c, "INSERT INTO obligations(incident_id, tenant, rule_id, rules_version, duty, recipient, citation, "
+                        "stage, anchor, anchor_at, due_at, computed_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?) "
+                        "ON CONFLICT (incident_id, tenant, rule_id) DO UPDATE SET rules_version = excluded.rules_version, "
+                        "duty = excluded.duty, recipient = excluded.recipient, citation = excluded.citation, "
+                        "stage = excluded.stage, anchor = excluded.anchor, anchor_at = excluded.anchor_at, "
+                        "due_at = excluded.due_at, computed_at = excluded.computed_at, "
+                        "status = CASE WHEN status = 'withdrawn' THEN 'open' ELSE status END RETURNING id", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, o->incident_id);
+        sqlite3_bind_text(st, 2, o->tenant, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, o->rule_id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 4, o->rules_version, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 5, o->duty, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 6, o->recipient ? o->recipient : "", -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 7, o->citation ? o->citation : "", -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 8, o->stage, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 9, o->anchor, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 10, o->anchor_at);
+        sqlite3_bind_int64(st, 11, o->due_at);
+        sqlite3_bind_int64(st, 12, o->computed_at);
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW)
+                o->id = sqlite3_column_int64(st, 0);
+        while (rc == SQLITE_ROW)
+                rc = sqlite3_step(st);
+        sqlite3_reset(st);
+        return rc == SQLITE_DONE ? 0 : map_rc(rc);
+}
+
+static int sq_obligation_withdraw_stale(struct store_tx *tx, int64_t incident_id, vg_usec_t computed_at)
+{
+        int r = exec_id(tx, "UPDATE obligations SET status = 'withdrawn' WHERE incident_id = ? AND status = 'open' "
+                            "AND computed_at < ?", incident_id, computed_at, true);
+        return r < 0 ? r : 0;
+}
+
+static int sq_obligation_sent(struct store_tx *tx, int64_t id, vg_usec_t at)
+{
+        int r = exec_id(tx, "UPDATE obligations SET status = 'sent', sent_at = ? WHERE id = ? AND status = 'open'", at, id,
+                        true);
+        return r < 0 ? r : r == 0 ? -VG_ECONFLICT : 0;
+}
+
+static int sq_obligation_get(struct store_tx *tx, int64_t id, int (*cb)(const struct obligation *, void *),
+                             void *userdata)
+{
+        sqlite3_stmt *st = NULL;
+        struct obligation o;
+        int r = stmt(txc(tx), "SELECT " OBLIGATION_COLS " FROM obligations WHERE id = ?", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, id);
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+                obligation_read(st, &o);
+                r = cb(&o, userdata);
+        }
+        sqlite3_reset(st);
+        if (rc != SQLITE_ROW)
+                return rc == SQLITE_DONE ? -VG_ENOTFOUND : map_rc(rc);
+        return r;
+}
+
+static int sq_obligation_list(struct store_tx *tx, int64_t incident_id, int (*cb)(const struct obligation *, void *),
+                              void *userdata)
+{
+        sqlite3_stmt *st = NULL;
+        struct obligation o;
+        int r = stmt(txc(tx), "SELECT " OBLIGATION_COLS " FROM obligations WHERE incident_id = ? "
+                              "ORDER BY due_at = 0, due_at, tenant, rule_id", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, incident_id);
+        return EACH_ROW(st, o, obligation_read, cb, userdata);
+}
+
 static void silence_row_read(sqlite3_stmt *st, void *out)
 {
         struct silence_row *s = out;
@@ -2758,6 +2865,11 @@ const struct store_ops store_sqlite_ops = {
         .tenant_get = sq_tenant_get,
         .tenant_list = sq_tenant_list,
         .tenant_delete = sq_tenant_delete,
+        .obligation_put = sq_obligation_put,
+        .obligation_withdraw_stale = sq_obligation_withdraw_stale,
+        .obligation_sent = sq_obligation_sent,
+        .obligation_get = sq_obligation_get,
+        .obligation_list = sq_obligation_list,
         .alert_group_get = sq_alert_group_get,
         .alert_group_put = sq_alert_group_put,
         .alert_group_due = sq_alert_group_due,

@@ -158,6 +158,11 @@ int store_tenant_put(struct store_tx *tx, const char *id, const char *name, cons
 int store_tenant_get(struct store_tx *tx, const char *id, int (*cb)(const struct tenant_row *, void *), void *ud) { return OPS(tx)->tenant_get(tx, id, cb, ud); }
 int store_tenant_list(struct store_tx *tx, int64_t after, unsigned limit, int (*cb)(const struct tenant_row *, void *), void *ud) { return OPS(tx)->tenant_list(tx, after, limit, cb, ud); }
 int store_tenant_delete(struct store_tx *tx, const char *id) { return OPS(tx)->tenant_delete(tx, id); }
+int store_obligation_put(struct store_tx *tx, struct obligation *o) { return OPS(tx)->obligation_put(tx, o); }
+int store_obligation_withdraw_stale(struct store_tx *tx, int64_t iid, vg_usec_t at) { return OPS(tx)->obligation_withdraw_stale(tx, iid, at); }
+int store_obligation_sent(struct store_tx *tx, int64_t id, vg_usec_t at) { return OPS(tx)->obligation_sent(tx, id, at); }
+int store_obligation_get(struct store_tx *tx, int64_t id, int (*cb)(const struct obligation *, void *), void *ud) { return OPS(tx)->obligation_get(tx, id, cb, ud); }
+int store_obligation_list(struct store_tx *tx, int64_t iid, int (*cb)(const struct obligation *, void *), void *ud) { return OPS(tx)->obligation_list(tx, iid, cb, ud); }
 int store_alert_group_get(struct store_tx *tx, const char *key, struct alert_group *ret) { return OPS(tx)->alert_group_get(tx, key, ret); }
 int store_alert_group_put(struct store_tx *tx, const struct alert_group *g) { return OPS(tx)->alert_group_put(tx, g); }
 int store_alert_group_due(struct store_tx *tx, vg_usec_t now, int (*cb)(const struct alert_group *, void *), void *ud) { return OPS(tx)->alert_group_due(tx, now, cb, ud); }

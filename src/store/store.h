@@ -563,6 +563,33 @@ int store_tenant_list(struct store_tx *tx, int64_t after, unsigned limit,
                       int (*cb)(const struct tenant_row *t, void *userdata), void *userdata);
 int store_tenant_delete(struct store_tx *tx, const char *id);
 
+struct obligation {
+        int64_t id;
+        int64_t incident_id;
+        char tenant[STORE_NAME_MAX]; /* "": the provider's own */
+        char rule_id[48];
+        char rules_version[32];
+        char duty[16];
+        const char *recipient;       /* borrows */
+        const char *citation;        /* borrows */
+        char stage[16];
+        char anchor[64];
+        vg_usec_t anchor_at, due_at; /* 0: not started */
+        char status[16];             /* open, sent, withdrawn */
+        vg_usec_t sent_at, computed_at;
+};
+/* Insert or update by (incident, tenant, rule): the computed fields
+ * change; status and sent_at stay. A withdrawn row comes back open. */
+int store_obligation_put(struct store_tx *tx, struct obligation *o);
+/* Withdraw the open rows of incident not touched since computed_at. */
+int store_obligation_withdraw_stale(struct store_tx *tx, int64_t incident_id, vg_usec_t computed_at);
+int store_obligation_sent(struct store_tx *tx, int64_t id, vg_usec_t at);
+int store_obligation_get(struct store_tx *tx, int64_t id, int (*cb)(const struct obligation *o, void *userdata),
+                         void *userdata);
+/* An incident's obligations by due time (not started last). */
+int store_obligation_list(struct store_tx *tx, int64_t incident_id,
+                          int (*cb)(const struct obligation *o, void *userdata), void *userdata);
+
 /* Silences: put inserts or replaces by id. */
 int store_silence_put(struct store_tx *tx, const struct silence_row *s);
 int store_silence_get(struct store_tx *tx, const char *id,

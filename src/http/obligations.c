@@ -1,0 +1,152 @@
+/* An incident's obligations: listed by due time with the time left and
+ * each tenant's effective deadline (the earliest of its obligations), and
+ * marked sent - which starts the clock of any later stage. */
+#include "http/resources.h"
+
+#include "core/error.h"
+#include "store/obligations.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int request_obligations_recompute(struct request *req, struct store_tx *tx, const char *key)
+{
+        const struct config_provider *pv = &req->cfg->provider;
+        const char *jur[32], *sec[16];
+        for (size_t i = 0; i < pv->n_jur; i++)
+                jur[i] = pv->jur[i];
+        for (size_t i = 0; i < pv->n_sectors; i++)
+                sec[i] = pv->sector[i];
+        struct party_facts provider = { pv->n_jur, jur, pv->n_sectors, sec, 0 };
+        return obligations_recompute(tx, req->rules, &provider, key, req->now, NULL);
+}
+
+struct listing {
+        json_t *items;
+        json_t *effective; /* tenant -> earliest open due */
+        vg_usec_t now;
+};
+
+static int add(const struct obligation *o, void *userdata)
+{
+        struct listing *l = userdata;
+        json_t *j = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:s, s:o}", "id", (json_int_t)o->id,
+                              "tenant", o->tenant, "rule", o->rule_id, "rules_version", o->rules_version, "duty", o->duty,
+                              "recipient", o->recipient ? o->recipient : "", "citation", o->citation ? o->citation : "",
+                              "stage", o->stage, "anchor", o->anchor, "anchor_at", json_time(o->anchor_at), "due_at",
+                              json_time(o->due_at), "status", o->status, "sent_at", json_time(o->sent_at));
+        if (!j)
+                return -ENOMEM;
+        if (o->due_at && strcmp(o->status, "open") == 0) {
+                json_object_set_new(j, "seconds_left", json_integer((o->due_at - l->now) / VG_USEC_PER_SEC));
+                json_t *cur = json_object_get(l->effective, o->tenant);
+                if (o->tenant[0] && (!cur || json_integer_value(json_object_get(cur, "due")) > o->due_at))
+                        json_object_set_new(l->effective, o->tenant,
+                                            json_pack("{s:I, s:s}", "due", (json_int_t)o->due_at, "rule", o->rule_id));
+        }
+        return json_array_append_new(l->items, j);
+}
+
+static int find_incident(struct request *req, struct store_tx *tx, struct incident *inc)
+{
+        int r = store_incident_get(tx, req->params[0], inc);
+        if (r == -VG_ENOTFOUND)
+                request_detail(req, "no incident %s", req->params[0]);
+        return r;
+}
+
+int obligation_list(struct request *req, struct response *resp)
+{
+        struct listing l = { .items = json_array(), .effective = json_object(), .now = req->now };
+        struct incident inc = { 0 };
+        struct store_tx *tx;
+        int r = store_begin_read(req->store, &tx);
+        if (r >= 0) {
+                r = find_incident(req, tx, &inc);
+                if (r >= 0)
+                        r = store_obligation_list(tx, inc.id, add, &l);
+                store_rollback(tx);
+        }
+        incident_fini(&inc);
+        if (r < 0) {
+                json_decref(l.items);
+                json_decref(l.effective);
+                return r;
+        }
+        /* Each tenant's effective deadline: the earliest of its open obligations. */
+        json_t *tenants = json_array(), *v;
+        const char *k;
+        json_object_foreach(l.effective, k, v)
+                json_array_append_new(tenants, json_pack("{s:s, s:o, s:O}", "tenant", k, "due_at",
+                                                         json_time(json_integer_value(json_object_get(v, "due"))), "rule",
+                                                         json_object_get(v, "rule")));
+        json_decref(l.effective);
+        return response_json(resp, 200, json_pack("{s:s, s:s, s:o, s:o}", "incident", req->params[0], "rules_version",
+                                                  req->rules ? req->rules->version : "", "items", l.items, "tenants",
+                                                  tenants));
+}
+
+static int copy_row(const struct obligation *o, void *userdata)
+{
+        *(struct obligation *)userdata = *o;
+        ((struct obligation *)userdata)->recipient = ((struct obligation *)userdata)->citation = NULL;
+        return 0;
+}
+
+int obligation_sent(struct request *req, struct response *resp)
+{
+        static const char *const fields[] = { "at", NULL };
+        struct incident inc = { 0 };
+        struct obligation o;
+        struct store_tx *tx;
+        json_t *body = NULL;
+        vg_usec_t at = req->now;
+        char *end;
+        long long id = strtoll(req->params[1], &end, 10);
+        if (*end || id <= 0) {
+                request_detail(req, "no obligation %s", req->params[1]);
+                return -VG_ENOTFOUND;
+        }
+        if (req->body_len) {
+                int r = request_json_object(req, &body);
+                if (r < 0)
+                        return r;
+                json_only_fields(req, body, fields);
+                const char *s = json_field_string(req, body, "at", false, 64);
+                if (s && (vg_time_parse(s, &at) < 0 || at > req->now))
+                        fielderr_add(&req->errors, "at", "must be an RFC 3339 time, not in the future");
+                if (fielderr_any(&req->errors))
+                        return -VG_EVALIDATION;
+        }
+        int r = store_begin(req->store, &tx);
+        if (r < 0)
+                return r;
+        r = find_incident(req, tx, &inc);
+        if (r >= 0)
+                r = store_obligation_get(tx, id, copy_row, &o);
+        if (r >= 0 && o.incident_id != inc.id)
+                r = -VG_ENOTFOUND;
+        if (r == -VG_ENOTFOUND)
+                request_detail(req, "no obligation %lld on %s", id, req->params[0]);
+        if (r >= 0) {
+                r = store_obligation_sent(tx, id, at);
+                if (r == -VG_ECONFLICT)
+                        request_detail(req, "obligation %lld is not open", id);
+        }
+        if (r >= 0) {
+                json_t *change = json_pack("{s:I, s:s, s:s, s:o}", "obligation", (json_int_t)id, "rule", o.rule_id, "tenant",
+                                           o.tenant, "sent_at", json_time(at));
+                r = request_audit_incident(req, tx, "incident.obligation.sent", inc.key, change);
+                json_decref(change);
+        }
+        /* A later stage's clock starts now. */
+        if (r >= 0)
+                r = request_obligations_recompute(req, tx, inc.key);
+        r = store_finish(tx, r);
+        incident_fini(&inc);
+        if (r < 0)
+                return r;
+        return obligation_list(req, resp);
+}

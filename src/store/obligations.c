@@ -1,0 +1,179 @@
+#include "store/obligations.h"
+
+#include "core/error.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct existing {
+        size_t n, cap;
+        struct {
+                char tenant[STORE_NAME_MAX];
+                char rule_id[48];
+                vg_usec_t sent_at;
+        } *v;
+};
+
+static int keep(const struct obligation *o, void *userdata)
+{
+        struct existing *e = userdata;
+        if (e->n == e->cap) {
+                size_t cap = e->cap ? e->cap * 2 : 32;
+                void *v = realloc(e->v, cap * sizeof *e->v);
+                if (!v)
+                        return -ENOMEM;
+                e->v = v;
+                e->cap = cap;
+        }
+        snprintf(e->v[e->n].tenant, sizeof e->v[0].tenant, "%s", o->tenant);
+        snprintf(e->v[e->n].rule_id, sizeof e->v[0].rule_id, "%s", o->rule_id);
+        e->v[e->n++].sent_at = o->status[0] == 's' ? o->sent_at : 0;
+        return 0;
+}
+
+static vg_usec_t sent_of(const struct existing *e, const char *tenant, const char *rule_id)
+{
+        for (size_t i = 0; i < e->n; i++)
+                if (strcmp(e->v[i].tenant, tenant) == 0 && strcmp(e->v[i].rule_id, rule_id) == 0)
+                        return e->v[i].sent_at;
+        return 0;
+}
+
+static int anchor_cb(const struct anchor_setting *a, void *userdata)
+{
+        struct obligation_facts *f = userdata;
+        if (a->anchor >= 0 && a->anchor < ANCHOR__COUNT)
+                f->anchors[a->anchor] = a->at; /* the latest setting is in force */
+        return 0;
+}
+
+struct scoped {
+        size_t n, cap;
+        struct scope_tenant *v;
+};
+
+static int scope_cb(const struct scope_tenant *t, void *userdata)
+{
+        struct scoped *s = userdata;
+        if (t->status == TENANT_RULED_OUT)
+                return 0;
+        if (s->n == s->cap) {
+                size_t cap = s->cap ? s->cap * 2 : 16;
+                struct scope_tenant *v = realloc(s->v, cap * sizeof *v);
+                if (!v)
+                        return -ENOMEM;
+                s->v = v;
+                s->cap = cap;
+        }
+        s->v[s->n] = *t;
+        s->v[s->n++].evidence = NULL;
+        return 0;
+}
+
+static int tenant_body(const struct tenant_row *t, void *userdata)
+{
+        *(json_t **)userdata = json_loads(t->body, 0, NULL);
+        return 0;
+}
+
+/* A tenant's facts from its record (none when it has no record: only
+ * rules without conditions apply to it). Strings borrow from *doc. */
+static void tenant_facts(json_t *doc, struct party_facts *p, const char **jur, const char **sec)
+{
+        json_t *v;
+        size_t i;
+        memset(p, 0, sizeof *p);
+        p->notification_hours = doc ? json_integer_value(json_object_get(doc, "notification_hours")) : 72;
+        json_array_foreach(json_object_get(doc, "jurisdictions"), i, v) if (p->n_jur < RULE_CODES_MAX) jur[p->n_jur++] =
+                json_string_value(v);
+        json_array_foreach(json_object_get(doc, "sectors"), i, v) if (p->n_sectors < RULE_SECTORS_MAX) sec[p->n_sectors++] =
+                json_string_value(v);
+        p->jur = jur;
+        p->sectors = sec;
+}
+
+static int put(struct store_tx *tx, const struct rule_set *rules, const struct rule *r, const char *tenant,
+               const struct party_facts *p, const struct obligation_facts *f, const struct existing *e, int64_t incident_id,
+               vg_usec_t now)
+{
+        struct obligation o = { .incident_id = incident_id, .recipient = r->recipient, .citation = r->citation,
+                                .computed_at = now };
+        snprintf(o.tenant, sizeof o.tenant, "%s", tenant);
+        snprintf(o.rule_id, sizeof o.rule_id, "%s", r->id);
+        snprintf(o.rules_version, sizeof o.rules_version, "%s", rules->version);
+        snprintf(o.duty, sizeof o.duty, "%s", r->duty == RULE_DUTY_PROVIDER ? "provider" : "tenant");
+        snprintf(o.stage, sizeof o.stage, "%s", r->stage);
+        if (r->after >= 0)
+                snprintf(o.anchor, sizeof o.anchor, "after:%s", rules->rules[r->after].id);
+        else
+                snprintf(o.anchor, sizeof o.anchor, "%s", anchor_to_string(r->anchor));
+        vg_usec_t after = r->after >= 0 ? sent_of(e, tenant, rules->rules[r->after].id) : 0;
+        int d = rule_due(rules, r, p, f, after, &o.anchor_at, &o.due_at);
+        if (d < 0)
+                return d;
+        if (d == 1)
+                o.anchor_at = o.due_at = 0;
+        return store_obligation_put(tx, &o);
+}
+
+int obligations_recompute(struct store_tx *tx, const struct rule_set *rules, const struct party_facts *provider,
+                          const char *key, vg_usec_t now, unsigned *ret_n)
+{
+        struct incident inc = { 0 };
+        struct obligation_facts f = { 0 };
+        struct existing e = { 0 };
+        struct scoped sc = { 0 };
+        unsigned n = 0;
+        int r = store_incident_get(tx, key, &inc);
+        if (r < 0 || !inc.declared_at || !rules)
+                goto out;
+        f.hit = inc.data_categories;
+        r = store_anchor_list(tx, inc.id, anchor_cb, &f);
+        if (!f.anchors[ANCHOR_FIRST_DETECTED])
+                f.anchors[ANCHOR_FIRST_DETECTED] = inc.detected_at;
+        if (!f.anchors[ANCHOR_DECLARED])
+                f.anchors[ANCHOR_DECLARED] = inc.declared_at;
+        if (r >= 0)
+                r = store_obligation_list(tx, inc.id, keep, &e);
+        if (r >= 0)
+                r = store_incident_tenants_list(tx, inc.id, scope_cb, &sc);
+        for (size_t t = 0; r >= 0 && t < sc.n; t++) {
+                json_t *doc = NULL;
+                const char *jur[RULE_CODES_MAX], *sec[RULE_SECTORS_MAX];
+                struct party_facts p;
+                r = store_tenant_get(tx, sc.v[t].tenant, tenant_body, &doc);
+                if (r == -VG_ENOTFOUND)
+                        r = 0;
+                tenant_facts(doc, &p, jur, sec);
+                struct obligation_facts tf = f;
+                if (sc.v[t].data_categories)
+                        tf.hit = sc.v[t].data_categories; /* what this tenant lost, when the scope says */
+                for (size_t i = 0; r >= 0 && i < rules->n; i++) {
+                        const struct rule *rl = &rules->rules[i];
+                        if (rl->scope != RULE_FOR_TENANT || !rule_applies(rules, rl, &p, &tf))
+                                continue;
+                        r = put(tx, rules, rl, sc.v[t].tenant, &p, &tf, &e, inc.id, now);
+                        n += r >= 0;
+                }
+                json_decref(doc);
+        }
+        for (size_t i = 0; r >= 0 && provider && i < rules->n; i++) {
+                const struct rule *rl = &rules->rules[i];
+                if (rl->scope != RULE_FOR_PROVIDER || !rule_applies(rules, rl, provider, &f))
+                        continue;
+                r = put(tx, rules, rl, "", provider, &f, &e, inc.id, now);
+                n += r >= 0;
+        }
+        if (r >= 0)
+                r = store_obligation_withdraw_stale(tx, inc.id, now);
+out:
+        if (ret_n)
+                *ret_n = n;
+        free(e.v);
+        free(sc.v);
+        incident_fini(&inc);
+        return r;
+}

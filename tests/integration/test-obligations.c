@@ -1,0 +1,237 @@
+/* Obligations end to end: tenants with their jurisdictions, sectors and
+ * contracts are put in an incident's scope; the declaration computes an
+ * obligation per tenant and applicable rule (and for the provider itself),
+ * each with its anchor and due time; anchors, reports sent and scope
+ * changes recompute them. Due times are checked against values worked out
+ * by hand from etc/rules.yaml. */
+#include "harness.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+static struct server S;
+static char comms[128], manager[128], responder[128], auditor[128];
+static char key[32];
+
+static long call(const char *method, const char *path, const char *token, const char *body, json_t **ret)
+{
+        struct reply r;
+        http(&S, method, path, token, NULL, body, &r);
+        long st = r.status;
+        if (st >= 400 && !ret)
+                print_message("%s %s: %ld %s\n", method, path, r.status, r.body);
+        if (ret)
+                *ret = json_incref(r.json);
+        reply_free(&r);
+        return st;
+}
+
+/* The obligation of tenant (or "" for the provider) and rule, or NULL. */
+static json_t *find(json_t *list, const char *tenant, const char *rule)
+{
+        json_t *v;
+        size_t i;
+        json_array_foreach(json_object_get(list, "items"), i, v)
+        {
+                if (strcmp(json_string_value(json_object_get(v, "tenant")), tenant) == 0 &&
+                    strcmp(json_string_value(json_object_get(v, "rule")), rule) == 0)
+                        return v;
+        }
+        return NULL;
+}
+
+static const char *due(json_t *list, const char *tenant, const char *rule)
+{
+        json_t *o = find(list, tenant, rule);
+        if (!o)
+                fail_msg("no obligation %s for '%s'", rule, tenant);
+        return json_is_null(json_object_get(o, "due_at")) ? "pending" : json_string_value(json_object_get(o, "due_at"));
+}
+
+static json_t *obligations(void)
+{
+        char path[96];
+        json_t *a;
+        snprintf(path, sizeof path, "/api/v1/incidents/%s/obligations", key);
+        assert_int_equal(call("GET", path, auditor, NULL, &a), 200);
+        return a;
+}
+
+static void declaration_computes_obligations(void **state)
+{
+        (void)state;
+        json_t *a;
+        char path[128];
+        /* Detected 20 Nov 08:00Z; declared afterwards (now). */
+        assert_int_equal(call("POST", "/api/v1/incidents", responder,
+                              "{\"title\":\"Customer database exposed\",\"severity\":\"sev1\",\"source\":\"employee\","
+                              "\"detected_at\":\"2026-11-20T08:00:00Z\"}",
+                              &a),
+                         201);
+        snprintf(key, sizeof key, "%s", json_string_value(json_object_get(a, "key")));
+        json_decref(a);
+        snprintf(path, sizeof path, "/api/v1/incidents/%s/obligations", key);
+        assert_int_equal(call("GET", path, auditor, NULL, &a), 200);
+        assert_int_equal(json_array_size(json_object_get(a, "items")), 0); /* nothing before the declaration */
+        json_decref(a);
+        snprintf(path, sizeof path, "/api/v1/incidents/%s/classify", key);
+        assert_int_equal(call("POST", path, responder,
+                              "{\"classification\":\"security_incident\",\"impact\":{\"confidentiality\":true},"
+                              "\"data_categories\":[\"personal_data\"]}",
+                              NULL),
+                         200);
+        snprintf(path, sizeof path, "/api/v1/incidents/%s/scope", key);
+        assert_int_equal(call("PUT", path, manager,
+                              "{\"tenants\":[{\"id\":\"bank\",\"status\":\"confirmed\"},{\"id\":\"shop\",\"status\":\"suspected\"},"
+                              "{\"id\":\"ghost\",\"status\":\"confirmed\"}],\"reason\":\"access logs\"}",
+                              NULL),
+                         200);
+        snprintf(path, sizeof path, "/api/v1/incidents/%s/declare", key);
+        assert_int_equal(call("POST", path, manager, "{\"criteria\":\"customer records confirmed read\"}", &a), 200);
+        const char *declared = json_string_value(json_object_get(a, "declared_at"));
+        assert_non_null(declared);
+        char declared_at[40];
+        snprintf(declared_at, sizeof declared_at, "%s", declared);
+        json_decref(a);
+
+        a = obligations();
+        assert_string_equal(json_string_value(json_object_get(a, "rules_version")), "2026.11.23");
+        /* The German bank: its 24-hour contract from the declaration, the
+         * processor's and the GDPR 72 hours from first detection (awareness
+         * not recorded), DORA waiting for its classification as major. */
+        json_t *contract = find(a, "bank", "CONTRACT");
+        assert_non_null(contract);
+        assert_string_equal(json_string_value(json_object_get(contract, "anchor_at")), declared_at);
+        assert_string_equal(due(a, "bank", "EU-DPA-CONTRACT"), "2026-11-23T08:00:00Z");
+        assert_string_equal(due(a, "bank", "EU-GDPR-33"), "2026-11-23T08:00:00Z");
+        assert_string_equal(json_string_value(json_object_get(find(a, "bank", "EU-GDPR-33"), "duty")), "tenant");
+        assert_string_equal(due(a, "bank", "EU-DORA-19-INIT"), "pending");
+        assert_string_equal(due(a, "bank", "EU-DORA-19-INT"), "pending");
+        assert_null(find(a, "bank", "US-CA-1798.82"));
+        /* The Californian shop: 30 calendar days in Los Angeles from 20 Nov
+         * (00:00 PST): the end of 20 Dec = 21 Dec 08:00Z. */
+        assert_string_equal(due(a, "shop", "US-CA-1798.82"), "2026-12-21T08:00:00Z");
+        assert_non_null(find(a, "shop", "CONTRACT"));
+        /* A tenant with no record still has the default contract. */
+        assert_non_null(find(a, "ghost", "CONTRACT"));
+        assert_null(find(a, "ghost", "EU-GDPR-33"));
+        /* The provider's own: NIS2 (DE, digital infrastructure), CERT-In (6 h from detection). */
+        assert_string_equal(due(a, "", "EU-NIS2-23-EW"), "2026-11-21T08:00:00Z");
+        assert_string_equal(due(a, "", "EU-NIS2-23-IN"), "2026-11-23T08:00:00Z");
+        assert_string_equal(due(a, "", "EU-NIS2-23-FR"), "pending");
+        assert_string_equal(due(a, "", "IN-CERTIN-2022"), "2026-11-20T14:00:00Z");
+        /* Each tenant's effective deadline: the earliest of its open obligations. */
+        json_t *t;
+        size_t i;
+        bool seen = false;
+        json_array_foreach(json_object_get(a, "tenants"), i, t)
+        {
+                if (strcmp(json_string_value(json_object_get(t, "tenant")), "shop") == 0) {
+                        seen = true;
+                        assert_string_equal(json_string_value(json_object_get(t, "rule")), "CONTRACT");
+                }
+        }
+        assert_true(seen);
+        json_decref(a);
+}
+
+static void anchors_and_reports_start_later_clocks(void **state)
+{
+        (void)state;
+        char path[160];
+        json_t *a;
+        /* Classified major at 22 Nov 10:00Z: DORA's initial report is due 4 hours later. */
+        snprintf(path, sizeof path, "/api/v1/incidents/%s/anchors/classified_major", key);
+        assert_int_equal(call("PUT", path, manager, "{\"at\":\"2026-11-22T10:00:00Z\",\"reason\":\"DORA criteria met\"}", NULL),
+                         200);
+        a = obligations();
+        assert_string_equal(due(a, "bank", "EU-DORA-19-INIT"), "2026-11-22T14:00:00Z");
+        json_int_t init = json_integer_value(json_object_get(find(a, "bank", "EU-DORA-19-INIT"), "id"));
+        json_decref(a);
+        /* Sent at 13:10Z: the intermediate report is due 72 hours after that. */
+        snprintf(path, sizeof path, "/api/v1/incidents/%s/obligations/%lld/sent", key, (long long)init);
+        assert_int_equal(call("POST", path, responder, "{}", NULL), 403);
+        assert_int_equal(call("POST", path, comms, "{\"at\":\"2026-11-22T13:10:00Z\"}", &a), 200);
+        assert_string_equal(due(a, "bank", "EU-DORA-19-INT"), "2026-11-25T13:10:00Z");
+        assert_string_equal(json_string_value(json_object_get(find(a, "bank", "EU-DORA-19-INIT"), "status")), "sent");
+        json_decref(a);
+        assert_int_equal(call("POST", path, comms, "{}", NULL), 409); /* once */
+        /* Awareness recorded later than detection moves the GDPR clocks. */
+        snprintf(path, sizeof path, "/api/v1/incidents/%s/anchors/aware", key);
+        assert_int_equal(call("PUT", path, manager, "{\"at\":\"2026-11-21T09:30:00Z\",\"reason\":\"logs confirmed\"}", NULL), 200);
+        a = obligations();
+        assert_string_equal(due(a, "bank", "EU-GDPR-33"), "2026-11-24T09:30:00Z");
+        /* Recomputing kept what was sent. */
+        assert_string_equal(json_string_value(json_object_get(find(a, "bank", "EU-DORA-19-INIT"), "status")), "sent");
+        json_decref(a);
+}
+
+static void scope_changes_withdraw_and_the_cli_lists(void **state)
+{
+        (void)state;
+        char path[128];
+        json_t *a;
+        snprintf(path, sizeof path, "/api/v1/incidents/%s/scope", key);
+        assert_int_equal(call("PUT", path, manager,
+                              "{\"tenants\":[{\"id\":\"bank\",\"status\":\"confirmed\"},{\"id\":\"shop\",\"status\":\"ruled_out\"},"
+                              "{\"id\":\"ghost\",\"status\":\"confirmed\"}],\"reason\":\"shop not affected after all\"}",
+                              NULL),
+                         200);
+        a = obligations();
+        assert_string_equal(json_string_value(json_object_get(find(a, "shop", "US-CA-1798.82"), "status")), "withdrawn");
+        assert_string_equal(json_string_value(json_object_get(find(a, "bank", "CONTRACT"), "status")), "open");
+        json_decref(a);
+        char env_url[128], env_token[200];
+        snprintf(env_url, sizeof env_url, "VIGIL_URL=%s", S.url);
+        snprintf(env_token, sizeof env_token, "VIGIL_TOKEN=%s", auditor);
+        const char *const env[] = { env_url, env_token, "HOME=/nonexistent", NULL };
+        char *out = NULL;
+        assert_int_equal(vigil_run(NULL, &out, env, (const char *const[]){ "obligations", key, NULL }), 0);
+        assert_non_null(strstr(out, "EU-GDPR-33"));
+        assert_non_null(strstr(out, "(provider)"));
+        assert_non_null(strstr(out, "tenant bank: notify by"));
+        free(out);
+}
+
+static int setup(void **state)
+{
+        (void)state;
+        server_start(&S, "provider:\n  jurisdictions: DE, IN\n  sectors: digital_infrastructure\n"
+                         "login:\n  max_failures_address: 1000\n");
+        server_user_token(&S, "cora", "communications", NULL, comms, sizeof comms);
+        server_user_token(&S, "ina", "incident_manager", NULL, manager, sizeof manager);
+        server_user_token(&S, "rita", "responder", NULL, responder, sizeof responder);
+        server_user_token(&S, "aud", "auditor", NULL, auditor, sizeof auditor);
+        assert_int_equal(call("PUT", "/api/v1/tenants/bank", comms,
+                              "{\"name\":\"Bank AG\",\"contacts\":[{\"email\":\"sec@bank.example\"}],\"jurisdictions\":[\"DE\"],"
+                              "\"sectors\":[\"finance\"],\"data_categories\":[\"personal_data\"],\"notification_hours\":24}",
+                              NULL),
+                         201);
+        assert_int_equal(call("PUT", "/api/v1/tenants/shop", comms,
+                              "{\"name\":\"Shop Inc\",\"contacts\":[{\"email\":\"it@shop.example\"}],\"jurisdictions\":[\"US-CA\"],"
+                              "\"sectors\":[\"retail\"]}",
+                              NULL),
+                         201);
+        return 0;
+}
+
+static int teardown(void **state)
+{
+        (void)state;
+        return server_finish(&S);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(declaration_computes_obligations),
+                cmocka_unit_test(anchors_and_reports_start_later_clocks),
+                cmocka_unit_test(scope_changes_withdraw_and_the_cli_lists),
+        };
+        return cmocka_run_group_tests_name("obligations", tests, setup, teardown);
+}
