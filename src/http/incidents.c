@@ -663,6 +663,18 @@ out:
         return r;
 }
 
+struct seen {
+        const char *id;
+        size_t at;
+};
+
+static int cmp_seen(const void *a, const void *b)
+{
+        const struct seen *x = a, *y = b;
+        int c = strcmp(x->id, y->id);
+        return c ? c : x->at < y->at ? -1 : x->at > y->at;
+}
+
 /* Parse the "tenants" array of a scope body. Items borrow from the JSON. */
 static size_t parse_tenants(struct request *req, json_t *arr, struct scope_tenant *out, size_t max)
 {
@@ -721,11 +733,24 @@ static size_t parse_tenants(struct request *req, json_t *arr, struct scope_tenan
                                         t->data_categories |= DATA_BIT(c);
                         }
                 }
-                for (size_t k = 0; k < n; k++)
-                        if (strcmp(out[k].tenant, t->tenant) == 0)
-                                fielderr_add(&req->errors, field, "tenant '%s' is listed twice", t->tenant);
                 n++;
         }
+        /* Repeats, found by sorting (a scope may hold every tenant); each
+         * is named at its later place, as tenants[i]. */
+        struct seen *sorted = malloc((n ? n : 1) * sizeof *sorted);
+        if (!sorted) {
+                fielderr_add(&req->errors, "tenants", "too many to check");
+                return 0;
+        }
+        for (size_t k = 0; k < n; k++)
+                sorted[k] = (struct seen){ out[k].tenant, k };
+        qsort(sorted, n, sizeof *sorted, cmp_seen);
+        for (size_t k = 1; k < n; k++)
+                if (sorted[k].id[0] && strcmp(sorted[k - 1].id, sorted[k].id) == 0) {
+                        snprintf(field, sizeof field, "tenants[%zu]", sorted[k].at);
+                        fielderr_add(&req->errors, field, "tenant '%s' is listed twice", sorted[k].id);
+                }
+        free(sorted);
         return n;
 }
 
@@ -752,7 +777,7 @@ static size_t parse_indicators(struct request *req, json_t *arr, struct indicato
         return n;
 }
 
-#define SCOPE_TENANTS_MAX 10000
+#define SCOPE_TENANTS_MAX 1000000 /* a breach of a shared service can touch every tenant */
 #define SCOPE_INDICATORS_MAX 1000
 
 int incident_scope(struct request *req, struct response *resp)
@@ -779,7 +804,8 @@ int incident_scope(struct request *req, struct response *resp)
         if (js)
                 n_services = parse_services(req, js, services, INCIDENT_SERVICES_MAX);
         if (jt) {
-                tenants = calloc(SCOPE_TENANTS_MAX, sizeof *tenants);
+                size_t cap = json_array_size(jt) < SCOPE_TENANTS_MAX ? json_array_size(jt) : SCOPE_TENANTS_MAX;
+                tenants = calloc(cap ? cap : 1, sizeof *tenants);
                 if (!tenants)
                         return -ENOMEM;
                 n_tenants = parse_tenants(req, jt, tenants, SCOPE_TENANTS_MAX);

@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Obligations for 100,000 tenants: import them (CSV), put them all in one
+# incident's scope, declare it, and time how long the declaration takes to
+# compute every tenant's obligations (and the provider's) in its
+# transaction. Prints the figures; asserts nothing.
+# usage: bench/run-obligations.sh [TENANTS]   (default 100000)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+n=${1:-100000}
+for p in curl sqlite3; do
+  command -v "$p" >/dev/null || { echo "needs $p (scripts/deps.sh --test)" >&2; exit 1; }
+done
+[ -f build-release/build.ninja ] || meson setup build-release -Dbuildtype=release -Dtests=false >/dev/null
+ninja -C build-release vigil >/dev/null || { ninja -C build-release vigil; exit 1; }
+
+dir=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; rm -rf "$dir"' EXIT
+port=18971
+url=http://127.0.0.1:$port
+cat > "$dir/vigil.yaml" <<YAML
+listen: 127.0.0.1:$port
+database: sqlite:$dir/vigil.db
+log_level: warn
+limits:
+  max_body: 64MiB
+  max_string: 1MiB
+provider:
+  jurisdictions: DE, IN, US
+  sectors: digital_infrastructure
+YAML
+for u in "comms communications" "ina incident_manager"; do
+  set -- $u
+  echo "a-long-bench-password" | build-release/vigil -c "$dir/vigil.yaml" user add "$1" --role "$2" --password-stdin >/dev/null
+done
+build-release/vigil -c "$dir/vigil.yaml" serve 2>"$dir/vigil.log" &
+for _ in $(seq 50); do curl -sf "$url/healthz" >/dev/null && break; sleep 0.1; done
+token_of() { # user -> an API token through a session
+  local csrf
+  csrf=$(curl -s -c "$dir/c-$1" -H 'Content-Type: application/json' \
+    -d "{\"username\":\"$1\",\"password\":\"a-long-bench-password\"}" "$url/api/v1/session" | sed -n 's/.*"csrf_token":"\([^"]*\)".*/\1/p')
+  curl -s -b "$dir/c-$1" -H "X-CSRF-Token: $csrf" -H 'Content-Type: application/json' \
+    -d '{"name":"bench"}' "$url/api/v1/tokens" | sed -n 's/.*"token":"\([^"]*\)".*/\1/p'
+}
+auth="Authorization: Bearer $(token_of comms)"
+mgr="Authorization: Bearer $(token_of ina)"
+json='Content-Type: application/json'
+
+awk -v n="$n" 'BEGIN {
+  split("DE|FR;EU|US-CA|US-NY;US|BR|GB|SG|JP|IN|KR", j, "|")
+  split("finance|retail|health|insurance|retail|media|education|retail", s, "|")
+  print "id,name,contacts,jurisdictions,sectors,data_categories,notification_hours"
+  for (i = 0; i < n; i++)
+    printf "t%06d,Tenant %d,admin@t%d.example,%s,%s,personal_data,%d\n", i, i, i, j[i % 10 + 1], s[i % 8 + 1], (i % 3 == 0) ? 24 : 72
+}' > "$dir/tenants.csv"
+
+t() { # run a request; print its seconds, or stop with its answer
+  local s out
+  s=$(date +%s.%N)
+  out=$("$@" -w '\n%{http_code}') || true
+  if [ "${out##*$'\n'}" -ge 300 ]; then echo "failed: ${out:0:300}" >&2; kill $(jobs -p); exit 1; fi
+  awk -v a="$s" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }'
+}
+
+import=$(t curl -s -H "$auth" -H 'Content-Type: text/csv' --data-binary @"$dir/tenants.csv" "$url/api/v1/tenants/import")
+key=$(curl -sf -H "$mgr" -H "$json" -d '{"title":"Bench breach","severity":"sev1","source":"employee"}' \
+  "$url/api/v1/incidents" | sed -n 's/.*"key":"\(INC-[0-9-]*\)".*/\1/p')
+curl -sf -H "$mgr" -H "$json" -d '{"classification":"security_incident","impact":{"confidentiality":true},"data_categories":["personal_data"]}' \
+  "$url/api/v1/incidents/$key/classify" >/dev/null
+awk -v n="$n" 'BEGIN { printf "{\"reason\":\"bench\",\"tenants\":["; for (i = 0; i < n; i++) printf "%s{\"id\":\"t%06d\",\"status\":\"confirmed\"}", i ? "," : "", i; print "]}" }' > "$dir/scope.json"
+scope=$(t curl -s -X PUT -H "$mgr" -H "$json" --data-binary @"$dir/scope.json" "$url/api/v1/incidents/$key/scope")
+declare=$(t curl -s -H "$mgr" -H "$json" -d '{"criteria":"bench"}' "$url/api/v1/incidents/$key/declare")
+count=$(sqlite3 "$dir/vigil.db" "SELECT count(*) FROM obligations")
+tenants_with=$(sqlite3 "$dir/vigil.db" "SELECT count(DISTINCT tenant) FROM obligations WHERE tenant != ''")
+list=$(t curl -s -H "$auth" "$url/api/v1/incidents/$key/obligations")
+
+printf 'tenants                     %d\n' "$n"
+printf 'import (CSV, all or nothing) %s s\n' "$import"
+printf 'scope %d tenants             %s s\n' "$n" "$scope"
+printf 'declare (computes all)      %s s -> %d obligations for %d tenants and the provider\n' "$declare" "$count" "$tenants_with"
+printf 'list the obligations        %s s\n' "$list"
