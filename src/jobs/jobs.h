@@ -36,3 +36,4 @@ struct claimed_job {
 int job_escalate_start(const struct job_ctx *ctx, const struct claimed_job *j);
 int job_escalate_step(const struct job_ctx *ctx, const struct claimed_job *j);
 int job_deliver(const struct job_ctx *ctx, const struct claimed_job *j);
+int job_obligation_clock(const struct job_ctx *ctx, const struct claimed_job *j);

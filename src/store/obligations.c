@@ -95,6 +95,29 @@ static void tenant_facts(json_t *doc, struct party_facts *p, const char **jur, c
         p->sectors = sec;
 }
 
+/* Jobs at 50, 75, 90 and 100 % of the obligation's time. Marks already
+ * passed are skipped except the latest of them, which runs at once, so a
+ * clock that starts late reminds once, not three times. */
+static int schedule_clocks(struct store_tx *tx, const struct obligation *o, vg_usec_t now)
+{
+        static const int marks[] = { 50, 75, 90, 100 };
+        vg_usec_t span = o->due_at - o->anchor_at;
+        int last_past = -1;
+        for (int i = 0; i < 4; i++)
+                if (o->anchor_at + span * marks[i] / 100 <= now)
+                        last_past = i;
+        for (int i = last_past < 0 ? 0 : last_past; i < 4; i++) {
+                vg_usec_t at = o->anchor_at + span * marks[i] / 100;
+                char payload[160];
+                snprintf(payload, sizeof payload, "{\"obligation_id\":%lld,\"due_at\":%lld,\"mark\":%d}", (long long)o->id,
+                         (long long)o->due_at, marks[i]);
+                int r = store_job_add(tx, "obligation.clock", payload, at > now ? at : now, NULL);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
 static int put(struct store_tx *tx, const struct rule_set *rules, const struct rule *r, const char *tenant,
                const struct party_facts *p, const struct obligation_facts *f, const struct existing *e, int64_t incident_id,
                vg_usec_t now)
@@ -116,7 +139,13 @@ static int put(struct store_tx *tx, const struct rule_set *rules, const struct r
                 return d;
         if (d == 1)
                 o.anchor_at = o.due_at = 0;
-        return store_obligation_put(tx, &o);
+        int rc = store_obligation_put(tx, &o);
+        /* The provider's own duties get their clocks: reminders to
+         * communications at 50, 75 and 90 % of the time, and the overdue
+         * escalation at 100 %. Only when the due time is new. */
+        if (rc >= 0 && o.due_changed && o.due_at && r->duty == RULE_DUTY_PROVIDER && strcmp(o.status, "open") == 0)
+                rc = schedule_clocks(tx, &o, now);
+        return rc;
 }
 
 int obligations_recompute(struct store_tx *tx, const struct rule_set *rules, const struct party_facts *provider,

@@ -2460,7 +2460,21 @@ static int sq_obligation_put(struct store_tx *tx, struct obligation *o)
 {
         sqlite3_stmt *st = NULL;
         struct conn *c = txc(tx);
-        int r = stmt(c, "INSERT INTO obligations(incident_id, tenant, rule_id, rules_version, duty, recipient, citation, "
+        int r = stmt(c, "SELECT due_at, status FROM obligations WHERE incident_id = ? AND tenant = ? AND rule_id = ?", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, o->incident_id);
+        sqlite3_bind_text(st, 2, o->tenant, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, o->rule_id, -1, SQLITE_STATIC);
+        int rc = sqlite3_step(st);
+        o->due_changed = rc != SQLITE_ROW || sqlite3_column_int64(st, 0) != o->due_at;
+        snprintf(o->status, sizeof o->status, "%s", rc == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 1) : "open");
+        if (strcmp(o->status, "withdrawn") == 0)
+                snprintf(o->status, sizeof o->status, "open");
+        sqlite3_reset(st);
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+                return map_rc(rc);
+        r = stmt(c, "INSERT INTO obligations(incident_id, tenant, rule_id, rules_version, duty, recipient, citation, "
                         "stage, anchor, anchor_at, due_at, computed_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?) "
                         "ON CONFLICT (incident_id, tenant, rule_id) DO UPDATE SET rules_version = excluded.rules_version, "
                         "duty = excluded.duty, recipient = excluded.recipient, citation = excluded.citation, "
@@ -2481,7 +2495,7 @@ static int sq_obligation_put(struct store_tx *tx, struct obligation *o)
         sqlite3_bind_int64(st, 10, o->anchor_at);
         sqlite3_bind_int64(st, 11, o->due_at);
         sqlite3_bind_int64(st, 12, o->computed_at);
-        int rc = sqlite3_step(st);
+        rc = sqlite3_step(st);
         if (rc == SQLITE_ROW)
                 o->id = sqlite3_column_int64(st, 0);
         while (rc == SQLITE_ROW)

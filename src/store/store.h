@@ -577,9 +577,11 @@ struct obligation {
         vg_usec_t anchor_at, due_at; /* 0: not started */
         char status[16];             /* open, sent, withdrawn */
         vg_usec_t sent_at, computed_at;
+        bool due_changed;            /* set by put: new, or its due time moved */
 };
 /* Insert or update by (incident, tenant, rule): the computed fields
- * change; status and sent_at stay. A withdrawn row comes back open. */
+ * change; status and sent_at stay. A withdrawn row comes back open.
+ * Sets o->id, o->status and o->due_changed. */
 int store_obligation_put(struct store_tx *tx, struct obligation *o);
 /* Withdraw the open rows of incident not touched since computed_at. */
 int store_obligation_withdraw_stale(struct store_tx *tx, int64_t incident_id, vg_usec_t computed_at);

@@ -6,6 +6,7 @@
 #include <cmocka.h>
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -510,4 +511,78 @@ int server_finish(struct server *s)
         int st = server_stop(s);
         server_cleanup(s);
         return st == 0 ? 0 : -1;
+}
+
+static bool listening(unsigned port)
+{
+        struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+                                 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+        int fd = socket(AF_INET, SOCK_STREAM, 0);
+        bool ok = fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof a) == 0;
+        if (fd >= 0)
+                close(fd);
+        return ok;
+}
+
+pid_t sink_start(const char *script, unsigned port, const char *dir, const char *opt, const char *val)
+{
+        char path[256], portbuf[16];
+        const char *root = getenv("VIGIL_SOURCE_ROOT");
+        snprintf(path, sizeof path, "%s/tests/integration/%s", root ? root : "..", script);
+        snprintf(portbuf, sizeof portbuf, "%u", port);
+        pid_t pid = fork();
+        if (pid == 0) {
+                int null = open("/dev/null", O_WRONLY);
+                dup2(null, 1);
+                execl("/usr/bin/python3", "python3", path, "127.0.0.1", portbuf, dir, opt, val, (char *)NULL);
+                _exit(127);
+        }
+        for (int i = 0; i < 100 && !listening(port); i++)
+                sleep_ms(100);
+        if (!listening(port))
+                die("%s did not start (is python3-aiosmtpd installed? run scripts/deps.sh --test)", script);
+        return pid;
+}
+
+void sink_stop(pid_t pid)
+{
+        if (pid > 0) {
+                kill(pid, SIGTERM);
+                waitpid(pid, NULL, 0);
+        }
+}
+
+size_t sink_files_with(const char *dir, const char *suffix, const char *needle)
+{
+        size_t n = 0;
+        DIR *d = opendir(dir);
+        for (struct dirent *e; d && (e = readdir(d));) {
+                if (!strstr(e->d_name, suffix) || strstr(e->d_name, ".tmp"))
+                        continue;
+                if (!needle) {
+                        n++;
+                        continue;
+                }
+                char path[512];
+                snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+                FILE *f = fopen(path, "r");
+                if (!f)
+                        continue;
+                char *text = calloc(1, 65536);
+                size_t len = text ? fread(text, 1, 65535, f) : 0;
+                fclose(f);
+                if (text) {
+                        text[len] = '\0';
+                        n += strstr(text, needle) != NULL;
+                }
+                free(text);
+        }
+        if (d)
+                closedir(d);
+        return n;
+}
+
+size_t sink_files(const char *dir, const char *suffix)
+{
+        return sink_files_with(dir, suffix, NULL);
 }

@@ -77,6 +77,16 @@ void expect_refused_on(struct server *s, const char *method, const char *path, c
                        const char *detail, const char *field);
 bool problem_has_field(json_t *problem, const char *field);
 
+/* Start tests/integration/SCRIPT (a Python sink: smtp-sink.py,
+ * webhook-sink.py) on 127.0.0.1:port writing into dir, with one optional
+ * option and value; returns when it listens. */
+pid_t sink_start(const char *script, unsigned port, const char *dir, const char *opt, const char *val);
+void sink_stop(pid_t pid);
+/* Files in dir whose name contains suffix (finished ones), and those of
+ * them whose text contains needle. */
+size_t sink_files(const char *dir, const char *suffix);
+size_t sink_files_with(const char *dir, const char *suffix, const char *needle);
+
 /* A loopback port free for both TCP and UDP right now. */
 unsigned free_port(void);
 

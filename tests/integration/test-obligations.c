@@ -12,11 +12,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 static struct server S;
 static char comms[128], manager[128], responder[128], auditor[128];
 static char key[32];
+static char maildir[64];
+static pid_t smtp_pid;
 
 static long call(const char *method, const char *path, const char *token, const char *body, json_t **ret)
 {
@@ -198,12 +202,81 @@ static void scope_changes_withdraw_and_the_cli_lists(void **state)
         free(out);
 }
 
+/* RFC 3339 for now minus hours. */
+static void hours_ago(int hours, char out[32])
+{
+        time_t t = time(NULL) - hours * 3600;
+        struct tm tm;
+        strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
+}
+
+static void await_mail(const char *needle, int seconds)
+{
+        for (int i = 0; i < seconds * 10 && !sink_files_with(maildir, ".eml", needle); i++)
+                usleep(100 * 1000);
+        if (!sink_files_with(maildir, ".eml", needle))
+                fail_msg("no mail with '%s'", needle);
+}
+
+static void clocks_remind_then_escalate(void **state)
+{
+        (void)state;
+        char path[128], body[128], at[32];
+        /* Declared 23 hours ago: 96 % of the bank's 24 hours are gone - one
+         * reminder (the 90 % mark) to communications at once. */
+        snprintf(path, sizeof path, "/api/v1/incidents/%s/anchors/declared", key);
+        hours_ago(23, at);
+        snprintf(body, sizeof body, "{\"at\":\"%s\",\"reason\":\"declared on the phone first\"}", at);
+        assert_int_equal(call("PUT", path, manager, body, NULL), 200);
+        char subject[160];
+        snprintf(subject, sizeof subject, "Subject: [Vigil] 90%% of the time used: CONTRACT for bank on %s", key);
+        await_mail(subject, 10);
+        assert_int_equal(sink_files_with(maildir, ".eml", "X-Envelope-To: cora@example.com"),
+                         sink_files_with(maildir, ".eml", "time used"));
+        assert_int_equal(sink_files_with(maildir, ".eml", "50% of the time used: CONTRACT for bank"), 0);
+        /* 25 hours ago: overdue - the executive incident managers hear of it. */
+        hours_ago(25, at);
+        snprintf(body, sizeof body, "{\"at\":\"%s\",\"reason\":\"earlier still\"}", at);
+        assert_int_equal(call("PUT", path, manager, body, NULL), 200);
+        snprintf(subject, sizeof subject, "Subject: [Vigil] OVERDUE CONTRACT for bank on %s", key);
+        await_mail(subject, 10);
+        /* Overdue mail goes to the executives only (eve), never to communications. */
+        assert_true(sink_files_with(maildir, ".eml", "X-Envelope-To: eve@example.com") >= 1);
+        assert_int_equal(sink_files_with(maildir, ".eml", "Subject: [Vigil] OVERDUE"),
+                         sink_files_with(maildir, ".eml", "X-Envelope-To: eve@example.com"));
+        char where[160];
+        snprintf(where, sizeof where, "object = 'incident:%s' AND action = 'incident.obligation.overdue' AND "
+                                      "change LIKE '%%\"CONTRACT\"%%'", key);
+        assert_int_equal(db_count(&S, "audit_log", where), 1);
+        /* Once sent, its clocks fall silent (the remaining jobs do nothing). */
+        json_t *a = obligations();
+        json_int_t id = json_integer_value(json_object_get(find(a, "bank", "CONTRACT"), "id"));
+        json_decref(a);
+        snprintf(path, sizeof path, "/api/v1/incidents/%s/obligations/%lld/sent", key, (long long)id);
+        assert_int_equal(call("POST", path, comms, "{}", NULL), 200);
+}
+
 static int setup(void **state)
 {
         (void)state;
-        server_start(&S, "provider:\n  jurisdictions: DE, IN\n  sectors: digital_infrastructure\n"
-                         "login:\n  max_failures_address: 1000\n");
+        char extra[512];
+        unsigned port = free_port();
+        snprintf(maildir, sizeof maildir, "/tmp/vigil-mail-XXXXXX");
+        if (!mkdtemp(maildir))
+                return -1;
+        smtp_pid = sink_start("smtp-sink.py", port, maildir, NULL, NULL);
+        snprintf(extra, sizeof extra,
+                 "provider:\n  jurisdictions: DE, IN\n  sectors: digital_infrastructure\n"
+                 "smtp:\n  url: smtp://127.0.0.1:%u\n  from: vigil@example.com\n"
+                 "login:\n  max_failures_address: 1000\n",
+                 port);
+        server_start(&S, extra);
+        server_bootstrap(&S);
         server_user_token(&S, "cora", "communications", NULL, comms, sizeof comms);
+        char exec_token[128];
+        server_user_token(&S, "eve", "executive_incident_manager", NULL, exec_token, sizeof exec_token);
+        assert_int_equal(call("PATCH", "/api/v1/users/cora", S.admin_token, "{\"email\":\"cora@example.com\"}", NULL), 200);
+        assert_int_equal(call("PATCH", "/api/v1/users/eve", S.admin_token, "{\"email\":\"eve@example.com\"}", NULL), 200);
         server_user_token(&S, "ina", "incident_manager", NULL, manager, sizeof manager);
         server_user_token(&S, "rita", "responder", NULL, responder, sizeof responder);
         server_user_token(&S, "aud", "auditor", NULL, auditor, sizeof auditor);
@@ -223,7 +296,11 @@ static int setup(void **state)
 static int teardown(void **state)
 {
         (void)state;
-        return server_finish(&S);
+        int st = server_finish(&S);
+        sink_stop(smtp_pid);
+        char cmd[128];
+        snprintf(cmd, sizeof cmd, "rm -rf %s", maildir);
+        return system(cmd) == 0 ? st : -1;
 }
 
 int main(void)
@@ -232,6 +309,7 @@ int main(void)
                 cmocka_unit_test(declaration_computes_obligations),
                 cmocka_unit_test(anchors_and_reports_start_later_clocks),
                 cmocka_unit_test(scope_changes_withdraw_and_the_cli_lists),
+                cmocka_unit_test(clocks_remind_then_escalate),
         };
         return cmocka_run_group_tests_name("obligations", tests, setup, teardown);
 }

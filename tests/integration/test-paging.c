@@ -31,63 +31,10 @@ static char maildir[128], hookdir[128];
 static pid_t smtp_pid, hook_pid;
 static unsigned smtp_port, hook_port;
 
-static bool listening(unsigned port)
-{
-        struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
-                                 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-        int fd = socket(AF_INET, SOCK_STREAM, 0);
-        bool ok = fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof a) == 0;
-        if (fd >= 0)
-                close(fd);
-        return ok;
-}
-
-/* Start a sink script and wait until it listens. */
-static pid_t sink(const char *script, unsigned port, const char *dir, const char *extra)
-{
-        char path[256], portbuf[16];
-        snprintf(path, sizeof path, "%s/tests/integration/%s", getenv("VIGIL_SOURCE_ROOT") ? getenv("VIGIL_SOURCE_ROOT") : "..",
-                 script);
-        snprintf(portbuf, sizeof portbuf, "%u", port);
-        pid_t pid = fork();
-        if (pid == 0) {
-                int null = open("/dev/null", O_WRONLY);
-                dup2(null, 1);
-                execl("/usr/bin/python3", "python3", path, "127.0.0.1", portbuf, dir, extra, extra ? "2" : NULL,
-                      (char *)NULL);
-                _exit(127);
-        }
-        for (int i = 0; i < 100 && !listening(port); i++)
-                usleep(100 * 1000);
-        if (!listening(port))
-                fail_msg("%s did not start (is python3-aiosmtpd installed? run scripts/deps.sh --test)", script);
-        return pid;
-}
-
-static void stop(pid_t pid)
-{
-        if (pid > 0) {
-                kill(pid, SIGTERM);
-                waitpid(pid, NULL, 0);
-        }
-}
-
-static size_t files_in(const char *dir, const char *suffix)
-{
-        size_t n = 0;
-        DIR *d = opendir(dir);
-        for (struct dirent *e; d && (e = readdir(d));)
-                if (strstr(e->d_name, suffix) && !strstr(e->d_name, ".tmp"))
-                        n++;
-        if (d)
-                closedir(d);
-        return n;
-}
-
 /* Messages to rcpt in the mail directory (and the last one's text). */
 static size_t mails_to(const char *rcpt, char **last)
 {
-        size_t n = 0, total = files_in(maildir, ".eml");
+        size_t n = 0, total = sink_files(maildir, ".eml");
         if (last)
                 *last = NULL;
         for (size_t i = 1; i <= total; i++) {
@@ -192,9 +139,9 @@ static void escalates_until_acknowledged(void **state)
         free(mail);
         /* Nobody acknowledges: level 2, carol, by email and webhook. */
         await_mails("carol@example.com", 1, 10);
-        for (int i = 0; i < 50 && files_in(hookdir, ".json") < 2; i++)
+        for (int i = 0; i < 50 && sink_files(hookdir, ".json") < 2; i++)
                 usleep(100 * 1000);
-        assert_int_equal(files_in(hookdir, ".json"), 2); /* her webhook and the SMS gateway */
+        assert_int_equal(sink_files(hookdir, ".json"), 2); /* her webhook and the SMS gateway */
         char hook[256];
         json_t *h = NULL;
         for (int i = 1; i <= 2; i++) {
@@ -385,8 +332,8 @@ static void a_deferring_mail_server_gets_it_later(void **state)
 {
         (void)state;
         /* Restart the SMTP server so that it answers 451 twice. */
-        stop(smtp_pid);
-        smtp_pid = sink("smtp-sink.py", smtp_port, maildir, "--defer");
+        sink_stop(smtp_pid);
+        smtp_pid = sink_start("smtp-sink.py", smtp_port, maildir, "--defer", "2");
         size_t bob = mails_to("bob@example.com", NULL);
         char key[32];
         incident_for("burst", "Deferred delivery", key);
@@ -407,8 +354,8 @@ static int setup(void **state)
                 fail_msg("mkdtemp");
         smtp_port = free_port();
         hook_port = free_port();
-        smtp_pid = sink("smtp-sink.py", smtp_port, maildir, NULL);
-        hook_pid = sink("webhook-sink.py", hook_port, hookdir, NULL);
+        smtp_pid = sink_start("smtp-sink.py", smtp_port, maildir, NULL, NULL);
+        hook_pid = sink_start("webhook-sink.py", hook_port, hookdir, NULL, NULL);
         snprintf(extra, sizeof extra, "smtp:\n  url: smtp://127.0.0.1:%u\n  from: vigil@example.com\n"
                                       "notify:\n  webhook_secret: " SECRET "\n  sms_url: http://127.0.0.1:%u/sms\n"
                                       "login:\n  max_failures_address: 1000\n",
@@ -443,8 +390,8 @@ static int teardown(void **state)
 {
         (void)state;
         int st = server_finish(&S);
-        stop(smtp_pid);
-        stop(hook_pid);
+        sink_stop(smtp_pid);
+        sink_stop(hook_pid);
         char cmd[300];
         snprintf(cmd, sizeof cmd, "rm -rf %s %s", maildir, hookdir);
         if (system(cmd) != 0)
