@@ -2,6 +2,7 @@
 
 #include "core/error.h"
 #include "core/names.h"
+#include "core/incident.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -70,6 +71,8 @@ static const struct directive directives[] = {
         { "notify", "max_attempts", D_UINT, OFF(notify.max_attempts), 1, 100 },
         { NULL, "job_lease", D_DURATION, OFF(job_lease), 5, 3600 },
         { NULL, "rules", D_STRING, OFF(rules), 0, 0 },
+        { NULL, "notices", D_SECTION, 0, 0, 0 },
+        { "notices", "two_person", D_STRING, OFF(notices.two_person), 0, 0 },
         { NULL, "provider", D_SECTION, 0, 0, 0 },
         { "provider", "jurisdictions", D_STRING, OFF(provider.jurisdictions), 0, 0 },
         { "provider", "sectors", D_STRING, OFF(provider.sectors), 0, 0 },
@@ -145,6 +148,7 @@ struct config *config_free(struct config *c)
         free(c->syslog.tcp_host);
         free(c->syslog.allow);
         free(c->rules);
+        free(c->notices.two_person);
         free(c->provider.jurisdictions);
         free(c->provider.sectors);
         free(c->smtp.url);
@@ -599,6 +603,16 @@ static int finish(struct loader *l, yaml_node_t *root)
                 return fail(l, where(l, root, "provider", "jurisdictions"),
                             "key 'provider.jurisdictions': '%s' is not a list of ISO 3166 codes (at most 32)%s",
                             c->provider.jurisdictions, NULL);
+        if (split_list(c->notices.two_person, &c->notices.two_person_sev[0][0], sizeof c->notices.two_person_sev[0], 4,
+                       &c->notices.n_two_person) < 0)
+                return fail(l, where(l, root, "notices", "two_person"),
+                            "key 'notices.two_person': '%s' is not a list of severities (sev1..sev4)%s",
+                            c->notices.two_person, NULL);
+        for (size_t i = 0; i < c->notices.n_two_person; i++)
+                if (severity_from_string(c->notices.two_person_sev[i]) == SEV__INVALID)
+                        return fail(l, where(l, root, "notices", "two_person"),
+                                    "key 'notices.two_person': '%s' is not a severity (sev1..sev4)%s",
+                                    c->notices.two_person_sev[i], NULL);
         if (split_list(c->provider.sectors, &c->provider.sector[0][0], sizeof c->provider.sector[0], 16,
                        &c->provider.n_sectors) < 0)
                 return fail(l, where(l, root, "provider", "sectors"), "key 'provider.sectors': '%s' is not a list of sectors%s",

@@ -99,6 +99,11 @@ struct config {
         int64_t job_lease; /* seconds a worker holds a job */
         char *rules;       /* owns: the notification rules file */
         struct config_provider provider;
+        struct {
+                char *two_person;     /* owns: severities whose notices need a second person to release */
+                size_t n_two_person;
+                char two_person_sev[4][8];
+        } notices;
 };
 
 /* Read and validate FILE. On failure returns -VG_ECONFIG (or -errno when the

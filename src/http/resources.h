@@ -105,6 +105,10 @@ int override_list(struct request *req, struct response *resp);
 int override_delete(struct request *req, struct response *resp);
 int oncall_coverage(struct request *req, struct response *resp);
 int oncall_get(struct request *req, struct response *resp);
+/* notices.c */
+int notice_create(struct request *req, struct response *resp);
+int notice_list(struct request *req, struct response *resp);
+int notice_release(struct request *req, struct response *resp);
 /* obligations.c */
 int obligation_list(struct request *req, struct response *resp);
 int obligation_sent(struct request *req, struct response *resp);

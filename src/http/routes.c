@@ -55,6 +55,9 @@ const struct route http_routes[] = {
         { "POST", "/api/v1/incidents/{key}/notes", INCIDENT_WRITERS | R(COMMUNICATIONS), 0, incident_note },
         { "GET", "/api/v1/incidents/{key}/timeline", ROLES_STAFF, 0, incident_timeline },
         { "GET", "/api/v1/incidents/{key}/obligations", ROLES_STAFF, 0, obligation_list },
+        { "GET", "/api/v1/incidents/{key}/notices", ROLES_STAFF, 0, notice_list },
+        { "POST", "/api/v1/incidents/{key}/notices", NOTICE_WRITERS, 0, notice_create },
+        { "POST", "/api/v1/incidents/{key}/notices/{id}/release", NOTICE_WRITERS, 0, notice_release },
         { "POST", "/api/v1/incidents/{key}/obligations/{id}/sent", NOTICE_WRITERS, 0, obligation_sent },
 
         /* Alertmanager API v2: monitoring (intake.token or intake.allow) or staff. */

@@ -414,6 +414,21 @@ int job_deliver(const struct job_ctx *ctx, const struct claimed_job *j)
                 goto out;
         if (pending)
                 r = store_outbox_attempt(tx, id, status, res.reply, ctx->now);
+        /* A notice that bounced: the contact is no longer verified and the
+         * tenant needs someone to find a working address. */
+        struct notice_delivery nd;
+        if (r >= 0 && pending && res.outcome == NOTIFY_FAILED && strcmp(c.m.channel, "email") == 0 &&
+            store_notice_delivery_by_outbox(tx, id, &nd) == 0) {
+                r = store_tenant_bounce(tx, nd.tenant, c.address);
+                json_t *change = json_pack("{s:s, s:s, s:s}", "tenant", nd.tenant, "address", c.address, "reply", res.reply);
+                char object[STORE_NAME_MAX + 8];
+                snprintf(object, sizeof object, "tenant:%s", nd.tenant);
+                if (r >= 0)
+                        r = store_audit_append(tx, ctx->now, &pager, "tenant.contact.bounced", object, change);
+                json_decref(change);
+                log_event(LOG_LVL_WARN, "notice bounced; tenant flagged for follow-up", "tenant=%s to=%s", nd.tenant,
+                          c.address);
+        }
         if (r >= 0 && strcmp(status, "pending") == 0 && pending) {
                 int shift = j->attempts < 8 ? j->attempts : 8;
                 r = store_job_retry(tx, j->id, ctx->owner, ctx->now + ((vg_usec_t)1 << shift) * VG_USEC_PER_SEC,

@@ -145,6 +145,15 @@ struct store_ops {
         int (*obligation_get)(struct store_tx *tx, int64_t id, int (*cb)(const struct obligation *, void *), void *userdata);
         int (*obligation_list)(struct store_tx *tx, int64_t incident_id, int (*cb)(const struct obligation *, void *),
                                void *userdata);
+        int (*notice_insert)(struct store_tx *tx, struct notice *n);
+        int (*notice_get)(struct store_tx *tx, int64_t id, int (*cb)(const struct notice *, void *), void *userdata);
+        int (*notice_list)(struct store_tx *tx, int64_t incident_id, int (*cb)(const struct notice *, void *), void *userdata);
+        int (*notice_release)(struct store_tx *tx, int64_t id, const char *by, vg_usec_t at);
+        int (*notice_delivery_add)(struct store_tx *tx, struct notice_delivery *d);
+        int (*notice_delivery_list)(struct store_tx *tx, int64_t notice_id,
+                                    int (*cb)(const struct notice_delivery *, void *), void *userdata);
+        int (*notice_delivery_by_outbox)(struct store_tx *tx, int64_t outbox_id, struct notice_delivery *ret);
+        int (*tenant_bounce)(struct store_tx *tx, const char *tenant, const char *address);
         int (*alert_group_get)(struct store_tx *tx, const char *key, struct alert_group *ret);
         int (*alert_group_put)(struct store_tx *tx, const struct alert_group *g);
         int (*alert_group_due)(struct store_tx *tx, vg_usec_t now, int (*cb)(const struct alert_group *, void *),

@@ -2551,6 +2551,192 @@ static int sq_obligation_list(struct store_tx *tx, int64_t incident_id, int (*cb
         return EACH_ROW(st, o, obligation_read, cb, userdata);
 }
 
+/* ---- notices ---- */
+
+#define NOTICE_COLS "id, incident_id, version, kind, nature, user_impact, mitigation, next_steps, next_update_at, " \
+        "tenants, composed_by, composed_at, released_by, released_at"
+
+static void notice_read(sqlite3_stmt *st, void *out)
+{
+        struct notice *n = out;
+        memset(n, 0, sizeof *n);
+        n->id = sqlite3_column_int64(st, 0);
+        n->incident_id = sqlite3_column_int64(st, 1);
+        n->version = sqlite3_column_int64(st, 2);
+        text_copy(n->kind, sizeof n->kind, st, 3);
+        n->nature = (const char *)sqlite3_column_text(st, 4);
+        n->user_impact = (const char *)sqlite3_column_text(st, 5);
+        n->mitigation = (const char *)sqlite3_column_text(st, 6);
+        n->next_steps = (const char *)sqlite3_column_text(st, 7);
+        n->next_update_at = sqlite3_column_int64(st, 8);
+        n->tenants = (const char *)sqlite3_column_text(st, 9);
+        text_copy(n->composed_by, sizeof n->composed_by, st, 10);
+        n->composed_at = sqlite3_column_int64(st, 11);
+        text_copy(n->released_by, sizeof n->released_by, st, 12);
+        n->released_at = sqlite3_column_int64(st, 13);
+}
+
+static int sq_notice_insert(struct store_tx *tx, struct notice *n)
+{
+        sqlite3_stmt *st = NULL;
+        struct conn *c = txc(tx);
+        int r = stmt(c, "INSERT INTO notices(incident_id, version, kind, nature, user_impact, mitigation, next_steps, "
+                        "next_update_at, tenants, composed_by, composed_at) "
+                        "VALUES (?1, (SELECT coalesce(max(version), 0) + 1 FROM notices WHERE incident_id = ?1), "
+                        "?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) RETURNING id, version", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, n->incident_id);
+        sqlite3_bind_text(st, 2, n->kind, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, n->nature, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 4, n->user_impact, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 5, n->mitigation, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 6, n->next_steps ? n->next_steps : "", -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 7, n->next_update_at);
+        sqlite3_bind_text(st, 8, n->tenants, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 9, n->composed_by, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 10, n->composed_at);
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+                n->id = sqlite3_column_int64(st, 0);
+                n->version = sqlite3_column_int64(st, 1);
+        }
+        while (rc == SQLITE_ROW)
+                rc = sqlite3_step(st);
+        sqlite3_reset(st);
+        return rc == SQLITE_DONE ? 0 : map_rc(rc);
+}
+
+static int sq_notice_get(struct store_tx *tx, int64_t id, int (*cb)(const struct notice *, void *), void *userdata)
+{
+        sqlite3_stmt *st = NULL;
+        struct notice n;
+        int r = stmt(txc(tx), "SELECT " NOTICE_COLS " FROM notices WHERE id = ?", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, id);
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+                notice_read(st, &n);
+                r = cb(&n, userdata);
+        }
+        sqlite3_reset(st);
+        if (rc != SQLITE_ROW)
+                return rc == SQLITE_DONE ? -VG_ENOTFOUND : map_rc(rc);
+        return r;
+}
+
+static int sq_notice_list(struct store_tx *tx, int64_t incident_id, int (*cb)(const struct notice *, void *),
+                          void *userdata)
+{
+        sqlite3_stmt *st = NULL;
+        struct notice n;
+        int r = stmt(txc(tx), "SELECT " NOTICE_COLS " FROM notices WHERE incident_id = ? ORDER BY version", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, incident_id);
+        return EACH_ROW(st, n, notice_read, cb, userdata);
+}
+
+static int sq_notice_release(struct store_tx *tx, int64_t id, const char *by, vg_usec_t at)
+{
+        sqlite3_stmt *st = NULL;
+        struct conn *c = txc(tx);
+        int r = stmt(c, "UPDATE notices SET released_by = ?, released_at = ? WHERE id = ? AND released_at = 0", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_text(st, 1, by, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, at);
+        sqlite3_bind_int64(st, 3, id);
+        r = step_done(c, st);
+        return r < 0 ? r : r == 0 ? -VG_ECONFLICT : 0;
+}
+
+static int sq_notice_delivery_add(struct store_tx *tx, struct notice_delivery *d)
+{
+        sqlite3_stmt *st = NULL;
+        struct conn *c = txc(tx);
+        int r = stmt(c, "INSERT INTO notice_deliveries(notice_id, tenant, channel, address, outbox_id) VALUES (?,?,?,?,?)",
+                     &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, d->notice_id);
+        sqlite3_bind_text(st, 2, d->tenant, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, d->channel, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 4, d->address, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 5, d->outbox_id);
+        r = step_done(c, st);
+        if (r < 0)
+                return r;
+        d->id = sqlite3_last_insert_rowid(c->db);
+        return 0;
+}
+
+#define DELIVERY_COLS "d.id, d.notice_id, d.tenant, d.channel, d.address, d.outbox_id, o.status, o.last_result, o.attempts"
+
+static void delivery_read(sqlite3_stmt *st, void *out)
+{
+        struct notice_delivery *d = out;
+        memset(d, 0, sizeof *d);
+        d->id = sqlite3_column_int64(st, 0);
+        d->notice_id = sqlite3_column_int64(st, 1);
+        text_copy(d->tenant, sizeof d->tenant, st, 2);
+        text_copy(d->channel, sizeof d->channel, st, 3);
+        d->address = (const char *)sqlite3_column_text(st, 4);
+        d->outbox_id = sqlite3_column_int64(st, 5);
+        text_copy(d->status, sizeof d->status, st, 6);
+        d->last_result = (const char *)sqlite3_column_text(st, 7);
+        d->attempts = sqlite3_column_int(st, 8);
+}
+
+static int sq_notice_delivery_list(struct store_tx *tx, int64_t notice_id, int (*cb)(const struct notice_delivery *, void *),
+                                   void *userdata)
+{
+        sqlite3_stmt *st = NULL;
+        struct notice_delivery d;
+        int r = stmt(txc(tx), "SELECT " DELIVERY_COLS " FROM notice_deliveries d JOIN outbox o ON o.id = d.outbox_id "
+                              "WHERE d.notice_id = ? ORDER BY d.tenant, d.id", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, notice_id);
+        return EACH_ROW(st, d, delivery_read, cb, userdata);
+}
+
+static int sq_notice_delivery_by_outbox(struct store_tx *tx, int64_t outbox_id, struct notice_delivery *ret)
+{
+        sqlite3_stmt *st = NULL;
+        int r = stmt(txc(tx), "SELECT " DELIVERY_COLS " FROM notice_deliveries d JOIN outbox o ON o.id = d.outbox_id "
+                              "WHERE d.outbox_id = ?", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, outbox_id);
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+                delivery_read(st, ret);
+                ret->address = NULL; /* valid only during the step */
+                ret->last_result = NULL;
+        }
+        sqlite3_reset(st);
+        return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? -VG_ENOTFOUND : map_rc(rc);
+}
+
+static int sq_tenant_bounce(struct store_tx *tx, const char *tenant, const char *address)
+{
+        sqlite3_stmt *st = NULL;
+        struct conn *c = txc(tx);
+        /* The contact's verified flag off, in the JSON body; the tenant flagged. */
+        int r = stmt(c, "UPDATE tenants SET needs_followup = 1, body = json_set(body, '$.contacts', "
+                        "(SELECT json_group_array(CASE WHEN json_extract(value, '$.email') = ?2 "
+                        "THEN json_set(value, '$.verified', json('false'), '$.bounced', json('true')) ELSE json(value) END) "
+                        "FROM json_each(body, '$.contacts'))) WHERE id = ?1", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_text(st, 1, tenant, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, address, -1, SQLITE_STATIC);
+        r = step_done(c, st);
+        return r < 0 ? r : 0;
+}
+
 static void silence_row_read(sqlite3_stmt *st, void *out)
 {
         struct silence_row *s = out;
@@ -2884,6 +3070,14 @@ const struct store_ops store_sqlite_ops = {
         .obligation_sent = sq_obligation_sent,
         .obligation_get = sq_obligation_get,
         .obligation_list = sq_obligation_list,
+        .notice_insert = sq_notice_insert,
+        .notice_get = sq_notice_get,
+        .notice_list = sq_notice_list,
+        .notice_release = sq_notice_release,
+        .notice_delivery_add = sq_notice_delivery_add,
+        .notice_delivery_list = sq_notice_delivery_list,
+        .notice_delivery_by_outbox = sq_notice_delivery_by_outbox,
+        .tenant_bounce = sq_tenant_bounce,
         .alert_group_get = sq_alert_group_get,
         .alert_group_put = sq_alert_group_put,
         .alert_group_due = sq_alert_group_due,

@@ -163,6 +163,14 @@ int store_obligation_withdraw_stale(struct store_tx *tx, int64_t iid, vg_usec_t 
 int store_obligation_sent(struct store_tx *tx, int64_t id, vg_usec_t at) { return OPS(tx)->obligation_sent(tx, id, at); }
 int store_obligation_get(struct store_tx *tx, int64_t id, int (*cb)(const struct obligation *, void *), void *ud) { return OPS(tx)->obligation_get(tx, id, cb, ud); }
 int store_obligation_list(struct store_tx *tx, int64_t iid, int (*cb)(const struct obligation *, void *), void *ud) { return OPS(tx)->obligation_list(tx, iid, cb, ud); }
+int store_notice_insert(struct store_tx *tx, struct notice *n) { return OPS(tx)->notice_insert(tx, n); }
+int store_notice_get(struct store_tx *tx, int64_t id, int (*cb)(const struct notice *, void *), void *ud) { return OPS(tx)->notice_get(tx, id, cb, ud); }
+int store_notice_list(struct store_tx *tx, int64_t iid, int (*cb)(const struct notice *, void *), void *ud) { return OPS(tx)->notice_list(tx, iid, cb, ud); }
+int store_notice_release(struct store_tx *tx, int64_t id, const char *by, vg_usec_t at) { return OPS(tx)->notice_release(tx, id, by, at); }
+int store_notice_delivery_add(struct store_tx *tx, struct notice_delivery *d) { return OPS(tx)->notice_delivery_add(tx, d); }
+int store_notice_delivery_list(struct store_tx *tx, int64_t nid, int (*cb)(const struct notice_delivery *, void *), void *ud) { return OPS(tx)->notice_delivery_list(tx, nid, cb, ud); }
+int store_notice_delivery_by_outbox(struct store_tx *tx, int64_t oid, struct notice_delivery *ret) { return OPS(tx)->notice_delivery_by_outbox(tx, oid, ret); }
+int store_tenant_bounce(struct store_tx *tx, const char *tenant, const char *address) { return OPS(tx)->tenant_bounce(tx, tenant, address); }
 int store_alert_group_get(struct store_tx *tx, const char *key, struct alert_group *ret) { return OPS(tx)->alert_group_get(tx, key, ret); }
 int store_alert_group_put(struct store_tx *tx, const struct alert_group *g) { return OPS(tx)->alert_group_put(tx, g); }
 int store_alert_group_due(struct store_tx *tx, vg_usec_t now, int (*cb)(const struct alert_group *, void *), void *ud) { return OPS(tx)->alert_group_due(tx, now, cb, ud); }

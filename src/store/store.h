@@ -592,6 +592,46 @@ int store_obligation_get(struct store_tx *tx, int64_t id, int (*cb)(const struct
 int store_obligation_list(struct store_tx *tx, int64_t incident_id,
                           int (*cb)(const struct obligation *o, void *userdata), void *userdata);
 
+struct notice {
+        int64_t id;
+        int64_t incident_id;
+        int64_t version;
+        char kind[16];                /* initial, update, final */
+        const char *nature, *user_impact, *mitigation, *next_steps; /* borrows */
+        vg_usec_t next_update_at;
+        const char *tenants;          /* borrows: JSON array of ids */
+        char composed_by[STORE_NAME_MAX];
+        vg_usec_t composed_at;
+        char released_by[STORE_NAME_MAX];
+        vg_usec_t released_at;
+};
+/* Insert with the next version of its incident (sets id and version). */
+int store_notice_insert(struct store_tx *tx, struct notice *n);
+int store_notice_get(struct store_tx *tx, int64_t id, int (*cb)(const struct notice *n, void *userdata),
+                     void *userdata);
+int store_notice_list(struct store_tx *tx, int64_t incident_id, int (*cb)(const struct notice *n, void *userdata),
+                      void *userdata);
+/* Mark released; -VG_ECONFLICT when it was already. */
+int store_notice_release(struct store_tx *tx, int64_t id, const char *by, vg_usec_t at);
+
+struct notice_delivery {
+        int64_t id, notice_id;
+        char tenant[STORE_NAME_MAX];
+        char channel[16];
+        const char *address; /* borrows */
+        int64_t outbox_id;
+        char status[16];     /* the outbox row's: pending, sent, failed */
+        const char *last_result; /* borrows */
+        int attempts;
+};
+int store_notice_delivery_add(struct store_tx *tx, struct notice_delivery *d);
+int store_notice_delivery_list(struct store_tx *tx, int64_t notice_id,
+                               int (*cb)(const struct notice_delivery *d, void *userdata), void *userdata);
+/* The delivery an outbox message belongs to; -VG_ENOTFOUND for others. */
+int store_notice_delivery_by_outbox(struct store_tx *tx, int64_t outbox_id, struct notice_delivery *ret);
+/* A bounce: the tenant's contact address unverified, the tenant flagged. */
+int store_tenant_bounce(struct store_tx *tx, const char *tenant, const char *address);
+
 /* Silences: put inserts or replaces by id. */
 int store_silence_put(struct store_tx *tx, const struct silence_row *s);
 int store_silence_get(struct store_tx *tx, const char *id,

@@ -586,3 +586,15 @@ size_t sink_files(const char *dir, const char *suffix)
 {
         return sink_files_with(dir, suffix, NULL);
 }
+
+void server_settle(struct server *s)
+{
+        for (int i = 0; i < 100; i++) {
+                char where[128];
+                long long now = (long long)time(NULL) * 1000000LL;
+                snprintf(where, sizeof where, "done_at = 0 AND due_at <= %lld", now);
+                if (db_count(s, "jobs", where) == 0)
+                        return;
+                sleep_ms(50);
+        }
+}

@@ -66,6 +66,9 @@ int vigil_run(const char *stdin_text, char **out, const char *const extra_env[],
  * server's background workers write on their own schedule (jobs,
  * escalations, pages, outbox, audit records by "system"). Caller frees. */
 char *db_fingerprint(struct server *s);
+/* Wait (at most 5 s) until the server's job worker has nothing due: its
+ * background records (escalations, pages) are written by then. */
+void server_settle(struct server *s);
 /* Count rows of table matching an optional WHERE clause (static SQL). */
 long db_count(struct server *s, const char *table, const char *where);
 

@@ -3,9 +3,10 @@
 
 Each accepted message is written to DIR/<n>.eml with its envelope in the
 X-Envelope-From / X-Envelope-To headers. With --defer N, the first N
-messages are answered 451 (try again later), to exercise retries.
+messages are answered 451 (try again later), to exercise retries; with
+--reject ADDRESS, that recipient is refused with 550 (a bounce).
 
-usage: smtp-sink.py HOST PORT DIR [--defer N]
+usage: smtp-sink.py HOST PORT DIR [--defer N | --reject ADDRESS]
 """
 import argparse
 import os
@@ -16,12 +17,19 @@ from aiosmtpd.controller import Controller
 
 
 class Sink:
-    def __init__(self, directory, defer):
+    def __init__(self, directory, defer, reject):
         self.directory = directory
         self.defer = defer
+        self.reject = reject
         # Numbering goes on after what an earlier run left in the directory.
         self.count = len([n for n in os.listdir(directory) if n.endswith(".eml")])
         self.lock = threading.Lock()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if self.reject and address.lower() == self.reject.lower():
+            return "550 5.1.1 no such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         with self.lock:
@@ -46,9 +54,10 @@ def main():
     ap.add_argument("port", type=int)
     ap.add_argument("directory")
     ap.add_argument("--defer", type=int, default=0)
+    ap.add_argument("--reject", default="")
     a = ap.parse_args()
     os.makedirs(a.directory, exist_ok=True)
-    controller = Controller(Sink(a.directory, a.defer), hostname=a.host, port=a.port)
+    controller = Controller(Sink(a.directory, a.defer, a.reject), hostname=a.host, port=a.port)
     controller.start()
     print("ready", flush=True)
     stop = threading.Event()

@@ -410,6 +410,7 @@ static void audit_records_and_verify(void **state)
 {
         struct reply r;
         (void)state;
+        server_settle(&S);
         http(&S, "GET", "/api/v1/audit?limit=500", S.admin_token, NULL, NULL, &r);
         assert_int_equal(r.status, 200);
         json_t *items = json_object_get(r.json, "items"), *a, *prev = NULL;

@@ -379,6 +379,10 @@ static void notes_and_timeline(void **state)
                 json_t *it;
                 size_t i;
                 json_array_foreach(json_object_get(r.json, "items"), i, it) {
+                        /* The pager's own records (no escalation policy here) come
+                         * when its job runs; they are not what this test counts. */
+                        if (strcmp(json_string_value(json_object_get(it, "actor")), "system") == 0)
+                                continue;
                         assert_true(seen < 4);
                         assert_string_equal(json_string_value(json_object_get(it, "action")), want[seen]);
                         seen++;

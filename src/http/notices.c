@@ -1,0 +1,385 @@
+/* Customer notices: composed once per incident with what every affected
+ * customer must be told - the nature of the breach, the approximate user
+ * impact, mitigation steps (or an explicit "none applicable") and, while
+ * the investigation is open, the next steps and when the next update
+ * comes - then released. Release writes, in its transaction, a message per
+ * designated contact of each named tenant (and one to its webhook) to the
+ * outbox, each with its own idempotency key (incident, tenant, notice
+ * version, recipient), and records the tenant's contract obligation sent.
+ * A tenant's message carries its own name only. Severities listed in
+ * notices.two_person need a releaser other than the composer. */
+#include "http/resources.h"
+
+#include "core/error.h"
+#include "core/names.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NOTICE_TEXT_MAX 8000
+
+static const char *text_field(struct request *req, json_t *body, const char *key, bool required)
+{
+        const char *s = json_field_string(req, body, key, required, NOTICE_TEXT_MAX);
+        if (required && s && !*s) {
+                fielderr_add(&req->errors, key, "is required and must not be empty");
+                return NULL;
+        }
+        return s;
+}
+
+struct scope_ids {
+        json_t *ids;
+};
+
+static int scope_id(const struct scope_tenant *t, void *userdata)
+{
+        if (t->status != TENANT_RULED_OUT)
+                json_array_append_new(((struct scope_ids *)userdata)->ids, json_string(t->tenant));
+        return 0;
+}
+
+static json_t *notice_json(const struct notice *n)
+{
+        json_t *tenants = json_loads(n->tenants, 0, NULL);
+        return json_pack("{s:I, s:I, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:s, s:o, s:s, s:o}", "id", (json_int_t)n->id,
+                         "version", (json_int_t)n->version, "kind", n->kind, "nature", n->nature, "user_impact",
+                         n->user_impact, "mitigation", n->mitigation, "next_steps", n->next_steps ? n->next_steps : "",
+                         "next_update_at", json_time(n->next_update_at), "tenants", tenants ? tenants : json_array(),
+                         "composed_by", n->composed_by, "composed_at", json_time(n->composed_at), "released_by",
+                         n->released_by, "released_at", json_time(n->released_at));
+}
+
+int notice_create(struct request *req, struct response *resp)
+{
+        static const char *const fields[] = { "kind", "nature", "user_impact", "mitigation", "next_steps",
+                                              "next_update_at", "tenants", NULL };
+        struct incident inc = { 0 };
+        struct store_tx *tx;
+        json_t *body;
+        int r = request_json_object(req, &body);
+        if (r < 0)
+                return r;
+        json_only_fields(req, body, fields);
+        const char *kind = json_field_string(req, body, "kind", true, 16);
+        if (kind && strcmp(kind, "initial") && strcmp(kind, "update") && strcmp(kind, "final"))
+                fielderr_add(&req->errors, "kind", "must be initial, update or final");
+        struct notice n = { .composed_at = req->now };
+        n.nature = text_field(req, body, "nature", true);
+        n.user_impact = text_field(req, body, "user_impact", true);
+        n.mitigation = text_field(req, body, "mitigation", true); /* "none applicable" says so explicitly */
+        n.next_steps = text_field(req, body, "next_steps", false);
+        const char *next = json_field_string(req, body, "next_update_at", false, 64);
+        if (next && (vg_time_parse(next, &n.next_update_at) < 0 || n.next_update_at <= req->now))
+                fielderr_add(&req->errors, "next_update_at", "must be an RFC 3339 time in the future");
+        json_t *tenants = json_object_get(body, "tenants"), *t;
+        size_t i;
+        if (tenants && (!json_is_array(tenants) || !json_array_size(tenants)))
+                fielderr_add(&req->errors, "tenants", "must be a list of tenant ids in the incident's scope");
+        r = store_begin(req->store, &tx);
+        if (r < 0)
+                return r;
+        r = store_incident_get(tx, req->params[0], &inc);
+        if (r == -VG_ENOTFOUND)
+                request_detail(req, "no incident %s", req->params[0]);
+        /* While the investigation is open, customers must hear what comes next and when. */
+        bool open = r >= 0 && inc.phase != PHASE_CLOSED && inc.phase != PHASE_POST_INCIDENT;
+        if (r >= 0 && kind && strcmp(kind, "final") != 0 && open) {
+                if (!n.next_steps || !*n.next_steps)
+                        fielderr_add(&req->errors, "next_steps", "is required while the investigation is open");
+                if (!n.next_update_at && !next)
+                        fielderr_add(&req->errors, "next_update_at", "is required while the investigation is open");
+        }
+        struct scope_ids scope = { json_array() };
+        if (r >= 0)
+                r = store_incident_tenants_list(tx, inc.id, scope_id, &scope);
+        json_t *to = json_array();
+        json_array_foreach(tenants ? tenants : scope.ids, i, t)
+        {
+                bool in = false;
+                size_t k;
+                json_t *s;
+                json_array_foreach(scope.ids, k, s) in |= json_is_string(t) && json_equal(s, t);
+                if (!in) {
+                        char field[32];
+                        snprintf(field, sizeof field, "tenants[%zu]", i);
+                        fielderr_add(&req->errors, field, "is not in the incident's scope");
+                } else {
+                        json_array_append(to, t);
+                }
+        }
+        if (r >= 0 && !json_array_size(to) && !fielderr_any(&req->errors))
+                fielderr_add(&req->errors, "tenants", "no affected tenant to notify (set the incident's scope)");
+        if (r >= 0 && fielderr_any(&req->errors))
+                r = -VG_EVALIDATION;
+        char *to_text = r >= 0 ? json_dumps(to, JSON_COMPACT) : NULL;
+        if (r >= 0) {
+                snprintf(n.kind, sizeof n.kind, "%s", kind);
+                n.incident_id = inc.id;
+                n.tenants = to_text;
+                snprintf(n.composed_by, sizeof n.composed_by, "%s", req->who.user.name);
+                r = to_text ? store_notice_insert(tx, &n) : -ENOMEM;
+        }
+        json_t *j = r >= 0 ? notice_json(&n) : NULL;
+        if (r >= 0)
+                r = request_audit_incident(req, tx, "incident.notice.compose", inc.key, j);
+        r = store_finish(tx, r);
+        free(to_text);
+        json_decref(to);
+        json_decref(scope.ids);
+        incident_fini(&inc);
+        if (r < 0) {
+                json_decref(j);
+                return r;
+        }
+        return response_json(resp, 201, j);
+}
+
+struct notice_list {
+        struct store_tx *tx;
+        json_t *items;
+};
+
+static int add_delivery(const struct notice_delivery *d, void *userdata)
+{
+        return json_array_append_new(userdata,
+                                     json_pack("{s:s, s:s, s:s, s:s, s:i, s:s}", "tenant", d->tenant, "channel", d->channel,
+                                               "address", d->address, "status", d->status, "attempts", d->attempts,
+                                               "last_result", d->last_result ? d->last_result : ""));
+}
+
+static int add_notice(const struct notice *n, void *userdata)
+{
+        struct notice_list *l = userdata;
+        json_t *j = notice_json(n), *deliveries = json_array();
+        int r = j ? store_notice_delivery_list(l->tx, n->id, add_delivery, deliveries) : -ENOMEM;
+        json_object_set_new(j, "deliveries", deliveries);
+        return r < 0 ? r : json_array_append_new(l->items, j);
+}
+
+int notice_list(struct request *req, struct response *resp)
+{
+        struct notice_list l = { .items = json_array() };
+        struct incident inc = { 0 };
+        int r = store_begin_read(req->store, &l.tx);
+        if (r >= 0) {
+                r = store_incident_get(l.tx, req->params[0], &inc);
+                if (r == -VG_ENOTFOUND)
+                        request_detail(req, "no incident %s", req->params[0]);
+                if (r >= 0)
+                        r = store_notice_list(l.tx, inc.id, add_notice, &l);
+                store_rollback(l.tx);
+        }
+        incident_fini(&inc);
+        if (r < 0) {
+                json_decref(l.items);
+                return r;
+        }
+        return response_json(resp, 200, json_pack("{s:o}", "items", l.items));
+}
+
+struct notice_copy {
+        struct notice n;
+        char *nature, *impact, *mitigation, *next, *tenants;
+};
+
+static int copy_notice(const struct notice *n, void *userdata)
+{
+        struct notice_copy *c = userdata;
+        c->n = *n;
+        c->nature = strdup(n->nature);
+        c->impact = strdup(n->user_impact);
+        c->mitigation = strdup(n->mitigation);
+        c->next = strdup(n->next_steps ? n->next_steps : "");
+        c->tenants = strdup(n->tenants);
+        return c->nature && c->impact && c->mitigation && c->next && c->tenants ? 0 : -ENOMEM;
+}
+
+static void notice_copy_fini(struct notice_copy *c)
+{
+        free(c->nature);
+        free(c->impact);
+        free(c->mitigation);
+        free(c->next);
+        free(c->tenants);
+}
+
+static int tenant_doc(const struct tenant_row *t, void *userdata)
+{
+        json_t **doc = userdata;
+        *doc = json_loads(t->body, 0, NULL);
+        if (*doc)
+                json_object_set_new(*doc, "name", json_string(t->name));
+        return 0;
+}
+
+/* Queue one message of a released notice. */
+static int queue(struct request *req, struct store_tx *tx, int64_t notice_id, const char *tenant, const char *channel,
+                 const char *address, const char *subject, const char *body, const char *idem)
+{
+        struct outbox_msg m = { .address = address, .subject = subject, .body = body, .created_at = req->now };
+        snprintf(m.idem_key, sizeof m.idem_key, "%s", idem);
+        snprintf(m.channel, sizeof m.channel, "%s", channel);
+        int r = store_outbox_add(tx, &m);
+        if (r < 0)
+                return r == -VG_ECONFLICT ? 0 : r;
+        struct notice_delivery d = { .notice_id = notice_id, .address = address, .outbox_id = m.id };
+        snprintf(d.tenant, sizeof d.tenant, "%s", tenant);
+        snprintf(d.channel, sizeof d.channel, "%s", channel);
+        r = store_notice_delivery_add(tx, &d);
+        char payload[64];
+        snprintf(payload, sizeof payload, "{\"outbox_id\":%lld}", (long long)m.id);
+        return r < 0 ? r : store_job_add(tx, "deliver", payload, req->now, NULL);
+}
+
+/* The message for one tenant: this notice's text with this tenant's name. */
+static int release_to(struct request *req, struct store_tx *tx, const struct incident *inc, const struct notice_copy *c,
+                      const char *tenant, unsigned *messages)
+{
+        json_t *doc = NULL;
+        int r = store_tenant_get(tx, tenant, tenant_doc, &doc);
+        if (r == -VG_ENOTFOUND) {
+                log_event(LOG_LVL_WARN, "notice not sent: the tenant has no record", "incident=%s tenant=%s", inc->key,
+                          tenant);
+                return 0;
+        }
+        if (r < 0)
+                return r;
+        const char *name = json_string_value(json_object_get(doc, "name"));
+        char next[VG_RFC3339_MAX] = "";
+        if (c->n.next_update_at)
+                vg_time_format(c->n.next_update_at, next);
+        char subject[400];
+        snprintf(subject, sizeof subject, "Security incident notice for %s (%s, %s %lld)", name, inc->key, c->n.kind,
+                 (long long)c->n.version);
+        size_t cap = strlen(c->nature) + strlen(c->impact) + strlen(c->mitigation) + strlen(c->next) + 2048;
+        char *body = malloc(cap);
+        if (!body) {
+                json_decref(doc);
+                return -ENOMEM;
+        }
+        snprintf(body, cap,
+                 "To the designated security contacts of %s.\n\n"
+                 "We are writing about security incident %s, which affects your organisation.\n\n"
+                 "Nature of the breach:\n%s\n\n"
+                 "Approximate impact on your users:\n%s\n\n"
+                 "Mitigation steps:\n%s\n\n"
+                 "%s%s%s%s%s%s"
+                 "This is notice %lld (%s) for this incident. Reply to this message or contact your account's security "
+                 "team with questions.\n",
+                 name, inc->key, c->nature, c->impact, c->mitigation, c->next[0] ? "Next steps:\n" : "", c->next,
+                 c->next[0] ? "\n\n" : "", next[0] ? "Next update by: " : "", next[0] ? next : "",
+                 next[0] ? " (UTC)\n\n" : "", (long long)c->n.version, c->n.kind);
+        json_t *contacts = json_object_get(doc, "contacts"), *ct;
+        size_t i;
+        json_array_foreach(contacts, i, ct)
+        {
+                const char *email = json_string_value(json_object_get(ct, "email"));
+                if (!email || r < 0)
+                        continue;
+                char idem[96];
+                snprintf(idem, sizeof idem, "notice-%lld-%.24s-%lld-%.32s", (long long)inc->id, tenant,
+                         (long long)c->n.version, email);
+                r = queue(req, tx, c->n.id, tenant, "email", email, subject, body, idem);
+                *messages += r >= 0;
+        }
+        const char *hook = json_string_value(json_object_get(doc, "webhook"));
+        if (hook && r >= 0) {
+                json_t *j = json_pack("{s:s, s:s, s:s, s:I, s:s, s:s, s:s, s:s, s:s, s:s}", "type", "notice", "tenant", tenant,
+                                      "incident", inc->key, "version", (json_int_t)c->n.version, "kind", c->n.kind, "nature",
+                                      c->nature, "user_impact", c->impact, "mitigation", c->mitigation, "next_steps", c->next,
+                                      "next_update_at", next);
+                char *text = j ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+                json_decref(j);
+                char idem[96];
+                snprintf(idem, sizeof idem, "notice-%lld-%.24s-%lld-webhook", (long long)inc->id, tenant,
+                         (long long)c->n.version);
+                r = text ? queue(req, tx, c->n.id, tenant, "webhook", hook, "", text, idem) : -ENOMEM;
+                *messages += r >= 0;
+                free(text);
+        }
+        free(body);
+        json_decref(doc);
+        return r;
+}
+
+struct contract_rows {
+        const char *tenant;
+        int64_t id;
+};
+
+static int find_contract(const struct obligation *o, void *userdata)
+{
+        struct contract_rows *c = userdata;
+        if (strcmp(o->rule_id, "CONTRACT") == 0 && strcmp(o->tenant, c->tenant) == 0 && strcmp(o->status, "open") == 0)
+                c->id = o->id;
+        return 0;
+}
+
+int notice_release(struct request *req, struct response *resp)
+{
+        struct incident inc = { 0 };
+        struct notice_copy c = { 0 };
+        struct store_tx *tx;
+        char *end;
+        long long id = strtoll(req->params[1], &end, 10);
+        unsigned messages = 0;
+        if (*end || id <= 0) {
+                request_detail(req, "no notice %s", req->params[1]);
+                return -VG_ENOTFOUND;
+        }
+        int r = store_begin(req->store, &tx);
+        if (r < 0)
+                return r;
+        r = store_incident_get(tx, req->params[0], &inc);
+        if (r >= 0)
+                r = store_notice_get(tx, id, copy_notice, &c);
+        if (r >= 0 && c.n.incident_id != inc.id)
+                r = -VG_ENOTFOUND;
+        if (r == -VG_ENOTFOUND)
+                request_detail(req, "no notice %lld on %s", id, req->params[0]);
+        /* Two-person release for the severities configured. */
+        for (size_t i = 0; r >= 0 && i < req->cfg->notices.n_two_person; i++)
+                if (severity_from_string(req->cfg->notices.two_person_sev[i]) == inc.severity &&
+                    strcmp(c.n.composed_by, req->who.user.name) == 0) {
+                        request_detail(req, "a %s notice needs a second person: %s composed it",
+                                       severity_to_string(inc.severity), c.n.composed_by);
+                        r = -VG_ECONFLICT;
+                }
+        if (r >= 0) {
+                r = store_notice_release(tx, id, req->who.user.name, req->now);
+                if (r == -VG_ECONFLICT)
+                        request_detail(req, "notice %lld was released already", id);
+        }
+        json_t *tenants = r >= 0 ? json_loads(c.tenants, 0, NULL) : NULL, *t;
+        size_t i;
+        json_array_foreach(tenants, i, t)
+        {
+                if (r < 0)
+                        break;
+                r = release_to(req, tx, &inc, &c, json_string_value(t), &messages);
+                /* The contract obligation counts as met when its notice goes out. */
+                struct contract_rows cr = { json_string_value(t), 0 };
+                if (r >= 0)
+                        r = store_obligation_list(tx, inc.id, find_contract, &cr);
+                if (r >= 0 && cr.id && strcmp(c.n.kind, "final") != 0)
+                        r = store_obligation_sent(tx, cr.id, req->now);
+        }
+        if (r >= 0) {
+                json_t *change = json_pack("{s:I, s:I, s:O, s:i}", "notice", (json_int_t)id, "version", (json_int_t)c.n.version,
+                                           "tenants", tenants, "messages", messages);
+                r = request_audit_incident(req, tx, "incident.notice.release", inc.key, change);
+                json_decref(change);
+        }
+        if (r >= 0)
+                r = request_obligations_recompute(req, tx, inc.key);
+        json_decref(tenants);
+        r = store_finish(tx, r);
+        notice_copy_fini(&c);
+        incident_fini(&inc);
+        if (r < 0)
+                return r;
+        return notice_list(req, resp);
+}

@@ -1,0 +1,231 @@
+/* Customer notices end to end, against a real SMTP server (aiosmtpd) and a
+ * webhook sink: a notice missing a required field is refused naming it;
+ * a sev1 notice needs a second person to release; each tenant's
+ * designated contacts get exactly one message that names their own
+ * organisation and no other; the tenant's webhook gets the notice; the
+ * contract obligations are recorded sent; a bounce marks the contact
+ * unverified and flags the tenant. */
+#include "harness.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+static struct server S;
+static char comms[128], manager[128];
+static char maildir[64], hookdir[64], key[32];
+static pid_t smtp_pid, hook_pid;
+static unsigned hook_port;
+
+static long call(const char *method, const char *path, const char *token, const char *body, json_t **ret)
+{
+        struct reply r;
+        http(&S, method, path, token, NULL, body, &r);
+        long st = r.status;
+        if (ret)
+                *ret = json_incref(r.json);
+        else if (st >= 400)
+                print_message("%s %s: %ld %s\n", method, path, st, r.body);
+        reply_free(&r);
+        return st;
+}
+
+static size_t mails(const char *needle)
+{
+        return sink_files_with(maildir, ".eml", needle);
+}
+
+static void compose_is_checked(void **state)
+{
+        (void)state;
+        char path[96];
+        snprintf(path, sizeof path, "/api/v1/incidents/%s/notices", key);
+        const char *const json[] = { "Content-Type: application/json", NULL };
+        expect_refused_on(&S, "POST", path, comms, json,
+                          "{\"kind\":\"initial\",\"user_impact\":\"about 1,200 users\",\"mitigation\":\"rotate keys\","
+                          "\"next_steps\":\"forensics\",\"next_update_at\":\"2099-01-01T00:00:00Z\"}",
+                          400, NULL, "nature");
+        expect_refused_on(&S, "POST", path, comms, json,
+                          "{\"kind\":\"initial\",\"nature\":\"x\",\"user_impact\":\"y\",\"mitigation\":\"\"}", 400, NULL,
+                          "mitigation");
+        /* Still under investigation: what comes next, and when. */
+        expect_refused_on(&S, "POST", path, comms, json,
+                          "{\"kind\":\"initial\",\"nature\":\"x\",\"user_impact\":\"y\",\"mitigation\":\"none applicable\"}",
+                          400, NULL, "next_steps");
+        expect_refused_on(&S, "POST", path, comms, json,
+                          "{\"kind\":\"initial\",\"nature\":\"x\",\"user_impact\":\"y\",\"mitigation\":\"z\","
+                          "\"next_steps\":\"n\",\"next_update_at\":\"2099-01-01T00:00:00Z\",\"tenants\":[\"umbrella\"]}",
+                          400, NULL, "tenants[0]");
+}
+
+static void released_once_to_each_tenant(void **state)
+{
+        (void)state;
+        char path[128];
+        json_t *a;
+        snprintf(path, sizeof path, "/api/v1/incidents/%s/notices", key);
+        assert_int_equal(call("POST", path, comms,
+                              "{\"kind\":\"initial\",\"nature\":\"An attacker read the customer database of our billing "
+                              "service on 20 Nov.\",\"user_impact\":\"About 1,200 of your users' names and e-mail addresses.\","
+                              "\"mitigation\":\"Reset the API keys of your integrations.\",\"next_steps\":\"Forensics on "
+                              "the billing hosts.\",\"next_update_at\":\"2099-01-01T00:00:00Z\"}",
+                              &a),
+                         201);
+        json_int_t id = json_integer_value(json_object_get(a, "id"));
+        assert_int_equal(json_array_size(json_object_get(a, "tenants")), 3);
+        json_decref(a);
+        /* sev1: the composer may not release it alone. */
+        snprintf(path, sizeof path, "/api/v1/incidents/%s/notices/%lld/release", key, (long long)id);
+        const char *const json[] = { "Content-Type: application/json", NULL };
+        expect_refused_on(&S, "POST", path, comms, json, "{}", 409, "needs a second person", NULL);
+        assert_int_equal(call("POST", path, manager, "{}", NULL), 200);
+        assert_int_equal(call("POST", path, manager, "{}", NULL), 409); /* once */
+        /* Each contact: exactly one message, naming its own organisation only. */
+        for (int i = 0; i < 100 && mails("Subject: Security incident notice") < 3; i++)
+                usleep(100 * 1000);
+        usleep(1500 * 1000); /* anything extra would have arrived by now */
+        assert_int_equal(mails("X-Envelope-To: sec@acme.example"), 1);
+        assert_int_equal(mails("X-Envelope-To: ciso@acme.example"), 1);
+        assert_int_equal(mails("X-Envelope-To: it@initech.example"), 1);
+        assert_int_equal(mails("Subject: Security incident notice"), 3); /* globex's address bounced */
+        assert_int_equal(mails("To the designated security contacts of Acme Corp."), 2);
+        assert_int_equal(mails("Globex"), 0);
+        assert_int_equal(mails("Initech LLC"), 1);
+        assert_int_equal(mails("Nature of the breach:\r\nAn attacker read the customer database"), 3);
+        assert_int_equal(mails("Next update by: 2099-01-01T00:00:00Z"), 3);
+        /* Acme's webhook got the notice too. */
+        for (int i = 0; i < 50 && sink_files(hookdir, ".json") < 1; i++)
+                usleep(100 * 1000);
+        assert_int_equal(sink_files(hookdir, ".json"), 1);
+        assert_int_equal(sink_files_with(hookdir, ".json", "\\\"tenant\\\": \\\"acme\\\""), 0); /* compact JSON body */
+        assert_int_equal(sink_files_with(hookdir, ".json", "\\\"tenant\\\":\\\"acme\\\""), 1);
+        /* The contract obligations are met. */
+        snprintf(path, sizeof path, "/api/v1/incidents/%s/obligations", key);
+        assert_int_equal(call("GET", path, manager, NULL, &a), 200);
+        json_t *o;
+        size_t i;
+        int contracts = 0;
+        json_array_foreach(json_object_get(a, "items"), i, o)
+        {
+                if (strcmp(json_string_value(json_object_get(o, "rule")), "CONTRACT") == 0) {
+                        contracts++;
+                        assert_string_equal(json_string_value(json_object_get(o, "status")), "sent");
+                }
+        }
+        assert_int_equal(contracts, 3);
+        json_decref(a);
+}
+
+static void a_bounce_flags_the_tenant(void **state)
+{
+        (void)state;
+        json_t *a;
+        bool flagged = false;
+        for (int i = 0; i < 100 && !flagged; i++) {
+                assert_int_equal(call("GET", "/api/v1/tenants/globex", comms, NULL, &a), 200);
+                flagged = json_is_true(json_object_get(a, "needs_followup"));
+                if (flagged) {
+                        json_t *c = json_array_get(json_object_get(a, "contacts"), 0);
+                        assert_false(json_is_true(json_object_get(c, "verified")));
+                        assert_true(json_is_true(json_object_get(c, "bounced")));
+                }
+                json_decref(a);
+                if (!flagged)
+                        usleep(100 * 1000);
+        }
+        assert_true(flagged);
+        assert_int_equal(db_count(&S, "audit_log", "action = 'tenant.contact.bounced' AND object = 'tenant:globex'"), 1);
+        char path[96];
+        snprintf(path, sizeof path, "/api/v1/incidents/%s/notices", key);
+        assert_int_equal(call("GET", path, manager, NULL, &a), 200);
+        json_t *d;
+        size_t i;
+        bool failed = false;
+        json_array_foreach(json_object_get(json_array_get(json_object_get(a, "items"), 0), "deliveries"), i, d)
+        {
+                if (strcmp(json_string_value(json_object_get(d, "tenant")), "globex") == 0) {
+                        failed = strcmp(json_string_value(json_object_get(d, "status")), "failed") == 0;
+                        assert_non_null(strstr(json_string_value(json_object_get(d, "last_result")), "550"));
+                }
+        }
+        assert_true(failed);
+        json_decref(a);
+}
+
+static void tenant(const char *id, const char *body)
+{
+        char path[96];
+        snprintf(path, sizeof path, "/api/v1/tenants/%s", id);
+        assert_int_equal(call("PUT", path, comms, body, NULL), 201);
+}
+
+static int setup(void **state)
+{
+        (void)state;
+        char extra[512], path[128], body[512];
+        unsigned smtp_port = free_port();
+        hook_port = free_port();
+        snprintf(maildir, sizeof maildir, "/tmp/vigil-mail-XXXXXX");
+        snprintf(hookdir, sizeof hookdir, "/tmp/vigil-hook-XXXXXX");
+        if (!mkdtemp(maildir) || !mkdtemp(hookdir))
+                return -1;
+        smtp_pid = sink_start("smtp-sink.py", smtp_port, maildir, "--reject", "bounce@globex.example");
+        hook_pid = sink_start("webhook-sink.py", hook_port, hookdir, NULL, NULL);
+        snprintf(extra, sizeof extra,
+                 "smtp:\n  url: smtp://127.0.0.1:%u\n  from: security@provider.example\n"
+                 "notices:\n  two_person: sev1\nlogin:\n  max_failures_address: 1000\n",
+                 smtp_port);
+        server_start(&S, extra);
+        server_user_token(&S, "cora", "communications", NULL, comms, sizeof comms);
+        server_user_token(&S, "ina", "incident_manager", NULL, manager, sizeof manager);
+        snprintf(body, sizeof body,
+                 "{\"name\":\"Acme Corp.\",\"contacts\":[{\"email\":\"sec@acme.example\"},{\"email\":\"ciso@acme.example\"}],"
+                 "\"webhook\":\"http://127.0.0.1:%u/acme\"}",
+                 hook_port);
+        tenant("acme", body);
+        tenant("globex", "{\"name\":\"Globex\",\"contacts\":[{\"email\":\"bounce@globex.example\",\"verified\":true}]}");
+        tenant("initech", "{\"name\":\"Initech LLC\",\"contacts\":[{\"email\":\"it@initech.example\"}]}");
+        json_t *a;
+        if (call("POST", "/api/v1/incidents", manager,
+                 "{\"title\":\"Billing database read\",\"severity\":\"sev1\",\"source\":\"employee\"}", &a) != 201)
+                return -1;
+        snprintf(key, sizeof key, "%s", json_string_value(json_object_get(a, "key")));
+        json_decref(a);
+        snprintf(path, sizeof path, "/api/v1/incidents/%s/classify", key);
+        call("POST", path, manager,
+             "{\"classification\":\"security_incident\",\"impact\":{\"confidentiality\":true},\"data_categories\":[\"personal_data\"]}",
+             NULL);
+        snprintf(path, sizeof path, "/api/v1/incidents/%s/scope", key);
+        call("PUT", path, manager,
+             "{\"tenants\":[{\"id\":\"acme\",\"status\":\"confirmed\"},{\"id\":\"globex\",\"status\":\"confirmed\"},"
+             "{\"id\":\"initech\",\"status\":\"suspected\"}],\"reason\":\"billing logs\"}",
+             NULL);
+        snprintf(path, sizeof path, "/api/v1/incidents/%s/declare", key);
+        return call("POST", path, manager, "{\"criteria\":\"customer data read\"}", NULL) == 200 ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+        (void)state;
+        int st = server_finish(&S);
+        sink_stop(smtp_pid);
+        sink_stop(hook_pid);
+        char cmd[200];
+        snprintf(cmd, sizeof cmd, "rm -rf %s %s", maildir, hookdir);
+        return system(cmd) == 0 ? st : -1;
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(compose_is_checked),
+                cmocka_unit_test(released_once_to_each_tenant),
+                cmocka_unit_test(a_bounce_flags_the_tenant),
+        };
+        return cmocka_run_group_tests_name("notices", tests, setup, teardown);
+}
