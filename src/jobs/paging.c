@@ -381,8 +381,53 @@ int job_deliver(const struct job_ctx *ctx, const struct claimed_job *j)
         if (r < 0 && r != -VG_ENOTFOUND)
                 goto out;
         struct notify_result res = { .outcome = NOTIFY_SENT };
+        /* A message left "sending" was being sent when a worker died: the
+         * server may have accepted it. A customer notice is not sent twice
+         * (a duplicate breach notice is harm): it becomes "unknown" and its
+         * tenant is flagged for a person to check. Anything else (a page, a
+         * reminder) is sent again; its Message-ID lets a duplicate be seen. */
+        if (r >= 0 && strcmp(c.m.status, "sending") == 0) {
+                struct notice_delivery nd;
+                r = store_begin(ctx->store, &tx);
+                if (r < 0)
+                        goto out;
+                int nr = store_notice_delivery_by_outbox(tx, id, &nd);
+                if (nr == 0) {
+                        r = store_outbox_attempt(tx, id, "unknown", "interrupted while sending: it may have been accepted",
+                                                 ctx->now);
+                        if (r >= 0)
+                                r = store_tenant_flag(tx, nd.tenant);
+                        json_t *change = json_pack("{s:s, s:s, s:I}", "tenant", nd.tenant, "address", c.address, "outbox",
+                                                   (json_int_t)id);
+                        char object[STORE_NAME_MAX + 8];
+                        snprintf(object, sizeof object, "tenant:%s", nd.tenant);
+                        if (r >= 0)
+                                r = store_audit_append(tx, ctx->now, &pager, "notice.delivery.unknown", object, change);
+                        json_decref(change);
+                        log_event(LOG_LVL_WARN, "notice delivery unknown after an interrupted send; not sent again",
+                                  "outbox=%lld tenant=%s to=%s", (long long)id, nd.tenant, c.address);
+                        if (r >= 0)
+                                r = store_job_finish(tx, j->id, ctx->owner, ctx->now);
+                        r = store_finish(tx, r);
+                        goto out;
+                }
+                r = nr == -VG_ENOTFOUND ? store_outbox_attempt(tx, id, "pending", "interrupted while sending; again",
+                                                               ctx->now)
+                                        : nr;
+                r = store_finish(tx, r);
+                if (r < 0)
+                        goto out;
+                snprintf(c.m.status, sizeof c.m.status, "pending");
+        }
         bool pending = r >= 0 && strcmp(c.m.status, "pending") == 0;
         if (pending) {
+                /* Leave a trace before the attempt, in its own commit. */
+                r = store_begin(ctx->store, &tx);
+                if (r < 0)
+                        goto out;
+                r = store_finish(tx, store_outbox_sending(tx, id));
+                if (r < 0)
+                        goto out;
                 if (strcmp(c.m.channel, "email") == 0)
                         notify_email(&ctx->cfg->smtp, c.address, c.subject, c.body, c.m.idem_key, &res);
                 else if (strcmp(c.m.channel, "webhook") == 0)

@@ -123,6 +123,7 @@ struct store_ops {
                          void *userdata);
         int (*outbox_add)(struct store_tx *tx, struct outbox_msg *m);
         int (*outbox_get)(struct store_tx *tx, int64_t id, int (*cb)(const struct outbox_msg *, void *), void *userdata);
+        int (*outbox_sending)(struct store_tx *tx, int64_t id);
         int (*outbox_attempt)(struct store_tx *tx, int64_t id, const char *status, const char *result, vg_usec_t at);
         int (*outbox_list_page)(struct store_tx *tx, int64_t page_id, int (*cb)(const struct outbox_msg *, void *),
                                 void *userdata);
@@ -154,6 +155,7 @@ struct store_ops {
                                     int (*cb)(const struct notice_delivery *, void *), void *userdata);
         int (*notice_delivery_by_outbox)(struct store_tx *tx, int64_t outbox_id, struct notice_delivery *ret);
         int (*tenant_bounce)(struct store_tx *tx, const char *tenant, const char *address);
+        int (*tenant_flag)(struct store_tx *tx, const char *tenant);
         int (*alert_group_get)(struct store_tx *tx, const char *key, struct alert_group *ret);
         int (*alert_group_put)(struct store_tx *tx, const struct alert_group *g);
         int (*alert_group_due)(struct store_tx *tx, vg_usec_t now, int (*cb)(const struct alert_group *, void *),

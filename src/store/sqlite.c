@@ -2220,6 +2220,12 @@ static int sq_outbox_get(struct store_tx *tx, int64_t id, int (*cb)(const struct
         return r;
 }
 
+static int sq_outbox_sending(struct store_tx *tx, int64_t id)
+{
+        int r = exec_id(tx, "UPDATE outbox SET status = 'sending' WHERE id = ? AND status = 'pending'", id, 0, false);
+        return r < 0 ? r : r == 0 ? -VG_ECONFLICT : 0;
+}
+
 static int sq_outbox_attempt(struct store_tx *tx, int64_t id, const char *status, const char *result, vg_usec_t at)
 {
         sqlite3_stmt *st = NULL;
@@ -2720,6 +2726,18 @@ static int sq_notice_delivery_by_outbox(struct store_tx *tx, int64_t outbox_id, 
         return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? -VG_ENOTFOUND : map_rc(rc);
 }
 
+static int sq_tenant_flag(struct store_tx *tx, const char *tenant)
+{
+        sqlite3_stmt *st = NULL;
+        struct conn *c = txc(tx);
+        int r = stmt(c, "UPDATE tenants SET needs_followup = 1 WHERE id = ?", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_text(st, 1, tenant, -1, SQLITE_STATIC);
+        r = step_done(c, st);
+        return r < 0 ? r : 0;
+}
+
 static int sq_tenant_bounce(struct store_tx *tx, const char *tenant, const char *address)
 {
         sqlite3_stmt *st = NULL;
@@ -3054,6 +3072,7 @@ const struct store_ops store_sqlite_ops = {
         .page_list = sq_page_list,
         .outbox_add = sq_outbox_add,
         .outbox_get = sq_outbox_get,
+        .outbox_sending = sq_outbox_sending,
         .outbox_attempt = sq_outbox_attempt,
         .outbox_list_page = sq_outbox_list_page,
         .feed_insert = sq_feed_insert,
@@ -3078,6 +3097,7 @@ const struct store_ops store_sqlite_ops = {
         .notice_delivery_list = sq_notice_delivery_list,
         .notice_delivery_by_outbox = sq_notice_delivery_by_outbox,
         .tenant_bounce = sq_tenant_bounce,
+        .tenant_flag = sq_tenant_flag,
         .alert_group_get = sq_alert_group_get,
         .alert_group_put = sq_alert_group_put,
         .alert_group_due = sq_alert_group_due,

@@ -147,6 +147,7 @@ int store_page_ack(struct store_tx *tx, int64_t id, vg_usec_t at) { return OPS(t
 int store_page_list(struct store_tx *tx, int64_t iid, unsigned limit, int (*cb)(const struct oncall_page *, void *), void *ud) { return OPS(tx)->page_list(tx, iid, limit, cb, ud); }
 int store_outbox_add(struct store_tx *tx, struct outbox_msg *m) { return OPS(tx)->outbox_add(tx, m); }
 int store_outbox_get(struct store_tx *tx, int64_t id, int (*cb)(const struct outbox_msg *, void *), void *ud) { return OPS(tx)->outbox_get(tx, id, cb, ud); }
+int store_outbox_sending(struct store_tx *tx, int64_t id) { return OPS(tx)->outbox_sending(tx, id); }
 int store_outbox_attempt(struct store_tx *tx, int64_t id, const char *status, const char *result, vg_usec_t at) { return OPS(tx)->outbox_attempt(tx, id, status, result, at); }
 int store_outbox_list_page(struct store_tx *tx, int64_t pid, int (*cb)(const struct outbox_msg *, void *), void *ud) { return OPS(tx)->outbox_list_page(tx, pid, cb, ud); }
 int store_feed_insert(struct store_tx *tx, struct calendar_feed *f) { return OPS(tx)->feed_insert(tx, f); }
@@ -171,6 +172,7 @@ int store_notice_delivery_add(struct store_tx *tx, struct notice_delivery *d) { 
 int store_notice_delivery_list(struct store_tx *tx, int64_t nid, int (*cb)(const struct notice_delivery *, void *), void *ud) { return OPS(tx)->notice_delivery_list(tx, nid, cb, ud); }
 int store_notice_delivery_by_outbox(struct store_tx *tx, int64_t oid, struct notice_delivery *ret) { return OPS(tx)->notice_delivery_by_outbox(tx, oid, ret); }
 int store_tenant_bounce(struct store_tx *tx, const char *tenant, const char *address) { return OPS(tx)->tenant_bounce(tx, tenant, address); }
+int store_tenant_flag(struct store_tx *tx, const char *tenant) { return OPS(tx)->tenant_flag(tx, tenant); }
 int store_alert_group_get(struct store_tx *tx, const char *key, struct alert_group *ret) { return OPS(tx)->alert_group_get(tx, key, ret); }
 int store_alert_group_put(struct store_tx *tx, const struct alert_group *g) { return OPS(tx)->alert_group_put(tx, g); }
 int store_alert_group_due(struct store_tx *tx, vg_usec_t now, int (*cb)(const struct alert_group *, void *), void *ud) { return OPS(tx)->alert_group_due(tx, now, cb, ud); }

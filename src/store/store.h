@@ -519,8 +519,13 @@ struct outbox_msg {
 int store_outbox_add(struct store_tx *tx, struct outbox_msg *m);
 int store_outbox_get(struct store_tx *tx, int64_t id, int (*cb)(const struct outbox_msg *m, void *userdata),
                      void *userdata);
-/* Record an attempt: status pending (will retry), sent or failed, with the
- * server's reply or the error. */
+/* Mark pending -> sending just before an attempt (committed on its own,
+ * so a crash during the attempt leaves the trace); -VG_ECONFLICT when it
+ * was not pending. */
+int store_outbox_sending(struct store_tx *tx, int64_t id);
+/* Record an attempt: status pending (will retry), sent, failed, or
+ * unknown (a crash during the attempt: it may have been accepted), with
+ * the server's reply or the error. */
 int store_outbox_attempt(struct store_tx *tx, int64_t id, const char *status, const char *result, vg_usec_t at);
 /* The messages of a page. */
 int store_outbox_list_page(struct store_tx *tx, int64_t page_id,
@@ -631,6 +636,8 @@ int store_notice_delivery_list(struct store_tx *tx, int64_t notice_id,
 int store_notice_delivery_by_outbox(struct store_tx *tx, int64_t outbox_id, struct notice_delivery *ret);
 /* A bounce: the tenant's contact address unverified, the tenant flagged. */
 int store_tenant_bounce(struct store_tx *tx, const char *tenant, const char *address);
+/* Flag a tenant for a person to follow up. */
+int store_tenant_flag(struct store_tx *tx, const char *tenant);
 
 /* Silences: put inserts or replaces by id. */
 int store_silence_put(struct store_tx *tx, const struct silence_row *s);

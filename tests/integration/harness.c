@@ -598,3 +598,12 @@ void server_settle(struct server *s)
                 sleep_ms(50);
         }
 }
+
+void server_kill(struct server *s)
+{
+        if (s->pid > 0) {
+                kill(s->pid, SIGKILL);
+                waitpid(s->pid, NULL, 0);
+                s->pid = 0;
+        }
+}

@@ -31,6 +31,8 @@ void server_start(struct server *s, const char *extra_yaml);
 /* A second server on the same database (its own port, config and log),
  * as a second node would be. */
 void server_start_sibling(struct server *s, const struct server *first, const char *extra_yaml);
+/* SIGKILL, as a crash: nothing gets to finish. */
+void server_kill(struct server *s);
 /* Restart the same server (same directory and database). */
 void server_restart(struct server *s);
 /* SIGTERM and wait; returns the exit status (or 128+signal). */

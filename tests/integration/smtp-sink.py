@@ -4,11 +4,13 @@
 Each accepted message is written to DIR/<n>.eml with its envelope in the
 X-Envelope-From / X-Envelope-To headers. With --defer N, the first N
 messages are answered 451 (try again later), to exercise retries; with
---reject ADDRESS, that recipient is refused with 550 (a bounce).
+--reject ADDRESS, that recipient is refused with 550 (a bounce); with
+--delay SECONDS, each message takes that long to accept (a slow server).
 
-usage: smtp-sink.py HOST PORT DIR [--defer N | --reject ADDRESS]
+usage: smtp-sink.py HOST PORT DIR [--defer N | --reject ADDRESS | --delay SECONDS]
 """
 import argparse
+import asyncio
 import os
 import signal
 import threading
@@ -17,10 +19,11 @@ from aiosmtpd.controller import Controller
 
 
 class Sink:
-    def __init__(self, directory, defer, reject):
+    def __init__(self, directory, defer, reject, delay):
         self.directory = directory
         self.defer = defer
         self.reject = reject
+        self.delay = delay
         # Numbering goes on after what an earlier run left in the directory.
         self.count = len([n for n in os.listdir(directory) if n.endswith(".eml")])
         self.lock = threading.Lock()
@@ -32,6 +35,8 @@ class Sink:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        if self.delay:
+            await asyncio.sleep(self.delay)
         with self.lock:
             if self.defer > 0:
                 self.defer -= 1
@@ -55,9 +60,10 @@ def main():
     ap.add_argument("directory")
     ap.add_argument("--defer", type=int, default=0)
     ap.add_argument("--reject", default="")
+    ap.add_argument("--delay", type=float, default=0.0)
     a = ap.parse_args()
     os.makedirs(a.directory, exist_ok=True)
-    controller = Controller(Sink(a.directory, a.defer, a.reject), hostname=a.host, port=a.port)
+    controller = Controller(Sink(a.directory, a.defer, a.reject, a.delay), hostname=a.host, port=a.port)
     controller.start()
     print("ready", flush=True)
     stop = threading.Event()

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <dirent.h>
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -20,7 +21,7 @@ static struct server S;
 static char comms[128], manager[128];
 static char maildir[64], hookdir[64], key[32];
 static pid_t smtp_pid, hook_pid;
-static unsigned hook_port;
+static unsigned hook_port, smtp_port;
 
 static long call(const char *method, const char *path, const char *token, const char *body, json_t **ret)
 {
@@ -30,7 +31,7 @@ static long call(const char *method, const char *path, const char *token, const 
         if (ret)
                 *ret = json_incref(r.json);
         else if (st >= 400)
-                print_message("%s %s: %ld %s\n", method, path, st, r.body);
+                print_message("# %s %s: %ld %s\n", method, path, st, r.body);
         reply_free(&r);
         return st;
 }
@@ -157,6 +158,134 @@ static void a_bounce_flags_the_tenant(void **state)
         json_decref(a);
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+        return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The envelope recipients of the stored mails whose text holds needle. */
+static size_t recipients(const char *needle, char ***ret)
+{
+        size_t n = 0, cap = 2048;
+        char **out = calloc(cap, sizeof *out);
+        DIR *d = opendir(maildir);
+        for (struct dirent *e; d && (e = readdir(d));) {
+                if (!strstr(e->d_name, ".eml") || strstr(e->d_name, ".tmp"))
+                        continue;
+                char path[256];
+                snprintf(path, sizeof path, "%s/%.150s", maildir, e->d_name);
+                FILE *f = fopen(path, "r");
+                if (!f)
+                        continue;
+                char text[8192];
+                size_t len = fread(text, 1, sizeof text - 1, f);
+                fclose(f);
+                text[len] = '\0';
+                const char *to = strstr(text, "X-Envelope-To: ");
+                if (!strstr(text, needle) || !to || n == cap)
+                        continue;
+                to += strlen("X-Envelope-To: ");
+                out[n++] = strndup(to, strcspn(to, "\r\n"));
+        }
+        if (d)
+                closedir(d);
+        qsort(out, n, sizeof *out, cmp_str);
+        *ret = out;
+        return n;
+}
+
+/* 1,000 tenants; the server is killed (SIGKILL) while the notices go out
+ * and restarted. Every contact ends with exactly one message, or - where
+ * the crash hit the very message being sent - with "unknown" and its
+ * tenant flagged; never two. */
+static void killed_mid_send_never_twice(void **state)
+{
+        (void)state;
+        const size_t n = 1000;
+        char path[128];
+        json_t *a;
+        /* A slower mail server, so the kill finds messages in flight. */
+        sink_stop(smtp_pid);
+        char port[16];
+        snprintf(port, sizeof port, "%u", smtp_port);
+        smtp_pid = sink_start("smtp-sink.py", smtp_port, maildir, "--delay", "0.005");
+        size_t cap = n * 120 + 64, len = 1;
+        char *body = malloc(cap);
+        body[0] = '[';
+        for (size_t i = 0; i < n; i++)
+                len += (size_t)snprintf(body + len, cap - len, "%s{\"id\":\"bulk-%04zu\",\"name\":\"Bulk %zu\","
+                                                               "\"contacts\":[{\"email\":\"admin@bulk%zu.example\"}]}",
+                                        i ? "," : "", i, i, i);
+        snprintf(body + len, cap - len, "]");
+        assert_int_equal(call("POST", "/api/v1/tenants/import", comms, body, NULL), 200);
+        assert_int_equal(call("POST", "/api/v1/incidents", manager,
+                              "{\"title\":\"Shared storage exposed\",\"severity\":\"sev2\",\"source\":\"employee\"}", &a),
+                         201);
+        char k2[32];
+        snprintf(k2, sizeof k2, "%s", json_string_value(json_object_get(a, "key")));
+        json_decref(a);
+        snprintf(path, sizeof path, "/api/v1/incidents/%s/classify", k2);
+        assert_int_equal(call("POST", path, manager,
+                              "{\"classification\":\"security_incident\",\"impact\":{\"confidentiality\":true},"
+                              "\"data_categories\":[\"customer_data\"]}",
+                              NULL),
+                         200);
+        len = (size_t)snprintf(body, cap, "{\"reason\":\"all bulk tenants\",\"tenants\":[");
+        for (size_t i = 0; i < n; i++)
+                len += (size_t)snprintf(body + len, cap - len, "%s{\"id\":\"bulk-%04zu\",\"status\":\"confirmed\"}",
+                                        i ? "," : "", i);
+        snprintf(body + len, cap - len, "]}");
+        snprintf(path, sizeof path, "/api/v1/incidents/%s/scope", k2);
+        assert_int_equal(call("PUT", path, manager, body, NULL), 200);
+        free(body);
+        snprintf(path, sizeof path, "/api/v1/incidents/%s/declare", k2);
+        assert_int_equal(call("POST", path, manager, "{\"criteria\":\"shared storage read\"}", NULL), 200);
+        snprintf(path, sizeof path, "/api/v1/incidents/%s/notices", k2);
+        assert_int_equal(call("POST", path, comms,
+                              "{\"kind\":\"initial\",\"nature\":\"A storage bucket was public.\",\"user_impact\":"
+                              "\"Unknown yet.\",\"mitigation\":\"none applicable\",\"next_steps\":\"Access log review.\","
+                              "\"next_update_at\":\"2099-01-01T00:00:00Z\"}",
+                              &a),
+                         201);
+        json_int_t id = json_integer_value(json_object_get(a, "id"));
+        json_decref(a);
+        snprintf(path, sizeof path, "/api/v1/incidents/%s/notices/%lld/release", k2, (long long)id);
+        assert_int_equal(call("POST", path, manager, "{}", NULL), 200);
+        char needle[64];
+        snprintf(needle, sizeof needle, "(%s, initial 1)", k2);
+        for (int i = 0; i < 300 && mails(needle) < 100; i++)
+                usleep(50 * 1000);
+        assert_true(mails(needle) >= 100);
+        server_kill(&S); /* mid-send */
+        size_t at_kill = mails(needle);
+        server_restart(&S);
+        char where[200];
+        snprintf(where, sizeof where, "subject LIKE '%%%s%%' AND status IN ('pending', 'sending')", k2);
+        for (int i = 0; i < 1200 && db_count(&S, "outbox", where); i++)
+                usleep(100 * 1000);
+        assert_int_equal(db_count(&S, "outbox", where), 0);
+        snprintf(where, sizeof where, "subject LIKE '%%%s%%' AND status = 'sent'", k2);
+        long sent = db_count(&S, "outbox", where);
+        snprintf(where, sizeof where, "subject LIKE '%%%s%%' AND status = 'unknown'", k2);
+        long unknown = db_count(&S, "outbox", where);
+        assert_int_equal(sent + unknown, (long)n);
+        char **to;
+        size_t got = recipients(needle, &to);
+        for (size_t i = 1; i < got; i++)
+                if (strcmp(to[i - 1], to[i]) == 0)
+                        fail_msg("%s got the notice twice", to[i]);
+        assert_true((long)got >= sent && (long)got <= sent + unknown);
+        print_message("# killed after %zu of %zu messages; afterwards %ld sent, %ld unknown, %zu received, none twice\n",
+                      at_kill, n, sent, unknown, got);
+        for (size_t i = 0; i < got; i++)
+                free(to[i]);
+        free(to);
+        if (unknown) {
+                snprintf(where, sizeof where, "action = 'notice.delivery.unknown'");
+                assert_int_equal(db_count(&S, "audit_log", where), unknown);
+        }
+}
+
 static void tenant(const char *id, const char *body)
 {
         char path[96];
@@ -168,7 +297,7 @@ static int setup(void **state)
 {
         (void)state;
         char extra[512], path[128], body[512];
-        unsigned smtp_port = free_port();
+        smtp_port = free_port();
         hook_port = free_port();
         snprintf(maildir, sizeof maildir, "/tmp/vigil-mail-XXXXXX");
         snprintf(hookdir, sizeof hookdir, "/tmp/vigil-hook-XXXXXX");
@@ -226,6 +355,7 @@ int main(void)
                 cmocka_unit_test(compose_is_checked),
                 cmocka_unit_test(released_once_to_each_tenant),
                 cmocka_unit_test(a_bounce_flags_the_tenant),
+                cmocka_unit_test(killed_mid_send_never_twice),
         };
         return cmocka_run_group_tests_name("notices", tests, setup, teardown);
 }

@@ -28,7 +28,7 @@ static long call(const char *method, const char *path, const char *token, const 
         http(&S, method, path, token, NULL, body, &r);
         long st = r.status;
         if (st >= 400 && !ret)
-                print_message("%s %s: %ld %s\n", method, path, r.status, r.body);
+                print_message("# %s %s: %ld %s\n", method, path, r.status, r.body);
         if (ret)
                 *ret = json_incref(r.json);
         reply_free(&r);
