@@ -35,5 +35,7 @@ struct claimed_job {
 };
 int job_escalate_start(const struct job_ctx *ctx, const struct claimed_job *j);
 int job_escalate_step(const struct job_ctx *ctx, const struct claimed_job *j);
-int job_deliver(const struct job_ctx *ctx, const struct claimed_job *j);
+/* Deliver outbox messages, a claim's worth at once: one commit marks them
+ * sending, then each is sent, then one commit records every result. */
+int job_deliver_batch(const struct job_ctx *ctx, const struct claimed_job *const *jobs, size_t n);
 int job_obligation_clock(const struct job_ctx *ctx, const struct claimed_job *j);

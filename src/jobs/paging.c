@@ -366,125 +366,165 @@ static int copy_msg(const struct outbox_msg *m, void *userdata)
         return c->address && c->subject && c->body ? 0 : -ENOMEM;
 }
 
-int job_deliver(const struct job_ctx *ctx, const struct claimed_job *j)
+/* One message of a batch, through its phases. */
+struct item {
+        const struct claimed_job *j;
+        int64_t id;
+        struct msg_copy c;
+        bool found, send, done;
+        struct notify_result res;
+};
+
+static void send_one(const struct job_ctx *ctx, struct item *it)
 {
-        json_t *p = json_loads(j->payload, 0, NULL);
-        int64_t id = json_integer_value(json_object_get(p, "outbox_id"));
-        json_decref(p);
-        struct msg_copy c = { 0 };
-        struct store_tx *tx;
-        int r = store_begin_read(ctx->store, &tx);
-        if (r < 0)
-                return r;
-        r = store_outbox_get(tx, id, copy_msg, &c);
-        store_rollback(tx);
-        if (r < 0 && r != -VG_ENOTFOUND)
-                goto out;
-        struct notify_result res = { .outcome = NOTIFY_SENT };
-        /* A message left "sending" was being sent when a worker died: the
-         * server may have accepted it. A customer notice is not sent twice
-         * (a duplicate breach notice is harm): it becomes "unknown" and its
-         * tenant is flagged for a person to check. Anything else (a page, a
-         * reminder) is sent again; its Message-ID lets a duplicate be seen. */
-        if (r >= 0 && strcmp(c.m.status, "sending") == 0) {
+        struct msg_copy *c = &it->c;
+        it->res = (struct notify_result){ .outcome = NOTIFY_SENT };
+        if (strcmp(c->m.channel, "email") == 0) {
+                notify_email(&ctx->cfg->smtp, c->address, c->subject, c->body, c->m.idem_key, &it->res);
+        } else if (strcmp(c->m.channel, "webhook") == 0) {
+                notify_webhook(&ctx->cfg->notify, c->address, c->m.idem_key, c->body, &it->res);
+        } else if (strcmp(c->m.channel, "sms") == 0 && ctx->cfg->notify.sms_url) {
+                json_t *sms = json_pack("{s:s, s:s}", "to", c->address, "text", c->body);
+                char *text = sms ? json_dumps(sms, JSON_COMPACT) : NULL;
+                json_decref(sms);
+                if (text)
+                        notify_webhook(&ctx->cfg->notify, ctx->cfg->notify.sms_url, c->m.idem_key, text, &it->res);
+                else
+                        it->res.outcome = NOTIFY_RETRY;
+                free(text);
+        } else {
+                it->res.outcome = NOTIFY_FAILED;
+                snprintf(it->res.reply, sizeof it->res.reply, "no way to send %s", c->m.channel);
+        }
+}
+
+/* Before the attempts, in one commit: each message to be sent is marked
+ * "sending". A message found "sending" was being sent when a worker died:
+ * the server may have accepted it. A customer notice is not sent twice (a
+ * duplicate breach notice is harm): it becomes "unknown" and its tenant
+ * is flagged for a person to check. Anything else (a page, a reminder) is
+ * sent again; its Message-ID lets a duplicate be recognised. */
+static int prepare(const struct job_ctx *ctx, struct store_tx *tx, struct item *it)
+{
+        int r = 0;
+        if (!it->found || (strcmp(it->c.m.status, "pending") != 0 && strcmp(it->c.m.status, "sending") != 0)) {
+                it->done = true; /* gone, or sent/failed/unknown already */
+                return store_job_finish(tx, it->j->id, ctx->owner, ctx->now);
+        }
+        if (strcmp(it->c.m.status, "sending") == 0) {
                 struct notice_delivery nd;
-                r = store_begin(ctx->store, &tx);
-                if (r < 0)
-                        goto out;
-                int nr = store_notice_delivery_by_outbox(tx, id, &nd);
+                int nr = store_notice_delivery_by_outbox(tx, it->id, &nd);
                 if (nr == 0) {
-                        r = store_outbox_attempt(tx, id, "unknown", "interrupted while sending: it may have been accepted",
-                                                 ctx->now);
+                        it->done = true;
+                        r = store_outbox_attempt(tx, it->id, "unknown",
+                                                 "interrupted while sending: it may have been accepted", ctx->now);
                         if (r >= 0)
                                 r = store_tenant_flag(tx, nd.tenant);
-                        json_t *change = json_pack("{s:s, s:s, s:I}", "tenant", nd.tenant, "address", c.address, "outbox",
-                                                   (json_int_t)id);
+                        json_t *change = json_pack("{s:s, s:s, s:I}", "tenant", nd.tenant, "address", it->c.address,
+                                                   "outbox", (json_int_t)it->id);
                         char object[STORE_NAME_MAX + 8];
                         snprintf(object, sizeof object, "tenant:%s", nd.tenant);
                         if (r >= 0)
                                 r = store_audit_append(tx, ctx->now, &pager, "notice.delivery.unknown", object, change);
                         json_decref(change);
                         log_event(LOG_LVL_WARN, "notice delivery unknown after an interrupted send; not sent again",
-                                  "outbox=%lld tenant=%s to=%s", (long long)id, nd.tenant, c.address);
-                        if (r >= 0)
-                                r = store_job_finish(tx, j->id, ctx->owner, ctx->now);
-                        r = store_finish(tx, r);
-                        goto out;
+                                  "outbox=%lld tenant=%s to=%s", (long long)it->id, nd.tenant, it->c.address);
+                        return r < 0 ? r : store_job_finish(tx, it->j->id, ctx->owner, ctx->now);
                 }
-                r = nr == -VG_ENOTFOUND ? store_outbox_attempt(tx, id, "pending", "interrupted while sending; again",
-                                                               ctx->now)
-                                        : nr;
-                r = store_finish(tx, r);
-                if (r < 0)
-                        goto out;
-                snprintf(c.m.status, sizeof c.m.status, "pending");
+                if (nr != -VG_ENOTFOUND)
+                        return nr;
+                r = store_outbox_attempt(tx, it->id, "pending", "interrupted while sending; again", ctx->now);
         }
-        bool pending = r >= 0 && strcmp(c.m.status, "pending") == 0;
-        if (pending) {
-                /* Leave a trace before the attempt, in its own commit. */
-                r = store_begin(ctx->store, &tx);
-                if (r < 0)
-                        goto out;
-                r = store_finish(tx, store_outbox_sending(tx, id));
-                if (r < 0)
-                        goto out;
-                if (strcmp(c.m.channel, "email") == 0)
-                        notify_email(&ctx->cfg->smtp, c.address, c.subject, c.body, c.m.idem_key, &res);
-                else if (strcmp(c.m.channel, "webhook") == 0)
-                        notify_webhook(&ctx->cfg->notify, c.address, c.m.idem_key, c.body, &res);
-                else if (strcmp(c.m.channel, "sms") == 0 && ctx->cfg->notify.sms_url) {
-                        json_t *sms = json_pack("{s:s, s:s}", "to", c.address, "text", c.body);
-                        char *text = sms ? json_dumps(sms, JSON_COMPACT) : NULL;
-                        json_decref(sms);
-                        if (text)
-                                notify_webhook(&ctx->cfg->notify, ctx->cfg->notify.sms_url, c.m.idem_key, text, &res);
-                        else
-                                res.outcome = NOTIFY_RETRY;
-                        free(text);
-                } else {
-                        res.outcome = NOTIFY_FAILED;
-                        snprintf(res.reply, sizeof res.reply, "no way to send %s", c.m.channel);
-                }
-        }
-        bool give_up = res.outcome == NOTIFY_RETRY && (unsigned)j->attempts >= ctx->cfg->notify.max_attempts;
-        const char *status = res.outcome == NOTIFY_SENT ? "sent" : res.outcome == NOTIFY_FAILED || give_up ? "failed" : "pending";
-        if (pending) {
-                char q[300];
-                log_event(res.outcome == NOTIFY_SENT ? LOG_LVL_INFO : LOG_LVL_WARN, "message delivery",
-                          "outbox=%lld channel=%s to=%s status=%s attempt=%d reply=%s", (long long)id, c.m.channel,
-                          c.address, status, j->attempts, log_quote(res.reply, q, sizeof q));
-        }
-        r = store_begin(ctx->store, &tx);
-        if (r < 0)
-                goto out;
-        if (pending)
-                r = store_outbox_attempt(tx, id, status, res.reply, ctx->now);
+        if (r >= 0)
+                r = store_outbox_sending(tx, it->id);
+        it->send = r >= 0;
+        return r;
+}
+
+/* After the attempts, in one commit: each result, a bounce's flag, the
+ * job finished or retried with backoff. */
+static int record(const struct job_ctx *ctx, struct store_tx *tx, struct item *it)
+{
+        const struct claimed_job *j = it->j;
+        bool give_up = it->res.outcome == NOTIFY_RETRY && (unsigned)j->attempts >= ctx->cfg->notify.max_attempts;
+        const char *status = it->res.outcome == NOTIFY_SENT                  ? "sent"
+                             : it->res.outcome == NOTIFY_FAILED || give_up ? "failed"
+                                                                           : "pending";
+        char q[300];
+        log_event(it->res.outcome == NOTIFY_SENT ? LOG_LVL_INFO : LOG_LVL_WARN, "message delivery",
+                  "outbox=%lld channel=%s to=%s status=%s attempt=%d reply=%s", (long long)it->id, it->c.m.channel,
+                  it->c.address, status, j->attempts, log_quote(it->res.reply, q, sizeof q));
+        int r = store_outbox_attempt(tx, it->id, status, it->res.reply, ctx->now);
         /* A notice that bounced: the contact is no longer verified and the
          * tenant needs someone to find a working address. */
         struct notice_delivery nd;
-        if (r >= 0 && pending && res.outcome == NOTIFY_FAILED && strcmp(c.m.channel, "email") == 0 &&
-            store_notice_delivery_by_outbox(tx, id, &nd) == 0) {
-                r = store_tenant_bounce(tx, nd.tenant, c.address);
-                json_t *change = json_pack("{s:s, s:s, s:s}", "tenant", nd.tenant, "address", c.address, "reply", res.reply);
+        if (r >= 0 && it->res.outcome == NOTIFY_FAILED && strcmp(it->c.m.channel, "email") == 0 &&
+            store_notice_delivery_by_outbox(tx, it->id, &nd) == 0) {
+                r = store_tenant_bounce(tx, nd.tenant, it->c.address);
+                json_t *change = json_pack("{s:s, s:s, s:s}", "tenant", nd.tenant, "address", it->c.address, "reply",
+                                           it->res.reply);
                 char object[STORE_NAME_MAX + 8];
                 snprintf(object, sizeof object, "tenant:%s", nd.tenant);
                 if (r >= 0)
                         r = store_audit_append(tx, ctx->now, &pager, "tenant.contact.bounced", object, change);
                 json_decref(change);
                 log_event(LOG_LVL_WARN, "notice bounced; tenant flagged for follow-up", "tenant=%s to=%s", nd.tenant,
-                          c.address);
+                          it->c.address);
         }
-        if (r >= 0 && strcmp(status, "pending") == 0 && pending) {
+        if (r >= 0 && strcmp(status, "pending") == 0) {
                 int shift = j->attempts < 8 ? j->attempts : 8;
-                r = store_job_retry(tx, j->id, ctx->owner, ctx->now + ((vg_usec_t)1 << shift) * VG_USEC_PER_SEC,
-                                    res.reply);
-        } else if (r >= 0) {
-                r = store_job_finish(tx, j->id, ctx->owner, ctx->now);
+                return store_job_retry(tx, j->id, ctx->owner, ctx->now + ((vg_usec_t)1 << shift) * VG_USEC_PER_SEC,
+                                       it->res.reply);
         }
-        r = store_finish(tx, r);
-out:
-        free(c.address);
-        free(c.subject);
-        free(c.body);
+        return r < 0 ? r : store_job_finish(tx, j->id, ctx->owner, ctx->now);
+}
+
+int job_deliver_batch(const struct job_ctx *ctx, const struct claimed_job *const *jobs, size_t n)
+{
+        struct item *items = calloc(n ? n : 1, sizeof *items);
+        struct store_tx *tx = NULL;
+        if (!items)
+                return -ENOMEM;
+        int r = store_begin_read(ctx->store, &tx);
+        for (size_t i = 0; r >= 0 && i < n; i++) {
+                json_t *p = json_loads(jobs[i]->payload, 0, NULL);
+                items[i].j = jobs[i];
+                items[i].id = json_integer_value(json_object_get(p, "outbox_id"));
+                json_decref(p);
+                int g = store_outbox_get(tx, items[i].id, copy_msg, &items[i].c);
+                items[i].found = g == 0;
+                if (g < 0 && g != -VG_ENOTFOUND)
+                        r = g;
+        }
+        if (tx)
+                store_rollback(tx);
+        tx = NULL;
+        /* One commit marks the batch "sending", one records its results:
+         * two fsyncs for up to a claim's worth of messages. */
+        if (r >= 0)
+                r = store_begin(ctx->store, &tx);
+        if (r >= 0) {
+                for (size_t i = 0; r >= 0 && i < n; i++)
+                        r = prepare(ctx, tx, &items[i]);
+                r = store_finish(tx, r);
+        }
+        if (r >= 0) {
+                for (size_t i = 0; i < n; i++)
+                        if (items[i].send)
+                                send_one(ctx, &items[i]);
+                tx = NULL;
+                r = store_begin(ctx->store, &tx);
+                for (size_t i = 0; r >= 0 && i < n; i++)
+                        if (items[i].send)
+                                r = record(ctx, tx, &items[i]);
+                if (tx)
+                        r = store_finish(tx, r);
+        }
+        for (size_t i = 0; i < n; i++) {
+                free(items[i].c.address);
+                free(items[i].c.subject);
+                free(items[i].c.body);
+        }
+        free(items);
         return r;
 }

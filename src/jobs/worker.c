@@ -57,8 +57,6 @@ static int run(const struct job_ctx *ctx, const struct claimed_job *j)
                 return job_escalate_start(ctx, j);
         if (strcmp(j->kind, "escalate.step") == 0)
                 return job_escalate_step(ctx, j);
-        if (strcmp(j->kind, "deliver") == 0)
-                return job_deliver(ctx, j);
         if (strcmp(j->kind, "obligation.clock") == 0)
                 return job_obligation_clock(ctx, j);
         log_event(LOG_LVL_ERROR, "job of unknown kind left undone", "job=%lld kind=%s", (long long)j->id, j->kind);
@@ -83,7 +81,29 @@ static size_t round_once(struct jobs_worker *w)
                         free(l.j[i].payload);
                 return 0;
         }
+        /* Deliveries go together (two commits for the lot); the rest one by one. */
+        const struct claimed_job *deliver[CLAIM_MAX];
+        size_t n_deliver = 0;
+        for (size_t i = 0; i < l.n; i++)
+                if (strcmp(l.j[i].kind, "deliver") == 0)
+                        deliver[n_deliver++] = &l.j[i];
+        if (n_deliver) {
+                struct job_ctx ctx = { .store = w->store, .cfg = cfg, .owner = w->owner, .now = clock_now() };
+                r = job_deliver_batch(&ctx, deliver, n_deliver);
+                if (r < 0) {
+                        log_event(LOG_LVL_WARN, "deliveries failed; will retry", "jobs=%zu error=%s", n_deliver,
+                                  vg_strerror(r));
+                        for (size_t i = 0; i < n_deliver; i++)
+                                if (store_begin(w->store, &tx) >= 0)
+                                        store_finish(tx, store_job_retry(tx, deliver[i]->id, w->owner,
+                                                                         clock_now() + VG_USEC_PER_SEC, vg_strerror(r)));
+                }
+        }
         for (size_t i = 0; i < l.n; i++) {
+                if (strcmp(l.j[i].kind, "deliver") == 0) {
+                        free(l.j[i].payload);
+                        continue;
+                }
                 struct job_ctx ctx = { .store = w->store, .cfg = cfg, .owner = w->owner, .now = clock_now() };
                 r = run(&ctx, &l.j[i]);
                 if (r < 0) {
