@@ -109,6 +109,16 @@ int oncall_get(struct request *req, struct response *resp);
 int notice_create(struct request *req, struct response *resp);
 int notice_list(struct request *req, struct response *resp);
 int notice_release(struct request *req, struct response *resp);
+
+/* portal.c: the customer portal and the public status page */
+int portal_notices(struct request *req, struct response *resp);
+int portal_notice_ack(struct request *req, struct response *resp);
+int portal_incidents(struct request *req, struct response *resp);
+int portal_report(struct request *req, struct response *resp);
+int portal_status(struct request *req, struct response *resp);
+int advisory_post(struct request *req, struct response *resp);
+int status_get(struct request *req, struct response *resp);
+int status_atom(struct request *req, struct response *resp);
 /* obligations.c */
 int obligation_list(struct request *req, struct response *resp);
 int obligation_sent(struct request *req, struct response *resp);

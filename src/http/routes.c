@@ -119,6 +119,18 @@ const struct route http_routes[] = {
         { "PUT", "/api/v1/tenants/{id}", TENANT_WRITERS, 0, tenant_put },
         { "DELETE", "/api/v1/tenants/{id}", R(ADMIN), 0, tenant_delete },
 
+        /* The customer portal: a tenant administrator, its own tenant only. */
+        { "GET", "/api/v1/portal/notices", R(TENANT_ADMIN), 0, portal_notices },
+        { "POST", "/api/v1/portal/notices/{id}/ack", R(TENANT_ADMIN), 0, portal_notice_ack },
+        { "GET", "/api/v1/portal/incidents", R(TENANT_ADMIN), 0, portal_incidents },
+        { "POST", "/api/v1/portal/reports", R(TENANT_ADMIN), 0, portal_report },
+        { "GET", "/api/v1/portal/status", R(TENANT_ADMIN), 0, portal_status },
+
+        /* Service health: communications posts, anyone reads. */
+        { "POST", "/api/v1/advisories", NOTICE_WRITERS, 0, advisory_post },
+        { "GET", "/status", 0, ROUTE_PUBLIC, status_get },
+        { "GET", "/status.atom", 0, ROUTE_PUBLIC, status_atom },
+
         { "GET", "/api/v1/audit", R(ADMIN) | R(AUDITOR), 0, audit_list },
         { "GET", "/api/v1/audit/verify", R(ADMIN) | R(AUDITOR), 0, audit_verify },
 };

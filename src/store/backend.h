@@ -156,6 +156,12 @@ struct store_ops {
         int (*notice_delivery_by_outbox)(struct store_tx *tx, int64_t outbox_id, struct notice_delivery *ret);
         int (*tenant_bounce)(struct store_tx *tx, const char *tenant, const char *address);
         int (*tenant_flag)(struct store_tx *tx, const char *tenant);
+        int (*notice_list_for_tenant)(struct store_tx *tx, const char *tenant,
+                                      int (*cb)(const struct notice *, vg_usec_t, void *), void *userdata);
+        int (*notice_ack)(struct store_tx *tx, int64_t notice_id, const char *tenant, const char *by, vg_usec_t at);
+        int (*advisory_add)(struct store_tx *tx, struct advisory *a);
+        int (*advisory_list)(struct store_tx *tx, bool latest_only, unsigned limit,
+                             int (*cb)(const struct advisory *, void *), void *userdata);
         int (*alert_group_get)(struct store_tx *tx, const char *key, struct alert_group *ret);
         int (*alert_group_put)(struct store_tx *tx, const struct alert_group *g);
         int (*alert_group_due)(struct store_tx *tx, vg_usec_t now, int (*cb)(const struct alert_group *, void *),

@@ -2755,6 +2755,105 @@ static int sq_tenant_bounce(struct store_tx *tx, const char *tenant, const char 
         return r < 0 ? r : 0;
 }
 
+/* ---- portal and status ---- */
+
+static int sq_notice_list_for_tenant(struct store_tx *tx, const char *tenant,
+                                     int (*cb)(const struct notice *, vg_usec_t, void *), void *userdata)
+{
+        sqlite3_stmt *st = NULL;
+        struct notice n;
+        int r = stmt(txc(tx), "SELECT n.id, n.incident_id, n.version, n.kind, n.nature, n.user_impact, n.mitigation, "
+                              "n.next_steps, n.next_update_at, n.tenants, n.composed_by, n.composed_at, n.released_by, "
+                              "n.released_at, coalesce(a.acked_at, 0) FROM notices n "
+                              "LEFT JOIN notice_acks a ON a.notice_id = n.id AND a.tenant = ?1 "
+                              "WHERE n.released_at > 0 AND EXISTS (SELECT 1 FROM json_each(n.tenants) e "
+                              "WHERE e.value = ?1) ORDER BY n.id DESC", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_text(st, 1, tenant, -1, SQLITE_STATIC);
+        int rc;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                notice_read(st, &n);
+                n.tenants = "[]"; /* never another tenant's name */
+                r = cb(&n, sqlite3_column_int64(st, 14), userdata);
+                if (r < 0)
+                        break;
+        }
+        sqlite3_reset(st);
+        return r < 0 ? r : rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : map_rc(rc);
+}
+
+static int sq_notice_ack(struct store_tx *tx, int64_t notice_id, const char *tenant, const char *by, vg_usec_t at)
+{
+        sqlite3_stmt *st = NULL;
+        struct conn *c = txc(tx);
+        int r = stmt(c, "SELECT 1 FROM notices n WHERE n.id = ?1 AND n.released_at > 0 AND EXISTS "
+                        "(SELECT 1 FROM json_each(n.tenants) e WHERE e.value = ?2)", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, notice_id);
+        sqlite3_bind_text(st, 2, tenant, -1, SQLITE_STATIC);
+        int rc = sqlite3_step(st);
+        sqlite3_reset(st);
+        if (rc != SQLITE_ROW)
+                return rc == SQLITE_DONE ? -VG_ENOTFOUND : map_rc(rc);
+        r = stmt(c, "INSERT INTO notice_acks(notice_id, tenant, acked_by, acked_at) VALUES (?,?,?,?)", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, notice_id);
+        sqlite3_bind_text(st, 2, tenant, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, by, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 4, at);
+        r = step_done(c, st);
+        return r < 0 ? r : 0;
+}
+
+static int sq_advisory_add(struct store_tx *tx, struct advisory *a)
+{
+        sqlite3_stmt *st = NULL;
+        struct conn *c = txc(tx);
+        int r = stmt(c, "INSERT INTO advisories(service, state, message, posted_by, posted_at) VALUES (?,?,?,?,?)", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_text(st, 1, a->service, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, a->state, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, a->message, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 4, a->posted_by, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 5, a->posted_at);
+        r = step_done(c, st);
+        if (r < 0)
+                return r;
+        a->id = sqlite3_last_insert_rowid(c->db);
+        return 0;
+}
+
+static void advisory_read(sqlite3_stmt *st, void *out)
+{
+        struct advisory *a = out;
+        memset(a, 0, sizeof *a);
+        a->id = sqlite3_column_int64(st, 0);
+        text_copy(a->service, sizeof a->service, st, 1);
+        text_copy(a->state, sizeof a->state, st, 2);
+        a->message = (const char *)sqlite3_column_text(st, 3);
+        text_copy(a->posted_by, sizeof a->posted_by, st, 4);
+        a->posted_at = sqlite3_column_int64(st, 5);
+}
+
+static int sq_advisory_list(struct store_tx *tx, bool latest_only, unsigned limit,
+                            int (*cb)(const struct advisory *, void *), void *userdata)
+{
+        sqlite3_stmt *st = NULL;
+        struct advisory a;
+        int r = stmt(txc(tx), "SELECT id, service, state, message, posted_by, posted_at FROM advisories v "
+                              "WHERE ?1 = 0 OR id = (SELECT max(id) FROM advisories w WHERE w.service = v.service) "
+                              "ORDER BY id DESC LIMIT ?2", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int(st, 1, latest_only);
+        sqlite3_bind_int64(st, 2, limit ? (sqlite3_int64)limit : -1);
+        return EACH_ROW(st, a, advisory_read, cb, userdata);
+}
+
 static void silence_row_read(sqlite3_stmt *st, void *out)
 {
         struct silence_row *s = out;
@@ -3098,6 +3197,10 @@ const struct store_ops store_sqlite_ops = {
         .notice_delivery_by_outbox = sq_notice_delivery_by_outbox,
         .tenant_bounce = sq_tenant_bounce,
         .tenant_flag = sq_tenant_flag,
+        .notice_list_for_tenant = sq_notice_list_for_tenant,
+        .notice_ack = sq_notice_ack,
+        .advisory_add = sq_advisory_add,
+        .advisory_list = sq_advisory_list,
         .alert_group_get = sq_alert_group_get,
         .alert_group_put = sq_alert_group_put,
         .alert_group_due = sq_alert_group_due,

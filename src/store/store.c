@@ -173,6 +173,10 @@ int store_notice_delivery_list(struct store_tx *tx, int64_t nid, int (*cb)(const
 int store_notice_delivery_by_outbox(struct store_tx *tx, int64_t oid, struct notice_delivery *ret) { return OPS(tx)->notice_delivery_by_outbox(tx, oid, ret); }
 int store_tenant_bounce(struct store_tx *tx, const char *tenant, const char *address) { return OPS(tx)->tenant_bounce(tx, tenant, address); }
 int store_tenant_flag(struct store_tx *tx, const char *tenant) { return OPS(tx)->tenant_flag(tx, tenant); }
+int store_notice_list_for_tenant(struct store_tx *tx, const char *tenant, int (*cb)(const struct notice *, vg_usec_t, void *), void *ud) { return OPS(tx)->notice_list_for_tenant(tx, tenant, cb, ud); }
+int store_notice_ack(struct store_tx *tx, int64_t nid, const char *tenant, const char *by, vg_usec_t at) { return OPS(tx)->notice_ack(tx, nid, tenant, by, at); }
+int store_advisory_add(struct store_tx *tx, struct advisory *a) { return OPS(tx)->advisory_add(tx, a); }
+int store_advisory_list(struct store_tx *tx, bool latest, unsigned limit, int (*cb)(const struct advisory *, void *), void *ud) { return OPS(tx)->advisory_list(tx, latest, limit, cb, ud); }
 int store_alert_group_get(struct store_tx *tx, const char *key, struct alert_group *ret) { return OPS(tx)->alert_group_get(tx, key, ret); }
 int store_alert_group_put(struct store_tx *tx, const struct alert_group *g) { return OPS(tx)->alert_group_put(tx, g); }
 int store_alert_group_due(struct store_tx *tx, vg_usec_t now, int (*cb)(const struct alert_group *, void *), void *ud) { return OPS(tx)->alert_group_due(tx, now, cb, ud); }

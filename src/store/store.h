@@ -639,6 +639,27 @@ int store_tenant_bounce(struct store_tx *tx, const char *tenant, const char *add
 /* Flag a tenant for a person to follow up. */
 int store_tenant_flag(struct store_tx *tx, const char *tenant);
 
+/* The released notices that went to tenant, newest first, with the
+ * tenant's acknowledgement time (0: none) in *acked (during the callback). */
+int store_notice_list_for_tenant(struct store_tx *tx, const char *tenant,
+                                 int (*cb)(const struct notice *n, vg_usec_t acked_at, void *userdata), void *userdata);
+/* Record that tenant acknowledged notice; -VG_ENOTFOUND when the notice
+ * was not released to it, -VG_ECONFLICT when acknowledged already. */
+int store_notice_ack(struct store_tx *tx, int64_t notice_id, const char *tenant, const char *by, vg_usec_t at);
+
+struct advisory {
+        int64_t id;
+        char service[STORE_NAME_MAX];
+        char state[16];
+        const char *message; /* borrows */
+        char posted_by[STORE_NAME_MAX];
+        vg_usec_t posted_at;
+};
+int store_advisory_add(struct store_tx *tx, struct advisory *a);
+/* Newest first; latest_only: the newest per service. */
+int store_advisory_list(struct store_tx *tx, bool latest_only, unsigned limit,
+                        int (*cb)(const struct advisory *a, void *userdata), void *userdata);
+
 /* Silences: put inserts or replaces by id. */
 int store_silence_put(struct store_tx *tx, const struct silence_row *s);
 int store_silence_get(struct store_tx *tx, const char *id,

@@ -1,0 +1,451 @@
+/* The customer portal: a tenant administrator sees its own tenant's
+ * released notices (and acknowledges receipt), the status of the
+ * incidents that affect its tenant, and reports an incident to the
+ * provider. Every route works on the caller's tenant, taken from its
+ * account, never from the request; another tenant's notice is "not found".
+ * Plus the public status page: advisories per service as JSON and Atom. */
+#define _GNU_SOURCE
+#include "http/resources.h"
+
+#include "core/error.h"
+#include "base/buf.h"
+#include "core/names.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int portal_notice(const struct notice *n, vg_usec_t acked_at, void *userdata)
+{
+        json_t *items = userdata;
+        return json_array_append_new(items,
+                                     json_pack("{s:I, s:I, s:I, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o}", "id", (json_int_t)n->id,
+                                               "incident_id", (json_int_t)n->incident_id, "version", (json_int_t)n->version,
+                                               "kind", n->kind, "nature", n->nature, "user_impact", n->user_impact,
+                                               "mitigation", n->mitigation, "next_steps", n->next_steps ? n->next_steps : "",
+                                               "next_update_at", json_time(n->next_update_at), "released_at",
+                                               json_time(n->released_at), "acknowledged_at", json_time(acked_at)));
+}
+
+int portal_notices(struct request *req, struct response *resp)
+{
+        struct store_tx *tx;
+        json_t *items = json_array(), *v;
+        size_t i;
+        int r = store_begin_read(req->store, &tx);
+        if (r >= 0) {
+                r = store_notice_list_for_tenant(tx, req->who.user.tenant, portal_notice, items);
+                /* The incident's key instead of the internal id. */
+                json_array_foreach(items, i, v)
+                {
+                        struct incident inc = { 0 };
+                        if (r >= 0 && store_incident_get_by_id(tx, json_integer_value(json_object_get(v, "incident_id")),
+                                                               &inc) >= 0)
+                                json_object_set_new(v, "incident", json_string(inc.key));
+                        json_object_del(v, "incident_id");
+                        incident_fini(&inc);
+                }
+                store_rollback(tx);
+        }
+        if (r < 0) {
+                json_decref(items);
+                return r;
+        }
+        return response_json(resp, 200, json_pack("{s:s, s:o}", "tenant", req->who.user.tenant, "items", items));
+}
+
+int portal_notice_ack(struct request *req, struct response *resp)
+{
+        char *end;
+        long long id = strtoll(req->params[0], &end, 10);
+        struct store_tx *tx;
+        if (*end || id <= 0) {
+                request_detail(req, "no notice %s", req->params[0]);
+                return -VG_ENOTFOUND;
+        }
+        int r = store_begin(req->store, &tx);
+        if (r < 0)
+                return r;
+        r = store_notice_ack(tx, id, req->who.user.tenant, req->who.user.name, req->now);
+        if (r == -VG_ENOTFOUND)
+                request_detail(req, "no notice %lld for your organisation", id);
+        if (r == -VG_ECONFLICT)
+                request_detail(req, "notice %lld was acknowledged already", id);
+        if (r >= 0) {
+                char object[STORE_NAME_MAX + 8];
+                snprintf(object, sizeof object, "tenant:%s", req->who.user.tenant);
+                json_t *change = json_pack("{s:I}", "notice", (json_int_t)id);
+                r = request_audit_object(req, tx, "notice.acknowledge", object, change);
+                json_decref(change);
+        }
+        r = store_finish(tx, r);
+        if (r < 0)
+                return r;
+        return response_json(resp, 200, json_pack("{s:I, s:o}", "id", (json_int_t)id, "acknowledged_at", json_time(req->now)));
+}
+
+struct mine {
+        const char *tenant;
+        bool in;
+};
+
+static int scope_has(const struct scope_tenant *t, void *userdata)
+{
+        struct mine *m = userdata;
+        m->in |= t->status != TENANT_RULED_OUT && strcmp(t->tenant, m->tenant) == 0;
+        return 0;
+}
+
+struct portal_list {
+        struct store_tx *tx;
+        const char *tenant;
+        json_t *items;
+        bool open_only;
+};
+
+static int portal_incident(const struct incident *inc, void *userdata)
+{
+        struct portal_list *l = userdata;
+        struct mine m = { l->tenant, false };
+        if (l->open_only && inc->phase == PHASE_CLOSED)
+                return 0;
+        int r = store_incident_tenants_list(l->tx, inc->id, scope_has, &m);
+        if (r < 0 || !m.in)
+                return r; /* ruled out: it does not concern them */
+        /* What a customer may know: not the internal title or notes. */
+        return json_array_append_new(l->items,
+                                     json_pack("{s:s, s:s, s:s, s:o, s:o, s:o}", "key", inc->key, "phase",
+                                               phase_to_string(inc->phase), "severity", severity_to_string(inc->severity),
+                                               "declared_at", json_time(inc->declared_at), "closed_at",
+                                               json_time(inc->closed_at), "updated_at", json_time(inc->updated_at)));
+}
+
+int portal_incidents(struct request *req, struct response *resp)
+{
+        struct incident_filter f = { .phase = PHASE__INVALID, .classification = CLASS__INVALID,
+                                     .severity = SEV__INVALID, .tenant = req->who.user.tenant };
+        struct portal_list l = { .tenant = req->who.user.tenant, .items = json_array() };
+        int r = store_begin_read(req->store, &l.tx);
+        if (r >= 0) {
+                r = store_incident_list(l.tx, &f, 0, 200, portal_incident, &l);
+                store_rollback(l.tx);
+        }
+        if (r < 0) {
+                json_decref(l.items);
+                return r;
+        }
+        return response_json(resp, 200, json_pack("{s:s, s:o}", "tenant", req->who.user.tenant, "items", l.items));
+}
+
+static int org_exists(const struct org_object *o, void *userdata)
+{
+        (void)o;
+        *(bool *)userdata = true;
+        return 0;
+}
+
+int portal_report(struct request *req, struct response *resp)
+{
+        static const char *const fields[] = { "title", "description", "service", NULL };
+        struct incident inc = { 0 };
+        struct store_tx *tx;
+        json_t *body;
+        int r = request_json_object(req, &body);
+        if (r < 0)
+                return r;
+        json_only_fields(req, body, fields);
+        const char *title = json_field_string(req, body, "title", true, 150);
+        const char *desc = json_field_string(req, body, "description", false, 20000);
+        const char *service = json_field_string(req, body, "service", false, STORE_NAME_MAX - 1);
+        if (title && !text_valid(title, 150))
+                fielderr_add(&req->errors, "title", "must be 1 to 150 bytes of text on one line");
+        if (service && !tenant_id_valid(service))
+                fielderr_add(&req->errors, "service", "is not a service name");
+        if (fielderr_any(&req->errors))
+                return -VG_EVALIDATION;
+        r = store_begin(req->store, &tx);
+        if (r < 0)
+                return r;
+        if (service) {
+                /* Only a service the provider runs: it picks who is paged. */
+                bool found = false;
+                r = store_org_get(tx, "service", service, org_exists, &found);
+                if (r == -VG_ENOTFOUND || (r >= 0 && !found)) {
+                        fielderr_add(&req->errors, "service", "no service '%s'", service);
+                        r = -VG_EVALIDATION;
+                }
+                if (r < 0)
+                        return store_finish(tx, r);
+        }
+        snprintf(inc.title, sizeof inc.title, "[customer %s] %s", req->who.user.tenant, title);
+        inc.description = strdup(desc ? desc : "");
+        if (!inc.description)
+                return store_finish(tx, -ENOMEM);
+        inc.severity = SEV3;
+        inc.source = SOURCE_CUSTOMER;
+        snprintf(inc.reporter, sizeof inc.reporter, "%s", req->who.user.name);
+        inc.phase = PHASE_ANALYSIS;
+        inc.classification = CLASS_SUSPECTED;
+        inc.detected_at = inc.reported_at = inc.created_at = inc.updated_at = req->now;
+        r = store_incident_insert(tx, &inc);
+        if (r >= 0 && service)
+                r = store_incident_services_set(tx, inc.id, &service, 1);
+        struct scope_tenant t = { .status = TENANT_SUSPECTED, .evidence = "reported by the tenant" };
+        snprintf(t.tenant, sizeof t.tenant, "%s", req->who.user.tenant);
+        if (r >= 0)
+                r = store_incident_tenants_set(tx, inc.id, &t, 1);
+        json_t *change = json_pack("{s:s, s:s, s:s, s:s?}", "title", inc.title, "source", "customer", "tenant",
+                                   req->who.user.tenant, "service", service);
+        if (r >= 0)
+                r = request_audit_incident(req, tx, "incident.create", inc.key, change);
+        json_decref(change);
+        r = store_finish(tx, r);
+        json_t *out = r >= 0 ? json_pack("{s:s, s:s, s:s}", "key", inc.key, "phase", "analysis", "status", "received")
+                             : NULL;
+        incident_fini(&inc);
+        if (r < 0)
+                return r;
+        return response_json(resp, 201, out);
+}
+
+/* ---- the public status page ---- */
+
+static const char *const advisory_states[] = { "investigating", "identified", "monitoring", "resolved" };
+
+int advisory_post(struct request *req, struct response *resp)
+{
+        static const char *const fields[] = { "service", "state", "message", NULL };
+        struct advisory a = { .posted_at = req->now };
+        struct store_tx *tx;
+        json_t *body;
+        int r = request_json_object(req, &body);
+        if (r < 0)
+                return r;
+        json_only_fields(req, body, fields);
+        const char *service = json_field_string(req, body, "service", true, STORE_NAME_MAX - 1);
+        const char *state = json_field_string(req, body, "state", true, 16);
+        const char *message = json_field_string(req, body, "message", true, 2000);
+        if (service && !tenant_id_valid(service))
+                fielderr_add(&req->errors, "service", "is not a service name");
+        bool ok = false;
+        for (size_t i = 0; state && i < 4; i++)
+                ok |= strcmp(state, advisory_states[i]) == 0;
+        if (state && !ok)
+                fielderr_add(&req->errors, "state", "must be investigating, identified, monitoring or resolved");
+        if (message && (!*message || strlen(message) > 2000))
+                fielderr_add(&req->errors, "message", "must say something (at most 2000 bytes)");
+        if (fielderr_any(&req->errors))
+                return -VG_EVALIDATION;
+        snprintf(a.service, sizeof a.service, "%s", service);
+        snprintf(a.state, sizeof a.state, "%s", state);
+        a.message = message;
+        snprintf(a.posted_by, sizeof a.posted_by, "%s", req->who.user.name);
+        r = store_begin(req->store, &tx);
+        if (r >= 0) {
+                r = store_advisory_add(tx, &a);
+                json_t *change = json_pack("{s:s, s:s, s:s}", "service", a.service, "state", a.state, "message", message);
+                if (r >= 0)
+                        r = request_audit(req, tx, "advisory.post", "advisory", a.id, change);
+                json_decref(change);
+                r = store_finish(tx, r);
+        }
+        if (r < 0)
+                return r;
+        return response_json(resp, 201, json_pack("{s:I, s:s, s:s, s:s, s:o}", "id", (json_int_t)a.id, "service", a.service,
+                                                  "state", a.state, "message", message, "posted_at", json_time(a.posted_at)));
+}
+
+static int advisory_json(const struct advisory *a, void *userdata)
+{
+        return json_array_append_new(userdata, json_pack("{s:I, s:s, s:s, s:s, s:o}", "id", (json_int_t)a->id, "service",
+                                                         a->service, "state", a->state, "message", a->message, "posted_at",
+                                                         json_time(a->posted_at)));
+}
+
+static int status_service(const struct org_object *o, void *userdata)
+{
+        /* Every service is listed; one without an advisory is operational. */
+        return json_object_set_new(userdata, o->name,
+                                   json_pack("{s:s, s:s, s:n, s:n}", "name", o->name, "state", "operational", "message",
+                                             "since")) == 0 ? 0 : -ENOMEM;
+}
+
+static int status_latest(const struct advisory *a, void *userdata)
+{
+        bool resolved = strcmp(a->state, "resolved") == 0;
+        return json_object_set_new(userdata, a->service,
+                                   json_pack("{s:s, s:s, s:s, s:o}", "name", a->service, "state",
+                                             resolved ? "operational" : a->state, "message", a->message, "since",
+                                             json_time(a->posted_at))) == 0 ? 0 : -ENOMEM;
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+        return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* {services, advisories} within tx. */
+static int status_json(struct store_tx *tx, json_t **ret)
+{
+        json_t *by_name = json_object(), *recent = json_array(), *services = json_array(), *v;
+        const char **names = NULL;
+        const char *k;
+        int r = by_name && recent && services ? 0 : -ENOMEM;
+        if (r >= 0)
+                r = store_org_list(tx, "service", status_service, by_name);
+        if (r >= 0)
+                r = store_advisory_list(tx, true, 0, status_latest, by_name);
+        if (r >= 0)
+                r = store_advisory_list(tx, false, 50, advisory_json, recent);
+        /* Services by name. */
+        size_t n = json_object_size(by_name), i = 0;
+        if (r >= 0 && !(names = calloc(n ? n : 1, sizeof *names)))
+                r = -ENOMEM;
+        if (r >= 0) {
+                json_object_foreach(by_name, k, v) names[i++] = k;
+                qsort(names, n, sizeof *names, cmp_name);
+                for (i = 0; i < n && r >= 0; i++)
+                        r = json_array_append(services, json_object_get(by_name, names[i])) == 0 ? 0 : -ENOMEM;
+        }
+        free(names);
+        json_decref(by_name);
+        if (r < 0) {
+                json_decref(services);
+                json_decref(recent);
+                return r;
+        }
+        *ret = json_pack("{s:o, s:o}", "services", services, "advisories", recent);
+        return *ret ? 0 : -ENOMEM;
+}
+
+int status_get(struct request *req, struct response *resp)
+{
+        struct store_tx *tx;
+        json_t *out = NULL;
+        int r = store_begin_read(req->store, &tx);
+        if (r < 0)
+                return r;
+        r = status_json(tx, &out);
+        store_rollback(tx);
+        return r < 0 ? r : response_json(resp, 200, out);
+}
+
+/* A tenant administrator's view of service health: the public status plus
+ * the open incidents that concern its tenant. */
+int portal_status(struct request *req, struct response *resp)
+{
+        struct incident_filter f = { .phase = PHASE__INVALID, .classification = CLASS__INVALID,
+                                     .severity = SEV__INVALID, .tenant = req->who.user.tenant };
+        struct portal_list l = { .tenant = req->who.user.tenant, .items = json_array(), .open_only = true };
+        json_t *out = NULL;
+        int r = store_begin_read(req->store, &l.tx);
+        if (r < 0) {
+                json_decref(l.items);
+                return r;
+        }
+        r = status_json(l.tx, &out);
+        if (r >= 0)
+                r = store_incident_list(l.tx, &f, 0, 200, portal_incident, &l);
+        store_rollback(l.tx);
+        if (r < 0) {
+                json_decref(out);
+                json_decref(l.items);
+                return r;
+        }
+        json_object_set_new(out, "tenant", json_string(req->who.user.tenant));
+        json_object_set_new(out, "open_incidents", l.items);
+        return response_json(resp, 200, out);
+}
+
+/* Text for XML: & < > " escaped; markup goes through buf_append as is. */
+static int xml_text(struct buf *b, const char *s)
+{
+        int r = 0;
+        for (; s && *s && r >= 0; s++) {
+                switch (*s) {
+                case '&': r = buf_append(b, "&amp;", 5); break;
+                case '<': r = buf_append(b, "&lt;", 4); break;
+                case '>': r = buf_append(b, "&gt;", 4); break;
+                case '"': r = buf_append(b, "&quot;", 6); break;
+                default: r = buf_append(b, s, 1); break;
+                }
+        }
+        return r;
+}
+
+struct atom {
+        struct buf b;
+        const char *base;
+};
+
+static int atom_entry(const struct advisory *a, void *userdata)
+{
+        struct atom *x = userdata;
+        char t[VG_RFC3339_MAX];
+        vg_time_format(a->posted_at, t);
+        int r = buf_printf(&x->b, "<entry><id>");
+        if (r >= 0)
+                r = xml_text(&x->b, x->base);
+        if (r >= 0)
+                r = buf_printf(&x->b, "/status#advisory-%lld</id><title>", (long long)a->id);
+        if (r >= 0)
+                r = xml_text(&x->b, a->service);
+        if (r >= 0)
+                r = buf_printf(&x->b, ": %s</title><updated>%s</updated><author><name>", a->state, t);
+        if (r >= 0)
+                r = xml_text(&x->b, a->posted_by);
+        if (r >= 0)
+                r = buf_printf(&x->b, "</name></author><content type=\"text\">");
+        if (r >= 0)
+                r = xml_text(&x->b, a->message);
+        if (r >= 0)
+                r = buf_printf(&x->b, "</content></entry>\n");
+        return r;
+}
+
+static int atom_newest(const struct advisory *a, void *userdata)
+{
+        *(vg_usec_t *)userdata = a->posted_at; /* asked for one: the newest */
+        return 0;
+}
+
+int status_atom(struct request *req, struct response *resp)
+{
+        struct store_tx *tx;
+        struct atom x = { .base = req->cfg->public_url };
+        vg_usec_t newest = 0;
+        char updated[VG_RFC3339_MAX];
+        buf_init(&x.b, 4u << 20);
+        int r = store_begin_read(req->store, &tx);
+        if (r < 0)
+                return r;
+        r = store_advisory_list(tx, false, 1, atom_newest, &newest);
+        /* The feed changes when an advisory is posted, not on every read. */
+        vg_time_format(newest ? newest : 0, updated);
+        if (r >= 0)
+                r = buf_printf(&x.b, "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
+                                     "<feed xmlns=\"http://www.w3.org/2005/Atom\">\n<title>Service status</title><id>");
+        if (r >= 0)
+                r = xml_text(&x.b, x.base);
+        if (r >= 0)
+                r = buf_printf(&x.b, "/status</id><updated>%s</updated><link rel=\"self\" href=\"", updated);
+        if (r >= 0)
+                r = xml_text(&x.b, x.base);
+        if (r >= 0)
+                r = buf_printf(&x.b, "/status.atom\"/>\n");
+        if (r >= 0)
+                r = store_advisory_list(tx, false, 50, atom_entry, &x);
+        if (r >= 0)
+                r = buf_printf(&x.b, "</feed>\n");
+        store_rollback(tx);
+        if (r < 0) {
+                buf_release(&x.b);
+                return r;
+        }
+        size_t len;
+        char *text = buf_detach(&x.b, &len);
+        if (!text)
+                return -ENOMEM;
+        return response_text(resp, 200, "application/atom+xml; charset=utf-8", text, len);
+}
