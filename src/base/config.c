@@ -73,6 +73,7 @@ static const struct directive directives[] = {
         { NULL, "rules", D_STRING, OFF(rules), 0, 0 },
         { NULL, "notices", D_SECTION, 0, 0, 0 },
         { "notices", "two_person", D_STRING, OFF(notices.two_person), 0, 0 },
+        { "notices", "templates", D_STRING, OFF(notices.templates), 0, 0 },
         { NULL, "provider", D_SECTION, 0, 0, 0 },
         { "provider", "jurisdictions", D_STRING, OFF(provider.jurisdictions), 0, 0 },
         { "provider", "sectors", D_STRING, OFF(provider.sectors), 0, 0 },
@@ -99,7 +100,8 @@ int config_defaults(struct config **ret)
         c->database = strdup("sqlite:var/vigil.db");
         c->public_url = strdup("http://127.0.0.1:8080");
         c->rules = strdup(VIGIL_RULES_DEFAULT);
-        if (!c->listen || !c->database || !c->public_url || !c->rules) {
+        c->notices.templates = strdup(VIGIL_TEMPLATES_DEFAULT);
+        if (!c->listen || !c->database || !c->public_url || !c->rules || !c->notices.templates) {
                 config_free(c);
                 return -ENOMEM;
         }
@@ -149,6 +151,7 @@ struct config *config_free(struct config *c)
         free(c->syslog.allow);
         free(c->rules);
         free(c->notices.two_person);
+        free(c->notices.templates);
         free(c->provider.jurisdictions);
         free(c->provider.sectors);
         free(c->smtp.url);

@@ -103,6 +103,7 @@ struct config {
                 char *two_person;     /* owns: severities whose notices need a second person to release */
                 size_t n_two_person;
                 char two_person_sev[4][8];
+                char *templates;      /* owns: the directory of notice templates */
         } notices;
 };
 

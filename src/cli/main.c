@@ -32,6 +32,8 @@ static const char usage[] =
         "  apply -f FILE                 users, teams, schedules, policies, services from YAML\n"
         "  obligations KEY | obligations sent KEY ID\n"
         "                                notification obligations by due time; record one sent\n"
+        "  notices KEY | notices compose KEY ... | notices release KEY ID\n"
+        "                                customer notices and their deliveries\n"
         "\n"
         "Options:\n"
         "  -c, --config FILE   configuration file (YAML)\n"
@@ -56,7 +58,7 @@ static const struct {
 } commands[] = {
         { "serve", cmd_serve }, { "user", cmd_user },     { "audit", cmd_audit },
         { "login", cmd_login }, { "whoami", cmd_whoami }, { "token", cmd_token },
-        { "api", cmd_api },       { "incident", cmd_incident }, { "oncall", cmd_oncall }, { "page", cmd_page }, { "apply", cmd_apply }, { "obligations", cmd_obligations },
+        { "api", cmd_api },       { "incident", cmd_incident }, { "oncall", cmd_oncall }, { "page", cmd_page }, { "apply", cmd_apply }, { "obligations", cmd_obligations }, { "notices", cmd_notices },
 };
 
 int main(int argc, char **argv)

@@ -9,6 +9,7 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/rules.h"
+#include "base/templates.h"
 #include "core/error.h"
 #include "http/http.h"
 #include "intake/syslog_server.h"
@@ -109,10 +110,18 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
                 config_free(cfg);
                 return EXIT_CONFIG;
         }
-        if (check) {
-                printf("%s: configuration ok; %s: %zu rules, version %s\n", cfg->path, cfg->rules, rules.n,
-                       rules.version);
+        struct notice_templates templates;
+        if (notice_templates_load(cfg->notices.templates, &templates, err, sizeof err) < 0) {
+                fprintf(stderr, "vigil: %s\n", err);
                 rule_set_fini(&rules);
+                config_free(cfg);
+                return EXIT_CONFIG;
+        }
+        if (check) {
+                printf("%s: configuration ok; %s: %zu rules, version %s; notice templates in %s\n", cfg->path,
+                       cfg->rules, rules.n, rules.version, cfg->notices.templates);
+                rule_set_fini(&rules);
+                notice_templates_fini(&templates);
                 config_free(cfg);
                 return EXIT_OK;
         }
@@ -135,6 +144,7 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
                 goto out;
         }
         http_server_set_rules(srv, &rules);
+        http_server_set_templates(srv, &templates);
         log_event(LOG_LVL_INFO, "listening", "addr=%s port=%u database=%s version=%s",
                   cfg->listen_host, http_server_port(srv), cfg->database, VIGIL_VERSION);
         if (jobs_worker_start(store, cfg, &jobs) < 0) {
@@ -199,6 +209,7 @@ out:
         srv = http_server_stop(srv, cfg->shutdown_grace * VG_USEC_PER_SEC);
         jobs = jobs_worker_stop(jobs);
         rule_set_fini(&rules);
+        notice_templates_fini(&templates);
         store = store_close(store);
         for (unsigned i = 0; i < n_configs; i++)
                 config_free(configs[i]);

@@ -27,5 +27,8 @@ void http_server_set_syslog(struct http_server *srv, const struct syslog_server 
  * them alive while the server runs). */
 struct rule_set;
 void http_server_set_rules(struct http_server *srv, const struct rule_set *rules);
+struct notice_templates;
+/* The notice templates releases compose from (borrowed; set before serving). */
+void http_server_set_templates(struct http_server *srv, const struct notice_templates *t);
 /* Stop accepting, wait up to grace for requests in flight, then stop. */
 struct http_server *http_server_stop(struct http_server *srv, vg_usec_t grace);

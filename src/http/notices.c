@@ -10,6 +10,9 @@
  * notices.two_person need a releaser other than the composer. */
 #include "http/resources.h"
 
+#include "base/templates.h"
+#include "core/template.h"
+
 #include "core/error.h"
 #include "core/names.h"
 
@@ -234,7 +237,35 @@ static int queue(struct request *req, struct store_tx *tx, int64_t notice_id, co
         return r < 0 ? r : store_job_add(tx, "deliver", payload, req->now, NULL);
 }
 
-/* The message for one tenant: this notice's text with this tenant's name. */
+/* What a template may say about one tenant's notice (base/templates.c). */
+struct fields {
+        const char *tenant, *tenant_name, *incident, *kind, *version, *nature, *user_impact, *mitigation, *next_steps,
+                *next_update_at;
+};
+
+static const char *field_value(const char *name, void *userdata)
+{
+        const struct fields *f = userdata;
+        const struct {
+                const char *name, *value;
+        } all[] = { { "tenant", f->tenant },
+                    { "tenant_name", f->tenant_name },
+                    { "incident", f->incident },
+                    { "kind", f->kind },
+                    { "version", f->version },
+                    { "nature", f->nature },
+                    { "user_impact", f->user_impact },
+                    { "mitigation", f->mitigation },
+                    { "next_steps", f->next_steps },
+                    { "next_update_at", f->next_update_at } };
+        for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+                if (strcmp(all[i].name, name) == 0)
+                        return all[i].value ? all[i].value : "";
+        return NULL;
+}
+
+/* The message for one tenant: its kind's template filled with this notice
+ * and this tenant's name, nothing of any other tenant. */
 static int release_to(struct request *req, struct store_tx *tx, const struct incident *inc, const struct notice_copy *c,
                       const char *tenant, unsigned *messages)
 {
@@ -251,27 +282,23 @@ static int release_to(struct request *req, struct store_tx *tx, const struct inc
         char next[VG_RFC3339_MAX] = "";
         if (c->n.next_update_at)
                 vg_time_format(c->n.next_update_at, next);
-        char subject[400];
-        snprintf(subject, sizeof subject, "Security incident notice for %s (%s, %s %lld)", name, inc->key, c->n.kind,
-                 (long long)c->n.version);
-        size_t cap = strlen(c->nature) + strlen(c->impact) + strlen(c->mitigation) + strlen(c->next) + 2048;
-        char *body = malloc(cap);
-        if (!body) {
-                json_decref(doc);
-                return -ENOMEM;
+        char version[24];
+        snprintf(version, sizeof version, "%lld", (long long)c->n.version);
+        struct fields f = { .tenant = tenant, .tenant_name = name, .incident = inc->key, .kind = c->n.kind,
+                            .version = version, .nature = c->nature, .user_impact = c->impact,
+                            .mitigation = c->mitigation, .next_steps = c->next, .next_update_at = next };
+        int k = notice_kind_index(c->n.kind);
+        char *subject = NULL, *body = NULL;
+        if (req->templates && k >= 0) {
+                subject = template_render(req->templates->subject[k], field_value, &f);
+                body = template_render(req->templates->body[k], field_value, &f);
         }
-        snprintf(body, cap,
-                 "To the designated security contacts of %s.\n\n"
-                 "We are writing about security incident %s, which affects your organisation.\n\n"
-                 "Nature of the breach:\n%s\n\n"
-                 "Approximate impact on your users:\n%s\n\n"
-                 "Mitigation steps:\n%s\n\n"
-                 "%s%s%s%s%s%s"
-                 "This is notice %lld (%s) for this incident. Reply to this message or contact your account's security "
-                 "team with questions.\n",
-                 name, inc->key, c->nature, c->impact, c->mitigation, c->next[0] ? "Next steps:\n" : "", c->next,
-                 c->next[0] ? "\n\n" : "", next[0] ? "Next update by: " : "", next[0] ? next : "",
-                 next[0] ? " (UTC)\n\n" : "", (long long)c->n.version, c->n.kind);
+        if (!subject || !body) {
+                free(subject);
+                free(body);
+                json_decref(doc);
+                return req->templates ? -ENOMEM : -EINVAL;
+        }
         json_t *contacts = json_object_get(doc, "contacts"), *ct;
         size_t i;
         json_array_foreach(contacts, i, ct)
@@ -300,6 +327,7 @@ static int release_to(struct request *req, struct store_tx *tx, const struct inc
                 *messages += r >= 0;
                 free(text);
         }
+        free(subject);
         free(body);
         json_decref(doc);
         return r;

@@ -4,6 +4,7 @@
 #include "http/resources.h"
 
 #include "core/error.h"
+#include "core/names.h"
 #include "store/obligations.h"
 
 #include <errno.h>
@@ -27,11 +28,18 @@ struct listing {
         json_t *items;
         json_t *effective; /* tenant -> earliest open due */
         vg_usec_t now;
+        const char *tenant; /* NULL: every tenant; "": the provider's own */
+        const char *status; /* NULL: any */
+        size_t limit;       /* 0: no limit */
+        size_t total;       /* rows that pass the filters */
 };
 
 static int add(const struct obligation *o, void *userdata)
 {
         struct listing *l = userdata;
+        if ((l->tenant && strcmp(l->tenant, o->tenant) != 0) || (l->status && strcmp(l->status, o->status) != 0))
+                return 0;
+        l->total++;
         json_t *j = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:s, s:o}", "id", (json_int_t)o->id,
                               "tenant", o->tenant, "rule", o->rule_id, "rules_version", o->rules_version, "duty", o->duty,
                               "recipient", o->recipient ? o->recipient : "", "citation", o->citation ? o->citation : "",
@@ -46,6 +54,10 @@ static int add(const struct obligation *o, void *userdata)
                         json_object_set_new(l->effective, o->tenant,
                                             json_pack("{s:I, s:s}", "due", (json_int_t)o->due_at, "rule", o->rule_id));
         }
+        if (l->limit && json_array_size(l->items) >= l->limit) {
+                json_decref(j);
+                return 0;
+        }
         return json_array_append_new(l->items, j);
 }
 
@@ -59,9 +71,27 @@ static int find_incident(struct request *req, struct store_tx *tx, struct incide
 
 int obligation_list(struct request *req, struct response *resp)
 {
-        struct listing l = { .items = json_array(), .effective = json_object(), .now = req->now };
+        struct listing l = { .now = req->now };
         struct incident inc = { 0 };
         struct store_tx *tx;
+        const char *v_;
+        if ((l.tenant = request_query(req, "tenant")) && *l.tenant && !tenant_id_valid(l.tenant))
+                fielderr_add(&req->errors, "tenant", "not a tenant id (empty: the provider's own obligations)");
+        if ((l.status = request_query(req, "status")) && strcmp(l.status, "open") != 0 &&
+            strcmp(l.status, "sent") != 0 && strcmp(l.status, "withdrawn") != 0)
+                fielderr_add(&req->errors, "status", "must be open, sent or withdrawn");
+        if ((v_ = request_query(req, "limit"))) {
+                char *end;
+                long long n = strtoll(v_, &end, 10);
+                if (*end || n < 1 || n > 1000000)
+                        fielderr_add(&req->errors, "limit", "must be 1 to 1000000");
+                else
+                        l.limit = (size_t)n;
+        }
+        if (fielderr_any(&req->errors))
+                return -VG_EVALIDATION;
+        l.items = json_array();
+        l.effective = json_object();
         int r = store_begin_read(req->store, &tx);
         if (r >= 0) {
                 r = find_incident(req, tx, &inc);
@@ -83,9 +113,10 @@ int obligation_list(struct request *req, struct response *resp)
                                                          json_time(json_integer_value(json_object_get(v, "due"))), "rule",
                                                          json_object_get(v, "rule")));
         json_decref(l.effective);
-        return response_json(resp, 200, json_pack("{s:s, s:s, s:o, s:o}", "incident", req->params[0], "rules_version",
-                                                  req->rules ? req->rules->version : "", "items", l.items, "tenants",
-                                                  tenants));
+        return response_json(resp, 200, json_pack("{s:s, s:s, s:o, s:o, s:I, s:b}", "incident", req->params[0],
+                                                  "rules_version", req->rules ? req->rules->version : "", "items", l.items,
+                                                  "tenants", tenants, "total", (json_int_t)l.total, "truncated",
+                                                  l.total > json_array_size(l.items)));
 }
 
 static int copy_row(const struct obligation *o, void *userdata)

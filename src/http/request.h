@@ -32,6 +32,7 @@ struct metrics;
 struct intake_committer;
 struct syslog_server;
 struct rule_set;
+struct notice_templates;
 struct response;
 
 struct request {
@@ -42,6 +43,7 @@ struct request {
         struct intake_committer *committer; /* borrows: group commit for alerts */
         const struct syslog_server *syslog; /* borrows: NULL when no listener */
         const struct rule_set *rules;       /* borrows: the notification rules; NULL: none loaded */
+        const struct notice_templates *templates; /* borrows: NULL: none loaded */
         struct MHD_Connection *conn;  /* borrows */
         const struct route *route;    /* borrows: matched route */
         const char *method;           /* borrows */

@@ -37,6 +37,7 @@ struct http_server {
         struct intake_committer *committer; /* owns */
         _Atomic(const struct syslog_server *) syslog; /* borrows: for /metrics */
         _Atomic(const struct rule_set *) rules;       /* borrows */
+        _Atomic(const struct notice_templates *) templates; /* borrows */
         _Atomic int inflight;
         unsigned port;
         vg_usec_t started_at;
@@ -212,6 +213,7 @@ static enum MHD_Result dispatch(struct http_server *srv, const struct config *cf
         req->committer = srv->committer;
         req->syslog = atomic_load(&srv->syslog);
         req->rules = atomic_load(&srv->rules);
+        req->templates = atomic_load(&srv->templates);
         req->conn = conn;
         req->method = method;
         req->path = url;
@@ -391,6 +393,11 @@ struct intake_committer *http_server_committer(struct http_server *srv)
 void http_server_set_syslog(struct http_server *srv, const struct syslog_server *sl)
 {
         atomic_store(&srv->syslog, sl);
+}
+
+void http_server_set_templates(struct http_server *srv, const struct notice_templates *t)
+{
+        atomic_store(&srv->templates, t);
 }
 
 void http_server_set_rules(struct http_server *srv, const struct rule_set *rules)

@@ -158,6 +158,62 @@ static void a_bounce_flags_the_tenant(void **state)
         json_decref(a);
 }
 
+static void cli_composes_releases_and_lists(void **state)
+{
+        (void)state;
+        char env_url[128], env_comms[200], env_manager[200];
+        snprintf(env_url, sizeof env_url, "VIGIL_URL=%s", S.url);
+        snprintf(env_comms, sizeof env_comms, "VIGIL_TOKEN=%s", comms);
+        snprintf(env_manager, sizeof env_manager, "VIGIL_TOKEN=%s", manager);
+        const char *const as_comms[] = { env_url, env_comms, "HOME=/nonexistent", NULL };
+        const char *const as_manager[] = { env_url, env_manager, "HOME=/nonexistent", NULL };
+        char *out = NULL;
+        /* An update for one tenant; the nature read from standard input. */
+        assert_int_equal(vigil_run("Keys were rotated; the attacker's access ended on 21 Nov.", &out, as_comms,
+                                   (const char *const[]){ "-o", "json", "notices", "compose", key, "--kind", "update",
+                                                          "--nature", "-", "--impact", "No change.", "--mitigation",
+                                                          "none applicable", "--next-steps", "A final report.",
+                                                          "--next-update", "2099-02-01T00:00:00Z", "--tenant", "initech",
+                                                          NULL }),
+                         0);
+        json_t *a = json_loads(out, 0, NULL);
+        free(out);
+        assert_non_null(a);
+        char id[24];
+        snprintf(id, sizeof id, "%lld", (long long)json_integer_value(json_object_get(a, "id")));
+        assert_string_equal(json_string_value(json_object_get(a, "kind")), "update");
+        json_decref(a);
+        /* A required field left out: the server's refusal, a non-zero exit. */
+        assert_int_not_equal(vigil_run(NULL, &out, as_comms,
+                                       (const char *const[]){ "notices", "compose", key, "--kind", "update", "--nature",
+                                                              "x", "--impact", "y", NULL }),
+                             0);
+        assert_non_null(strstr(out, "mitigation"));
+        free(out);
+        assert_int_equal(vigil_run(NULL, &out, as_manager, (const char *const[]){ "notices", "release", key, id, NULL }), 0);
+        free(out);
+        for (int i = 0; i < 100 && mails("This is an update about security incident") < 1; i++)
+                usleep(100 * 1000);
+        usleep(500 * 1000);
+        assert_int_equal(mails("This is an update about security incident"), 1);
+        assert_int_equal(mails("Keys were rotated; the attacker's access ended on 21 Nov."), 1);
+        assert_int_equal(sink_files_with(maildir, ".eml", "update 2)"), 1);
+        /* The listing: both notices, their deliveries counted. */
+        for (int i = 0; i < 100; i++) {
+                assert_int_equal(vigil_run(NULL, &out, as_manager, (const char *const[]){ "notices", key, NULL }), 0);
+                if (strstr(out, "deliveries: 1 sent, 0 pending"))
+                        break;
+                free(out);
+                out = NULL;
+                usleep(100 * 1000);
+        }
+        assert_non_null(out);
+        assert_non_null(strstr(out, "(update 2): composed by cora, released "));
+        assert_non_null(strstr(out, "deliveries: 4 sent, 0 pending, 1 failed, 0 other"));
+        assert_non_null(strstr(out, "failed   globex"));
+        free(out);
+}
+
 static int cmp_str(const void *a, const void *b)
 {
         return strcmp(*(char *const *)a, *(char *const *)b);
@@ -355,6 +411,7 @@ int main(void)
                 cmocka_unit_test(compose_is_checked),
                 cmocka_unit_test(released_once_to_each_tenant),
                 cmocka_unit_test(a_bounce_flags_the_tenant),
+                cmocka_unit_test(cli_composes_releases_and_lists),
                 cmocka_unit_test(killed_mid_send_never_twice),
         };
         return cmocka_run_group_tests_name("notices", tests, setup, teardown);

@@ -141,7 +141,35 @@ static void declaration_computes_obligations(void **state)
                 }
         }
         assert_true(seen);
+        size_t all = json_array_size(json_object_get(a, "items"));
         json_decref(a);
+
+        /* Filters: one tenant's, the provider's own (tenant=), a page. */
+        json_t *o;
+        snprintf(path, sizeof path, "/api/v1/incidents/%s/obligations?tenant=shop", key);
+        assert_int_equal(call("GET", path, auditor, NULL, &a), 200);
+        assert_true(json_array_size(json_object_get(a, "items")) >= 2);
+        json_array_foreach(json_object_get(a, "items"), i, o)
+                assert_string_equal(json_string_value(json_object_get(o, "tenant")), "shop");
+        assert_int_equal(json_array_size(json_object_get(a, "tenants")), 1);
+        json_decref(a);
+        snprintf(path, sizeof path, "/api/v1/incidents/%s/obligations?tenant=&status=open", key);
+        assert_int_equal(call("GET", path, auditor, NULL, &a), 200);
+        assert_true(json_array_size(json_object_get(a, "items")) >= 4);
+        json_array_foreach(json_object_get(a, "items"), i, o)
+                assert_string_equal(json_string_value(json_object_get(o, "tenant")), "");
+        json_decref(a);
+        snprintf(path, sizeof path, "/api/v1/incidents/%s/obligations?limit=2", key);
+        assert_int_equal(call("GET", path, auditor, NULL, &a), 200);
+        assert_int_equal(json_array_size(json_object_get(a, "items")), 2);
+        assert_int_equal(json_integer_value(json_object_get(a, "total")), (json_int_t)all);
+        assert_true(json_is_true(json_object_get(a, "truncated")));
+        json_decref(a);
+        const char *const none[] = { NULL };
+        snprintf(path, sizeof path, "/api/v1/incidents/%s/obligations?status=late", key);
+        expect_refused_on(&S, "GET", path, auditor, none, NULL, 400, NULL, "status");
+        snprintf(path, sizeof path, "/api/v1/incidents/%s/obligations?limit=0", key);
+        expect_refused_on(&S, "GET", path, auditor, none, NULL, 400, NULL, "limit");
 }
 
 static void anchors_and_reports_start_later_clocks(void **state)
