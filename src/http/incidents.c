@@ -478,6 +478,8 @@ int incident_advance(struct request *req, struct response *resp)
                 r = task_facts(tx, inc.id, &facts);
         if (r >= 0)
                 r = recovery_facts(tx, inc.id, &facts);
+        if (r >= 0)
+                r = postmortem_facts(tx, inc.id, &facts);
         if (r < 0)
                 goto out;
         r = incident_transition_check(&facts, to, reason, &req->errors);

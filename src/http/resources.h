@@ -110,6 +110,18 @@ int notice_create(struct request *req, struct response *resp);
 int notice_list(struct request *req, struct response *resp);
 int notice_release(struct request *req, struct response *resp);
 
+/* postmortems.c */
+int postmortem_get(struct request *req, struct response *resp);
+int postmortem_put(struct request *req, struct response *resp);
+int postmortem_approve(struct request *req, struct response *resp);
+int postmortem_reopen(struct request *req, struct response *resp);
+int improvement_create(struct request *req, struct response *resp);
+int improvement_update(struct request *req, struct response *resp);
+int improvement_list(struct request *req, struct response *resp);
+int obligation_waive(struct request *req, struct response *resp);
+/* The close criteria's post-mortem and obligation facts. */
+int postmortem_facts(struct store_tx *tx, int64_t incident_id, struct incident_facts *f);
+
 /* portal.c: the customer portal and the public status page */
 int portal_notices(struct request *req, struct response *resp);
 int portal_notice_ack(struct request *req, struct response *resp);

@@ -10,6 +10,8 @@
 #define ORG_WRITERS (R(ADMIN) | R(INCIDENT_MANAGER))
 /* Who records that a report or notice went out. */
 #define NOTICE_WRITERS (R(COMMUNICATIONS) | R(INCIDENT_MANAGER) | R(EXECUTIVE_INCIDENT_MANAGER) | R(ADMIN))
+/* Who approves a post-mortem and sets an obligation aside. */
+#define PM_APPROVERS (R(INCIDENT_MANAGER) | R(EXECUTIVE_INCIDENT_MANAGER))
 /* Who keeps the tenant records. */
 #define TENANT_WRITERS (R(ADMIN) | R(COMMUNICATIONS))
 
@@ -118,6 +120,16 @@ const struct route http_routes[] = {
         { "GET", "/api/v1/tenants/{id}", ROLES_ALL, 0, tenant_get },
         { "PUT", "/api/v1/tenants/{id}", TENANT_WRITERS, 0, tenant_put },
         { "DELETE", "/api/v1/tenants/{id}", R(ADMIN), 0, tenant_delete },
+
+        /* Post-mortems: incident workers write, incident managers approve. */
+        { "GET", "/api/v1/incidents/{key}/postmortem", ROLES_STAFF, 0, postmortem_get },
+        { "PUT", "/api/v1/incidents/{key}/postmortem", INCIDENT_WRITERS | R(COMMUNICATIONS), 0, postmortem_put },
+        { "POST", "/api/v1/incidents/{key}/postmortem/approve", PM_APPROVERS, 0, postmortem_approve },
+        { "POST", "/api/v1/incidents/{key}/postmortem/reopen", PM_APPROVERS, 0, postmortem_reopen },
+        { "POST", "/api/v1/incidents/{key}/improvements", INCIDENT_WRITERS, 0, improvement_create },
+        { "GET", "/api/v1/improvements", ROLES_STAFF, 0, improvement_list },
+        { "PATCH", "/api/v1/improvements/{id}", INCIDENT_WRITERS, 0, improvement_update },
+        { "POST", "/api/v1/incidents/{key}/obligations/{id}/waive", PM_APPROVERS, 0, obligation_waive },
 
         /* The customer portal: a tenant administrator, its own tenant only. */
         { "GET", "/api/v1/portal/notices", R(TENANT_ADMIN), 0, portal_notices },

@@ -39,3 +39,4 @@ int job_escalate_step(const struct job_ctx *ctx, const struct claimed_job *j);
  * sending, then each is sent, then one commit records every result. */
 int job_deliver_batch(const struct job_ctx *ctx, const struct claimed_job *const *jobs, size_t n);
 int job_obligation_clock(const struct job_ctx *ctx, const struct claimed_job *j);
+int job_improvement_remind(const struct job_ctx *ctx, const struct claimed_job *j);

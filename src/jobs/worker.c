@@ -59,6 +59,8 @@ static int run(const struct job_ctx *ctx, const struct claimed_job *j)
                 return job_escalate_step(ctx, j);
         if (strcmp(j->kind, "obligation.clock") == 0)
                 return job_obligation_clock(ctx, j);
+        if (strcmp(j->kind, "improvement.remind") == 0)
+                return job_improvement_remind(ctx, j);
         log_event(LOG_LVL_ERROR, "job of unknown kind left undone", "job=%lld kind=%s", (long long)j->id, j->kind);
         return -VG_EUNSUPPORTED;
 }

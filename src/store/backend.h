@@ -162,6 +162,17 @@ struct store_ops {
         int (*advisory_add)(struct store_tx *tx, struct advisory *a);
         int (*advisory_list)(struct store_tx *tx, bool latest_only, unsigned limit,
                              int (*cb)(const struct advisory *, void *), void *userdata);
+        int (*obligation_waive)(struct store_tx *tx, int64_t id, const char *reason, vg_usec_t at);
+        int (*obligation_count_open)(struct store_tx *tx, int64_t incident_id, unsigned *ret);
+        int (*postmortem_get)(struct store_tx *tx, int64_t incident_id, int (*cb)(const struct postmortem *, void *),
+                              void *userdata);
+        int (*postmortem_put)(struct store_tx *tx, struct postmortem *p);
+        int (*improvement_add)(struct store_tx *tx, struct improvement *i);
+        int (*improvement_get)(struct store_tx *tx, int64_t id, int (*cb)(const struct improvement *, void *),
+                               void *userdata);
+        int (*improvement_update)(struct store_tx *tx, const struct improvement *i);
+        int (*improvement_list)(struct store_tx *tx, const struct improvement_filter *f,
+                                int (*cb)(const struct improvement *, void *), void *userdata);
         int (*alert_group_get)(struct store_tx *tx, const char *key, struct alert_group *ret);
         int (*alert_group_put)(struct store_tx *tx, const struct alert_group *g);
         int (*alert_group_due)(struct store_tx *tx, vg_usec_t now, int (*cb)(const struct alert_group *, void *),

@@ -2854,6 +2854,215 @@ static int sq_advisory_list(struct store_tx *tx, bool latest_only, unsigned limi
         return EACH_ROW(st, a, advisory_read, cb, userdata);
 }
 
+/* ---- post-mortems and improvements ---- */
+
+static int sq_obligation_waive(struct store_tx *tx, int64_t id, const char *reason, vg_usec_t at)
+{
+        sqlite3_stmt *st = NULL;
+        struct conn *c = txc(tx);
+        int r = stmt(c, "UPDATE obligations SET status = 'waived', waived_reason = ?, sent_at = ? "
+                        "WHERE id = ? AND status = 'open'", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_text(st, 1, reason, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, at);
+        sqlite3_bind_int64(st, 3, id);
+        r = step_done(c, st);
+        return r < 0 ? r : r == 0 ? -VG_ECONFLICT : 0;
+}
+
+static int sq_obligation_count_open(struct store_tx *tx, int64_t incident_id, unsigned *ret)
+{
+        sqlite3_stmt *st = NULL;
+        int r = stmt(txc(tx), "SELECT count(*) FROM obligations WHERE incident_id = ? AND status = 'open' "
+                              "AND duty = 'provider'", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, incident_id);
+        int rc = sqlite3_step(st);
+        *ret = rc == SQLITE_ROW ? (unsigned)sqlite3_column_int64(st, 0) : 0;
+        sqlite3_reset(st);
+        return rc == SQLITE_ROW ? 0 : map_rc(rc);
+}
+
+#define POSTMORTEM_COLS "incident_id, body, status, updated_by, created_at, updated_at, approved_by, approved_at, version"
+
+static void postmortem_read(sqlite3_stmt *st, void *out)
+{
+        struct postmortem *p = out;
+        memset(p, 0, sizeof *p);
+        p->incident_id = sqlite3_column_int64(st, 0);
+        p->body = (const char *)sqlite3_column_text(st, 1);
+        text_copy(p->status, sizeof p->status, st, 2);
+        text_copy(p->updated_by, sizeof p->updated_by, st, 3);
+        p->created_at = sqlite3_column_int64(st, 4);
+        p->updated_at = sqlite3_column_int64(st, 5);
+        text_copy(p->approved_by, sizeof p->approved_by, st, 6);
+        p->approved_at = sqlite3_column_int64(st, 7);
+        p->version = sqlite3_column_int64(st, 8);
+}
+
+static int sq_postmortem_get(struct store_tx *tx, int64_t incident_id, int (*cb)(const struct postmortem *, void *),
+                             void *userdata)
+{
+        sqlite3_stmt *st = NULL;
+        struct postmortem p;
+        int r = stmt(txc(tx), "SELECT " POSTMORTEM_COLS " FROM postmortems WHERE incident_id = ?", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, incident_id);
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+                postmortem_read(st, &p);
+                r = cb(&p, userdata);
+        }
+        sqlite3_reset(st);
+        if (rc != SQLITE_ROW)
+                return rc == SQLITE_DONE ? -VG_ENOTFOUND : map_rc(rc);
+        return r;
+}
+
+static int sq_postmortem_put(struct store_tx *tx, struct postmortem *p)
+{
+        sqlite3_stmt *st = NULL;
+        int r = stmt(txc(tx), "INSERT INTO postmortems(" POSTMORTEM_COLS ") VALUES (?,?,?,?,?,?,?,?,1) "
+                              "ON CONFLICT (incident_id) DO UPDATE SET body = excluded.body, status = excluded.status, "
+                              "updated_by = excluded.updated_by, updated_at = excluded.updated_at, "
+                              "approved_by = excluded.approved_by, approved_at = excluded.approved_at, "
+                              "version = version + 1 RETURNING version", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, p->incident_id);
+        sqlite3_bind_text(st, 2, p->body, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, p->status, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 4, p->updated_by, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 5, p->created_at);
+        sqlite3_bind_int64(st, 6, p->updated_at);
+        sqlite3_bind_text(st, 7, p->approved_by, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 8, p->approved_at);
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW)
+                p->version = sqlite3_column_int64(st, 0);
+        rc = rc == SQLITE_ROW ? sqlite3_step(st) : rc;
+        sqlite3_reset(st);
+        return rc == SQLITE_DONE ? 0 : map_rc(rc);
+}
+
+#define IMPROVEMENT_COLS                                                                                            \
+        "id, incident_id, factor, title, owner, kind, due_at, status, verification, done_at, created_by, created_at, " \
+        "updated_at"
+
+static void improvement_read(sqlite3_stmt *st, void *out)
+{
+        struct improvement *i = out;
+        memset(i, 0, sizeof *i);
+        i->id = sqlite3_column_int64(st, 0);
+        i->incident_id = sqlite3_column_int64(st, 1);
+        text_copy(i->factor, sizeof i->factor, st, 2);
+        i->title = (const char *)sqlite3_column_text(st, 3);
+        text_copy(i->owner, sizeof i->owner, st, 4);
+        text_copy(i->kind, sizeof i->kind, st, 5);
+        i->due_at = sqlite3_column_int64(st, 6);
+        text_copy(i->status, sizeof i->status, st, 7);
+        i->verification = (const char *)sqlite3_column_text(st, 8);
+        i->done_at = sqlite3_column_int64(st, 9);
+        text_copy(i->created_by, sizeof i->created_by, st, 10);
+        i->created_at = sqlite3_column_int64(st, 11);
+        i->updated_at = sqlite3_column_int64(st, 12);
+}
+
+static int sq_improvement_add(struct store_tx *tx, struct improvement *i)
+{
+        sqlite3_stmt *st = NULL;
+        struct conn *c = txc(tx);
+        int r = stmt(c, "INSERT INTO improvements(incident_id, factor, title, owner, kind, due_at, status, verification, "
+                        "done_at, created_by, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, i->incident_id);
+        sqlite3_bind_text(st, 2, i->factor, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, i->title, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 4, i->owner, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 5, i->kind, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 6, i->due_at);
+        sqlite3_bind_text(st, 7, i->status, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 8, i->verification ? i->verification : "", -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 9, i->done_at);
+        sqlite3_bind_text(st, 10, i->created_by, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 11, i->created_at);
+        sqlite3_bind_int64(st, 12, i->updated_at);
+        r = step_done(c, st);
+        if (r < 0)
+                return r;
+        i->id = sqlite3_last_insert_rowid(c->db);
+        return 0;
+}
+
+static int sq_improvement_get(struct store_tx *tx, int64_t id, int (*cb)(const struct improvement *, void *),
+                              void *userdata)
+{
+        sqlite3_stmt *st = NULL;
+        struct improvement i;
+        int r = stmt(txc(tx), "SELECT " IMPROVEMENT_COLS " FROM improvements WHERE id = ?", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, id);
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+                improvement_read(st, &i);
+                r = cb(&i, userdata);
+        }
+        sqlite3_reset(st);
+        if (rc != SQLITE_ROW)
+                return rc == SQLITE_DONE ? -VG_ENOTFOUND : map_rc(rc);
+        return r;
+}
+
+static int sq_improvement_update(struct store_tx *tx, const struct improvement *i)
+{
+        sqlite3_stmt *st = NULL;
+        struct conn *c = txc(tx);
+        int r = stmt(c, "UPDATE improvements SET title = ?, owner = ?, kind = ?, due_at = ?, status = ?, "
+                        "verification = ?, done_at = ?, updated_at = ? WHERE id = ?", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_text(st, 1, i->title, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, i->owner, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, i->kind, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 4, i->due_at);
+        sqlite3_bind_text(st, 5, i->status, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 6, i->verification ? i->verification : "", -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 7, i->done_at);
+        sqlite3_bind_int64(st, 8, i->updated_at);
+        sqlite3_bind_int64(st, 9, i->id);
+        r = step_done(c, st);
+        return r < 0 ? r : r == 0 ? -VG_ENOTFOUND : 0;
+}
+
+static int sq_improvement_list(struct store_tx *tx, const struct improvement_filter *f,
+                               int (*cb)(const struct improvement *, void *), void *userdata)
+{
+        sqlite3_stmt *st = NULL;
+        struct improvement i;
+        int r = stmt(txc(tx), "SELECT " IMPROVEMENT_COLS " FROM improvements WHERE (?1 = 0 OR incident_id = ?1) "
+                              "AND (?2 IS NULL OR owner = ?2) AND (?3 IS NULL OR status = ?3 OR "
+                              "(?3 = 'undone' AND status IN ('open', 'in_progress'))) AND (?4 = 0 OR due_at < ?4) "
+                              "ORDER BY due_at, id", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, f->incident_id);
+        if (f->owner)
+                sqlite3_bind_text(st, 2, f->owner, -1, SQLITE_STATIC);
+        else
+                sqlite3_bind_null(st, 2);
+        if (f->status)
+                sqlite3_bind_text(st, 3, f->status, -1, SQLITE_STATIC);
+        else
+                sqlite3_bind_null(st, 3);
+        sqlite3_bind_int64(st, 4, f->due_before);
+        return EACH_ROW(st, i, improvement_read, cb, userdata);
+}
+
 static void silence_row_read(sqlite3_stmt *st, void *out)
 {
         struct silence_row *s = out;
@@ -3201,6 +3410,14 @@ const struct store_ops store_sqlite_ops = {
         .notice_ack = sq_notice_ack,
         .advisory_add = sq_advisory_add,
         .advisory_list = sq_advisory_list,
+        .obligation_waive = sq_obligation_waive,
+        .obligation_count_open = sq_obligation_count_open,
+        .postmortem_get = sq_postmortem_get,
+        .postmortem_put = sq_postmortem_put,
+        .improvement_add = sq_improvement_add,
+        .improvement_get = sq_improvement_get,
+        .improvement_update = sq_improvement_update,
+        .improvement_list = sq_improvement_list,
         .alert_group_get = sq_alert_group_get,
         .alert_group_put = sq_alert_group_put,
         .alert_group_due = sq_alert_group_due,

@@ -177,6 +177,14 @@ int store_notice_list_for_tenant(struct store_tx *tx, const char *tenant, int (*
 int store_notice_ack(struct store_tx *tx, int64_t nid, const char *tenant, const char *by, vg_usec_t at) { return OPS(tx)->notice_ack(tx, nid, tenant, by, at); }
 int store_advisory_add(struct store_tx *tx, struct advisory *a) { return OPS(tx)->advisory_add(tx, a); }
 int store_advisory_list(struct store_tx *tx, bool latest, unsigned limit, int (*cb)(const struct advisory *, void *), void *ud) { return OPS(tx)->advisory_list(tx, latest, limit, cb, ud); }
+int store_obligation_waive(struct store_tx *tx, int64_t id, const char *reason, vg_usec_t at) { return OPS(tx)->obligation_waive(tx, id, reason, at); }
+int store_obligation_count_open(struct store_tx *tx, int64_t iid, unsigned *ret) { return OPS(tx)->obligation_count_open(tx, iid, ret); }
+int store_postmortem_get(struct store_tx *tx, int64_t iid, int (*cb)(const struct postmortem *, void *), void *ud) { return OPS(tx)->postmortem_get(tx, iid, cb, ud); }
+int store_postmortem_put(struct store_tx *tx, struct postmortem *p) { return OPS(tx)->postmortem_put(tx, p); }
+int store_improvement_add(struct store_tx *tx, struct improvement *i) { return OPS(tx)->improvement_add(tx, i); }
+int store_improvement_get(struct store_tx *tx, int64_t id, int (*cb)(const struct improvement *, void *), void *ud) { return OPS(tx)->improvement_get(tx, id, cb, ud); }
+int store_improvement_update(struct store_tx *tx, const struct improvement *i) { return OPS(tx)->improvement_update(tx, i); }
+int store_improvement_list(struct store_tx *tx, const struct improvement_filter *f, int (*cb)(const struct improvement *, void *), void *ud) { return OPS(tx)->improvement_list(tx, f, cb, ud); }
 int store_alert_group_get(struct store_tx *tx, const char *key, struct alert_group *ret) { return OPS(tx)->alert_group_get(tx, key, ret); }
 int store_alert_group_put(struct store_tx *tx, const struct alert_group *g) { return OPS(tx)->alert_group_put(tx, g); }
 int store_alert_group_due(struct store_tx *tx, vg_usec_t now, int (*cb)(const struct alert_group *, void *), void *ud) { return OPS(tx)->alert_group_due(tx, now, cb, ud); }

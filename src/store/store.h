@@ -660,6 +660,57 @@ int store_advisory_add(struct store_tx *tx, struct advisory *a);
 int store_advisory_list(struct store_tx *tx, bool latest_only, unsigned limit,
                         int (*cb)(const struct advisory *a, void *userdata), void *userdata);
 
+/* An open obligation of the provider's set aside with a reason (it does not
+ * apply after all); -VG_ECONFLICT unless it is open. */
+int store_obligation_waive(struct store_tx *tx, int64_t id, const char *reason, vg_usec_t at);
+/* Obligations of the provider's (duty provider) still open: what keeps an
+ * incident from leaving post_incident. */
+int store_obligation_count_open(struct store_tx *tx, int64_t incident_id, unsigned *ret);
+
+/* An incident's post-mortem. */
+struct postmortem {
+        int64_t incident_id;
+        const char *body; /* borrows: JSON {summary, impact, narrative, went_well, factors} */
+        char status[16];  /* draft, in_review, approved */
+        char updated_by[STORE_NAME_MAX];
+        vg_usec_t created_at, updated_at;
+        char approved_by[STORE_NAME_MAX];
+        vg_usec_t approved_at;
+        int64_t version;  /* 1 on creation, + 1 on each put */
+};
+/* -VG_ENOTFOUND when the incident has none. */
+int store_postmortem_get(struct store_tx *tx, int64_t incident_id, int (*cb)(const struct postmortem *p, void *userdata),
+                         void *userdata);
+/* Insert or replace (sets version). */
+int store_postmortem_put(struct store_tx *tx, struct postmortem *p);
+
+struct improvement {
+        int64_t id, incident_id;
+        char factor[16];
+        const char *title;        /* borrows */
+        char owner[STORE_NAME_MAX];
+        char kind[16];            /* prevent, detect, respond */
+        vg_usec_t due_at;
+        char status[16];          /* open, in_progress, done */
+        const char *verification; /* borrows: "" until done */
+        vg_usec_t done_at;
+        char created_by[STORE_NAME_MAX];
+        vg_usec_t created_at, updated_at;
+};
+struct improvement_filter {
+        int64_t incident_id; /* 0: any */
+        const char *owner;   /* NULL: any */
+        const char *status;  /* NULL: any; "undone": open or in progress */
+        vg_usec_t due_before; /* 0: any; else due_at < this */
+};
+int store_improvement_add(struct store_tx *tx, struct improvement *i);
+int store_improvement_get(struct store_tx *tx, int64_t id, int (*cb)(const struct improvement *i, void *userdata),
+                          void *userdata);
+int store_improvement_update(struct store_tx *tx, const struct improvement *i);
+/* By due time, then id. */
+int store_improvement_list(struct store_tx *tx, const struct improvement_filter *f,
+                           int (*cb)(const struct improvement *i, void *userdata), void *userdata);
+
 /* Silences: put inserts or replaces by id. */
 int store_silence_put(struct store_tx *tx, const struct silence_row *s);
 int store_silence_get(struct store_tx *tx, const char *id,

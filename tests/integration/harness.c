@@ -607,3 +607,17 @@ void server_kill(struct server *s)
                 s->pid = 0;
         }
 }
+
+long api_call(struct server *s, const char *method, const char *path, const char *token, const char *body,
+              json_t **ret)
+{
+        struct reply r;
+        http(s, method, path, token, NULL, body, &r);
+        long st = r.status;
+        if (ret)
+                *ret = json_incref(r.json);
+        else if (st >= 400)
+                print_message("# %s %s: %ld %s\n", method, path, st, r.body);
+        reply_free(&r);
+        return st;
+}

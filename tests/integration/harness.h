@@ -53,6 +53,11 @@ const char *admin_password(void);
 void http(struct server *s, const char *method, const char *path, const char *token,
           const char *const headers[], const char *body, struct reply *r);
 void reply_free(struct reply *r);
+/* A JSON call: the status; *ret (when given) gets a reference to the
+ * answer's JSON (caller decrefs); without ret an error answer is printed
+ * as a TAP comment. */
+long api_call(struct server *s, const char *method, const char *path, const char *token, const char *body,
+              json_t **ret);
 /* The value of a response header (first match), or NULL; static storage. */
 const char *reply_header(const struct reply *r, const char *name);
 

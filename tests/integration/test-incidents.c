@@ -731,6 +731,59 @@ static void tasks_approvals_and_root_cause(void **state)
         assert_int_equal(r.status, 200);
         reply_free(&r);
         expect_refused("POST", advance, manager, NULL, "{\"phase\":\"closed\"}", 409, NULL, "postmortem");
+
+        /* A complete post-mortem, approved by someone who did not write it. */
+        char pm[128], imps[128];
+        snprintf(pm, sizeof pm, "%s/postmortem", base);
+        snprintf(imps, sizeof imps, "%s/improvements", base);
+        http(&S, "PUT", pm, responder, NULL,
+             "{\"summary\":\"The release signer key was exposed.\",\"impact\":\"Acme's builds were signed by a revoked "
+             "key for a day.\",\"factors\":[{\"kind\":\"manual_error\",\"description\":\"Key copied to a shared host\"}]}",
+             &r);
+        assert_int_equal(r.status, 201);
+        reply_free(&r);
+        http(&S, "POST", imps, responder, NULL,
+             "{\"factor\":\"F1\",\"title\":\"Keys only in the HSM\",\"owner\":\"rita\",\"kind\":\"prevent\","
+             "\"due_at\":\"2099-01-01T00:00:00Z\"}",
+             &r);
+        assert_int_equal(r.status, 201);
+        reply_free(&r);
+        snprintf(path, sizeof path, "%s/postmortem/approve", base);
+        http(&S, "POST", path, manager, NULL, "{}", &r);
+        assert_int_equal(r.status, 200);
+        reply_free(&r);
+        /* What the provider owes must be sent or set aside with a reason. */
+        snprintf(path, sizeof path, "%s/obligations?status=open", base);
+        http(&S, "GET", path, auditor, NULL, NULL, &r);
+        json_t *o, *open = json_incref(json_object_get(r.json, "items"));
+        reply_free(&r);
+        size_t i, owed = 0;
+        json_array_foreach(open, i, o) owed += strcmp(json_string_value(json_object_get(o, "duty")), "provider") == 0;
+        assert_true(owed > 0); /* at least the contract with acme */
+        http(&S, "POST", advance, manager, NULL, "{\"phase\":\"closed\"}", &rr);
+        assert_int_equal(rr.status, 409);
+        assert_true(problem_has_field(rr.json, "obligations"));
+        assert_false(problem_has_field(rr.json, "postmortem"));
+        reply_free(&rr);
+        json_array_foreach(open, i, o)
+        {
+                if (strcmp(json_string_value(json_object_get(o, "duty")), "provider") != 0)
+                        continue;
+                snprintf(path, sizeof path, "%s/obligations/%lld/waive", base,
+                         (long long)json_integer_value(json_object_get(o, "id")));
+                expect_refused("POST", path, responder, NULL, "{\"reason\":\"x\"}", 403, NULL, NULL);
+                expect_refused("POST", path, manager, NULL, "{}", 400, NULL, "reason");
+                http(&S, "POST", path, manager, NULL, "{\"reason\":\"told by phone on the day; confirmed in writing\"}", &r);
+                assert_int_equal(r.status, 200);
+                reply_free(&r);
+                expect_refused("POST", path, manager, NULL, "{\"reason\":\"again\"}", 409, "not open", NULL);
+        }
+        json_decref(open);
+        http(&S, "POST", advance, manager, NULL, "{\"phase\":\"closed\"}", &r);
+        assert_int_equal(r.status, 200);
+        assert_string_equal(json_string_value(json_object_get(r.json, "phase")), "closed");
+        reply_free(&r);
+        assert_int_equal(db_count(&S, "audit_log", "action = 'incident.obligation.waive'"), (long)owed);
 }
 
 static void anchors_with_history(void **state)

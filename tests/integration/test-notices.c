@@ -25,15 +25,7 @@ static unsigned hook_port, smtp_port;
 
 static long call(const char *method, const char *path, const char *token, const char *body, json_t **ret)
 {
-        struct reply r;
-        http(&S, method, path, token, NULL, body, &r);
-        long st = r.status;
-        if (ret)
-                *ret = json_incref(r.json);
-        else if (st >= 400)
-                print_message("# %s %s: %ld %s\n", method, path, st, r.body);
-        reply_free(&r);
-        return st;
+        return api_call(&S, method, path, token, body, ret);
 }
 
 static size_t mails(const char *needle)

@@ -24,15 +24,7 @@ static pid_t smtp_pid;
 
 static long call(const char *method, const char *path, const char *token, const char *body, json_t **ret)
 {
-        struct reply r;
-        http(&S, method, path, token, NULL, body, &r);
-        long st = r.status;
-        if (st >= 400 && !ret)
-                print_message("# %s %s: %ld %s\n", method, path, r.status, r.body);
-        if (ret)
-                *ret = json_incref(r.json);
-        reply_free(&r);
-        return st;
+        return api_call(&S, method, path, token, body, ret);
 }
 
 /* The obligation of tenant (or "" for the provider) and rule, or NULL. */

@@ -19,13 +19,7 @@ static char manager[128], responder[128], auditor[128];
 
 static long call(const char *method, const char *path, const char *token, const char *body, json_t **ret)
 {
-        struct reply r;
-        http(&S, method, path, token, NULL, body, &r);
-        long st = r.status;
-        if (ret)
-                *ret = json_incref(r.json);
-        reply_free(&r);
-        return st;
+        return api_call(&S, method, path, token, body, ret);
 }
 
 static void put_ok(const char *path, const char *body, long want)

@@ -24,15 +24,7 @@ static pid_t smtp_pid;
 
 static long call(const char *method, const char *path, const char *token, const char *body, json_t **ret)
 {
-        struct reply r;
-        http(&S, method, path, token, NULL, body, &r);
-        long st = r.status;
-        if (ret)
-                *ret = json_incref(r.json);
-        else if (st >= 400)
-                print_message("# %s %s: %ld %s\n", method, path, st, r.body);
-        reply_free(&r);
-        return st;
+        return api_call(&S, method, path, token, body, ret);
 }
 
 /* The raw body of a GET (for the Atom feed and "names no one else"). */

@@ -1,0 +1,300 @@
+/* Post-mortems and improvements end to end: writing one (factors get ids,
+ * Markdown is rendered safely, the timeline comes from the audit chain);
+ * the approval rules (every factor needs an improvement; a second person
+ * approves; approved means frozen until reopened with a reason); the
+ * improvement lifecycle (done needs a verification note; owners must be
+ * staff); and an overdue improvement emailing its owner through a real
+ * SMTP server, once per round, with the reminder recorded. */
+#include "harness.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+static struct server S;
+static char responder[128], manager[128], manager2[128], auditor[128], tadmin[128];
+static char key[32], base[96], maildir[64];
+static pid_t smtp_pid;
+static const char *const JSON[] = { "Content-Type: application/json", NULL };
+
+static long call(const char *method, const char *path, const char *token, const char *body, json_t **ret)
+{
+        return api_call(&S, method, path, token, body, ret);
+}
+
+static json_t *postmortem(void)
+{
+        json_t *a;
+        assert_int_equal(call("GET", base, auditor, NULL, &a), 200);
+        return a;
+}
+
+static bool missing(json_t *pm, const char *field)
+{
+        json_t *m;
+        size_t i;
+        json_array_foreach(json_object_get(pm, "missing"), i, m)
+        {
+                if (strcmp(json_string_value(json_object_get(m, "field")), field) == 0)
+                        return true;
+        }
+        return false;
+}
+
+static void write_and_read(void **state)
+{
+        (void)state;
+        json_t *a;
+        expect_refused_on(&S, "GET", base, auditor, NULL, NULL, 404, "no post-mortem", NULL);
+        /* Bad input changes nothing. */
+        char *before = db_fingerprint(&S);
+        expect_refused_on(&S, "PUT", base, responder, JSON, "{\"factors\":[{\"kind\":\"bad_luck\",\"description\":\"x\"}]}",
+                          400, NULL, "factors[0]");
+        expect_refused_on(&S, "PUT", base, responder, JSON, "{\"factors\":[{\"kind\":\"manual_error\"}]}", 400, NULL,
+                          "factors[0]");
+        expect_refused_on(&S, "PUT", base, responder, JSON,
+                          "{\"factors\":[{\"id\":\"F9\",\"kind\":\"manual_error\",\"description\":\"x\"}]}", 400, NULL,
+                          "factors[0]");
+        expect_refused_on(&S, "PUT", base, responder, JSON, "{\"summry\":\"typo\"}", 400, NULL, "summry");
+        expect_refused_on(&S, "PUT", base, tadmin, JSON, "{}", 403, NULL, NULL);
+        char *after = db_fingerprint(&S);
+        assert_string_equal(before, after);
+        free(before);
+        free(after);
+
+        assert_int_equal(call("PUT", base, responder,
+                              "{\"summary\":\"A signing key leaked through a **public** bucket.\","
+                              "\"impact\":\"\",\"narrative\":\"<script>alert(1)</script>\\n\\n* found by a scan\\n"
+                              "* [link](javascript:alert(1))\",\"went_well\":\"Paging worked.\","
+                              "\"factors\":[{\"kind\":\"technical_lapse\",\"description\":\"Bucket ACL defaulted to public\"},"
+                              "{\"kind\":\"procedural_failure\",\"description\":\"No review of bucket policies\"}]}",
+                              &a),
+                         201);
+        assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(a, "factors"), 1), "id")), "F2");
+        json_decref(a);
+        a = postmortem();
+        assert_string_equal(json_string_value(json_object_get(a, "status")), "draft");
+        assert_true(json_is_true(json_object_get(a, "required"))); /* confirmed tenant in scope */
+        json_t *html = json_object_get(a, "html");
+        assert_string_equal(json_string_value(json_object_get(html, "summary")),
+                            "<p>A signing key leaked through a <strong>public</strong> bucket.</p>\n");
+        const char *narr = json_string_value(json_object_get(html, "narrative"));
+        assert_null(strstr(narr, "<script>"));
+        assert_null(strstr(narr, "javascript:"));
+        assert_non_null(strstr(narr, "<li>found by a scan</li>"));
+        /* What approval still needs: an impact, and an improvement per factor. */
+        assert_true(missing(a, "impact"));
+        assert_true(missing(a, "factors.F1"));
+        assert_true(missing(a, "factors.F2"));
+        assert_false(missing(a, "summary"));
+        /* The timeline: the incident's audit records, this edit among them. */
+        json_t *e;
+        size_t i;
+        bool created = false, edited = false;
+        json_array_foreach(json_object_get(a, "timeline"), i, e)
+        {
+                created |= strcmp(json_string_value(json_object_get(e, "action")), "incident.create") == 0;
+                edited |= strcmp(json_string_value(json_object_get(e, "action")), "incident.postmortem.edit") == 0;
+        }
+        assert_true(created && edited);
+        json_decref(a);
+}
+
+static void approval_rules(void **state)
+{
+        (void)state;
+        char path[160];
+        json_t *a;
+        snprintf(path, sizeof path, "%s/approve", base);
+        /* Incomplete: refused, naming what is missing. */
+        expect_refused_on(&S, "POST", path, manager, JSON, "{}", 409, "not complete", "factors.F1");
+        expect_refused_on(&S, "POST", path, responder, JSON, "{}", 403, NULL, NULL);
+
+        char imps[128];
+        snprintf(imps, sizeof imps, "/api/v1/incidents/%s/improvements", key);
+        char *before = db_fingerprint(&S);
+        expect_refused_on(&S, "POST", imps, responder, JSON,
+                          "{\"factor\":\"F7\",\"title\":\"x\",\"owner\":\"rita\",\"kind\":\"prevent\",\"due_at\":\"2099-01-01T00:00:00Z\"}",
+                          400, NULL, "factor");
+        expect_refused_on(&S, "POST", imps, responder, JSON,
+                          "{\"factor\":\"F1\",\"title\":\"x\",\"owner\":\"tina\",\"kind\":\"prevent\",\"due_at\":\"2099-01-01T00:00:00Z\"}",
+                          400, NULL, "owner"); /* a tenant administrator owns nothing of ours */
+        expect_refused_on(&S, "POST", imps, responder, JSON,
+                          "{\"factor\":\"F1\",\"title\":\"x\",\"owner\":\"rita\",\"kind\":\"fix\",\"due_at\":\"soon\"}", 400,
+                          NULL, "due_at");
+        char *after = db_fingerprint(&S);
+        assert_string_equal(before, after);
+        free(before);
+        free(after);
+        assert_int_equal(call("POST", imps, responder,
+                              "{\"factor\":\"F1\",\"title\":\"Buckets private by default (org policy)\",\"owner\":\"rita\","
+                              "\"kind\":\"prevent\",\"due_at\":\"2099-01-01T00:00:00Z\"}",
+                              NULL),
+                         201);
+        assert_int_equal(call("POST", imps, responder,
+                              "{\"factor\":\"F2\",\"title\":\"Alert on public bucket policies\",\"owner\":\"ina\","
+                              "\"kind\":\"detect\",\"due_at\":\"2099-02-01T00:00:00Z\"}",
+                              NULL),
+                         201);
+        /* A factor with improvements cannot be dropped. */
+        expect_refused_on(&S, "PUT", base, responder, JSON,
+                          "{\"summary\":\"s\",\"factors\":[{\"id\":\"F1\",\"kind\":\"technical_lapse\",\"description\":\"d\"}]}",
+                          400, NULL, "factors");
+        /* Complete it; the last editor (ina) may not approve her own words. */
+        assert_int_equal(call("PUT", base, manager,
+                              "{\"summary\":\"A signing key leaked through a public bucket.\",\"impact\":\"Release "
+                              "signatures untrusted for 6 hours; 1 tenant confirmed.\",\"factors\":["
+                              "{\"id\":\"F1\",\"kind\":\"technical_lapse\",\"description\":\"Bucket ACL defaulted to public\"},"
+                              "{\"id\":\"F2\",\"kind\":\"procedural_failure\",\"description\":\"No review of bucket policies\"}]}",
+                              NULL),
+                         200);
+        expect_refused_on(&S, "POST", path, manager, JSON, "{}", 409, "another incident manager", NULL);
+        assert_int_equal(call("POST", path, manager2, "{}", &a), 200);
+        assert_string_equal(json_string_value(json_object_get(a, "status")), "approved");
+        assert_string_equal(json_string_value(json_object_get(a, "approved_by")), "ivan");
+        json_decref(a);
+        expect_refused_on(&S, "POST", path, manager2, JSON, "{}", 409, "approved already", NULL);
+        /* Approved is frozen; reopening needs a reason, and is audited. */
+        expect_refused_on(&S, "PUT", base, responder, JSON, "{\"summary\":\"changed\"}", 409, "reopen", NULL);
+        snprintf(path, sizeof path, "%s/reopen", base);
+        expect_refused_on(&S, "POST", path, manager, JSON, "{}", 400, NULL, "reason");
+        assert_int_equal(call("POST", path, manager, "{\"reason\":\"the impact figure was wrong\"}", NULL), 200);
+        a = postmortem();
+        assert_string_equal(json_string_value(json_object_get(a, "status")), "draft");
+        assert_int_equal(json_array_size(json_object_get(a, "missing")), 0);
+        json_decref(a);
+        snprintf(path, sizeof path, "%s/approve", base);
+        assert_int_equal(call("POST", path, manager2, "{}", NULL), 200);
+        assert_int_equal(db_count(&S, "audit_log", "action = 'incident.postmortem.approve'"), 2);
+        assert_int_equal(db_count(&S, "audit_log", "action = 'incident.postmortem.reopen' AND change LIKE '%impact figure%'"),
+                         1);
+}
+
+static void improvement_lifecycle(void **state)
+{
+        (void)state;
+        json_t *a;
+        char path[96];
+        assert_int_equal(call("GET", "/api/v1/improvements?owner=rita", auditor, NULL, &a), 200);
+        assert_int_equal(json_array_size(json_object_get(a, "items")), 1);
+        json_t *imp = json_array_get(json_object_get(a, "items"), 0);
+        long long id = (long long)json_integer_value(json_object_get(imp, "id"));
+        assert_string_equal(json_string_value(json_object_get(imp, "incident")), key);
+        assert_string_equal(json_string_value(json_object_get(imp, "status")), "open");
+        json_decref(a);
+        snprintf(path, sizeof path, "/api/v1/improvements/%lld", id);
+        assert_int_equal(call("PATCH", path, responder, "{\"status\":\"in_progress\"}", NULL), 200);
+        /* Done means verified. */
+        expect_refused_on(&S, "PATCH", path, responder, JSON, "{\"status\":\"done\"}", 400, NULL, "verification");
+        expect_refused_on(&S, "PATCH", path, responder, JSON, "{\"status\":\"finished\"}", 400, NULL, "status");
+        expect_refused_on(&S, "PATCH", "/api/v1/improvements/9999", responder, JSON, "{\"status\":\"open\"}", 404, NULL,
+                          NULL);
+        expect_refused_on(&S, "PATCH", path, auditor, JSON, "{\"status\":\"open\"}", 403, NULL, NULL);
+        assert_int_equal(call("PATCH", path, responder,
+                              "{\"status\":\"done\",\"verification\":\"org policy denies public ACLs; tried, refused\"}", &a),
+                         200);
+        assert_true(json_is_string(json_object_get(a, "done_at")));
+        json_decref(a);
+        assert_int_equal(call("GET", "/api/v1/improvements?status=done", auditor, NULL, &a), 200);
+        assert_int_equal(json_array_size(json_object_get(a, "items")), 1);
+        json_decref(a);
+        assert_int_equal(call("GET", "/api/v1/improvements?status=undone", auditor, NULL, &a), 200);
+        assert_int_equal(json_array_size(json_object_get(a, "items")), 1);
+        json_decref(a);
+        expect_refused_on(&S, "GET", "/api/v1/improvements?status=late", auditor, NULL, NULL, 400, NULL, "status");
+}
+
+static void overdue_improvement_reminds_its_owner(void **state)
+{
+        (void)state;
+        json_t *a;
+        char path[128];
+        /* ina's improvement moves into the past: it is overdue at once. */
+        assert_int_equal(call("GET", "/api/v1/improvements?owner=ina", auditor, NULL, &a), 200);
+        long long id = (long long)json_integer_value(json_object_get(json_array_get(json_object_get(a, "items"), 0), "id"));
+        json_decref(a);
+        snprintf(path, sizeof path, "/api/v1/improvements/%lld", id);
+        assert_int_equal(call("PATCH", path, responder, "{\"due_at\":\"2026-01-05T09:00:00Z\"}", NULL), 200);
+        assert_int_equal(call("GET", "/api/v1/improvements?overdue=true", auditor, NULL, &a), 200);
+        assert_int_equal(json_array_size(json_object_get(a, "items")), 1);
+        assert_true(json_is_true(json_object_get(json_array_get(json_object_get(a, "items"), 0), "overdue")));
+        json_decref(a);
+        for (int i = 0; i < 100 && sink_files_with(maildir, ".eml", "Overdue improvement") < 1; i++)
+                usleep(100 * 1000);
+        usleep(1000 * 1000); /* a second message would have come by now */
+        assert_int_equal(sink_files_with(maildir, ".eml", "Overdue improvement"), 1);
+        assert_int_equal(sink_files_with(maildir, ".eml", "X-Envelope-To: ina@example.com"), 1);
+        assert_int_equal(sink_files_with(maildir, ".eml", "Alert on public bucket policies"), 1);
+        assert_int_equal(db_count(&S, "audit_log", "action = 'incident.improvement.overdue'"), 1);
+        /* The next round waits a week. */
+        assert_int_equal(db_count(&S, "jobs", "kind = 'improvement.remind' AND done_at = 0 AND payload LIKE '%\"round\":2%'"),
+                         1);
+        /* Done: the next round finds nothing to say. */
+        assert_int_equal(call("PATCH", path, responder, "{\"status\":\"done\",\"verification\":\"alert fired in a drill\"}",
+                              NULL),
+                         200);
+        assert_int_equal(call("GET", "/api/v1/improvements?overdue=true", auditor, NULL, &a), 200);
+        assert_int_equal(json_array_size(json_object_get(a, "items")), 0);
+        json_decref(a);
+}
+
+static int setup(void **state)
+{
+        (void)state;
+        char extra[256];
+        unsigned smtp_port = free_port();
+        snprintf(maildir, sizeof maildir, "/tmp/vigil-mail-XXXXXX");
+        if (!mkdtemp(maildir))
+                return -1;
+        smtp_pid = sink_start("smtp-sink.py", smtp_port, maildir, NULL, NULL);
+        snprintf(extra, sizeof extra,
+                 "smtp:\n  url: smtp://127.0.0.1:%u\n  from: security@provider.example\n"
+                 "login:\n  max_failures_address: 1000\n",
+                 smtp_port);
+        server_start(&S, extra);
+        server_bootstrap(&S);
+        server_user_token(&S, "rita", "responder", NULL, responder, sizeof responder);
+        server_user_token(&S, "ina", "incident_manager", NULL, manager, sizeof manager);
+        server_user_token(&S, "ivan", "incident_manager", NULL, manager2, sizeof manager2);
+        server_user_token(&S, "audrey", "auditor", NULL, auditor, sizeof auditor);
+        server_user_token(&S, "tina", "tenant_admin", "acme", tadmin, sizeof tadmin);
+        if (call("PATCH", "/api/v1/users/ina", S.admin_token, "{\"email\":\"ina@example.com\"}", NULL) != 200)
+                return -1;
+        json_t *a;
+        if (call("POST", "/api/v1/incidents", responder,
+                 "{\"title\":\"Signing key in a public bucket\",\"severity\":\"sev2\",\"source\":\"monitoring\"}", &a) != 201)
+                return -1;
+        snprintf(key, sizeof key, "%s", json_string_value(json_object_get(a, "key")));
+        json_decref(a);
+        snprintf(base, sizeof base, "/api/v1/incidents/%s/postmortem", key);
+        char path[128];
+        snprintf(path, sizeof path, "/api/v1/incidents/%s/scope", key);
+        return call("PUT", path, responder, "{\"tenants\":[{\"id\":\"acme\",\"status\":\"confirmed\"}]}", NULL) == 200 ? 0
+                                                                                                                   : -1;
+}
+
+static int teardown(void **state)
+{
+        (void)state;
+        int st = server_finish(&S);
+        sink_stop(smtp_pid);
+        char cmd[128];
+        snprintf(cmd, sizeof cmd, "rm -rf %s", maildir);
+        return system(cmd) == 0 ? st : -1;
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(write_and_read),
+                cmocka_unit_test(approval_rules),
+                cmocka_unit_test(improvement_lifecycle),
+                cmocka_unit_test(overdue_improvement_reminds_its_owner),
+        };
+        return cmocka_run_group_tests_name("postmortems", tests, setup, teardown);
+}
