@@ -15,6 +15,8 @@ for path in sys.argv[1:]:
         failed += 1
         continue
     for line in lines:
+        if not line.strip():
+            continue
         t = json.loads(line)
         out = t.get("stdout") or ""
         ok = len(re.findall(r"^ok \d+", out, re.M))

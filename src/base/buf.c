@@ -82,3 +82,18 @@ int buf_printf(struct buf *b, const char *fmt, ...)
         b->len += (size_t)n;
         return 0;
 }
+
+int buf_append_xml_text(struct buf *b, const char *s)
+{
+        int r = 0;
+        for (; s && *s && r >= 0; s++) {
+                switch (*s) {
+                case '&': r = buf_append(b, "&amp;", 5); break;
+                case '<': r = buf_append(b, "&lt;", 4); break;
+                case '>': r = buf_append(b, "&gt;", 4); break;
+                case '"': r = buf_append(b, "&quot;", 6); break;
+                default: r = buf_append(b, s, 1); break;
+                }
+        }
+        return r;
+}

@@ -19,3 +19,5 @@ void buf_release(struct buf *b);
 char *buf_detach(struct buf *b, size_t *len);
 int buf_append(struct buf *b, const void *data, size_t n);
 int buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Append s as XML/HTML text: & < > " escaped (markup goes through buf_append). */
+int buf_append_xml_text(struct buf *b, const char *s);

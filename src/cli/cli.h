@@ -34,6 +34,7 @@ int cmd_page(struct cli *cli, int argc, char **argv);
 int cmd_apply(struct cli *cli, int argc, char **argv);
 int cmd_obligations(struct cli *cli, int argc, char **argv);
 int cmd_notices(struct cli *cli, int argc, char **argv);
+int cmd_evidence(struct cli *cli, int argc, char **argv);
 
 /* Helpers shared by the verbs. */
 /* True when argv[i] is --help or -h anywhere in argv. */

@@ -34,6 +34,8 @@ static const char usage[] =
         "                                notification obligations by due time; record one sent\n"
         "  notices KEY | notices compose KEY ... | notices release KEY ID\n"
         "                                customer notices and their deliveries\n"
+        "  evidence --from DATE --to DATE [--framework F] -o DIR|FILE.tar.gz\n"
+        "                                an auditor's evidence pack mapped to controls\n"
         "\n"
         "Options:\n"
         "  -c, --config FILE   configuration file (YAML)\n"
@@ -58,7 +60,7 @@ static const struct {
 } commands[] = {
         { "serve", cmd_serve }, { "user", cmd_user },     { "audit", cmd_audit },
         { "login", cmd_login }, { "whoami", cmd_whoami }, { "token", cmd_token },
-        { "api", cmd_api },       { "incident", cmd_incident }, { "oncall", cmd_oncall }, { "page", cmd_page }, { "apply", cmd_apply }, { "obligations", cmd_obligations }, { "notices", cmd_notices },
+        { "api", cmd_api },       { "incident", cmd_incident }, { "oncall", cmd_oncall }, { "page", cmd_page }, { "apply", cmd_apply }, { "obligations", cmd_obligations }, { "notices", cmd_notices }, { "evidence", cmd_evidence },
 };
 
 int main(int argc, char **argv)

@@ -358,21 +358,6 @@ int portal_status(struct request *req, struct response *resp)
         return response_json(resp, 200, out);
 }
 
-/* Text for XML: & < > " escaped; markup goes through buf_append as is. */
-static int xml_text(struct buf *b, const char *s)
-{
-        int r = 0;
-        for (; s && *s && r >= 0; s++) {
-                switch (*s) {
-                case '&': r = buf_append(b, "&amp;", 5); break;
-                case '<': r = buf_append(b, "&lt;", 4); break;
-                case '>': r = buf_append(b, "&gt;", 4); break;
-                case '"': r = buf_append(b, "&quot;", 6); break;
-                default: r = buf_append(b, s, 1); break;
-                }
-        }
-        return r;
-}
 
 struct atom {
         struct buf b;
@@ -386,19 +371,19 @@ static int atom_entry(const struct advisory *a, void *userdata)
         vg_time_format(a->posted_at, t);
         int r = buf_printf(&x->b, "<entry><id>");
         if (r >= 0)
-                r = xml_text(&x->b, x->base);
+                r = buf_append_xml_text(&x->b, x->base);
         if (r >= 0)
                 r = buf_printf(&x->b, "/status#advisory-%lld</id><title>", (long long)a->id);
         if (r >= 0)
-                r = xml_text(&x->b, a->service);
+                r = buf_append_xml_text(&x->b, a->service);
         if (r >= 0)
                 r = buf_printf(&x->b, ": %s</title><updated>%s</updated><author><name>", a->state, t);
         if (r >= 0)
-                r = xml_text(&x->b, a->posted_by);
+                r = buf_append_xml_text(&x->b, a->posted_by);
         if (r >= 0)
                 r = buf_printf(&x->b, "</name></author><content type=\"text\">");
         if (r >= 0)
-                r = xml_text(&x->b, a->message);
+                r = buf_append_xml_text(&x->b, a->message);
         if (r >= 0)
                 r = buf_printf(&x->b, "</content></entry>\n");
         return r;
@@ -427,11 +412,11 @@ int status_atom(struct request *req, struct response *resp)
                 r = buf_printf(&x.b, "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
                                      "<feed xmlns=\"http://www.w3.org/2005/Atom\">\n<title>Service status</title><id>");
         if (r >= 0)
-                r = xml_text(&x.b, x.base);
+                r = buf_append_xml_text(&x.b, x.base);
         if (r >= 0)
                 r = buf_printf(&x.b, "/status</id><updated>%s</updated><link rel=\"self\" href=\"", updated);
         if (r >= 0)
-                r = xml_text(&x.b, x.base);
+                r = buf_append_xml_text(&x.b, x.base);
         if (r >= 0)
                 r = buf_printf(&x.b, "/status.atom\"/>\n");
         if (r >= 0)

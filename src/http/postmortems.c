@@ -172,14 +172,17 @@ int postmortem_get(struct request *req, struct response *resp)
                                 json_object_set_new(html, pm_texts[i], h ? h : json_null());
                         }
                         out = json_deep_copy(c.body);
-                        json_object_update(out, json_pack("{s:s, s:s, s:I, s:s, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:b}",
+                        json_t *meta = json_pack("{s:s, s:s, s:I, s:s, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:b}",
                                                           "incident", inc.key, "status", c.p.status, "version",
                                                           (json_int_t)c.p.version, "updated_by", c.p.updated_by,
                                                           "updated_at", json_time(c.p.updated_at), "approved_by",
                                                           c.p.approved_by, "approved_at", json_time(c.p.approved_at),
                                                           "improvements", json_incref(l.items), "timeline",
                                                           json_incref(timeline), "html", html, "missing", missing,
-                                                          "required", required));
+                                                          "required", required);
+                        if (!out || !meta || json_object_update(out, meta) < 0)
+                                r = -ENOMEM;
+                        json_decref(meta);
                 }
         }
         json_decref(c.body);

@@ -110,6 +110,10 @@ int notice_create(struct request *req, struct response *resp);
 int notice_list(struct request *req, struct response *resp);
 int notice_release(struct request *req, struct response *resp);
 
+/* reports.c */
+int report_metrics_get(struct request *req, struct response *resp);
+int report_evidence_get(struct request *req, struct response *resp);
+
 /* postmortems.c */
 int postmortem_get(struct request *req, struct response *resp);
 int postmortem_put(struct request *req, struct response *resp);

@@ -12,6 +12,8 @@
 #define NOTICE_WRITERS (R(COMMUNICATIONS) | R(INCIDENT_MANAGER) | R(EXECUTIVE_INCIDENT_MANAGER) | R(ADMIN))
 /* Who approves a post-mortem and sets an obligation aside. */
 #define PM_APPROVERS (R(INCIDENT_MANAGER) | R(EXECUTIVE_INCIDENT_MANAGER))
+/* Who reads reports and evidence. */
+#define REPORT_READERS (R(AUDITOR) | R(ADMIN) | R(INCIDENT_MANAGER) | R(EXECUTIVE_INCIDENT_MANAGER))
 /* Who keeps the tenant records. */
 #define TENANT_WRITERS (R(ADMIN) | R(COMMUNICATIONS))
 
@@ -130,6 +132,10 @@ const struct route http_routes[] = {
         { "GET", "/api/v1/improvements", ROLES_STAFF, 0, improvement_list },
         { "PATCH", "/api/v1/improvements/{id}", INCIDENT_WRITERS, 0, improvement_update },
         { "POST", "/api/v1/incidents/{key}/obligations/{id}/waive", PM_APPROVERS, 0, obligation_waive },
+
+        /* Reports: response metrics and the evidence of a period. */
+        { "GET", "/api/v1/reports/metrics", REPORT_READERS, 0, report_metrics_get },
+        { "GET", "/api/v1/reports/evidence", REPORT_READERS, 0, report_evidence_get },
 
         /* The customer portal: a tenant administrator, its own tenant only. */
         { "GET", "/api/v1/portal/notices", R(TENANT_ADMIN), 0, portal_notices },

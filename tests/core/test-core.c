@@ -7,6 +7,7 @@
 #include "core/error.h"
 #include "core/fielderr.h"
 #include "core/names.h"
+#include "core/stats.h"
 #include "core/role.h"
 #include "core/vtime.h"
 
@@ -142,6 +143,33 @@ static void fielderr_bounded(void **state)
         assert_string_equal(fe.e[3].message, "error 3");
 }
 
+static void stats_by_hand(void **state)
+{
+        (void)state;
+        struct duration_stats st;
+        /* 10 values sorted 0 10 20 20 30 40 50 60 80 900: median the 5th (30),
+         * p90 the 9th (80), mean 1210 / 10 = 121. */
+        int64_t v[] = { 900, 10, 20, 30, 60, 20, 40, 50, 80, 0 };
+        duration_stats(v, 10, &st);
+        assert_int_equal(st.n, 10);
+        assert_int_equal(st.median, 30);
+        assert_int_equal(st.p90, 80);
+        assert_int_equal(st.max, 900);
+        assert_int_equal(st.mean, 121);
+        int64_t one[] = { 7 };
+        duration_stats(one, 1, &st);
+        assert_int_equal(st.median, 7);
+        assert_int_equal(st.p90, 7);
+        int64_t odd[] = { 3, 1, 2 }; /* mean 2, median 2, p90 rank ceil(2.7) = 3 */
+        duration_stats(odd, 3, &st);
+        assert_int_equal(st.mean, 2);
+        assert_int_equal(st.median, 2);
+        assert_int_equal(st.p90, 3);
+        duration_stats(NULL, 0, &st);
+        assert_int_equal(st.n, 0);
+        assert_int_equal(st.mean, 0);
+}
+
 static void errors_have_messages(void **state)
 {
         (void)state;
@@ -163,6 +191,7 @@ int main(void)
                 cmocka_unit_test(names_rules),
                 cmocka_unit_test(fielderr_bounded),
                 cmocka_unit_test(errors_have_messages),
+                cmocka_unit_test(stats_by_hand),
         };
         return cmocka_run_group_tests_name("core", tests, NULL, NULL);
 }

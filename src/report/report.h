@@ -1,0 +1,30 @@
+/* Reports over the store: response metrics for a period, and the evidence
+ * an auditor asks for. Read-only; every figure is computed from the
+ * records in one read transaction, so a report is consistent with itself. */
+#pragma once
+
+#include "store/store.h"
+
+#include <jansson.h>
+
+/* Response metrics of the incidents opened in [from, to):
+ * {from, to, incidents, all, by_severity, by_service} where each group is
+ * {incidents, detect, acknowledge, declare, contain, eradicate, recover}
+ * and each measure {n, mean_s, median_s, p90_s, max_s}:
+ *   detect      first detection -> reported (the incident opened)
+ *   acknowledge reported -> acknowledged
+ *   declare     first detection -> declared
+ *   contain     first detection -> contained, eradicate ... -> eradicated,
+ *   recover     first detection -> recovered;
+ * plus obligations {by_rule: {RULE: {on_time, late, waived, open, overdue}}}
+ * (the provider's duties), pages {total, acknowledged, by_user},
+ * postmortems {required, approved}, improvements {created, done, overdue}.
+ * now decides what is overdue. */
+int report_metrics(struct store_tx *tx, vg_usec_t from, vg_usec_t to, vg_usec_t now, json_t **ret);
+
+/* The evidence of [from, to): {from, to, generated_at, metrics, incidents
+ * (the register, with services, tenants and phase times), obligations (the
+ * ledger: each with due, sent and on_time), notices (with deliveries),
+ * postmortems (with factors and improvements), audit {records, verified,
+ * first_bad, head_seq, head_hash}}. */
+int report_evidence(struct store *s, vg_usec_t from, vg_usec_t to, vg_usec_t now, json_t **ret);
