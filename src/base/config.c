@@ -70,6 +70,7 @@ static const struct directive directives[] = {
         { "notify", "sms_url", D_STRING, OFF(notify.sms_url), 0, 0 },
         { "notify", "max_attempts", D_UINT, OFF(notify.max_attempts), 1, 100 },
         { NULL, "job_lease", D_DURATION, OFF(job_lease), 5, 3600 },
+        { NULL, "training_interval", D_DURATION, OFF(training_interval), 86400, 3 * 366 * 86400 },
         { NULL, "rules", D_STRING, OFF(rules), 0, 0 },
         { NULL, "notices", D_SECTION, 0, 0, 0 },
         { "notices", "two_person", D_STRING, OFF(notices.two_person), 0, 0 },
@@ -123,6 +124,7 @@ int config_defaults(struct config **ret)
         c->notify.timeout = 10;
         c->notify.max_attempts = 8;
         c->job_lease = 60;
+        c->training_interval = 365 * 86400;
         c->syslog.min_severity = 4; /* warning */
         c->syslog.resolve_timeout = 3600;
         c->login = (struct config_login){ .max_failures_user = 5,

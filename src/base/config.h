@@ -97,6 +97,7 @@ struct config {
         struct config_smtp smtp;
         struct config_notify notify;
         int64_t job_lease; /* seconds a worker holds a job */
+        int64_t training_interval; /* seconds between incident-response trainings (IR-2) */
         char *rules;       /* owns: the notification rules file */
         struct config_provider provider;
         struct {

@@ -36,7 +36,7 @@ struct file {
 };
 
 struct pack {
-        struct file f[12];
+        struct file f[16];
         size_t n;
 };
 
@@ -172,6 +172,19 @@ static int csv_files(struct pack *p, json_t *e)
                                 r = csv_row(b, row, 11);
                 }
         }
+        b = pack_file(p, "training.csv");
+        static const char *const th[] = { "user", "role", "course", "completed_at", "due_at", "overdue", "evidence" };
+        if (r >= 0)
+                r = b ? csv_row(b, th, 7) : -ENOMEM;
+        json_array_foreach(json_object_get(json_object_get(e, "training"), "items"), i, v)
+        {
+                json_t *last = json_object_get(v, "last");
+                const char *row[] = { js(v, "user"),     js(v, "role"),   js(last, "course"),
+                                      js(last, "completed_at"), js(v, "due_at"), jnum(v, "overdue", n1, sizeof n1),
+                                      js(last, "evidence") };
+                if (r >= 0)
+                        r = csv_row(b, row, 7);
+        }
         b = pack_file(p, "improvements.csv");
         static const char *const mh[] = { "incident", "id", "factor", "title", "owner", "kind",
                                           "due_at",   "status", "done_at", "verification" };
@@ -257,6 +270,14 @@ static int index_html(struct pack *p, json_t *e, const char *framework, const ch
                         json_integer_value(json_object_get(tally, "overdue"));
         }
         json_t *pm = json_object_get(m, "postmortems"), *imp = json_object_get(m, "improvements");
+        json_t *plan = json_object_get(e, "plan"), *training = json_object_get(e, "training");
+        if (r >= 0)
+                r = buf_printf(b, "<tr><th>Incident response plan in force</th><td id=\"plan\">%s%s</td></tr>"
+                                  "<tr><th>Staff overdue for training (of %zu)</th><td id=\"training\">%lld</td></tr>",
+                               json_is_object(plan) ? "version " : "none generated",
+                               json_is_object(plan) ? jnum(plan, "version", n1, sizeof n1) : "",
+                               json_array_size(json_object_get(training, "items")),
+                               (long long)json_integer_value(json_object_get(training, "overdue")));
         if (r >= 0)
                 r = buf_printf(b, "<tr><th>Obligations met on time / late or overdue</th><td>%lld / %lld</td></tr>"
                                   "<tr><th>Post-mortems required / approved</th><td>%lld / %lld</td></tr>"
@@ -458,6 +479,16 @@ int cmd_evidence(struct cli *cli, int argc, char **argv)
                 r = json_file(&p, "audit.json", json_object_get(e, "audit"));
         if (r >= 0)
                 r = csv_files(&p, e);
+        /* The plan in force, as written; a note when there was none. */
+        json_t *plan = json_object_get(e, "plan");
+        struct buf *pb = r >= 0 ? pack_file(&p, "plan.md") : NULL;
+        if (r >= 0 && !pb)
+                r = -ENOMEM;
+        if (r >= 0 && json_is_object(plan))
+                r = buf_append(pb, js(plan, "markdown"), strlen(js(plan, "markdown")));
+        else if (r >= 0)
+                r = buf_printf(pb, "No incident response plan had been generated before the end of the period "
+                                   "(POST /api/v1/plan generates one).\n");
         if (r >= 0)
                 r = index_html(&p, e, framework, controls_path(), err, sizeof err);
         size_t len = strlen(out);

@@ -47,7 +47,7 @@ int report_evidence_get(struct request *req, struct response *resp)
         int r = period(req, &from, &to);
         if (r < 0)
                 return r;
-        r = report_evidence(req->store, from, to, req->now, &out);
+        r = report_evidence(req->store, from, to, req->now, req->cfg->training_interval * VG_USEC_PER_SEC, &out);
         if (r >= 0 && req->rules)
                 json_object_set_new(out, "rules_version", json_string(req->rules->version));
         return r < 0 ? r : response_json(resp, 200, out);

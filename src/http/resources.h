@@ -110,6 +110,14 @@ int notice_create(struct request *req, struct response *resp);
 int notice_list(struct request *req, struct response *resp);
 int notice_release(struct request *req, struct response *resp);
 
+/* preparation.c: training (IR-2) and the response plan (IR-8) */
+int training_add(struct request *req, struct response *resp);
+int training_list(struct request *req, struct response *resp);
+int training_status(struct request *req, struct response *resp);
+int plan_generate(struct request *req, struct response *resp);
+int plan_get(struct request *req, struct response *resp);
+int plan_versions(struct request *req, struct response *resp);
+
 /* reports.c */
 int report_metrics_get(struct request *req, struct response *resp);
 int report_evidence_get(struct request *req, struct response *resp);

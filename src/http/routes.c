@@ -133,6 +133,15 @@ const struct route http_routes[] = {
         { "PATCH", "/api/v1/improvements/{id}", INCIDENT_WRITERS, 0, improvement_update },
         { "POST", "/api/v1/incidents/{key}/obligations/{id}/waive", PM_APPROVERS, 0, obligation_waive },
 
+        /* Preparation: training records and the response plan. */
+        { "POST", "/api/v1/training", R(ADMIN) | R(INCIDENT_MANAGER), 0, training_add },
+        { "GET", "/api/v1/training", ROLES_STAFF, 0, training_list },
+        { "GET", "/api/v1/training/status", ROLES_STAFF, 0, training_status },
+        { "POST", "/api/v1/plan", R(ADMIN) | R(INCIDENT_MANAGER), 0, plan_generate },
+        { "GET", "/api/v1/plan", ROLES_STAFF, 0, plan_get },
+        { "GET", "/api/v1/plan/versions", ROLES_STAFF, 0, plan_versions },
+        { "GET", "/api/v1/plan/versions/{version}", ROLES_STAFF, 0, plan_get },
+
         /* Reports: response metrics and the evidence of a period. */
         { "GET", "/api/v1/reports/metrics", REPORT_READERS, 0, report_metrics_get },
         { "GET", "/api/v1/reports/evidence", REPORT_READERS, 0, report_evidence_get },

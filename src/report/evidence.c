@@ -176,8 +176,31 @@ static int fill(struct ctx *c)
         return r;
 }
 
-int report_evidence(struct store *s, vg_usec_t from, vg_usec_t to, vg_usec_t now, json_t **ret)
+struct plan_pick {
+        vg_usec_t before;
+        json_t *plan;
+};
+
+/* The newest version made before the end of the period (list: newest first). */
+static int pick_plan(const struct plan_version *p, void *userdata)
 {
+        struct plan_pick *k = userdata;
+        if (!k->plan && p->created_at < k->before)
+                k->plan = json_pack("{s:I, s:s, s:s, s:o}", "version", (json_int_t)p->version, "digest", p->digest,
+                                    "created_by", p->created_by, "created_at", time_or_null(p->created_at));
+        return 0;
+}
+
+static int plan_body(const struct plan_version *p, void *userdata)
+{
+        return json_object_set_new(userdata, "markdown", json_string(p->body));
+}
+
+int report_evidence(struct store *s, vg_usec_t from, vg_usec_t to, vg_usec_t now, vg_usec_t training_interval,
+                    json_t **ret)
+{
+        struct plan_pick pick = { .before = to };
+        json_t *training = NULL;
         struct ctx c = { .from = from, .to = to, .now = now, .incidents = json_array(), .obligations = json_array(),
                          .notices = json_array(), .postmortems = json_array() };
         json_t *metrics = NULL;
@@ -191,6 +214,14 @@ int report_evidence(struct store *s, vg_usec_t from, vg_usec_t to, vg_usec_t now
                 r = fill(&c);
                 if (r >= 0)
                         r = report_metrics(c.tx, from, to, now, &metrics);
+                /* Training as it stood at the end of the period. */
+                if (r >= 0)
+                        r = report_training(c.tx, to < now ? to : now, training_interval, &training);
+                if (r >= 0)
+                        r = store_plan_list(c.tx, pick_plan, &pick);
+                if (r >= 0 && pick.plan)
+                        r = store_plan_get(c.tx, json_integer_value(json_object_get(pick.plan, "version")), plan_body,
+                                           pick.plan);
                 store_rollback(c.tx);
         }
         if (r >= 0) {
@@ -198,16 +229,19 @@ int report_evidence(struct store *s, vg_usec_t from, vg_usec_t to, vg_usec_t now
                 vg_time_format(from, f_text);
                 vg_time_format(to, t_text);
                 vg_time_format(now, g_text);
-                *ret = json_pack("{s:s, s:s, s:s, s:o, s:O, s:O, s:O, s:O, s:{s:b, s:I, s:I, s:s, s:s}}", "from", f_text,
-                                 "to", t_text, "generated_at", g_text, "metrics", metrics, "incidents", c.incidents,
-                                 "obligations", c.obligations, "notices", c.notices, "postmortems", c.postmortems,
+                *ret = json_pack("{s:s, s:s, s:s, s:o, s:O, s:O, s:O, s:O, s:o, s:O?, s:{s:b, s:I, s:I, s:s, s:s}}",
+                                 "from", f_text, "to", t_text, "generated_at", g_text, "metrics", metrics, "incidents",
+                                 c.incidents, "obligations", c.obligations, "notices", c.notices, "postmortems",
+                                 c.postmortems, "training", training, "plan", pick.plan,
                                  "audit", "verified", v.ok, "records", (json_int_t)v.records, "first_bad_seq",
                                  (json_int_t)v.first_bad_seq, "reason", v.reason, "head_hash", v.head_hash);
                 if (!*ret)
                         r = -ENOMEM;
         } else {
                 json_decref(metrics);
+                json_decref(training);
         }
+        json_decref(pick.plan);
         json_decref(c.incidents);
         json_decref(c.obligations);
         json_decref(c.notices);

@@ -22,9 +22,15 @@
  * now decides what is overdue. */
 int report_metrics(struct store_tx *tx, vg_usec_t from, vg_usec_t to, vg_usec_t now, json_t **ret);
 
+/* {interval_days, overdue, items: [{user, role, last (the newest record or
+ * null), due_at, overdue}]} for every enabled staff member. */
+int report_training(struct store_tx *tx, vg_usec_t now, vg_usec_t interval, json_t **ret);
+
 /* The evidence of [from, to): {from, to, generated_at, metrics, incidents
  * (the register, with services, tenants and phase times), obligations (the
  * ledger: each with due, sent and on_time), notices (with deliveries),
- * postmortems (with factors and improvements), audit {records, verified,
- * first_bad, head_seq, head_hash}}. */
-int report_evidence(struct store *s, vg_usec_t from, vg_usec_t to, vg_usec_t now, json_t **ret);
+ * postmortems (with factors and improvements), training (as
+ * report_training, at to), plan (the version in force at to, or null),
+ * audit {records, verified, first_bad, head_seq, head_hash}}. */
+int report_evidence(struct store *s, vg_usec_t from, vg_usec_t to, vg_usec_t now, vg_usec_t training_interval,
+                    json_t **ret);

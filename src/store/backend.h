@@ -173,6 +173,13 @@ struct store_ops {
         int (*improvement_update)(struct store_tx *tx, const struct improvement *i);
         int (*improvement_list)(struct store_tx *tx, const struct improvement_filter *f,
                                 int (*cb)(const struct improvement *, void *), void *userdata);
+        int (*training_add)(struct store_tx *tx, struct training_record *t);
+        int (*training_list)(struct store_tx *tx, const char *user, int (*cb)(const struct training_record *, void *),
+                             void *userdata);
+        int (*plan_add)(struct store_tx *tx, struct plan_version *p);
+        int (*plan_get)(struct store_tx *tx, int64_t version, int (*cb)(const struct plan_version *, void *),
+                        void *userdata);
+        int (*plan_list)(struct store_tx *tx, int (*cb)(const struct plan_version *, void *), void *userdata);
         int (*alert_group_get)(struct store_tx *tx, const char *key, struct alert_group *ret);
         int (*alert_group_put)(struct store_tx *tx, const struct alert_group *g);
         int (*alert_group_due)(struct store_tx *tx, vg_usec_t now, int (*cb)(const struct alert_group *, void *),

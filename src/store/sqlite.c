@@ -3063,6 +3063,123 @@ static int sq_improvement_list(struct store_tx *tx, const struct improvement_fil
         return EACH_ROW(st, i, improvement_read, cb, userdata);
 }
 
+/* ---- training and the plan ---- */
+
+static int sq_training_add(struct store_tx *tx, struct training_record *t)
+{
+        sqlite3_stmt *st = NULL;
+        struct conn *c = txc(tx);
+        int r = stmt(c, "INSERT INTO training_records(user_name, course, completed_at, evidence, recorded_by, "
+                        "recorded_at) VALUES (?,?,?,?,?,?)", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_text(st, 1, t->user, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, t->course, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 3, t->completed_at);
+        sqlite3_bind_text(st, 4, t->evidence ? t->evidence : "", -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 5, t->recorded_by, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 6, t->recorded_at);
+        r = step_done(c, st);
+        if (r < 0)
+                return r;
+        t->id = sqlite3_last_insert_rowid(c->db);
+        return 0;
+}
+
+static void training_read(sqlite3_stmt *st, void *out)
+{
+        struct training_record *t = out;
+        memset(t, 0, sizeof *t);
+        t->id = sqlite3_column_int64(st, 0);
+        text_copy(t->user, sizeof t->user, st, 1);
+        t->course = (const char *)sqlite3_column_text(st, 2);
+        t->completed_at = sqlite3_column_int64(st, 3);
+        t->evidence = (const char *)sqlite3_column_text(st, 4);
+        text_copy(t->recorded_by, sizeof t->recorded_by, st, 5);
+        t->recorded_at = sqlite3_column_int64(st, 6);
+}
+
+static int sq_training_list(struct store_tx *tx, const char *user, int (*cb)(const struct training_record *, void *),
+                            void *userdata)
+{
+        sqlite3_stmt *st = NULL;
+        struct training_record t;
+        int r = stmt(txc(tx), "SELECT id, user_name, course, completed_at, evidence, recorded_by, recorded_at "
+                              "FROM training_records WHERE ?1 IS NULL OR user_name = ?1 ORDER BY completed_at DESC, id DESC",
+                     &st);
+        if (r < 0)
+                return r;
+        if (user)
+                sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
+        else
+                sqlite3_bind_null(st, 1);
+        return EACH_ROW(st, t, training_read, cb, userdata);
+}
+
+static int sq_plan_add(struct store_tx *tx, struct plan_version *p)
+{
+        sqlite3_stmt *st = NULL;
+        int r = stmt(txc(tx), "INSERT INTO plan_versions(version, body, digest, created_by, created_at) "
+                              "VALUES ((SELECT coalesce(max(version), 0) + 1 FROM plan_versions),?,?,?,?) "
+                              "RETURNING version", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_text(st, 1, p->body, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, p->digest, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, p->created_by, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 4, p->created_at);
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW)
+                p->version = sqlite3_column_int64(st, 0);
+        rc = rc == SQLITE_ROW ? sqlite3_step(st) : rc;
+        sqlite3_reset(st);
+        return rc == SQLITE_DONE ? 0 : map_rc(rc);
+}
+
+static void plan_read(sqlite3_stmt *st, void *out)
+{
+        struct plan_version *p = out;
+        memset(p, 0, sizeof *p);
+        p->version = sqlite3_column_int64(st, 0);
+        p->body = (const char *)sqlite3_column_text(st, 1);
+        text_copy(p->digest, sizeof p->digest, st, 2);
+        text_copy(p->created_by, sizeof p->created_by, st, 3);
+        p->created_at = sqlite3_column_int64(st, 4);
+}
+
+static int sq_plan_get(struct store_tx *tx, int64_t version, int (*cb)(const struct plan_version *, void *),
+                       void *userdata)
+{
+        sqlite3_stmt *st = NULL;
+        struct plan_version p;
+        int r = stmt(txc(tx), "SELECT version, body, digest, created_by, created_at FROM plan_versions "
+                              "WHERE version = CASE WHEN ?1 = 0 THEN (SELECT max(version) FROM plan_versions) ELSE ?1 END",
+                     &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, version);
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+                plan_read(st, &p);
+                r = cb(&p, userdata);
+        }
+        sqlite3_reset(st);
+        if (rc != SQLITE_ROW)
+                return rc == SQLITE_DONE ? -VG_ENOTFOUND : map_rc(rc);
+        return r;
+}
+
+static int sq_plan_list(struct store_tx *tx, int (*cb)(const struct plan_version *, void *), void *userdata)
+{
+        sqlite3_stmt *st = NULL;
+        struct plan_version p;
+        int r = stmt(txc(tx), "SELECT version, '', digest, created_by, created_at FROM plan_versions ORDER BY version DESC",
+                     &st);
+        if (r < 0)
+                return r;
+        return EACH_ROW(st, p, plan_read, cb, userdata);
+}
+
 static void silence_row_read(sqlite3_stmt *st, void *out)
 {
         struct silence_row *s = out;
@@ -3411,6 +3528,11 @@ const struct store_ops store_sqlite_ops = {
         .advisory_add = sq_advisory_add,
         .advisory_list = sq_advisory_list,
         .obligation_waive = sq_obligation_waive,
+        .training_add = sq_training_add,
+        .training_list = sq_training_list,
+        .plan_add = sq_plan_add,
+        .plan_get = sq_plan_get,
+        .plan_list = sq_plan_list,
         .obligation_count_open = sq_obligation_count_open,
         .postmortem_get = sq_postmortem_get,
         .postmortem_put = sq_postmortem_put,

@@ -185,6 +185,11 @@ int store_improvement_add(struct store_tx *tx, struct improvement *i) { return O
 int store_improvement_get(struct store_tx *tx, int64_t id, int (*cb)(const struct improvement *, void *), void *ud) { return OPS(tx)->improvement_get(tx, id, cb, ud); }
 int store_improvement_update(struct store_tx *tx, const struct improvement *i) { return OPS(tx)->improvement_update(tx, i); }
 int store_improvement_list(struct store_tx *tx, const struct improvement_filter *f, int (*cb)(const struct improvement *, void *), void *ud) { return OPS(tx)->improvement_list(tx, f, cb, ud); }
+int store_training_add(struct store_tx *tx, struct training_record *t) { return OPS(tx)->training_add(tx, t); }
+int store_training_list(struct store_tx *tx, const char *user, int (*cb)(const struct training_record *, void *), void *ud) { return OPS(tx)->training_list(tx, user, cb, ud); }
+int store_plan_add(struct store_tx *tx, struct plan_version *p) { return OPS(tx)->plan_add(tx, p); }
+int store_plan_get(struct store_tx *tx, int64_t v, int (*cb)(const struct plan_version *, void *), void *ud) { return OPS(tx)->plan_get(tx, v, cb, ud); }
+int store_plan_list(struct store_tx *tx, int (*cb)(const struct plan_version *, void *), void *ud) { return OPS(tx)->plan_list(tx, cb, ud); }
 int store_alert_group_get(struct store_tx *tx, const char *key, struct alert_group *ret) { return OPS(tx)->alert_group_get(tx, key, ret); }
 int store_alert_group_put(struct store_tx *tx, const struct alert_group *g) { return OPS(tx)->alert_group_put(tx, g); }
 int store_alert_group_due(struct store_tx *tx, vg_usec_t now, int (*cb)(const struct alert_group *, void *), void *ud) { return OPS(tx)->alert_group_due(tx, now, cb, ud); }

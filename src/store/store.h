@@ -711,6 +711,37 @@ int store_improvement_update(struct store_tx *tx, const struct improvement *i);
 int store_improvement_list(struct store_tx *tx, const struct improvement_filter *f,
                            int (*cb)(const struct improvement *i, void *userdata), void *userdata);
 
+/* Training records (IR-2). */
+struct training_record {
+        int64_t id;
+        char user[STORE_NAME_MAX];
+        const char *course;   /* borrows */
+        vg_usec_t completed_at;
+        const char *evidence; /* borrows: "" or a reference (certificate id, LMS link) */
+        char recorded_by[STORE_NAME_MAX];
+        vg_usec_t recorded_at;
+};
+int store_training_add(struct store_tx *tx, struct training_record *t);
+/* user NULL: everyone's; newest completion first. */
+int store_training_list(struct store_tx *tx, const char *user,
+                        int (*cb)(const struct training_record *t, void *userdata), void *userdata);
+
+/* Versions of the incident response plan (IR-8). */
+struct plan_version {
+        int64_t version;
+        const char *body;   /* borrows: Markdown */
+        char digest[2 * STORE_HASH_BYTES + 1];
+        char created_by[STORE_NAME_MAX];
+        vg_usec_t created_at;
+};
+/* Sets p->version to the next one. */
+int store_plan_add(struct store_tx *tx, struct plan_version *p);
+/* version 0: the latest; -VG_ENOTFOUND when there is none. */
+int store_plan_get(struct store_tx *tx, int64_t version, int (*cb)(const struct plan_version *p, void *userdata),
+                   void *userdata);
+/* Newest first, without bodies (body is ""). */
+int store_plan_list(struct store_tx *tx, int (*cb)(const struct plan_version *p, void *userdata), void *userdata);
+
 /* Silences: put inserts or replaces by id. */
 int store_silence_put(struct store_tx *tx, const struct silence_row *s);
 int store_silence_get(struct store_tx *tx, const char *id,
