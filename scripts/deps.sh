@@ -9,8 +9,9 @@ pkgs=(
   libcurl4-openssl-dev libcmocka-dev libical-dev tzdata libcsv-dev libcmark-dev libarchive-dev
 )
 if [ "${1:-}" = "--test" ]; then
-  # Real peers the tests talk to: Prometheus, Alertmanager's amtool.
-  pkgs+=(sqlite3 curl prometheus prometheus-alertmanager bsdutils python3-aiosmtpd)
+  # Real peers the tests talk to: Prometheus, Alertmanager's amtool, an
+  # SMTP server, a browser.
+  pkgs+=(sqlite3 curl prometheus prometheus-alertmanager bsdutils python3-aiosmtpd chromium)
 fi
 
 missing=()

@@ -4,6 +4,8 @@
 
 #include "core/error.h"
 #include "intake/syslog_server.h"
+#include "base/buf.h"
+#include "report/report.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -72,6 +74,78 @@ static char *oncall_metrics(struct request *req, char *text, size_t *len)
         return out;
 }
 
+/* Append the response figures of the last 30 days (report_metrics) and
+ * the overdue counts people are measured on. */
+static char *response_metrics(struct request *req, char *text, size_t *len)
+{
+        struct store_tx *tx;
+        json_t *m = NULL, *training = NULL;
+        if (store_begin_read(req->store, &tx) < 0)
+                return text;
+        int r = report_metrics(tx, req->now - (vg_usec_t)30 * 86400 * VG_USEC_PER_SEC, req->now + 1, req->now, &m);
+        if (r >= 0)
+                r = report_training(tx, req->now, req->cfg->training_interval * VG_USEC_PER_SEC, &training);
+        store_rollback(tx);
+        if (r < 0) {
+                json_decref(m);
+                return text;
+        }
+        struct buf b;
+        buf_init(&b, 16u << 20);
+        int e = buf_append(&b, text, *len);
+        free(text);
+        static const char *const measures[] = { "detect", "acknowledge", "declare", "contain", "eradicate", "recover" };
+        e |= buf_printf(&b, "# HELP vigil_response_seconds Time to each step for incidents opened in the last 30 days "
+                            "(detect and acknowledge from the report's start; the rest from first detection).\n"
+                            "# TYPE vigil_response_seconds gauge\n");
+        const char *sev;
+        json_t *g;
+        json_object_foreach(json_object_get(m, "by_severity"), sev, g)
+        {
+                for (size_t i = 0; i < 6; i++) {
+                        json_t *x = json_object_get(g, measures[i]);
+                        if (!json_integer_value(json_object_get(x, "n")))
+                                continue;
+                        e |= buf_printf(&b,
+                                        "vigil_response_seconds{measure=\"%s\",severity=\"%s\",quantile=\"0.5\"} %lld\n"
+                                        "vigil_response_seconds{measure=\"%s\",severity=\"%s\",quantile=\"0.9\"} %lld\n",
+                                        measures[i], sev, (long long)json_integer_value(json_object_get(x, "median_s")),
+                                        measures[i], sev, (long long)json_integer_value(json_object_get(x, "p90_s")));
+                }
+        }
+        e |= buf_printf(&b, "# HELP vigil_incidents_opened Incidents opened in the last 30 days.\n"
+                            "# TYPE vigil_incidents_opened gauge\n");
+        json_object_foreach(json_object_get(m, "by_severity"), sev, g)
+                e |= buf_printf(&b, "vigil_incidents_opened{severity=\"%s\"} %lld\n", sev,
+                                (long long)json_integer_value(json_object_get(g, "incidents")));
+        e |= buf_printf(&b, "# HELP vigil_obligations The provider's obligations of those incidents, by rule and state.\n"
+                            "# TYPE vigil_obligations gauge\n");
+        const char *rule, *state;
+        json_t *t, *n;
+        json_object_foreach(json_object_get(json_object_get(m, "obligations"), "by_rule"), rule, t)
+                json_object_foreach(t, state, n)
+                        e |= buf_printf(&b, "vigil_obligations{rule=\"%s\",state=\"%s\"} %lld\n", rule, state,
+                                        (long long)json_integer_value(n));
+        json_t *imp = json_object_get(m, "improvements"), *pm = json_object_get(m, "postmortems");
+        e |= buf_printf(&b,
+                        "# HELP vigil_improvements_overdue Post-mortem improvements past due and not done.\n"
+                        "# TYPE vigil_improvements_overdue gauge\nvigil_improvements_overdue %lld\n"
+                        "# HELP vigil_postmortems_pending Incidents needing a post-mortem that has no approval yet.\n"
+                        "# TYPE vigil_postmortems_pending gauge\nvigil_postmortems_pending %lld\n"
+                        "# HELP vigil_training_overdue Staff overdue for incident-response training.\n"
+                        "# TYPE vigil_training_overdue gauge\nvigil_training_overdue %lld\n",
+                        (long long)json_integer_value(json_object_get(imp, "overdue")),
+                        (long long)json_integer_value(json_object_get(pm, "pending")),
+                        (long long)json_integer_value(json_object_get(training, "overdue")));
+        json_decref(m);
+        json_decref(training);
+        if (e) {
+                buf_release(&b);
+                return NULL;
+        }
+        return buf_detach(&b, len);
+}
+
 int metrics_get(struct request *req, struct response *resp)
 {
         size_t len = 0;
@@ -101,6 +175,9 @@ int metrics_get(struct request *req, struct response *resp)
                         return -ENOMEM;
                 }
                 text = more;
+                text = response_metrics(req, text, &len); /* frees text on failure */
+                if (!text)
+                        return -ENOMEM;
         }
         return response_text(resp, 200, "text/plain; version=0.0.4; charset=utf-8", text, len);
 }

@@ -121,6 +121,7 @@ int plan_versions(struct request *req, struct response *resp);
 /* reports.c */
 int report_metrics_get(struct request *req, struct response *resp);
 int report_evidence_get(struct request *req, struct response *resp);
+int report_incident_get(struct request *req, struct response *resp);
 
 /* postmortems.c */
 int postmortem_get(struct request *req, struct response *resp);

@@ -145,6 +145,7 @@ const struct route http_routes[] = {
         /* Reports: response metrics and the evidence of a period. */
         { "GET", "/api/v1/reports/metrics", REPORT_READERS, 0, report_metrics_get },
         { "GET", "/api/v1/reports/evidence", REPORT_READERS, 0, report_evidence_get },
+        { "GET", "/api/v1/incidents/{key}/report", ROLES_STAFF, 0, report_incident_get },
 
         /* The customer portal: a tenant administrator, its own tenant only. */
         { "GET", "/api/v1/portal/notices", R(TENANT_ADMIN), 0, portal_notices },

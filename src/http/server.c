@@ -115,9 +115,14 @@ static enum MHD_Result queue(struct MHD_Connection *conn, const struct request *
         MHD_add_response_header(mr, "X-Content-Type-Options", "nosniff");
         MHD_add_response_header(mr, "Referrer-Policy", "no-referrer");
         MHD_add_response_header(mr, "X-Frame-Options", "DENY");
-        MHD_add_response_header(mr, "Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
-        for (unsigned i = 0; i < resp->n_headers; i++)
+        /* Nothing may load or run, unless a handler names what its page needs. */
+        bool own_csp = false;
+        for (unsigned i = 0; i < resp->n_headers; i++) {
                 MHD_add_response_header(mr, resp->headers[i].name, resp->headers[i].value);
+                own_csp |= strcasecmp(resp->headers[i].name, "Content-Security-Policy") == 0;
+        }
+        if (!own_csp)
+                MHD_add_response_header(mr, "Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
         enum MHD_Result ret = MHD_queue_response(conn, resp->status ? resp->status : 200, mr);
         MHD_destroy_response(mr);
         return ret;

@@ -197,7 +197,7 @@ int report_metrics(struct store_tx *tx, vg_usec_t from, vg_usec_t to, vg_usec_t 
         struct tallies t = { .now = now, .rules = json_object(), .pages_by = json_object(), .services = json_object() };
         json_t *out = NULL, *by_sev = json_object(), *by_svc = json_object();
         bool *pick = NULL;
-        int64_t pm_required = 0, pm_approved = 0;
+        int64_t pm_required = 0, pm_approved = 0, pm_pending = 0;
         int r = t.rules && t.pages_by && t.services && by_sev && by_svc ? incidents_in(tx, &s) : -ENOMEM;
         for (size_t i = 0; r >= 0 && i < s.n; i++) {
                 struct incident inc = { 0 };
@@ -224,6 +224,7 @@ int report_metrics(struct store_tx *tx, vg_usec_t from, vg_usec_t to, vg_usec_t 
                                 incident_is_data_breach(inc.classification, &inc.impact, inc.data_categories);
                 pm_required += required;
                 pm_approved += approved;
+                pm_pending += required && !approved;
                 incident_fini(&inc);
         }
         if (r >= 0 && !(pick = calloc(s.n ? s.n : 1, sizeof *pick)))
@@ -249,12 +250,13 @@ int report_metrics(struct store_tx *tx, vg_usec_t from, vg_usec_t to, vg_usec_t 
                 char f_text[VG_RFC3339_MAX], t_text[VG_RFC3339_MAX];
                 vg_time_format(from, f_text);
                 vg_time_format(to, t_text);
-                out = json_pack("{s:s, s:s, s:I, s:o, s:O, s:O, s:{s:O}, s:{s:I, s:I, s:O}, s:{s:I, s:I}, "
+                out = json_pack("{s:s, s:s, s:I, s:o, s:O, s:O, s:{s:O}, s:{s:I, s:I, s:O}, s:{s:I, s:I, s:I}, "
                                 "s:{s:I, s:I, s:I}}",
                                 "from", f_text, "to", t_text, "incidents", (json_int_t)s.n, "all", all, "by_severity",
                                 by_sev, "by_service", by_svc, "obligations", "by_rule", t.rules, "pages", "total",
                                 (json_int_t)t.pages, "acknowledged", (json_int_t)t.pages_acked, "by_user", t.pages_by,
                                 "postmortems", "required", (json_int_t)pm_required, "approved", (json_int_t)pm_approved,
+                                "pending", (json_int_t)pm_pending,
                                 "improvements", "created", (json_int_t)t.imp_created, "done", (json_int_t)t.imp_done,
                                 "overdue", (json_int_t)t.imp_overdue);
                 if (!out)

@@ -18,13 +18,24 @@
  *   recover     first detection -> recovered;
  * plus obligations {by_rule: {RULE: {on_time, late, waived, open, overdue}}}
  * (the provider's duties), pages {total, acknowledged, by_user},
- * postmortems {required, approved}, improvements {created, done, overdue}.
+ * postmortems {required, approved, pending (required, not approved)},
+ * improvements {created, done, overdue}.
  * now decides what is overdue. */
 int report_metrics(struct store_tx *tx, vg_usec_t from, vg_usec_t to, vg_usec_t now, json_t **ret);
 
 /* {interval_days, overdue, items: [{user, role, last (the newest record or
  * null), due_at, overdue}]} for every enabled staff member. */
 int report_training(struct store_tx *tx, vg_usec_t now, vg_usec_t interval, json_t **ret);
+
+/* The incident report of key as Markdown (caller frees): summary,
+ * classification, scope, phase times, obligations, notices with their
+ * deliveries, the post-mortem and the audit timeline; -VG_ENOTFOUND for
+ * no such incident. */
+int report_incident_markdown(struct store *s, const char *key, vg_usec_t now, char **ret);
+/* That Markdown as a self-contained HTML page (caller frees). */
+int report_incident_html(const char *markdown, const char *key, char **ret);
+/* A Content-Security-Policy for the page: nothing but its own stylesheet. */
+void report_stylesheet_csp(char out[192]);
 
 /* The evidence of [from, to): {from, to, generated_at, metrics, incidents
  * (the register, with services, tenants and phase times), obligations (the

@@ -545,6 +545,18 @@ static int sq_user_get_by_name(struct store_tx *tx, const char *name, struct use
                 _r < 0 ? _r : 0;                                                     \
         })
 
+/* The one row st selects, to cb; -VG_ENOTFOUND when there is none. */
+#define ONE_ROW(st, scratch, rowfn, cb, userdata)                                    \
+        ({                                                                           \
+                int _r1 = 0, _rc1 = sqlite3_step(st);                                \
+                if (_rc1 == SQLITE_ROW) {                                            \
+                        rowfn(st, &(scratch));                                       \
+                        _r1 = cb(&(scratch), userdata);                              \
+                }                                                                    \
+                sqlite3_reset(st);                                                   \
+                _rc1 == SQLITE_ROW ? _r1 : _rc1 == SQLITE_DONE ? -VG_ENOTFOUND : map_rc(_rc1); \
+        })
+
 static int sq_user_list(struct store_tx *tx, int64_t after_id, unsigned limit,
                         int (*cb)(const struct user *, void *), void *userdata)
 {
@@ -1758,15 +1770,7 @@ static int sq_org_get(struct store_tx *tx, const char *kind, const char *name,
                 return r;
         sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
-        int rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW) {
-                org_read(st, &o);
-                r = cb(&o, userdata);
-        }
-        sqlite3_reset(st);
-        if (rc != SQLITE_ROW)
-                return rc == SQLITE_DONE ? -VG_ENOTFOUND : map_rc(rc);
-        return r;
+        return ONE_ROW(st, o, org_read, cb, userdata);
 }
 
 static int sq_org_put(struct store_tx *tx, const char *kind, const char *name, const char *body, vg_usec_t now,
@@ -2209,15 +2213,7 @@ static int sq_outbox_get(struct store_tx *tx, int64_t id, int (*cb)(const struct
         if (r < 0)
                 return r;
         sqlite3_bind_int64(st, 1, id);
-        int rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW) {
-                outbox_read(st, &m);
-                r = cb(&m, userdata);
-        }
-        sqlite3_reset(st);
-        if (rc != SQLITE_ROW)
-                return rc == SQLITE_DONE ? -VG_ENOTFOUND : map_rc(rc);
-        return r;
+        return ONE_ROW(st, m, outbox_read, cb, userdata);
 }
 
 static int sq_outbox_sending(struct store_tx *tx, int64_t id)
@@ -2400,15 +2396,7 @@ static int sq_tenant_get(struct store_tx *tx, const char *id, int (*cb)(const st
         if (r < 0)
                 return r;
         sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-        int rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW) {
-                tenant_read(st, &t);
-                r = cb(&t, userdata);
-        }
-        sqlite3_reset(st);
-        if (rc != SQLITE_ROW)
-                return rc == SQLITE_DONE ? -VG_ENOTFOUND : map_rc(rc);
-        return r;
+        return ONE_ROW(st, t, tenant_read, cb, userdata);
 }
 
 static int sq_tenant_list(struct store_tx *tx, int64_t after, unsigned limit, int (*cb)(const struct tenant_row *, void *),
@@ -2533,15 +2521,7 @@ static int sq_obligation_get(struct store_tx *tx, int64_t id, int (*cb)(const st
         if (r < 0)
                 return r;
         sqlite3_bind_int64(st, 1, id);
-        int rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW) {
-                obligation_read(st, &o);
-                r = cb(&o, userdata);
-        }
-        sqlite3_reset(st);
-        if (rc != SQLITE_ROW)
-                return rc == SQLITE_DONE ? -VG_ENOTFOUND : map_rc(rc);
-        return r;
+        return ONE_ROW(st, o, obligation_read, cb, userdata);
 }
 
 static int sq_obligation_list(struct store_tx *tx, int64_t incident_id, int (*cb)(const struct obligation *, void *),
@@ -2621,15 +2601,7 @@ static int sq_notice_get(struct store_tx *tx, int64_t id, int (*cb)(const struct
         if (r < 0)
                 return r;
         sqlite3_bind_int64(st, 1, id);
-        int rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW) {
-                notice_read(st, &n);
-                r = cb(&n, userdata);
-        }
-        sqlite3_reset(st);
-        if (rc != SQLITE_ROW)
-                return rc == SQLITE_DONE ? -VG_ENOTFOUND : map_rc(rc);
-        return r;
+        return ONE_ROW(st, n, notice_read, cb, userdata);
 }
 
 static int sq_notice_list(struct store_tx *tx, int64_t incident_id, int (*cb)(const struct notice *, void *),
@@ -2911,15 +2883,7 @@ static int sq_postmortem_get(struct store_tx *tx, int64_t incident_id, int (*cb)
         if (r < 0)
                 return r;
         sqlite3_bind_int64(st, 1, incident_id);
-        int rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW) {
-                postmortem_read(st, &p);
-                r = cb(&p, userdata);
-        }
-        sqlite3_reset(st);
-        if (rc != SQLITE_ROW)
-                return rc == SQLITE_DONE ? -VG_ENOTFOUND : map_rc(rc);
-        return r;
+        return ONE_ROW(st, p, postmortem_read, cb, userdata);
 }
 
 static int sq_postmortem_put(struct store_tx *tx, struct postmortem *p)
@@ -3007,15 +2971,7 @@ static int sq_improvement_get(struct store_tx *tx, int64_t id, int (*cb)(const s
         if (r < 0)
                 return r;
         sqlite3_bind_int64(st, 1, id);
-        int rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW) {
-                improvement_read(st, &i);
-                r = cb(&i, userdata);
-        }
-        sqlite3_reset(st);
-        if (rc != SQLITE_ROW)
-                return rc == SQLITE_DONE ? -VG_ENOTFOUND : map_rc(rc);
-        return r;
+        return ONE_ROW(st, i, improvement_read, cb, userdata);
 }
 
 static int sq_improvement_update(struct store_tx *tx, const struct improvement *i)
@@ -3158,15 +3114,7 @@ static int sq_plan_get(struct store_tx *tx, int64_t version, int (*cb)(const str
         if (r < 0)
                 return r;
         sqlite3_bind_int64(st, 1, version);
-        int rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW) {
-                plan_read(st, &p);
-                r = cb(&p, userdata);
-        }
-        sqlite3_reset(st);
-        if (rc != SQLITE_ROW)
-                return rc == SQLITE_DONE ? -VG_ENOTFOUND : map_rc(rc);
-        return r;
+        return ONE_ROW(st, p, plan_read, cb, userdata);
 }
 
 static int sq_plan_list(struct store_tx *tx, int (*cb)(const struct plan_version *, void *), void *userdata)

@@ -621,3 +621,29 @@ long api_call(struct server *s, const char *method, const char *path, const char
         reply_free(&r);
         return st;
 }
+
+char *read_text_file(const char *path)
+{
+        FILE *f = fopen(path, "r");
+        if (!f)
+                return NULL;
+        size_t cap = 4096, len = 0;
+        char *text = malloc(cap);
+        while (text) {
+                len += fread(text + len, 1, cap - len - 1, f);
+                if (len < cap - 1)
+                        break;
+                char *bigger = realloc(text, cap * 2);
+                if (!bigger) {
+                        free(text);
+                        text = NULL;
+                        break;
+                }
+                text = bigger;
+                cap *= 2;
+        }
+        fclose(f);
+        if (text)
+                text[len] = '\0';
+        return text;
+}

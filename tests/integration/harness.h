@@ -99,6 +99,8 @@ size_t sink_files_with(const char *dir, const char *suffix, const char *needle);
 
 /* A loopback port free for both TCP and UDP right now. */
 unsigned free_port(void);
+/* A whole text file (caller frees), or NULL when it cannot be read. */
+char *read_text_file(const char *path);
 
 /* Path of the vigil binary under test ($VIGIL_BIN). */
 const char *vigil_bin(void);

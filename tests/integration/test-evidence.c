@@ -51,17 +51,6 @@ static int cmp_ll(const void *a, const void *b)
         return (x > y) - (x < y);
 }
 
-static char *slurp(const char *path)
-{
-        FILE *f = fopen(path, "r");
-        if (!f)
-                return NULL;
-        static char buf[1 << 20];
-        size_t n = fread(buf, 1, sizeof buf - 1, f);
-        fclose(f);
-        buf[n] = '\0';
-        return strdup(buf);
-}
 
 static size_t lines(const char *text)
 {
@@ -141,7 +130,7 @@ static void pack_matches_the_records(void **state)
 
         /* The ledger: a row per obligation, with on_time as computed. */
         snprintf(path, sizeof path, "%s/obligations.csv", out);
-        char *csv = slurp(path);
+        char *csv = read_text_file(path);
         assert_non_null(csv);
         char needle[96];
         snprintf(needle, sizeof needle, ",\"%lld\",\"acme\",\"CONTRACT\",", sent_on_time_id);
@@ -155,7 +144,7 @@ static void pack_matches_the_records(void **state)
         assert_true(strstr(row, ",\"false\"\r\n") == strchr(row, '\r') - 8);
         free(csv);
         snprintf(path, sizeof path, "%s/incidents.csv", out);
-        csv = slurp(path);
+        csv = read_text_file(path);
         assert_int_equal(lines(csv), N_INC + 1);
         assert_non_null(strstr(csv, "\"Quotes \"\"and\"\", commas\""));
         free(csv);
@@ -173,7 +162,7 @@ static void pack_matches_the_records(void **state)
 
         /* index.html names every framework's controls and the head digest. */
         snprintf(path, sizeof path, "%s/index.html", out);
-        char *html = slurp(path);
+        char *html = read_text_file(path);
         assert_non_null(strstr(html, ">IR-6<"));
         assert_non_null(strstr(html, ">A.10.1<"));
         assert_non_null(strstr(html, ">CC7.4<"));
@@ -201,13 +190,13 @@ static void framework_filter_and_tarball(void **state)
         assert_int_equal(system(cmd), 0);
         char path[256];
         snprintf(path, sizeof path, "%s/x/evidence-%.10s-%.10s/index.html", dir, from, to);
-        char *html = slurp(path);
+        char *html = read_text_file(path);
         assert_non_null(html);
         assert_non_null(strstr(html, ">A.10.1<"));
         assert_null(strstr(html, ">IR-6<"));
         free(html);
         snprintf(path, sizeof path, "%s/x/evidence-%.10s-%.10s/controls.csv", dir, from, to);
-        char *csv = slurp(path);
+        char *csv = read_text_file(path);
         assert_int_equal(lines(csv), 2); /* header + A.10.1 */
         free(csv);
         /* Bad arguments: a usage error, nothing written. */
@@ -220,6 +209,22 @@ static void framework_filter_and_tarball(void **state)
                                                           "-o", out, NULL }),
                          2);
         free(text);
+        /* The same figures for Prometheus, and the JSON with coverage. */
+        struct reply r;
+        http(&S, "GET", "/metrics", NULL, NULL, NULL, &r);
+        assert_int_equal(r.status, 200);
+        assert_non_null(strstr(r.body, "vigil_obligations{rule=\"CONTRACT\",state=\"late\"} 1\n"));
+        assert_non_null(strstr(r.body, "vigil_obligations{rule=\"CONTRACT\",state=\"on_time\"} 1\n"));
+        assert_non_null(strstr(r.body, "vigil_incidents_opened{severity=\"sev1\"} 2\n"));
+        assert_non_null(strstr(r.body, "vigil_incidents_opened{severity=\"sev2\"} 5\n"));
+        assert_non_null(strstr(r.body, "vigil_response_seconds{measure=\"detect\",severity=\"sev1\",quantile=\"0.5\"} "));
+        assert_non_null(strstr(r.body, "vigil_postmortems_pending 2\n")); /* two declared with confirmed tenants */
+        reply_free(&r);
+        json_t *m;
+        assert_int_equal(call("GET", "/api/v1/reports/metrics", auditor, NULL, &m), 200);
+        assert_true(json_is_object(json_object_get(m, "coverage")));
+        assert_int_equal(json_integer_value(json_object_get(m, "incidents")), N_INC);
+        json_decref(m);
         /* Only auditors and the managers read evidence. */
         expect_refused_on(&S, "GET", "/api/v1/reports/evidence", responder, NULL, NULL, 403, NULL, NULL);
         expect_refused_on(&S, "GET", "/api/v1/reports/metrics?from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z", auditor,

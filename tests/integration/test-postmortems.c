@@ -243,6 +243,56 @@ static void overdue_improvement_reminds_its_owner(void **state)
         json_decref(a);
 }
 
+/* The incident report: Markdown and a self-contained HTML page that
+ * headless Chromium renders without a console message (a style the
+ * page's Content-Security-Policy refused would print one). */
+static void incident_report_in_a_browser(void **state)
+{
+        (void)state;
+        char path[128], file[96], cmd[600];
+        struct reply r;
+        snprintf(path, sizeof path, "/api/v1/incidents/%s/report?format=md", key);
+        http(&S, "GET", path, auditor, NULL, NULL, &r);
+        assert_int_equal(r.status, 200);
+        assert_non_null(strstr(r.body, "# Incident "));
+        assert_non_null(strstr(r.body, "## Post-mortem\n\nStatus: approved (version"));
+        assert_non_null(strstr(r.body, "; approved by ivan at "));
+        assert_non_null(strstr(r.body, "| F1 | technical_lapse | Bucket ACL defaulted to public |"));
+        assert_non_null(strstr(r.body, "Alert on public bucket policies"));
+        assert_non_null(strstr(r.body, "| incident.postmortem.approve |"));
+        assert_non_null(strstr(r.body, "Audit chain: intact"));
+        reply_free(&r);
+        snprintf(path, sizeof path, "/api/v1/incidents/%s/report", key);
+        http(&S, "GET", path, auditor, NULL, NULL, &r);
+        assert_int_equal(r.status, 200);
+        assert_non_null(strstr(reply_header(&r, "Content-Type"), "text/html"));
+        assert_non_null(strstr(reply_header(&r, "Content-Security-Policy"), "style-src 'sha256-"));
+        snprintf(file, sizeof file, "%s/report.html", maildir);
+        FILE *f = fopen(file, "w");
+        assert_non_null(f);
+        fputs(r.body, f);
+        fclose(f);
+        reply_free(&r);
+        snprintf(cmd, sizeof cmd,
+                 "timeout 120 chromium --headless=new --no-sandbox --disable-gpu --user-data-dir=%s/chromium "
+                 "--enable-logging=stderr --v=0 --dump-dom file://%s > %s/dom.html 2> %s/chromium.log",
+                 maildir, file, maildir, maildir);
+        assert_int_equal(system(cmd), 0);
+        snprintf(file, sizeof file, "%s/dom.html", maildir);
+        char *dom = read_text_file(file);
+        assert_non_null(dom);
+        assert_non_null(strstr(dom, "<h2>Post-mortem</h2>"));
+        free(dom);
+        snprintf(file, sizeof file, "%s/chromium.log", maildir);
+        char *log = read_text_file(file);
+        assert_non_null(log);
+        if (strstr(log, ":CONSOLE"))
+                fail_msg("the browser reported: %s", strstr(log, ":CONSOLE"));
+        free(log);
+        expect_refused_on(&S, "GET", "/api/v1/incidents/INC-2099-9999/report", auditor, NULL, NULL, 404, NULL, NULL);
+        expect_refused_on(&S, "GET", path, tadmin, NULL, NULL, 403, NULL, NULL);
+}
+
 static int setup(void **state)
 {
         (void)state;
@@ -295,6 +345,7 @@ int main(void)
                 cmocka_unit_test(approval_rules),
                 cmocka_unit_test(improvement_lifecycle),
                 cmocka_unit_test(overdue_improvement_reminds_its_owner),
+                cmocka_unit_test(incident_report_in_a_browser),
         };
         return cmocka_run_group_tests_name("postmortems", tests, setup, teardown);
 }

@@ -131,17 +131,6 @@ static void plan_versions_follow_the_configuration(void **state)
         assert_int_equal(db_count(&S, "audit_log", "action = 'plan.version'"), 2);
 }
 
-static char *slurp(const char *path)
-{
-        FILE *f = fopen(path, "r");
-        if (!f)
-                return NULL;
-        static char buf[1 << 20];
-        size_t n = fread(buf, 1, sizeof buf - 1, f);
-        fclose(f);
-        buf[n] = '\0';
-        return strdup(buf);
-}
 
 static void in_the_evidence_pack(void **state)
 {
@@ -159,17 +148,17 @@ static void in_the_evidence_pack(void **state)
                          0);
         free(text);
         snprintf(path, sizeof path, "%s/plan.md", out);
-        char *plan = slurp(path);
+        char *plan = read_text_file(path);
         assert_non_null(plan);
         assert_non_null(strstr(plan, "- **billing**")); /* version 2 is in force at the end */
         free(plan);
         snprintf(path, sizeof path, "%s/training.csv", out);
-        char *csv = slurp(path);
+        char *csv = read_text_file(path);
         assert_non_null(strstr(csv, "\"ina\",\"incident_manager\",\"Incident reporting 2026\","));
         assert_non_null(strstr(csv, "\"ivan\",\"incident_manager\",\"\",\"\",\"\",\"true\",\"\""));
         free(csv);
         snprintf(path, sizeof path, "%s/index.html", out);
-        char *html = slurp(path);
+        char *html = read_text_file(path);
         assert_non_null(strstr(html, ">IR-2<"));
         assert_non_null(strstr(html, "<td id=\"plan\">version 2</td>"));
         free(html);

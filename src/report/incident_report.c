@@ -1,0 +1,303 @@
+/* The incident report: one self-contained document per incident -
+ * summary, classification, scope, phase times, obligations, notices with
+ * their delivery evidence, the post-mortem with its improvements, and the
+ * audit timeline. Written as Markdown; the HTML is that Markdown through
+ * libcmark (safe mode: raw HTML in any text is dropped) in a page with one
+ * fixed stylesheet, so a strict Content-Security-Policy can name it by hash. */
+#define _GNU_SOURCE
+#include "report/report.h"
+
+#include "base/buf.h"
+#include "core/error.h"
+
+#include <cmark.h>
+#include <errno.h>
+#include <sodium.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char report_stylesheet[] =
+        "body{font:15px/1.5 system-ui,sans-serif;max-width:60em;margin:2em auto;padding:0 1em;color:#111}"
+        "table{border-collapse:collapse;width:100%;margin:.5em 0}td,th{border:1px solid #999;padding:.25em .5em;"
+        "text-align:left;vertical-align:top}code{word-break:break-all}h1{font-size:1.6em}h2{margin-top:1.6em}";
+
+struct md {
+        struct buf b;
+        int r;
+        struct store_tx *tx;
+        int64_t incident_id;
+};
+
+static void put(struct md *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void put(struct md *m, const char *fmt, ...)
+{
+        if (m->r < 0)
+                return;
+        char *s = NULL;
+        va_list ap;
+        va_start(ap, fmt);
+        int n = vasprintf(&s, fmt, ap);
+        va_end(ap);
+        m->r = n < 0 ? -ENOMEM : buf_append(&m->b, s, (size_t)n);
+        free(s);
+}
+
+/* Text inside a table cell or a heading: one line, pipes and Markdown
+ * punctuation escaped so that it stays text. */
+static void cell(struct md *m, const char *s)
+{
+        for (; s && *s && m->r >= 0; s++) {
+                if (*s == '\n' || *s == '\r')
+                        m->r = buf_append(&m->b, " ", 1);
+                else if (strchr("\\|*_`[]<>#!", *s))
+                        put(m, "\\%c", *s);
+                else
+                        m->r = buf_append(&m->b, s, 1);
+        }
+}
+
+static const char *when(vg_usec_t t, char buf[VG_RFC3339_MAX])
+{
+        if (!t)
+                return "-";
+        vg_time_format(t, buf);
+        return buf;
+}
+
+static int md_service(const char *service, void *userdata)
+{
+        struct md *m = userdata;
+        put(m, " ");
+        cell(m, service);
+        return 0;
+}
+
+static int md_tenant(const struct scope_tenant *t, void *userdata)
+{
+        struct md *m = userdata;
+        put(m, "| ");
+        cell(m, t->tenant);
+        put(m, " | %s | %lld | ", tenant_status_to_string(t->status), (long long)t->affected_users);
+        cell(m, t->evidence);
+        put(m, " |\n");
+        return 0;
+}
+
+static int md_obligation(const struct obligation *o, void *userdata)
+{
+        struct md *m = userdata;
+        char a[VG_RFC3339_MAX], b[VG_RFC3339_MAX];
+        const char *on_time = strcmp(o->status, "sent") == 0 ? (!o->due_at || o->sent_at <= o->due_at ? "yes" : "no, late")
+                                                             : "-";
+        put(m, "| %s | ", o->rule_id);
+        cell(m, o->tenant[0] ? o->tenant : "(provider)");
+        put(m, " | ");
+        cell(m, o->recipient);
+        put(m, " | %s | %s | %s | %s |\n", when(o->due_at, a), o->status, when(o->sent_at, b), on_time);
+        return 0;
+}
+
+static int md_delivery(const struct notice_delivery *d, void *userdata)
+{
+        struct md *m = userdata;
+        put(m, "| ");
+        cell(m, d->tenant);
+        put(m, " | %s | ", d->channel);
+        cell(m, d->address);
+        put(m, " | %s | %d | ", d->status, d->attempts);
+        cell(m, d->last_result);
+        put(m, " |\n");
+        return 0;
+}
+
+static int md_notice(const struct notice *n, void *userdata)
+{
+        struct md *m = userdata;
+        char a[VG_RFC3339_MAX], b[VG_RFC3339_MAX];
+        put(m, "\n### Notice %lld (%s)\n\nComposed by ", (long long)n->version, n->kind);
+        cell(m, n->composed_by);
+        put(m, " at %s; released by ", when(n->composed_at, a));
+        cell(m, n->released_by[0] ? n->released_by : "-");
+        put(m, " at %s.\n\n**Nature of the breach:** ", when(n->released_at, b));
+        cell(m, n->nature);
+        put(m, "\n\n**Approximate user impact:** ");
+        cell(m, n->user_impact);
+        put(m, "\n\n**Mitigation:** ");
+        cell(m, n->mitigation);
+        put(m, "\n\n| Tenant | Channel | Address | Status | Attempts | Server's reply |\n|---|---|---|---|---|---|\n");
+        return store_notice_delivery_list(m->tx, n->id, md_delivery, m);
+}
+
+static int md_improvement(const struct improvement *i, void *userdata)
+{
+        struct md *m = userdata;
+        char a[VG_RFC3339_MAX], b[VG_RFC3339_MAX];
+        put(m, "| %lld | %s | ", (long long)i->id, i->factor);
+        cell(m, i->title);
+        put(m, " | ");
+        cell(m, i->owner);
+        put(m, " | %s | %s | %s | %s | ", i->kind, when(i->due_at, a), i->status, when(i->done_at, b));
+        cell(m, i->verification);
+        put(m, " |\n");
+        return 0;
+}
+
+static int md_postmortem(const struct postmortem *p, void *userdata)
+{
+        struct md *m = userdata;
+        char a[VG_RFC3339_MAX];
+        json_t *body = json_loads(p->body, 0, NULL);
+        put(m, "\n## Post-mortem\n\nStatus: %s (version %lld)", p->status, (long long)p->version);
+        if (p->approved_at) {
+                put(m, "; approved by ");
+                cell(m, p->approved_by);
+                put(m, " at %s", when(p->approved_at, a));
+        }
+        put(m, ".\n");
+        static const struct {
+                const char *key, *title;
+        } parts[] = { { "summary", "Summary" }, { "impact", "Impact" }, { "narrative", "Narrative" },
+                      { "went_well", "What went well" } };
+        for (size_t i = 0; i < 4; i++) {
+                const char *text = json_string_value(json_object_get(body, parts[i].key));
+                /* The author's own Markdown, below a heading of ours; raw
+                 * HTML in it is dropped when rendered. */
+                put(m, "\n### %s\n\n%s\n", parts[i].title, text && *text ? text : "(not written)");
+        }
+        put(m, "\n### Contributing factors\n\n| Factor | Kind | Description |\n|---|---|---|\n");
+        size_t i;
+        json_t *f;
+        json_array_foreach(json_object_get(body, "factors"), i, f)
+        {
+                put(m, "| %s | %s | ", json_string_value(json_object_get(f, "id")),
+                    json_string_value(json_object_get(f, "kind")));
+                cell(m, json_string_value(json_object_get(f, "description")));
+                put(m, " |\n");
+        }
+        json_decref(body);
+        put(m, "\n### Improvements\n\n| Id | Factor | Title | Owner | Kind | Due | Status | Done | Verification |\n"
+               "|---|---|---|---|---|---|---|---|---|\n");
+        struct improvement_filter flt = { .incident_id = m->incident_id };
+        return store_improvement_list(m->tx, &flt, md_improvement, m);
+}
+
+static int md_event(const struct audit_record *r, void *userdata)
+{
+        struct md *m = userdata;
+        char a[VG_RFC3339_MAX];
+        put(m, "| %lld | %s | ", (long long)r->seq, when(r->at, a));
+        cell(m, r->actor);
+        put(m, " | %s |\n", r->action);
+        return 0;
+}
+
+int report_incident_markdown(struct store *s, const char *key, vg_usec_t now, char **ret)
+{
+        struct incident inc = { 0 };
+        struct audit_verify v;
+        struct md m = { .r = 0 };
+        buf_init(&m.b, 64u << 20);
+        int r = store_audit_verify(s, &v);
+        if (r >= 0)
+                r = store_begin_read(s, &m.tx);
+        if (r < 0)
+                return r;
+        r = store_incident_get(m.tx, key, &inc);
+        if (r < 0)
+                goto out;
+        m.incident_id = inc.id;
+        char t[8][VG_RFC3339_MAX];
+        put(&m, "# Incident %s: ", inc.key);
+        cell(&m, inc.title);
+        put(&m, "\n\n| | |\n|---|---|\n| Severity | %s |\n| Classification | %s |\n| Phase | %s |\n| Source | %s |\n"
+                "| Reported by | ",
+            severity_to_string(inc.severity), class_to_string(inc.classification), phase_to_string(inc.phase),
+            source_to_string(inc.source));
+        cell(&m, inc.reporter);
+        put(&m, " |\n| Declared by | ");
+        cell(&m, inc.declared_by[0] ? inc.declared_by : "-");
+        put(&m, " |\n| Impact | %s%s%s |\n| Data categories |", inc.impact.confidentiality ? "confidentiality " : "",
+            inc.impact.integrity ? "integrity " : "", inc.impact.availability ? "availability" : "");
+        for (int d = 0; d < DATA__COUNT; d++)
+                if (inc.data_categories & (1u << d))
+                        put(&m, " %s", data_category_to_string((enum data_category)d));
+        put(&m, " |\n\n## Description\n\n");
+        cell(&m, inc.description && *inc.description ? inc.description : "(none)");
+        put(&m, "\n\n## Phase times (UTC)\n\n| Detected | Reported | Acknowledged | Declared | Contained | Eradicated | "
+                "Recovered | Closed |\n|---|---|---|---|---|---|---|---|\n| %s | %s | %s | %s | %s | %s | %s | %s |\n",
+            when(inc.detected_at, t[0]), when(inc.reported_at, t[1]), when(inc.acknowledged_at, t[2]),
+            when(inc.declared_at, t[3]), when(inc.contained_at, t[4]), when(inc.eradicated_at, t[5]),
+            when(inc.recovered_at, t[6]), when(inc.closed_at, t[7]));
+        if (inc.root_cause && *inc.root_cause) {
+                put(&m, "\n**Root cause:** ");
+                cell(&m, inc.root_cause);
+                put(&m, "\n");
+        }
+        put(&m, "\n## Scope\n\nServices:");
+        r = store_incident_services_list(m.tx, inc.id, md_service, &m);
+        put(&m, "\n\n| Tenant | Status | Affected users | Evidence |\n|---|---|---|---|\n");
+        if (r >= 0)
+                r = store_incident_tenants_list(m.tx, inc.id, md_tenant, &m);
+        put(&m, "\n## Notification obligations\n\n| Rule | Tenant | Recipient | Due | Status | Sent | On time |\n"
+                "|---|---|---|---|---|---|---|\n");
+        if (r >= 0)
+                r = store_obligation_list(m.tx, inc.id, md_obligation, &m);
+        put(&m, "\n## Customer notices\n");
+        if (r >= 0)
+                r = store_notice_list(m.tx, inc.id, md_notice, &m);
+        if (r >= 0) {
+                int pr = store_postmortem_get(m.tx, inc.id, md_postmortem, &m);
+                if (pr == -VG_ENOTFOUND)
+                        put(&m, "\n## Post-mortem\n\nNone written.\n");
+                else
+                        r = pr;
+        }
+        put(&m, "\n## Timeline (the audit records)\n\n| Seq | At (UTC) | Actor | Action |\n|---|---|---|---|\n");
+        char object[64];
+        snprintf(object, sizeof object, "incident:%s", inc.key);
+        if (r >= 0)
+                r = store_audit_list_object(m.tx, object, 0, 100000, md_event, &m);
+        put(&m, "\n---\n\nGenerated %s. Audit chain: %s, %lld records, head digest `%s`.\n", when(now, t[0]),
+            v.ok ? "intact" : "BROKEN", (long long)v.records, v.head_hash);
+out:
+        store_rollback(m.tx);
+        incident_fini(&inc);
+        if (r >= 0 && m.r < 0)
+                r = m.r;
+        if (r < 0) {
+                buf_release(&m.b);
+                return r;
+        }
+        size_t len;
+        *ret = buf_detach(&m.b, &len);
+        return *ret ? 0 : -ENOMEM;
+}
+
+int report_incident_html(const char *markdown, const char *key, char **ret)
+{
+        char *body = cmark_markdown_to_html(markdown, strlen(markdown), CMARK_OPT_DEFAULT);
+        if (!body)
+                return -ENOMEM;
+        /* The policy travels with the file, for when it is opened from disk. */
+        char csp[192];
+        report_stylesheet_csp(csp);
+        int n = asprintf(ret,
+                         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+                         "<meta http-equiv=\"Content-Security-Policy\" content=\"%s\">"
+                         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+                         "<title>Incident %s</title><style>%s</style></head>\n<body>\n%s</body></html>\n",
+                         csp, key, report_stylesheet, body);
+        free(body);
+        return n < 0 ? -ENOMEM : 0;
+}
+
+void report_stylesheet_csp(char out[192])
+{
+        unsigned char h[crypto_hash_sha256_BYTES];
+        char b64[sodium_base64_ENCODED_LEN(crypto_hash_sha256_BYTES, sodium_base64_VARIANT_ORIGINAL)];
+        crypto_hash_sha256(h, (const unsigned char *)report_stylesheet, strlen(report_stylesheet));
+        sodium_bin2base64(b64, sizeof b64, h, sizeof h, sodium_base64_VARIANT_ORIGINAL);
+        snprintf(out, 192, "default-src 'none'; style-src 'sha256-%s'; base-uri 'none'; form-action 'none'", b64);
+}
