@@ -1,3 +1,4 @@
+#define _GNU_SOURCE
 #include "base/buf.h"
 
 #include <errno.h>
@@ -10,6 +11,7 @@ void buf_init(struct buf *b, size_t max)
 {
         b->p = NULL;
         b->len = b->cap = 0;
+        b->err = 0;
         b->max = max;
 }
 
@@ -81,6 +83,19 @@ int buf_printf(struct buf *b, const char *fmt, ...)
         va_end(ap);
         b->len += (size_t)n;
         return 0;
+}
+
+void buf_put(struct buf *b, const char *fmt, ...)
+{
+        if (b->err)
+                return;
+        va_list ap;
+        va_start(ap, fmt);
+        char *s = NULL;
+        int n = vasprintf(&s, fmt, ap);
+        va_end(ap);
+        b->err = n < 0 ? -ENOMEM : buf_append(b, s, (size_t)n);
+        free(s);
 }
 
 int buf_append_xml_text(struct buf *b, const char *s)

@@ -10,6 +10,7 @@ struct buf {
         size_t len;
         size_t cap;
         size_t max; /* most bytes it may hold, excluding the NUL */
+        int err;    /* the first error of buf_put; later puts do nothing */
 };
 
 void buf_init(struct buf *b, size_t max);
@@ -19,5 +20,8 @@ void buf_release(struct buf *b);
 char *buf_detach(struct buf *b, size_t *len);
 int buf_append(struct buf *b, const void *data, size_t n);
 int buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* buf_printf for documents written piece by piece: the first failure is
+ * kept in b->err and every later put does nothing; check b->err once. */
+void buf_put(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Append s as XML/HTML text: & < > " escaped (markup goes through buf_append). */
 int buf_append_xml_text(struct buf *b, const char *s);

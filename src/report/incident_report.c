@@ -24,37 +24,22 @@ const char report_stylesheet[] =
         "text-align:left;vertical-align:top}code{word-break:break-all}h1{font-size:1.6em}h2{margin-top:1.6em}";
 
 struct md {
-        struct buf b;
-        int r;
+        struct buf b; /* b.err: the first failure */
         struct store_tx *tx;
         int64_t incident_id;
 };
-
-static void put(struct md *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void put(struct md *m, const char *fmt, ...)
-{
-        if (m->r < 0)
-                return;
-        char *s = NULL;
-        va_list ap;
-        va_start(ap, fmt);
-        int n = vasprintf(&s, fmt, ap);
-        va_end(ap);
-        m->r = n < 0 ? -ENOMEM : buf_append(&m->b, s, (size_t)n);
-        free(s);
-}
 
 /* Text inside a table cell or a heading: one line, pipes and Markdown
  * punctuation escaped so that it stays text. */
 static void cell(struct md *m, const char *s)
 {
-        for (; s && *s && m->r >= 0; s++) {
+        for (; s && *s && m->b.err >= 0; s++) {
                 if (*s == '\n' || *s == '\r')
-                        m->r = buf_append(&m->b, " ", 1);
+                        m->b.err = buf_append(&m->b, " ", 1);
                 else if (strchr("\\|*_`[]<>#!", *s))
-                        put(m, "\\%c", *s);
+                        buf_put(&m->b, "\\%c", *s);
                 else
-                        m->r = buf_append(&m->b, s, 1);
+                        m->b.err = buf_append(&m->b, s, 1);
         }
 }
 
@@ -69,7 +54,7 @@ static const char *when(vg_usec_t t, char buf[VG_RFC3339_MAX])
 static int md_service(const char *service, void *userdata)
 {
         struct md *m = userdata;
-        put(m, " ");
+        buf_put(&m->b, " ");
         cell(m, service);
         return 0;
 }
@@ -77,11 +62,11 @@ static int md_service(const char *service, void *userdata)
 static int md_tenant(const struct scope_tenant *t, void *userdata)
 {
         struct md *m = userdata;
-        put(m, "| ");
+        buf_put(&m->b, "| ");
         cell(m, t->tenant);
-        put(m, " | %s | %lld | ", tenant_status_to_string(t->status), (long long)t->affected_users);
+        buf_put(&m->b, " | %s | %lld | ", tenant_status_to_string(t->status), (long long)t->affected_users);
         cell(m, t->evidence);
-        put(m, " |\n");
+        buf_put(&m->b, " |\n");
         return 0;
 }
 
@@ -91,24 +76,24 @@ static int md_obligation(const struct obligation *o, void *userdata)
         char a[VG_RFC3339_MAX], b[VG_RFC3339_MAX];
         const char *on_time = strcmp(o->status, "sent") == 0 ? (!o->due_at || o->sent_at <= o->due_at ? "yes" : "no, late")
                                                              : "-";
-        put(m, "| %s | ", o->rule_id);
+        buf_put(&m->b, "| %s | ", o->rule_id);
         cell(m, o->tenant[0] ? o->tenant : "(provider)");
-        put(m, " | ");
+        buf_put(&m->b, " | ");
         cell(m, o->recipient);
-        put(m, " | %s | %s | %s | %s |\n", when(o->due_at, a), o->status, when(o->sent_at, b), on_time);
+        buf_put(&m->b, " | %s | %s | %s | %s |\n", when(o->due_at, a), o->status, when(o->sent_at, b), on_time);
         return 0;
 }
 
 static int md_delivery(const struct notice_delivery *d, void *userdata)
 {
         struct md *m = userdata;
-        put(m, "| ");
+        buf_put(&m->b, "| ");
         cell(m, d->tenant);
-        put(m, " | %s | ", d->channel);
+        buf_put(&m->b, " | %s | ", d->channel);
         cell(m, d->address);
-        put(m, " | %s | %d | ", d->status, d->attempts);
+        buf_put(&m->b, " | %s | %d | ", d->status, d->attempts);
         cell(m, d->last_result);
-        put(m, " |\n");
+        buf_put(&m->b, " |\n");
         return 0;
 }
 
@@ -116,17 +101,17 @@ static int md_notice(const struct notice *n, void *userdata)
 {
         struct md *m = userdata;
         char a[VG_RFC3339_MAX], b[VG_RFC3339_MAX];
-        put(m, "\n### Notice %lld (%s)\n\nComposed by ", (long long)n->version, n->kind);
+        buf_put(&m->b, "\n### Notice %lld (%s)\n\nComposed by ", (long long)n->version, n->kind);
         cell(m, n->composed_by);
-        put(m, " at %s; released by ", when(n->composed_at, a));
+        buf_put(&m->b, " at %s; released by ", when(n->composed_at, a));
         cell(m, n->released_by[0] ? n->released_by : "-");
-        put(m, " at %s.\n\n**Nature of the breach:** ", when(n->released_at, b));
+        buf_put(&m->b, " at %s.\n\n**Nature of the breach:** ", when(n->released_at, b));
         cell(m, n->nature);
-        put(m, "\n\n**Approximate user impact:** ");
+        buf_put(&m->b, "\n\n**Approximate user impact:** ");
         cell(m, n->user_impact);
-        put(m, "\n\n**Mitigation:** ");
+        buf_put(&m->b, "\n\n**Mitigation:** ");
         cell(m, n->mitigation);
-        put(m, "\n\n| Tenant | Channel | Address | Status | Attempts | Server's reply |\n|---|---|---|---|---|---|\n");
+        buf_put(&m->b, "\n\n| Tenant | Channel | Address | Status | Attempts | Server's reply |\n|---|---|---|---|---|---|\n");
         return store_notice_delivery_list(m->tx, n->id, md_delivery, m);
 }
 
@@ -134,13 +119,13 @@ static int md_improvement(const struct improvement *i, void *userdata)
 {
         struct md *m = userdata;
         char a[VG_RFC3339_MAX], b[VG_RFC3339_MAX];
-        put(m, "| %lld | %s | ", (long long)i->id, i->factor);
+        buf_put(&m->b, "| %lld | %s | ", (long long)i->id, i->factor);
         cell(m, i->title);
-        put(m, " | ");
+        buf_put(&m->b, " | ");
         cell(m, i->owner);
-        put(m, " | %s | %s | %s | %s | ", i->kind, when(i->due_at, a), i->status, when(i->done_at, b));
+        buf_put(&m->b, " | %s | %s | %s | %s | ", i->kind, when(i->due_at, a), i->status, when(i->done_at, b));
         cell(m, i->verification);
-        put(m, " |\n");
+        buf_put(&m->b, " |\n");
         return 0;
 }
 
@@ -149,13 +134,13 @@ static int md_postmortem(const struct postmortem *p, void *userdata)
         struct md *m = userdata;
         char a[VG_RFC3339_MAX];
         json_t *body = json_loads(p->body, 0, NULL);
-        put(m, "\n## Post-mortem\n\nStatus: %s (version %lld)", p->status, (long long)p->version);
+        buf_put(&m->b, "\n## Post-mortem\n\nStatus: %s (version %lld)", p->status, (long long)p->version);
         if (p->approved_at) {
-                put(m, "; approved by ");
+                buf_put(&m->b, "; approved by ");
                 cell(m, p->approved_by);
-                put(m, " at %s", when(p->approved_at, a));
+                buf_put(&m->b, " at %s", when(p->approved_at, a));
         }
-        put(m, ".\n");
+        buf_put(&m->b, ".\n");
         static const struct {
                 const char *key, *title;
         } parts[] = { { "summary", "Summary" }, { "impact", "Impact" }, { "narrative", "Narrative" },
@@ -164,20 +149,20 @@ static int md_postmortem(const struct postmortem *p, void *userdata)
                 const char *text = json_string_value(json_object_get(body, parts[i].key));
                 /* The author's own Markdown, below a heading of ours; raw
                  * HTML in it is dropped when rendered. */
-                put(m, "\n### %s\n\n%s\n", parts[i].title, text && *text ? text : "(not written)");
+                buf_put(&m->b, "\n### %s\n\n%s\n", parts[i].title, text && *text ? text : "(not written)");
         }
-        put(m, "\n### Contributing factors\n\n| Factor | Kind | Description |\n|---|---|---|\n");
+        buf_put(&m->b, "\n### Contributing factors\n\n| Factor | Kind | Description |\n|---|---|---|\n");
         size_t i;
         json_t *f;
         json_array_foreach(json_object_get(body, "factors"), i, f)
         {
-                put(m, "| %s | %s | ", json_string_value(json_object_get(f, "id")),
+                buf_put(&m->b, "| %s | %s | ", json_string_value(json_object_get(f, "id")),
                     json_string_value(json_object_get(f, "kind")));
                 cell(m, json_string_value(json_object_get(f, "description")));
-                put(m, " |\n");
+                buf_put(&m->b, " |\n");
         }
         json_decref(body);
-        put(m, "\n### Improvements\n\n| Id | Factor | Title | Owner | Kind | Due | Status | Done | Verification |\n"
+        buf_put(&m->b, "\n### Improvements\n\n| Id | Factor | Title | Owner | Kind | Due | Status | Done | Verification |\n"
                "|---|---|---|---|---|---|---|---|---|\n");
         struct improvement_filter flt = { .incident_id = m->incident_id };
         return store_improvement_list(m->tx, &flt, md_improvement, m);
@@ -187,9 +172,9 @@ static int md_event(const struct audit_record *r, void *userdata)
 {
         struct md *m = userdata;
         char a[VG_RFC3339_MAX];
-        put(m, "| %lld | %s | ", (long long)r->seq, when(r->at, a));
+        buf_put(&m->b, "| %lld | %s | ", (long long)r->seq, when(r->at, a));
         cell(m, r->actor);
-        put(m, " | %s |\n", r->action);
+        buf_put(&m->b, " | %s |\n", r->action);
         return 0;
 }
 
@@ -197,7 +182,7 @@ int report_incident_markdown(struct store *s, const char *key, vg_usec_t now, ch
 {
         struct incident inc = { 0 };
         struct audit_verify v;
-        struct md m = { .r = 0 };
+        struct md m = { 0 };
         buf_init(&m.b, 64u << 20);
         int r = store_audit_verify(s, &v);
         if (r >= 0)
@@ -209,63 +194,63 @@ int report_incident_markdown(struct store *s, const char *key, vg_usec_t now, ch
                 goto out;
         m.incident_id = inc.id;
         char t[8][VG_RFC3339_MAX];
-        put(&m, "# Incident %s: ", inc.key);
+        buf_put(&m.b, "# Incident %s: ", inc.key);
         cell(&m, inc.title);
-        put(&m, "\n\n| | |\n|---|---|\n| Severity | %s |\n| Classification | %s |\n| Phase | %s |\n| Source | %s |\n"
+        buf_put(&m.b, "\n\n| | |\n|---|---|\n| Severity | %s |\n| Classification | %s |\n| Phase | %s |\n| Source | %s |\n"
                 "| Reported by | ",
             severity_to_string(inc.severity), class_to_string(inc.classification), phase_to_string(inc.phase),
             source_to_string(inc.source));
         cell(&m, inc.reporter);
-        put(&m, " |\n| Declared by | ");
+        buf_put(&m.b, " |\n| Declared by | ");
         cell(&m, inc.declared_by[0] ? inc.declared_by : "-");
-        put(&m, " |\n| Impact | %s%s%s |\n| Data categories |", inc.impact.confidentiality ? "confidentiality " : "",
+        buf_put(&m.b, " |\n| Impact | %s%s%s |\n| Data categories |", inc.impact.confidentiality ? "confidentiality " : "",
             inc.impact.integrity ? "integrity " : "", inc.impact.availability ? "availability" : "");
         for (int d = 0; d < DATA__COUNT; d++)
                 if (inc.data_categories & (1u << d))
-                        put(&m, " %s", data_category_to_string((enum data_category)d));
-        put(&m, " |\n\n## Description\n\n");
+                        buf_put(&m.b, " %s", data_category_to_string((enum data_category)d));
+        buf_put(&m.b, " |\n\n## Description\n\n");
         cell(&m, inc.description && *inc.description ? inc.description : "(none)");
-        put(&m, "\n\n## Phase times (UTC)\n\n| Detected | Reported | Acknowledged | Declared | Contained | Eradicated | "
+        buf_put(&m.b, "\n\n## Phase times (UTC)\n\n| Detected | Reported | Acknowledged | Declared | Contained | Eradicated | "
                 "Recovered | Closed |\n|---|---|---|---|---|---|---|---|\n| %s | %s | %s | %s | %s | %s | %s | %s |\n",
             when(inc.detected_at, t[0]), when(inc.reported_at, t[1]), when(inc.acknowledged_at, t[2]),
             when(inc.declared_at, t[3]), when(inc.contained_at, t[4]), when(inc.eradicated_at, t[5]),
             when(inc.recovered_at, t[6]), when(inc.closed_at, t[7]));
         if (inc.root_cause && *inc.root_cause) {
-                put(&m, "\n**Root cause:** ");
+                buf_put(&m.b, "\n**Root cause:** ");
                 cell(&m, inc.root_cause);
-                put(&m, "\n");
+                buf_put(&m.b, "\n");
         }
-        put(&m, "\n## Scope\n\nServices:");
+        buf_put(&m.b, "\n## Scope\n\nServices:");
         r = store_incident_services_list(m.tx, inc.id, md_service, &m);
-        put(&m, "\n\n| Tenant | Status | Affected users | Evidence |\n|---|---|---|---|\n");
+        buf_put(&m.b, "\n\n| Tenant | Status | Affected users | Evidence |\n|---|---|---|---|\n");
         if (r >= 0)
                 r = store_incident_tenants_list(m.tx, inc.id, md_tenant, &m);
-        put(&m, "\n## Notification obligations\n\n| Rule | Tenant | Recipient | Due | Status | Sent | On time |\n"
+        buf_put(&m.b, "\n## Notification obligations\n\n| Rule | Tenant | Recipient | Due | Status | Sent | On time |\n"
                 "|---|---|---|---|---|---|---|\n");
         if (r >= 0)
                 r = store_obligation_list(m.tx, inc.id, md_obligation, &m);
-        put(&m, "\n## Customer notices\n");
+        buf_put(&m.b, "\n## Customer notices\n");
         if (r >= 0)
                 r = store_notice_list(m.tx, inc.id, md_notice, &m);
         if (r >= 0) {
                 int pr = store_postmortem_get(m.tx, inc.id, md_postmortem, &m);
                 if (pr == -VG_ENOTFOUND)
-                        put(&m, "\n## Post-mortem\n\nNone written.\n");
+                        buf_put(&m.b, "\n## Post-mortem\n\nNone written.\n");
                 else
                         r = pr;
         }
-        put(&m, "\n## Timeline (the audit records)\n\n| Seq | At (UTC) | Actor | Action |\n|---|---|---|---|\n");
+        buf_put(&m.b, "\n## Timeline (the audit records)\n\n| Seq | At (UTC) | Actor | Action |\n|---|---|---|---|\n");
         char object[64];
         snprintf(object, sizeof object, "incident:%s", inc.key);
         if (r >= 0)
                 r = store_audit_list_object(m.tx, object, 0, 100000, md_event, &m);
-        put(&m, "\n---\n\nGenerated %s. Audit chain: %s, %lld records, head digest `%s`.\n", when(now, t[0]),
+        buf_put(&m.b, "\n---\n\nGenerated %s. Audit chain: %s, %lld records, head digest `%s`.\n", when(now, t[0]),
             v.ok ? "intact" : "BROKEN", (long long)v.records, v.head_hash);
 out:
         store_rollback(m.tx);
         incident_fini(&inc);
-        if (r >= 0 && m.r < 0)
-                r = m.r;
+        if (r >= 0 && m.b.err < 0)
+                r = m.b.err;
         if (r < 0) {
                 buf_release(&m.b);
                 return r;
