@@ -20,11 +20,30 @@ for p in "${pkgs[@]}"; do
     missing+=("$p")
   fi
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+# The browser tests run on Node.js; a machine that has node and npm from
+# elsewhere keeps them, one without gets Debian's.
+if [ "${1:-}" = "--test" ] && ! { command -v node && command -v npm; } >/dev/null 2>&1; then
+  missing+=(nodejs npm)
+fi
 
-echo "deps: installing ${missing[*]}" >&2
-sudo=""
-[ "$(id -u)" -eq 0 ] || sudo="sudo"
-export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -q >/dev/null
-$sudo apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "deps: installing ${missing[*]}" >&2
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -q >/dev/null
+  $sudo apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# Playwright (core only: it drives Debian's chromium) and axe-core, at the
+# versions in tests/browser/package-lock.json, from the npm registry.
+if [ "${1:-}" = "--test" ]; then
+  here="$(cd "$(dirname "$0")/.." && pwd)"
+  lock="$here/tests/browser/package-lock.json"
+  stamp="$here/tests/browser/node_modules/.vigil-lock"
+  if ! cmp -s "$lock" "$stamp" 2>/dev/null; then
+    echo "deps: npm ci in tests/browser" >&2
+    (cd "$here/tests/browser" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+    cp "$lock" "$stamp"
+  fi
+fi

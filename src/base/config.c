@@ -72,6 +72,7 @@ static const struct directive directives[] = {
         { NULL, "job_lease", D_DURATION, OFF(job_lease), 5, 3600 },
         { NULL, "training_interval", D_DURATION, OFF(training_interval), 86400, 3 * 366 * 86400 },
         { NULL, "rules", D_STRING, OFF(rules), 0, 0 },
+        { NULL, "web_root", D_STRING, OFF(web_root), 0, 0 },
         { NULL, "notices", D_SECTION, 0, 0, 0 },
         { "notices", "two_person", D_STRING, OFF(notices.two_person), 0, 0 },
         { "notices", "templates", D_STRING, OFF(notices.templates), 0, 0 },
@@ -102,7 +103,8 @@ int config_defaults(struct config **ret)
         c->public_url = strdup("http://127.0.0.1:8080");
         c->rules = strdup(VIGIL_RULES_DEFAULT);
         c->notices.templates = strdup(VIGIL_TEMPLATES_DEFAULT);
-        if (!c->listen || !c->database || !c->public_url || !c->rules || !c->notices.templates) {
+        c->web_root = strdup(VIGIL_WEB_DEFAULT);
+        if (!c->listen || !c->database || !c->public_url || !c->rules || !c->notices.templates || !c->web_root) {
                 config_free(c);
                 return -ENOMEM;
         }
@@ -152,6 +154,7 @@ struct config *config_free(struct config *c)
         free(c->syslog.tcp_host);
         free(c->syslog.allow);
         free(c->rules);
+        free(c->web_root);
         free(c->notices.two_person);
         free(c->notices.templates);
         free(c->provider.jurisdictions);

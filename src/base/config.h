@@ -99,6 +99,7 @@ struct config {
         int64_t job_lease; /* seconds a worker holds a job */
         int64_t training_interval; /* seconds between incident-response trainings (IR-2) */
         char *rules;       /* owns: the notification rules file */
+        char *web_root;    /* owns: the directory of the web pages */
         struct config_provider provider;
         struct {
                 char *two_person;     /* owns: severities whose notices need a second person to release */

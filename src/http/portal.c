@@ -321,6 +321,9 @@ static int status_json(struct store_tx *tx, json_t **ret)
 
 int status_get(struct request *req, struct response *resp)
 {
+        /* A browser gets the page, which reads this as JSON. */
+        if (request_wants_html(req))
+                return web_file(req, resp, "status.html");
         struct store_tx *tx;
         json_t *out = NULL;
         int r = store_begin_read(req->store, &tx);

@@ -118,6 +118,12 @@ int plan_generate(struct request *req, struct response *resp);
 int plan_get(struct request *req, struct response *resp);
 int plan_versions(struct request *req, struct response *resp);
 
+/* web.c: the static pages */
+int web_file(struct request *req, struct response *resp, const char *name);
+int web_get(struct request *req, struct response *resp);
+int web_index(struct request *req, struct response *resp);
+bool request_wants_html(const struct request *req);
+
 /* reports.c */
 int report_metrics_get(struct request *req, struct response *resp);
 int report_evidence_get(struct request *req, struct response *resp);

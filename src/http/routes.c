@@ -157,6 +157,9 @@ const struct route http_routes[] = {
         /* Service health: communications posts, anyone reads. */
         { "POST", "/api/v1/advisories", NOTICE_WRITERS, 0, advisory_post },
         { "GET", "/status", 0, ROUTE_PUBLIC, status_get },
+        /* The web pages (web/): scripts and styles over the API. */
+        { "GET", "/", 0, ROUTE_PUBLIC, web_index },
+        { "GET", "/web/{file}", 0, ROUTE_PUBLIC, web_get },
         { "GET", "/status.atom", 0, ROUTE_PUBLIC, status_atom },
 
         { "GET", "/api/v1/audit", R(ADMIN) | R(AUDITOR), 0, audit_list },

@@ -1,0 +1,161 @@
+/* The web pages in a real browser: this sets up a server with two tenants,
+ * each with its own released notice, a communications user and a service,
+ * then runs tests/browser/web.mjs (Playwright driving Debian's chromium,
+ * axe-core) against it and passes its TAP lines through as comments.
+ * Screenshots of each page are kept in BUILD/tests/web-screenshots. Also
+ * checks the static file rules without a browser. */
+#include "harness.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+static struct server S;
+static char comms[128], manager[128];
+
+#define A_NATURE "A storage bucket of Acme's was readable by anyone."
+#define B_NATURE "Globex's export job wrote to a shared folder."
+
+static long call(const char *method, const char *path, const char *token, const char *body, json_t **ret)
+{
+        return api_call(&S, method, path, token, body, ret);
+}
+
+static void static_files_are_served_safely(void **state)
+{
+        (void)state;
+        struct reply r;
+        http(&S, "GET", "/web/app.css", NULL, NULL, NULL, &r);
+        assert_int_equal(r.status, 200);
+        assert_non_null(strstr(reply_header(&r, "Content-Type"), "text/css"));
+        reply_free(&r);
+        http(&S, "GET", "/", NULL, NULL, NULL, &r);
+        assert_int_equal(r.status, 200);
+        assert_non_null(strstr(r.body, "<form id=\"signin\""));
+        const char *csp = reply_header(&r, "Content-Security-Policy");
+        assert_non_null(strstr(csp, "script-src 'self'"));
+        assert_null(strstr(csp, "unsafe-inline"));
+        reply_free(&r);
+        /* A browser asking for /status gets the page; an API client, JSON. */
+        const char *const html[] = { "Accept: text/html,application/xhtml+xml", NULL };
+        http(&S, "GET", "/status", NULL, html, NULL, &r);
+        assert_non_null(strstr(r.body, "<title>Service status</title>"));
+        reply_free(&r);
+        http(&S, "GET", "/status", NULL, NULL, NULL, &r);
+        assert_non_null(json_object_get(r.json, "services"));
+        reply_free(&r);
+        /* Nothing outside the directory, nothing hidden, no unknown types. */
+        const char *const bad[] = { "/web/..%2Fvigil.yaml", "/web/.hidden.js", "/web/nosuch.js", "/web/app.css.bak",
+                                    "/web/%2E%2E", "/web/vigil.yaml" };
+        for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+                expect_refused_on(&S, "GET", bad[i], NULL, NULL, NULL, 404, NULL, NULL);
+}
+
+static void pages_in_a_browser(void **state)
+{
+        (void)state;
+        char shots[512], cmd[2048], script[512];
+        const char *root = getenv("VIGIL_SOURCE_ROOT");
+        snprintf(script, sizeof script, "%s/tests/browser/web.mjs", root ? root : "..");
+        snprintf(shots, sizeof shots, "%s", getenv("VIGIL_SHOTS") ? getenv("VIGIL_SHOTS") : "web-screenshots");
+        mkdir(shots, 0755);
+        snprintf(cmd, sizeof cmd,
+                 "VIGIL_URL='%s' SHOTS='%s' COMMS_USER=cora COMMS_PASS=cora-password-for-tests "
+                 "A_USER=alice-acme A_PASS=alice-acme-password-for-tests A_NATURE=\"%s\" "
+                 "B_USER=gus-globex B_PASS=gus-globex-password-for-tests B_NATURE=\"%s\" "
+                 "timeout 300 node '%s' 2>&1",
+                 S.url, shots, A_NATURE, B_NATURE, script);
+        FILE *p = popen(cmd, "r");
+        assert_non_null(p);
+        char line[2048];
+        int oks = 0, bad = 0;
+        while (fgets(line, sizeof line, p)) {
+                print_message("# %s", line);
+                oks += strncmp(line, "ok ", 3) == 0;
+                bad += strncmp(line, "not ok ", 7) == 0;
+        }
+        int st = pclose(p);
+        assert_int_equal(bad, 0);
+        assert_true(oks >= 10);
+        assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+}
+
+static long long release(const char *key, const char *tenant, const char *nature)
+{
+        char path[128], body[600];
+        json_t *a;
+        snprintf(path, sizeof path, "/api/v1/incidents/%s/notices", key);
+        snprintf(body, sizeof body,
+                 "{\"kind\":\"initial\",\"nature\":\"%s\",\"user_impact\":\"About 40 users.\",\"mitigation\":\"Rotate "
+                 "your keys.\",\"next_steps\":\"Log review.\",\"next_update_at\":\"2099-01-01T00:00:00Z\",\"tenants\":[\"%s\"]}",
+                 nature, tenant);
+        if (call("POST", path, comms, body, &a) != 201)
+                return -1;
+        long long id = (long long)json_integer_value(json_object_get(a, "id"));
+        json_decref(a);
+        snprintf(path, sizeof path, "/api/v1/incidents/%s/notices/%lld/release", key, id);
+        return call("POST", path, manager, "{}", NULL) == 200 ? id : -1;
+}
+
+static int setup(void **state)
+{
+        (void)state;
+        char ignore[128], path[128];
+        json_t *a;
+        server_start(&S, "login:\n  max_failures_address: 1000\n");
+        server_user_token(&S, "cora", "communications", NULL, comms, sizeof comms);
+        server_user_token(&S, "ina", "incident_manager", NULL, manager, sizeof manager);
+        server_user_token(&S, "alice-acme", "tenant_admin", "acme", ignore, sizeof ignore);
+        server_user_token(&S, "gus-globex", "tenant_admin", "globex", ignore, sizeof ignore);
+        if (call("PUT", "/api/v1/tenants/acme", comms, "{\"name\":\"Acme\",\"contacts\":[{\"email\":\"sec@acme.example\"}]}",
+                 NULL) != 201 ||
+            call("PUT", "/api/v1/tenants/globex", comms,
+                 "{\"name\":\"Globex\",\"contacts\":[{\"email\":\"sec@globex.example\"}]}", NULL) != 201 ||
+            call("PUT", "/api/v1/services/storage", manager, "{\"description\":\"object storage\"}", NULL) != 201)
+                return -1;
+        if (call("POST", "/api/v1/incidents", manager,
+                 "{\"title\":\"Storage ACL\",\"severity\":\"sev2\",\"source\":\"monitoring\",\"services\":[\"storage\"]}",
+                 &a) != 201)
+                return -1;
+        char key[32];
+        snprintf(key, sizeof key, "%s", json_string_value(json_object_get(a, "key")));
+        json_decref(a);
+        snprintf(path, sizeof path, "/api/v1/incidents/%s/classify", key);
+        if (call("POST", path, manager,
+                 "{\"classification\":\"security_incident\",\"impact\":{\"confidentiality\":true},"
+                 "\"data_categories\":[\"customer_data\"]}",
+                 NULL) != 200)
+                return -1;
+        snprintf(path, sizeof path, "/api/v1/incidents/%s/scope", key);
+        if (call("PUT", path, manager,
+                 "{\"reason\":\"access logs\",\"tenants\":[{\"id\":\"acme\",\"status\":\"confirmed\"},"
+                 "{\"id\":\"globex\",\"status\":\"confirmed\"}]}",
+                 NULL) != 200)
+                return -1;
+        snprintf(path, sizeof path, "/api/v1/incidents/%s/declare", key);
+        if (call("POST", path, manager, "{\"criteria\":\"customer data read\"}", NULL) != 200)
+                return -1;
+        return release(key, "acme", A_NATURE) > 0 && release(key, "globex", B_NATURE) > 0 ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+        (void)state;
+        return server_finish(&S);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(static_files_are_served_safely),
+                cmocka_unit_test(pages_in_a_browser),
+        };
+        return cmocka_run_group_tests_name("web", tests, setup, teardown);
+}
