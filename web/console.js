@@ -15,7 +15,8 @@
     if (open.length === 0) body.append(el("tr", {}, el("td", { colspan: 7 }, "No open incidents.")));
     for (const i of open) {
       body.append(el("tr", {},
-        el("th", { scope: "row" }, i.key), el("td", {}, i.title), el("td", {}, i.severity), el("td", {}, i.phase),
+        el("th", { scope: "row" }, el("a", { href: `/web/incident.html?key=${encodeURIComponent(i.key)}` }, i.key)),
+        el("td", {}, i.title), el("td", {}, i.severity), el("td", {}, i.phase),
         el("td", {}, i.classification), el("td", {}, time(i.reported_at)),
         el("td", {}, el("a", { href: `/api/v1/incidents/${encodeURIComponent(i.key)}/report` }, `Report of ${i.key}`))));
     }
@@ -37,6 +38,47 @@
     }
   }
 
+  // Open an incident, from the form or from an alert; then work it.
+  async function open(body, alert) {
+    const inc = await vigil.call("POST", "/api/v1/incidents", body);
+    if (alert)
+      await vigil.call("POST", `/api/v1/incidents/${encodeURIComponent(inc.key)}/alerts`,
+                       { alert, reason: "opened from the alert" });
+    location.assign(`/web/incident.html?key=${encodeURIComponent(inc.key)}`);
+  }
+
+  const incidentForm = document.getElementById("incident-form");
+  incidentForm.addEventListener("submit", async ev => {
+    ev.preventDefault();
+    const error = document.getElementById("incident-error");
+    error.textContent = "";
+    const body = { title: incidentForm.title.value.trim(), severity: incidentForm.severity.value,
+                   source: incidentForm.source.value };
+    if (incidentForm.service.value.trim()) body.services = [incidentForm.service.value.trim()];
+    try { await open(body); } catch (e) { error.textContent = e.message; }
+  });
+
+  async function alerts() {
+    const list = document.getElementById("alert-list");
+    const a = await vigil.call("GET", "/api/v2/alerts");
+    list.replaceChildren();
+    if (a.length === 0) list.append(el("p", { class: "meta" }, "No active alerts."));
+    for (const x of a.slice(0, 20)) {
+      const name = x.labels.alertname || x.fingerprint;
+      const summary = (x.annotations && x.annotations.summary) || "";
+      list.append(el("div", { class: "card" },
+        el("h3", {}, name), summary ? el("p", {}, summary) : null,
+        el("p", { class: "meta" }, `${x.labels.service || "no service"} · ${x.labels.severity || "no severity"} · since `,
+           time(x.startsAt)),
+        el("button", { type: "button", onclick: async () => {
+          const body = { title: summary || name, severity: /crit/.test(x.labels.severity || "") ? "sev1" : "sev2",
+                         source: "monitoring" };
+          if (x.labels.service) body.services = [x.labels.service];
+          try { await open(body, `fp:${x.fingerprint}`); } catch (e) { message.textContent = e.message; }
+        } }, `Open an incident from ${name}`)));
+    }
+  }
+
   const form = document.getElementById("advisory-form");
   form.addEventListener("submit", async ev => {
     ev.preventDefault();
@@ -53,7 +95,7 @@
   });
 
   try {
-    await Promise.all([incidents(), pages()]);
+    await Promise.all([incidents(), pages(), alerts()]);
   } catch (e) {
     message.textContent = e.message;
   }

@@ -388,11 +388,12 @@ int notice_release(struct request *req, struct response *resp)
                 if (r < 0)
                         break;
                 r = release_to(req, tx, &inc, &c, json_string_value(t), &messages);
-                /* The contract obligation counts as met when its notice goes out. */
+                /* The contract obligation counts as met when the tenant's first
+                 * notice goes out, whatever its kind. */
                 struct contract_rows cr = { json_string_value(t), 0 };
                 if (r >= 0)
                         r = store_obligation_list(tx, inc.id, find_contract, &cr);
-                if (r >= 0 && cr.id && strcmp(c.n.kind, "final") != 0)
+                if (r >= 0 && cr.id)
                         r = store_obligation_sent(tx, cr.id, req->now);
         }
         if (r >= 0) {
