@@ -98,5 +98,25 @@ const vigil = (() => {
     return me;
   }
 
-  return { call, signIn, whoAmI, signOut, page, time, el };
+  // Time left until a due time, kept current: "2d 3h 05m left", "late by ...".
+  function countdown(iso) {
+    const t = document.createElement("span");
+    t.dataset.due = iso || "";
+    tick(t);
+    return t;
+  }
+
+  function tick(t) {
+    const due = t.dataset.due;
+    if (!due) { t.textContent = "clock not started"; t.className = "countdown"; return; }
+    let s = Math.round((new Date(due) - Date.now()) / 1000);
+    const late = s < 0;
+    s = Math.abs(s);
+    const d = Math.floor(s / 86400), h = Math.floor(s % 86400 / 3600), m = Math.floor(s % 3600 / 60);
+    t.textContent = `${late ? "late by " : ""}${d ? `${d}d ` : ""}${h}h ${String(m).padStart(2, "0")}m${late ? "" : " left"}`;
+    t.className = `countdown state ${late ? "bad" : s < 6 * 3600 ? "identified" : "ok"}`;
+  }
+  setInterval(() => document.querySelectorAll(".countdown").forEach(tick), 30000);
+
+  return { call, signIn, whoAmI, signOut, page, time, el, countdown };
 })();

@@ -3,7 +3,7 @@
 "use strict";
 
 (async () => {
-  const { el, time } = vigil;
+  const { el, time, countdown } = vigil;
   const message = document.getElementById("message");
   if (!await vigil.page(false)) return;
 
@@ -36,6 +36,36 @@
       list.append(el("div", { class: "card" },
         el("p", {}, `${p.user}, level ${p.level}`, " - paged ", time(p.created_at))));
     }
+  }
+
+  async function due() {
+    const list = document.getElementById("due-list");
+    const r = await vigil.call("GET", "/api/v1/obligations?limit=10");
+    list.replaceChildren();
+    if (r.items.length === 0) { list.append(el("p", { class: "meta" }, "No obligation is running.")); return; }
+    list.append(el("div", { class: "table-wrap", tabindex: "0", role: "region", "aria-label": "Obligations due soonest" },
+      el("table", {}, el("thead", {}, el("tr", {}, ["Incident", "Rule", "Tenant", "Due", "Time left"].map(h =>
+        el("th", { scope: "col" }, h)))),
+        el("tbody", {}, r.items.map(o => el("tr", {},
+          el("th", { scope: "row" }, el("a", { href: `/web/incident.html?key=${encodeURIComponent(o.incident)}` }, o.incident)),
+          el("td", {}, o.rule), el("td", {}, o.tenant || "(provider)"), el("td", {}, time(o.due_at)),
+          el("td", {}, countdown(o.due_at))))))));
+  }
+
+  async function oncall() {
+    const list = document.getElementById("oncall-list");
+    const services = await vigil.call("GET", "/api/v1/services");
+    const rows = await Promise.all(services.items.map(async s => {
+      const o = await vigil.call("GET", `/api/v1/oncall?service=${encodeURIComponent(s.name)}`);
+      const first = (o.levels || [])[0];
+      const who = first && first.oncall.length ? first.oncall.map(p => p.user).join(", ") : "nobody";
+      return el("tr", {}, el("th", { scope: "row" }, s.name), el("td", {}, who),
+                el("td", {}, o.escalation_policy || "no escalation policy"));
+    }));
+    list.replaceChildren(rows.length === 0 ? el("p", { class: "meta" }, "No services yet.")
+      : el("div", { class: "table-wrap", tabindex: "0", role: "region", "aria-label": "On call now" },
+          el("table", {}, el("thead", {}, el("tr", {}, ["Service", "Level 1 now", "Policy"].map(h =>
+            el("th", { scope: "col" }, h)))), el("tbody", {}, rows))));
   }
 
   // Open an incident, from the form or from an alert; then work it.
@@ -95,7 +125,7 @@
   });
 
   try {
-    await Promise.all([incidents(), pages(), alerts()]);
+    await Promise.all([incidents(), pages(), alerts(), due(), oncall()]);
   } catch (e) {
     message.textContent = e.message;
   }

@@ -6,7 +6,7 @@
 "use strict";
 
 (async () => {
-  const { el, time, call } = vigil;
+  const { el, time, call, countdown } = vigil;
   const key = new URLSearchParams(location.search).get("key") || "";
   const base = `/api/v1/incidents/${encodeURIComponent(key)}`;
   const message = document.getElementById("message");
@@ -53,24 +53,6 @@
     });
     return f;
   }
-
-  function countdown(iso) {
-    const t = el("span", { class: "countdown", "data-due": iso || "" });
-    tick(t);
-    return t;
-  }
-
-  function tick(t) {
-    const due = t.dataset.due;
-    if (!due) { t.textContent = "clock not started"; return; }
-    let s = Math.round((new Date(due) - Date.now()) / 1000);
-    const late = s < 0;
-    s = Math.abs(s);
-    const d = Math.floor(s / 86400), h = Math.floor(s % 86400 / 3600), m = Math.floor(s % 3600 / 60);
-    t.textContent = `${late ? "late by " : ""}${d ? `${d}d ` : ""}${h}h ${String(m).padStart(2, "0")}m${late ? "" : " left"}`;
-    t.className = `countdown state ${late ? "bad" : s < 6 * 3600 ? "identified" : "ok"}`;
-  }
-  setInterval(() => document.querySelectorAll(".countdown").forEach(tick), 30000);
 
   function table(caption, head, rows) {
     return el("div", { class: "table-wrap", tabindex: "0", role: "region", "aria-label": caption },

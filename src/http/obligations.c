@@ -181,3 +181,51 @@ int obligation_sent(struct request *req, struct response *resp)
                 return r;
         return obligation_list(req, resp);
 }
+
+struct due_list {
+        struct store_tx *tx;
+        json_t *items;
+        vg_usec_t now;
+};
+
+static int add_due(const struct obligation *o, void *userdata)
+{
+        struct due_list *l = userdata;
+        struct incident inc = { 0 };
+        int r = store_incident_get_by_id(l->tx, o->incident_id, &inc);
+        if (r < 0)
+                return r;
+        json_t *j = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:o, s:I}", "id", (json_int_t)o->id, "incident", inc.key,
+                              "tenant", o->tenant, "rule", o->rule_id, "duty", o->duty, "recipient",
+                              o->recipient ? o->recipient : "", "due_at", json_time(o->due_at), "seconds_left",
+                              (json_int_t)((o->due_at - l->now) / VG_USEC_PER_SEC));
+        incident_fini(&inc);
+        return j ? json_array_append_new(l->items, j) : -ENOMEM;
+}
+
+/* The open obligations due soonest, across incidents (the dashboard's). */
+int obligation_due_list(struct request *req, struct response *resp)
+{
+        struct due_list l = { .now = req->now };
+        const char *v = request_query(req, "limit");
+        long long limit = 20;
+        if (v) {
+                char *end;
+                limit = strtoll(v, &end, 10);
+                if (*end || limit < 1 || limit > 500) {
+                        fielderr_add(&req->errors, "limit", "must be 1 to 500");
+                        return -VG_EVALIDATION;
+                }
+        }
+        l.items = json_array();
+        int r = store_begin_read(req->store, &l.tx);
+        if (r >= 0) {
+                r = store_obligation_due(l.tx, (unsigned)limit, add_due, &l);
+                store_rollback(l.tx);
+        }
+        if (r < 0) {
+                json_decref(l.items);
+                return r;
+        }
+        return response_json(resp, 200, json_pack("{s:o}", "items", l.items));
+}

@@ -138,6 +138,7 @@ int improvement_create(struct request *req, struct response *resp);
 int improvement_update(struct request *req, struct response *resp);
 int improvement_list(struct request *req, struct response *resp);
 int obligation_waive(struct request *req, struct response *resp);
+int obligation_due_list(struct request *req, struct response *resp);
 /* The close criteria's post-mortem and obligation facts. */
 int postmortem_facts(struct store_tx *tx, int64_t incident_id, struct incident_facts *f);
 

@@ -132,6 +132,7 @@ const struct route http_routes[] = {
         { "GET", "/api/v1/improvements", ROLES_STAFF, 0, improvement_list },
         { "PATCH", "/api/v1/improvements/{id}", INCIDENT_WRITERS, 0, improvement_update },
         { "POST", "/api/v1/incidents/{key}/obligations/{id}/waive", PM_APPROVERS, 0, obligation_waive },
+        { "GET", "/api/v1/obligations", ROLES_STAFF, 0, obligation_due_list },
 
         /* Preparation: training records and the response plan. */
         { "POST", "/api/v1/training", R(ADMIN) | R(INCIDENT_MANAGER), 0, training_add },

@@ -163,6 +163,8 @@ struct store_ops {
         int (*advisory_list)(struct store_tx *tx, bool latest_only, unsigned limit,
                              int (*cb)(const struct advisory *, void *), void *userdata);
         int (*obligation_waive)(struct store_tx *tx, int64_t id, const char *reason, vg_usec_t at);
+        int (*obligation_due)(struct store_tx *tx, unsigned limit, int (*cb)(const struct obligation *, void *),
+                              void *userdata);
         int (*obligation_count_open)(struct store_tx *tx, int64_t incident_id, unsigned *ret);
         int (*postmortem_get)(struct store_tx *tx, int64_t incident_id, int (*cb)(const struct postmortem *, void *),
                               void *userdata);

@@ -2537,6 +2537,19 @@ static int sq_obligation_list(struct store_tx *tx, int64_t incident_id, int (*cb
         return EACH_ROW(st, o, obligation_read, cb, userdata);
 }
 
+static int sq_obligation_due(struct store_tx *tx, unsigned limit, int (*cb)(const struct obligation *, void *),
+                             void *userdata)
+{
+        sqlite3_stmt *st = NULL;
+        struct obligation o;
+        int r = stmt(txc(tx), "SELECT " OBLIGATION_COLS " FROM obligations WHERE status = 'open' AND due_at > 0 "
+                              "ORDER BY due_at, id LIMIT ?", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, limit);
+        return EACH_ROW(st, o, obligation_read, cb, userdata);
+}
+
 /* ---- notices ---- */
 
 #define NOTICE_COLS "id, incident_id, version, kind, nature, user_impact, mitigation, next_steps, next_update_at, " \
@@ -3476,6 +3489,7 @@ const struct store_ops store_sqlite_ops = {
         .advisory_add = sq_advisory_add,
         .advisory_list = sq_advisory_list,
         .obligation_waive = sq_obligation_waive,
+        .obligation_due = sq_obligation_due,
         .training_add = sq_training_add,
         .training_list = sq_training_list,
         .plan_add = sq_plan_add,

@@ -178,6 +178,7 @@ int store_notice_ack(struct store_tx *tx, int64_t nid, const char *tenant, const
 int store_advisory_add(struct store_tx *tx, struct advisory *a) { return OPS(tx)->advisory_add(tx, a); }
 int store_advisory_list(struct store_tx *tx, bool latest, unsigned limit, int (*cb)(const struct advisory *, void *), void *ud) { return OPS(tx)->advisory_list(tx, latest, limit, cb, ud); }
 int store_obligation_waive(struct store_tx *tx, int64_t id, const char *reason, vg_usec_t at) { return OPS(tx)->obligation_waive(tx, id, reason, at); }
+int store_obligation_due(struct store_tx *tx, unsigned limit, int (*cb)(const struct obligation *, void *), void *ud) { return OPS(tx)->obligation_due(tx, limit, cb, ud); }
 int store_obligation_count_open(struct store_tx *tx, int64_t iid, unsigned *ret) { return OPS(tx)->obligation_count_open(tx, iid, ret); }
 int store_postmortem_get(struct store_tx *tx, int64_t iid, int (*cb)(const struct postmortem *, void *), void *ud) { return OPS(tx)->postmortem_get(tx, iid, cb, ud); }
 int store_postmortem_put(struct store_tx *tx, struct postmortem *p) { return OPS(tx)->postmortem_put(tx, p); }

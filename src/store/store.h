@@ -663,6 +663,9 @@ int store_advisory_list(struct store_tx *tx, bool latest_only, unsigned limit,
 /* An open obligation of the provider's set aside with a reason (it does not
  * apply after all); -VG_ECONFLICT unless it is open. */
 int store_obligation_waive(struct store_tx *tx, int64_t id, const char *reason, vg_usec_t at);
+/* Open obligations whose clock runs, across incidents, soonest due first. */
+int store_obligation_due(struct store_tx *tx, unsigned limit, int (*cb)(const struct obligation *o, void *userdata),
+                         void *userdata);
 /* Obligations of the provider's (duty provider) still open: what keeps an
  * incident from leaving post_incident. */
 int store_obligation_count_open(struct store_tx *tx, int64_t incident_id, unsigned *ret);

@@ -124,6 +124,15 @@ await step("an incident manager declares it and moves it through containment", a
   await phaseTo("eradication");
 });
 
+await step("the console shows the running obligations counting down and who is on call", async () => {
+  await page.goto(`${base}/web/console.html`);
+  await page.locator(`#due-list th a:text-is("${key}")`).first().waitFor();
+  const left = await page.locator("#due-list .countdown").first().textContent();
+  expect(/^(\d+d )?\d+h \d{2}m left$/.test(left), `countdown "${left}"`);
+  await page.locator("#oncall-list tr:has(th:text-is('storage')) td:text-is('rita')").waitFor();
+  await openIncident();
+});
+
 await step("a refused move names what is missing; the root cause and recovery satisfy it", async () => {
   await form("Advance the phase").locator("select").selectOption("recovery");
   await form("Advance the phase").locator("button[type=submit]").click();

@@ -100,6 +100,19 @@ static void a_whole_incident_in_the_browser(void **state)
         server_user_token(&S, "rita", "responder", NULL, token, sizeof token);
         char ignore[128];
         server_user_token(&S, "eve", "executive_incident_manager", NULL, ignore, sizeof ignore);
+        /* rita is on call for storage around the clock. */
+        assert_int_equal(call("PUT", "/api/v1/schedules/primary", manager,
+                              "{\"time_zone\":\"UTC\",\"layers\":[{\"name\":\"all\",\"rotation\":\"daily\","
+                              "\"start\":\"2026-01-01T00:00\",\"users\":[\"rita\"]}]}",
+                              NULL),
+                         201);
+        assert_int_equal(call("PUT", "/api/v1/escalation-policies/sec", manager,
+                              "{\"levels\":[{\"delay_minutes\":10,\"targets\":[{\"type\":\"schedule\",\"name\":\"primary\"}]}]}",
+                              NULL),
+                         201);
+        assert_int_equal(call("PUT", "/api/v1/services/storage", manager,
+                              "{\"description\":\"object storage\",\"escalation_policy\":\"sec\"}", NULL),
+                         200);
         assert_int_equal(call("POST", "/api/v2/alerts", token,
                               "[{\"labels\":{\"alertname\":\"BucketPublic\",\"service\":\"storage\","
                               "\"severity\":\"critical\"},\"annotations\":{\"summary\":\"Bucket exports-eu is public\"}}]",
