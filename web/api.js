@@ -98,6 +98,15 @@ const vigil = (() => {
     return me;
   }
 
+  // A table that scrolls sideways on its own (keyboard-reachable) when the
+  // screen is narrow; "None." when there are no rows.
+  function table(caption, head, rows) {
+    return el("div", { class: "table-wrap", tabindex: "0", role: "region", "aria-label": caption },
+      el("table", {}, el("caption", { class: "visually-hidden" }, caption),
+        el("thead", {}, el("tr", {}, head.map(h => el("th", { scope: "col" }, h)))),
+        el("tbody", {}, rows.length ? rows : el("tr", {}, el("td", { colspan: head.length }, "None.")))));
+  }
+
   // Time left until a due time, kept current: "2d 3h 05m left", "late by ...".
   function countdown(iso) {
     const t = document.createElement("span");
@@ -118,5 +127,5 @@ const vigil = (() => {
   }
   setInterval(() => document.querySelectorAll(".countdown").forEach(tick), 30000);
 
-  return { call, signIn, whoAmI, signOut, page, time, el, countdown };
+  return { call, signIn, whoAmI, signOut, page, time, el, countdown, table };
 })();

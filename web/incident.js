@@ -6,7 +6,7 @@
 "use strict";
 
 (async () => {
-  const { el, time, call, countdown } = vigil;
+  const { el, time, call, countdown, table } = vigil;
   const key = new URLSearchParams(location.search).get("key") || "";
   const base = `/api/v1/incidents/${encodeURIComponent(key)}`;
   const message = document.getElementById("message");
@@ -52,13 +52,6 @@
       }
     });
     return f;
-  }
-
-  function table(caption, head, rows) {
-    return el("div", { class: "table-wrap", tabindex: "0", role: "region", "aria-label": caption },
-      el("table", {}, el("caption", { class: "visually-hidden" }, caption),
-        el("thead", {}, el("tr", {}, head.map(h => el("th", { scope: "col" }, h)))),
-        el("tbody", {}, rows.length ? rows : el("tr", {}, el("td", { colspan: head.length }, "None.")))));
   }
 
   function phaseSection() {

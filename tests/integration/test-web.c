@@ -18,7 +18,7 @@
 #include <cmocka.h>
 
 static struct server S;
-static char comms[128], manager[128];
+static char comms[128], manager[128], responder[128];
 
 #define A_NATURE "A storage bucket of Acme's was readable by anyone."
 #define B_NATURE "Globex's export job wrote to a shared folder."
@@ -95,25 +95,8 @@ static void pages_in_a_browser(void **state)
 static void a_whole_incident_in_the_browser(void **state)
 {
         (void)state;
-        char token[128];
-        /* The people of the journey, and the alert it starts from. */
-        server_user_token(&S, "rita", "responder", NULL, token, sizeof token);
-        char ignore[128];
-        server_user_token(&S, "eve", "executive_incident_manager", NULL, ignore, sizeof ignore);
-        /* rita is on call for storage around the clock. */
-        assert_int_equal(call("PUT", "/api/v1/schedules/primary", manager,
-                              "{\"time_zone\":\"UTC\",\"layers\":[{\"name\":\"all\",\"rotation\":\"daily\","
-                              "\"start\":\"2026-01-01T00:00\",\"users\":[\"rita\"]}]}",
-                              NULL),
-                         201);
-        assert_int_equal(call("PUT", "/api/v1/escalation-policies/sec", manager,
-                              "{\"levels\":[{\"delay_minutes\":10,\"targets\":[{\"type\":\"schedule\",\"name\":\"primary\"}]}]}",
-                              NULL),
-                         201);
-        assert_int_equal(call("PUT", "/api/v1/services/storage", manager,
-                              "{\"description\":\"object storage\",\"escalation_policy\":\"sec\"}", NULL),
-                         200);
-        assert_int_equal(call("POST", "/api/v2/alerts", token,
+        /* The alert the journey starts from. */
+        assert_int_equal(call("POST", "/api/v2/alerts", responder,
                               "[{\"labels\":{\"alertname\":\"BucketPublic\",\"service\":\"storage\","
                               "\"severity\":\"critical\"},\"annotations\":{\"summary\":\"Bucket exports-eu is public\"}}]",
                               NULL),
@@ -153,6 +136,22 @@ static int setup(void **state)
             call("PUT", "/api/v1/tenants/globex", comms,
                  "{\"name\":\"Globex\",\"contacts\":[{\"email\":\"sec@globex.example\"}]}", NULL) != 201 ||
             call("PUT", "/api/v1/services/storage", manager, "{\"description\":\"object storage\"}", NULL) != 201)
+                return -1;
+        server_user_token(&S, "rita", "responder", NULL, responder, sizeof responder);
+        server_user_token(&S, "eve", "executive_incident_manager", NULL, ignore, sizeof ignore);
+        server_user_token(&S, "audrey", "auditor", NULL, ignore, sizeof ignore);
+        /* rita is on call for storage around the clock. */
+        if (call("PUT", "/api/v1/schedules/primary", manager,
+                              "{\"time_zone\":\"UTC\",\"layers\":[{\"name\":\"all\",\"rotation\":\"daily\","
+                              "\"start\":\"2026-01-01T00:00\",\"users\":[\"rita\"]}]}",
+                              NULL) != 201)
+                return -1;
+        if (call("PUT", "/api/v1/escalation-policies/sec", manager,
+                              "{\"levels\":[{\"delay_minutes\":10,\"targets\":[{\"type\":\"schedule\",\"name\":\"primary\"}]}]}",
+                              NULL) != 201)
+                return -1;
+        if (call("PUT", "/api/v1/services/storage", manager,
+                              "{\"description\":\"object storage\",\"escalation_policy\":\"sec\"}", NULL) != 200)
                 return -1;
         if (call("POST", "/api/v1/incidents", manager,
                  "{\"title\":\"Storage ACL\",\"severity\":\"sev2\",\"source\":\"monitoring\",\"services\":[\"storage\"]}",
