@@ -54,10 +54,18 @@
     return f;
   }
 
-  function phaseSection() {
+  async function phaseSection() {
     const next = PHASES[PHASES.indexOf(inc.phase) + 1];
     const reason = field("Reason (for re-entering a phase, or closing a false positive)", "input");
     const out = [el("p", {}, "Now in ", el("strong", {}, inc.phase), ".")];
+    if (next) {
+      // What the server will ask before it lets the incident move on.
+      const x = await call("GET", `${base}/exit-criteria`);
+      out.push(x.unmet.length
+        ? el("div", { id: "exit-criteria" }, el("p", {}, `Before ${next}, still needed:`),
+             el("ul", {}, x.unmet.map(u => el("li", {}, `${u.field}: ${u.message}`))))
+        : el("p", { id: "exit-criteria" }, `Ready to move to ${next}.`));
+    }
     if (next) {
       const target = field("Move to", "select", {}, PHASES.filter(p => p !== inc.phase));
       target.input.value = next;
@@ -97,6 +105,19 @@
       }));
     }
     return out;
+  }
+
+  async function anchorsSection() {
+    const a = await call("GET", `${base}/anchors`);
+    const rows = Object.entries(a.anchors).map(([name, v]) => el("tr", {}, el("th", { scope: "row" }, name),
+      el("td", {}, v ? time(v.at) : "-"), el("td", {}, v ? v.source : "unset")));
+    const name = field("Anchor", "select", {}, Object.keys(a.anchors).filter(k => k !== "declared"));
+    const at = field("At (UTC, e.g. 2026-11-20T08:00:00Z)", "input"), reason = field("Reason", "input");
+    return [table("Anchors of the legal clocks", ["Anchor", "At", "Source"], rows),
+      form("Set an anchor", [name.wrap, at.wrap, reason.wrap], "Set the anchor", async () => {
+        await call("PUT", `${base}/anchors/${encodeURIComponent(name.input.value)}`,
+                   { at: at.input.value.trim(), reason: reason.input.value.trim() });
+      })];
   }
 
   function scopeSection() {
@@ -284,7 +305,7 @@
     summary.replaceChildren(`${inc.severity} · ${inc.classification} · reported by ${inc.reporter} `, time(inc.reported_at),
                             " · ", el("a", { href: `${base}/report` }, "Incident report"));
     const sections = [["phase-body", phaseSection], ["classification-body", classificationSection],
-                      ["scope-body", scopeSection], ["tasks-body", tasksSection], ["recovery-body", recoverySection],
+                      ["anchors-body", anchorsSection], ["scope-body", scopeSection], ["tasks-body", tasksSection], ["recovery-body", recoverySection],
                       ["obligations-body", obligationsSection], ["notices-body", noticesSection],
                       ["postmortem-body", postmortemSection], ["timeline-body", timelineSection]];
     await Promise.all(sections.map(async ([id, fn]) => {

@@ -52,11 +52,16 @@
           el("td", {}, x.layer)))),
         (overrides.items || []).length ? el("p", { class: "meta" }, `${overrides.items.length} override(s) in effect.`) : null);
     }
+    const [teams, services] = await Promise.all([call("GET", "/api/v1/teams"), call("GET", "/api/v1/services")]);
+    out.push(el("h3", {}, "Teams"), table("Teams", ["Team", "Members"], teams.items.map(x =>
+      el("tr", {}, el("th", { scope: "row" }, x.name), el("td", {}, (x.members || []).join(", "))))));
+    out.push(el("h3", {}, "Services"), table("Services", ["Service", "Team", "Escalation policy"], services.items.map(x =>
+      el("tr", {}, el("th", { scope: "row" }, x.name), el("td", {}, x.team || "-"), el("td", {}, x.escalation_policy || "-")))));
     const p = await call("GET", "/api/v1/escalation-policies");
     out.push(el("h3", {}, "Escalation policies"), table("Escalation policies", ["Policy", "Levels"], p.items.map(x =>
       el("tr", {}, el("th", { scope: "row" }, x.name), el("td", {}, (x.levels || []).map((l, i) =>
         `${i + 1}: ${(l.targets || []).map(t => `${t.type} ${t.name}`).join(", ")}`).join("; "))))));
-    return out.length ? out : el("p", { class: "meta" }, "No schedules yet.");
+    return out;
   }
 
   async function tenants() {

@@ -440,6 +440,58 @@ static int count_service(const char *service, void *userdata)
         return 0;
 }
 
+/* The facts the exit criteria look at, from the incident and its records. */
+static int gather_facts(struct store_tx *tx, const struct incident *inc, struct incident_facts *facts)
+{
+        *facts = (struct incident_facts){ .phase = inc->phase,
+                                          .classification = inc->classification,
+                                          .declared = inc->declared_at != 0 };
+        facts->root_cause = inc->root_cause && inc->root_cause[0];
+        facts->data_breach = incident_is_data_breach(inc->classification, &inc->impact, inc->data_categories);
+        int r = store_incident_services_list(tx, inc->id, count_service, &facts->services);
+        if (r >= 0)
+                r = store_incident_tenants_list(tx, inc->id, tally_tenant, facts);
+        if (r >= 0)
+                r = task_facts(tx, inc->id, facts);
+        if (r >= 0)
+                r = recovery_facts(tx, inc->id, facts);
+        if (r >= 0)
+                r = postmortem_facts(tx, inc->id, facts);
+        return r;
+}
+
+/* What leaving the current phase forward still needs (nothing changes). */
+int incident_exit_criteria(struct request *req, struct response *resp)
+{
+        struct incident inc = { 0 };
+        struct incident_facts facts;
+        struct field_errors unmet;
+        struct store_tx *tx;
+        fielderr_init(&unmet);
+        int r = store_begin_read(req->store, &tx);
+        if (r < 0)
+                return r;
+        r = incident_load(req, tx, &inc);
+        if (r >= 0)
+                r = gather_facts(tx, &inc, &facts);
+        store_rollback(tx);
+        json_t *out = NULL;
+        if (r >= 0) {
+                json_t *items = json_array();
+                enum incident_phase next = inc.phase + 1;
+                if (inc.phase != PHASE_CLOSED)
+                        incident_transition_check(&facts, next, NULL, &unmet);
+                for (size_t i = 0; i < unmet.n; i++)
+                        json_array_append_new(items, json_pack("{s:s, s:s}", "field", unmet.e[i].field, "message",
+                                                               unmet.e[i].message));
+                out = json_pack("{s:s, s:s, s:o, s:o}", "incident", inc.key, "phase", phase_to_string(inc.phase), "next",
+                                inc.phase != PHASE_CLOSED ? json_string(phase_to_string(next)) : json_null(), "unmet",
+                                items);
+        }
+        incident_fini(&inc);
+        return r < 0 ? r : response_json(resp, 200, out);
+}
+
 int incident_advance(struct request *req, struct response *resp)
 {
         static const char *const fields[] = { "phase", "reason", NULL };
@@ -462,24 +514,8 @@ int incident_advance(struct request *req, struct response *resp)
         if (r < 0)
                 goto out;
 
-        /* The facts the exit criteria need. Tasks, approvals, recovery
-         * checkpoints, post-mortems and obligations arrive with their own
-         * resources; until then their counts are zero and the criteria
-         * that need them stay unmet. */
-        struct incident_facts facts = { .phase = inc.phase,
-                                        .classification = inc.classification,
-                                        .declared = inc.declared_at != 0 };
-        facts.root_cause = inc.root_cause && inc.root_cause[0];
-        facts.data_breach = incident_is_data_breach(inc.classification, &inc.impact, inc.data_categories);
-        r = store_incident_services_list(tx, inc.id, count_service, &facts.services);
-        if (r >= 0)
-                r = store_incident_tenants_list(tx, inc.id, tally_tenant, &facts);
-        if (r >= 0)
-                r = task_facts(tx, inc.id, &facts);
-        if (r >= 0)
-                r = recovery_facts(tx, inc.id, &facts);
-        if (r >= 0)
-                r = postmortem_facts(tx, inc.id, &facts);
+        struct incident_facts facts;
+        r = gather_facts(tx, &inc, &facts);
         if (r < 0)
                 goto out;
         r = incident_transition_check(&facts, to, reason, &req->errors);

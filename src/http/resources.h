@@ -35,6 +35,7 @@ int incident_declare(struct request *req, struct response *resp);
 int incident_scope(struct request *req, struct response *resp);
 int incident_note(struct request *req, struct response *resp);
 int incident_timeline(struct request *req, struct response *resp);
+int incident_exit_criteria(struct request *req, struct response *resp);
 int anchor_list(struct request *req, struct response *resp);
 int anchor_set(struct request *req, struct response *resp);
 /* tasks.c */

@@ -95,6 +95,8 @@ await step("a responder opens an incident from an alert on the console", async (
 });
 
 await step("the responder classifies it, scopes two tenants and finishes a containment task", async () => {
+  // The service came with the alert: analysis may be left already.
+  await page.locator("#exit-criteria:has-text('Ready to move to containment')").waitFor();
   const c = form("Classify");
   await c.locator("select").selectOption("security_incident");
   await c.getByLabel("Confidentiality").check();
@@ -105,6 +107,13 @@ await step("the responder classifies it, scopes two tenants and finishes a conta
   await s.getByLabel(/Tenants: one per line/).fill("acme confirmed\nglobex confirmed");
   await s.getByLabel(/Reason for the change/).fill("bucket access logs");
   await submit("Scope");
+  // Awareness is an anchor of its own, set with a reason.
+  const an = form("Set an anchor");
+  await an.getByLabel("Anchor").selectOption("aware");
+  await an.getByLabel(/^At/).fill(new Date().toISOString()); /* after first detection, not in the future */
+  await an.getByLabel("Reason").fill("logs confirmed the access");
+  await submit("Set an anchor");
+  await page.locator("#anchors-body tr:has(th:text-is('aware')) td:text-is('recorded')").waitFor();
   const t = form("Add a task");
   await t.getByLabel("Phase").selectOption("containment");
   await t.getByLabel("Task").fill("Make the bucket private");
@@ -134,6 +143,9 @@ await step("the console shows the running obligations counting down and who is o
 });
 
 await step("a refused move names what is missing; the root cause and recovery satisfy it", async () => {
+  // The page says what the next phase needs before anyone tries ...
+  await page.locator("#exit-criteria li:has-text('root_cause')").waitFor();
+  // ... and so does the server when someone tries anyway.
   await form("Advance the phase").locator("select").selectOption("recovery");
   await form("Advance the phase").locator("button[type=submit]").click();
   await form("Advance the phase").locator("p.error li:has-text('root_cause')").waitFor();
@@ -201,6 +213,10 @@ await step("an executive approves the post-mortem and the incident closes", asyn
   await page.locator("button:has-text('Approve the post-mortem')").click();
   await page.locator("#postmortem-body p:has-text('approved by eve')").waitFor();
   await phaseTo("closed");
+  await page.setViewportSize({ width: 390, height: 900 });
+  const [sw, cw] = await page.evaluate(() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]);
+  expect(sw <= cw, `incident page at 390px: ${sw}px of content`);
+  await page.setViewportSize({ width: 1280, height: 1000 });
   await page.evaluate(axeSource);
   const a = await page.evaluate(async () => await window.axe.run(document));
   const bad = a.violations.filter(v => v.impact === "serious" || v.impact === "critical");
