@@ -20,10 +20,13 @@
         el("td", {}, i.classification), el("td", {}, time(i.reported_at)),
         el("td", {}, el("a", { href: `/api/v1/incidents/${encodeURIComponent(i.key)}/report` }, `Report of ${i.key}`))));
     }
-    const count = {};
-    for (const i of open) count[i.phase] = (count[i.phase] || 0) + 1;
+    const tally = k => {
+      const c = {};
+      for (const i of open) c[i[k]] = (c[i[k]] || 0) + 1;
+      return Object.entries(c).sort().map(([v, n]) => `${v}: ${n}`).join(" · ");
+    };
     document.getElementById("by-phase").textContent =
-      Object.entries(count).map(([p, n]) => `${p}: ${n}`).join(" · ") || "";
+      open.length ? `By phase - ${tally("phase")}. By severity - ${tally("severity")}.` : "";
   }
 
   async function pages() {

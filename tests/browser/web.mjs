@@ -103,6 +103,8 @@ for (const width of [1280, 390]) {
     await signIn(page, env.COMMS_USER, env.COMMS_PASS);
     expect(page.url().endsWith("/web/console.html"), page.url());
     await page.waitForSelector("#incident-table tbody tr");
+    expect(/By phase - analysis: \d+\. By severity - sev2: \d+\./.test(await page.textContent("#by-phase")),
+           await page.textContent("#by-phase"));
     await noHorizontalScroll(page, "console");
     await accessible(page, "console");
     await shoot(page, `console-${width}`);
@@ -190,6 +192,7 @@ for (const width of [1280, 390]) {
     await page.locator("#signin-error", { hasText: /\S/ }).waitFor();
     expect((await page.textContent("#signin-error")).includes("wrong"), "no error shown");
     await accessible(page, "sign-in");
+    await noHorizontalScroll(page, "sign-in");
     await shoot(page, "signin-390");
   });
   await page.context().close();
