@@ -647,3 +647,20 @@ char *read_text_file(const char *path)
                 text[len] = '\0';
         return text;
 }
+
+pid_t smtp_sink_begin(char dir[64], unsigned *port)
+{
+        *port = free_port();
+        snprintf(dir, 64, "/tmp/vigil-mail-XXXXXX");
+        if (!mkdtemp(dir))
+                die("mkdtemp: %s", strerror(errno));
+        return sink_start("smtp-sink.py", *port, dir, NULL, NULL);
+}
+
+int smtp_sink_end(pid_t pid, const char *dir, int st)
+{
+        char cmd[128];
+        sink_stop(pid);
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+        return system(cmd) == 0 ? st : -1;
+}

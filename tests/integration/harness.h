@@ -92,6 +92,12 @@ bool problem_has_field(json_t *problem, const char *field);
  * option and value; returns when it listens. */
 pid_t sink_start(const char *script, unsigned port, const char *dir, const char *opt, const char *val);
 void sink_stop(pid_t pid);
+/* An SMTP sink (smtp-sink.py) writing into a new directory under /tmp:
+ * dir (64 bytes) gets its path, *port its port; returns its pid. */
+pid_t smtp_sink_begin(char dir[64], unsigned *port);
+/* Stop that sink and remove its directory; st passes through (-1 when the
+ * directory could not be removed). */
+int smtp_sink_end(pid_t pid, const char *dir, int st);
 /* Files in dir whose name contains suffix (finished ones), and those of
  * them whose text contains needle. */
 size_t sink_files(const char *dir, const char *suffix);

@@ -324,11 +324,8 @@ static int setup(void **state)
 {
         (void)state;
         char extra[256];
-        unsigned smtp_port = free_port();
-        snprintf(maildir, sizeof maildir, "/tmp/vigil-mail-XXXXXX");
-        if (!mkdtemp(maildir))
-                return -1;
-        smtp_pid = sink_start("smtp-sink.py", smtp_port, maildir, NULL, NULL);
+        unsigned smtp_port;
+        smtp_pid = smtp_sink_begin(maildir, &smtp_port);
         snprintf(extra, sizeof extra,
                  "smtp:\n  url: smtp://127.0.0.1:%u\n  from: security@provider.example\n"
                  "login:\n  max_failures_address: 1000\n",
@@ -367,11 +364,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
         (void)state;
-        int st = server_finish(&S);
-        sink_stop(smtp_pid);
-        char cmd[128];
-        snprintf(cmd, sizeof cmd, "rm -rf %s", maildir);
-        return system(cmd) == 0 ? st : -1;
+        return smtp_sink_end(smtp_pid, maildir, server_finish(&S));
 }
 
 int main(void)
