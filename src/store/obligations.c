@@ -142,8 +142,12 @@ static int put(struct store_tx *tx, const struct rule_set *rules, const struct r
         int rc = store_obligation_put(tx, &o);
         /* The provider's own duties get their clocks: reminders to
          * communications at 50, 75 and 90 % of the time, and the overdue
-         * escalation at 100 %. Only when the due time is new. */
-        if (rc >= 0 && o.due_changed && o.due_at && r->duty == RULE_DUTY_PROVIDER && strcmp(o.status, "open") == 0)
+         * escalation at 100 %. Only when the due time is new, and not for
+         * "as soon as possible" duties: due the moment their clock starts,
+         * they would escalate at once for every tenant; they lead the
+         * due-soonest lists instead. */
+        if (rc >= 0 && o.due_changed && o.due_at && o.due_at > o.anchor_at && r->duty == RULE_DUTY_PROVIDER &&
+            strcmp(o.status, "open") == 0)
                 rc = schedule_clocks(tx, &o, now);
         return rc;
 }

@@ -61,7 +61,9 @@ static void eu_bank_with_personal_data(void **state)
         struct obligation_facts inc = { .hit = DATA_BIT(DATA_PERSONAL_DATA) };
         char ids[512];
         applying(RULE_FOR_TENANT, &bank, &inc, ids, sizeof ids);
-        assert_string_equal(ids, "CONTRACT EU-DPA-CONTRACT EU-GDPR-33 EU-DORA-19-INIT EU-DORA-19-INT EU-DORA-19-FIN");
+        /* As a financial entity's ICT provider we owe it notice at once (DORA Art. 30). */
+        assert_string_equal(ids, "CONTRACT EU-DPA-CONTRACT EU-GDPR-33 EU-DORA-19-INIT EU-DORA-19-INT EU-DORA-19-FIN "
+                                 "EU-DORA-30-TPP");
         /* Awareness not recorded: GDPR counts from first detection. */
         inc.anchors[ANCHOR_FIRST_DETECTED] = at("2026-10-23T12:00:00Z");
         inc.anchors[ANCHOR_DECLARED] = at("2026-10-24T09:00:00Z");
@@ -88,7 +90,49 @@ static void eu_bank_with_personal_data(void **state)
         /* Without personal data, the GDPR rules do not apply. */
         inc.hit = DATA_BIT(DATA_INTERNAL);
         applying(RULE_FOR_TENANT, &bank, &inc, ids, sizeof ids);
-        assert_string_equal(ids, "CONTRACT EU-DORA-19-INIT EU-DORA-19-INT EU-DORA-19-FIN");
+        assert_string_equal(ids, "CONTRACT EU-DORA-19-INIT EU-DORA-19-INT EU-DORA-19-FIN EU-DORA-30-TPP");
+}
+
+/* The rules added from regulations.tsv in the second pass, for tenants
+ * elsewhere: Japan's two stages, a US bank (our duty as its service
+ * provider), a federal agency (FedRAMP: one hour), and card data anywhere. */
+static void more_jurisdictions(void **state)
+{
+        (void)state;
+        struct obligation_facts inc = { .hit = DATA_BIT(DATA_PERSONAL_DATA) };
+        char ids[512];
+        const char *jp[] = { "JP" }, *retail[] = { "retail" };
+        struct party_facts shop = { 1, jp, 1, retail, 72 };
+        applying(RULE_FOR_TENANT, &shop, &inc, ids, sizeof ids);
+        assert_string_equal(ids, "CONTRACT JP-APPI-26-PRELIM JP-APPI-26-FINAL");
+        /* Aware 23 Nov 10:00 JST (01:00Z): 5 calendar days end with 28 Nov in
+         * Tokyo (15:00Z); 30 days with 23 Dec (15:00Z). */
+        inc.anchors[ANCHOR_FIRST_DETECTED] = at("2026-11-23T01:00:00Z");
+        vg_usec_t from, due;
+        assert_int_equal(rule_due(&S, &S.rules[rule_find(&S, "JP-APPI-26-PRELIM")], &shop, &inc, 0, &from, &due), 0);
+        assert_int_equal(due, at("2026-11-28T15:00:00Z"));
+        assert_int_equal(rule_due(&S, &S.rules[rule_find(&S, "JP-APPI-26-FINAL")], &shop, &inc, 0, &from, &due), 0);
+        assert_int_equal(due, at("2026-12-23T15:00:00Z"));
+
+        const char *us[] = { "US-NY" }, *fin[] = { "finance" };
+        struct party_facts bank = { 1, us, 1, fin, 72 };
+        inc.hit = DATA_BIT(DATA_INTERNAL); /* an outage, no personal data */
+        applying(RULE_FOR_TENANT, &bank, &inc, ids, sizeof ids);
+        assert_string_equal(ids, "CONTRACT US-SEC-8K-105 US-NY-DFS-500.17 US-BANK-SP");
+
+        const char *gov[] = { "government" }, *usa[] = { "US" };
+        struct party_facts agency = { 1, usa, 1, gov, 72 };
+        applying(RULE_FOR_TENANT, &agency, &inc, ids, sizeof ids);
+        assert_string_equal(ids, "CONTRACT US-FEDRAMP-AGENCY");
+        inc.anchors[ANCHOR_FIRST_DETECTED] = at("2026-11-23T09:30:00Z");
+        assert_int_equal(rule_due(&S, &S.rules[rule_find(&S, "US-FEDRAMP-AGENCY")], &agency, &inc, 0, &from, &due), 0);
+        assert_int_equal(due, at("2026-11-23T10:30:00Z"));
+
+        const char *ch[] = { "CH" };
+        struct party_facts merchant = { 1, ch, 1, retail, 72 };
+        inc.hit = DATA_BIT(DATA_PAYMENT_CARD);
+        applying(RULE_FOR_TENANT, &merchant, &inc, ids, sizeof ids);
+        assert_string_equal(ids, "CONTRACT CH-FADP-24-PROC CH-FADP-24-FDPIC PCI-VISA-NOTIFY");
 }
 
 static void us_tenants_by_state_and_data(void **state)
@@ -99,7 +143,14 @@ static void us_tenants_by_state_and_data(void **state)
         struct obligation_facts inc = { .hit = DATA_BIT(DATA_PERSONAL_DATA) | DATA_BIT(DATA_HEALTH) };
         char ids[512];
         applying(RULE_FOR_TENANT, &shop, &inc, ids, sizeof ids);
-        assert_string_equal(ids, "CONTRACT US-HIPAA-410 US-CA-1798.82 US-WA-19.255");
+        /* The shop's own duties (California, Washington), and ours as its
+         * service provider: California's "immediately following discovery". */
+        assert_string_equal(ids, "CONTRACT US-HIPAA-410 US-CA-1798.82 US-WA-19.255 US-CA-1798.82-VENDOR");
+        /* HIPAA's covered-entity rule is the health sector's own. */
+        const char *hsec[] = { "health" };
+        struct party_facts clinic = { 1, (const char *[]){ "US-NY" }, 1, hsec, 72 };
+        applying(RULE_FOR_TENANT, &clinic, &inc, ids, sizeof ids);
+        assert_string_equal(ids, "CONTRACT US-HIPAA-410 US-NY-GBL-899aa-VENDOR US-HIPAA-404 US-NY-GBL-899aa-IND");
         /* SEC: 4 business days over Thanksgiving, from the materiality determination. */
         const char *fjur[] = { "US" }, *fsec[] = { "finance" };
         struct party_facts issuer = { 1, fjur, 1, fsec, 72 };
@@ -185,6 +236,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(eu_bank_with_personal_data),
                 cmocka_unit_test(us_tenants_by_state_and_data),
+                cmocka_unit_test(more_jurisdictions),
                 cmocka_unit_test(the_providers_own_duties),
                 cmocka_unit_test(bad_rules_files),
         };
