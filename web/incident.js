@@ -33,7 +33,9 @@
     return { wrap: el("div", { class: "check" }, input, " ", el("label", { for: id, class: "inline" }, label)), input };
   }
 
-  // A form whose submit runs fn; errors show under it, success reloads.
+  // A form whose submit runs fn; errors show under it. Success reloads the
+  // sections first and says "done" after, so that what the page shows when
+  // the message appears is already the new state.
   function form(name, children, button, fn) {
     const error = el("p", { class: "error", role: "alert" });
     const f = el("form", { "aria-label": name, novalidate: true }, children, el("div", { class: "actions" },
@@ -41,11 +43,18 @@
     f.addEventListener("submit", async ev => {
       ev.preventDefault();
       error.replaceChildren();
+      message.textContent = "";
+      let done = false;
       try {
         await fn();
-        message.textContent = `${name}: done.`;
+        done = true;
         await load();
+        message.textContent = `${name}: done.`;
       } catch (e) {
+        if (done) {
+          message.textContent = `${name}: done, but the page could not reload: ${e.message}`;
+          return;
+        }
         error.append(e.message);
         const list = (e.problem && e.problem.errors) || [];
         if (list.length) error.append(el("ul", {}, list.map(x => el("li", {}, `${x.field}: ${x.message}`))));

@@ -39,7 +39,7 @@ int integration_key_create(struct request *req, struct response *resp)
         if (service && !tenant_id_valid(service))
                 fielderr_add(&req->errors, "service", "a service name is 1 to 64 of A-Z, a-z, 0-9, '.', '_', '-'");
         if (name && !text_valid(name, STORE_NAME_MAX - 1))
-                fielderr_add(&req->errors, "name", "must be text on one line");
+                fielderr_add(&req->errors, "name", "must be 1 to %d bytes of text on one line", STORE_NAME_MAX - 1);
         if (fielderr_any(&req->errors))
                 return -VG_EVALIDATION;
         r = secret_token_new(KEY_PREFIX, secret, sizeof secret);

@@ -140,7 +140,7 @@ int recovery_check_create(struct request *req, struct response *resp)
         json_only_fields(req, body, fields);
         const char *name = json_field_string(req, body, "name", true, RECOVERY_FIELD_MAX - 1);
         if (name && !text_valid(name, RECOVERY_FIELD_MAX - 1))
-                fielderr_add(&req->errors, "name", "must be text on one line");
+                fielderr_add(&req->errors, "name", "must be 1 to %d bytes of text on one line", RECOVERY_FIELD_MAX - 1);
         const char *asset = json_field_string(req, body, "asset", false, STORE_NAME_MAX - 1);
         if (asset && !tenant_id_valid(asset))
                 fielderr_add(&req->errors, "asset", "an asset name is 1 to 64 of A-Z, a-z, 0-9, '.', '_', '-'");

@@ -200,6 +200,12 @@ static enum MHD_Result finish(struct http_server *srv, struct conn_state *cs, in
         return ret;
 }
 
+/* HEAD is GET without a body; MHD drops the body for us. */
+static const char *match_method(const char *method)
+{
+        return strcmp(method, "HEAD") == 0 ? "GET" : method;
+}
+
 static enum MHD_Result dispatch(struct http_server *srv, const struct config *cfg,
                                 struct conn_state *cs, struct MHD_Connection *conn,
                                 const char *url, const char *method)
@@ -208,9 +214,9 @@ static enum MHD_Result dispatch(struct http_server *srv, const struct config *cf
         int r;
 
         /* The request lives in cs, not on this stack, so a parked handler's
-         * pointers into it stay good until resume. */
-        memset(req, 0, sizeof *req);
-        memset(&cs->resp, 0, sizeof cs->resp);
+         * pointers into it stay good until resume. cs was zeroed when the
+         * request began and its route was matched then (the body limit
+         * depends on it); each request reaches here once. */
         req->cfg = cfg;
         req->store = srv->store;
         req->ratelimit = srv->ratelimit;
@@ -228,9 +234,9 @@ static enum MHD_Result dispatch(struct http_server *srv, const struct config *cf
         request_id_init(req);
         client_addr_init(req);
 
-        /* HEAD is GET without a body; MHD drops the body for us. */
-        const char *match_method = strcmp(method, "HEAD") == 0 ? "GET" : method;
-        r = router_match(req, match_method, url);
+        /* A path or method that matched no route is matched again here:
+         * the Allow list lives in a buffer of this thread. */
+        r = req->route ? 0 : router_match(req, match_method(method), url);
         if (r >= 0 && cs->too_large) {
                 request_detail(req, "the body is larger than the limit of %zu bytes", cs->limit);
                 r = -VG_ETOOLARGE;
@@ -263,10 +269,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                 if (!cs)
                         return MHD_NO;
                 /* A bulk upload route may take more than an ordinary body. */
-                struct request probe = { 0 };
                 size_t limit = cfg->limits.max_body;
-                if (router_match(&probe, method, url) == 0 && (probe.route->flags & ROUTE_BULK) &&
-                    cfg->limits.max_import > limit)
+                if (router_match(&cs->req, match_method(method), url) < 0)
+                        cs->req.route = NULL;
+                else if ((cs->req.route->flags & ROUTE_BULK) && cfg->limits.max_import > limit)
                         limit = cfg->limits.max_import;
                 buf_init(&cs->body, limit);
                 cs->limit = limit;
@@ -370,7 +376,7 @@ int http_server_start(const struct config *cfg, struct store *store, struct http
                 MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
                 MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
                 MHD_OPTION_CONNECTION_LIMIT, (unsigned)1000,
-                MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
+                MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024),
                 MHD_OPTION_END);
         freeaddrinfo(ai);
         if (!srv->daemon) {

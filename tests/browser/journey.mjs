@@ -68,7 +68,7 @@ async function submit(name) {
   await page.locator(`#message:has-text("${name}: done."), form[aria-label="${name}"] p.error:not(:empty)`).first().waitFor();
   if (await page.locator(`#message:has-text("${name}: done.")`).count() === 0)
     throw new Error(`${name}: ${await form(name).locator("p.error").textContent()}`);
-  // The page reloads its sections after a change; wait for the form again.
+  // The page reloads its sections before it says "done"; the timeline is back.
   await page.locator("#timeline-body table").waitFor();
 }
 

@@ -70,7 +70,59 @@ static bool healthy(struct server *s)
         return status == 200;
 }
 
-static void spawn(struct server *s)
+/* Whether process pid holds the socket listening on 127.0.0.1:port: another
+ * test's server may have taken a port free_port handed out, and its
+ * answers must not pass for ours. */
+static bool listens_on(pid_t pid, unsigned port)
+{
+        char want[32], line[512], path[64], link[384], target[64];
+        unsigned long inode = 0;
+        snprintf(want, sizeof want, "0100007F:%04X", port);
+        FILE *f = fopen("/proc/net/tcp", "r");
+        if (!f)
+                return false;
+        while (fgets(line, sizeof line, f)) {
+                char local[64], remote[64];
+                unsigned st;
+                unsigned long ino;
+                if (sscanf(line, " %*d: %63s %63s %X %*s %*s %*s %*s %*s %lu", local, remote, &st, &ino) == 4 &&
+                    strcmp(local, want) == 0 && st == 0x0A)
+                        inode = ino;
+        }
+        fclose(f);
+        if (!inode)
+                return false;
+        snprintf(target, sizeof target, "socket:[%lu]", inode);
+        snprintf(path, sizeof path, "/proc/%d/fd", (int)pid);
+        DIR *d = opendir(path);
+        if (!d)
+                return false;
+        bool found = false;
+        for (struct dirent *e; !found && (e = readdir(d));) {
+                snprintf(link, sizeof link, "%s/%s", path, e->d_name);
+                char buf[64];
+                ssize_t n = readlink(link, buf, sizeof buf - 1);
+                if (n > 0) {
+                        buf[n] = '\0';
+                        found = strcmp(buf, target) == 0;
+                }
+        }
+        closedir(d);
+        return found;
+}
+
+static bool log_mentions(const char *path, const char *what)
+{
+        char *text = read_text_file(path);
+        bool found = text && strstr(text, what);
+        free(text);
+        return found;
+}
+
+/* Start vigil serve and wait until it answers on its own socket. False
+ * when its port was taken meanwhile (by another test's server), so that
+ * the caller can pick another one. */
+static bool spawn_try(struct server *s)
 {
         s->pid = fork();
         if (s->pid < 0)
@@ -85,10 +137,13 @@ static void spawn(struct server *s)
                 _exit(127);
         }
         for (int i = 0; i < 300; i++) { /* up to 30 s: sanitizer builds start slowly */
-                if (healthy(s))
-                        return;
+                if (healthy(s) && listens_on(s->pid, s->port))
+                        return true;
                 int st;
                 if (waitpid(s->pid, &st, WNOHANG) == s->pid) {
+                        s->pid = 0;
+                        if (log_mentions(s->log, "cannot listen on"))
+                                return false;
                         char cmd[256];
                         snprintf(cmd, sizeof cmd, "cat '%s' >&2", s->log);
                         if (system(cmd) != 0)
@@ -98,6 +153,13 @@ static void spawn(struct server *s)
                 sleep_ms(100);
         }
         die("vigil serve did not become healthy on port %u", s->port);
+        return false;
+}
+
+static void spawn(struct server *s)
+{
+        if (!spawn_try(s))
+                die("port %u was taken before vigil serve could listen on it again", s->port);
 }
 
 static void start_on(struct server *s, const char *db, const char *extra_yaml)
@@ -113,17 +175,22 @@ static void start_on(struct server *s, const char *db, const char *extra_yaml)
         else
                 snprintf(s->db, sizeof s->db, "%s/var/vigil.db", s->dir);
         snprintf(s->log, sizeof s->log, "%s/server.log", s->dir);
-        s->port = free_port();
-        snprintf(s->url, sizeof s->url, "http://127.0.0.1:%u", s->port);
-        FILE *f = fopen(s->config, "w");
-        if (!f)
-                die("cannot write %s", s->config);
-        fprintf(f, "listen: 127.0.0.1:%u\ndatabase: sqlite:%s\nthreads: 4\n", s->port, s->db);
-        if (!extra_yaml || !strstr(extra_yaml, "public_url:"))
-                fprintf(f, "public_url: %s\n", s->url);
-        fputs(extra_yaml ? extra_yaml : "", f);
-        fclose(f);
-        spawn(s);
+        for (int attempt = 0;; attempt++) {
+                s->port = free_port();
+                snprintf(s->url, sizeof s->url, "http://127.0.0.1:%u", s->port);
+                FILE *f = fopen(s->config, "w");
+                if (!f)
+                        die("cannot write %s", s->config);
+                fprintf(f, "listen: 127.0.0.1:%u\ndatabase: sqlite:%s\nthreads: 4\n", s->port, s->db);
+                if (!extra_yaml || !strstr(extra_yaml, "public_url:"))
+                        fprintf(f, "public_url: %s\n", s->url);
+                fputs(extra_yaml ? extra_yaml : "", f);
+                fclose(f);
+                if (spawn_try(s))
+                        return;
+                if (attempt == 4)
+                        die("five free ports in a row were taken before vigil serve could listen");
+        }
 }
 
 void server_start(struct server *s, const char *extra_yaml)
