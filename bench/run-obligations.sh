@@ -2,7 +2,9 @@
 # Obligations for 100,000 tenants: import them (CSV), put them all in one
 # incident's scope, declare it, and time how long the declaration takes to
 # compute every tenant's obligations (and the provider's) in its
-# transaction. Prints the figures; asserts nothing.
+# transaction; then compose a notice to every tenant in scope and release
+# it, which queues a message per contact. Prints the figures; asserts
+# nothing.
 # usage: bench/run-obligations.sh [TENANTS]   (default 100000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -72,9 +74,21 @@ declare=$(t curl -s -H "$mgr" -H "$json" -d '{"criteria":"bench"}' "$url/api/v1/
 count=$(sqlite3 "$dir/vigil.db" "SELECT count(*) FROM obligations")
 tenants_with=$(sqlite3 "$dir/vigil.db" "SELECT count(DISTINCT tenant) FROM obligations WHERE tenant != ''")
 list=$(t curl -s -H "$auth" "$url/api/v1/incidents/$key/obligations")
+# The notice to every tenant in scope: compose, then release, which queues
+# one outbox message per designated contact in its transaction.
+next=$(date -u -d '+1 day' +%Y-%m-%dT%H:%M:%SZ)
+compose_start=$(date +%s.%N)
+notice=$(curl -s -H "$auth" -H "$json" -d "{\"kind\":\"initial\",\"nature\":\"Unauthorised read of a storage bucket\",\"user_impact\":\"About 2,000 users' names and emails\",\"mitigation\":\"none applicable\",\"next_steps\":\"We are rotating the keys\",\"next_update_at\":\"$next\"}" \
+  "$url/api/v1/incidents/$key/notices" | tee "$dir/notice.json" | sed -n 's/.*"id":\([0-9]*\).*/\1/p')
+[ -n "$notice" ] || { echo "composing the notice failed: $(head -c 400 "$dir/notice.json")" >&2; exit 1; }
+compose=$(awk -v a="$compose_start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }')
+release=$(t curl -s -X POST -H "$auth" "$url/api/v1/incidents/$key/notices/$notice/release")
+queued=$(sqlite3 "$dir/vigil.db" "SELECT count(*) FROM notice_deliveries" 2>/dev/null || echo "?")
 
 printf 'tenants                     %d\n' "$n"
 printf 'import (CSV, all or nothing) %s s\n' "$import"
 printf 'scope %d tenants             %s s\n' "$n" "$scope"
 printf 'declare (computes all)      %s s -> %d obligations for %d tenants and the provider\n' "$declare" "$count" "$tenants_with"
 printf 'list the obligations        %s s\n' "$list"
+printf 'compose a notice to all     %s s\n' "$compose"
+printf 'release the notice to all   %s s -> %s messages queued in the outbox\n' "$release" "$queued"

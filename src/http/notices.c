@@ -98,21 +98,26 @@ int notice_create(struct request *req, struct response *resp)
         struct scope_ids scope = { json_array() };
         if (r >= 0)
                 r = store_incident_tenants_list(tx, inc.id, scope_id, &scope);
-        json_t *to = json_array();
+        /* The scope as a set (an object keyed by tenant id), so that a notice
+         * to 100,000 tenants checks each in constant time; a tenant taken
+         * is marked so that one listed twice is caught. */
+        json_t *to = json_array(), *in_scope = json_object(), *s;
+        json_array_foreach(scope.ids, i, s) json_object_set_new(in_scope, json_string_value(s), json_true());
         json_array_foreach(tenants ? tenants : scope.ids, i, t)
         {
-                bool in = false;
-                size_t k;
-                json_t *s;
-                json_array_foreach(scope.ids, k, s) in |= json_is_string(t) && json_equal(s, t);
-                if (!in) {
-                        char field[32];
-                        snprintf(field, sizeof field, "tenants[%zu]", i);
+                json_t *mark = json_is_string(t) ? json_object_get(in_scope, json_string_value(t)) : NULL;
+                char field[32];
+                snprintf(field, sizeof field, "tenants[%zu]", i);
+                if (!mark) {
                         fielderr_add(&req->errors, field, "is not in the incident's scope");
+                } else if (json_is_false(mark)) {
+                        fielderr_add(&req->errors, field, "is listed twice");
                 } else {
+                        json_object_set_new(in_scope, json_string_value(t), json_false());
                         json_array_append(to, t);
                 }
         }
+        json_decref(in_scope);
         if (r >= 0 && !json_array_size(to) && !fielderr_any(&req->errors))
                 fielderr_add(&req->errors, "tenants", "no affected tenant to notify (set the incident's scope)");
         if (r >= 0 && fielderr_any(&req->errors))
@@ -333,17 +338,47 @@ static int release_to(struct request *req, struct store_tx *tx, const struct inc
         return r;
 }
 
-struct contract_rows {
-        const char *tenant;
+/* The open contract obligations of an incident, by tenant, read once per
+ * release: a release may reach every tenant in scope. */
+struct contract_row {
+        char tenant[STORE_NAME_MAX];
         int64_t id;
 };
 
-static int find_contract(const struct obligation *o, void *userdata)
+struct contract_rows {
+        size_t n, cap;
+        struct contract_row *v;
+};
+
+static int add_contract(const struct obligation *o, void *userdata)
 {
         struct contract_rows *c = userdata;
-        if (strcmp(o->rule_id, "CONTRACT") == 0 && strcmp(o->tenant, c->tenant) == 0 && strcmp(o->status, "open") == 0)
-                c->id = o->id;
+        if (strcmp(o->rule_id, "CONTRACT") != 0 || strcmp(o->status, "open") != 0)
+                return 0;
+        if (c->n == c->cap) {
+                size_t cap = c->cap ? c->cap * 2 : 64;
+                struct contract_row *v = realloc(c->v, cap * sizeof *v);
+                if (!v)
+                        return -ENOMEM;
+                c->v = v;
+                c->cap = cap;
+        }
+        snprintf(c->v[c->n].tenant, sizeof c->v[c->n].tenant, "%s", o->tenant);
+        c->v[c->n++].id = o->id;
         return 0;
+}
+
+static int contract_cmp(const void *a, const void *b)
+{
+        return strcmp(((const struct contract_row *)a)->tenant, ((const struct contract_row *)b)->tenant);
+}
+
+static int64_t contract_of(const struct contract_rows *c, const char *tenant)
+{
+        struct contract_row key = { .id = 0 };
+        snprintf(key.tenant, sizeof key.tenant, "%s", tenant);
+        const struct contract_row *hit = c->n ? bsearch(&key, c->v, c->n, sizeof *c->v, contract_cmp) : NULL;
+        return hit ? hit->id : 0;
 }
 
 int notice_release(struct request *req, struct response *resp)
@@ -381,6 +416,11 @@ int notice_release(struct request *req, struct response *resp)
                 if (r == -VG_ECONFLICT)
                         request_detail(req, "notice %lld was released already", id);
         }
+        struct contract_rows contracts = { 0 };
+        if (r >= 0)
+                r = store_obligation_list(tx, inc.id, add_contract, &contracts);
+        if (contracts.n)
+                qsort(contracts.v, contracts.n, sizeof *contracts.v, contract_cmp);
         json_t *tenants = r >= 0 ? json_loads(c.tenants, 0, NULL) : NULL, *t;
         size_t i;
         json_array_foreach(tenants, i, t)
@@ -390,12 +430,11 @@ int notice_release(struct request *req, struct response *resp)
                 r = release_to(req, tx, &inc, &c, json_string_value(t), &messages);
                 /* The contract obligation counts as met when the tenant's first
                  * notice goes out, whatever its kind. */
-                struct contract_rows cr = { json_string_value(t), 0 };
-                if (r >= 0)
-                        r = store_obligation_list(tx, inc.id, find_contract, &cr);
-                if (r >= 0 && cr.id)
-                        r = store_obligation_sent(tx, cr.id, req->now);
+                int64_t contract = r >= 0 ? contract_of(&contracts, json_string_value(t)) : 0;
+                if (contract)
+                        r = store_obligation_sent(tx, contract, req->now);
         }
+        free(contracts.v);
         if (r >= 0) {
                 json_t *change = json_pack("{s:I, s:I, s:O, s:i}", "notice", (json_int_t)id, "version", (json_int_t)c.n.version,
                                            "tenants", tenants, "messages", messages);

@@ -8,13 +8,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+struct existing_row {
+        char tenant[STORE_NAME_MAX];
+        char rule_id[48];
+        vg_usec_t sent_at;
+};
+
+/* The incident's obligations as they stand, sorted by tenant and rule so
+ * that a later stage finds when its earlier one was sent in log time: a
+ * recomputation may cover 100,000 tenants. */
 struct existing {
         size_t n, cap;
-        struct {
-                char tenant[STORE_NAME_MAX];
-                char rule_id[48];
-                vg_usec_t sent_at;
-        } *v;
+        struct existing_row *v;
 };
 
 static int keep(const struct obligation *o, void *userdata)
@@ -34,12 +39,20 @@ static int keep(const struct obligation *o, void *userdata)
         return 0;
 }
 
+static int existing_cmp(const void *a, const void *b)
+{
+        const struct existing_row *x = a, *y = b;
+        int c = strcmp(x->tenant, y->tenant);
+        return c ? c : strcmp(x->rule_id, y->rule_id);
+}
+
 static vg_usec_t sent_of(const struct existing *e, const char *tenant, const char *rule_id)
 {
-        for (size_t i = 0; i < e->n; i++)
-                if (strcmp(e->v[i].tenant, tenant) == 0 && strcmp(e->v[i].rule_id, rule_id) == 0)
-                        return e->v[i].sent_at;
-        return 0;
+        struct existing_row key = { .sent_at = 0 };
+        snprintf(key.tenant, sizeof key.tenant, "%s", tenant);
+        snprintf(key.rule_id, sizeof key.rule_id, "%s", rule_id);
+        const struct existing_row *hit = e->n ? bsearch(&key, e->v, e->n, sizeof *e->v, existing_cmp) : NULL;
+        return hit ? hit->sent_at : 0;
 }
 
 static int anchor_cb(const struct anchor_setting *a, void *userdata)
@@ -171,6 +184,8 @@ int obligations_recompute(struct store_tx *tx, const struct rule_set *rules, con
                 f.anchors[ANCHOR_DECLARED] = inc.declared_at;
         if (r >= 0)
                 r = store_obligation_list(tx, inc.id, keep, &e);
+        if (r >= 0 && e.n)
+                qsort(e.v, e.n, sizeof *e.v, existing_cmp);
         if (r >= 0)
                 r = store_incident_tenants_list(tx, inc.id, scope_cb, &sc);
         for (size_t t = 0; r >= 0 && t < sc.n; t++) {

@@ -54,6 +54,10 @@ static void compose_is_checked(void **state)
                           "{\"kind\":\"initial\",\"nature\":\"x\",\"user_impact\":\"y\",\"mitigation\":\"z\","
                           "\"next_steps\":\"n\",\"next_update_at\":\"2099-01-01T00:00:00Z\",\"tenants\":[\"umbrella\"]}",
                           400, NULL, "tenants[0]");
+        expect_refused_on(&S, "POST", path, comms, json,
+                          "{\"kind\":\"initial\",\"nature\":\"x\",\"user_impact\":\"y\",\"mitigation\":\"z\","
+                          "\"next_steps\":\"n\",\"next_update_at\":\"2099-01-01T00:00:00Z\",\"tenants\":[\"acme\",\"acme\"]}",
+                          400, NULL, "tenants[1]");
 }
 
 static void released_once_to_each_tenant(void **state)
