@@ -15,6 +15,7 @@
 import { chromium } from "playwright-core";
 import { createRequire } from "node:module";
 import { readFileSync } from "node:fs";
+import { keyboardWalk } from "./keyboard.mjs";
 
 const require = createRequire(import.meta.url);
 const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
@@ -129,6 +130,8 @@ await step("an incident manager declares it and moves it through containment", a
   await form("Declare").getByLabel(/criteria/).fill("Customer data was readable by anyone.");
   await submit("Declare");
   await page.locator("#classification-body p:has-text('Declared a security incident')").waitFor();
+  // Every form and button of the declared incident, by keyboard.
+  await keyboardWalk(page, "incident page");
   await phaseTo("containment");
   await phaseTo("eradication");
 });

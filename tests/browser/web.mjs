@@ -2,7 +2,8 @@
 // no downloaded browser): the public status page, sign-in by keyboard, the
 // console posting an advisory, the customer portal of two tenants
 // (each sees only its own notice; acknowledge; report an incident), CSRF,
-// console errors, horizontal scrolling at 1280 and 390 px, and axe-core's
+// console errors, horizontal scrolling at 1280 and 390 px, every control
+// of every page reached by Tab with a visible focus, and axe-core's
 // serious or critical accessibility violations on every page. A
 // screenshot of each page is written to SHOTS. Prints TAP.
 //
@@ -11,6 +12,7 @@
 import { chromium } from "playwright-core";
 import { createRequire } from "node:module";
 import { readFileSync } from "node:fs";
+import { keyboardWalk } from "./keyboard.mjs";
 
 const require = createRequire(import.meta.url);
 const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
@@ -96,6 +98,7 @@ for (const width of [1280, 390]) {
     expect(csp && !csp.includes("unsafe-inline") && csp.includes("script-src 'self'"), `CSP: ${csp}`);
     await noHorizontalScroll(page, "status");
     await accessible(page, "status");
+    await keyboardWalk(page, "status");
     await shoot(page, `status-${width}`);
   });
 
@@ -107,6 +110,7 @@ for (const width of [1280, 390]) {
            await page.textContent("#by-phase"));
     await noHorizontalScroll(page, "console");
     await accessible(page, "console");
+    await keyboardWalk(page, "console");
     await shoot(page, `console-${width}`);
     await page.fill("#advisory-service", "storage");
     await page.selectOption("#advisory-state", width === 1280 ? "investigating" : "identified");
@@ -140,6 +144,7 @@ for (const width of [1280, 390]) {
     expect(text.includes(env.A_NATURE), "A's notice is missing");
     expect(!text.includes(env.B_NATURE), "B's notice is shown to A");
     await accessible(page, "portal");
+    await keyboardWalk(page, "portal");
     await shoot(page, "portal-1280");
     await page.focus("#notice-list button");
     await page.keyboard.press("Enter");
@@ -192,6 +197,7 @@ for (const width of [1280, 390]) {
     await page.locator("#signin-error", { hasText: /\S/ }).waitFor();
     expect((await page.textContent("#signin-error")).includes("wrong"), "no error shown");
     await accessible(page, "sign-in");
+    await keyboardWalk(page, "sign-in");
     await noHorizontalScroll(page, "sign-in");
     await shoot(page, "signin-390");
   });
@@ -217,6 +223,7 @@ for (const width of [1280, 390]) {
     await page.locator("#import-error", { hasText: "row 3" }).waitFor();
     expect(await page.locator("#tenants-body th:text-is('ok1')").count() === 0, "a refused file was half imported");
     await accessible(page, "operations");
+    await keyboardWalk(page, "operations");
     await shoot(page, "operations-1280");
     await signOut(page);
   });
