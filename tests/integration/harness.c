@@ -340,6 +340,17 @@ const char *reply_header(const struct reply *r, const char *name)
         return NULL;
 }
 
+const char *const *client_env(struct client_env *e, const struct server *s, const char *token)
+{
+        snprintf(e->url, sizeof e->url, "VIGIL_URL=%s", s->url);
+        snprintf(e->token, sizeof e->token, "VIGIL_TOKEN=%s", token);
+        e->v[0] = e->url;
+        e->v[1] = e->token;
+        e->v[2] = "HOME=/nonexistent";
+        e->v[3] = NULL;
+        return e->v;
+}
+
 int vigil_run(const char *stdin_text, char **out, const char *const extra_env[],
               const char *const argv[])
 {

@@ -68,6 +68,15 @@ const char *reply_header(const struct reply *r, const char *name);
 int vigil_run(const char *stdin_text, char **out, const char *const extra_env[],
               const char *const argv[]);
 
+/* The environment of a CLI client of server s holding token: VIGIL_URL,
+ * VIGIL_TOKEN and a HOME without a saved login. Returns e->v, for
+ * vigil_run's extra_env. */
+struct client_env {
+        char url[160], token[224];
+        const char *v[4];
+};
+const char *const *client_env(struct client_env *e, const struct server *s, const char *token);
+
 /* Every row of every table as text, except bookkeeping columns that a read
  * may refresh (sessions.last_seen, api_tokens.last_used) and what the
  * server's background workers write on their own schedule (jobs,

@@ -63,13 +63,12 @@ static size_t lines(const char *text)
 static void pack_matches_the_records(void **state)
 {
         (void)state;
-        char from[32], to[32], out[128], env_url[128], env_token[200];
+        char from[32], to[32], out[128];
         ago(86400, from);
         ago(-3600, to);
         snprintf(out, sizeof out, "%s/pack", dir);
-        snprintf(env_url, sizeof env_url, "VIGIL_URL=%s", S.url);
-        snprintf(env_token, sizeof env_token, "VIGIL_TOKEN=%s", auditor);
-        const char *const env[] = { env_url, env_token, "HOME=/nonexistent", NULL };
+        struct client_env ce;
+        const char *const *env = client_env(&ce, &S, auditor);
         char *text = NULL;
         assert_int_equal(vigil_run(NULL, &text, env,
                                    (const char *const[]){ "evidence", "--from", from, "--to", to, "-o", out, NULL }),
@@ -173,13 +172,12 @@ static void pack_matches_the_records(void **state)
 static void framework_filter_and_tarball(void **state)
 {
         (void)state;
-        char from[32], to[32], out[128], env_url[128], env_token[200], cmd[512];
+        char from[32], to[32], out[128], cmd[512];
         ago(86400, from);
         ago(-3600, to);
         snprintf(out, sizeof out, "%s/iso.tar.gz", dir);
-        snprintf(env_url, sizeof env_url, "VIGIL_URL=%s", S.url);
-        snprintf(env_token, sizeof env_token, "VIGIL_TOKEN=%s", auditor);
-        const char *const env[] = { env_url, env_token, "HOME=/nonexistent", NULL };
+        struct client_env ce;
+        const char *const *env = client_env(&ce, &S, auditor);
         char *text = NULL;
         assert_int_equal(vigil_run(NULL, &text, env,
                                    (const char *const[]){ "evidence", "--from", from, "--to", to, "--framework", "iso27018",

@@ -419,13 +419,11 @@ static void notes_and_timeline(void **state)
 
 static void cli_works_an_incident(void **state)
 {
-        char env_url[96], env_resp[160], env_mgr[160], *out = NULL, key[32];
+        char *out = NULL, key[32];
+        struct client_env resp_env, mgr_env, exec_env;
         (void)state;
-        snprintf(env_url, sizeof env_url, "VIGIL_URL=%s", S.url);
-        snprintf(env_resp, sizeof env_resp, "VIGIL_TOKEN=%s", responder);
-        snprintf(env_mgr, sizeof env_mgr, "VIGIL_TOKEN=%s", manager);
-        const char *const as_resp[] = { env_url, env_resp, "HOME=/nonexistent", NULL };
-        const char *const as_mgr[] = { env_url, env_mgr, "HOME=/nonexistent", NULL };
+        const char *const *as_resp = client_env(&resp_env, &S, responder);
+        const char *const *as_mgr = client_env(&mgr_env, &S, manager);
 
         const char *create[] = { "-o", "json", "incident", "create", "--title", "Webshell on edge node",
                                  "--severity", "sev1", "--source", "monitoring", "--service", "edge", NULL };
@@ -471,9 +469,7 @@ static void cli_works_an_incident(void **state)
         assert_non_null(strstr(out, "phases are not skipped"));
         free(out);
 
-        char env_exec[160];
-        snprintf(env_exec, sizeof env_exec, "VIGIL_TOKEN=%s", executive);
-        const char *const as_exec[] = { env_url, env_exec, "HOME=/nonexistent", NULL };
+        const char *const *as_exec = client_env(&exec_env, &S, executive);
         const char *task_add[] = { "incident", "task", "add", key, "--phase", "containment", "--title",
                                    "Pull the node from the pool", "--owner", "rita", NULL };
         assert_int_equal(vigil_run(NULL, &out, as_resp, task_add), 0);

@@ -157,12 +157,9 @@ static void a_bounce_flags_the_tenant(void **state)
 static void cli_composes_releases_and_lists(void **state)
 {
         (void)state;
-        char env_url[128], env_comms[200], env_manager[200];
-        snprintf(env_url, sizeof env_url, "VIGIL_URL=%s", S.url);
-        snprintf(env_comms, sizeof env_comms, "VIGIL_TOKEN=%s", comms);
-        snprintf(env_manager, sizeof env_manager, "VIGIL_TOKEN=%s", manager);
-        const char *const as_comms[] = { env_url, env_comms, "HOME=/nonexistent", NULL };
-        const char *const as_manager[] = { env_url, env_manager, "HOME=/nonexistent", NULL };
+        struct client_env comms_env, manager_env;
+        const char *const *as_comms = client_env(&comms_env, &S, comms);
+        const char *const *as_manager = client_env(&manager_env, &S, manager);
         char *out = NULL;
         /* An update for one tenant; the nature read from standard input. */
         assert_int_equal(vigil_run("Keys were rotated; the attacker's access ended on 21 Nov.", &out, as_comms,

@@ -212,10 +212,8 @@ static void scope_changes_withdraw_and_the_cli_lists(void **state)
         assert_string_equal(json_string_value(json_object_get(find(a, "shop", "US-CA-1798.82"), "status")), "withdrawn");
         assert_string_equal(json_string_value(json_object_get(find(a, "bank", "CONTRACT"), "status")), "open");
         json_decref(a);
-        char env_url[128], env_token[200];
-        snprintf(env_url, sizeof env_url, "VIGIL_URL=%s", S.url);
-        snprintf(env_token, sizeof env_token, "VIGIL_TOKEN=%s", auditor);
-        const char *const env[] = { env_url, env_token, "HOME=/nonexistent", NULL };
+        struct client_env ce;
+        const char *const *env = client_env(&ce, &S, auditor);
         char *out = NULL;
         assert_int_equal(vigil_run(NULL, &out, env, (const char *const[]){ "obligations", key, NULL }), 0);
         assert_non_null(strstr(out, "EU-GDPR-33"));

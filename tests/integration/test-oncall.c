@@ -228,10 +228,8 @@ static void coverage_gaps_and_the_check_command(void **state)
         assert_true(atoll(g + strlen("vigil_oncall_gap_seconds{schedule=\"business\"} ")) > 86400);
         reply_free(&m);
         /* The CLI: exit 6 while there are gaps, naming them. */
-        char env_url[128], env_token[200];
-        snprintf(env_url, sizeof env_url, "VIGIL_URL=%s", S.url);
-        snprintf(env_token, sizeof env_token, "VIGIL_TOKEN=%s", auditor);
-        const char *const env[] = { env_url, env_token, "HOME=/nonexistent", NULL };
+        struct client_env ce;
+        const char *const *env = client_env(&ce, &S, auditor);
         char *out = NULL;
         assert_int_equal(vigil_run(NULL, &out, env, (const char *const[]){ "oncall", "check", "--days", "7", NULL }), 6);
         assert_non_null(strstr(out, "GAP   schedule business"));
@@ -394,15 +392,14 @@ static char *apply(const char *const env[], const char *file, int want)
 static void apply_is_declarative_and_idempotent(void **state)
 {
         (void)state;
-        char file[128], env_url[128], env_token[200];
+        char file[128];
         snprintf(file, sizeof file, "%s/org.yaml", S.dir);
         FILE *f = fopen(file, "w");
         assert_non_null(f);
         fputs(org_yaml, f);
         fclose(f);
-        snprintf(env_url, sizeof env_url, "VIGIL_URL=%s", S.url);
-        snprintf(env_token, sizeof env_token, "VIGIL_TOKEN=%s", S.admin_token);
-        const char *const env[] = { env_url, env_token, "HOME=/nonexistent", NULL };
+        struct client_env ce;
+        const char *const *env = client_env(&ce, &S, S.admin_token);
         char *out = NULL;
         out = apply(env, file, 0);
         assert_non_null(strstr(out, "created user dana"));

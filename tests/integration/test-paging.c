@@ -285,12 +285,11 @@ static void escalation_survives_a_restart(void **state)
         await_mails("carol@example.com", carol + 1, 10);
         /* carol acknowledges from the command line. */
         json_t *pages = pages_of(key);
-        char id[32], env_url[128], env_token[200];
+        char id[32];
         snprintf(id, sizeof id, "%lld", (long long)json_integer_value(json_object_get(json_array_get(pages, 0), "id")));
         json_decref(pages);
-        snprintf(env_url, sizeof env_url, "VIGIL_URL=%s", S.url);
-        snprintf(env_token, sizeof env_token, "VIGIL_TOKEN=%s", responder);
-        const char *const env[] = { env_url, env_token, "HOME=/nonexistent", NULL };
+        struct client_env ce;
+        const char *const *env = client_env(&ce, &S, responder);
         char *out = NULL;
         assert_int_equal(vigil_run(NULL, &out, env, (const char *const[]){ "page", "ack", id, NULL }), 0);
         assert_non_null(strstr(out, "acknowledged"));

@@ -135,13 +135,12 @@ static void plan_versions_follow_the_configuration(void **state)
 static void in_the_evidence_pack(void **state)
 {
         (void)state;
-        char out[128], env_url[128], env_token[200], path[200], from[32], to[32];
+        char out[128], path[200], from[32], to[32];
         days_ago(10, from);
         days_ago(-1, to);
         snprintf(out, sizeof out, "%s/pack", dir);
-        snprintf(env_url, sizeof env_url, "VIGIL_URL=%s", S.url);
-        snprintf(env_token, sizeof env_token, "VIGIL_TOKEN=%s", auditor);
-        const char *const env[] = { env_url, env_token, "HOME=/nonexistent", NULL };
+        struct client_env ce;
+        const char *const *env = client_env(&ce, &S, auditor);
         char *text = NULL;
         assert_int_equal(vigil_run(NULL, &text, env,
                                    (const char *const[]){ "evidence", "--from", from, "--to", to, "-o", out, NULL }),
