@@ -44,11 +44,20 @@ static int pm_copy(const struct postmortem *p, void *userdata)
         return c->body ? 0 : -VG_ESTORE;
 }
 
-static int pm_load(struct store_tx *tx, int64_t incident_id, struct pm_copy *c)
+/* The post-mortem of an incident, if it has one (c->found). */
+static int pm_get(struct store_tx *tx, int64_t incident_id, struct pm_copy *c)
 {
         memset(c, 0, sizeof *c);
         int r = store_postmortem_get(tx, incident_id, pm_copy, c);
         return r == -VG_ENOTFOUND ? 0 : r;
+}
+
+/* The incident the path names, and its post-mortem. */
+static int pm_load(struct request *req, struct store_tx *tx, struct incident *inc, struct pm_copy *c)
+{
+        memset(c, 0, sizeof *c);
+        int r = incident_load(req, tx, inc);
+        return r < 0 ? r : pm_get(tx, inc->id, c);
 }
 
 static json_t *improvement_json(const struct improvement *i, vg_usec_t now)
@@ -141,9 +150,7 @@ int postmortem_get(struct request *req, struct response *resp)
         int r = store_begin_read(req->store, &tx);
         if (r >= 0) {
                 l.tx = tx;
-                r = incident_load(req, tx, &inc);
-                if (r >= 0)
-                        r = pm_load(tx, inc.id, &c);
+                r = pm_load(req, tx, &inc, &c);
                 if (r >= 0 && !c.found) {
                         request_detail(req, "%s has no post-mortem yet; PUT one", inc.key);
                         r = -VG_ENOTFOUND;
@@ -296,9 +303,7 @@ int postmortem_put(struct request *req, struct response *resp)
                 return -VG_EVALIDATION;
         r = store_begin(req->store, &tx);
         if (r >= 0)
-                r = incident_load(req, tx, &inc);
-        if (r >= 0)
-                r = pm_load(tx, inc.id, &c);
+                r = pm_load(req, tx, &inc, &c);
         if (r < 0)
                 goto out;
         if (c.found && strcmp(c.p.status, "approved") == 0) {
@@ -382,9 +387,7 @@ static int pm_decide(struct request *req, struct response *resp, bool approve)
         }
         r = store_begin(req->store, &tx);
         if (r >= 0)
-                r = incident_load(req, tx, &inc);
-        if (r >= 0)
-                r = pm_load(tx, inc.id, &c);
+                r = pm_load(req, tx, &inc, &c);
         if (r >= 0 && !c.found) {
                 request_detail(req, "%s has no post-mortem yet", inc.key);
                 r = -VG_ENOTFOUND;
@@ -453,7 +456,7 @@ int postmortem_reopen(struct request *req, struct response *resp)
 int postmortem_facts(struct store_tx *tx, int64_t incident_id, struct incident_facts *f)
 {
         struct pm_copy c;
-        int r = pm_load(tx, incident_id, &c);
+        int r = pm_get(tx, incident_id, &c);
         f->postmortem_complete = r >= 0 && c.found && strcmp(c.p.status, "approved") == 0;
         json_decref(c.body);
         if (r >= 0)
@@ -520,9 +523,7 @@ int improvement_create(struct request *req, struct response *resp)
                 return -VG_EVALIDATION;
         r = store_begin(req->store, &tx);
         if (r >= 0)
-                r = incident_load(req, tx, &inc);
-        if (r >= 0)
-                r = pm_load(tx, inc.id, &c);
+                r = pm_load(req, tx, &inc, &c);
         if (r < 0)
                 goto out;
         bool known = false;
