@@ -117,14 +117,11 @@ int feed_list(struct request *req, struct response *resp)
 
 int feed_revoke(struct request *req, struct response *resp)
 {
-        char *end;
-        long long id = strtoll(req->params[0], &end, 10);
+        long long id;
         struct calendar_feed f;
         struct store_tx *tx;
-        if (*end || id <= 0) {
-                request_detail(req, "no calendar feed %s", req->params[0]);
+        if (request_id_param(req, 0, "calendar feed", &id) < 0)
                 return -VG_ENOTFOUND;
-        }
         int r = store_begin(req->store, &tx);
         if (r < 0)
                 return r;

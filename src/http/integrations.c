@@ -93,13 +93,10 @@ int integration_key_list(struct request *req, struct response *resp)
 
 int integration_key_revoke(struct request *req, struct response *resp)
 {
-        char *end;
-        long long id = strtoll(req->params[0], &end, 10);
+        long long id;
         struct store_tx *tx;
-        if (*end || id <= 0) {
-                request_detail(req, "no integration key %s", req->params[0]);
+        if (request_id_param(req, 0, "integration key", &id) < 0)
                 return -VG_ENOTFOUND;
-        }
         int r = store_begin(req->store, &tx);
         if (r < 0)
                 return r;

@@ -386,13 +386,10 @@ int notice_release(struct request *req, struct response *resp)
         struct incident inc = { 0 };
         struct notice_copy c = { 0 };
         struct store_tx *tx;
-        char *end;
-        long long id = strtoll(req->params[1], &end, 10);
+        long long id;
         unsigned messages = 0;
-        if (*end || id <= 0) {
-                request_detail(req, "no notice %s", req->params[1]);
+        if (request_id_param(req, 1, "notice", &id) < 0)
                 return -VG_ENOTFOUND;
-        }
         int r = store_begin(req->store, &tx);
         if (r < 0)
                 return r;

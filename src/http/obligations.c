@@ -134,12 +134,9 @@ int obligation_sent(struct request *req, struct response *resp)
         struct store_tx *tx;
         json_t *body = NULL;
         vg_usec_t at = req->now;
-        char *end;
-        long long id = strtoll(req->params[1], &end, 10);
-        if (*end || id <= 0) {
-                request_detail(req, "no obligation %s", req->params[1]);
+        long long id;
+        if (request_id_param(req, 1, "obligation", &id) < 0)
                 return -VG_ENOTFOUND;
-        }
         if (req->body_len) {
                 int r = request_json_object(req, &body);
                 if (r < 0)

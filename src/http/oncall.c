@@ -194,13 +194,10 @@ int override_list(struct request *req, struct response *resp)
 
 int override_delete(struct request *req, struct response *resp)
 {
-        char *end;
-        long long id = strtoll(req->params[1], &end, 10);
+        long long id;
         struct store_tx *tx;
-        if (*end || id <= 0) {
-                request_detail(req, "no override %s", req->params[1]);
+        if (request_id_param(req, 1, "override", &id) < 0)
                 return -VG_ENOTFOUND;
-        }
         int r = store_begin(req->store, &tx);
         if (r < 0)
                 return r;

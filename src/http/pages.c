@@ -109,14 +109,11 @@ static int acknowledge(struct request *req, struct store_tx *tx, struct oncall_p
 
 int page_ack(struct request *req, struct response *resp)
 {
-        char *end;
-        long long id = strtoll(req->params[0], &end, 10);
+        long long id;
         struct oncall_page p;
         struct store_tx *tx;
-        if (*end || id <= 0) {
-                request_detail(req, "no page %s", req->params[0]);
+        if (request_id_param(req, 0, "page", &id) < 0)
                 return -VG_ENOTFOUND;
-        }
         int r = store_begin(req->store, &tx);
         if (r < 0)
                 return r;

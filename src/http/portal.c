@@ -57,13 +57,10 @@ int portal_notices(struct request *req, struct response *resp)
 
 int portal_notice_ack(struct request *req, struct response *resp)
 {
-        char *end;
-        long long id = strtoll(req->params[0], &end, 10);
+        long long id;
         struct store_tx *tx;
-        if (*end || id <= 0) {
-                request_detail(req, "no notice %s", req->params[0]);
+        if (request_id_param(req, 0, "notice", &id) < 0)
                 return -VG_ENOTFOUND;
-        }
         int r = store_begin(req->store, &tx);
         if (r < 0)
                 return r;

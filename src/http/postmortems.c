@@ -588,12 +588,9 @@ int improvement_update(struct request *req, struct response *resp)
         struct store_tx *tx = NULL;
         struct incident inc = { 0 };
         json_t *body;
-        char *end;
-        long long id = strtoll(req->params[0], &end, 10);
-        if (*end || id <= 0) {
-                request_detail(req, "no improvement %s", req->params[0]);
+        long long id;
+        if (request_id_param(req, 0, "improvement", &id) < 0)
                 return -VG_ENOTFOUND;
-        }
         int r = request_json_object(req, &body);
         if (r < 0)
                 return r;

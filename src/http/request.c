@@ -68,6 +68,19 @@ const char *request_query(const struct request *req, const char *name)
         return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
 }
 
+int request_id_param(struct request *req, unsigned i, const char *what, long long *ret)
+{
+        char *end;
+        errno = 0;
+        long long id = i < req->n_params ? strtoll(req->params[i], &end, 10) : 0;
+        if (i >= req->n_params || errno || *end || id <= 0) {
+                request_detail(req, "no %s %s", what, i < req->n_params ? req->params[i] : "");
+                return -VG_ENOTFOUND;
+        }
+        *ret = id;
+        return 0;
+}
+
 void request_detail(struct request *req, const char *fmt, ...)
 {
         va_list ap;

@@ -197,6 +197,10 @@ bool json_field_int(struct request *req, json_t *obj, const char *key, int64_t m
 /* Set req->detail, printf-style. */
 void request_detail(struct request *req, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Path parameter i as a positive row id into *ret; otherwise the detail
+ * "no <what> <text>" and -VG_ENOTFOUND. */
+int request_id_param(struct request *req, unsigned i, const char *what, long long *ret);
+
 /* Render an error code as problem+json into resp. */
 void problem_render(struct request *req, struct response *resp, int err);
 /* The HTTP status for an error code. */

@@ -106,16 +106,10 @@ int token_revoke(struct request *req, struct response *resp)
 {
         struct api_token t;
         struct store_tx *tx;
-        char *end;
-        int r;
-
-        errno = 0;
-        long long id = strtoll(req->params[0], &end, 10);
-        if (errno || *end || id <= 0) {
-                request_detail(req, "no token %s", req->params[0]);
+        long long id;
+        if (request_id_param(req, 0, "token", &id) < 0)
                 return -VG_ENOTFOUND;
-        }
-        r = store_begin(req->store, &tx);
+        int r = store_begin(req->store, &tx);
         if (r < 0)
                 return r;
         r = store_token_get(tx, id, &t);
