@@ -460,6 +460,18 @@ static int get_one(sqlite3_stmt *st, void (*row)(sqlite3_stmt *, void *), void *
         return r;
 }
 
+/* One row by its id; sql (a literal: the statement cache is keyed by its
+ * address) has one ? for the id. */
+static int get_by_id(struct store_tx *tx, const char *sql, int64_t id, void (*row)(sqlite3_stmt *, void *), void *out)
+{
+        sqlite3_stmt *st = NULL;
+        int r = stmt(txc(tx), sql, &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, id);
+        return get_one(st, row, out);
+}
+
 static void bind_user(sqlite3_stmt *st, const struct user *u)
 {
         sqlite3_bind_text(st, 1, u->name, -1, SQLITE_STATIC);
@@ -510,12 +522,7 @@ static int sq_user_update(struct store_tx *tx, const struct user *u)
 
 static int sq_user_get(struct store_tx *tx, int64_t id, struct user *ret)
 {
-        sqlite3_stmt *st = NULL;
-        int r = stmt(txc(tx), "SELECT " USER_COLS " FROM users WHERE id=?", &st);
-        if (r < 0)
-                return r;
-        sqlite3_bind_int64(st, 1, id);
-        return get_one(st, user_row, ret);
+        return get_by_id(tx, "SELECT " USER_COLS " FROM users WHERE id=?", id, user_row, ret);
 }
 
 static int sq_user_get_by_name(struct store_tx *tx, const char *name, struct user *ret)
@@ -707,12 +714,7 @@ static int sq_token_insert(struct store_tx *tx, struct api_token *t)
 
 static int sq_token_get(struct store_tx *tx, int64_t id, struct api_token *ret)
 {
-        sqlite3_stmt *st = NULL;
-        int r = stmt(txc(tx), "SELECT " TOKEN_COLS " FROM api_tokens WHERE id=?", &st);
-        if (r < 0)
-                return r;
-        sqlite3_bind_int64(st, 1, id);
-        return get_one(st, token_row, ret);
+        return get_by_id(tx, "SELECT " TOKEN_COLS " FROM api_tokens WHERE id=?", id, token_row, ret);
 }
 
 static int sq_token_get_by_hash(struct store_tx *tx, const uint8_t *hash, struct api_token *ret)
@@ -2043,12 +2045,7 @@ static int sq_escalation_add(struct store_tx *tx, struct escalation *e)
 
 static int sq_escalation_get(struct store_tx *tx, int64_t id, struct escalation *ret)
 {
-        sqlite3_stmt *st = NULL;
-        int r = stmt(txc(tx), "SELECT " ESC_COLS " FROM escalations WHERE id = ?", &st);
-        if (r < 0)
-                return r;
-        sqlite3_bind_int64(st, 1, id);
-        return get_one(st, escalation_read, ret);
+        return get_by_id(tx, "SELECT " ESC_COLS " FROM escalations WHERE id = ?", id, escalation_read, ret);
 }
 
 static int sq_escalation_update(struct store_tx *tx, const struct escalation *e)
@@ -2124,12 +2121,7 @@ static int sq_page_add(struct store_tx *tx, struct oncall_page *p)
 
 static int sq_page_get(struct store_tx *tx, int64_t id, struct oncall_page *ret)
 {
-        sqlite3_stmt *st = NULL;
-        int r = stmt(txc(tx), "SELECT " PAGE_COLS " FROM pages WHERE id = ?", &st);
-        if (r < 0)
-                return r;
-        sqlite3_bind_int64(st, 1, id);
-        return get_one(st, page_read, ret);
+        return get_by_id(tx, "SELECT " PAGE_COLS " FROM pages WHERE id = ?", id, page_read, ret);
 }
 
 static int sq_page_get_by_ack(struct store_tx *tx, const uint8_t *hash, struct oncall_page *ret)
@@ -2291,12 +2283,7 @@ static int sq_feed_insert(struct store_tx *tx, struct calendar_feed *f)
 
 static int sq_feed_get(struct store_tx *tx, int64_t id, struct calendar_feed *ret)
 {
-        sqlite3_stmt *st = NULL;
-        int r = stmt(txc(tx), "SELECT " FEED_COLS " FROM calendar_feeds WHERE id = ?", &st);
-        if (r < 0)
-                return r;
-        sqlite3_bind_int64(st, 1, id);
-        return get_one(st, feed_read, ret);
+        return get_by_id(tx, "SELECT " FEED_COLS " FROM calendar_feeds WHERE id = ?", id, feed_read, ret);
 }
 
 static int sq_feed_get_by_hash(struct store_tx *tx, const uint8_t *hash, struct calendar_feed *ret)
