@@ -111,6 +111,29 @@ static bool listens_on(pid_t pid, unsigned port)
         return found;
 }
 
+/* The servers and sinks this test started. A failed assertion leaves its
+ * test function early, before it stops what it started; at exit, any of
+ * them still running is killed, so no test leaves a process behind. */
+static pid_t started[64];
+static size_t n_started;
+
+static void kill_leftovers(void)
+{
+        for (size_t i = 0; i < n_started; i++)
+                if (waitpid(started[i], NULL, WNOHANG) == 0) {
+                        kill(started[i], SIGKILL);
+                        waitpid(started[i], NULL, 0);
+                }
+}
+
+static void track(pid_t pid)
+{
+        if (n_started == 0)
+                atexit(kill_leftovers);
+        if (n_started < sizeof started / sizeof started[0])
+                started[n_started++] = pid;
+}
+
 static bool log_mentions(const char *path, const char *what)
 {
         char *text = read_text_file(path);
@@ -127,6 +150,8 @@ static bool spawn_try(struct server *s)
         s->pid = fork();
         if (s->pid < 0)
                 die("fork: %s", strerror(errno));
+        if (s->pid > 0)
+                track(s->pid);
         if (s->pid == 0) {
                 int fd = open(s->log, O_WRONLY | O_CREAT | O_APPEND, 0644);
                 if (fd >= 0) {
@@ -615,6 +640,8 @@ pid_t sink_start(const char *script, unsigned port, const char *dir, const char 
                 execl("/usr/bin/python3", "python3", path, "127.0.0.1", portbuf, dir, opt, val, (char *)NULL);
                 _exit(127);
         }
+        if (pid > 0)
+                track(pid);
         for (int i = 0; i < 100 && !listening(port); i++)
                 sleep_ms(100);
         if (!listening(port))
