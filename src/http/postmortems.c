@@ -71,6 +71,20 @@ static json_t *improvement_json(const struct improvement *i, vg_usec_t now)
                          undone && i->due_at < now);
 }
 
+/* Audit a change of an improvement and answer with it, naming its incident. */
+static int improvement_answer(struct request *req, struct store_tx *tx, struct response *resp,
+                              const struct improvement *imp, const char *incident, const char *action, unsigned status)
+{
+        json_t *j = improvement_json(imp, req->now);
+        int r = request_audit_incident(req, tx, action, incident, j);
+        if (r >= 0) {
+                json_object_set_new(j, "incident", json_string(incident));
+                r = response_json(resp, status, json_incref(j));
+        }
+        json_decref(j);
+        return r;
+}
+
 struct imp_list {
         json_t *items;
         vg_usec_t now;
@@ -549,14 +563,8 @@ int improvement_create(struct request *req, struct response *resp)
         r = store_improvement_add(tx, &imp);
         if (r >= 0)
                 r = remind_at(tx, &imp);
-        json_t *j = r >= 0 ? improvement_json(&imp, req->now) : NULL;
         if (r >= 0)
-                r = request_audit_incident(req, tx, "incident.improvement.create", inc.key, j);
-        if (r >= 0) {
-                json_object_set_new(j, "incident", json_string(inc.key));
-                r = response_json(resp, 201, json_incref(j));
-        }
-        json_decref(j);
+                r = improvement_answer(req, tx, resp, &imp, inc.key, "incident.improvement.create", 201);
 out:
         r = tx ? store_finish(tx, r) : r;
         json_decref(c.body);
@@ -651,14 +659,8 @@ int improvement_update(struct request *req, struct response *resp)
                 r = remind_at(tx, &c.i);
         if (r >= 0)
                 r = store_incident_get_by_id(tx, c.i.incident_id, &inc);
-        json_t *j = r >= 0 ? improvement_json(&c.i, req->now) : NULL;
         if (r >= 0)
-                r = request_audit_incident(req, tx, "incident.improvement.update", inc.key, j);
-        if (r >= 0) {
-                json_object_set_new(j, "incident", json_string(inc.key));
-                r = response_json(resp, 200, json_incref(j));
-        }
-        json_decref(j);
+                r = improvement_answer(req, tx, resp, &c.i, inc.key, "incident.improvement.update", 200);
 out:
         r = tx ? store_finish(tx, r) : r;
         incident_fini(&inc);

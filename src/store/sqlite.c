@@ -179,6 +179,16 @@ static int step_done(struct conn *c, sqlite3_stmt *st)
         return r;
 }
 
+/* Run an INSERT and store the new row's id in *id. */
+static int step_insert(struct conn *c, sqlite3_stmt *st, int64_t *id)
+{
+        int r = step_done(c, st);
+        if (r < 0)
+                return r;
+        *id = sqlite3_last_insert_rowid(c->db);
+        return 0;
+}
+
 static void text_copy(char *dst, size_t size, sqlite3_stmt *st, int col)
 {
         const unsigned char *t = sqlite3_column_text(st, col);
@@ -499,11 +509,7 @@ static int sq_user_insert(struct store_tx *tx, struct user *u)
         if (r < 0)
                 return r;
         bind_user(st, u);
-        r = step_done(c, st);
-        if (r < 0)
-                return r;
-        u->id = sqlite3_last_insert_rowid(c->db);
-        return 0;
+        return step_insert(c, st, &u->id);
 }
 
 static int sq_user_update(struct store_tx *tx, const struct user *u)
@@ -617,11 +623,7 @@ static int sq_session_insert(struct store_tx *tx, struct session *s)
         sqlite3_bind_int64(st, 3, s->created_at);
         sqlite3_bind_int64(st, 4, s->last_seen);
         sqlite3_bind_int64(st, 5, s->expires_at);
-        r = step_done(c, st);
-        if (r < 0)
-                return r;
-        s->id = sqlite3_last_insert_rowid(c->db);
-        return 0;
+        return step_insert(c, st, &s->id);
 }
 
 static int sq_session_get_by_hash(struct store_tx *tx, const uint8_t *hash, struct session *ret)
@@ -705,11 +707,7 @@ static int sq_token_insert(struct store_tx *tx, struct api_token *t)
         sqlite3_bind_blob(st, 4, t->token_hash, STORE_HASH_BYTES, SQLITE_STATIC);
         sqlite3_bind_int64(st, 5, t->created_at);
         sqlite3_bind_int64(st, 6, t->expires_at);
-        r = step_done(c, st);
-        if (r < 0)
-                return r;
-        t->id = sqlite3_last_insert_rowid(c->db);
-        return 0;
+        return step_insert(c, st, &t->id);
 }
 
 static int sq_token_get(struct store_tx *tx, int64_t id, struct api_token *ret)
@@ -1210,11 +1208,7 @@ static int sq_task_insert(struct store_tx *tx, struct task *t)
         sqlite3_bind_int(st, 7, t->business_impact);
         sqlite3_bind_int64(st, 8, t->created_at);
         sqlite3_bind_int64(st, 9, t->updated_at);
-        r = step_done(c, st);
-        if (r < 0)
-                return r;
-        t->id = sqlite3_last_insert_rowid(c->db);
-        return 0;
+        return step_insert(c, st, &t->id);
 }
 
 static int sq_task_get(struct store_tx *tx, int64_t incident_id, int64_t task_id, struct task *ret)
@@ -1366,11 +1360,7 @@ static int sq_recovery_check_insert(struct store_tx *tx, struct recovery_check *
         sqlite3_bind_text(st, 2, ck->asset, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 3, ck->name, -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 4, ck->created_at);
-        r = step_done(c, st);
-        if (r < 0)
-                return r;
-        ck->id = sqlite3_last_insert_rowid(c->db);
-        return 0;
+        return step_insert(c, st, &ck->id);
 }
 
 static int sq_recovery_check_get(struct store_tx *tx, int64_t incident_id, int64_t id, struct recovery_check *ret)
@@ -1483,11 +1473,7 @@ static int sq_alert_link(struct store_tx *tx, int64_t incident_id, struct alert_
         sqlite3_bind_int(st, 4, l->vigilance);
         sqlite3_bind_text(st, 5, l->linked_by, -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 6, l->linked_at);
-        r = step_done(c, st);
-        if (r < 0)
-                return r;
-        l->id = sqlite3_last_insert_rowid(c->db);
-        return 0;
+        return step_insert(c, st, &l->id);
 }
 
 static void link_row(sqlite3_stmt *st, void *out)
@@ -1871,11 +1857,7 @@ static int sq_override_insert(struct store_tx *tx, struct schedule_override *o)
         sqlite3_bind_text(st, 5, o->reason ? o->reason : "", -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 6, o->created_by, -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 7, o->created_at);
-        r = step_done(c, st);
-        if (r < 0)
-                return r;
-        o->id = sqlite3_last_insert_rowid(c->db);
-        return 0;
+        return step_insert(c, st, &o->id);
 }
 
 static int sq_override_delete(struct store_tx *tx, const char *schedule, int64_t id)
@@ -2036,11 +2018,7 @@ static int sq_escalation_add(struct store_tx *tx, struct escalation *e)
         sqlite3_bind_int(st, 6, e->level);
         sqlite3_bind_int(st, 7, e->round);
         sqlite3_bind_int64(st, 8, e->started_at);
-        r = step_done(c, st);
-        if (r < 0)
-                return r;
-        e->id = sqlite3_last_insert_rowid(c->db);
-        return 0;
+        return step_insert(c, st, &e->id);
 }
 
 static int sq_escalation_get(struct store_tx *tx, int64_t id, struct escalation *ret)
@@ -2112,11 +2090,7 @@ static int sq_page_add(struct store_tx *tx, struct oncall_page *p)
         sqlite3_bind_text(st, 6, p->via, -1, SQLITE_STATIC);
         sqlite3_bind_blob(st, 7, p->ack_hash, sizeof p->ack_hash, SQLITE_STATIC);
         sqlite3_bind_int64(st, 8, p->created_at);
-        r = step_done(c, st);
-        if (r < 0)
-                return r;
-        p->id = sqlite3_last_insert_rowid(c->db);
-        return 0;
+        return step_insert(c, st, &p->id);
 }
 
 static int sq_page_get(struct store_tx *tx, int64_t id, struct oncall_page *ret)
@@ -2190,11 +2164,7 @@ static int sq_outbox_add(struct store_tx *tx, struct outbox_msg *m)
         sqlite3_bind_text(st, 5, m->body, -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 6, m->page_id);
         sqlite3_bind_int64(st, 7, m->created_at);
-        r = step_done(c, st);
-        if (r < 0)
-                return r;
-        m->id = sqlite3_last_insert_rowid(c->db);
-        return 0;
+        return step_insert(c, st, &m->id);
 }
 
 static int sq_outbox_get(struct store_tx *tx, int64_t id, int (*cb)(const struct outbox_msg *, void *), void *userdata)
@@ -2274,11 +2244,7 @@ static int sq_feed_insert(struct store_tx *tx, struct calendar_feed *f)
         sqlite3_bind_blob(st, 4, f->token_hash, sizeof f->token_hash, SQLITE_STATIC);
         sqlite3_bind_text(st, 5, f->created_by, -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 6, f->created_at);
-        r = step_done(c, st);
-        if (r < 0)
-                return r;
-        f->id = sqlite3_last_insert_rowid(c->db);
-        return 0;
+        return step_insert(c, st, &f->id);
 }
 
 static int sq_feed_get(struct store_tx *tx, int64_t id, struct calendar_feed *ret)
@@ -2643,11 +2609,7 @@ static int sq_notice_delivery_add(struct store_tx *tx, struct notice_delivery *d
         sqlite3_bind_text(st, 3, d->channel, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 4, d->address, -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 5, d->outbox_id);
-        r = step_done(c, st);
-        if (r < 0)
-                return r;
-        d->id = sqlite3_last_insert_rowid(c->db);
-        return 0;
+        return step_insert(c, st, &d->id);
 }
 
 #define DELIVERY_COLS "d.id, d.notice_id, d.tenant, d.channel, d.address, d.outbox_id, o.status, o.last_result, o.attempts"
@@ -2792,11 +2754,7 @@ static int sq_advisory_add(struct store_tx *tx, struct advisory *a)
         sqlite3_bind_text(st, 3, a->message, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 4, a->posted_by, -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 5, a->posted_at);
-        r = step_done(c, st);
-        if (r < 0)
-                return r;
-        a->id = sqlite3_last_insert_rowid(c->db);
-        return 0;
+        return step_insert(c, st, &a->id);
 }
 
 static void advisory_read(sqlite3_stmt *st, void *out)
@@ -2955,11 +2913,7 @@ static int sq_improvement_add(struct store_tx *tx, struct improvement *i)
         sqlite3_bind_text(st, 10, i->created_by, -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 11, i->created_at);
         sqlite3_bind_int64(st, 12, i->updated_at);
-        r = step_done(c, st);
-        if (r < 0)
-                return r;
-        i->id = sqlite3_last_insert_rowid(c->db);
-        return 0;
+        return step_insert(c, st, &i->id);
 }
 
 static int sq_improvement_get(struct store_tx *tx, int64_t id, int (*cb)(const struct improvement *, void *),
@@ -3035,11 +2989,7 @@ static int sq_training_add(struct store_tx *tx, struct training_record *t)
         sqlite3_bind_text(st, 4, t->evidence ? t->evidence : "", -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 5, t->recorded_by, -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 6, t->recorded_at);
-        r = step_done(c, st);
-        if (r < 0)
-                return r;
-        t->id = sqlite3_last_insert_rowid(c->db);
-        return 0;
+        return step_insert(c, st, &t->id);
 }
 
 static void training_read(sqlite3_stmt *st, void *out)
@@ -3222,11 +3172,7 @@ static int sq_integration_key_insert(struct store_tx *tx, struct integration_key
         sqlite3_bind_blob(st, 4, k->key_hash, STORE_HASH_BYTES, SQLITE_STATIC);
         sqlite3_bind_text(st, 5, k->created_by, -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 6, k->created_at);
-        r = step_done(c, st);
-        if (r < 0)
-                return r;
-        k->id = sqlite3_last_insert_rowid(c->db);
-        return 0;
+        return step_insert(c, st, &k->id);
 }
 
 static int sq_integration_key_get_by_hash(struct store_tx *tx, const uint8_t *hash, struct integration_key *ret)
