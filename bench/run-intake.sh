@@ -4,6 +4,12 @@
 # 8 and 64 connections, ~10,000 distinct fingerprints. Vigil commits every
 # request durably before answering (SQLite WAL, synchronous=FULL);
 # Alertmanager keeps alerts in memory. Prints alerts/s, p50, p99, ratio.
+# Then what bounds the one-alert cells on this machine: the same wrk against
+# each server's health check (HTTP with no work, which shares the two
+# cores with wrk as the real runs do), the time of one synced 4 KiB write
+# beside the database, and from both the most one-alert requests a
+# durable server could answer with N connections: N / (no-op round trip +
+# one sync), since each request waits for its own commit (Little's law).
 # usage: bench/run-intake.sh [SECONDS]   (default 15 per run)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -49,13 +55,35 @@ run() { # url batch conns -> "alerts/s p50 p99"
   printf '%s %s %s\n' "$(awk -v r="$rps" -v b="$2" 'BEGIN {printf "%.0f", r*b}')" "$p50" "$p99"
 }
 
+declare -A am_one # Alertmanager's one-alert rate by connections
 printf '%-8s %-6s | %12s %9s %9s | %12s %9s %9s | %7s\n' batch conns "vigil al/s" p50 p99 "am al/s" p50 p99 ratio
 for batch in 1 100; do
   for conns in 8 64; do
     read -r va vp50 vp99 < <(run http://127.0.0.1:18931 "$batch" "$conns")
     read -r aa ap50 ap99 < <(run http://127.0.0.1:18932 "$batch" "$conns")
     ratio=$(awk -v a="$va" -v b="$aa" 'BEGIN { if (b > 0) printf "%.2f", a/b; else print "n/a" }')
+    [ "$batch" = 1 ] && am_one[$conns]=$aa
     printf '%-8s %-6s | %12s %9s %9s | %12s %9s %9s | %7s\n' "$batch" "$conns" "$va" "$vp50" "$vp99" "$aa" "$ap50" "$ap99" "$ratio"
   done
 done
 echo "vigil store after the run: $(sqlite3 "$dir/vigil.db" 'SELECT count(*) FROM alerts') alert episodes"
+
+# One synced 4 KiB overwrite, as a WAL commit does, beside the database.
+dd if=/dev/zero of="$dir/sync.test" bs=4k count=2000 status=none
+sync
+sync_ms=$( { TIMEFORMAT=%R; time dd if=/dev/zero of="$dir/sync.test" bs=4k count=2000 conv=notrunc \
+             oflag=dsync status=none; } 2>&1 | awk '{printf "%.3f", $1 * 1000 / 2000}')
+noop() { # url conns -> requests/s
+  wrk -t2 -c"$2" -d"${secs}s" "$1" 2>&1 | awk '/Requests\/sec/ {printf "%.0f", $2}'
+}
+echo
+echo "what bounds one alert per request here (synced 4 KiB write: $sync_ms ms):"
+printf '%-6s | %18s %18s | %22s %12s\n' conns "vigil no-op req/s" "am no-op req/s" "durable bound al/s" "bound / am"
+for conns in 8 64; do
+  vn=$(noop http://127.0.0.1:18931/healthz "$conns")
+  an=$(noop http://127.0.0.1:18932/-/healthy "$conns")
+  am1=${am_one[$conns]:-0}
+  read -r bound ratio < <(awk -v c="$conns" -v n="$vn" -v s="$sync_ms" -v a="$am1" 'BEGIN {
+    b = c / (c / n + s / 1000); printf "%.0f %s\n", b, (a > 0 ? sprintf("%.2f", b / a) : "n/a") }')
+  printf '%-6s | %18s %18s | %22s %12s\n' "$conns" "$vn" "$an" "$bound" "$ratio"
+done
