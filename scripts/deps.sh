@@ -5,7 +5,7 @@ set -euo pipefail
 
 pkgs=(
   gcc make pkg-config meson ninja-build python3
-  libmicrohttpd-dev libjansson-dev libsqlite3-dev libsodium-dev libyaml-dev
+  libmicrohttpd-dev libjansson-dev libcjson-dev libsqlite3-dev libsodium-dev libyaml-dev
   libcurl4-openssl-dev libcmocka-dev libical-dev tzdata libcsv-dev libcmark-dev libarchive-dev
 )
 if [ "${1:-}" = "--test" ]; then

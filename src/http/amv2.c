@@ -78,19 +78,9 @@ static int alerts_committed(struct request *req, struct response *resp)
         return 0;
 }
 
-/* Parse with parse and hand the batch to the writer. */
-static int accept_batch(struct request *req, struct response *resp,
-                        int (*parse)(json_t *, struct intake_batch *, struct field_errors *))
+/* Hand a parsed batch to the writer, or answer why it was refused. */
+static int submit_parsed(struct request *req, struct parked_intake *pi, int r)
 {
-        json_t *body;
-        (void)resp;
-        int r = request_json_value(req, &body);
-        if (r < 0)
-                return r;
-        struct parked_intake *pi = parked_intake_new(req);
-        if (!pi)
-                return -ENOMEM;
-        r = parse(body, &pi->batch, &req->errors);
         if (r < 0) {
                 free(pi);
                 return r;
@@ -98,19 +88,51 @@ static int accept_batch(struct request *req, struct response *resp,
         return parked_intake_submit(req, pi, alerts_committed);
 }
 
+/* The generic JSON door: parse with jansson, then with parse. */
+static int accept_batch(struct request *req, int (*parse)(json_t *, struct intake_batch *, struct field_errors *))
+{
+        json_t *body;
+        int r = request_json_value(req, &body);
+        if (r < 0)
+                return r;
+        struct parked_intake *pi = parked_intake_new(req);
+        if (!pi)
+                return -ENOMEM;
+        return submit_parsed(req, pi, parse(body, &pi->batch, &req->errors));
+}
+
+/* The Alertmanager doors parse the text themselves (src/intake/alertmanager.c). */
+static int accept_text(struct request *req,
+                       int (*parse)(const struct intake_text *, struct intake_batch *, struct field_errors *))
+{
+        int r = request_json_body(req);
+        if (r < 0)
+                return r;
+        struct parked_intake *pi = parked_intake_new(req);
+        if (!pi)
+                return -ENOMEM;
+        const struct intake_text t = { .p = req->body, .len = req->body_len,
+                                       .max_string = req->cfg->limits.max_string, .why = req->detail,
+                                       .why_size = sizeof req->detail };
+        return submit_parsed(req, pi, parse(&t, &pi->batch, &req->errors));
+}
+
 int amv2_alerts_post(struct request *req, struct response *resp)
 {
-        return accept_batch(req, resp, intake_am_parse);
+        (void)resp;
+        return accept_text(req, intake_am_parse);
 }
 
 int intake_webhook_post(struct request *req, struct response *resp)
 {
-        return accept_batch(req, resp, intake_am_webhook_parse);
+        (void)resp;
+        return accept_text(req, intake_am_webhook_parse);
 }
 
 int intake_json_post(struct request *req, struct response *resp)
 {
-        return accept_batch(req, resp, intake_json_parse);
+        (void)resp;
+        return accept_batch(req, intake_json_parse);
 }
 
 /* "name=value", "name!=value", "name=~re", "name!~re"; the value may be

@@ -141,14 +141,8 @@ int request_json_object(struct request *req, json_t **ret)
         return r;
 }
 
-int request_json_value(struct request *req, json_t **ret)
+int request_json_body(struct request *req)
 {
-        json_error_t jerr;
-
-        if (req->json) {
-                *ret = req->json;
-                return 0;
-        }
         const char *ct = request_header(req, MHD_HTTP_HEADER_CONTENT_TYPE);
         if (!ct || strncasecmp(ct, "application/json", 16) != 0 ||
             (ct[16] != '\0' && ct[16] != ';' && ct[16] != ' ')) {
@@ -159,13 +153,27 @@ int request_json_value(struct request *req, json_t **ret)
                 request_detail(req, "the request needs a JSON object body");
                 return -VG_EVALIDATION;
         }
+        return 0;
+}
+
+int request_json_value(struct request *req, json_t **ret)
+{
+        json_error_t jerr;
+
+        if (req->json) {
+                *ret = req->json;
+                return 0;
+        }
+        int r = request_json_body(req);
+        if (r < 0)
+                return r;
         json_t *j = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
         if (!j) {
                 request_detail(req, "malformed JSON at line %d column %d: %s", jerr.line,
                                jerr.column, jerr.text);
                 return -VG_EVALIDATION;
         }
-        int r = check_limits(req, j, 0);
+        r = check_limits(req, j, 0);
         if (r < 0) {
                 json_decref(j);
                 return r;

@@ -145,6 +145,10 @@ int request_json_object(struct request *req, json_t **ret);
  * same limits. */
 int request_json_value(struct request *req, json_t **ret);
 
+/* The checks before any parse: Content-Type application/json and a body
+ * at all; for handlers that parse the text themselves. */
+int request_json_body(struct request *req);
+
 /* Cursor pagination: ?limit=N&cursor=C. Sets *after (0 at the start) and
  * *limit (the configured default when absent). */
 int request_page(struct request *req, int64_t *after, unsigned *limit);

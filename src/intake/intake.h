@@ -45,13 +45,24 @@ void intake_prepare(struct intake_batch *b);
 /* ends_at for "resolved, no time given": the pipeline uses its now. */
 #define INTAKE_ENDS_NOW 1
 
+/* The text of an Alertmanager door's body, and what the parse may take. */
+struct intake_text {
+        const char *p; /* borrows: len bytes (a NUL after them is not needed) */
+        size_t len;
+        size_t max_string; /* bytes in one string or key, as the server's limits */
+        char *why;         /* set when the text is not JSON at all */
+        size_t why_size;
+};
+
 /* Alertmanager API v2: POST /api/v2/alerts, a JSON array of postableAlert.
- * Errors go to fe as "[i].labels" and the like; nothing is kept on error. */
-int intake_am_parse(json_t *body, struct intake_batch *ret, struct field_errors *fe);
+ * Text that is not JSON: -VG_EVALIDATION with t->why ("malformed JSON at
+ * line 1 column 9"). Errors of shape go to fe as "[i].labels" and the
+ * like. Nothing is kept on error. */
+int intake_am_parse(const struct intake_text *t, struct intake_batch *ret, struct field_errors *fe);
 /* Alertmanager webhook, payload version 4: {"version": "4", "status",
  * "alerts": [{"status", "labels", "annotations", "startsAt", "endsAt",
  * "generatorURL", "fingerprint"}], ...}. */
-int intake_am_webhook_parse(json_t *body, struct intake_batch *ret, struct field_errors *fe);
+int intake_am_webhook_parse(const struct intake_text *t, struct intake_batch *ret, struct field_errors *fe);
 void intake_batch_fini(struct intake_batch *b);
 
 /* Generic JSON alerts and OCSF Detection Findings (src/intake/json.c). */

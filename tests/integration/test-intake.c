@@ -94,6 +94,21 @@ static void intake_needs_credentials(void **state)
         reply_free(&r);
 }
 
+/* refused, where the answer must also say why in words. */
+static void refused_saying(const char *body, const char *words)
+{
+        struct reply r;
+        char *before = db_fingerprint(&S);
+        http(&S, "POST", "/api/v2/alerts", NULL, bearer, body, &r);
+        char *after = db_fingerprint(&S);
+        if (r.status != 400 || !strstr(r.body, words))
+                fail_msg("want 400 saying '%s', got %ld: %s", words, r.status, r.body);
+        assert_string_equal(before, after);
+        free(before);
+        free(after);
+        reply_free(&r);
+}
+
 static void bad_alerts_change_nothing(void **state)
 {
         (void)state;
@@ -106,6 +121,17 @@ static void bad_alerts_change_nothing(void **state)
         refused(bearer, "[{\"labels\":{\"a\":\"b\"},\"colour\":\"red\"}]", 400, "[0]");
         /* One bad alert refuses the whole batch: the good one is not kept. */
         refused(bearer, "[{\"labels\":{\"alertname\":\"Good\",\"service\":\"x\"}},{\"labels\":{}}]", 400, "[1].labels");
+        /* Not JSON, or not strict JSON: refused, saying where. */
+        refused_saying("[{\"labels\":", "malformed JSON at line 1");
+        refused_saying("[{\"labels\":{\"a\":\"b\"}}]\n]", "malformed JSON at line 2 column 1: end of input expected");
+        refused_saying("[{\"labels\":{\"a\":\"x\\u0000y\"}}]", "is not allowed in a string");
+        refused_saying("[{\"labels\":{\"a\":\"tab\there\"}}]", "control character in a string");
+        refused_saying("[{\"labels\":{\"a\":\"\xff\xfe\"}}]", "is not valid UTF-8");
+        refused_saying("[{\"labels\":{\"a\":\"b\",\"a\":\"c\"}}]", "label names must not repeat");
+        refused_saying("[{\"labels\":{\"a\":\"b\"},\"annotations\":{\"s\":\"1\",\"s\":\"2\"}}]",
+                       "annotation names must not repeat");
+        refused_saying("[{\"labels\":{\"a\":\"b\"},\"labels\":{\"c\":\"d\"}}]", "field 'labels' is given twice");
+        refused_saying("[{\"labels\":{\"a\":\"b\"},\"generatorURL\":7}]", "generatorURL must be a string");
 }
 
 static void alerts_open_dedup_and_group(void **state)
@@ -153,6 +179,14 @@ static void alerts_open_dedup_and_group(void **state)
         free(batch);
         assert_int_equal(incidents_for("search"), 1);
         assert_int_equal(db_count(&S, "alerts", "service = 'search'"), 100);
+        /* Escapes arrive as what they stand for: a newline, a letter outside
+         * ASCII (as \u00e9 and as raw UTF-8), a quote, a surrogate pair. */
+        assert_int_equal(post_alerts("[{\"labels\":{\"alertname\":\"Esc\",\"service\":\"esc\",\"who\":\"Ren\u00e9e\"},"
+                                     "\"annotations\":{\"description\":\"one\\ntwo \\u00e9 \\\"q\\\" \\ud83d\\ude00\"}}]"),
+                         200);
+        assert_int_equal(db_count(&S, "alerts", "json_extract(labels, '$.who') = 'Ren\u00e9e' AND "
+                                                "json_extract(annotations, '$.description') = "
+                                                "'one' || char(10) || 'two \u00e9 \"q\" \U0001F600'"), 1);
 }
 
 static int run(const char *cmd, char **out)
