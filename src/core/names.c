@@ -40,3 +40,29 @@ bool text_valid(const char *s, unsigned max)
         }
         return true;
 }
+
+size_t utf8_sequence(const char *s, size_t len)
+{
+        if (len == 0)
+                return 0;
+        unsigned char c = (unsigned char)s[0];
+        size_t n = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
+        if (n == 0 || n > len)
+                return 0;
+        for (size_t k = 1; k < n; k++)
+                if (((unsigned char)s[k] & 0xC0) != 0x80)
+                        return 0;
+        if (n == 2 && c < 0xC2)
+                return 0;
+        if (n == 3) {
+                unsigned cp = ((c & 0x0Fu) << 12) | (((unsigned char)s[1] & 0x3Fu) << 6);
+                if (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))
+                        return 0;
+        }
+        if (n == 4) {
+                unsigned cp = ((c & 0x07u) << 18) | (((unsigned char)s[1] & 0x3Fu) << 12);
+                if (cp < 0x10000 || cp > 0x10FFFF)
+                        return 0;
+        }
+        return n;
+}

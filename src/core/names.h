@@ -2,6 +2,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #define USERNAME_MAX 64
 #define PASSWORD_MIN 12
@@ -14,3 +15,8 @@ bool username_valid(const char *s);
 bool tenant_id_valid(const char *s);
 /* Printable UTF-8 text of 1..max bytes with no control characters. */
 bool text_valid(const char *s, unsigned max);
+
+/* The length (1 to 4) of the well-formed UTF-8 sequence that starts at s
+ * within len bytes (RFC 3629: no overlong forms, no surrogates, at most
+ * U+10FFFF), or 0 when the bytes there are not one. */
+size_t utf8_sequence(const char *s, size_t len);

@@ -19,6 +19,7 @@
 #include "intake/intake.h"
 
 #include "core/error.h"
+#include "core/names.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -50,21 +51,8 @@ static char *clean(const char *s, size_t len, bool one_line)
         size_t o = 0;
         for (size_t i = 0; i < len;) {
                 unsigned char c = (unsigned char)s[i];
-                size_t n = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
-                bool ok = n > 0 && i + n <= len;
-                for (size_t k = 1; ok && k < n; k++)
-                        ok = ((unsigned char)s[i + k] & 0xC0) == 0x80;
-                if (ok && n == 2)
-                        ok = c >= 0xC2;
-                if (ok && n == 3) {
-                        unsigned cp = ((c & 0x0Fu) << 12) | (((unsigned char)s[i + 1] & 0x3Fu) << 6);
-                        ok = cp >= 0x800 && (cp < 0xD800 || cp > 0xDFFF);
-                }
-                if (ok && n == 4) {
-                        unsigned cp = ((c & 0x07u) << 18) | (((unsigned char)s[i + 1] & 0x3Fu) << 12);
-                        ok = cp >= 0x10000 && cp <= 0x10FFFF;
-                }
-                if (!ok) {
+                size_t n = utf8_sequence(s + i, len - i);
+                if (!n) {
                         out[o++] = '?';
                         i++;
                         continue;

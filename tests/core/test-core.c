@@ -128,6 +128,18 @@ static void names_rules(void **state)
         assert_false(text_valid("tab\there", 64));
         assert_false(text_valid("", 64));
         assert_false(text_valid("toolong", 3));
+        /* UTF-8 sequences: well formed, and each way of not being. */
+        assert_int_equal(utf8_sequence("a", 1), 1);
+        assert_int_equal(utf8_sequence("\xc3\xa9", 2), 2);         /* é */
+        assert_int_equal(utf8_sequence("\xe2\x82\xac", 3), 3);     /* € */
+        assert_int_equal(utf8_sequence("\xf0\x9f\x98\x80", 4), 4); /* U+1F600 */
+        assert_int_equal(utf8_sequence("\xc3\xa9", 1), 0);         /* cut short */
+        assert_int_equal(utf8_sequence("\xc0\xaf", 2), 0);         /* overlong '/' */
+        assert_int_equal(utf8_sequence("\xed\xa0\x80", 3), 0);     /* a surrogate */
+        assert_int_equal(utf8_sequence("\xf4\x90\x80\x80", 4), 0); /* past U+10FFFF */
+        assert_int_equal(utf8_sequence("\xff", 1), 0);
+        assert_int_equal(utf8_sequence("\x80", 1), 0);             /* a continuation alone */
+        assert_int_equal(utf8_sequence("", 0), 0);
 }
 
 static void fielderr_bounded(void **state)
@@ -141,6 +153,10 @@ static void fielderr_bounded(void **state)
         assert_int_equal(fe.n, FIELDERR_MAX);
         assert_true(fe.truncated);
         assert_string_equal(fe.e[3].message, "error 3");
+        /* What a message quotes is made valid UTF-8, byte by bad byte. */
+        fielderr_init(&fe);
+        fielderr_add(&fe, "f", "unknown field '%s'", "a\xff\xc3\xa9\xe2\x82");
+        assert_string_equal(fe.e[0].message, "unknown field 'a?\xc3\xa9?" "?'");
 }
 
 static void stats_by_hand(void **state)

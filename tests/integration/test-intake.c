@@ -60,9 +60,10 @@ static size_t incidents_for(const char *service)
         return n;
 }
 
-/* A refused Alertmanager request: status, an application/json body, and
- * no change in the store. */
-static void refused(const char *const headers[], const char *body, long status, const char *field)
+/* A refused Alertmanager request: status, an application/json body that
+ * names field and says words (when given), and no change in the store. */
+static void refused(const char *const headers[], const char *body, long status, const char *field,
+                    const char *words)
 {
         struct reply r;
         char *before = db_fingerprint(&S);
@@ -73,6 +74,8 @@ static void refused(const char *const headers[], const char *body, long status, 
         assert_string_equal(reply_header(&r, "Content-Type"), "application/json");
         if (field && !problem_has_field(r.json, field))
                 fail_msg("no error for %s: %s", field, r.body);
+        if (words && !strstr(r.body, words))
+                fail_msg("the answer does not say '%s': %s", words, r.body);
         assert_string_equal(before, after);
         free(before);
         free(after);
@@ -83,9 +86,9 @@ static void intake_needs_credentials(void **state)
 {
         (void)state;
         const char *body = "[{\"labels\":{\"alertname\":\"A\",\"service\":\"x\"}}]";
-        refused(NULL, body, 401, NULL);
+        refused(NULL, body, 401, NULL, NULL);
         const char *const wrong[] = { "Authorization: Bearer not-the-intake-token-at-all", NULL };
-        refused(wrong, body, 401, NULL);
+        refused(wrong, body, 401, NULL, NULL);
         /* Staff may post with their own token. */
         struct reply r;
         http(&S, "GET", "/api/v2/status", auditor, NULL, NULL, &r);
@@ -94,44 +97,30 @@ static void intake_needs_credentials(void **state)
         reply_free(&r);
 }
 
-/* refused, where the answer must also say why in words. */
-static void refused_saying(const char *body, const char *words)
-{
-        struct reply r;
-        char *before = db_fingerprint(&S);
-        http(&S, "POST", "/api/v2/alerts", NULL, bearer, body, &r);
-        char *after = db_fingerprint(&S);
-        if (r.status != 400 || !strstr(r.body, words))
-                fail_msg("want 400 saying '%s', got %ld: %s", words, r.status, r.body);
-        assert_string_equal(before, after);
-        free(before);
-        free(after);
-        reply_free(&r);
-}
-
 static void bad_alerts_change_nothing(void **state)
 {
         (void)state;
-        refused(bearer, "{\"labels\":{}}", 400, NULL);
-        refused(bearer, "[{\"annotations\":{}}]", 400, "[0].labels");
-        refused(bearer, "[{\"labels\":{\"bad-name\":\"x\"}}]", 400, "[0].labels");
-        refused(bearer, "[{\"labels\":{\"a\":1}}]", 400, "[0].labels");
-        refused(bearer, "[{\"labels\":{\"a\":\"b\"},\"startsAt\":\"soon\"}]", 400, "[0]");
-        refused(bearer, "[{\"labels\":{\"a\":\"b\"},\"startsAt\":\"2026-01-02T00:00:00Z\",\"endsAt\":\"2026-01-01T00:00:00Z\"}]", 400, "[0]");
-        refused(bearer, "[{\"labels\":{\"a\":\"b\"},\"colour\":\"red\"}]", 400, "[0]");
+        refused(bearer, "{\"labels\":{}}", 400, NULL, NULL);
+        refused(bearer, "[{\"annotations\":{}}]", 400, "[0].labels", NULL);
+        refused(bearer, "[{\"labels\":{\"bad-name\":\"x\"}}]", 400, "[0].labels", NULL);
+        refused(bearer, "[{\"labels\":{\"a\":1}}]", 400, "[0].labels", NULL);
+        refused(bearer, "[{\"labels\":{\"a\":\"b\"},\"startsAt\":\"soon\"}]", 400, "[0]", NULL);
+        refused(bearer, "[{\"labels\":{\"a\":\"b\"},\"startsAt\":\"2026-01-02T00:00:00Z\",\"endsAt\":\"2026-01-01T00:00:00Z\"}]", 400, "[0]", NULL);
+        refused(bearer, "[{\"labels\":{\"a\":\"b\"},\"colour\":\"red\"}]", 400, "[0]", NULL);
         /* One bad alert refuses the whole batch: the good one is not kept. */
-        refused(bearer, "[{\"labels\":{\"alertname\":\"Good\",\"service\":\"x\"}},{\"labels\":{}}]", 400, "[1].labels");
+        refused(bearer, "[{\"labels\":{\"alertname\":\"Good\",\"service\":\"x\"}},{\"labels\":{}}]", 400, "[1].labels", NULL);
         /* Not JSON, or not strict JSON: refused, saying where. */
-        refused_saying("[{\"labels\":", "malformed JSON at line 1");
-        refused_saying("[{\"labels\":{\"a\":\"b\"}}]\n]", "malformed JSON at line 2 column 1: end of input expected");
-        refused_saying("[{\"labels\":{\"a\":\"x\\u0000y\"}}]", "is not allowed in a string");
-        refused_saying("[{\"labels\":{\"a\":\"tab\there\"}}]", "control character in a string");
-        refused_saying("[{\"labels\":{\"a\":\"\xff\xfe\"}}]", "is not valid UTF-8");
-        refused_saying("[{\"labels\":{\"a\":\"b\",\"a\":\"c\"}}]", "label names must not repeat");
-        refused_saying("[{\"labels\":{\"a\":\"b\"},\"annotations\":{\"s\":\"1\",\"s\":\"2\"}}]",
-                       "annotation names must not repeat");
-        refused_saying("[{\"labels\":{\"a\":\"b\"},\"labels\":{\"c\":\"d\"}}]", "field 'labels' is given twice");
-        refused_saying("[{\"labels\":{\"a\":\"b\"},\"generatorURL\":7}]", "generatorURL must be a string");
+        refused(bearer, "[{\"labels\":", 400, NULL, "malformed JSON at line 1");
+        refused(bearer, "[{\"labels\":{\"a\":\"b\"}}]\n]", 400, NULL, "malformed JSON at line 2 column 1: end of input expected");
+        refused(bearer, "[{\"labels\":{\"a\":\"x\\u0000y\"}}]", 400, NULL, "is not allowed in a string");
+        refused(bearer, "[{\"labels\":{\"a\":\"tab\there\"}}]", 400, NULL, "control character in a string");
+        refused(bearer, "[{\"labels\":{\"a\":\"\xff\xfe\"}}]", 400, NULL, "is not valid UTF-8");
+        refused(bearer, "[{\"labels\":{\"a\":\"b\",\"a\":\"c\"}}]", 400, NULL, "label names must not repeat");
+        refused(bearer, "[{\"labels\":{\"a\":\"b\"},\"annotations\":{\"s\":\"1\",\"s\":\"2\"}}]", 400, NULL,
+                "annotation names must not repeat");
+        refused(bearer, "[{\"labels\":{\"a\":\"b\"},\"labels\":{\"c\":\"d\"}}]", 400, NULL, "field 'labels' is given twice");
+        refused(bearer, "[{\"labels\":{\"a\":\"b\"},\"generatorURL\":7}]", 400, NULL, "generatorURL must be a string");
+        refused(bearer, "[{\"labels\":{\"a\":\"b\"},\"\xff\":1}]", 400, "[0]", "unknown field '?'");
 }
 
 static void alerts_open_dedup_and_group(void **state)
