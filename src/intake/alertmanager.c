@@ -132,12 +132,15 @@ static json_t *strings_object(const cJSON *o, const char *what, size_t max_strin
                 if (!cJSON_IsString(m)) {
                         fielderr_add(fe, field, "%s '%.64s' must be a string", what, m->string);
                         ok = false;
-                } else if (strlen(m->string) > max_string || strlen(m->valuestring) > max_string) {
+                        continue;
+                }
+                size_t len = strlen(m->valuestring);
+                if (strlen(m->string) > max_string || len > max_string) {
                         fielderr_add(fe, field, "%s '%.64s' is longer than the limit of %zu bytes", what, m->string,
                                      max_string);
                         ok = false;
                 } else {
-                        json_t *s = json_string(m->valuestring);
+                        json_t *s = json_stringn(m->valuestring, len);
                         if (!s || json_object_set_new(out, m->string, s) < 0) {
                                 fielderr_add(fe, field, "%s '%.64s' is not valid UTF-8", what, m->string);
                                 ok = false;
@@ -155,13 +158,21 @@ static json_t *strings_object(const cJSON *o, const char *what, size_t max_strin
         return out;
 }
 
+/* Whether name is in the NULL-ended list (which may be NULL). */
+static bool listed(const char *const *list, const char *name)
+{
+        for (size_t i = 0; list && list[i]; i++)
+                if (strcmp(list[i], name) == 0)
+                        return true;
+        return false;
+}
+
 /* One alert object; keys beyond the postable ones are allowed when extra
  * lists them (the webhook adds status and fingerprint). */
 static bool parse_alert(const cJSON *a, size_t i, const char *const *extra, size_t max_string,
                         struct intake_batch *b, struct intake_alert *x, struct field_errors *fe)
 {
         static const char *const keys[] = { "labels", "annotations", "startsAt", "endsAt", "generatorURL", NULL };
-        unsigned seen[8] = { 0 };
         char field[48];
 
         snprintf(field, sizeof field, "[%zu]", i);
@@ -170,20 +181,10 @@ static bool parse_alert(const cJSON *a, size_t i, const char *const *extra, size
                 return false;
         }
         for (const cJSON *m = a->child; m; m = m->next) {
-                size_t q = 0, k = 0;
-                for (; keys[q]; q++)
-                        if (strcmp(m->string, keys[q]) == 0)
-                                break;
-                if (!keys[q])
-                        for (; extra && extra[k]; k++)
-                                if (strcmp(m->string, extra[k]) == 0)
-                                        break;
-                if (keys[q] || (extra && extra[k])) {
-                        if (seen[q + k]++)
-                                fielderr_add(fe, field, "field '%s' is given twice", m->string);
-                } else {
+                if (!listed(keys, m->string) && !listed(extra, m->string))
                         fielderr_add(fe, field, "unknown field '%.64s'", m->string);
-                }
+                else if (cJSON_GetObjectItemCaseSensitive(a, m->string) != m)
+                        fielderr_add(fe, field, "field '%s' is given twice", m->string); /* a later one */
         }
         const cJSON *labels = cJSON_GetObjectItemCaseSensitive(a, "labels");
         snprintf(field, sizeof field, "[%zu].labels", i);
@@ -269,18 +270,19 @@ int intake_am_parse(const struct intake_text *t, struct intake_batch *ret, struc
         return r;
 }
 
-/* How many members of o are named name. */
-static unsigned members_named(const cJSON *o, const char *name)
+/* Whether a member of o named one of names comes again after the first. */
+static bool repeats(const cJSON *o, const char *const *names)
 {
-        unsigned n = 0;
         for (const cJSON *m = o->child; m; m = m->next)
-                n += strcmp(m->string, name) == 0;
-        return n;
+                if (listed(names, m->string) && cJSON_GetObjectItemCaseSensitive(o, m->string) != m)
+                        return true;
+        return false;
 }
 
 int intake_am_webhook_parse(const struct intake_text *t, struct intake_batch *ret, struct field_errors *fe)
 {
         static const char *const extra[] = { "status", "fingerprint", NULL };
+        static const char *const read[] = { "version", "alerts", NULL };
         memset(ret, 0, sizeof *ret);
         ret->source = "webhook";
         cJSON *body = load(t);
@@ -291,7 +293,7 @@ int intake_am_webhook_parse(const struct intake_text *t, struct intake_batch *re
         const cJSON *alerts = cJSON_GetObjectItemCaseSensitive(body, "alerts");
         if (!cJSON_IsObject(body) || !cJSON_IsString(version) || strcmp(version->valuestring, "4") != 0) {
                 fielderr_add(fe, "version", "an Alertmanager webhook payload of version \"4\" is expected");
-        } else if (members_named(body, "version") > 1 || members_named(body, "alerts") > 1) {
+        } else if (repeats(body, read)) {
                 fielderr_add(fe, "", "a field is given twice");
         } else if (!cJSON_IsArray(alerts)) {
                 fielderr_add(fe, "alerts", "must be an array");

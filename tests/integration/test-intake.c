@@ -308,6 +308,11 @@ static void alertmanager_forwards_by_webhook(void **state)
         assert_int_equal(r.status, 400);
         assert_true(problem_has_field(r.json, "version"));
         reply_free(&r);
+        /* A field it reads, given twice. */
+        http(&S, "POST", "/intake/alertmanager", NULL, bearer, "{\"version\":\"4\",\"alerts\":[],\"alerts\":[]}", &r);
+        assert_int_equal(r.status, 400);
+        assert_non_null(strstr(r.body, "a field is given twice"));
+        reply_free(&r);
 
         snprintf(conf, sizeof conf, "%s/alertmanager.yml", S.dir);
         snprintf(data, sizeof data, "%s/alertmanager-data", S.dir);
