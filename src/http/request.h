@@ -50,6 +50,7 @@ struct request {
         const char *path;             /* borrows */
         char params[ROUTE_PARAMS_MAX][ROUTE_PARAM_LEN]; /* {name} segments in order */
         unsigned n_params;
+        bool param_too_long;          /* a {name} segment did not fit: answered 404 after authorization */
         const char *body;             /* borrows: NUL-terminated, body_len bytes */
         size_t body_len;
         json_t *json;                 /* owns: parsed body, once */
@@ -120,9 +121,11 @@ extern const unsigned http_routes_count;
  * params; -VG_ENOTFOUND when no pattern matches; -VG_EMETHOD when the path
  * matches under other methods (req->allow then lists them). */
 int router_match(struct request *req, const char *method, const char *path);
-/* Does path match pattern? Fills params when it does. */
-bool router_path_match(const char *pattern, const char *path,
-                       char params[ROUTE_PARAMS_MAX][ROUTE_PARAM_LEN], unsigned *n_params);
+/* Does path match pattern? Fills params when it does. A segment too long
+ * for a parameter fails the match when ret_too_long is NULL; otherwise it
+ * matches, leaves that parameter empty and sets *ret_too_long. */
+bool router_path_match(const char *pattern, const char *path, char params[ROUTE_PARAMS_MAX][ROUTE_PARAM_LEN],
+                       unsigned *n_params, bool *ret_too_long);
 
 /* Response helpers. json is stolen. */
 int response_json(struct response *resp, unsigned status, json_t *json);

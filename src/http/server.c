@@ -246,6 +246,11 @@ static enum MHD_Result dispatch(struct http_server *srv, const struct config *cf
                 req->body_len = cs->body.len;
                 r = authorize(req);
         }
+        if (r >= 0 && req->param_too_long) {
+                request_detail(req, "a path segment is longer than the limit of %d bytes for a name",
+                               ROUTE_PARAM_LEN - 1);
+                r = -VG_ENOTFOUND;
+        }
         if (r >= 0)
                 r = req->route->handler(req, &cs->resp);
         if (r == REQUEST_PARKED) {

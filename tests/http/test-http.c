@@ -20,20 +20,27 @@ static void router_matches_params(void **state)
         char params[ROUTE_PARAMS_MAX][ROUTE_PARAM_LEN];
         unsigned n = 0;
         (void)state;
-        assert_true(router_path_match("/api/v1/tokens/{id}", "/api/v1/tokens/42", params, &n));
+        assert_true(router_path_match("/api/v1/tokens/{id}", "/api/v1/tokens/42", params, &n, NULL));
         assert_int_equal(n, 1);
         assert_string_equal(params[0], "42");
-        assert_true(router_path_match("/a/{x}/b/{y}", "/a/1/b/two", params, &n));
+        assert_true(router_path_match("/a/{x}/b/{y}", "/a/1/b/two", params, &n, NULL));
         assert_int_equal(n, 2);
         assert_string_equal(params[1], "two");
-        assert_false(router_path_match("/api/v1/tokens/{id}", "/api/v1/tokens/", params, &n));
-        assert_false(router_path_match("/api/v1/tokens/{id}", "/api/v1/tokens/4/2", params, &n));
-        assert_false(router_path_match("/api/v1/tokens", "/api/v1/tokens/", params, &n));
-        assert_false(router_path_match("/api/v1/tokens", "/api/v1/token", params, &n));
+        assert_false(router_path_match("/api/v1/tokens/{id}", "/api/v1/tokens/", params, &n, NULL));
+        assert_false(router_path_match("/api/v1/tokens/{id}", "/api/v1/tokens/4/2", params, &n, NULL));
+        assert_false(router_path_match("/api/v1/tokens", "/api/v1/tokens/", params, &n, NULL));
+        assert_false(router_path_match("/api/v1/tokens", "/api/v1/token", params, &n, NULL));
         char longseg[300] = "/api/v1/tokens/";
         memset(longseg + strlen(longseg), '9', 200);
         longseg[215] = '\0';
-        assert_false(router_path_match("/api/v1/tokens/{id}", longseg, params, &n));
+        assert_false(router_path_match("/api/v1/tokens/{id}", longseg, params, &n, NULL));
+        bool too_long = false;
+        assert_true(router_path_match("/api/v1/tokens/{id}", longseg, params, &n, &too_long));
+        assert_true(too_long);
+        assert_int_equal(n, 1);
+        assert_string_equal(params[0], "");
+        assert_true(router_path_match("/api/v1/tokens/{id}", "/api/v1/tokens/42", params, &n, &too_long));
+        assert_false(too_long);
 }
 
 static void router_method_and_unknown(void **state)
