@@ -13,6 +13,7 @@
 #include <archive_entry.h>
 #include <csv.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,23 +62,51 @@ static void pack_free(struct pack *p)
 
 /* ---- CSV (fields quoted by libcsv) and HTML text ---- */
 
+/* A cell a spreadsheet would run as a formula (OWASP's CSV injection:
+ * it starts with = + - @, a tab or a carriage return) gets a leading
+ * apostrophe, so it shows as the text it is. A plain number such as -3
+ * is no formula and stays as it is; the JSON files keep every raw value. */
+static bool csv_formula(const char *c)
+{
+        if (!c[0] || !strchr("=+-@\t\r", c[0]))
+                return false;
+        if (c[0] == '-' && c[1]) {
+                const char *p = c + 1;
+                while (*p >= '0' && *p <= '9')
+                        p++;
+                if (*p == '.' && p[1] >= '0' && p[1] <= '9')
+                        for (p++; *p >= '0' && *p <= '9'; p++)
+                                ;
+                if (!*p && p > c + 1)
+                        return false;
+        }
+        return true;
+}
+
 static int csv_row(struct buf *b, const char *const *cells, size_t n)
 {
         int r = 0;
         for (size_t i = 0; i < n && r >= 0; i++) {
                 const char *c = cells[i] ? cells[i] : "";
-                char *q = malloc(strlen(c) * 2 + 3);
-                if (!q)
+                bool formula = csv_formula(c);
+                size_t len = strlen(c), cap = (len + formula) * 2 + 3;
+                char *in = malloc(len + 2), *q = malloc(cap);
+                if (!in || !q) {
+                        free(in);
+                        free(q);
                         return -ENOMEM;
-                size_t len = csv_write(q, strlen(c) * 2 + 3, c, strlen(c));
-                r = buf_append(b, q, len);
+                }
+                in[0] = '\'';
+                memcpy(in + formula, c, len + 1);
+                size_t qlen = csv_write(q, cap, in, len + formula);
+                r = buf_append(b, q, qlen);
+                free(in);
                 free(q);
                 if (r >= 0)
                         r = buf_append(b, i + 1 < n ? "," : "\r\n", i + 1 < n ? 1 : 2);
         }
         return r;
 }
-
 
 static const char *js(json_t *o, const char *k)
 {

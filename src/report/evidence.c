@@ -74,13 +74,17 @@ static int add_notice(const struct notice *n, void *userdata)
         struct ctx *c = userdata;
         json_t *deliveries = json_array();
         int r = store_notice_delivery_list(c->tx, n->id, add_delivery, deliveries);
+        if (r < 0) {
+                json_decref(deliveries);
+                return r;
+        }
         json_t *tenants = json_loads(n->tenants, 0, NULL);
         json_t *j = json_pack("{s:s, s:I, s:I, s:s, s:o, s:s, s:o, s:s, s:o, s:o}", "incident", c->key, "id",
                               (json_int_t)n->id, "version", (json_int_t)n->version, "kind", n->kind, "tenants",
                               tenants ? tenants : json_array(), "composed_by", n->composed_by, "composed_at",
                               time_or_null(n->composed_at), "released_by", n->released_by, "released_at",
                               time_or_null(n->released_at), "deliveries", deliveries);
-        return r < 0 ? r : json_array_append_new(c->notices, j);
+        return j ? json_array_append_new(c->notices, j) : -ENOMEM;
 }
 
 static int add_improvement(const struct improvement *i, void *userdata)
@@ -96,18 +100,22 @@ static int add_improvement(const struct improvement *i, void *userdata)
 static int add_postmortem(const struct postmortem *p, void *userdata)
 {
         struct ctx *c = userdata;
-        json_t *body = json_loads(p->body, 0, NULL), *imps = json_array();
+        json_t *imps = json_array();
         struct improvement_filter f = { .incident_id = json_integer_value(json_object_get(c->cur, "_id")) };
         int r = store_improvement_list(c->tx, &f, add_improvement, imps);
+        if (r < 0) {
+                json_decref(imps);
+                return r;
+        }
+        json_t *body = json_loads(p->body, 0, NULL), *factors = json_object_get(body, "factors");
+        /* "o" steals a reference: the body keeps its own to the factors. */
         json_t *j = json_pack("{s:s, s:s, s:I, s:s, s:o, s:s, s:o, s:o, s:o}", "incident", c->key, "status", p->status,
                               "version", (json_int_t)p->version, "updated_by", p->updated_by, "updated_at",
                               time_or_null(p->updated_at), "approved_by", p->approved_by, "approved_at",
                               time_or_null(p->approved_at), "factors",
-                              json_incref(json_object_get(body, "factors") ? json_object_get(body, "factors")
-                                                                            : json_array()),
-                              "improvements", imps);
+                              json_is_array(factors) ? json_incref(factors) : json_array(), "improvements", imps);
         json_decref(body);
-        return r < 0 ? r : json_array_append_new(c->postmortems, j);
+        return j ? json_array_append_new(c->postmortems, j) : -ENOMEM;
 }
 
 static int add_incident(const struct incident *inc, void *userdata)

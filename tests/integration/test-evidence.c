@@ -146,7 +146,21 @@ static void pack_matches_the_records(void **state)
         csv = read_text_file(path);
         assert_int_equal(lines(csv), N_INC + 1);
         assert_non_null(strstr(csv, "\"Quotes \"\"and\"\", commas\""));
+        /* A formula is shown as text; the JSON keeps what was written. */
+        assert_non_null(strstr(csv, ",\"'=HYPERLINK(\"\"http://evil.example\"\",\"\"x\"\")\","));
+        assert_null(strstr(csv, ",\"=HYPERLINK"));
+        assert_non_null(strstr(csv, ",\"-5\","));
         free(csv);
+        snprintf(path, sizeof path, "%s/evidence.json", out);
+        json_t *ej = json_load_file(path, 0, NULL);
+        assert_non_null(ej);
+        size_t k;
+        json_t *ei;
+        bool raw = false;
+        json_array_foreach(json_object_get(ej, "incidents"), k, ei) raw |= strcmp(json_string_value(json_object_get(ei, "title")),
+                                                                                   "=HYPERLINK(\"http://evil.example\",\"x\")") == 0;
+        assert_true(raw);
+        json_decref(ej);
 
         /* The audit head in the pack is the server's record of that number:
          * the server's own jobs may have appended records since. */
@@ -296,6 +310,11 @@ static int setup(void **state)
         return 0;
 }
 
+/* Titles as a spreadsheet would take them: quotes and commas, formulas
+ * (CSV injection) and a plain negative number, which is no formula. */
+static const char *const titles[5] = { "web event", "web event", "Quotes \\\"and\\\", commas",
+                                       "=HYPERLINK(\\\"http://evil.example\\\",\\\"x\\\")", "-5" };
+
 static void seed(void **state)
 {
         (void)state;
@@ -309,7 +328,7 @@ static void seed(void **state)
                          201);
         const long detected[N_INC] = { 600, 1800, 3600, 7200, 10800, 14400, 36000 };
         for (size_t i = 0; i < 5; i++)
-                incident(i, i == 2 ? "Quotes \\\"and\\\", commas" : "web event", "sev2", "web", detected[i]);
+                incident(i, titles[i], "sev2", "web", detected[i]);
         incident(5, "db event", "sev1", "db", detected[5]);
         incident(6, "db event 2", "sev1", "db", detected[6]);
         /* acme: declared now, told at once (on time). initech: declared 5 h
@@ -317,6 +336,9 @@ static void seed(void **state)
         sent_on_time_id = declare(5, "acme", 0);
         sent_late_id = declare(6, "initech", 5 * 3600);
         char path[128];
+        /* A post-mortem begun with no factors yet: the pack reads it too. */
+        snprintf(path, sizeof path, "/api/v1/incidents/%s/postmortem", keys[5]);
+        assert_int_equal(call("PUT", path, responder, "{\"summary\":\"draft\"}", NULL), 201);
         snprintf(path, sizeof path, "/api/v1/incidents/%s/obligations/%lld/sent", keys[5], sent_on_time_id);
         assert_int_equal(call("POST", path, comms, "{}", NULL), 200);
         snprintf(path, sizeof path, "/api/v1/incidents/%s/obligations/%lld/sent", keys[6], sent_late_id);
