@@ -12,6 +12,7 @@
 
 #include <cmark.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -29,18 +30,92 @@ struct md {
         int64_t incident_id;
 };
 
-/* Text inside a table cell or a heading: one line, pipes and Markdown
- * punctuation escaped so that it stays text. */
+/* Text inside a table cell, a heading or a paragraph of ours: one line,
+ * and nothing in it that CommonMark reads as structure. Inline markup
+ * (emphasis, code, links, HTML, entities, pipes, strike-through) is
+ * escaped wherever it stands; what opens a block (a list, a quote, a
+ * fence, a heading, a rule, an indented code block) is only read at the
+ * start of a line, and a cell starts a line only where it starts, so
+ * only its first character needs more. Nothing the caller wrote can end
+ * the block it was put in, or begin one of its own. */
 static void cell(struct md *m, const char *s)
 {
-        for (; s && *s && m->b.err >= 0; s++) {
-                if (*s == '\n' || *s == '\r')
+        if (!s)
+                return;
+        s += strspn(s, " \t\r\n"); /* four spaces would open a code block */
+        size_t digits = strspn(s, "0123456789"); /* "1." or "1)" opens a list */
+        for (size_t i = 0; s[i] && m->b.err >= 0; i++) {
+                char c = s[i];
+                if (c == '\n' || c == '\r')
                         m->b.err = buf_append(&m->b, " ", 1);
-                else if (strchr("\\|*_`[]<>#!", *s))
-                        buf_put(&m->b, "\\%c", *s);
+                else if (strchr("\\|*_`[]<>#!~&", c) || (i == 0 && strchr("-+=", c)) ||
+                         (i == digits && digits > 0 && (c == '.' || c == ')')))
+                        buf_put(&m->b, "\\%c", c);
                 else
-                        m->b.err = buf_append(&m->b, s, 1);
+                        m->b.err = buf_append(&m->b, &s[i], 1);
         }
+}
+
+/* The author's own Markdown (a post-mortem's summary, narrative ...) as a
+ * fragment that cannot reach outside the section it is put in: parsed on
+ * its own, its headings moved below ours (h4 and lower), raw HTML turned
+ * into visible text, reference definitions resolved, and written back as
+ * CommonMark in which every block it opened is closed (a fence left open
+ * is closed, a longer fence is used around one that holds backticks). */
+static void fragment(struct md *m, const char *text)
+{
+        cmark_node *doc = cmark_parse_document(text, strlen(text), CMARK_OPT_DEFAULT);
+        if (!doc) {
+                m->b.err = -ENOMEM;
+                return;
+        }
+        /* Edit after the walk: the iterator must not see nodes change. */
+        cmark_node **html = NULL;
+        size_t n_html = 0, cap = 0;
+        cmark_iter *it = cmark_iter_new(doc);
+        cmark_event_type ev;
+        if (!it)
+                m->b.err = -ENOMEM;
+        while (it && (ev = cmark_iter_next(it)) != CMARK_EVENT_DONE && m->b.err >= 0) {
+                cmark_node *node = cmark_iter_get_node(it);
+                cmark_node_type t = cmark_node_get_type(node);
+                if (ev != CMARK_EVENT_ENTER)
+                        continue;
+                if (t == CMARK_NODE_HEADING) {
+                        int level = cmark_node_get_heading_level(node) + 3;
+                        cmark_node_set_heading_level(node, level > 6 ? 6 : level);
+                } else if (t == CMARK_NODE_HTML_BLOCK || t == CMARK_NODE_HTML_INLINE) {
+                        if (n_html == cap) {
+                                cap = cap ? cap * 2 : 16;
+                                cmark_node **v = realloc(html, cap * sizeof *v);
+                                if (!v)
+                                        m->b.err = -ENOMEM;
+                                else
+                                        html = v;
+                        }
+                        if (m->b.err >= 0)
+                                html[n_html++] = node;
+                }
+        }
+        cmark_iter_free(it);
+        for (size_t i = 0; i < n_html; i++) {
+                cmark_node *lit = cmark_node_new(CMARK_NODE_TEXT), *in = lit;
+                cmark_node_set_literal(lit, cmark_node_get_literal(html[i]));
+                if (cmark_node_get_type(html[i]) == CMARK_NODE_HTML_BLOCK) {
+                        in = cmark_node_new(CMARK_NODE_PARAGRAPH); /* its text in the block's place */
+                        cmark_node_append_child(in, lit);
+                }
+                cmark_node_replace(html[i], in);
+                cmark_node_free(html[i]);
+        }
+        free(html);
+        char *md = m->b.err >= 0 ? cmark_render_commonmark(doc, CMARK_OPT_DEFAULT, 0) : NULL;
+        cmark_node_free(doc);
+        if (md)
+                m->b.err = buf_append(&m->b, md, strlen(md));
+        else if (m->b.err >= 0)
+                m->b.err = -ENOMEM;
+        free(md);
 }
 
 static const char *when(vg_usec_t t, char buf[VG_RFC3339_MAX])
@@ -147,9 +222,11 @@ static int md_postmortem(const struct postmortem *p, void *userdata)
                       { "went_well", "What went well" } };
         for (size_t i = 0; i < 4; i++) {
                 const char *text = json_string_value(json_object_get(body, parts[i].key));
-                /* The author's own Markdown, below a heading of ours; raw
-                 * HTML in it is dropped when rendered. */
-                buf_put(&m->b, "\n### %s\n\n%s\n", parts[i].title, text && *text ? text : "(not written)");
+                buf_put(&m->b, "\n### %s\n\n", parts[i].title);
+                if (text && *text)
+                        fragment(m, text);
+                else
+                        buf_put(&m->b, "(not written)\n");
         }
         buf_put(&m->b, "\n### Contributing factors\n\n| Factor | Kind | Description |\n|---|---|---|\n");
         size_t i;

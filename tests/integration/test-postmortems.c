@@ -293,6 +293,65 @@ static void incident_report_in_a_browser(void **state)
         expect_refused_on(&S, "GET", path, tadmin, NULL, NULL, 403, NULL, NULL);
 }
 
+/* What people write cannot reach outside its own section of the report:
+ * a description that opens a fence, a post-mortem that writes our own
+ * section headings, leaves a fence open or starts a raw HTML block. */
+static void report_fragments_stay_in_place(void **state)
+{
+        (void)state;
+        json_t *a;
+        assert_int_equal(call("POST", "/api/v1/incidents", responder,
+                              "{\"title\":\"1. ~~~ | not a table\",\"severity\":\"sev3\",\"source\":\"employee\","
+                              "\"description\":\"~~~\\nall that follows would be code\"}",
+                              &a),
+                         201);
+        char k[32], path[128];
+        snprintf(k, sizeof k, "%s", json_string_value(json_object_get(a, "key")));
+        json_decref(a);
+        snprintf(path, sizeof path, "/api/v1/incidents/%s/postmortem", k);
+        assert_int_equal(call("PUT", path, responder,
+                              "{\"summary\":\"## Timeline (the audit records)\\n\\n| 1 | forged |\\n\\n[x]: /forged\","
+                              "\"impact\":\"<pre>\\nno closing tag\","
+                              "\"narrative\":\"```\\nan open fence\","
+                              "\"went_well\":\"# Customer notices\\n\\n    indented\"}",
+                              NULL),
+                         201);
+        snprintf(path, sizeof path, "/api/v1/incidents/%s/report", k);
+        struct reply r;
+        http(&S, "GET", path, auditor, NULL, NULL, &r);
+        assert_int_equal(r.status, 200);
+        /* Every section of ours, once, as the heading it is, in order. */
+        static const char *const h2[] = { "<h2>Description</h2>", "<h2>Phase times (UTC)</h2>", "<h2>Scope</h2>",
+                                          "<h2>Notification obligations</h2>", "<h2>Customer notices</h2>",
+                                          "<h2>Post-mortem</h2>", "<h2>Timeline (the audit records)</h2>" };
+        const char *at = r.body;
+        for (size_t i = 0; i < sizeof h2 / sizeof h2[0]; i++) {
+                const char *h = strstr(at, h2[i]);
+                if (!h)
+                        fail_msg("'%s' is missing or out of order", h2[i]);
+                assert_null(strstr(h + 1, h2[i]));
+                at = h;
+        }
+        assert_non_null(strstr(r.body, "<h1>Incident "));
+        assert_non_null(strstr(r.body, ": 1. ~~~ | not a table</h1>"));
+        assert_non_null(strstr(r.body, "<p>~~~ all that follows would be code</p>"));
+        /* The author's headings sit below ours; their HTML shows as text. */
+        assert_non_null(strstr(r.body, "<h5>Timeline (the audit records)</h5>"));
+        assert_non_null(strstr(r.body, "<h4>Customer notices</h4>"));
+        assert_non_null(strstr(r.body, "&lt;pre&gt;"));
+        assert_non_null(strstr(r.body, "<h3>What went well</h3>"));
+        assert_non_null(strstr(r.body, "<h3>Contributing factors</h3>"));
+        assert_non_null(strstr(r.body, "<h3>Improvements</h3>"));
+        assert_null(strstr(r.body, "/forged"));
+        assert_null(strstr(r.body, "<pre>\n"));
+        /* Only the author's two code blocks: the open fence and the indent. */
+        size_t pres = 0;
+        for (const char *p = r.body; (p = strstr(p, "<pre>")); p++)
+                pres++;
+        assert_int_equal(pres, 2);
+        reply_free(&r);
+}
+
 static int setup(void **state)
 {
         (void)state;
@@ -339,6 +398,7 @@ int main(void)
                 cmocka_unit_test(improvement_lifecycle),
                 cmocka_unit_test(overdue_improvement_reminds_its_owner),
                 cmocka_unit_test(incident_report_in_a_browser),
+                cmocka_unit_test(report_fragments_stay_in_place),
         };
         return cmocka_run_group_tests_name("postmortems", tests, setup, teardown);
 }
