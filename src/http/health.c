@@ -31,73 +31,88 @@ int health_ready(struct request *req, struct response *resp)
                                                    version));
 }
 
-/* Append the on-call coverage of the next 90 days: seconds without anyone
- * per schedule, and whether each service is reached around the clock.
- * Returns the (reallocated) text, or NULL when out of memory. */
-static char *oncall_metrics(struct request *req, char *text, size_t *len)
+/* A Prometheus label value: backslash, double quote and newline escaped
+ * (the text format's rule), so no name can end its label or its line. */
+static void label_value(struct buf *b, const char *s)
+{
+        for (; s && *s && b->err >= 0; s++) {
+                if (*s == '\\' || *s == '"')
+                        buf_put(b, "\\%c", *s);
+                else if (*s == '\n')
+                        buf_put(b, "\\n");
+                else
+                        b->err = buf_append(b, s, 1);
+        }
+}
+
+static void syslog_metrics(struct request *req, struct buf *b)
+{
+        uint64_t counts[SYSLOG_OUTCOMES];
+        if (!req->syslog)
+                return;
+        syslog_server_counts(req->syslog, counts);
+        buf_put(b, "# HELP vigil_syslog_messages_total Syslog messages received, by outcome.\n"
+                   "# TYPE vigil_syslog_messages_total counter\n");
+        for (int i = 0; i < SYSLOG_OUTCOMES; i++)
+                buf_put(b, "vigil_syslog_messages_total{outcome=\"%s\"} %llu\n",
+                        syslog_outcome_name((enum syslog_outcome)i), (unsigned long long)counts[i]);
+}
+
+/* The on-call coverage of the next 90 days: seconds without anyone per
+ * schedule, and whether each service is reached around the clock. A store
+ * that cannot be read leaves these out; the rest of the metrics count. */
+static void oncall_metrics(struct request *req, struct buf *b)
 {
         struct store_tx *tx;
         json_t *cov = NULL, *v;
         bool ok;
         size_t i;
         if (store_begin_read(req->store, &tx) < 0)
-                return text; /* the rest of the metrics still count */
+                return;
         int r = oncall_coverage_json(tx, req->now, req->now + 90 * 86400 * VG_USEC_PER_SEC, &cov, &ok);
         store_rollback(tx);
         if (r < 0)
-                return text;
-        size_t cap = *len + 512 + 128 * (json_array_size(json_object_get(cov, "schedules")) +
-                                         json_array_size(json_object_get(cov, "services")));
-        char *out = realloc(text, cap);
-        if (!out) {
-                json_decref(cov);
-                return NULL;
-        }
-        size_t n = *len;
-        n += (size_t)snprintf(out + n, cap - n,
-                              "# HELP vigil_oncall_gap_seconds Seconds in the next 90 days with nobody on call.\n"
-                              "# TYPE vigil_oncall_gap_seconds gauge\n");
+                return;
+        buf_put(b, "# HELP vigil_oncall_gap_seconds Seconds in the next 90 days with nobody on call.\n"
+                   "# TYPE vigil_oncall_gap_seconds gauge\n");
         json_array_foreach(json_object_get(cov, "schedules"), i, v)
-                n += (size_t)snprintf(out + n, cap - n, "vigil_oncall_gap_seconds{schedule=\"%s\"} %lld\n",
-                                      json_string_value(json_object_get(v, "name")),
-                                      (long long)json_integer_value(json_object_get(v, "gap_seconds")));
-        n += (size_t)snprintf(out + n, cap - n,
-                              "# HELP vigil_oncall_service_covered 1 when level 1 of the service's policy reaches "
-                              "someone at every moment of the next 90 days.\n"
-                              "# TYPE vigil_oncall_service_covered gauge\n");
+        {
+                buf_put(b, "vigil_oncall_gap_seconds{schedule=\"");
+                label_value(b, json_string_value(json_object_get(v, "name")));
+                buf_put(b, "\"} %lld\n", (long long)json_integer_value(json_object_get(v, "gap_seconds")));
+        }
+        buf_put(b, "# HELP vigil_oncall_service_covered 1 when level 1 of the service's policy reaches "
+                   "someone at every moment of the next 90 days.\n"
+                   "# TYPE vigil_oncall_service_covered gauge\n");
         json_array_foreach(json_object_get(cov, "services"), i, v)
-                n += (size_t)snprintf(out + n, cap - n, "vigil_oncall_service_covered{service=\"%s\"} %d\n",
-                                      json_string_value(json_object_get(v, "name")),
-                                      json_is_true(json_object_get(v, "covered")));
+        {
+                buf_put(b, "vigil_oncall_service_covered{service=\"");
+                label_value(b, json_string_value(json_object_get(v, "name")));
+                buf_put(b, "\"} %d\n", json_is_true(json_object_get(v, "covered")));
+        }
         json_decref(cov);
-        *len = n;
-        return out;
 }
 
-/* Append the response figures of the last 30 days (report_metrics) and
- * the overdue counts people are measured on. */
-static char *response_metrics(struct request *req, char *text, size_t *len)
+/* The response figures of the last 30 days (report_metrics) and the
+ * overdue counts people are measured on. */
+static void response_metrics(struct request *req, struct buf *b)
 {
         struct store_tx *tx;
         json_t *m = NULL, *training = NULL;
         if (store_begin_read(req->store, &tx) < 0)
-                return text;
+                return;
         int r = report_metrics(tx, req->now - (vg_usec_t)30 * 86400 * VG_USEC_PER_SEC, req->now + 1, req->now, &m);
         if (r >= 0)
                 r = report_training(tx, req->now, req->cfg->training_interval * VG_USEC_PER_SEC, &training);
         store_rollback(tx);
         if (r < 0) {
                 json_decref(m);
-                return text;
+                return;
         }
-        struct buf b;
-        buf_init(&b, 16u << 20);
-        int e = buf_append(&b, text, *len);
-        free(text);
         static const char *const measures[] = { "detect", "acknowledge", "declare", "contain", "eradicate", "recover" };
-        e |= buf_printf(&b, "# HELP vigil_response_seconds Time to each step for incidents opened in the last 30 days "
-                            "(detect and acknowledge from the report's start; the rest from first detection).\n"
-                            "# TYPE vigil_response_seconds gauge\n");
+        buf_put(b, "# HELP vigil_response_seconds Time to each step for incidents opened in the last 30 days "
+                   "(detect and acknowledge from the report's start; the rest from first detection).\n"
+                   "# TYPE vigil_response_seconds gauge\n");
         const char *sev;
         json_t *g;
         json_object_foreach(json_object_get(m, "by_severity"), sev, g)
@@ -106,78 +121,61 @@ static char *response_metrics(struct request *req, char *text, size_t *len)
                         json_t *x = json_object_get(g, measures[i]);
                         if (!json_integer_value(json_object_get(x, "n")))
                                 continue;
-                        e |= buf_printf(&b,
-                                        "vigil_response_seconds{measure=\"%s\",severity=\"%s\",quantile=\"0.5\"} %lld\n"
-                                        "vigil_response_seconds{measure=\"%s\",severity=\"%s\",quantile=\"0.9\"} %lld\n",
-                                        measures[i], sev, (long long)json_integer_value(json_object_get(x, "median_s")),
-                                        measures[i], sev, (long long)json_integer_value(json_object_get(x, "p90_s")));
+                        buf_put(b,
+                                "vigil_response_seconds{measure=\"%s\",severity=\"%s\",quantile=\"0.5\"} %lld\n"
+                                "vigil_response_seconds{measure=\"%s\",severity=\"%s\",quantile=\"0.9\"} %lld\n",
+                                measures[i], sev, (long long)json_integer_value(json_object_get(x, "median_s")),
+                                measures[i], sev, (long long)json_integer_value(json_object_get(x, "p90_s")));
                 }
         }
-        e |= buf_printf(&b, "# HELP vigil_incidents_opened Incidents opened in the last 30 days.\n"
-                            "# TYPE vigil_incidents_opened gauge\n");
+        buf_put(b, "# HELP vigil_incidents_opened Incidents opened in the last 30 days.\n"
+                   "# TYPE vigil_incidents_opened gauge\n");
         json_object_foreach(json_object_get(m, "by_severity"), sev, g)
-                e |= buf_printf(&b, "vigil_incidents_opened{severity=\"%s\"} %lld\n", sev,
-                                (long long)json_integer_value(json_object_get(g, "incidents")));
-        e |= buf_printf(&b, "# HELP vigil_obligations The provider's obligations of those incidents, by rule and state.\n"
-                            "# TYPE vigil_obligations gauge\n");
+                buf_put(b, "vigil_incidents_opened{severity=\"%s\"} %lld\n", sev,
+                        (long long)json_integer_value(json_object_get(g, "incidents")));
+        buf_put(b, "# HELP vigil_obligations The provider's obligations of those incidents, by rule and state.\n"
+                   "# TYPE vigil_obligations gauge\n");
         const char *rule, *state;
         json_t *t, *n;
         json_object_foreach(json_object_get(json_object_get(m, "obligations"), "by_rule"), rule, t)
                 json_object_foreach(t, state, n)
-                        e |= buf_printf(&b, "vigil_obligations{rule=\"%s\",state=\"%s\"} %lld\n", rule, state,
-                                        (long long)json_integer_value(n));
+                        buf_put(b, "vigil_obligations{rule=\"%s\",state=\"%s\"} %lld\n", rule, state,
+                                (long long)json_integer_value(n));
         json_t *imp = json_object_get(m, "improvements"), *pm = json_object_get(m, "postmortems");
-        e |= buf_printf(&b,
-                        "# HELP vigil_improvements_overdue Post-mortem improvements past due and not done.\n"
-                        "# TYPE vigil_improvements_overdue gauge\nvigil_improvements_overdue %lld\n"
-                        "# HELP vigil_postmortems_pending Incidents needing a post-mortem that has no approval yet.\n"
-                        "# TYPE vigil_postmortems_pending gauge\nvigil_postmortems_pending %lld\n"
-                        "# HELP vigil_training_overdue Staff overdue for incident-response training.\n"
-                        "# TYPE vigil_training_overdue gauge\nvigil_training_overdue %lld\n",
-                        (long long)json_integer_value(json_object_get(imp, "overdue")),
-                        (long long)json_integer_value(json_object_get(pm, "pending")),
-                        (long long)json_integer_value(json_object_get(training, "overdue")));
+        buf_put(b,
+                "# HELP vigil_improvements_overdue Post-mortem improvements past due and not done.\n"
+                "# TYPE vigil_improvements_overdue gauge\nvigil_improvements_overdue %lld\n"
+                "# HELP vigil_postmortems_pending Incidents needing a post-mortem that has no approval yet.\n"
+                "# TYPE vigil_postmortems_pending gauge\nvigil_postmortems_pending %lld\n"
+                "# HELP vigil_training_overdue Staff overdue for incident-response training.\n"
+                "# TYPE vigil_training_overdue gauge\nvigil_training_overdue %lld\n",
+                (long long)json_integer_value(json_object_get(imp, "overdue")),
+                (long long)json_integer_value(json_object_get(pm, "pending")),
+                (long long)json_integer_value(json_object_get(training, "overdue")));
         json_decref(m);
         json_decref(training);
-        if (e) {
-                buf_release(&b);
-                return NULL;
-        }
-        return buf_detach(&b, len);
 }
 
+/* GET /metrics: the request metrics, then each section appended to one
+ * bounded buffer; the first failure of any put fails the answer. */
 int metrics_get(struct request *req, struct response *resp)
 {
         size_t len = 0;
         char *text = metrics_render(req->metrics, &len);
-        if (text && req->syslog) {
-                uint64_t counts[SYSLOG_OUTCOMES];
-                syslog_server_counts(req->syslog, counts);
-                size_t cap = len + 200 + SYSLOG_OUTCOMES * 96;
-                char *more = realloc(text, cap);
-                if (!more) {
-                        free(text);
-                        return -ENOMEM;
-                }
-                text = more;
-                len += (size_t)snprintf(text + len, cap - len,
-                                        "# HELP vigil_syslog_messages_total Syslog messages received, by outcome.\n"
-                                        "# TYPE vigil_syslog_messages_total counter\n");
-                for (int i = 0; i < SYSLOG_OUTCOMES; i++)
-                        len += (size_t)snprintf(text + len, cap - len, "vigil_syslog_messages_total{outcome=\"%s\"} %llu\n",
-                                                syslog_outcome_name((enum syslog_outcome)i),
-                                                (unsigned long long)counts[i]);
+        if (!text)
+                return -ENOMEM;
+        struct buf b;
+        buf_init(&b, 16u << 20);
+        b.err = buf_append(&b, text, len);
+        free(text);
+        syslog_metrics(req, &b);
+        oncall_metrics(req, &b);
+        response_metrics(req, &b);
+        if (b.err < 0) {
+                int r = b.err;
+                buf_release(&b);
+                return r == -ENOBUFS ? -ENOMEM : r;
         }
-        if (text) {
-                char *more = oncall_metrics(req, text, &len);
-                if (!more) {
-                        free(text);
-                        return -ENOMEM;
-                }
-                text = more;
-                text = response_metrics(req, text, &len); /* frees text on failure */
-                if (!text)
-                        return -ENOMEM;
-        }
-        return response_text(resp, 200, "text/plain; version=0.0.4; charset=utf-8", text, len);
+        text = buf_detach(&b, &len);
+        return text ? response_text(resp, 200, "text/plain; version=0.0.4; charset=utf-8", text, len) : -ENOMEM;
 }
