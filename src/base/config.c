@@ -14,7 +14,7 @@
 
 /* Directives, nginx style: one row per key, the value's type, where it goes
  * and its bounds. A key absent from the table is an error. */
-enum dtype { D_STRING, D_UINT, D_SIZE, D_DURATION, D_LOGLEVEL, D_SECTION, D_CUSTOM };
+enum dtype { D_STRING, D_UINT, D_SIZE, D_DURATION, D_LOGLEVEL, D_BOOL, D_SECTION, D_CUSTOM };
 
 struct loader;
 
@@ -69,6 +69,7 @@ static const struct directive directives[] = {
         { "notify", "timeout", D_DURATION, OFF(notify.timeout), 1, 600 },
         { "notify", "sms_url", D_STRING, OFF(notify.sms_url), 0, 0 },
         { "notify", "max_attempts", D_UINT, OFF(notify.max_attempts), 1, 100 },
+        { "notify", "allow_private_webhooks", D_BOOL, OFF(notify.allow_private_webhooks), 0, 0 },
         { NULL, "job_lease", D_DURATION, OFF(job_lease), 5, 3600 },
         { NULL, "training_interval", D_DURATION, OFF(training_interval), 86400, 3 * 366 * 86400 },
         { NULL, "rules", D_STRING, OFF(rules), 0, 0 },
@@ -308,6 +309,13 @@ static int load_value(struct loader *l, const char *section, const char *key,
                         return fail(l, v, "key '%s': '%s' is not one of error, warn, info, debug",
                                     qkey, s);
                 *(enum log_level *)dst = (enum log_level)r;
+                return 0;
+        case D_BOOL:
+                /* Only the two YAML 1.2 words: "no" or "off" for a switch
+                 * that opens a door would be read differently by people. */
+                if (strcmp(s, "true") != 0 && strcmp(s, "false") != 0)
+                        return fail(l, v, "key '%s': '%s' is not true or false", qkey, s);
+                *(bool *)dst = strcmp(s, "true") == 0;
                 return 0;
         case D_UINT:
                 r = parse_uint(s, &n);

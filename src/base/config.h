@@ -65,6 +65,7 @@ struct config_notify {
         char *sms_url;        /* owns: HTTP gateway taking {to, text} as JSON; NULL: no SMS */
         int64_t timeout;      /* seconds for one webhook call */
         unsigned max_attempts; /* per message before it is failed */
+        bool allow_private_webhooks; /* webhooks may reach internal addresses (netlist_addr_internal) */
 };
 
 /* The provider's own facts, for the rules that concern its service

@@ -53,6 +53,11 @@ bool netlist_has(const struct netlist *l, const char *addr)
                 if (inet_pton(AF_INET6, addr, a) != 1)
                         return false;
         }
+        return netlist_has_addr(l, family, a);
+}
+
+bool netlist_has_addr(const struct netlist *l, int family, const unsigned char *a)
+{
         for (unsigned i = 0; i < l->n; i++) {
                 if (l->net[i].family != family)
                         continue;
@@ -66,4 +71,30 @@ bool netlist_has(const struct netlist *l, const char *addr)
                         return true;
         }
         return false;
+}
+
+/* Addresses that lead back into the host or the networks around it rather
+ * than to the Internet: "this network" (0/8, where 0.0.0.0 reaches the host
+ * itself on Linux), private (RFC 1918), shared/CGNAT (RFC 6598), loopback,
+ * link-local, and for IPv6 unspecified, loopback, link-local, the old
+ * site-local and unique-local (RFC 4193). */
+static const char internal_nets[] =
+        "0.0.0.0/8, 10.0.0.0/8, 100.64.0.0/10, 127.0.0.0/8, 169.254.0.0/16, "
+        "172.16.0.0/12, 192.168.0.0/16, ::/128, ::1/128, fe80::/10, fec0::/10, fc00::/7";
+
+bool netlist_addr_internal(int family, const unsigned char *addr)
+{
+        /* IPv6 forms that carry an IPv4 address the host connects to as
+         * such: IPv4-mapped (::ffff:0:0/96), the deprecated IPv4-compatible
+         * (::/96, which holds :: and ::1 too) and NAT64 (64:ff9b::/96). */
+        static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+        static const unsigned char compat[12] = {0};
+        static const unsigned char nat64[12] = {0, 0x64, 0xff, 0x9b};
+        if (family == AF_INET6 && (memcmp(addr, mapped, 12) == 0 || memcmp(addr, compat, 12) == 0 ||
+                                   memcmp(addr, nat64, 12) == 0))
+                return netlist_addr_internal(AF_INET, addr + 12);
+        struct netlist l;
+        if (netlist_parse(internal_nets, &l) < 0)
+                return true; /* cannot happen: the text above parses */
+        return netlist_has_addr(&l, family, addr);
 }

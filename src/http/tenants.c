@@ -8,6 +8,7 @@
 
 #include "core/error.h"
 #include "core/names.h"
+#include "notify/notify.h"
 
 #include <csv.h>
 #include <ctype.h>
@@ -104,17 +105,17 @@ static json_t *string_set(json_t *in, const char *at, const char *field, bool (*
 
 /* Validate one tenant object (id included) into its canonical body.
  * Errors go to fe with at ("" or "row 12") before the field. */
-static int tenant_check(json_t *in, const char *at, char id[STORE_NAME_MAX], char name[TENANT_NAME_MAX + 1],
-                        json_t **ret, struct field_errors *fe);
+static int tenant_check(const struct config *cfg, json_t *in, const char *at, char id[STORE_NAME_MAX],
+                        char name[TENANT_NAME_MAX + 1], json_t **ret, struct field_errors *fe);
 
 /* tenant_check with its own error list, merged into fe: whether this row
  * is bad never depends on how full fe already is. */
-static int tenant_parse(json_t *in, const char *at, char id[STORE_NAME_MAX], char name[TENANT_NAME_MAX + 1],
-                        json_t **ret, struct field_errors *fe)
+static int tenant_parse(const struct config *cfg, json_t *in, const char *at, char id[STORE_NAME_MAX],
+                        char name[TENANT_NAME_MAX + 1], json_t **ret, struct field_errors *fe)
 {
         struct field_errors mine;
         fielderr_init(&mine);
-        int r = tenant_check(in, at, id, name, ret, &mine);
+        int r = tenant_check(cfg, in, at, id, name, ret, &mine);
         for (size_t i = 0; i < mine.n; i++)
                 fielderr_add(fe, mine.e[i].field, "%s", mine.e[i].message);
         if (mine.truncated)
@@ -127,8 +128,8 @@ static int tenant_parse(json_t *in, const char *at, char id[STORE_NAME_MAX], cha
         return r;
 }
 
-static int tenant_check(json_t *in, const char *at, char id[STORE_NAME_MAX], char name[TENANT_NAME_MAX + 1],
-                        json_t **ret, struct field_errors *fe)
+static int tenant_check(const struct config *cfg, json_t *in, const char *at, char id[STORE_NAME_MAX],
+                        char name[TENANT_NAME_MAX + 1], json_t **ret, struct field_errors *fe)
 {
         static const char *const fields[] = { "id", "name", "contacts", "webhook", "jurisdictions", "sectors",
                                               "data_categories", "notification_hours", NULL };
@@ -185,9 +186,12 @@ static int tenant_check(json_t *in, const char *at, char id[STORE_NAME_MAX], cha
         json_object_set_new(body, "contacts", out);
         const char *hook = json_string_value(json_object_get(in, "webhook"));
         if (json_object_get(in, "webhook") && !json_is_null(json_object_get(in, "webhook"))) {
-                if (!hook || (strncmp(hook, "https://", 8) != 0 && strncmp(hook, "http://", 7) != 0) ||
-                    strlen(hook) > 1000 || strpbrk(hook, " \t\r\n\"<>"))
-                        ferr(fe, at, "webhook", "must be an http(s) URL");
+                char why[200];
+                int hr = hook ? notify_webhook_url_check(cfg, hook, why, sizeof why) : -VG_EVALIDATION;
+                if (hr == -ENOMEM)
+                        return hr;
+                if (hr < 0)
+                        ferr(fe, at, "webhook", hook ? why : "must be an http(s) URL");
                 else
                         json_object_set_new(body, "webhook", json_string(hook));
         }
@@ -282,7 +286,7 @@ int tenant_put(struct request *req, struct response *resp)
         json_object_del(in, "version");
         json_object_del(in, "updated_at");
         json_object_del(in, "needs_followup");
-        r = tenant_parse(in, "", id, name, &body, &req->errors);
+        r = tenant_parse(req->cfg, in, "", id, name, &body, &req->errors);
         if (r >= 0 && strcmp(id, req->params[0]) != 0) {
                 fielderr_add(&req->errors, "id", "differs from the path");
                 r = -VG_EVALIDATION;
@@ -510,7 +514,7 @@ int tenant_import(struct request *req, struct response *resp)
                         snprintf(at, sizeof at, "row %zu", i + 2);
                 else
                         snprintf(at, sizeof at, "[%zu]", i);
-                if (tenant_parse(json_array_get(rows, i), at, ids[i], names[i], &body, &req->errors) < 0) {
+                if (tenant_parse(req->cfg, json_array_get(rows, i), at, ids[i], names[i], &body, &req->errors) < 0) {
                         bad++;
                         continue;
                 }

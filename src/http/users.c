@@ -6,6 +6,7 @@
 #include "base/tz.h"
 #include "core/error.h"
 #include "core/names.h"
+#include "notify/notify.h"
 #include "store/account.h"
 
 #include <errno.h>
@@ -49,12 +50,6 @@ static bool phone_valid(const char *s)
         return true;
 }
 
-static bool url_valid(const char *s)
-{
-        return (strncmp(s, "https://", 8) == 0 || strncmp(s, "http://", 7) == 0) && strlen(s) < 1000 &&
-               !strpbrk(s, " \t\r\n\"<>");
-}
-
 /* How a user is reached: email, phone, time_zone, contacts (each only when
  * present in body), validated into u. */
 static void contact_fields(struct request *req, json_t *body, struct user *u)
@@ -91,8 +86,15 @@ static void contact_fields(struct request *req, json_t *body, struct user *u)
                 bool ok = json_is_object(c) && json_object_size(c) == 2 && type && addr;
                 if (ok && strcmp(type, "email") == 0)
                         ok = email_valid(addr);
-                else if (ok && strcmp(type, "webhook") == 0)
-                        ok = url_valid(addr);
+                else if (ok && strcmp(type, "webhook") == 0) {
+                        char why[200];
+                        if (notify_webhook_url_check(req->cfg, addr, why, sizeof why) < 0) {
+                                char at[48];
+                                snprintf(at, sizeof at, "%s.address", path);
+                                fielderr_add(&req->errors, at, "%s", why);
+                                continue;
+                        }
+                }
                 else if (ok && strcmp(type, "sms") == 0)
                         ok = phone_valid(addr);
                 else

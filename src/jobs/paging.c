@@ -382,13 +382,13 @@ static void send_one(const struct job_ctx *ctx, struct item *it)
         if (strcmp(c->m.channel, "email") == 0) {
                 notify_email(&ctx->cfg->smtp, c->address, c->subject, c->body, c->m.idem_key, &it->res);
         } else if (strcmp(c->m.channel, "webhook") == 0) {
-                notify_webhook(&ctx->cfg->notify, c->address, c->m.idem_key, c->body, &it->res);
+                notify_webhook(ctx->cfg, c->address, false, c->m.idem_key, c->body, &it->res);
         } else if (strcmp(c->m.channel, "sms") == 0 && ctx->cfg->notify.sms_url) {
                 json_t *sms = json_pack("{s:s, s:s}", "to", c->address, "text", c->body);
                 char *text = sms ? json_dumps(sms, JSON_COMPACT) : NULL;
                 json_decref(sms);
                 if (text)
-                        notify_webhook(&ctx->cfg->notify, ctx->cfg->notify.sms_url, c->m.idem_key, text, &it->res);
+                        notify_webhook(ctx->cfg, ctx->cfg->notify.sms_url, true, c->m.idem_key, text, &it->res);
                 else
                         it->res.outcome = NOTIFY_RETRY;
                 free(text);
@@ -453,7 +453,8 @@ static int record(const struct job_ctx *ctx, struct store_tx *tx, struct item *i
         char q[300];
         log_event(it->res.outcome == NOTIFY_SENT ? LOG_LVL_INFO : LOG_LVL_WARN, "message delivery",
                   "outbox=%lld channel=%s to=%s status=%s attempt=%d reply=%s", (long long)it->id, it->c.m.channel,
-                  it->c.address, status, j->attempts, log_quote(it->res.reply, q, sizeof q));
+                  it->c.address, status, j->attempts,
+                  log_quote(it->res.detail[0] ? it->res.detail : it->res.reply, q, sizeof q));
         int r = store_outbox_attempt(tx, it->id, status, it->res.reply, ctx->now);
         /* A notice that bounced: the contact is no longer verified and the
          * tenant needs someone to find a working address. */

@@ -1,11 +1,19 @@
 #include "notify/notify.h"
 
+#include "base/netlist.h"
+#include "core/error.h"
+
+#include <arpa/inet.h>
 #include <curl/curl.h>
+#include <errno.h>
+#include <netinet/in.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 struct upload {
         const char *data;
@@ -169,13 +177,146 @@ void notify_email(const struct config_smtp *smtp, const char *to, const char *su
         free(t.p);
 }
 
-void notify_webhook(const struct config_notify *n, const char *url, const char *idem_key, const char *json,
-                    struct notify_result *res)
+/* Whether addr is one of this host's own addresses: binding to it works
+ * only then. Port 0, so nothing is taken. */
+static bool local_address(const struct sockaddr_storage *addr, socklen_t len)
 {
+        struct sockaddr_storage a = *addr;
+        if (a.ss_family == AF_INET)
+                ((struct sockaddr_in *)&a)->sin_port = 0;
+        else
+                ((struct sockaddr_in6 *)&a)->sin6_port = 0;
+        int fd = socket(a.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        bool local = fd >= 0 && bind(fd, (struct sockaddr *)&a, len) == 0;
+        if (fd >= 0)
+                close(fd);
+        return local;
+}
+
+/* The one rule for where a webhook may go, applied at the door to a
+ * literal address and at connect time to every address curl is about to
+ * connect to: never one of Vigil's own TCP listeners (a POST there would
+ * arrive as a local, perhaps allow-listed, sender), and no internal
+ * address unless notify.allow_private_webhooks or the URL is the
+ * operator's own (notify.sms_url). */
+static int destination_check(const struct config *cfg, bool operator_url, const struct sockaddr *sa,
+                             socklen_t len, char *why, size_t size)
+{
+        struct sockaddr_storage ss;
+        const unsigned char *bytes;
+        unsigned port;
+        if (len > sizeof ss || (sa->sa_family != AF_INET && sa->sa_family != AF_INET6)) {
+                snprintf(why, size, "not an IP address");
+                return -EPERM;
+        }
+        memset(&ss, 0, sizeof ss);
+        memcpy(&ss, sa, len);
+        if (ss.ss_family == AF_INET) {
+                bytes = (const unsigned char *)&((struct sockaddr_in *)&ss)->sin_addr;
+                port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+        } else {
+                bytes = ((struct sockaddr_in6 *)&ss)->sin6_addr.s6_addr;
+                port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+        }
+        char text[INET6_ADDRSTRLEN];
+        inet_ntop(ss.ss_family, bytes, text, sizeof text);
+        if ((port == cfg->listen_port || (cfg->syslog.tcp && port == cfg->syslog.tcp_port)) &&
+            local_address(&ss, len)) {
+                snprintf(why, size, "%s port %u is one of vigil's own listeners", text, port);
+                return -EPERM;
+        }
+        if (!operator_url && !cfg->notify.allow_private_webhooks &&
+            netlist_addr_internal(ss.ss_family, bytes)) {
+                snprintf(why, size,
+                         "%s is an internal address (notify.allow_private_webhooks is off)", text);
+                return -EPERM;
+        }
+        return 0;
+}
+
+int notify_webhook_url_check(const struct config *cfg, const char *url, char *why, size_t size)
+{
+        if ((strncmp(url, "https://", 8) != 0 && strncmp(url, "http://", 7) != 0) ||
+            strlen(url) >= 1000 || strpbrk(url, " \t\r\n\"<>")) {
+                snprintf(why, size, "must be an http(s) URL");
+                return -VG_EVALIDATION;
+        }
+        CURLU *u = curl_url();
+        char *host = NULL, *port = NULL;
+        int r = 0;
+        if (!u)
+                return -ENOMEM;
+        /* curl's own parser, so the host is read as the sender will read
+         * it, numeric forms like 0x7f.1 or 2130706433 included. */
+        if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+            curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
+            curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) != CURLUE_OK) {
+                snprintf(why, size, "must be an http(s) URL");
+                r = -VG_EVALIDATION;
+                goto out;
+        }
+        size_t hl = strlen(host);
+        char literal[INET6_ADDRSTRLEN + 2];
+        snprintf(literal, sizeof literal, "%.*s", host[0] == '[' && hl > 2 ? (int)hl - 2 : (int)hl,
+                 host[0] == '[' && hl > 2 ? host + 1 : host);
+        struct sockaddr_storage ss = {0};
+        socklen_t len = 0;
+        uint16_t p = (uint16_t)strtoul(port, NULL, 10);
+        struct sockaddr_in *a4 = (struct sockaddr_in *)&ss;
+        struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&ss;
+        if (inet_pton(AF_INET, literal, &a4->sin_addr) == 1) {
+                a4->sin_family = AF_INET;
+                a4->sin_port = htons(p);
+                len = sizeof *a4;
+        } else if (inet_pton(AF_INET6, literal, &a6->sin6_addr) == 1) {
+                a6->sin6_family = AF_INET6;
+                a6->sin6_port = htons(p);
+                len = sizeof *a6;
+        }
+        char detail[160];
+        if (len &&
+            destination_check(cfg, false, (struct sockaddr *)&ss, len, detail, sizeof detail) < 0) {
+                snprintf(why, size, "must not point at %s", detail);
+                r = -VG_EVALIDATION;
+        }
+out:
+        curl_free(host);
+        curl_free(port);
+        curl_url_cleanup(u);
+        return r;
+}
+
+struct guard {
+        const struct config *cfg;
+        bool operator_url;
+        bool refused;  /* an address was refused */
+        char why[160]; /* the last refusal, for the log */
+};
+
+/* curl calls this for every address it is about to connect to, after
+ * name resolution and for each address it tries, so a DNS name that
+ * resolves to an internal address is caught here. */
+static curl_socket_t open_checked(void *clientp, curlsocktype purpose, struct curl_sockaddr *a)
+{
+        struct guard *g = clientp;
+        (void)purpose;
+        if (destination_check(g->cfg, g->operator_url, &a->addr, a->addrlen, g->why,
+                              sizeof g->why) < 0) {
+                g->refused = true;
+                return CURL_SOCKET_BAD;
+        }
+        return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+}
+
+void notify_webhook(const struct config *cfg, const char *url, bool operator_url,
+                    const char *idem_key, const char *json, struct notify_result *res)
+{
+        const struct config_notify *n = &cfg->notify;
         memset(res, 0, sizeof *res);
         CURL *c = curl_easy_init();
         struct curl_slist *h = NULL;
-        char line[512];
+        char line[512], errbuf[CURL_ERROR_SIZE] = "";
+        struct guard g = {.cfg = cfg, .operator_url = operator_url};
         h = curl_slist_append(h, "Content-Type: application/json");
         snprintf(line, sizeof line, "Idempotency-Key: %s", idem_key);
         h = curl_slist_append(h, line);
@@ -200,20 +341,38 @@ void notify_webhook(const struct config_notify *n, const char *url, const char *
                 curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)n->timeout);
                 curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
                 curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
+                curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+                /* The check must see the address the request goes to: no
+                 * redirects (a 3xx is an answer, not followed) and no proxy
+                 * from the environment, whose address is all curl would
+                 * connect to. */
+                curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+                curl_easy_setopt(c, CURLOPT_PROXY, "");
+                curl_easy_setopt(c, CURLOPT_OPENSOCKETFUNCTION, open_checked);
+                curl_easy_setopt(c, CURLOPT_OPENSOCKETDATA, &g);
                 rc = curl_easy_perform(c);
                 curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
         }
+        /* reply is shown to whoever set the URL, so it says only what an
+         * HTTP server answered: whether a port was closed, filtered or
+         * spoke something else would make the sender a port scanner.
+         * detail keeps the cause for the server log. */
         if (rc == CURLE_OK && code >= 200 && code < 300) {
                 res->outcome = NOTIFY_SENT;
                 snprintf(res->reply, sizeof res->reply, "HTTP %ld", code);
         } else if (rc == CURLE_OK) {
                 res->outcome = code >= 400 && code < 500 && code != 408 && code != 429 ? NOTIFY_FAILED : NOTIFY_RETRY;
                 snprintf(res->reply, sizeof res->reply, "HTTP %ld", code);
+        } else if (g.refused) {
+                res->outcome = NOTIFY_FAILED;
+                snprintf(res->reply, sizeof res->reply, "refused: destination not allowed");
+                snprintf(line, sizeof line, "refused: %s", g.why);
         } else {
                 res->outcome = NOTIFY_RETRY;
-                snprintf(line, sizeof line, "%s", curl_easy_strerror(rc));
-                one_line(res->reply, sizeof res->reply, line);
+                snprintf(res->reply, sizeof res->reply, "failed: no HTTP answer");
+                snprintf(line, sizeof line, "%s: %s", curl_easy_strerror(rc), errbuf);
         }
+        one_line(res->detail, sizeof res->detail, rc == CURLE_OK ? res->reply : line);
         curl_slist_free_all(h);
         curl_easy_cleanup(c);
 }

@@ -16,7 +16,9 @@ enum notify_outcome {
 
 struct notify_result {
         enum notify_outcome outcome;
-        char reply[256]; /* the server's answer or the error, one line */
+        char reply[256];  /* what is recorded and shown: the server's answer or the error, one line
+                           */
+        char detail[256]; /* for the server log only: the cause in full (may be empty: see reply) */
 };
 
 /* Send a text/plain UTF-8 email. message_id is the left part of the
@@ -26,6 +28,20 @@ void notify_email(const struct config_smtp *smtp, const char *to, const char *su
                   const char *message_id, struct notify_result *res);
 
 /* POST json to url with Idempotency-Key: idem_key and, when a secret is
- * configured, X-Vigil-Signature: sha256=<hex HMAC of the body>. */
-void notify_webhook(const struct config_notify *n, const char *url, const char *idem_key, const char *json,
-                    struct notify_result *res);
+ * configured, X-Vigil-Signature: sha256=<hex HMAC of the body>. Every
+ * address curl connects to is checked first: never one of Vigil's own
+ * listeners, and no internal address (netlist_addr_internal) unless
+ * notify.allow_private_webhooks or operator_url (a URL from the config
+ * file, such as notify.sms_url). A refusal is NOTIFY_FAILED with reply
+ * "refused: destination not allowed"; no HTTP answer at all is
+ * NOTIFY_RETRY with reply "failed: no HTTP answer". Either way the cause
+ * (connection refused, timeout, not HTTP, which address) is only in
+ * detail, since reply is shown to whoever set the URL. No redirects are
+ * followed and no proxy is used. */
+void notify_webhook(const struct config *cfg, const char *url, bool operator_url,
+                    const char *idem_key, const char *json, struct notify_result *res);
+/* Whether url may be stored as a webhook: an http(s) URL, and not a
+ * literal address (or localhost) that notify_webhook would refuse. 0, or
+ * -VG_EVALIDATION with why ("must ...") filled; -ENOMEM. Names that
+ * resolve to internal addresses are caught only when sending. */
+int notify_webhook_url_check(const struct config *cfg, const char *url, char *why, size_t size);

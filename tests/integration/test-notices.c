@@ -356,7 +356,8 @@ static int setup(void **state)
         hook_pid = sink_start("webhook-sink.py", hook_port, hookdir, NULL, NULL);
         snprintf(extra, sizeof extra,
                  "smtp:\n  url: smtp://127.0.0.1:%u\n  from: security@provider.example\n"
-                 "notices:\n  two_person: sev1\nlogin:\n  max_failures_address: 1000\n",
+                 "notices:\n  two_person: sev1\nlogin:\n  max_failures_address: 1000\n"
+                 "notify:\n  allow_private_webhooks: true\n", /* the webhook sink is on loopback */
                  smtp_port);
         server_start(&S, extra);
         server_user_token(&S, "cora", "communications", NULL, comms, sizeof comms);

@@ -307,7 +307,8 @@ static void two_servers_page_once(void **state)
         struct server S2;
         char extra[512];
         snprintf(extra, sizeof extra, "smtp:\n  url: smtp://127.0.0.1:%u\n  from: vigil@example.com\n"
-                                      "notify:\n  webhook_secret: " SECRET "\nlogin:\n  max_failures_address: 1000\n",
+                                      "notify:\n  webhook_secret: " SECRET "\n  allow_private_webhooks: true\n"
+                                      "login:\n  max_failures_address: 1000\n",
                  smtp_port);
         server_start_sibling(&S2, &S, extra);
         size_t bob = mails_to("bob@example.com", NULL);
@@ -357,6 +358,7 @@ static int setup(void **state)
         hook_pid = sink_start("webhook-sink.py", hook_port, hookdir, NULL, NULL);
         snprintf(extra, sizeof extra, "smtp:\n  url: smtp://127.0.0.1:%u\n  from: vigil@example.com\n"
                                       "notify:\n  webhook_secret: " SECRET "\n  sms_url: http://127.0.0.1:%u/sms\n"
+                                      "  allow_private_webhooks: true\n" /* the webhook sink is on loopback */
                                       "login:\n  max_failures_address: 1000\n",
                  smtp_port, hook_port);
         server_start(&S, extra);
