@@ -57,6 +57,9 @@ static const struct directive directives[] = {
         { "syslog", "max_message", D_SIZE, OFF(syslog.max_message), 480, INT64_C(1) << 20 },
         { "syslog", "min_severity", D_CUSTOM, 0, 0, 0, load_syslog_severity },
         { "syslog", "resolve_timeout", D_DURATION, OFF(syslog.resolve_timeout), 60, 30 * 86400 },
+        { "syslog", "idle_timeout", D_DURATION, OFF(syslog.idle_timeout), 1, 86400 },
+        { "syslog", "max_connections_per_address", D_UINT, OFF(syslog.max_connections_per_address), 1, 256 },
+        { "syslog", "receive_buffer", D_SIZE, OFF(syslog.receive_buffer), 4096, INT64_C(256) << 20 },
         { NULL, "smtp", D_SECTION, 0, 0, 0 },
         { "smtp", "url", D_STRING, OFF(smtp.url), 0, 0 },
         { "smtp", "from", D_STRING, OFF(smtp.from), 0, 0 },
@@ -130,6 +133,9 @@ int config_defaults(struct config **ret)
         c->training_interval = 365 * 86400;
         c->syslog.min_severity = 4; /* warning */
         c->syslog.resolve_timeout = 3600;
+        c->syslog.idle_timeout = 600;
+        c->syslog.max_connections_per_address = 16;
+        c->syslog.receive_buffer = 4 << 20;
         c->login = (struct config_login){ .max_failures_user = 5,
                                           .max_failures_address = 50,
                                           .window = 15 * 60 };

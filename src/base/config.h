@@ -49,6 +49,9 @@ struct config_syslog {
         size_t max_message;    /* bytes in one message */
         int min_severity;      /* 0 emerg .. 7 debug: plain messages above it are dropped */
         int64_t resolve_timeout; /* seconds an episode stays open after its last message */
+        int64_t idle_timeout;  /* seconds a TCP connection may send nothing before it is closed */
+        unsigned max_connections_per_address; /* open TCP connections from one sender address */
+        size_t receive_buffer; /* bytes of UDP receive buffer asked of the kernel (SO_RCVBUF) */
 };
 
 struct config_smtp {

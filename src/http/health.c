@@ -51,8 +51,14 @@ static void syslog_metrics(struct request *req, struct buf *b)
         if (!req->syslog)
                 return;
         syslog_server_counts(req->syslog, counts);
-        buf_put(b, "# HELP vigil_syslog_messages_total Syslog messages received, by outcome.\n"
-                   "# TYPE vigil_syslog_messages_total counter\n");
+        buf_put(b, "# HELP vigil_syslog_udp_receive_buffer_bytes The UDP receive buffer the kernel granted (as it "
+                   "reports it: twice what datagrams may fill).\n"
+                   "# TYPE vigil_syslog_udp_receive_buffer_bytes gauge\n"
+                   "vigil_syslog_udp_receive_buffer_bytes %d\n"
+                   "# HELP vigil_syslog_messages_total Syslog messages, by outcome (kernel_dropped: UDP datagrams the "
+                   "kernel dropped, its receive buffer full).\n"
+                   "# TYPE vigil_syslog_messages_total counter\n",
+                syslog_server_udp_buffer(req->syslog));
         for (int i = 0; i < SYSLOG_OUTCOMES; i++)
                 buf_put(b, "vigil_syslog_messages_total{outcome=\"%s\"} %llu\n",
                         syslog_outcome_name((enum syslog_outcome)i), (unsigned long long)counts[i]);

@@ -1,9 +1,14 @@
 /* One thread polls the UDP socket, the TCP listening socket, the open TCP
  * connections and a wake-up pipe. Messages parsed in one round are
  * committed together (one intake_submit, which waits for the commit), so a
- * burst costs one transaction; meanwhile the kernel buffers what arrives.
+ * burst costs one transaction; meanwhile the kernel buffers what arrives,
+ * in a receive buffer of syslog.receive_buffer, and counts what it drops
+ * when that is full (SO_RXQ_OVFL), which we pass on as kernel_dropped.
  * TCP framing per RFC 6587: a message starting with a digit is
- * octet-counted ("LEN SP MSG"), anything else ends at a newline. */
+ * octet-counted ("LEN SP MSG"), anything else ends at a newline. A TCP
+ * connection idle for syslog.idle_timeout is closed, and one address may
+ * hold at most syslog.max_connections_per_address, so that idle
+ * connections cannot take every slot from the senders that send. */
 #define _GNU_SOURCE
 #include "intake/syslog_server.h"
 
@@ -36,7 +41,17 @@ struct tconn {
         size_t len, cap;
         size_t skip;   /* bytes still to discard of an oversize octet-counted message */
         bool skipline; /* discarding an oversize line up to its newline */
+        vg_usec_t last; /* clock_mono of the accept or the last bytes read */
 };
+
+/* At most one log line a second per kind of event; the line says how many
+ * were not logged since the last one. */
+struct ratelog {
+        vg_usec_t last;
+        uint64_t unlogged;
+};
+
+enum conn_event { CONN_PER_ADDRESS, CONN_FULL, CONN_IDLE, CONN_EVENTS };
 
 struct syslog_server {
         _Atomic(const struct config *) cfg;
@@ -48,35 +63,97 @@ struct syslog_server {
         struct tconn conns[CONNS_MAX];
         unsigned n_conns;
         _Atomic uint64_t counts[SYSLOG_OUTCOMES];
-        vg_usec_t last_log[SYSLOG_OUTCOMES];
-        uint64_t unlogged[SYSLOG_OUTCOMES];
+        struct ratelog logs[SYSLOG_OUTCOMES];
+        struct ratelog conn_logs[CONN_EVENTS];
+        uint32_t rxq_ovfl;       /* the kernel's drop count at the last datagram (it wraps) */
+        int rcvbuf;              /* the UDP receive buffer the kernel granted, bytes */
         struct intake_batch acc; /* parsed, waiting for this round's commit */
         size_t acc_cap;
         char *dgram;
 };
 
-static const char *const outcome_names[SYSLOG_OUTCOMES] = { "accepted", "malformed", "below_severity",
-                                                            "sender_refused", "oversize", "failed" };
+static const char *const outcome_names[SYSLOG_OUTCOMES] = {
+        "accepted", "malformed", "below_severity", "sender_refused",
+        "oversize", "failed",    "kernel_dropped"};
 
 const char *syslog_outcome_name(enum syslog_outcome o)
 {
         return o < SYSLOG_OUTCOMES ? outcome_names[o] : "unknown";
 }
 
-/* Count a message that was not kept and log it, at most once a second per reason. */
-static void dropped(struct syslog_server *s, enum syslog_outcome o, const char *peer, const char *why)
+/* Whether an event of this kind may be logged now; *ret_unlogged gets
+ * how many were not since the last line. */
+static bool ratelog_due(struct ratelog *r, unsigned long long *ret_unlogged)
 {
-        atomic_fetch_add(&s->counts[o], 1);
         vg_usec_t now = clock_mono();
-        if (s->last_log[o] && now - s->last_log[o] < VG_USEC_PER_SEC) {
-                s->unlogged[o]++;
-                return;
+        if (r->last && now - r->last < VG_USEC_PER_SEC) {
+                r->unlogged++;
+                return false;
         }
+        *ret_unlogged = r->unlogged;
+        r->last = now;
+        r->unlogged = 0;
+        return true;
+}
+
+/* Count n messages that were not kept and log it, at most once a second per reason. */
+static void dropped_n(struct syslog_server *s, enum syslog_outcome o, uint64_t n, const char *peer,
+                      const char *why)
+{
+        atomic_fetch_add(&s->counts[o], n);
+        unsigned long long unlogged;
+        if (!ratelog_due(&s->logs[o], &unlogged))
+                return;
         char q[300];
-        log_event(LOG_LVL_WARN, "syslog message dropped", "reason=%s peer=%s detail=%s unlogged=%llu",
-                  outcome_names[o], peer, log_quote(why, q, sizeof q), (unsigned long long)s->unlogged[o]);
-        s->last_log[o] = now;
-        s->unlogged[o] = 0;
+        log_event(LOG_LVL_WARN, "syslog message dropped",
+                  "reason=%s peer=%s detail=%s unlogged=%llu", outcome_names[o], peer,
+                  log_quote(why, q, sizeof q), unlogged);
+}
+
+static void dropped(struct syslog_server *s, enum syslog_outcome o, const char *peer,
+                    const char *why)
+{
+        dropped_n(s, o, 1, peer, why);
+}
+
+/* A TCP connection refused or closed by the limits, logged at most once a
+ * second per kind. */
+static void conn_event(struct syslog_server *s, enum conn_event e, const char *peer, unsigned limit)
+{
+        static const char *const what[CONN_EVENTS] = {
+                "syslog connection refused: too many from this address "
+                "(syslog.max_connections_per_address)",
+                "syslog connection refused: too many open",
+                "syslog connection closed: idle longer than syslog.idle_timeout",
+        };
+        unsigned long long unlogged;
+        if (ratelog_due(&s->conn_logs[e], &unlogged))
+                log_event(e == CONN_IDLE ? LOG_LVL_INFO : LOG_LVL_WARN, what[e],
+                          "peer=%s limit=%u unlogged=%llu", peer, limit, unlogged);
+}
+
+/* The kernel's count of datagrams it dropped on this socket (the receive
+ * buffer was full), carried with each datagram once there were any. It
+ * counts from the socket's creation and wraps at 2^32; we add what it
+ * grew by. Drops after the last datagram read show with the next one. */
+static void kernel_drops(struct syslog_server *s, struct msghdr *mh)
+{
+        for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
+                if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SO_RXQ_OVFL ||
+                    c->cmsg_len < CMSG_LEN(sizeof(uint32_t)))
+                        continue;
+                uint32_t total;
+                memcpy(&total, CMSG_DATA(c), sizeof total);
+                uint32_t grew = total - s->rxq_ovfl;
+                s->rxq_ovfl = total;
+                if (grew) {
+                        char why[128];
+                        snprintf(why, sizeof why,
+                                 "%u datagrams: the receive buffer (%d bytes) was full", grew,
+                                 s->rcvbuf);
+                        dropped_n(s, SYSLOG_KERNEL_DROPPED, grew, "-", why);
+                }
+        }
 }
 
 static void flush(struct syslog_server *s, const struct config *cfg)
@@ -174,10 +251,21 @@ static void read_udp(struct syslog_server *s, const struct config *cfg)
 {
         for (int i = 0; i < UDP_BURST; i++) {
                 struct sockaddr_storage sa;
-                socklen_t salen = sizeof sa;
-                ssize_t n = recvfrom(s->udp_fd, s->dgram, UDP_MAX, MSG_DONTWAIT, (struct sockaddr *)&sa, &salen);
+                union {
+                        char buf[CMSG_SPACE(sizeof(uint32_t))];
+                        struct cmsghdr align;
+                } ctl;
+                struct iovec iov = {.iov_base = s->dgram, .iov_len = UDP_MAX};
+                struct msghdr mh = {.msg_name = &sa,
+                                    .msg_namelen = sizeof sa,
+                                    .msg_iov = &iov,
+                                    .msg_iovlen = 1,
+                                    .msg_control = ctl.buf,
+                                    .msg_controllen = sizeof ctl.buf};
+                ssize_t n = recvmsg(s->udp_fd, &mh, MSG_DONTWAIT);
                 if (n < 0)
                         return;
+                kernel_drops(s, &mh);
                 char peer[64];
                 addr_text(&sa, peer);
                 if (!netlist_has(&cfg->syslog.allow_nets, peer)) {
@@ -210,15 +298,24 @@ static void accept_tcp(struct syslog_server *s, const struct config *cfg)
                         close(fd);
                         continue;
                 }
+                unsigned same = 0;
+                for (unsigned i = 0; i < s->n_conns; i++)
+                        same += strcmp(s->conns[i].peer, peer) == 0;
+                if (same >= cfg->syslog.max_connections_per_address) {
+                        conn_event(s, CONN_PER_ADDRESS, peer,
+                                   cfg->syslog.max_connections_per_address);
+                        close(fd);
+                        continue;
+                }
                 if (s->n_conns == CONNS_MAX) {
-                        log_event(LOG_LVL_WARN, "syslog connection refused: too many open", "peer=%s max=%d", peer,
-                                  CONNS_MAX);
+                        conn_event(s, CONN_FULL, peer, CONNS_MAX);
                         close(fd);
                         continue;
                 }
                 struct tconn *c = &s->conns[s->n_conns];
                 memset(c, 0, sizeof *c);
                 c->fd = fd;
+                c->last = clock_mono();
                 snprintf(c->peer, sizeof c->peer, "%s", peer);
                 c->cap = cfg->syslog.max_message + 16;
                 c->buf = malloc(c->cap);
@@ -325,8 +422,28 @@ static void read_tcp(struct syslog_server *s, const struct config *cfg, unsigned
                 return;
         }
         c->len += (size_t)n;
+        c->last = clock_mono();
         if (!frames(s, cfg, c, false))
                 conn_close(s, i);
+}
+
+/* Close the connections idle for syslog.idle_timeout; the poll timeout
+ * in ms until the next one would be (-1: none open). */
+static int expire_idle(struct syslog_server *s, const struct config *cfg)
+{
+        vg_usec_t now = clock_mono(), idle = cfg->syslog.idle_timeout * VG_USEC_PER_SEC, next = -1;
+        for (unsigned i = s->n_conns; i-- > 0;) {
+                vg_usec_t left = s->conns[i].last + idle - now;
+                if (left <= 0) {
+                        conn_event(s, CONN_IDLE, s->conns[i].peer,
+                                   (unsigned)cfg->syslog.idle_timeout);
+                        frames(s, cfg, &s->conns[i], true);
+                        conn_close(s, i);
+                } else if (next < 0 || left < next) {
+                        next = left;
+                }
+        }
+        return next < 0 ? -1 : (int)(next / 1000 + 1);
 }
 
 static void *run(void *arg)
@@ -335,6 +452,7 @@ static void *run(void *arg)
         struct pollfd pfd[3 + CONNS_MAX];
         for (;;) {
                 const struct config *cfg = atomic_load(&s->cfg);
+                int timeout = expire_idle(s, cfg); /* before the connections are listed */
                 nfds_t n = 0;
                 pfd[n++] = (struct pollfd){ .fd = s->wake[0], .events = POLLIN };
                 int udp_at = -1, tcp_at = -1;
@@ -349,7 +467,7 @@ static void *run(void *arg)
                 nfds_t conns_at = n;
                 for (unsigned i = 0; i < s->n_conns; i++)
                         pfd[n++] = (struct pollfd){ .fd = s->conns[i].fd, .events = POLLIN };
-                if (poll(pfd, n, -1) < 0) {
+                if (poll(pfd, n, timeout) < 0) {
                         if (errno == EINTR)
                                 continue;
                         log_event(LOG_LVL_ERROR, "syslog listener stopped", "error=%s", strerror(errno));
@@ -371,7 +489,31 @@ static void *run(void *arg)
         return NULL;
 }
 
-static int bind_one(const char *host, uint16_t port, int type, unsigned *bound, char *err, size_t errlen)
+/* Ask for a receive buffer of want bytes: SO_RCVBUFFORCE passes
+ * net.core.rmem_max when we may (CAP_NET_ADMIN), SO_RCVBUF is capped by
+ * it. Drops are reported with each datagram (SO_RXQ_OVFL). Returns what
+ * the kernel granted, as it reports it (Linux doubles the request for its
+ * bookkeeping). */
+static int udp_buffer(int fd, size_t want)
+{
+        int one = 1, v = want > INT32_MAX / 2 ? INT32_MAX / 2 : (int)want, got = 0;
+        socklen_t len = sizeof got;
+        if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &v, sizeof v) < 0)
+                setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &v, sizeof v);
+        if (setsockopt(fd, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof one) < 0)
+                log_event(LOG_LVL_WARN, "syslog udp: the kernel will not count drops", "error=%s",
+                          strerror(errno));
+        if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &got, &len) < 0)
+                got = 0;
+        bool capped = (size_t)got < 2 * (size_t)v; /* granted as asked reads 2 * v */
+        log_event(capped ? LOG_LVL_WARN : LOG_LVL_INFO, "syslog udp receive buffer",
+                  "requested=%zu granted=%d%s", want, got,
+                  capped ? " hint=\"capped by net.core.rmem_max: raise it\"" : "");
+        return got;
+}
+
+static int bind_one(const char *host, uint16_t port, int type, size_t rcvbuf, int *granted,
+                    unsigned *bound, char *err, size_t errlen)
 {
         struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = type, .ai_flags = AI_PASSIVE | AI_NUMERICSERV };
         struct addrinfo *ai = NULL;
@@ -384,11 +526,11 @@ static int bind_one(const char *host, uint16_t port, int type, unsigned *bound, 
                 return -EINVAL;
         }
         int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-        int one = 1, rcvbuf = 4 << 20;
+        int one = 1;
         if (fd >= 0) {
                 setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
                 if (type == SOCK_DGRAM)
-                        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+                        *granted = udp_buffer(fd, rcvbuf);
         }
         if (fd < 0 || bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 || (type == SOCK_STREAM && listen(fd, 128) < 0)) {
                 snprintf(err, errlen, "syslog %s %s:%u: %s", type == SOCK_DGRAM ? "udp" : "tcp", host, port,
@@ -424,11 +566,12 @@ int syslog_server_start(const struct config *cfg, struct intake_committer *c, st
         if (!s->dgram)
                 r = -ENOMEM;
         if (r >= 0 && cfg->syslog.udp)
-                r = s->udp_fd = bind_one(cfg->syslog.udp_host, cfg->syslog.udp_port, SOCK_DGRAM, &s->udp_port, err,
-                                         errlen);
+                r = s->udp_fd =
+                        bind_one(cfg->syslog.udp_host, cfg->syslog.udp_port, SOCK_DGRAM,
+                                 cfg->syslog.receive_buffer, &s->rcvbuf, &s->udp_port, err, errlen);
         if (r >= 0 && cfg->syslog.tcp)
-                r = s->tcp_fd = bind_one(cfg->syslog.tcp_host, cfg->syslog.tcp_port, SOCK_STREAM, &s->tcp_port, err,
-                                         errlen);
+                r = s->tcp_fd = bind_one(cfg->syslog.tcp_host, cfg->syslog.tcp_port, SOCK_STREAM, 0,
+                                         NULL, &s->tcp_port, err, errlen);
         if (r >= 0 && pipe2(s->wake, O_CLOEXEC) < 0)
                 r = -errno;
         if (r >= 0 && pthread_create(&s->thread, NULL, run, s) != 0)
@@ -453,6 +596,11 @@ void syslog_server_ports(const struct syslog_server *s, unsigned *udp, unsigned 
 {
         *udp = s ? s->udp_port : 0;
         *tcp = s ? s->tcp_port : 0;
+}
+
+int syslog_server_udp_buffer(const struct syslog_server *s)
+{
+        return s ? s->rcvbuf : 0;
 }
 
 void syslog_server_counts(const struct syslog_server *s, uint64_t counts[SYSLOG_OUTCOMES])
