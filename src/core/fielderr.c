@@ -27,12 +27,5 @@ void fielderr_add(struct field_errors *fe, const char *field, const char *fmt, .
         va_end(ap);
         /* Messages quote what was sent, which may not be UTF-8 (or was
          * cut inside a character); they are answered as JSON strings. */
-        for (size_t i = 0, n = strlen(e->message); i < n;) {
-                size_t k = utf8_sequence(e->message + i, n - i);
-                if (!k) {
-                        e->message[i] = '?';
-                        k = 1;
-                }
-                i += k;
-        }
+        utf8_scrub(e->message);
 }

@@ -66,3 +66,41 @@ size_t utf8_sequence(const char *s, size_t len)
         }
         return n;
 }
+
+size_t utf8_prefix(const char *s, size_t max)
+{
+        /* A sequence starting before max ends at most 3 bytes after it. */
+        size_t len = strnlen(s, max < (size_t)-4 ? max + 3 : max), i = 0;
+        while (i < len) {
+                size_t n = utf8_sequence(s + i, len - i);
+                if (!n)
+                        n = 1;
+                if (i + n > max)
+                        break;
+                i += n;
+        }
+        return i;
+}
+
+size_t utf8_copy(char *dst, size_t size, const char *src)
+{
+        size_t n = utf8_prefix(src, size - 1);
+        memmove(dst, src, n);
+        dst[n] = '\0';
+        return n + strlen(src + n);
+}
+
+size_t utf8_scrub(char *s)
+{
+        size_t bad = 0;
+        for (size_t i = 0, n = strlen(s); i < n;) {
+                size_t k = utf8_sequence(s + i, n - i);
+                if (!k) {
+                        s[i] = '?';
+                        k = 1;
+                        bad++;
+                }
+                i += k;
+        }
+        return bad;
+}

@@ -20,3 +20,16 @@ bool text_valid(const char *s, unsigned max);
  * within len bytes (RFC 3629: no overlong forms, no surrogates, at most
  * U+10FFFF), or 0 when the bytes there are not one. */
 size_t utf8_sequence(const char *s, size_t len);
+
+/* How many bytes of the string s to keep so that at most max are kept and
+ * no UTF-8 character is split: every cut of text people wrote goes through
+ * this (a byte that is not part of a well-formed sequence counts as one). */
+size_t utf8_prefix(const char *s, size_t max);
+/* Copy the string src into dst (size > 0 bytes, always terminated) as
+ * snprintf "%s" would, but cut by utf8_prefix when it does not fit.
+ * Returns strlen(src), so a result >= size means it was cut. */
+size_t utf8_copy(char *dst, size_t size, const char *src);
+/* Replace each byte of the string s that is not part of a well-formed
+ * UTF-8 sequence with '?', in place, so that s can be a JSON string.
+ * Returns how many were replaced. */
+size_t utf8_scrub(char *s);

@@ -175,7 +175,10 @@ int portal_report(struct request *req, struct response *resp)
                 if (r < 0)
                         return store_finish(tx, r);
         }
-        snprintf(inc.title, sizeof inc.title, "[customer %s] %s", req->who.user.tenant, title);
+        /* The prefix is ours, so the tenant's title is what gives way: cut to
+         * fit on a character boundary (tenant ids are ASCII, at most 64). */
+        int at = snprintf(inc.title, sizeof inc.title, "[customer %s] ", req->who.user.tenant);
+        utf8_copy(inc.title + at, sizeof inc.title - (size_t)at, title);
         inc.description = strdup(desc ? desc : "");
         if (!inc.description)
                 return store_finish(tx, -ENOMEM);

@@ -37,24 +37,27 @@ static enum severity severity_of(const char *s)
         return SEV4;
 }
 
-/* Copy text, turning control characters into spaces (titles are one line). */
-static void one_line(char *dst, size_t size, const char *src)
+/* Append src to the string in dst (size bytes), cut on a character
+ * boundary, turning control characters into spaces (titles are one line). */
+static void one_line_append(char *dst, size_t size, const char *src)
 {
-        size_t i = 0;
-        for (; src && src[i] && i + 1 < size; i++)
-                dst[i] = iscntrl((unsigned char)src[i]) ? ' ' : src[i];
-        dst[i] = '\0';
+        size_t at = strlen(dst);
+        utf8_copy(dst + at, size - at, src);
+        for (size_t i = at; dst[i]; i++)
+                if (iscntrl((unsigned char)dst[i]))
+                        dst[i] = ' ';
 }
 
 static int open_incident(struct store_tx *tx, const struct actor *actor, const struct intake_alert *x,
                          const char *service, const char *summary, vg_usec_t now, struct incident *inc)
 {
         const char *name = labelset_get(&x->labels, "alertname");
-        char title[INCIDENT_TITLE_MAX + 1];
-        snprintf(title, sizeof title, "%s%s%s", name ? name : "alert", summary && *summary ? ": " : "",
-                 summary ? summary : "");
         memset(inc, 0, sizeof *inc);
-        one_line(inc->title, sizeof inc->title, title);
+        one_line_append(inc->title, sizeof inc->title, name ? name : "alert");
+        if (summary && *summary) {
+                one_line_append(inc->title, sizeof inc->title, ": ");
+                one_line_append(inc->title, sizeof inc->title, summary);
+        }
         if (!inc->title[0])
                 snprintf(inc->title, sizeof inc->title, "alert");
         const char *desc = json_string_value(json_object_get(x->annotations, "description"));

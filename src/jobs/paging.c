@@ -9,6 +9,7 @@
 #include "base/log.h"
 #include "base/secret.h"
 #include "core/error.h"
+#include "core/names.h"
 #include "notify/notify.h"
 #include "store/oncall.h"
 
@@ -194,8 +195,10 @@ static int page_person(struct store_tx *tx, const struct job_ctx *ctx, const str
                  inc->key, e->trigger, inc->title, severity_to_string(inc->severity), phase_to_string(inc->phase),
                  opened, level, e->policy, via, e->service[0] ? e->service : "-", (long long)delay, ack_url,
                  (long long)pg.id);
-        snprintf(sms, sizeof sms, "Vigil PAGE %s %s %.80s ack: %s", severity_to_string(inc->severity), inc->key,
-                 inc->title, ack_url);
+        char sms_title[81]; /* an SMS is short: the title cut on a character boundary */
+        utf8_copy(sms_title, sizeof sms_title, inc->title);
+        snprintf(sms, sizeof sms, "Vigil PAGE %s %s %s ack: %s", severity_to_string(inc->severity),
+                 inc->key, sms_title, ack_url);
         json_t *hook = json_pack("{s:s, s:I, s:{s:s, s:s, s:s, s:s}, s:i, s:i, s:s, s:s, s:s, s:s, s:s}", "type", "page",
                                  "page_id", (json_int_t)pg.id, "incident", "key", inc->key, "title", inc->title,
                                  "severity", severity_to_string(inc->severity), "phase", phase_to_string(inc->phase),

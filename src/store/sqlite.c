@@ -10,6 +10,7 @@
 
 #include "base/clock.h"
 #include "core/error.h"
+#include "core/names.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -193,10 +194,25 @@ static int step_insert(struct conn *c, sqlite3_stmt *st, int64_t *id)
         return 0;
 }
 
+/* A row's text is answered as JSON strings, and a row written before every
+ * cut kept to character boundaries may hold a cut character (or any bytes
+ * that are not UTF-8): those are read as '?' rather than failing the whole
+ * answer, and a text longer than its field is cut on a character boundary. */
 static void text_copy(char *dst, size_t size, sqlite3_stmt *st, int col)
 {
         const unsigned char *t = sqlite3_column_text(st, col);
-        snprintf(dst, size, "%s", t ? (const char *)t : "");
+        utf8_copy(dst, size, t ? (const char *)t : "");
+        utf8_scrub(dst);
+}
+
+/* text_copy for a text of any length: a malloc'd copy, or NULL. */
+static char *text_dup(sqlite3_stmt *st, int col)
+{
+        const unsigned char *t = sqlite3_column_text(st, col);
+        char *s = strdup(t ? (const char *)t : "");
+        if (s)
+                utf8_scrub(s);
+        return s;
 }
 
 static void blob_copy(uint8_t *dst, size_t size, sqlite3_stmt *st, int col)
@@ -768,14 +784,12 @@ static int sq_token_list(struct store_tx *tx, int64_t user_id, int64_t after_id,
 static int incident_row(sqlite3_stmt *st, struct incident *inc)
 {
         char buf[64];
-        const unsigned char *desc;
 
         memset(inc, 0, sizeof *inc);
         inc->id = sqlite3_column_int64(st, 0);
         text_copy(inc->key, sizeof inc->key, st, 1);
         text_copy(inc->title, sizeof inc->title, st, 2);
-        desc = sqlite3_column_text(st, 3);
-        inc->description = strdup(desc ? (const char *)desc : "");
+        inc->description = text_dup(st, 3);
         if (!inc->description)
                 return -ENOMEM;
         text_copy(buf, sizeof buf, st, 4);
@@ -799,11 +813,9 @@ static int incident_row(sqlite3_stmt *st, struct incident *inc)
         for (int i = 0; i < 10; i++)
                 *times[i] = sqlite3_column_int64(st, 14 + i);
         text_copy(inc->declared_by, sizeof inc->declared_by, st, 24);
-        const unsigned char *decl = sqlite3_column_text(st, 25);
-        inc->declaration = strdup(decl ? (const char *)decl : "");
+        inc->declaration = text_dup(st, 25);
         inc->vigilance_until = sqlite3_column_int64(st, 27);
-        const unsigned char *rc = sqlite3_column_text(st, 26);
-        inc->root_cause = strdup(rc ? (const char *)rc : "");
+        inc->root_cause = text_dup(st, 26);
         if (!inc->declaration || !inc->root_cause) {
                 incident_fini(inc);
                 return -ENOMEM;

@@ -142,6 +142,38 @@ static void names_rules(void **state)
         assert_int_equal(utf8_sequence("", 0), 0);
 }
 
+static void utf8_cuts_on_a_character(void **state)
+{
+        char out[8];
+        (void)state;
+        /* "a€é": 1 + 3 + 2 bytes. No cut lands inside a character. */
+        const char *s = "a\xe2\x82\xac\xc3\xa9";
+        const size_t want[] = {0, 1, 1, 1, 4, 4, 6, 6};
+        for (size_t max = 0; max < sizeof want / sizeof want[0]; max++)
+                assert_int_equal(utf8_prefix(s, max), want[max]);
+        assert_int_equal(utf8_prefix("\xf0\x9f\x98\x80", 3), 0); /* U+1F600 needs 4 */
+        /* A byte that is not part of a character counts as one. */
+        assert_int_equal(utf8_prefix("\xff\xe2\x82x", 2), 2);
+        /* Copying: like snprintf "%s", cut where it does not fit. */
+        assert_int_equal(utf8_copy(out, sizeof out, "abcdefg\xc3\xa9"), 9);
+        assert_string_equal(out, "abcdefg");
+        assert_int_equal(utf8_copy(out, 5, s), 6);
+        assert_string_equal(out, "a\xe2\x82\xac");
+        assert_int_equal(utf8_copy(out, 4, s), 6);
+        assert_string_equal(out, "a");
+        assert_int_equal(utf8_copy(out, 1, s), 6);
+        assert_string_equal(out, "");
+        assert_int_equal(utf8_copy(out, sizeof out, "ok"), 2);
+        assert_string_equal(out, "ok");
+        /* Scrubbing: each byte that is not part of a character is '?'. */
+        char bad[] = "a\xe6\x97 \xff\xc3\xa9\xed\xa0\x80";
+        assert_int_equal(utf8_scrub(bad), 6);
+        assert_string_equal(bad, "a?? ?\xc3\xa9???");
+        char good[] = "\xe6\x97\xa5 ok";
+        assert_int_equal(utf8_scrub(good), 0);
+        assert_string_equal(good, "\xe6\x97\xa5 ok");
+}
+
 static void fielderr_bounded(void **state)
 {
         struct field_errors fe;
@@ -205,6 +237,7 @@ int main(void)
                 cmocka_unit_test(time_year_boundaries),
                 cmocka_unit_test(roles_round_trip),
                 cmocka_unit_test(names_rules),
+                cmocka_unit_test(utf8_cuts_on_a_character),
                 cmocka_unit_test(fielderr_bounded),
                 cmocka_unit_test(errors_have_messages),
                 cmocka_unit_test(stats_by_hand),

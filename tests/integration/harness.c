@@ -769,3 +769,15 @@ int smtp_sink_end(pid_t pid, const char *dir, int st)
         snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
         return system(cmd) == 0 ? st : -1;
 }
+
+long metric_value(struct server *s, const char *series)
+{
+        struct reply r;
+        char want[256];
+        http(s, "GET", "/metrics", NULL, NULL, NULL, &r);
+        snprintf(want, sizeof want, "\n%s ", series);
+        const char *p = r.status == 200 && r.body ? strstr(r.body, want) : NULL;
+        long n = p ? strtol(p + strlen(want), NULL, 10) : -1;
+        reply_free(&r);
+        return n;
+}

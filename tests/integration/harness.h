@@ -119,3 +119,7 @@ char *read_text_file(const char *path);
 
 /* Path of the vigil binary under test ($VIGIL_BIN). */
 const char *vigil_bin(void);
+
+/* The value of one series on GET /metrics, named as it is written there
+ * (`vigil_syslog_messages_total{outcome="failed"}`), or -1 when absent. */
+long metric_value(struct server *s, const char *series);

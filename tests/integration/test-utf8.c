@@ -1,0 +1,308 @@
+/* Text that is not ASCII, at every door that cuts it. A title cut in the
+ * middle of a character is not UTF-8, which jansson refuses: the alert
+ * that carried it was answered 500 on every retry (losing its batch), a
+ * syslog message was counted failed, and a portal report stored a title
+ * that made every incident list, the incident and the evidence export
+ * answer 500. Doors where people type refuse over-long text naming the
+ * limit; where Vigil derives a title it cuts on a character boundary; and
+ * a row already stored with bytes that are not UTF-8 is still answered. */
+#include "harness.h"
+
+#include <setjmp.h>
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#define INTAKE_TOKEN "intake-token-for-tests-0123456789"
+/* 60 bytes, so "[customer ID] " leaves 128 of the title's 200. */
+#define LONG_TENANT "reseller-managed-customer-with-a-long-identifier-00000000001"
+
+static struct server S;
+static char auditor[128], responder[128], comms[128], tenant_admin[128];
+static unsigned syslog_port;
+static const char *const bearer[] = {"Authorization: Bearer " INTAKE_TOKEN, NULL};
+
+/* The first n characters of a Japanese phrase repeated (3 bytes each). */
+static const char *japanese(size_t n)
+{
+        static char out[4 * 256];
+        static const char phrase[] = "日本語の要約"; /* 6 characters */
+        assert_true(n < 256);
+        out[0] = '\0';
+        for (size_t i = 0; i < n; i++)
+                strncat(out, phrase + 3 * (i % 6), 3);
+        return out;
+}
+
+static long call(const char *method, const char *path, const char *token, const char *body,
+                 json_t **ret)
+{
+        return api_call(&S, method, path, token, body, ret);
+}
+
+/* Exactly one incident on the first page of GET /api/v1/incidents (as
+ * the auditor) has a title starting "NAME: ", and it is NAME: summary. */
+static void expect_alert_incident(const char *name, const char *summary)
+{
+        json_t *a, *v;
+        char prefix[64], want[512];
+        size_t i, found = 0;
+        snprintf(prefix, sizeof prefix, "%s: ", name);
+        snprintf(want, sizeof want, "%s%s", prefix, summary);
+        assert_int_equal(call("GET", "/api/v1/incidents?limit=200", auditor, NULL, &a), 200);
+        json_array_foreach(json_object_get(a, "items"), i, v)
+        {
+                const char *t = json_string_value(json_object_get(v, "title"));
+                if (t && strncmp(t, prefix, strlen(prefix)) == 0) {
+                        assert_string_equal(t, want);
+                        found++;
+                }
+        }
+        json_decref(a);
+        assert_int_equal(found, 1);
+}
+
+/* Every read of incidents a staff user makes answers 200 with JSON (which
+ * jansson parses only when it is UTF-8), and shows key titled want. */
+static void every_read_answers(const char *key, const char *want)
+{
+        static const char *const lists[] = {
+                "/api/v1/incidents",
+                "/api/v1/incidents?phase=analysis",
+                "/api/v1/incidents?classification=suspected",
+                "/api/v1/incidents?severity=sev3",
+                "/api/v1/incidents?q=customer",
+                "/api/v1/incidents?tenant=" LONG_TENANT,
+                "/api/v1/incidents?limit=1",
+        };
+        const char *who[] = {auditor, responder};
+        for (size_t u = 0; u < 2; u++)
+                for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++) {
+                        struct reply r;
+                        http(&S, "GET", lists[i], who[u], NULL, NULL, &r);
+                        if (r.status != 200 || !r.json)
+                                fail_msg("GET %s: %ld %s", lists[i], r.status, r.body);
+                        reply_free(&r);
+                }
+        char path[96];
+        json_t *a;
+        snprintf(path, sizeof path, "/api/v1/incidents/%s", key);
+        assert_int_equal(call("GET", path, responder, NULL, &a), 200);
+        assert_string_equal(json_string_value(json_object_get(a, "title")), want);
+        json_decref(a);
+        assert_int_equal(call("GET", "/api/v1/reports/evidence", auditor, NULL, &a), 200);
+        json_t *v, *found = NULL;
+        size_t i;
+        json_array_foreach(json_object_get(a, "incidents"), i, v)
+        {
+                if (strcmp(json_string_value(json_object_get(v, "key")), key) == 0)
+                        found = v;
+        }
+        assert_non_null(found);
+        assert_string_equal(json_string_value(json_object_get(found, "title")), want);
+        json_decref(a);
+}
+
+static void api_and_cli_refuse_an_overlong_title_naming_the_limit(void **state)
+{
+        (void)state;
+        char body[1024];
+        /* 67 characters are 201 bytes: one past the limit, refused (not
+         * cut) with the limit named, and nothing stored. */
+        snprintf(body, sizeof body,
+                 "{\"title\":\"%s\",\"severity\":\"sev3\",\"source\":\"employee\"}", japanese(67));
+        const char *const json[] = {"Content-Type: application/json", NULL};
+        expect_refused_on(&S, "POST", "/api/v1/incidents", responder, json, body, 400, NULL,
+                          "title");
+        struct reply r;
+        http(&S, "POST", "/api/v1/incidents", responder, json, body, &r);
+        assert_int_equal(r.status, 400);
+        assert_non_null(strstr(r.body, "at most 200 bytes"));
+        reply_free(&r);
+        /* The CLI is a client of that door: the same refusal, said. */
+        struct client_env ce;
+        const char *const *env = client_env(&ce, &S, responder);
+        char *out = NULL;
+        const char *create[] = {"-o",       "json",       "incident",   "create",
+                                "--title",  japanese(67), "--severity", "sev3",
+                                "--source", "employee",   NULL};
+        assert_int_not_equal(vigil_run(NULL, &out, env, create), 0);
+        assert_non_null(strstr(out, "at most 200 bytes"));
+        free(out);
+        /* 66 characters (198 bytes) fit and are kept whole. */
+        create[5] = japanese(66);
+        assert_int_equal(vigil_run(NULL, &out, env, create), 0);
+        json_t *j = json_loads(out, 0, NULL);
+        assert_non_null(j);
+        assert_string_equal(json_string_value(json_object_get(j, "title")), japanese(66));
+        json_decref(j);
+        free(out);
+}
+
+static void alertmanager_japanese_summary_is_kept_with_its_batch(void **state)
+{
+        (void)state;
+        char body[2048];
+        /* "DiskFull: " and 71 characters are 223 bytes: the title keeps
+         * the 63 characters that fit in 200 bytes, and the other alert of
+         * the batch is kept too. */
+        snprintf(body, sizeof body,
+                 "[{\"labels\":{\"alertname\":\"DiskFull\",\"service\":\"storage\",\"instance\":"
+                 "\"jp-1\"},"
+                 "\"annotations\":{\"summary\":\"%s\"}},"
+                 "{\"labels\":{\"alertname\":\"CpuHigh\",\"service\":\"compute\",\"instance\":\"jp-"
+                 "2\"},"
+                 "\"annotations\":{\"summary\":\"load 40\"}}]",
+                 japanese(71));
+        struct reply r;
+        http(&S, "POST", "/api/v2/alerts", NULL, bearer, body, &r);
+        if (r.status != 200)
+                fail_msg("POST /api/v2/alerts: %ld %s", r.status, r.body);
+        reply_free(&r);
+        assert_int_equal(
+                db_count(&S, "alerts", "json_extract(labels, '$.instance') IN ('jp-1', 'jp-2')"),
+                2);
+        expect_alert_incident("DiskFull", japanese(63));
+        expect_alert_incident("CpuHigh", "load 40");
+        /* The summary itself is stored whole. */
+        char where[512];
+        snprintf(where, sizeof where, "summary = '%s'", japanese(71));
+        assert_int_equal(db_count(&S, "alerts", where), 1);
+}
+
+/* The syslog counter of outcome on /metrics. */
+static long counted(const char *outcome)
+{
+        char series[96];
+        snprintf(series, sizeof series, "vigil_syslog_messages_total{outcome=\"%s\"}", outcome);
+        return metric_value(&S, series);
+}
+
+static void syslog_japanese_message_is_accepted(void **state)
+{
+        (void)state;
+        char cmd[1024];
+        /* "idsd: " and 71 characters: the title keeps the 64 (198 bytes)
+         * that fit in 200. */
+        snprintf(cmd, sizeof cmd,
+                 "logger -n 127.0.0.1 -P %u --rfc5424 -d -p auth.crit -t idsd '%s'", syslog_port,
+                 japanese(71));
+        if (system(cmd) != 0)
+                fail_msg("failed: %s", cmd);
+        for (int i = 0; i < 200 && counted("accepted") < 1 && counted("failed") < 1; i++)
+                usleep(50 * 1000);
+        assert_int_equal(counted("failed"), 0);
+        assert_int_equal(counted("accepted"), 1);
+        expect_alert_incident("idsd", japanese(64));
+}
+
+static void portal_report_title_is_cut_on_a_character(void **state)
+{
+        (void)state;
+        char body[1024];
+        /* 50 characters are the portal's limit of 150 bytes; after the
+         * prefix 128 bytes remain: 42 characters. */
+        snprintf(body, sizeof body, "{\"title\":\"%s\"}", japanese(50));
+        json_t *a;
+        assert_int_equal(call("POST", "/api/v1/portal/reports", tenant_admin, body, &a), 201);
+        char key[32];
+        snprintf(key, sizeof key, "%s", json_string_value(json_object_get(a, "key")));
+        json_decref(a);
+        char want[256];
+        snprintf(want, sizeof want, "[customer %s] %s", LONG_TENANT, japanese(42));
+        every_read_answers(key, want);
+}
+
+/* Write bytes into a column of one incident directly in the database, as
+ * an older Vigil (or anything else) may have left them. */
+static void write_raw(const char *key, const char *column, const char *bytes)
+{
+        sqlite3 *db;
+        sqlite3_stmt *st;
+        char sql[128];
+        assert_int_equal(sqlite3_open(S.db, &db), SQLITE_OK);
+        sqlite3_busy_timeout(db, 5000);
+        snprintf(sql, sizeof sql, "UPDATE incidents SET %s = CAST(?1 AS TEXT) WHERE key = ?2",
+                 column);
+        assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+        sqlite3_bind_blob(st, 1, bytes, (int)strlen(bytes), SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
+        assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+        assert_int_equal(sqlite3_changes(db), 1);
+        sqlite3_finalize(st);
+        sqlite3_close(db);
+}
+
+static void stored_bytes_that_are_not_utf8_are_still_answered(void **state)
+{
+        (void)state;
+        json_t *a;
+        assert_int_equal(call("POST", "/api/v1/portal/reports", tenant_admin,
+                              "{\"title\":\"ordinary\"}", &a),
+                         201);
+        char key[32];
+        snprintf(key, sizeof key, "%s", json_string_value(json_object_get(a, "key")));
+        json_decref(a);
+        /* A character cut in two and a byte that is never UTF-8: each byte
+         * that is not part of a character is answered as '?'. */
+        write_raw(key, "title", "[customer " LONG_TENANT "] old \xe6\x97\xa5\xe6\x97 \xff end");
+        write_raw(key, "description", "cut \xe8\xaa");
+        every_read_answers(key, "[customer " LONG_TENANT "] old 日?? ? end");
+        char path[96];
+        snprintf(path, sizeof path, "/api/v1/incidents/%s", key);
+        assert_int_equal(call("GET", path, auditor, NULL, &a), 200);
+        assert_string_equal(json_string_value(json_object_get(a, "description")), "cut ??");
+        json_decref(a);
+        /* A title longer than the field (70 characters, 210 bytes) is read
+         * cut on a character boundary: 66 characters. */
+        write_raw(key, "title", japanese(70));
+        every_read_answers(key, japanese(66));
+}
+
+static int setup(void **state)
+{
+        (void)state;
+        char extra[512];
+        syslog_port = free_port();
+        snprintf(extra, sizeof extra,
+                 "intake:\n  token: " INTAKE_TOKEN "\nlogin:\n  max_failures_address: 1000\n"
+                 "syslog:\n  udp: 127.0.0.1:%u\n  tcp: 127.0.0.1:%u\n  allow: 127.0.0.1\n",
+                 syslog_port, syslog_port);
+        server_start(&S, extra);
+        server_user_token(&S, "aud", "auditor", NULL, auditor, sizeof auditor);
+        server_user_token(&S, "rita", "responder", NULL, responder, sizeof responder);
+        server_user_token(&S, "cora", "communications", NULL, comms, sizeof comms);
+        server_user_token(&S, "tina", "tenant_admin", LONG_TENANT, tenant_admin,
+                          sizeof tenant_admin);
+        if (call("PUT", "/api/v1/tenants/" LONG_TENANT, comms,
+                 "{\"name\":\"Reseller "
+                 "customer\",\"contacts\":[{\"email\":\"sec@reseller.example\"}]}",
+                 NULL) != 201)
+                return -1;
+        if (system("command -v logger >/dev/null") != 0)
+                fail_msg("logger is not installed: run scripts/deps.sh --test");
+        return 0;
+}
+
+static int teardown(void **state)
+{
+        (void)state;
+        return server_finish(&S);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(api_and_cli_refuse_an_overlong_title_naming_the_limit),
+                cmocka_unit_test(alertmanager_japanese_summary_is_kept_with_its_batch),
+                cmocka_unit_test(syslog_japanese_message_is_accepted),
+                cmocka_unit_test(portal_report_title_is_cut_on_a_character),
+                cmocka_unit_test(stored_bytes_that_are_not_utf8_are_still_answered),
+        };
+        return cmocka_run_group_tests_name("utf8", tests, setup, teardown);
+}
