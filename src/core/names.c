@@ -90,6 +90,14 @@ size_t utf8_copy(char *dst, size_t size, const char *src)
         return n + strlen(src + n);
 }
 
+bool utf8_valid(const char *s)
+{
+        for (size_t i = 0, n = strlen(s), k; i < n; i += k)
+                if (!(k = utf8_sequence(s + i, n - i)))
+                        return false;
+        return true;
+}
+
 size_t utf8_scrub(char *s)
 {
         size_t bad = 0;

@@ -29,6 +29,8 @@ size_t utf8_prefix(const char *s, size_t max);
  * snprintf "%s" would, but cut by utf8_prefix when it does not fit.
  * Returns strlen(src), so a result >= size means it was cut. */
 size_t utf8_copy(char *dst, size_t size, const char *src);
+/* Whether the string s is well-formed UTF-8 throughout. */
+bool utf8_valid(const char *s);
 /* Replace each byte of the string s that is not part of a well-formed
  * UTF-8 sequence with '?', in place, so that s can be a JSON string.
  * Returns how many were replaced. */

@@ -70,8 +70,11 @@ static int map_rc(int rc)
         }
 }
 
+static void scrubbed_release(sqlite3 *db);
+
 static void conn_free(struct conn *c)
 {
+        scrubbed_release(c->db);
         for (unsigned i = 0; i < STMT_CACHE; i++)
                 sqlite3_finalize(c->cache[i].st);
         sqlite3_close_v2(c->db);
@@ -213,6 +216,50 @@ static char *text_dup(sqlite3_stmt *st, int col)
         if (s)
                 utf8_scrub(s);
         return s;
+}
+
+/* Scrubbed copies of stored text that was not UTF-8, lent out as row
+ * fields by text_ref. A borrowed field never outlives its transaction, so
+ * they are freed when the transaction on their connection ends; each
+ * connection is used by one thread, so the list is the thread's own. */
+struct scrubbed {
+        sqlite3 *db; /* borrows: the connection that read it */
+        struct scrubbed *next;
+        char text[];
+};
+static _Thread_local struct scrubbed *scrubbed;
+
+static void scrubbed_release(sqlite3 *db)
+{
+        for (struct scrubbed **p = &scrubbed; *p;) {
+                struct scrubbed *s = *p;
+                if (s->db == db) {
+                        *p = s->next;
+                        free(s);
+                } else {
+                        p = &s->next;
+                }
+        }
+}
+
+/* text_copy for a borrowed field: the column's own text (NULL stays NULL)
+ * when it is UTF-8, which is always but for a damaged or older row; else
+ * a scrubbed copy valid until the transaction ends ("" without memory). */
+static const char *text_ref(sqlite3_stmt *st, int col)
+{
+        const char *t = (const char *)sqlite3_column_text(st, col);
+        if (!t || utf8_valid(t))
+                return t;
+        size_t n = strlen(t);
+        struct scrubbed *s = malloc(sizeof *s + n + 1);
+        if (!s)
+                return "";
+        memcpy(s->text, t, n + 1);
+        utf8_scrub(s->text);
+        s->db = sqlite3_db_handle(st);
+        s->next = scrubbed;
+        scrubbed = s;
+        return s->text;
 }
 
 static void blob_copy(uint8_t *dst, size_t size, sqlite3_stmt *st, int col)
@@ -422,6 +469,7 @@ static void sq_rollback(struct store_tx *base)
         struct sq_tx *tx = (struct sq_tx *)base;
         exec(tx->c, "ROLLBACK");
         tx->c->in_tx = false;
+        scrubbed_release(tx->c->db);
         free(tx);
 }
 
@@ -434,6 +482,7 @@ static int sq_commit(struct store_tx *base)
                 return r;
         }
         tx->c->in_tx = false;
+        scrubbed_release(tx->c->db);
         free(tx);
         return 0;
 }
@@ -1063,7 +1112,7 @@ static int sq_incident_services_list(struct store_tx *tx, int64_t incident_id,
                 return r;
         sqlite3_bind_int64(st, 1, incident_id);
         while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-                r = cb((const char *)sqlite3_column_text(st, 0), userdata);
+                r = cb(text_ref(st, 0), userdata);
                 if (r < 0)
                         break;
         }
@@ -1103,7 +1152,7 @@ static void tenant_row(sqlite3_stmt *st, void *out)
         text_copy(t->tenant, sizeof t->tenant, st, 0);
         text_copy(status, sizeof status, st, 1);
         t->status = tenant_status_from_string(status);
-        t->evidence = (const char *)sqlite3_column_text(st, 2); /* valid until the next step */
+        t->evidence = text_ref(st, 2); /* valid until the next step */
         t->affected_users = sqlite3_column_int64(st, 3);
         t->data_categories = (data_mask_t)sqlite3_column_int64(st, 4);
 }
@@ -1328,7 +1377,7 @@ static void asset_row(sqlite3_stmt *st, void *out)
         text_copy(a->snapshot, sizeof a->snapshot, st, 1);
         text_copy(a->build, sizeof a->build, st, 2);
         text_copy(a->config_hash, sizeof a->config_hash, st, 3);
-        a->restore_actions = (const char *)sqlite3_column_text(st, 4);
+        a->restore_actions = text_ref(st, 4);
         text_copy(a->recorded_by, sizeof a->recorded_by, st, 5);
         a->recorded_at = sqlite3_column_int64(st, 6);
 }
@@ -1445,7 +1494,7 @@ static void anchor_row(sqlite3_stmt *st, void *out)
         text_copy(name, sizeof name, st, 1);
         a->anchor = anchor_from_string(name);
         a->at = sqlite3_column_int64(st, 2);
-        a->reason = (const char *)sqlite3_column_text(st, 3);
+        a->reason = text_ref(st, 3);
         text_copy(a->set_by, sizeof a->set_by, st, 4);
         a->set_at = sqlite3_column_int64(st, 5);
 }
@@ -1498,7 +1547,7 @@ static void link_row(sqlite3_stmt *st, void *out)
         memset(l, 0, sizeof *l);
         l->id = sqlite3_column_int64(st, 0);
         text_copy(l->alert, sizeof l->alert, st, 1);
-        l->reason = (const char *)sqlite3_column_text(st, 2);
+        l->reason = text_ref(st, 2);
         l->vigilance = sqlite3_column_int(st, 3) != 0;
         text_copy(l->linked_by, sizeof l->linked_by, st, 4);
         l->linked_at = sqlite3_column_int64(st, 5);
@@ -1530,20 +1579,20 @@ static void alert_row_read(sqlite3_stmt *st, void *out)
         memset(a, 0, sizeof *a);
         a->id = sqlite3_column_int64(st, 0);
         text_copy(a->fingerprint, sizeof a->fingerprint, st, 1);
-        a->labels = (const char *)sqlite3_column_text(st, 2);
-        a->annotations = (const char *)sqlite3_column_text(st, 3);
+        a->labels = text_ref(st, 2);
+        a->annotations = text_ref(st, 3);
         text_copy(a->source, sizeof a->source, st, 4);
         text_copy(a->service, sizeof a->service, st, 5);
         text_copy(a->severity, sizeof a->severity, st, 6);
-        a->summary = (const char *)sqlite3_column_text(st, 7);
-        a->generator_url = (const char *)sqlite3_column_text(st, 8);
+        a->summary = text_ref(st, 7);
+        a->generator_url = text_ref(st, 8);
         a->starts_at = sqlite3_column_int64(st, 9);
         a->ends_at = sqlite3_column_int64(st, 10);
         a->updated_at = sqlite3_column_int64(st, 11);
         a->received = sqlite3_column_int64(st, 12);
         text_copy(a->silenced_by, sizeof a->silenced_by, st, 13);
         a->incident_id = sqlite3_column_int64(st, 14);
-        a->group_key = (const char *)sqlite3_column_text(st, 15);
+        a->group_key = text_ref(st, 15);
 }
 
 static int sq_alert_last(struct store_tx *tx, const char *fp, int64_t *ret_id, vg_usec_t *ret_ends)
@@ -1702,7 +1751,7 @@ static void alert_group_read(sqlite3_stmt *st, void *out)
 {
         struct alert_group *g = out;
         memset(g, 0, sizeof *g);
-        g->key = (const char *)sqlite3_column_text(st, 0);
+        g->key = text_ref(st, 0);
         text_copy(g->service, sizeof g->service, st, 1);
         g->opens_at = sqlite3_column_int64(st, 2);
         g->last_alert_at = sqlite3_column_int64(st, 3);
@@ -1754,9 +1803,9 @@ static void org_read(sqlite3_stmt *st, void *out)
 {
         struct org_object *o = out;
         memset(o, 0, sizeof *o);
-        o->kind = (const char *)sqlite3_column_text(st, 0);
-        o->name = (const char *)sqlite3_column_text(st, 1);
-        o->body = (const char *)sqlite3_column_text(st, 2);
+        o->kind = text_ref(st, 0);
+        o->name = text_ref(st, 1);
+        o->body = text_ref(st, 2);
         o->version = sqlite3_column_int64(st, 3);
         o->created_at = sqlite3_column_int64(st, 4);
         o->updated_at = sqlite3_column_int64(st, 5);
@@ -1853,7 +1902,7 @@ static void override_read(sqlite3_stmt *st, void *out)
         text_copy(o->user, sizeof o->user, st, 2);
         o->starts_at = sqlite3_column_int64(st, 3);
         o->ends_at = sqlite3_column_int64(st, 4);
-        o->reason = (const char *)sqlite3_column_text(st, 5);
+        o->reason = text_ref(st, 5);
         text_copy(o->created_by, sizeof o->created_by, st, 6);
         o->created_at = sqlite3_column_int64(st, 7);
 }
@@ -1932,7 +1981,7 @@ static void job_read(sqlite3_stmt *st, void *out)
         memset(j, 0, sizeof *j);
         j->id = sqlite3_column_int64(st, 0);
         text_copy(j->kind, sizeof j->kind, st, 1);
-        j->payload = (const char *)sqlite3_column_text(st, 2);
+        j->payload = text_ref(st, 2);
         j->due_at = sqlite3_column_int64(st, 3);
         j->attempts = sqlite3_column_int(st, 4);
 }
@@ -2154,13 +2203,13 @@ static void outbox_read(sqlite3_stmt *st, void *out)
         m->id = sqlite3_column_int64(st, 0);
         text_copy(m->idem_key, sizeof m->idem_key, st, 1);
         text_copy(m->channel, sizeof m->channel, st, 2);
-        m->address = (const char *)sqlite3_column_text(st, 3);
-        m->subject = (const char *)sqlite3_column_text(st, 4);
-        m->body = (const char *)sqlite3_column_text(st, 5);
+        m->address = text_ref(st, 3);
+        m->subject = text_ref(st, 4);
+        m->body = text_ref(st, 5);
         m->page_id = sqlite3_column_int64(st, 6);
         text_copy(m->status, sizeof m->status, st, 7);
         m->attempts = sqlite3_column_int(st, 8);
-        m->last_result = (const char *)sqlite3_column_text(st, 9);
+        m->last_result = text_ref(st, 9);
         m->created_at = sqlite3_column_int64(st, 10);
         m->sent_at = sqlite3_column_int64(st, 11);
 }
@@ -2309,9 +2358,9 @@ static void tenant_read(sqlite3_stmt *st, void *out)
         struct tenant_row *t = out;
         memset(t, 0, sizeof *t);
         t->rid = sqlite3_column_int64(st, 0);
-        t->id = (const char *)sqlite3_column_text(st, 1);
-        t->name = (const char *)sqlite3_column_text(st, 2);
-        t->body = (const char *)sqlite3_column_text(st, 3);
+        t->id = text_ref(st, 1);
+        t->name = text_ref(st, 2);
+        t->body = text_ref(st, 3);
         t->needs_followup = sqlite3_column_int(st, 4) != 0;
         t->version = sqlite3_column_int64(st, 5);
         t->created_at = sqlite3_column_int64(st, 6);
@@ -2408,8 +2457,8 @@ static void obligation_read(sqlite3_stmt *st, void *out)
         text_copy(o->rule_id, sizeof o->rule_id, st, 3);
         text_copy(o->rules_version, sizeof o->rules_version, st, 4);
         text_copy(o->duty, sizeof o->duty, st, 5);
-        o->recipient = (const char *)sqlite3_column_text(st, 6);
-        o->citation = (const char *)sqlite3_column_text(st, 7);
+        o->recipient = text_ref(st, 6);
+        o->citation = text_ref(st, 7);
         text_copy(o->stage, sizeof o->stage, st, 8);
         text_copy(o->anchor, sizeof o->anchor, st, 9);
         o->anchor_at = sqlite3_column_int64(st, 10);
@@ -2532,12 +2581,12 @@ static void notice_read(sqlite3_stmt *st, void *out)
         n->incident_id = sqlite3_column_int64(st, 1);
         n->version = sqlite3_column_int64(st, 2);
         text_copy(n->kind, sizeof n->kind, st, 3);
-        n->nature = (const char *)sqlite3_column_text(st, 4);
-        n->user_impact = (const char *)sqlite3_column_text(st, 5);
-        n->mitigation = (const char *)sqlite3_column_text(st, 6);
-        n->next_steps = (const char *)sqlite3_column_text(st, 7);
+        n->nature = text_ref(st, 4);
+        n->user_impact = text_ref(st, 5);
+        n->mitigation = text_ref(st, 6);
+        n->next_steps = text_ref(st, 7);
         n->next_update_at = sqlite3_column_int64(st, 8);
-        n->tenants = (const char *)sqlite3_column_text(st, 9);
+        n->tenants = text_ref(st, 9);
         text_copy(n->composed_by, sizeof n->composed_by, st, 10);
         n->composed_at = sqlite3_column_int64(st, 11);
         text_copy(n->released_by, sizeof n->released_by, st, 12);
@@ -2638,10 +2687,10 @@ static void delivery_read(sqlite3_stmt *st, void *out)
         d->notice_id = sqlite3_column_int64(st, 1);
         text_copy(d->tenant, sizeof d->tenant, st, 2);
         text_copy(d->channel, sizeof d->channel, st, 3);
-        d->address = (const char *)sqlite3_column_text(st, 4);
+        d->address = text_ref(st, 4);
         d->outbox_id = sqlite3_column_int64(st, 5);
         text_copy(d->status, sizeof d->status, st, 6);
-        d->last_result = (const char *)sqlite3_column_text(st, 7);
+        d->last_result = text_ref(st, 7);
         d->attempts = sqlite3_column_int(st, 8);
 }
 
@@ -2780,7 +2829,7 @@ static void advisory_read(sqlite3_stmt *st, void *out)
         a->id = sqlite3_column_int64(st, 0);
         text_copy(a->service, sizeof a->service, st, 1);
         text_copy(a->state, sizeof a->state, st, 2);
-        a->message = (const char *)sqlite3_column_text(st, 3);
+        a->message = text_ref(st, 3);
         text_copy(a->posted_by, sizeof a->posted_by, st, 4);
         a->posted_at = sqlite3_column_int64(st, 5);
 }
@@ -2838,7 +2887,7 @@ static void postmortem_read(sqlite3_stmt *st, void *out)
         struct postmortem *p = out;
         memset(p, 0, sizeof *p);
         p->incident_id = sqlite3_column_int64(st, 0);
-        p->body = (const char *)sqlite3_column_text(st, 1);
+        p->body = text_ref(st, 1);
         text_copy(p->status, sizeof p->status, st, 2);
         text_copy(p->updated_by, sizeof p->updated_by, st, 3);
         p->created_at = sqlite3_column_int64(st, 4);
@@ -2897,12 +2946,12 @@ static void improvement_read(sqlite3_stmt *st, void *out)
         i->id = sqlite3_column_int64(st, 0);
         i->incident_id = sqlite3_column_int64(st, 1);
         text_copy(i->factor, sizeof i->factor, st, 2);
-        i->title = (const char *)sqlite3_column_text(st, 3);
+        i->title = text_ref(st, 3);
         text_copy(i->owner, sizeof i->owner, st, 4);
         text_copy(i->kind, sizeof i->kind, st, 5);
         i->due_at = sqlite3_column_int64(st, 6);
         text_copy(i->status, sizeof i->status, st, 7);
-        i->verification = (const char *)sqlite3_column_text(st, 8);
+        i->verification = text_ref(st, 8);
         i->done_at = sqlite3_column_int64(st, 9);
         text_copy(i->created_by, sizeof i->created_by, st, 10);
         i->created_at = sqlite3_column_int64(st, 11);
@@ -3014,9 +3063,9 @@ static void training_read(sqlite3_stmt *st, void *out)
         memset(t, 0, sizeof *t);
         t->id = sqlite3_column_int64(st, 0);
         text_copy(t->user, sizeof t->user, st, 1);
-        t->course = (const char *)sqlite3_column_text(st, 2);
+        t->course = text_ref(st, 2);
         t->completed_at = sqlite3_column_int64(st, 3);
-        t->evidence = (const char *)sqlite3_column_text(st, 4);
+        t->evidence = text_ref(st, 4);
         text_copy(t->recorded_by, sizeof t->recorded_by, st, 5);
         t->recorded_at = sqlite3_column_int64(st, 6);
 }
@@ -3063,7 +3112,7 @@ static void plan_read(sqlite3_stmt *st, void *out)
         struct plan_version *p = out;
         memset(p, 0, sizeof *p);
         p->version = sqlite3_column_int64(st, 0);
-        p->body = (const char *)sqlite3_column_text(st, 1);
+        p->body = text_ref(st, 1);
         text_copy(p->digest, sizeof p->digest, st, 2);
         text_copy(p->created_by, sizeof p->created_by, st, 3);
         p->created_at = sqlite3_column_int64(st, 4);
@@ -3099,11 +3148,11 @@ static void silence_row_read(sqlite3_stmt *st, void *out)
         struct silence_row *s = out;
         memset(s, 0, sizeof *s);
         text_copy(s->id, sizeof s->id, st, 0);
-        s->matchers = (const char *)sqlite3_column_text(st, 1);
+        s->matchers = text_ref(st, 1);
         s->starts_at = sqlite3_column_int64(st, 2);
         s->ends_at = sqlite3_column_int64(st, 3);
         text_copy(s->created_by, sizeof s->created_by, st, 4);
-        s->comment = (const char *)sqlite3_column_text(st, 5);
+        s->comment = text_ref(st, 5);
         s->updated_at = sqlite3_column_int64(st, 6);
 }
 

@@ -23,8 +23,10 @@
 #define LONG_TENANT "reseller-managed-customer-with-a-long-identifier-00000000001"
 
 static struct server S;
-static char auditor[128], responder[128], comms[128], tenant_admin[128];
+static char auditor[128], responder[128], comms[128], tenant_admin[128], manager[128];
 static unsigned syslog_port;
+static char hookdir[64]; /* the SMS gateway's sink */
+static pid_t hook_pid;
 static const char *const bearer[] = {"Authorization: Bearer " INTAKE_TOKEN, NULL};
 
 /* The first n characters of a Japanese phrase repeated (3 bytes each). */
@@ -218,17 +220,14 @@ static void portal_report_title_is_cut_on_a_character(void **state)
         every_read_answers(key, want);
 }
 
-/* Write bytes into a column of one incident directly in the database, as
- * an older Vigil (or anything else) may have left them. */
-static void write_raw(const char *key, const char *column, const char *bytes)
+/* Write bytes directly into the database, as an older Vigil (or anything
+ * else) may have left them: sql updates one row, ?1 the bytes, ?2 key. */
+static void write_raw(const char *sql, const char *bytes, const char *key)
 {
         sqlite3 *db;
         sqlite3_stmt *st;
-        char sql[128];
         assert_int_equal(sqlite3_open(S.db, &db), SQLITE_OK);
         sqlite3_busy_timeout(db, 5000);
-        snprintf(sql, sizeof sql, "UPDATE incidents SET %s = CAST(?1 AS TEXT) WHERE key = ?2",
-                 column);
         assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
         sqlite3_bind_blob(st, 1, bytes, (int)strlen(bytes), SQLITE_STATIC);
         sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
@@ -237,6 +236,8 @@ static void write_raw(const char *key, const char *column, const char *bytes)
         sqlite3_finalize(st);
         sqlite3_close(db);
 }
+
+#define SET_INCIDENT(column) "UPDATE incidents SET " column " = CAST(?1 AS TEXT) WHERE key = ?2"
 
 static void stored_bytes_that_are_not_utf8_are_still_answered(void **state)
 {
@@ -250,18 +251,68 @@ static void stored_bytes_that_are_not_utf8_are_still_answered(void **state)
         json_decref(a);
         /* A character cut in two and a byte that is never UTF-8: each byte
          * that is not part of a character is answered as '?'. */
-        write_raw(key, "title", "[customer " LONG_TENANT "] old \xe6\x97\xa5\xe6\x97 \xff end");
-        write_raw(key, "description", "cut \xe8\xaa");
+        write_raw(SET_INCIDENT("title"),
+                  "[customer " LONG_TENANT "] old \xe6\x97\xa5\xe6\x97 \xff end", key);
+        write_raw(SET_INCIDENT("description"), "cut \xe8\xaa", key);
+        /* A text of any length lent out by the store (the tenant's evidence). */
+        write_raw("UPDATE incident_tenants SET evidence = CAST(?1 AS TEXT) WHERE incident_id = "
+                  "(SELECT id FROM incidents WHERE key = ?2)",
+                  "seen \xc3", key);
         every_read_answers(key, "[customer " LONG_TENANT "] old 日?? ? end");
         char path[96];
         snprintf(path, sizeof path, "/api/v1/incidents/%s", key);
         assert_int_equal(call("GET", path, auditor, NULL, &a), 200);
         assert_string_equal(json_string_value(json_object_get(a, "description")), "cut ??");
+        json_t *t = json_array_get(json_object_get(a, "tenants"), 0);
+        assert_string_equal(json_string_value(json_object_get(t, "evidence")), "seen ?");
         json_decref(a);
         /* A title longer than the field (70 characters, 210 bytes) is read
          * cut on a character boundary: 66 characters. */
-        write_raw(key, "title", japanese(70));
+        write_raw(SET_INCIDENT("title"), japanese(70), key);
         every_read_answers(key, japanese(66));
+}
+
+/* The SMS gateway's request for a page of incident key: its text, or
+ * NULL after 15 s. Caller frees. */
+static char *sms_for(const char *key)
+{
+        for (int i = 0; i < 150 && sink_files_with(hookdir, ".json", key) == 0; i++)
+                usleep(100 * 1000);
+        for (unsigned n = 1; n <= sink_files(hookdir, ".json"); n++) {
+                char path[128];
+                snprintf(path, sizeof path, "%s/%06u.json", hookdir, n);
+                json_t *x = json_load_file(path, 0, NULL);
+                json_t *sms =
+                        json_loads(json_string_value(json_object_get(x, "body")) ?: "", 0, NULL);
+                const char *text = json_string_value(json_object_get(sms, "text"));
+                char *found = text && strstr(text, key) ? strdup(text) : NULL;
+                json_decref(sms);
+                json_decref(x);
+                if (found)
+                        return found;
+        }
+        return NULL;
+}
+
+static void sms_page_cuts_the_title_on_a_character(void **state)
+{
+        (void)state;
+        char body[512], key[32], want[256];
+        /* 40 characters are 120 bytes; an SMS keeps 80: 26 characters. */
+        snprintf(body, sizeof body,
+                 "{\"title\":\"%s\",\"severity\":\"sev1\",\"source\":\"employee\",\"services\":["
+                 "\"tokyo\"]}",
+                 japanese(40));
+        json_t *a;
+        assert_int_equal(call("POST", "/api/v1/incidents", responder, body, &a), 201);
+        snprintf(key, sizeof key, "%s", json_string_value(json_object_get(a, "key")));
+        json_decref(a);
+        char *text = sms_for(key);
+        if (!text)
+                fail_msg("no SMS for %s", key);
+        snprintf(want, sizeof want, "Vigil PAGE sev1 %s %s ack: ", key, japanese(26));
+        assert_int_equal(strncmp(text, want, strlen(want)), 0);
+        free(text);
 }
 
 static int setup(void **state)
@@ -269,20 +320,40 @@ static int setup(void **state)
         (void)state;
         char extra[512];
         syslog_port = free_port();
+        unsigned hook_port = free_port();
+        snprintf(hookdir, sizeof hookdir, "/tmp/vigil-hook-XXXXXX");
+        if (!mkdtemp(hookdir))
+                return -1;
+        hook_pid = sink_start("webhook-sink.py", hook_port, hookdir, NULL, NULL);
         snprintf(extra, sizeof extra,
                  "intake:\n  token: " INTAKE_TOKEN "\nlogin:\n  max_failures_address: 1000\n"
-                 "syslog:\n  udp: 127.0.0.1:%u\n  tcp: 127.0.0.1:%u\n  allow: 127.0.0.1\n",
-                 syslog_port, syslog_port);
+                 "syslog:\n  udp: 127.0.0.1:%u\n  tcp: 127.0.0.1:%u\n  allow: 127.0.0.1\n"
+                 "notify:\n  sms_url: http://127.0.0.1:%u/sms\n",
+                 syslog_port, syslog_port, hook_port);
         server_start(&S, extra);
+        server_bootstrap(&S);
         server_user_token(&S, "aud", "auditor", NULL, auditor, sizeof auditor);
         server_user_token(&S, "rita", "responder", NULL, responder, sizeof responder);
         server_user_token(&S, "cora", "communications", NULL, comms, sizeof comms);
         server_user_token(&S, "tina", "tenant_admin", LONG_TENANT, tenant_admin,
                           sizeof tenant_admin);
+        server_user_token(&S, "ina", "incident_manager", NULL, manager, sizeof manager);
         if (call("PUT", "/api/v1/tenants/" LONG_TENANT, comms,
-                 "{\"name\":\"Reseller "
-                 "customer\",\"contacts\":[{\"email\":\"sec@reseller.example\"}]}",
+                 "{\"name\":\"Reseller customer\","
+                 "\"contacts\":[{\"email\":\"sec@reseller.example\"}]}",
                  NULL) != 201)
+                return -1;
+        /* kenji is paged by SMS alone, for service tokyo. */
+        if (call("POST", "/api/v1/users", S.admin_token,
+                 "{\"name\":\"kenji\",\"role\":\"responder\",\"password\":\"a-long-password-1234\","
+                 "\"contacts\":[{\"type\":\"sms\",\"address\":\"+15551234567\"}]}",
+                 NULL) != 201 ||
+            call("PUT", "/api/v1/escalation-policies/sms", manager,
+                 "{\"levels\":[{\"delay_seconds\":600,"
+                 "\"targets\":[{\"type\":\"user\",\"name\":\"kenji\"}]}]}",
+                 NULL) >= 300 ||
+            call("PUT", "/api/v1/services/tokyo", manager, "{\"escalation_policy\":\"sms\"}",
+                 NULL) >= 300)
                 return -1;
         if (system("command -v logger >/dev/null") != 0)
                 fail_msg("logger is not installed: run scripts/deps.sh --test");
@@ -292,7 +363,11 @@ static int setup(void **state)
 static int teardown(void **state)
 {
         (void)state;
-        return server_finish(&S);
+        int st = server_finish(&S);
+        sink_stop(hook_pid);
+        char cmd[128];
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", hookdir);
+        return system(cmd) == 0 ? st : -1;
 }
 
 int main(void)
@@ -303,6 +378,7 @@ int main(void)
                 cmocka_unit_test(syslog_japanese_message_is_accepted),
                 cmocka_unit_test(portal_report_title_is_cut_on_a_character),
                 cmocka_unit_test(stored_bytes_that_are_not_utf8_are_still_answered),
+                cmocka_unit_test(sms_page_cuts_the_title_on_a_character),
         };
         return cmocka_run_group_tests_name("utf8", tests, setup, teardown);
 }
