@@ -200,7 +200,7 @@ static int group_alert(struct store_tx *tx, const struct actor *actor, const str
         }
         memset(&g, 0, sizeof g);
         g.key = row->group_key;
-        snprintf(g.service, sizeof g.service, "%s", x->service ? x->service : "");
+        utf8_copy(g.service, sizeof g.service, x->service ? x->service : ""); /* a label value */
         g.last_alert_at = now;
         if (rt->group_wait > 0) {
                 g.opens_at = now + rt->group_wait;
@@ -271,8 +271,9 @@ static int accept_one(struct store_tx *tx, const struct actor *actor, const stru
         row.labels_obj = x->labels_json;
         row.annotations = annotations ? annotations : "{}";
         snprintf(row.source, sizeof row.source, "%s", source);
-        snprintf(row.service, sizeof row.service, "%s", x->service ? x->service : "");
-        snprintf(row.severity, sizeof row.severity, "%s", labelset_get(&x->labels, "severity") ?: "");
+        /* Label values, of any length: cut to their fields on a character. */
+        utf8_copy(row.service, sizeof row.service, x->service ? x->service : "");
+        utf8_copy(row.severity, sizeof row.severity, labelset_get(&x->labels, "severity") ?: "");
         row.summary = summary;
         row.generator_url = x->generator_url;
         row.starts_at = x->starts_at ? x->starts_at : now;

@@ -8,6 +8,7 @@
 
 #include "base/log.h"
 #include "core/error.h"
+#include "core/names.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -25,8 +26,9 @@ static int copy_obligation(const struct obligation *o, void *userdata)
 {
         struct copy *c = userdata;
         c->o = *o;
-        snprintf(c->recipient, sizeof c->recipient, "%s", o->recipient ? o->recipient : "");
-        snprintf(c->citation, sizeof c->citation, "%s", o->citation ? o->citation : "");
+        /* Text from the rules file, of any length: cut on a character. */
+        utf8_copy(c->recipient, sizeof c->recipient, o->recipient ? o->recipient : "");
+        utf8_copy(c->citation, sizeof c->citation, o->citation ? o->citation : "");
         c->o.recipient = c->recipient;
         c->o.citation = c->citation;
         return 0;

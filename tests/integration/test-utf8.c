@@ -177,6 +177,26 @@ static void alertmanager_japanese_summary_is_kept_with_its_batch(void **state)
         assert_int_equal(db_count(&S, "alerts", where), 1);
 }
 
+static void alert_label_values_are_cut_on_a_character(void **state)
+{
+        (void)state;
+        char body[1024], where[512];
+        /* The alert row keeps service in 64 bytes and severity in 31: 22
+         * and 11 characters do not fit, 21 and 10 are kept. */
+        int n = snprintf(body, sizeof body,
+                         "[{\"labels\":{\"alertname\":\"LongLabels\",\"service\":\"%s\",",
+                         japanese(22));
+        snprintf(body + n, sizeof body - (size_t)n, "\"severity\":\"%s\"}}]", japanese(11));
+        struct reply r;
+        http(&S, "POST", "/api/v2/alerts", NULL, bearer, body, &r);
+        if (r.status != 200)
+                fail_msg("POST /api/v2/alerts: %ld %s", r.status, r.body);
+        reply_free(&r);
+        n = snprintf(where, sizeof where, "service = '%s' AND ", japanese(21));
+        snprintf(where + n, sizeof where - (size_t)n, "severity = '%s'", japanese(10));
+        assert_int_equal(db_count(&S, "alerts", where), 1);
+}
+
 /* The syslog counter of outcome on /metrics. */
 static long counted(const char *outcome)
 {
@@ -375,6 +395,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(api_and_cli_refuse_an_overlong_title_naming_the_limit),
                 cmocka_unit_test(alertmanager_japanese_summary_is_kept_with_its_batch),
+                cmocka_unit_test(alert_label_values_are_cut_on_a_character),
                 cmocka_unit_test(syslog_japanese_message_is_accepted),
                 cmocka_unit_test(portal_report_title_is_cut_on_a_character),
                 cmocka_unit_test(stored_bytes_that_are_not_utf8_are_still_answered),
