@@ -131,6 +131,11 @@ static int check_limits(struct request *req, json_t *v, unsigned depth)
         return 0;
 }
 
+int request_json_limits(struct request *req, json_t *v)
+{
+        return check_limits(req, v, 0);
+}
+
 int request_json_object(struct request *req, json_t **ret)
 {
         int r = request_json_value(req, ret);

@@ -152,6 +152,11 @@ int request_json_value(struct request *req, json_t **ret);
  * at all; for handlers that parse the text themselves. */
 int request_json_body(struct request *req);
 
+/* The depth and string limits of request_json_value, for a value the
+ * handler parsed itself (an element of a streamed array). 0 or
+ * -VG_EVALIDATION with req->detail naming the limit. */
+int request_json_limits(struct request *req, json_t *v);
+
 /* Cursor pagination: ?limit=N&cursor=C. Sets *after (0 at the start) and
  * *limit (the configured default when absent). */
 int request_page(struct request *req, int64_t *after, unsigned *limit);

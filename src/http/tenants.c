@@ -5,12 +5,12 @@
  * replaces one; POST /api/v1/tenants/import takes many as JSON or CSV, all
  * or nothing: one bad row refuses the file, naming rows and fields. */
 #include "http/resources.h"
+#include "http/tenant-import.h"
 
 #include "core/error.h"
 #include "core/names.h"
 #include "notify/notify.h"
 
-#include <csv.h>
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -20,7 +20,6 @@
 
 #define CONTACTS_MAX 20
 #define LIST_MAX 50
-#define TENANT_NAME_MAX 200
 #define IMPORT_ROWS_MAX 1000000
 
 static const char *const sectors[] = { "finance",        "insurance",      "health",  "energy",        "transport",
@@ -31,9 +30,7 @@ static const char *const sectors[] = { "finance",        "insurance",      "heal
 
 static void ferr(struct field_errors *fe, const char *at, const char *field, const char *msg)
 {
-        char path[FIELDERR_FIELD_MAX];
-        snprintf(path, sizeof path, "%s%s%s", at, *at ? ": " : "", field);
-        fielderr_add(fe, path, "%s", msg);
+        tenant_field_error(fe, at, field, msg);
 }
 
 static bool email_ok(const char *s)
@@ -110,8 +107,8 @@ static int tenant_check(const struct config *cfg, json_t *in, const char *at, ch
 
 /* tenant_check with its own error list, merged into fe: whether this row
  * is bad never depends on how full fe already is. */
-static int tenant_parse(const struct config *cfg, json_t *in, const char *at, char id[STORE_NAME_MAX],
-                        char name[TENANT_NAME_MAX + 1], json_t **ret, struct field_errors *fe)
+int tenant_parse(const struct config *cfg, json_t *in, const char *at, char id[STORE_NAME_MAX],
+                 char name[TENANT_NAME_MAX + 1], json_t **ret, struct field_errors *fe)
 {
         struct field_errors mine;
         fielderr_init(&mine);
@@ -346,216 +343,89 @@ int tenant_delete(struct request *req, struct response *resp)
 
 /* ---- import ---- */
 
-/* CSV: a header row naming the columns, then a row per tenant. Lists
- * (contacts, jurisdictions, sectors, data_categories) are ';'-separated
- * in their cell; contacts are email addresses. */
-struct csv_state {
-        json_t *rows;     /* array of objects */
-        char cols[16][32];
-        size_t n_cols, col;
-        size_t row;       /* 1-based; the header is row 1 */
-        json_t *cur;
-        struct field_errors *fe;
-        bool bad_header;
+/* One import: a write transaction opened before the first row, each good
+ * row written as it is read while no row has been bad, every row checked
+ * to the end so the answer names them all; any bad row (or a malformed
+ * file) rolls the transaction back, so nothing is imported. */
+struct import {
+        struct request *req; /* borrows */
+        struct store_tx *tx; /* borrows */
+        size_t n, bad;
+        unsigned created, updated, unchanged;
+        bool json;
 };
 
-static json_t *split(const char *s, size_t len, bool contacts)
+static int import_row(json_t *row, const char *at, bool bad_cell, void *userdata)
 {
-        json_t *a = json_array();
-        size_t i = 0;
-        while (i <= len) {
-                size_t j = i;
-                while (j < len && s[j] != ';')
-                        j++;
-                size_t a0 = i, b0 = j;
-                while (a0 < b0 && isspace((unsigned char)s[a0]))
-                        a0++;
-                while (b0 > a0 && isspace((unsigned char)s[b0 - 1]))
-                        b0--;
-                if (b0 > a0) {
-                        json_t *v = json_stringn(s + a0, b0 - a0);
-                        json_array_append_new(a, contacts ? json_pack("{s:o}", "email", v) : v);
-                }
-                i = j + 1;
+        struct import *im = userdata;
+        char id[STORE_NAME_MAX] = "", name[TENANT_NAME_MAX + 1] = "";
+        json_t *body = NULL;
+        if (++im->n > IMPORT_ROWS_MAX) {
+                request_detail(im->req, "at most %d tenants per import", IMPORT_ROWS_MAX);
+                return -VG_ETOOLARGE;
         }
-        return a;
-}
-
-static void csv_field(void *data, size_t len, void *userdata)
-{
-        struct csv_state *st = userdata;
-        const char *s = data;
-        if (st->row == 1) {
-                if (st->n_cols == 16 || len == 0 || len >= 32) {
-                        st->bad_header = true;
-                        return;
-                }
-                snprintf(st->cols[st->n_cols++], 32, "%.*s", (int)len, s);
-                return;
+        int r = im->json ? request_json_limits(im->req, row) : 0;
+        if (r < 0)
+                return r;
+        if (tenant_parse(im->req->cfg, row, at, id, name, &body, &im->req->errors) < 0 || bad_cell) {
+                im->bad++;
+                json_decref(body);
+                return 0;
         }
-        if (!st->cur)
-                st->cur = json_object();
-        size_t c = st->col++;
-        if (c >= st->n_cols || !len)
-                return; /* extra or empty cells: checked at the row's end */
-        const char *col = st->cols[c];
-        json_t *v;
-        if (strcmp(col, "contacts") == 0 || strcmp(col, "jurisdictions") == 0 || strcmp(col, "sectors") == 0 ||
-            strcmp(col, "data_categories") == 0) {
-                v = split(s, len, strcmp(col, "contacts") == 0);
-        } else if (strcmp(col, "notification_hours") == 0) {
-                char buf[24], *end;
-                snprintf(buf, sizeof buf, "%.*s", (int)(len < 20 ? len : 20), s);
-                long long h = strtoll(buf, &end, 10);
-                v = *end || end == buf ? json_stringn(s, len) : json_integer(h); /* a string is refused later */
-        } else {
-                v = json_stringn(s, len);
+        if (!im->bad) {
+                char *text = json_dumps(body, JSON_SORT_KEYS | JSON_COMPACT);
+                int changed = 0;
+                r = text ? store_tenant_put(im->tx, id, name, text, im->req->now, &changed)
+                         : -ENOMEM;
+                free(text);
+                im->created += changed == 1;
+                im->updated += changed == 2;
+                im->unchanged += r >= 0 && changed == 0;
         }
-        if (!v) { /* not valid UTF-8 */
-                char at[32];
-                snprintf(at, sizeof at, "row %zu", st->row);
-                ferr(st->fe, at, col, "is not valid UTF-8");
-                v = json_string("");
-        }
-        json_object_set_new(st->cur, col, v);
-}
-
-static void csv_row(int c, void *userdata)
-{
-        struct csv_state *st = userdata;
-        (void)c;
-        if (st->row > 1) {
-                if (st->col > st->n_cols) {
-                        char at[32];
-                        snprintf(at, sizeof at, "row %zu", st->row);
-                        ferr(st->fe, at, "row", "has more cells than the header");
-                }
-                json_array_append_new(st->rows, st->cur ? st->cur : json_object());
-        }
-        st->cur = NULL;
-        st->col = 0;
-        st->row++;
-}
-
-static int parse_csv(struct request *req, json_t **ret)
-{
-        struct csv_parser p;
-        struct csv_state st = { .rows = json_array(), .row = 1, .fe = &req->errors };
-        if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL | CSV_EMPTY_IS_NULL) != 0) {
-                json_decref(st.rows);
-                return -ENOMEM;
-        }
-        size_t done = csv_parse(&p, req->body, req->body_len, csv_field, csv_row, &st);
-        int err = done == req->body_len ? csv_fini(&p, csv_field, csv_row, &st) : -1;
-        if (err != 0 || done != req->body_len) {
-                request_detail(req, "the CSV is malformed at row %zu: %s", st.row, csv_strerror(csv_error(&p)));
-                fielderr_add(&req->errors, "body", "is not valid CSV");
-        }
-        csv_free(&p);
-        json_decref(st.cur);
-        static const char *const known[] = { "id", "name", "contacts", "webhook", "jurisdictions", "sectors",
-                                             "data_categories", "notification_hours" };
-        for (size_t i = 0; i < st.n_cols; i++) {
-                bool ok = false;
-                for (size_t k = 0; k < sizeof known / sizeof known[0]; k++)
-                        ok |= strcmp(st.cols[i], known[k]) == 0;
-                if (!ok) {
-                        char msg[96];
-                        snprintf(msg, sizeof msg, "'%s' is not a tenant column", st.cols[i]);
-                        ferr(&req->errors, "row 1", "header", msg);
-                }
-        }
-        if (st.bad_header || !st.n_cols)
-                ferr(&req->errors, "row 1", "header", "must name the columns (id, name, contacts, ...)");
-        if (fielderr_any(&req->errors)) {
-                json_decref(st.rows);
-                return -VG_EVALIDATION;
-        }
-        *ret = st.rows;
-        return 0;
+        json_decref(body);
+        return r;
 }
 
 int tenant_import(struct request *req, struct response *resp)
 {
         const char *type = request_header(req, "Content-Type");
         bool csv = type && strncasecmp(type, "text/csv", 8) == 0;
-        json_t *rows = NULL;
-        int r;
-        if (csv) {
-                r = parse_csv(req, &rows);
-        } else {
-                json_t *body;
-                r = request_json_value(req, &body);
-                if (r >= 0 && !json_is_array(body)) {
-                        fielderr_add(&req->errors, "body", "must be a JSON array of tenants (or send text/csv)");
-                        r = -VG_EVALIDATION;
-                }
-                if (r >= 0)
-                        rows = json_incref(body);
-        }
+        struct import im = { .req = req, .json = !csv };
+        int r = csv ? 0 : request_json_body(req);
         if (r < 0)
                 return r;
-        size_t n = json_array_size(rows), bad = 0;
-        if (n > IMPORT_ROWS_MAX) {
-                json_decref(rows);
-                request_detail(req, "at most %d tenants per import", IMPORT_ROWS_MAX);
-                return -VG_ETOOLARGE;
-        }
-        /* Validate every row first: all or nothing. */
-        char (*ids)[STORE_NAME_MAX] = calloc(n ? n : 1, sizeof *ids);
-        char (*names)[TENANT_NAME_MAX + 1] = calloc(n ? n : 1, sizeof *names);
-        char **bodies = calloc(n ? n : 1, sizeof *bodies);
-        if (!ids || !names || !bodies)
-                r = -ENOMEM;
-        for (size_t i = 0; r >= 0 && i < n; i++) {
-                char at[32];
-                json_t *body = NULL;
-                if (csv)
-                        snprintf(at, sizeof at, "row %zu", i + 2);
-                else
-                        snprintf(at, sizeof at, "[%zu]", i);
-                if (tenant_parse(req->cfg, json_array_get(rows, i), at, ids[i], names[i], &body, &req->errors) < 0) {
-                        bad++;
-                        continue;
-                }
-                bodies[i] = json_dumps(body, JSON_SORT_KEYS | JSON_COMPACT);
-                json_decref(body);
-                if (!bodies[i])
-                        r = -ENOMEM;
-        }
-        json_decref(rows);
-        if (r >= 0 && bad) {
-                request_detail(req, "%zu of %zu tenants are not valid; nothing was imported", bad, n);
+        char why[256] = "";
+        const struct tenant_rows rows = { .row = import_row,
+                                          .userdata = &im,
+                                          .max_cell = req->cfg->limits.max_string,
+                                          .fe = &req->errors,
+                                          .why = why,
+                                          .why_size = sizeof why };
+        r = store_begin(req->store, &im.tx);
+        if (r < 0)
+                return r;
+        r = tenant_rows_parse(csv ? TENANT_CSV : TENANT_JSON, req->body, req->body_len, &rows);
+        if (r >= 0 && (im.bad || fielderr_any(&req->errors))) {
+                request_detail(req, "%zu of %zu tenants are not valid; nothing was imported",
+                               im.bad, im.n);
                 r = -VG_EVALIDATION;
+        } else if (r == -VG_EVALIDATION && why[0]) {
+                request_detail(req, "%s", why);
         }
-        unsigned created = 0, updated = 0, unchanged = 0;
-        struct store_tx *tx;
-        if (r >= 0)
-                r = store_begin(req->store, &tx);
-        if (r >= 0) {
-                for (size_t i = 0; r >= 0 && i < n; i++) {
-                        int changed = 0;
-                        r = store_tenant_put(tx, ids[i], names[i], bodies[i], req->now, &changed);
-                        created += changed == 1;
-                        updated += changed == 2;
-                        unchanged += changed == 0;
-                }
-                if (r >= 0 && (created || updated)) {
-                        /* One audit record for the file: counts and the ids it touched. */
-                        json_t *change = json_pack("{s:i, s:i, s:i, s:s}", "created", created, "updated", updated,
-                                                   "unchanged", unchanged, "format", csv ? "csv" : "json");
-                        r = request_audit_object(req, tx, "tenant.import", "tenants", change);
-                        json_decref(change);
-                }
-                r = store_finish(tx, r);
+        if (r >= 0 && (im.created || im.updated)) {
+                /* One audit record for the file: counts and the ids it touched. */
+                json_t *change = json_pack("{s:i, s:i, s:i, s:s}", "created", im.created,
+                                           "updated", im.updated, "unchanged", im.unchanged,
+                                           "format", csv ? "csv" : "json");
+                r = change ? request_audit_object(req, im.tx, "tenant.import", "tenants", change)
+                           : -ENOMEM;
+                json_decref(change);
         }
-        for (size_t i = 0; bodies && i < n; i++)
-                free(bodies[i]);
-        free(bodies);
-        free(ids);
-        free(names);
+        r = store_finish(im.tx, r);
         if (r < 0)
                 return r;
-        return response_json(resp, 200, json_pack("{s:I, s:i, s:i, s:i}", "received", (json_int_t)n, "created", created,
-                                                  "updated", updated, "unchanged", unchanged));
+        return response_json(resp, 200,
+                             json_pack("{s:I, s:i, s:i, s:i}", "received", (json_int_t)im.n,
+                                       "created", im.created, "updated", im.updated, "unchanged",
+                                       im.unchanged));
 }

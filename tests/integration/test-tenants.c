@@ -138,6 +138,95 @@ static void import_json_and_csv_all_or_nothing(void **state)
                           NULL, "[0]: contacts");
 }
 
+/* Rows are read and written one at a time, in one transaction: a bad last
+ * row, a file that breaks after good rows, or one element over a JSON
+ * limit must still leave nothing imported. */
+static void streamed_import_is_all_or_nothing(void **state)
+{
+        (void)state;
+        const size_t n = 2000;
+        size_t cap = n * 80 + 256, len = 0;
+        char *csv = malloc(cap), *js = malloc(cap * 2);
+        assert_non_null(csv);
+        assert_non_null(js);
+        len += (size_t)snprintf(csv + len, cap - len, "id,name,contacts\n");
+        for (size_t i = 0; i < n; i++)
+                len += (size_t)snprintf(csv + len, cap - len, "last-%04zu,Last %zu,a@l%zu.example\n", i, i, i);
+        size_t good = len;
+        snprintf(csv + len, cap - len, "last-bad,Bad,not-an-email\n");
+        const char *const csvh[] = { "Content-Type: text/csv", NULL };
+        const char *const jsonh[] = { "Content-Type: application/json", NULL };
+        expect_refused_on(&S, "POST", "/api/v1/tenants/import", comms, csvh, csv, 400,
+                          "1 of 2001 tenants are not valid; nothing was imported", "row 2002: contacts[0]");
+        /* Broken quoting after the good rows. */
+        snprintf(csv + good, cap - good, "last-q,\"Unterminated,a@q.example\n");
+        expect_refused_on(&S, "POST", "/api/v1/tenants/import", comms, csvh, csv, 400, "malformed at row 2002",
+                          "body");
+        assert_int_equal(db_count(&S, "tenants", "id LIKE 'last-%'"), 0);
+
+        size_t jl = (size_t)snprintf(js, cap * 2, "[");
+        for (size_t i = 0; i < n; i++)
+                jl += (size_t)snprintf(js + jl, cap * 2 - jl, "{\"id\":\"last-%04zu\",\"name\":\"L\","
+                                                              "\"contacts\":[{\"email\":\"a@l%zu.example\"}]},",
+                                       i, i);
+        size_t jgood = jl;
+        snprintf(js + jl, cap * 2 - jl, "{\"id\":\"last-x\",\"name\":\"X\",\"contacts\":[]}]");
+        expect_refused_on(&S, "POST", "/api/v1/tenants/import", comms, jsonh, js, 400,
+                          "1 of 2001 tenants are not valid", "[2000]: contacts");
+        snprintf(js + jgood, cap * 2 - jgood, "\"a string\"]");
+        expect_refused_on(&S, "POST", "/api/v1/tenants/import", comms, jsonh, js, 400, NULL, "[2000]: tenant");
+        snprintf(js + jgood, cap * 2 - jgood, "{\"id\":\"last-x\",\"name\":\"X\"");
+        expect_refused_on(&S, "POST", "/api/v1/tenants/import", comms, jsonh, js, 400,
+                          "malformed JSON in tenant [2000]", "body");
+        snprintf(js + jgood - 1, cap * 2 - jgood + 1, "] trailing");
+        expect_refused_on(&S, "POST", "/api/v1/tenants/import", comms, jsonh, js, 400, "text after the array",
+                          "body");
+        js[jgood - 1] = ',';
+        char deep[128];
+        snprintf(deep, sizeof deep, "{\"id\":\"last-x\",\"name\":\"X\",\"contacts\":%.40s%.40s}]",
+                 "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[", "]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]");
+        snprintf(js + jgood, cap * 2 - jgood, "%s", deep);
+        expect_refused_on(&S, "POST", "/api/v1/tenants/import", comms, jsonh, js, 400, "nested deeper than the limit",
+                          NULL);
+        assert_int_equal(db_count(&S, "tenants", "id LIKE 'last-%'"), 0);
+        /* The same files with the bad end cut off import every row. */
+        json_t *a;
+        csv[good] = '\0';
+        assert_int_equal(send("POST", "/api/v1/tenants/import", comms, "text/csv", csv, &a), 200);
+        assert_int_equal(json_integer_value(json_object_get(a, "created")), (json_int_t)n);
+        json_decref(a);
+        js[jgood - 1] = ']';
+        js[jgood] = '\0';
+        assert_int_equal(send("POST", "/api/v1/tenants/import", comms, NULL, js, &a), 200);
+        assert_int_equal(json_integer_value(json_object_get(a, "received")), (json_int_t)n);
+        assert_int_equal(json_integer_value(json_object_get(a, "updated")), (json_int_t)n); /* new names */
+        json_decref(a);
+        assert_int_equal(db_count(&S, "tenants", "id LIKE 'last-%'"), (long)n);
+        free(csv);
+        free(js);
+}
+
+/* A body over limits.max_import is refused before it is read, naming the
+ * limit. */
+static void oversized_import_names_the_limit(void **state)
+{
+        (void)state;
+        struct server S2;
+        server_start_sibling(&S2, &S, "limits:\n  max_body: 16KiB\n  max_import: 64KiB\n");
+        const size_t n = 70 * 1024;
+        char *csv = malloc(n + 1);
+        assert_non_null(csv);
+        memset(csv, 'x', n);
+        memcpy(csv, "id,name\n", 8);
+        csv[n] = '\0';
+        const char *const csvh[] = { "Content-Type: text/csv", NULL };
+        expect_refused_on(&S2, "POST", "/api/v1/tenants/import", comms, csvh, csv, 413,
+                          "larger than the limit of 65536 bytes", NULL);
+        free(csv);
+        assert_int_equal(server_stop(&S2), 0);
+        server_cleanup(&S2);
+}
+
 static void import_100k_tenants(void **state)
 {
         (void)state;
@@ -192,6 +281,8 @@ int main(void)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(one_tenant),
                 cmocka_unit_test(import_json_and_csv_all_or_nothing),
+                cmocka_unit_test(streamed_import_is_all_or_nothing),
+                cmocka_unit_test(oversized_import_names_the_limit),
                 cmocka_unit_test(import_100k_tenants),
         };
         return cmocka_run_group_tests_name("tenants", tests, setup, teardown);
