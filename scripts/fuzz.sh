@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Fuzz every intake parser with libFuzzer (clang, ASan + UBSan) for SECONDS
+# Fuzz every intake parser and the tenant import with libFuzzer (clang, ASan + UBSan) for SECONDS
 # each (default 60), then merge any new coverage into fuzz/corpus/<parser>,
 # which make check replays. Crashes are kept in build-fuzz/artifacts/.
 # usage: scripts/fuzz.sh [SECONDS] [PARSER...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-60}; shift || true
-parsers=("$@"); [ ${#parsers[@]} -gt 0 ] || parsers=(alertmanager webhook pagerduty json syslog)
+parsers=("$@"); [ ${#parsers[@]} -gt 0 ] || parsers=(alertmanager webhook pagerduty json syslog tenants-csv tenants-json)
 
 missing=()
 for p in clang libclang-rt-14-dev; do
