@@ -444,7 +444,7 @@ static bool date_arg(const char *s, char out[VG_RFC3339_MAX])
                 snprintf(tmp, sizeof tmp, "%sT00:00:00Z", s);
                 s = tmp;
         }
-        if (vg_time_parse(s, &t) < 0)
+        if (vg_time_parse_within(s, VG_TIME_MAX, &t) < 0)
                 return false;
         vg_time_format(t, out);
         return true;
@@ -483,7 +483,8 @@ int cmd_evidence(struct cli *cli, int argc, char **argv)
         if (!from || !to || !out)
                 goto usage;
         if (!date_arg(from, f3339) || !date_arg(to, t3339)) {
-                fprintf(stderr, "vigil evidence: a DATE is YYYY-MM-DD or RFC 3339\n");
+                fprintf(stderr, "vigil evidence: a DATE is YYYY-MM-DD or RFC 3339, "
+                                "from 2000-01-01 to 9999-12-31\n");
                 return EXIT_USAGE;
         }
         if (framework && strcmp(framework, "fedramp") && strcmp(framework, "iso27001") && strcmp(framework, "iso27018") &&

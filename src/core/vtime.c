@@ -139,6 +139,28 @@ int vg_time_parse(const char *s, vg_usec_t *ret)
         return 0;
 }
 
+int vg_time_parse_within(const char *s, vg_usec_t latest, vg_usec_t *ret)
+{
+        vg_usec_t t;
+        int r = vg_time_parse(s, &t);
+        if (r < 0)
+                return r;
+        if (t < VG_TIME_MIN || t > latest || t > VG_TIME_MAX)
+                return -ERANGE;
+        *ret = t;
+        return 0;
+}
+
+int vg_time_parse_sent(const char *s, vg_usec_t *ret)
+{
+        vg_usec_t t;
+        int r = vg_time_parse(s, &t);
+        if (r < 0)
+                return r;
+        *ret = t < VG_TIME_MIN ? VG_TIME_UNSET : t;
+        return 0;
+}
+
 int vg_weekday(int64_t days)
 {
         /* 1970-01-01 was a Thursday (3 when Monday is 0). */

@@ -378,10 +378,10 @@ int amv2_silences_post(struct request *req, struct response *resp)
                 matcher_fini(&m[i]);
         const char *starts = json_field_string(req, body, "startsAt", true, 64);
         const char *ends = json_field_string(req, body, "endsAt", true, 64);
-        if (starts && vg_time_parse(starts, &s.starts_at) < 0)
-                fielderr_add(&req->errors, "startsAt", "must be an RFC 3339 time");
-        if (ends && vg_time_parse(ends, &s.ends_at) < 0)
-                fielderr_add(&req->errors, "endsAt", "must be an RFC 3339 time");
+        if (starts)
+                request_time(req, "startsAt", starts, VG_TIME_MAX, &s.starts_at);
+        if (ends)
+                request_time(req, "endsAt", ends, VG_TIME_MAX, &s.ends_at);
         if (s.starts_at && s.ends_at && s.ends_at <= s.starts_at)
                 fielderr_add(&req->errors, "endsAt", "must be after startsAt");
         if (s.ends_at && s.ends_at <= req->now)

@@ -155,16 +155,12 @@ static size_t parse_services(struct request *req, json_t *arr, const char **out,
         return n;
 }
 
-static bool parse_time_field(struct request *req, json_t *obj, const char *key, vg_usec_t *ret)
+/* An optional time field, from VG_TIME_MIN to latest. */
+static bool parse_time_field(struct request *req, json_t *obj, const char *key, vg_usec_t latest,
+                             vg_usec_t *ret)
 {
         const char *s = json_field_string(req, obj, key, false, 64);
-        if (!s)
-                return false;
-        if (vg_time_parse(s, ret) < 0) {
-                fielderr_add(&req->errors, key, "must be an RFC 3339 time like 2026-11-23T10:00:00Z");
-                return false;
-        }
-        return true;
+        return s && request_time(req, key, s, latest, ret);
 }
 
 int incident_create(struct request *req, struct response *resp)
@@ -196,8 +192,7 @@ int incident_create(struct request *req, struct response *resp)
         size_t n_services = parse_services(req, json_object_get(body, "services"), services,
                                            INCIDENT_SERVICES_MAX);
         vg_usec_t detected = req->now;
-        if (parse_time_field(req, body, "detected_at", &detected) && detected > req->now)
-                fielderr_add(&req->errors, "detected_at", "must not be in the future");
+        parse_time_field(req, body, "detected_at", req->now, &detected);
         if (fielderr_any(&req->errors))
                 return -VG_EVALIDATION;
 
@@ -263,10 +258,10 @@ int incident_list(struct request *req, struct response *resp)
                 fielderr_add(&req->errors, "tenant", "not a tenant id");
         else
                 f.tenant = v;
-        if ((v = request_query(req, "declared_from")) && vg_time_parse(v, &f.declared_from) < 0)
-                fielderr_add(&req->errors, "declared_from", "must be an RFC 3339 time");
-        if ((v = request_query(req, "declared_to")) && vg_time_parse(v, &f.declared_to) < 0)
-                fielderr_add(&req->errors, "declared_to", "must be an RFC 3339 time");
+        if ((v = request_query(req, "declared_from")))
+                request_time(req, "declared_from", v, VG_TIME_MAX, &f.declared_from);
+        if ((v = request_query(req, "declared_to")))
+                request_time(req, "declared_to", v, VG_TIME_MAX, &f.declared_to);
         if (f.declared_from && f.declared_to && f.declared_to <= f.declared_from)
                 fielderr_add(&req->errors, "declared_to", "must be after declared_from");
         if ((v = request_query(req, "q")) && !text_valid(v, 200))
@@ -638,8 +633,7 @@ int incident_declare(struct request *req, struct response *resp)
                                         fielderr_add(&req->errors, "triggers", "item %zu: a reference is 1 to 256 bytes of text", i);
         }
         vg_usec_t at = req->now;
-        if (parse_time_field(req, body, "declared_at", &at) && at > req->now)
-                fielderr_add(&req->errors, "declared_at", "must not be in the future");
+        parse_time_field(req, body, "declared_at", req->now, &at);
         if (fielderr_any(&req->errors))
                 return -VG_EVALIDATION;
 
@@ -1064,7 +1058,7 @@ int anchor_set(struct request *req, struct response *resp)
                 request_detail(req, "no anchor '%s'", req->params[1]);
                 return -VG_ENOTFOUND;
         }
-        if (!parse_time_field(req, body, "at", &at) && !json_object_get(body, "at"))
+        if (!parse_time_field(req, body, "at", VG_TIME_MAX, &at) && !json_object_get(body, "at"))
                 fielderr_add(&req->errors, "at", "is required");
         const char *reason = json_field_string(req, body, "reason", true, 4096);
         if (reason && !text_valid(reason, 4096))

@@ -75,8 +75,9 @@ int notice_create(struct request *req, struct response *resp)
         n.mitigation = text_field(req, body, "mitigation", true); /* "none applicable" says so explicitly */
         n.next_steps = text_field(req, body, "next_steps", false);
         const char *next = json_field_string(req, body, "next_update_at", false, 64);
-        if (next && (vg_time_parse(next, &n.next_update_at) < 0 || n.next_update_at <= req->now))
-                fielderr_add(&req->errors, "next_update_at", "must be an RFC 3339 time in the future");
+        if (next && request_time(req, "next_update_at", next, VG_TIME_MAX, &n.next_update_at) &&
+            n.next_update_at <= req->now)
+                fielderr_add(&req->errors, "next_update_at", "must be in the future");
         json_t *tenants = json_object_get(body, "tenants"), *t;
         size_t i;
         if (tenants && (!json_is_array(tenants) || !json_array_size(tenants)))

@@ -143,8 +143,8 @@ int obligation_sent(struct request *req, struct response *resp)
                         return r;
                 json_only_fields(req, body, fields);
                 const char *s = json_field_string(req, body, "at", false, 64);
-                if (s && (vg_time_parse(s, &at) < 0 || at > req->now))
-                        fielderr_add(&req->errors, "at", "must be an RFC 3339 time, not in the future");
+                if (s)
+                        request_time(req, "at", s, req->now, &at);
                 if (fielderr_any(&req->errors))
                         return -VG_EVALIDATION;
         }

@@ -22,8 +22,8 @@ static int range(struct request *req, int64_t default_days, vg_usec_t *from, vg_
         const char *f = request_query(req, "from"), *t = request_query(req, "to"), *d = request_query(req, "days");
         *from = req->now;
         *to = req->now + default_days * DAY;
-        if (f && vg_time_parse(f, from) < 0)
-                fielderr_add(&req->errors, "from", "must be an RFC 3339 time");
+        if (f)
+                request_time(req, "from", f, VG_TIME_MAX, from);
         if (d) {
                 char *end;
                 long long days = strtoll(d, &end, 10);
@@ -34,8 +34,8 @@ static int range(struct request *req, int64_t default_days, vg_usec_t *from, vg_
         } else if (!t) {
                 *to = *from + default_days * DAY;
         }
-        if (t && vg_time_parse(t, to) < 0)
-                fielderr_add(&req->errors, "to", "must be an RFC 3339 time");
+        if (t)
+                request_time(req, "to", t, VG_TIME_MAX, to);
         if (!fielderr_any(&req->errors) && (*to <= *from || *to - *from > ONCALL_RANGE_MAX_DAYS * DAY))
                 fielderr_add(&req->errors, "to", "must be after from, at most %d days", ONCALL_RANGE_MAX_DAYS);
         return fielderr_any(&req->errors) ? -VG_EVALIDATION : 0;
@@ -119,10 +119,10 @@ int override_create(struct request *req, struct response *resp)
         const char *from = json_field_string(req, body, "from", true, 64);
         const char *to = json_field_string(req, body, "to", true, 64);
         const char *reason = json_field_string(req, body, "reason", false, 500);
-        if (from && vg_time_parse(from, &o.starts_at) < 0)
-                fielderr_add(&req->errors, "from", "must be an RFC 3339 time");
-        if (to && vg_time_parse(to, &o.ends_at) < 0)
-                fielderr_add(&req->errors, "to", "must be an RFC 3339 time");
+        if (from)
+                request_time(req, "from", from, VG_TIME_MAX, &o.starts_at);
+        if (to)
+                request_time(req, "to", to, VG_TIME_MAX, &o.ends_at);
         if (!fielderr_any(&req->errors) && (o.ends_at <= o.starts_at || o.ends_at - o.starts_at > 90 * DAY))
                 fielderr_add(&req->errors, "to", "must be after from, at most 90 days later");
         if (!fielderr_any(&req->errors) && o.ends_at <= req->now)
@@ -408,8 +408,8 @@ int oncall_get(struct request *req, struct response *resp)
         vg_usec_t t = req->now;
         struct store_tx *tx;
         json_t *doc = NULL, *out = NULL;
-        if (at && vg_time_parse(at, &t) < 0)
-                fielderr_add(&req->errors, "at", "must be an RFC 3339 time");
+        if (at)
+                request_time(req, "at", at, VG_TIME_MAX, &t);
         if (!service == !schedule)
                 fielderr_add(&req->errors, "service", "give service or schedule");
         if (fielderr_any(&req->errors))

@@ -496,11 +496,7 @@ static bool parse_due(struct request *req, json_t *body, vg_usec_t *ret)
         const char *s = json_string_value(json_object_get(body, "due_at"));
         if (!s)
                 return false;
-        if (vg_time_parse(s, ret) < 0) {
-                fielderr_add(&req->errors, "due_at", "must be an RFC 3339 time like 2026-12-31T17:00:00Z");
-                return false;
-        }
-        return true;
+        return request_time(req, "due_at", s, VG_TIME_MAX, ret);
 }
 
 static int remind_at(struct store_tx *tx, const struct improvement *i)

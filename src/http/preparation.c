@@ -48,8 +48,8 @@ int training_add(struct request *req, struct response *resp)
                 fielderr_add(&req->errors, "course", "must be 1 to 200 bytes of text on one line");
         if (evidence && *evidence && !text_valid(evidence, 1000))
                 fielderr_add(&req->errors, "evidence", "must be text on one line (a certificate id or a link)");
-        if (done && (vg_time_parse(done, &t.completed_at) < 0 || t.completed_at > req->now))
-                fielderr_add(&req->errors, "completed_at", "must be an RFC 3339 time, not in the future");
+        if (done)
+                request_time(req, "completed_at", done, req->now, &t.completed_at);
         if (fielderr_any(&req->errors))
                 return -VG_EVALIDATION;
         r = store_begin(req->store, &tx);

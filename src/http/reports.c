@@ -17,11 +17,11 @@ static int period(struct request *req, vg_usec_t *from, vg_usec_t *to)
 {
         const char *f = request_query(req, "from"), *t = request_query(req, "to");
         *to = req->now;
-        if (t && vg_time_parse(t, to) < 0)
-                fielderr_add(&req->errors, "to", "must be an RFC 3339 time like 2026-12-31T00:00:00Z");
+        if (t)
+                request_time(req, "to", t, VG_TIME_MAX, to);
         *from = *to - (vg_usec_t)30 * 86400 * VG_USEC_PER_SEC;
-        if (f && vg_time_parse(f, from) < 0)
-                fielderr_add(&req->errors, "from", "must be an RFC 3339 time like 2026-01-01T00:00:00Z");
+        if (f)
+                request_time(req, "from", f, VG_TIME_MAX, from);
         if (!fielderr_any(&req->errors) && *from >= *to)
                 fielderr_add(&req->errors, "from", "must be before to");
         return fielderr_any(&req->errors) ? -VG_EVALIDATION : 0;

@@ -378,6 +378,20 @@ json_t *json_time(vg_usec_t t)
         return json_string(buf);
 }
 
+bool request_time(struct request *req, const char *key, const char *s, vg_usec_t latest,
+                  vg_usec_t *ret)
+{
+        char lo[VG_RFC3339_MAX], hi[VG_RFC3339_MAX];
+        if (vg_time_parse_within(s, latest, ret) == 0)
+                return true;
+        vg_time_format(VG_TIME_MIN, lo);
+        if (latest > VG_TIME_MAX || vg_time_format(latest, hi) < 0)
+                vg_time_format(VG_TIME_MAX, hi);
+        fielderr_add(&req->errors, key,
+                     "must be an RFC 3339 time like 2026-11-23T10:00:00Z, from %s to %s", lo, hi);
+        return false;
+}
+
 struct actor request_actor(const struct request *req)
 {
         if (req->who.kind == AUTH_INTAKE)

@@ -220,5 +220,10 @@ unsigned problem_status(int err);
 
 /* Time as RFC 3339 JSON string, or null for 0. */
 json_t *json_time(vg_usec_t t);
+/* s, the value of key, as a time from VG_TIME_MIN to latest (VG_TIME_MAX:
+ * any future; req->now: not in the future). False with a field error for
+ * key that names both bounds; *ret is set only on success. */
+bool request_time(struct request *req, const char *key, const char *s, vg_usec_t latest,
+                  vg_usec_t *ret);
 /* The actor a handler records in the audit chain. */
 struct actor request_actor(const struct request *req);

@@ -58,9 +58,9 @@ static void parse_owner_due(struct request *req, struct store_tx *tx, json_t *bo
         json_t *due = json_object_get(body, "due_at");
         if (due && !json_is_null(due)) {
                 vg_usec_t at;
-                if (!json_is_string(due) || vg_time_parse(json_string_value(due), &at) < 0)
+                if (!json_is_string(due))
                         fielderr_add(&req->errors, "due_at", "must be an RFC 3339 time");
-                else
+                else if (request_time(req, "due_at", json_string_value(due), VG_TIME_MAX, &at))
                         t->due_at = at;
         } else if (due) {
                 t->due_at = 0;

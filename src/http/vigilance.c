@@ -41,8 +41,8 @@ int vigilance_match_route(struct request *req, struct response *resp)
                 }
         vg_usec_t at = req->now;
         const char *ats = json_field_string(req, body, "at", false, 64);
-        if (ats && vg_time_parse(ats, &at) < 0)
-                fielderr_add(&req->errors, "at", "must be an RFC 3339 time");
+        if (ats)
+                request_time(req, "at", ats, VG_TIME_MAX, &at);
         if (fielderr_any(&req->errors))
                 return -VG_EVALIDATION;
         struct alert_signals a = { .at = at, .service = service, .tenant = tenant, .indicators = inds,

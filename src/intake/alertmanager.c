@@ -113,7 +113,7 @@ static bool time_field(const cJSON *a, const char *key, vg_usec_t *ret, struct f
         /* Go's zero time, which some clients send for "unset". */
         if (cJSON_IsString(v) && strncmp(v->valuestring, "0001-01-01T00:00:00", 19) == 0)
                 return true;
-        if (!cJSON_IsString(v) || vg_time_parse(v->valuestring, ret) < 0) {
+        if (!cJSON_IsString(v) || vg_time_parse_sent(v->valuestring, ret) < 0) {
                 fielderr_add(fe, field, "%s must be an RFC 3339 time", key);
                 return false;
         }

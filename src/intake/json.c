@@ -71,7 +71,7 @@ static void parse_generic(struct intake_batch *b, json_t *o, const char *field, 
                 fielderr_add(fe, field, "status must be firing or resolved");
         vg_usec_t starts = 0;
         const char *st = json_string_value(json_object_get(o, "starts_at"));
-        if (st && vg_time_parse(st, &starts) < 0)
+        if (st && vg_time_parse_sent(st, &starts) < 0)
                 fielderr_add(fe, field, "starts_at must be an RFC 3339 time");
         json_t *extra = json_object_get(o, "labels");
         if (extra && !json_is_object(extra))

@@ -81,7 +81,7 @@ int intake_pd_parse(json_t *body, struct pd_event *ret, struct field_errors *fe)
                         if (!ok)
                                 fielderr_add(fe, "payload.severity", "must be critical, error, warning or info");
                         const char *ts = json_string_value(json_object_get(p, "timestamp"));
-                        if (json_object_get(p, "timestamp") && (!ts || vg_time_parse(ts, &ret->timestamp) < 0))
+                        if (json_object_get(p, "timestamp") && (!ts || vg_time_parse_sent(ts, &ret->timestamp) < 0))
                                 fielderr_add(fe, "payload.timestamp", "must be an RFC 3339 time");
                         ret->payload = p;
                 }

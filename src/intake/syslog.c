@@ -455,7 +455,7 @@ int intake_syslog_parse(const char *buf, size_t len, const struct syslog_opts *o
                         char tb[65];
                         memcpy(tb, t, tlen);
                         tb[tlen] = '\0';
-                        if (vg_time_parse(tb, &ts) < 0) {
+                        if (vg_time_parse_sent(tb, &ts) < 0) {
                                 snprintf(why, whylen, "RFC 5424 timestamp '%.40s' is not RFC 3339", tb);
                                 goto fail;
                         }

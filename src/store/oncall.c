@@ -94,8 +94,10 @@ static int layer_parse(json_t *l, size_t i, struct oncall_layer *out, struct fie
                 err(fe, path, "is not a known time zone (like Europe/Berlin)"), bad = 1;
         json_t *until = json_object_get(l, "until");
         snprintf(path, sizeof path, "layers[%zu].until", i);
-        if (until && (!json_is_string(until) || vg_time_parse(json_string_value(until), &out->until) < 0))
-                err(fe, path, "must be an RFC 3339 time"), bad = 1;
+        if (until && (!json_is_string(until) || vg_time_parse_within(json_string_value(until), VG_TIME_MAX, &out->until) < 0))
+                err(fe, path, "must be an RFC 3339 time from 2000-01-01T00:00:00Z to "
+                              "9999-12-31T23:59:59Z"),
+                        bad = 1;
         json_t *users = json_object_get(l, "users"), *u;
         snprintf(path, sizeof path, "layers[%zu].users", i);
         if (!json_is_array(users) || json_array_size(users) == 0 || json_array_size(users) > ONCALL_USERS_MAX) {

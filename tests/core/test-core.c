@@ -44,6 +44,33 @@ static void time_parse_offsets_and_fraction(void **state)
         assert_int_equal(vg_time_parse("2000-02-29T12:00:00Z", &t), 0);
 }
 
+/* Outside [2000-01-01, latest] is refused (0, "unset", cannot be parsed
+ * in); what monitoring sends before 2000 reads as unset. */
+static void time_parse_bounds(void **state)
+{
+        (void)state;
+        vg_usec_t t = 42;
+        assert_int_equal(vg_time_parse_within("1970-01-01T00:00:00Z", VG_TIME_MAX, &t), -ERANGE);
+        assert_int_equal(vg_time_parse_within("0001-01-01T00:00:00Z", VG_TIME_MAX, &t), -ERANGE);
+        assert_int_equal(vg_time_parse_within("1999-12-31T23:59:59.999999Z", VG_TIME_MAX, &t), -ERANGE);
+        assert_int_equal(t, 42);
+        assert_int_equal(vg_time_parse_within("2000-01-01T00:00:00Z", VG_TIME_MAX, &t), 0);
+        assert_int_equal(t, VG_TIME_MIN);
+        assert_int_equal(vg_time_parse_within("2000-01-01T01:00:00+01:00", VG_TIME_MAX, &t), 0);
+        assert_int_equal(vg_time_parse_within("9999-12-31T23:59:59Z", VG_TIME_MAX, &t), 0);
+        assert_int_equal(t, VG_TIME_MAX);
+        const vg_usec_t now = INT64_C(1795392000) * VG_USEC_PER_SEC; /* 2026-11-23T00:00:00Z */
+        assert_int_equal(vg_time_parse_within("2026-11-23T00:00:01Z", now, &t), -ERANGE);
+        assert_int_equal(vg_time_parse_within("2026-11-23T00:00:00Z", now, &t), 0);
+        assert_int_equal(vg_time_parse_within("garbage", VG_TIME_MAX, &t), -EINVAL);
+        assert_int_equal(vg_time_parse_sent("0001-01-01T00:00:00Z", &t), 0);
+        assert_int_equal(t, VG_TIME_UNSET);
+        assert_int_equal(vg_time_parse_sent("1970-01-01T00:00:01Z", &t), 0);
+        assert_int_equal(t, VG_TIME_UNSET);
+        assert_int_equal(vg_time_parse_sent("2026-11-23T00:00:00Z", &t), 0);
+        assert_int_equal(t, INT64_C(1795392000) * VG_USEC_PER_SEC);
+}
+
 static void time_parse_rejects(void **state)
 {
         vg_usec_t t = 42;
@@ -233,6 +260,7 @@ int main(void)
                 cmocka_unit_test(time_format_epoch_and_fraction),
                 cmocka_unit_test(time_parse_offsets_and_fraction),
                 cmocka_unit_test(time_parse_rejects),
+                cmocka_unit_test(time_parse_bounds),
                 cmocka_unit_test(time_round_trip),
                 cmocka_unit_test(time_year_boundaries),
                 cmocka_unit_test(roles_round_trip),

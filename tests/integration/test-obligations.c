@@ -276,6 +276,82 @@ static void clocks_remind_then_escalate(void **state)
         assert_int_equal(call("POST", path, comms, "{}", NULL), 200);
 }
 
+/* A time is refused with 400 naming the bounds, the store unchanged, and
+ * the field's message must name words. */
+static void time_refused(const char *method, const char *path, const char *body, const char *field,
+                         const char *words)
+{
+        const char *const json[] = { "Content-Type: application/json", NULL };
+        struct reply r;
+        char *before = db_fingerprint(&S);
+        http(&S, method, path, manager, json, body, &r);
+        char *after = db_fingerprint(&S);
+        if (r.status != 400)
+                fail_msg("%s %s: got %ld, want 400: %s", method, path, r.status, r.body);
+        json_t *e;
+        size_t i;
+        bool named = false;
+        json_array_foreach(json_object_get(r.json, "errors"), i, e)
+                named |= strcmp(json_string_value(json_object_get(e, "field")), field) == 0 &&
+                         strstr(json_string_value(json_object_get(e, "message")), words) != NULL;
+        if (!named)
+                fail_msg("%s %s: no error for %s naming '%s': %s", method, path, field, words, r.body);
+        if (strcmp(before, after) != 0)
+                fail_msg("%s %s changed the store", method, path);
+        free(before);
+        free(after);
+        reply_free(&r);
+}
+
+/* 1970-01-01T00:00:00Z is 0, which meant "unset": a detection then had no
+ * anchors and the legal clocks never started. Times before 2000 (and
+ * Go's zero time, year 1) are refused at every door; a real 2026
+ * detection starts them (declaration_computes_obligations above). */
+static void time_zero_is_refused_not_unset(void **state)
+{
+        (void)state;
+        static const char *const early[] = { "1970-01-01T00:00:00Z", "0001-01-01T00:00:00Z", "1999-12-31T23:59:59Z" };
+        char body[256], path[128];
+        for (size_t i = 0; i < sizeof early / sizeof early[0]; i++) {
+                snprintf(body, sizeof body,
+                         "{\"title\":\"Epoch\",\"severity\":\"sev2\",\"source\":\"employee\",\"detected_at\":\"%s\"}",
+                         early[i]);
+                time_refused("POST", "/api/v1/incidents", body, "detected_at", "from 2000-01-01T00:00:00Z to ");
+        }
+        /* Tomorrow has not been detected yet either. */
+        time_refused("POST", "/api/v1/incidents",
+                     "{\"title\":\"Later\",\"severity\":\"sev2\",\"source\":\"employee\","
+                     "\"detected_at\":\"2999-01-01T00:00:00Z\"}",
+                     "detected_at", "from 2000-01-01T00:00:00Z to ");
+        /* The anchors and declaration of an incident detected in 2026. */
+        json_t *a;
+        assert_int_equal(call("POST", "/api/v1/incidents", responder,
+                              "{\"title\":\"Epoch check\",\"severity\":\"sev2\",\"source\":\"employee\","
+                              "\"detected_at\":\"2026-11-21T09:30:00Z\"}",
+                              &a),
+                         201);
+        char k[32];
+        snprintf(k, sizeof k, "%s", json_string_value(json_object_get(a, "key")));
+        json_decref(a);
+        snprintf(path, sizeof path, "/api/v1/incidents/%s/anchors/aware", k);
+        time_refused("PUT", path, "{\"at\":\"1970-01-01T00:00:00Z\",\"reason\":\"clock\"}", "at",
+                     "from 2000-01-01T00:00:00Z");
+        snprintf(path, sizeof path, "/api/v1/incidents/%s/declare", k);
+        time_refused("POST", path, "{\"criteria\":\"x\",\"declared_at\":\"1970-01-01T00:00:00Z\"}", "declared_at",
+                     "from 2000-01-01T00:00:00Z");
+        /* Its detection is an anchor; what is unset reads as null. */
+        snprintf(path, sizeof path, "/api/v1/incidents/%s/anchors", k);
+        assert_int_equal(call("GET", path, auditor, NULL, &a), 200);
+        json_t *cur = json_object_get(a, "anchors");
+        assert_string_equal(json_string_value(json_object_get(json_object_get(cur, "first_detected"), "at")),
+                            "2026-11-21T09:30:00Z");
+        assert_true(json_is_null(json_object_get(cur, "declared")));
+        json_decref(a);
+        /* Report periods hold the same floor. */
+        time_refused("GET", "/api/v1/reports/metrics?from=1970-01-01T00:00:00Z", NULL, "from",
+                     "from 2000-01-01T00:00:00Z to 9999-12-31T23:59:59Z");
+}
+
 static int setup(void **state)
 {
         (void)state;
@@ -327,6 +403,7 @@ int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(declaration_computes_obligations),
+                cmocka_unit_test(time_zero_is_refused_not_unset),
                 cmocka_unit_test(anchors_and_reports_start_later_clocks),
                 cmocka_unit_test(scope_changes_withdraw_and_the_cli_lists),
                 cmocka_unit_test(clocks_remind_then_escalate),
