@@ -12,7 +12,7 @@ enum exit_code {
         EXIT_USAGE = 2,    /* wrong command line */
         EXIT_CONFIG = 3,   /* configuration invalid or unreadable */
         EXIT_CONNECT = 4,  /* server unreachable, or no credentials for it */
-        EXIT_BROKEN = 5,   /* the audit chain is broken */
+        EXIT_BROKEN = 5,   /* the audit chain is broken, or a released notice lacks a message */
         EXIT_GAPS = 6,     /* on-call coverage has gaps (vigil oncall check) */
 };
 

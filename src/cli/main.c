@@ -16,7 +16,8 @@ static const char usage[] =
         "  serve [--check-config]        run the server, or only validate the configuration\n"
         "  user add NAME --role ROLE [--tenant T] (--password-stdin | --generate-password)\n"
         "  user list                     list users\n"
-        "  audit verify                  walk the audit chain and report the first broken link\n"
+        "  audit verify                  walk the audit chain and report the first broken link;\n"
+        "                                check every released notice's messages in the outbox\n"
         "\n"
         "Client commands (talk to the API at $VIGIL_URL with $VIGIL_TOKEN, or the values saved\n"
         "in ~/.config/vigil/config by `vigil login`):\n"
@@ -44,7 +45,8 @@ static const char usage[] =
         "  --version           print the version\n"
         "\n"
         "Exit codes: 0 success; 1 the operation failed or the server refused it; 2 usage;\n"
-        "3 configuration invalid; 4 server unreachable or no credentials; 5 audit chain broken.\n";
+        "3 configuration invalid; 4 server unreachable or no credentials; 5 audit chain broken\n"
+        "(or a released notice lacks a recipient's message).\n";
 
 bool wants_help(int argc, char **argv)
 {

@@ -1,5 +1,6 @@
 /* Verbs that work on the database directly, without a running server:
- * bootstrap the first admin, list users, verify the audit chain. */
+ * bootstrap the first admin, list users, verify the audit chain and the
+ * messages of released notices. */
 #include "cli/cli.h"
 
 #include "base/clock.h"
@@ -8,6 +9,7 @@
 #include "core/names.h"
 #include "store/account.h"
 
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,7 +28,10 @@ static const char audit_usage[] =
         "usage: vigil -c FILE audit verify\n"
         "\n"
         "Walk the audit chain in the configured database, recomputing every digest and\n"
-        "link. Exit 0 when intact; exit 5 naming the first broken record when not.\n";
+        "link, then check every released customer notice: each recipient's delivery has\n"
+        "its own outbox message, and the notice has as many as its release counted.\n"
+        "Exit 0 when both hold; exit 5 naming the first broken record and every notice\n"
+        "problem when not.\n";
 
 static int user_add(struct cli *cli, int argc, char **argv)
 {
@@ -143,11 +148,31 @@ int cmd_user(struct cli *cli, int argc, char **argv)
         return EXIT_USAGE;
 }
 
+/* One problem of a released notice, as a line or into a JSON array. */
+static int print_notice_problem(const struct notice_problem *p, void *userdata)
+{
+        json_t *list = userdata;
+        if (list)
+                return json_array_append_new(
+                        list,
+                        json_pack("{s:s, s:I, s:s, s:s, s:s, s:s}", "incident", p->incident,
+                                  "version", (json_int_t)p->version, "tenant", p->tenant, "channel",
+                                  p->channel, "address", p->address, "problem", p->what));
+        if (*p->tenant)
+                printf("notice %s v%lld to %s (%s %s): %s\n", p->incident, (long long)p->version,
+                       p->tenant, p->channel, p->address, p->what);
+        else
+                printf("notice %s v%lld: %s\n", p->incident, (long long)p->version, p->what);
+        return 0;
+}
+
 int cmd_audit(struct cli *cli, int argc, char **argv)
 {
         struct config *cfg = NULL;
         struct store *store = NULL;
         struct audit_verify v;
+        struct notice_verify nv;
+        json_t *problems = NULL;
         int rc = EXIT_FAIL;
 
         if (wants_help(argc, argv)) {
@@ -168,17 +193,43 @@ int cmd_audit(struct cli *cli, int argc, char **argv)
                 goto out;
         }
         if (cli->json_output) {
-                printf("{\"ok\":%s,\"records\":%lld,\"first_bad_seq\":%lld,\"reason\":\"%s\",\"head_hash\":\"%s\"}\n",
-                       v.ok ? "true" : "false", (long long)v.records, (long long)v.first_bad_seq,
-                       v.reason, v.head_hash);
+                problems = json_array();
+                if (!problems)
+                        goto out;
         } else if (v.ok) {
                 printf("audit chain intact: %lld records, head %s\n", (long long)v.records, v.head_hash);
         } else {
                 printf("audit chain broken at record %lld: %s (%lld records before it are intact)\n",
                        (long long)v.first_bad_seq, v.reason, (long long)v.records);
         }
-        rc = v.ok ? EXIT_OK : EXIT_BROKEN;
+        r = store_notice_verify(store, print_notice_problem, problems, &nv);
+        if (r < 0) {
+                fprintf(stderr, "vigil audit verify: notices: %s\n", vg_strerror(r));
+                goto out;
+        }
+        if (cli->json_output) {
+                json_t *j = json_pack("{s:b, s:I, s:I, s:s, s:s, s:{s:b, s:I, s:I, s:O}}", "ok",
+                                      v.ok && !nv.problems, "records", (json_int_t)v.records,
+                                      "first_bad_seq", (json_int_t)v.first_bad_seq, "reason",
+                                      v.reason, "head_hash", v.head_hash, "notices", "ok",
+                                      !nv.problems, "released", (json_int_t)nv.notices, "messages",
+                                      (json_int_t)nv.messages, "problems", problems);
+                char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+                json_decref(j);
+                if (!text)
+                        goto out;
+                puts(text);
+                free(text);
+        } else if (!nv.problems) {
+                printf("notice deliveries complete: %lld released notices, %lld messages\n",
+                       (long long)nv.notices, (long long)nv.messages);
+        } else {
+                printf("notice deliveries incomplete: %lld problems in %lld released notices\n",
+                       (long long)nv.problems, (long long)nv.notices);
+        }
+        rc = v.ok && !nv.problems ? EXIT_OK : EXIT_BROKEN;
 out:
+        json_decref(problems);
         store_close(store);
         config_free(cfg);
         return rc;

@@ -4,8 +4,9 @@
  * the investigation is open, the next steps and when the next update
  * comes - then released. Release writes, in its transaction, a message per
  * designated contact of each named tenant (and one to its webhook) to the
- * outbox, each with its own idempotency key (incident, tenant, notice
- * version, recipient), and records the tenant's contract obligation sent.
+ * outbox, each with its own idempotency key (a digest of incident, tenant,
+ * notice version, channel and address: store_notice_key), and records the
+ * tenant's contract obligation sent once its messages exist.
  * A tenant's message carries its own name only. Severities listed in
  * notices.two_person need a releaser other than the composer. */
 #include "http/resources.h"
@@ -224,23 +225,38 @@ static int tenant_doc(const struct tenant_row *t, void *userdata)
         return 0;
 }
 
-/* Queue one message of a released notice. */
-static int queue(struct request *req, struct store_tx *tx, int64_t notice_id, const char *tenant, const char *channel,
-                 const char *address, const char *subject, const char *body, const char *idem)
+/* Queue one message of a released notice under the key of its whole
+ * recipient tuple: 1 queued, 0 when this very tuple has its delivery
+ * already (a contact listed twice: still one message). A key taken by any
+ * other message is an error, never a skip: skipping it would leave this
+ * recipient without the notice while the release reports it sent. */
+static int queue(struct request *req, struct store_tx *tx, const struct incident *inc, const struct notice *n,
+                 const char *tenant, const char *channel, const char *address, const char *subject, const char *body)
 {
         struct outbox_msg m = { .address = address, .subject = subject, .body = body, .created_at = req->now };
-        snprintf(m.idem_key, sizeof m.idem_key, "%s", idem);
+        store_notice_key(inc->id, tenant, n->version, channel, address, m.idem_key);
         snprintf(m.channel, sizeof m.channel, "%s", channel);
         int r = store_outbox_add(tx, &m);
+        if (r == -VG_ECONFLICT) {
+                r = store_notice_delivery_exists(tx, n->id, tenant, channel, address);
+                if (r == 0) {
+                        log_event(LOG_LVL_ERROR, "notice key taken by another message", "incident=%s tenant=%s key=%s",
+                                  inc->key, tenant, m.idem_key);
+                        r = -EEXIST;
+                }
+                return r < 0 ? r : 0;
+        }
         if (r < 0)
-                return r == -VG_ECONFLICT ? 0 : r;
-        struct notice_delivery d = { .notice_id = notice_id, .address = address, .outbox_id = m.id };
+                return r;
+        struct notice_delivery d = { .notice_id = n->id, .address = address, .outbox_id = m.id };
         snprintf(d.tenant, sizeof d.tenant, "%s", tenant);
         snprintf(d.channel, sizeof d.channel, "%s", channel);
         r = store_notice_delivery_add(tx, &d);
         char payload[64];
         snprintf(payload, sizeof payload, "{\"outbox_id\":%lld}", (long long)m.id);
-        return r < 0 ? r : store_job_add(tx, "deliver", payload, req->now, NULL);
+        if (r >= 0)
+                r = store_job_add(tx, "deliver", payload, req->now, NULL);
+        return r < 0 ? r : 1;
 }
 
 /* What a template may say about one tenant's notice (base/templates.c). */
@@ -271,9 +287,11 @@ static const char *field_value(const char *name, void *userdata)
 }
 
 /* The message for one tenant: its kind's template filled with this notice
- * and this tenant's name, nothing of any other tenant. */
+ * and this tenant's name, nothing of any other tenant. *messages counts
+ * the messages queued; *recipients the recipients that have their
+ * message, queued now or before. */
 static int release_to(struct request *req, struct store_tx *tx, const struct incident *inc, const struct notice_copy *c,
-                      const char *tenant, unsigned *messages)
+                      const char *tenant, unsigned *messages, unsigned *recipients)
 {
         json_t *doc = NULL;
         int r = store_tenant_get(tx, tenant, tenant_doc, &doc);
@@ -312,11 +330,9 @@ static int release_to(struct request *req, struct store_tx *tx, const struct inc
                 const char *email = json_string_value(json_object_get(ct, "email"));
                 if (!email || r < 0)
                         continue;
-                char idem[96];
-                snprintf(idem, sizeof idem, "notice-%lld-%.24s-%lld-%.32s", (long long)inc->id, tenant,
-                         (long long)c->n.version, email);
-                r = queue(req, tx, c->n.id, tenant, "email", email, subject, body, idem);
-                *messages += r >= 0;
+                r = queue(req, tx, inc, &c->n, tenant, "email", email, subject, body);
+                *messages += r > 0;
+                *recipients += r >= 0;
         }
         const char *hook = json_string_value(json_object_get(doc, "webhook"));
         if (hook && r >= 0) {
@@ -326,17 +342,15 @@ static int release_to(struct request *req, struct store_tx *tx, const struct inc
                                       "next_update_at", next);
                 char *text = j ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
                 json_decref(j);
-                char idem[96];
-                snprintf(idem, sizeof idem, "notice-%lld-%.24s-%lld-webhook", (long long)inc->id, tenant,
-                         (long long)c->n.version);
-                r = text ? queue(req, tx, c->n.id, tenant, "webhook", hook, "", text, idem) : -ENOMEM;
-                *messages += r >= 0;
+                r = text ? queue(req, tx, inc, &c->n, tenant, "webhook", hook, "", text) : -ENOMEM;
+                *messages += r > 0;
+                *recipients += r >= 0;
                 free(text);
         }
         free(subject);
         free(body);
         json_decref(doc);
-        return r;
+        return r < 0 ? r : 0;
 }
 
 /* The open contract obligations of an incident, by tenant, read once per
@@ -425,10 +439,14 @@ int notice_release(struct request *req, struct response *resp)
         {
                 if (r < 0)
                         break;
-                r = release_to(req, tx, &inc, &c, json_string_value(t), &messages);
+                unsigned reached = 0;
+                r = release_to(req, tx, &inc, &c, json_string_value(t), &messages, &reached);
                 /* The contract obligation counts as met when the tenant's first
-                 * notice goes out, whatever its kind. */
-                int64_t contract = r >= 0 ? contract_of(&contracts, json_string_value(t)) : 0;
+                 * notice goes out, whatever its kind: when every designated
+                 * recipient has its message (release_to fails otherwise) and
+                 * there is at least one. A tenant without a record or any
+                 * recipient was told nothing, so its obligation stays open. */
+                int64_t contract = r >= 0 && reached ? contract_of(&contracts, json_string_value(t)) : 0;
                 if (contract)
                         r = store_obligation_sent(tx, contract, req->now);
         }

@@ -151,6 +151,10 @@ struct store_ops {
         int (*notice_list)(struct store_tx *tx, int64_t incident_id, int (*cb)(const struct notice *, void *), void *userdata);
         int (*notice_release)(struct store_tx *tx, int64_t id, const char *by, vg_usec_t at);
         int (*notice_delivery_add)(struct store_tx *tx, struct notice_delivery *d);
+        int (*notice_delivery_exists)(struct store_tx *tx, int64_t notice_id, const char *tenant,
+                                      const char *channel, const char *address);
+        int (*notice_verify)(struct store_tx *tx, int (*cb)(const struct notice_problem *, void *),
+                             void *userdata, struct notice_verify *ret);
         int (*notice_delivery_list)(struct store_tx *tx, int64_t notice_id,
                                     int (*cb)(const struct notice_delivery *, void *), void *userdata);
         int (*notice_delivery_by_outbox)(struct store_tx *tx, int64_t outbox_id, struct notice_delivery *ret);

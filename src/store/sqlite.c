@@ -2677,6 +2677,94 @@ static int sq_notice_delivery_add(struct store_tx *tx, struct notice_delivery *d
         return step_insert(c, st, &d->id);
 }
 
+static int sq_notice_delivery_exists(struct store_tx *tx, int64_t notice_id, const char *tenant, const char *channel,
+                                     const char *address)
+{
+        sqlite3_stmt *st = NULL;
+        int r = stmt(txc(tx), "SELECT 1 FROM notice_deliveries WHERE notice_id = ? AND tenant = ? AND channel = ? "
+                              "AND address = ?", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, notice_id);
+        sqlite3_bind_text(st, 2, tenant, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, channel, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 4, address, -1, SQLITE_STATIC);
+        int rc = sqlite3_step(st);
+        sqlite3_reset(st);
+        return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : map_rc(rc);
+}
+
+/* The problems of released notices, one row each: a delivery whose outbox
+ * message is missing or addressed elsewhere, and a notice whose release
+ * record counted more (or fewer) messages than it has deliveries - what a
+ * release that skipped a recipient leaves behind. */
+static void notice_problem_read(sqlite3_stmt *st, void *out)
+{
+        struct notice_problem *p = out;
+        p->incident = (const char *)sqlite3_column_text(st, 0);
+        p->version = sqlite3_column_int64(st, 1);
+        p->tenant = (const char *)sqlite3_column_text(st, 2);
+        p->channel = (const char *)sqlite3_column_text(st, 3);
+        p->address = (const char *)sqlite3_column_text(st, 4);
+        p->what = (const char *)sqlite3_column_text(st, 5);
+}
+
+struct notice_problems {
+        int (*cb)(const struct notice_problem *, void *);
+        void *userdata;
+        struct notice_verify *v;
+};
+
+static int count_problem(const struct notice_problem *p, void *userdata)
+{
+        struct notice_problems *np = userdata;
+        np->v->problems++;
+        return np->cb ? np->cb(p, np->userdata) : 0;
+}
+
+static int sq_notice_verify(struct store_tx *tx, int (*cb)(const struct notice_problem *, void *), void *userdata,
+                            struct notice_verify *ret)
+{
+        sqlite3_stmt *st = NULL;
+        int r = stmt(txc(tx), "SELECT (SELECT count(*) FROM notices WHERE released_at > 0), "
+                              "(SELECT count(*) FROM notice_deliveries d JOIN notices n ON n.id = d.notice_id "
+                              "WHERE n.released_at > 0)", &st);
+        if (r < 0)
+                return r;
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+                ret->notices = sqlite3_column_int64(st, 0);
+                ret->messages = sqlite3_column_int64(st, 1);
+        }
+        sqlite3_reset(st);
+        if (rc != SQLITE_ROW)
+                return map_rc(rc);
+        r = stmt(txc(tx),
+                 "SELECT i.key, n.version, d.tenant, d.channel, d.address, CASE WHEN o.id IS NULL "
+                 "THEN 'has no outbox message' ELSE 'its outbox message is addressed to ' || o.channel || ' ' || "
+                 "o.address END "
+                 "FROM notice_deliveries d JOIN notices n ON n.id = d.notice_id JOIN incidents i ON i.id = n.incident_id "
+                 "LEFT JOIN outbox o ON o.id = d.outbox_id "
+                 "WHERE o.id IS NULL OR o.channel <> d.channel OR o.address <> d.address "
+                 "UNION ALL "
+                 "SELECT i.key, n.version, '', '', '', CASE WHEN a.seq IS NULL THEN 'no audit record of its release' "
+                 "ELSE printf('its release counted %d messages, %d have a delivery and an outbox message', "
+                 "json_extract(a.change, '$.messages'), "
+                 "(SELECT count(*) FROM notice_deliveries d WHERE d.notice_id = n.id)) END "
+                 "FROM notices n JOIN incidents i ON i.id = n.incident_id "
+                 "LEFT JOIN audit_log a ON a.object = 'incident:' || i.key AND a.action = 'incident.notice.release' "
+                 "AND json_extract(a.change, '$.notice') = n.id "
+                 "WHERE n.released_at > 0 AND (a.seq IS NULL OR json_extract(a.change, '$.messages') IS NOT "
+                 "(SELECT count(*) FROM notice_deliveries d WHERE d.notice_id = n.id)) "
+                 "ORDER BY 1, 2, 3, 4, 5",
+                 &st);
+        if (r < 0)
+                return r;
+        struct notice_problem p;
+        struct notice_problems np = { cb, userdata, ret };
+        return EACH_ROW(st, p, notice_problem_read, count_problem, &np);
+}
+
 #define DELIVERY_COLS "d.id, d.notice_id, d.tenant, d.channel, d.address, d.outbox_id, o.status, o.last_result, o.attempts"
 
 static void delivery_read(sqlite3_stmt *st, void *out)
@@ -3480,6 +3568,8 @@ const struct store_ops store_sqlite_ops = {
         .notice_delivery_add = sq_notice_delivery_add,
         .notice_delivery_list = sq_notice_delivery_list,
         .notice_delivery_by_outbox = sq_notice_delivery_by_outbox,
+        .notice_delivery_exists = sq_notice_delivery_exists,
+        .notice_verify = sq_notice_verify,
         .tenant_bounce = sq_tenant_bounce,
         .tenant_flag = sq_tenant_flag,
         .notice_list_for_tenant = sq_notice_list_for_tenant,

@@ -1,5 +1,5 @@
 /* Backend dispatch, and the parts every backend shares: the audit chain's
- * hashing and verification. */
+ * hashing and verification, and the idempotency keys of notices. */
 #include "store/backend.h"
 
 #include "core/error.h"
@@ -169,6 +169,7 @@ int store_notice_get(struct store_tx *tx, int64_t id, int (*cb)(const struct not
 int store_notice_list(struct store_tx *tx, int64_t iid, int (*cb)(const struct notice *, void *), void *ud) { return OPS(tx)->notice_list(tx, iid, cb, ud); }
 int store_notice_release(struct store_tx *tx, int64_t id, const char *by, vg_usec_t at) { return OPS(tx)->notice_release(tx, id, by, at); }
 int store_notice_delivery_add(struct store_tx *tx, struct notice_delivery *d) { return OPS(tx)->notice_delivery_add(tx, d); }
+int store_notice_delivery_exists(struct store_tx *tx, int64_t nid, const char *tenant, const char *channel, const char *address) { return OPS(tx)->notice_delivery_exists(tx, nid, tenant, channel, address); }
 int store_notice_delivery_list(struct store_tx *tx, int64_t nid, int (*cb)(const struct notice_delivery *, void *), void *ud) { return OPS(tx)->notice_delivery_list(tx, nid, cb, ud); }
 int store_notice_delivery_by_outbox(struct store_tx *tx, int64_t oid, struct notice_delivery *ret) { return OPS(tx)->notice_delivery_by_outbox(tx, oid, ret); }
 int store_tenant_bounce(struct store_tx *tx, const char *tenant, const char *address) { return OPS(tx)->tenant_bounce(tx, tenant, address); }
@@ -370,4 +371,39 @@ int store_audit_verify(struct store *s, struct audit_verify *ret)
         if (r < 0 && ret->ok)
                 return r; /* the walk failed, not the chain */
         return 0;
+}
+
+void store_notice_key(int64_t incident_id, const char *tenant, int64_t version, const char *channel,
+                      const char *address, char out[STORE_IDEM_MAX])
+{
+        crypto_generichash_state st;
+        uint8_t digest[STORE_HASH_BYTES];
+        char num[32];
+
+        crypto_generichash_init(&st, NULL, 0, sizeof digest);
+        hash_field(&st, "vigil-notice-v1", 15);
+        snprintf(num, sizeof num, "%lld", (long long)incident_id);
+        hash_field(&st, num, strlen(num));
+        hash_field(&st, tenant, strlen(tenant));
+        snprintf(num, sizeof num, "%lld", (long long)version);
+        hash_field(&st, num, strlen(num));
+        hash_field(&st, channel, strlen(channel));
+        hash_field(&st, address, strlen(address));
+        crypto_generichash_final(&st, digest, sizeof digest);
+        char hex[2 * STORE_HASH_BYTES + 1];
+        sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
+        snprintf(out, STORE_IDEM_MAX, "notice-%s", hex);
+}
+
+int store_notice_verify(struct store *s, int (*cb)(const struct notice_problem *p, void *userdata),
+                        void *userdata, struct notice_verify *ret)
+{
+        struct store_tx *tx;
+        memset(ret, 0, sizeof *ret);
+        int r = store_begin_read(s, &tx);
+        if (r < 0)
+                return r;
+        r = tx->store->ops->notice_verify(tx, cb, userdata, ret);
+        store_rollback(tx);
+        return r;
 }

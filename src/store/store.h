@@ -502,9 +502,10 @@ int store_page_list(struct store_tx *tx, int64_t incident_id, unsigned limit,
                     int (*cb)(const struct oncall_page *p, void *userdata), void *userdata);
 
 /* The outbox: what is sent, once per idempotency key. */
+#define STORE_IDEM_MAX 96
 struct outbox_msg {
         int64_t id;
-        char idem_key[96];
+        char idem_key[STORE_IDEM_MAX];
         char channel[16];    /* email, webhook */
         const char *address; /* borrows */
         const char *subject; /* borrows */
@@ -629,11 +630,46 @@ struct notice_delivery {
         const char *last_result; /* borrows */
         int attempts;
 };
+/* -VG_ECONFLICT when (notice, tenant, channel, address) has a delivery
+ * already, or its outbox message has one. */
 int store_notice_delivery_add(struct store_tx *tx, struct notice_delivery *d);
+/* Whether (notice, tenant, channel, address) has a delivery: 1 yes, 0 no. */
+int store_notice_delivery_exists(struct store_tx *tx, int64_t notice_id, const char *tenant,
+                                 const char *channel, const char *address);
 int store_notice_delivery_list(struct store_tx *tx, int64_t notice_id,
                                int (*cb)(const struct notice_delivery *d, void *userdata), void *userdata);
 /* The delivery an outbox message belongs to; -VG_ENOTFOUND for others. */
 int store_notice_delivery_by_outbox(struct store_tx *tx, int64_t outbox_id, struct notice_delivery *ret);
+/* The idempotency key of one message of a notice: "notice-" and the hex
+ * BLAKE2b-256 of (incident id, tenant, notice version, channel, address),
+ * each field length-prefixed, so two different recipients never share a
+ * key whatever their lengths, and a re-release to the same recipient
+ * finds its key taken. Also a valid Message-ID left part (dot-atom-text). */
+void store_notice_key(int64_t incident_id, const char *tenant, int64_t version, const char *channel,
+                      const char *address, char out[STORE_IDEM_MAX]);
+
+/* What the check of released notices found wrong: one message of a
+ * notice (tenant, channel, address set), or the notice as a whole (they
+ * are ""). */
+struct notice_problem {
+        const char *incident;                   /* borrows: the incident's key */
+        int64_t version;                        /* the notice's */
+        const char *tenant, *channel, *address; /* borrow */
+        const char *what;                       /* borrows: lowercase, what is wrong */
+};
+struct notice_verify {
+        int64_t notices;  /* released notices checked */
+        int64_t messages; /* their deliveries */
+        int64_t problems;
+};
+/* Check every released notice: each of its deliveries has its own outbox
+ * message (same channel and address), and it has as many deliveries as
+ * its release's audit record counted messages - a recipient whose message
+ * was never queued shows as a shortfall. cb (may be NULL) gets each
+ * problem; its negative return stops the walk. */
+int store_notice_verify(struct store *s, int (*cb)(const struct notice_problem *p, void *userdata),
+                        void *userdata, struct notice_verify *ret);
+
 /* A bounce: the tenant's contact address unverified, the tenant flagged. */
 int store_tenant_bounce(struct store_tx *tx, const char *tenant, const char *address);
 /* Flag a tenant for a person to follow up. */

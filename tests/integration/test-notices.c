@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <sqlite3.h>
 
 static struct server S;
 static char comms[128], manager[128];
@@ -27,6 +28,8 @@ static long call(const char *method, const char *path, const char *token, const 
 {
         return api_call(&S, method, path, token, body, ret);
 }
+
+static void tenant(const char *id, const char *body);
 
 static size_t mails(const char *needle)
 {
@@ -58,6 +61,26 @@ static void compose_is_checked(void **state)
                           "{\"kind\":\"initial\",\"nature\":\"x\",\"user_impact\":\"y\",\"mitigation\":\"z\","
                           "\"next_steps\":\"n\",\"next_update_at\":\"2099-01-01T00:00:00Z\",\"tenants\":[\"acme\",\"acme\"]}",
                           400, NULL, "tenants[1]");
+}
+
+/* The CONTRACT obligations of incident k, each of which must be sent. */
+static int contracts_sent(const char *k)
+{
+        char path[96];
+        json_t *a, *o;
+        size_t i;
+        int contracts = 0;
+        snprintf(path, sizeof path, "/api/v1/incidents/%s/obligations", k);
+        assert_int_equal(call("GET", path, manager, NULL, &a), 200);
+        json_array_foreach(json_object_get(a, "items"), i, o)
+        {
+                if (strcmp(json_string_value(json_object_get(o, "rule")), "CONTRACT") == 0) {
+                        contracts++;
+                        assert_string_equal(json_string_value(json_object_get(o, "status")), "sent");
+                }
+        }
+        json_decref(a);
+        return contracts;
 }
 
 static void released_once_to_each_tenant(void **state)
@@ -102,20 +125,7 @@ static void released_once_to_each_tenant(void **state)
         assert_int_equal(sink_files_with(hookdir, ".json", "\\\"tenant\\\": \\\"acme\\\""), 0); /* compact JSON body */
         assert_int_equal(sink_files_with(hookdir, ".json", "\\\"tenant\\\":\\\"acme\\\""), 1);
         /* The contract obligations are met. */
-        snprintf(path, sizeof path, "/api/v1/incidents/%s/obligations", key);
-        assert_int_equal(call("GET", path, manager, NULL, &a), 200);
-        json_t *o;
-        size_t i;
-        int contracts = 0;
-        json_array_foreach(json_object_get(a, "items"), i, o)
-        {
-                if (strcmp(json_string_value(json_object_get(o, "rule")), "CONTRACT") == 0) {
-                        contracts++;
-                        assert_string_equal(json_string_value(json_object_get(o, "status")), "sent");
-                }
-        }
-        assert_int_equal(contracts, 3);
-        json_decref(a);
+        assert_int_equal(contracts_sent(key), 3);
 }
 
 static void a_bounce_flags_the_tenant(void **state)
@@ -205,6 +215,196 @@ static void cli_composes_releases_and_lists(void **state)
         assert_non_null(strstr(out, "deliveries: 4 sent, 0 pending, 1 failed, 0 other"));
         assert_non_null(strstr(out, "failed   globex"));
         free(out);
+}
+
+/* A new declared incident at severity sev whose scope is tenants (a JSON
+ * array of ids); its key into key_out (32 bytes). */
+static void declared_incident(const char *title, const char *sev, const char *tenants,
+                              char *key_out)
+{
+        char path[128], body[1024];
+        json_t *a;
+        snprintf(body, sizeof body,
+                 "{\"title\":\"%s\",\"severity\":\"%s\",\"source\":\"employee\"}", title, sev);
+        assert_int_equal(call("POST", "/api/v1/incidents", manager, body, &a), 201);
+        snprintf(key_out, 32, "%s", json_string_value(json_object_get(a, "key")));
+        json_decref(a);
+        snprintf(path, sizeof path, "/api/v1/incidents/%s/classify", key_out);
+        assert_int_equal(call("POST", path, manager,
+                              "{\"classification\":\"security_incident\",\"impact\":{"
+                              "\"confidentiality\":true},"
+                              "\"data_categories\":[\"personal_data\"]}",
+                              NULL),
+                         200);
+        json_t *ids = json_loads(tenants, 0, NULL), *scope = json_array(), *t;
+        size_t i;
+        json_array_foreach(ids, i, t) json_array_append_new(
+                scope, json_pack("{s:O, s:s}", "id", t, "status", "confirmed"));
+        json_t *req = json_pack("{s:o, s:s}", "tenants", scope, "reason", "access logs");
+        char *text = json_dumps(req, JSON_COMPACT);
+        snprintf(path, sizeof path, "/api/v1/incidents/%s/scope", key_out);
+        assert_int_equal(call("PUT", path, manager, text, NULL), 200);
+        free(text);
+        json_decref(req);
+        json_decref(ids);
+        snprintf(path, sizeof path, "/api/v1/incidents/%s/declare", key_out);
+        assert_int_equal(call("POST", path, manager, "{\"criteria\":\"customer data read\"}", NULL),
+                         200);
+}
+
+/* Compose an initial notice on incident k with nature; its id. */
+static json_int_t composed(const char *k, const char *nature)
+{
+        char path[128];
+        json_t *a,
+                *body = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "kind", "initial", "nature",
+                                  nature, "user_impact", "Names and e-mail addresses.",
+                                  "mitigation", "none applicable", "next_steps",
+                                  "Access log review.", "next_update_at", "2099-01-01T00:00:00Z");
+        char *text = json_dumps(body, JSON_COMPACT);
+        snprintf(path, sizeof path, "/api/v1/incidents/%s/notices", k);
+        assert_int_equal(call("POST", path, comms, text, &a), 201);
+        json_int_t id = json_integer_value(json_object_get(a, "id"));
+        free(text);
+        json_decref(body);
+        json_decref(a);
+        return id;
+}
+
+/* `vigil audit verify` on the server's database: its exit code, output in *out. */
+static int audit_verify(const char *config, char **out)
+{
+        return vigil_run(NULL, out, NULL,
+                         (const char *const[]){"-c", config, "audit", "verify", NULL});
+}
+
+/* Two tenants with ids alike in their first 24 bytes share a contact
+ * address, and a third has two contacts alike in their first 32
+ * characters: every recipient gets its own message (mail and webhook),
+ * every contract obligation is met, and the check over the outbox finds
+ * each (notice, tenant, recipient) with its message. A second release
+ * sends nothing. */
+static void alike_recipients_each_get_their_notice(void **state)
+{
+        (void)state;
+        char k[32], path[160], body[512];
+        json_t *a;
+        snprintf(body, sizeof body,
+                 "{\"name\":\"Reseller Customer "
+                 "One\",\"contacts\":[{\"email\":\"security@reseller.example\"}],"
+                 "\"webhook\":\"http://127.0.0.1:%u/reseller-1\"}",
+                 hook_port);
+        tenant("reseller-managed-customer-0001", body);
+        snprintf(body, sizeof body,
+                 "{\"name\":\"Reseller Customer "
+                 "Two\",\"contacts\":[{\"email\":\"security@reseller.example\"}],"
+                 "\"webhook\":\"http://127.0.0.1:%u/reseller-2\"}",
+                 hook_port);
+        tenant("reseller-managed-customer-0002", body);
+        tenant("longnames",
+               "{\"name\":\"Long Names Ltd\",\"contacts\":["
+               "{\"email\":\"security-incident-notifications-team-a@longnames.example\"},"
+               "{\"email\":\"security-incident-notifications-team-b@longnames.example\"}]}");
+        declared_incident("Reseller portal read", "sev2",
+                          "[\"reseller-managed-customer-0001\",\"reseller-managed-customer-0002\","
+                          "\"longnames\"]",
+                          k);
+        json_int_t id = composed(k, "The reseller portal's database was read.");
+        size_t hooks_before = sink_files(hookdir, ".json");
+        snprintf(path, sizeof path, "/api/v1/incidents/%s/notices/%lld/release", k, (long long)id);
+        assert_int_equal(call("POST", path, manager, "{}", &a), 200);
+        size_t deliveries = json_array_size(
+                json_object_get(json_array_get(json_object_get(a, "items"), 0), "deliveries"));
+        json_decref(a);
+        assert_int_equal(deliveries, 6); /* 2 + 2 mails, 2 webhooks */
+        char needle[64];
+        snprintf(needle, sizeof needle, "(%s, initial 1)", k);
+        for (int i = 0;
+             i < 100 && (mails(needle) < 4 || sink_files(hookdir, ".json") < hooks_before + 2); i++)
+                usleep(100 * 1000);
+        usleep(1000 * 1000); /* anything extra would have arrived by now */
+        assert_int_equal(mails(needle), 4);
+        assert_int_equal(mails("Subject: Security incident notice for Reseller Customer One"), 1);
+        assert_int_equal(mails("Subject: Security incident notice for Reseller Customer Two"), 1);
+        assert_int_equal(mails("X-Envelope-To: security@reseller.example"), 2);
+        assert_int_equal(
+                mails("X-Envelope-To: security-incident-notifications-team-a@longnames.example"),
+                1);
+        assert_int_equal(
+                mails("X-Envelope-To: security-incident-notifications-team-b@longnames.example"),
+                1);
+        assert_int_equal(sink_files(hookdir, ".json"), hooks_before + 2);
+        assert_int_equal(sink_files_with(hookdir, ".json",
+                                         "\\\"tenant\\\":\\\"reseller-managed-customer-0001\\\""),
+                         1);
+        assert_int_equal(sink_files_with(hookdir, ".json",
+                                         "\\\"tenant\\\":\\\"reseller-managed-customer-0002\\\""),
+                         1);
+        /* Every tenant's contract obligation is met, each by its own messages. */
+        assert_int_equal(contracts_sent(k), 3);
+        /* Released again: refused, nothing more queued. */
+        char where[160];
+        snprintf(where, sizeof where,
+                 "id IN (SELECT outbox_id FROM notice_deliveries WHERE notice_id = %lld)",
+                 (long long)id);
+        long queued = db_count(&S, "outbox", where);
+        assert_int_equal(queued, 6);
+        const char *const json[] = {"Content-Type: application/json", NULL};
+        snprintf(path, sizeof path, "/api/v1/incidents/%s/notices/%lld/release", k, (long long)id);
+        expect_refused_on(&S, "POST", path, manager, json, "{}", 409, "released already", NULL);
+        assert_int_equal(db_count(&S, "outbox", where), queued);
+        assert_int_equal(db_count(&S, "outbox", "idem_key LIKE 'notice-%'"),
+                         db_count(&S, "notice_deliveries", NULL));
+        /* The check over every outbox row finds each recipient's message. */
+        char *out = NULL;
+        assert_int_equal(audit_verify(S.config, &out), 0);
+        assert_non_null(strstr(out, "notice deliveries complete: "));
+        free(out);
+}
+
+/* The same check on a copy of the database where one recipient's
+ * delivery is gone, as a release that skipped it left things: it names
+ * the notice and exits 5. */
+static void verify_finds_a_recipient_without_its_message(void **state)
+{
+        (void)state;
+        char copy_db[160], copy_config[160];
+        snprintf(copy_db, sizeof copy_db, "%s/copy.db", S.dir);
+        snprintf(copy_config, sizeof copy_config, "%s/copy.yaml", S.dir);
+        sqlite3 *from, *to;
+        assert_int_equal(sqlite3_open_v2(S.db, &from, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+        assert_int_equal(sqlite3_open(copy_db, &to), SQLITE_OK);
+        sqlite3_busy_timeout(from, 5000);
+        sqlite3_backup *b = sqlite3_backup_init(to, "main", from, "main");
+        assert_non_null(b);
+        assert_int_equal(sqlite3_backup_step(b, -1), SQLITE_DONE);
+        sqlite3_backup_finish(b);
+        sqlite3_close(from);
+        assert_int_equal(
+                sqlite3_exec(
+                        to,
+                        "DELETE FROM notice_deliveries WHERE id = (SELECT max(id) FROM "
+                        "notice_deliveries "
+                        "WHERE tenant = 'reseller-managed-customer-0002' AND channel = 'email')",
+                        NULL, NULL, NULL),
+                SQLITE_OK);
+        assert_int_equal(sqlite3_changes(to), 1);
+        sqlite3_close(to);
+        char *config = read_text_file(S.config), *at = config ? strstr(config, S.db) : NULL;
+        assert_non_null(at);
+        FILE *f = fopen(copy_config, "w");
+        assert_non_null(f);
+        fprintf(f, "%.*s%s%s", (int)(at - config), config, copy_db, at + strlen(S.db));
+        fclose(f);
+        free(config);
+        char *out = NULL;
+        assert_int_equal(audit_verify(copy_config, &out), 5);
+        assert_non_null(strstr(
+                out, "its release counted 6 messages, 5 have a delivery and an outbox message"));
+        assert_non_null(strstr(out, "notice deliveries incomplete: 1 problems"));
+        free(out);
+        unlink(copy_db);
+        unlink(copy_config);
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -406,6 +606,8 @@ int main(void)
                 cmocka_unit_test(released_once_to_each_tenant),
                 cmocka_unit_test(a_bounce_flags_the_tenant),
                 cmocka_unit_test(cli_composes_releases_and_lists),
+                cmocka_unit_test(alike_recipients_each_get_their_notice),
+                cmocka_unit_test(verify_finds_a_recipient_without_its_message),
                 cmocka_unit_test(killed_mid_send_never_twice),
         };
         return cmocka_run_group_tests_name("notices", tests, setup, teardown);
