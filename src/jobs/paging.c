@@ -383,7 +383,7 @@ static void send_one(const struct job_ctx *ctx, struct item *it)
         struct msg_copy *c = &it->c;
         it->res = (struct notify_result){ .outcome = NOTIFY_SENT };
         if (strcmp(c->m.channel, "email") == 0) {
-                notify_email(&ctx->cfg->smtp, c->address, c->subject, c->body, c->m.idem_key, &it->res);
+                notify_email(ctx->cfg, c->address, c->subject, c->body, c->m.idem_key, &it->res);
         } else if (strcmp(c->m.channel, "webhook") == 0) {
                 notify_webhook(ctx->cfg, c->address, false, c->m.idem_key, c->body, &it->res);
         } else if (strcmp(c->m.channel, "sms") == 0 && ctx->cfg->notify.sms_url) {

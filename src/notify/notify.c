@@ -38,30 +38,98 @@ static size_t discard(char *ptr, size_t size, size_t nmemb, void *userdata)
         return size * nmemb;
 }
 
-/* Append s to a growing buffer; LF becomes CRLF when crlf. */
+/* A growing buffer for the message text. */
 struct text {
         char *p;
         size_t len, cap;
         bool oom;
 };
 
-static void put(struct text *t, const char *s, bool crlf)
+static void put_n(struct text *t, const char *s, size_t n)
 {
-        for (; *s && !t->oom; s++) {
-                if (t->len + 3 > t->cap) {
-                        size_t cap = t->cap ? t->cap * 2 : 1024;
-                        char *p = realloc(t->p, cap);
-                        if (!p) {
-                                t->oom = true;
-                                return;
-                        }
-                        t->p = p;
-                        t->cap = cap;
+        if (t->oom)
+                return;
+        if (t->len + n > t->cap) {
+                size_t cap = t->cap ? t->cap : 1024;
+                while (cap < t->len + n)
+                        cap *= 2;
+                char *p = realloc(t->p, cap);
+                if (!p) {
+                        t->oom = true;
+                        return;
                 }
-                if (crlf && *s == '\n' && (t->len == 0 || t->p[t->len - 1] != '\r'))
-                        t->p[t->len++] = '\r';
-                t->p[t->len++] = *s;
+                t->p = p;
+                t->cap = cap;
         }
+        memcpy(t->p + t->len, s, n);
+        t->len += n;
+}
+
+static void put(struct text *t, const char *s)
+{
+        put_n(t, s, strlen(s));
+}
+
+/* Text as lines that all end in CRLF: SMTP's DATA allows no bare CR or
+ * bare LF (RFC 5321 2.3.8), and receivers differ on what one means - a
+ * line break, text, or a reason to refuse. CRLF stays; a lone CR and a
+ * lone LF each become CRLF. Dot-stuffing is left to libcurl, which
+ * doubles a '.' that starts a line of an SMTP upload; it finds every line
+ * start once every line ends in CRLF. */
+static void put_lines(struct text *t, const char *s)
+{
+        while (*s && !t->oom) {
+                size_t n = strcspn(s, "\r\n");
+                put_n(t, s, n);
+                s += n;
+                if (!*s)
+                        break;
+                put_n(t, "\r\n", 2);
+                s += s[0] == '\r' && s[1] == '\n' ? 2 : 1;
+        }
+}
+
+/* RFC 5322 dot-atom-text: atext runs joined by single dots. */
+static bool dot_atom_text(const char *s)
+{
+        static const char atext_special[] = "!#$%&'*+-/=?^_`{|}~";
+        bool after_dot = true;
+        for (; *s; s++) {
+                bool atext = (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+                             (*s >= '0' && *s <= '9') || strchr(atext_special, *s);
+                if (*s == '.' && !after_dot)
+                        after_dot = true;
+                else if (atext)
+                        after_dot = false;
+                else
+                        return false;
+        }
+        return !after_dot;
+}
+
+/* The Message-ID (RFC 5322 3.6.4), "<id-left@id-right>" with both parts
+ * dot-atom-text, so it has exactly one '@'. id-left is the message's key
+ * when that is dot-atom-text (a notice's key is: store_notice_key), so
+ * every attempt carries the same id and a receiver can drop a duplicate;
+ * any other key is replaced by its hex BLAKE2b-128, as stable. id-right
+ * is the host of public_url, the domain the messages speak for, or
+ * "vigil.invalid" when that host is no dot-atom (an IPv6 literal). */
+static void message_id(const char *public_url, const char *key, char *out, size_t size)
+{
+        char left[2 * 16 + 1];
+        if (!dot_atom_text(key)) {
+                unsigned char h[16];
+                crypto_generichash(h, sizeof h, (const unsigned char *)key, strlen(key), NULL, 0);
+                sodium_bin2hex(left, sizeof left, h, sizeof h);
+                key = left;
+        }
+        CURLU *u = curl_url();
+        char *host = NULL;
+        if (u && public_url && curl_url_set(u, CURLUPART_URL, public_url, 0) == CURLUE_OK)
+                curl_url_get(u, CURLUPART_HOST, &host, 0);
+        snprintf(out, size, "<%s@%s>", key, host && dot_atom_text(host) ? host : "vigil.invalid");
+        curl_free(host);
+        curl_url_cleanup(u);
 }
 
 /* A header value: ASCII as is, anything else as an RFC 2047 encoded word. */
@@ -72,7 +140,7 @@ static void header_value(struct text *t, const char *v)
                 if ((unsigned char)*p >= 0x80 || *p == '\r' || *p == '\n')
                         ascii = false;
         if (ascii) {
-                put(t, v, false);
+                put(t, v);
                 return;
         }
         size_t n = strlen(v);
@@ -83,9 +151,9 @@ static void header_value(struct text *t, const char *v)
                 return;
         }
         sodium_bin2base64(b64, b64len, (const unsigned char *)v, n, sodium_base64_VARIANT_ORIGINAL);
-        put(t, "=?UTF-8?B?", false);
-        put(t, b64, false);
-        put(t, "?=", false);
+        put(t, "=?UTF-8?B?");
+        put(t, b64);
+        put(t, "?=");
         free(b64);
 }
 
@@ -97,9 +165,10 @@ static void one_line(char *dst, size_t size, const char *src)
         dst[i] = '\0';
 }
 
-void notify_email(const struct config_smtp *smtp, const char *to, const char *subject, const char *body,
-                  const char *message_id, struct notify_result *res)
+void notify_email(const struct config *cfg, const char *to, const char *subject, const char *body, const char *key,
+                  struct notify_result *res)
 {
+        const struct config_smtp *smtp = &cfg->smtp;
         memset(res, 0, sizeof *res);
         if (!smtp->url || !smtp->from) {
                 res->outcome = NOTIFY_RETRY;
@@ -111,22 +180,24 @@ void notify_email(const struct config_smtp *smtp, const char *to, const char *su
                 snprintf(res->reply, sizeof res->reply, "not an email address");
                 return;
         }
-        char date[64], line[512];
+        char date[64], line[512], id[512];
         time_t now = time(NULL);
         struct tm tm;
         gmtime_r(&now, &tm);
         strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S +0000", &tm);
         struct text t = { 0 };
         snprintf(line, sizeof line, "Date: %s\r\nFrom: Vigil <%s>\r\nTo: <%s>\r\nSubject: ", date, smtp->from, to);
-        put(&t, line, false);
+        put(&t, line);
         header_value(&t, subject);
-        snprintf(line, sizeof line,
-                 "\r\nMessage-ID: <%s@vigil>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
-                 "Content-Transfer-Encoding: 8bit\r\nAuto-Submitted: auto-generated\r\nX-Vigil-Idempotency-Key: %s\r\n\r\n",
-                 message_id, message_id);
-        put(&t, line, false);
-        put(&t, body, true);
-        put(&t, "\r\n", false);
+        message_id(cfg->public_url, key, id, sizeof id);
+        put(&t, "\r\nMessage-ID: ");
+        put(&t, id);
+        put(&t, "\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
+                "Content-Transfer-Encoding: 8bit\r\nAuto-Submitted: auto-generated\r\nX-Vigil-Idempotency-Key: ");
+        header_value(&t, key);
+        put(&t, "\r\n\r\n");
+        put_lines(&t, body);
+        put(&t, "\r\n");
         if (t.oom) {
                 free(t.p);
                 res->outcome = NOTIFY_RETRY;

@@ -21,11 +21,13 @@ struct notify_result {
         char detail[256]; /* for the server log only: the cause in full (may be empty: see reply) */
 };
 
-/* Send a text/plain UTF-8 email. message_id is the left part of the
- * Message-ID (<message_id@vigil>), the same on every attempt so receivers
- * can drop a duplicate. */
-void notify_email(const struct config_smtp *smtp, const char *to, const char *subject, const char *body,
-                  const char *message_id, struct notify_result *res);
+/* Send a text/plain UTF-8 email through cfg->smtp. key, the message's
+ * idempotency key, makes its Message-ID (<key@host of public_url>, or a
+ * digest of key where key is not dot-atom-text), the same on every attempt
+ * so receivers can drop a duplicate. Every line of body is sent ending in
+ * CRLF, whatever its ending (CRLF, a bare CR or a bare LF). */
+void notify_email(const struct config *cfg, const char *to, const char *subject, const char *body,
+                  const char *key, struct notify_result *res);
 
 /* POST json to url with Idempotency-Key: idem_key and, when a secret is
  * configured, X-Vigil-Signature: sha256=<hex HMAC of the body>. Every

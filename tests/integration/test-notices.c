@@ -407,6 +407,67 @@ static void verify_finds_a_recipient_without_its_message(void **state)
         unlink(copy_config);
 }
 
+/* The text of the first stored mail holding needle (caller frees), its
+ * path in path (256 bytes); NULL when there is none. */
+static char *mail_with(const char *needle, char *path)
+{
+        char *found = NULL;
+        DIR *d = opendir(maildir);
+        for (struct dirent *e; d && !found && (e = readdir(d));) {
+                if (!strstr(e->d_name, ".eml") || strstr(e->d_name, ".tmp"))
+                        continue;
+                snprintf(path, 256, "%s/%.150s", maildir, e->d_name);
+                char *text = read_text_file(path);
+                if (text && strstr(text, needle))
+                        found = text;
+                else
+                        free(text);
+        }
+        if (d)
+                closedir(d);
+        return found;
+}
+
+/* A notice whose text has bare LF, bare CR, a line of one dot and a line
+ * starting with a dot: the mail arrives with every line ending in CRLF,
+ * those lines intact (libcurl dot-stuffs, once), and a Message-ID that is
+ * one valid msg-id - <key@host of public_url> - as Python's email parser
+ * reads it. */
+static void mail_has_crlf_lines_and_a_valid_message_id(void **state)
+{
+        (void)state;
+        char k[32], path[160], file[256];
+        tenant("linebreaks", "{\"name\":\"Line Breaks plc\",\"contacts\":[{\"email\":\"lines@linebreaks.example\"}]}");
+        declared_incident("Mail line endings", "sev3", "[\"linebreaks\"]", k);
+        json_int_t id = composed(k, "first line\nsecond line\rthird line\r\n.\n.leading dot\nlast line");
+        snprintf(path, sizeof path, "/api/v1/incidents/%s/notices/%lld/release", k, (long long)id);
+        assert_int_equal(call("POST", path, manager, "{}", NULL), 200);
+        char *text = NULL;
+        for (int i = 0; i < 100 && !(text = mail_with("X-Envelope-To: lines@linebreaks.example", file)); i++)
+                usleep(100 * 1000);
+        assert_non_null(text);
+        assert_non_null(strstr(text, "Nature of the breach:\r\nfirst line\r\nsecond line\r\nthird line\r\n.\r\n.leading dot\r\nlast line\r\n"));
+        const char *mid = strstr(text, "\r\nMessage-ID: <notice-");
+        assert_non_null(mid);
+        mid += strlen("\r\nMessage-ID: ");
+        size_t n = strcspn(mid, "\r\n");
+        print_message("# %.*s\n", (int)n, mid);
+        assert_int_equal(n, strlen("<notice-@127.0.0.1>") + 64);
+        assert_memory_equal(mid + n - strlen("@127.0.0.1>"), "@127.0.0.1>", strlen("@127.0.0.1>"));
+        free(text);
+        char cmd[512], out[512] = "";
+        const char *root = getenv("VIGIL_SOURCE_ROOT");
+        snprintf(cmd, sizeof cmd, "python3 %s/tests/integration/mail-check.py %s 2>&1", root ? root : "..", file);
+        FILE *p = popen(cmd, "r");
+        assert_non_null(p);
+        size_t got = fread(out, 1, sizeof out - 1, p);
+        out[got] = '\0';
+        int st = pclose(p);
+        print_message("# mail-check: %s", out);
+        assert_int_equal(st, 0);
+        assert_memory_equal(out, "ok <notice-", strlen("ok <notice-"));
+}
+
 static int cmp_str(const void *a, const void *b)
 {
         return strcmp(*(char *const *)a, *(char *const *)b);
@@ -608,6 +669,7 @@ int main(void)
                 cmocka_unit_test(cli_composes_releases_and_lists),
                 cmocka_unit_test(alike_recipients_each_get_their_notice),
                 cmocka_unit_test(verify_finds_a_recipient_without_its_message),
+                cmocka_unit_test(mail_has_crlf_lines_and_a_valid_message_id),
                 cmocka_unit_test(killed_mid_send_never_twice),
         };
         return cmocka_run_group_tests_name("notices", tests, setup, teardown);
