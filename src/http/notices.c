@@ -7,8 +7,9 @@
  * outbox, each with its own idempotency key (a digest of incident, tenant,
  * notice version, channel and address: store_notice_key), and records the
  * tenant's contract obligation sent once its messages exist.
- * A tenant's message carries its own name only. Severities listed in
- * notices.two_person need a releaser other than the composer. */
+ * A tenant's message carries its own name only. A notice of an incident
+ * that has had a severity listed in notices.two_person at any time since
+ * the notice was composed needs a releaser other than the composer. */
 #include "http/resources.h"
 
 #include "base/templates.h"
@@ -192,7 +193,7 @@ int notice_list(struct request *req, struct response *resp)
 
 struct notice_copy {
         struct notice n;
-        char *nature, *impact, *mitigation, *next, *tenants;
+        char *nature, *impact, *mitigation, *next, *tenants, *severities;
 };
 
 static int copy_notice(const struct notice *n, void *userdata)
@@ -204,7 +205,8 @@ static int copy_notice(const struct notice *n, void *userdata)
         c->mitigation = strdup(n->mitigation);
         c->next = strdup(n->next_steps ? n->next_steps : "");
         c->tenants = strdup(n->tenants);
-        return c->nature && c->impact && c->mitigation && c->next && c->tenants ? 0 : -ENOMEM;
+        c->severities = strdup(n->severities ? n->severities : "");
+        return c->nature && c->impact && c->mitigation && c->next && c->tenants && c->severities ? 0 : -ENOMEM;
 }
 
 static void notice_copy_fini(struct notice_copy *c)
@@ -214,6 +216,7 @@ static void notice_copy_fini(struct notice_copy *c)
         free(c->mitigation);
         free(c->next);
         free(c->tenants);
+        free(c->severities);
 }
 
 static int tenant_doc(const struct tenant_row *t, void *userdata)
@@ -415,14 +418,22 @@ int notice_release(struct request *req, struct response *resp)
                 r = -VG_ENOTFOUND;
         if (r == -VG_ENOTFOUND)
                 request_detail(req, "no notice %lld on %s", id, req->params[0]);
-        /* Two-person release for the severities configured. */
-        for (size_t i = 0; r >= 0 && i < req->cfg->notices.n_two_person; i++)
-                if (severity_from_string(req->cfg->notices.two_person_sev[i]) == inc.severity &&
-                    strcmp(c.n.composed_by, req->who.user.name) == 0) {
-                        request_detail(req, "a %s notice needs a second person: %s composed it",
-                                       severity_to_string(inc.severity), c.n.composed_by);
+        /* Two-person release for the severities configured: any severity the
+         * incident has had since the notice was composed counts, so that
+         * lowering it to release alone (and raising it again) lifts
+         * nothing. */
+        for (size_t i = 0; r >= 0 && i < req->cfg->notices.n_two_person; i++) {
+                char mark[16];
+                snprintf(mark, sizeof mark, ",%s,", req->cfg->notices.two_person_sev[i]);
+                if (strstr(c.severities, mark) && strcmp(c.n.composed_by, req->who.user.name) == 0) {
+                        request_detail(req,
+                                       "a %s notice needs a second person: %s composed it (the incident has been %s "
+                                       "since the notice was composed)",
+                                       req->cfg->notices.two_person_sev[i], c.n.composed_by,
+                                       req->cfg->notices.two_person_sev[i]);
                         r = -VG_ECONFLICT;
                 }
+        }
         if (r >= 0) {
                 r = store_notice_release(tx, id, req->who.user.name, req->now);
                 if (r == -VG_ECONFLICT)

@@ -2571,7 +2571,7 @@ static int sq_obligation_due(struct store_tx *tx, unsigned limit, int (*cb)(cons
 /* ---- notices ---- */
 
 #define NOTICE_COLS "id, incident_id, version, kind, nature, user_impact, mitigation, next_steps, next_update_at, " \
-        "tenants, composed_by, composed_at, released_by, released_at"
+        "tenants, composed_by, composed_at, released_by, released_at, severities"
 
 static void notice_read(sqlite3_stmt *st, void *out)
 {
@@ -2591,6 +2591,7 @@ static void notice_read(sqlite3_stmt *st, void *out)
         n->composed_at = sqlite3_column_int64(st, 11);
         text_copy(n->released_by, sizeof n->released_by, st, 12);
         n->released_at = sqlite3_column_int64(st, 13);
+        n->severities = (const char *)sqlite3_column_text(st, 14);
 }
 
 static int sq_notice_insert(struct store_tx *tx, struct notice *n)
@@ -2851,7 +2852,7 @@ static int sq_notice_list_for_tenant(struct store_tx *tx, const char *tenant,
         struct notice n;
         int r = stmt(txc(tx), "SELECT n.id, n.incident_id, n.version, n.kind, n.nature, n.user_impact, n.mitigation, "
                               "n.next_steps, n.next_update_at, n.tenants, n.composed_by, n.composed_at, n.released_by, "
-                              "n.released_at, coalesce(a.acked_at, 0) FROM notices n "
+                              "n.released_at, n.severities, coalesce(a.acked_at, 0) FROM notices n "
                               "LEFT JOIN notice_acks a ON a.notice_id = n.id AND a.tenant = ?1 "
                               "WHERE n.released_at > 0 AND EXISTS (SELECT 1 FROM json_each(n.tenants) e "
                               "WHERE e.value = ?1) ORDER BY n.id DESC", &st);
@@ -2862,7 +2863,7 @@ static int sq_notice_list_for_tenant(struct store_tx *tx, const char *tenant,
         while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
                 notice_read(st, &n);
                 n.tenants = "[]"; /* never another tenant's name */
-                r = cb(&n, sqlite3_column_int64(st, 14), userdata);
+                r = cb(&n, sqlite3_column_int64(st, 15), userdata);
                 if (r < 0)
                         break;
         }

@@ -610,6 +610,9 @@ struct notice {
         vg_usec_t composed_at;
         char released_by[STORE_NAME_MAX];
         vg_usec_t released_at;
+        /* borrows: every severity the incident has had since composition,
+         * as ",sev1,sev3," (kept by the database; read only) */
+        const char *severities;
 };
 /* Insert with the next version of its incident (sets id and version). */
 int store_notice_insert(struct store_tx *tx, struct notice *n);

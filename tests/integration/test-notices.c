@@ -468,6 +468,43 @@ static void mail_has_crlf_lines_and_a_valid_message_id(void **state)
         assert_memory_equal(out, "ok <notice-", strlen("ok <notice-"));
 }
 
+/* notices.two_person is sev1. A notice composed at sev1 stays a
+ * two-person notice when the incident is lowered to sev3 for the release
+ * and raised again; one composed at sev3 becomes one when the incident is
+ * raised to sev1, even if it is lowered again before the release. The
+ * composer's releases are refused and change nothing; a second person
+ * releases both. */
+static void two_person_release_survives_a_severity_change(void **state)
+{
+        (void)state;
+        char k[32], path[160], incident[96], rel1[160], rel2[160];
+        const char *const json[] = { "Content-Type: application/json", NULL };
+        tenant("twoperson", "{\"name\":\"Two Person AG\",\"contacts\":[{\"email\":\"ciso@twoperson.example\"}]}");
+        declared_incident("Two-person release", "sev1", "[\"twoperson\"]", k);
+        snprintf(incident, sizeof incident, "/api/v1/incidents/%s", k);
+        json_int_t first = composed(k, "Composed at sev1.");
+        snprintf(rel1, sizeof rel1, "%s/notices/%lld/release", incident, (long long)first);
+        expect_refused_on(&S, "POST", rel1, comms, json, "{}", 409, "needs a second person", NULL);
+        /* The bypass: lower the severity, release alone, raise it again. */
+        assert_int_equal(call("PATCH", incident, manager, "{\"severity\":\"sev3\"}", NULL), 200);
+        expect_refused_on(&S, "POST", rel1, comms, json, "{}", 409, "needs a second person", NULL);
+        /* Composed at sev3, raised to sev1 and lowered before the release. */
+        json_int_t second = composed(k, "Composed at sev3.");
+        snprintf(rel2, sizeof rel2, "%s/notices/%lld/release", incident, (long long)second);
+        assert_int_equal(call("PATCH", incident, manager, "{\"severity\":\"sev1\"}", NULL), 200);
+        assert_int_equal(call("PATCH", incident, manager, "{\"severity\":\"sev3\"}", NULL), 200);
+        expect_refused_on(&S, "POST", rel2, comms, json, "{}", 409, "has been sev1 since the notice was composed",
+                          NULL);
+        expect_refused_on(&S, "POST", rel1, comms, json, "{}", 409, "needs a second person", NULL);
+        assert_int_equal(call("PATCH", incident, manager, "{\"severity\":\"sev1\"}", NULL), 200);
+        snprintf(path, sizeof path, "released_at > 0 AND incident_id = (SELECT id FROM incidents WHERE key = '%s')", k);
+        assert_int_equal(db_count(&S, "notices", path), 0);
+        /* A second person may. */
+        assert_int_equal(call("POST", rel1, manager, "{}", NULL), 200);
+        assert_int_equal(call("POST", rel2, manager, "{}", NULL), 200);
+        assert_int_equal(db_count(&S, "notices", path), 2);
+}
+
 static int cmp_str(const void *a, const void *b)
 {
         return strcmp(*(char *const *)a, *(char *const *)b);
@@ -670,6 +707,7 @@ int main(void)
                 cmocka_unit_test(alike_recipients_each_get_their_notice),
                 cmocka_unit_test(verify_finds_a_recipient_without_its_message),
                 cmocka_unit_test(mail_has_crlf_lines_and_a_valid_message_id),
+                cmocka_unit_test(two_person_release_survives_a_severity_change),
                 cmocka_unit_test(killed_mid_send_never_twice),
         };
         return cmocka_run_group_tests_name("notices", tests, setup, teardown);
