@@ -41,6 +41,36 @@ static int audit_task(struct request *req, struct store_tx *tx, const struct inc
         return r;
 }
 
+/* An approval is given to a step as it was described: its title and owner
+ * at the request (and so at the grant). A change to either while the step
+ * has not started voids the approval: it goes back to pending, requested by
+ * whoever made the change, so an executive decides on the step as it now
+ * reads (and that person, having written it, cannot grant it). A step that
+ * has started or is done keeps what it was approved as: changing it then is
+ * refused, for a grant must not end up recorded against other words.
+ * Returns 1 when the approval was voided, 0 when there was nothing to void,
+ * -VG_ECONFLICT when the step has started. */
+static int approval_follow_subject(struct request *req, const struct task *before, struct task *t)
+{
+        if (t->approval_status == APPROVAL__INVALID ||
+            (strcmp(before->title, t->title) == 0 && strcmp(before->owner, t->owner) == 0))
+                return 0;
+        if (before->status == TASK_IN_PROGRESS || before->status == TASK_DONE) {
+                request_detail(req,
+                               "task %lld has started under an approval of its title and owner; "
+                               "they cannot change now (cancel it and plan another step)",
+                               (long long)t->id);
+                return -VG_ECONFLICT;
+        }
+        t->approval_status = APPROVAL_PENDING;
+        snprintf(t->requested_by, sizeof t->requested_by, "%s", req->who.user.name);
+        t->requested_at = req->now;
+        t->decided_by[0] = '\0';
+        t->decided_at = 0;
+        t->comment[0] = '\0';
+        return 1;
+}
+
 /* owner: an existing, enabled user; due_at: RFC 3339. */
 static void parse_owner_due(struct request *req, struct store_tx *tx, json_t *body, struct task *t)
 {
@@ -197,9 +227,19 @@ int task_update(struct request *req, struct response *resp)
                 r = load_task(req, tx, &inc, id, &t);
         if (r < 0)
                 goto out;
+        struct task before = t;
         parse_owner_due(req, tx, body, &t);
         if (fielderr_any(&req->errors)) {
                 r = -VG_EVALIDATION;
+                goto out;
+        }
+        if (title)
+                snprintf(t.title, sizeof t.title, "%s", title);
+        /* Before the start check: a step renamed and started in one request
+         * starts on no approval. */
+        int voided = approval_follow_subject(req, &before, &t);
+        if (voided < 0) {
+                r = voided;
                 goto out;
         }
         enum task_status to = status ? task_status_from_string(status) : t.status;
@@ -212,11 +252,13 @@ int task_update(struct request *req, struct response *resp)
                 r = -VG_ECONFLICT;
                 goto out;
         }
-        if (title)
-                snprintf(t.title, sizeof t.title, "%s", title);
         t.status = to;
         t.updated_at = req->now;
         r = store_task_update(tx, &t);
+        if (r >= 0 && voided)
+                r = store_approval_put(tx, &t);
+        if (r >= 0 && voided)
+                r = audit_task(req, tx, &inc, "incident.approval.void", &before);
         if (r >= 0)
                 r = audit_task(req, tx, &inc, "incident.task.update", &t);
         if (r >= 0)
@@ -263,6 +305,17 @@ int approval_decide(struct request *req, struct response *resp)
                                t.approval_status == APPROVAL__INVALID ? "it has no business impact"
                                                                       : approval_status_to_string(t.approval_status));
                 r = -VG_ECONFLICT;
+                goto out;
+        }
+        /* Two people: the one who asked for the step and the one who lets
+         * it go ahead. */
+        if (strcmp(t.requested_by, req->who.user.name) == 0) {
+                request_detail(
+                        req,
+                        "task %lld: you requested this approval (for the step as you wrote it); "
+                        "another executive incident manager must decide it",
+                        (long long)id);
+                r = -VG_EFORBIDDEN;
                 goto out;
         }
         t.approval_status = d;

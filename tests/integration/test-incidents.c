@@ -14,7 +14,7 @@
 #include <string.h>
 
 static struct server S;
-static char responder[128], manager[128], auditor[128], executive[128];
+static char responder[128], manager[128], auditor[128], executive[128], executive2[128];
 
 #define expect_refused(...) expect_refused_on(&S, __VA_ARGS__)
 
@@ -520,17 +520,25 @@ static long task_id(struct reply *r)
         return (long)json_integer_value(json_object_get(r->json, "id"));
 }
 
-static void tasks_approvals_and_root_cause(void **state)
+/* An incident's key and the paths of its task doors. */
+struct incident_paths {
+        char key[32], base[96], tasks[128], approvals[128], advance[128];
+};
+
+/* Report a declared security incident (title given), bring it to
+ * containment and fill p. */
+static void report_contained(const char *title, struct incident_paths *p)
 {
-        char key[32], base[96], tasks[128], approvals[128], advance[128], path[256], body[300];
+        char body[300], path[160];
         struct reply r;
-        (void)state;
-        report("{\"title\":\"Compromised signing key\",\"severity\":\"sev1\",\"source\":\"employee\","
-               "\"services\":[\"release\"]}", key, sizeof key);
-        snprintf(base, sizeof base, "/api/v1/incidents/%s", key);
-        snprintf(tasks, sizeof tasks, "%s/tasks", base);
-        snprintf(approvals, sizeof approvals, "%s/approvals", base);
-        snprintf(advance, sizeof advance, "%s/advance", base);
+        snprintf(body, sizeof body,
+                 "{\"title\":\"%s\",\"severity\":\"sev1\",\"source\":\"employee\",\"services\":[\"release\"]}", title);
+        report(body, p->key, sizeof p->key);
+        snprintf(p->base, sizeof p->base, "/api/v1/incidents/%s", p->key);
+        snprintf(p->tasks, sizeof p->tasks, "%s/tasks", p->base);
+        snprintf(p->approvals, sizeof p->approvals, "%s/approvals", p->base);
+        snprintf(p->advance, sizeof p->advance, "%s/advance", p->base);
+        const char *base = p->base;
         snprintf(path, sizeof path, "%s/classify", base);
         http(&S, "POST", path, responder, NULL, "{\"classification\":\"security_incident\",\"impact\":{\"integrity\":true},"
              "\"data_categories\":[\"customer_data\"]}", &r);
@@ -542,9 +550,17 @@ static void tasks_approvals_and_root_cause(void **state)
         http(&S, "POST", path, manager, NULL, "{\"criteria\":\"signed malicious build reached customers\"}", &r);
         assert_int_equal(r.status, 200);
         reply_free(&r);
-        http(&S, "POST", advance, responder, NULL, "{\"phase\":\"containment\"}", &r);
-        assert_int_equal(r.status, 200);
-        reply_free(&r);
+        assert_int_equal(api_call(&S, "POST", p->advance, responder, "{\"phase\":\"containment\"}", NULL), 200);
+}
+
+static void tasks_approvals_and_root_cause(void **state)
+{
+        struct incident_paths p;
+        char path[256], body[300];
+        struct reply r;
+        (void)state;
+        report_contained("Compromised signing key", &p);
+        const char *base = p.base, *tasks = p.tasks, *approvals = p.approvals, *advance = p.advance;
 
         /* Bad task input. */
         expect_refused("POST", tasks, responder, NULL, "{\"phase\":\"containment\",\"title\":\"x\",\"business_impact\":true}",
@@ -704,7 +720,7 @@ static void tasks_approvals_and_root_cause(void **state)
         http(&S, "POST", "/api/v1/vigilance/match", auditor, NULL, "{\"service\":\"release\"}", &r);
         assert_int_equal(r.status, 200);
         json_t *m = json_object_get(r.json, "match");
-        assert_string_equal(json_string_value(json_object_get(m, "incident")), key);
+        assert_string_equal(json_string_value(json_object_get(m, "incident")), p.key);
         assert_string_equal(json_string_value(json_object_get(m, "why")), "service release");
         reply_free(&r);
         http(&S, "POST", "/api/v1/vigilance/match", auditor, NULL, "{\"tenant\":\"acme\"}", &r);
@@ -847,6 +863,93 @@ static void anchors_with_history(void **state)
         assert_int_equal(db_count(&S, "audit_log", "action='incident.anchor' AND change LIKE '%earlier IDS hit%'"), 1);
 }
 
+/* The approval as the task's answer shows it: status and requester. */
+static void expect_approval(const char *path, const char *status, const char *requested_by)
+{
+        json_t *j = NULL;
+        char tasks[160];
+        snprintf(tasks, sizeof tasks, "%s", path);
+        *strrchr(tasks, '/') = '\0';
+        assert_int_equal(api_call(&S, "GET", tasks, auditor, NULL, &j), 200);
+        long id = strtol(strrchr(path, '/') + 1, NULL, 10);
+        json_t *ap = NULL;
+        size_t i;
+        json_t *t;
+        json_array_foreach(json_object_get(j, "items"), i, t) {
+                if (json_integer_value(json_object_get(t, "id")) == id)
+                        ap = json_object_get(t, "approval");
+        }
+        assert_non_null(ap);
+        assert_string_equal(json_string_value(json_object_get(ap, "status")), status);
+        assert_string_equal(json_string_value(json_object_get(ap, "requested_by")), requested_by);
+        json_decref(j);
+}
+
+/* Issue 14, finding 5: a grant covers the step as it was approved, and the
+ * person who asked for a step does not approve it. */
+static void approval_covers_what_was_approved(void **state)
+{
+        struct incident_paths p;
+        char path[256], body[300];
+        struct reply r;
+        (void)state;
+        report_contained("Cache poisoning", &p);
+        const char *tasks = p.tasks, *approvals = p.approvals;
+        assert_int_equal(api_call(&S, "POST", p.advance, responder, "{\"phase\":\"eradication\"}", NULL), 200);
+
+        http(&S, "POST", tasks, responder, NULL,
+             "{\"phase\":\"eradication\",\"title\":\"restart one cache node\",\"owner\":\"rita\",\"business_impact\":true}", &r);
+        assert_int_equal(r.status, 201);
+        long step = task_id(&r);
+        reply_free(&r);
+        snprintf(path, sizeof path, "%s/%ld", tasks, step);
+        snprintf(body, sizeof body, "{\"task\":%ld,\"decision\":\"granted\",\"comment\":\"one node is fine\"}", step);
+        assert_int_equal(api_call(&S, "POST", approvals, executive, body, NULL), 200);
+
+        /* The attack in one request: rename and start. Refused, nothing changed. */
+        expect_refused("PATCH", path, responder, NULL,
+                       "{\"title\":\"DROP production database and restore from tape\",\"status\":\"in_progress\"}", 409,
+                       "needs an executive approval", NULL);
+        expect_approval(path, "granted", "rita");
+
+        /* In two: the rename voids the grant (audited), the start is refused. */
+        assert_int_equal(api_call(&S, "PATCH", path, responder, "{\"title\":\"DROP production database\"}", NULL), 200);
+        expect_approval(path, "pending", "rita");
+        assert_int_equal(db_count(&S, "audit_log", "action='incident.approval.void' AND change LIKE '%one node is fine%'"), 1);
+        expect_refused("PATCH", path, responder, NULL, "{\"status\":\"in_progress\"}", 409, "approval is pending", NULL);
+
+        /* An executive who rewrites a step asks for it: they cannot grant it. */
+        assert_int_equal(api_call(&S, "PATCH", path, executive, "{\"title\":\"restart two cache nodes\"}", NULL), 200);
+        expect_approval(path, "pending", "eve");
+        snprintf(body, sizeof body, "{\"task\":%ld,\"decision\":\"granted\",\"comment\":\"mine, fine\"}", step);
+        expect_refused("POST", approvals, executive, NULL, body, 403, "you requested this approval", NULL);
+        snprintf(body, sizeof body, "{\"task\":%ld,\"decision\":\"granted\",\"comment\":\"two nodes, ok\"}", step);
+        assert_int_equal(api_call(&S, "POST", approvals, executive2, body, NULL), 200);
+
+        /* A new owner voids it too. */
+        assert_int_equal(api_call(&S, "PATCH", path, responder, "{\"owner\":\"ivan\"}", NULL), 200);
+        expect_approval(path, "pending", "rita");
+        snprintf(body, sizeof body, "{\"task\":%ld,\"decision\":\"granted\",\"comment\":\"ivan does it\"}", step);
+        assert_int_equal(api_call(&S, "POST", approvals, executive, body, NULL), 200);
+
+        /* Once started, what was approved is fixed; other fields still move. */
+        assert_int_equal(api_call(&S, "PATCH", path, responder, "{\"status\":\"in_progress\"}", NULL), 200);
+        expect_refused("PATCH", path, responder, NULL, "{\"title\":\"DROP production database\"}", 409,
+                       "has started under an approval", NULL);
+        assert_int_equal(api_call(&S, "PATCH", path, responder, "{\"due_at\":\"2030-01-01T00:00:00Z\"}", NULL), 200);
+        expect_approval(path, "granted", "rita");
+
+        /* An executive's own business-impact step needs another executive. */
+        http(&S, "POST", tasks, executive, NULL,
+             "{\"phase\":\"eradication\",\"title\":\"purge the CDN\",\"business_impact\":true}", &r);
+        assert_int_equal(r.status, 201);
+        long own = task_id(&r);
+        reply_free(&r);
+        snprintf(body, sizeof body, "{\"task\":%ld,\"decision\":\"granted\",\"comment\":\"self\"}", own);
+        expect_refused("POST", approvals, executive, NULL, body, 403, "another executive incident manager", NULL);
+        assert_int_equal(api_call(&S, "POST", approvals, executive2, body, NULL), 200);
+}
+
 static int setup(void **state)
 {
         (void)state;
@@ -855,6 +958,7 @@ static int setup(void **state)
         server_user_token(&S, "ivan", "incident_manager", NULL, manager, sizeof manager);
         server_user_token(&S, "aud", "auditor", NULL, auditor, sizeof auditor);
         server_user_token(&S, "eve", "executive_incident_manager", NULL, executive, sizeof executive);
+        server_user_token(&S, "ezra", "executive_incident_manager", NULL, executive2, sizeof executive2);
         return 0;
 }
 
@@ -878,6 +982,7 @@ int main(void)
                 cmocka_unit_test(notes_and_timeline),
                 cmocka_unit_test(cli_works_an_incident),
                 cmocka_unit_test(tasks_approvals_and_root_cause),
+                cmocka_unit_test(approval_covers_what_was_approved),
                 cmocka_unit_test(anchors_with_history),
         };
         return cmocka_run_group_tests_name("incidents", tests, setup, teardown);
