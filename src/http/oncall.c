@@ -104,6 +104,28 @@ static json_t *override_json(const struct schedule_override *o)
                          json_time(o->created_at));
 }
 
+/* Who changes an override: incident managers and admins any (they own the
+ * schedules; teams have no managers of their own), a responder only one
+ * they are party to, as the person it puts on call or the one it takes
+ * off. Otherwise a responder could put anyone on call, or take an
+ * incident manager off, on their own word. */
+static int override_may_change(struct request *req, struct store_tx *tx,
+                               const struct schedule_override *o)
+{
+        if (req->who.user.role != ROLE_RESPONDER)
+                return 0;
+        int r = schedule_override_involves(tx, o, req->who.user.name);
+        if (r < 0)
+                return r;
+        if (r == 0) {
+                request_detail(req, "a responder changes only overrides that involve them: putting "
+                                    "themselves on call, "
+                                    "or handing over a window in which only they are on call");
+                return -VG_EFORBIDDEN;
+        }
+        return 0;
+}
+
 int override_create(struct request *req, struct response *resp)
 {
         static const char *const fields[] = { "user", "from", "to", "reason", NULL };
@@ -151,6 +173,8 @@ int override_create(struct request *req, struct response *resp)
                 }
         }
         if (r >= 0)
+                r = override_may_change(req, tx, &o);
+        if (r >= 0)
                 r = store_override_insert(tx, &o);
         json_t *j = r >= 0 ? override_json(&o) : NULL;
         if (r >= 0)
@@ -192,20 +216,42 @@ int override_list(struct request *req, struct response *resp)
         return response_json(resp, 200, json_pack("{s:o}", "items", items));
 }
 
+/* The override being deleted, and what the audit record keeps of it. */
+struct override_found {
+        struct schedule_override o; /* reason not kept */
+        json_t *json;               /* owns */
+};
+
+static int override_keep(const struct schedule_override *o, void *userdata)
+{
+        struct override_found *f = userdata;
+        f->o = *o;
+        f->o.reason = NULL;
+        f->json = override_json(o);
+        return f->json ? 0 : -ENOMEM;
+}
+
 int override_delete(struct request *req, struct response *resp)
 {
         long long id;
         struct store_tx *tx;
+        struct override_found f = {0};
         if (request_id_param(req, 1, "override", &id) < 0)
                 return -VG_ENOTFOUND;
         int r = store_begin(req->store, &tx);
         if (r < 0)
                 return r;
-        r = store_override_delete(tx, req->params[0], id);
+        r = store_override_get(tx, req->params[0], id, override_keep, &f);
         if (r == -VG_ENOTFOUND)
                 request_detail(req, "no override %lld on schedule '%s'", id, req->params[0]);
         if (r >= 0)
-                r = request_audit(req, tx, "schedule.override.delete", "override", id, NULL);
+                r = override_may_change(req, tx, &f.o);
+        if (r >= 0)
+                r = store_override_delete(tx, req->params[0], id);
+        /* The record names what was deleted, so "override:N" reads whole. */
+        if (r >= 0)
+                r = request_audit(req, tx, "schedule.override.delete", "override", id, f.json);
+        json_decref(f.json);
         r = store_finish(tx, r);
         if (r < 0)
                 return r;

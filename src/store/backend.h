@@ -102,6 +102,8 @@ struct store_ops {
                         void *userdata);
         int (*override_insert)(struct store_tx *tx, struct schedule_override *o);
         int (*override_delete)(struct store_tx *tx, const char *schedule, int64_t id);
+        int (*override_get)(struct store_tx *tx, const char *schedule, int64_t id,
+                            int (*cb)(const struct schedule_override *, void *), void *userdata);
         int (*override_list)(struct store_tx *tx, const char *schedule, vg_usec_t from, vg_usec_t to,
                              int (*cb)(const struct schedule_override *, void *), void *userdata);
         int (*job_add)(struct store_tx *tx, const char *kind, const char *payload, vg_usec_t due_at, int64_t *ret_id);

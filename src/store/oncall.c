@@ -185,11 +185,19 @@ int org_load(struct store_tx *tx, const char *kind, const char *name, json_t **r
         return store_org_get(tx, kind, name, org_object_json, ret);
 }
 
-/* A schedule ready to compute: its layers and the overrides in a range. */
+/* A schedule ready to compute: its layers and the overrides in a range
+ * (but the one whose id is except, when except is not 0). */
+struct override_load {
+        struct loaded_schedule *l; /* borrows */
+        int64_t except;
+};
 
 static int add_override(const struct schedule_override *o, void *userdata)
 {
-        struct loaded_schedule *l = userdata;
+        struct override_load *ol = userdata;
+        struct loaded_schedule *l = ol->l;
+        if (ol->except && o->id == ol->except)
+                return 0;
         if (l->n_overrides == OVERRIDES_MAX)
                 return 0; /* the earliest OVERRIDES_MAX in range count */
         struct oncall_override *x = &l->overrides[l->n_overrides++];
@@ -199,16 +207,17 @@ static int add_override(const struct schedule_override *o, void *userdata)
         return 0;
 }
 
-/* Load schedule name with the overrides overlapping [from, to). */
-int schedule_load(struct store_tx *tx, const char *name, vg_usec_t from, vg_usec_t to, struct loaded_schedule **ret)
+static int schedule_load_except(struct store_tx *tx, const char *name, vg_usec_t from, vg_usec_t to,
+                                int64_t except, struct loaded_schedule **ret)
 {
         json_t *body = NULL;
         struct loaded_schedule *l = calloc(1, sizeof *l);
+        struct override_load ol = {.l = l, .except = except};
         int r = l ? org_load(tx, "schedule", name, &body) : -ENOMEM;
         if (r >= 0)
                 r = schedule_doc_parse(body, &l->doc, NULL) < 0 ? -VG_ESTORE : 0;
         if (r >= 0)
-                r = store_override_list(tx, name, from, to, add_override, l);
+                r = store_override_list(tx, name, from, to, add_override, &ol);
         json_decref(body);
         if (r < 0) {
                 free(l);
@@ -216,6 +225,13 @@ int schedule_load(struct store_tx *tx, const char *name, vg_usec_t from, vg_usec
         }
         *ret = l;
         return 0;
+}
+
+/* Load schedule name with the overrides overlapping [from, to). */
+int schedule_load(struct store_tx *tx, const char *name, vg_usec_t from, vg_usec_t to,
+                  struct loaded_schedule **ret)
+{
+        return schedule_load_except(tx, name, from, to, 0, ret);
 }
 
 struct oncall_schedule schedule_view(const struct loaded_schedule *l)
@@ -308,6 +324,37 @@ int schedule_shifts(struct store_tx *tx, const char *name, vg_usec_t from, vg_us
         }
         *ret_l = l;
         return 0;
+}
+
+int schedule_override_involves(struct store_tx *tx, const struct schedule_override *o,
+                               const char *who)
+{
+        if (strcmp(o->user, who) == 0)
+                return 1;
+        /* Older overrides may be longer than a final schedule's range; whom
+         * such a one replaces is not worked out, so it involves only the
+         * person it puts on call. */
+        if (o->ends_at <= o->starts_at ||
+            o->ends_at - o->starts_at > ONCALL_RANGE_MAX_DAYS * 86400 * VG_USEC_PER_SEC)
+                return 0;
+        struct loaded_schedule *l = NULL;
+        int r = schedule_load_except(tx, o->schedule, o->starts_at, o->ends_at, o->id, &l);
+        if (r < 0)
+                return r;
+        struct oncall_schedule s = schedule_view(l);
+        struct oncall_shift *sh = NULL;
+        size_t n = 0;
+        r = oncall_final(&s, o->starts_at, o->ends_at, &sh, &n);
+        free(l);
+        if (r < 0)
+                return r;
+        /* who is the one replaced only if who is on call for the whole
+         * window: a gap or anyone else's shift in it is someone else's. */
+        int involved = n > 0;
+        for (size_t i = 0; i < n && involved; i++)
+                involved = strcmp(sh[i].user, who) == 0;
+        free(sh);
+        return involved;
 }
 
 struct names {

@@ -45,6 +45,13 @@ struct oncall_schedule schedule_view(const struct loaded_schedule *l);
  * layer names) and its shifts. The caller frees both. -VG_ENOTFOUND. */
 int schedule_shifts(struct store_tx *tx, const char *name, vg_usec_t from, vg_usec_t to,
                     struct loaded_schedule **ret_l, struct oncall_shift **ret_sh, size_t *ret_n);
+/* Whether user who is party to override o: the person it puts on call
+ * (o->user), or the one person it takes off call (whoever the final
+ * schedule without o has on call throughout its window, gaps counting as
+ * nobody). o->id 0: an override not stored yet. 1 yes, 0 no, negative
+ * errno or -VG_* (-VG_ENOTFOUND: no schedule o->schedule). */
+int schedule_override_involves(struct store_tx *tx, const struct schedule_override *o,
+                               const char *who);
 /* The names of every document of kind, sorted; the caller frees *ret. */
 int org_names(struct store_tx *tx, const char *kind, char (**ret)[STORE_NAME_MAX], size_t *n);
 

@@ -1938,6 +1938,23 @@ static int sq_override_delete(struct store_tx *tx, const char *schedule, int64_t
         return r < 0 ? r : r == 0 ? -VG_ENOTFOUND : 0;
 }
 
+static int sq_override_get(struct store_tx *tx, const char *schedule, int64_t id,
+                           int (*cb)(const struct schedule_override *, void *), void *userdata)
+{
+        sqlite3_stmt *st = NULL;
+        struct schedule_override o;
+        int r = stmt(txc(tx),
+                     "SELECT id, schedule, user_name, starts_at, ends_at, reason, created_by, "
+                     "created_at "
+                     "FROM schedule_overrides WHERE schedule = ? AND id = ?",
+                     &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_text(st, 1, schedule, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, id);
+        return ONE_ROW(st, o, override_read, cb, userdata);
+}
+
 static int sq_override_list(struct store_tx *tx, const char *schedule, vg_usec_t from, vg_usec_t to,
                             int (*cb)(const struct schedule_override *, void *), void *userdata)
 {
@@ -3528,6 +3545,7 @@ const struct store_ops store_sqlite_ops = {
         .org_list = sq_org_list,
         .override_insert = sq_override_insert,
         .override_delete = sq_override_delete,
+        .override_get = sq_override_get,
         .override_list = sq_override_list,
         .job_add = sq_job_add,
         .job_claim = sq_job_claim,

@@ -129,6 +129,7 @@ int store_org_delete(struct store_tx *tx, const char *kind, const char *name) { 
 int store_org_list(struct store_tx *tx, const char *kind, int (*cb)(const struct org_object *, void *), void *ud) { return OPS(tx)->org_list(tx, kind, cb, ud); }
 int store_override_insert(struct store_tx *tx, struct schedule_override *o) { return OPS(tx)->override_insert(tx, o); }
 int store_override_delete(struct store_tx *tx, const char *schedule, int64_t id) { return OPS(tx)->override_delete(tx, schedule, id); }
+int store_override_get(struct store_tx *tx, const char *schedule, int64_t id, int (*cb)(const struct schedule_override *, void *), void *ud) { return OPS(tx)->override_get(tx, schedule, id, cb, ud); }
 int store_override_list(struct store_tx *tx, const char *schedule, vg_usec_t from, vg_usec_t to, int (*cb)(const struct schedule_override *, void *), void *ud) { return OPS(tx)->override_list(tx, schedule, from, to, cb, ud); }
 int store_incident_get_by_id(struct store_tx *tx, int64_t id, struct incident *ret) { return OPS(tx)->incident_get_by_id(tx, id, ret); }
 int store_job_add(struct store_tx *tx, const char *kind, const char *payload, vg_usec_t due, int64_t *id) { return OPS(tx)->job_add(tx, kind, payload, due, id); }

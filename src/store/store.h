@@ -437,6 +437,11 @@ struct schedule_override {
 };
 int store_override_insert(struct store_tx *tx, struct schedule_override *o);
 int store_override_delete(struct store_tx *tx, const char *schedule, int64_t id);
+/* Override id of schedule, to cb (its reason borrowed for the call);
+ * -VG_ENOTFOUND when there is none. */
+int store_override_get(struct store_tx *tx, const char *schedule, int64_t id,
+                       int (*cb)(const struct schedule_override *o, void *userdata),
+                       void *userdata);
 /* The overrides of schedule that overlap [from, to), by start. */
 int store_override_list(struct store_tx *tx, const char *schedule, vg_usec_t from, vg_usec_t to,
                         int (*cb)(const struct schedule_override *o, void *userdata), void *userdata);

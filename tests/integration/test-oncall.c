@@ -140,11 +140,12 @@ static void who_is_on_call(void **state)
         assert_int_equal(call("GET", "/api/v1/oncall?service=payments&schedule=primary", auditor, NULL, NULL), 400);
         assert_int_equal(call("GET", "/api/v1/oncall?service=nope", auditor, NULL, NULL), 404);
 
-        /* A responder takes two hours of bob's week (in the future). */
+        /* An incident manager gives two hours of bob's week to carol (in the
+         * future). */
         char body[256];
         snprintf(body, sizeof body, "{\"user\":\"carol\",\"from\":\"2030-01-07T10:00:00Z\",\"to\":\"2030-01-07T12:00:00Z\","
                                     "\"reason\":\"swap\"}");
-        assert_int_equal(call("POST", "/api/v1/schedules/primary/overrides", responder, body, &a), 201);
+        assert_int_equal(call("POST", "/api/v1/schedules/primary/overrides", manager, body, &a), 201);
         json_int_t id = json_integer_value(json_object_get(a, "id"));
         json_decref(a);
         assert_int_equal(call("GET", "/api/v1/oncall?schedule=primary&at=2030-01-07T11:00:00Z", auditor, NULL, &a), 200);
@@ -172,11 +173,84 @@ static void who_is_on_call(void **state)
                           NULL, NULL);
         char path[128];
         snprintf(path, sizeof path, "/api/v1/schedules/primary/overrides/%lld", (long long)id);
-        assert_int_equal(call("DELETE", path, responder, NULL, NULL), 204);
+        assert_int_equal(call("DELETE", path, manager, NULL, NULL), 204);
         assert_int_equal(call("GET", "/api/v1/oncall?schedule=primary&at=2030-01-07T11:00:00Z", auditor, NULL, &a), 200);
         /* 2030-01-07 is 1162 days = week 166 after 2026-11-02: even, alice. */
         assert_string_equal(json_string_value(json_object_get(a, "user")), "alice");
         json_decref(a);
+}
+
+/* POST an override of schedule night; its id, or 0 when refused with
+ * want_refused (nothing changed then). */
+static json_int_t night_override(const char *token, const char *user, const char *from, const char *to,
+                                 long want_refused)
+{
+        char body[256];
+        snprintf(body, sizeof body, "{\"user\":\"%s\",\"from\":\"%s\",\"to\":\"%s\"}", user, from, to);
+        if (want_refused) {
+                expect_refused_on(&S, "POST", "/api/v1/schedules/night/overrides", token, NULL, body, want_refused,
+                                  want_refused == 403 ? "involve them" : NULL, NULL);
+                return 0;
+        }
+        json_t *a = NULL;
+        assert_int_equal(call("POST", "/api/v1/schedules/night/overrides", token, body, &a), 201);
+        json_int_t id = json_integer_value(json_object_get(a, "id"));
+        json_decref(a);
+        return id;
+}
+
+/* Issue 14, finding 8: a responder changes only the overrides they are
+ * party to; managers change any; an override id names one override for
+ * ever. */
+static void overrides_change_only_by_their_parties(void **state)
+{
+        char dave[128], erin[128], path[128];
+        (void)state;
+        server_user_token(&S, "dave", "responder", NULL, dave, sizeof dave);
+        server_user_token(&S, "erin", "responder", NULL, erin, sizeof erin);
+        /* Daily in UTC from Monday 2026-11-02: 2030-01-07 is day 1162, dave's;
+         * 2030-01-08 is erin's. */
+        put_ok("/api/v1/schedules/night",
+               "{\"time_zone\":\"UTC\",\"layers\":[{\"name\":\"daily\",\"rotation\":\"daily\","
+               "\"start\":\"2026-11-02T00:00\",\"users\":[\"dave\",\"erin\"]}]}",
+               201);
+
+        /* The attack: a responder puts the auditor on call, and someone
+         * else on call over someone else. */
+        night_override(responder, "aud", "2030-01-07T10:00:00Z", "2030-01-07T12:00:00Z", 403);
+        night_override(dave, "erin", "2030-01-08T10:00:00Z", "2030-01-08T12:00:00Z", 403);
+        /* A window half dave's and half erin's is not dave's to hand over. */
+        night_override(dave, "rita", "2030-01-07T22:00:00Z", "2030-01-08T02:00:00Z", 403);
+        /* Taking over, and handing over one's own window, are fine. */
+        json_int_t takeover = night_override(responder, "rita", "2030-01-07T08:00:00Z", "2030-01-07T09:00:00Z", 0);
+        json_int_t handover = night_override(dave, "erin", "2030-01-07T12:00:00Z", "2030-01-07T14:00:00Z", 0);
+        assert_true(takeover > 0 && handover > 0);
+
+        /* The manager's override takes dave off: only dave (replaced), or a
+         * manager, may delete it; not erin, not rita. */
+        json_int_t by_manager = night_override(manager, "aud", "2030-01-07T16:00:00Z", "2030-01-07T18:00:00Z", 0);
+        snprintf(path, sizeof path, "/api/v1/schedules/night/overrides/%lld", (long long)by_manager);
+        expect_refused_on(&S, "DELETE", path, erin, NULL, NULL, 403, "involve them", NULL);
+        expect_refused_on(&S, "DELETE", path, responder, NULL, NULL, 403, "involve them", NULL);
+        assert_int_equal(call("DELETE", path, dave, NULL, NULL), 204);
+        /* The deletion's record says what it deleted. */
+        char where[128];
+        snprintf(where, sizeof where, "action='schedule.override.delete' AND object='override:%lld' AND change LIKE '%%\"aud\"%%'",
+                 (long long)by_manager);
+        assert_int_equal(db_count(&S, "audit_log", where), 1);
+        /* erin, put on call by the handover, may give it back. */
+        snprintf(path, sizeof path, "/api/v1/schedules/night/overrides/%lld", (long long)handover);
+        expect_refused_on(&S, "DELETE", path, responder, NULL, NULL, 403, "involve them", NULL);
+        assert_int_equal(call("DELETE", path, erin, NULL, NULL), 204);
+
+        /* Ids are never given twice: the newest deleted, the next is higher. */
+        json_int_t last = night_override(manager, "erin", "2030-01-07T20:00:00Z", "2030-01-07T21:00:00Z", 0);
+        snprintf(path, sizeof path, "/api/v1/schedules/night/overrides/%lld", (long long)last);
+        assert_int_equal(call("DELETE", path, manager, NULL, NULL), 204);
+        json_int_t next = night_override(manager, "erin", "2030-01-07T20:00:00Z", "2030-01-07T21:00:00Z", 0);
+        assert_true(next > last);
+        snprintf(where, sizeof where, "object='override:%lld' AND action='schedule.override.create'", (long long)next);
+        assert_int_equal(db_count(&S, "audit_log", where), 1);
 }
 
 static void coverage_gaps_and_the_check_command(void **state)
@@ -476,6 +550,8 @@ int main(void)
                 cmocka_unit_test(coverage_gaps_and_the_check_command),
                 cmocka_unit_test(calendar_feeds_parse_back_to_the_same_shifts),
                 cmocka_unit_test(apply_is_declarative_and_idempotent),
+                /* Last: its schedule would count in the coverage above. */
+                cmocka_unit_test(overrides_change_only_by_their_parties),
         };
         return cmocka_run_group_tests_name("oncall", tests, setup, teardown);
 }
