@@ -24,6 +24,19 @@ static bool may_manage(const struct request *req, const struct calendar_feed *f)
         return req->who.user.role == ROLE_ADMIN || strcmp(f->created_by, req->who.user.name) == 0;
 }
 
+/* Whether creator may have a feed of kind/name: a staff account, enabled,
+ * and for someone else's shifts an admin or incident manager. Asked when
+ * the feed is made and on every read, so a feed ends with its creator's
+ * right to it (disabled, or moved to a role without it) and answers again
+ * only if that right comes back. */
+static bool feed_creator_admits(const struct user *creator, const char *kind, const char *name)
+{
+        if (creator->disabled || !(ROLE_BIT(creator->role) & ROLES_STAFF))
+                return false;
+        return strcmp(kind, "user") != 0 || strcmp(name, creator->name) == 0 ||
+               creator->role == ROLE_ADMIN || creator->role == ROLE_INCIDENT_MANAGER;
+}
+
 static json_t *feed_json(const struct calendar_feed *f)
 {
         return json_pack("{s:I, s:s, s:s, s:s, s:s, s:o, s:o}", "id", (json_int_t)f->id, "kind", f->kind, "name", f->name,
@@ -49,14 +62,12 @@ int feed_create(struct request *req, struct response *resp)
                 fielderr_add(&req->errors, "schedule", "give schedule or user");
         if (fielderr_any(&req->errors))
                 return -VG_EVALIDATION;
-        /* Someone else's shifts are for admins and incident managers. */
-        if (user && strcmp(user, req->who.user.name) != 0 && req->who.user.role != ROLE_ADMIN &&
-            req->who.user.role != ROLE_INCIDENT_MANAGER) {
+        snprintf(f.kind, sizeof f.kind, "%s", schedule ? "schedule" : "user");
+        snprintf(f.name, sizeof f.name, "%s", schedule ? schedule : user);
+        if (!feed_creator_admits(&req->who.user, f.kind, f.name)) {
                 request_detail(req, "a feed of someone else's shifts is for admins and incident managers");
                 return -VG_EFORBIDDEN;
         }
-        snprintf(f.kind, sizeof f.kind, "%s", schedule ? "schedule" : "user");
-        snprintf(f.name, sizeof f.name, "%s", schedule ? schedule : user);
         snprintf(f.created_by, sizeof f.created_by, "%s", req->who.user.name);
         r = store_begin(req->store, &tx);
         if (r < 0)
@@ -203,6 +214,12 @@ int calendar_get(struct request *req, struct response *resp)
         r = store_feed_get_by_hash(tx, h, &f);
         if (r >= 0 && f.revoked_at)
                 r = -VG_ENOTFOUND;
+        struct user creator = {0};
+        if (r >= 0)
+                r = store_user_get_by_name(tx, f.created_by, &creator);
+        if (r >= 0 && !feed_creator_admits(&creator, f.kind, f.name))
+                r = -VG_ENOTFOUND; /* the same answer as a revoked feed: the URL is dead */
+        secret_wipe(creator.password_hash, sizeof creator.password_hash);
         if (r == -VG_ENOTFOUND)
                 request_detail(req, "no such calendar");
         icalcomponent *cal = NULL;

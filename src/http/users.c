@@ -189,6 +189,25 @@ int user_get(struct request *req, struct response *resp)
         return user_response(resp, 200, &u);
 }
 
+/* A new password is given when the old one may be known to someone else,
+ * and an API token or a calendar feed made with it is as good as the
+ * password: they end with it (but the token making this change, when an
+ * admin changes their own password with one). How many is recorded in
+ * change. */
+static int password_ends_credentials(struct request *req, struct store_tx *tx, const struct user *u,
+                                     json_t *change)
+{
+        int tokens = store_token_revoke_for_user(tx, u->id, req->who.token_id, req->now);
+        if (tokens < 0)
+                return tokens;
+        int feeds = store_feed_revoke_by_creator(tx, u->name, req->now);
+        if (feeds < 0)
+                return feeds;
+        json_object_set_new(change, "tokens_revoked", json_integer(tokens));
+        json_object_set_new(change, "calendar_feeds_revoked", json_integer(feeds));
+        return 0;
+}
+
 int user_update(struct request *req, struct response *resp)
 {
         static const char *const fields[] = { "role", "tenant", "disabled", "password", "email", "phone",
@@ -288,6 +307,8 @@ int user_update(struct request *req, struct response *resp)
          * sessions: they sign in again under the new rules. */
         if (r >= 0 && end_sessions)
                 r = store_session_delete_for_user(tx, u.id);
+        if (r >= 0 && password)
+                r = password_ends_credentials(req, tx, &u, change);
         if (r >= 0)
                 r = request_audit(req, tx, "user.update", "user", u.id, change);
         json_decref(change);

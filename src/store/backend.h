@@ -41,6 +41,8 @@ struct store_ops {
         int (*token_get)(struct store_tx *tx, int64_t id, struct api_token *ret);
         int (*token_get_by_hash)(struct store_tx *tx, const uint8_t *hash, struct api_token *ret);
         int (*token_revoke)(struct store_tx *tx, int64_t id, vg_usec_t now);
+        int (*token_revoke_for_user)(struct store_tx *tx, int64_t user_id, int64_t except_id,
+                                     vg_usec_t now);
         int (*token_touch)(struct store_tx *tx, int64_t id, vg_usec_t now);
         int (*token_list)(struct store_tx *tx, int64_t user_id, int64_t after_id, unsigned limit,
                           int (*cb)(const struct api_token *, void *), void *userdata);
@@ -135,6 +137,7 @@ struct store_ops {
         int (*feed_list)(struct store_tx *tx, const char *created_by, int (*cb)(const struct calendar_feed *, void *),
                          void *userdata);
         int (*feed_revoke)(struct store_tx *tx, int64_t id, vg_usec_t at);
+        int (*feed_revoke_by_creator)(struct store_tx *tx, const char *created_by, vg_usec_t at);
         int (*tenant_put)(struct store_tx *tx, const char *id, const char *name, const char *body, vg_usec_t now,
                           int *ret_changed);
         int (*tenant_get)(struct store_tx *tx, const char *id, int (*cb)(const struct tenant_row *, void *),

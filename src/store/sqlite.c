@@ -801,6 +801,22 @@ static int sq_token_revoke(struct store_tx *tx, int64_t id, vg_usec_t now)
         return r < 0 ? r : r == 0 ? -VG_ENOTFOUND : 0;
 }
 
+static int sq_token_revoke_for_user(struct store_tx *tx, int64_t user_id, int64_t except_id,
+                                    vg_usec_t now)
+{
+        sqlite3_stmt *st = NULL;
+        struct conn *c = txc(tx);
+        int r = stmt(
+                c, "UPDATE api_tokens SET revoked_at=? WHERE user_id=? AND id<>? AND revoked_at=0",
+                &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, now);
+        sqlite3_bind_int64(st, 2, user_id);
+        sqlite3_bind_int64(st, 3, except_id);
+        return step_done(c, st);
+}
+
 static int sq_token_touch(struct store_tx *tx, int64_t id, vg_usec_t now)
 {
         int r = exec_id(tx, "UPDATE api_tokens SET last_used=? WHERE id=?", now, id, true);
@@ -2366,6 +2382,21 @@ static int sq_feed_revoke(struct store_tx *tx, int64_t id, vg_usec_t at)
         return r < 0 ? r : r == 0 ? -VG_ENOTFOUND : 0;
 }
 
+static int sq_feed_revoke_by_creator(struct store_tx *tx, const char *created_by, vg_usec_t at)
+{
+        sqlite3_stmt *st = NULL;
+        struct conn *c = txc(tx);
+        int r = stmt(
+                c,
+                "UPDATE calendar_feeds SET revoked_at = ? WHERE created_by = ? AND revoked_at = 0",
+                &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, at);
+        sqlite3_bind_text(st, 2, created_by, -1, SQLITE_STATIC);
+        return step_done(c, st);
+}
+
 /* ---- tenants ---- */
 
 #define TENANT_COLS "rid, id, name, body, needs_followup, version, created_at, updated_at"
@@ -3502,6 +3533,7 @@ const struct store_ops store_sqlite_ops = {
         .session_delete_expired = sq_session_delete_expired,
         .token_insert = sq_token_insert,
         .token_get = sq_token_get,
+        .token_revoke_for_user = sq_token_revoke_for_user,
         .token_get_by_hash = sq_token_get_by_hash,
         .token_revoke = sq_token_revoke,
         .token_touch = sq_token_touch,
@@ -3571,6 +3603,7 @@ const struct store_ops store_sqlite_ops = {
         .feed_get_by_hash = sq_feed_get_by_hash,
         .feed_list = sq_feed_list,
         .feed_revoke = sq_feed_revoke,
+        .feed_revoke_by_creator = sq_feed_revoke_by_creator,
         .tenant_put = sq_tenant_put,
         .tenant_get = sq_tenant_get,
         .tenant_list = sq_tenant_list,

@@ -75,6 +75,7 @@ int store_token_insert(struct store_tx *tx, struct api_token *t) { return OPS(tx
 int store_token_get(struct store_tx *tx, int64_t id, struct api_token *ret) { return OPS(tx)->token_get(tx, id, ret); }
 int store_token_get_by_hash(struct store_tx *tx, const uint8_t hash[STORE_HASH_BYTES], struct api_token *ret) { return OPS(tx)->token_get_by_hash(tx, hash, ret); }
 int store_token_revoke(struct store_tx *tx, int64_t id, vg_usec_t now) { return OPS(tx)->token_revoke(tx, id, now); }
+int store_token_revoke_for_user(struct store_tx *tx, int64_t user_id, int64_t except_id, vg_usec_t now) { return OPS(tx)->token_revoke_for_user(tx, user_id, except_id, now); }
 int store_token_touch(struct store_tx *tx, int64_t id, vg_usec_t now) { return OPS(tx)->token_touch(tx, id, now); }
 int store_token_list(struct store_tx *tx, int64_t user_id, int64_t after_id, unsigned limit, int (*cb)(const struct api_token *, void *), void *ud) { return OPS(tx)->token_list(tx, user_id, after_id, limit, cb, ud); }
 int store_audit_list(struct store_tx *tx, int64_t after_seq, unsigned limit, int (*cb)(const struct audit_record *, void *), void *ud) { return OPS(tx)->audit_list(tx, after_seq, limit, cb, ud); }
@@ -156,6 +157,7 @@ int store_feed_get(struct store_tx *tx, int64_t id, struct calendar_feed *ret) {
 int store_feed_get_by_hash(struct store_tx *tx, const uint8_t hash[STORE_HASH_BYTES], struct calendar_feed *ret) { return OPS(tx)->feed_get_by_hash(tx, hash, ret); }
 int store_feed_list(struct store_tx *tx, const char *by, int (*cb)(const struct calendar_feed *, void *), void *ud) { return OPS(tx)->feed_list(tx, by, cb, ud); }
 int store_feed_revoke(struct store_tx *tx, int64_t id, vg_usec_t at) { return OPS(tx)->feed_revoke(tx, id, at); }
+int store_feed_revoke_by_creator(struct store_tx *tx, const char *created_by, vg_usec_t at) { return OPS(tx)->feed_revoke_by_creator(tx, created_by, at); }
 int store_tenant_put(struct store_tx *tx, const char *id, const char *name, const char *body, vg_usec_t now, int *changed) { return OPS(tx)->tenant_put(tx, id, name, body, now, changed); }
 int store_tenant_get(struct store_tx *tx, const char *id, int (*cb)(const struct tenant_row *, void *), void *ud) { return OPS(tx)->tenant_get(tx, id, cb, ud); }
 int store_tenant_list(struct store_tx *tx, int64_t after, unsigned limit, int (*cb)(const struct tenant_row *, void *), void *ud) { return OPS(tx)->tenant_list(tx, after, limit, cb, ud); }

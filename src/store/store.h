@@ -288,6 +288,10 @@ int store_token_get(struct store_tx *tx, int64_t id, struct api_token *ret);
 int store_token_get_by_hash(struct store_tx *tx, const uint8_t hash[STORE_HASH_BYTES],
                             struct api_token *ret);
 int store_token_revoke(struct store_tx *tx, int64_t id, vg_usec_t now);
+/* Revoke every live token of user_id but except_id (0: none); returns how
+ * many. */
+int store_token_revoke_for_user(struct store_tx *tx, int64_t user_id, int64_t except_id,
+                                vg_usec_t now);
 int store_token_touch(struct store_tx *tx, int64_t id, vg_usec_t now);
 /* Tokens of user_id (all users when user_id is 0), id > after_id. */
 int store_token_list(struct store_tx *tx, int64_t user_id, int64_t after_id, unsigned limit,
@@ -553,6 +557,8 @@ int store_feed_get_by_hash(struct store_tx *tx, const uint8_t hash[STORE_HASH_BY
 int store_feed_list(struct store_tx *tx, const char *created_by,
                     int (*cb)(const struct calendar_feed *f, void *userdata), void *userdata);
 int store_feed_revoke(struct store_tx *tx, int64_t id, vg_usec_t at);
+/* Revoke every live feed created_by made; returns how many. */
+int store_feed_revoke_by_creator(struct store_tx *tx, const char *created_by, vg_usec_t at);
 
 /* Tenants, by their id; body is the validated JSON document. */
 struct tenant_row {

@@ -329,16 +329,77 @@ static void disabled_user_loses_access(void **state)
         expect_refused("GET", "/api/v1/session", tok, NULL, NULL, 401, "disabled", NULL);
         expect_refused("POST", "/api/v1/session", NULL, NULL,
                        "{\"username\":\"erin\",\"password\":\"erin-password-for-tests\"}", 401, NULL, NULL);
-        /* Re-enabled, the token works again; a new password ends old sessions. */
-        http(&S, "PATCH", "/api/v1/users/erin", S.admin_token, NULL,
-             "{\"disabled\":false,\"password\":\"a brand new password\"}", &r);
-        assert_int_equal(r.status, 200);
-        reply_free(&r);
-        assert_int_equal(db_count(&S, "audit_log", "action='user.update' AND change LIKE '%password_changed%'"), 1);
-        assert_int_equal(db_count(&S, "audit_log", "change LIKE '%brand new%'"), 0);
+        /* Re-enabled, the token works again. */
+        assert_int_equal(api_call(&S, "PATCH", "/api/v1/users/erin", S.admin_token, "{\"disabled\":false}", NULL), 200);
         http(&S, "GET", "/api/v1/session", tok, NULL, NULL, &r);
         assert_int_equal(r.status, 200);
         reply_free(&r);
+}
+
+/* The calendar feed of path answers (want 200) or is dead (404, nothing
+ * changed). */
+static void expect_feed(const char *path, long want)
+{
+        if (want != 200) {
+                expect_refused("GET", path, NULL, NULL, NULL, want, "no such calendar", NULL);
+                return;
+        }
+        struct reply r;
+        http(&S, "GET", path, NULL, NULL, NULL, &r);
+        assert_int_equal(r.status, 200);
+        assert_non_null(strstr(r.body, "BEGIN:VCALENDAR"));
+        reply_free(&r);
+}
+
+/* A new calendar feed of user's shifts made with token: its path. */
+static void new_feed(const char *token, const char *user, char *path, size_t size)
+{
+        char body[96];
+        json_t *j = NULL;
+        snprintf(body, sizeof body, "{\"user\":\"%s\"}", user);
+        assert_int_equal(api_call(&S, "POST", "/api/v1/calendar-feeds", token, body, &j), 201);
+        const char *url = json_string_value(json_object_get(j, "url"));
+        assert_non_null(url);
+        assert_non_null(strstr(url, "/calendar/"));
+        snprintf(path, size, "%s", strstr(url, "/calendar/"));
+        json_decref(j);
+}
+
+/* Issue 14, finding 12: calendar feeds end with their creator's right to
+ * them, and a new password ends the tokens and feeds made with the old. */
+static void credentials_end_with_their_owner(void **state)
+{
+        char frank[128], gina[128], own[160], others[160];
+        (void)state;
+        server_user_token(&S, "frank", "responder", NULL, frank, sizeof frank);
+        server_user_token(&S, "gina", "incident_manager", NULL, gina, sizeof gina);
+        new_feed(frank, "frank", own, sizeof own);
+        new_feed(gina, "frank", others, sizeof others);
+        expect_feed(own, 200);
+        expect_feed(others, 200);
+
+        /* frank disabled: his feed is dead (and back when he is). */
+        assert_int_equal(api_call(&S, "PATCH", "/api/v1/users/frank", S.admin_token, "{\"disabled\":true}", NULL), 200);
+        expect_feed(own, 404);
+        assert_int_equal(api_call(&S, "PATCH", "/api/v1/users/frank", S.admin_token, "{\"disabled\":false}", NULL), 200);
+        expect_feed(own, 200);
+        /* gina no longer a manager: her feed of frank's shifts is dead. */
+        assert_int_equal(api_call(&S, "PATCH", "/api/v1/users/gina", S.admin_token, "{\"role\":\"responder\"}", NULL), 200);
+        expect_feed(others, 404);
+
+        /* A password reset: frank's token and feed end. */
+        assert_int_equal(api_call(&S, "GET", "/api/v1/session", frank, NULL, NULL), 200);
+        assert_int_equal(api_call(&S, "PATCH", "/api/v1/users/frank", S.admin_token,
+                                  "{\"password\":\"a brand new password\"}", NULL), 200);
+        expect_refused("GET", "/api/v1/session", frank, NULL, NULL, 401, NULL, NULL);
+        expect_feed(own, 404);
+        assert_int_equal(db_count(&S, "api_tokens", "revoked_at = 0 AND user_id = (SELECT id FROM users WHERE name='frank')"), 0);
+        assert_int_equal(db_count(&S, "audit_log", "action='user.update' AND json_extract(change, '$.tokens_revoked') = 1 "
+                                "AND json_extract(change, '$.calendar_feeds_revoked') = 1"), 1);
+        assert_int_equal(db_count(&S, "audit_log", "change LIKE '%brand new%'"), 0);
+        /* The new password signs in. */
+        assert_int_equal(api_call(&S, "POST", "/api/v1/session", NULL,
+                                  "{\"username\":\"frank\",\"password\":\"a brand new password\"}", NULL), 201);
 }
 
 static void pagination_follows_cursors(void **state)
@@ -477,6 +538,7 @@ int main(void)
                 cmocka_unit_test(token_expiry),
                 cmocka_unit_test(users_create_read_update),
                 cmocka_unit_test(disabled_user_loses_access),
+                cmocka_unit_test(credentials_end_with_their_owner),
                 cmocka_unit_test(pagination_follows_cursors),
                 cmocka_unit_test(metrics_exposition),
                 cmocka_unit_test(audit_records_and_verify),
