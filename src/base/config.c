@@ -43,6 +43,10 @@ static const struct directive directives[] = {
         { NULL, "limits", D_SECTION, 0, 0, 0 },
         { NULL, "session", D_SECTION, 0, 0, 0 },
         { NULL, "login", D_SECTION, 0, 0, 0 },
+        { NULL, "portal", D_SECTION, 0, 0, 0 },
+        { "portal", "max_reports_user", D_UINT, OFF(portal.max_reports_user), 1, 10000 },
+        { "portal", "max_reports_tenant", D_UINT, OFF(portal.max_reports_tenant), 1, 100000 },
+        { "portal", "window", D_DURATION, OFF(portal.window), 1, 7 * 86400 },
         { NULL, "intake", D_SECTION, 0, 0, 0 },
         { "intake", "token", D_STRING, OFF(intake.token), 0, 0 },
         { "intake", "allow", D_STRING, OFF(intake.allow), 0, 0 },
@@ -139,6 +143,7 @@ int config_defaults(struct config **ret)
         c->login = (struct config_login){ .max_failures_user = 5,
                                           .max_failures_address = 50,
                                           .window = 15 * 60 };
+        c->portal = (struct config_portal){ .max_reports_user = 5, .max_reports_tenant = 10, .window = 3600 };
         *ret = c;
         return 0;
 }

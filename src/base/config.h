@@ -30,6 +30,14 @@ struct config_login {
         int64_t window;                /* seconds */
 };
 
+/* Reports through the customer portal, each an incident that pages: at
+ * most this many per window, per tenant administrator and per tenant. */
+struct config_portal {
+        unsigned max_reports_user;
+        unsigned max_reports_tenant;
+        int64_t window; /* seconds */
+};
+
 struct config_intake {
         char *token;  /* owns: bearer token monitoring may send instead of an API token; NULL: none */
         char *allow;  /* owns: comma-separated CIDRs whose senders need no credentials; NULL: none */
@@ -96,6 +104,7 @@ struct config {
         struct config_limits limits;
         struct config_session session;
         struct config_login login;
+        struct config_portal portal;
         struct config_intake intake;
         struct config_syslog syslog;
         struct config_smtp smtp;

@@ -142,6 +142,39 @@ static int org_exists(const struct org_object *o, void *userdata)
         return 0;
 }
 
+/* A portal report opens an incident and pages whoever is on call, so a
+ * tenant administrator (or a script holding their token) must not send
+ * them at machine speed: at most portal.max_reports_user per user and
+ * portal.max_reports_tenant per tenant in any portal.window. Counted from
+ * the reports themselves inside the report's write transaction, so
+ * concurrent requests and several nodes see one count, and a refused
+ * report counts for nothing. Retry-After: until the oldest report that
+ * fills the limit leaves the window. */
+static int report_rate_check(struct request *req, struct store_tx *tx)
+{
+        const struct config_portal *p = &req->cfg->portal;
+        vg_usec_t since = req->now - p->window * VG_USEC_PER_SEC, at = 0;
+        const char *who = "you have";
+        unsigned max = p->max_reports_user;
+        int r = store_customer_report_nth(tx, req->who.user.name, NULL, since, max, &at);
+        if (r == 0) {
+                who = "your tenant has";
+                max = p->max_reports_tenant;
+                r = store_customer_report_nth(tx, NULL, req->who.user.tenant, since, max, &at);
+        }
+        if (r <= 0)
+                return r;
+        int64_t wait = (at + p->window * VG_USEC_PER_SEC - req->now + VG_USEC_PER_SEC - 1) /
+                       VG_USEC_PER_SEC;
+        req->retry_after = wait < 1 ? 1 : (int)wait;
+        request_detail(
+                req,
+                "%s reported %u incidents in the last %lld seconds, the most the portal takes; "
+                "try again in %d seconds",
+                who, max, (long long)p->window, req->retry_after);
+        return -VG_ERATELIMIT;
+}
+
 int portal_report(struct request *req, struct response *resp)
 {
         static const char *const fields[] = { "title", "description", "service", NULL };
@@ -164,6 +197,9 @@ int portal_report(struct request *req, struct response *resp)
         r = store_begin(req->store, &tx);
         if (r < 0)
                 return r;
+        r = report_rate_check(req, tx);
+        if (r < 0)
+                return store_finish(tx, r);
         if (service) {
                 /* Only a service the provider runs: it picks who is paged. */
                 bool found = false;

@@ -48,6 +48,8 @@ struct store_ops {
                           int (*cb)(const struct api_token *, void *), void *userdata);
 
         int (*incident_insert)(struct store_tx *tx, struct incident *inc);
+        int (*customer_report_nth)(struct store_tx *tx, const char *reporter, const char *tenant,
+                                   vg_usec_t since, unsigned n, vg_usec_t *ret_at);
         int (*incident_get)(struct store_tx *tx, const char *key, struct incident *ret);
         int (*incident_get_by_id)(struct store_tx *tx, int64_t id, struct incident *ret);
         int (*incident_update)(struct store_tx *tx, struct incident *inc, int64_t expect_version);

@@ -915,6 +915,31 @@ static void bind_incident(sqlite3_stmt *st, const struct incident *inc)
         sqlite3_bind_int64(st, 27, inc->vigilance_until);
 }
 
+static int sq_customer_report_nth(struct store_tx *tx, const char *reporter, const char *tenant,
+                                  vg_usec_t since, unsigned n, vg_usec_t *ret_at)
+{
+        sqlite3_stmt *st = NULL;
+        int r = stmt(txc(tx),
+                     reporter ? "SELECT created_at FROM incidents WHERE source = 'customer' AND "
+                                "reporter = ? "
+                                "AND created_at > ? ORDER BY created_at DESC LIMIT 1 OFFSET ?"
+                              : "SELECT created_at FROM incidents WHERE source = 'customer' "
+                                "AND reporter IN (SELECT name FROM users WHERE tenant = ?) "
+                                "AND created_at > ? ORDER BY created_at DESC LIMIT 1 OFFSET ?",
+                     &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_text(st, 1, reporter ? reporter : tenant, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, since);
+        sqlite3_bind_int64(st, 3, n > 0 ? (int64_t)n - 1 : 0);
+        int rc = sqlite3_step(st);
+        r = rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : map_rc(rc);
+        if (r == 1)
+                *ret_at = sqlite3_column_int64(st, 0);
+        sqlite3_reset(st);
+        return r;
+}
+
 static int sq_incident_insert(struct store_tx *tx, struct incident *inc)
 {
         sqlite3_stmt *st = NULL;
@@ -3539,6 +3564,7 @@ const struct store_ops store_sqlite_ops = {
         .token_touch = sq_token_touch,
         .token_list = sq_token_list,
         .incident_insert = sq_incident_insert,
+        .customer_report_nth = sq_customer_report_nth,
         .incident_get = sq_incident_get,
         .incident_get_by_id = sq_incident_get_by_id,
         .incident_update = sq_incident_update,

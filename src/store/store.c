@@ -78,6 +78,7 @@ int store_token_revoke(struct store_tx *tx, int64_t id, vg_usec_t now) { return 
 int store_token_revoke_for_user(struct store_tx *tx, int64_t user_id, int64_t except_id, vg_usec_t now) { return OPS(tx)->token_revoke_for_user(tx, user_id, except_id, now); }
 int store_token_touch(struct store_tx *tx, int64_t id, vg_usec_t now) { return OPS(tx)->token_touch(tx, id, now); }
 int store_token_list(struct store_tx *tx, int64_t user_id, int64_t after_id, unsigned limit, int (*cb)(const struct api_token *, void *), void *ud) { return OPS(tx)->token_list(tx, user_id, after_id, limit, cb, ud); }
+int store_customer_report_nth(struct store_tx *tx, const char *reporter, const char *tenant, vg_usec_t since, unsigned n, vg_usec_t *at) { return OPS(tx)->customer_report_nth(tx, reporter, tenant, since, n, at); }
 int store_audit_list(struct store_tx *tx, int64_t after_seq, unsigned limit, int (*cb)(const struct audit_record *, void *), void *ud) { return OPS(tx)->audit_list(tx, after_seq, limit, cb, ud); }
 /* Every incident, however it was opened (the API, an alert, a waiting
  * group, a customer report), starts its escalation: a job in the same

@@ -352,6 +352,12 @@ int store_anchor_append(struct store_tx *tx, int64_t incident_id, const struct a
 int store_anchor_list(struct store_tx *tx, int64_t incident_id,
                       int (*cb)(const struct anchor_setting *a, void *userdata), void *userdata);
 
+/* The time of the n-th most recent (n >= 1) customer-sourced incident
+ * created after since, reported by reporter, or (reporter NULL) by any
+ * user of tenant: 1 and *ret_at when there are n or more, else 0. */
+int store_customer_report_nth(struct store_tx *tx, const char *reporter, const char *tenant,
+                              vg_usec_t since, unsigned n, vg_usec_t *ret_at);
+
 /* Incidents whose vigilance window is open at now. */
 int store_vigilance_list(struct store_tx *tx, vg_usec_t now,
                          int (*cb)(const struct incident *inc, void *userdata), void *userdata);

@@ -48,7 +48,8 @@ static void config_full_file(void **state)
                               "threads: 8\n"
                               "limits:\n  max_body: 64KiB\n  max_json_depth: 10\n  page_max: 100\n"
                               "session:\n  idle_timeout: 15m\n  absolute_timeout: 8h\n"
-                              "login:\n  max_failures_user: 3\n  window: 90s\n",
+                              "login:\n  max_failures_user: 3\n  window: 90s\n"
+                              "portal:\n  max_reports_tenant: 40\n  window: 10m\n",
                               &c, err, sizeof err), 0);
         assert_string_equal(c->listen_host, "0.0.0.0");
         assert_int_equal(c->listen_port, 9090);
@@ -64,6 +65,9 @@ static void config_full_file(void **state)
         assert_int_equal(c->session.absolute_timeout, 8 * 3600);
         assert_int_equal(c->login.max_failures_user, 3);
         assert_int_equal(c->login.window, 90);
+        assert_int_equal(c->portal.max_reports_user, 5); /* default kept */
+        assert_int_equal(c->portal.max_reports_tenant, 40);
+        assert_int_equal(c->portal.window, 600);
         config_free(c);
 }
 

@@ -191,6 +191,48 @@ static void report_opens_a_customer_incident(void **state)
         json_decref(a);
 }
 
+/* Issue 14, finding 13: 30 reports at once opened 30 incidents and paged
+ * 30 times. Limits here: 3 per user, 4 per tenant, per hour. */
+static void reports_are_rate_limited(void **state)
+{
+        char gwen[128], body[96];
+        struct reply r;
+        (void)state;
+        server_user_token(&S, "gwen-globex", "tenant_admin", "globex", gwen, sizeof gwen);
+        long incidents = db_count(&S, "incidents", NULL);
+        long escalations = db_count(&S, "jobs", "kind = 'escalate.start'");
+        long created = 0, limited = 0;
+        for (int i = 0; i < 30; i++) {
+                snprintf(body, sizeof body, "{\"title\":\"flood %d\"}", i);
+                long st = call("POST", "/api/v1/portal/reports", globex, body, NULL);
+                created += st == 201;
+                limited += st == 429;
+        }
+        assert_int_equal(created, 3);
+        assert_int_equal(limited, 27);
+        assert_int_equal(db_count(&S, "incidents", NULL), incidents + 3);
+        assert_int_equal(db_count(&S, "jobs", "kind = 'escalate.start'"), escalations + 3);
+
+        /* Refused: 429, Retry-After within the window, nothing changed. */
+        expect_refused_on(&S, "POST", "/api/v1/portal/reports", globex, NULL, "{\"title\":\"one more\"}", 429,
+                          "you have reported 3 incidents", NULL);
+        http(&S, "POST", "/api/v1/portal/reports", globex, NULL, "{\"title\":\"one more\"}", &r);
+        assert_int_equal(r.status, 429);
+        const char *ra = reply_header(&r, "Retry-After");
+        assert_non_null(ra);
+        long wait = strtol(ra, NULL, 10);
+        assert_true(wait >= 1 && wait <= 3600);
+        reply_free(&r);
+
+        /* Another globex admin has the tenant's last report, then none. */
+        assert_int_equal(call("POST", "/api/v1/portal/reports", gwen, "{\"title\":\"seen too\"}", NULL), 201);
+        expect_refused_on(&S, "POST", "/api/v1/portal/reports", gwen, NULL, "{\"title\":\"again\"}", 429,
+                          "your tenant has reported 4 incidents", NULL);
+        assert_int_equal(db_count(&S, "jobs", "kind = 'escalate.start'"), escalations + 4);
+        /* Other tenants are not held back by globex. */
+        assert_int_equal(call("POST", "/api/v1/portal/reports", initech, "{\"title\":\"ours\"}", NULL), 201);
+}
+
 static void status_page_and_feed(void **state)
 {
         (void)state;
@@ -323,12 +365,13 @@ static int incident(char *key, size_t len, const char *scope)
 static int setup(void **state)
 {
         (void)state;
-        char extra[256];
+        char extra[384];
         unsigned smtp_port;
         smtp_pid = smtp_sink_begin(maildir, &smtp_port);
         snprintf(extra, sizeof extra,
                  "smtp:\n  url: smtp://127.0.0.1:%u\n  from: security@provider.example\n"
-                 "login:\n  max_failures_address: 1000\n",
+                 "login:\n  max_failures_address: 1000\n"
+                 "portal:\n  max_reports_user: 3\n  max_reports_tenant: 4\n  window: 1h\n",
                  smtp_port);
         server_start(&S, extra);
         server_user_token(&S, "cora", "communications", NULL, comms, sizeof comms);
@@ -375,6 +418,8 @@ int main(void)
                 cmocka_unit_test(incidents_that_concern_the_tenant),
                 cmocka_unit_test(report_opens_a_customer_incident),
                 cmocka_unit_test(status_page_and_feed),
+                /* Last: its reports are incidents the tests above would see. */
+                cmocka_unit_test(reports_are_rate_limited),
         };
         return cmocka_run_group_tests_name("portal", tests, setup, teardown);
 }
