@@ -169,9 +169,11 @@ bad:
 
 static const char page_usage[] =
         "usage: vigil page list [--incident KEY]\n"
-        "       vigil page ack ID\n"
+        "       vigil page ack ID [--reason TEXT]\n"
         "\n"
-        "ack acknowledges page ID: its escalation stops and the incident counts as acknowledged.\n";
+        "ack acknowledges page ID: its escalation stops and the incident counts as acknowledged.\n"
+        "Your own page needs no reason; an incident manager or admin acknowledging someone\n"
+        "else's page gives --reason (kept in the audit record).\n";
 
 int cmd_page(struct cli *cli, int argc, char **argv)
 {
@@ -185,8 +187,9 @@ int cmd_page(struct cli *cli, int argc, char **argv)
                 snprintf(path, sizeof path, "/api/v1/pages");
                 if (argc == 4 && !query(path, sizeof path, "incident", argv[3]))
                         goto bad;
-        } else if (strcmp(verb, "ack") == 0 && argc == 3 && strspn(argv[2], "0123456789") == strlen(argv[2]) &&
-                   strlen(argv[2]) < 19) {
+        } else if (strcmp(verb, "ack") == 0 &&
+                   (argc == 3 || (argc == 5 && strcmp(argv[3], "--reason") == 0)) &&
+                   strspn(argv[2], "0123456789") == strlen(argv[2]) && strlen(argv[2]) < 19) {
                 method = "POST";
                 snprintf(path, sizeof path, "/api/v1/pages/%s/ack", argv[2]);
         } else {
@@ -194,6 +197,8 @@ int cmd_page(struct cli *cli, int argc, char **argv)
         }
         json_t *a = NULL;
         json_t *body = strcmp(method, "POST") == 0 ? json_object() : NULL;
+        if (body && argc == 5)
+                json_object_set_new(body, "reason", json_string(argv[4]));
         int rc = client_request("page", method, path, body, &a);
         json_decref(body);
         if (rc)

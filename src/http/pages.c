@@ -2,12 +2,18 @@
  * the API (a responder's token or session) or through the single-use link
  * in the page itself (/ack/{token}: GET shows a confirmation form, since
  * mail scanners follow links; POST acknowledges). An acknowledgement stops
- * the escalation and marks the incident acknowledged. */
+ * the escalation and marks the incident acknowledged.
+ *
+ * Who may acknowledge: the person paged (the link is theirs by
+ * construction: it was sent only to them); an incident manager, executive
+ * incident manager or admin someone else's page, with a reason kept in the
+ * audit record. A responder cannot stop a colleague's escalation. */
 #define _GNU_SOURCE
 #include "http/resources.h"
 
 #include "base/secret.h"
 #include "core/error.h"
+#include "core/names.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -70,8 +76,34 @@ int page_list(struct request *req, struct response *resp)
         return response_json(resp, 200, json_pack("{s:o}", "items", l.items));
 }
 
-/* Acknowledge page p by who, in tx: the page, its escalation, the incident. */
-static int acknowledge(struct request *req, struct store_tx *tx, struct oncall_page *p, const char *who)
+/* Whether the caller may acknowledge page p, and with what reason (NULL:
+ * none given). Someone else's page needs a managing role and a reason. */
+static int ack_allowed(struct request *req, const struct oncall_page *p, const char *reason)
+{
+        if (strcmp(p->user, req->who.user.name) == 0)
+                return 0;
+        enum role role = req->who.user.role;
+        if (role != ROLE_INCIDENT_MANAGER && role != ROLE_EXECUTIVE_INCIDENT_MANAGER &&
+            role != ROLE_ADMIN) {
+                request_detail(
+                        req,
+                        "page %lld is %s's: only the person paged acknowledges it, or an incident "
+                        "manager with a reason",
+                        (long long)p->id, p->user);
+                return -VG_EFORBIDDEN;
+        }
+        if (!reason) {
+                fielderr_add(&req->errors, "reason",
+                             "is required to acknowledge %s's page for them", p->user);
+                return -VG_EVALIDATION;
+        }
+        return 0;
+}
+
+/* Acknowledge page p by who, in tx: the page, its escalation, the incident.
+ * reason: why someone else acknowledged it (NULL: none). */
+static int acknowledge(struct request *req, struct store_tx *tx, struct oncall_page *p,
+                       const char *who, const char *reason)
 {
         struct escalation e;
         struct incident inc = { 0 };
@@ -95,8 +127,9 @@ static int acknowledge(struct request *req, struct store_tx *tx, struct oncall_p
                 r = store_incident_update(tx, &inc, inc.version);
         }
         if (r >= 0) {
-                json_t *change = json_pack("{s:I, s:s, s:i, s:s}", "page", (json_int_t)p->id, "paged", p->user, "level",
-                                           p->level, "by", who);
+                json_t *change =
+                        json_pack("{s:I, s:s, s:i, s:s, s:s?}", "page", (json_int_t)p->id, "paged",
+                                  p->user, "level", p->level, "by", who, "reason", reason);
                 struct actor a = request_actor(req);
                 if (req->who.kind == AUTH_NONE)
                         a.name = who;
@@ -109,11 +142,28 @@ static int acknowledge(struct request *req, struct store_tx *tx, struct oncall_p
 
 int page_ack(struct request *req, struct response *resp)
 {
+        static const char *const fields[] = {"reason", NULL};
         long long id;
         struct oncall_page p;
         struct store_tx *tx;
+        const char *reason = NULL;
         if (request_id_param(req, 0, "page", &id) < 0)
                 return -VG_ENOTFOUND;
+        /* No body, or {} from the paged person; {"reason": ...} for
+         * someone else's page. */
+        if (req->body_len > 0) {
+                json_t *body;
+                int r = request_json_object(req, &body);
+                if (r < 0)
+                        return r;
+                json_only_fields(req, body, fields);
+                reason = json_field_string(req, body, "reason", false, 500);
+                if (reason && !text_valid(reason, 500))
+                        fielderr_add(&req->errors, "reason",
+                                     "must be 1 to 500 bytes of text on one line");
+                if (fielderr_any(&req->errors))
+                        return -VG_EVALIDATION;
+        }
         int r = store_begin(req->store, &tx);
         if (r < 0)
                 return r;
@@ -121,7 +171,9 @@ int page_ack(struct request *req, struct response *resp)
         if (r == -VG_ENOTFOUND)
                 request_detail(req, "no page %lld", id);
         if (r >= 0)
-                r = acknowledge(req, tx, &p, req->who.user.name);
+                r = ack_allowed(req, &p, reason);
+        if (r >= 0)
+                r = acknowledge(req, tx, &p, req->who.user.name, reason);
         r = store_finish(tx, r);
         if (r < 0)
                 return r;
@@ -192,7 +244,7 @@ int ack_link_post(struct request *req, struct response *resp)
         char who[STORE_NAME_MAX + 8];
         snprintf(who, sizeof who, "%.64s (link)", p.user);
         if (r >= 0)
-                r = acknowledge(req, tx, &p, who);
+                r = acknowledge(req, tx, &p, who, NULL);
         r = store_finish(tx, r);
         if (r == -VG_ECONFLICT)
                 return html(resp, 409, "Already acknowledged", "<p>This page was acknowledged already.</p>");

@@ -26,7 +26,7 @@
 #define SECRET "webhook-secret-for-the-tests"
 
 static struct server S;
-static char manager[128], responder[128], auditor[128];
+static char manager[128], responder[128], auditor[128], carol_token[128];
 static char maildir[128], hookdir[128];
 static pid_t smtp_pid, hook_pid;
 static unsigned smtp_port, hook_port;
@@ -189,10 +189,22 @@ static void escalates_until_acknowledged(void **state)
         json_decref(pages);
         snprintf(path, sizeof path, "/api/v1/pages/%lld/ack", (long long)carol_page);
         struct reply r;
-        http(&S, "POST", path, responder, NULL, "", &r);
+        /* Issue 14, finding 16: a colleague cannot stop carol's escalation;
+         * a manager only with a reason. Refused, nothing changed. */
+        expect_refused_on(&S, "POST", path, responder, NULL, "", 403, "only the person paged", NULL);
+        expect_refused_on(&S, "POST", path, responder, NULL, "{\"reason\":\"I am on it\"}", 403, "carol's", NULL);
+        expect_refused_on(&S, "POST", path, manager, NULL, "", 400, NULL, "reason");
+        expect_refused_on(&S, "POST", path, manager, NULL, "{\"reason\":\"\"}", 400, NULL, "reason");
+        expect_refused_on(&S, "POST", path, carol_token, NULL, "{\"why\":\"x\"}", 400, NULL, "why");
+        /* The fingerprint leaves out pages and escalations (the worker
+         * writes them): her page is still unacknowledged. */
+        char unacked[96];
+        snprintf(unacked, sizeof unacked, "id = %lld AND acked_at = 0", (long long)carol_page);
+        assert_int_equal(db_count(&S, "pages", unacked), 1);
+        http(&S, "POST", path, carol_token, NULL, "", &r);
         assert_int_equal(r.status, 200);
         reply_free(&r);
-        http(&S, "POST", path, responder, NULL, "", &r);
+        http(&S, "POST", path, carol_token, NULL, "", &r);
         assert_int_equal(r.status, 409); /* once */
         reply_free(&r);
         snprintf(path, sizeof path, "/api/v1/incidents/%s", key);
@@ -283,18 +295,34 @@ static void escalation_survives_a_restart(void **state)
         sleep(4);
         server_restart(&S);
         await_mails("carol@example.com", carol + 1, 10);
-        /* carol acknowledges from the command line. */
+        /* carol is away: the incident manager acknowledges her page from the
+         * command line, with a reason; a responder could not. */
         json_t *pages = pages_of(key);
         char id[32];
         snprintf(id, sizeof id, "%lld", (long long)json_integer_value(json_object_get(json_array_get(pages, 0), "id")));
         json_decref(pages);
-        struct client_env ce;
+        struct client_env ce, cm;
         const char *const *env = client_env(&ce, &S, responder);
+        const char *const *menv = client_env(&cm, &S, manager);
         char *out = NULL;
-        assert_int_equal(vigil_run(NULL, &out, env, (const char *const[]){ "page", "ack", id, NULL }), 0);
+        assert_int_equal(vigil_run(NULL, &out, env, (const char *const[]){ "page", "ack", id, NULL }), 1);
+        assert_non_null(strstr(out, "403"));
+        free(out);
+        assert_int_equal(vigil_run(NULL, &out, menv, (const char *const[]){ "page", "ack", id, NULL }), 1);
+        assert_non_null(strstr(out, "reason"));
+        free(out);
+        assert_int_equal(vigil_run(NULL, &out, menv,
+                                   (const char *const[]){ "page", "ack", id, "--reason", "carol is on a flight", NULL }),
+                         0);
         assert_non_null(strstr(out, "acknowledged"));
         free(out);
-        assert_int_equal(vigil_run(NULL, &out, env, (const char *const[]){ "page", "ack", id, NULL }), 1);
+        char where[200];
+        snprintf(where, sizeof where, "action = 'incident.page.ack' AND object = 'incident:%s' "
+                                      "AND change LIKE '%%carol is on a flight%%' AND actor LIKE '%%ina%%'", key);
+        assert_int_equal(db_count(&S, "audit_log", where), 1);
+        assert_int_equal(vigil_run(NULL, &out, menv,
+                                   (const char *const[]){ "page", "ack", id, "--reason", "again", NULL }),
+                         1);
         free(out);
         assert_int_equal(vigil_run(NULL, &out, env, (const char *const[]){ "page", "list", "--incident", key, NULL }), 0);
         assert_non_null(strstr(out, "carol"));
@@ -373,7 +401,12 @@ static int setup(void **state)
                  "{\"type\":\"webhook\",\"address\":\"http://127.0.0.1:%u/carol\"},"
                  "{\"type\":\"sms\",\"address\":\"+15551234567\"}]",
                  hook_port);
-        user("carol", contacts);
+        /* carol gets a token of her own (she acknowledges her pages). */
+        server_user_token(&S, "carol", "responder", NULL, carol_token, sizeof carol_token);
+        char patch[400];
+        snprintf(patch, sizeof patch, "{\"email\":\"carol@example.com\",\"contacts\":%s}", contacts);
+        if (api_call(&S, "PATCH", "/api/v1/users/carol", S.admin_token, patch, NULL) != 200)
+                fail_msg("carol's contacts");
         put("/api/v1/schedules/primary", "{\"time_zone\":\"UTC\",\"layers\":[{\"name\":\"all\",\"rotation\":\"daily\","
                                          "\"start\":\"2026-01-01T00:00\",\"users\":[\"bob\"]}]}");
         put("/api/v1/escalation-policies/sec",
