@@ -7,6 +7,7 @@ pkgs=(
   gcc make pkg-config meson ninja-build python3
   libmicrohttpd-dev libjansson-dev libcjson-dev libsqlite3-dev libsodium-dev libyaml-dev
   libcurl4-openssl-dev libcmocka-dev libical-dev tzdata libcsv-dev libcmark-dev libarchive-dev
+  g++ libre2-dev
 )
 if [ "${1:-}" = "--test" ]; then
   # Real peers the tests talk to: Prometheus, Alertmanager's amtool, an

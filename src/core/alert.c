@@ -113,27 +113,24 @@ int matcher_init(struct matcher *m, const char *name, const char *value, enum ma
         snprintf(m->value, sizeof m->value, "%s", value);
         m->op = op;
         if (op == MATCH_RE || op == MATCH_NRE) {
-                size_t size = strlen(value) + 5;
-                char *anchored = malloc(size);
-                if (!anchored)
-                        return -ENOMEM;
-                snprintf(anchored, size, "^(%s)$", value);
-                int rc = regcomp(&m->re, anchored, REG_EXTENDED | REG_NOSUB);
-                free(anchored);
-                if (rc != 0) {
-                        fielderr_add(fe, field, "'%.64s' is not a valid regular expression", value);
+                char why[256];
+                int r = regex_new(value, &m->re, why, sizeof why);
+                if (r == -ENOMEM)
+                        return r;
+                if (r == -EINVAL)
+                        fielderr_add(fe, field, "'%.48s' is not a valid regular expression (%s)",
+                                     value, why);
+                else if (r < 0)
+                        fielderr_add(fe, field, "'%.48s': %s", value, why);
+                if (r < 0)
                         return -VG_EVALIDATION;
-                }
-                m->has_re = true;
         }
         return 0;
 }
 
 void matcher_fini(struct matcher *m)
 {
-        if (m->has_re)
-                regfree(&m->re);
-        m->has_re = false;
+        m->re = regex_free(m->re);
 }
 
 bool matcher_matches(const struct matcher *m, const struct labelset *ls)
@@ -147,9 +144,9 @@ bool matcher_matches(const struct matcher *m, const struct labelset *ls)
         case MATCH_NE:
                 return strcmp(v, m->value) != 0;
         case MATCH_RE:
-                return regexec(&m->re, v, 0, NULL, 0) == 0;
+                return regex_matches(m->re, v);
         case MATCH_NRE:
-                return regexec(&m->re, v, 0, NULL, 0) != 0;
+                return !regex_matches(m->re, v);
         }
         return false;
 }

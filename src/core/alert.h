@@ -6,9 +6,9 @@
 #pragma once
 
 #include "core/fielderr.h"
+#include "core/regex.h"
 #include "core/vtime.h"
 
-#include <regex.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -47,17 +47,18 @@ uint64_t labelset_fingerprint(const struct labelset *ls);
 enum match_op { MATCH_EQ, MATCH_NE, MATCH_RE, MATCH_NRE };
 
 /* One matcher of a silence or route ("severity=~crit|page"). Regular
- * expressions are POSIX extended, anchored at both ends as Alertmanager
- * anchors its RE2 ones. */
+ * expressions have Alertmanager's RE2 syntax, anchored at both ends, and
+ * are compiled once, here (core/regex.h has the limits). A matcher moves
+ * by struct copy: the copy takes over re. */
 struct matcher {
         char name[LABEL_NAME_MAX];
         char value[LABEL_VALUE_MAX];
         enum match_op op;
-        regex_t re;   /* compiled for MATCH_RE / MATCH_NRE */
-        bool has_re;
+        struct regex *re; /* owns: compiled for MATCH_RE / MATCH_NRE, else NULL */
 };
 
-/* Compile a matcher; -EINVAL via fe for a bad name or expression. */
+/* Compile a matcher; -VG_EVALIDATION via fe for a bad name or expression,
+ * or one over a limit of core/regex.h (the message names it). */
 int matcher_init(struct matcher *m, const char *name, const char *value, enum match_op op,
                  struct field_errors *fe, const char *field);
 void matcher_fini(struct matcher *m);

@@ -373,7 +373,9 @@ int amv2_silences_post(struct request *req, struct response *resp)
         const char *id = json_field_string(req, body, "id", false, 64);
         if (id && *id && !uuid_valid(id))
                 fielderr_add(&req->errors, "id", "not a silence id");
-        silence_matchers_parse(json_object_get(body, "matchers"), m, &nm, &req->errors);
+        if (silence_matchers_parse(json_object_get(body, "matchers"), m, &nm, &req->errors) ==
+            -ENOMEM)
+                return -ENOMEM;
         for (size_t i = 0; i < nm; i++)
                 matcher_fini(&m[i]);
         const char *starts = json_field_string(req, body, "startsAt", true, 64);

@@ -38,6 +38,7 @@ struct intake_committer {
         struct intake_ticket *head, *tail;
         bool stopping;
         struct episode_cache *episodes; /* owns; the writer's alone */
+        struct intake_state state;      /* owns; the writer's: silences stay compiled */
         vg_usec_t wake_at;              /* earliest waiting group; 0: none (under lock) */
 };
 
@@ -74,11 +75,11 @@ static void flush_groups(struct intake_committer *c)
 static void run_group(struct intake_committer *c, struct intake_ticket *group)
 {
         struct store_tx *tx = NULL;
-        struct intake_state st;
+        struct intake_state *st = &c->state;
         vg_usec_t now = group->now;
         int r = store_begin(c->store, &tx);
         if (r >= 0)
-                r = intake_state_load(tx, now, &st);
+                r = intake_state_load(tx, now, st);
         if (r < 0) {
                 for (struct intake_ticket *p = group; p; p = p->next)
                         p->status = r;
@@ -86,12 +87,11 @@ static void run_group(struct intake_committer *c, struct intake_ticket *group)
                         store_rollback(tx);
                 return;
         }
-        st.episodes = c->episodes;
         vg_usec_t wake = 0;
         for (struct intake_ticket *p = group; p; p = p->next) {
                 int s = store_savepoint_begin(tx);
                 if (s >= 0)
-                        s = intake_accept_in(tx, &st, p->actor, p->batch, p->now, p->res);
+                        s = intake_accept_in(tx, st, p->actor, p->batch, p->now, p->res);
                 int e = store_savepoint_end(tx, s >= 0);
                 p->status = s < 0 ? s : e;
                 if (p->status < 0)
@@ -99,7 +99,6 @@ static void run_group(struct intake_committer *c, struct intake_ticket *group)
                 else if (p->res->wake_at && (!wake || p->res->wake_at < wake))
                         wake = p->res->wake_at;
         }
-        intake_state_fini(&st);
         r = store_commit(tx);
         if (r < 0)
                 episodes_clear(c->episodes);
@@ -195,6 +194,7 @@ int intake_committer_new(struct store *s, struct intake_committer **ret)
                 free(c);
                 return -ENOMEM;
         }
+        c->state.episodes = c->episodes;
         pthread_mutex_init(&c->lock, NULL);
         pthread_cond_init(&c->work, NULL);
         pthread_cond_init(&c->done, NULL);
@@ -223,6 +223,7 @@ struct intake_committer *intake_committer_free(struct intake_committer *c)
         pthread_mutex_destroy(&c->lock);
         pthread_cond_destroy(&c->work);
         pthread_cond_destroy(&c->done);
+        intake_state_fini(&c->state);
         episodes_free(c->episodes);
         free(c);
         return NULL;

@@ -116,13 +116,16 @@ int intake_accept(struct store *s, const struct actor *actor, struct intake_batc
                   vg_usec_t now, struct intake_result *res);
 
 /* What the pipeline reads once per transaction: the silences and the
- * incidents under enhanced vigilance. */
+ * incidents under enhanced vigilance. Zero it before the first load; a
+ * state loaded again keeps the compiled matchers of unchanged silences
+ * (the writer keeps one state for its life). intake_state_fini frees it,
+ * whether or not a load failed. */
 struct intake_state {
         struct silence_set silences;
         struct vigilance_set *vigilance; /* owns */
         struct episode_cache *episodes;  /* borrows: the writer's; NULL: look every alert up */
 };
-int intake_state_load(struct store_tx *tx, vg_usec_t now, struct intake_state *ret);
+int intake_state_load(struct store_tx *tx, vg_usec_t now, struct intake_state *st);
 void intake_state_fini(struct intake_state *st);
 
 /* The same as intake_accept inside a transaction the caller owns (group

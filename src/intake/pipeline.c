@@ -447,14 +447,12 @@ int intake_groups_flush(struct store_tx *tx, const struct actor *actor, vg_usec_
         return r;
 }
 
-int intake_state_load(struct store_tx *tx, vg_usec_t now, struct intake_state *ret)
+int intake_state_load(struct store_tx *tx, vg_usec_t now, struct intake_state *st)
 {
-        memset(ret, 0, sizeof *ret);
-        int r = silence_set_load(tx, now, &ret->silences);
+        st->vigilance = vigilance_set_free(st->vigilance);
+        int r = silence_set_load(tx, now, &st->silences);
         if (r >= 0)
-                r = vigilance_set_load(tx, now, &ret->vigilance);
-        if (r < 0)
-                intake_state_fini(ret);
+                r = vigilance_set_load(tx, now, &st->vigilance);
         return r;
 }
 
@@ -479,16 +477,15 @@ int intake_accept(struct store *s, const struct actor *actor, struct intake_batc
 {
         struct store_tx *tx;
         intake_prepare(b);
-        struct intake_state st;
+        struct intake_state st = {0};
         int r;
 
         r = store_begin(s, &tx);
         if (r < 0)
                 return r;
         r = intake_state_load(tx, now, &st);
-        if (r >= 0) {
+        if (r >= 0)
                 r = intake_accept_in(tx, &st, actor, b, now, res);
-                intake_state_fini(&st);
-        }
+        intake_state_fini(&st);
         return store_finish(tx, r);
 }

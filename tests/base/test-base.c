@@ -106,6 +106,13 @@ static void config_errors_name_file_line_and_key(void **state)
                 { "session:\n  idle_timeout: 2h\n  absolute_timeout: 1h\n", ":2: key 'session.idle_timeout': longer than" },
                 { "intake:\n  routes:\n    - match: ['severity']\n", ":3: key 'intake.routes[0].match': 'severity' is not a matcher" },
                 { "intake:\n  routes:\n    - match: ['a=~\"(\"']\n", ":3: key 'intake.routes[0].match': '(' is not a valid regular" },
+                /* Issue 14: bounded regular expressions, the limit named. */
+                { "intake:\n  routes:\n    - match: ['alertname=~\"(((a{255}){255}){255})\"']\n",
+                  ":3: key 'intake.routes[0].match': '(((a{255}){255}){255})': invalid repetition size: {255}: "
+                  "a repetition count may be at most 1000" },
+                { "intake:\n  routes:\n    - name: x\n      match: ['x=~\"\\pL{1000}\"']\n",
+                  ":4: key 'intake.routes[0].match': '\\pL{1000}': regular expression too complex: its compiled "
+                  "form exceeds the limit of 256 KiB" },
                 { "intake:\n  routes:\n    - service: web\n    - colour: red\n", ":4: unknown key 'colour' in 'intake.routes'" },
                 { "intake:\n  routes:\n    - service: 'a b'\n", ":3: key 'intake.routes[0].service': 'a b' is not a service name" },
                 { "intake:\n  routes:\n    - group_wait: soon\n", ":3: key 'intake.routes[0].group_wait': 'soon': not a duration" },

@@ -106,12 +106,123 @@ static void matchers(void **state)
         assert_int_equal(fe.n, 2);
 }
 
+/* A refused regular expression: matcher_init says so under the field and
+ * the message has the words that name the limit. */
+static void refused_re(const char *re, const char *words)
+{
+        struct matcher m;
+        struct field_errors fe;
+        fielderr_init(&fe);
+        assert_int_equal(matcher_init(&m, "alertname", re, MATCH_RE, &fe, "filter"),
+                         -VG_EVALIDATION);
+        assert_int_equal(fe.n, 1);
+        assert_string_equal(fe.e[0].field, "filter");
+        if (!strstr(fe.e[0].message, words))
+                fail_msg("'%s' does not say '%s'", fe.e[0].message, words);
+        assert_null(m.re);
+}
+
+static bool re_matches(const char *re, const char *value)
+{
+        const char *const kv[] = {"v", value, NULL};
+        struct labelset ls = set(kv);
+        struct matcher m;
+        struct field_errors fe;
+        fielderr_init(&fe);
+        assert_int_equal(matcher_init(&m, "v", re, MATCH_RE, &fe, "m"), 0);
+        bool yes = matcher_matches(&m, &ls);
+        matcher_fini(&m);
+        return yes;
+}
+
+/* Issue 14: nested counts took 13.6 s and 3.4 GB to compile; now every
+ * regular expression is bounded by core/regex.h's limits, refused with a
+ * message that names the limit, and matching is linear. */
+static void regex_limits(void **state)
+{
+        static char big[REGEX_PATTERN_MAX + 2], subject[LABEL_VALUE_MAX];
+        (void)state;
+        refused_re("(((a{255}){255}){255})", "at most 1000");
+        refused_re("((a{50}){50})", "at most 1000");
+        refused_re("a{1001}", "at most 1000");
+        refused_re("\\pL{1000}", "exceeds the limit of 256 KiB");
+        refused_re(".{1000}(.{1000})?", "exceeds the limit of 256 KiB");
+        memset(big, 'a', REGEX_PATTERN_MAX + 1);
+        refused_re(big, "longer than the limit of 2048");
+        refused_re("(", "missing ): (");
+
+        /* Just inside the limits. */
+        big[REGEX_PATTERN_MAX] = '\0';
+        memset(subject, 'a', REGEX_PATTERN_MAX);
+        subject[REGEX_PATTERN_MAX] = '\0';
+        assert_true(re_matches(big, subject));
+        memset(subject, 'a', 1000);
+        subject[1000] = '\0';
+        assert_true(re_matches("((a{10}){10}){10}", subject));
+
+        /* What backtracks for ever elsewhere has its exact answer here. */
+        memset(subject, 'a', sizeof subject - 2);
+        subject[sizeof subject - 2] = 'b';
+        subject[sizeof subject - 1] = '\0';
+        assert_false(re_matches("(a|aa)*", subject));
+        assert_true(re_matches("(a|aa)*b", subject));
+        assert_false(re_matches("(.*a){12}", subject));
+        assert_true(re_matches("(\\w+\\s?)*", subject));
+}
+
+/* Alertmanager's syntax (Go's RE2), which POSIX did not have, anchored
+ * as Alertmanager anchors it: ^(?:re)$. */
+static void regex_syntax_is_alertmanagers(void **state)
+{
+        (void)state;
+        assert_true(re_matches("(?i)crit.*", "CRITICAL"));
+        assert_true(re_matches("\\d+", "42"));
+        assert_false(re_matches("\\d+", "42a"));
+        assert_true(re_matches("[[:alpha:]]+", "abc"));
+        assert_true(re_matches("\\p{Greek}+", "αβγ"));
+        assert_true(re_matches("a|b", "b"));
+        assert_false(re_matches("a|b", "ab"));
+        assert_true(re_matches("", ""));
+        /* Wrapped as text, as Go's ^(?:a)|(b)$: starts with a, or ends with b. */
+        assert_true(re_matches("a)|(b", "ax"));
+        assert_true(re_matches("a)|(b", "xb"));
+        assert_false(re_matches("a)|(b", "x"));
+        /* RE2 refuses what needs backtracking. */
+        refused_re("(a)\\1", "invalid escape sequence");
+        refused_re("a(?=b)", "invalid perl operator");
+}
+
+/* The text syntax of the configuration and amtool, with the attack of
+ * issue 14. */
+static void matcher_parse_refuses_nested_counts(void **state)
+{
+        struct matcher m;
+        struct field_errors fe;
+        (void)state;
+        fielderr_init(&fe);
+        assert_int_equal(matcher_parse(&m, "alertname=~\"(((a{255}){255}){255})\"", &fe,
+                                       "intake.routes[0].match"),
+                         -VG_EVALIDATION);
+        assert_int_equal(fe.n, 1);
+        assert_string_equal(fe.e[0].field, "intake.routes[0].match");
+        assert_non_null(strstr(fe.e[0].message, "at most 1000"));
+        assert_int_equal(matcher_parse(&m, "severity!~\"warn|info\"", &fe, "m"), 0);
+        assert_int_equal(m.op, MATCH_NRE);
+        assert_non_null(m.re);
+        matcher_fini(&m);
+        assert_null(m.re);
+        matcher_fini(&m); /* twice is harmless */
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(fingerprints_match_alertmanager),
                 cmocka_unit_test(labelset_refuses),
                 cmocka_unit_test(matchers),
+                cmocka_unit_test(regex_limits),
+                cmocka_unit_test(regex_syntax_is_alertmanagers),
+                cmocka_unit_test(matcher_parse_refuses_nested_counts),
         };
         return cmocka_run_group_tests_name("core/alert", tests, NULL, NULL);
 }
