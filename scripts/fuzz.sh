@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Fuzz every intake parser and the tenant import with libFuzzer (clang, ASan + UBSan) for SECONDS
+# Fuzz every intake parser, the matchers and the tenant import with libFuzzer (clang, ASan + UBSan) for SECONDS
 # each (default 60), then merge any new coverage into fuzz/corpus/<parser>,
 # which make check replays. Crashes are kept in build-fuzz/artifacts/.
 # usage: scripts/fuzz.sh [SECONDS] [PARSER...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-60}; shift || true
-parsers=("$@"); [ ${#parsers[@]} -gt 0 ] || parsers=(alertmanager webhook pagerduty json syslog tenants-csv tenants-json)
+parsers=("$@"); [ ${#parsers[@]} -gt 0 ] || parsers=(alertmanager webhook pagerduty json syslog matcher silence tenants-csv tenants-json)
 
 missing=()
 for p in clang libclang-rt-14-dev; do
@@ -17,7 +17,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   $sudo apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
 fi
 if [ ! -f build-fuzz/build.ninja ]; then
-  CC=clang meson setup build-fuzz -Dfuzzing=true -Dtests=false -Db_sanitize=address,undefined \
+  CC=clang CXX=clang++ meson setup build-fuzz -Dfuzzing=true -Dtests=false -Db_sanitize=address,undefined \
     -Db_lundef=false -Dbuildtype=debugoptimized >/dev/null
 fi
 ninja -C build-fuzz >/dev/null
