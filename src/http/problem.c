@@ -3,6 +3,7 @@
 #include "http/request.h"
 
 #include "core/error.h"
+#include "core/names.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -51,12 +52,19 @@ void problem_render(struct request *req, struct response *resp, int err)
         char type[64];
 
         snprintf(type, sizeof type, "urn:vigil:problem:%s", i >= 0 ? table[i].slug : "internal");
+        /* The path is what the caller sent, decoded: it may be any bytes,
+         * and JSON strings are UTF-8. */
+        char instance[512];
+        utf8_copy(instance, sizeof instance, req->path ? req->path : "/");
+        utf8_scrub(instance);
         json_t *p = json_pack("{s:s, s:s, s:i, s:s, s:s}", "type", type, "title",
                               i >= 0 ? table[i].title : "Internal error", "status", (int)status,
-                              "instance", req->path ? req->path : "/", "request_id",
-                              req->request_id);
-        if (!p)
+                              "instance", instance, "request_id", req->request_id);
+        if (!p) { /* out of memory: the status still says what happened */
+                response_fini(resp);
+                resp->status = status;
                 return;
+        }
         if (req->detail[0])
                 json_object_set_new(p, "detail", json_string(req->detail));
         if (req->errors.n > 0) {

@@ -1,6 +1,7 @@
 #include "http/request.h"
 
 #include "core/error.h"
+#include "core/names.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -81,12 +82,18 @@ int request_id_param(struct request *req, unsigned i, const char *what, long lon
         return 0;
 }
 
+/* The detail quotes what callers sent (a path, a title): cut on a
+ * character boundary when it is long, and bytes that are not UTF-8 shown
+ * as '?', so it can always be a JSON string of the answer. */
 void request_detail(struct request *req, const char *fmt, ...)
 {
         va_list ap;
         va_start(ap, fmt);
-        vsnprintf(req->detail, sizeof req->detail, fmt, ap);
+        int n = vsnprintf(req->detail, sizeof req->detail, fmt, ap);
         va_end(ap);
+        if (n >= (int)sizeof req->detail)
+                req->detail[utf8_prefix(req->detail, sizeof req->detail - 1)] = '\0';
+        utf8_scrub(req->detail);
 }
 
 /* Depth and string-length limits, checked on the parsed tree. jansson's own

@@ -17,10 +17,11 @@
 static struct server S;
 static char tokens[ROLE__COUNT][128];
 
-/* What a path parameter becomes: an id that exists nowhere, and one far
- * past every name limit in two-byte characters (U+00FC, percent-encoded),
- * so admitted callers reach the handler and get 404 or 400 - never 5xx. */
-static const char *const params[] = { "999999",
+/* What a path parameter becomes: an id that exists nowhere, bytes that
+ * are not UTF-8, and one far past every name limit in two-byte characters
+ * (U+00FC, percent-encoded), so admitted callers reach the handler and get
+ * 404 or 400 - never 5xx. */
+static const char *const params[] = { "999999", "INC-%FF%FE%C3",
                                       "%C3%BC%C3%BC%C3%BC%C3%BC%C3%BC%C3%BC%C3%BC%C3%BC%C3%BC%C3%BC"
                                       "%C3%BC%C3%BC%C3%BC%C3%BC%C3%BC%C3%BC%C3%BC%C3%BC%C3%BC%C3%BC"
                                       "%C3%BC%C3%BC%C3%BC%C3%BC%C3%BC%C3%BC%C3%BC%C3%BC%C3%BC%C3%BC"

@@ -390,6 +390,33 @@ static int teardown(void **state)
         return system(cmd) == 0 ? st : -1;
 }
 
+/* A problem's detail quotes what was sent: bytes of a path that are not
+ * UTF-8, and a quote long enough to be cut, still give a detail that is
+ * valid JSON text (it was dropped from the answer before). */
+static void problem_detail_is_always_text(void **state)
+{
+        (void)state;
+        struct reply r;
+        http(&S, "GET", "/api/v1/incidents/INC-%FF%FE", auditor, NULL, NULL, &r);
+        assert_int_equal(r.status, 404);
+        const char *detail = json_string_value(json_object_get(r.json, "detail"));
+        assert_non_null(detail);
+        assert_non_null(strstr(detail, "INC-??"));
+        reply_free(&r);
+        /* "no route for PATH" with a path of two-byte characters: the
+         * 256-byte detail must be cut between characters, never inside one
+         * (24 bytes before them, so a cut at 255 would split one). */
+        char path[1200] = "/api/v1/xx/";
+        for (int i = 0; i < 150; i++)
+                strcat(path, "%C3%A9");
+        http(&S, "GET", path, auditor, NULL, NULL, &r);
+        assert_int_equal(r.status, 404);
+        detail = json_string_value(json_object_get(r.json, "detail"));
+        assert_non_null(detail);
+        assert_non_null(strstr(detail, "no route for /api/v1/xx/\xc3\xa9"));
+        reply_free(&r);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -400,6 +427,7 @@ int main(void)
                 cmocka_unit_test(portal_report_title_is_cut_on_a_character),
                 cmocka_unit_test(stored_bytes_that_are_not_utf8_are_still_answered),
                 cmocka_unit_test(sms_page_cuts_the_title_on_a_character),
+                cmocka_unit_test(problem_detail_is_always_text),
         };
         return cmocka_run_group_tests_name("utf8", tests, setup, teardown);
 }
