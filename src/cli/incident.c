@@ -24,7 +24,8 @@ static const char usage[] =
         "                               [--business-impact]\n"
         "       vigil incident task set KEY ID [--status open|in_progress|done|cancelled] [--owner USER]\n"
         "       vigil incident task list KEY\n"
-        "       vigil incident approve KEY TASK (--grant | --reject) --comment TEXT\n"
+        "       vigil incident approve KEY TASK (--grant | --reject) --comment TEXT [--title T] [--owner USER]\n"
+        "                               (--title/--owner: the step as you read it; refused if it changed)\n"
         "       vigil incident timeline KEY\n"
         "\n"
         "Sources: monitoring, employee, customer, third_party. Classifications: suspected,\n"
@@ -255,7 +256,9 @@ int cmd_incident(struct cli *cli, int argc, char **argv)
                                 json_object_set_new(body, "decision", json_string("granted"));
                         else if (strcmp(argv[i], "--reject") == 0)
                                 json_object_set_new(body, "decision", json_string("rejected"));
-                        else if (!opt(&i, argc, argv, "--comment", body, "comment", false))
+                        else if (!opt(&i, argc, argv, "--comment", body, "comment", false) &&
+                                 !opt(&i, argc, argv, "--title", body, "title", false) &&
+                                 !opt(&i, argc, argv, "--owner", body, "owner", false))
                                 goto bad;
                 }
                 verb = "task";

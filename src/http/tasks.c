@@ -271,7 +271,7 @@ out:
 
 int approval_decide(struct request *req, struct response *resp)
 {
-        static const char *const fields[] = { "task", "decision", "comment", NULL };
+        static const char *const fields[] = { "task", "decision", "comment", "title", "owner", NULL };
         struct incident inc = { 0 };
         struct task t;
         struct store_tx *tx = NULL;
@@ -290,6 +290,10 @@ int approval_decide(struct request *req, struct response *resp)
         const char *comment = json_field_string(req, body, "comment", true, 1024);
         if (comment && !text_valid(comment, 1024))
                 fielderr_add(&req->errors, "comment", "must be 1 to 1024 bytes of text");
+        /* The step as the decider read it: a decision covers those words
+         * and that owner, not whatever the step says by the time it lands. */
+        const char *seen_title = json_field_string(req, body, "title", false, TASK_TITLE_MAX);
+        const char *seen_owner = json_field_string(req, body, "owner", false, STORE_NAME_MAX - 1);
         if (fielderr_any(&req->errors))
                 return -VG_EVALIDATION;
 
@@ -304,6 +308,12 @@ int approval_decide(struct request *req, struct response *resp)
                 request_detail(req, "task %lld has no pending approval (%s)", (long long)id,
                                t.approval_status == APPROVAL__INVALID ? "it has no business impact"
                                                                       : approval_status_to_string(t.approval_status));
+                r = -VG_ECONFLICT;
+                goto out;
+        }
+        if ((seen_title && strcmp(seen_title, t.title) != 0) || (seen_owner && strcmp(seen_owner, t.owner) != 0)) {
+                request_detail(req, "task %lld changed since you read it: it is now '%s' (owner %s); read it again",
+                               (long long)id, t.title, t.owner[0] ? t.owner : "none");
                 r = -VG_ECONFLICT;
                 goto out;
         }

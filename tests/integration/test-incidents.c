@@ -926,10 +926,42 @@ static void approval_covers_what_was_approved(void **state)
         snprintf(body, sizeof body, "{\"task\":%ld,\"decision\":\"granted\",\"comment\":\"two nodes, ok\"}", step);
         assert_int_equal(api_call(&S, "POST", approvals, executive2, body, NULL), 200);
 
-        /* A new owner voids it too. */
+        /* A new owner voids it too. A decision names the step as its
+         * decider read it: one that landed after a change (the console
+         * sends what it showed) is refused and changes nothing. */
         assert_int_equal(api_call(&S, "PATCH", path, responder, "{\"owner\":\"ivan\"}", NULL), 200);
         expect_approval(path, "pending", "rita");
-        snprintf(body, sizeof body, "{\"task\":%ld,\"decision\":\"granted\",\"comment\":\"ivan does it\"}", step);
+        char *before = db_fingerprint(&S);
+        snprintf(body, sizeof body,
+                 "{\"task\":%ld,\"decision\":\"granted\",\"comment\":\"ok\",\"title\":\"restart two cache nodes\","
+                 "\"owner\":\"rita\"}",
+                 step);
+        expect_refused("POST", approvals, executive, NULL, body, 409, "changed since you read it", NULL);
+        snprintf(body, sizeof body,
+                 "{\"task\":%ld,\"decision\":\"granted\",\"comment\":\"ok\",\"title\":\"restart one cache node\","
+                 "\"owner\":\"ivan\"}",
+                 step);
+        expect_refused("POST", approvals, executive, NULL, body, 409, "it is now 'restart two cache nodes'", NULL);
+        /* The same through the CLI's --title. */
+        struct client_env ce;
+        char key[32], id[24], *out = NULL;
+        const char *k = strstr(approvals, "INC-");
+        snprintf(key, sizeof key, "%.*s", (int)strcspn(k, "/"), k);
+        snprintf(id, sizeof id, "%ld", step);
+        const char *approve[] = { "incident", "approve", key, id, "--grant", "--comment", "ok",
+                                  "--title", "restart one cache node", NULL };
+        assert_int_equal(vigil_run(NULL, &out, client_env(&ce, &S, executive), approve), 1);
+        assert_non_null(strstr(out, "changed since you read it"));
+        free(out);
+        char *after = db_fingerprint(&S);
+        assert_string_equal(before, after);
+        free(before);
+        free(after);
+        expect_approval(path, "pending", "rita");
+        snprintf(body, sizeof body,
+                 "{\"task\":%ld,\"decision\":\"granted\",\"comment\":\"ivan does it\","
+                 "\"title\":\"restart two cache nodes\",\"owner\":\"ivan\"}",
+                 step);
         assert_int_equal(api_call(&S, "POST", approvals, executive, body, NULL), 200);
 
         /* Once started, what was approved is fixed; other fields still move. */
