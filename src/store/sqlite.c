@@ -262,6 +262,23 @@ static const char *text_ref(sqlite3_stmt *st, int col)
         return s->text;
 }
 
+/* An optional time (one that has not happened yet, or may never): SQL
+ * NULL in storage, VG_TIME_UNSET in memory; never 0 on disk (migration
+ * 024 has the columns refuse it). */
+static void bind_time(sqlite3_stmt *st, int col, vg_usec_t t)
+{
+        if (t == VG_TIME_UNSET)
+                sqlite3_bind_null(st, col);
+        else
+                sqlite3_bind_int64(st, col, t);
+}
+
+static vg_usec_t time_col(sqlite3_stmt *st, int col)
+{
+        return sqlite3_column_type(st, col) == SQLITE_NULL ? VG_TIME_UNSET
+                                                           : sqlite3_column_int64(st, col);
+}
+
 static void blob_copy(uint8_t *dst, size_t size, sqlite3_stmt *st, int col)
 {
         const void *b = sqlite3_column_blob(st, col);
@@ -281,10 +298,18 @@ static int exec(struct conn *c, const char *sql)
 static int migrate(struct conn *c, char *err, size_t errlen)
 {
         sqlite3_stmt *st = NULL;
-        int have = 0, r;
+        int have = 0, r, rc;
 
         r = exec(c, "CREATE TABLE IF NOT EXISTS schema_migrations ("
                     "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)");
+        if (r < 0)
+                goto fail;
+        /* A migration may rebuild a table that others reference (SQLite's
+         * only way to change a column's constraints), and dropping the old
+         * table would fail with foreign keys on, which cannot be turned
+         * off inside a transaction. So they are off while migrating, and
+         * every one is checked before the commit. */
+        r = exec(c, "PRAGMA foreign_keys=OFF");
         if (r < 0)
                 goto fail;
         r = exec(c, "BEGIN IMMEDIATE");
@@ -323,17 +348,36 @@ static int migrate(struct conn *c, char *err, size_t errlen)
                 if (r < 0)
                         goto rollback;
         }
-        r = exec(c, "COMMIT");
+        /* Only after a migration ran: the check reads every reference. */
+        rc = SQLITE_DONE;
+        if ((size_t)have < sqlite_migrations_count) {
+                r = stmt(c, "PRAGMA foreign_key_check", &st);
+                if (r < 0)
+                        goto rollback;
+                rc = sqlite3_step(st);
+                if (rc == SQLITE_ROW)
+                        snprintf(err, errlen, "migrating: %s row %lld references a missing %s row",
+                                 sqlite3_column_text(st, 0), (long long)sqlite3_column_int64(st, 1),
+                                 sqlite3_column_text(st, 2));
+                sqlite3_reset(st);
+                if (rc == SQLITE_ROW) {
+                        r = -VG_ESTORE;
+                        goto rollback_quiet;
+                }
+        }
+        r = rc == SQLITE_DONE ? exec(c, "COMMIT") : map_rc(rc);
         if (r < 0)
                 goto rollback;
-        return 0;
+        return exec(c, "PRAGMA foreign_keys=ON");
 rollback:
         snprintf(err, errlen, "migrating: %s", sqlite3_errmsg(c->db));
 rollback_quiet:
         exec(c, "ROLLBACK");
+        exec(c, "PRAGMA foreign_keys=ON");
         return r;
 fail:
         snprintf(err, errlen, "opening: %s", sqlite3_errmsg(c->db));
+        exec(c, "PRAGMA foreign_keys=ON");
         return r;
 }
 
@@ -876,10 +920,10 @@ static int incident_row(sqlite3_stmt *st, struct incident *inc)
                                &inc->recovered_at, &inc->closed_at, &inc->created_at,
                                &inc->updated_at };
         for (int i = 0; i < 10; i++)
-                *times[i] = sqlite3_column_int64(st, 14 + i);
+                *times[i] = time_col(st, 14 + i);
         text_copy(inc->declared_by, sizeof inc->declared_by, st, 24);
         inc->declaration = text_dup(st, 25);
-        inc->vigilance_until = sqlite3_column_int64(st, 27);
+        inc->vigilance_until = time_col(st, 27);
         inc->root_cause = text_dup(st, 26);
         if (!inc->declaration || !inc->root_cause) {
                 incident_fini(inc);
@@ -908,11 +952,14 @@ static void bind_incident(sqlite3_stmt *st, const struct incident *inc)
                                     inc->recovered_at, inc->closed_at, inc->created_at,
                                     inc->updated_at };
         for (int i = 0; i < 10; i++)
-                sqlite3_bind_int64(st, 12 + i, times[i]);
+                if (i >= 2 && i < 8) /* acknowledged .. closed: optional */
+                        bind_time(st, 12 + i, times[i]);
+                else
+                        sqlite3_bind_int64(st, 12 + i, times[i]);
         sqlite3_bind_text(st, 24, inc->declared_by, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 25, inc->declaration ? inc->declaration : "", -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 26, inc->root_cause ? inc->root_cause : "", -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 27, inc->vigilance_until);
+        bind_time(st, 27, inc->vigilance_until);
 }
 
 static int sq_customer_report_nth(struct store_tx *tx, const char *reporter, const char *tenant,
@@ -1071,7 +1118,7 @@ static int sq_incident_list(struct store_tx *tx, const struct incident_filter *f
         "AND (?6 IS NULL OR instr(i.title, ?6) > 0 OR instr(i.description, ?6) > 0) "         \
         "AND (?8 IS NULL OR EXISTS (SELECT 1 FROM incident_tenants t2 "                     \
         "     WHERE t2.incident_id = i.id AND t2.tenant = ?8)) "                            \
-        "AND (?9 = 0 OR i.declared_at >= ?9) AND (?10 = 0 OR (i.declared_at > 0 AND i.declared_at < ?10)) "
+        "AND (?9 = 0 OR i.declared_at >= ?9) AND (?10 = 0 OR i.declared_at < ?10) "
 #define INCIDENT_SELECT "SELECT i.id, i.key, i.title, i.description, i.severity, i.source, i.reporter, " \
         "i.phase, i.classification, i.impact_c, i.impact_i, i.impact_a, i.data_categories, "   \
         "i.version, i.detected_at, i.reported_at, i.acknowledged_at, i.declared_at, "           \
@@ -2534,10 +2581,10 @@ static void obligation_read(sqlite3_stmt *st, void *out)
         o->citation = text_ref(st, 7);
         text_copy(o->stage, sizeof o->stage, st, 8);
         text_copy(o->anchor, sizeof o->anchor, st, 9);
-        o->anchor_at = sqlite3_column_int64(st, 10);
-        o->due_at = sqlite3_column_int64(st, 11);
+        o->anchor_at = time_col(st, 10);
+        o->due_at = time_col(st, 11);
         text_copy(o->status, sizeof o->status, st, 12);
-        o->sent_at = sqlite3_column_int64(st, 13);
+        o->sent_at = time_col(st, 13);
         o->computed_at = sqlite3_column_int64(st, 14);
 }
 
@@ -2552,7 +2599,7 @@ static int sq_obligation_put(struct store_tx *tx, struct obligation *o)
         sqlite3_bind_text(st, 2, o->tenant, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 3, o->rule_id, -1, SQLITE_STATIC);
         int rc = sqlite3_step(st);
-        o->due_changed = rc != SQLITE_ROW || sqlite3_column_int64(st, 0) != o->due_at;
+        o->due_changed = rc != SQLITE_ROW || time_col(st, 0) != o->due_at;
         snprintf(o->status, sizeof o->status, "%s", rc == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 1) : "open");
         if (strcmp(o->status, "withdrawn") == 0)
                 snprintf(o->status, sizeof o->status, "open");
@@ -2577,8 +2624,8 @@ static int sq_obligation_put(struct store_tx *tx, struct obligation *o)
         sqlite3_bind_text(st, 7, o->citation ? o->citation : "", -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 8, o->stage, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 9, o->anchor, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 10, o->anchor_at);
-        sqlite3_bind_int64(st, 11, o->due_at);
+        bind_time(st, 10, o->anchor_at);
+        bind_time(st, 11, o->due_at);
         sqlite3_bind_int64(st, 12, o->computed_at);
         rc = sqlite3_step(st);
         if (rc == SQLITE_ROW)
@@ -2621,7 +2668,7 @@ static int sq_obligation_list(struct store_tx *tx, int64_t incident_id, int (*cb
         sqlite3_stmt *st = NULL;
         struct obligation o;
         int r = stmt(txc(tx), "SELECT " OBLIGATION_COLS " FROM obligations WHERE incident_id = ? "
-                              "ORDER BY due_at = 0, due_at, tenant, rule_id", &st);
+                              "ORDER BY due_at IS NULL, due_at, tenant, rule_id", &st);
         if (r < 0)
                 return r;
         sqlite3_bind_int64(st, 1, incident_id);
@@ -2633,7 +2680,7 @@ static int sq_obligation_due(struct store_tx *tx, unsigned limit, int (*cb)(cons
 {
         sqlite3_stmt *st = NULL;
         struct obligation o;
-        int r = stmt(txc(tx), "SELECT " OBLIGATION_COLS " FROM obligations WHERE status = 'open' AND due_at > 0 "
+        int r = stmt(txc(tx), "SELECT " OBLIGATION_COLS " FROM obligations WHERE status = 'open' AND due_at IS NOT NULL "
                               "ORDER BY due_at, id LIMIT ?", &st);
         if (r < 0)
                 return r;
@@ -2658,12 +2705,12 @@ static void notice_read(sqlite3_stmt *st, void *out)
         n->user_impact = text_ref(st, 5);
         n->mitigation = text_ref(st, 6);
         n->next_steps = text_ref(st, 7);
-        n->next_update_at = sqlite3_column_int64(st, 8);
+        n->next_update_at = time_col(st, 8);
         n->tenants = text_ref(st, 9);
         text_copy(n->composed_by, sizeof n->composed_by, st, 10);
         n->composed_at = sqlite3_column_int64(st, 11);
         text_copy(n->released_by, sizeof n->released_by, st, 12);
-        n->released_at = sqlite3_column_int64(st, 13);
+        n->released_at = time_col(st, 13);
         n->severities = (const char *)sqlite3_column_text(st, 14);
 }
 
@@ -2683,7 +2730,7 @@ static int sq_notice_insert(struct store_tx *tx, struct notice *n)
         sqlite3_bind_text(st, 4, n->user_impact, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 5, n->mitigation, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 6, n->next_steps ? n->next_steps : "", -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 7, n->next_update_at);
+        bind_time(st, 7, n->next_update_at);
         sqlite3_bind_text(st, 8, n->tenants, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 9, n->composed_by, -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 10, n->composed_at);
@@ -2725,7 +2772,7 @@ static int sq_notice_release(struct store_tx *tx, int64_t id, const char *by, vg
 {
         sqlite3_stmt *st = NULL;
         struct conn *c = txc(tx);
-        int r = stmt(c, "UPDATE notices SET released_by = ?, released_at = ? WHERE id = ? AND released_at = 0", &st);
+        int r = stmt(c, "UPDATE notices SET released_by = ?, released_at = ? WHERE id = ? AND released_at IS NULL", &st);
         if (r < 0)
                 return r;
         sqlite3_bind_text(st, 1, by, -1, SQLITE_STATIC);
@@ -2800,9 +2847,9 @@ static int sq_notice_verify(struct store_tx *tx, int (*cb)(const struct notice_p
                             struct notice_verify *ret)
 {
         sqlite3_stmt *st = NULL;
-        int r = stmt(txc(tx), "SELECT (SELECT count(*) FROM notices WHERE released_at > 0), "
+        int r = stmt(txc(tx), "SELECT (SELECT count(*) FROM notices WHERE released_at IS NOT NULL), "
                               "(SELECT count(*) FROM notice_deliveries d JOIN notices n ON n.id = d.notice_id "
-                              "WHERE n.released_at > 0)", &st);
+                              "WHERE n.released_at IS NOT NULL)", &st);
         if (r < 0)
                 return r;
         int rc = sqlite3_step(st);
@@ -2828,7 +2875,7 @@ static int sq_notice_verify(struct store_tx *tx, int (*cb)(const struct notice_p
                  "FROM notices n JOIN incidents i ON i.id = n.incident_id "
                  "LEFT JOIN audit_log a ON a.object = 'incident:' || i.key AND a.action = 'incident.notice.release' "
                  "AND json_extract(a.change, '$.notice') = n.id "
-                 "WHERE n.released_at > 0 AND (a.seq IS NULL OR json_extract(a.change, '$.messages') IS NOT "
+                 "WHERE n.released_at IS NOT NULL AND (a.seq IS NULL OR json_extract(a.change, '$.messages') IS NOT "
                  "(SELECT count(*) FROM notice_deliveries d WHERE d.notice_id = n.id)) "
                  "ORDER BY 1, 2, 3, 4, 5",
                  &st);
@@ -2927,7 +2974,7 @@ static int sq_notice_list_for_tenant(struct store_tx *tx, const char *tenant,
                               "n.next_steps, n.next_update_at, n.tenants, n.composed_by, n.composed_at, n.released_by, "
                               "n.released_at, n.severities, coalesce(a.acked_at, 0) FROM notices n "
                               "LEFT JOIN notice_acks a ON a.notice_id = n.id AND a.tenant = ?1 "
-                              "WHERE n.released_at > 0 AND EXISTS (SELECT 1 FROM json_each(n.tenants) e "
+                              "WHERE n.released_at IS NOT NULL AND EXISTS (SELECT 1 FROM json_each(n.tenants) e "
                               "WHERE e.value = ?1) ORDER BY n.id DESC", &st);
         if (r < 0)
                 return r;
@@ -2948,7 +2995,7 @@ static int sq_notice_ack(struct store_tx *tx, int64_t notice_id, const char *ten
 {
         sqlite3_stmt *st = NULL;
         struct conn *c = txc(tx);
-        int r = stmt(c, "SELECT 1 FROM notices n WHERE n.id = ?1 AND n.released_at > 0 AND EXISTS "
+        int r = stmt(c, "SELECT 1 FROM notices n WHERE n.id = ?1 AND n.released_at IS NOT NULL AND EXISTS "
                         "(SELECT 1 FROM json_each(n.tenants) e WHERE e.value = ?2)", &st);
         if (r < 0)
                 return r;

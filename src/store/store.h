@@ -86,7 +86,9 @@ struct incident {
         char declared_by[STORE_NAME_MAX];
         char *declaration; /* owns: JSON {criteria, triggers}, "" until declared */
         char *root_cause;  /* owns: "" until recorded */
-        vg_usec_t vigilance_until; /* 0: no watch window */
+        vg_usec_t vigilance_until; /* VG_TIME_UNSET: no watch window */
+        /* acknowledged_at .. closed_at and vigilance_until are VG_TIME_UNSET
+         * until they happen: SQL NULL in storage (migration 024). */
         vg_usec_t detected_at, reported_at, acknowledged_at, declared_at, contained_at,
                 eradicated_at, recovered_at, closed_at, created_at, updated_at;
 };
@@ -597,7 +599,7 @@ struct obligation {
         const char *citation;        /* borrows */
         char stage[16];
         char anchor[64];
-        vg_usec_t anchor_at, due_at; /* 0: not started */
+        vg_usec_t anchor_at, due_at; /* VG_TIME_UNSET (NULL stored): not started */
         char status[16];             /* open, sent, withdrawn */
         vg_usec_t sent_at, computed_at;
         bool due_changed;            /* set by put: new, or its due time moved */

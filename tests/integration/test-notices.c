@@ -497,7 +497,7 @@ static void two_person_release_survives_a_severity_change(void **state)
                           NULL);
         expect_refused_on(&S, "POST", rel1, comms, json, "{}", 409, "needs a second person", NULL);
         assert_int_equal(call("PATCH", incident, manager, "{\"severity\":\"sev1\"}", NULL), 200);
-        snprintf(path, sizeof path, "released_at > 0 AND incident_id = (SELECT id FROM incidents WHERE key = '%s')", k);
+        snprintf(path, sizeof path, "released_at IS NOT NULL AND incident_id = (SELECT id FROM incidents WHERE key = '%s')", k);
         assert_int_equal(db_count(&S, "notices", path), 0);
         /* A second person may. */
         assert_int_equal(call("POST", rel1, manager, "{}", NULL), 200);

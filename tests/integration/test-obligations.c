@@ -58,6 +58,22 @@ static json_t *obligations(void)
         return a;
 }
 
+/* Incident k classified as a breach of personal data, with the scope
+ * scope_body (a PUT .../scope body). */
+static void classify_and_scope(const char *k, const char *scope_body)
+{
+        char path[128];
+        snprintf(path, sizeof path, "/api/v1/incidents/%s/classify", k);
+        assert_int_equal(call("POST", path, responder,
+                              "{\"classification\":\"security_incident\",\"impact\":{"
+                              "\"confidentiality\":true},"
+                              "\"data_categories\":[\"personal_data\"]}",
+                              NULL),
+                         200);
+        snprintf(path, sizeof path, "/api/v1/incidents/%s/scope", k);
+        assert_int_equal(call("PUT", path, manager, scope_body, NULL), 200);
+}
+
 static void declaration_computes_obligations(void **state)
 {
         (void)state;
@@ -75,18 +91,9 @@ static void declaration_computes_obligations(void **state)
         assert_int_equal(call("GET", path, auditor, NULL, &a), 200);
         assert_int_equal(json_array_size(json_object_get(a, "items")), 0); /* nothing before the declaration */
         json_decref(a);
-        snprintf(path, sizeof path, "/api/v1/incidents/%s/classify", key);
-        assert_int_equal(call("POST", path, responder,
-                              "{\"classification\":\"security_incident\",\"impact\":{\"confidentiality\":true},"
-                              "\"data_categories\":[\"personal_data\"]}",
-                              NULL),
-                         200);
-        snprintf(path, sizeof path, "/api/v1/incidents/%s/scope", key);
-        assert_int_equal(call("PUT", path, manager,
-                              "{\"tenants\":[{\"id\":\"bank\",\"status\":\"confirmed\"},{\"id\":\"shop\",\"status\":\"suspected\"},"
-                              "{\"id\":\"ghost\",\"status\":\"confirmed\"}],\"reason\":\"access logs\"}",
-                              NULL),
-                         200);
+        classify_and_scope(key, "{\"tenants\":[{\"id\":\"bank\",\"status\":\"confirmed\"},{\"id\":\"shop\","
+                                "\"status\":\"suspected\"},{\"id\":\"ghost\",\"status\":\"confirmed\"}],"
+                                "\"reason\":\"access logs\"}");
         snprintf(path, sizeof path, "/api/v1/incidents/%s/declare", key);
         assert_int_equal(call("POST", path, manager, "{\"criteria\":\"customer records confirmed read\"}", &a), 200);
         const char *declared = json_string_value(json_object_get(a, "declared_at"));
@@ -352,6 +359,80 @@ static void time_zero_is_refused_not_unset(void **state)
                      "from 2000-01-01T00:00:00Z to 9999-12-31T23:59:59Z");
 }
 
+/* What has not happened is NULL in the database, not 0: an undeclared
+ * incident's phase times, an obligation whose clock waits. Its anchors
+ * read null; a detection in 2026 is first_detected and starts the GDPR
+ * clock at the declaration. */
+static void unset_times_are_null_and_2026_starts_the_clocks(void **state)
+{
+        (void)state;
+        json_t *a;
+        char k[32], path[128], where[512];
+        assert_int_equal(
+                call("POST", "/api/v1/incidents", responder,
+                     "{\"title\":\"Null check\",\"severity\":\"sev2\",\"source\":\"employee\","
+                     "\"detected_at\":\"2026-11-22T06:15:00Z\"}",
+                     &a),
+                201);
+        snprintf(k, sizeof k, "%s", json_string_value(json_object_get(a, "key")));
+        assert_true(json_is_null(json_object_get(a, "declared_at")));
+        json_decref(a);
+        snprintf(where, sizeof where,
+                 "key = '%s' AND acknowledged_at IS NULL AND declared_at IS NULL AND contained_at "
+                 "IS NULL "
+                 "AND eradicated_at IS NULL AND recovered_at IS NULL AND closed_at IS NULL AND "
+                 "vigilance_until IS NULL",
+                 k);
+        assert_int_equal(db_count(&S, "incidents", where), 1);
+        snprintf(path, sizeof path, "/api/v1/incidents/%s/anchors", k);
+        assert_int_equal(call("GET", path, auditor, NULL, &a), 200);
+        json_t *cur = json_object_get(a, "anchors");
+        assert_true(json_is_null(json_object_get(cur, "declared")));
+        assert_true(json_is_null(json_object_get(cur, "classified_major")));
+        assert_string_equal(
+                json_string_value(json_object_get(json_object_get(cur, "first_detected"), "at")),
+                "2026-11-22T06:15:00Z");
+        json_decref(a);
+
+        classify_and_scope(
+                k,
+                "{\"tenants\":[{\"id\":\"bank\",\"status\":\"confirmed\"}],\"reason\":\"logs\"}");
+        snprintf(path, sizeof path, "/api/v1/incidents/%s/declare", k);
+        assert_int_equal(call("POST", path, manager, "{\"criteria\":\"records read\"}", NULL), 200);
+        snprintf(path, sizeof path, "/api/v1/incidents/%s/obligations", k);
+        assert_int_equal(call("GET", path, auditor, NULL, &a), 200);
+        json_t *gdpr = find(a, "bank", "EU-GDPR-33");
+        assert_non_null(gdpr);
+        assert_string_equal(json_string_value(json_object_get(gdpr, "anchor_at")),
+                            "2026-11-22T06:15:00Z");
+        assert_string_equal(json_string_value(json_object_get(gdpr, "due_at")),
+                            "2026-11-25T06:15:00Z");
+        json_t *dora = find(a, "bank", "EU-DORA-19-INIT");
+        assert_non_null(dora);
+        assert_true(json_is_null(json_object_get(dora, "anchor_at"))); /* not classified major */
+        assert_true(json_is_null(json_object_get(dora, "due_at")));
+        size_t n = json_array_size(json_object_get(a, "items"));
+        json_decref(a);
+        /* In the database: the clocks that wait are NULL, none is 0. */
+        snprintf(where, sizeof where, "incident_id = (SELECT id FROM incidents WHERE key = '%s')",
+                 k);
+        assert_int_equal(db_count(&S, "obligations", where), (long)n);
+        snprintf(where, sizeof where,
+                 "incident_id = (SELECT id FROM incidents WHERE key = '%s') AND anchor_at IS NULL "
+                 "AND due_at IS NULL "
+                 "AND sent_at IS NULL AND rule_id = 'EU-DORA-19-INIT'",
+                 k);
+        assert_int_equal(db_count(&S, "obligations", where), 1);
+        assert_int_equal(db_count(&S, "obligations", "anchor_at = 0 OR due_at = 0 OR sent_at = 0"),
+                         0);
+        snprintf(where, sizeof where,
+                 "key = '%s' AND declared_at IS NOT NULL AND closed_at IS NULL", k);
+        assert_int_equal(db_count(&S, "incidents", where), 1);
+        assert_int_equal(db_count(&S, "incidents",
+                                  "declared_at = 0 OR closed_at = 0 OR acknowledged_at = 0"),
+                         0);
+}
+
 static int setup(void **state)
 {
         (void)state;
@@ -404,6 +485,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(declaration_computes_obligations),
                 cmocka_unit_test(time_zero_is_refused_not_unset),
+                cmocka_unit_test(unset_times_are_null_and_2026_starts_the_clocks),
                 cmocka_unit_test(anchors_and_reports_start_later_clocks),
                 cmocka_unit_test(scope_changes_withdraw_and_the_cli_lists),
                 cmocka_unit_test(clocks_remind_then_escalate),

@@ -10,6 +10,7 @@
 #include "base/secret.h"
 #include "core/error.h"
 #include "store/account.h"
+#include "store/migrations.h"
 #include "store/store.h"
 #include "store/vigilance.h"
 
@@ -587,6 +588,402 @@ static void incident_list_filters_and_pages(void **state)
         json_decref(got);
 }
 
+/* One integer the database file itself answers, read as an attacker or an
+ * operator with sqlite3 would. */
+static long long db_int(const char *path, const char *sql)
+{
+        sqlite3 *db;
+        sqlite3_stmt *st;
+        long long v = -1;
+        assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+        if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+                fail_msg("'%s': %s", sql, sqlite3_errmsg(db));
+        if (sqlite3_step(st) == SQLITE_ROW)
+                v = sqlite3_column_int64(st, 0);
+        sqlite3_finalize(st);
+        sqlite3_close(db);
+        return v;
+}
+
+/* One text (a group_concat of a table, say); the caller frees. */
+static char *db_text(const char *path, const char *sql)
+{
+        sqlite3 *db;
+        sqlite3_stmt *st;
+        char *v = NULL;
+        assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+        if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+                fail_msg("'%s': %s", sql, sqlite3_errmsg(db));
+        if (sqlite3_step(st) == SQLITE_ROW)
+                v = strdup(sqlite3_column_text(st, 0) ? (const char *)sqlite3_column_text(st, 0)
+                                                      : "");
+        sqlite3_finalize(st);
+        sqlite3_close(db);
+        assert_non_null(v);
+        return v;
+}
+
+static int copy_obligation(const struct obligation *o, void *userdata)
+{
+        *(struct obligation *)userdata = *o;
+        ((struct obligation *)userdata)->recipient = ((struct obligation *)userdata)->citation =
+                NULL;
+        return 0;
+}
+
+static int copy_notice_times(const struct notice *n, void *userdata)
+{
+        vg_usec_t *t = userdata;
+        t[0] = n->next_update_at;
+        t[1] = n->released_at;
+        return 0;
+}
+
+/* A notice of incident_id to tenants (a JSON array), composed in 2026. */
+static struct notice new_notice(int64_t incident_id, const char *kind, const char *tenants)
+{
+        struct notice n = {.incident_id = incident_id,
+                           .nature = "n",
+                           .user_impact = "u",
+                           .mitigation = "m",
+                           .tenants = tenants,
+                           .composed_by = "cora",
+                           .composed_at = T2026};
+        snprintf(n.kind, sizeof n.kind, "%s", kind);
+        return n;
+}
+
+#define UNSET_PHASES                                                                               \
+        "acknowledged_at IS NULL AND declared_at IS NULL AND contained_at IS NULL AND "            \
+        "eradicated_at IS NULL "                                                                   \
+        "AND recovered_at IS NULL AND closed_at IS NULL AND vigilance_until IS NULL"
+
+/* An incident's times that have not happened are SQL NULL, not 0, and
+ * read back as VG_TIME_UNSET; so are an obligation's clock before it
+ * starts and a notice's release before it is released. A 0 written
+ * behind the store's back is refused. */
+static void unset_times_are_null(void **state)
+{
+        struct fixture *f = *state;
+        struct store_tx *tx;
+        struct incident inc;
+        char key[32], sql[256];
+        add_incident(f->s, "not yet", T2026, key);
+        snprintf(sql, sizeof sql,
+                 "SELECT count(*) FROM incidents WHERE key = '%s' AND " UNSET_PHASES, key);
+        assert_int_equal(db_int(f->path, sql), 1);
+        assert_int_equal(
+                db_int(f->path,
+                       "SELECT count(*) FROM incidents WHERE detected_at = 1795392000000000"),
+                1);
+
+        assert_int_equal(store_begin(f->s, &tx), 0);
+        assert_int_equal(store_incident_get(tx, key, &inc), 0);
+        const vg_usec_t *phases[] = {&inc.acknowledged_at, &inc.declared_at,  &inc.contained_at,
+                                     &inc.eradicated_at,   &inc.recovered_at, &inc.closed_at,
+                                     &inc.vigilance_until};
+        for (size_t i = 0; i < sizeof phases / sizeof phases[0]; i++)
+                assert_true(*phases[i] == VG_TIME_UNSET);
+        assert_true(inc.detected_at == T2026);
+        /* Set, they are stored as they are; unset again, NULL again. */
+        inc.declared_at = T2026 + 5;
+        inc.contained_at = T2026 + 6;
+        assert_int_equal(store_incident_update(tx, &inc, inc.version), 0);
+        assert_int_equal(store_commit(tx), 0);
+        snprintf(sql, sizeof sql,
+                 "SELECT declared_at + contained_at FROM incidents WHERE key = '%s'", key);
+        assert_int_equal(db_int(f->path, sql), 2 * T2026 + 11);
+        assert_int_equal(store_begin(f->s, &tx), 0);
+        inc.contained_at = VG_TIME_UNSET;
+        assert_int_equal(store_incident_update(tx, &inc, inc.version), 0);
+        incident_fini(&inc);
+        assert_int_equal(store_incident_get(tx, key, &inc), 0);
+        assert_true(inc.declared_at == T2026 + 5);
+        assert_true(inc.contained_at == VG_TIME_UNSET);
+        assert_int_equal(store_commit(tx), 0);
+        snprintf(sql, sizeof sql,
+                 "SELECT count(*) FROM incidents WHERE key = '%s' AND contained_at IS NULL", key);
+        assert_int_equal(db_int(f->path, sql), 1);
+
+        /* An obligation whose clock has not started, and a notice not
+         * released that promises no update. */
+        struct obligation o = {.incident_id = inc.id,
+                               .recipient = "authority",
+                               .citation = "Art. 33",
+                               .computed_at = T2026};
+        snprintf(o.rule_id, sizeof o.rule_id, "EU-DORA-19-INIT");
+        snprintf(o.rules_version, sizeof o.rules_version, "test");
+        snprintf(o.duty, sizeof o.duty, "tenant");
+        snprintf(o.stage, sizeof o.stage, "initial");
+        snprintf(o.anchor, sizeof o.anchor, "classified_major");
+        struct notice n = new_notice(inc.id, "initial", "[\"bank\"]");
+        assert_int_equal(store_begin(f->s, &tx), 0);
+        assert_int_equal(store_obligation_put(tx, &o), 0);
+        assert_int_equal(store_notice_insert(tx, &n), 0);
+        assert_int_equal(store_commit(tx), 0);
+        assert_int_equal(db_int(f->path, "SELECT count(*) FROM obligations WHERE anchor_at IS NULL "
+                                         "AND due_at IS NULL "
+                                         "AND sent_at IS NULL"),
+                         1);
+        assert_int_equal(db_int(f->path, "SELECT count(*) FROM notices WHERE released_at IS NULL "
+                                         "AND next_update_at IS NULL"),
+                         1);
+        struct obligation got;
+        vg_usec_t nt[2] = {-1, -1};
+        assert_int_equal(store_begin(f->s, &tx), 0);
+        assert_int_equal(store_obligation_get(tx, o.id, copy_obligation, &got), 0);
+        assert_true(got.anchor_at == VG_TIME_UNSET && got.due_at == VG_TIME_UNSET &&
+                    got.sent_at == VG_TIME_UNSET);
+        assert_int_equal(store_notice_get(tx, n.id, copy_notice_times, nt), 0);
+        assert_true(nt[0] == VG_TIME_UNSET && nt[1] == VG_TIME_UNSET);
+        /* Released once; the second release finds it released. */
+        assert_int_equal(store_notice_release(tx, n.id, "cora", T2026 + 9), 0);
+        assert_int_equal(store_notice_release(tx, n.id, "cora", T2026 + 10), -VG_ECONFLICT);
+        assert_int_equal(store_notice_get(tx, n.id, copy_notice_times, nt), 0);
+        assert_true(nt[1] == T2026 + 9);
+        /* Its clock starts: stored as given. */
+        o.anchor_at = T2026 + 1;
+        o.due_at = T2026 + 2;
+        assert_int_equal(store_obligation_put(tx, &o), 0);
+        assert_true(o.due_changed);
+        assert_int_equal(store_commit(tx), 0);
+        assert_int_equal(
+                db_int(f->path,
+                       "SELECT count(*) FROM obligations WHERE anchor_at = 1795392000000001 "
+                       "AND due_at = 1795392000000002 AND sent_at IS NULL"),
+                1);
+        incident_fini(&inc);
+
+        /* 0 is no time: written behind the store's back, it is refused. */
+        sqlite3 *db;
+        char *msg = NULL;
+        assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+        assert_int_not_equal(
+                sqlite3_exec(db, "UPDATE incidents SET declared_at = 0", NULL, NULL, &msg),
+                SQLITE_OK);
+        assert_non_null(strstr(msg, "CHECK constraint failed"));
+        sqlite3_free(msg);
+        sqlite3_close(db);
+}
+
+static void rm_dir(const char *dir)
+{
+        char cmd[128];
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+        assert_int_equal(system(cmd), 0);
+}
+
+/* A database at schema version 23, as the vigil of that version left it,
+ * in a new directory: every migration up to 023 run from this binary's
+ * own texts. */
+static void make_schema_23(char dir[64], char path[128], char url[160])
+{
+        sqlite3 *db;
+        snprintf(dir, 64, "/tmp/vigil-test-m24-XXXXXX");
+        assert_non_null(mkdtemp(dir));
+        snprintf(path, 128, "%s/v.db", dir);
+        snprintf(url, 160, "sqlite:%s", path);
+        assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+        tamper(path,
+               "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+               "applied_at INTEGER NOT NULL)");
+        for (size_t i = 0; i < sqlite_migrations_count && sqlite_migrations[i].version <= 23; i++) {
+                char *msg = NULL, sql[160];
+                if (sqlite3_exec(db, sqlite_migrations[i].sql, NULL, NULL, &msg) != SQLITE_OK)
+                        fail_msg("migration %d: %s", sqlite_migrations[i].version, msg);
+                snprintf(sql, sizeof sql, "INSERT INTO schema_migrations VALUES (%d, '%s', 1)",
+                         sqlite_migrations[i].version, sqlite_migrations[i].name);
+                assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+        }
+        sqlite3_close(db);
+        assert_int_equal(db_int(path, "SELECT max(version) FROM schema_migrations"), 23);
+}
+
+/* What version 23 stored: 0 for "not yet" beside real times, and rows in
+ * the tables that reference the rebuilt ones. */
+static const char v23_rows[] =
+        "PRAGMA foreign_keys=ON;"
+        "INSERT INTO incidents(id, key, title, severity, source, reporter, detected_at, "
+        "reported_at, created_at, "
+        "updated_at) VALUES (4, 'INC-2026-0001', 'not yet', 'sev2', 'employee', 'rita', "
+        "1795392000000000, "
+        "1795392000000000, 1795392000000000, 1795392000000000);"
+        "INSERT INTO incidents(id, key, title, severity, source, reporter, detected_at, "
+        "reported_at, acknowledged_at, "
+        "declared_at, contained_at, eradicated_at, recovered_at, closed_at, created_at, "
+        "updated_at, vigilance_until) "
+        "VALUES (9, 'INC-2026-0002', 'all done', 'sev1', 'employee', 'rita', 1795392000000000, "
+        "1795392000000001, "
+        "1795392000000002, 1795392000000003, 1795392000000004, 1795392000000005, 1795392000000006, "
+        "1795392000000007, 1795392000000000, 1795392000000000, 1795392000000008);"
+        "INSERT INTO incident_services VALUES (4, 'web'), (9, 'db');"
+        "INSERT INTO incident_tenants(incident_id, tenant, status) VALUES (9, 'bank', 'confirmed');"
+        "INSERT INTO incident_anchors VALUES (3, 9, 'aware', 1795392000000001, 'logs', 'ina', "
+        "1795392000000002);"
+        "INSERT INTO obligations(id, incident_id, tenant, rule_id, rules_version, duty, recipient, "
+        "citation, stage, "
+        "anchor, computed_at) VALUES (7, 9, 'bank', 'EU-DORA-19-INIT', 'v', 'tenant', 'r', 'c', "
+        "'initial', "
+        "'classified_major', 1795392000000000);"
+        "INSERT INTO obligations(id, incident_id, tenant, rule_id, rules_version, duty, recipient, "
+        "citation, stage, "
+        "anchor, anchor_at, due_at, status, sent_at, computed_at) VALUES (8, 9, 'bank', "
+        "'EU-GDPR-33', 'v', "
+        "'tenant', 'r', 'c', 'initial', 'aware', 1795392000000001, 1795651200000001, 'sent', "
+        "1795392000000009, "
+        "1795392000000000);"
+        "INSERT INTO notices(id, incident_id, version, kind, nature, user_impact, mitigation, "
+        "tenants, composed_by, "
+        "composed_at) VALUES (5, 9, 1, 'initial', 'n', 'u', 'm', '[\"bank\"]', 'cora', "
+        "1795392000000000);"
+        "INSERT INTO notices(id, incident_id, version, kind, nature, user_impact, mitigation, "
+        "next_update_at, "
+        "tenants, composed_by, composed_at, released_by, released_at) VALUES (6, 9, 2, 'update', "
+        "'n', 'u', 'm', "
+        "1795478400000000, '[\"bank\"]', 'cora', 1795392000000000, 'eve', 1795392000000010);"
+        "INSERT INTO outbox(id, idem_key, channel, address, body, created_at) VALUES "
+        "(2, 'k', 'email', 'sec@bank.example', 'b', 1795392000000010);"
+        "INSERT INTO notice_deliveries VALUES (1, 6, 'bank', 'email', 'sec@bank.example', 2);"
+        "INSERT INTO notice_acks VALUES (6, 'bank', 'tom', 1795392000000011);"
+        "INSERT INTO schedule_overrides(id, schedule, user_name, starts_at, ends_at, created_by, "
+        "created_at) "
+        "VALUES (12, 's', 'rita', 1, 2, 'ina', 3);"
+        "DELETE FROM schedule_overrides;";
+
+/* Every table's rows, ids included, as one text. */
+#define EVERY_ROW                                                                                  \
+        "SELECT (SELECT group_concat(id) FROM incidents) || '|' || (SELECT group_concat(key) "     \
+        "FROM incidents) || "                                                                      \
+        "'|' || (SELECT group_concat(incident_id || service) FROM incident_services) || '|' || "   \
+        "(SELECT group_concat(incident_id || tenant) FROM incident_tenants) || '|' || "            \
+        "(SELECT group_concat(id || ':' || incident_id || ':' || at) FROM incident_anchors) || "   \
+        "'|' || "                                                                                  \
+        "(SELECT group_concat(id || ':' || incident_id || ':' || status) FROM obligations) || "    \
+        "'|' || "                                                                                  \
+        "(SELECT group_concat(id || ':' || incident_id || ':' || version || severities) FROM "     \
+        "notices) || '|' || "                                                                      \
+        "(SELECT group_concat(id || ':' || notice_id || ':' || outbox_id) FROM "                   \
+        "notice_deliveries) || '|' || "                                                            \
+        "(SELECT group_concat(notice_id || tenant || acked_at) FROM notice_acks) || '|' || "       \
+        "(SELECT group_concat(name || seq) FROM sqlite_sequence) || '|' || "                       \
+        "(SELECT group_concat(name) FROM (SELECT name FROM sqlite_schema WHERE type IN ('index', " \
+        "'trigger') "                                                                              \
+        "ORDER BY name))"
+
+/* Migration 024 on a version-23 database: every 0 that meant "not yet"
+ * becomes NULL, every real time, row, id, index, trigger, reference and
+ * sequence stays, and the triggers of migration 021 still work. */
+static void migration_turns_zero_into_null(void **state)
+{
+        char dir[64], path[128], url[160], err[256];
+        struct store *s;
+        (void)state;
+        make_schema_23(dir, path, url);
+        tamper(path, v23_rows);
+        assert_int_equal(db_int(path, "SELECT count(*) FROM incidents WHERE declared_at = 0"), 1);
+        char *before = db_text(path, EVERY_ROW);
+
+        if (store_open(url, &s, err, sizeof err) < 0)
+                fail_msg("store_open: %s", err);
+        int v;
+        assert_int_equal(store_schema_version(s, &v), 0);
+        assert_true(v >= 24);
+        char *after = db_text(path, EVERY_ROW);
+        assert_string_equal(after, before);
+        free(after);
+        assert_int_equal(db_int(path, "SELECT count(*) FROM pragma_foreign_key_check"), 0);
+        /* The unset ones are NULL, the real ones are what they were. */
+        assert_int_equal(
+                db_int(path, "SELECT count(*) FROM incidents WHERE id = 4 AND " UNSET_PHASES), 1);
+        assert_int_equal(
+                db_int(path,
+                       "SELECT acknowledged_at + declared_at + contained_at + eradicated_at + "
+                       "recovered_at + closed_at + vigilance_until - 7 * 1795392000000000 "
+                       "FROM incidents WHERE id = 9"),
+                2 + 3 + 4 + 5 + 6 + 7 + 8);
+        assert_int_equal(
+                db_int(path,
+                       "SELECT count(*) FROM obligations WHERE id = 7 AND anchor_at IS NULL AND "
+                       "due_at IS NULL AND sent_at IS NULL"),
+                1);
+        assert_int_equal(
+                db_int(path, "SELECT anchor_at + due_at + sent_at FROM obligations WHERE id = 8"),
+                INT64_C(1795392000000001) + INT64_C(1795651200000001) + INT64_C(1795392000000009));
+        assert_int_equal(
+                db_int(path,
+                       "SELECT count(*) FROM notices WHERE id = 5 AND released_at IS NULL AND "
+                       "next_update_at IS NULL"),
+                1);
+        assert_int_equal(
+                db_int(path, "SELECT released_at + next_update_at FROM notices WHERE id = 6"),
+                INT64_C(1795392000000010) + INT64_C(1795478400000000));
+        /* Nullable, with no default to fall back on. */
+        assert_int_equal(
+                db_int(path,
+                       "SELECT (SELECT count(*) FROM pragma_table_info('incidents') WHERE name "
+                       "LIKE '%_at' "
+                       "AND name NOT IN ('detected_at', 'reported_at', 'created_at', 'updated_at') "
+                       "AND \"notnull\" = 0 AND dflt_value IS NULL) + "
+                       "(SELECT count(*) FROM pragma_table_info('obligations') WHERE name IN "
+                       "('anchor_at', 'due_at', 'sent_at') AND \"notnull\" = 0 AND dflt_value IS "
+                       "NULL) + "
+                       "(SELECT count(*) FROM pragma_table_info('notices') WHERE name IN "
+                       "('released_at', 'next_update_at') AND \"notnull\" = 0 AND dflt_value IS "
+                       "NULL)"),
+                6 + 3 + 2);
+
+        /* Read through the store: unset is unset. */
+        struct store_tx *tx;
+        struct incident inc;
+        assert_int_equal(store_begin(s, &tx), 0);
+        assert_int_equal(store_incident_get(tx, "INC-2026-0001", &inc), 0);
+        assert_true(inc.declared_at == VG_TIME_UNSET && inc.closed_at == VG_TIME_UNSET);
+        incident_fini(&inc);
+        assert_int_equal(store_incident_get(tx, "INC-2026-0002", &inc), 0);
+        assert_true(inc.declared_at == T2026 + 3 && inc.vigilance_until == T2026 + 8);
+        /* 021's triggers: a new severity is added to the notice not yet
+         * released, not to the released one; a new notice starts from the
+         * incident's severity. */
+        inc.severity = SEV3;
+        assert_int_equal(store_incident_update(tx, &inc, inc.version), 0);
+        struct notice n = new_notice(inc.id, "update", "[]");
+        assert_int_equal(store_notice_insert(tx, &n), 0);
+        assert_int_equal(store_commit(tx), 0);
+        incident_fini(&inc);
+        char *sev = db_text(path, "SELECT group_concat(id || severities, ' ') FROM (SELECT * FROM "
+                                  "notices ORDER BY id)");
+        assert_string_equal(sev, "5,sev1,sev3, 6,sev1, 7,sev3,");
+        free(sev);
+        /* A store opened again migrates nothing more. */
+        store_close(s);
+        assert_int_equal(store_open(url, &s, err, sizeof err), 0);
+        store_close(s);
+        free(before);
+
+        rm_dir(dir);
+}
+
+/* A version-23 database with a row whose parent is gone (written with
+ * foreign keys off) is not migrated past it: the migration names the row
+ * and leaves the database as it was. */
+static void migration_refuses_a_broken_reference(void **state)
+{
+        char dir[64], path[128], url[160], err[256] = "";
+        struct store *s = NULL;
+        (void)state;
+        make_schema_23(dir, path, url);
+        tamper(path, "INSERT INTO obligations(id, incident_id, rule_id, rules_version, duty, "
+                     "recipient, citation, "
+                     "stage, anchor, computed_at) VALUES (3, 99, 'R', 'v', 'tenant', 'r', 'c', "
+                     "'s', 'a', 1)");
+        assert_true(store_open(url, &s, err, sizeof err) < 0);
+        assert_null(s);
+        assert_non_null(strstr(err, "obligations row 3 references a missing incidents row"));
+        assert_int_equal(db_int(path, "SELECT max(version) FROM schema_migrations"), 23);
+        assert_int_equal(db_int(path, "SELECT count(*) FROM obligations WHERE due_at = 0"), 1);
+        rm_dir(dir);
+}
+
 static int collect_link(const struct alert_link *l, void *userdata)
 {
         assert_true(l->vigilance);
@@ -829,6 +1226,9 @@ int main(void)
                 cmocka_unit_test_setup_teardown(incident_keys_per_year, setup, teardown),
                 cmocka_unit_test_setup_teardown(incident_update_is_versioned, setup, teardown),
                 cmocka_unit_test_setup_teardown(incident_list_filters_and_pages, setup, teardown),
+                cmocka_unit_test_setup_teardown(unset_times_are_null, setup, teardown),
+                cmocka_unit_test(migration_turns_zero_into_null),
+                cmocka_unit_test(migration_refuses_a_broken_reference),
                 cmocka_unit_test_setup_teardown(incident_keys_concurrent_gap_free, setup, teardown),
                 cmocka_unit_test_setup_teardown(vigilance_links_alerts_under_watch, setup, teardown),
                 cmocka_unit_test_setup_teardown(alert_episodes, setup, teardown),
