@@ -1,7 +1,7 @@
 #include "cli/client.h"
 
-#include "base/buf.h"
 #include "cli/cli.h"
+#include "core/buf.h"
 
 #include <errno.h>
 #include <stdio.h>

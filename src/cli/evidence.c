@@ -6,7 +6,7 @@
 #include "cli/cli.h"
 #include "cli/client.h"
 
-#include "base/buf.h"
+#include "core/buf.h"
 #include "core/vtime.h"
 
 #include <archive.h>

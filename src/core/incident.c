@@ -91,6 +91,16 @@ bool incident_is_data_breach(enum incident_class c, const struct cia_impact *imp
         return c == CLASS_SECURITY_INCIDENT && impact->confidentiality && personal != 0;
 }
 
+bool incident_tenant_impacting(enum tenant_status s)
+{
+        return s == TENANT_CONFIRMED;
+}
+
+bool incident_postmortem_required(bool customer_impacting, bool data_breach)
+{
+        return customer_impacting || data_breach;
+}
+
 /* Exit criteria of the phase being left, forward. */
 static void exit_criteria(const struct incident_facts *f, struct field_errors *u)
 {
@@ -145,7 +155,7 @@ static void exit_criteria(const struct incident_facts *f, struct field_errors *u
                                      f->validations_failed);
                 break;
         case PHASE_POST_INCIDENT:
-                if ((f->customer_impacting || f->data_breach) && !f->postmortem_complete)
+                if (incident_postmortem_required(f->customer_impacting, f->data_breach) && !f->postmortem_complete)
                         fielderr_add(u, "postmortem",
                                      "a customer-impacting incident or data breach needs a complete "
                                      "post-mortem");

@@ -130,6 +130,15 @@ int anchor_check(enum anchor a, vg_usec_t at, vg_usec_t now, vg_usec_t first_det
  * which may be non-personal, and internal). */
 bool incident_is_data_breach(enum incident_class c, const struct cia_impact *impact, data_mask_t data);
 
+/* Customer-impacting, the one rule: an incident is customer-impacting when
+ * any tenant in its scope is confirmed affected (suspected and ruled-out
+ * tenants are not). Callers tally their scope's tenants through this. */
+bool incident_tenant_impacting(enum tenant_status s);
+/* The post-mortem rule: a complete (approved) post-mortem is needed before
+ * leaving post_incident when the incident is customer-impacting or a data
+ * breach (incident_is_data_breach). */
+bool incident_postmortem_required(bool customer_impacting, bool data_breach);
+
 /* What the exit criteria look at, gathered by the caller. */
 struct incident_facts {
         enum incident_phase phase;
@@ -146,7 +155,7 @@ struct incident_facts {
         unsigned validations;           /* validation checks recorded */
         unsigned validations_failed;
         unsigned validations_pending;   /* recorded without a result */
-        bool customer_impacting;
+        bool customer_impacting;        /* incident_tenant_impacting for a tenant in scope */
         bool data_breach;
         bool postmortem_complete;
         unsigned obligations_open;      /* neither met nor waived with a reason */

@@ -41,6 +41,60 @@ bool text_valid(const char *s, unsigned max)
         return true;
 }
 
+static bool ascii_alnum(unsigned char c)
+{
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+/* s[0..n) is a dot-atom (RFC 5322 3.2.3) of atext and UTF-8 bytes. */
+static bool dot_atom(const char *s, size_t n)
+{
+        bool after_dot = true; /* no leading dot, no two in a row */
+        for (size_t i = 0; i < n; i++) {
+                unsigned char c = (unsigned char)s[i];
+                if (c == '.') {
+                        if (after_dot)
+                                return false;
+                        after_dot = true;
+                } else if (ascii_alnum(c) || c >= 0x80 || strchr("!#$%&'*+-/=?^_`{|}~", c)) {
+                        after_dot = false;
+                } else {
+                        return false;
+                }
+        }
+        return n > 0 && !after_dot;
+}
+
+/* s[0..n) is a domain name of two or more labels (RFC 5321 4.1.2). */
+static bool domain_name(const char *s, size_t n)
+{
+        size_t labels = 0, len = 0;
+        for (size_t i = 0; i <= n; i++) {
+                unsigned char c = i < n ? (unsigned char)s[i] : '.';
+                if (c == '.') {
+                        if (len == 0 || len > 63 || s[i - 1] == '-')
+                                return false;
+                        labels++;
+                        len = 0;
+                } else if (ascii_alnum(c) || c >= 0x80 || (c == '-' && len > 0)) {
+                        len++;
+                } else {
+                        return false;
+                }
+        }
+        return labels >= 2;
+}
+
+bool email_valid(const char *s)
+{
+        size_t n = s ? strlen(s) : 0;
+        const char *at = n ? strrchr(s, '@') : NULL;
+        if (!at || n > EMAIL_MAX || !utf8_valid(s))
+                return false;
+        size_t local = (size_t)(at - s);
+        return local <= 64 && dot_atom(s, local) && domain_name(at + 1, n - local - 1);
+}
+
 size_t utf8_sequence(const char *s, size_t len)
 {
         if (len == 0)

@@ -16,6 +16,20 @@ bool tenant_id_valid(const char *s);
 /* Printable UTF-8 text of 1..max bytes with no control characters. */
 bool text_valid(const char *s, unsigned max);
 
+#define EMAIL_MAX 254 /* RFC 5321 4.5.3.1.3: a path of 256 with its < > */
+/* The one rule for an e-mail address Vigil will send to (users' contacts,
+ * tenants' administrators, the mailer itself): local@domain as SMTP
+ * carries it bare (RFC 5321 4.1.2). The local part is a dot-atom of 1..64
+ * bytes (RFC 5322 atext: letters, digits and !#$%&'*+-/=?^_`{|}~, dots
+ * only between atoms); the domain is two or more labels of 1..63 letters,
+ * digits and inner hyphens; at most EMAIL_MAX bytes in all. UTF-8 counts
+ * as a letter on both sides (RFC 6531) and must be well-formed. Quoted
+ * local parts and address literals ("a@[192.0.2.1]") are refused: nobody
+ * types them for a security contact, and each is a way to smuggle the
+ * characters (spaces, <>, commas, brackets) that split a recipient list
+ * or a header. */
+bool email_valid(const char *s);
+
 /* The length (1 to 4) of the well-formed UTF-8 sequence that starts at s
  * within len bytes (RFC 3629: no overlong forms, no surrogates, at most
  * U+10FFFF), or 0 when the bytes there are not one. */

@@ -1,5 +1,6 @@
 #include "core/oncall.h"
 
+#include "core/array.h"
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -135,6 +136,11 @@ const char *oncall_who(const struct oncall_schedule *s, vg_usec_t t, int *source
         return NULL;
 }
 
+/* Hand-offs and restriction edges in one computation: 400 days of hourly
+ * shifts in all 16 layers, each with 16 restrictions, make about 360,000;
+ * this bound only stops a range nobody asked for from taking all memory. */
+#define ONCALL_POINTS_MAX (1u << 22)
+
 struct points {
         size_t n, cap;
         vg_usec_t *p;
@@ -145,14 +151,9 @@ static int add(struct points *ps, vg_usec_t t)
 {
         if (t <= ps->from || t >= ps->to)
                 return 0;
-        if (ps->n == ps->cap) {
-                size_t cap = ps->cap ? ps->cap * 2 : 256;
-                vg_usec_t *p = realloc(ps->p, cap * sizeof *p);
-                if (!p)
-                        return -ENOMEM;
-                ps->p = p;
-                ps->cap = cap;
-        }
+        int r = array_reserve(ps->p, ps->cap, ps->n + 1, ONCALL_POINTS_MAX);
+        if (r < 0)
+                return r;
         ps->p[ps->n++] = t;
         return 0;
 }
@@ -219,15 +220,11 @@ static int pieces(const struct oncall_schedule *s, int layer, struct points *ps,
                         out[m - 1].to = b;
                         continue;
                 }
-                if (m == cap) {
-                        size_t nc = cap ? cap * 2 : 64;
-                        struct oncall_shift *o = realloc(out, nc * sizeof *o);
-                        if (!o) {
-                                free(out);
-                                return -ENOMEM;
-                        }
-                        out = o;
-                        cap = nc;
+                /* Pieces lie between points: at most one more than them. */
+                int r = array_reserve(out, cap, m + 1, ONCALL_POINTS_MAX + 1);
+                if (r < 0) {
+                        free(out);
+                        return r;
                 }
                 snprintf(out[m].user, sizeof out[m].user, "%s", u ? u : "");
                 out[m].from = a;

@@ -1,6 +1,8 @@
 #define _GNU_SOURCE
 #include "core/template.h"
 
+#include "core/buf.h"
+
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -99,44 +101,20 @@ int template_check(const char *text, const char *const *known, const char *const
         return 0;
 }
 
-struct out {
-        char *p;
-        size_t len, cap;
-        bool oom;
-};
-
-static void put(struct out *o, const char *s, size_t n)
-{
-        if (o->oom)
-                return;
-        if (o->len + n + 1 > o->cap) {
-                size_t cap = (o->cap + n + 1) * 2;
-                char *p = realloc(o->p, cap);
-                if (!p) {
-                        o->oom = true;
-                        return;
-                }
-                o->p = p;
-                o->cap = cap;
-        }
-        memcpy(o->p + o->len, s, n);
-        o->len += n;
-        o->p[o->len] = '\0';
-}
-
 char *template_render(const char *text, template_lookup_fn lookup, void *userdata)
 {
-        struct out o = { 0 };
+        struct buf o;
         /* Sections whose content is being skipped nest; count them. */
         char open[DEPTH_MAX][NAME_MAX_LEN];
         bool shown[DEPTH_MAX];
         unsigned depth = 0, hidden = 0;
-        put(&o, "", 0);
-        for (const char *p = text; *p && !o.oom;) {
+        int r = 0;
+        buf_init(&o, TEMPLATE_RENDER_MAX);
+        for (const char *p = text; *p && r >= 0;) {
                 const char *q = strstr(p, "{{");
                 size_t n = q ? (size_t)(q - p) : strlen(p);
                 if (!hidden)
-                        put(&o, p, n);
+                        r = buf_append(&o, p, n);
                 if (!q)
                         break;
                 char kind, name[NAME_MAX_LEN];
@@ -156,14 +134,14 @@ char *template_render(const char *text, template_lookup_fn lookup, void *userdat
                                 goto bad;
                         hidden -= !shown[--depth];
                 } else if (!hidden) {
-                        put(&o, v, strlen(v));
+                        r = buf_append(&o, v, strlen(v));
                 }
                 p = next;
         }
-        if (depth || o.oom)
+        if (depth || r < 0)
                 goto bad;
-        return o.p;
+        return buf_detach(&o, NULL); /* "" for an empty text, never NULL but out of memory */
 bad:
-        free(o.p);
+        buf_release(&o);
         return NULL;
 }

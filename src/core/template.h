@@ -18,6 +18,12 @@ typedef const char *(*template_lookup_fn)(const char *name, void *userdata);
 int template_check(const char *text, const char *const *known, const char *const *required, char *err,
                    size_t errlen);
 
+/* The most bytes a rendered text may have: far above any notice (each
+ * field is at most 8000 bytes), so only a template repeating its fields
+ * without end reaches it. */
+#define TEMPLATE_RENDER_MAX (1024 * 1024)
+
 /* Render text (checked) into a new string (caller frees); NULL when out of
- * memory or when text is malformed. */
+ * memory, when text is malformed or when the result would exceed
+ * TEMPLATE_RENDER_MAX. */
 char *template_render(const char *text, template_lookup_fn lookup, void *userdata);

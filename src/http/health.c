@@ -2,9 +2,9 @@
 #include "http/org.h"
 #include "http/resources.h"
 
+#include "core/buf.h"
 #include "core/error.h"
 #include "intake/syslog_server.h"
-#include "base/buf.h"
 #include "report/report.h"
 
 #include <errno.h>
@@ -41,7 +41,7 @@ static void label_value(struct buf *b, const char *s)
                 else if (*s == '\n')
                         buf_put(b, "\\n");
                 else
-                        b->err = buf_append(b, s, 1);
+                        buf_put_n(b, s, 1);
         }
 }
 
@@ -172,7 +172,7 @@ int metrics_get(struct request *req, struct response *resp)
                 return -ENOMEM;
         struct buf b;
         buf_init(&b, 16u << 20);
-        b.err = buf_append(&b, text, len);
+        buf_put_n(&b, text, len);
         free(text);
         syslog_metrics(req, &b);
         oncall_metrics(req, &b);

@@ -84,13 +84,12 @@ static int add_indicator(const struct indicator *ind, void *userdata)
         return json_array_append_new(userdata, j) == 0 ? 0 : -ENOMEM;
 }
 
-/* Tenants in scope, and whether any is confirmed (customer impact). */
+/* Tenants in scope, and whether the incident is customer-impacting. */
 static int tally_tenant(const struct scope_tenant *t, void *userdata)
 {
         struct incident_facts *f = userdata;
         f->tenants++;
-        if (t->status == TENANT_CONFIRMED)
-                f->customer_impacting = true;
+        f->customer_impacting |= incident_tenant_impacting(t->status);
         return 0;
 }
 

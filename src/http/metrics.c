@@ -1,6 +1,6 @@
 #include "http/metrics.h"
 
-#include "base/buf.h"
+#include "core/buf.h"
 #include "http/request.h"
 
 #include <stdatomic.h>

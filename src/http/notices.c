@@ -13,6 +13,7 @@
 #include "http/resources.h"
 
 #include "base/templates.h"
+#include "core/array.h"
 #include "core/template.h"
 
 #include "core/error.h"
@@ -368,19 +369,18 @@ struct contract_rows {
         struct contract_row *v;
 };
 
+/* One open contractual obligation per tenant in scope, and a scope holds
+ * at most a million tenants (incidents.c). */
+#define CONTRACTS_MAX 1000000
+
 static int add_contract(const struct obligation *o, void *userdata)
 {
         struct contract_rows *c = userdata;
         if (strcmp(o->rule_id, "CONTRACT") != 0 || strcmp(o->status, "open") != 0)
                 return 0;
-        if (c->n == c->cap) {
-                size_t cap = c->cap ? c->cap * 2 : 64;
-                struct contract_row *v = realloc(c->v, cap * sizeof *v);
-                if (!v)
-                        return -ENOMEM;
-                c->v = v;
-                c->cap = cap;
-        }
+        int r = array_reserve(c->v, c->cap, c->n + 1, CONTRACTS_MAX);
+        if (r < 0)
+                return r;
         snprintf(c->v[c->n].tenant, sizeof c->v[c->n].tenant, "%s", o->tenant);
         c->v[c->n++].id = o->id;
         return 0;

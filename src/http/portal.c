@@ -7,8 +7,8 @@
 #define _GNU_SOURCE
 #include "http/resources.h"
 
+#include "core/buf.h"
 #include "core/error.h"
-#include "base/buf.h"
 #include "core/names.h"
 
 #include <errno.h>

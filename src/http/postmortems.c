@@ -219,18 +219,19 @@ int postmortem_get(struct request *req, struct response *resp)
 
 /* ---- writing ---- */
 
-static int tally_confirmed(const struct scope_tenant *t, void *userdata)
+static int tally_impacting(const struct scope_tenant *t, void *userdata)
 {
-        *(bool *)userdata |= t->status == TENANT_CONFIRMED;
+        *(bool *)userdata |= incident_tenant_impacting(t->status);
         return 0;
 }
 
-/* Customer-impacting (a confirmed tenant) or a data breach. */
+/* Customer-impacting or a data breach (core/incident.h). */
 static bool pm_required(struct store_tx *tx, const struct incident *inc, int *r)
 {
-        bool confirmed = false;
-        *r = store_incident_tenants_list(tx, inc->id, tally_confirmed, &confirmed);
-        return confirmed || incident_is_data_breach(inc->classification, &inc->impact, inc->data_categories);
+        bool impacting = false;
+        *r = store_incident_tenants_list(tx, inc->id, tally_impacting, &impacting);
+        return incident_postmortem_required(
+                impacting, incident_is_data_breach(inc->classification, &inc->impact, inc->data_categories));
 }
 
 /* The factors of a PUT body, with ids kept or given (F<n>, never reused). */

@@ -7,8 +7,8 @@
 #define _GNU_SOURCE
 #include "http/resources.h"
 
-#include "base/buf.h"
 #include "base/rules.h"
+#include "core/buf.h"
 #include "core/error.h"
 #include "core/names.h"
 #include "report/report.h"

@@ -8,9 +8,9 @@
  * and counts the request in the metrics. */
 #include "http/http.h"
 
-#include "base/buf.h"
 #include "base/clock.h"
 #include "base/log.h"
+#include "core/buf.h"
 #include "core/error.h"
 #include "http/auth.h"
 #include "http/metrics.h"

@@ -33,17 +33,6 @@ static void ferr(struct field_errors *fe, const char *at, const char *field, con
         tenant_field_error(fe, at, field, msg);
 }
 
-static bool email_ok(const char *s)
-{
-        const char *at = strchr(s, '@');
-        if (!at || at == s || !at[1] || strchr(at + 1, '@') || strlen(s) > 254 || !strchr(at + 1, '.'))
-                return false;
-        for (const char *p = s; *p; p++)
-                if ((unsigned char)*p <= ' ' || strchr("<>\",;()[]\\", *p))
-                        return false;
-        return true;
-}
-
 /* ISO 3166-1 alpha-2 ("DE", and "EU" for the Union), optionally with an
  * ISO 3166-2 subdivision ("US-CA"). */
 static bool jurisdiction_ok(const char *s)
@@ -167,7 +156,7 @@ static int tenant_check(const struct config *cfg, json_t *in, const char *at, ch
                 const char *email = json_string_value(json_object_get(c, "email"));
                 const char *cname = json_string_value(json_object_get(c, "name"));
                 json_t *verified = json_object_get(c, "verified");
-                bool ok = json_is_object(c) && email && email_ok(email) && (!cname || text_valid(cname, 200)) &&
+                bool ok = json_is_object(c) && email && email_valid(email) && (!cname || text_valid(cname, 200)) &&
                           (!verified || json_is_boolean(verified));
                 json_object_foreach(c, k, v) ok &= strcmp(k, "email") == 0 || strcmp(k, "name") == 0 ||
                                                      strcmp(k, "verified") == 0;

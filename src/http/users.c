@@ -27,17 +27,6 @@ static int user_response(struct response *resp, unsigned status, const struct us
         return response_json(resp, status, account_user_json(u));
 }
 
-static bool email_valid(const char *s)
-{
-        const char *at = strchr(s, '@');
-        if (!at || at == s || !at[1] || strchr(at + 1, '@') || strlen(s) > 254 || !strchr(at + 1, '.'))
-                return false;
-        for (const char *p = s; *p; p++)
-                if ((unsigned char)*p <= ' ' || *p == '<' || *p == '>' || *p == '"' || *p == ',' || *p == ';')
-                        return false;
-        return true;
-}
-
 /* "+" and 6 to 15 digits (E.164). */
 static bool phone_valid(const char *s)
 {

@@ -11,6 +11,7 @@
 #include "intake/intake.h"
 #include "intake/silence.h"
 
+#include "core/array.h"
 #include "core/error.h"
 #include "core/names.h"
 #include "store/vigilance.h"
@@ -329,17 +330,17 @@ struct members {
         struct member *m;
 };
 
+/* The alerts of one waiting group, and the groups due at once: bounded
+ * like the writer's cache of open episodes (episodes.c). */
+#define GROUP_MEMBERS_MAX (1u << 21)
+#define GROUPS_DUE_MAX (1u << 21)
+
 static int member_add(const struct alert_row *a, void *userdata)
 {
         struct members *ms = userdata;
-        if (ms->n == ms->cap) {
-                size_t cap = ms->cap ? ms->cap * 2 : 8;
-                struct member *m = realloc(ms->m, cap * sizeof *m);
-                if (!m)
-                        return -ENOMEM;
-                ms->m = m;
-                ms->cap = cap;
-        }
+        int r = array_reserve(ms->m, ms->cap, ms->n + 1, GROUP_MEMBERS_MAX);
+        if (r < 0)
+                return r;
         struct member *m = &ms->m[ms->n++];
         m->id = a->id;
         snprintf(m->fingerprint, sizeof m->fingerprint, "%s", a->fingerprint);
@@ -359,7 +360,7 @@ static void members_fini(struct members *ms)
 }
 
 struct due {
-        size_t n, cap;
+        size_t n, cap_g, cap_keys;
         struct alert_group *g; /* key points into keys[i] */
         char **keys;
 };
@@ -367,18 +368,11 @@ struct due {
 static int due_add(const struct alert_group *g, void *userdata)
 {
         struct due *d = userdata;
-        if (d->n == d->cap) {
-                size_t cap = d->cap ? d->cap * 2 : 8;
-                struct alert_group *ng = realloc(d->g, cap * sizeof *ng);
-                if (!ng)
-                        return -ENOMEM;
-                d->g = ng;
-                char **nk = realloc(d->keys, cap * sizeof *nk);
-                if (!nk)
-                        return -ENOMEM;
-                d->keys = nk;
-                d->cap = cap;
-        }
+        int r = array_reserve(d->g, d->cap_g, d->n + 1, GROUPS_DUE_MAX);
+        if (r >= 0)
+                r = array_reserve(d->keys, d->cap_keys, d->n + 1, GROUPS_DUE_MAX);
+        if (r < 0)
+                return r;
         d->keys[d->n] = strdup(g->key);
         if (!d->keys[d->n])
                 return -ENOMEM;

@@ -1,5 +1,6 @@
 #include "intake/silence.h"
 
+#include "core/array.h"
 #include "core/error.h"
 
 #include <errno.h>
@@ -84,20 +85,20 @@ static struct active_silence *take_compiled(struct load_ctx *c, const struct sil
         return NULL;
 }
 
+/* Silences in force at once. Each is compiled and checked against every
+ * new alert, so far fewer are workable; the bound only keeps a runaway
+ * script from taking all memory. */
+#define SILENCES_ACTIVE_MAX (1u << 20)
+
 static int load_one(const struct silence_row *s, void *userdata)
 {
         struct load_ctx *c = userdata;
         const char *matchers = s->matchers ? s->matchers : "";
         if (s->starts_at > c->now || s->ends_at <= c->now)
                 return 0;
-        if (c->set->n == c->cap) {
-                size_t cap = c->cap ? c->cap * 2 : 8;
-                void *p = realloc(c->set->s, cap * sizeof *c->set->s);
-                if (!p)
-                        return -ENOMEM;
-                c->set->s = p;
-                c->cap = cap;
-        }
+        int r = array_reserve(c->set->s, c->cap, c->set->n + 1, SILENCES_ACTIVE_MAX);
+        if (r < 0)
+                return r;
         struct active_silence *a = take_compiled(c, s, matchers);
         if (!a) {
                 struct field_errors fe;
@@ -108,7 +109,7 @@ static int load_one(const struct silence_row *s, void *userdata)
                 }
                 fielderr_init(&fe);
                 json_t *arr = json_loads(matchers, 0, NULL);
-                int r = silence_matchers_parse(arr, a->m, &a->nm, &fe);
+                r = silence_matchers_parse(arr, a->m, &a->nm, &fe);
                 json_decref(arr);
                 if (r < 0) {
                         active_silence_free(a);

@@ -14,6 +14,7 @@
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "core/array.h"
 #include "core/error.h"
 
 #include <arpa/inet.h>
@@ -210,16 +211,11 @@ static void message(struct syslog_server *s, const struct config *cfg, const cha
         /* Move the alert and the JSON it borrows from into this round's batch. */
         if (!s->acc.owned)
                 s->acc.owned = json_array();
-        if (s->acc.n == s->acc_cap) {
-                size_t cap = s->acc_cap ? s->acc_cap * 2 : 16;
-                struct intake_alert *a = realloc(s->acc.alerts, cap * sizeof *a);
-                if (!a) {
-                        intake_batch_fini(&b);
-                        dropped(s, SYSLOG_FAILED, peer, "out of memory");
-                        return;
-                }
-                s->acc.alerts = a;
-                s->acc_cap = cap;
+        /* A round is committed when it holds INTAKE_BATCH_MAX (below). */
+        if (array_reserve(s->acc.alerts, s->acc_cap, s->acc.n + 1, INTAKE_BATCH_MAX) < 0) {
+                intake_batch_fini(&b);
+                dropped(s, SYSLOG_FAILED, peer, "out of memory");
+                return;
         }
         if (!s->acc.owned || json_array_append(s->acc.owned, b.owned) < 0) {
                 intake_batch_fini(&b);

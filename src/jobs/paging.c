@@ -8,6 +8,7 @@
 
 #include "base/log.h"
 #include "base/secret.h"
+#include "core/array.h"
 #include "core/error.h"
 #include "core/names.h"
 #include "notify/notify.h"
@@ -26,17 +27,16 @@ struct pair {
 };
 
 struct svc_list {
-        size_t n;
+        size_t n, cap;
         char (*v)[STORE_NAME_MAX];
 };
 
 static int svc_add(const char *service, void *userdata)
 {
         struct svc_list *l = userdata;
-        char(*v)[STORE_NAME_MAX] = realloc(l->v, (l->n + 1) * sizeof *v);
-        if (!v)
-                return -ENOMEM;
-        l->v = v;
+        int r = array_reserve(l->v, l->cap, l->n + 1, INCIDENT_SERVICES_MAX);
+        if (r < 0)
+                return r;
         snprintf(l->v[l->n++], STORE_NAME_MAX, "%s", service);
         return 0;
 }

@@ -1,7 +1,10 @@
 #include "notify/notify.h"
 
 #include "base/netlist.h"
+#include "core/buf.h"
 #include "core/error.h"
+#include "core/names.h"
+#include "core/template.h"
 
 #include <arpa/inet.h>
 #include <curl/curl.h>
@@ -38,36 +41,16 @@ static size_t discard(char *ptr, size_t size, size_t nmemb, void *userdata)
         return size * nmemb;
 }
 
-/* A growing buffer for the message text. */
-struct text {
-        char *p;
-        size_t len, cap;
-        bool oom;
-};
+/* The message text, header and body: subject and body are each at most a
+ * rendered template (TEMPLATE_RENDER_MAX), the subject grows by 4/3 as an
+ * encoded word and the body at most doubles as its line ends become CRLF,
+ * so this is never reached by a notice; a longer text is refused rather
+ * than sent cut. */
+#define MESSAGE_MAX (4 * TEMPLATE_RENDER_MAX)
 
-static void put_n(struct text *t, const char *s, size_t n)
+static void put(struct buf *t, const char *s)
 {
-        if (t->oom)
-                return;
-        if (t->len + n > t->cap) {
-                size_t cap = t->cap ? t->cap : 1024;
-                while (cap < t->len + n)
-                        cap *= 2;
-                char *p = realloc(t->p, cap);
-                if (!p) {
-                        t->oom = true;
-                        return;
-                }
-                t->p = p;
-                t->cap = cap;
-        }
-        memcpy(t->p + t->len, s, n);
-        t->len += n;
-}
-
-static void put(struct text *t, const char *s)
-{
-        put_n(t, s, strlen(s));
+        buf_put_n(t, s, strlen(s));
 }
 
 /* Text as lines that all end in CRLF: SMTP's DATA allows no bare CR or
@@ -76,15 +59,15 @@ static void put(struct text *t, const char *s)
  * lone LF each become CRLF. Dot-stuffing is left to libcurl, which
  * doubles a '.' that starts a line of an SMTP upload; it finds every line
  * start once every line ends in CRLF. */
-static void put_lines(struct text *t, const char *s)
+static void put_lines(struct buf *t, const char *s)
 {
-        while (*s && !t->oom) {
+        while (*s && !t->err) {
                 size_t n = strcspn(s, "\r\n");
-                put_n(t, s, n);
+                buf_put_n(t, s, n);
                 s += n;
                 if (!*s)
                         break;
-                put_n(t, "\r\n", 2);
+                buf_put_n(t, "\r\n", 2);
                 s += s[0] == '\r' && s[1] == '\n' ? 2 : 1;
         }
 }
@@ -133,7 +116,7 @@ static void message_id(const char *public_url, const char *key, char *out, size_
 }
 
 /* A header value: ASCII as is, anything else as an RFC 2047 encoded word. */
-static void header_value(struct text *t, const char *v)
+static void header_value(struct buf *t, const char *v)
 {
         bool ascii = true;
         for (const char *p = v; *p; p++)
@@ -147,7 +130,7 @@ static void header_value(struct text *t, const char *v)
         size_t b64len = sodium_base64_ENCODED_LEN(n, sodium_base64_VARIANT_ORIGINAL);
         char *b64 = malloc(b64len);
         if (!b64) {
-                t->oom = true;
+                t->err = -ENOMEM;
                 return;
         }
         sodium_bin2base64(b64, b64len, (const unsigned char *)v, n, sodium_base64_VARIANT_ORIGINAL);
@@ -175,7 +158,7 @@ void notify_email(const struct config *cfg, const char *to, const char *subject,
                 snprintf(res->reply, sizeof res->reply, "no smtp.url configured");
                 return;
         }
-        if (strpbrk(to, "\r\n<>") || !strchr(to, '@')) {
+        if (!email_valid(to)) {
                 res->outcome = NOTIFY_FAILED;
                 snprintf(res->reply, sizeof res->reply, "not an email address");
                 return;
@@ -185,7 +168,8 @@ void notify_email(const struct config *cfg, const char *to, const char *subject,
         struct tm tm;
         gmtime_r(&now, &tm);
         strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S +0000", &tm);
-        struct text t = { 0 };
+        struct buf t;
+        buf_init(&t, MESSAGE_MAX);
         snprintf(line, sizeof line, "Date: %s\r\nFrom: Vigil <%s>\r\nTo: <%s>\r\nSubject: ", date, smtp->from, to);
         put(&t, line);
         header_value(&t, subject);
@@ -198,10 +182,12 @@ void notify_email(const struct config *cfg, const char *to, const char *subject,
         put(&t, "\r\n\r\n");
         put_lines(&t, body);
         put(&t, "\r\n");
-        if (t.oom) {
-                free(t.p);
-                res->outcome = NOTIFY_RETRY;
-                snprintf(res->reply, sizeof res->reply, "out of memory");
+        if (t.err) {
+                /* Too long stays too long: retrying cannot help. */
+                bool too_long = t.err == -ENOBUFS;
+                buf_release(&t);
+                res->outcome = too_long ? NOTIFY_FAILED : NOTIFY_RETRY;
+                snprintf(res->reply, sizeof res->reply, "%s", too_long ? "message too long" : "out of memory");
                 return;
         }
         CURL *c = curl_easy_init();
@@ -245,7 +231,7 @@ void notify_email(const struct config *cfg, const char *to, const char *subject,
         }
         curl_slist_free_all(rcpt);
         curl_easy_cleanup(c);
-        free(t.p);
+        buf_release(&t);
 }
 
 /* Whether addr is one of this host's own addresses: binding to it works

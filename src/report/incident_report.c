@@ -7,7 +7,8 @@
 #define _GNU_SOURCE
 #include "report/report.h"
 
-#include "base/buf.h"
+#include "core/array.h"
+#include "core/buf.h"
 #include "core/error.h"
 
 #include <cmark.h>
@@ -47,12 +48,12 @@ static void cell(struct md *m, const char *s)
         for (size_t i = 0; s[i] && m->b.err >= 0; i++) {
                 char c = s[i];
                 if (c == '\n' || c == '\r')
-                        m->b.err = buf_append(&m->b, " ", 1);
+                        buf_put_n(&m->b, " ", 1);
                 else if (strchr("\\|*_`[]<>#!~&", c) || (i == 0 && strchr("-+=", c)) ||
                          (i == digits && digits > 0 && (c == '.' || c == ')')))
                         buf_put(&m->b, "\\%c", c);
                 else
-                        m->b.err = buf_append(&m->b, &s[i], 1);
+                        buf_put_n(&m->b, &s[i], 1);
         }
 }
 
@@ -64,7 +65,8 @@ static void cell(struct md *m, const char *s)
  * is closed, a longer fence is used around one that holds backticks). */
 static void fragment(struct md *m, const char *text)
 {
-        cmark_node *doc = cmark_parse_document(text, strlen(text), CMARK_OPT_DEFAULT);
+        size_t len = strlen(text);
+        cmark_node *doc = cmark_parse_document(text, len, CMARK_OPT_DEFAULT);
         if (!doc) {
                 m->b.err = -ENOMEM;
                 return;
@@ -85,15 +87,11 @@ static void fragment(struct md *m, const char *text)
                         int level = cmark_node_get_heading_level(node) + 3;
                         cmark_node_set_heading_level(node, level > 6 ? 6 : level);
                 } else if (t == CMARK_NODE_HTML_BLOCK || t == CMARK_NODE_HTML_INLINE) {
-                        if (n_html == cap) {
-                                cap = cap ? cap * 2 : 16;
-                                cmark_node **v = realloc(html, cap * sizeof *v);
-                                if (!v)
-                                        m->b.err = -ENOMEM;
-                                else
-                                        html = v;
-                        }
-                        if (m->b.err >= 0)
+                        /* An HTML node holds at least one byte of the text. */
+                        int r = array_reserve(html, cap, n_html + 1, len + 1);
+                        if (r < 0)
+                                m->b.err = r;
+                        else
                                 html[n_html++] = node;
                 }
         }
@@ -112,7 +110,7 @@ static void fragment(struct md *m, const char *text)
         char *md = m->b.err >= 0 ? cmark_render_commonmark(doc, CMARK_OPT_DEFAULT, 0) : NULL;
         cmark_node_free(doc);
         if (md)
-                m->b.err = buf_append(&m->b, md, strlen(md));
+                buf_put_n(&m->b, md, strlen(md));
         else if (m->b.err >= 0)
                 m->b.err = -ENOMEM;
         free(md);

@@ -1,6 +1,7 @@
 /* Response metrics for a period (see report.h for the definitions). */
 #include "report/report.h"
 
+#include "core/array.h"
 #include "core/error.h"
 #include "core/stats.h"
 
@@ -19,6 +20,10 @@ struct facts {
         enum severity severity;
         int64_t took[M__COUNT]; /* seconds; -1: not (yet) reached */
 };
+
+/* Incidents one report may cover (about 100 MB of figures); a period
+ * with more is refused rather than allowed to take all memory. */
+#define REPORT_INCIDENTS_MAX 1000000
 
 struct incident_set {
         vg_usec_t from, to;
@@ -40,14 +45,9 @@ static int collect(const struct incident *inc, void *userdata)
         s->seen++;
         if (inc->created_at < s->from || inc->created_at >= s->to)
                 return 0;
-        if (s->n == s->cap) {
-                size_t cap = s->cap ? s->cap * 2 : 64;
-                struct facts *v = realloc(s->v, cap * sizeof *v);
-                if (!v)
-                        return -ENOMEM;
-                s->v = v;
-                s->cap = cap;
-        }
+        int r = array_reserve(s->v, s->cap, s->n + 1, REPORT_INCIDENTS_MAX);
+        if (r < 0)
+                return r;
         struct facts *f = &s->v[s->n++];
         f->id = inc->id;
         snprintf(f->key, sizeof f->key, "%s", inc->key);
@@ -185,9 +185,9 @@ static int postmortem_approved(const struct postmortem *p, void *userdata)
         return 0;
 }
 
-static int has_confirmed(const struct scope_tenant *t, void *userdata)
+static int tally_impacting(const struct scope_tenant *t, void *userdata)
 {
-        *(bool *)userdata |= t->status == TENANT_CONFIRMED;
+        *(bool *)userdata |= incident_tenant_impacting(t->status);
         return 0;
 }
 
@@ -211,17 +211,17 @@ int report_metrics(struct store_tx *tx, vg_usec_t from, vg_usec_t to, vg_usec_t 
                 if (r >= 0)
                         r = store_incident_services_list(tx, s.v[i].id, tally_service, &t);
                 /* Post-mortems: required when customer-impacting or a breach. */
-                bool confirmed = false, approved = false;
+                bool impacting = false, approved = false;
                 if (r >= 0)
-                        r = store_incident_tenants_list(tx, s.v[i].id, has_confirmed, &confirmed);
+                        r = store_incident_tenants_list(tx, s.v[i].id, tally_impacting, &impacting);
                 if (r >= 0)
                         r = store_incident_get_by_id(tx, s.v[i].id, &inc);
                 if (r >= 0) {
                         int pr = store_postmortem_get(tx, s.v[i].id, postmortem_approved, &approved);
                         r = pr == -VG_ENOTFOUND ? 0 : pr;
                 }
-                bool required = confirmed ||
-                                incident_is_data_breach(inc.classification, &inc.impact, inc.data_categories);
+                bool required = incident_postmortem_required(
+                        impacting, incident_is_data_breach(inc.classification, &inc.impact, inc.data_categories));
                 pm_required += required;
                 pm_approved += approved;
                 pm_pending += required && !approved;

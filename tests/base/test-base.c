@@ -4,10 +4,10 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "base/buf.h"
 #include "base/config.h"
 #include "base/log.h"
 #include "base/secret.h"
+#include "core/buf.h"
 #include "core/error.h"
 
 #include <errno.h>

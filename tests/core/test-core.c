@@ -4,6 +4,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "core/array.h"
+#include "core/buf.h"
 #include "core/error.h"
 #include "core/fielderr.h"
 #include "core/names.h"
@@ -12,6 +14,9 @@
 #include "core/vtime.h"
 
 #include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static void time_format_epoch_and_fraction(void **state)
@@ -254,6 +259,134 @@ static void errors_have_messages(void **state)
         assert_string_equal(vg_strerror(-99999), "unknown error");
 }
 
+/* One rule for e-mail addresses. users.c took ( ) [ ] \\ and address
+ * literals that tenants.c refused; both took dots out of place, DEL and
+ * any byte in the domain. */
+static void email_rule(void **state)
+{
+        char s[EMAIL_MAX + 8];
+        (void)state;
+        static const char *const good[] = {
+                "bob@example.com", "first.last+tag@sub.example.com", "o'brien@x.example",
+                "a!#$%&*/=?^_`{|}~-b@x.example", "x@a-b.example", "j\xc3\xb6rg@b\xc3\xbc" "cher.example",
+                "security-incident-notifications-team-a@longnames.example", NULL,
+        };
+        static const char *const bad[] = {
+                /* where users.c and tenants.c disagreed: refused now */
+                "a(b)@x.example", "a)b@x.example", "[a]@x.example", "a\\b@x.example", "a@[192.0.2.1]",
+                /* both took these */
+                "a..b@x.example", ".a@x.example", "a.@x.example", "a@x..example", "a@.x.example",
+                "a@x.example.", "a@-x.example", "a@x-.example", "a@x_y.example", "a\x7f@x.example",
+                "a@x!.example", "\xff@x.example", "a@\xc3.example", "a@b@x.example",
+                /* both refused these, still refused */
+                "", "@x.example", "a@", "a@example", "a b@x.example", "a<b@x.example", "a>b@x.example",
+                "a,b@x.example", "a;b@x.example", "\"a\"@x.example", "a\r\n@x.example", "a\tb@x.example", NULL,
+        };
+        for (size_t i = 0; good[i]; i++)
+                assert_true(email_valid(good[i]));
+        for (size_t i = 0; bad[i]; i++) {
+                if (email_valid(bad[i]))
+                        fail_msg("accepted '%s'", bad[i]);
+        }
+        assert_false(email_valid(NULL));
+        /* Lengths: a local part of 64, a label of 63, EMAIL_MAX in all. */
+        memset(s, 'a', 64);
+        snprintf(s + 64, sizeof s - 64, "@x.example");
+        assert_true(email_valid(s));
+        memset(s, 'a', 65);
+        snprintf(s + 65, sizeof s - 65, "@x.example");
+        assert_false(email_valid(s));
+        s[0] = 'a';
+        s[1] = '@';
+        memset(s + 2, 'b', 63);
+        snprintf(s + 65, sizeof s - 65, ".example");
+        assert_true(email_valid(s));
+        memset(s + 2, 'b', 64);
+        snprintf(s + 66, sizeof s - 66, ".example");
+        assert_false(email_valid(s));
+        /* a@ then labels of 49 "b" and a dot up to exactly EMAIL_MAX. */
+        size_t n = 2;
+        memcpy(s, "a@", 2);
+        while (n + 50 <= EMAIL_MAX) {
+                memset(s + n, 'b', 49);
+                s[n + 49] = '.';
+                n += 50;
+        }
+        memset(s + n, 'c', EMAIL_MAX - n);
+        s[EMAIL_MAX] = '\0';
+        assert_int_equal(strlen(s), EMAIL_MAX);
+        assert_true(email_valid(s));
+        s[EMAIL_MAX] = 'c';
+        s[EMAIL_MAX + 1] = '\0';
+        assert_false(email_valid(s));
+}
+
+struct pair {
+        int a, b;
+};
+
+static void array_grows_checked(void **state)
+{
+        (void)state;
+        struct pair *v = NULL;
+        size_t n = 0, cap = 0;
+        /* Filled one at a time: capacity doubles, elements survive. */
+        for (int i = 0; i < 1000; i++) {
+                assert_int_equal(array_reserve(v, cap, n + 1, 1000), 0);
+                assert_true(cap >= n + 1 && cap <= 1000);
+                v[n++] = (struct pair){ i, -i };
+        }
+        assert_int_equal(cap, 1000); /* doubled from 8, held at the maximum */
+        for (int i = 0; i < 1000; i++)
+                assert_true(v[i].a == i && v[i].b == -i);
+        /* Past the maximum: refused, and nothing changed. */
+        struct pair *before = v;
+        assert_int_equal(array_reserve(v, cap, n + 1, 1000), -ENOBUFS);
+        assert_ptr_equal(v, before);
+        assert_int_equal(cap, 1000);
+        /* Room already there: nothing to do. */
+        assert_int_equal(array_reserve(v, cap, 10, 1000), 0);
+        assert_int_equal(cap, 1000);
+        free(v);
+
+        /* A count whose size in bytes wraps is refused before any
+         * allocation, even under a maximum that would allow it. */
+        v = NULL;
+        cap = 0;
+        assert_int_equal(array_reserve(v, cap, SIZE_MAX / sizeof *v + 1, SIZE_MAX), -EOVERFLOW);
+        assert_null(v);
+        assert_int_equal(cap, 0);
+        /* A first reservation larger than the minimum takes what is asked. */
+        assert_int_equal(array_reserve(v, cap, 100, 1000), 0);
+        assert_true(cap >= 100 && cap <= 1000);
+        free(v);
+        /* A maximum below the minimum capacity is kept to. */
+        v = NULL;
+        cap = 0;
+        assert_int_equal(array_reserve(v, cap, 1, 3), 0);
+        assert_int_equal(cap, 3);
+        free(v);
+}
+
+/* buf, now in core: buf_put_n keeps the first failure and does nothing after. */
+static void buf_put_n_is_sticky(void **state)
+{
+        (void)state;
+        struct buf b;
+        buf_init(&b, 8);
+        buf_put_n(&b, "abcd", 4);
+        assert_int_equal(b.err, 0);
+        buf_put_n(&b, "efghi", 5); /* 9 > 8 */
+        assert_int_equal(b.err, -ENOBUFS);
+        buf_put_n(&b, "e", 1); /* would fit, but an error came first */
+        assert_int_equal(b.err, -ENOBUFS);
+        assert_int_equal(b.len, 4);
+        assert_string_equal(b.p, "abcd");
+        buf_release(&b);
+        assert_null(b.p);
+        assert_int_equal(b.err, 0);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -269,6 +402,9 @@ int main(void)
                 cmocka_unit_test(fielderr_bounded),
                 cmocka_unit_test(errors_have_messages),
                 cmocka_unit_test(stats_by_hand),
+                cmocka_unit_test(email_rule),
+                cmocka_unit_test(array_grows_checked),
+                cmocka_unit_test(buf_put_n_is_sticky),
         };
         return cmocka_run_group_tests_name("core", tests, NULL, NULL);
 }

@@ -211,6 +211,36 @@ static void unmet_criteria_are_all_listed(void **state)
         assert_true(has_field(&fe, "postmortem"));
 }
 
+/* Customer-impacting: a confirmed tenant and nothing else; and the
+ * post-mortem it calls for, with a breach, gates leaving post_incident. */
+static void customer_impact_rule(void **state)
+{
+        (void)state;
+        assert_true(incident_tenant_impacting(TENANT_CONFIRMED));
+        assert_false(incident_tenant_impacting(TENANT_SUSPECTED));
+        assert_false(incident_tenant_impacting(TENANT_RULED_OUT));
+        assert_false(incident_tenant_impacting(TENANT__INVALID));
+        assert_false(incident_postmortem_required(false, false));
+        assert_true(incident_postmortem_required(true, false));
+        assert_true(incident_postmortem_required(false, true));
+        assert_true(incident_postmortem_required(true, true));
+        /* The exit criterion follows the same rule: customer impact alone
+         * needs the post-mortem, a complete one lets the incident close. */
+        struct incident_facts f = { .phase = PHASE_POST_INCIDENT, .tenants = 1,
+                                    .customer_impacting = incident_tenant_impacting(TENANT_CONFIRMED) };
+        struct field_errors fe;
+        fielderr_init(&fe);
+        assert_int_equal(incident_transition_check(&f, PHASE_CLOSED, NULL, &fe), -VG_ECONFLICT);
+        assert_true(has_field(&fe, "postmortem"));
+        f.postmortem_complete = true;
+        fielderr_init(&fe);
+        assert_int_equal(incident_transition_check(&f, PHASE_CLOSED, NULL, &fe), 0);
+        f = (struct incident_facts){ .phase = PHASE_POST_INCIDENT, .tenants = 2,
+                                     .customer_impacting = incident_tenant_impacting(TENANT_SUSPECTED) };
+        fielderr_init(&fe);
+        assert_int_equal(incident_transition_check(&f, PHASE_CLOSED, NULL, &fe), 0);
+}
+
 static void early_close_of_non_incidents(void **state)
 {
         (void)state;
@@ -432,6 +462,7 @@ int main(void)
                 cmocka_unit_test(unmet_criteria_are_all_listed),
                 cmocka_unit_test(early_close_of_non_incidents),
                 cmocka_unit_test(data_breach_rule),
+                cmocka_unit_test(customer_impact_rule),
                 cmocka_unit_test(anchors),
                 cmocka_unit_test(keys),
                 cmocka_unit_test(indicators_normalise_and_match),

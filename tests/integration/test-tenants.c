@@ -79,6 +79,14 @@ static void one_tenant(void **state)
         reply_free(&r);
         expect_refused_on(&S, "PUT", "/api/v1/tenants/acme", comms, json,
                           "{\"id\":\"other\",\"name\":\"A\",\"contacts\":[{\"email\":\"a@b.example\"}]}", 400, NULL, "id");
+        /* E-mail addresses by the one rule (core/names.c): tenants.c used to
+         * take dots out of place, which users refuse too. */
+        expect_refused_on(&S, "PUT", "/api/v1/tenants/dots", comms, json,
+                          "{\"name\":\"Dots\",\"contacts\":[{\"email\":\"sec..ops@dots.example\"}]}", 400, NULL,
+                          "contacts[0]");
+        expect_refused_on(&S, "PUT", "/api/v1/tenants/dots", comms, json,
+                          "{\"name\":\"Dots\",\"contacts\":[{\"email\":\"sec@dots.example.\"}]}", 400, NULL,
+                          "contacts[0]");
         /* Responders read, but do not write, tenants. */
         expect_refused_on(&S, "PUT", "/api/v1/tenants/acme", responder, json, acme, 403, NULL, NULL);
         assert_int_equal(send("GET", "/api/v1/tenants/acme", responder, NULL, NULL, NULL), 200);

@@ -1,5 +1,5 @@
 #define _GNU_SOURCE
-#include "base/buf.h"
+#include "core/buf.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -96,6 +96,12 @@ void buf_put(struct buf *b, const char *fmt, ...)
         va_end(ap);
         b->err = n < 0 ? -ENOMEM : buf_append(b, s, (size_t)n);
         free(s);
+}
+
+void buf_put_n(struct buf *b, const void *data, size_t n)
+{
+        if (!b->err)
+                b->err = buf_append(b, data, n);
 }
 
 int buf_append_xml_text(struct buf *b, const char *s)
