@@ -3,7 +3,13 @@
  * Threads: the main thread only waits for signals (they are blocked in every
  * thread, so sigtimedwait receives them); libmicrohttpd's pool answers
  * requests. SIGHUP reloads the configuration file: what can change live does,
- * and what needs a restart is logged. */
+ * and what needs a restart is logged.
+ *
+ * Intake is started here, beside its doors: the intake writer (group
+ * commit) first, then the HTTP server and the syslog listener, which both
+ * borrow it. Stopping goes the other way: the doors stop accepting, the
+ * writer drains (every batch handed over is committed and answered), and
+ * only then do the daemon and the store close. */
 #include "cli/cli.h"
 
 #include "base/clock.h"
@@ -12,6 +18,7 @@
 #include "base/templates.h"
 #include "core/error.h"
 #include "http/http.h"
+#include "intake/intake.h"
 #include "intake/syslog_server.h"
 #include "jobs/jobs.h"
 
@@ -80,6 +87,7 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
         struct config *configs[RELOADS_MAX + 1] = { 0 };
         unsigned n_configs = 0;
         struct store *store = NULL;
+        struct intake_committer *committer = NULL;
         struct http_server *srv = NULL;
         struct syslog_server *sl = NULL;
         struct jobs_worker *jobs = NULL;
@@ -139,7 +147,11 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
 
         if (cli_store(cfg, &store) < 0)
                 goto out;
-        if (http_server_start(cfg, store, &srv, err, sizeof err) < 0) {
+        if (intake_committer_new(store, &committer) < 0) {
+                log_event(LOG_LVL_ERROR, "cannot start the intake writer", NULL);
+                goto out;
+        }
+        if (http_server_start(cfg, store, committer, &srv, err, sizeof err) < 0) {
                 log_event(LOG_LVL_ERROR, "cannot start", "detail=\"%s\"", err);
                 goto out;
         }
@@ -151,7 +163,7 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
                 log_event(LOG_LVL_ERROR, "cannot start the job worker", NULL);
                 goto out;
         }
-        if (syslog_server_start(cfg, http_server_committer(srv), &sl, err, sizeof err) < 0) {
+        if (syslog_server_start(cfg, committer, &sl, err, sizeof err) < 0) {
                 log_event(LOG_LVL_ERROR, "cannot start", "detail=\"%s\"", err);
                 goto out;
         }
@@ -201,12 +213,23 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
                 break;
         }
         rc = EXIT_OK;
-out:
-        /* The listener first: it hands batches to the server's writer. */
+out:;
+        /* Stop accepting: the syslog listener commits the batch in hand and
+         * closes its sockets; the HTTP server refuses new connections and
+         * gives the requests in flight the grace to finish (parked intake
+         * requests are committed meanwhile). Then drain the writer, so no
+         * batch is left queued for a request the daemon is about to drop,
+         * let the requests it answered go out, and stop the daemon. The
+         * store closes last. */
+        vg_usec_t grace = cfg->shutdown_grace * VG_USEC_PER_SEC, deadline = clock_mono() + grace;
         if (srv)
                 http_server_set_syslog(srv, NULL);
         sl = syslog_server_stop(sl);
-        srv = http_server_stop(srv, cfg->shutdown_grace * VG_USEC_PER_SEC);
+        http_server_quiesce(srv, grace);
+        intake_committer_stop(committer);
+        vg_usec_t left = clock_mono() < deadline ? deadline - clock_mono() : 0;
+        srv = http_server_stop(srv, left);
+        committer = intake_committer_free(committer);
         jobs = jobs_worker_stop(jobs);
         rule_set_fini(&rules);
         notice_templates_fini(&templates);

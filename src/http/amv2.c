@@ -1,6 +1,6 @@
 /* The Alertmanager API v2, enough for a stock Prometheus to use Vigil as
  * its Alertmanager and for amtool to list alerts and manage silences:
- * POST/GET /api/v2/alerts, GET/POST /api/v2/silences,
+ * GET /api/v2/alerts (POST is an intake door: intake.c), GET/POST /api/v2/silences,
  * GET/DELETE /api/v2/silence/{id}, GET /api/v2/status.
  * Shapes follow Alertmanager's api/v2/openapi.yaml (0.25). */
 #include "http/resources.h"
@@ -18,122 +18,6 @@
 
 /* Alertmanager resolves an alert nobody re-sent after resolve_timeout. */
 #define RESOLVE_TIMEOUT (5 * 60 * VG_USEC_PER_SEC)
-
-static void parked_free(void *p)
-{
-        struct parked_intake *pi = p;
-        intake_batch_fini(&pi->batch);
-        free(pi);
-}
-
-static void parked_notify(void *arg)
-{
-        struct parked_intake *pi = arg;
-        request_unpark(pi->req);
-}
-
-struct parked_intake *parked_intake_new(struct request *req)
-{
-        struct parked_intake *pi = calloc(1, sizeof *pi);
-        if (pi) {
-                pi->req = req;
-                pi->actor = request_actor(req);
-        }
-        return pi;
-}
-
-int parked_intake_submit(struct request *req, struct parked_intake *pi,
-                         int (*resume)(struct request *req, struct response *resp))
-{
-        pi->batch.routing = &req->cfg->intake.routing;
-        pi->ticket = (struct intake_ticket){ .actor = &pi->actor, .batch = &pi->batch, .now = req->now,
-                                             .res = &pi->res, .notify = parked_notify, .arg = pi };
-        req->parked = pi;
-        req->park_free = parked_free;
-        req->resume = resume;
-        /* Parked before the hand-over, so the writer's unpark cannot come first. */
-        request_park(req);
-        int r = intake_enqueue(req->committer, &pi->ticket);
-        if (r < 0) {
-                pi->ticket.status = r;
-                request_unpark(req);
-        }
-        return REQUEST_PARKED;
-}
-
-/* The batch is committed (or refused): log what happened, answer 200. */
-static int alerts_committed(struct request *req, struct response *resp)
-{
-        struct parked_intake *pi = req->parked;
-        const struct intake_result *res = &pi->res;
-        if (pi->ticket.status < 0)
-                return pi->ticket.status;
-        if (res->opened || res->joined || res->vigilance || res->held)
-                log_event(LOG_LVL_INFO, "alerts accepted",
-                          "request_id=%s received=%u new=%u repeated=%u silenced=%u resolved=%u opened=%u "
-                          "joined=%u vigilance=%u held=%u", req->request_id, res->received, res->fresh,
-                          res->repeated, res->silenced, res->resolved, res->opened, res->joined, res->vigilance,
-                          res->held);
-        resp->status = 200;
-        return 0;
-}
-
-/* Hand a parsed batch to the writer, or answer why it was refused. */
-static int submit_parsed(struct request *req, struct parked_intake *pi, int r)
-{
-        if (r < 0) {
-                free(pi);
-                return r;
-        }
-        return parked_intake_submit(req, pi, alerts_committed);
-}
-
-/* The generic JSON door: parse with jansson, then with parse. */
-static int accept_batch(struct request *req, int (*parse)(json_t *, struct intake_batch *, struct field_errors *))
-{
-        json_t *body;
-        int r = request_json_value(req, &body);
-        if (r < 0)
-                return r;
-        struct parked_intake *pi = parked_intake_new(req);
-        if (!pi)
-                return -ENOMEM;
-        return submit_parsed(req, pi, parse(body, &pi->batch, &req->errors));
-}
-
-/* The Alertmanager doors parse the text themselves (src/intake/alertmanager.c). */
-static int accept_text(struct request *req,
-                       int (*parse)(const struct intake_text *, struct intake_batch *, struct field_errors *))
-{
-        int r = request_json_body(req);
-        if (r < 0)
-                return r;
-        struct parked_intake *pi = parked_intake_new(req);
-        if (!pi)
-                return -ENOMEM;
-        const struct intake_text t = { .p = req->body, .len = req->body_len,
-                                       .max_string = req->cfg->limits.max_string, .why = req->detail,
-                                       .why_size = sizeof req->detail };
-        return submit_parsed(req, pi, parse(&t, &pi->batch, &req->errors));
-}
-
-int amv2_alerts_post(struct request *req, struct response *resp)
-{
-        (void)resp;
-        return accept_text(req, intake_am_parse);
-}
-
-int intake_webhook_post(struct request *req, struct response *resp)
-{
-        (void)resp;
-        return accept_text(req, intake_am_webhook_parse);
-}
-
-int intake_json_post(struct request *req, struct response *resp)
-{
-        (void)resp;
-        return accept_batch(req, intake_json_parse);
-}
 
 /* "name=value", "name!=value", "name=~re", "name!~re"; the value may be
  * double-quoted. */

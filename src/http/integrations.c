@@ -1,13 +1,12 @@
-/* Integration keys (admins) and the PagerDuty Events API v2 door that
- * authenticates with them: POST /v2/enqueue. A key is bound to a service;
- * it is shown once and stored as its digest. */
+/* Integration keys (admins), which the PagerDuty Events API v2 door
+ * (POST /v2/enqueue, an intake source: intake/sources.c) authenticates
+ * with. A key is bound to a service; it is shown once and stored as its
+ * digest. */
 #include "http/resources.h"
 
-#include "base/log.h"
 #include "base/secret.h"
 #include "core/error.h"
 #include "core/names.h"
-#include "intake/intake.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -110,72 +109,4 @@ int integration_key_revoke(struct request *req, struct response *resp)
                 return r;
         resp->status = 204;
         return 0;
-}
-
-static int event_processed(struct response *resp, const char *dedup)
-{
-        return response_json(resp, 202, json_pack("{s:s, s:s, s:s}", "status", "success", "message",
-                                                  "Event processed", "dedup_key", dedup));
-}
-
-static int event_committed(struct request *req, struct response *resp)
-{
-        struct parked_intake *pi = req->parked;
-        if (pi->ticket.status < 0)
-                return pi->ticket.status;
-        return event_processed(resp, pi->reply);
-}
-
-int pagerduty_enqueue(struct request *req, struct response *resp)
-{
-        struct pd_event ev;
-        struct integration_key k;
-        struct store_tx *tx;
-        char dedup[256];
-        json_t *body;
-        int r = request_json_value(req, &body);
-        if (r < 0)
-                return r;
-        r = intake_pd_parse(body, &ev, &req->errors);
-        if (r < 0)
-                return r;
-        uint8_t h[SECRET_DIGEST_BYTES];
-        secret_token_digest(ev.routing_key, h);
-        r = store_begin_read(req->store, &tx);
-        if (r < 0)
-                return r;
-        r = store_integration_key_get_by_hash(tx, h, &k);
-        store_rollback(tx);
-        if (r == -VG_ENOTFOUND || (r >= 0 && k.revoked_at)) {
-                log_event(LOG_LVL_WARN, "event refused: unknown or revoked integration key", "request_id=%s addr=%s",
-                          req->request_id, req->client_addr);
-                fielderr_add(&req->errors, "routing_key", "is not a live integration key");
-                return -VG_EVALIDATION;
-        }
-        if (r < 0)
-                return r;
-        if (ev.dedup_key)
-                snprintf(dedup, sizeof dedup, "%s", ev.dedup_key);
-        else
-                intake_pd_new_dedup_key(dedup);
-        /* An acknowledgement is accepted; acknowledging pages arrives with
-         * on-call (it acknowledges the page, not the alert). */
-        if (ev.action == PD_ACK)
-                return event_processed(resp, dedup);
-        struct parked_intake *pi = parked_intake_new(req);
-        if (!pi)
-                return -ENOMEM;
-        r = intake_pd_batch(&ev, k.service, dedup, &pi->batch);
-        if (r < 0) {
-                intake_batch_fini(&pi->batch);
-                free(pi);
-                return r;
-        }
-        snprintf(pi->who, sizeof pi->who, "integration:%s", k.name);
-        pi->actor = (struct actor){ .user_id = 0, .name = pi->who, .request_id = req->request_id };
-        snprintf(pi->reply, sizeof pi->reply, "%s", dedup);
-        /* The key's service, whatever the routes say. */
-        snprintf(pi->service, sizeof pi->service, "%s", k.service);
-        pi->batch.service = pi->service;
-        return parked_intake_submit(req, pi, event_committed);
 }

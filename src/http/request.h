@@ -105,12 +105,15 @@ enum route_flags {
         ROUTE_BULK = 1u << 3,   /* a bulk upload: the body may be limits.max_import */
 };
 
+struct intake_source;
+
 struct route {
         const char *method;
         const char *pattern; /* "/api/v1/tokens/{id}" */
         role_mask_t roles;   /* roles admitted; ignored when ROUTE_PUBLIC */
         unsigned flags;
         route_handler handler;
+        const struct intake_source *source; /* borrows: the door's row, for intake_post */
 };
 
 /* The one route table (routes.c). */

@@ -59,40 +59,28 @@ int vigilance_match_route(struct request *req, struct response *resp);
 int alert_link_list(struct request *req, struct response *resp);
 int alert_link_create(struct request *req, struct response *resp);
 /* amv2.c: Alertmanager API v2 */
-int amv2_alerts_post(struct request *req, struct response *resp);
 int amv2_alerts_get(struct request *req, struct response *resp);
 int amv2_silences_get(struct request *req, struct response *resp);
 int amv2_silences_post(struct request *req, struct response *resp);
 int amv2_silence_get(struct request *req, struct response *resp);
 int amv2_silence_delete(struct request *req, struct response *resp);
 int amv2_status(struct request *req, struct response *resp);
-int intake_webhook_post(struct request *req, struct response *resp);
-int intake_json_post(struct request *req, struct response *resp);
+/* intake.c: every intake door (the route names its intake_sources row) */
+int intake_post(struct request *req, struct response *resp);
 /* A batch of alerts on its way to the intake writer while its request is
  * parked (request_park): the request's thread serves others meanwhile. */
 struct parked_intake {
-        struct intake_batch batch;  /* owns */
+        struct intake_parsed parsed; /* owns its batch */
         struct intake_result res;
         struct intake_ticket ticket;
         struct actor actor;
-        char who[STORE_NAME_MAX + 16];
-        char reply[256];            /* what resume answers with (PagerDuty's dedup_key) */
-        char service[STORE_NAME_MAX]; /* the batch's service, when it has one */
-        struct request *req;        /* borrows */
+        const struct intake_source *source; /* borrows: the route's row */
+        struct request *req;                /* borrows */
 };
-/* A zeroed parked_intake for the handler to fill (batch, actor); NULL
- * when out of memory. */
-struct parked_intake *parked_intake_new(struct request *req);
-/* Park req and hand pi's batch to the writer; resume answers once it is
- * committed (pi->ticket.status says how it went). Takes pi. Returns
- * REQUEST_PARKED. */
-int parked_intake_submit(struct request *req, struct parked_intake *pi,
-                         int (*resume)(struct request *req, struct response *resp));
 /* integrations.c */
 int integration_key_create(struct request *req, struct response *resp);
 int integration_key_list(struct request *req, struct response *resp);
 int integration_key_revoke(struct request *req, struct response *resp);
-int pagerduty_enqueue(struct request *req, struct response *resp);
 /* org.c: teams, services, schedules, escalation policies (the kind is the
  * route's path) */
 int org_put(struct request *req, struct response *resp);

@@ -14,6 +14,8 @@
 #define PM_APPROVERS (R(INCIDENT_MANAGER) | R(EXECUTIVE_INCIDENT_MANAGER))
 /* Who reads reports and evidence. */
 #define REPORT_READERS (R(AUDITOR) | R(ADMIN) | R(INCIDENT_MANAGER) | R(EXECUTIVE_INCIDENT_MANAGER))
+/* An intake door: its row of intake_sources (intake/sources.c). */
+#define INTAKE(id) &intake_sources[INTAKE_SOURCE_##id]
 /* Who keeps the tenant records. */
 #define TENANT_WRITERS (R(ADMIN) | R(COMMUNICATIONS))
 
@@ -66,7 +68,7 @@ const struct route http_routes[] = {
         { "POST", "/api/v1/incidents/{key}/obligations/{id}/sent", NOTICE_WRITERS, 0, obligation_sent },
 
         /* Alertmanager API v2: monitoring (intake.token or intake.allow) or staff. */
-        { "POST", "/api/v2/alerts", INCIDENT_WRITERS | R(ADMIN), ROUTE_INTAKE | ROUTE_JSON_ERRORS, amv2_alerts_post },
+        { "POST", "/api/v2/alerts", INCIDENT_WRITERS | R(ADMIN), ROUTE_INTAKE | ROUTE_JSON_ERRORS, intake_post, INTAKE(ALERTMANAGER) },
         { "GET", "/api/v2/alerts", ROLES_STAFF, ROUTE_INTAKE | ROUTE_JSON_ERRORS, amv2_alerts_get },
         { "GET", "/api/v2/silences", ROLES_STAFF, ROUTE_INTAKE | ROUTE_JSON_ERRORS, amv2_silences_get },
         { "POST", "/api/v2/silences", INCIDENT_WRITERS | R(ADMIN), ROUTE_INTAKE | ROUTE_JSON_ERRORS, amv2_silences_post },
@@ -74,11 +76,11 @@ const struct route http_routes[] = {
         { "DELETE", "/api/v2/silence/{id}", INCIDENT_WRITERS | R(ADMIN), ROUTE_INTAKE | ROUTE_JSON_ERRORS, amv2_silence_delete },
         { "GET", "/api/v2/status", ROLES_STAFF, ROUTE_INTAKE | ROUTE_JSON_ERRORS, amv2_status },
         /* An existing Alertmanager forwarding to Vigil (webhook_configs). */
-        { "POST", "/intake/alertmanager", INCIDENT_WRITERS | R(ADMIN), ROUTE_INTAKE | ROUTE_JSON_ERRORS, intake_webhook_post },
-        { "POST", "/intake/json", INCIDENT_WRITERS | R(ADMIN), ROUTE_INTAKE | ROUTE_JSON_ERRORS, intake_json_post },
+        { "POST", "/intake/alertmanager", INCIDENT_WRITERS | R(ADMIN), ROUTE_INTAKE | ROUTE_JSON_ERRORS, intake_post, INTAKE(WEBHOOK) },
+        { "POST", "/intake/json", INCIDENT_WRITERS | R(ADMIN), ROUTE_INTAKE | ROUTE_JSON_ERRORS, intake_post, INTAKE(JSON) },
 
         /* PagerDuty Events API v2: authenticated by the routing key in the body. */
-        { "POST", "/v2/enqueue", 0, ROUTE_PUBLIC | ROUTE_JSON_ERRORS, pagerduty_enqueue },
+        { "POST", "/v2/enqueue", 0, ROUTE_PUBLIC | ROUTE_JSON_ERRORS, intake_post, INTAKE(PAGERDUTY) },
         { "POST", "/api/v1/integration-keys", R(ADMIN), 0, integration_key_create },
         { "GET", "/api/v1/integration-keys", R(ADMIN) | R(AUDITOR), 0, integration_key_list },
         { "DELETE", "/api/v1/integration-keys/{id}", R(ADMIN), 0, integration_key_revoke },

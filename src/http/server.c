@@ -34,7 +34,8 @@ struct http_server {
         struct store *store;                /* borrows */
         struct ratelimit *ratelimit;        /* owns */
         struct metrics *metrics;            /* owns */
-        struct intake_committer *committer; /* owns */
+        struct intake_committer *committer; /* borrows: the caller's intake writer */
+        bool quiesced;
         _Atomic(const struct syslog_server *) syslog; /* borrows: for /metrics */
         _Atomic(const struct rule_set *) rules;       /* borrows */
         _Atomic(const struct notice_templates *) templates; /* borrows */
@@ -319,6 +320,10 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 
         if (!cs)
                 return;
+        /* Ended while parked (the daemon stopping): its batch is no longer
+         * queued, as the committer is stopped before the daemon. */
+        if (cs->req.park_free)
+                cs->req.park_free(cs->req.parked);
         buf_release(&cs->body);
         free(cs);
         *req_cls = NULL;
@@ -337,8 +342,8 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
         log_event(LOG_LVL_WARN, "http library", "detail=%s", log_quote(msg, q, sizeof q));
 }
 
-int http_server_start(const struct config *cfg, struct store *store, struct http_server **ret,
-                      char *err, size_t errlen)
+int http_server_start(const struct config *cfg, struct store *store, struct intake_committer *committer,
+                      struct http_server **ret, char *err, size_t errlen)
 {
         struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
                                   .ai_flags = AI_PASSIVE | AI_NUMERICSERV };
@@ -362,9 +367,8 @@ int http_server_start(const struct config *cfg, struct store *store, struct http
         srv->started_at = clock_now();
         srv->ratelimit = ratelimit_new();
         srv->metrics = metrics_new();
-        if (srv->ratelimit && srv->metrics && intake_committer_new(store, &srv->committer) < 0)
-                srv->committer = NULL;
-        if (!srv->ratelimit || !srv->metrics || !srv->committer) {
+        srv->committer = committer;
+        if (!srv->ratelimit || !srv->metrics) {
                 freeaddrinfo(ai);
                 http_server_stop(srv, 0);
                 return -ENOMEM;
@@ -401,11 +405,6 @@ unsigned http_server_port(const struct http_server *srv)
         return srv->port;
 }
 
-struct intake_committer *http_server_committer(struct http_server *srv)
-{
-        return srv->committer;
-}
-
 void http_server_set_syslog(struct http_server *srv, const struct syslog_server *sl)
 {
         atomic_store(&srv->syslog, sl);
@@ -437,27 +436,40 @@ void http_server_reload(struct http_server *srv, const struct config *cfg, char 
         atomic_store(&srv->cfg, cfg);
 }
 
-struct http_server *http_server_stop(struct http_server *srv, vg_usec_t grace)
+static void wait_inflight(struct http_server *srv, vg_usec_t grace)
 {
-        if (!srv)
-                return NULL;
-        if (srv->daemon) {
+        vg_usec_t deadline = clock_mono() + grace;
+        while (atomic_load(&srv->inflight) > 0 && clock_mono() < deadline)
+                usleep(10000);
+}
+
+void http_server_quiesce(struct http_server *srv, vg_usec_t grace)
+{
+        if (!srv || !srv->daemon)
+                return;
+        if (!srv->quiesced) {
                 /* Stop accepting: MHD hands the listening socket back, and
                  * closing it now makes new connections fail at once rather
                  * than wait in the backlog. */
                 MHD_socket fd = MHD_quiesce_daemon(srv->daemon);
                 if (fd != MHD_INVALID_SOCKET)
                         close(fd);
-                vg_usec_t deadline = clock_mono() + grace;
-                while (atomic_load(&srv->inflight) > 0 && clock_mono() < deadline)
-                        usleep(10000);
+                srv->quiesced = true;
+        }
+        wait_inflight(srv, grace);
+}
+
+struct http_server *http_server_stop(struct http_server *srv, vg_usec_t grace)
+{
+        if (!srv)
+                return NULL;
+        if (srv->daemon) {
+                http_server_quiesce(srv, grace);
                 if (atomic_load(&srv->inflight) > 0)
                         log_event(LOG_LVL_WARN, "stopping with requests in flight", "count=%d",
                                   atomic_load(&srv->inflight));
                 MHD_stop_daemon(srv->daemon);
         }
-        /* After the daemon: no request is waiting on the committer now. */
-        intake_committer_free(srv->committer);
         ratelimit_free(srv->ratelimit);
         metrics_free(srv->metrics);
         free(srv);

@@ -37,6 +37,7 @@ struct intake_committer {
         pthread_cond_t done; /* requests wait for their commit */
         struct intake_ticket *head, *tail;
         bool stopping;
+        bool joined;                    /* the writer has ended (intake_committer_stop) */
         struct episode_cache *episodes; /* owns; the writer's alone */
         struct intake_state state;      /* owns; the writer's: silences stay compiled */
         vg_usec_t wake_at;              /* earliest waiting group; 0: none (under lock) */
@@ -210,16 +211,24 @@ int intake_committer_new(struct store *s, struct intake_committer **ret)
         return 0;
 }
 
-struct intake_committer *intake_committer_free(struct intake_committer *c)
+void intake_committer_stop(struct intake_committer *c)
 {
-        if (!c)
-                return NULL;
+        if (!c || c->joined)
+                return;
         /* Requests still queued are committed before the thread ends. */
         pthread_mutex_lock(&c->lock);
         c->stopping = true;
         pthread_cond_signal(&c->work);
         pthread_mutex_unlock(&c->lock);
         pthread_join(c->thread, NULL);
+        c->joined = true;
+}
+
+struct intake_committer *intake_committer_free(struct intake_committer *c)
+{
+        if (!c)
+                return NULL;
+        intake_committer_stop(c);
         pthread_mutex_destroy(&c->lock);
         pthread_cond_destroy(&c->work);
         pthread_cond_destroy(&c->done);

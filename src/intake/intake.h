@@ -97,6 +97,71 @@ struct syslog_opts {
 int intake_syslog_parse(const char *buf, size_t len, const struct syslog_opts *o, vg_usec_t now,
                         struct intake_batch *ret, char *why, size_t whylen);
 
+/* ---- Intake sources: one row per door ----
+ *
+ * Every way alerts come in is a row of intake_sources: its name, how its
+ * body reaches the parser, the parser, and the shape of its answer. The
+ * HTTP server has one handler for all of its doors (http/intake.c: read
+ * the body as the row says, parse, hand the batch to the writer, answer
+ * as the row says), and the route table names the row. A new door is a
+ * row here (with its parser) and a route. */
+
+/* How a door's body reaches its parser. */
+enum intake_body {
+        INTAKE_BODY_TEXT,    /* the bytes as sent (the Alertmanager doors parse with cJSON) */
+        INTAKE_BODY_JSON,    /* a JSON value the door parsed (jansson, with the server's limits) */
+        INTAKE_BODY_MESSAGE, /* one syslog message, its transport framing removed */
+};
+
+/* What a door answers once its batch is committed. */
+enum intake_reply {
+        INTAKE_REPLY_EMPTY,     /* 200 with no body (Alertmanager and its webhook) */
+        INTAKE_REPLY_PAGERDUTY, /* 202 {"status": "success", "message": "Event processed", "dedup_key"} */
+        INTAKE_REPLY_NONE,      /* no answer: syslog counts what it drops instead */
+};
+
+struct intake_input {
+        const char *p; /* borrows: TEXT and MESSAGE, len bytes */
+        size_t len;
+        json_t *json;               /* borrows: JSON */
+        size_t max_string;          /* TEXT: bytes in one string or key */
+        char *why;                  /* TEXT: why it is not JSON; MESSAGE: why dropped or malformed */
+        size_t why_size;
+        struct store *store;        /* borrows: for a credential carried in the body */
+        const struct syslog_opts *syslog; /* borrows: MESSAGE */
+        vg_usec_t now;
+};
+
+#define INTAKE_REPLY_MAX 256
+
+struct intake_parsed {
+        struct intake_batch batch;    /* owns; n == 0: nothing to commit, answer at once */
+        char actor[STORE_NAME_MAX + 16]; /* the sender the body names (an integration key), "" for the door's caller */
+        char service[STORE_NAME_MAX]; /* the service the body's credential is bound to, "" to route by labels */
+        char reply[INTAKE_REPLY_MAX]; /* what the answer carries (PagerDuty's dedup_key) */
+        bool credential_refused;      /* the body's credential is unknown or revoked: the door logs it */
+};
+
+struct intake_source {
+        const char *name; /* the door, as logs and alert rows name it */
+        enum intake_body body;
+        /* Fill ret (zeroed by the caller) from in. Returns 0; -VG_EVALIDATION
+         * with fe (or in->why) saying why; 1 for a MESSAGE dropped on
+         * purpose; -ENOMEM. Nothing is kept in ret->batch on error. */
+        int (*parse)(const struct intake_input *in, struct intake_parsed *ret, struct field_errors *fe);
+        enum intake_reply reply;
+};
+
+enum intake_source_id {
+        INTAKE_SOURCE_ALERTMANAGER, /* Alertmanager API v2: POST /api/v2/alerts */
+        INTAKE_SOURCE_WEBHOOK,      /* an Alertmanager forwarding to Vigil (webhook_configs) */
+        INTAKE_SOURCE_PAGERDUTY,    /* PagerDuty Events API v2 */
+        INTAKE_SOURCE_JSON,         /* generic JSON alerts and OCSF Detection Findings */
+        INTAKE_SOURCE_SYSLOG,       /* RFC 5424 / RFC 3164 messages, CEF payloads */
+        INTAKE_SOURCE__COUNT
+};
+extern const struct intake_source intake_sources[INTAKE_SOURCE__COUNT];
+
 struct intake_result {
         unsigned received;      /* alerts in the batch */
         unsigned fresh;         /* started a new episode */
@@ -136,7 +201,9 @@ int intake_accept_in(struct store_tx *tx, const struct intake_state *st, const s
 /* Group commit: one writer thread commits the batches of many concurrent
  * requests in one transaction (each batch in its own savepoint) and one
  * fsync, then wakes them. intake_submit blocks until the batch is
- * committed (0) or refused (< 0, nothing of it kept). */
+ * committed (0) or refused (< 0, nothing of it kept). `vigil serve`
+ * starts one beside the HTTP server and the syslog listener and hands it
+ * to both (each borrows it); s must outlive it. */
 struct intake_committer;
 int intake_committer_new(struct store *s, struct intake_committer **ret);
 
@@ -159,6 +226,13 @@ struct intake_ticket {
 /* Prepare the batch and queue the ticket; -VG_EBUSY (and no notify) when
  * the committer is stopping. */
 int intake_enqueue(struct intake_committer *c, struct intake_ticket *t);
+/* Drain and end the writer: every batch already queued is committed (or
+ * refused) and its owner told before this returns; batches handed over
+ * afterwards are refused with -VG_EBUSY. The committer stays valid for
+ * intake_enqueue/intake_submit (which then refuse) until it is freed, so
+ * a door may still hold it. Idempotent. */
+void intake_committer_stop(struct intake_committer *c);
+/* Stop (when not yet) and free; NULL is accepted. Returns NULL. */
 struct intake_committer *intake_committer_free(struct intake_committer *c);
 int intake_submit(struct intake_committer *c, const struct actor *actor, struct intake_batch *b,
                   vg_usec_t now, struct intake_result *res);

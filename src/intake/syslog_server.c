@@ -163,7 +163,7 @@ static void flush(struct syslog_server *s, const struct config *cfg)
                 return;
         struct intake_result res;
         const struct actor actor = { .user_id = 0, .name = "syslog", .request_id = NULL };
-        s->acc.source = "syslog";
+        s->acc.source = intake_sources[INTAKE_SOURCE_SYSLOG].name;
         s->acc.routing = &cfg->intake.routing;
         size_t n = s->acc.n;
         int r = intake_submit(s->committer, &actor, &s->acc, clock_now(), &res);
@@ -196,8 +196,12 @@ static void message(struct syslog_server *s, const struct config *cfg, const cha
         struct syslog_opts o = { .min_severity = cfg->syslog.min_severity,
                                  .resolve_timeout = cfg->syslog.resolve_timeout * VG_USEC_PER_SEC,
                                  .peer = peer };
-        struct intake_batch b;
-        int r = intake_syslog_parse(msg, len, &o, clock_now(), &b, why, sizeof why);
+        const struct intake_input in = { .p = msg, .len = len, .why = why, .why_size = sizeof why,
+                                         .syslog = &o, .now = clock_now() };
+        struct intake_parsed p = { 0 };
+        struct field_errors fe;
+        fielderr_init(&fe);
+        int r = intake_sources[INTAKE_SOURCE_SYSLOG].parse(&in, &p, &fe);
         if (r == 1) {
                 dropped(s, SYSLOG_BELOW_SEVERITY, peer, why);
                 return;
@@ -213,17 +217,17 @@ static void message(struct syslog_server *s, const struct config *cfg, const cha
                 s->acc.owned = json_array();
         /* A round is committed when it holds INTAKE_BATCH_MAX (below). */
         if (array_reserve(s->acc.alerts, s->acc_cap, s->acc.n + 1, INTAKE_BATCH_MAX) < 0) {
-                intake_batch_fini(&b);
+                intake_batch_fini(&p.batch);
                 dropped(s, SYSLOG_FAILED, peer, "out of memory");
                 return;
         }
-        if (!s->acc.owned || json_array_append(s->acc.owned, b.owned) < 0) {
-                intake_batch_fini(&b);
+        if (!s->acc.owned || json_array_append(s->acc.owned, p.batch.owned) < 0) {
+                intake_batch_fini(&p.batch);
                 dropped(s, SYSLOG_FAILED, peer, "out of memory");
                 return;
         }
-        s->acc.alerts[s->acc.n++] = b.alerts[0];
-        intake_batch_fini(&b); /* the JSON lives on in acc.owned */
+        s->acc.alerts[s->acc.n++] = p.batch.alerts[0];
+        intake_batch_fini(&p.batch); /* the JSON lives on in acc.owned */
         if (s->acc.n >= INTAKE_BATCH_MAX)
                 flush(s, cfg);
 }
