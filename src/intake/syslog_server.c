@@ -122,8 +122,8 @@ static void dropped(struct syslog_server *s, enum syslog_outcome o, const char *
 static void conn_event(struct syslog_server *s, enum conn_event e, const char *peer, unsigned limit)
 {
         static const char *const what[CONN_EVENTS] = {
-                "syslog connection refused: too many from this address "
-                "(syslog.max_connections_per_address)",
+                ("syslog connection refused: too many from this address "
+                 "(syslog.max_connections_per_address)"),
                 "syslog connection refused: too many open",
                 "syslog connection closed: idle longer than syslog.idle_timeout",
         };
