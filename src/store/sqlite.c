@@ -1,11 +1,15 @@
-/* The SQLite backend: the embedded default.
+/* The SQLite driver (db.h): the embedded default.
  *
  * One connection per thread (a pthread key holds it), opened lazily and
  * closed when the thread exits or the store closes. WAL mode lets readers
  * run beside the one writer; synchronous=FULL makes a commit durable before
  * it returns, which is what a 2xx answer promises. Prepared statements are
- * cached per connection, keyed by the address of their static SQL text. */
+ * cached per connection, keyed by the address of their static SQL text.
+ *
+ * The incidents' queries still live here, written on SQLite's API, until
+ * they move to a store file of their own like the other domains. */
 #include "store/backend.h"
+#include "store/db.h"
 #include "store/migrations.h"
 
 #include "base/clock.h"
@@ -24,16 +28,25 @@
 #define BUSY_TIMEOUT_MS 10000
 
 struct sq_store;
+struct conn;
+
+/* A cached statement. It is handed out from db_prepare to db_finish, and
+ * walking while a step has answered a row and the walk has not ended. */
+struct sq_stmt {
+        struct db_stmt base;
+        struct conn *c;   /* borrows: its connection */
+        const char *sql;  /* borrows: static text, the cache key */
+        sqlite3_stmt *st; /* owns */
+        bool handed, walking;
+};
 
 struct conn {
         struct sq_store *owner; /* borrows */
         sqlite3 *db;            /* owns */
         struct conn *next;      /* in owner's list */
         bool in_tx;
-        struct {
-                const char *sql; /* borrows: static text */
-                sqlite3_stmt *st; /* owns */
-        } cache[STMT_CACHE];
+        unsigned walks;         /* statements walking (handing out rows) */
+        struct sq_stmt cache[STMT_CACHE];
         unsigned cache_next;
 };
 
@@ -150,26 +163,56 @@ static int conn_get(struct sq_store *s, struct conn **ret)
         return 0;
 }
 
-/* A cached, reset statement for static SQL text. */
-static int stmt(struct conn *c, const char *sql, sqlite3_stmt **ret)
+/* Whether a cached statement is in use: handed out through db.h, or
+ * stepped and not yet reset by the code still written on SQLite's API.
+ * Such a statement is never given to anyone else nor finalized: an outer
+ * loop may be stepping it while a row callback runs other queries. */
+static bool stmt_in_use(const struct sq_stmt *e)
 {
-        unsigned i;
-        for (i = 0; i < STMT_CACHE; i++)
-                if (c->cache[i].sql == sql) {
-                        sqlite3_reset(c->cache[i].st);
-                        sqlite3_clear_bindings(c->cache[i].st);
-                        *ret = c->cache[i].st;
+        return e->handed || (e->st && sqlite3_stmt_busy(e->st));
+}
+
+/* A cached, reset statement for static SQL text: one not in use with this
+ * text, else a new one in the oldest slot not in use. */
+static int stmt_slot(struct conn *c, const char *sql, struct sq_stmt **ret)
+{
+        struct sq_stmt *e;
+        for (unsigned i = 0; i < STMT_CACHE; i++) {
+                e = &c->cache[i];
+                if (e->sql == sql && !stmt_in_use(e)) {
+                        sqlite3_reset(e->st);
+                        sqlite3_clear_bindings(e->st);
+                        *ret = e;
                         return 0;
                 }
-        i = c->cache_next++ % STMT_CACHE;
-        sqlite3_finalize(c->cache[i].st);
-        c->cache[i].sql = NULL;
-        c->cache[i].st = NULL;
-        int rc = sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &c->cache[i].st, NULL);
+        }
+        for (unsigned n = 0;; n++) {
+                if (n == STMT_CACHE)
+                        return -VG_ESTORE; /* STMT_CACHE queries nested in each other */
+                e = &c->cache[c->cache_next++ % STMT_CACHE];
+                if (!stmt_in_use(e))
+                        break;
+        }
+        sqlite3_finalize(e->st);
+        e->sql = NULL;
+        e->st = NULL;
+        int rc = sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &e->st, NULL);
         if (rc != SQLITE_OK)
                 return map_rc(rc);
-        c->cache[i].sql = sql;
-        *ret = c->cache[i].st;
+        e->base.driver = &db_sqlite;
+        e->c = c;
+        e->sql = sql;
+        *ret = e;
+        return 0;
+}
+
+static int stmt(struct conn *c, const char *sql, sqlite3_stmt **ret)
+{
+        struct sq_stmt *e;
+        int r = stmt_slot(c, sql, &e);
+        if (r < 0)
+                return r;
+        *ret = e->st;
         return 0;
 }
 
@@ -416,6 +459,7 @@ static int sq_open(const char *location, struct store **ret, char *err, size_t e
         if (!s)
                 return -ENOMEM;
         s->base.ops = &store_sqlite_ops;
+        s->base.driver = &db_sqlite;
         s->path = strdup(location);
         if (!s->path || pthread_key_create(&s->key, conn_destroy) != 0) {
                 free(s->path);
@@ -508,13 +552,27 @@ static int sq_begin(struct store *base, bool write, struct store_tx **ret)
         return 0;
 }
 
+static void stmt_finish(struct db_stmt *base);
+
+/* A transaction's end takes back what it left handed out (an error path
+ * that returned before db_finish), so the cache never fills with
+ * statements nobody will finish. */
+static void tx_end(struct sq_tx *tx)
+{
+        struct conn *c = tx->c;
+        for (unsigned i = 0; i < STMT_CACHE; i++)
+                if (c->cache[i].handed)
+                        stmt_finish(&c->cache[i].base);
+        c->in_tx = false;
+        scrubbed_release(c->db);
+        free(tx);
+}
+
 static void sq_rollback(struct store_tx *base)
 {
         struct sq_tx *tx = (struct sq_tx *)base;
         exec(tx->c, "ROLLBACK");
-        tx->c->in_tx = false;
-        scrubbed_release(tx->c->db);
-        free(tx);
+        tx_end(tx);
 }
 
 static int sq_commit(struct store_tx *base)
@@ -525,9 +583,7 @@ static int sq_commit(struct store_tx *base)
                 sq_rollback(base);
                 return r;
         }
-        tx->c->in_tx = false;
-        scrubbed_release(tx->c->db);
-        free(tx);
+        tx_end(tx);
         return 0;
 }
 
@@ -544,6 +600,122 @@ static int sq_savepoint_end(struct store_tx *tx, bool ok)
                         return r;
         }
         return exec(txc(tx), "RELEASE batch");
+}
+
+/* ---- statements (db.h) ---- */
+
+static struct sq_stmt *sqs(struct db_stmt *st)
+{
+        return (struct sq_stmt *)st;
+}
+
+/* A write prepared while another statement is walking is refused: the
+ * row contract (db.h) lets a callback read but not write, since whether
+ * the walk would see the write differs between backends. */
+static int stmt_prepare(struct store_tx *tx, const char *sql, struct db_stmt **ret)
+{
+        struct conn *c = txc(tx);
+        struct sq_stmt *e;
+        int r = stmt_slot(c, sql, &e);
+        if (r < 0)
+                return r;
+        if (c->walks > 0 && !sqlite3_stmt_readonly(e->st))
+                return -VG_ESTORE;
+        e->handed = true;
+        *ret = &e->base;
+        return 0;
+}
+
+static void stmt_bind_int64(struct db_stmt *st, int i, int64_t v)
+{
+        sqlite3_bind_int64(sqs(st)->st, i, v);
+}
+
+static void stmt_bind_text(struct db_stmt *st, int i, const char *v)
+{
+        if (v)
+                sqlite3_bind_text(sqs(st)->st, i, v, -1, SQLITE_STATIC);
+        else
+                sqlite3_bind_null(sqs(st)->st, i);
+}
+
+static void stmt_bind_blob(struct db_stmt *st, int i, const void *p, size_t n)
+{
+        sqlite3_bind_blob64(sqs(st)->st, i, p, n, SQLITE_STATIC);
+}
+
+static void stmt_bind_null(struct db_stmt *st, int i)
+{
+        sqlite3_bind_null(sqs(st)->st, i);
+}
+
+static void walk_end(struct sq_stmt *e)
+{
+        if (e->walking) {
+                e->walking = false;
+                e->c->walks--;
+        }
+}
+
+static int stmt_step(struct db_stmt *st)
+{
+        struct sq_stmt *e = sqs(st);
+        int rc = sqlite3_step(e->st);
+        if (rc == SQLITE_ROW) {
+                if (!e->walking) {
+                        e->walking = true;
+                        e->c->walks++;
+                }
+                return 1;
+        }
+        walk_end(e);
+        return rc == SQLITE_DONE ? 0 : map_rc(rc);
+}
+
+static int64_t stmt_column_int64(struct db_stmt *st, int i)
+{
+        return sqlite3_column_int64(sqs(st)->st, i);
+}
+
+static const char *stmt_column_text(struct db_stmt *st, int i)
+{
+        return text_ref(sqs(st)->st, i);
+}
+
+static const void *stmt_column_blob(struct db_stmt *st, int i, size_t *ret_len)
+{
+        const void *b = sqlite3_column_blob(sqs(st)->st, i);
+        *ret_len = (size_t)sqlite3_column_bytes(sqs(st)->st, i);
+        return b;
+}
+
+static enum db_type stmt_column_type(struct db_stmt *st, int i)
+{
+        switch (sqlite3_column_type(sqs(st)->st, i)) {
+        case SQLITE_INTEGER:
+                return DB_INTEGER;
+        case SQLITE_FLOAT:
+                return DB_FLOAT;
+        case SQLITE_TEXT:
+                return DB_TEXT;
+        case SQLITE_BLOB:
+                return DB_BLOB;
+        default:
+                return DB_NULL;
+        }
+}
+
+static int64_t stmt_changes(struct db_stmt *st)
+{
+        return sqlite3_changes64(sqs(st)->c->db);
+}
+
+static void stmt_finish(struct db_stmt *st)
+{
+        struct sq_stmt *e = sqs(st);
+        walk_end(e);
+        sqlite3_reset(e->st);
+        e->handed = false;
 }
 
 /* ---- users ---- */
@@ -3580,8 +3752,9 @@ static int sq_audit_list_object(struct store_tx *tx, const char *object, int64_t
         return EACH_ROW(st, a, audit_row, cb, userdata);
 }
 
-const struct store_ops store_sqlite_ops = {
+const struct db_driver db_sqlite = {
         .name = "sqlite",
+        .caps = 0,
         .open = sq_open,
         .close = sq_close,
         .ping = sq_ping,
@@ -3591,6 +3764,21 @@ const struct store_ops store_sqlite_ops = {
         .rollback = sq_rollback,
         .savepoint_begin = sq_savepoint_begin,
         .savepoint_end = sq_savepoint_end,
+        .prepare = stmt_prepare,
+        .bind_int64 = stmt_bind_int64,
+        .bind_text = stmt_bind_text,
+        .bind_blob = stmt_bind_blob,
+        .bind_null = stmt_bind_null,
+        .step = stmt_step,
+        .column_int64 = stmt_column_int64,
+        .column_text = stmt_column_text,
+        .column_blob = stmt_column_blob,
+        .column_type = stmt_column_type,
+        .changes = stmt_changes,
+        .finish = stmt_finish,
+};
+
+const struct store_ops store_sqlite_ops = {
         .user_insert = sq_user_insert,
         .user_get = sq_user_get,
         .user_get_by_name = sq_user_get_by_name,

@@ -1,6 +1,7 @@
 /* Backend dispatch, and the parts every backend shares: the audit chain's
  * hashing and verification, and the idempotency keys of notices. */
 #include "store/backend.h"
+#include "store/db.h"
 
 #include "core/error.h"
 
@@ -10,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const struct store_ops *const backends[] = { &store_sqlite_ops };
+static const struct db_driver *const backends[] = { &db_sqlite };
 
 int store_open(const char *url, struct store **ret, char *err, size_t errlen)
 {
@@ -30,24 +31,24 @@ int store_open(const char *url, struct store **ret, char *err, size_t errlen)
 struct store *store_close(struct store *s)
 {
         if (s)
-                s->ops->close(s);
+                s->driver->close(s);
         return NULL;
 }
 
-int store_ping(struct store *s) { return s->ops->ping(s); }
-int store_schema_version(struct store *s, int *ret) { return s->ops->schema_version(s, ret); }
-int store_begin(struct store *s, struct store_tx **ret) { return s->ops->begin(s, true, ret); }
-int store_begin_read(struct store *s, struct store_tx **ret) { return s->ops->begin(s, false, ret); }
-int store_commit(struct store_tx *tx) { return tx->store->ops->commit(tx); }
+int store_ping(struct store *s) { return s->driver->ping(s); }
+int store_schema_version(struct store *s, int *ret) { return s->driver->schema_version(s, ret); }
+int store_begin(struct store *s, struct store_tx **ret) { return s->driver->begin(s, true, ret); }
+int store_begin_read(struct store *s, struct store_tx **ret) { return s->driver->begin(s, false, ret); }
+int store_commit(struct store_tx *tx) { return tx->store->driver->commit(tx); }
 
 void store_rollback(struct store_tx *tx)
 {
         if (tx)
-                tx->store->ops->rollback(tx);
+                tx->store->driver->rollback(tx);
 }
 
-int store_savepoint_begin(struct store_tx *tx) { return tx->store->ops->savepoint_begin(tx); }
-int store_savepoint_end(struct store_tx *tx, bool ok) { return tx->store->ops->savepoint_end(tx, ok); }
+int store_savepoint_begin(struct store_tx *tx) { return tx->store->driver->savepoint_begin(tx); }
+int store_savepoint_end(struct store_tx *tx, bool ok) { return tx->store->driver->savepoint_end(tx, ok); }
 
 int store_finish(struct store_tx *tx, int r)
 {

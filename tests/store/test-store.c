@@ -1208,6 +1208,205 @@ static void silences_put_get_list(void **state)
         json_decref(got);
 }
 
+/* A row callback may query the store (db.h's row contract): the outer
+ * walk keeps its own statement. The cache used to hand the outer loop's
+ * statement to the same query nested inside it (the walk then started
+ * over with the inner bindings) and, once 64 other statements had been
+ * prepared inside the callback, finalize it under the outer loop. */
+#define NOOP_CB(T)                                                   \
+        static int noop_##T(const struct T *x, void *userdata)       \
+        {                                                            \
+                (void)x;                                             \
+                (void)userdata;                                      \
+                return 0;                                            \
+        }
+NOOP_CB(api_token)
+NOOP_CB(incident)
+NOOP_CB(scope_tenant)
+NOOP_CB(indicator)
+NOOP_CB(task)
+NOOP_CB(recovery_check)
+NOOP_CB(recovery_asset)
+NOOP_CB(anchor_setting)
+NOOP_CB(alert_link)
+NOOP_CB(alert_row)
+NOOP_CB(alert_group)
+NOOP_CB(org_object)
+NOOP_CB(schedule_override)
+NOOP_CB(escalation)
+NOOP_CB(oncall_page)
+NOOP_CB(outbox_msg)
+NOOP_CB(calendar_feed)
+NOOP_CB(tenant_row)
+NOOP_CB(obligation)
+NOOP_CB(notice)
+NOOP_CB(notice_delivery)
+NOOP_CB(advisory)
+NOOP_CB(postmortem)
+NOOP_CB(improvement)
+NOOP_CB(training_record)
+NOOP_CB(plan_version)
+NOOP_CB(silence_row)
+NOOP_CB(integration_key)
+NOOP_CB(audit_record)
+
+static int noop_text(const char *x, void *userdata)
+{
+        (void)x;
+        (void)userdata;
+        return 0;
+}
+
+static int noop_tenant_notice(const struct notice *n, vg_usec_t acked, void *userdata)
+{
+        (void)n;
+        (void)acked;
+        (void)userdata;
+        return 0;
+}
+
+/* Reads of every kind, each its own statement: more than the cache holds. */
+static void read_everything(struct store_tx *tx)
+{
+        uint8_t hash[STORE_HASH_BYTES] = { 0 };
+        struct user u;
+        struct session se;
+        struct api_token t;
+        struct incident inc = { 0 };
+        struct task task;
+        struct recovery_check ck;
+        struct alert_group g;
+        struct escalation e;
+        struct oncall_page pg;
+        struct calendar_feed feed;
+        struct notice_delivery d;
+        struct integration_key k;
+        struct improvement_filter imf = { 0 };
+        struct incident_filter inf = { .phase = PHASE__INVALID, .classification = CLASS__INVALID,
+                                       .severity = SEV__INVALID };
+        int64_t n64, id;
+        vg_usec_t at;
+        unsigned n;
+
+        store_user_get(tx, 999, &u);
+        store_user_get_by_name(tx, "nobody", &u);
+        store_user_count(tx, &n64);
+        store_session_get_by_hash(tx, hash, &se);
+        store_token_get(tx, 999, &t);
+        store_token_get_by_hash(tx, hash, &t);
+        store_token_list(tx, 999, 0, 0, noop_api_token, NULL);
+        store_incident_get(tx, "INC-1999-0001", &inc);
+        incident_fini(&inc);
+        store_incident_get_by_id(tx, 999, &inc);
+        incident_fini(&inc);
+        store_incident_list(tx, &inf, 0, 5, noop_incident, NULL);
+        inf.phase = PHASE_CONTAINMENT;
+        store_incident_list(tx, &inf, 0, 5, noop_incident, NULL);
+        inf.phase = PHASE__INVALID;
+        inf.severity = SEV1;
+        store_incident_list(tx, &inf, 0, 5, noop_incident, NULL);
+        store_incident_services_list(tx, 999, noop_text, NULL);
+        store_incident_tenants_list(tx, 999, noop_scope_tenant, NULL);
+        store_incident_indicators_list(tx, 999, noop_indicator, NULL);
+        store_task_get(tx, 999, 999, &task);
+        store_task_list(tx, 999, noop_task, NULL);
+        store_recovery_check_get(tx, 999, 999, &ck);
+        store_recovery_check_list(tx, 999, noop_recovery_check, NULL);
+        store_recovery_asset_list(tx, 999, noop_recovery_asset, NULL);
+        store_anchor_list(tx, 999, noop_anchor_setting, NULL);
+        store_customer_report_nth(tx, "nobody", "t", 0, 1, &at);
+        store_vigilance_list(tx, 0, noop_incident, NULL);
+        store_alert_link_list(tx, 999, noop_alert_link, NULL);
+        store_alert_last(tx, "0000000000000000", &id, &at);
+        store_alert_list(tx, false, 0, 0, 5, noop_alert_row, NULL);
+        store_alert_list(tx, true, 0, 0, 5, noop_alert_row, NULL);
+        store_alert_group_get(tx, "nokey", &g);
+        store_alert_group_due(tx, 0, noop_alert_group, NULL);
+        store_alert_group_next(tx, &at);
+        store_alert_group_members(tx, "nokey", 0, noop_alert_row, NULL);
+        store_org_get(tx, "team", "none", noop_org_object, NULL);
+        store_org_list(tx, "team", noop_org_object, NULL);
+        store_override_get(tx, "none", 999, noop_schedule_override, NULL);
+        store_override_list(tx, "none", 0, 1, noop_schedule_override, NULL);
+        store_job_next_due(tx, &at);
+        store_escalation_get(tx, 999, &e);
+        store_escalation_list(tx, 999, noop_escalation, NULL);
+        store_page_get(tx, 999, &pg);
+        store_page_get_by_ack(tx, hash, &pg);
+        store_page_list(tx, 999, 5, noop_oncall_page, NULL);
+        store_outbox_get(tx, 999, noop_outbox_msg, NULL);
+        store_outbox_list_page(tx, 999, noop_outbox_msg, NULL);
+        store_feed_get(tx, 999, &feed);
+        store_feed_get_by_hash(tx, hash, &feed);
+        store_feed_list(tx, "nobody", noop_calendar_feed, NULL);
+        store_tenant_get(tx, "none", noop_tenant_row, NULL);
+        store_tenant_list(tx, 0, 5, noop_tenant_row, NULL);
+        store_obligation_get(tx, 999, noop_obligation, NULL);
+        store_obligation_list(tx, 999, noop_obligation, NULL);
+        store_obligation_due(tx, 5, noop_obligation, NULL);
+        store_obligation_count_open(tx, 999, &n);
+        store_notice_get(tx, 999, noop_notice, NULL);
+        store_notice_list(tx, 999, noop_notice, NULL);
+        store_notice_delivery_exists(tx, 999, "t", "email", "a@example.com");
+        store_notice_delivery_list(tx, 999, noop_notice_delivery, NULL);
+        store_notice_delivery_by_outbox(tx, 999, &d);
+        store_notice_list_for_tenant(tx, "none", noop_tenant_notice, NULL);
+        store_advisory_list(tx, false, 5, noop_advisory, NULL);
+        store_postmortem_get(tx, 999, noop_postmortem, NULL);
+        store_improvement_get(tx, 999, noop_improvement, NULL);
+        store_improvement_list(tx, &imf, noop_improvement, NULL);
+        store_training_list(tx, NULL, noop_training_record, NULL);
+        store_training_list(tx, "nobody", noop_training_record, NULL);
+        store_plan_get(tx, 0, noop_plan_version, NULL);
+        store_plan_list(tx, noop_plan_version, NULL);
+        store_silence_get(tx, "none", noop_silence_row, NULL);
+        store_silence_list(tx, noop_silence_row, NULL);
+        store_integration_key_get_by_hash(tx, hash, &k);
+        store_integration_key_list(tx, noop_integration_key, NULL);
+        store_audit_list(tx, 0, 1, noop_audit_record, NULL);
+        store_audit_list_object(tx, "user:none", 0, 1, noop_audit_record, NULL);
+}
+
+struct nested_walk {
+        struct store_tx *tx;
+        json_t *outer;
+        int inner_rows;
+};
+
+static int walk_nested(const struct user *u, void *userdata)
+{
+        struct nested_walk *w = userdata;
+        json_t *inner = json_array();
+        json_array_append_new(w->outer, json_integer(u->id));
+        if (json_array_size(w->outer) > 10)
+                return -1; /* the walk went round again: stop it */
+        assert_int_equal(store_user_list(w->tx, 0, 1, collect, inner), 0);
+        w->inner_rows += (int)json_array_size(inner);
+        json_decref(inner);
+        if (json_array_size(w->outer) == 1)
+                read_everything(w->tx);
+        return 0;
+}
+
+static void nested_walks_keep_their_statement(void **state)
+{
+        struct fixture *f = *state;
+        struct nested_walk w = { .outer = json_array() };
+        int64_t ids[3];
+
+        ids[0] = add_user(f->s, "outer0");
+        ids[1] = add_user(f->s, "outer1");
+        ids[2] = add_user(f->s, "outer2");
+        assert_int_equal(store_begin_read(f->s, &w.tx), 0);
+        assert_int_equal(store_user_list(w.tx, 0, 0, walk_nested, &w), 0);
+        store_rollback(w.tx);
+        assert_int_equal(json_array_size(w.outer), 3);
+        for (size_t i = 0; i < 3; i++)
+                assert_int_equal(json_integer_value(json_array_get(w.outer, i)), ids[i]);
+        assert_int_equal(w.inner_rows, 3);
+        json_decref(w.outer);
+}
+
 int main(void)
 {
         if (secret_init() < 0)
@@ -1234,6 +1433,7 @@ int main(void)
                 cmocka_unit_test_setup_teardown(alert_episodes, setup, teardown),
                 cmocka_unit_test_setup_teardown(alert_groups_wait_and_open, setup, teardown),
                 cmocka_unit_test_setup_teardown(silences_put_get_list, setup, teardown),
+                cmocka_unit_test_setup_teardown(nested_walks_keep_their_statement, setup, teardown),
         };
         return cmocka_run_group_tests_name("store/sqlite", tests, NULL, NULL);
 }

@@ -1,0 +1,107 @@
+/* The helpers of db.h: how the store files run a statement and read its
+ * rows, written once on the driver's entries. */
+#include "store/db.h"
+
+#include "core/error.h"
+#include "core/names.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void db_bind_text_or_null(struct db_stmt *st, int i, const char *v)
+{
+        db_bind_text(st, i, v && *v ? v : NULL);
+}
+
+int db_exec(struct db_stmt *st)
+{
+        int r = db_step(st);
+        if (r > 0)
+                r = -VG_ESTORE; /* a row from a statement meant to answer none */
+        else if (r == 0)
+                r = (int)db_changes(st);
+        db_finish(st);
+        return r;
+}
+
+int db_exec_one(struct db_stmt *st, int none)
+{
+        int r = db_exec(st);
+        return r < 0 ? r : r == 0 ? none : 0;
+}
+
+int db_insert_id(struct db_stmt *st, int64_t *ret_id)
+{
+        int r = db_step(st);
+        if (r > 0) {
+                *ret_id = db_column_int64(st, 0);
+                r = 0;
+        } else if (r == 0) {
+                r = -VG_ESTORE; /* RETURNING answered nothing */
+        }
+        db_finish(st);
+        return r;
+}
+
+int db_int64(struct db_stmt *st, int64_t *ret)
+{
+        int r = db_step(st);
+        if (r > 0) {
+                *ret = db_column_int64(st, 0);
+                r = 0;
+        } else if (r == 0) {
+                r = -VG_ENOTFOUND;
+        }
+        db_finish(st);
+        return r;
+}
+
+void db_text_copy(struct db_stmt *st, int i, char *dst, size_t size)
+{
+        const char *t = db_column_text(st, i);
+        utf8_copy(dst, size, t ? t : "");
+}
+
+const char *db_text_or_empty(struct db_stmt *st, int i)
+{
+        const char *t = db_column_text(st, i);
+        return t ? t : "";
+}
+
+char *db_text_dup(struct db_stmt *st, int i)
+{
+        return strdup(db_text_or_empty(st, i));
+}
+
+void db_blob_copy(struct db_stmt *st, int i, uint8_t *dst, size_t size)
+{
+        size_t n = 0;
+        const void *b = db_column_blob(st, i, &n);
+        memset(dst, 0, size);
+        if (b && n > 0)
+                memcpy(dst, b, n < size ? n : size);
+}
+
+int db_get(struct db_stmt *st, void (*rowfn)(struct db_stmt *, void *), void *out)
+{
+        int r = db_step(st);
+        if (r > 0) {
+                rowfn(st, out);
+                r = 0;
+        } else if (r == 0) {
+                r = -VG_ENOTFOUND;
+        }
+        db_finish(st);
+        return r;
+}
+
+int db_get_by_id(struct store_tx *tx, const char *sql, int64_t id,
+                 void (*rowfn)(struct db_stmt *, void *), void *out)
+{
+        struct db_stmt *st;
+        int r = db_prepare(tx, sql, &st);
+        if (r < 0)
+                return r;
+        db_bind_int64(st, 1, id);
+        return db_get(st, rowfn, out);
+}

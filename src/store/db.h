@@ -1,0 +1,232 @@
+/* The SQL driver seam: the small interface a database backend implements,
+ * and the only thing the per-domain store files (accounts.c, jobs.c, ...)
+ * are written against. Private to src/store: the rest of Vigil uses
+ * store.h.
+ *
+ * Cut in the manner of Dovecot's lib-sql and Postfix's dict_*: a driver
+ * gives connections, transactions and prepared statements; the queries
+ * live once, above it, in SQL that SQLite and PostgreSQL both accept. A
+ * driver holds no query of a domain.
+ *
+ * Statements. db_prepare takes SQL text that is a string literal (or
+ * otherwise lives as long as the process): the driver may cache the
+ * prepared statement keyed by the text's address. Parameters are numbered
+ * from 1 ("?" or "?N"), columns from 0. A statement is the caller's from
+ * db_prepare until db_finish; every path out of a query calls db_finish
+ * (the DB_* helpers below do). A driver never hands one cached statement
+ * to two callers at once, and never evicts one that is handed out, so
+ * nested queries are safe.
+ *
+ * Row contract. A row is read while its statement is stepped; the text and
+ * blob pointers it lends (db_column_text, db_column_blob) stay valid until
+ * the next db_step or db_finish of that statement - so a struct filled
+ * from a row, with fields marked "borrows", is valid during the callback it
+ * is handed to and not after. A row callback may make store calls on the
+ * same transaction, reads and writes (notice listings read deliveries from
+ * inside their callback, for one): the driver gives each nested query its
+ * own statement, and the outer cursor and its current row are not
+ * disturbed. What a callback must not do is change the rows of the query
+ * that is handing it rows (whether the walk then sees the change differs
+ * between backends); collect the ids and change them after the walk.
+ *
+ * Errors. Every entry that can fail returns >= 0 or a negative code, the
+ * driver's one mapping from its backend's errors: -VG_ECONFLICT (a unique,
+ * check or foreign-key constraint), -VG_EBUSY (locked past the busy
+ * timeout), -ENOMEM, -VG_ESTORE (anything else). */
+#pragma once
+
+#include "store/backend.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* What a backend can do that changes how a query is written. */
+enum db_cap {
+        /* SELECT ... FOR UPDATE SKIP LOCKED: claims by several writers at
+         * once. SQLite has one writer, so a plain claim is already safe. */
+        DB_CAP_SKIP_LOCKED = 1u << 0,
+};
+
+enum db_type { DB_NULL, DB_INTEGER, DB_FLOAT, DB_TEXT, DB_BLOB };
+
+struct db_stmt;
+
+struct db_driver {
+        const char *name; /* the URL scheme: "sqlite" */
+        unsigned caps;    /* enum db_cap bits */
+
+        /* Open location (the URL after "NAME:"), creating and migrating
+         * the schema; err gets a lowercase reason on failure. */
+        int (*open)(const char *location, struct store **ret, char *err, size_t errlen);
+        void (*close)(struct store *s);
+        int (*ping)(struct store *s);
+        int (*schema_version)(struct store *s, int *ret);
+
+        /* One transaction per thread at a time (-EBUSY for a second). A
+         * write transaction takes the write lock at its start. commit
+         * rolls back when it fails; both free tx. */
+        int (*begin)(struct store *s, bool write, struct store_tx **ret);
+        int (*commit)(struct store_tx *tx);
+        void (*rollback)(struct store_tx *tx);
+        /* One level of savepoint inside a write transaction; end(false)
+         * undoes what was done since begin. */
+        int (*savepoint_begin)(struct store_tx *tx);
+        int (*savepoint_end)(struct store_tx *tx, bool ok);
+
+        int (*prepare)(struct store_tx *tx, const char *sql, struct db_stmt **ret);
+        /* Text and blobs are borrowed until db_finish: not copied. */
+        void (*bind_int64)(struct db_stmt *st, int i, int64_t v);
+        void (*bind_text)(struct db_stmt *st, int i, const char *v); /* NULL binds NULL */
+        void (*bind_blob)(struct db_stmt *st, int i, const void *p, size_t n);
+        void (*bind_null)(struct db_stmt *st, int i);
+        /* 1: a row is ready; 0: done; < 0: an error. */
+        int (*step)(struct db_stmt *st);
+        int64_t (*column_int64)(struct db_stmt *st, int i);
+        /* NULL for SQL NULL. Always UTF-8: a stored text that is not (a
+         * damaged or older row) comes back with '?' for each bad byte, in
+         * a copy that lives until the transaction ends. */
+        const char *(*column_text)(struct db_stmt *st, int i);
+        const void *(*column_blob)(struct db_stmt *st, int i, size_t *ret_len);
+        enum db_type (*column_type)(struct db_stmt *st, int i);
+        /* Rows changed by the last INSERT, UPDATE or DELETE stepped. */
+        int64_t (*changes)(struct db_stmt *st);
+        /* Reset, and give the statement back (to the cache). */
+        void (*finish)(struct db_stmt *st);
+};
+
+/* A driver's statement begins with this. */
+struct db_stmt {
+        const struct db_driver *driver; /* borrows: static table */
+};
+
+extern const struct db_driver db_sqlite;
+
+static inline bool db_has(struct store_tx *tx, enum db_cap cap)
+{
+        return (tx->store->driver->caps & cap) != 0;
+}
+
+static inline int db_prepare(struct store_tx *tx, const char *sql, struct db_stmt **ret)
+{
+        return tx->store->driver->prepare(tx, sql, ret);
+}
+
+static inline void db_bind_int64(struct db_stmt *st, int i, int64_t v)
+{
+        st->driver->bind_int64(st, i, v);
+}
+static inline void db_bind_text(struct db_stmt *st, int i, const char *v)
+{
+        st->driver->bind_text(st, i, v);
+}
+static inline void db_bind_blob(struct db_stmt *st, int i, const void *p, size_t n)
+{
+        st->driver->bind_blob(st, i, p, n);
+}
+static inline void db_bind_null(struct db_stmt *st, int i)
+{
+        st->driver->bind_null(st, i);
+}
+static inline int db_step(struct db_stmt *st)
+{
+        return st->driver->step(st);
+}
+static inline int64_t db_column_int64(struct db_stmt *st, int i)
+{
+        return st->driver->column_int64(st, i);
+}
+static inline const char *db_column_text(struct db_stmt *st, int i)
+{
+        return st->driver->column_text(st, i);
+}
+static inline const void *db_column_blob(struct db_stmt *st, int i, size_t *n)
+{
+        return st->driver->column_blob(st, i, n);
+}
+static inline enum db_type db_column_type(struct db_stmt *st, int i)
+{
+        return st->driver->column_type(st, i);
+}
+static inline int64_t db_changes(struct db_stmt *st)
+{
+        return st->driver->changes(st);
+}
+static inline void db_finish(struct db_stmt *st)
+{
+        st->driver->finish(st);
+}
+
+/* ---- helpers every store file uses, written on the entries above ---- */
+
+/* A LIMIT parameter: limit, or no limit for 0 (both dialects take the
+ * largest bigint; SQLite's -1 is not PostgreSQL's). */
+static inline int64_t db_limit(unsigned limit)
+{
+        return limit ? (int64_t)limit : INT64_MAX;
+}
+
+/* Bind text, or NULL for "" (columns where "" is stored as NULL). */
+void db_bind_text_or_null(struct db_stmt *st, int i, const char *v);
+
+/* Step a statement that returns no rows and finish it: the rows changed
+ * (>= 0) or an error. */
+int db_exec(struct db_stmt *st);
+/* The same, but a statement that changes nothing is -VG_ENOTFOUND (or
+ * -VG_ECONFLICT when none is -VG_ECONFLICT): 0 otherwise. */
+int db_exec_one(struct db_stmt *st, int none);
+/* Step an INSERT ... RETURNING id and finish it; *ret_id gets the id. */
+int db_insert_id(struct db_stmt *st, int64_t *ret_id);
+/* Step a query answering one integer (count(*), coalesce(max(..), 0))
+ * and finish it; -VG_ENOTFOUND when it answers no row. */
+int db_int64(struct db_stmt *st, int64_t *ret);
+
+/* The column's text into a field of size bytes, cut on a character
+ * boundary; NULL reads as "". */
+void db_text_copy(struct db_stmt *st, int i, char *dst, size_t size);
+/* The column's text for a borrowed field (NULL stays NULL). */
+static inline const char *db_text_ref(struct db_stmt *st, int i)
+{
+        return db_column_text(st, i);
+}
+/* The column's text, or "" for NULL. */
+const char *db_text_or_empty(struct db_stmt *st, int i);
+/* A malloc'd copy of the column's text ("" for NULL), or NULL. */
+char *db_text_dup(struct db_stmt *st, int i);
+/* The column's blob into dst: zero-filled, cut at size. */
+void db_blob_copy(struct db_stmt *st, int i, uint8_t *dst, size_t size);
+
+/* Walk the rows st selects: rowfn fills scratch from the row, cb gets it;
+ * a cb returning < 0 stops the walk and is returned. Finishes st. */
+#define DB_EACH(st, scratch, rowfn, cb, userdata)                                                  \
+        ({                                                                                         \
+                int _rc, _r = 0;                                                                   \
+                while ((_rc = db_step(st)) > 0) {                                                  \
+                        rowfn(st, &(scratch));                                                     \
+                        _r = cb(&(scratch), userdata);                                             \
+                        if (_r < 0)                                                                \
+                                break;                                                             \
+                }                                                                                  \
+                db_finish(st);                                                                     \
+                _r < 0 ? _r : _rc < 0 ? _rc : 0;                                                   \
+        })
+
+/* The one row st selects, to cb; -VG_ENOTFOUND when there is none.
+ * Finishes st. */
+#define DB_ONE(st, scratch, rowfn, cb, userdata)                                                   \
+        ({                                                                                         \
+                int _r1 = 0, _rc1 = db_step(st);                                                   \
+                if (_rc1 > 0) {                                                                    \
+                        rowfn(st, &(scratch));                                                     \
+                        _r1 = cb(&(scratch), userdata);                                            \
+                }                                                                                  \
+                db_finish(st);                                                                     \
+                _rc1 > 0 ? _r1 : _rc1 == 0 ? -VG_ENOTFOUND : _rc1;                                 \
+        })
+
+/* The one row st selects, read by rowfn into out; -VG_ENOTFOUND when
+ * there is none. Finishes st. */
+int db_get(struct db_stmt *st, void (*rowfn)(struct db_stmt *, void *), void *out);
+/* Prepare sql (one parameter, the id) and db_get its row. */
+int db_get_by_id(struct store_tx *tx, const char *sql, int64_t id,
+                 void (*rowfn)(struct db_stmt *, void *), void *out);
