@@ -5,10 +5,16 @@
 
 #include "store/store.h"
 
+#include <sodium.h>
+
 struct audit_link {
         int64_t seq;
         uint8_t hash[STORE_HASH_BYTES];
 };
+
+/* A field of a hashed record (audit links, notice keys), length-prefixed
+ * so that no two different records serialise alike. */
+void store_hash_field(crypto_generichash_state *st, const void *p, size_t n);
 
 /* The queries not yet moved to a store file of their own on db.h: the
  * SQLite driver answers them on its own API (sqlite.c). Each slot goes
@@ -201,17 +207,7 @@ struct store_ops {
         int (*integration_key_list)(struct store_tx *tx, int (*cb)(const struct integration_key *, void *),
                                     void *userdata);
         int (*integration_key_revoke)(struct store_tx *tx, int64_t id, vg_usec_t now);
-        int (*event_append)(struct store_tx *tx, vg_usec_t at, const char *type, int64_t incident_id,
-                            const char *payload);
 
-        /* The last link (seq 0 and an all-zero hash when the chain is empty). */
-        int (*audit_head)(struct store_tx *tx, struct audit_link *ret);
-        int (*audit_insert)(struct store_tx *tx, const struct audit_record *r);
-        int (*audit_list)(struct store_tx *tx, int64_t after_seq, unsigned limit,
-                          int (*cb)(const struct audit_record *, void *), void *userdata);
-        int (*audit_list_object)(struct store_tx *tx, const char *object, int64_t after_seq,
-                                 unsigned limit, int (*cb)(const struct audit_record *, void *),
-                                 void *userdata);
 };
 
 struct db_driver;

@@ -1,5 +1,5 @@
-/* Backend dispatch, and the parts every backend shares: the audit chain's
- * hashing and verification, and the idempotency keys of notices. */
+/* Backend dispatch, the forwarders to the queries not yet in a store file
+ * of their own, and the idempotency keys of notices. */
 #include "store/backend.h"
 #include "store/db.h"
 
@@ -80,7 +80,6 @@ int store_token_revoke_for_user(struct store_tx *tx, int64_t user_id, int64_t ex
 int store_token_touch(struct store_tx *tx, int64_t id, vg_usec_t now) { return OPS(tx)->token_touch(tx, id, now); }
 int store_token_list(struct store_tx *tx, int64_t user_id, int64_t after_id, unsigned limit, int (*cb)(const struct api_token *, void *), void *ud) { return OPS(tx)->token_list(tx, user_id, after_id, limit, cb, ud); }
 int store_customer_report_nth(struct store_tx *tx, const char *reporter, const char *tenant, vg_usec_t since, unsigned n, vg_usec_t *at) { return OPS(tx)->customer_report_nth(tx, reporter, tenant, since, n, at); }
-int store_audit_list(struct store_tx *tx, int64_t after_seq, unsigned limit, int (*cb)(const struct audit_record *, void *), void *ud) { return OPS(tx)->audit_list(tx, after_seq, limit, cb, ud); }
 /* Every incident, however it was opened (the API, an alert, a waiting
  * group, a customer report), starts its escalation: a job in the same
  * transaction, so no incident is ever committed without one. */
@@ -214,17 +213,6 @@ int store_incident_tenants_list(struct store_tx *tx, int64_t id, int (*cb)(const
 int store_incident_indicators_set(struct store_tx *tx, int64_t id, const struct indicator *ind, size_t n) { return OPS(tx)->incident_indicators_set(tx, id, ind, n); }
 int store_incident_indicators_list(struct store_tx *tx, int64_t id, int (*cb)(const struct indicator *, void *), void *ud) { return OPS(tx)->incident_indicators_list(tx, id, cb, ud); }
 
-int store_event_append(struct store_tx *tx, vg_usec_t at, const char *type, int64_t incident_id,
-                       json_t *payload)
-{
-        char *text = json_dumps(payload, JSON_SORT_KEYS | JSON_COMPACT);
-        if (!text)
-                return -ENOMEM;
-        int r = OPS(tx)->event_append(tx, at, type, incident_id, text);
-        free(text);
-        return r;
-}
-int store_audit_list_object(struct store_tx *tx, const char *object, int64_t after_seq, unsigned limit, int (*cb)(const struct audit_record *, void *), void *ud) { return OPS(tx)->audit_list_object(tx, object, after_seq, limit, cb, ud); }
 #undef OPS
 
 void incident_fini(struct incident *inc)
@@ -239,143 +227,12 @@ void incident_fini(struct incident *inc)
         }
 }
 
-/* The link hash covers every column but itself, each length-prefixed so that
- * no two different records serialise alike:
- *   hash = BLAKE2b-256("vigil-audit-v1" || field...), field = u32 len || bytes */
-static void hash_field(crypto_generichash_state *st, const void *p, size_t n)
+/* u32 len || bytes */
+void store_hash_field(crypto_generichash_state *st, const void *p, size_t n)
 {
         uint8_t len[4] = { (uint8_t)(n >> 24), (uint8_t)(n >> 16), (uint8_t)(n >> 8), (uint8_t)n };
         crypto_generichash_update(st, len, sizeof len);
         crypto_generichash_update(st, p, n);
-}
-
-static void link_hash(const struct audit_record *r, uint8_t out[STORE_HASH_BYTES])
-{
-        crypto_generichash_state st;
-        char num[32];
-
-        crypto_generichash_init(&st, NULL, 0, STORE_HASH_BYTES);
-        hash_field(&st, "vigil-audit-v1", 14);
-        snprintf(num, sizeof num, "%lld", (long long)r->seq);
-        hash_field(&st, num, strlen(num));
-        snprintf(num, sizeof num, "%lld", (long long)r->at);
-        hash_field(&st, num, strlen(num));
-        hash_field(&st, r->actor, strlen(r->actor));
-        hash_field(&st, r->action, strlen(r->action));
-        hash_field(&st, r->object, strlen(r->object));
-        hash_field(&st, r->request_id, strlen(r->request_id));
-        hash_field(&st, r->digest, STORE_HASH_BYTES);
-        hash_field(&st, r->prev_hash, STORE_HASH_BYTES);
-        crypto_generichash_final(&st, out, STORE_HASH_BYTES);
-}
-
-static void change_digest(const char *change, uint8_t out[STORE_HASH_BYTES])
-{
-        crypto_generichash(out, STORE_HASH_BYTES, (const unsigned char *)change, strlen(change),
-                           NULL, 0);
-}
-
-int store_audit_append(struct store_tx *tx, vg_usec_t at, const struct actor *actor,
-                       const char *action, const char *object, json_t *change)
-{
-        struct audit_link head;
-        struct audit_record r = { 0 };
-        int ret;
-
-        char *text = change ? json_dumps(change, JSON_SORT_KEYS | JSON_COMPACT | JSON_ENSURE_ASCII)
-                            : strdup("{}");
-        if (!text)
-                return -ENOMEM;
-        ret = tx->store->ops->audit_head(tx, &head);
-        if (ret < 0) {
-                free(text);
-                return ret;
-        }
-        r.seq = head.seq + 1;
-        r.at = at;
-        if (actor->user_id > 0)
-                snprintf(r.actor, sizeof r.actor, "user:%s", actor->name);
-        else
-                snprintf(r.actor, sizeof r.actor, "%s", actor->name ? actor->name : "system");
-        snprintf(r.action, sizeof r.action, "%s", action);
-        snprintf(r.object, sizeof r.object, "%s", object);
-        snprintf(r.request_id, sizeof r.request_id, "%s",
-                 actor->request_id ? actor->request_id : "");
-        r.change = text;
-        change_digest(text, r.digest);
-        memcpy(r.prev_hash, head.hash, STORE_HASH_BYTES);
-        link_hash(&r, r.hash);
-        ret = tx->store->ops->audit_insert(tx, &r);
-        free(text);
-        return ret;
-}
-
-int store_audit_incident(struct store_tx *tx, vg_usec_t at, const struct actor *actor, const char *action,
-                         const char *key, json_t *change)
-{
-        char object[64];
-        snprintf(object, sizeof object, "incident:%s", key);
-        return store_audit_append(tx, at, actor, action, object, change);
-}
-
-struct verify_state {
-        struct audit_verify *v;
-        int64_t expect_seq;
-        uint8_t prev[STORE_HASH_BYTES];
-};
-
-static int verify_one(const struct audit_record *r, void *userdata)
-{
-        struct verify_state *st = userdata;
-        struct audit_verify *v = st->v;
-        uint8_t want[STORE_HASH_BYTES];
-        const char *why = NULL;
-
-        if (r->seq != st->expect_seq)
-                why = "sequence gap: a record was removed or inserted";
-        else if (sodium_memcmp(r->prev_hash, st->prev, STORE_HASH_BYTES) != 0)
-                why = "previous-hash does not match the record before it";
-        else {
-                change_digest(r->change, want);
-                if (sodium_memcmp(want, r->digest, STORE_HASH_BYTES) != 0)
-                        why = "change digest does not match the stored change";
-                else {
-                        link_hash(r, want);
-                        if (sodium_memcmp(want, r->hash, STORE_HASH_BYTES) != 0)
-                                why = "record hash does not match its contents";
-                }
-        }
-        if (why) {
-                v->ok = false;
-                v->first_bad_seq = r->seq;
-                snprintf(v->reason, sizeof v->reason, "%s", why);
-                return -1; /* stop at the first broken link */
-        }
-        v->records++;
-        st->expect_seq = r->seq + 1;
-        memcpy(st->prev, r->hash, STORE_HASH_BYTES);
-        sodium_bin2hex(v->head_hash, sizeof v->head_hash, r->hash, STORE_HASH_BYTES);
-        return 0;
-}
-
-int store_audit_verify(struct store *s, struct audit_verify *ret)
-{
-        struct store_tx *tx;
-        struct verify_state st = { .v = ret, .expect_seq = 1 };
-        int r;
-
-        memset(ret, 0, sizeof *ret);
-        ret->ok = true;
-        memset(st.prev, 0, sizeof st.prev);
-        sodium_bin2hex(ret->head_hash, sizeof ret->head_hash, st.prev, STORE_HASH_BYTES);
-        r = store_begin_read(s, &tx);
-        if (r < 0)
-                return r;
-        r = tx->store->ops->audit_list(tx, 0, 0, verify_one, &st);
-        store_rollback(tx);
-        if (r < 0 && ret->ok)
-                return r; /* the walk failed, not the chain */
-        return 0;
 }
 
 void store_notice_key(int64_t incident_id, const char *tenant, int64_t version, const char *channel,
@@ -386,14 +243,14 @@ void store_notice_key(int64_t incident_id, const char *tenant, int64_t version, 
         char num[32];
 
         crypto_generichash_init(&st, NULL, 0, sizeof digest);
-        hash_field(&st, "vigil-notice-v1", 15);
+        store_hash_field(&st, "vigil-notice-v1", 15);
         snprintf(num, sizeof num, "%lld", (long long)incident_id);
-        hash_field(&st, num, strlen(num));
-        hash_field(&st, tenant, strlen(tenant));
+        store_hash_field(&st, num, strlen(num));
+        store_hash_field(&st, tenant, strlen(tenant));
         snprintf(num, sizeof num, "%lld", (long long)version);
-        hash_field(&st, num, strlen(num));
-        hash_field(&st, channel, strlen(channel));
-        hash_field(&st, address, strlen(address));
+        store_hash_field(&st, num, strlen(num));
+        store_hash_field(&st, channel, strlen(channel));
+        store_hash_field(&st, address, strlen(address));
         crypto_generichash_final(&st, digest, sizeof digest);
         char hex[2 * STORE_HASH_BYTES + 1];
         sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
