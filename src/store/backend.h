@@ -20,30 +20,8 @@ void store_hash_field(crypto_generichash_state *st, const void *p, size_t n);
  * SQLite driver answers them on its own API (sqlite.c). Each slot goes
  * when its domain moves. */
 struct store_ops {
-        int (*user_insert)(struct store_tx *tx, struct user *u);
-        int (*user_get)(struct store_tx *tx, int64_t id, struct user *ret);
-        int (*user_get_by_name)(struct store_tx *tx, const char *name, struct user *ret);
-        int (*user_update)(struct store_tx *tx, const struct user *u);
-        int (*user_list)(struct store_tx *tx, int64_t after_id, unsigned limit,
-                         int (*cb)(const struct user *, void *), void *userdata);
-        int (*user_count)(struct store_tx *tx, int64_t *ret);
 
-        int (*session_insert)(struct store_tx *tx, struct session *s);
-        int (*session_get_by_hash)(struct store_tx *tx, const uint8_t *hash, struct session *ret);
-        int (*session_touch)(struct store_tx *tx, int64_t id, vg_usec_t now);
-        int (*session_delete)(struct store_tx *tx, int64_t id);
-        int (*session_delete_for_user)(struct store_tx *tx, int64_t user_id);
-        int (*session_delete_expired)(struct store_tx *tx, vg_usec_t idle_before, vg_usec_t now);
 
-        int (*token_insert)(struct store_tx *tx, struct api_token *t);
-        int (*token_get)(struct store_tx *tx, int64_t id, struct api_token *ret);
-        int (*token_get_by_hash)(struct store_tx *tx, const uint8_t *hash, struct api_token *ret);
-        int (*token_revoke)(struct store_tx *tx, int64_t id, vg_usec_t now);
-        int (*token_revoke_for_user)(struct store_tx *tx, int64_t user_id, int64_t except_id,
-                                     vg_usec_t now);
-        int (*token_touch)(struct store_tx *tx, int64_t id, vg_usec_t now);
-        int (*token_list)(struct store_tx *tx, int64_t user_id, int64_t after_id, unsigned limit,
-                          int (*cb)(const struct api_token *, void *), void *userdata);
 
         int (*incident_insert)(struct store_tx *tx, struct incident *inc);
         int (*customer_report_nth)(struct store_tx *tx, const char *reporter, const char *tenant,

@@ -30,6 +30,17 @@ int db_exec_one(struct db_stmt *st, int none)
         return r < 0 ? r : r == 0 ? none : 0;
 }
 
+int db_exec_ints(struct store_tx *tx, const char *sql, size_t n, const int64_t *v)
+{
+        struct db_stmt *st;
+        int r = db_prepare(tx, sql, &st);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < n; i++)
+                db_bind_int64(st, (int)i + 1, v[i]);
+        return db_exec(st);
+}
+
 int db_insert_id(struct db_stmt *st, int64_t *ret_id)
 {
         int r = db_step(st);

@@ -175,6 +175,12 @@ int db_exec(struct db_stmt *st);
 /* The same, but a statement that changes nothing is -VG_ENOTFOUND (or
  * -VG_ECONFLICT when none is -VG_ECONFLICT): 0 otherwise. */
 int db_exec_one(struct db_stmt *st, int none);
+/* Prepare sql, bind the n integers v to its parameters 1..n and db_exec
+ * it; DB_EXEC_INTS(tx, sql, a, b) counts them. */
+int db_exec_ints(struct store_tx *tx, const char *sql, size_t n, const int64_t *v);
+#define DB_EXEC_INTS(tx, sql, ...)                                                                 \
+        db_exec_ints(tx, sql, sizeof((int64_t[]){__VA_ARGS__}) / sizeof(int64_t),                  \
+                     (int64_t[]){__VA_ARGS__})
 /* Step an INSERT ... RETURNING id and finish it; *ret_id gets the id. */
 int db_insert_id(struct db_stmt *st, int64_t *ret_id);
 /* Step a query answering one integer (count(*), coalesce(max(..), 0))

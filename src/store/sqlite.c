@@ -718,30 +718,7 @@ static void stmt_finish(struct db_stmt *st)
         e->handed = false;
 }
 
-/* ---- users ---- */
-
-#define USER_COLS "id, name, role, coalesce(tenant, ''), password_hash, disabled, created_at, updated_at, " \
-        "email, phone, time_zone, contacts"
-
-static void user_row(sqlite3_stmt *st, void *out)
-{
-        struct user *u = out;
-        char role[64];
-        memset(u, 0, sizeof *u);
-        u->id = sqlite3_column_int64(st, 0);
-        text_copy(u->name, sizeof u->name, st, 1);
-        text_copy(role, sizeof role, st, 2);
-        u->role = role_from_string(role);
-        text_copy(u->tenant, sizeof u->tenant, st, 3);
-        text_copy(u->password_hash, sizeof u->password_hash, st, 4);
-        u->disabled = sqlite3_column_int(st, 5) != 0;
-        u->created_at = sqlite3_column_int64(st, 6);
-        u->updated_at = sqlite3_column_int64(st, 7);
-        text_copy(u->email, sizeof u->email, st, 8);
-        text_copy(u->phone, sizeof u->phone, st, 9);
-        text_copy(u->time_zone, sizeof u->time_zone, st, 10);
-        text_copy(u->contacts, sizeof u->contacts, st, 11);
-}
+/* ---- row helpers of the queries still written on SQLite's API ---- */
 
 static int get_one(sqlite3_stmt *st, void (*row)(sqlite3_stmt *, void *), void *out)
 {
@@ -765,65 +742,6 @@ static int get_by_id(struct store_tx *tx, const char *sql, int64_t id, void (*ro
                 return r;
         sqlite3_bind_int64(st, 1, id);
         return get_one(st, row, out);
-}
-
-static void bind_user(sqlite3_stmt *st, const struct user *u)
-{
-        sqlite3_bind_text(st, 1, u->name, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, role_to_string(u->role), -1, SQLITE_STATIC);
-        if (u->tenant[0])
-                sqlite3_bind_text(st, 3, u->tenant, -1, SQLITE_STATIC);
-        else
-                sqlite3_bind_null(st, 3);
-        sqlite3_bind_text(st, 4, u->password_hash, -1, SQLITE_STATIC);
-        sqlite3_bind_int(st, 5, u->disabled);
-        sqlite3_bind_int64(st, 6, u->created_at);
-        sqlite3_bind_int64(st, 7, u->updated_at);
-        sqlite3_bind_text(st, 8, u->email, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 9, u->phone, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 10, u->time_zone[0] ? u->time_zone : "UTC", -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 11, u->contacts[0] ? u->contacts : "[]", -1, SQLITE_STATIC);
-}
-
-static int sq_user_insert(struct store_tx *tx, struct user *u)
-{
-        sqlite3_stmt *st = NULL;
-        struct conn *c = txc(tx);
-        int r = stmt(c, "INSERT INTO users(name, role, tenant, password_hash, disabled, created_at, "
-                        "updated_at, email, phone, time_zone, contacts) VALUES (?,?,?,?,?,?,?,?,?,?,?)", &st);
-        if (r < 0)
-                return r;
-        bind_user(st, u);
-        return step_insert(c, st, &u->id);
-}
-
-static int sq_user_update(struct store_tx *tx, const struct user *u)
-{
-        sqlite3_stmt *st = NULL;
-        struct conn *c = txc(tx);
-        int r = stmt(c, "UPDATE users SET name=?, role=?, tenant=?, password_hash=?, disabled=?, "
-                        "created_at=?, updated_at=?, email=?, phone=?, time_zone=?, contacts=? WHERE id=?", &st);
-        if (r < 0)
-                return r;
-        bind_user(st, u);
-        sqlite3_bind_int64(st, 12, u->id);
-        r = step_done(c, st);
-        return r < 0 ? r : r == 0 ? -VG_ENOTFOUND : 0;
-}
-
-static int sq_user_get(struct store_tx *tx, int64_t id, struct user *ret)
-{
-        return get_by_id(tx, "SELECT " USER_COLS " FROM users WHERE id=?", id, user_row, ret);
-}
-
-static int sq_user_get_by_name(struct store_tx *tx, const char *name, struct user *ret)
-{
-        sqlite3_stmt *st = NULL;
-        int r = stmt(txc(tx), "SELECT " USER_COLS " FROM users WHERE name=?", &st);
-        if (r < 0)
-                return r;
-        sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-        return get_one(st, user_row, ret);
 }
 
 /* Run a list query: read each row into scratch, hand it to cb; a callback
@@ -855,72 +773,6 @@ static int sq_user_get_by_name(struct store_tx *tx, const char *name, struct use
                 _rc1 == SQLITE_ROW ? _r1 : _rc1 == SQLITE_DONE ? -VG_ENOTFOUND : map_rc(_rc1); \
         })
 
-static int sq_user_list(struct store_tx *tx, int64_t after_id, unsigned limit,
-                        int (*cb)(const struct user *, void *), void *userdata)
-{
-        sqlite3_stmt *st = NULL;
-        struct user u;
-        int r = stmt(txc(tx), "SELECT " USER_COLS " FROM users WHERE id > ? ORDER BY id LIMIT ?", &st);
-        if (r < 0)
-                return r;
-        sqlite3_bind_int64(st, 1, after_id);
-        sqlite3_bind_int64(st, 2, limit ? (sqlite3_int64)limit : -1);
-        return EACH_ROW(st, u, user_row, cb, userdata);
-}
-
-static int sq_user_count(struct store_tx *tx, int64_t *ret)
-{
-        sqlite3_stmt *st = NULL;
-        int r = stmt(txc(tx), "SELECT count(*) FROM users", &st);
-        if (r < 0)
-                return r;
-        int rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW)
-                *ret = sqlite3_column_int64(st, 0);
-        sqlite3_reset(st);
-        return rc == SQLITE_ROW ? 0 : map_rc(rc);
-}
-
-/* ---- sessions ---- */
-
-static void session_row(sqlite3_stmt *st, void *out)
-{
-        struct session *s = out;
-        memset(s, 0, sizeof *s);
-        s->id = sqlite3_column_int64(st, 0);
-        s->user_id = sqlite3_column_int64(st, 1);
-        blob_copy(s->token_hash, sizeof s->token_hash, st, 2);
-        s->created_at = sqlite3_column_int64(st, 3);
-        s->last_seen = sqlite3_column_int64(st, 4);
-        s->expires_at = sqlite3_column_int64(st, 5);
-}
-
-static int sq_session_insert(struct store_tx *tx, struct session *s)
-{
-        sqlite3_stmt *st = NULL;
-        struct conn *c = txc(tx);
-        int r = stmt(c, "INSERT INTO sessions(user_id, token_hash, created_at, last_seen, expires_at) "
-                        "VALUES (?,?,?,?,?)", &st);
-        if (r < 0)
-                return r;
-        sqlite3_bind_int64(st, 1, s->user_id);
-        sqlite3_bind_blob(st, 2, s->token_hash, STORE_HASH_BYTES, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 3, s->created_at);
-        sqlite3_bind_int64(st, 4, s->last_seen);
-        sqlite3_bind_int64(st, 5, s->expires_at);
-        return step_insert(c, st, &s->id);
-}
-
-static int sq_session_get_by_hash(struct store_tx *tx, const uint8_t *hash, struct session *ret)
-{
-        sqlite3_stmt *st = NULL;
-        int r = stmt(txc(tx), "SELECT id, user_id, token_hash, created_at, last_seen, expires_at "
-                              "FROM sessions WHERE token_hash=?", &st);
-        if (r < 0)
-                return r;
-        sqlite3_bind_blob(st, 1, hash, STORE_HASH_BYTES, SQLITE_STATIC);
-        return get_one(st, session_row, ret);
-}
 
 static int exec_id(struct store_tx *tx, const char *sql, int64_t a, int64_t b, bool two)
 {
@@ -933,125 +785,6 @@ static int exec_id(struct store_tx *tx, const char *sql, int64_t a, int64_t b, b
         if (two)
                 sqlite3_bind_int64(st, 2, b);
         return step_done(c, st);
-}
-
-static int sq_session_touch(struct store_tx *tx, int64_t id, vg_usec_t now)
-{
-        int r = exec_id(tx, "UPDATE sessions SET last_seen=? WHERE id=?", now, id, true);
-        return r < 0 ? r : r == 0 ? -VG_ENOTFOUND : 0;
-}
-
-static int sq_session_delete(struct store_tx *tx, int64_t id)
-{
-        int r = exec_id(tx, "DELETE FROM sessions WHERE id=?", id, 0, false);
-        return r < 0 ? r : r == 0 ? -VG_ENOTFOUND : 0;
-}
-
-static int sq_session_delete_for_user(struct store_tx *tx, int64_t user_id)
-{
-        int r = exec_id(tx, "DELETE FROM sessions WHERE user_id=?", user_id, 0, false);
-        return r < 0 ? r : 0;
-}
-
-static int sq_session_delete_expired(struct store_tx *tx, vg_usec_t idle_before, vg_usec_t now)
-{
-        return exec_id(tx, "DELETE FROM sessions WHERE last_seen < ? OR expires_at <= ?",
-                       idle_before, now, true);
-}
-
-/* ---- API tokens ---- */
-
-#define TOKEN_COLS "id, user_id, name, prefix, token_hash, created_at, expires_at, revoked_at, last_used"
-
-static void token_row(sqlite3_stmt *st, void *out)
-{
-        struct api_token *t = out;
-        memset(t, 0, sizeof *t);
-        t->id = sqlite3_column_int64(st, 0);
-        t->user_id = sqlite3_column_int64(st, 1);
-        text_copy(t->name, sizeof t->name, st, 2);
-        text_copy(t->prefix, sizeof t->prefix, st, 3);
-        blob_copy(t->token_hash, sizeof t->token_hash, st, 4);
-        t->created_at = sqlite3_column_int64(st, 5);
-        t->expires_at = sqlite3_column_int64(st, 6);
-        t->revoked_at = sqlite3_column_int64(st, 7);
-        t->last_used = sqlite3_column_int64(st, 8);
-}
-
-static int sq_token_insert(struct store_tx *tx, struct api_token *t)
-{
-        sqlite3_stmt *st = NULL;
-        struct conn *c = txc(tx);
-        int r = stmt(c, "INSERT INTO api_tokens(user_id, name, prefix, token_hash, created_at, "
-                        "expires_at) VALUES (?,?,?,?,?,?)", &st);
-        if (r < 0)
-                return r;
-        sqlite3_bind_int64(st, 1, t->user_id);
-        sqlite3_bind_text(st, 2, t->name, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 3, t->prefix, -1, SQLITE_STATIC);
-        sqlite3_bind_blob(st, 4, t->token_hash, STORE_HASH_BYTES, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 5, t->created_at);
-        sqlite3_bind_int64(st, 6, t->expires_at);
-        return step_insert(c, st, &t->id);
-}
-
-static int sq_token_get(struct store_tx *tx, int64_t id, struct api_token *ret)
-{
-        return get_by_id(tx, "SELECT " TOKEN_COLS " FROM api_tokens WHERE id=?", id, token_row, ret);
-}
-
-static int sq_token_get_by_hash(struct store_tx *tx, const uint8_t *hash, struct api_token *ret)
-{
-        sqlite3_stmt *st = NULL;
-        int r = stmt(txc(tx), "SELECT " TOKEN_COLS " FROM api_tokens WHERE token_hash=?", &st);
-        if (r < 0)
-                return r;
-        sqlite3_bind_blob(st, 1, hash, STORE_HASH_BYTES, SQLITE_STATIC);
-        return get_one(st, token_row, ret);
-}
-
-static int sq_token_revoke(struct store_tx *tx, int64_t id, vg_usec_t now)
-{
-        int r = exec_id(tx, "UPDATE api_tokens SET revoked_at=? WHERE id=? AND revoked_at=0", now, id,
-                        true);
-        return r < 0 ? r : r == 0 ? -VG_ENOTFOUND : 0;
-}
-
-static int sq_token_revoke_for_user(struct store_tx *tx, int64_t user_id, int64_t except_id,
-                                    vg_usec_t now)
-{
-        sqlite3_stmt *st = NULL;
-        struct conn *c = txc(tx);
-        int r = stmt(
-                c, "UPDATE api_tokens SET revoked_at=? WHERE user_id=? AND id<>? AND revoked_at=0",
-                &st);
-        if (r < 0)
-                return r;
-        sqlite3_bind_int64(st, 1, now);
-        sqlite3_bind_int64(st, 2, user_id);
-        sqlite3_bind_int64(st, 3, except_id);
-        return step_done(c, st);
-}
-
-static int sq_token_touch(struct store_tx *tx, int64_t id, vg_usec_t now)
-{
-        int r = exec_id(tx, "UPDATE api_tokens SET last_used=? WHERE id=?", now, id, true);
-        return r < 0 ? r : 0;
-}
-
-static int sq_token_list(struct store_tx *tx, int64_t user_id, int64_t after_id, unsigned limit,
-                         int (*cb)(const struct api_token *, void *), void *userdata)
-{
-        sqlite3_stmt *st = NULL;
-        struct api_token t;
-        int r = stmt(txc(tx), "SELECT " TOKEN_COLS " FROM api_tokens WHERE (?1 = 0 OR user_id = ?1) "
-                              "AND id > ?2 ORDER BY id LIMIT ?3", &st);
-        if (r < 0)
-                return r;
-        sqlite3_bind_int64(st, 1, user_id);
-        sqlite3_bind_int64(st, 2, after_id);
-        sqlite3_bind_int64(st, 3, limit ? (sqlite3_int64)limit : -1);
-        return EACH_ROW(st, t, token_row, cb, userdata);
 }
 
 /* ---- incidents ---- */
@@ -3675,25 +3408,6 @@ const struct db_driver db_sqlite = {
 };
 
 const struct store_ops store_sqlite_ops = {
-        .user_insert = sq_user_insert,
-        .user_get = sq_user_get,
-        .user_get_by_name = sq_user_get_by_name,
-        .user_update = sq_user_update,
-        .user_list = sq_user_list,
-        .user_count = sq_user_count,
-        .session_insert = sq_session_insert,
-        .session_get_by_hash = sq_session_get_by_hash,
-        .session_touch = sq_session_touch,
-        .session_delete = sq_session_delete,
-        .session_delete_for_user = sq_session_delete_for_user,
-        .session_delete_expired = sq_session_delete_expired,
-        .token_insert = sq_token_insert,
-        .token_get = sq_token_get,
-        .token_revoke_for_user = sq_token_revoke_for_user,
-        .token_get_by_hash = sq_token_get_by_hash,
-        .token_revoke = sq_token_revoke,
-        .token_touch = sq_token_touch,
-        .token_list = sq_token_list,
         .incident_insert = sq_incident_insert,
         .customer_report_nth = sq_customer_report_nth,
         .incident_get = sq_incident_get,

@@ -60,25 +60,6 @@ int store_finish(struct store_tx *tx, int r)
 }
 
 #define OPS(tx) ((tx)->store->ops)
-int store_user_insert(struct store_tx *tx, struct user *u) { return OPS(tx)->user_insert(tx, u); }
-int store_user_get(struct store_tx *tx, int64_t id, struct user *ret) { return OPS(tx)->user_get(tx, id, ret); }
-int store_user_get_by_name(struct store_tx *tx, const char *name, struct user *ret) { return OPS(tx)->user_get_by_name(tx, name, ret); }
-int store_user_update(struct store_tx *tx, const struct user *u) { return OPS(tx)->user_update(tx, u); }
-int store_user_list(struct store_tx *tx, int64_t after_id, unsigned limit, int (*cb)(const struct user *, void *), void *ud) { return OPS(tx)->user_list(tx, after_id, limit, cb, ud); }
-int store_user_count(struct store_tx *tx, int64_t *ret) { return OPS(tx)->user_count(tx, ret); }
-int store_session_insert(struct store_tx *tx, struct session *s) { return OPS(tx)->session_insert(tx, s); }
-int store_session_get_by_hash(struct store_tx *tx, const uint8_t hash[STORE_HASH_BYTES], struct session *ret) { return OPS(tx)->session_get_by_hash(tx, hash, ret); }
-int store_session_touch(struct store_tx *tx, int64_t id, vg_usec_t now) { return OPS(tx)->session_touch(tx, id, now); }
-int store_session_delete(struct store_tx *tx, int64_t id) { return OPS(tx)->session_delete(tx, id); }
-int store_session_delete_for_user(struct store_tx *tx, int64_t user_id) { return OPS(tx)->session_delete_for_user(tx, user_id); }
-int store_session_delete_expired(struct store_tx *tx, vg_usec_t idle_before, vg_usec_t now) { return OPS(tx)->session_delete_expired(tx, idle_before, now); }
-int store_token_insert(struct store_tx *tx, struct api_token *t) { return OPS(tx)->token_insert(tx, t); }
-int store_token_get(struct store_tx *tx, int64_t id, struct api_token *ret) { return OPS(tx)->token_get(tx, id, ret); }
-int store_token_get_by_hash(struct store_tx *tx, const uint8_t hash[STORE_HASH_BYTES], struct api_token *ret) { return OPS(tx)->token_get_by_hash(tx, hash, ret); }
-int store_token_revoke(struct store_tx *tx, int64_t id, vg_usec_t now) { return OPS(tx)->token_revoke(tx, id, now); }
-int store_token_revoke_for_user(struct store_tx *tx, int64_t user_id, int64_t except_id, vg_usec_t now) { return OPS(tx)->token_revoke_for_user(tx, user_id, except_id, now); }
-int store_token_touch(struct store_tx *tx, int64_t id, vg_usec_t now) { return OPS(tx)->token_touch(tx, id, now); }
-int store_token_list(struct store_tx *tx, int64_t user_id, int64_t after_id, unsigned limit, int (*cb)(const struct api_token *, void *), void *ud) { return OPS(tx)->token_list(tx, user_id, after_id, limit, cb, ud); }
 int store_customer_report_nth(struct store_tx *tx, const char *reporter, const char *tenant, vg_usec_t since, unsigned n, vg_usec_t *at) { return OPS(tx)->customer_report_nth(tx, reporter, tenant, since, n, at); }
 /* Every incident, however it was opened (the API, an alert, a waiting
  * group, a customer report), starts its escalation: a job in the same

@@ -1407,6 +1407,35 @@ static void nested_walks_keep_their_statement(void **state)
         json_decref(w.outer);
 }
 
+/* ... but it may not write: whether the walk would see the write differs
+ * between backends. The write is refused and changes nothing. */
+static int walk_and_write(const struct user *u, void *userdata)
+{
+        struct nested_walk *w = userdata;
+        struct user changed = *u;
+        snprintf(changed.email, sizeof changed.email, "walked@example.com");
+        assert_int_equal(store_user_update(w->tx, &changed), -VG_ESTORE);
+        w->inner_rows++;
+        return 0;
+}
+
+static void writes_inside_a_walk_are_refused(void **state)
+{
+        struct fixture *f = *state;
+        struct nested_walk w = { 0 };
+        struct user u;
+        int64_t id = add_user(f->s, "walker");
+
+        assert_int_equal(store_begin(f->s, &w.tx), 0);
+        assert_int_equal(store_user_list(w.tx, 0, 0, walk_and_write, &w), 0);
+        assert_int_equal(w.inner_rows, 1);
+        assert_int_equal(store_user_get(w.tx, id, &u), 0);
+        assert_string_equal(u.email, "");
+        snprintf(u.email, sizeof u.email, "after@example.com");
+        assert_int_equal(store_user_update(w.tx, &u), 0); /* after the walk: fine */
+        assert_int_equal(store_commit(w.tx), 0);
+}
+
 int main(void)
 {
         if (secret_init() < 0)
@@ -1434,6 +1463,7 @@ int main(void)
                 cmocka_unit_test_setup_teardown(alert_groups_wait_and_open, setup, teardown),
                 cmocka_unit_test_setup_teardown(silences_put_get_list, setup, teardown),
                 cmocka_unit_test_setup_teardown(nested_walks_keep_their_statement, setup, teardown),
+                cmocka_unit_test_setup_teardown(writes_inside_a_walk_are_refused, setup, teardown),
         };
         return cmocka_run_group_tests_name("store/sqlite", tests, NULL, NULL);
 }
