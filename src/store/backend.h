@@ -116,13 +116,6 @@ struct store_ops {
                          void *userdata);
         int (*feed_revoke)(struct store_tx *tx, int64_t id, vg_usec_t at);
         int (*feed_revoke_by_creator)(struct store_tx *tx, const char *created_by, vg_usec_t at);
-        int (*tenant_put)(struct store_tx *tx, const char *id, const char *name, const char *body, vg_usec_t now,
-                          int *ret_changed);
-        int (*tenant_get)(struct store_tx *tx, const char *id, int (*cb)(const struct tenant_row *, void *),
-                          void *userdata);
-        int (*tenant_list)(struct store_tx *tx, int64_t after, unsigned limit,
-                           int (*cb)(const struct tenant_row *, void *), void *userdata);
-        int (*tenant_delete)(struct store_tx *tx, const char *id);
         int (*obligation_put)(struct store_tx *tx, struct obligation *o);
         int (*obligation_withdraw_stale)(struct store_tx *tx, int64_t incident_id, vg_usec_t computed_at);
         int (*obligation_sent)(struct store_tx *tx, int64_t id, vg_usec_t at);
@@ -141,8 +134,6 @@ struct store_ops {
         int (*notice_delivery_list)(struct store_tx *tx, int64_t notice_id,
                                     int (*cb)(const struct notice_delivery *, void *), void *userdata);
         int (*notice_delivery_by_outbox)(struct store_tx *tx, int64_t outbox_id, struct notice_delivery *ret);
-        int (*tenant_bounce)(struct store_tx *tx, const char *tenant, const char *address);
-        int (*tenant_flag)(struct store_tx *tx, const char *tenant);
         int (*notice_list_for_tenant)(struct store_tx *tx, const char *tenant,
                                       int (*cb)(const struct notice *, vg_usec_t, void *), void *userdata);
         int (*notice_ack)(struct store_tx *tx, int64_t notice_id, const char *tenant, const char *by, vg_usec_t at);

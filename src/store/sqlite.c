@@ -2374,99 +2374,6 @@ static int sq_feed_revoke_by_creator(struct store_tx *tx, const char *created_by
         return step_done(c, st);
 }
 
-/* ---- tenants ---- */
-
-#define TENANT_COLS "rid, id, name, body, needs_followup, version, created_at, updated_at"
-
-static void tenant_read(sqlite3_stmt *st, void *out)
-{
-        struct tenant_row *t = out;
-        memset(t, 0, sizeof *t);
-        t->rid = sqlite3_column_int64(st, 0);
-        t->id = text_ref(st, 1);
-        t->name = text_ref(st, 2);
-        t->body = text_ref(st, 3);
-        t->needs_followup = sqlite3_column_int(st, 4) != 0;
-        t->version = sqlite3_column_int64(st, 5);
-        t->created_at = sqlite3_column_int64(st, 6);
-        t->updated_at = sqlite3_column_int64(st, 7);
-}
-
-static int sq_tenant_put(struct store_tx *tx, const char *id, const char *name, const char *body, vg_usec_t now,
-                         int *ret_changed)
-{
-        sqlite3_stmt *st = NULL;
-        struct conn *c = txc(tx);
-        int r = stmt(c, "SELECT name = ?2 AND body = ?3 FROM tenants WHERE id = ?1", &st);
-        if (r < 0)
-                return r;
-        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 3, body, -1, SQLITE_STATIC);
-        int rc = sqlite3_step(st);
-        bool exists = rc == SQLITE_ROW, same = exists && sqlite3_column_int(st, 0);
-        sqlite3_reset(st);
-        if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-                return map_rc(rc);
-        if (same) {
-                *ret_changed = 0;
-                return 0;
-        }
-        if (exists)
-                r = stmt(c, "UPDATE tenants SET name = ?2, body = ?3, version = version + 1, updated_at = ?4 WHERE id = ?1",
-                         &st);
-        else
-                r = stmt(c, "INSERT INTO tenants(id, name, body, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?4)", &st);
-        if (r < 0)
-                return r;
-        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 3, body, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 4, now);
-        r = step_done(c, st);
-        if (r < 0)
-                return r;
-        *ret_changed = exists ? 2 : 1;
-        return 0;
-}
-
-static int sq_tenant_get(struct store_tx *tx, const char *id, int (*cb)(const struct tenant_row *, void *),
-                         void *userdata)
-{
-        sqlite3_stmt *st = NULL;
-        struct tenant_row t;
-        int r = stmt(txc(tx), "SELECT " TENANT_COLS " FROM tenants WHERE id = ?", &st);
-        if (r < 0)
-                return r;
-        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-        return ONE_ROW(st, t, tenant_read, cb, userdata);
-}
-
-static int sq_tenant_list(struct store_tx *tx, int64_t after, unsigned limit, int (*cb)(const struct tenant_row *, void *),
-                          void *userdata)
-{
-        sqlite3_stmt *st = NULL;
-        struct tenant_row t;
-        int r = stmt(txc(tx), "SELECT " TENANT_COLS " FROM tenants WHERE rid > ? ORDER BY rid LIMIT ?", &st);
-        if (r < 0)
-                return r;
-        sqlite3_bind_int64(st, 1, after);
-        sqlite3_bind_int64(st, 2, limit ? (sqlite3_int64)limit : -1);
-        return EACH_ROW(st, t, tenant_read, cb, userdata);
-}
-
-static int sq_tenant_delete(struct store_tx *tx, const char *id)
-{
-        sqlite3_stmt *st = NULL;
-        struct conn *c = txc(tx);
-        int r = stmt(c, "DELETE FROM tenants WHERE id = ?", &st);
-        if (r < 0)
-                return r;
-        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-        r = step_done(c, st);
-        return r < 0 ? r : r == 0 ? -VG_ENOTFOUND : 0;
-}
-
 /* ---- obligations ---- */
 
 #define OBLIGATION_COLS "id, incident_id, tenant, rule_id, rules_version, duty, recipient, citation, stage, anchor, " \
@@ -2837,35 +2744,6 @@ static int sq_notice_delivery_by_outbox(struct store_tx *tx, int64_t outbox_id, 
         }
         sqlite3_reset(st);
         return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? -VG_ENOTFOUND : map_rc(rc);
-}
-
-static int sq_tenant_flag(struct store_tx *tx, const char *tenant)
-{
-        sqlite3_stmt *st = NULL;
-        struct conn *c = txc(tx);
-        int r = stmt(c, "UPDATE tenants SET needs_followup = 1 WHERE id = ?", &st);
-        if (r < 0)
-                return r;
-        sqlite3_bind_text(st, 1, tenant, -1, SQLITE_STATIC);
-        r = step_done(c, st);
-        return r < 0 ? r : 0;
-}
-
-static int sq_tenant_bounce(struct store_tx *tx, const char *tenant, const char *address)
-{
-        sqlite3_stmt *st = NULL;
-        struct conn *c = txc(tx);
-        /* The contact's verified flag off, in the JSON body; the tenant flagged. */
-        int r = stmt(c, "UPDATE tenants SET needs_followup = 1, body = json_set(body, '$.contacts', "
-                        "(SELECT json_group_array(CASE WHEN json_extract(value, '$.email') = ?2 "
-                        "THEN json_set(value, '$.verified', json('false'), '$.bounced', json('true')) ELSE json(value) END) "
-                        "FROM json_each(body, '$.contacts'))) WHERE id = ?1", &st);
-        if (r < 0)
-                return r;
-        sqlite3_bind_text(st, 1, tenant, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, address, -1, SQLITE_STATIC);
-        r = step_done(c, st);
-        return r < 0 ? r : 0;
 }
 
 /* ---- portal and status ---- */
@@ -3475,10 +3353,6 @@ const struct store_ops store_sqlite_ops = {
         .feed_list = sq_feed_list,
         .feed_revoke = sq_feed_revoke,
         .feed_revoke_by_creator = sq_feed_revoke_by_creator,
-        .tenant_put = sq_tenant_put,
-        .tenant_get = sq_tenant_get,
-        .tenant_list = sq_tenant_list,
-        .tenant_delete = sq_tenant_delete,
         .obligation_put = sq_obligation_put,
         .obligation_withdraw_stale = sq_obligation_withdraw_stale,
         .obligation_sent = sq_obligation_sent,
@@ -3493,8 +3367,6 @@ const struct store_ops store_sqlite_ops = {
         .notice_delivery_by_outbox = sq_notice_delivery_by_outbox,
         .notice_delivery_exists = sq_notice_delivery_exists,
         .notice_verify = sq_notice_verify,
-        .tenant_bounce = sq_tenant_bounce,
-        .tenant_flag = sq_tenant_flag,
         .notice_list_for_tenant = sq_notice_list_for_tenant,
         .notice_ack = sq_notice_ack,
         .advisory_add = sq_advisory_add,

@@ -140,10 +140,6 @@ int store_feed_get_by_hash(struct store_tx *tx, const uint8_t hash[STORE_HASH_BY
 int store_feed_list(struct store_tx *tx, const char *by, int (*cb)(const struct calendar_feed *, void *), void *ud) { return OPS(tx)->feed_list(tx, by, cb, ud); }
 int store_feed_revoke(struct store_tx *tx, int64_t id, vg_usec_t at) { return OPS(tx)->feed_revoke(tx, id, at); }
 int store_feed_revoke_by_creator(struct store_tx *tx, const char *created_by, vg_usec_t at) { return OPS(tx)->feed_revoke_by_creator(tx, created_by, at); }
-int store_tenant_put(struct store_tx *tx, const char *id, const char *name, const char *body, vg_usec_t now, int *changed) { return OPS(tx)->tenant_put(tx, id, name, body, now, changed); }
-int store_tenant_get(struct store_tx *tx, const char *id, int (*cb)(const struct tenant_row *, void *), void *ud) { return OPS(tx)->tenant_get(tx, id, cb, ud); }
-int store_tenant_list(struct store_tx *tx, int64_t after, unsigned limit, int (*cb)(const struct tenant_row *, void *), void *ud) { return OPS(tx)->tenant_list(tx, after, limit, cb, ud); }
-int store_tenant_delete(struct store_tx *tx, const char *id) { return OPS(tx)->tenant_delete(tx, id); }
 int store_obligation_put(struct store_tx *tx, struct obligation *o) { return OPS(tx)->obligation_put(tx, o); }
 int store_obligation_withdraw_stale(struct store_tx *tx, int64_t iid, vg_usec_t at) { return OPS(tx)->obligation_withdraw_stale(tx, iid, at); }
 int store_obligation_sent(struct store_tx *tx, int64_t id, vg_usec_t at) { return OPS(tx)->obligation_sent(tx, id, at); }
@@ -157,8 +153,6 @@ int store_notice_delivery_add(struct store_tx *tx, struct notice_delivery *d) { 
 int store_notice_delivery_exists(struct store_tx *tx, int64_t nid, const char *tenant, const char *channel, const char *address) { return OPS(tx)->notice_delivery_exists(tx, nid, tenant, channel, address); }
 int store_notice_delivery_list(struct store_tx *tx, int64_t nid, int (*cb)(const struct notice_delivery *, void *), void *ud) { return OPS(tx)->notice_delivery_list(tx, nid, cb, ud); }
 int store_notice_delivery_by_outbox(struct store_tx *tx, int64_t oid, struct notice_delivery *ret) { return OPS(tx)->notice_delivery_by_outbox(tx, oid, ret); }
-int store_tenant_bounce(struct store_tx *tx, const char *tenant, const char *address) { return OPS(tx)->tenant_bounce(tx, tenant, address); }
-int store_tenant_flag(struct store_tx *tx, const char *tenant) { return OPS(tx)->tenant_flag(tx, tenant); }
 int store_notice_list_for_tenant(struct store_tx *tx, const char *tenant, int (*cb)(const struct notice *, vg_usec_t, void *), void *ud) { return OPS(tx)->notice_list_for_tenant(tx, tenant, cb, ud); }
 int store_notice_ack(struct store_tx *tx, int64_t nid, const char *tenant, const char *by, vg_usec_t at) { return OPS(tx)->notice_ack(tx, nid, tenant, by, at); }
 int store_advisory_add(struct store_tx *tx, struct advisory *a) { return OPS(tx)->advisory_add(tx, a); }
