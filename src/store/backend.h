@@ -86,29 +86,6 @@ struct store_ops {
                             int (*cb)(const struct schedule_override *, void *), void *userdata);
         int (*override_list)(struct store_tx *tx, const char *schedule, vg_usec_t from, vg_usec_t to,
                              int (*cb)(const struct schedule_override *, void *), void *userdata);
-        int (*job_add)(struct store_tx *tx, const char *kind, const char *payload, vg_usec_t due_at, int64_t *ret_id);
-        int (*job_claim)(struct store_tx *tx, const char *owner, vg_usec_t now, vg_usec_t lease_until, unsigned limit,
-                         int (*cb)(const struct job *, void *), void *userdata);
-        int (*job_finish)(struct store_tx *tx, int64_t id, const char *owner, vg_usec_t now);
-        int (*job_retry)(struct store_tx *tx, int64_t id, const char *owner, vg_usec_t due_at, const char *error);
-        int (*job_next_due)(struct store_tx *tx, vg_usec_t *ret);
-        int (*escalation_add)(struct store_tx *tx, struct escalation *e);
-        int (*escalation_get)(struct store_tx *tx, int64_t id, struct escalation *ret);
-        int (*escalation_update)(struct store_tx *tx, const struct escalation *e);
-        int (*escalation_list)(struct store_tx *tx, int64_t incident_id, int (*cb)(const struct escalation *, void *),
-                               void *userdata);
-        int (*page_add)(struct store_tx *tx, struct oncall_page *p);
-        int (*page_get)(struct store_tx *tx, int64_t id, struct oncall_page *ret);
-        int (*page_get_by_ack)(struct store_tx *tx, const uint8_t *hash, struct oncall_page *ret);
-        int (*page_ack)(struct store_tx *tx, int64_t id, vg_usec_t at);
-        int (*page_list)(struct store_tx *tx, int64_t incident_id, unsigned limit, int (*cb)(const struct oncall_page *, void *),
-                         void *userdata);
-        int (*outbox_add)(struct store_tx *tx, struct outbox_msg *m);
-        int (*outbox_get)(struct store_tx *tx, int64_t id, int (*cb)(const struct outbox_msg *, void *), void *userdata);
-        int (*outbox_sending)(struct store_tx *tx, int64_t id);
-        int (*outbox_attempt)(struct store_tx *tx, int64_t id, const char *status, const char *result, vg_usec_t at);
-        int (*outbox_list_page)(struct store_tx *tx, int64_t page_id, int (*cb)(const struct outbox_msg *, void *),
-                                void *userdata);
         int (*feed_insert)(struct store_tx *tx, struct calendar_feed *f);
         int (*feed_get)(struct store_tx *tx, int64_t id, struct calendar_feed *ret);
         int (*feed_get_by_hash)(struct store_tx *tx, const uint8_t *hash, struct calendar_feed *ret);

@@ -115,25 +115,6 @@ int store_override_delete(struct store_tx *tx, const char *schedule, int64_t id)
 int store_override_get(struct store_tx *tx, const char *schedule, int64_t id, int (*cb)(const struct schedule_override *, void *), void *ud) { return OPS(tx)->override_get(tx, schedule, id, cb, ud); }
 int store_override_list(struct store_tx *tx, const char *schedule, vg_usec_t from, vg_usec_t to, int (*cb)(const struct schedule_override *, void *), void *ud) { return OPS(tx)->override_list(tx, schedule, from, to, cb, ud); }
 int store_incident_get_by_id(struct store_tx *tx, int64_t id, struct incident *ret) { return OPS(tx)->incident_get_by_id(tx, id, ret); }
-int store_job_add(struct store_tx *tx, const char *kind, const char *payload, vg_usec_t due, int64_t *id) { return OPS(tx)->job_add(tx, kind, payload, due, id); }
-int store_job_claim(struct store_tx *tx, const char *owner, vg_usec_t now, vg_usec_t until, unsigned limit, int (*cb)(const struct job *, void *), void *ud) { return OPS(tx)->job_claim(tx, owner, now, until, limit, cb, ud); }
-int store_job_finish(struct store_tx *tx, int64_t id, const char *owner, vg_usec_t now) { return OPS(tx)->job_finish(tx, id, owner, now); }
-int store_job_retry(struct store_tx *tx, int64_t id, const char *owner, vg_usec_t due, const char *error) { return OPS(tx)->job_retry(tx, id, owner, due, error); }
-int store_job_next_due(struct store_tx *tx, vg_usec_t *ret) { return OPS(tx)->job_next_due(tx, ret); }
-int store_escalation_add(struct store_tx *tx, struct escalation *e) { return OPS(tx)->escalation_add(tx, e); }
-int store_escalation_get(struct store_tx *tx, int64_t id, struct escalation *ret) { return OPS(tx)->escalation_get(tx, id, ret); }
-int store_escalation_update(struct store_tx *tx, const struct escalation *e) { return OPS(tx)->escalation_update(tx, e); }
-int store_escalation_list(struct store_tx *tx, int64_t iid, int (*cb)(const struct escalation *, void *), void *ud) { return OPS(tx)->escalation_list(tx, iid, cb, ud); }
-int store_page_add(struct store_tx *tx, struct oncall_page *p) { return OPS(tx)->page_add(tx, p); }
-int store_page_get(struct store_tx *tx, int64_t id, struct oncall_page *ret) { return OPS(tx)->page_get(tx, id, ret); }
-int store_page_get_by_ack(struct store_tx *tx, const uint8_t hash[STORE_HASH_BYTES], struct oncall_page *ret) { return OPS(tx)->page_get_by_ack(tx, hash, ret); }
-int store_page_ack(struct store_tx *tx, int64_t id, vg_usec_t at) { return OPS(tx)->page_ack(tx, id, at); }
-int store_page_list(struct store_tx *tx, int64_t iid, unsigned limit, int (*cb)(const struct oncall_page *, void *), void *ud) { return OPS(tx)->page_list(tx, iid, limit, cb, ud); }
-int store_outbox_add(struct store_tx *tx, struct outbox_msg *m) { return OPS(tx)->outbox_add(tx, m); }
-int store_outbox_get(struct store_tx *tx, int64_t id, int (*cb)(const struct outbox_msg *, void *), void *ud) { return OPS(tx)->outbox_get(tx, id, cb, ud); }
-int store_outbox_sending(struct store_tx *tx, int64_t id) { return OPS(tx)->outbox_sending(tx, id); }
-int store_outbox_attempt(struct store_tx *tx, int64_t id, const char *status, const char *result, vg_usec_t at) { return OPS(tx)->outbox_attempt(tx, id, status, result, at); }
-int store_outbox_list_page(struct store_tx *tx, int64_t pid, int (*cb)(const struct outbox_msg *, void *), void *ud) { return OPS(tx)->outbox_list_page(tx, pid, cb, ud); }
 int store_feed_insert(struct store_tx *tx, struct calendar_feed *f) { return OPS(tx)->feed_insert(tx, f); }
 int store_feed_get(struct store_tx *tx, int64_t id, struct calendar_feed *ret) { return OPS(tx)->feed_get(tx, id, ret); }
 int store_feed_get_by_hash(struct store_tx *tx, const uint8_t hash[STORE_HASH_BYTES], struct calendar_feed *ret) { return OPS(tx)->feed_get_by_hash(tx, hash, ret); }
