@@ -73,26 +73,6 @@ struct store_ops {
         int (*alert_list)(struct store_tx *tx, bool active_only, vg_usec_t now, int64_t before_id,
                           unsigned limit, int (*cb)(const struct alert_row *, void *), void *userdata);
         int (*alert_set_incident)(struct store_tx *tx, int64_t alert_id, int64_t incident_id);
-        int (*org_get)(struct store_tx *tx, const char *kind, const char *name,
-                       int (*cb)(const struct org_object *, void *), void *userdata);
-        int (*org_put)(struct store_tx *tx, const char *kind, const char *name, const char *body, vg_usec_t now,
-                       int64_t *ret_version, int *ret_changed);
-        int (*org_delete)(struct store_tx *tx, const char *kind, const char *name);
-        int (*org_list)(struct store_tx *tx, const char *kind, int (*cb)(const struct org_object *, void *),
-                        void *userdata);
-        int (*override_insert)(struct store_tx *tx, struct schedule_override *o);
-        int (*override_delete)(struct store_tx *tx, const char *schedule, int64_t id);
-        int (*override_get)(struct store_tx *tx, const char *schedule, int64_t id,
-                            int (*cb)(const struct schedule_override *, void *), void *userdata);
-        int (*override_list)(struct store_tx *tx, const char *schedule, vg_usec_t from, vg_usec_t to,
-                             int (*cb)(const struct schedule_override *, void *), void *userdata);
-        int (*feed_insert)(struct store_tx *tx, struct calendar_feed *f);
-        int (*feed_get)(struct store_tx *tx, int64_t id, struct calendar_feed *ret);
-        int (*feed_get_by_hash)(struct store_tx *tx, const uint8_t *hash, struct calendar_feed *ret);
-        int (*feed_list)(struct store_tx *tx, const char *created_by, int (*cb)(const struct calendar_feed *, void *),
-                         void *userdata);
-        int (*feed_revoke)(struct store_tx *tx, int64_t id, vg_usec_t at);
-        int (*feed_revoke_by_creator)(struct store_tx *tx, const char *created_by, vg_usec_t at);
         int (*obligation_put)(struct store_tx *tx, struct obligation *o);
         int (*obligation_withdraw_stale)(struct store_tx *tx, int64_t incident_id, vg_usec_t computed_at);
         int (*obligation_sent)(struct store_tx *tx, int64_t id, vg_usec_t at);

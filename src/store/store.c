@@ -106,21 +106,7 @@ int store_alert_seen(struct store_tx *tx, int64_t id, int64_t times, vg_usec_t e
 int store_alert_content(struct store_tx *tx, int64_t id, const char *ann, const char *summary) { return OPS(tx)->alert_content(tx, id, ann, summary); }
 int store_alert_list(struct store_tx *tx, bool active, vg_usec_t now, int64_t before, unsigned limit, int (*cb)(const struct alert_row *, void *), void *ud) { return OPS(tx)->alert_list(tx, active, now, before, limit, cb, ud); }
 int store_alert_set_incident(struct store_tx *tx, int64_t aid, int64_t iid) { return OPS(tx)->alert_set_incident(tx, aid, iid); }
-int store_org_get(struct store_tx *tx, const char *kind, const char *name, int (*cb)(const struct org_object *, void *), void *ud) { return OPS(tx)->org_get(tx, kind, name, cb, ud); }
-int store_org_put(struct store_tx *tx, const char *kind, const char *name, const char *body, vg_usec_t now, int64_t *ver, int *changed) { return OPS(tx)->org_put(tx, kind, name, body, now, ver, changed); }
-int store_org_delete(struct store_tx *tx, const char *kind, const char *name) { return OPS(tx)->org_delete(tx, kind, name); }
-int store_org_list(struct store_tx *tx, const char *kind, int (*cb)(const struct org_object *, void *), void *ud) { return OPS(tx)->org_list(tx, kind, cb, ud); }
-int store_override_insert(struct store_tx *tx, struct schedule_override *o) { return OPS(tx)->override_insert(tx, o); }
-int store_override_delete(struct store_tx *tx, const char *schedule, int64_t id) { return OPS(tx)->override_delete(tx, schedule, id); }
-int store_override_get(struct store_tx *tx, const char *schedule, int64_t id, int (*cb)(const struct schedule_override *, void *), void *ud) { return OPS(tx)->override_get(tx, schedule, id, cb, ud); }
-int store_override_list(struct store_tx *tx, const char *schedule, vg_usec_t from, vg_usec_t to, int (*cb)(const struct schedule_override *, void *), void *ud) { return OPS(tx)->override_list(tx, schedule, from, to, cb, ud); }
 int store_incident_get_by_id(struct store_tx *tx, int64_t id, struct incident *ret) { return OPS(tx)->incident_get_by_id(tx, id, ret); }
-int store_feed_insert(struct store_tx *tx, struct calendar_feed *f) { return OPS(tx)->feed_insert(tx, f); }
-int store_feed_get(struct store_tx *tx, int64_t id, struct calendar_feed *ret) { return OPS(tx)->feed_get(tx, id, ret); }
-int store_feed_get_by_hash(struct store_tx *tx, const uint8_t hash[STORE_HASH_BYTES], struct calendar_feed *ret) { return OPS(tx)->feed_get_by_hash(tx, hash, ret); }
-int store_feed_list(struct store_tx *tx, const char *by, int (*cb)(const struct calendar_feed *, void *), void *ud) { return OPS(tx)->feed_list(tx, by, cb, ud); }
-int store_feed_revoke(struct store_tx *tx, int64_t id, vg_usec_t at) { return OPS(tx)->feed_revoke(tx, id, at); }
-int store_feed_revoke_by_creator(struct store_tx *tx, const char *created_by, vg_usec_t at) { return OPS(tx)->feed_revoke_by_creator(tx, created_by, at); }
 int store_obligation_put(struct store_tx *tx, struct obligation *o) { return OPS(tx)->obligation_put(tx, o); }
 int store_obligation_withdraw_stale(struct store_tx *tx, int64_t iid, vg_usec_t at) { return OPS(tx)->obligation_withdraw_stale(tx, iid, at); }
 int store_obligation_sent(struct store_tx *tx, int64_t id, vg_usec_t at) { return OPS(tx)->obligation_sent(tx, id, at); }
