@@ -63,16 +63,6 @@ struct store_ops {
                            int (*cb)(const struct anchor_setting *, void *), void *userdata);
         int (*vigilance_list)(struct store_tx *tx, vg_usec_t now,
                               int (*cb)(const struct incident *, void *), void *userdata);
-        int (*alert_link)(struct store_tx *tx, int64_t incident_id, struct alert_link *l);
-        int (*alert_link_list)(struct store_tx *tx, int64_t incident_id,
-                               int (*cb)(const struct alert_link *, void *), void *userdata);
-        int (*alert_last)(struct store_tx *tx, const char *fp, int64_t *ret_id, vg_usec_t *ret_ends_at);
-        int (*alert_insert)(struct store_tx *tx, struct alert_row *a);
-        int (*alert_seen)(struct store_tx *tx, int64_t id, int64_t times, vg_usec_t ends_at, vg_usec_t updated_at);
-        int (*alert_content)(struct store_tx *tx, int64_t id, const char *annotations, const char *summary);
-        int (*alert_list)(struct store_tx *tx, bool active_only, vg_usec_t now, int64_t before_id,
-                          unsigned limit, int (*cb)(const struct alert_row *, void *), void *userdata);
-        int (*alert_set_incident)(struct store_tx *tx, int64_t alert_id, int64_t incident_id);
         int (*obligation_put)(struct store_tx *tx, struct obligation *o);
         int (*obligation_withdraw_stale)(struct store_tx *tx, int64_t incident_id, vg_usec_t computed_at);
         int (*obligation_sent)(struct store_tx *tx, int64_t id, vg_usec_t at);
@@ -117,22 +107,6 @@ struct store_ops {
         int (*plan_get)(struct store_tx *tx, int64_t version, int (*cb)(const struct plan_version *, void *),
                         void *userdata);
         int (*plan_list)(struct store_tx *tx, int (*cb)(const struct plan_version *, void *), void *userdata);
-        int (*alert_group_get)(struct store_tx *tx, const char *key, struct alert_group *ret);
-        int (*alert_group_put)(struct store_tx *tx, const struct alert_group *g);
-        int (*alert_group_due)(struct store_tx *tx, vg_usec_t now, int (*cb)(const struct alert_group *, void *),
-                               void *userdata);
-        int (*alert_group_next)(struct store_tx *tx, vg_usec_t *ret);
-        int (*alert_group_members)(struct store_tx *tx, const char *key, vg_usec_t now,
-                                   int (*cb)(const struct alert_row *, void *), void *userdata);
-        int (*silence_put)(struct store_tx *tx, const struct silence_row *s);
-        int (*silence_get)(struct store_tx *tx, const char *id, int (*cb)(const struct silence_row *, void *),
-                           void *userdata);
-        int (*silence_list)(struct store_tx *tx, int (*cb)(const struct silence_row *, void *), void *userdata);
-        int (*integration_key_insert)(struct store_tx *tx, struct integration_key *k);
-        int (*integration_key_get_by_hash)(struct store_tx *tx, const uint8_t *hash, struct integration_key *ret);
-        int (*integration_key_list)(struct store_tx *tx, int (*cb)(const struct integration_key *, void *),
-                                    void *userdata);
-        int (*integration_key_revoke)(struct store_tx *tx, int64_t id, vg_usec_t now);
 
 };
 

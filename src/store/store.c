@@ -98,14 +98,6 @@ int store_recovery_check_list(struct store_tx *tx, int64_t iid, int (*cb)(const 
 int store_anchor_append(struct store_tx *tx, int64_t iid, const struct anchor_setting *a) { return OPS(tx)->anchor_append(tx, iid, a); }
 int store_anchor_list(struct store_tx *tx, int64_t iid, int (*cb)(const struct anchor_setting *, void *), void *ud) { return OPS(tx)->anchor_list(tx, iid, cb, ud); }
 int store_vigilance_list(struct store_tx *tx, vg_usec_t now, int (*cb)(const struct incident *, void *), void *ud) { return OPS(tx)->vigilance_list(tx, now, cb, ud); }
-int store_alert_link(struct store_tx *tx, int64_t iid, struct alert_link *l) { return OPS(tx)->alert_link(tx, iid, l); }
-int store_alert_link_list(struct store_tx *tx, int64_t iid, int (*cb)(const struct alert_link *, void *), void *ud) { return OPS(tx)->alert_link_list(tx, iid, cb, ud); }
-int store_alert_last(struct store_tx *tx, const char *fp, int64_t *id, vg_usec_t *ends) { return OPS(tx)->alert_last(tx, fp, id, ends); }
-int store_alert_insert(struct store_tx *tx, struct alert_row *a) { return OPS(tx)->alert_insert(tx, a); }
-int store_alert_seen(struct store_tx *tx, int64_t id, int64_t times, vg_usec_t ends, vg_usec_t upd) { return OPS(tx)->alert_seen(tx, id, times, ends, upd); }
-int store_alert_content(struct store_tx *tx, int64_t id, const char *ann, const char *summary) { return OPS(tx)->alert_content(tx, id, ann, summary); }
-int store_alert_list(struct store_tx *tx, bool active, vg_usec_t now, int64_t before, unsigned limit, int (*cb)(const struct alert_row *, void *), void *ud) { return OPS(tx)->alert_list(tx, active, now, before, limit, cb, ud); }
-int store_alert_set_incident(struct store_tx *tx, int64_t aid, int64_t iid) { return OPS(tx)->alert_set_incident(tx, aid, iid); }
 int store_incident_get_by_id(struct store_tx *tx, int64_t id, struct incident *ret) { return OPS(tx)->incident_get_by_id(tx, id, ret); }
 int store_obligation_put(struct store_tx *tx, struct obligation *o) { return OPS(tx)->obligation_put(tx, o); }
 int store_obligation_withdraw_stale(struct store_tx *tx, int64_t iid, vg_usec_t at) { return OPS(tx)->obligation_withdraw_stale(tx, iid, at); }
@@ -138,18 +130,6 @@ int store_training_list(struct store_tx *tx, const char *user, int (*cb)(const s
 int store_plan_add(struct store_tx *tx, struct plan_version *p) { return OPS(tx)->plan_add(tx, p); }
 int store_plan_get(struct store_tx *tx, int64_t v, int (*cb)(const struct plan_version *, void *), void *ud) { return OPS(tx)->plan_get(tx, v, cb, ud); }
 int store_plan_list(struct store_tx *tx, int (*cb)(const struct plan_version *, void *), void *ud) { return OPS(tx)->plan_list(tx, cb, ud); }
-int store_alert_group_get(struct store_tx *tx, const char *key, struct alert_group *ret) { return OPS(tx)->alert_group_get(tx, key, ret); }
-int store_alert_group_put(struct store_tx *tx, const struct alert_group *g) { return OPS(tx)->alert_group_put(tx, g); }
-int store_alert_group_due(struct store_tx *tx, vg_usec_t now, int (*cb)(const struct alert_group *, void *), void *ud) { return OPS(tx)->alert_group_due(tx, now, cb, ud); }
-int store_alert_group_next(struct store_tx *tx, vg_usec_t *ret) { return OPS(tx)->alert_group_next(tx, ret); }
-int store_alert_group_members(struct store_tx *tx, const char *key, vg_usec_t now, int (*cb)(const struct alert_row *, void *), void *ud) { return OPS(tx)->alert_group_members(tx, key, now, cb, ud); }
-int store_silence_put(struct store_tx *tx, const struct silence_row *s) { return OPS(tx)->silence_put(tx, s); }
-int store_silence_get(struct store_tx *tx, const char *id, int (*cb)(const struct silence_row *, void *), void *ud) { return OPS(tx)->silence_get(tx, id, cb, ud); }
-int store_silence_list(struct store_tx *tx, int (*cb)(const struct silence_row *, void *), void *ud) { return OPS(tx)->silence_list(tx, cb, ud); }
-int store_integration_key_insert(struct store_tx *tx, struct integration_key *k) { return OPS(tx)->integration_key_insert(tx, k); }
-int store_integration_key_get_by_hash(struct store_tx *tx, const uint8_t hash[STORE_HASH_BYTES], struct integration_key *ret) { return OPS(tx)->integration_key_get_by_hash(tx, hash, ret); }
-int store_integration_key_list(struct store_tx *tx, int (*cb)(const struct integration_key *, void *), void *ud) { return OPS(tx)->integration_key_list(tx, cb, ud); }
-int store_integration_key_revoke(struct store_tx *tx, int64_t id, vg_usec_t now) { return OPS(tx)->integration_key_revoke(tx, id, now); }
 int store_incident_tenants_set(struct store_tx *tx, int64_t id, const struct scope_tenant *t, size_t n) { return OPS(tx)->incident_tenants_set(tx, id, t, n); }
 int store_incident_tenants_list(struct store_tx *tx, int64_t id, int (*cb)(const struct scope_tenant *, void *), void *ud) { return OPS(tx)->incident_tenants_list(tx, id, cb, ud); }
 int store_incident_indicators_set(struct store_tx *tx, int64_t id, const struct indicator *ind, size_t n) { return OPS(tx)->incident_indicators_set(tx, id, ind, n); }
