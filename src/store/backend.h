@@ -63,12 +63,6 @@ struct store_ops {
                            int (*cb)(const struct anchor_setting *, void *), void *userdata);
         int (*vigilance_list)(struct store_tx *tx, vg_usec_t now,
                               int (*cb)(const struct incident *, void *), void *userdata);
-        int (*obligation_put)(struct store_tx *tx, struct obligation *o);
-        int (*obligation_withdraw_stale)(struct store_tx *tx, int64_t incident_id, vg_usec_t computed_at);
-        int (*obligation_sent)(struct store_tx *tx, int64_t id, vg_usec_t at);
-        int (*obligation_get)(struct store_tx *tx, int64_t id, int (*cb)(const struct obligation *, void *), void *userdata);
-        int (*obligation_list)(struct store_tx *tx, int64_t incident_id, int (*cb)(const struct obligation *, void *),
-                               void *userdata);
         int (*notice_insert)(struct store_tx *tx, struct notice *n);
         int (*notice_get)(struct store_tx *tx, int64_t id, int (*cb)(const struct notice *, void *), void *userdata);
         int (*notice_list)(struct store_tx *tx, int64_t incident_id, int (*cb)(const struct notice *, void *), void *userdata);
@@ -87,10 +81,6 @@ struct store_ops {
         int (*advisory_add)(struct store_tx *tx, struct advisory *a);
         int (*advisory_list)(struct store_tx *tx, bool latest_only, unsigned limit,
                              int (*cb)(const struct advisory *, void *), void *userdata);
-        int (*obligation_waive)(struct store_tx *tx, int64_t id, const char *reason, vg_usec_t at);
-        int (*obligation_due)(struct store_tx *tx, unsigned limit, int (*cb)(const struct obligation *, void *),
-                              void *userdata);
-        int (*obligation_count_open)(struct store_tx *tx, int64_t incident_id, unsigned *ret);
         int (*postmortem_get)(struct store_tx *tx, int64_t incident_id, int (*cb)(const struct postmortem *, void *),
                               void *userdata);
         int (*postmortem_put)(struct store_tx *tx, struct postmortem *p);

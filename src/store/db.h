@@ -35,6 +35,7 @@
  * timeout), -ENOMEM, -VG_ESTORE (anything else). */
 #pragma once
 
+#include "core/vtime.h"
 #include "store/backend.h"
 
 #include <stdbool.h>
@@ -190,6 +191,20 @@ int db_int64(struct db_stmt *st, int64_t *ret);
 /* The column's text into a field of size bytes, cut on a character
  * boundary; NULL reads as "". */
 void db_text_copy(struct db_stmt *st, int i, char *dst, size_t size);
+/* An optional time (one that has not happened yet, or may never): SQL
+ * NULL in storage, VG_TIME_UNSET in memory; never 0 on disk (migration 024
+ * has those columns refuse it). */
+static inline void db_bind_time(struct db_stmt *st, int i, vg_usec_t t)
+{
+        if (t == VG_TIME_UNSET)
+                db_bind_null(st, i);
+        else
+                db_bind_int64(st, i, t);
+}
+static inline vg_usec_t db_column_time(struct db_stmt *st, int i)
+{
+        return db_column_type(st, i) == DB_NULL ? VG_TIME_UNSET : db_column_int64(st, i);
+}
 /* The column's text for a borrowed field (NULL stays NULL). */
 static inline const char *db_text_ref(struct db_stmt *st, int i)
 {

@@ -1496,132 +1496,6 @@ static int sq_vigilance_list(struct store_tx *tx, vg_usec_t now,
         return each_incident(st, cb, userdata);
 }
 
-/* ---- obligations ---- */
-
-#define OBLIGATION_COLS "id, incident_id, tenant, rule_id, rules_version, duty, recipient, citation, stage, anchor, " \
-        "anchor_at, due_at, status, sent_at, computed_at"
-
-static void obligation_read(sqlite3_stmt *st, void *out)
-{
-        struct obligation *o = out;
-        memset(o, 0, sizeof *o);
-        o->id = sqlite3_column_int64(st, 0);
-        o->incident_id = sqlite3_column_int64(st, 1);
-        text_copy(o->tenant, sizeof o->tenant, st, 2);
-        text_copy(o->rule_id, sizeof o->rule_id, st, 3);
-        text_copy(o->rules_version, sizeof o->rules_version, st, 4);
-        text_copy(o->duty, sizeof o->duty, st, 5);
-        o->recipient = text_ref(st, 6);
-        o->citation = text_ref(st, 7);
-        text_copy(o->stage, sizeof o->stage, st, 8);
-        text_copy(o->anchor, sizeof o->anchor, st, 9);
-        o->anchor_at = time_col(st, 10);
-        o->due_at = time_col(st, 11);
-        text_copy(o->status, sizeof o->status, st, 12);
-        o->sent_at = time_col(st, 13);
-        o->computed_at = sqlite3_column_int64(st, 14);
-}
-
-static int sq_obligation_put(struct store_tx *tx, struct obligation *o)
-{
-        sqlite3_stmt *st = NULL;
-        struct conn *c = txc(tx);
-        int r = stmt(c, "SELECT due_at, status FROM obligations WHERE incident_id = ? AND tenant = ? AND rule_id = ?", &st);
-        if (r < 0)
-                return r;
-        sqlite3_bind_int64(st, 1, o->incident_id);
-        sqlite3_bind_text(st, 2, o->tenant, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 3, o->rule_id, -1, SQLITE_STATIC);
-        int rc = sqlite3_step(st);
-        o->due_changed = rc != SQLITE_ROW || time_col(st, 0) != o->due_at;
-        snprintf(o->status, sizeof o->status, "%s", rc == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 1) : "open");
-        if (strcmp(o->status, "withdrawn") == 0)
-                snprintf(o->status, sizeof o->status, "open");
-        sqlite3_reset(st);
-        if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-                return map_rc(rc);
-        r = stmt(c, "INSERT INTO obligations(incident_id, tenant, rule_id, rules_version, duty, recipient, citation, "
-                        "stage, anchor, anchor_at, due_at, computed_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?) "
-                        "ON CONFLICT (incident_id, tenant, rule_id) DO UPDATE SET rules_version = excluded.rules_version, "
-                        "duty = excluded.duty, recipient = excluded.recipient, citation = excluded.citation, "
-                        "stage = excluded.stage, anchor = excluded.anchor, anchor_at = excluded.anchor_at, "
-                        "due_at = excluded.due_at, computed_at = excluded.computed_at, "
-                        "status = CASE WHEN status = 'withdrawn' THEN 'open' ELSE status END RETURNING id", &st);
-        if (r < 0)
-                return r;
-        sqlite3_bind_int64(st, 1, o->incident_id);
-        sqlite3_bind_text(st, 2, o->tenant, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 3, o->rule_id, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 4, o->rules_version, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 5, o->duty, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 6, o->recipient ? o->recipient : "", -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 7, o->citation ? o->citation : "", -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 8, o->stage, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 9, o->anchor, -1, SQLITE_STATIC);
-        bind_time(st, 10, o->anchor_at);
-        bind_time(st, 11, o->due_at);
-        sqlite3_bind_int64(st, 12, o->computed_at);
-        rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW)
-                o->id = sqlite3_column_int64(st, 0);
-        while (rc == SQLITE_ROW)
-                rc = sqlite3_step(st);
-        sqlite3_reset(st);
-        return rc == SQLITE_DONE ? 0 : map_rc(rc);
-}
-
-static int sq_obligation_withdraw_stale(struct store_tx *tx, int64_t incident_id, vg_usec_t computed_at)
-{
-        int r = exec_id(tx, "UPDATE obligations SET status = 'withdrawn' WHERE incident_id = ? AND status = 'open' "
-                            "AND computed_at < ?", incident_id, computed_at, true);
-        return r < 0 ? r : 0;
-}
-
-static int sq_obligation_sent(struct store_tx *tx, int64_t id, vg_usec_t at)
-{
-        int r = exec_id(tx, "UPDATE obligations SET status = 'sent', sent_at = ? WHERE id = ? AND status = 'open'", at, id,
-                        true);
-        return r < 0 ? r : r == 0 ? -VG_ECONFLICT : 0;
-}
-
-static int sq_obligation_get(struct store_tx *tx, int64_t id, int (*cb)(const struct obligation *, void *),
-                             void *userdata)
-{
-        sqlite3_stmt *st = NULL;
-        struct obligation o;
-        int r = stmt(txc(tx), "SELECT " OBLIGATION_COLS " FROM obligations WHERE id = ?", &st);
-        if (r < 0)
-                return r;
-        sqlite3_bind_int64(st, 1, id);
-        return ONE_ROW(st, o, obligation_read, cb, userdata);
-}
-
-static int sq_obligation_list(struct store_tx *tx, int64_t incident_id, int (*cb)(const struct obligation *, void *),
-                              void *userdata)
-{
-        sqlite3_stmt *st = NULL;
-        struct obligation o;
-        int r = stmt(txc(tx), "SELECT " OBLIGATION_COLS " FROM obligations WHERE incident_id = ? "
-                              "ORDER BY due_at IS NULL, due_at, tenant, rule_id", &st);
-        if (r < 0)
-                return r;
-        sqlite3_bind_int64(st, 1, incident_id);
-        return EACH_ROW(st, o, obligation_read, cb, userdata);
-}
-
-static int sq_obligation_due(struct store_tx *tx, unsigned limit, int (*cb)(const struct obligation *, void *),
-                             void *userdata)
-{
-        sqlite3_stmt *st = NULL;
-        struct obligation o;
-        int r = stmt(txc(tx), "SELECT " OBLIGATION_COLS " FROM obligations WHERE status = 'open' AND due_at IS NOT NULL "
-                              "ORDER BY due_at, id LIMIT ?", &st);
-        if (r < 0)
-                return r;
-        sqlite3_bind_int64(st, 1, limit);
-        return EACH_ROW(st, o, obligation_read, cb, userdata);
-}
-
 /* ---- notices ---- */
 
 #define NOTICE_COLS "id, incident_id, version, kind, nature, user_impact, mitigation, next_steps, next_update_at, " \
@@ -1965,35 +1839,6 @@ static int sq_advisory_list(struct store_tx *tx, bool latest_only, unsigned limi
 
 /* ---- post-mortems and improvements ---- */
 
-static int sq_obligation_waive(struct store_tx *tx, int64_t id, const char *reason, vg_usec_t at)
-{
-        sqlite3_stmt *st = NULL;
-        struct conn *c = txc(tx);
-        int r = stmt(c, "UPDATE obligations SET status = 'waived', waived_reason = ?, sent_at = ? "
-                        "WHERE id = ? AND status = 'open'", &st);
-        if (r < 0)
-                return r;
-        sqlite3_bind_text(st, 1, reason, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 2, at);
-        sqlite3_bind_int64(st, 3, id);
-        r = step_done(c, st);
-        return r < 0 ? r : r == 0 ? -VG_ECONFLICT : 0;
-}
-
-static int sq_obligation_count_open(struct store_tx *tx, int64_t incident_id, unsigned *ret)
-{
-        sqlite3_stmt *st = NULL;
-        int r = stmt(txc(tx), "SELECT count(*) FROM obligations WHERE incident_id = ? AND status = 'open' "
-                              "AND duty = 'provider'", &st);
-        if (r < 0)
-                return r;
-        sqlite3_bind_int64(st, 1, incident_id);
-        int rc = sqlite3_step(st);
-        *ret = rc == SQLITE_ROW ? (unsigned)sqlite3_column_int64(st, 0) : 0;
-        sqlite3_reset(st);
-        return rc == SQLITE_ROW ? 0 : map_rc(rc);
-}
-
 #define POSTMORTEM_COLS "incident_id, body, status, updated_by, created_at, updated_at, approved_by, approved_at, version"
 
 static void postmortem_read(sqlite3_stmt *st, void *out)
@@ -2310,11 +2155,6 @@ const struct store_ops store_sqlite_ops = {
         .anchor_append = sq_anchor_append,
         .anchor_list = sq_anchor_list,
         .vigilance_list = sq_vigilance_list,
-        .obligation_put = sq_obligation_put,
-        .obligation_withdraw_stale = sq_obligation_withdraw_stale,
-        .obligation_sent = sq_obligation_sent,
-        .obligation_get = sq_obligation_get,
-        .obligation_list = sq_obligation_list,
         .notice_insert = sq_notice_insert,
         .notice_get = sq_notice_get,
         .notice_list = sq_notice_list,
@@ -2328,14 +2168,11 @@ const struct store_ops store_sqlite_ops = {
         .notice_ack = sq_notice_ack,
         .advisory_add = sq_advisory_add,
         .advisory_list = sq_advisory_list,
-        .obligation_waive = sq_obligation_waive,
-        .obligation_due = sq_obligation_due,
         .training_add = sq_training_add,
         .training_list = sq_training_list,
         .plan_add = sq_plan_add,
         .plan_get = sq_plan_get,
         .plan_list = sq_plan_list,
-        .obligation_count_open = sq_obligation_count_open,
         .postmortem_get = sq_postmortem_get,
         .postmortem_put = sq_postmortem_put,
         .improvement_add = sq_improvement_add,

@@ -99,11 +99,6 @@ int store_anchor_append(struct store_tx *tx, int64_t iid, const struct anchor_se
 int store_anchor_list(struct store_tx *tx, int64_t iid, int (*cb)(const struct anchor_setting *, void *), void *ud) { return OPS(tx)->anchor_list(tx, iid, cb, ud); }
 int store_vigilance_list(struct store_tx *tx, vg_usec_t now, int (*cb)(const struct incident *, void *), void *ud) { return OPS(tx)->vigilance_list(tx, now, cb, ud); }
 int store_incident_get_by_id(struct store_tx *tx, int64_t id, struct incident *ret) { return OPS(tx)->incident_get_by_id(tx, id, ret); }
-int store_obligation_put(struct store_tx *tx, struct obligation *o) { return OPS(tx)->obligation_put(tx, o); }
-int store_obligation_withdraw_stale(struct store_tx *tx, int64_t iid, vg_usec_t at) { return OPS(tx)->obligation_withdraw_stale(tx, iid, at); }
-int store_obligation_sent(struct store_tx *tx, int64_t id, vg_usec_t at) { return OPS(tx)->obligation_sent(tx, id, at); }
-int store_obligation_get(struct store_tx *tx, int64_t id, int (*cb)(const struct obligation *, void *), void *ud) { return OPS(tx)->obligation_get(tx, id, cb, ud); }
-int store_obligation_list(struct store_tx *tx, int64_t iid, int (*cb)(const struct obligation *, void *), void *ud) { return OPS(tx)->obligation_list(tx, iid, cb, ud); }
 int store_notice_insert(struct store_tx *tx, struct notice *n) { return OPS(tx)->notice_insert(tx, n); }
 int store_notice_get(struct store_tx *tx, int64_t id, int (*cb)(const struct notice *, void *), void *ud) { return OPS(tx)->notice_get(tx, id, cb, ud); }
 int store_notice_list(struct store_tx *tx, int64_t iid, int (*cb)(const struct notice *, void *), void *ud) { return OPS(tx)->notice_list(tx, iid, cb, ud); }
@@ -116,9 +111,6 @@ int store_notice_list_for_tenant(struct store_tx *tx, const char *tenant, int (*
 int store_notice_ack(struct store_tx *tx, int64_t nid, const char *tenant, const char *by, vg_usec_t at) { return OPS(tx)->notice_ack(tx, nid, tenant, by, at); }
 int store_advisory_add(struct store_tx *tx, struct advisory *a) { return OPS(tx)->advisory_add(tx, a); }
 int store_advisory_list(struct store_tx *tx, bool latest, unsigned limit, int (*cb)(const struct advisory *, void *), void *ud) { return OPS(tx)->advisory_list(tx, latest, limit, cb, ud); }
-int store_obligation_waive(struct store_tx *tx, int64_t id, const char *reason, vg_usec_t at) { return OPS(tx)->obligation_waive(tx, id, reason, at); }
-int store_obligation_due(struct store_tx *tx, unsigned limit, int (*cb)(const struct obligation *, void *), void *ud) { return OPS(tx)->obligation_due(tx, limit, cb, ud); }
-int store_obligation_count_open(struct store_tx *tx, int64_t iid, unsigned *ret) { return OPS(tx)->obligation_count_open(tx, iid, ret); }
 int store_postmortem_get(struct store_tx *tx, int64_t iid, int (*cb)(const struct postmortem *, void *), void *ud) { return OPS(tx)->postmortem_get(tx, iid, cb, ud); }
 int store_postmortem_put(struct store_tx *tx, struct postmortem *p) { return OPS(tx)->postmortem_put(tx, p); }
 int store_improvement_add(struct store_tx *tx, struct improvement *i) { return OPS(tx)->improvement_add(tx, i); }
