@@ -63,24 +63,6 @@ struct store_ops {
                            int (*cb)(const struct anchor_setting *, void *), void *userdata);
         int (*vigilance_list)(struct store_tx *tx, vg_usec_t now,
                               int (*cb)(const struct incident *, void *), void *userdata);
-        int (*notice_insert)(struct store_tx *tx, struct notice *n);
-        int (*notice_get)(struct store_tx *tx, int64_t id, int (*cb)(const struct notice *, void *), void *userdata);
-        int (*notice_list)(struct store_tx *tx, int64_t incident_id, int (*cb)(const struct notice *, void *), void *userdata);
-        int (*notice_release)(struct store_tx *tx, int64_t id, const char *by, vg_usec_t at);
-        int (*notice_delivery_add)(struct store_tx *tx, struct notice_delivery *d);
-        int (*notice_delivery_exists)(struct store_tx *tx, int64_t notice_id, const char *tenant,
-                                      const char *channel, const char *address);
-        int (*notice_verify)(struct store_tx *tx, int (*cb)(const struct notice_problem *, void *),
-                             void *userdata, struct notice_verify *ret);
-        int (*notice_delivery_list)(struct store_tx *tx, int64_t notice_id,
-                                    int (*cb)(const struct notice_delivery *, void *), void *userdata);
-        int (*notice_delivery_by_outbox)(struct store_tx *tx, int64_t outbox_id, struct notice_delivery *ret);
-        int (*notice_list_for_tenant)(struct store_tx *tx, const char *tenant,
-                                      int (*cb)(const struct notice *, vg_usec_t, void *), void *userdata);
-        int (*notice_ack)(struct store_tx *tx, int64_t notice_id, const char *tenant, const char *by, vg_usec_t at);
-        int (*advisory_add)(struct store_tx *tx, struct advisory *a);
-        int (*advisory_list)(struct store_tx *tx, bool latest_only, unsigned limit,
-                             int (*cb)(const struct advisory *, void *), void *userdata);
         int (*postmortem_get)(struct store_tx *tx, int64_t incident_id, int (*cb)(const struct postmortem *, void *),
                               void *userdata);
         int (*postmortem_put)(struct store_tx *tx, struct postmortem *p);

@@ -1,5 +1,5 @@
-/* Backend dispatch, the forwarders to the queries not yet in a store file
- * of their own, and the idempotency keys of notices. */
+/* Backend dispatch, and the forwarders to the queries not yet in a store
+ * file of their own. */
 #include "store/backend.h"
 #include "store/db.h"
 
@@ -99,18 +99,6 @@ int store_anchor_append(struct store_tx *tx, int64_t iid, const struct anchor_se
 int store_anchor_list(struct store_tx *tx, int64_t iid, int (*cb)(const struct anchor_setting *, void *), void *ud) { return OPS(tx)->anchor_list(tx, iid, cb, ud); }
 int store_vigilance_list(struct store_tx *tx, vg_usec_t now, int (*cb)(const struct incident *, void *), void *ud) { return OPS(tx)->vigilance_list(tx, now, cb, ud); }
 int store_incident_get_by_id(struct store_tx *tx, int64_t id, struct incident *ret) { return OPS(tx)->incident_get_by_id(tx, id, ret); }
-int store_notice_insert(struct store_tx *tx, struct notice *n) { return OPS(tx)->notice_insert(tx, n); }
-int store_notice_get(struct store_tx *tx, int64_t id, int (*cb)(const struct notice *, void *), void *ud) { return OPS(tx)->notice_get(tx, id, cb, ud); }
-int store_notice_list(struct store_tx *tx, int64_t iid, int (*cb)(const struct notice *, void *), void *ud) { return OPS(tx)->notice_list(tx, iid, cb, ud); }
-int store_notice_release(struct store_tx *tx, int64_t id, const char *by, vg_usec_t at) { return OPS(tx)->notice_release(tx, id, by, at); }
-int store_notice_delivery_add(struct store_tx *tx, struct notice_delivery *d) { return OPS(tx)->notice_delivery_add(tx, d); }
-int store_notice_delivery_exists(struct store_tx *tx, int64_t nid, const char *tenant, const char *channel, const char *address) { return OPS(tx)->notice_delivery_exists(tx, nid, tenant, channel, address); }
-int store_notice_delivery_list(struct store_tx *tx, int64_t nid, int (*cb)(const struct notice_delivery *, void *), void *ud) { return OPS(tx)->notice_delivery_list(tx, nid, cb, ud); }
-int store_notice_delivery_by_outbox(struct store_tx *tx, int64_t oid, struct notice_delivery *ret) { return OPS(tx)->notice_delivery_by_outbox(tx, oid, ret); }
-int store_notice_list_for_tenant(struct store_tx *tx, const char *tenant, int (*cb)(const struct notice *, vg_usec_t, void *), void *ud) { return OPS(tx)->notice_list_for_tenant(tx, tenant, cb, ud); }
-int store_notice_ack(struct store_tx *tx, int64_t nid, const char *tenant, const char *by, vg_usec_t at) { return OPS(tx)->notice_ack(tx, nid, tenant, by, at); }
-int store_advisory_add(struct store_tx *tx, struct advisory *a) { return OPS(tx)->advisory_add(tx, a); }
-int store_advisory_list(struct store_tx *tx, bool latest, unsigned limit, int (*cb)(const struct advisory *, void *), void *ud) { return OPS(tx)->advisory_list(tx, latest, limit, cb, ud); }
 int store_postmortem_get(struct store_tx *tx, int64_t iid, int (*cb)(const struct postmortem *, void *), void *ud) { return OPS(tx)->postmortem_get(tx, iid, cb, ud); }
 int store_postmortem_put(struct store_tx *tx, struct postmortem *p) { return OPS(tx)->postmortem_put(tx, p); }
 int store_improvement_add(struct store_tx *tx, struct improvement *i) { return OPS(tx)->improvement_add(tx, i); }
@@ -147,39 +135,4 @@ void store_hash_field(crypto_generichash_state *st, const void *p, size_t n)
         uint8_t len[4] = { (uint8_t)(n >> 24), (uint8_t)(n >> 16), (uint8_t)(n >> 8), (uint8_t)n };
         crypto_generichash_update(st, len, sizeof len);
         crypto_generichash_update(st, p, n);
-}
-
-void store_notice_key(int64_t incident_id, const char *tenant, int64_t version, const char *channel,
-                      const char *address, char out[STORE_IDEM_MAX])
-{
-        crypto_generichash_state st;
-        uint8_t digest[STORE_HASH_BYTES];
-        char num[32];
-
-        crypto_generichash_init(&st, NULL, 0, sizeof digest);
-        store_hash_field(&st, "vigil-notice-v1", 15);
-        snprintf(num, sizeof num, "%lld", (long long)incident_id);
-        store_hash_field(&st, num, strlen(num));
-        store_hash_field(&st, tenant, strlen(tenant));
-        snprintf(num, sizeof num, "%lld", (long long)version);
-        store_hash_field(&st, num, strlen(num));
-        store_hash_field(&st, channel, strlen(channel));
-        store_hash_field(&st, address, strlen(address));
-        crypto_generichash_final(&st, digest, sizeof digest);
-        char hex[2 * STORE_HASH_BYTES + 1];
-        sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
-        snprintf(out, STORE_IDEM_MAX, "notice-%s", hex);
-}
-
-int store_notice_verify(struct store *s, int (*cb)(const struct notice_problem *p, void *userdata),
-                        void *userdata, struct notice_verify *ret)
-{
-        struct store_tx *tx;
-        memset(ret, 0, sizeof *ret);
-        int r = store_begin_read(s, &tx);
-        if (r < 0)
-                return r;
-        r = tx->store->ops->notice_verify(tx, cb, userdata, ret);
-        store_rollback(tx);
-        return r;
 }
