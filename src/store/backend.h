@@ -63,22 +63,6 @@ struct store_ops {
                            int (*cb)(const struct anchor_setting *, void *), void *userdata);
         int (*vigilance_list)(struct store_tx *tx, vg_usec_t now,
                               int (*cb)(const struct incident *, void *), void *userdata);
-        int (*postmortem_get)(struct store_tx *tx, int64_t incident_id, int (*cb)(const struct postmortem *, void *),
-                              void *userdata);
-        int (*postmortem_put)(struct store_tx *tx, struct postmortem *p);
-        int (*improvement_add)(struct store_tx *tx, struct improvement *i);
-        int (*improvement_get)(struct store_tx *tx, int64_t id, int (*cb)(const struct improvement *, void *),
-                               void *userdata);
-        int (*improvement_update)(struct store_tx *tx, const struct improvement *i);
-        int (*improvement_list)(struct store_tx *tx, const struct improvement_filter *f,
-                                int (*cb)(const struct improvement *, void *), void *userdata);
-        int (*training_add)(struct store_tx *tx, struct training_record *t);
-        int (*training_list)(struct store_tx *tx, const char *user, int (*cb)(const struct training_record *, void *),
-                             void *userdata);
-        int (*plan_add)(struct store_tx *tx, struct plan_version *p);
-        int (*plan_get)(struct store_tx *tx, int64_t version, int (*cb)(const struct plan_version *, void *),
-                        void *userdata);
-        int (*plan_list)(struct store_tx *tx, int (*cb)(const struct plan_version *, void *), void *userdata);
 
 };
 

@@ -99,17 +99,6 @@ int store_anchor_append(struct store_tx *tx, int64_t iid, const struct anchor_se
 int store_anchor_list(struct store_tx *tx, int64_t iid, int (*cb)(const struct anchor_setting *, void *), void *ud) { return OPS(tx)->anchor_list(tx, iid, cb, ud); }
 int store_vigilance_list(struct store_tx *tx, vg_usec_t now, int (*cb)(const struct incident *, void *), void *ud) { return OPS(tx)->vigilance_list(tx, now, cb, ud); }
 int store_incident_get_by_id(struct store_tx *tx, int64_t id, struct incident *ret) { return OPS(tx)->incident_get_by_id(tx, id, ret); }
-int store_postmortem_get(struct store_tx *tx, int64_t iid, int (*cb)(const struct postmortem *, void *), void *ud) { return OPS(tx)->postmortem_get(tx, iid, cb, ud); }
-int store_postmortem_put(struct store_tx *tx, struct postmortem *p) { return OPS(tx)->postmortem_put(tx, p); }
-int store_improvement_add(struct store_tx *tx, struct improvement *i) { return OPS(tx)->improvement_add(tx, i); }
-int store_improvement_get(struct store_tx *tx, int64_t id, int (*cb)(const struct improvement *, void *), void *ud) { return OPS(tx)->improvement_get(tx, id, cb, ud); }
-int store_improvement_update(struct store_tx *tx, const struct improvement *i) { return OPS(tx)->improvement_update(tx, i); }
-int store_improvement_list(struct store_tx *tx, const struct improvement_filter *f, int (*cb)(const struct improvement *, void *), void *ud) { return OPS(tx)->improvement_list(tx, f, cb, ud); }
-int store_training_add(struct store_tx *tx, struct training_record *t) { return OPS(tx)->training_add(tx, t); }
-int store_training_list(struct store_tx *tx, const char *user, int (*cb)(const struct training_record *, void *), void *ud) { return OPS(tx)->training_list(tx, user, cb, ud); }
-int store_plan_add(struct store_tx *tx, struct plan_version *p) { return OPS(tx)->plan_add(tx, p); }
-int store_plan_get(struct store_tx *tx, int64_t v, int (*cb)(const struct plan_version *, void *), void *ud) { return OPS(tx)->plan_get(tx, v, cb, ud); }
-int store_plan_list(struct store_tx *tx, int (*cb)(const struct plan_version *, void *), void *ud) { return OPS(tx)->plan_list(tx, cb, ud); }
 int store_incident_tenants_set(struct store_tx *tx, int64_t id, const struct scope_tenant *t, size_t n) { return OPS(tx)->incident_tenants_set(tx, id, t, n); }
 int store_incident_tenants_list(struct store_tx *tx, int64_t id, int (*cb)(const struct scope_tenant *, void *), void *ud) { return OPS(tx)->incident_tenants_list(tx, id, cb, ud); }
 int store_incident_indicators_set(struct store_tx *tx, int64_t id, const struct indicator *ind, size_t n) { return OPS(tx)->incident_indicators_set(tx, id, ind, n); }
