@@ -44,20 +44,6 @@ struct store_ops {
                                        const struct indicator *indicators, size_t n);
         int (*incident_indicators_list)(struct store_tx *tx, int64_t incident_id,
                                         int (*cb)(const struct indicator *, void *), void *userdata);
-        int (*task_insert)(struct store_tx *tx, struct task *t);
-        int (*task_get)(struct store_tx *tx, int64_t incident_id, int64_t task_id, struct task *ret);
-        int (*task_update)(struct store_tx *tx, const struct task *t);
-        int (*task_list)(struct store_tx *tx, int64_t incident_id, int (*cb)(const struct task *, void *),
-                         void *userdata);
-        int (*approval_put)(struct store_tx *tx, const struct task *t);
-        int (*recovery_asset_put)(struct store_tx *tx, int64_t incident_id, const struct recovery_asset *a);
-        int (*recovery_asset_list)(struct store_tx *tx, int64_t incident_id,
-                                   int (*cb)(const struct recovery_asset *, void *), void *userdata);
-        int (*recovery_check_insert)(struct store_tx *tx, struct recovery_check *c);
-        int (*recovery_check_get)(struct store_tx *tx, int64_t incident_id, int64_t id, struct recovery_check *ret);
-        int (*recovery_check_update)(struct store_tx *tx, const struct recovery_check *c);
-        int (*recovery_check_list)(struct store_tx *tx, int64_t incident_id,
-                                   int (*cb)(const struct recovery_check *, void *), void *userdata);
         int (*anchor_append)(struct store_tx *tx, int64_t incident_id, const struct anchor_setting *a);
         int (*anchor_list)(struct store_tx *tx, int64_t incident_id,
                            int (*cb)(const struct anchor_setting *, void *), void *userdata);

@@ -84,17 +84,6 @@ int store_incident_update(struct store_tx *tx, struct incident *inc, int64_t exp
 int store_incident_list(struct store_tx *tx, const struct incident_filter *f, int64_t before_id, unsigned limit, int (*cb)(const struct incident *, void *), void *ud) { return OPS(tx)->incident_list(tx, f, before_id, limit, cb, ud); }
 int store_incident_services_set(struct store_tx *tx, int64_t incident_id, const char *const *services, size_t n) { return OPS(tx)->incident_services_set(tx, incident_id, services, n); }
 int store_incident_services_list(struct store_tx *tx, int64_t incident_id, int (*cb)(const char *, void *), void *ud) { return OPS(tx)->incident_services_list(tx, incident_id, cb, ud); }
-int store_task_insert(struct store_tx *tx, struct task *t) { return OPS(tx)->task_insert(tx, t); }
-int store_task_get(struct store_tx *tx, int64_t iid, int64_t id, struct task *ret) { return OPS(tx)->task_get(tx, iid, id, ret); }
-int store_task_update(struct store_tx *tx, const struct task *t) { return OPS(tx)->task_update(tx, t); }
-int store_task_list(struct store_tx *tx, int64_t iid, int (*cb)(const struct task *, void *), void *ud) { return OPS(tx)->task_list(tx, iid, cb, ud); }
-int store_approval_put(struct store_tx *tx, const struct task *t) { return OPS(tx)->approval_put(tx, t); }
-int store_recovery_asset_put(struct store_tx *tx, int64_t iid, const struct recovery_asset *a) { return OPS(tx)->recovery_asset_put(tx, iid, a); }
-int store_recovery_asset_list(struct store_tx *tx, int64_t iid, int (*cb)(const struct recovery_asset *, void *), void *ud) { return OPS(tx)->recovery_asset_list(tx, iid, cb, ud); }
-int store_recovery_check_insert(struct store_tx *tx, struct recovery_check *c) { return OPS(tx)->recovery_check_insert(tx, c); }
-int store_recovery_check_get(struct store_tx *tx, int64_t iid, int64_t id, struct recovery_check *ret) { return OPS(tx)->recovery_check_get(tx, iid, id, ret); }
-int store_recovery_check_update(struct store_tx *tx, const struct recovery_check *c) { return OPS(tx)->recovery_check_update(tx, c); }
-int store_recovery_check_list(struct store_tx *tx, int64_t iid, int (*cb)(const struct recovery_check *, void *), void *ud) { return OPS(tx)->recovery_check_list(tx, iid, cb, ud); }
 int store_anchor_append(struct store_tx *tx, int64_t iid, const struct anchor_setting *a) { return OPS(tx)->anchor_append(tx, iid, a); }
 int store_anchor_list(struct store_tx *tx, int64_t iid, int (*cb)(const struct anchor_setting *, void *), void *ud) { return OPS(tx)->anchor_list(tx, iid, cb, ud); }
 int store_vigilance_list(struct store_tx *tx, vg_usec_t now, int (*cb)(const struct incident *, void *), void *ud) { return OPS(tx)->vigilance_list(tx, now, cb, ud); }
