@@ -31,19 +31,7 @@ struct store_ops {
         int (*incident_update)(struct store_tx *tx, struct incident *inc, int64_t expect_version);
         int (*incident_list)(struct store_tx *tx, const struct incident_filter *f, int64_t before_id,
                              unsigned limit, int (*cb)(const struct incident *, void *), void *userdata);
-        int (*incident_services_set)(struct store_tx *tx, int64_t incident_id,
-                                     const char *const *services, size_t n);
-        int (*incident_services_list)(struct store_tx *tx, int64_t incident_id,
-                                      int (*cb)(const char *, void *), void *userdata);
 
-        int (*incident_tenants_set)(struct store_tx *tx, int64_t incident_id,
-                                    const struct scope_tenant *tenants, size_t n);
-        int (*incident_tenants_list)(struct store_tx *tx, int64_t incident_id,
-                                     int (*cb)(const struct scope_tenant *, void *), void *userdata);
-        int (*incident_indicators_set)(struct store_tx *tx, int64_t incident_id,
-                                       const struct indicator *indicators, size_t n);
-        int (*incident_indicators_list)(struct store_tx *tx, int64_t incident_id,
-                                        int (*cb)(const struct indicator *, void *), void *userdata);
         int (*anchor_append)(struct store_tx *tx, int64_t incident_id, const struct anchor_setting *a);
         int (*anchor_list)(struct store_tx *tx, int64_t incident_id,
                            int (*cb)(const struct anchor_setting *, void *), void *userdata);

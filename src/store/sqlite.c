@@ -731,19 +731,6 @@ static void stmt_finish(struct db_stmt *st)
         })
 
 
-static int exec_id(struct store_tx *tx, const char *sql, int64_t a, int64_t b, bool two)
-{
-        sqlite3_stmt *st = NULL;
-        struct conn *c = txc(tx);
-        int r = stmt(c, sql, &st);
-        if (r < 0)
-                return r;
-        sqlite3_bind_int64(st, 1, a);
-        if (two)
-                sqlite3_bind_int64(st, 2, b);
-        return step_done(c, st);
-}
-
 /* ---- incidents ---- */
 
 #define INCIDENT_COLS                                                                        \
@@ -1035,142 +1022,6 @@ static int sq_incident_list(struct store_tx *tx, const struct incident_filter *f
         return each_incident(st, cb, userdata);
 }
 
-static int sq_incident_services_set(struct store_tx *tx, int64_t incident_id,
-                                    const char *const *services, size_t n)
-{
-        sqlite3_stmt *st = NULL;
-        struct conn *c = txc(tx);
-        int r = exec_id(tx, "DELETE FROM incident_services WHERE incident_id = ?", incident_id, 0, false);
-        for (size_t i = 0; r >= 0 && i < n; i++) {
-                r = stmt(c, "INSERT OR IGNORE INTO incident_services(incident_id, service) VALUES (?, ?)", &st);
-                if (r < 0)
-                        break;
-                sqlite3_bind_int64(st, 1, incident_id);
-                sqlite3_bind_text(st, 2, services[i], -1, SQLITE_STATIC);
-                r = step_done(c, st);
-        }
-        return r < 0 ? r : 0;
-}
-
-static int sq_incident_services_list(struct store_tx *tx, int64_t incident_id,
-                                     int (*cb)(const char *, void *), void *userdata)
-{
-        sqlite3_stmt *st = NULL;
-        int rc, r = stmt(txc(tx), "SELECT service FROM incident_services WHERE incident_id = ? "
-                                  "ORDER BY service", &st);
-        if (r < 0)
-                return r;
-        sqlite3_bind_int64(st, 1, incident_id);
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-                r = cb(text_ref(st, 0), userdata);
-                if (r < 0)
-                        break;
-        }
-        if (r >= 0 && rc != SQLITE_DONE && rc != SQLITE_ROW)
-                r = map_rc(rc);
-        sqlite3_reset(st);
-        return r < 0 ? r : 0;
-}
-
-static int sq_incident_tenants_set(struct store_tx *tx, int64_t incident_id,
-                                   const struct scope_tenant *t, size_t n)
-{
-        sqlite3_stmt *st = NULL;
-        struct conn *c = txc(tx);
-        int r = exec_id(tx, "DELETE FROM incident_tenants WHERE incident_id = ?", incident_id, 0, false);
-        for (size_t i = 0; r >= 0 && i < n; i++) {
-                r = stmt(c, "INSERT INTO incident_tenants(incident_id, tenant, status, evidence, "
-                            "affected_users, data_categories) VALUES (?,?,?,?,?,?)", &st);
-                if (r < 0)
-                        break;
-                sqlite3_bind_int64(st, 1, incident_id);
-                sqlite3_bind_text(st, 2, t[i].tenant, -1, SQLITE_STATIC);
-                sqlite3_bind_text(st, 3, tenant_status_to_string(t[i].status), -1, SQLITE_STATIC);
-                sqlite3_bind_text(st, 4, t[i].evidence ? t[i].evidence : "", -1, SQLITE_STATIC);
-                sqlite3_bind_int64(st, 5, t[i].affected_users);
-                sqlite3_bind_int64(st, 6, t[i].data_categories);
-                r = step_done(c, st);
-        }
-        return r < 0 ? r : 0;
-}
-
-static void tenant_row(sqlite3_stmt *st, void *out)
-{
-        struct scope_tenant *t = out;
-        char status[32];
-        memset(t, 0, sizeof *t);
-        text_copy(t->tenant, sizeof t->tenant, st, 0);
-        text_copy(status, sizeof status, st, 1);
-        t->status = tenant_status_from_string(status);
-        t->evidence = text_ref(st, 2); /* valid until the next step */
-        t->affected_users = sqlite3_column_int64(st, 3);
-        t->data_categories = (data_mask_t)sqlite3_column_int64(st, 4);
-}
-
-static int sq_incident_tenants_list(struct store_tx *tx, int64_t incident_id,
-                                    int (*cb)(const struct scope_tenant *, void *), void *userdata)
-{
-        sqlite3_stmt *st = NULL;
-        struct scope_tenant t;
-        int r = stmt(txc(tx), "SELECT tenant, status, evidence, affected_users, data_categories "
-                              "FROM incident_tenants WHERE incident_id = ? ORDER BY tenant", &st);
-        if (r < 0)
-                return r;
-        sqlite3_bind_int64(st, 1, incident_id);
-        return EACH_ROW(st, t, tenant_row, cb, userdata);
-}
-
-static int sq_incident_indicators_set(struct store_tx *tx, int64_t incident_id,
-                                      const struct indicator *ind, size_t n)
-{
-        sqlite3_stmt *st = NULL;
-        struct conn *c = txc(tx);
-        int r = exec_id(tx, "DELETE FROM incident_indicators WHERE incident_id = ?", incident_id, 0, false);
-        for (size_t i = 0; r >= 0 && i < n; i++) {
-                r = stmt(c, "INSERT OR IGNORE INTO incident_indicators(incident_id, kind, value) "
-                            "VALUES (?,?,?)", &st);
-                if (r < 0)
-                        break;
-                sqlite3_bind_int64(st, 1, incident_id);
-                sqlite3_bind_text(st, 2, indicator_kind_to_string(ind[i].kind), -1, SQLITE_STATIC);
-                sqlite3_bind_text(st, 3, ind[i].value, -1, SQLITE_STATIC);
-                r = step_done(c, st);
-        }
-        return r < 0 ? r : 0;
-}
-
-static int sq_incident_indicators_list(struct store_tx *tx, int64_t incident_id,
-                                       int (*cb)(const struct indicator *, void *), void *userdata)
-{
-        sqlite3_stmt *st = NULL;
-        struct indicator ind;
-        struct field_errors fe;
-        char kind[16];
-        int rc, r = stmt(txc(tx), "SELECT kind, value FROM incident_indicators WHERE incident_id = ? "
-                                  "ORDER BY kind, value", &st);
-        if (r < 0)
-                return r;
-        sqlite3_bind_int64(st, 1, incident_id);
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-                text_copy(kind, sizeof kind, st, 0);
-                fielderr_init(&fe);
-                /* Stored values were normalised on the way in; parsing again
-                 * rebuilds the address fields. */
-                if (indicator_parse(indicator_kind_from_string(kind),
-                                    (const char *)sqlite3_column_text(st, 1), &ind, &fe, "indicator") < 0) {
-                        r = -VG_ESTORE;
-                        break;
-                }
-                r = cb(&ind, userdata);
-                if (r < 0)
-                        break;
-        }
-        if (r >= 0 && rc != SQLITE_DONE && rc != SQLITE_ROW)
-                r = map_rc(rc);
-        sqlite3_reset(st);
-        return r < 0 ? r : 0;
-}
-
 static int sq_anchor_append(struct store_tx *tx, int64_t incident_id, const struct anchor_setting *a)
 {
         sqlite3_stmt *st = NULL;
@@ -1261,12 +1112,6 @@ const struct store_ops store_sqlite_ops = {
         .incident_get_by_id = sq_incident_get_by_id,
         .incident_update = sq_incident_update,
         .incident_list = sq_incident_list,
-        .incident_services_set = sq_incident_services_set,
-        .incident_services_list = sq_incident_services_list,
-        .incident_tenants_set = sq_incident_tenants_set,
-        .incident_tenants_list = sq_incident_tenants_list,
-        .incident_indicators_set = sq_incident_indicators_set,
-        .incident_indicators_list = sq_incident_indicators_list,
         .anchor_append = sq_anchor_append,
         .anchor_list = sq_anchor_list,
         .vigilance_list = sq_vigilance_list,

@@ -82,16 +82,10 @@ int store_escalation_trigger(struct store_tx *tx, const char *key, const char *t
 int store_incident_get(struct store_tx *tx, const char *key, struct incident *ret) { return OPS(tx)->incident_get(tx, key, ret); }
 int store_incident_update(struct store_tx *tx, struct incident *inc, int64_t expect_version) { return OPS(tx)->incident_update(tx, inc, expect_version); }
 int store_incident_list(struct store_tx *tx, const struct incident_filter *f, int64_t before_id, unsigned limit, int (*cb)(const struct incident *, void *), void *ud) { return OPS(tx)->incident_list(tx, f, before_id, limit, cb, ud); }
-int store_incident_services_set(struct store_tx *tx, int64_t incident_id, const char *const *services, size_t n) { return OPS(tx)->incident_services_set(tx, incident_id, services, n); }
-int store_incident_services_list(struct store_tx *tx, int64_t incident_id, int (*cb)(const char *, void *), void *ud) { return OPS(tx)->incident_services_list(tx, incident_id, cb, ud); }
 int store_anchor_append(struct store_tx *tx, int64_t iid, const struct anchor_setting *a) { return OPS(tx)->anchor_append(tx, iid, a); }
 int store_anchor_list(struct store_tx *tx, int64_t iid, int (*cb)(const struct anchor_setting *, void *), void *ud) { return OPS(tx)->anchor_list(tx, iid, cb, ud); }
 int store_vigilance_list(struct store_tx *tx, vg_usec_t now, int (*cb)(const struct incident *, void *), void *ud) { return OPS(tx)->vigilance_list(tx, now, cb, ud); }
 int store_incident_get_by_id(struct store_tx *tx, int64_t id, struct incident *ret) { return OPS(tx)->incident_get_by_id(tx, id, ret); }
-int store_incident_tenants_set(struct store_tx *tx, int64_t id, const struct scope_tenant *t, size_t n) { return OPS(tx)->incident_tenants_set(tx, id, t, n); }
-int store_incident_tenants_list(struct store_tx *tx, int64_t id, int (*cb)(const struct scope_tenant *, void *), void *ud) { return OPS(tx)->incident_tenants_list(tx, id, cb, ud); }
-int store_incident_indicators_set(struct store_tx *tx, int64_t id, const struct indicator *ind, size_t n) { return OPS(tx)->incident_indicators_set(tx, id, ind, n); }
-int store_incident_indicators_list(struct store_tx *tx, int64_t id, int (*cb)(const struct indicator *, void *), void *ud) { return OPS(tx)->incident_indicators_list(tx, id, cb, ud); }
 
 #undef OPS
 

@@ -1,0 +1,156 @@
+/* An incident's scope: its services, the tenants it touches (with their
+ * status, evidence and what of theirs is affected) and its indicators. */
+#include "store/db.h"
+
+#include "core/error.h"
+
+#include <string.h>
+
+int store_incident_services_set(struct store_tx *tx, int64_t incident_id,
+                                const char *const *services, size_t n)
+{
+        struct db_stmt *st;
+        int r = DB_EXEC_INTS(tx, "DELETE FROM incident_services WHERE incident_id = ?",
+                             incident_id);
+        for (size_t i = 0; r >= 0 && i < n; i++) {
+                r = db_prepare(tx,
+                               "INSERT INTO incident_services(incident_id, service) VALUES (?, ?) "
+                               "ON CONFLICT DO NOTHING",
+                               &st);
+                if (r < 0)
+                        break;
+                db_bind_int64(st, 1, incident_id);
+                db_bind_text(st, 2, services[i]);
+                r = db_exec(st);
+        }
+        return r < 0 ? r : 0;
+}
+
+int store_incident_services_list(struct store_tx *tx, int64_t incident_id,
+                                 int (*cb)(const char *, void *), void *userdata)
+{
+        struct db_stmt *st;
+        int rc, r = db_prepare(tx,
+                               "SELECT service FROM incident_services WHERE incident_id = ? "
+                               "ORDER BY service",
+                               &st);
+        if (r < 0)
+                return r;
+        db_bind_int64(st, 1, incident_id);
+        while ((rc = db_step(st)) > 0) {
+                r = cb(db_text_ref(st, 0), userdata);
+                if (r < 0)
+                        break;
+        }
+        if (r >= 0 && rc < 0)
+                r = rc;
+        db_finish(st);
+        return r < 0 ? r : 0;
+}
+
+int store_incident_tenants_set(struct store_tx *tx, int64_t incident_id,
+                               const struct scope_tenant *t, size_t n)
+{
+        struct db_stmt *st;
+        int r = DB_EXEC_INTS(tx, "DELETE FROM incident_tenants WHERE incident_id = ?", incident_id);
+        for (size_t i = 0; r >= 0 && i < n; i++) {
+                r = db_prepare(
+                        tx,
+                        "INSERT INTO incident_tenants(incident_id, tenant, status, evidence, "
+                        "affected_users, data_categories) VALUES (?,?,?,?,?,?)",
+                        &st);
+                if (r < 0)
+                        break;
+                db_bind_int64(st, 1, incident_id);
+                db_bind_text(st, 2, t[i].tenant);
+                db_bind_text(st, 3, tenant_status_to_string(t[i].status));
+                db_bind_text(st, 4, t[i].evidence ? t[i].evidence : "");
+                db_bind_int64(st, 5, t[i].affected_users);
+                db_bind_int64(st, 6, t[i].data_categories);
+                r = db_exec(st);
+        }
+        return r < 0 ? r : 0;
+}
+
+static void tenant_row(struct db_stmt *st, void *out)
+{
+        struct scope_tenant *t = out;
+        char status[32];
+        memset(t, 0, sizeof *t);
+        db_text_copy(st, 0, t->tenant, sizeof t->tenant);
+        db_text_copy(st, 1, status, sizeof status);
+        t->status = tenant_status_from_string(status);
+        t->evidence = db_text_ref(st, 2); /* valid until the next step */
+        t->affected_users = db_column_int64(st, 3);
+        t->data_categories = (data_mask_t)db_column_int64(st, 4);
+}
+
+int store_incident_tenants_list(struct store_tx *tx, int64_t incident_id,
+                                int (*cb)(const struct scope_tenant *, void *), void *userdata)
+{
+        struct db_stmt *st;
+        struct scope_tenant t;
+        int r = db_prepare(tx,
+                           "SELECT tenant, status, evidence, affected_users, data_categories "
+                           "FROM incident_tenants WHERE incident_id = ? ORDER BY tenant",
+                           &st);
+        if (r < 0)
+                return r;
+        db_bind_int64(st, 1, incident_id);
+        return DB_EACH(st, t, tenant_row, cb, userdata);
+}
+
+int store_incident_indicators_set(struct store_tx *tx, int64_t incident_id,
+                                  const struct indicator *ind, size_t n)
+{
+        struct db_stmt *st;
+        int r = DB_EXEC_INTS(tx, "DELETE FROM incident_indicators WHERE incident_id = ?",
+                             incident_id);
+        for (size_t i = 0; r >= 0 && i < n; i++) {
+                r = db_prepare(tx,
+                               "INSERT INTO incident_indicators(incident_id, kind, value) "
+                               "VALUES (?,?,?) ON CONFLICT DO NOTHING",
+                               &st);
+                if (r < 0)
+                        break;
+                db_bind_int64(st, 1, incident_id);
+                db_bind_text(st, 2, indicator_kind_to_string(ind[i].kind));
+                db_bind_text(st, 3, ind[i].value);
+                r = db_exec(st);
+        }
+        return r < 0 ? r : 0;
+}
+
+int store_incident_indicators_list(struct store_tx *tx, int64_t incident_id,
+                                   int (*cb)(const struct indicator *, void *), void *userdata)
+{
+        struct db_stmt *st;
+        struct indicator ind;
+        struct field_errors fe;
+        char kind[16];
+        int rc, r = db_prepare(tx,
+                               "SELECT kind, value FROM incident_indicators WHERE incident_id = ? "
+                               "ORDER BY kind, value",
+                               &st);
+        if (r < 0)
+                return r;
+        db_bind_int64(st, 1, incident_id);
+        while ((rc = db_step(st)) > 0) {
+                db_text_copy(st, 0, kind, sizeof kind);
+                fielderr_init(&fe);
+                /* Stored values were normalised on the way in; parsing again
+                 * rebuilds the address fields. */
+                if (indicator_parse(indicator_kind_from_string(kind), db_column_text(st, 1), &ind,
+                                    &fe, "indicator") < 0) {
+                        r = -VG_ESTORE;
+                        break;
+                }
+                r = cb(&ind, userdata);
+                if (r < 0)
+                        break;
+        }
+        if (r >= 0 && rc < 0)
+                r = rc;
+        db_finish(st);
+        return r < 0 ? r : 0;
+}
