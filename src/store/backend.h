@@ -20,9 +20,6 @@ void store_hash_field(crypto_generichash_state *st, const void *p, size_t n);
  * SQLite driver answers them on its own API (sqlite.c). Each slot goes
  * when its domain moves. */
 struct store_ops {
-
-
-
         int (*incident_insert)(struct store_tx *tx, struct incident *inc);
         int (*customer_report_nth)(struct store_tx *tx, const char *reporter, const char *tenant,
                                    vg_usec_t since, unsigned n, vg_usec_t *ret_at);
@@ -37,7 +34,6 @@ struct store_ops {
                            int (*cb)(const struct anchor_setting *, void *), void *userdata);
         int (*vigilance_list)(struct store_tx *tx, vg_usec_t now,
                               int (*cb)(const struct incident *, void *), void *userdata);
-
 };
 
 struct db_driver;

@@ -3,6 +3,8 @@
 
 #include "core/error.h"
 
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define ESC_COLS                                                                                   \
@@ -162,4 +164,17 @@ int store_page_list(struct store_tx *tx, int64_t incident_id, unsigned limit,
         db_bind_int64(st, 1, incident_id);
         db_bind_int64(st, 2, db_limit(limit));
         return DB_EACH(st, p, page_read, cb, userdata);
+}
+
+/* The job that starts an incident's escalation, in the caller's
+ * transaction. */
+int store_escalation_trigger(struct store_tx *tx, const char *key, const char *trigger,
+                             vg_usec_t at)
+{
+        json_t *p = json_pack("{s:s, s:s}", "key", key, "trigger", trigger);
+        char *text = p ? json_dumps(p, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+        json_decref(p);
+        int r = text ? store_job_add(tx, "escalate.start", text, at, NULL) : -ENOMEM;
+        free(text);
+        return r;
 }

@@ -70,15 +70,6 @@ int store_incident_insert(struct store_tx *tx, struct incident *inc)
         return r < 0 ? r : store_escalation_trigger(tx, inc->key, "opened", inc->created_at);
 }
 
-int store_escalation_trigger(struct store_tx *tx, const char *key, const char *trigger, vg_usec_t at)
-{
-        json_t *p = json_pack("{s:s, s:s}", "key", key, "trigger", trigger);
-        char *text = p ? json_dumps(p, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-        json_decref(p);
-        int r = text ? store_job_add(tx, "escalate.start", text, at, NULL) : -ENOMEM;
-        free(text);
-        return r;
-}
 int store_incident_get(struct store_tx *tx, const char *key, struct incident *ret) { return OPS(tx)->incident_get(tx, key, ret); }
 int store_incident_update(struct store_tx *tx, struct incident *inc, int64_t expect_version) { return OPS(tx)->incident_update(tx, inc, expect_version); }
 int store_incident_list(struct store_tx *tx, const struct incident_filter *f, int64_t before_id, unsigned limit, int (*cb)(const struct incident *, void *), void *ud) { return OPS(tx)->incident_list(tx, f, before_id, limit, cb, ud); }
