@@ -8,10 +8,11 @@
 int store_advisory_add(struct store_tx *tx, struct advisory *a)
 {
         struct db_stmt *st;
-        int r = db_prepare(tx,
-                           "INSERT INTO advisories(service, state, message, posted_by, posted_at) "
-                           "VALUES (?,?,?,?,?) RETURNING id",
-                           &st);
+        int r = db_prepare_insert(
+                tx,
+                "INSERT INTO advisories(service, state, message, posted_by, posted_at) "
+                "VALUES (?,?,?,?,?)",
+                &st);
         if (r < 0)
                 return r;
         db_bind_text(st, 1, a->service);

@@ -12,11 +12,12 @@
 int store_alert_link(struct store_tx *tx, int64_t incident_id, struct alert_link *l)
 {
         struct db_stmt *st;
-        int r = db_prepare(tx,
-                           "INSERT INTO incident_alerts(incident_id, alert, reason, vigilance, "
-                           "linked_by, linked_at) "
-                           "VALUES (?,?,?,?,?,?) RETURNING id",
-                           &st);
+        int r = db_prepare_insert(
+                tx,
+                "INSERT INTO incident_alerts(incident_id, alert, reason, vigilance, "
+                "linked_by, linked_at) "
+                "VALUES (?,?,?,?,?,?)",
+                &st);
         if (r < 0)
                 return r;
         db_bind_int64(st, 1, incident_id);
@@ -113,12 +114,13 @@ int store_alert_insert(struct store_tx *tx, struct alert_row *a)
                 if (!dumped)
                         return -ENOMEM;
         }
-        int r = db_prepare(tx,
-                           "INSERT INTO alerts(fingerprint, labels, annotations, source, service, "
-                           "severity, summary, "
-                           "generator_url, starts_at, silenced_by, group_key) VALUES "
-                           "(?,?,?,?,?,?,?,?,?,?,?) RETURNING id",
-                           &st);
+        int r = db_prepare_insert(
+                tx,
+                "INSERT INTO alerts(fingerprint, labels, annotations, source, service, "
+                "severity, summary, "
+                "generator_url, starts_at, silenced_by, group_key) VALUES "
+                "(?,?,?,?,?,?,?,?,?,?,?)",
+                &st);
         if (r < 0) {
                 free(dumped);
                 return r;

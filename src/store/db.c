@@ -43,13 +43,7 @@ int db_exec_ints(struct store_tx *tx, const char *sql, size_t n, const int64_t *
 
 int db_insert_id(struct db_stmt *st, int64_t *ret_id)
 {
-        int r = db_step(st);
-        if (r > 0) {
-                *ret_id = db_column_int64(st, 0);
-                r = 0;
-        } else if (r == 0) {
-                r = -VG_ESTORE; /* RETURNING answered nothing */
-        }
+        int r = st->driver->insert_id(st, ret_id);
         db_finish(st);
         return r;
 }

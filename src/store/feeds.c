@@ -24,11 +24,12 @@ static void feed_read(struct db_stmt *st, void *out)
 int store_feed_insert(struct store_tx *tx, struct calendar_feed *f)
 {
         struct db_stmt *st;
-        int r = db_prepare(tx,
-                           "INSERT INTO calendar_feeds(kind, name, prefix, token_hash, created_by, "
-                           "created_at) "
-                           "VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
-                           &st);
+        int r = db_prepare_insert(
+                tx,
+                "INSERT INTO calendar_feeds(kind, name, prefix, token_hash, created_by, "
+                "created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                &st);
         if (r < 0)
                 return r;
         db_bind_text(st, 1, f->kind);

@@ -24,11 +24,11 @@ static void ikey_row(struct db_stmt *st, void *out)
 int store_integration_key_insert(struct store_tx *tx, struct integration_key *k)
 {
         struct db_stmt *st;
-        int r = db_prepare(tx,
-                           "INSERT INTO integration_keys(service, name, prefix, key_hash, "
-                           "created_by, created_at) "
-                           "VALUES (?,?,?,?,?,?) RETURNING id",
-                           &st);
+        int r = db_prepare_insert(tx,
+                                  "INSERT INTO integration_keys(service, name, prefix, key_hash, "
+                                  "created_by, created_at) "
+                                  "VALUES (?,?,?,?,?,?)",
+                                  &st);
         if (r < 0)
                 return r;
         db_bind_text(st, 1, k->service);

@@ -6,29 +6,23 @@
 
 #include <string.h>
 
-/* Without ret_id the plain INSERT: RETURNING costs SQLite a temporary
- * table per statement, which an incident's escalation job (queued with
- * every incident) does not need. */
 int store_job_add(struct store_tx *tx, const char *kind, const char *payload, vg_usec_t due_at,
                   int64_t *ret_id)
 {
         struct db_stmt *st;
-        int r = db_prepare(
-                tx,
-                ret_id ? "INSERT INTO jobs(kind, payload, due_at, created_at) VALUES (?, ?, ?, ?) "
-                         "RETURNING id"
-                       : "INSERT INTO jobs(kind, payload, due_at, created_at) VALUES (?, ?, ?, ?)",
-                &st);
+        int64_t id;
+        int r = db_prepare_insert(
+                tx, "INSERT INTO jobs(kind, payload, due_at, created_at) VALUES (?, ?, ?, ?)", &st);
         if (r < 0)
                 return r;
         db_bind_text(st, 1, kind);
         db_bind_text(st, 2, payload ? payload : "{}");
         db_bind_int64(st, 3, due_at);
         db_bind_int64(st, 4, due_at);
-        if (ret_id)
-                return db_insert_id(st, ret_id);
-        r = db_exec(st);
-        return r < 0 ? r : 0;
+        r = db_insert_id(st, &id);
+        if (r >= 0 && ret_id)
+                *ret_id = id;
+        return r;
 }
 
 static void job_read(struct db_stmt *st, void *out)

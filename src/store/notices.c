@@ -113,10 +113,11 @@ int store_notice_release(struct store_tx *tx, int64_t id, const char *by, vg_use
 int store_notice_delivery_add(struct store_tx *tx, struct notice_delivery *d)
 {
         struct db_stmt *st;
-        int r = db_prepare(tx,
-                           "INSERT INTO notice_deliveries(notice_id, tenant, channel, address, "
-                           "outbox_id) VALUES (?,?,?,?,?) RETURNING id",
-                           &st);
+        int r = db_prepare_insert(
+                tx,
+                "INSERT INTO notice_deliveries(notice_id, tenant, channel, address, "
+                "outbox_id) VALUES (?,?,?,?,?)",
+                &st);
         if (r < 0)
                 return r;
         db_bind_int64(st, 1, d->notice_id);

@@ -31,11 +31,12 @@ static void outbox_read(struct db_stmt *st, void *out)
 int store_outbox_add(struct store_tx *tx, struct outbox_msg *m)
 {
         struct db_stmt *st;
-        int r = db_prepare(tx,
-                           "INSERT INTO outbox(idem_key, channel, address, subject, body, page_id, "
-                           "created_at) "
-                           "VALUES (?, ?, ?, ?, ?, nullif(?, 0), ?) RETURNING id",
-                           &st);
+        int r = db_prepare_insert(
+                tx,
+                "INSERT INTO outbox(idem_key, channel, address, subject, body, page_id, "
+                "created_at) "
+                "VALUES (?, ?, ?, ?, ?, nullif(?, 0), ?)",
+                &st);
         if (r < 0)
                 return r;
         db_bind_text(st, 1, m->idem_key);

@@ -31,11 +31,12 @@ static void escalation_read(struct db_stmt *st, void *out)
 int store_escalation_add(struct store_tx *tx, struct escalation *e)
 {
         struct db_stmt *st;
-        int r = db_prepare(tx,
-                           "INSERT INTO escalations(incident_id, service, policy, trigger, state, "
-                           "level, round, started_at) "
-                           "VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-                           &st);
+        int r = db_prepare_insert(
+                tx,
+                "INSERT INTO escalations(incident_id, service, policy, trigger, state, "
+                "level, round, started_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                &st);
         if (r < 0)
                 return r;
         db_bind_int64(st, 1, e->incident_id);
@@ -109,11 +110,12 @@ static void page_read(struct db_stmt *st, void *out)
 int store_page_add(struct store_tx *tx, struct oncall_page *p)
 {
         struct db_stmt *st;
-        int r = db_prepare(tx,
-                           "INSERT INTO pages(escalation_id, incident_id, user_name, level, round, "
-                           "via, ack_hash, created_at) "
-                           "VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-                           &st);
+        int r = db_prepare_insert(
+                tx,
+                "INSERT INTO pages(escalation_id, incident_id, user_name, level, round, "
+                "via, ack_hash, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                &st);
         if (r < 0)
                 return r;
         db_bind_int64(st, 1, p->escalation_id);

@@ -89,12 +89,13 @@ static void improvement_read(struct db_stmt *st, void *out)
 int store_improvement_add(struct store_tx *tx, struct improvement *i)
 {
         struct db_stmt *st;
-        int r = db_prepare(tx,
-                           "INSERT INTO improvements(incident_id, factor, title, owner, kind, "
-                           "due_at, status, verification, "
-                           "done_at, created_by, created_at, updated_at) VALUES "
-                           "(?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id",
-                           &st);
+        int r = db_prepare_insert(
+                tx,
+                "INSERT INTO improvements(incident_id, factor, title, owner, kind, "
+                "due_at, status, verification, "
+                "done_at, created_by, created_at, updated_at) VALUES "
+                "(?,?,?,?,?,?,?,?,?,?,?,?)",
+                &st);
         if (r < 0)
                 return r;
         db_bind_int64(st, 1, i->incident_id);

@@ -9,11 +9,11 @@
 int store_training_add(struct store_tx *tx, struct training_record *t)
 {
         struct db_stmt *st;
-        int r = db_prepare(tx,
-                           "INSERT INTO training_records(user_name, course, completed_at, "
-                           "evidence, recorded_by, "
-                           "recorded_at) VALUES (?,?,?,?,?,?) RETURNING id",
-                           &st);
+        int r = db_prepare_insert(tx,
+                                  "INSERT INTO training_records(user_name, course, completed_at, "
+                                  "evidence, recorded_by, "
+                                  "recorded_at) VALUES (?,?,?,?,?,?)",
+                                  &st);
         if (r < 0)
                 return r;
         db_bind_text(st, 1, t->user);

@@ -95,10 +95,11 @@ static void check_row(struct db_stmt *st, void *out)
 int store_recovery_check_insert(struct store_tx *tx, struct recovery_check *ck)
 {
         struct db_stmt *st;
-        int r = db_prepare(tx,
-                           "INSERT INTO recovery_checks(incident_id, asset, name, created_at) "
-                           "VALUES (?,?,?,?) RETURNING id",
-                           &st);
+        int r = db_prepare_insert(
+                tx,
+                "INSERT INTO recovery_checks(incident_id, asset, name, created_at) "
+                "VALUES (?,?,?,?)",
+                &st);
         if (r < 0)
                 return r;
         db_bind_int64(st, 1, ck->incident_id);

@@ -124,11 +124,11 @@ static void override_read(struct db_stmt *st, void *out)
 int store_override_insert(struct store_tx *tx, struct schedule_override *o)
 {
         struct db_stmt *st;
-        int r = db_prepare(tx,
-                           "INSERT INTO schedule_overrides(schedule, user_name, starts_at, "
-                           "ends_at, reason, created_by, "
-                           "created_at) VALUES (?,?,?,?,?,?,?) RETURNING id",
-                           &st);
+        int r = db_prepare_insert(tx,
+                                  "INSERT INTO schedule_overrides(schedule, user_name, starts_at, "
+                                  "ends_at, reason, created_by, "
+                                  "created_at) VALUES (?,?,?,?,?,?,?)",
+                                  &st);
         if (r < 0)
                 return r;
         db_bind_text(st, 1, o->schedule);

@@ -38,6 +38,7 @@ struct sq_stmt {
         const char *sql;  /* borrows: static text, the cache key */
         sqlite3_stmt *st; /* owns */
         bool handed, walking;
+        bool insert_id; /* prepared with DB_INSERT_ID */
 };
 
 struct conn {
@@ -593,7 +594,7 @@ static struct sq_stmt *sqs(struct db_stmt *st)
 /* A write prepared while another statement is walking is refused: the
  * row contract (db.h) lets a callback read but not write, since whether
  * the walk would see the write differs between backends. */
-static int stmt_prepare(struct store_tx *tx, const char *sql, struct db_stmt **ret)
+static int stmt_prepare(struct store_tx *tx, const char *sql, unsigned flags, struct db_stmt **ret)
 {
         struct conn *c = txc(tx);
         struct sq_stmt *e;
@@ -603,6 +604,7 @@ static int stmt_prepare(struct store_tx *tx, const char *sql, struct db_stmt **r
         if (c->walks > 0 && !sqlite3_stmt_readonly(e->st))
                 return -VG_ESTORE;
         e->handed = true;
+        e->insert_id = (flags & DB_INSERT_ID) != 0;
         *ret = &e->base;
         return 0;
 }
@@ -689,6 +691,21 @@ static enum db_type stmt_column_type(struct db_stmt *st, int i)
 static int64_t stmt_changes(struct db_stmt *st)
 {
         return sqlite3_changes64(sqs(st)->c->db);
+}
+
+/* The RETURNING row's first column; for DB_INSERT_ID, last_insert_rowid
+ * (the INSERT has no RETURNING: see db.h). */
+static int stmt_insert_id(struct db_stmt *st, int64_t *ret_id)
+{
+        struct sq_stmt *e = sqs(st);
+        int r = stmt_step(st);
+        if (r > 0)
+                *ret_id = sqlite3_column_int64(e->st, 0);
+        else if (r == 0 && e->insert_id)
+                *ret_id = sqlite3_last_insert_rowid(e->c->db);
+        else if (r == 0)
+                return -VG_ESTORE; /* RETURNING answered nothing */
+        return r < 0 ? r : 0;
 }
 
 static void stmt_finish(struct db_stmt *st)
@@ -1102,6 +1119,7 @@ const struct db_driver db_sqlite = {
         .column_blob = stmt_column_blob,
         .column_type = stmt_column_type,
         .changes = stmt_changes,
+        .insert_id = stmt_insert_id,
         .finish = stmt_finish,
 };
 

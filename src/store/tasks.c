@@ -41,10 +41,10 @@ static void task_row(struct db_stmt *st, void *out)
 int store_task_insert(struct store_tx *tx, struct task *t)
 {
         struct db_stmt *st;
-        int r = db_prepare(
+        int r = db_prepare_insert(
                 tx,
                 "INSERT INTO incident_tasks(incident_id, phase, title, owner, due_at, status, "
-                "business_impact, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?) RETURNING id",
+                "business_impact, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?)",
                 &st);
         if (r < 0)
                 return r;

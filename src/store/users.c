@@ -52,11 +52,10 @@ static void bind_user(struct db_stmt *st, const struct user *u)
 int store_user_insert(struct store_tx *tx, struct user *u)
 {
         struct db_stmt *st;
-        int r = db_prepare(
+        int r = db_prepare_insert(
                 tx,
                 "INSERT INTO users(name, role, tenant, password_hash, disabled, created_at, "
-                "updated_at, email, phone, time_zone, contacts) VALUES (?,?,?,?,?,?,?,?,?,?,?) "
-                "RETURNING id",
+                "updated_at, email, phone, time_zone, contacts) VALUES (?,?,?,?,?,?,?,?,?,?,?) ",
                 &st);
         if (r < 0)
                 return r;
@@ -134,10 +133,10 @@ static void session_row(struct db_stmt *st, void *out)
 int store_session_insert(struct store_tx *tx, struct session *s)
 {
         struct db_stmt *st;
-        int r = db_prepare(
+        int r = db_prepare_insert(
                 tx,
                 "INSERT INTO sessions(user_id, token_hash, created_at, last_seen, expires_at) "
-                "VALUES (?,?,?,?,?) RETURNING id",
+                "VALUES (?,?,?,?,?)",
                 &st);
         if (r < 0)
                 return r;
@@ -210,10 +209,11 @@ static void token_row(struct db_stmt *st, void *out)
 int store_token_insert(struct store_tx *tx, struct api_token *t)
 {
         struct db_stmt *st;
-        int r = db_prepare(tx,
-                           "INSERT INTO api_tokens(user_id, name, prefix, token_hash, created_at, "
-                           "expires_at) VALUES (?,?,?,?,?,?) RETURNING id",
-                           &st);
+        int r = db_prepare_insert(
+                tx,
+                "INSERT INTO api_tokens(user_id, name, prefix, token_hash, created_at, "
+                "expires_at) VALUES (?,?,?,?,?,?)",
+                &st);
         if (r < 0)
                 return r;
         db_bind_int64(st, 1, t->user_id);
