@@ -1,5 +1,5 @@
 /* The SQL driver seam: the small interface a database backend implements,
- * and the only thing the per-domain store files (accounts.c, jobs.c, ...)
+ * and the only thing the per-domain store files (users.c, jobs.c, ...)
  * are written against. Private to src/store: the rest of Vigil uses
  * store.h.
  *
@@ -11,7 +11,8 @@
  * Statements. db_prepare takes SQL text that is a string literal (or
  * otherwise lives as long as the process): the driver may cache the
  * prepared statement keyed by the text's address. Parameters are numbered
- * from 1 ("?" or "?N"), columns from 0. A statement is the caller's from
+ * from 1 ("?" or "?N"; a driver whose backend spells them "$N" rewrites
+ * them when it prepares), columns from 0. A statement is the caller's from
  * db_prepare until db_finish; every path out of a query calls db_finish
  * (the DB_* helpers below do). A driver never hands one cached statement
  * to two callers at once, and never evicts one that is handed out, so
@@ -21,13 +22,15 @@
  * blob pointers it lends (db_column_text, db_column_blob) stay valid until
  * the next db_step or db_finish of that statement - so a struct filled
  * from a row, with fields marked "borrows", is valid during the callback it
- * is handed to and not after. A row callback may make store calls on the
- * same transaction, reads and writes (notice listings read deliveries from
- * inside their callback, for one): the driver gives each nested query its
- * own statement, and the outer cursor and its current row are not
- * disturbed. What a callback must not do is change the rows of the query
- * that is handing it rows (whether the walk then sees the change differs
- * between backends); collect the ids and change them after the walk.
+ * is handed to and not after. A row callback may read through the store
+ * on the same transaction (a notice listing reads each notice's
+ * deliveries from inside its callback, for one): the driver gives each
+ * nested query its own statement, and the outer cursor and its current row
+ * are not disturbed. A callback must not write: whether the walk would see
+ * the write differs between backends (SQLite steps lazily, a PostgreSQL
+ * driver holds the whole result), so collect what to change and change it
+ * after the walk. The SQLite driver enforces this: a write prepared while
+ * a walk is handing out rows is refused with -VG_ESTORE.
  *
  * Errors. Every entry that can fail returns >= 0 or a negative code, the
  * driver's one mapping from its backend's errors: -VG_ECONFLICT (a unique,
