@@ -5,9 +5,8 @@
  * run beside the one writer; synchronous=FULL makes a commit durable before
  * it returns, which is what a 2xx answer promises. Prepared statements are
  * cached per connection, keyed by the address of their static SQL text.
- *
- * The incidents' queries still live here, written on SQLite's API, until
- * they move to a store file of their own like the other domains. */
+ * No query of a domain lives here: those are in the store files, on db.h;
+ * the driver's own SQL is its connection set-up, migrations and ping. */
 #include "store/backend.h"
 #include "store/db.h"
 #include "store/migrations.h"
@@ -165,9 +164,9 @@ static int conn_get(struct sq_store *s, struct conn **ret)
 }
 
 /* Whether a cached statement is in use: handed out through db.h, or
- * stepped and not yet reset by the code still written on SQLite's API.
- * Such a statement is never given to anyone else nor finalized: an outer
- * loop may be stepping it while a row callback runs other queries. */
+ * stepped and not yet reset by the driver's own queries (migrations,
+ * ping). Such a statement is never given to anyone else nor finalized: an
+ * outer loop may be stepping it while a row callback runs other queries. */
 static bool stmt_in_use(const struct sq_stmt *e)
 {
         return e->handed || (e->st && sqlite3_stmt_busy(e->st));
@@ -231,27 +230,6 @@ static int step_done(struct conn *c, sqlite3_stmt *st)
         return r;
 }
 
-/* A row's text is answered as JSON strings, and a row written before every
- * cut kept to character boundaries may hold a cut character (or any bytes
- * that are not UTF-8): those are read as '?' rather than failing the whole
- * answer, and a text longer than its field is cut on a character boundary. */
-static void text_copy(char *dst, size_t size, sqlite3_stmt *st, int col)
-{
-        const unsigned char *t = sqlite3_column_text(st, col);
-        utf8_copy(dst, size, t ? (const char *)t : "");
-        utf8_scrub(dst);
-}
-
-/* text_copy for a text of any length: a malloc'd copy, or NULL. */
-static char *text_dup(sqlite3_stmt *st, int col)
-{
-        const unsigned char *t = sqlite3_column_text(st, col);
-        char *s = strdup(t ? (const char *)t : "");
-        if (s)
-                utf8_scrub(s);
-        return s;
-}
-
 /* Scrubbed copies of stored text that was not UTF-8, lent out as row
  * fields by text_ref. A borrowed field never outlives its transaction, so
  * they are freed when the transaction on their connection ends; each
@@ -276,9 +254,12 @@ static void scrubbed_release(sqlite3 *db)
         }
 }
 
-/* text_copy for a borrowed field: the column's own text (NULL stays NULL)
- * when it is UTF-8, which is always but for a damaged or older row; else
- * a scrubbed copy valid until the transaction ends ("" without memory). */
+/* A row's text is answered as JSON strings, and a row written before every
+ * cut kept to character boundaries may hold a cut character (or any bytes
+ * that are not UTF-8): those are read as '?' rather than failing the whole
+ * answer. So a column's text is its own (NULL stays NULL) when it is
+ * UTF-8, which is always but for a damaged or older row; else a scrubbed
+ * copy valid until the transaction ends ("" without memory). */
 static const char *text_ref(sqlite3_stmt *st, int col)
 {
         const char *t = (const char *)sqlite3_column_text(st, col);
@@ -294,23 +275,6 @@ static const char *text_ref(sqlite3_stmt *st, int col)
         s->next = scrubbed;
         scrubbed = s;
         return s->text;
-}
-
-/* An optional time (one that has not happened yet, or may never): SQL
- * NULL in storage, VG_TIME_UNSET in memory; never 0 on disk (migration
- * 024 has the columns refuse it). */
-static void bind_time(sqlite3_stmt *st, int col, vg_usec_t t)
-{
-        if (t == VG_TIME_UNSET)
-                sqlite3_bind_null(st, col);
-        else
-                sqlite3_bind_int64(st, col, t);
-}
-
-static vg_usec_t time_col(sqlite3_stmt *st, int col)
-{
-        return sqlite3_column_type(st, col) == SQLITE_NULL ? VG_TIME_UNSET
-                                                           : sqlite3_column_int64(st, col);
 }
 
 /* ---- store life cycle ---- */
@@ -440,7 +404,6 @@ static int sq_open(const char *location, struct store **ret, char *err, size_t e
         s = calloc(1, sizeof *s);
         if (!s)
                 return -ENOMEM;
-        s->base.ops = &store_sqlite_ops;
         s->base.driver = &db_sqlite;
         s->path = strdup(location);
         if (!s->path || pthread_key_create(&s->key, conn_destroy) != 0) {
@@ -716,386 +679,6 @@ static void stmt_finish(struct db_stmt *st)
         e->handed = false;
 }
 
-/* ---- row helpers of the queries still written on SQLite's API ---- */
-
-/* Run a list query: read each row into scratch, hand it to cb; a callback
- * returning < 0 stops the walk and is returned. */
-#define EACH_ROW(st, scratch, rowfn, cb, userdata)                                   \
-        ({                                                                           \
-                int _rc, _r = 0;                                                     \
-                while ((_rc = sqlite3_step(st)) == SQLITE_ROW) {                     \
-                        rowfn(st, &(scratch));                                       \
-                        _r = cb(&(scratch), userdata);                               \
-                        if (_r < 0)                                                  \
-                                break;                                               \
-                }                                                                    \
-                if (_r >= 0 && _rc != SQLITE_ROW && _rc != SQLITE_DONE)              \
-                        _r = map_rc(_rc);                                            \
-                sqlite3_reset(st);                                                   \
-                _r < 0 ? _r : 0;                                                     \
-        })
-
-/* The one row st selects, to cb; -VG_ENOTFOUND when there is none. */
-#define ONE_ROW(st, scratch, rowfn, cb, userdata)                                    \
-        ({                                                                           \
-                int _r1 = 0, _rc1 = sqlite3_step(st);                                \
-                if (_rc1 == SQLITE_ROW) {                                            \
-                        rowfn(st, &(scratch));                                       \
-                        _r1 = cb(&(scratch), userdata);                              \
-                }                                                                    \
-                sqlite3_reset(st);                                                   \
-                _rc1 == SQLITE_ROW ? _r1 : _rc1 == SQLITE_DONE ? -VG_ENOTFOUND : map_rc(_rc1); \
-        })
-
-
-/* ---- incidents ---- */
-
-#define INCIDENT_COLS                                                                        \
-        "id, key, title, description, severity, source, reporter, phase, classification, "   \
-        "impact_c, impact_i, impact_a, data_categories, version, detected_at, reported_at, "  \
-        "acknowledged_at, declared_at, contained_at, eradicated_at, recovered_at, closed_at, " \
-        "created_at, updated_at, declared_by, declaration, root_cause, vigilance_until"
-
-static int incident_row(sqlite3_stmt *st, struct incident *inc)
-{
-        char buf[64];
-
-        memset(inc, 0, sizeof *inc);
-        inc->id = sqlite3_column_int64(st, 0);
-        text_copy(inc->key, sizeof inc->key, st, 1);
-        text_copy(inc->title, sizeof inc->title, st, 2);
-        inc->description = text_dup(st, 3);
-        if (!inc->description)
-                return -ENOMEM;
-        text_copy(buf, sizeof buf, st, 4);
-        inc->severity = severity_from_string(buf);
-        text_copy(buf, sizeof buf, st, 5);
-        inc->source = source_from_string(buf);
-        text_copy(inc->reporter, sizeof inc->reporter, st, 6);
-        text_copy(buf, sizeof buf, st, 7);
-        inc->phase = phase_from_string(buf);
-        text_copy(buf, sizeof buf, st, 8);
-        inc->classification = class_from_string(buf);
-        inc->impact.confidentiality = sqlite3_column_int(st, 9) != 0;
-        inc->impact.integrity = sqlite3_column_int(st, 10) != 0;
-        inc->impact.availability = sqlite3_column_int(st, 11) != 0;
-        inc->data_categories = (data_mask_t)sqlite3_column_int64(st, 12);
-        inc->version = sqlite3_column_int64(st, 13);
-        vg_usec_t *times[] = { &inc->detected_at, &inc->reported_at, &inc->acknowledged_at,
-                               &inc->declared_at, &inc->contained_at, &inc->eradicated_at,
-                               &inc->recovered_at, &inc->closed_at, &inc->created_at,
-                               &inc->updated_at };
-        for (int i = 0; i < 10; i++)
-                *times[i] = time_col(st, 14 + i);
-        text_copy(inc->declared_by, sizeof inc->declared_by, st, 24);
-        inc->declaration = text_dup(st, 25);
-        inc->vigilance_until = time_col(st, 27);
-        inc->root_cause = text_dup(st, 26);
-        if (!inc->declaration || !inc->root_cause) {
-                incident_fini(inc);
-                return -ENOMEM;
-        }
-        return 0;
-}
-
-/* Bind the mutable fields: ?1..?21 in the order INCIDENT_COLS lists them
- * after id and key, then declared_by ?24, declaration ?25, root_cause ?26. */
-static void bind_incident(sqlite3_stmt *st, const struct incident *inc)
-{
-        sqlite3_bind_text(st, 1, inc->title, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, inc->description ? inc->description : "", -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 3, severity_to_string(inc->severity), -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 4, source_to_string(inc->source), -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 5, inc->reporter, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 6, phase_to_string(inc->phase), -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 7, class_to_string(inc->classification), -1, SQLITE_STATIC);
-        sqlite3_bind_int(st, 8, inc->impact.confidentiality);
-        sqlite3_bind_int(st, 9, inc->impact.integrity);
-        sqlite3_bind_int(st, 10, inc->impact.availability);
-        sqlite3_bind_int64(st, 11, inc->data_categories);
-        const vg_usec_t times[] = { inc->detected_at, inc->reported_at, inc->acknowledged_at,
-                                    inc->declared_at, inc->contained_at, inc->eradicated_at,
-                                    inc->recovered_at, inc->closed_at, inc->created_at,
-                                    inc->updated_at };
-        for (int i = 0; i < 10; i++)
-                if (i >= 2 && i < 8) /* acknowledged .. closed: optional */
-                        bind_time(st, 12 + i, times[i]);
-                else
-                        sqlite3_bind_int64(st, 12 + i, times[i]);
-        sqlite3_bind_text(st, 24, inc->declared_by, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 25, inc->declaration ? inc->declaration : "", -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 26, inc->root_cause ? inc->root_cause : "", -1, SQLITE_STATIC);
-        bind_time(st, 27, inc->vigilance_until);
-}
-
-static int sq_customer_report_nth(struct store_tx *tx, const char *reporter, const char *tenant,
-                                  vg_usec_t since, unsigned n, vg_usec_t *ret_at)
-{
-        sqlite3_stmt *st = NULL;
-        int r = stmt(txc(tx),
-                     reporter ? "SELECT created_at FROM incidents WHERE source = 'customer' AND "
-                                "reporter = ? "
-                                "AND created_at > ? ORDER BY created_at DESC LIMIT 1 OFFSET ?"
-                              : "SELECT created_at FROM incidents WHERE source = 'customer' "
-                                "AND reporter IN (SELECT name FROM users WHERE tenant = ?) "
-                                "AND created_at > ? ORDER BY created_at DESC LIMIT 1 OFFSET ?",
-                     &st);
-        if (r < 0)
-                return r;
-        sqlite3_bind_text(st, 1, reporter ? reporter : tenant, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 2, since);
-        sqlite3_bind_int64(st, 3, n > 0 ? (int64_t)n - 1 : 0);
-        int rc = sqlite3_step(st);
-        r = rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : map_rc(rc);
-        if (r == 1)
-                *ret_at = sqlite3_column_int64(st, 0);
-        sqlite3_reset(st);
-        return r;
-}
-
-static int sq_incident_insert(struct store_tx *tx, struct incident *inc)
-{
-        sqlite3_stmt *st = NULL;
-        struct conn *c = txc(tx);
-        int year = vg_time_year(inc->created_at);
-        int64_t seq = 0;
-
-        int r = stmt(c, "INSERT INTO incident_counters(year, last_seq) VALUES (?, 1) "
-                        "ON CONFLICT(year) DO UPDATE SET last_seq = last_seq + 1 RETURNING last_seq", &st);
-        if (r < 0)
-                return r;
-        sqlite3_bind_int(st, 1, year);
-        int rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW)
-                seq = sqlite3_column_int64(st, 0);
-        sqlite3_reset(st);
-        if (rc != SQLITE_ROW)
-                return map_rc(rc);
-        r = incident_key_format(year, seq, inc->key, sizeof inc->key);
-        if (r < 0)
-                return r;
-        r = stmt(c, "INSERT INTO incidents(title, description, severity, source, reporter, phase, "
-                    "classification, impact_c, impact_i, impact_a, data_categories, detected_at, "
-                    "reported_at, acknowledged_at, declared_at, contained_at, eradicated_at, "
-                    "recovered_at, closed_at, created_at, updated_at, key, version, declared_by, "
-                    "declaration, root_cause, vigilance_until) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,"
-                    "?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,1,?24,?25,?26,?27)",
-                 &st);
-        if (r < 0)
-                return r;
-        bind_incident(st, inc);
-        sqlite3_bind_text(st, 22, inc->key, -1, SQLITE_STATIC);
-        r = step_done(c, st);
-        if (r < 0)
-                return r;
-        inc->id = sqlite3_last_insert_rowid(c->db);
-        inc->version = 1;
-        return 0;
-}
-
-static int sq_incident_get_by_id(struct store_tx *tx, int64_t id, struct incident *ret)
-{
-        sqlite3_stmt *st = NULL;
-        int r = stmt(txc(tx), "SELECT " INCIDENT_COLS " FROM incidents WHERE id = ?", &st);
-        if (r < 0)
-                return r;
-        sqlite3_bind_int64(st, 1, id);
-        int rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW)
-                r = incident_row(st, ret);
-        else
-                r = rc == SQLITE_DONE ? -VG_ENOTFOUND : map_rc(rc);
-        sqlite3_reset(st);
-        return r;
-}
-
-static int sq_incident_get(struct store_tx *tx, const char *key, struct incident *ret)
-{
-        sqlite3_stmt *st = NULL;
-        int r = stmt(txc(tx), "SELECT " INCIDENT_COLS " FROM incidents WHERE key = ?", &st);
-        if (r < 0)
-                return r;
-        sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-        int rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW)
-                r = incident_row(st, ret);
-        else
-                r = rc == SQLITE_DONE ? -VG_ENOTFOUND : map_rc(rc);
-        sqlite3_reset(st);
-        return r;
-}
-
-static int sq_incident_update(struct store_tx *tx, struct incident *inc, int64_t expect_version)
-{
-        sqlite3_stmt *st = NULL;
-        struct conn *c = txc(tx);
-        int r = stmt(c, "UPDATE incidents SET title=?1, description=?2, severity=?3, source=?4, "
-                        "reporter=?5, phase=?6, classification=?7, impact_c=?8, impact_i=?9, "
-                        "impact_a=?10, data_categories=?11, detected_at=?12, reported_at=?13, "
-                        "acknowledged_at=?14, declared_at=?15, contained_at=?16, eradicated_at=?17, "
-                        "recovered_at=?18, closed_at=?19, created_at=?20, updated_at=?21, "
-                        "declared_by=?24, declaration=?25, root_cause=?26, vigilance_until=?27, "
-                        "version = version + 1 WHERE id = ?22 AND version = ?23", &st);
-        if (r < 0)
-                return r;
-        bind_incident(st, inc);
-        sqlite3_bind_int64(st, 22, inc->id);
-        sqlite3_bind_int64(st, 23, expect_version);
-        r = step_done(c, st);
-        if (r < 0)
-                return r;
-        if (r == 0)
-                return -VG_EPRECONDITION;
-        inc->version = expect_version + 1;
-        return 0;
-}
-
-/* Incidents read from st, each handed to cb and freed; cb < 0 stops. */
-static int each_incident(sqlite3_stmt *st, int (*cb)(const struct incident *, void *), void *userdata)
-{
-        struct incident inc;
-        int rc, r = 0;
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-                r = incident_row(st, &inc);
-                if (r >= 0)
-                        r = cb(&inc, userdata);
-                incident_fini(&inc);
-                if (r < 0)
-                        break;
-        }
-        if (r >= 0 && rc != SQLITE_DONE && rc != SQLITE_ROW)
-                r = map_rc(rc);
-        sqlite3_reset(st);
-        return r < 0 ? r : 0;
-}
-
-static int sq_incident_list(struct store_tx *tx, const struct incident_filter *f, int64_t before_id,
-                            unsigned limit, int (*cb)(const struct incident *, void *), void *userdata)
-{
-        sqlite3_stmt *st = NULL;
-        /* Unset filters bind NULL and drop out. The statement leads with
-         * the most selective indexed filter given, so SQLite walks that
-         * index in id order instead of scanning every incident. */
-#define INCIDENT_FILTERS                                                                   \
-        "(?1 = 0 OR i.id < ?1) AND (?2 IS NULL OR i.phase = ?2) "                           \
-        "AND (?3 IS NULL OR i.classification = ?3) AND (?4 IS NULL OR i.severity = ?4) "    \
-        "AND (?5 IS NULL OR EXISTS (SELECT 1 FROM incident_services s2 "                    \
-        "     WHERE s2.incident_id = i.id AND s2.service = ?5)) "                           \
-        "AND (?6 IS NULL OR instr(i.title, ?6) > 0 OR instr(i.description, ?6) > 0) "         \
-        "AND (?8 IS NULL OR EXISTS (SELECT 1 FROM incident_tenants t2 "                     \
-        "     WHERE t2.incident_id = i.id AND t2.tenant = ?8)) "                            \
-        "AND (?9 = 0 OR i.declared_at >= ?9) AND (?10 = 0 OR i.declared_at < ?10) "
-#define INCIDENT_SELECT "SELECT i.id, i.key, i.title, i.description, i.severity, i.source, i.reporter, " \
-        "i.phase, i.classification, i.impact_c, i.impact_i, i.impact_a, i.data_categories, "   \
-        "i.version, i.detected_at, i.reported_at, i.acknowledged_at, i.declared_at, "           \
-        "i.contained_at, i.eradicated_at, i.recovered_at, i.closed_at, i.created_at, "          \
-        "i.updated_at, i.declared_by, i.declaration, i.root_cause, i.vigilance_until "
-        static const char *const by_service =
-                INCIDENT_SELECT "FROM incident_services s JOIN incidents i ON i.id = s.incident_id "
-                "WHERE s.service = ?5 AND " INCIDENT_FILTERS "ORDER BY s.incident_id DESC LIMIT ?7";
-        static const char *const by_tenant =
-                INCIDENT_SELECT "FROM incident_tenants t JOIN incidents i ON i.id = t.incident_id "
-                "WHERE t.tenant = ?8 AND " INCIDENT_FILTERS "ORDER BY t.incident_id DESC LIMIT ?7";
-        static const char *const by_phase =
-                INCIDENT_SELECT "FROM incidents i INDEXED BY incidents_phase WHERE i.phase = ?2 AND "
-                INCIDENT_FILTERS "ORDER BY i.id DESC LIMIT ?7";
-        static const char *const by_class =
-                INCIDENT_SELECT "FROM incidents i INDEXED BY incidents_classification WHERE "
-                "i.classification = ?3 AND " INCIDENT_FILTERS "ORDER BY i.id DESC LIMIT ?7";
-        static const char *const by_severity =
-                INCIDENT_SELECT "FROM incidents i INDEXED BY incidents_severity WHERE i.severity = ?4 AND "
-                INCIDENT_FILTERS "ORDER BY i.id DESC LIMIT ?7";
-        static const char *const any =
-                INCIDENT_SELECT "FROM incidents i WHERE " INCIDENT_FILTERS "ORDER BY i.id DESC LIMIT ?7";
-#undef INCIDENT_FILTERS
-#undef INCIDENT_SELECT
-        /* Phase first: open phases hold a small share of all incidents
-         * (closed ones pile up), so its index is the narrowest walk. */
-        const char *sql = f->phase != PHASE__INVALID           ? by_phase
-                          : f->tenant                           ? by_tenant
-                          : f->service                          ? by_service
-                          : f->classification != CLASS__INVALID ? by_class
-                          : f->severity != SEV__INVALID        ? by_severity
-                                                               : any;
-        int r = stmt(txc(tx), sql, &st);
-        if (r < 0)
-                return r;
-        sqlite3_bind_int64(st, 1, before_id);
-        if (f->phase != PHASE__INVALID)
-                sqlite3_bind_text(st, 2, phase_to_string(f->phase), -1, SQLITE_STATIC);
-        if (f->classification != CLASS__INVALID)
-                sqlite3_bind_text(st, 3, class_to_string(f->classification), -1, SQLITE_STATIC);
-        if (f->severity != SEV__INVALID)
-                sqlite3_bind_text(st, 4, severity_to_string(f->severity), -1, SQLITE_STATIC);
-        if (f->service)
-                sqlite3_bind_text(st, 5, f->service, -1, SQLITE_STATIC);
-        if (f->text)
-                sqlite3_bind_text(st, 6, f->text, -1, SQLITE_STATIC);
-        if (f->tenant)
-                sqlite3_bind_text(st, 8, f->tenant, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 9, f->declared_from);
-        sqlite3_bind_int64(st, 10, f->declared_to);
-        sqlite3_bind_int64(st, 7, limit ? (sqlite3_int64)limit : -1);
-        return each_incident(st, cb, userdata);
-}
-
-static int sq_anchor_append(struct store_tx *tx, int64_t incident_id, const struct anchor_setting *a)
-{
-        sqlite3_stmt *st = NULL;
-        struct conn *c = txc(tx);
-        int r = stmt(c, "INSERT INTO incident_anchors(incident_id, anchor, at, reason, set_by, set_at) "
-                        "VALUES (?,?,?,?,?,?)", &st);
-        if (r < 0)
-                return r;
-        sqlite3_bind_int64(st, 1, incident_id);
-        sqlite3_bind_text(st, 2, anchor_to_string(a->anchor), -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 3, a->at);
-        sqlite3_bind_text(st, 4, a->reason ? a->reason : "", -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 5, a->set_by, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 6, a->set_at);
-        r = step_done(c, st);
-        return r < 0 ? r : 0;
-}
-
-static void anchor_row(sqlite3_stmt *st, void *out)
-{
-        struct anchor_setting *a = out;
-        char name[40];
-        memset(a, 0, sizeof *a);
-        a->id = sqlite3_column_int64(st, 0);
-        text_copy(name, sizeof name, st, 1);
-        a->anchor = anchor_from_string(name);
-        a->at = sqlite3_column_int64(st, 2);
-        a->reason = text_ref(st, 3);
-        text_copy(a->set_by, sizeof a->set_by, st, 4);
-        a->set_at = sqlite3_column_int64(st, 5);
-}
-
-static int sq_anchor_list(struct store_tx *tx, int64_t incident_id,
-                          int (*cb)(const struct anchor_setting *, void *), void *userdata)
-{
-        sqlite3_stmt *st = NULL;
-        struct anchor_setting a;
-        int r = stmt(txc(tx), "SELECT id, anchor, at, reason, set_by, set_at FROM incident_anchors "
-                              "WHERE incident_id = ? ORDER BY id", &st);
-        if (r < 0)
-                return r;
-        sqlite3_bind_int64(st, 1, incident_id);
-        return EACH_ROW(st, a, anchor_row, cb, userdata);
-}
-
-static int sq_vigilance_list(struct store_tx *tx, vg_usec_t now,
-                             int (*cb)(const struct incident *, void *), void *userdata)
-{
-        sqlite3_stmt *st = NULL;
-        int r = stmt(txc(tx), "SELECT " INCIDENT_COLS " FROM incidents WHERE vigilance_until > ? "
-                                  "ORDER BY id", &st);
-        if (r < 0)
-                return r;
-        sqlite3_bind_int64(st, 1, now);
-        return each_incident(st, cb, userdata);
-}
-
 const struct db_driver db_sqlite = {
         .name = "sqlite",
         .caps = 0,
@@ -1121,16 +704,4 @@ const struct db_driver db_sqlite = {
         .changes = stmt_changes,
         .insert_id = stmt_insert_id,
         .finish = stmt_finish,
-};
-
-const struct store_ops store_sqlite_ops = {
-        .incident_insert = sq_incident_insert,
-        .customer_report_nth = sq_customer_report_nth,
-        .incident_get = sq_incident_get,
-        .incident_get_by_id = sq_incident_get_by_id,
-        .incident_update = sq_incident_update,
-        .incident_list = sq_incident_list,
-        .anchor_append = sq_anchor_append,
-        .anchor_list = sq_anchor_list,
-        .vigilance_list = sq_vigilance_list,
 };

@@ -1,5 +1,4 @@
-/* Backend dispatch, and the forwarders to the queries not yet in a store
- * file of their own. */
+/* Backend dispatch: the store's life cycle and transactions, on the driver. */
 #include "store/backend.h"
 #include "store/db.h"
 
@@ -58,27 +57,6 @@ int store_finish(struct store_tx *tx, int r)
         }
         return store_commit(tx);
 }
-
-#define OPS(tx) ((tx)->store->ops)
-int store_customer_report_nth(struct store_tx *tx, const char *reporter, const char *tenant, vg_usec_t since, unsigned n, vg_usec_t *at) { return OPS(tx)->customer_report_nth(tx, reporter, tenant, since, n, at); }
-/* Every incident, however it was opened (the API, an alert, a waiting
- * group, a customer report), starts its escalation: a job in the same
- * transaction, so no incident is ever committed without one. */
-int store_incident_insert(struct store_tx *tx, struct incident *inc)
-{
-        int r = OPS(tx)->incident_insert(tx, inc);
-        return r < 0 ? r : store_escalation_trigger(tx, inc->key, "opened", inc->created_at);
-}
-
-int store_incident_get(struct store_tx *tx, const char *key, struct incident *ret) { return OPS(tx)->incident_get(tx, key, ret); }
-int store_incident_update(struct store_tx *tx, struct incident *inc, int64_t expect_version) { return OPS(tx)->incident_update(tx, inc, expect_version); }
-int store_incident_list(struct store_tx *tx, const struct incident_filter *f, int64_t before_id, unsigned limit, int (*cb)(const struct incident *, void *), void *ud) { return OPS(tx)->incident_list(tx, f, before_id, limit, cb, ud); }
-int store_anchor_append(struct store_tx *tx, int64_t iid, const struct anchor_setting *a) { return OPS(tx)->anchor_append(tx, iid, a); }
-int store_anchor_list(struct store_tx *tx, int64_t iid, int (*cb)(const struct anchor_setting *, void *), void *ud) { return OPS(tx)->anchor_list(tx, iid, cb, ud); }
-int store_vigilance_list(struct store_tx *tx, vg_usec_t now, int (*cb)(const struct incident *, void *), void *ud) { return OPS(tx)->vigilance_list(tx, now, cb, ud); }
-int store_incident_get_by_id(struct store_tx *tx, int64_t id, struct incident *ret) { return OPS(tx)->incident_get_by_id(tx, id, ret); }
-
-#undef OPS
 
 void incident_fini(struct incident *inc)
 {
