@@ -141,7 +141,7 @@ static enum MHD_Result collect_filter(void *cls, enum MHD_ValueKind kind, const 
         return MHD_YES;
 }
 
-int amv2_alerts_get(struct request *req, struct response *resp)
+int api_amv2_alerts_get(struct request *req, struct response *resp)
 {
         struct matcher filters[16];
         struct filter_ctx fc = { .req = req, .m = filters, .max = 16 };
@@ -195,7 +195,7 @@ static int add_silence(const struct silence_row *s, void *userdata)
         return json_array_append_new(c->items, silence_json(s, c->now)) == 0 ? 0 : -ENOMEM;
 }
 
-int amv2_silences_get(struct request *req, struct response *resp)
+int api_amv2_silences_get(struct request *req, struct response *resp)
 {
         struct silences_ctx c = { .items = json_array(), .now = req->now };
         struct store_tx *tx;
@@ -242,7 +242,7 @@ static int found(const struct silence_row *s, void *userdata)
         return 0;
 }
 
-int amv2_silences_post(struct request *req, struct response *resp)
+int api_amv2_silences_post(struct request *req, struct response *resp)
 {
         static const char *const fields[] = { "id", "matchers", "startsAt", "endsAt", "createdBy", "comment", NULL };
         struct matcher m[SILENCE_MATCHERS_MAX];
@@ -328,7 +328,7 @@ static int one_silence(const struct silence_row *s, void *userdata)
         return c->j ? 0 : -ENOMEM;
 }
 
-int amv2_silence_get(struct request *req, struct response *resp)
+int api_amv2_silence_get(struct request *req, struct response *resp)
 {
         struct one_ctx c = { .now = req->now };
         struct store_tx *tx;
@@ -359,7 +359,7 @@ static int copy_for_expiry(const struct silence_row *s, void *userdata)
         return c->matchers && c->comment ? 0 : -ENOMEM;
 }
 
-int amv2_silence_delete(struct request *req, struct response *resp)
+int api_amv2_silence_delete(struct request *req, struct response *resp)
 {
         struct expire_ctx c = { 0 };
         struct store_tx *tx;
@@ -395,7 +395,7 @@ int amv2_silence_delete(struct request *req, struct response *resp)
         return 0;
 }
 
-int amv2_status(struct request *req, struct response *resp)
+int api_amv2_status(struct request *req, struct response *resp)
 {
         return response_json(resp, 200,
                              json_pack("{s:{s:s, s:s, s:[]}, s:{s:s, s:s, s:s, s:s, s:s, s:s}, s:{s:s}, s:o}",

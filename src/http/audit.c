@@ -25,7 +25,7 @@ static int list_one(const struct audit_record *a, void *userdata)
         return page_add(userdata, a->seq, audit_record_json(a));
 }
 
-int audit_list(struct request *req, struct response *resp)
+int api_audit_list(struct request *req, struct response *resp)
 {
         struct store_tx *tx;
         struct page pg;
@@ -39,7 +39,7 @@ int audit_list(struct request *req, struct response *resp)
         return page_end(resp, &pg, r);
 }
 
-int audit_verify(struct request *req, struct response *resp)
+int api_audit_verify(struct request *req, struct response *resp)
 {
         struct audit_verify v;
         int r = store_audit_verify(req->store, &v);

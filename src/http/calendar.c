@@ -44,7 +44,7 @@ static json_t *feed_json(const struct calendar_feed *f)
                          "revoked_at", json_time(f->revoked_at));
 }
 
-int feed_create(struct request *req, struct response *resp)
+int api_feed_create(struct request *req, struct response *resp)
 {
         static const char *const fields[] = { "schedule", "user", NULL };
         struct calendar_feed f = { .created_at = req->now };
@@ -110,7 +110,7 @@ static int add_feed(const struct calendar_feed *f, void *userdata)
         return json_array_append_new(userdata, feed_json(f)) == 0 ? 0 : -ENOMEM;
 }
 
-int feed_list(struct request *req, struct response *resp)
+int api_feed_list(struct request *req, struct response *resp)
 {
         struct store_tx *tx;
         json_t *items = json_array();
@@ -126,7 +126,7 @@ int feed_list(struct request *req, struct response *resp)
         return response_json(resp, 200, json_pack("{s:o}", "items", items));
 }
 
-int feed_revoke(struct request *req, struct response *resp)
+int api_feed_revoke(struct request *req, struct response *resp)
 {
         long long id;
         struct calendar_feed f;
@@ -192,7 +192,7 @@ static int add_shifts(icalcomponent *cal, struct store_tx *tx, const char *name,
         return r;
 }
 
-int calendar_get(struct request *req, struct response *resp)
+int api_calendar_get(struct request *req, struct response *resp)
 {
         char token[SECRET_TOKEN_MAX];
         uint8_t h[SECRET_DIGEST_BYTES];

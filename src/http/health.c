@@ -11,13 +11,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-int health_live(struct request *req, struct response *resp)
+int api_health_live(struct request *req, struct response *resp)
 {
         (void)req;
         return response_json(resp, 200, json_pack("{s:s}", "status", "ok"));
 }
 
-int health_ready(struct request *req, struct response *resp)
+int api_health_ready(struct request *req, struct response *resp)
 {
         int version = 0;
         int r = store_ping(req->store);
@@ -164,7 +164,7 @@ static void response_metrics(struct request *req, struct buf *b)
 
 /* GET /metrics: the request metrics, then each section appended to one
  * bounded buffer; the first failure of any put fails the answer. */
-int metrics_get(struct request *req, struct response *resp)
+int api_metrics_get(struct request *req, struct response *resp)
 {
         size_t len = 0;
         char *text = metrics_render(req->metrics, &len);

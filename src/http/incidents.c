@@ -162,7 +162,7 @@ static bool parse_time_field(struct request *req, json_t *obj, const char *key, 
         return s && request_time(req, key, s, latest, ret);
 }
 
-int incident_create(struct request *req, struct response *resp)
+int api_incident_create(struct request *req, struct response *resp)
 {
         static const char *const fields[] = { "title", "description", "severity", "source",
                                               "services", "detected_at", NULL };
@@ -235,7 +235,7 @@ static int list_one(const struct incident *inc, void *userdata)
         return page_add(userdata, inc->id, incident_json(inc, NULL));
 }
 
-int incident_list(struct request *req, struct response *resp)
+int api_incident_list(struct request *req, struct response *resp)
 {
         struct incident_filter f = { PHASE__INVALID, CLASS__INVALID, SEV__INVALID, NULL, NULL };
         struct store_tx *tx;
@@ -314,7 +314,7 @@ static int begin_change(struct request *req, struct store_tx **tx, struct incide
         return r < 0 ? r : check_if_match(req, inc);
 }
 
-int incident_get(struct request *req, struct response *resp)
+int api_incident_get(struct request *req, struct response *resp)
 {
         struct incident inc = { 0 };
         struct store_tx *tx;
@@ -345,7 +345,7 @@ static int save(struct request *req, struct response *resp, struct store_tx *tx,
         return r;
 }
 
-int incident_classify(struct request *req, struct response *resp)
+int api_incident_classify(struct request *req, struct response *resp)
 {
         static const char *const fields[] = { "classification", "impact", "data_categories", "reason", NULL };
         static const char *const impact_fields[] = { "confidentiality", "integrity", "availability", NULL };
@@ -455,7 +455,7 @@ static int gather_facts(struct store_tx *tx, const struct incident *inc, struct 
 }
 
 /* What leaving the current phase forward still needs (nothing changes). */
-int incident_exit_criteria(struct request *req, struct response *resp)
+int api_incident_exit_criteria(struct request *req, struct response *resp)
 {
         struct incident inc = { 0 };
         struct incident_facts facts;
@@ -486,7 +486,7 @@ int incident_exit_criteria(struct request *req, struct response *resp)
         return r < 0 ? r : response_json(resp, 200, out);
 }
 
-int incident_advance(struct request *req, struct response *resp)
+int api_incident_advance(struct request *req, struct response *resp)
 {
         static const char *const fields[] = { "phase", "reason", NULL };
         struct incident inc = { 0 };
@@ -544,7 +544,7 @@ out:
         return r;
 }
 
-int incident_note(struct request *req, struct response *resp)
+int api_incident_note(struct request *req, struct response *resp)
 {
         static const char *const fields[] = { "text", NULL };
         struct incident inc = { 0 };
@@ -585,7 +585,7 @@ static int timeline_one(const struct audit_record *a, void *userdata)
         return page_add(userdata, a->seq, audit_record_json(a));
 }
 
-int incident_timeline(struct request *req, struct response *resp)
+int api_incident_timeline(struct request *req, struct response *resp)
 {
         struct incident inc = { 0 };
         struct store_tx *tx;
@@ -605,7 +605,7 @@ int incident_timeline(struct request *req, struct response *resp)
         return page_end(resp, &pg, r);
 }
 
-int incident_declare(struct request *req, struct response *resp)
+int api_incident_declare(struct request *req, struct response *resp)
 {
         static const char *const fields[] = { "criteria", "triggers", "declared_at", NULL };
         struct incident inc = { 0 };
@@ -811,7 +811,7 @@ static size_t parse_indicators(struct request *req, json_t *arr, struct indicato
 #define SCOPE_TENANTS_MAX 1000000 /* a breach of a shared service can touch every tenant */
 #define SCOPE_INDICATORS_MAX 1000
 
-int incident_scope(struct request *req, struct response *resp)
+int api_incident_scope(struct request *req, struct response *resp)
 {
         static const char *const fields[] = { "services", "tenants", "indicators", "reason", NULL };
         const char *services[INCIDENT_SERVICES_MAX];
@@ -882,7 +882,7 @@ out:
         return r;
 }
 
-int incident_update(struct request *req, struct response *resp)
+int api_incident_update(struct request *req, struct response *resp)
 {
         static const char *const fields[] = { "title", "description", "severity", "root_cause", NULL };
         struct incident inc = { 0 };
@@ -1021,7 +1021,7 @@ static json_t *anchors_json(const struct incident *inc, struct anchors *an)
         return json_pack("{s:o, s:O}", "anchors", cur, "history", an->history);
 }
 
-int anchor_list(struct request *req, struct response *resp)
+int api_anchor_list(struct request *req, struct response *resp)
 {
         struct incident inc = { 0 };
         struct anchors an = { 0 };
@@ -1040,7 +1040,7 @@ int anchor_list(struct request *req, struct response *resp)
         return r;
 }
 
-int anchor_set(struct request *req, struct response *resp)
+int api_anchor_set(struct request *req, struct response *resp)
 {
         static const char *const fields[] = { "at", "reason", NULL };
         struct incident inc = { 0 };

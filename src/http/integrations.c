@@ -22,7 +22,7 @@ static json_t *key_json(const struct integration_key *k)
                          json_time(k->created_at), "revoked_at", json_time(k->revoked_at));
 }
 
-int integration_key_create(struct request *req, struct response *resp)
+int api_integration_key_create(struct request *req, struct response *resp)
 {
         static const char *const fields[] = { "service", "name", NULL };
         struct integration_key k = { 0 };
@@ -74,7 +74,7 @@ static int add_key(const struct integration_key *k, void *userdata)
         return json_array_append_new(userdata, key_json(k)) == 0 ? 0 : -ENOMEM;
 }
 
-int integration_key_list(struct request *req, struct response *resp)
+int api_integration_key_list(struct request *req, struct response *resp)
 {
         json_t *items = json_array();
         struct store_tx *tx;
@@ -90,7 +90,7 @@ int integration_key_list(struct request *req, struct response *resp)
         return response_json(resp, 200, json_pack("{s:o}", "items", items));
 }
 
-int integration_key_revoke(struct request *req, struct response *resp)
+int api_integration_key_revoke(struct request *req, struct response *resp)
 {
         long long id;
         struct store_tx *tx;

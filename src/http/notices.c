@@ -58,7 +58,7 @@ static json_t *notice_json(const struct notice *n)
                          n->released_by, "released_at", json_time(n->released_at));
 }
 
-int notice_create(struct request *req, struct response *resp)
+int api_notice_create(struct request *req, struct response *resp)
 {
         static const char *const fields[] = { "kind", "nature", "user_impact", "mitigation", "next_steps",
                                               "next_update_at", "tenants", NULL };
@@ -171,7 +171,7 @@ static int add_notice(const struct notice *n, void *userdata)
         return r < 0 ? r : json_array_append_new(l->items, j);
 }
 
-int notice_list(struct request *req, struct response *resp)
+int api_notice_list(struct request *req, struct response *resp)
 {
         struct notice_list l = { .items = json_array() };
         struct incident inc = { 0 };
@@ -399,7 +399,7 @@ static int64_t contract_of(const struct contract_rows *c, const char *tenant)
         return hit ? hit->id : 0;
 }
 
-int notice_release(struct request *req, struct response *resp)
+int api_notice_release(struct request *req, struct response *resp)
 {
         struct incident inc = { 0 };
         struct notice_copy c = { 0 };
@@ -476,5 +476,5 @@ int notice_release(struct request *req, struct response *resp)
         incident_fini(&inc);
         if (r < 0)
                 return r;
-        return notice_list(req, resp);
+        return api_notice_list(req, resp);
 }

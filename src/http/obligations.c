@@ -69,7 +69,7 @@ static int find_incident(struct request *req, struct store_tx *tx, struct incide
         return r;
 }
 
-int obligation_list(struct request *req, struct response *resp)
+int api_obligation_list(struct request *req, struct response *resp)
 {
         struct listing l = { .now = req->now };
         struct incident inc = { 0 };
@@ -126,7 +126,7 @@ static int copy_row(const struct obligation *o, void *userdata)
         return 0;
 }
 
-int obligation_sent(struct request *req, struct response *resp)
+int api_obligation_sent(struct request *req, struct response *resp)
 {
         static const char *const fields[] = { "at", NULL };
         struct incident inc = { 0 };
@@ -176,7 +176,7 @@ int obligation_sent(struct request *req, struct response *resp)
         incident_fini(&inc);
         if (r < 0)
                 return r;
-        return obligation_list(req, resp);
+        return api_obligation_list(req, resp);
 }
 
 struct due_list {
@@ -201,7 +201,7 @@ static int add_due(const struct obligation *o, void *userdata)
 }
 
 /* The open obligations due soonest, across incidents (the dashboard's). */
-int obligation_due_list(struct request *req, struct response *resp)
+int api_obligation_due_list(struct request *req, struct response *resp)
 {
         struct due_list l = { .now = req->now };
         const char *v = request_query(req, "limit");

@@ -69,7 +69,7 @@ static int not_found(struct request *req, int r, const char *kind, const char *n
         return r;
 }
 
-int schedule_final(struct request *req, struct response *resp)
+int api_schedule_final(struct request *req, struct response *resp)
 {
         vg_usec_t from, to;
         struct store_tx *tx;
@@ -126,7 +126,7 @@ static int override_may_change(struct request *req, struct store_tx *tx,
         return 0;
 }
 
-int override_create(struct request *req, struct response *resp)
+int api_override_create(struct request *req, struct response *resp)
 {
         static const char *const fields[] = { "user", "from", "to", "reason", NULL };
         struct schedule_override o = { 0 };
@@ -192,7 +192,7 @@ static int override_add_json(const struct schedule_override *o, void *userdata)
         return json_array_append_new(userdata, override_json(o)) == 0 ? 0 : -ENOMEM;
 }
 
-int override_list(struct request *req, struct response *resp)
+int api_override_list(struct request *req, struct response *resp)
 {
         vg_usec_t from, to;
         struct store_tx *tx;
@@ -231,7 +231,7 @@ static int override_keep(const struct schedule_override *o, void *userdata)
         return f->json ? 0 : -ENOMEM;
 }
 
-int override_delete(struct request *req, struct response *resp)
+int api_override_delete(struct request *req, struct response *resp)
 {
         long long id;
         struct store_tx *tx;
@@ -429,7 +429,7 @@ int oncall_coverage_json(struct store_tx *tx, vg_usec_t from, vg_usec_t to, json
         return *ret ? 0 : -ENOMEM;
 }
 
-int oncall_coverage(struct request *req, struct response *resp)
+int api_oncall_coverage(struct request *req, struct response *resp)
 {
         vg_usec_t from, to;
         struct store_tx *tx;
@@ -447,7 +447,7 @@ int oncall_coverage(struct request *req, struct response *resp)
 
 /* ---- who is on call ---- */
 
-int oncall_get(struct request *req, struct response *resp)
+int api_oncall_get(struct request *req, struct response *resp)
 {
         const char *service = request_query(req, "service"), *schedule = request_query(req, "schedule");
         const char *at = request_query(req, "at");

@@ -214,7 +214,7 @@ static int list_cb(const struct org_object *o, void *userdata)
         return r < 0 ? r : json_array_append_new(userdata, doc) == 0 ? 0 : -ENOMEM;
 }
 
-int org_put(struct request *req, struct response *resp)
+int api_org_put(struct request *req, struct response *resp)
 {
         const struct kind *k = kind_of(req);
         const char *name = req->params[0];
@@ -262,7 +262,7 @@ int org_put(struct request *req, struct response *resp)
         return response_json(resp, changed == 1 ? 201 : 200, out);
 }
 
-int org_get(struct request *req, struct response *resp)
+int api_org_get(struct request *req, struct response *resp)
 {
         const struct kind *k = kind_of(req);
         struct store_tx *tx;
@@ -277,7 +277,7 @@ int org_get(struct request *req, struct response *resp)
         return r < 0 ? r : response_json(resp, 200, doc);
 }
 
-int org_list(struct request *req, struct response *resp)
+int api_org_list(struct request *req, struct response *resp)
 {
         const struct kind *k = kind_of(req);
         struct store_tx *tx;
@@ -337,7 +337,7 @@ static int ref_cb(const struct org_object *o, void *userdata)
         return 0;
 }
 
-int org_delete(struct request *req, struct response *resp)
+int api_org_delete(struct request *req, struct response *resp)
 {
         const struct kind *k = kind_of(req);
         const char *name = req->params[0];

@@ -50,7 +50,7 @@ static int add_page(const struct oncall_page *p, void *userdata)
                                                json_time(p->acked_at), "deliveries", deliveries));
 }
 
-int page_list(struct request *req, struct response *resp)
+int api_page_list(struct request *req, struct response *resp)
 {
         const char *key = request_query(req, "incident");
         struct page_list l = { .items = json_array() };
@@ -140,7 +140,7 @@ static int acknowledge(struct request *req, struct store_tx *tx, struct oncall_p
         return r;
 }
 
-int page_ack(struct request *req, struct response *resp)
+int api_page_ack(struct request *req, struct response *resp)
 {
         static const char *const fields[] = {"reason", NULL};
         long long id;
@@ -205,7 +205,7 @@ static int by_token(struct request *req, struct store_tx *tx, struct oncall_page
         return store_page_get_by_ack(tx, h, p);
 }
 
-int ack_link_get(struct request *req, struct response *resp)
+int api_ack_link_get(struct request *req, struct response *resp)
 {
         struct oncall_page p;
         struct store_tx *tx;
@@ -229,7 +229,7 @@ int ack_link_get(struct request *req, struct response *resp)
         return html(resp, 200, "Acknowledge this page", body);
 }
 
-int ack_link_post(struct request *req, struct response *resp)
+int api_ack_link_post(struct request *req, struct response *resp)
 {
         struct oncall_page p;
         struct store_tx *tx;

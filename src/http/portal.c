@@ -28,7 +28,7 @@ static int portal_notice(const struct notice *n, vg_usec_t acked_at, void *userd
                                                json_time(n->released_at), "acknowledged_at", json_time(acked_at)));
 }
 
-int portal_notices(struct request *req, struct response *resp)
+int api_portal_notices(struct request *req, struct response *resp)
 {
         struct store_tx *tx;
         json_t *items = json_array(), *v;
@@ -55,7 +55,7 @@ int portal_notices(struct request *req, struct response *resp)
         return response_json(resp, 200, json_pack("{s:s, s:o}", "tenant", req->who.user.tenant, "items", items));
 }
 
-int portal_notice_ack(struct request *req, struct response *resp)
+int api_portal_notice_ack(struct request *req, struct response *resp)
 {
         long long id;
         struct store_tx *tx;
@@ -118,7 +118,7 @@ static int portal_incident(const struct incident *inc, void *userdata)
                                                json_time(inc->closed_at), "updated_at", json_time(inc->updated_at)));
 }
 
-int portal_incidents(struct request *req, struct response *resp)
+int api_portal_incidents(struct request *req, struct response *resp)
 {
         struct incident_filter f = { .phase = PHASE__INVALID, .classification = CLASS__INVALID,
                                      .severity = SEV__INVALID, .tenant = req->who.user.tenant };
@@ -175,7 +175,7 @@ static int report_rate_check(struct request *req, struct store_tx *tx)
         return -VG_ERATELIMIT;
 }
 
-int portal_report(struct request *req, struct response *resp)
+int api_portal_report(struct request *req, struct response *resp)
 {
         static const char *const fields[] = { "title", "description", "service", NULL };
         struct incident inc = { 0 };
@@ -249,7 +249,7 @@ int portal_report(struct request *req, struct response *resp)
 
 static const char *const advisory_states[] = { "investigating", "identified", "monitoring", "resolved" };
 
-int advisory_post(struct request *req, struct response *resp)
+int api_advisory_post(struct request *req, struct response *resp)
 {
         static const char *const fields[] = { "service", "state", "message", NULL };
         struct advisory a = { .posted_at = req->now };
@@ -355,7 +355,7 @@ static int status_json(struct store_tx *tx, json_t **ret)
         return *ret ? 0 : -ENOMEM;
 }
 
-int status_get(struct request *req, struct response *resp)
+int api_status_get(struct request *req, struct response *resp)
 {
         /* A browser gets the page, which reads this as JSON. */
         if (request_wants_html(req))
@@ -372,7 +372,7 @@ int status_get(struct request *req, struct response *resp)
 
 /* A tenant administrator's view of service health: the public status plus
  * the open incidents that concern its tenant. */
-int portal_status(struct request *req, struct response *resp)
+int api_portal_status(struct request *req, struct response *resp)
 {
         struct incident_filter f = { .phase = PHASE__INVALID, .classification = CLASS__INVALID,
                                      .severity = SEV__INVALID, .tenant = req->who.user.tenant };
@@ -434,7 +434,7 @@ static int atom_newest(const struct advisory *a, void *userdata)
         return 0;
 }
 
-int status_atom(struct request *req, struct response *resp)
+int api_status_atom(struct request *req, struct response *resp)
 {
         struct store_tx *tx;
         struct atom x = { .base = req->cfg->public_url };

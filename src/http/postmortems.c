@@ -154,7 +154,7 @@ static int pm_check(json_t *body, json_t *improvements, struct field_errors *err
 
 static bool pm_required(struct store_tx *tx, const struct incident *inc, int *r);
 
-int postmortem_get(struct request *req, struct response *resp)
+int api_postmortem_get(struct request *req, struct response *resp)
 {
         struct incident inc = { 0 };
         struct pm_copy c = { 0 };
@@ -300,7 +300,7 @@ static int count_factor(const struct improvement *i, void *userdata)
         return 0;
 }
 
-int postmortem_put(struct request *req, struct response *resp)
+int api_postmortem_put(struct request *req, struct response *resp)
 {
         static const char *const fields[] = { "summary", "impact", "narrative", "went_well", "factors", NULL };
         struct incident inc = { 0 };
@@ -457,12 +457,12 @@ done:
         return r;
 }
 
-int postmortem_approve(struct request *req, struct response *resp)
+int api_postmortem_approve(struct request *req, struct response *resp)
 {
         return pm_decide(req, resp, true);
 }
 
-int postmortem_reopen(struct request *req, struct response *resp)
+int api_postmortem_reopen(struct request *req, struct response *resp)
 {
         return pm_decide(req, resp, false);
 }
@@ -508,7 +508,7 @@ static int remind_at(struct store_tx *tx, const struct improvement *i)
         return store_job_add(tx, "improvement.remind", payload, i->due_at, NULL);
 }
 
-int improvement_create(struct request *req, struct response *resp)
+int api_improvement_create(struct request *req, struct response *resp)
 {
         static const char *const fields[] = { "factor", "title", "owner", "kind", "due_at", NULL };
         struct incident inc = { 0 };
@@ -586,7 +586,7 @@ static int imp_copy(const struct improvement *i, void *userdata)
         return 0;
 }
 
-int improvement_update(struct request *req, struct response *resp)
+int api_improvement_update(struct request *req, struct response *resp)
 {
         static const char *const fields[] = { "title", "owner", "kind", "due_at", "status", "verification", NULL };
         struct imp_copy c;
@@ -664,7 +664,7 @@ out:
         return r;
 }
 
-int improvement_list(struct request *req, struct response *resp)
+int api_improvement_list(struct request *req, struct response *resp)
 {
         struct improvement_filter f = { 0 };
         struct imp_list l = { .now = req->now, .with_incident = true };
@@ -714,7 +714,7 @@ static int obligation_incident(const struct obligation *o, void *userdata)
         return 0;
 }
 
-int obligation_waive(struct request *req, struct response *resp)
+int api_obligation_waive(struct request *req, struct response *resp)
 {
         static const char *const fields[] = { "reason", NULL };
         struct incident inc = { 0 };

@@ -30,7 +30,7 @@ static json_t *training_json(const struct training_record *t)
                          "recorded_by", t->recorded_by, "recorded_at", json_time(t->recorded_at));
 }
 
-int training_add(struct request *req, struct response *resp)
+int api_training_add(struct request *req, struct response *resp)
 {
         static const char *const fields[] = { "user", "course", "completed_at", "evidence", NULL };
         struct training_record t = { .recorded_at = req->now };
@@ -84,7 +84,7 @@ static int add_record(const struct training_record *t, void *userdata)
         return json_array_append_new(userdata, training_json(t));
 }
 
-int training_list(struct request *req, struct response *resp)
+int api_training_list(struct request *req, struct response *resp)
 {
         struct store_tx *tx;
         const char *user = request_query(req, "user");
@@ -105,7 +105,7 @@ int training_list(struct request *req, struct response *resp)
         return response_json(resp, 200, json_pack("{s:o}", "items", items));
 }
 
-int training_status(struct request *req, struct response *resp)
+int api_training_status(struct request *req, struct response *resp)
 {
         struct store_tx *tx;
         json_t *out = NULL;
@@ -278,7 +278,7 @@ static int plan_copy(const struct plan_version *p, void *userdata)
 }
 
 /* Generate the plan; a new version only when the text changed. */
-int plan_generate(struct request *req, struct response *resp)
+int api_plan_generate(struct request *req, struct response *resp)
 {
         struct store_tx *tx;
         char *text = NULL;
@@ -314,7 +314,7 @@ int plan_generate(struct request *req, struct response *resp)
         return store_finish(tx, r);
 }
 
-int plan_get(struct request *req, struct response *resp)
+int api_plan_get(struct request *req, struct response *resp)
 {
         struct store_tx *tx;
         json_t *out = NULL;
@@ -343,7 +343,7 @@ static int plan_item(const struct plan_version *p, void *userdata)
         return json_array_append_new(userdata, plan_json(p, false));
 }
 
-int plan_versions(struct request *req, struct response *resp)
+int api_plan_versions(struct request *req, struct response *resp)
 {
         struct store_tx *tx;
         json_t *items = json_array();

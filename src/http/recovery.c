@@ -66,7 +66,7 @@ static int add_check(const struct recovery_check *c, void *userdata)
         return json_array_append_new(userdata, check_json(c)) == 0 ? 0 : -ENOMEM;
 }
 
-int recovery_get(struct request *req, struct response *resp)
+int api_recovery_get(struct request *req, struct response *resp)
 {
         struct incident inc = { 0 };
         struct store_tx *tx;
@@ -86,7 +86,7 @@ int recovery_get(struct request *req, struct response *resp)
         return response_json(resp, 200, json_pack("{s:o, s:o}", "assets", assets, "checks", checks));
 }
 
-int recovery_asset_put(struct request *req, struct response *resp)
+int api_recovery_asset_put(struct request *req, struct response *resp)
 {
         static const char *const fields[] = { "snapshot", "build", "config_hash", "restore_actions", NULL };
         struct recovery_asset a = { 0 };
@@ -127,7 +127,7 @@ int recovery_asset_put(struct request *req, struct response *resp)
         return r;
 }
 
-int recovery_check_create(struct request *req, struct response *resp)
+int api_recovery_check_create(struct request *req, struct response *resp)
 {
         static const char *const fields[] = { "name", "asset", NULL };
         struct recovery_check c = { .result = CHECK_PENDING };
@@ -163,7 +163,7 @@ int recovery_check_create(struct request *req, struct response *resp)
         return r;
 }
 
-int recovery_check_update(struct request *req, struct response *resp)
+int api_recovery_check_update(struct request *req, struct response *resp)
 {
         static const char *const fields[] = { "result", "detail", NULL };
         struct recovery_check c;

@@ -27,7 +27,7 @@ static int period(struct request *req, vg_usec_t *from, vg_usec_t *to)
         return fielderr_any(&req->errors) ? -VG_EVALIDATION : 0;
 }
 
-int report_metrics_get(struct request *req, struct response *resp)
+int api_report_metrics_get(struct request *req, struct response *resp)
 {
         vg_usec_t from, to;
         struct store_tx *tx;
@@ -51,7 +51,7 @@ int report_metrics_get(struct request *req, struct response *resp)
         return r < 0 ? r : response_json(resp, 200, out);
 }
 
-int report_evidence_get(struct request *req, struct response *resp)
+int api_report_evidence_get(struct request *req, struct response *resp)
 {
         vg_usec_t from, to;
         json_t *out = NULL;
@@ -65,7 +65,7 @@ int report_evidence_get(struct request *req, struct response *resp)
 }
 
 /* GET /api/v1/incidents/{key}/report[?format=md]: the incident report. */
-int report_incident_get(struct request *req, struct response *resp)
+int api_report_incident_get(struct request *req, struct response *resp)
 {
         const char *format = request_query(req, "format");
         if (format && strcmp(format, "md") != 0 && strcmp(format, "html") != 0) {

@@ -28,7 +28,7 @@ static void wipe_json_string(json_t *obj, const char *key)
                 secret_wipe((char *)json_string_value(v), json_string_length(v));
 }
 
-int session_create(struct request *req, struct response *resp)
+int api_session_create(struct request *req, struct response *resp)
 {
         static const char *const fields[] = { "username", "password", NULL };
         const struct config_login *lim = &req->cfg->login;
@@ -128,7 +128,7 @@ out:
         return r;
 }
 
-int session_get(struct request *req, struct response *resp)
+int api_session_get(struct request *req, struct response *resp)
 {
         json_t *j = json_pack("{s:o, s:s}", "user", account_user_json(&req->who.user), "auth",
                               req->who.kind == AUTH_SESSION ? "session" : "token");
@@ -137,7 +137,7 @@ int session_get(struct request *req, struct response *resp)
         return response_json(resp, 200, j);
 }
 
-int session_delete(struct request *req, struct response *resp)
+int api_session_delete(struct request *req, struct response *resp)
 {
         struct store_tx *tx;
         int r;

@@ -97,7 +97,7 @@ static void parse_owner_due(struct request *req, struct store_tx *tx, json_t *bo
         }
 }
 
-int task_create(struct request *req, struct response *resp)
+int api_task_create(struct request *req, struct response *resp)
 {
         static const char *const fields[] = { "phase", "title", "owner", "due_at", "business_impact", NULL };
         struct incident inc = { 0 };
@@ -160,7 +160,7 @@ static int list_task(const struct task *t, void *userdata)
         return json_array_append_new(userdata, task_json(t)) == 0 ? 0 : -ENOMEM;
 }
 
-int task_list(struct request *req, struct response *resp)
+int api_task_list(struct request *req, struct response *resp)
 {
         struct incident inc = { 0 };
         struct store_tx *tx;
@@ -197,7 +197,7 @@ static int64_t parse_id(const char *s)
         return errno || *end || v <= 0 ? 0 : v;
 }
 
-int task_update(struct request *req, struct response *resp)
+int api_task_update(struct request *req, struct response *resp)
 {
         static const char *const fields[] = { "title", "owner", "due_at", "status", NULL };
         struct incident inc = { 0 };
@@ -269,7 +269,7 @@ out:
         return r;
 }
 
-int approval_decide(struct request *req, struct response *resp)
+int api_approval_decide(struct request *req, struct response *resp)
 {
         static const char *const fields[] = { "task", "decision", "comment", "title", "owner", NULL };
         struct incident inc = { 0 };

@@ -220,7 +220,7 @@ static int tenant_cb(const struct tenant_row *t, void *userdata)
         return *(json_t **)userdata ? 0 : -ENOMEM;
 }
 
-int tenant_get(struct request *req, struct response *resp)
+int api_tenant_get(struct request *req, struct response *resp)
 {
         struct store_tx *tx;
         json_t *j = NULL;
@@ -245,7 +245,7 @@ static int list_one(const struct tenant_row *t, void *userdata)
         return j ? page_add(userdata, t->rid, j) : -ENOMEM;
 }
 
-int tenant_list(struct request *req, struct response *resp)
+int api_tenant_list(struct request *req, struct response *resp)
 {
         struct store_tx *tx;
         struct page pg;
@@ -259,7 +259,7 @@ int tenant_list(struct request *req, struct response *resp)
         return page_end(resp, &pg, r);
 }
 
-int tenant_put(struct request *req, struct response *resp)
+int api_tenant_put(struct request *req, struct response *resp)
 {
         char id[STORE_NAME_MAX] = "", name[TENANT_NAME_MAX + 1] = "";
         struct store_tx *tx;
@@ -309,7 +309,7 @@ int tenant_put(struct request *req, struct response *resp)
         return response_json(resp, changed == 1 ? 201 : 200, j);
 }
 
-int tenant_delete(struct request *req, struct response *resp)
+int api_tenant_delete(struct request *req, struct response *resp)
 {
         struct store_tx *tx;
         int r = store_begin(req->store, &tx);
@@ -375,7 +375,7 @@ static int import_row(json_t *row, const char *at, bool bad_cell, void *userdata
         return r;
 }
 
-int tenant_import(struct request *req, struct response *resp)
+int api_tenant_import(struct request *req, struct response *resp)
 {
         const char *type = request_header(req, "Content-Type");
         bool csv = type && strncasecmp(type, "text/csv", 8) == 0;

@@ -24,7 +24,7 @@ static json_t *token_json(const struct api_token *t)
                          "last_used_at", json_time(t->last_used));
 }
 
-int token_create(struct request *req, struct response *resp)
+int api_token_create(struct request *req, struct response *resp)
 {
         static const char *const fields[] = { "name", "expires_in", NULL };
         struct api_token t = { 0 };
@@ -81,7 +81,7 @@ static int list_one(const struct api_token *t, void *userdata)
         return page_add(userdata, t->id, token_json(t));
 }
 
-int token_list(struct request *req, struct response *resp)
+int api_token_list(struct request *req, struct response *resp)
 {
         struct store_tx *tx;
         struct page pg;
@@ -102,7 +102,7 @@ int token_list(struct request *req, struct response *resp)
         return page_end(resp, &pg, r);
 }
 
-int token_revoke(struct request *req, struct response *resp)
+int api_token_revoke(struct request *req, struct response *resp)
 {
         struct api_token t;
         struct store_tx *tx;

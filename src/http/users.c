@@ -105,7 +105,7 @@ static int list_one(const struct user *u, void *userdata)
         return page_add(userdata, u->id, account_user_json(u));
 }
 
-int user_list(struct request *req, struct response *resp)
+int api_user_list(struct request *req, struct response *resp)
 {
         struct store_tx *tx;
         struct page pg;
@@ -119,7 +119,7 @@ int user_list(struct request *req, struct response *resp)
         return page_end(resp, &pg, r);
 }
 
-int user_create(struct request *req, struct response *resp)
+int api_user_create(struct request *req, struct response *resp)
 {
         static const char *const fields[] = { "name", "role", "tenant", "password", "email", "phone",
                                               "time_zone", "contacts", NULL };
@@ -164,7 +164,7 @@ static int find_user(struct request *req, struct store_tx *tx, struct user *u)
         return r;
 }
 
-int user_get(struct request *req, struct response *resp)
+int api_user_get(struct request *req, struct response *resp)
 {
         struct store_tx *tx;
         struct user u;
@@ -197,7 +197,7 @@ static int password_ends_credentials(struct request *req, struct store_tx *tx, c
         return 0;
 }
 
-int user_update(struct request *req, struct response *resp)
+int api_user_update(struct request *req, struct response *resp)
 {
         static const char *const fields[] = { "role", "tenant", "disabled", "password", "email", "phone",
                                               "time_zone", "contacts", NULL };

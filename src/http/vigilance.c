@@ -12,7 +12,7 @@
 
 #define MATCH_INDICATORS_MAX 100
 
-int vigilance_match_route(struct request *req, struct response *resp)
+int api_vigilance_match_route(struct request *req, struct response *resp)
 {
         static const char *const fields[] = { "service", "tenant", "indicators", "at", NULL };
         struct indicator inds[MATCH_INDICATORS_MAX];
@@ -70,7 +70,7 @@ static int add_link(const struct alert_link *l, void *userdata)
         return json_array_append_new(userdata, link_json(l)) == 0 ? 0 : -ENOMEM;
 }
 
-int alert_link_list(struct request *req, struct response *resp)
+int api_alert_link_list(struct request *req, struct response *resp)
 {
         struct incident inc = { 0 };
         struct store_tx *tx;
@@ -90,7 +90,7 @@ int alert_link_list(struct request *req, struct response *resp)
         return response_json(resp, 200, json_pack("{s:o}", "items", items));
 }
 
-int alert_link_create(struct request *req, struct response *resp)
+int api_alert_link_create(struct request *req, struct response *resp)
 {
         static const char *const fields[] = { "alert", "reason", NULL };
         struct incident inc = { 0 };

@@ -81,12 +81,12 @@ int web_file(struct request *req, struct response *resp, const char *name)
         return response_text(resp, 200, type, body, n);
 }
 
-int web_get(struct request *req, struct response *resp)
+int api_web_get(struct request *req, struct response *resp)
 {
         return web_file(req, resp, req->params[0]);
 }
 
-int web_index(struct request *req, struct response *resp)
+int api_web_index(struct request *req, struct response *resp)
 {
         return web_file(req, resp, "index.html");
 }
