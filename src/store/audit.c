@@ -14,11 +14,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The last link (seq 0 and an all-zero hash when the chain is empty). */
-static int audit_head(struct store_tx *tx, struct audit_link *ret)
+/* Take the next link: the head row's seq moves on by one and *ret gets
+ * the new seq and the hash it follows. The UPDATE locks the head row until
+ * the transaction ends, so a second writer's append waits here and then
+ * sees this one's link: the form several writers (PostgreSQL) need, with
+ * no FOR UPDATE, as an UPDATE locks its row in both dialects. */
+static int audit_head_take(struct store_tx *tx, struct audit_link *ret)
 {
         struct db_stmt *st;
-        int r = db_prepare(tx, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1", &st);
+        int r = db_prepare(
+                tx, "UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash", &st);
         if (r < 0)
                 return r;
         memset(ret, 0, sizeof *ret);
@@ -28,7 +33,18 @@ static int audit_head(struct store_tx *tx, struct audit_link *ret)
                 db_blob_copy(st, 1, ret->hash, sizeof ret->hash);
         }
         db_finish(st);
-        return r < 0 ? r : 0;
+        return r < 0 ? r : r == 0 ? -VG_ESTORE : 0; /* no head row: a damaged schema */
+}
+
+/* The head row follows the record just linked. */
+static int audit_head_set(struct store_tx *tx, const uint8_t hash[STORE_HASH_BYTES])
+{
+        struct db_stmt *st;
+        int r = db_prepare(tx, "UPDATE audit_head SET hash = ? WHERE id = 1", &st);
+        if (r < 0)
+                return r;
+        db_bind_blob(st, 1, hash, STORE_HASH_BYTES);
+        return db_exec_one(st, -VG_ESTORE);
 }
 
 static int audit_insert(struct store_tx *tx, const struct audit_record *a)
@@ -144,12 +160,12 @@ int store_audit_append(struct store_tx *tx, vg_usec_t at, const struct actor *ac
                             : strdup("{}");
         if (!text)
                 return -ENOMEM;
-        ret = audit_head(tx, &head);
+        ret = audit_head_take(tx, &head);
         if (ret < 0) {
                 free(text);
                 return ret;
         }
-        r.seq = head.seq + 1;
+        r.seq = head.seq;
         r.at = at;
         if (actor->user_id > 0)
                 snprintf(r.actor, sizeof r.actor, "user:%s", actor->name);
@@ -164,6 +180,8 @@ int store_audit_append(struct store_tx *tx, vg_usec_t at, const struct actor *ac
         memcpy(r.prev_hash, head.hash, STORE_HASH_BYTES);
         link_hash(&r, r.hash);
         ret = audit_insert(tx, &r);
+        if (ret >= 0)
+                ret = audit_head_set(tx, r.hash);
         free(text);
         return ret;
 }
@@ -216,6 +234,39 @@ static int verify_one(const struct audit_record *r, void *userdata)
         return 0;
 }
 
+/* The head row must name the last record walked: a head ahead of the
+ * chain means its last records were removed, one behind means records
+ * were written past the head. */
+static int verify_head(struct store_tx *tx, struct verify_state *st)
+{
+        struct audit_verify *v = st->v;
+        struct db_stmt *q;
+        int64_t last = st->expect_seq - 1, seq = 0;
+        uint8_t hash[STORE_HASH_BYTES] = {0};
+        int r = db_prepare(tx, "SELECT seq, hash FROM audit_head WHERE id = 1", &q);
+        if (r < 0)
+                return r;
+        r = db_step(q);
+        if (r > 0) {
+                seq = db_column_int64(q, 0);
+                db_blob_copy(q, 1, hash, sizeof hash);
+        }
+        db_finish(q);
+        if (r < 0)
+                return r;
+        if (r > 0 && seq == last && sodium_memcmp(hash, st->prev, STORE_HASH_BYTES) == 0)
+                return 0;
+        v->ok = false;
+        v->first_bad_seq = (r > 0 && seq < last ? seq : last) + 1;
+        if (r == 0)
+                snprintf(v->reason, sizeof v->reason, "the audit head row is missing");
+        else
+                snprintf(v->reason, sizeof v->reason,
+                         "the audit head (seq %lld) does not match the last record (seq %lld)",
+                         (long long)seq, (long long)last);
+        return 0;
+}
+
 int store_audit_verify(struct store *s, struct audit_verify *ret)
 {
         struct store_tx *tx;
@@ -230,6 +281,8 @@ int store_audit_verify(struct store *s, struct audit_verify *ret)
         if (r < 0)
                 return r;
         r = store_audit_list(tx, 0, 0, verify_one, &st);
+        if (r >= 0)
+                r = verify_head(tx, &st);
         store_rollback(tx);
         if (r < 0 && ret->ok)
                 return r; /* the walk failed, not the chain */

@@ -326,6 +326,9 @@ static void audit_tamper_is_found_at_the_row(void **state)
                 /* Recomputing one record's hash still breaks the next link. */
                 { "UPDATE audit_log SET hash=zeroblob(32) WHERE seq=2", 2, "record hash" },
                 { "UPDATE audit_log SET prev_hash=zeroblob(32) WHERE seq=5", 5, "previous-hash" },
+                /* The chain's tail cut off: every link left is sound, the
+                 * head row remembers there were five. */
+                { "DELETE FROM audit_log WHERE seq=5", 5, "audit head (seq 5) does not match" },
         };
         (void)state;
         for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -354,6 +357,44 @@ static void audit_tamper_is_found_at_the_row(void **state)
                                  cases[i].reason);
                 teardown(&fx);
         }
+}
+
+static long long db_int(const char *path, const char *sql);
+
+/* The head row is the last record's seq and hash after every append, and
+ * a head that disagrees with the chain is a broken chain. */
+static void audit_head_follows_appends(void **state)
+{
+        struct fixture *f = *state;
+        struct audit_verify v;
+        for (int k = 0; k < 3; k++) {
+                char name[16];
+                snprintf(name, sizeof name, "h%d", k);
+                add_user(f->s, name);
+                assert_int_equal(db_int(f->path, "SELECT (SELECT seq FROM audit_head) = "
+                                                 "(SELECT max(seq) FROM audit_log) AND "
+                                                 "(SELECT hash FROM audit_head) = (SELECT hash "
+                                                 "FROM audit_log ORDER BY seq DESC LIMIT 1)"),
+                                 1);
+        }
+        assert_int_equal(db_int(f->path, "SELECT seq FROM audit_head"), 3);
+        assert_int_equal(store_audit_verify(f->s, &v), 0);
+        assert_true(v.ok);
+        assert_int_equal(v.records, 3);
+
+        /* A head behind the chain: record 3 was written past it. */
+        tamper(f->path, "UPDATE audit_head SET seq = 2");
+        assert_int_equal(store_audit_verify(f->s, &v), 0);
+        assert_false(v.ok);
+        assert_int_equal(v.first_bad_seq, 3);
+        assert_non_null(
+                strstr(v.reason, "audit head (seq 2) does not match the last record (seq 3)"));
+        /* The right seq with another hash. */
+        tamper(f->path, "UPDATE audit_head SET seq = 3, hash = zeroblob(32)");
+        assert_int_equal(store_audit_verify(f->s, &v), 0);
+        assert_false(v.ok);
+        assert_int_equal(v.first_bad_seq, 4);
+        assert_non_null(strstr(v.reason, "audit head (seq 3)"));
 }
 
 static void account_create_validates_and_audits(void **state)
@@ -1450,6 +1491,7 @@ int main(void)
                 cmocka_unit_test_setup_teardown(concurrent_writers, setup, teardown),
                 cmocka_unit_test_setup_teardown(audit_log_is_append_only, setup, teardown),
                 cmocka_unit_test(audit_tamper_is_found_at_the_row),
+                cmocka_unit_test_setup_teardown(audit_head_follows_appends, setup, teardown),
                 cmocka_unit_test_setup_teardown(account_create_validates_and_audits, setup, teardown),
                 cmocka_unit_test_setup_teardown(incident_keys_per_year, setup, teardown),
                 cmocka_unit_test_setup_teardown(incident_update_is_versioned, setup, teardown),
