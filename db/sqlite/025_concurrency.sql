@@ -13,3 +13,16 @@ CREATE TABLE audit_head (
 INSERT INTO audit_head(id, seq, hash)
     SELECT 1, coalesce((SELECT seq FROM audit_log ORDER BY seq DESC LIMIT 1), 0),
            coalesce((SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1), zeroblob(32));
+
+-- Numbers handed out per scope ('plan', 'notices:<incident id>'): taken
+-- with one upsert that locks the scope's row, instead of max(...) + 1,
+-- which two writers would both compute alike. Filled from what is stored,
+-- so numbering continues.
+CREATE TABLE counters (
+    scope    TEXT    PRIMARY KEY,
+    last_seq INTEGER NOT NULL              -- the last number taken
+);
+INSERT INTO counters(scope, last_seq)
+    SELECT 'plan', max(version) FROM plan_versions HAVING count(*) > 0;
+INSERT INTO counters(scope, last_seq)
+    SELECT 'notices:' || incident_id, max(version) FROM notices GROUP BY incident_id;

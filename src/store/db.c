@@ -61,6 +61,21 @@ int db_int64(struct db_stmt *st, int64_t *ret)
         return r;
 }
 
+int db_counter_next(struct store_tx *tx, const char *scope, int64_t *ret)
+{
+        struct db_stmt *st;
+        int r = db_prepare(tx,
+                           "INSERT INTO counters(scope, last_seq) VALUES (?, 1) "
+                           "ON CONFLICT(scope) DO UPDATE SET last_seq = counters.last_seq + 1 "
+                           "RETURNING last_seq",
+                           &st);
+        if (r < 0)
+                return r;
+        db_bind_text(st, 1, scope);
+        r = db_int64(st, ret);
+        return r == -VG_ENOTFOUND ? -VG_ESTORE : r;
+}
+
 void db_text_copy(struct db_stmt *st, int i, char *dst, size_t size)
 {
         const char *t = db_column_text(st, i);

@@ -214,6 +214,12 @@ int db_insert_id(struct db_stmt *st, int64_t *ret_id);
  * and finish it; -VG_ENOTFOUND when it answers no row. */
 int db_int64(struct db_stmt *st, int64_t *ret);
 
+/* The next number of a scope ("plan", "notices:42"): 1, 2, ... from the
+ * counters row, which the upsert locks until the transaction ends, so two
+ * writers never take the same number (max(...) + 1 would give both the
+ * same). A number taken by a transaction that rolls back is taken again. */
+int db_counter_next(struct store_tx *tx, const char *scope, int64_t *ret);
+
 /* The column's text into a field of size bytes, cut on a character
  * boundary; NULL reads as "". */
 void db_text_copy(struct db_stmt *st, int i, char *dst, size_t size);

@@ -40,17 +40,22 @@ static void notice_read(struct db_stmt *st, void *out)
 int store_notice_insert(struct store_tx *tx, struct notice *n)
 {
         struct db_stmt *st;
-        int r = db_prepare(tx,
-                           "INSERT INTO notices(incident_id, version, kind, nature, user_impact, "
-                           "mitigation, next_steps, "
-                           "next_update_at, tenants, composed_by, composed_at) "
-                           "VALUES (?1, (SELECT coalesce(max(version), 0) + 1 FROM notices WHERE "
-                           "incident_id = ?1), "
-                           "?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) RETURNING id, version",
-                           &st);
+        char scope[40];
+        int64_t version;
+        snprintf(scope, sizeof scope, "notices:%lld", (long long)n->incident_id);
+        int r = db_counter_next(tx, scope, &version);
+        if (r < 0)
+                return r;
+        r = db_prepare_insert(tx,
+                              "INSERT INTO notices(incident_id, version, kind, nature, "
+                              "user_impact, mitigation, next_steps, "
+                              "next_update_at, tenants, composed_by, composed_at) "
+                              "VALUES (?1, ?11, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                              &st);
         if (r < 0)
                 return r;
         db_bind_int64(st, 1, n->incident_id);
+        db_bind_int64(st, 11, version);
         db_bind_text(st, 2, n->kind);
         db_bind_text(st, 3, n->nature);
         db_bind_text(st, 4, n->user_impact);
@@ -60,13 +65,10 @@ int store_notice_insert(struct store_tx *tx, struct notice *n)
         db_bind_text(st, 8, n->tenants);
         db_bind_text(st, 9, n->composed_by);
         db_bind_int64(st, 10, n->composed_at);
-        r = db_step(st);
-        if (r > 0) {
-                n->id = db_column_int64(st, 0);
-                n->version = db_column_int64(st, 1);
-        }
-        db_finish(st);
-        return r > 0 ? 0 : r == 0 ? -VG_ESTORE : r;
+        r = db_insert_id(st, &n->id);
+        if (r >= 0)
+                n->version = version;
+        return r < 0 ? r : 0;
 }
 
 int store_notice_get(struct store_tx *tx, int64_t id, int (*cb)(const struct notice *, void *),
@@ -290,12 +292,12 @@ static int notice_problems(struct store_tx *tx, struct problems *ps)
 {
         struct db_stmt *st;
         char key[INCIDENT_KEY_MAX];
-        int r = db_prepare(
-                tx,
-                "SELECT i.key, n.version, n.id, "
-                "(SELECT count(*) FROM notice_deliveries d WHERE d.notice_id = n.id) "
-                "FROM notices n JOIN incidents i ON i.id = n.incident_id WHERE n.released_at IS NOT NULL",
-                &st);
+        int r = db_prepare(tx,
+                           "SELECT i.key, n.version, n.id, "
+                           "(SELECT count(*) FROM notice_deliveries d WHERE d.notice_id = n.id) "
+                           "FROM notices n JOIN incidents i ON i.id = n.incident_id WHERE "
+                           "n.released_at IS NOT NULL",
+                           &st);
         if (r < 0)
                 return r;
         while ((r = db_step(st)) > 0) {
@@ -494,7 +496,8 @@ int store_notice_ack(struct store_tx *tx, int64_t notice_id, const char *tenant,
 {
         struct db_stmt *st;
         bool sent = false;
-        int r = db_prepare(tx, "SELECT tenants FROM notices WHERE id = ? AND released_at IS NOT NULL", &st);
+        int r = db_prepare(
+                tx, "SELECT tenants FROM notices WHERE id = ? AND released_at IS NOT NULL", &st);
         if (r < 0)
                 return r;
         db_bind_int64(st, 1, notice_id);

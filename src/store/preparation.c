@@ -61,19 +61,26 @@ int store_training_list(struct store_tx *tx, const char *user,
 int store_plan_add(struct store_tx *tx, struct plan_version *p)
 {
         struct db_stmt *st;
-        int r = db_prepare(
-                tx,
-                "INSERT INTO plan_versions(version, body, digest, created_by, created_at) "
-                "VALUES ((SELECT coalesce(max(version), 0) + 1 FROM plan_versions),?,?,?,?) "
-                "RETURNING version",
-                &st);
+        int64_t version;
+        int r = db_counter_next(tx, "plan", &version);
         if (r < 0)
                 return r;
-        db_bind_text(st, 1, p->body);
-        db_bind_text(st, 2, p->digest);
-        db_bind_text(st, 3, p->created_by);
-        db_bind_int64(st, 4, p->created_at);
-        return db_int64(st, &p->version);
+        r = db_prepare(tx,
+                       "INSERT INTO plan_versions(version, body, digest, created_by, created_at) "
+                       "VALUES (?,?,?,?,?)",
+                       &st);
+        if (r < 0)
+                return r;
+        db_bind_int64(st, 1, version);
+        db_bind_text(st, 2, p->body);
+        db_bind_text(st, 3, p->digest);
+        db_bind_text(st, 4, p->created_by);
+        db_bind_int64(st, 5, p->created_at);
+        r = db_exec(st);
+        if (r < 0)
+                return r;
+        p->version = version;
+        return 0;
 }
 
 static void plan_read(struct db_stmt *st, void *out)
