@@ -26,3 +26,13 @@ INSERT INTO counters(scope, last_seq)
     SELECT 'plan', max(version) FROM plan_versions HAVING count(*) > 0;
 INSERT INTO counters(scope, last_seq)
     SELECT 'notices:' || incident_id, max(version) FROM notices GROUP BY incident_id;
+
+-- One open episode per fingerprint. Whether an episode is open depends on
+-- the time (ends_at 0 or later than now), which no index can hold, so the
+-- index holds what makes it so: only a fingerprint's latest episode can be
+-- open, a new one is written only once the latest has ended, and there is
+-- at most one latest. Two writers opening the same fingerprint's episode
+-- at once: the second insert meets the first's row here.
+ALTER TABLE alerts ADD COLUMN latest INTEGER NOT NULL DEFAULT 0;
+UPDATE alerts SET latest = 1 WHERE id IN (SELECT max(id) FROM alerts GROUP BY fingerprint);
+CREATE UNIQUE INDEX alerts_one_open ON alerts(fingerprint) WHERE latest = 1;

@@ -221,6 +221,28 @@ static int group_alert(struct store_tx *tx, const struct actor *actor, const str
         return r < 0 ? r : store_alert_group_put(tx, &g);
 }
 
+/* A repeat of the open episode e: its counters, and its content when the
+ * annotations changed. */
+static int repeat(struct store_tx *tx, const struct intake_state *st, const struct intake_alert *x,
+                  struct episode *e, const char *summary, vg_usec_t now, struct intake_result *res)
+{
+        vg_usec_t ends = x->ends_at == INTAKE_ENDS_NOW ? now : x->ends_at;
+        char *annotations;
+        res->repeated++;
+        int r = store_alert_seen(tx, e->id, 1, ends, now);
+        if (r >= 0 && e->content != x->content) {
+                annotations = x->annotations ? json_dumps(x->annotations, JSON_SORT_KEYS | JSON_COMPACT) : NULL;
+                r = x->annotations && !annotations ? -ENOMEM : store_alert_content(tx, e->id, annotations, summary);
+                free(annotations);
+        }
+        if (r >= 0 && st->episodes) {
+                e->ends_at = ends;
+                e->content = x->content;
+                episodes_put(st->episodes, e, now);
+        }
+        return r < 0 ? r : 0;
+}
+
 static int accept_one(struct store_tx *tx, const struct actor *actor, const struct intake_state *st,
                       const char *source, const struct intake_alert *x, vg_usec_t now, struct intake_result *res)
 {
@@ -244,22 +266,8 @@ static int accept_one(struct store_tx *tx, const struct actor *actor, const stru
                 known = r == 0;
                 e.content = 0;
         }
-        if (known && (e.ends_at == 0 || e.ends_at > now)) {
-                res->repeated++;
-                r = store_alert_seen(tx, e.id, 1, ends, now);
-                if (r >= 0 && e.content != content) {
-                        annotations = x->annotations ? json_dumps(x->annotations, JSON_SORT_KEYS | JSON_COMPACT) : NULL;
-                        r = x->annotations && !annotations ? -ENOMEM
-                                                           : store_alert_content(tx, e.id, annotations, summary);
-                        free(annotations);
-                }
-                if (r >= 0 && st->episodes) {
-                        e.ends_at = ends;
-                        e.content = content;
-                        episodes_put(st->episodes, &e, now);
-                }
-                return r < 0 ? r : 0;
-        }
+        if (known && (e.ends_at == 0 || e.ends_at > now))
+                return repeat(tx, st, x, &e, summary, now, res);
 
         /* A new episode. */
         struct alert_row row = { 0 };
@@ -286,6 +294,14 @@ static int accept_one(struct store_tx *tx, const struct actor *actor, const stru
 
         r = store_alert_insert(tx, &row);
         free(annotations);
+        if (r == -VG_ECONFLICT) {
+                /* The fingerprint's episode was opened since we looked, by
+                 * another writer or another process (whose episode cache
+                 * is not ours): this alert repeats it. */
+                r = store_alert_last(tx, fp, &e.id, &e.ends_at);
+                e.content = 0;
+                return r < 0 ? r : repeat(tx, st, x, &e, summary, now, res);
+        }
         if (r < 0)
                 return r;
         if (st->episodes) {

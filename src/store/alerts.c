@@ -114,13 +114,27 @@ int store_alert_insert(struct store_tx *tx, struct alert_row *a)
                 if (!dumped)
                         return -ENOMEM;
         }
-        int r = db_prepare_insert(
-                tx,
-                "INSERT INTO alerts(fingerprint, labels, annotations, source, service, "
-                "severity, summary, "
-                "generator_url, starts_at, silenced_by, group_key) VALUES "
-                "(?,?,?,?,?,?,?,?,?,?,?)",
-                &st);
+        /* The latest episode steps down only when it has ended (at
+         * updated_at, the arrival): one still open keeps its place, and
+         * the insert below then meets it in alerts_one_open. */
+        int r = db_prepare(tx,
+                           "UPDATE alerts SET latest = 0 WHERE fingerprint = ?1 AND latest = 1 "
+                           "AND EXISTS (SELECT 1 FROM alert_seen s WHERE s.alert_id = alerts.id "
+                           "AND s.ends_at <> 0 AND s.ends_at <= ?2)",
+                           &st);
+        if (r >= 0) {
+                db_bind_text(st, 1, a->fingerprint);
+                db_bind_int64(st, 2, a->updated_at);
+                r = db_exec(st);
+        }
+        if (r >= 0)
+                r = db_prepare_insert(tx,
+                                      "INSERT INTO alerts(fingerprint, labels, annotations, "
+                                      "source, service, severity, summary, generator_url, "
+                                      "starts_at, silenced_by, group_key, latest) VALUES "
+                                      "(?,?,?,?,?,?,?,?,?,?,?,1) "
+                                      "ON CONFLICT(fingerprint) WHERE latest = 1 DO NOTHING",
+                                      &st);
         if (r < 0) {
                 free(dumped);
                 return r;
@@ -136,10 +150,13 @@ int store_alert_insert(struct store_tx *tx, struct alert_row *a)
         db_bind_int64(st, 9, a->starts_at);
         db_bind_text(st, 10, a->silenced_by);
         db_bind_text(st, 11, a->group_key ? a->group_key : "");
+        /* DO NOTHING rather than a failed statement: the conflict leaves
+         * the transaction usable (PostgreSQL aborts one on an error), so
+         * the caller can take the open episode instead. */
         r = db_insert_id(st, &a->id);
         free(dumped);
         if (r < 0)
-                return r;
+                return r == -VG_ENOTFOUND ? -VG_ECONFLICT : r;
         r = db_prepare(
                 tx,
                 "INSERT INTO alert_seen(alert_id, ends_at, updated_at, received) VALUES (?,?,?,1)",

@@ -108,7 +108,8 @@ struct db_driver {
         int64_t (*changes)(struct db_stmt *st);
         /* Step an INSERT and answer its new row's id: the first column of
          * the row it returns (RETURNING), or for one prepared with
-         * DB_INSERT_ID, however the driver brings it back. */
+         * DB_INSERT_ID, however the driver brings it back; -VG_ENOTFOUND
+         * when it added no row (ON CONFLICT ... DO NOTHING). */
         int (*insert_id)(struct db_stmt *st, int64_t *ret_id);
         /* Reset, and give the statement back (to the cache). */
         void (*finish)(struct db_stmt *st);
@@ -208,7 +209,8 @@ int db_exec_ints(struct store_tx *tx, const char *sql, size_t n, const int64_t *
                      (int64_t[]){__VA_ARGS__})
 /* Step an INSERT prepared by db_prepare_insert (or one ending in
  * RETURNING id: an upsert, whose id last_insert_rowid would not give)
- * and finish it; *ret_id gets the row's id. */
+ * and finish it; *ret_id gets the row's id, or -VG_ENOTFOUND when an
+ * ON CONFLICT ... DO NOTHING added none. */
 int db_insert_id(struct db_stmt *st, int64_t *ret_id);
 /* Step a query answering one integer (count(*), coalesce(max(..), 0))
  * and finish it; -VG_ENOTFOUND when it answers no row. */

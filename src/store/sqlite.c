@@ -664,10 +664,10 @@ static int stmt_insert_id(struct db_stmt *st, int64_t *ret_id)
         int r = stmt_step(st);
         if (r > 0)
                 *ret_id = sqlite3_column_int64(e->st, 0);
-        else if (r == 0 && e->insert_id)
+        else if (r == 0 && e->insert_id && sqlite3_changes64(e->c->db) > 0)
                 *ret_id = sqlite3_last_insert_rowid(e->c->db);
         else if (r == 0)
-                return -VG_ESTORE; /* RETURNING answered nothing */
+                return -VG_ENOTFOUND; /* no row added: ON CONFLICT DO NOTHING */
         return r < 0 ? r : 0;
 }
 

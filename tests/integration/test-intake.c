@@ -267,6 +267,32 @@ static void alerts_open_dedup_and_group(void **state)
                                                 "'one' || char(10) || 'two \u00e9 \"q\" \U0001F600'"), 1);
 }
 
+/* Two nodes on one database, each with its own cache of open episodes:
+ * node 1 saw the alert resolve, node 2 then saw it fire again (a new
+ * episode), and node 1, whose cache still says "ended", sees it fire. That
+ * is a repeat of node 2's episode, not a second open episode. */
+static void two_nodes_keep_one_open_episode(void **state)
+{
+        struct server S2;
+        struct reply r;
+        (void)state;
+        server_start_sibling(&S2, &S, "intake:\n  token: " INTAKE_TOKEN "\n");
+        const char *resolved = "[{\"labels\":{\"alertname\":\"Twice\",\"service\":\"twice\"},"
+                               "\"startsAt\":\"2026-01-01T00:00:00Z\",\"endsAt\":\"2026-01-01T00:01:00Z\"}]";
+        const char *firing = "[{\"labels\":{\"alertname\":\"Twice\",\"service\":\"twice\"}}]";
+        assert_int_equal(post_alerts(resolved), 200);
+        http(&S2, "POST", "/api/v2/alerts", NULL, bearer, firing, &r);
+        assert_int_equal(r.status, 200);
+        reply_free(&r);
+        assert_int_equal(db_count(&S, ALERTS, "json_extract(labels, '$.alertname') = 'Twice' AND ends_at = 0"), 1);
+        assert_int_equal(post_alerts(firing), 200);
+        assert_int_equal(db_count(&S, ALERTS, "json_extract(labels, '$.alertname') = 'Twice'"), 2);
+        assert_int_equal(db_count(&S, ALERTS, "json_extract(labels, '$.alertname') = 'Twice' AND ends_at = 0 "
+                                              "AND received = 2"), 1);
+        assert_int_equal(incidents_for("twice"), 1);
+        assert_int_equal(server_finish(&S2), 0);
+}
+
 static int run(const char *cmd, char **out)
 {
         FILE *p = popen(cmd, "r");
@@ -660,6 +686,7 @@ int main(void)
                 cmocka_unit_test(intake_needs_credentials),
                 cmocka_unit_test(bad_alerts_change_nothing),
                 cmocka_unit_test(alerts_open_dedup_and_group),
+                cmocka_unit_test(two_nodes_keep_one_open_episode),
                 cmocka_unit_test(nested_count_filters_are_refused),
                 cmocka_unit_test(nested_count_silence_is_refused),
                 cmocka_unit_test(amtool_lists_alerts_and_manages_silences),

@@ -891,7 +891,7 @@ static const char v23_rows[] =
         "VALUES (12, 's', 'rita', 1, 2, 'ina', 3);"
         "DELETE FROM schedule_overrides;";
 
-#define MIGRATION_25_INDEXES "('sqlite_autoindex_counters_1')"
+#define MIGRATION_25_INDEXES "('sqlite_autoindex_counters_1', 'alerts_one_open')"
 
 /* Every table's rows, ids included, as one text. The indexes of migration
  * 025's tables are left out: they are not 024's to keep. */
@@ -1035,6 +1035,7 @@ static void back_to_24(struct fixture *f)
         store_close(f->s);
         f->s = NULL;
         tamper(f->path, "DROP TABLE audit_head; DROP TABLE counters; "
+                        "DROP INDEX alerts_one_open; ALTER TABLE alerts DROP COLUMN latest; "
                         "DELETE FROM schema_migrations WHERE version >= 25");
 }
 
@@ -1079,9 +1080,22 @@ static void migration_keeps_numbering(void **state)
         assert_int_equal(add_plan(tx), 2);
         assert_int_equal(store_commit(tx), 0);
         int64_t records = db_int(f->path, "SELECT max(seq) FROM audit_log");
+        struct alert_row a = {.labels = "{}", .annotations = "{}", .ends_at = 50, .updated_at = 10};
+        snprintf(a.fingerprint, sizeof a.fingerprint, "00000000000000cc");
+        snprintf(a.source, sizeof a.source, "json");
+        assert_int_equal(store_begin(f->s, &tx), 0);
+        assert_int_equal(store_alert_insert(tx, &a), 0);
+        a.updated_at = 60;
+        assert_int_equal(store_alert_insert(tx, &a), 0);
+        assert_int_equal(store_commit(tx), 0);
 
         back_to_24(f);
         reopen(f);
+        /* Only the newest episode of a fingerprint is its latest. */
+        char *latest = db_text(f->path, "SELECT group_concat(latest) FROM (SELECT latest FROM "
+                                        "alerts WHERE fingerprint = '00000000000000cc' ORDER BY id)");
+        assert_string_equal(latest, "0,1");
+        free(latest);
         assert_int_equal(db_int(f->path, "SELECT seq FROM audit_head"), records);
         assert_int_equal(store_audit_verify(f->s, &v), 0);
         assert_true(v.ok);
@@ -1247,6 +1261,46 @@ static void alert_episodes(void **state)
         assert_int_equal(json_array_size(got), 1); /* the first ended at 800 */
         store_rollback(tx);
         json_decref(got);
+}
+
+/* A second open episode of a fingerprint is refused by alerts_one_open,
+ * whether the first is open for good (ends_at 0) or until later, and the
+ * transaction goes on; once the first has ended a new one is written. */
+static void alert_second_open_episode_is_refused(void **state)
+{
+        struct fixture *f = *state;
+        struct store_tx *tx;
+        int64_t id;
+        vg_usec_t ends;
+        struct alert_row a = {.labels = "{\"alertname\":\"Y\"}", .annotations = "{}",
+                              .starts_at = 100, .ends_at = 0, .updated_at = 100};
+        snprintf(a.fingerprint, sizeof a.fingerprint, "00000000000000bb");
+        snprintf(a.source, sizeof a.source, "alertmanager");
+        assert_int_equal(store_begin(f->s, &tx), 0);
+        assert_int_equal(store_alert_insert(tx, &a), 0);
+        int64_t first = a.id;
+        a.updated_at = 200;
+        assert_int_equal(store_alert_insert(tx, &a), -VG_ECONFLICT);
+        /* Open until 500, and it is 300. */
+        assert_int_equal(store_alert_seen(tx, first, 1, 500, 250), 0);
+        a.updated_at = 300;
+        assert_int_equal(store_alert_insert(tx, &a), -VG_ECONFLICT);
+        assert_int_equal(store_alert_last(tx, a.fingerprint, &id, &ends), 0);
+        assert_int_equal(id, first);
+        /* Ended at 500: at 600 a new episode is the latest. */
+        a.updated_at = 600;
+        assert_int_equal(store_alert_insert(tx, &a), 0);
+        assert_true(a.id != first);
+        assert_int_equal(store_alert_last(tx, a.fingerprint, &id, &ends), 0);
+        assert_int_equal(id, a.id);
+        assert_int_equal(store_commit(tx), 0);
+        assert_int_equal(db_int(f->path, "SELECT count(*) FROM alerts WHERE "
+                                         "fingerprint = '00000000000000bb'"),
+                         2);
+        assert_int_equal(db_int(f->path, "SELECT count(*) FROM alert_seen"), 2);
+        assert_int_equal(db_int(f->path, "SELECT id FROM alerts WHERE "
+                                         "fingerprint = '00000000000000bb' AND latest = 1"),
+                         a.id);
 }
 
 static int collect_group(const struct alert_group *g, void *userdata)
@@ -1583,6 +1637,8 @@ int main(void)
                 cmocka_unit_test_setup_teardown(incident_keys_concurrent_gap_free, setup, teardown),
                 cmocka_unit_test_setup_teardown(vigilance_links_alerts_under_watch, setup, teardown),
                 cmocka_unit_test_setup_teardown(alert_episodes, setup, teardown),
+                cmocka_unit_test_setup_teardown(alert_second_open_episode_is_refused, setup,
+                                                teardown),
                 cmocka_unit_test_setup_teardown(alert_groups_wait_and_open, setup, teardown),
                 cmocka_unit_test_setup_teardown(silences_put_get_list, setup, teardown),
                 cmocka_unit_test_setup_teardown(nested_walks_keep_their_statement, setup, teardown),
