@@ -491,9 +491,10 @@ char *db_fingerprint(struct server *s)
                 const char *t = (const char *)sqlite3_column_text(tables, 0);
                 /* What the server's own workers write on their schedule
                  * (jobs, escalations, pages, the outbox and the system's
-                 * audit records) is not a request's doing. */
+                 * audit records, so also the chain's head row, which every
+                 * append moves) is not a request's doing. */
                 if (strcmp(t, "jobs") == 0 || strcmp(t, "escalations") == 0 || strcmp(t, "pages") == 0 ||
-                    strcmp(t, "outbox") == 0)
+                    strcmp(t, "outbox") == 0 || strcmp(t, "audit_head") == 0)
                         continue;
                 const char *where = strcmp(t, "audit_log") == 0 ? " WHERE actor != 'system'" : "";
                 snprintf(sql, sizeof sql, "SELECT * FROM \"%s\"%s ORDER BY rowid", t, where);
