@@ -217,6 +217,25 @@ int incident_transition_check(const struct incident_facts *f, enum incident_phas
         return fielderr_any(unmet) ? -VG_ECONFLICT : 0;
 }
 
+void incident_phase_stamp(enum incident_phase from, enum incident_phase to, vg_usec_t now,
+                          int64_t vigilance_window, struct incident_phase_times *t)
+{
+        if (to <= from)
+                return;
+        if (from == PHASE_CONTAINMENT && t->contained_at == VG_TIME_UNSET)
+                t->contained_at = now;
+        if (from == PHASE_ERADICATION && t->eradicated_at == VG_TIME_UNSET)
+                t->eradicated_at = now;
+        if (from == PHASE_RECOVERY && t->recovered_at == VG_TIME_UNSET)
+                t->recovered_at = now;
+        /* Every forward exit from recovery opens a fresh window: a re-entry
+         * (re-infection) watches again from its own recovery. */
+        if (from == PHASE_RECOVERY)
+                t->vigilance_until = now + vigilance_window * VG_USEC_PER_SEC;
+        if (to == PHASE_CLOSED)
+                t->closed_at = now;
+}
+
 int incident_key_format(int year, int64_t seq, char *buf, size_t size)
 {
         if (year < 1970 || year > 9999 || seq < 1 || seq > INT64_C(99999999))

@@ -171,6 +171,21 @@ struct incident_facts {
 int incident_transition_check(const struct incident_facts *f, enum incident_phase to,
                               const char *reason, struct field_errors *unmet);
 
+/* The times a move through the phases stamps (VG_TIME_UNSET until then). */
+struct incident_phase_times {
+        vg_usec_t contained_at, eradicated_at, recovered_at, closed_at;
+        vg_usec_t vigilance_until;
+};
+
+/* Stamp t for a move from `from` to `to` at now (a move
+ * incident_transition_check allowed): leaving containment, eradication or
+ * recovery forward records when it was achieved (the first time only);
+ * leaving recovery forward opens the enhanced-vigilance window of
+ * vigilance_window seconds; reaching closed records the close. A move back
+ * stamps nothing. */
+void incident_phase_stamp(enum incident_phase from, enum incident_phase to, vg_usec_t now,
+                          int64_t vigilance_window, struct incident_phase_times *t);
+
 /* "INC-2026-0001": year and a per-year sequence, at least four digits. */
 int incident_key_format(int year, int64_t seq, char *buf, size_t size);
 /* Parse a key; -EINVAL when it is not one. */

@@ -84,15 +84,6 @@ static int add_indicator(const struct indicator *ind, void *userdata)
         return json_array_append_new(userdata, j) == 0 ? 0 : -ENOMEM;
 }
 
-/* Tenants in scope, and whether the incident is customer-impacting. */
-static int tally_tenant(const struct scope_tenant *t, void *userdata)
-{
-        struct incident_facts *f = userdata;
-        f->tenants++;
-        f->customer_impacting |= incident_tenant_impacting(t->status);
-        return 0;
-}
-
 /* Read one incident with its scope and declaration; answer with its ETag. */
 static int respond_incident(struct request *req, struct response *resp, struct store_tx *tx,
                             const struct incident *inc, unsigned status)
@@ -279,14 +270,6 @@ int api_incident_list(struct request *req, struct response *resp)
         return page_end(resp, &pg, r);
 }
 
-int incident_load(struct request *req, struct store_tx *tx, struct incident *inc)
-{
-        int r = store_incident_get(tx, req->params[0], inc);
-        if (r == -VG_ENOTFOUND)
-                request_detail(req, "no incident %s", req->params[0]);
-        return r;
-}
-
 /* If-Match, when sent, must name the version read. */
 static int check_if_match(struct request *req, const struct incident *inc)
 {
@@ -310,7 +293,7 @@ static int begin_change(struct request *req, struct store_tx **tx, struct incide
                 *tx = NULL;
                 return r;
         }
-        r = incident_load(req, *tx, inc);
+        r = request_incident_load(req, *tx, inc);
         return r < 0 ? r : check_if_match(req, inc);
 }
 
@@ -321,7 +304,7 @@ int api_incident_get(struct request *req, struct response *resp)
         int r = store_begin_read(req->store, &tx);
         if (r < 0)
                 return r;
-        r = incident_load(req, tx, &inc);
+        r = request_incident_load(req, tx, &inc);
         if (r >= 0)
                 r = respond_incident(req, resp, tx, &inc, 200);
         store_rollback(tx);
@@ -427,60 +410,33 @@ out:
         return r;
 }
 
-static int count_service(const char *service, void *userdata)
-{
-        (void)service;
-        (*(unsigned *)userdata)++;
-        return 0;
-}
-
-/* The facts the exit criteria look at, from the incident and its records. */
-static int gather_facts(struct store_tx *tx, const struct incident *inc, struct incident_facts *facts)
-{
-        *facts = (struct incident_facts){ .phase = inc->phase,
-                                          .classification = inc->classification,
-                                          .declared = inc->declared_at != 0 };
-        facts->root_cause = inc->root_cause && inc->root_cause[0];
-        facts->data_breach = incident_is_data_breach(inc->classification, &inc->impact, inc->data_categories);
-        int r = store_incident_services_list(tx, inc->id, count_service, &facts->services);
-        if (r >= 0)
-                r = store_incident_tenants_list(tx, inc->id, tally_tenant, facts);
-        if (r >= 0)
-                r = task_facts(tx, inc->id, facts);
-        if (r >= 0)
-                r = recovery_facts(tx, inc->id, facts);
-        if (r >= 0)
-                r = postmortem_facts(tx, inc->id, facts);
-        return r;
-}
-
 /* What leaving the current phase forward still needs (nothing changes). */
 int api_incident_exit_criteria(struct request *req, struct response *resp)
 {
-        struct incident inc = { 0 };
-        struct incident_facts facts;
+        struct incident inc = {0};
         struct field_errors unmet;
+        enum incident_phase next = PHASE__INVALID;
         struct store_tx *tx;
         fielderr_init(&unmet);
         int r = store_begin_read(req->store, &tx);
         if (r < 0)
                 return r;
-        r = incident_load(req, tx, &inc);
+        r = request_incident_load(req, tx, &inc);
         if (r >= 0)
-                r = gather_facts(tx, &inc, &facts);
+                r = case_incident_exit_criteria(tx, &inc, &next, &unmet);
         store_rollback(tx);
         json_t *out = NULL;
         if (r >= 0) {
                 json_t *items = json_array();
-                enum incident_phase next = inc.phase + 1;
-                if (inc.phase != PHASE_CLOSED)
-                        incident_transition_check(&facts, next, NULL, &unmet);
                 for (size_t i = 0; i < unmet.n; i++)
-                        json_array_append_new(items, json_pack("{s:s, s:s}", "field", unmet.e[i].field, "message",
-                                                               unmet.e[i].message));
-                out = json_pack("{s:s, s:s, s:o, s:o}", "incident", inc.key, "phase", phase_to_string(inc.phase), "next",
-                                inc.phase != PHASE_CLOSED ? json_string(phase_to_string(next)) : json_null(), "unmet",
-                                items);
+                        json_array_append_new(items,
+                                              json_pack("{s:s, s:s}", "field", unmet.e[i].field,
+                                                        "message", unmet.e[i].message));
+                out = json_pack("{s:s, s:s, s:o, s:o}", "incident", inc.key, "phase",
+                                phase_to_string(inc.phase), "next",
+                                next != PHASE__INVALID ? json_string(phase_to_string(next))
+                                                       : json_null(),
+                                "unmet", items);
         }
         incident_fini(&inc);
         return r < 0 ? r : response_json(resp, 200, out);
@@ -488,8 +444,9 @@ int api_incident_exit_criteria(struct request *req, struct response *resp)
 
 int api_incident_advance(struct request *req, struct response *resp)
 {
-        static const char *const fields[] = { "phase", "reason", NULL };
-        struct incident inc = { 0 };
+        static const char *const fields[] = {"phase", "reason", NULL};
+        struct incident inc = {0};
+        struct case_outcome o;
         struct store_tx *tx = NULL;
         json_t *body;
         int r;
@@ -502,43 +459,16 @@ int api_incident_advance(struct request *req, struct response *resp)
         const char *reason = json_field_string(req, body, "reason", false, 4096);
         if (fielderr_any(&req->errors))
                 return -VG_EVALIDATION;
-        enum incident_phase to = phase_from_string(phase);
 
+        case_outcome_init(&o);
+        struct actor a = request_actor(req);
         r = begin_change(req, &tx, &inc);
-        if (r < 0)
-                goto out;
-
-        struct incident_facts facts;
-        r = gather_facts(tx, &inc, &facts);
-        if (r < 0)
-                goto out;
-        r = incident_transition_check(&facts, to, reason, &req->errors);
-        if (r < 0) {
-                if (r == -VG_ECONFLICT && req->errors.n)
-                        request_detail(req, "%s cannot move to %s yet: %zu criterion(s) unmet", inc.key,
-                                       phase ? phase : "?", req->errors.n);
-                goto out;
-        }
-        json_t *change = json_pack("{s:s, s:s, s:o}", "from", phase_to_string(inc.phase), "to",
-                                   phase_to_string(to), "reason", reason ? json_string(reason) : json_null());
-        /* Leaving a phase forward stamps when it was achieved. */
-        if (to > inc.phase) {
-                if (inc.phase == PHASE_CONTAINMENT && !inc.contained_at)
-                        inc.contained_at = req->now;
-                if (inc.phase == PHASE_ERADICATION && !inc.eradicated_at)
-                        inc.eradicated_at = req->now;
-                if (inc.phase == PHASE_RECOVERY && !inc.recovered_at)
-                        inc.recovered_at = req->now;
-                /* Leaving recovery opens the enhanced-vigilance window. */
-                if (inc.phase == PHASE_RECOVERY)
-                        inc.vigilance_until = req->now + req->cfg->vigilance_window * VG_USEC_PER_SEC;
-                if (to == PHASE_CLOSED)
-                        inc.closed_at = req->now;
-        }
-        inc.phase = to;
-        r = save(req, resp, tx, &inc, "incident.advance", change);
-        json_decref(change);
-out:
+        if (r >= 0)
+                r = case_incident_advance(tx, &a, req->now, req->cfg->vigilance_window, &inc,
+                                          phase_from_string(phase), reason, &o);
+        request_outcome(req, &o);
+        if (r >= 0)
+                r = respond_incident(req, resp, tx, &inc, 200);
         r = tx ? store_finish(tx, r) : r;
         incident_fini(&inc);
         return r;
@@ -563,7 +493,7 @@ int api_incident_note(struct request *req, struct response *resp)
                 return -VG_EVALIDATION;
         r = store_begin(req->store, &tx);
         if (r >= 0)
-                r = incident_load(req, tx, &inc);
+                r = request_incident_load(req, tx, &inc);
         if (r >= 0) {
                 /* A note is its audit record: append-only, in the chain, and
                  * in the timeline in order with every other change. */
@@ -595,7 +525,7 @@ int api_incident_timeline(struct request *req, struct response *resp)
         if (r >= 0)
                 r = store_begin_read(req->store, &tx);
         if (r >= 0) {
-                r = incident_load(req, tx, &inc);
+                r = request_incident_load(req, tx, &inc);
                 snprintf(object, sizeof object, "incident:%s", inc.key);
                 if (r >= 0)
                         r = store_audit_list_object(tx, object, pg.after, pg.limit, timeline_one, &pg);
@@ -1028,7 +958,7 @@ int api_anchor_list(struct request *req, struct response *resp)
         struct store_tx *tx;
         int r = store_begin_read(req->store, &tx);
         if (r >= 0) {
-                r = incident_load(req, tx, &inc);
+                r = request_incident_load(req, tx, &inc);
                 if (r >= 0)
                         r = anchors_load(tx, &inc, &an);
                 store_rollback(tx);

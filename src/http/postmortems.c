@@ -56,7 +56,7 @@ static int pm_get(struct store_tx *tx, int64_t incident_id, struct pm_copy *c)
 static int pm_load(struct request *req, struct store_tx *tx, struct incident *inc, struct pm_copy *c)
 {
         memset(c, 0, sizeof *c);
-        int r = incident_load(req, tx, inc);
+        int r = request_incident_load(req, tx, inc);
         return r < 0 ? r : pm_get(tx, inc->id, c);
 }
 
@@ -467,18 +467,6 @@ int api_postmortem_reopen(struct request *req, struct response *resp)
         return pm_decide(req, resp, false);
 }
 
-/* Is postmortem of incident_id approved? For the close criterion. */
-int postmortem_facts(struct store_tx *tx, int64_t incident_id, struct incident_facts *f)
-{
-        struct pm_copy c;
-        int r = pm_get(tx, incident_id, &c);
-        f->postmortem_complete = r >= 0 && c.found && strcmp(c.p.status, "approved") == 0;
-        json_decref(c.body);
-        if (r >= 0)
-                r = store_obligation_count_open(tx, incident_id, &f->obligations_open);
-        return r;
-}
-
 /* ---- improvements ---- */
 
 /* An owner must be a person who can act: an enabled staff account. */
@@ -737,7 +725,7 @@ int api_obligation_waive(struct request *req, struct response *resp)
         }
         r = store_begin(req->store, &tx);
         if (r >= 0)
-                r = incident_load(req, tx, &inc);
+                r = request_incident_load(req, tx, &inc);
         int64_t of = 0;
         if (r >= 0)
                 r = store_obligation_get(tx, id, obligation_incident, &of);

@@ -40,7 +40,7 @@ static int open_incident(struct request *req, bool write, struct store_tx **tx, 
                 *tx = NULL;
                 return r;
         }
-        r = incident_load(req, *tx, inc);
+        r = request_incident_load(req, *tx, inc);
         if (r >= 0 && write && inc->phase == PHASE_CLOSED) {
                 request_detail(req, "the incident is closed");
                 r = -VG_ECONFLICT;
@@ -208,28 +208,4 @@ int api_recovery_check_update(struct request *req, struct response *resp)
         r = tx ? store_finish(tx, r) : r;
         incident_fini(&inc);
         return r;
-}
-
-static int tally_asset(const struct recovery_asset *a, void *userdata)
-{
-        (void)a;
-        ((struct incident_facts *)userdata)->assets++;
-        return 0;
-}
-
-static int tally_check(const struct recovery_check *c, void *userdata)
-{
-        struct incident_facts *f = userdata;
-        f->validations++;
-        if (c->result == CHECK_PENDING)
-                f->validations_pending++;
-        else if (c->result == CHECK_FAIL)
-                f->validations_failed++;
-        return 0;
-}
-
-int recovery_facts(struct store_tx *tx, int64_t incident_id, struct incident_facts *f)
-{
-        int r = store_recovery_asset_list(tx, incident_id, tally_asset, f);
-        return r < 0 ? r : store_recovery_check_list(tx, incident_id, tally_check, f);
 }

@@ -417,3 +417,22 @@ void request_unpark(struct request *req)
 {
         MHD_resume_connection(req->conn);
 }
+
+void request_outcome(struct request *req, const struct case_outcome *o)
+{
+        for (size_t i = 0; i < o->errors.n; i++)
+                fielderr_add(&req->errors, o->errors.e[i].field, "%s", o->errors.e[i].message);
+        if (o->errors.truncated)
+                req->errors.truncated = true;
+        if (o->detail[0])
+                request_detail(req, "%s", o->detail);
+}
+
+int request_incident_load(struct request *req, struct store_tx *tx, struct incident *inc)
+{
+        struct case_outcome o;
+        case_outcome_init(&o);
+        int r = case_incident_get(tx, req->params[0], inc, &o);
+        request_outcome(req, &o);
+        return r;
+}

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "base/config.h"
+#include "cases/cases.h"
 #include "core/fielderr.h"
 #include "core/role.h"
 #include "store/store.h"
@@ -230,3 +231,11 @@ bool request_time(struct request *req, const char *key, const char *s, vg_usec_t
                   vg_usec_t *ret);
 /* The actor a handler records in the audit chain. */
 struct actor request_actor(const struct request *req);
+
+/* What a use case said when it refused, into the request's field errors
+ * and detail, for the problem the handler answers with. */
+void request_outcome(struct request *req, const struct case_outcome *o);
+/* The incident named in the path (params[0]), read in tx
+ * (case_incident_get); -VG_ENOTFOUND with the detail set when there is
+ * none. */
+int request_incident_load(struct request *req, struct store_tx *tx, struct incident *inc);

@@ -23,9 +23,6 @@ int api_user_create(struct request *req, struct response *resp);
 int api_user_get(struct request *req, struct response *resp);
 int api_user_update(struct request *req, struct response *resp);
 /* incidents.c */
-/* The incident named in the path (params[0]), read in tx; -VG_ENOTFOUND
- * with the detail set when there is none. */
-int incident_load(struct request *req, struct store_tx *tx, struct incident *inc);
 int api_incident_create(struct request *req, struct response *resp);
 int api_incident_list(struct request *req, struct response *resp);
 int api_incident_get(struct request *req, struct response *resp);
@@ -44,16 +41,12 @@ int api_task_list(struct request *req, struct response *resp);
 int api_task_update(struct request *req, struct response *resp);
 int api_approval_decide(struct request *req, struct response *resp);
 json_t *task_json(const struct task *t);
-/* Add the task and approval counts the exit criteria need to f. */
-int task_facts(struct store_tx *tx, int64_t incident_id, struct incident_facts *f);
 int api_incident_update(struct request *req, struct response *resp);
 /* recovery.c */
 int api_recovery_get(struct request *req, struct response *resp);
 int api_recovery_asset_put(struct request *req, struct response *resp);
 int api_recovery_check_create(struct request *req, struct response *resp);
 int api_recovery_check_update(struct request *req, struct response *resp);
-/* Add the asset and validation counts the exit criteria need to f. */
-int recovery_facts(struct store_tx *tx, int64_t incident_id, struct incident_facts *f);
 /* vigilance.c */
 int api_vigilance_match_route(struct request *req, struct response *resp);
 int api_alert_link_list(struct request *req, struct response *resp);
@@ -128,8 +121,6 @@ int api_improvement_update(struct request *req, struct response *resp);
 int api_improvement_list(struct request *req, struct response *resp);
 int api_obligation_waive(struct request *req, struct response *resp);
 int api_obligation_due_list(struct request *req, struct response *resp);
-/* The close criteria's post-mortem and obligation facts. */
-int postmortem_facts(struct store_tx *tx, int64_t incident_id, struct incident_facts *f);
 
 /* portal.c: the customer portal and the public status page */
 int api_portal_notices(struct request *req, struct response *resp);

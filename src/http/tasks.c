@@ -122,7 +122,7 @@ int api_task_create(struct request *req, struct response *resp)
 
         r = store_begin(req->store, &tx);
         if (r >= 0)
-                r = incident_load(req, tx, &inc);
+                r = request_incident_load(req, tx, &inc);
         if (r < 0)
                 goto out;
         parse_owner_due(req, tx, body, &t);
@@ -167,7 +167,7 @@ int api_task_list(struct request *req, struct response *resp)
         json_t *items = json_array();
         int r = store_begin_read(req->store, &tx);
         if (r >= 0) {
-                r = incident_load(req, tx, &inc);
+                r = request_incident_load(req, tx, &inc);
                 if (r >= 0)
                         r = store_task_list(tx, inc.id, list_task, items);
                 store_rollback(tx);
@@ -218,7 +218,7 @@ int api_task_update(struct request *req, struct response *resp)
 
         r = store_begin(req->store, &tx);
         if (r >= 0)
-                r = incident_load(req, tx, &inc);
+                r = request_incident_load(req, tx, &inc);
         if (r >= 0 && !id) {
                 request_detail(req, "no task %s", req->params[1]);
                 r = -VG_ENOTFOUND;
@@ -299,7 +299,7 @@ int api_approval_decide(struct request *req, struct response *resp)
 
         r = store_begin(req->store, &tx);
         if (r >= 0)
-                r = incident_load(req, tx, &inc);
+                r = request_incident_load(req, tx, &inc);
         if (r >= 0)
                 r = load_task(req, tx, &inc, id, &t);
         if (r < 0)
@@ -341,26 +341,4 @@ out:
         r = tx ? store_finish(tx, r) : r;
         incident_fini(&inc);
         return r;
-}
-
-/* Counts for the exit criteria. */
-static int tally(const struct task *t, void *userdata)
-{
-        struct incident_facts *f = userdata;
-        if (t->phase == PHASE_CONTAINMENT && (t->status == TASK_OPEN || t->status == TASK_IN_PROGRESS))
-                f->containment_tasks_open++;
-        if (t->phase == PHASE_ERADICATION && t->business_impact && t->status != TASK_CANCELLED) {
-                if (t->approval_status == APPROVAL_PENDING)
-                        f->approvals_pending++;
-                else if (t->approval_status == APPROVAL_REJECTED)
-                        f->approvals_rejected++;
-                else if (t->approval_status != APPROVAL_GRANTED)
-                        f->impact_steps_unapproved++;
-        }
-        return 0;
-}
-
-int task_facts(struct store_tx *tx, int64_t incident_id, struct incident_facts *f)
-{
-        return store_task_list(tx, incident_id, tally, f);
 }

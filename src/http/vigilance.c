@@ -77,7 +77,7 @@ int api_alert_link_list(struct request *req, struct response *resp)
         json_t *items = json_array();
         int r = store_begin_read(req->store, &tx);
         if (r >= 0) {
-                r = incident_load(req, tx, &inc);
+                r = request_incident_load(req, tx, &inc);
                 if (r >= 0)
                         r = store_alert_link_list(tx, inc.id, add_link, items);
                 store_rollback(tx);
@@ -112,7 +112,7 @@ int api_alert_link_create(struct request *req, struct response *resp)
         l.linked_at = req->now;
         r = store_begin(req->store, &tx);
         if (r >= 0) {
-                r = incident_load(req, tx, &inc);
+                r = request_incident_load(req, tx, &inc);
         }
         if (r >= 0) {
                 r = store_alert_link(tx, inc.id, &l);

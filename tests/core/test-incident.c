@@ -452,6 +452,43 @@ static void vigilance_window(void **state)
         assert_false(vigilance_match(&w, &a, why, sizeof why));
 }
 
+/* Forward exits stamp when a phase was achieved, once; recovery's exit
+ * opens the watch window; closing stamps the close; going back stamps
+ * nothing. */
+static void phase_stamps(void **state)
+{
+        struct incident_phase_times t = { 0 };
+        const vg_usec_t s = VG_USEC_PER_SEC;
+        (void)state;
+        incident_phase_stamp(PHASE_ANALYSIS, PHASE_CONTAINMENT, 10 * s, 60, &t);
+        assert_true(t.contained_at == VG_TIME_UNSET && t.closed_at == VG_TIME_UNSET);
+        incident_phase_stamp(PHASE_CONTAINMENT, PHASE_ERADICATION, 20 * s, 60, &t);
+        assert_int_equal(t.contained_at, 20 * s);
+        incident_phase_stamp(PHASE_ERADICATION, PHASE_RECOVERY, 30 * s, 60, &t);
+        assert_int_equal(t.eradicated_at, 30 * s);
+        assert_int_equal(t.vigilance_until, VG_TIME_UNSET);
+        incident_phase_stamp(PHASE_RECOVERY, PHASE_POST_INCIDENT, 40 * s, 60, &t);
+        assert_int_equal(t.recovered_at, 40 * s);
+        assert_int_equal(t.vigilance_until, 100 * s);
+        /* Re-entry: back to containment stamps nothing ... */
+        struct incident_phase_times before = t;
+        incident_phase_stamp(PHASE_POST_INCIDENT, PHASE_CONTAINMENT, 50 * s, 60, &t);
+        assert_memory_equal(&t, &before, sizeof t);
+        /* ... and leaving it again keeps the first achievement's time. */
+        incident_phase_stamp(PHASE_CONTAINMENT, PHASE_ERADICATION, 60 * s, 60, &t);
+        assert_int_equal(t.contained_at, 20 * s);
+        incident_phase_stamp(PHASE_RECOVERY, PHASE_POST_INCIDENT, 70 * s, 60, &t);
+        assert_int_equal(t.recovered_at, 40 * s);
+        assert_int_equal(t.vigilance_until, 130 * s); /* a fresh window */
+        incident_phase_stamp(PHASE_POST_INCIDENT, PHASE_CLOSED, 80 * s, 60, &t);
+        assert_int_equal(t.closed_at, 80 * s);
+        /* An early close from analysis stamps only the close. */
+        t = (struct incident_phase_times){ 0 };
+        incident_phase_stamp(PHASE_ANALYSIS, PHASE_CLOSED, 5 * s, 60, &t);
+        assert_int_equal(t.closed_at, 5 * s);
+        assert_true(t.contained_at == VG_TIME_UNSET && t.vigilance_until == VG_TIME_UNSET);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -468,6 +505,7 @@ int main(void)
                 cmocka_unit_test(indicators_normalise_and_match),
                 cmocka_unit_test(indicators_refused),
                 cmocka_unit_test(vigilance_window),
+                cmocka_unit_test(phase_stamps),
         };
         return cmocka_run_group_tests_name("core/incident", tests, NULL, NULL);
 }
