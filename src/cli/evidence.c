@@ -88,19 +88,16 @@ static int csv_row(struct buf *b, const char *const *cells, size_t n)
         int r = 0;
         for (size_t i = 0; i < n && r >= 0; i++) {
                 const char *c = cells[i] ? cells[i] : "";
-                bool formula = csv_formula(c);
-                size_t len = strlen(c), cap = (len + formula) * 2 + 3;
-                char *in = malloc(len + 2), *q = malloc(cap);
-                if (!in || !q) {
-                        free(in);
-                        free(q);
+                size_t len = strlen(c), cap = len * 2 + 3;
+                char *q = malloc(cap);
+                if (!q)
                         return -ENOMEM;
-                }
-                in[0] = '\'';
-                memcpy(in + formula, c, len + 1);
-                size_t qlen = csv_write(q, cap, in, len + formula);
-                r = buf_append(b, q, qlen);
-                free(in);
+                /* libcsv always quotes: a formula's apostrophe goes just
+                 * inside the opening quote. */
+                size_t qlen = csv_write(q, cap, c, len);
+                r = csv_formula(c) ? buf_append(b, "\"'", 2) : buf_append(b, q, 1);
+                if (r >= 0)
+                        r = buf_append(b, q + 1, qlen - 1);
                 free(q);
                 if (r >= 0)
                         r = buf_append(b, i + 1 < n ? "," : "\r\n", i + 1 < n ? 1 : 2);
