@@ -128,7 +128,7 @@ int case_incident_exit_criteria(struct store_tx *tx, const struct incident *inc,
         struct incident_facts f;
         *next = PHASE__INVALID;
         int r = case_incident_facts(tx, inc, &f);
-        if (r < 0 || inc->phase == PHASE_CLOSED)
+        if (r < 0 || incident_closed(inc->phase))
                 return r;
         *next = inc->phase + 1;
         /* Unmet criteria are the answer here, not a failure. */

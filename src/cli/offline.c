@@ -7,7 +7,7 @@
 #include "base/secret.h"
 #include "core/error.h"
 #include "core/names.h"
-#include "store/account.h"
+#include "cases/account.h"
 
 #include <jansson.h>
 #include <stdio.h>

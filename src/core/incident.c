@@ -101,6 +101,16 @@ bool incident_postmortem_required(bool customer_impacting, bool data_breach)
         return customer_impacting || data_breach;
 }
 
+bool incident_closed(enum incident_phase p)
+{
+        return p == PHASE_CLOSED;
+}
+
+bool incident_investigating(enum incident_phase p)
+{
+        return p != PHASE_CLOSED && p != PHASE_POST_INCIDENT;
+}
+
 /* Exit criteria of the phase being left, forward. */
 static void exit_criteria(const struct incident_facts *f, struct field_errors *u)
 {

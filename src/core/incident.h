@@ -139,6 +139,14 @@ bool incident_tenant_impacting(enum tenant_status s);
  * breach (incident_is_data_breach). */
 bool incident_postmortem_required(bool customer_impacting, bool data_breach);
 
+/* Closed, the one rule: a closed incident's record is read-only (its
+ * scope, classification, anchors, notes, tasks, recovery and pages); only
+ * its post-mortem improvements and reopening stay open to change. */
+bool incident_closed(enum incident_phase p);
+/* The investigation is open until post_incident: notices sent while it is
+ * open must say what comes next and when. */
+bool incident_investigating(enum incident_phase p);
+
 /* What the exit criteria look at, gathered by the caller. */
 struct incident_facts {
         enum incident_phase phase;

@@ -5,6 +5,7 @@
  * write fail with 412 instead of overwriting. */
 #include "http/resources.h"
 
+#include "cases/obligations.h"
 #include "core/error.h"
 #include "core/names.h"
 
@@ -390,7 +391,7 @@ int api_incident_classify(struct request *req, struct response *resp)
         r = incident_classify_check(to, &ci, dm, &req->errors);
         if (r < 0)
                 goto out;
-        if (inc.phase == PHASE_CLOSED) {
+        if (incident_closed(inc.phase)) {
                 request_detail(req, "the incident is closed");
                 r = -VG_ECONFLICT;
                 goto out;
@@ -580,7 +581,7 @@ int api_incident_declare(struct request *req, struct response *resp)
                 r = -VG_ECONFLICT;
                 goto out;
         }
-        if (inc.phase == PHASE_CLOSED) {
+        if (incident_closed(inc.phase)) {
                 request_detail(req, "the incident is closed");
                 r = -VG_ECONFLICT;
                 goto out;
@@ -615,7 +616,7 @@ int api_incident_declare(struct request *req, struct response *resp)
                 r = save(req, resp, tx, &inc, "incident.declare", event);
         /* The obligations follow the declaration, the scope and the anchors. */
         if (r >= 0)
-                r = request_obligations_recompute(req, tx, inc.key);
+                r = case_obligations_recompute(tx, req->rules, &req->cfg->provider, inc.key, req->now);
         json_decref(event);
         json_decref(decl);
 out:
@@ -784,7 +785,7 @@ int api_incident_scope(struct request *req, struct response *resp)
                 goto out;
         }
         r = begin_change(req, &tx, &inc);
-        if (r >= 0 && inc.phase == PHASE_CLOSED) {
+        if (r >= 0 && incident_closed(inc.phase)) {
                 request_detail(req, "the incident is closed");
                 r = -VG_ECONFLICT;
         }
@@ -803,7 +804,7 @@ int api_incident_scope(struct request *req, struct response *resp)
         }
         /* The obligations follow the declaration, the scope and the anchors. */
         if (r >= 0)
-                r = request_obligations_recompute(req, tx, inc.key);
+                r = case_obligations_recompute(tx, req->rules, &req->cfg->provider, inc.key, req->now);
 out:
         r = tx ? store_finish(tx, r) : r;
         incident_fini(&inc);
@@ -838,7 +839,7 @@ int api_incident_update(struct request *req, struct response *resp)
                 return -VG_EVALIDATION;
 
         r = begin_change(req, &tx, &inc);
-        if (r >= 0 && inc.phase == PHASE_CLOSED) {
+        if (r >= 0 && incident_closed(inc.phase)) {
                 request_detail(req, "the incident is closed");
                 r = -VG_ECONFLICT;
         }
@@ -996,7 +997,7 @@ int api_anchor_set(struct request *req, struct response *resp)
                 return -VG_EVALIDATION;
 
         r = begin_change(req, &tx, &inc);
-        if (r >= 0 && inc.phase == PHASE_CLOSED) {
+        if (r >= 0 && incident_closed(inc.phase)) {
                 request_detail(req, "the incident is closed");
                 r = -VG_ECONFLICT;
         }
@@ -1034,7 +1035,7 @@ int api_anchor_set(struct request *req, struct response *resp)
                 r = save(req, resp, tx, &inc, "incident.anchor", change);
         /* The obligations follow the declaration, the scope and the anchors. */
         if (r >= 0)
-                r = request_obligations_recompute(req, tx, inc.key);
+                r = case_obligations_recompute(tx, req->rules, &req->cfg->provider, inc.key, req->now);
         json_decref(change);
 out:
         r = tx ? store_finish(tx, r) : r;

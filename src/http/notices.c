@@ -16,6 +16,7 @@
 #include "core/array.h"
 #include "core/template.h"
 
+#include "cases/obligations.h"
 #include "core/error.h"
 #include "core/names.h"
 
@@ -92,7 +93,7 @@ int api_notice_create(struct request *req, struct response *resp)
         if (r == -VG_ENOTFOUND)
                 request_detail(req, "no incident %s", req->params[0]);
         /* While the investigation is open, customers must hear what comes next and when. */
-        bool open = r >= 0 && inc.phase != PHASE_CLOSED && inc.phase != PHASE_POST_INCIDENT;
+        bool open = r >= 0 && incident_investigating(inc.phase);
         if (r >= 0 && kind && strcmp(kind, "final") != 0 && open) {
                 if (!n.next_steps || !*n.next_steps)
                         fielderr_add(&req->errors, "next_steps", "is required while the investigation is open");
@@ -469,7 +470,7 @@ int api_notice_release(struct request *req, struct response *resp)
                 json_decref(change);
         }
         if (r >= 0)
-                r = request_obligations_recompute(req, tx, inc.key);
+                r = case_obligations_recompute(tx, req->rules, &req->cfg->provider, inc.key, req->now);
         json_decref(tenants);
         r = store_finish(tx, r);
         notice_copy_fini(&c);

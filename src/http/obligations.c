@@ -5,24 +5,12 @@
 
 #include "core/error.h"
 #include "core/names.h"
-#include "store/obligations.h"
+#include "cases/obligations.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-int request_obligations_recompute(struct request *req, struct store_tx *tx, const char *key)
-{
-        const struct config_provider *pv = &req->cfg->provider;
-        const char *jur[32], *sec[16];
-        for (size_t i = 0; i < pv->n_jur; i++)
-                jur[i] = pv->jur[i];
-        for (size_t i = 0; i < pv->n_sectors; i++)
-                sec[i] = pv->sector[i];
-        struct party_facts provider = { pv->n_jur, jur, pv->n_sectors, sec, 0 };
-        return obligations_recompute(tx, req->rules, &provider, key, req->now, NULL);
-}
 
 struct listing {
         json_t *items;
@@ -171,7 +159,7 @@ int api_obligation_sent(struct request *req, struct response *resp)
         }
         /* A later stage's clock starts now. */
         if (r >= 0)
-                r = request_obligations_recompute(req, tx, inc.key);
+                r = case_obligations_recompute(tx, req->rules, &req->cfg->provider, inc.key, req->now);
         r = store_finish(tx, r);
         incident_fini(&inc);
         if (r < 0)

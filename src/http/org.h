@@ -2,7 +2,7 @@
  * oncall.c. */
 #pragma once
 
-#include "store/oncall.h"
+#include "cases/oncall.h"
 
 /* Coverage of every schedule and service over [from, to) as the API
  * returns it; *ok is false when any schedule has a gap or any service is

@@ -105,7 +105,7 @@ static int portal_incident(const struct incident *inc, void *userdata)
 {
         struct portal_list *l = userdata;
         struct mine m = { l->tenant, false };
-        if (l->open_only && inc->phase == PHASE_CLOSED)
+        if (l->open_only && incident_closed(inc->phase))
                 return 0;
         int r = store_incident_tenants_list(l->tx, inc->id, scope_has, &m);
         if (r < 0 || !m.in)

@@ -41,7 +41,7 @@ static int open_incident(struct request *req, bool write, struct store_tx **tx, 
                 return r;
         }
         r = request_incident_load(req, *tx, inc);
-        if (r >= 0 && write && inc->phase == PHASE_CLOSED) {
+        if (r >= 0 && write && incident_closed(inc->phase)) {
                 request_detail(req, "the incident is closed");
                 r = -VG_ECONFLICT;
         }

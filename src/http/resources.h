@@ -134,9 +134,6 @@ int api_status_atom(struct request *req, struct response *resp);
 /* obligations.c */
 int api_obligation_list(struct request *req, struct response *resp);
 int api_obligation_sent(struct request *req, struct response *resp);
-/* Recompute the obligations of incident key in tx (after a declaration,
- * a scope or anchor change, a report sent). */
-int request_obligations_recompute(struct request *req, struct store_tx *tx, const char *key);
 /* tenants.c */
 int api_tenant_list(struct request *req, struct response *resp);
 int api_tenant_get(struct request *req, struct response *resp);

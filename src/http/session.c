@@ -8,7 +8,7 @@
 #include "base/log.h"
 #include "base/secret.h"
 #include "core/error.h"
-#include "store/account.h"
+#include "cases/account.h"
 
 #include <stdio.h>
 #include <string.h>

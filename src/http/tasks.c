@@ -130,7 +130,7 @@ int api_task_create(struct request *req, struct response *resp)
                 r = -VG_EVALIDATION;
                 goto out;
         }
-        if (inc.phase == PHASE_CLOSED) {
+        if (incident_closed(inc.phase)) {
                 request_detail(req, "the incident is closed");
                 r = -VG_ECONFLICT;
                 goto out;

@@ -7,7 +7,7 @@
 #include "core/error.h"
 #include "core/names.h"
 #include "notify/notify.h"
-#include "store/account.h"
+#include "cases/account.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -4,7 +4,7 @@
 
 #include "core/error.h"
 #include "core/names.h"
-#include "store/vigilance.h"
+#include "cases/vigilance.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -8,7 +8,7 @@
 #include "intake/episodes.h"
 #include "intake/silence.h"
 #include "store/store.h"
-#include "store/vigilance.h"
+#include "cases/vigilance.h"
 
 #include <jansson.h>
 

@@ -14,7 +14,7 @@
 #include "core/array.h"
 #include "core/error.h"
 #include "core/names.h"
-#include "store/vigilance.h"
+#include "cases/vigilance.h"
 
 #include <ctype.h>
 #include <errno.h>

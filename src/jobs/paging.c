@@ -12,7 +12,7 @@
 #include "core/error.h"
 #include "core/names.h"
 #include "notify/notify.h"
-#include "store/oncall.h"
+#include "cases/oncall.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -258,7 +258,7 @@ int job_escalate_step(const struct job_ctx *ctx, const struct claimed_job *j)
                 goto finish; /* acknowledged (or over) meanwhile */
         if (r >= 0)
                 r = store_incident_get(tx, key, &inc);
-        if (r >= 0 && inc.phase == PHASE_CLOSED)
+        if (r >= 0 && incident_closed(inc.phase))
                 goto finish;
         if (r >= 0) {
                 r = org_load(tx, "escalation_policy", e.policy, &pol);

@@ -9,10 +9,10 @@
 
 #include "base/secret.h"
 #include "core/error.h"
-#include "store/account.h"
+#include "cases/account.h"
 #include "store/migrations.h"
 #include "store/store.h"
-#include "store/vigilance.h"
+#include "cases/vigilance.h"
 
 #include <errno.h>
 #include <pthread.h>

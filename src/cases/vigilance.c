@@ -1,4 +1,4 @@
-#include "store/vigilance.h"
+#include "cases/vigilance.h"
 
 #include "core/error.h"
 

@@ -2,7 +2,7 @@
  * parsed into core's structures with their overrides, and who each level
  * of an escalation policy reaches. Used by the API (http) and by paging
  * (jobs). */
-#include "store/oncall.h"
+#include "cases/oncall.h"
 
 #include "base/tz.h"
 #include "core/error.h"

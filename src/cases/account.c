@@ -1,4 +1,4 @@
-#include "store/account.h"
+#include "cases/account.h"
 
 #include "base/secret.h"
 #include "core/error.h"

@@ -1,6 +1,6 @@
 /* Obligations: the rows (at the end of this file), and their
  * recomputation from the rules, which a later use-case layer takes. */
-#include "store/obligations.h"
+#include "cases/obligations.h"
 #include "store/db.h"
 
 #include "core/error.h"
@@ -402,4 +402,16 @@ int store_obligation_count_open(struct store_tx *tx, int64_t incident_id, unsign
         r = db_int64(st, &n);
         *ret = (unsigned)n;
         return r;
+}
+
+int case_obligations_recompute(struct store_tx *tx, const struct rule_set *rules,
+                               const struct config_provider *pv, const char *key, vg_usec_t now)
+{
+        const char *jur[32], *sec[16];
+        for (size_t i = 0; i < pv->n_jur; i++)
+                jur[i] = pv->jur[i];
+        for (size_t i = 0; i < pv->n_sectors; i++)
+                sec[i] = pv->sector[i];
+        struct party_facts provider = { pv->n_jur, jur, pv->n_sectors, sec, 0 };
+        return obligations_recompute(tx, rules, &provider, key, now, NULL);
 }

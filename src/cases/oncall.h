@@ -1,4 +1,4 @@
-/* On-call documents as the server computes with them (src/store/oncall.c):
+/* On-call documents as the server computes with them (src/cases/oncall.c):
  * schedules parsed into core's structures with their overrides, and the
  * people each level of an escalation policy reaches. */
 #pragma once
