@@ -23,6 +23,11 @@ struct case_outcome {
 };
 
 void case_outcome_init(struct case_outcome *o);
+/* Say why in o->detail (printf-style, cut to CASE_DETAIL_MAX). */
+void case_outcome_detail(struct case_outcome *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* A time as the doors show it: RFC 3339 text, JSON null when unset. */
+json_t *case_time_json(vg_usec_t t);
 
 /* incident.c: the incident lifecycle */
 

@@ -16,9 +16,13 @@ void case_outcome_init(struct case_outcome *o)
         o->detail[0] = '\0';
 }
 
-static void detail(struct case_outcome *o, const char *fmt, ...)
-        __attribute__((format(printf, 2, 3)));
-static void detail(struct case_outcome *o, const char *fmt, ...)
+json_t *case_time_json(vg_usec_t t)
+{
+        char buf[VG_RFC3339_MAX];
+        return t == VG_TIME_UNSET || vg_time_format(t, buf) < 0 ? json_null() : json_string(buf);
+}
+
+void case_outcome_detail(struct case_outcome *o, const char *fmt, ...)
 {
         va_list ap;
         va_start(ap, fmt);
@@ -31,7 +35,7 @@ int case_incident_get(struct store_tx *tx, const char *key, struct incident *inc
 {
         int r = store_incident_get(tx, key, inc);
         if (r == -VG_ENOTFOUND)
-                detail(o, "no incident %s", key);
+                case_outcome_detail(o, "no incident %s", key);
         return r;
 }
 
@@ -147,7 +151,7 @@ int case_incident_advance(struct store_tx *tx, const struct actor *actor, vg_use
         r = incident_transition_check(&f, to, reason, &o->errors);
         if (r < 0) {
                 if (r == -VG_ECONFLICT && o->errors.n)
-                        detail(o, "%s cannot move to %s yet: %zu criterion(s) unmet", inc->key,
+                        case_outcome_detail(o, "%s cannot move to %s yet: %zu criterion(s) unmet", inc->key,
                                (int)to >= 0 && to < PHASE__COUNT ? phase_to_string(to) : "?",
                                o->errors.n);
                 return r;
@@ -172,7 +176,7 @@ int case_incident_advance(struct store_tx *tx, const struct actor *actor, vg_use
         inc->updated_at = now;
         r = store_incident_update(tx, inc, inc->version);
         if (r == -VG_EPRECONDITION)
-                detail(o, "the incident changed while this request ran; read it again");
+                case_outcome_detail(o, "the incident changed while this request ran; read it again");
         if (r >= 0)
                 r = store_audit_incident(tx, now, actor, "incident.advance", inc->key, change);
         json_decref(change);
