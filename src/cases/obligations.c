@@ -1,9 +1,12 @@
-/* Obligations: the rows (at the end of this file), and their
- * recomputation from the rules, which a later use-case layer takes. */
+/* Obligations: their recomputation from the rules, the rows, and (at the
+ * end of this file) the use cases: an obligation sent, waived, reminded. */
 #include "cases/obligations.h"
 #include "store/db.h"
 
+#include "base/log.h"
+#include "cases/outbox.h"
 #include "core/error.h"
+#include "core/names.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -414,4 +417,185 @@ int case_obligations_recompute(struct store_tx *tx, const struct rule_set *rules
                 sec[i] = pv->sector[i];
         struct party_facts provider = { pv->n_jur, jur, pv->n_sectors, sec, 0 };
         return obligations_recompute(tx, rules, &provider, key, now, NULL);
+}
+
+/* ---- the use cases: an obligation sent, waived, or its clock ---- */
+
+/* The obligation's own fields; its texts (recipient, citation) are cut to
+ * a bounded copy on a character, as they come from the rules file and may
+ * be of any length. */
+struct obligation_copy {
+        struct obligation o;
+        char recipient[512], citation[512];
+};
+
+static int copy_obligation(const struct obligation *o, void *userdata)
+{
+        struct obligation_copy *c = userdata;
+        c->o = *o;
+        utf8_copy(c->recipient, sizeof c->recipient, o->recipient ? o->recipient : "");
+        utf8_copy(c->citation, sizeof c->citation, o->citation ? o->citation : "");
+        c->o.recipient = c->recipient;
+        c->o.citation = c->citation;
+        return 0;
+}
+
+/* Obligation id, when it is one of inc's: -VG_ENOTFOUND for any other. */
+static int obligation_of(struct store_tx *tx, const struct incident *inc, int64_t id, struct obligation_copy *c)
+{
+        int r = store_obligation_get(tx, id, copy_obligation, c);
+        return r >= 0 && c->o.incident_id != inc->id ? -VG_ENOTFOUND : r;
+}
+
+int case_obligation_sent(struct store_tx *tx, const struct actor *actor, vg_usec_t now,
+                         const struct rule_set *rules, const struct config_provider *pv, const char *key,
+                         int64_t id, vg_usec_t at, struct case_outcome *o)
+{
+        struct incident inc = { 0 };
+        struct obligation_copy c;
+        if (at > now) {
+                fielderr_add(&o->errors, "at", "must not be in the future");
+                return -VG_EVALIDATION;
+        }
+        int r = store_incident_get(tx, key, &inc);
+        if (r >= 0)
+                r = obligation_of(tx, &inc, id, &c);
+        if (r == -VG_ENOTFOUND)
+                case_outcome_detail(o, "no obligation %lld on %s", (long long)id, key);
+        if (r >= 0) {
+                r = store_obligation_sent(tx, id, at);
+                if (r == -VG_ECONFLICT)
+                        case_outcome_detail(o, "obligation %lld is not open", (long long)id);
+        }
+        if (r >= 0) {
+                json_t *change = json_pack("{s:I, s:s, s:s, s:o}", "obligation", (json_int_t)id, "rule", c.o.rule_id,
+                                           "tenant", c.o.tenant, "sent_at", case_time_json(at));
+                r = change ? store_audit_incident(tx, now, actor, "incident.obligation.sent", inc.key, change) : -ENOMEM;
+                json_decref(change);
+        }
+        /* A later stage's clock starts now. */
+        if (r >= 0)
+                r = case_obligations_recompute(tx, rules, pv, inc.key, now);
+        incident_fini(&inc);
+        return r;
+}
+
+#define WAIVE_REASON_MAX 4096
+
+int case_obligation_waive(struct store_tx *tx, const struct actor *actor, vg_usec_t now, const char *key,
+                          int64_t id, const char *reason, struct case_outcome *o)
+{
+        struct incident inc = { 0 };
+        struct obligation_copy c;
+        if (!reason || !*reason || !text_valid(reason, WAIVE_REASON_MAX)) {
+                fielderr_add(&o->errors, "reason", "must say why the obligation does not apply");
+                return -VG_EVALIDATION;
+        }
+        int r = case_incident_get(tx, key, &inc, o);
+        if (r >= 0) {
+                r = obligation_of(tx, &inc, id, &c);
+                if (r == -VG_ENOTFOUND)
+                        case_outcome_detail(o, "%s has no obligation %lld", inc.key, (long long)id);
+        }
+        if (r >= 0) {
+                r = store_obligation_waive(tx, id, reason, now);
+                if (r == -VG_ECONFLICT)
+                        case_outcome_detail(o, "obligation %lld is not open", (long long)id);
+        }
+        if (r >= 0) {
+                json_t *change = json_pack("{s:I, s:s}", "obligation", (json_int_t)id, "reason", reason);
+                r = change ? store_audit_incident(tx, now, actor, "incident.obligation.waive", inc.key, change) : -ENOMEM;
+                json_decref(change);
+        }
+        incident_fini(&inc);
+        return r;
+}
+
+/* Who a clock tells: everyone enabled with the role and an email. */
+#define REMIND_PEOPLE_MAX 64
+
+struct people {
+        enum role role;
+        size_t n;
+        struct {
+                char name[STORE_NAME_MAX];
+                char email[256];
+        } v[REMIND_PEOPLE_MAX];
+        int64_t last;
+};
+
+static int collect(const struct user *u, void *userdata)
+{
+        struct people *p = userdata;
+        p->last = u->id;
+        if (u->role == p->role && !u->disabled && u->email[0] && p->n < REMIND_PEOPLE_MAX) {
+                snprintf(p->v[p->n].name, sizeof p->v[0].name, "%s", u->name);
+                snprintf(p->v[p->n++].email, sizeof p->v[0].email, "%s", u->email);
+        }
+        return 0;
+}
+
+/* The reminder's text, into subject and body. */
+static void remind_text(const struct obligation *o, const struct incident *inc, int mark, const char *due,
+                        char *subject, size_t subject_size, char *body, size_t body_size)
+{
+        const char *whom = o->tenant[0] ? o->tenant : "the provider itself";
+        if (mark >= 100)
+                snprintf(subject, subject_size, "[Vigil] OVERDUE %s for %s on %s", o->rule_id, whom, inc->key);
+        else
+                snprintf(subject, subject_size, "[Vigil] %d%% of the time used: %s for %s on %s", mark, o->rule_id,
+                         whom, inc->key);
+        snprintf(body, body_size,
+                 "%s\n\nIncident %s: %s\nObligation %s (%s stage) for %s\nTo: %s\nDue: %s\nCitation: %s\n\n"
+                 "When it has gone out: vigil obligations sent %s %lld\n",
+                 mark >= 100 ? "This obligation is overdue." : "This obligation's deadline is approaching.", inc->key,
+                 inc->title, o->rule_id, o->stage, whom, o->recipient, due, o->citation, inc->key, (long long)o->id);
+}
+
+int case_obligation_remind(struct store_tx *tx, const struct actor *actor, vg_usec_t now, int64_t id,
+                           vg_usec_t due, int mark)
+{
+        struct obligation_copy c;
+        struct incident inc = { 0 };
+        struct people people = { .role = mark >= 100 ? ROLE_EXECUTIVE_INCIDENT_MANAGER : ROLE_COMMUNICATIONS };
+        int r = store_obligation_get(tx, id, copy_obligation, &c);
+        if (r == -VG_ENOTFOUND || (r >= 0 && (strcmp(c.o.status, "open") != 0 || c.o.due_at != due)))
+                return 0; /* sent, withdrawn or moved: nothing to say */
+        if (r >= 0)
+                r = store_incident_get_by_id(tx, c.o.incident_id, &inc);
+        /* Everyone with the role (the user table is small; page through it). */
+        for (int64_t before = -1; r >= 0 && before != people.last;) {
+                before = people.last;
+                r = store_user_list(tx, people.last, 500, collect, &people);
+        }
+        char subject[400], body[2048], due_text[VG_RFC3339_MAX];
+        vg_time_format(c.o.due_at, due_text);
+        remind_text(&c.o, &inc, mark, due_text, subject, sizeof subject, body, sizeof body);
+        json_t *told = json_array();
+        for (size_t i = 0; r >= 0 && i < people.n; i++) {
+                struct outbox_msg m = { .address = people.v[i].email, .subject = subject, .body = body,
+                                        .created_at = now };
+                snprintf(m.idem_key, sizeof m.idem_key, "clock-%lld-%lld-%d-%.40s", (long long)id, (long long)due, mark,
+                         people.v[i].name);
+                snprintf(m.channel, sizeof m.channel, "email");
+                r = case_message_queue(tx, &m, now);
+                if (r > 0)
+                        json_array_append_new(told, json_string(people.v[i].name));
+        }
+        if (r >= 0 && !people.n)
+                log_event(LOG_LVL_WARN, "nobody to tell about an obligation", "incident=%s rule=%s mark=%d role=%s", inc.key,
+                          c.o.rule_id, mark, role_to_string(people.role));
+        if (r >= 0) {
+                json_t *change = json_pack("{s:I, s:s, s:s, s:s, s:i, s:O}", "obligation", (json_int_t)id, "rule", c.o.rule_id,
+                                           "tenant", c.o.tenant, "due_at", due_text, "mark", mark, "told", told);
+                r = change ? store_audit_incident(tx, now, actor,
+                                                  mark >= 100 ? "incident.obligation.overdue"
+                                                              : "incident.obligation.reminder",
+                                                  inc.key, change)
+                           : -ENOMEM;
+                json_decref(change);
+        }
+        json_decref(told);
+        incident_fini(&inc);
+        return r < 0 ? r : 0;
 }

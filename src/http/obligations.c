@@ -1,6 +1,7 @@
 /* An incident's obligations: listed by due time with the time left and
  * each tenant's effective deadline (the earliest of its obligations), and
- * marked sent - which starts the clock of any later stage. */
+ * marked sent - which starts the clock of any later stage - or waived
+ * (src/cases/obligations.c holds both). */
 #include "http/resources.h"
 
 #include "core/error.h"
@@ -107,18 +108,10 @@ int api_obligation_list(struct request *req, struct response *resp)
                                                   l.total > json_array_size(l.items)));
 }
 
-static int copy_row(const struct obligation *o, void *userdata)
-{
-        *(struct obligation *)userdata = *o;
-        ((struct obligation *)userdata)->recipient = ((struct obligation *)userdata)->citation = NULL;
-        return 0;
-}
-
 int api_obligation_sent(struct request *req, struct response *resp)
 {
         static const char *const fields[] = { "at", NULL };
-        struct incident inc = { 0 };
-        struct obligation o;
+        struct case_outcome o;
         struct store_tx *tx;
         json_t *body = NULL;
         vg_usec_t at = req->now;
@@ -136,35 +129,51 @@ int api_obligation_sent(struct request *req, struct response *resp)
                 if (fielderr_any(&req->errors))
                         return -VG_EVALIDATION;
         }
+        case_outcome_init(&o);
+        struct actor a = request_actor(req);
         int r = store_begin(req->store, &tx);
         if (r < 0)
                 return r;
-        r = find_incident(req, tx, &inc);
-        if (r >= 0)
-                r = store_obligation_get(tx, id, copy_row, &o);
-        if (r >= 0 && o.incident_id != inc.id)
-                r = -VG_ENOTFOUND;
-        if (r == -VG_ENOTFOUND)
-                request_detail(req, "no obligation %lld on %s", id, req->params[0]);
-        if (r >= 0) {
-                r = store_obligation_sent(tx, id, at);
-                if (r == -VG_ECONFLICT)
-                        request_detail(req, "obligation %lld is not open", id);
-        }
-        if (r >= 0) {
-                json_t *change = json_pack("{s:I, s:s, s:s, s:o}", "obligation", (json_int_t)id, "rule", o.rule_id, "tenant",
-                                           o.tenant, "sent_at", json_time(at));
-                r = request_audit_incident(req, tx, "incident.obligation.sent", inc.key, change);
-                json_decref(change);
-        }
-        /* A later stage's clock starts now. */
-        if (r >= 0)
-                r = case_obligations_recompute(tx, req->rules, &req->cfg->provider, inc.key, req->now);
+        r = case_obligation_sent(tx, &a, req->now, req->rules, &req->cfg->provider, req->params[0], id, at, &o);
+        request_outcome(req, &o);
         r = store_finish(tx, r);
-        incident_fini(&inc);
         if (r < 0)
                 return r;
         return api_obligation_list(req, resp);
+}
+
+/* An obligation set aside, with the reason it does not apply. */
+int api_obligation_waive(struct request *req, struct response *resp)
+{
+        static const char *const fields[] = { "reason", NULL };
+        struct case_outcome o;
+        struct store_tx *tx;
+        json_t *body;
+        char *end;
+        long long id = strtoll(req->params[1], &end, 10);
+        int r = request_json_object(req, &body);
+        if (r < 0)
+                return r;
+        json_only_fields(req, body, fields);
+        const char *reason = json_field_string(req, body, "reason", true, 4096);
+        if (fielderr_any(&req->errors))
+                return -VG_EVALIDATION;
+        if (*end || id <= 0) {
+                request_detail(req, "no obligation %s", req->params[1]);
+                return -VG_ENOTFOUND;
+        }
+        case_outcome_init(&o);
+        struct actor a = request_actor(req);
+        r = store_begin(req->store, &tx);
+        if (r < 0)
+                return r;
+        r = case_obligation_waive(tx, &a, req->now, req->params[0], id, reason, &o);
+        request_outcome(req, &o);
+        r = store_finish(tx, r);
+        if (r < 0)
+                return r;
+        return response_json(resp, 200, json_pack("{s:I, s:s, s:s}", "id", (json_int_t)id, "status", "waived", "reason",
+                                                  reason));
 }
 
 struct due_list {
