@@ -2,16 +2,13 @@
  * the API (a responder's token or session) or through the single-use link
  * in the page itself (/ack/{token}: GET shows a confirmation form, since
  * mail scanners follow links; POST acknowledges). An acknowledgement stops
- * the escalation and marks the incident acknowledged.
- *
- * Who may acknowledge: the person paged (the link is theirs by
- * construction: it was sent only to them); an incident manager, executive
- * incident manager or admin someone else's page, with a reason kept in the
- * audit record. A responder cannot stop a colleague's escalation. */
+ * the escalation and marks the incident acknowledged. Who may: see
+ * case_page_ack (src/cases/paging.c). */
 #define _GNU_SOURCE
 #include "http/resources.h"
 
 #include "base/secret.h"
+#include "cases/paging.h"
 #include "core/error.h"
 #include "core/names.h"
 
@@ -76,75 +73,10 @@ int api_page_list(struct request *req, struct response *resp)
         return response_json(resp, 200, json_pack("{s:o}", "items", l.items));
 }
 
-/* Whether the caller may acknowledge page p, and with what reason (NULL:
- * none given). Someone else's page needs a managing role and a reason. */
-static int ack_allowed(struct request *req, const struct oncall_page *p, const char *reason)
-{
-        if (strcmp(p->user, req->who.user.name) == 0)
-                return 0;
-        enum role role = req->who.user.role;
-        if (role != ROLE_INCIDENT_MANAGER && role != ROLE_EXECUTIVE_INCIDENT_MANAGER &&
-            role != ROLE_ADMIN) {
-                request_detail(
-                        req,
-                        "page %lld is %s's: only the person paged acknowledges it, or an incident "
-                        "manager with a reason",
-                        (long long)p->id, p->user);
-                return -VG_EFORBIDDEN;
-        }
-        if (!reason) {
-                fielderr_add(&req->errors, "reason",
-                             "is required to acknowledge %s's page for them", p->user);
-                return -VG_EVALIDATION;
-        }
-        return 0;
-}
-
-/* Acknowledge page p by who, in tx: the page, its escalation, the incident.
- * reason: why someone else acknowledged it (NULL: none). */
-static int acknowledge(struct request *req, struct store_tx *tx, struct oncall_page *p,
-                       const char *who, const char *reason)
-{
-        struct escalation e;
-        struct incident inc = { 0 };
-        int r = store_page_ack(tx, p->id, req->now);
-        if (r == -VG_ECONFLICT)
-                request_detail(req, "page %lld was acknowledged already", (long long)p->id);
-        if (r >= 0)
-                r = store_escalation_get(tx, p->escalation_id, &e);
-        if (r >= 0 && strcmp(e.state, "active") == 0) {
-                snprintf(e.state, sizeof e.state, "acknowledged");
-                e.acked_at = req->now;
-                snprintf(e.acked_by, sizeof e.acked_by, "%s", who);
-                r = store_escalation_update(tx, &e);
-        }
-        /* The incident, to mark it acknowledged and to name it in the audit record. */
-        if (r >= 0)
-                r = store_incident_get_by_id(tx, p->incident_id, &inc);
-        if (r >= 0 && !inc.acknowledged_at) {
-                inc.acknowledged_at = req->now;
-                inc.updated_at = req->now;
-                r = store_incident_update(tx, &inc, inc.version);
-        }
-        if (r >= 0) {
-                json_t *change =
-                        json_pack("{s:I, s:s, s:i, s:s, s:s?}", "page", (json_int_t)p->id, "paged",
-                                  p->user, "level", p->level, "by", who, "reason", reason);
-                struct actor a = request_actor(req);
-                if (req->who.kind == AUTH_NONE)
-                        a.name = who;
-                r = store_audit_incident(tx, req->now, &a, "incident.page.ack", inc.key, change);
-                json_decref(change);
-        }
-        incident_fini(&inc);
-        return r;
-}
-
 int api_page_ack(struct request *req, struct response *resp)
 {
         static const char *const fields[] = {"reason", NULL};
         long long id;
-        struct oncall_page p;
         struct store_tx *tx;
         const char *reason = NULL;
         if (request_id_param(req, 0, "page", &id) < 0)
@@ -164,16 +96,14 @@ int api_page_ack(struct request *req, struct response *resp)
                 if (fielderr_any(&req->errors))
                         return -VG_EVALIDATION;
         }
+        struct case_outcome o;
+        case_outcome_init(&o);
+        struct actor a = request_actor(req);
         int r = store_begin(req->store, &tx);
         if (r < 0)
                 return r;
-        r = store_page_get(tx, id, &p);
-        if (r == -VG_ENOTFOUND)
-                request_detail(req, "no page %lld", id);
-        if (r >= 0)
-                r = ack_allowed(req, &p, reason);
-        if (r >= 0)
-                r = acknowledge(req, tx, &p, req->who.user.name, reason);
+        r = case_page_ack(tx, &a, req->who.user.role, req->now, id, reason, &o);
+        request_outcome(req, &o);
         r = store_finish(tx, r);
         if (r < 0)
                 return r;
@@ -194,25 +124,27 @@ static int html(struct response *resp, unsigned status, const char *title, const
         return response_text(resp, status, "text/html; charset=utf-8", page, (size_t)n);
 }
 
-/* The token from the path: the page it acknowledges, or -VG_ENOTFOUND. */
-static int by_token(struct request *req, struct store_tx *tx, struct oncall_page *p)
+/* The digest of the token in the path; false when it is no token. */
+static bool token_digest(struct request *req, uint8_t h[SECRET_DIGEST_BYTES])
 {
-        uint8_t h[SECRET_DIGEST_BYTES];
         const char *token = req->params[0];
         if (strncmp(token, "vga_", 4) != 0 || strlen(token) >= SECRET_TOKEN_MAX)
-                return -VG_ENOTFOUND;
+                return false;
         secret_token_digest(token, h);
-        return store_page_get_by_ack(tx, h, p);
+        return true;
 }
 
 int api_ack_link_get(struct request *req, struct response *resp)
 {
         struct oncall_page p;
         struct store_tx *tx;
+        uint8_t h[SECRET_DIGEST_BYTES];
+        if (!token_digest(req, h))
+                return html(resp, 404, "Unknown link", "<p>This acknowledgement link is not known.</p>");
         int r = store_begin_read(req->store, &tx);
         if (r < 0)
                 return r;
-        r = by_token(req, tx, &p);
+        r = store_page_get_by_ack(tx, h, &p);
         store_rollback(tx);
         if (r == -VG_ENOTFOUND)
                 return html(resp, 404, "Unknown link", "<p>This acknowledgement link is not known.</p>");
@@ -233,19 +165,21 @@ int api_ack_link_post(struct request *req, struct response *resp)
 {
         struct oncall_page p;
         struct store_tx *tx;
+        struct case_outcome o;
+        uint8_t h[SECRET_DIGEST_BYTES];
+        if (!token_digest(req, h))
+                return html(resp, 404, "Unknown link", "<p>This acknowledgement link is not known.</p>");
+        case_outcome_init(&o);
+        struct actor a = request_actor(req);
+        if (req->who.kind == AUTH_NONE)
+                a.name = NULL; /* the link's owner */
         int r = store_begin(req->store, &tx);
         if (r < 0)
                 return r;
-        r = by_token(req, tx, &p);
-        if (r == -VG_ENOTFOUND) {
-                store_rollback(tx);
-                return html(resp, 404, "Unknown link", "<p>This acknowledgement link is not known.</p>");
-        }
-        char who[STORE_NAME_MAX + 8];
-        snprintf(who, sizeof who, "%.64s (link)", p.user);
-        if (r >= 0)
-                r = acknowledge(req, tx, &p, who, NULL);
+        r = case_page_ack_link(tx, &a, req->now, h, &p, &o);
         r = store_finish(tx, r);
+        if (r == -VG_ENOTFOUND)
+                return html(resp, 404, "Unknown link", "<p>This acknowledgement link is not known.</p>");
         if (r == -VG_ECONFLICT)
                 return html(resp, 409, "Already acknowledged", "<p>This page was acknowledged already.</p>");
         if (r < 0)
