@@ -159,6 +159,79 @@ static char *dup_or_null(const char *s)
         return s ? strdup(s) : NULL;
 }
 
+static int bad_anchor(struct ld *l, yaml_node_t *at, const char *id, const char *anchor)
+{
+        return fail(l, at, "rule '%s': '%s' is not an anchor (first_detected, aware, determined, declared, "
+                           "classified_major, materiality_determined, ...)", id, anchor);
+}
+
+/* One period: {value, unit} on dl; with terms (an 'earliest' list), also
+ * its own anchor and optional void_if_ends_before. */
+static int load_term(struct ld *l, yaml_node_t *dl, const struct rule *r, yaml_node_t *terms, struct rule_term *t)
+{
+        *t = (struct rule_term){ .anchor = ANCHOR__INVALID, .void_if_ends_before = ANCHOR__INVALID };
+        const char *v = scalar(get(l, dl, "value")), *u = scalar(get(l, dl, "unit"));
+        char *end = NULL;
+        long long val = v ? strtoll(v, &end, 10) : 0;
+        t->deadline.unit = deadline_unit_from_string(u);
+        if (!dl || dl->type != YAML_MAPPING_NODE || t->deadline.unit == DEADLINE__INVALID)
+                return fail(l, dl ? dl : terms, "rule '%s': deadline must be {value, unit: hours, calendar_days, "
+                                                "calendar_months, business_days or asap}, {earliest: [terms]} or "
+                                                "contract", r->id);
+        if (t->deadline.unit != DEADLINE_ASAP && (!v || *end || val < 1 || val > 10000))
+                return fail(l, dl, "rule '%s': deadline value must be a whole number 1 to 10000", r->id);
+        t->deadline.value = val;
+        for (yaml_node_pair_t *p = dl->data.mapping.pairs.start; p < dl->data.mapping.pairs.top; p++) {
+                const char *k = scalar(yaml_document_get_node(l->doc, p->key));
+                bool known = k && (!strcmp(k, "value") || !strcmp(k, "unit") ||
+                                   (terms && (!strcmp(k, "anchor") || !strcmp(k, "void_if_ends_before"))));
+                if (!known)
+                        return fail(l, yaml_document_get_node(l->doc, p->key), "rule '%s': deadline: unknown key '%s'%s",
+                                    r->id, k ? k : "", terms ? " (anchor, value, unit, void_if_ends_before)"
+                                                             : " (value, unit)");
+        }
+        if (!terms)
+                return 0;
+        const char *a = scalar(get(l, dl, "anchor")), *w = scalar(get(l, dl, "void_if_ends_before"));
+        if (!a)
+                return fail(l, dl, "rule '%s': each deadline term needs its 'anchor'", r->id);
+        if ((t->anchor = anchor_from_string(a)) == ANCHOR__INVALID)
+                return bad_anchor(l, get(l, dl, "anchor"), r->id, a);
+        if (w && (t->void_if_ends_before = anchor_from_string(w)) == ANCHOR__INVALID)
+                return bad_anchor(l, get(l, dl, "void_if_ends_before"), r->id, w);
+        return 0;
+}
+
+/* deadline: {earliest: [term, ...]}: 2 to RULE_TERMS_MAX terms, each on
+ * its own anchor; a term void_if_ends_before X needs another term on X
+ * that always counts, so a rule with a set anchor always has a clock. */
+static int load_terms(struct ld *l, yaml_node_t *earliest, struct rule *r)
+{
+        if (earliest->type != YAML_SEQUENCE_NODE || seq_len(earliest) < 2 || seq_len(earliest) > RULE_TERMS_MAX)
+                return fail(l, earliest, "rule '%s': deadline.earliest must list 2 to %d terms", r->id, RULE_TERMS_MAX);
+        for (size_t i = 0; i < seq_len(earliest); i++) {
+                int rc = load_term(l, seq_at(l, earliest, i), r, earliest, &r->terms[i]);
+                if (rc < 0)
+                        return rc;
+                for (size_t k = 0; k < i; k++)
+                        if (r->terms[k].anchor == r->terms[i].anchor)
+                                return fail(l, seq_at(l, earliest, i), "rule '%s': two deadline terms on anchor '%s'",
+                                            r->id, anchor_to_string(r->terms[i].anchor));
+                r->n_terms = i + 1;
+        }
+        for (size_t i = 0; i < r->n_terms; i++) {
+                enum anchor w = r->terms[i].void_if_ends_before;
+                bool found = false;
+                for (size_t k = 0; w != ANCHOR__INVALID && k < r->n_terms; k++)
+                        found |= k != i && r->terms[k].anchor == w && r->terms[k].void_if_ends_before == ANCHOR__INVALID;
+                if (w != ANCHOR__INVALID && !found)
+                        return fail(l, seq_at(l, earliest, i), "rule '%s': void_if_ends_before '%s' must be the "
+                                                               "anchor of another term that always counts",
+                                    r->id, anchor_to_string(w));
+        }
+        return 0;
+}
+
 static int load_rule(struct ld *l, yaml_node_t *n, struct rule *r)
 {
         static const char *const keys[] = { "id",     "regulation", "citation", "for",   "duty",     "recipient",
@@ -167,7 +240,6 @@ static int load_rule(struct ld *l, yaml_node_t *n, struct rule *r)
         memset(r, 0, sizeof *r);
         r->after = -1;
         r->holidays = -1;
-        r->anchor = ANCHOR__INVALID;
         r->line = n ? (int)n->start_mark.line + 1 : 0;
         if (!n || n->type != YAML_MAPPING_NODE)
                 return fail(l, n, "rules: each rule must be a mapping");
@@ -234,28 +306,37 @@ static int load_rule(struct ld *l, yaml_node_t *n, struct rule *r)
                 r->data |= DATA_BIT(dc);
         }
         const char *anchor = scalar(get(l, n, "anchor")), *after = scalar(get(l, n, "after"));
-        if (!anchor == !after)
+        yaml_node_t *dl = get(l, n, "deadline"), *earliest = get(l, dl, "earliest");
+        if (earliest) {
+                if (anchor || after)
+                        return fail(l, n, "rule '%s': a deadline of 'earliest' terms names an anchor in each term, "
+                                          "not 'anchor' or 'after'", id);
+        } else if (!anchor == !after) {
                 return fail(l, n, "rule '%s': give 'anchor' or 'after' (a rule whose sending starts the clock)", id);
-        if (anchor && (r->anchor = anchor_from_string(anchor)) == ANCHOR__INVALID)
-                return fail(l, get(l, n, "anchor"), "rule '%s': '%s' is not an anchor (first_detected, aware, determined, "
-                                                    "declared, classified_major, materiality_determined, ...)", id, anchor);
+        }
+        enum anchor a = ANCHOR__INVALID;
+        if (anchor && (a = anchor_from_string(anchor)) == ANCHOR__INVALID)
+                return bad_anchor(l, get(l, n, "anchor"), id, anchor);
         if (after && (r->after = rule_find(l->s, after)) < 0)
                 return fail(l, get(l, n, "after"), "rule '%s': after '%s': no earlier rule has that id", id, after);
-        yaml_node_t *dl = get(l, n, "deadline");
         if (scalar(dl) && strcmp(scalar(dl), "contract") == 0) {
                 r->contract = true;
-                r->deadline.unit = DEADLINE_HOURS;
+                r->n_terms = 1;
+                r->terms[0] = (struct rule_term){ .anchor = a, .deadline.unit = DEADLINE_HOURS,
+                                                  .void_if_ends_before = ANCHOR__INVALID };
+        } else if (earliest) {
+                if (dl->data.mapping.pairs.top - dl->data.mapping.pairs.start != 1)
+                        return fail(l, dl, "rule '%s': deadline: 'earliest' stands alone (each term has its value "
+                                           "and unit)", id);
+                int rc = load_terms(l, earliest, r);
+                if (rc < 0)
+                        return rc;
         } else {
-                const char *v = scalar(get(l, dl, "value")), *u = scalar(get(l, dl, "unit"));
-                char *end = NULL;
-                long long val = v ? strtoll(v, &end, 10) : 0;
-                r->deadline.unit = deadline_unit_from_string(u);
-                if (!dl || r->deadline.unit == DEADLINE__INVALID)
-                        return fail(l, dl ? dl : n, "rule '%s': deadline must be {value, unit: hours, calendar_days, "
-                                                    "calendar_months, business_days or asap} or contract", id);
-                if (r->deadline.unit != DEADLINE_ASAP && (!v || *end || val < 1 || val > 10000))
-                        return fail(l, dl, "rule '%s': deadline value must be a whole number 1 to 10000", id);
-                r->deadline.value = val;
+                r->n_terms = 1;
+                int rc = load_term(l, dl ? dl : n, r, NULL, &r->terms[0]);
+                if (rc < 0)
+                        return rc;
+                r->terms[0].anchor = a;
         }
         const char *zone = scalar(get(l, n, "zone"));
         if (zone && !(r->zone = tz_zone(zone)))
@@ -291,6 +372,11 @@ static int load_rule(struct ld *l, yaml_node_t *n, struct rule *r)
                 return fail(l, get(l, n, "confidence") ? get(l, n, "confidence") : n,
                             "rule '%s': confidence must be high, medium or low", id);
         snprintf(r->confidence, sizeof r->confidence, "%s", conf);
+        yaml_node_t *note = get(l, n, "note");
+        if (note && !scalar(note))
+                return fail(l, note, "rule '%s': 'note' must be text", id);
+        if (note && !(r->note = strdup(scalar(note))))
+                return -ENOMEM;
         return 0;
 }
 

@@ -148,16 +148,23 @@ static int put(struct store_tx *tx, const struct rule_set *rules, const struct r
         snprintf(o.rules_version, sizeof o.rules_version, "%s", rules->version);
         snprintf(o.duty, sizeof o.duty, "%s", r->duty == RULE_DUTY_PROVIDER ? "provider" : "tenant");
         snprintf(o.stage, sizeof o.stage, "%s", r->stage);
-        if (r->after >= 0)
-                snprintf(o.anchor, sizeof o.anchor, "after:%s", rules->rules[r->after].id);
-        else
-                snprintf(o.anchor, sizeof o.anchor, "%s", anchor_to_string(r->anchor));
         vg_usec_t after = r->after >= 0 ? sent_of(e, tenant, rules->rules[r->after].id) : 0;
-        int d = rule_due(rules, r, p, f, after, &o.anchor_at, &o.due_at);
+        struct rule_clock c = { .anchor = r->terms[0].anchor };
+        int d = rule_clock(rules, r, p, f, after, &c);
         if (d < 0)
                 return d;
         if (d == 1)
-                o.anchor_at = o.due_at = 0;
+                c.anchor_at = c.due = 0;
+        /* The anchor of the term that binds (the first term's while none
+         * has started): DORA's initial report shows "aware" while its
+         * 24-hour backstop runs, "classified_major" once 4 hours from the
+         * classification come first. */
+        if (r->after >= 0)
+                snprintf(o.anchor, sizeof o.anchor, "after:%s", rules->rules[r->after].id);
+        else
+                snprintf(o.anchor, sizeof o.anchor, "%s", anchor_to_string(c.anchor));
+        o.anchor_at = c.anchor_at;
+        o.due_at = c.due;
         int rc = store_obligation_put(tx, &o);
         /* The provider's own duties get their clocks: reminders to
          * communications at 50, 75 and 90 % of the time, and the overdue

@@ -11,6 +11,7 @@ void rule_set_fini(struct rule_set *s)
                 free(r->regulation);
                 free(r->citation);
                 free(r->recipient);
+                free(r->note);
                 for (size_t k = 0; k < r->n_contents; k++)
                         free(r->contents[k]);
                 free(r->contents);
@@ -77,28 +78,67 @@ bool rule_applies(const struct rule_set *s, const struct rule *r, const struct p
         return true;
 }
 
+/* When anchor a was set for the incident (0: not yet). Awareness not
+ * recorded is first detection (regulations-notes.md 1: the earliest
+ * defensible time). */
+static vg_usec_t anchor_time(const struct obligation_facts *inc, enum anchor a)
+{
+        if (a < 0 || a >= ANCHOR__COUNT)
+                return 0;
+        vg_usec_t at = inc->anchors[a];
+        return !at && a == ANCHOR_AWARE ? inc->anchors[ANCHOR_FIRST_DETECTED] : at;
+}
+
+int rule_clock(const struct rule_set *s, const struct rule *r, const struct party_facts *p,
+               const struct obligation_facts *inc, vg_usec_t after_sent, struct rule_clock *ret)
+{
+        if (r->n_terms < 1 || r->n_terms > RULE_TERMS_MAX || (r->after >= 0 && r->n_terms != 1))
+                return -EINVAL;
+        const struct holiday_calendar *h = r->holidays >= 0 && (size_t)r->holidays < s->n_cals ? &s->cals[r->holidays]
+                                                                                                : NULL;
+        const struct vg_zone *zone = r->zone ? r->zone : &vg_zone_utc;
+        bool started = false;
+        for (size_t i = 0; i < r->n_terms; i++) {
+                const struct rule_term *t = &r->terms[i];
+                vg_usec_t from;
+                if (r->after >= 0)
+                        from = after_sent;
+                else if (t->anchor >= 0 && t->anchor < ANCHOR__COUNT)
+                        from = anchor_time(inc, t->anchor);
+                else
+                        return -EINVAL;
+                if (!from)
+                        continue;
+                struct deadline_rule d = t->deadline;
+                if (r->contract) {
+                        d.unit = DEADLINE_HOURS;
+                        d.value = p && p->notification_hours > 0 ? p->notification_hours : 72;
+                }
+                vg_usec_t due;
+                int rc = deadline_due(&d, from, zone, h, &due);
+                if (rc < 0)
+                        return rc;
+                vg_usec_t voider = t->void_if_ends_before != ANCHOR__INVALID ? anchor_time(inc, t->void_if_ends_before)
+                                                                             : 0;
+                if (voider && due < voider)
+                        continue;
+                if (!started || due < ret->due)
+                        *ret = (struct rule_clock){ .anchor = r->after >= 0 ? ANCHOR__INVALID : t->anchor,
+                                                    .anchor_at = from,
+                                                    .due = due };
+                started = true;
+        }
+        return started ? 0 : 1;
+}
+
 int rule_due(const struct rule_set *s, const struct rule *r, const struct party_facts *p,
              const struct obligation_facts *inc, vg_usec_t after_sent, vg_usec_t *anchor_at, vg_usec_t *due)
 {
-        vg_usec_t from;
-        if (r->after >= 0) {
-                from = after_sent;
-        } else if (r->anchor >= 0 && r->anchor < ANCHOR__COUNT) {
-                from = inc->anchors[r->anchor];
-                if (!from && r->anchor == ANCHOR_AWARE)
-                        from = inc->anchors[ANCHOR_FIRST_DETECTED];
-        } else {
-                return -EINVAL;
+        struct rule_clock c;
+        int rc = rule_clock(s, r, p, inc, after_sent, &c);
+        if (rc == 0) {
+                *anchor_at = c.anchor_at;
+                *due = c.due;
         }
-        if (!from)
-                return 1;
-        struct deadline_rule d = r->deadline;
-        if (r->contract) {
-                d.unit = DEADLINE_HOURS;
-                d.value = p && p->notification_hours > 0 ? p->notification_hours : 72;
-        }
-        const struct holiday_calendar *h = r->holidays >= 0 && (size_t)r->holidays < s->n_cals ? &s->cals[r->holidays]
-                                                                                                : NULL;
-        *anchor_at = from;
-        return deadline_due(&d, from, r->zone ? r->zone : &vg_zone_utc, h, due);
+        return rc;
 }

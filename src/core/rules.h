@@ -14,6 +14,20 @@
 #define RULE_CODE_MAX 8
 #define RULE_CODES_MAX 64
 #define RULE_SECTORS_MAX 16
+#define RULE_TERMS_MAX 4
+
+/* One term of a deadline: a period from an anchor. A rule's deadline is
+ * the earliest of its terms whose anchors are set (DORA's initial report:
+ * 4 hours from classification as major, and no later than 24 hours from
+ * awareness). void_if_ends_before names another term's anchor: this term
+ * does not count when it ends before that anchor is set (DORA's 24-hour
+ * backstop, when the classification came after it: Del. Reg. 2025/301
+ * Art. 5(2), 4 hours from the classification apply). */
+struct rule_term {
+        enum anchor anchor;               /* ANCHOR__INVALID for a later stage (rule.after) */
+        struct deadline_rule deadline;
+        enum anchor void_if_ends_before;  /* ANCHOR__INVALID: the term always counts */
+};
 
 enum rule_for { RULE_FOR_TENANT, RULE_FOR_PROVIDER };
 enum rule_duty { RULE_DUTY_PROVIDER, RULE_DUTY_TENANT };
@@ -28,16 +42,17 @@ struct rule {
         size_t n_sectors;
         char sectors[RULE_SECTORS_MAX][32];      /* none: any sector */
         data_mask_t data;                        /* categories hit that trigger it; 0: any */
-        enum anchor anchor;                      /* ANCHOR__INVALID when after is set */
         int after;                               /* index of the rule whose sending starts the clock; -1 */
-        bool contract;                           /* deadline: the tenant's notification hours */
-        struct deadline_rule deadline;
+        bool contract;                           /* deadline: the tenant's notification hours (one term) */
+        size_t n_terms;                          /* 1 .. RULE_TERMS_MAX; one when after is set */
+        struct rule_term terms[RULE_TERMS_MAX];  /* the deadline: the earliest of these */
         const struct vg_zone *zone;              /* where day counts end */
         int holidays;                            /* index into the set's calendars; -1: weekends only */
         char stage[16];                          /* initial, intermediate, final, single */
         size_t n_contents;
         char **contents;                         /* owns */
         char confidence[16];
+        char *note;                              /* owns; NULL: none */
         int line;                                /* where the file defines it */
 };
 
@@ -81,10 +96,21 @@ bool rule_jurisdiction_covers(const struct rule_set *s, const char *rule_code, c
  * business: tenants for RULE_FOR_TENANT, the provider for the other.) */
 bool rule_applies(const struct rule_set *s, const struct rule *r, const struct party_facts *p,
                   const struct obligation_facts *inc);
-/* When r is due for p: from its anchor, or - for a later stage - from
- * after_sent, when the earlier report was actually sent (0: not yet).
- * Returns 0 with *anchor_at and *due set, 1 when the clock has not started
- * (its anchor is not set, or the earlier report is not sent), < 0 on a
- * bad rule. */
+/* A rule's clock for one party: the term that binds (the earliest of
+ * those that count), its anchor and when it ends. */
+struct rule_clock {
+        enum anchor anchor;  /* the binding term's; ANCHOR__INVALID for a later stage */
+        vg_usec_t anchor_at; /* when that anchor was set (or the earlier report sent) */
+        vg_usec_t due;
+};
+
+/* When r is due for p: the earliest end of its terms whose anchors are
+ * set (a void term aside), or - for a later stage - from after_sent, when
+ * the earlier report was actually sent (0: not yet). Returns 0 with *ret
+ * set, 1 when the clock has not started (no term's anchor is set, or the
+ * earlier report is not sent), < 0 on a bad rule. */
+int rule_clock(const struct rule_set *s, const struct rule *r, const struct party_facts *p,
+               const struct obligation_facts *inc, vg_usec_t after_sent, struct rule_clock *ret);
+/* rule_clock's anchor time and due time alone. */
 int rule_due(const struct rule_set *s, const struct rule *r, const struct party_facts *p,
              const struct obligation_facts *inc, vg_usec_t after_sent, vg_usec_t *anchor_at, vg_usec_t *due);

@@ -75,11 +75,28 @@ static void eu_bank_with_personal_data(void **state)
         assert_int_equal(rule_due(&S, &S.rules[rule_find(&S, "CONTRACT")], &bank, &inc, 0, &from, &due), 0);
         assert_int_equal(from, at("2026-10-24T09:00:00Z"));
         assert_int_equal(due, at("2026-10-25T09:00:00Z"));
-        /* DORA: no clock until the incident is classified major... */
+        /* DORA: before any classification, the 24-hour backstop from
+         * awareness (first detection here) already runs... */
         const struct rule *init = &S.rules[rule_find(&S, "EU-DORA-19-INIT")];
-        assert_int_equal(rule_due(&S, init, &bank, &inc, 0, &from, &due), 1);
+        struct rule_clock c;
+        assert_int_equal(rule_clock(&S, init, &bank, &inc, 0, &c), 0);
+        assert_int_equal(c.anchor, ANCHOR_AWARE);
+        assert_int_equal(c.anchor_at, at("2026-10-23T12:00:00Z"));
+        assert_int_equal(c.due, at("2026-10-24T12:00:00Z"));
+        /* ...classified 2 hours after awareness: 4 hours from then come first... */
+        inc.anchors[ANCHOR_CLASSIFIED_MAJOR] = at("2026-10-23T14:00:00Z");
+        assert_int_equal(rule_clock(&S, init, &bank, &inc, 0, &c), 0);
+        assert_int_equal(c.anchor, ANCHOR_CLASSIFIED_MAJOR);
+        assert_int_equal(c.due, at("2026-10-23T18:00:00Z"));
+        /* ...22 hours after: the backstop, 24 hours from awareness, comes first... */
+        inc.anchors[ANCHOR_CLASSIFIED_MAJOR] = at("2026-10-24T10:00:00Z");
+        assert_int_equal(rule_clock(&S, init, &bank, &inc, 0, &c), 0);
+        assert_int_equal(c.anchor, ANCHOR_AWARE);
+        assert_int_equal(c.due, at("2026-10-24T12:00:00Z"));
+        /* ...a month after (Art. 5(2)): 4 hours from the classification. */
         inc.anchors[ANCHOR_CLASSIFIED_MAJOR] = at("2026-11-23T10:00:00Z");
         assert_int_equal(rule_due(&S, init, &bank, &inc, 0, &from, &due), 0);
+        assert_int_equal(from, at("2026-11-23T10:00:00Z"));
         assert_int_equal(due, at("2026-11-23T14:00:00Z"));
         /* ...and the later stages run from the actual submissions. */
         const struct rule *intm = &S.rules[rule_find(&S, "EU-DORA-19-INT")];
@@ -158,6 +175,21 @@ static void us_tenants_by_state_and_data(void **state)
         vg_usec_t from, due;
         assert_int_equal(rule_due(&S, &S.rules[rule_find(&S, "US-SEC-8K-105")], &issuer, &inc, 0, &from, &due), 0);
         assert_int_equal(due, at("2026-12-02T05:00:00Z"));
+        /* HIPAA counts from discovery, which regulations-notes.md maps to
+         * first detection: detected 2 Nov 10:00 EST, 60 calendar days end
+         * with 1 Jan 2027 in New York (05:00Z on the 2nd); awareness
+         * recorded later moves neither clock. */
+        inc.anchors[ANCHOR_FIRST_DETECTED] = at("2026-11-02T15:00:00Z");
+        inc.anchors[ANCHOR_AWARE] = at("2026-11-20T15:00:00Z");
+        const char *hipaa[] = { "US-HIPAA-404", "US-HIPAA-410" };
+        for (size_t i = 0; i < 2; i++) {
+                const struct rule *h = &S.rules[rule_find(&S, hipaa[i])];
+                assert_int_equal(rule_due(&S, h, &clinic, &inc, 0, &from, &due), 0);
+                assert_int_equal(from, at("2026-11-02T15:00:00Z"));
+                assert_int_equal(due, at("2027-01-02T05:00:00Z"));
+                assert_non_null(h->note);
+                assert_non_null(strstr(h->note, "first_detected"));
+        }
         assert_true(rule_jurisdiction_covers(&S, "EEA", "NO"));
         assert_true(rule_jurisdiction_covers(&S, "EEA", "DE"));
         assert_true(rule_jurisdiction_covers(&S, "US", "US-TX"));
@@ -214,6 +246,35 @@ static void bad_rules_files(void **state)
                   "    confidence: high\n    colour: red\n",
                   ":13: rule 'A': unknown key 'colour'" },
                 { "version: '1'\nholidays:\n  XX: [2026-13-01]\nrules: [{id: A}]\n", ":3: holidays: XX: '2026-13-01'" },
+                { "version: '1'\nrules:\n  - id: A\n    citation: c\n    recipient: r\n    for: tenant\n    duty: tenant\n"
+                  "    deadline:\n      earliest:\n        - {anchor: aware, value: 24, unit: hours}\n"
+                  "    stage: single\n    contents: [x]\n    confidence: high\n",
+                  ":10: rule 'A': deadline.earliest must list 2 to 4 terms" },
+                { "version: '1'\nrules:\n  - id: A\n    citation: c\n    recipient: r\n    for: tenant\n    duty: tenant\n"
+                  "    anchor: aware\n    deadline:\n      earliest:\n        - {anchor: aware, value: 24, unit: hours}\n"
+                  "        - {anchor: declared, value: 4, unit: hours}\n"
+                  "    stage: single\n    contents: [x]\n    confidence: high\n",
+                  ":3: rule 'A': a deadline of 'earliest' terms names an anchor in each term" },
+                { "version: '1'\nrules:\n  - id: A\n    citation: c\n    recipient: r\n    for: tenant\n    duty: tenant\n"
+                  "    deadline:\n      earliest:\n        - {anchor: classified_major, value: 4, unit: hours}\n"
+                  "        - {value: 24, unit: hours}\n"
+                  "    stage: single\n    contents: [x]\n    confidence: high\n",
+                  ":11: rule 'A': each deadline term needs its 'anchor'" },
+                { "version: '1'\nrules:\n  - id: A\n    citation: c\n    recipient: r\n    for: tenant\n    duty: tenant\n"
+                  "    deadline:\n      earliest:\n        - {anchor: classified_major, value: 4, unit: hours}\n"
+                  "        - {anchor: aware, value: 24, unit: hours, void_if_ends_before: declared}\n"
+                  "    stage: single\n    contents: [x]\n    confidence: high\n",
+                  ":11: rule 'A': void_if_ends_before 'declared' must be the anchor of another term" },
+                { "version: '1'\nrules:\n  - id: A\n    citation: c\n    recipient: r\n    for: tenant\n    duty: tenant\n"
+                  "    deadline:\n      earliest:\n        - {anchor: classified_major, value: 4, unit: hours}\n"
+                  "        - {anchor: aware, value: 24, unit: hours, colour: red}\n"
+                  "    stage: single\n    contents: [x]\n    confidence: high\n",
+                  ":11: rule 'A': deadline: unknown key 'colour'" },
+                { "version: '1'\nrules:\n  - id: A\n    citation: c\n    recipient: r\n    for: tenant\n    duty: tenant\n"
+                  "    deadline:\n      earliest:\n        - {anchor: aware, value: 4, unit: hours}\n"
+                  "        - {anchor: aware, value: 24, unit: hours}\n"
+                  "    stage: single\n    contents: [x]\n    confidence: high\n",
+                  ":11: rule 'A': two deadline terms on anchor 'aware'" },
         };
         for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
                 char path[] = "/tmp/vigil-rules-XXXXXX", err[512];

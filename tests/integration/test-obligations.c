@@ -106,14 +106,17 @@ static void declaration_computes_obligations(void **state)
         assert_string_equal(json_string_value(json_object_get(a, "rules_version")), "2026.11.23b");
         /* The German bank: its 24-hour contract from the declaration, the
          * processor's and the GDPR 72 hours from first detection (awareness
-         * not recorded), DORA waiting for its classification as major. */
+         * not recorded), DORA's initial report before any classification as
+         * major: its 24-hour backstop from awareness (Del. Reg. 2025/301
+         * Art. 5(1)(a)), which the obligation shows as its anchor. */
         json_t *contract = find(a, "bank", "CONTRACT");
         assert_non_null(contract);
         assert_string_equal(json_string_value(json_object_get(contract, "anchor_at")), declared_at);
         assert_string_equal(due(a, "bank", "EU-DPA-CONTRACT"), "2026-11-23T08:00:00Z");
         assert_string_equal(due(a, "bank", "EU-GDPR-33"), "2026-11-23T08:00:00Z");
         assert_string_equal(json_string_value(json_object_get(find(a, "bank", "EU-GDPR-33"), "duty")), "tenant");
-        assert_string_equal(due(a, "bank", "EU-DORA-19-INIT"), "pending");
+        assert_string_equal(due(a, "bank", "EU-DORA-19-INIT"), "2026-11-21T08:00:00Z");
+        assert_string_equal(json_string_value(json_object_get(find(a, "bank", "EU-DORA-19-INIT"), "anchor")), "aware");
         assert_string_equal(due(a, "bank", "EU-DORA-19-INT"), "pending");
         assert_null(find(a, "bank", "US-CA-1798.82"));
         /* The Californian shop: 30 calendar days in Los Angeles from 20 Nov
@@ -178,12 +181,16 @@ static void anchors_and_reports_start_later_clocks(void **state)
         (void)state;
         char path[160];
         json_t *a;
-        /* Classified major at 22 Nov 10:00Z: DORA's initial report is due 4 hours later. */
+        /* Classified major at 22 Nov 10:00Z, 26 hours after awareness (first
+         * detection): the backstop ended before it, so DORA's initial
+         * report is due 4 hours later (Art. 5(2)). */
         snprintf(path, sizeof path, "/api/v1/incidents/%s/anchors/classified_major", key);
         assert_int_equal(call("PUT", path, manager, "{\"at\":\"2026-11-22T10:00:00Z\",\"reason\":\"DORA criteria met\"}", NULL),
                          200);
         a = obligations();
         assert_string_equal(due(a, "bank", "EU-DORA-19-INIT"), "2026-11-22T14:00:00Z");
+        assert_string_equal(json_string_value(json_object_get(find(a, "bank", "EU-DORA-19-INIT"), "anchor")),
+                            "classified_major");
         json_int_t init = json_integer_value(json_object_get(find(a, "bank", "EU-DORA-19-INIT"), "id"));
         json_decref(a);
         /* Sent at 13:10Z: the intermediate report is due 72 hours after that. */
@@ -407,10 +414,16 @@ static void unset_times_are_null_and_2026_starts_the_clocks(void **state)
                             "2026-11-22T06:15:00Z");
         assert_string_equal(json_string_value(json_object_get(gdpr, "due_at")),
                             "2026-11-25T06:15:00Z");
+        /* DORA's initial report: not classified major, its 24-hour backstop runs. */
         json_t *dora = find(a, "bank", "EU-DORA-19-INIT");
         assert_non_null(dora);
-        assert_true(json_is_null(json_object_get(dora, "anchor_at"))); /* not classified major */
-        assert_true(json_is_null(json_object_get(dora, "due_at")));
+        assert_string_equal(json_string_value(json_object_get(dora, "anchor_at")), "2026-11-22T06:15:00Z");
+        assert_string_equal(json_string_value(json_object_get(dora, "due_at")), "2026-11-23T06:15:00Z");
+        /* The intermediate report waits for the initial one to be sent. */
+        json_t *intermediate = find(a, "bank", "EU-DORA-19-INT");
+        assert_non_null(intermediate);
+        assert_true(json_is_null(json_object_get(intermediate, "anchor_at")));
+        assert_true(json_is_null(json_object_get(intermediate, "due_at")));
         size_t n = json_array_size(json_object_get(a, "items"));
         json_decref(a);
         /* In the database: the clocks that wait are NULL, none is 0. */
@@ -420,7 +433,7 @@ static void unset_times_are_null_and_2026_starts_the_clocks(void **state)
         snprintf(where, sizeof where,
                  "incident_id = (SELECT id FROM incidents WHERE key = '%s') AND anchor_at IS NULL "
                  "AND due_at IS NULL "
-                 "AND sent_at IS NULL AND rule_id = 'EU-DORA-19-INIT'",
+                 "AND sent_at IS NULL AND rule_id = 'EU-DORA-19-INT'",
                  k);
         assert_int_equal(db_count(&S, "obligations", where), 1);
         assert_int_equal(db_count(&S, "obligations", "anchor_at = 0 OR due_at = 0 OR sent_at = 0"),
