@@ -7,6 +7,8 @@
 #include "http/resources.h"
 #include "http/tenant-import.h"
 
+#include "cases/tenants.h"
+
 #include "core/error.h"
 #include "core/names.h"
 #include "notify/notify.h"
@@ -281,32 +283,27 @@ int api_tenant_put(struct request *req, struct response *resp)
                 json_decref(body);
                 return r;
         }
-        char *text = json_dumps(body, JSON_SORT_KEYS | JSON_COMPACT);
-        int changed = 0;
-        r = text ? store_begin(req->store, &tx) : -ENOMEM;
-        if (r >= 0) {
-                r = store_tenant_put(tx, id, name, text, req->now, &changed);
-                if (r >= 0 && changed) {
-                        char object[STORE_NAME_MAX + 8];
-                        snprintf(object, sizeof object, "tenant:%s", id);
-                        json_object_set_new(body, "name", json_string(name));
-                        r = request_audit_object(req, tx, changed == 1 ? "tenant.create" : "tenant.update", object, body);
-                }
-                r = store_finish(tx, r);
-        }
-        free(text);
-        json_decref(body);
-        if (r < 0)
-                return r;
+        /* One transaction: the record, its audit record, the obligations
+         * its facts feed, and what the answer shows. */
+        struct actor a = request_actor(req);
+        struct case_tenant_result res = { 0 };
         json_t *j = NULL;
-        if (store_begin_read(req->store, &tx) >= 0) {
-                r = store_tenant_get(tx, id, tenant_cb, &j);
-                store_rollback(tx);
+        r = store_begin(req->store, &tx);
+        if (r < 0) {
+                json_decref(body);
+                return r;
         }
-        if (!j)
-                return r < 0 ? r : -ENOMEM;
-        json_object_set_new(j, "changed", json_boolean(changed != 0));
-        return response_json(resp, changed == 1 ? 201 : 200, j);
+        r = case_tenant_put(tx, &a, req->now, req->rules, &req->cfg->provider, id, name, body, &res);
+        if (r >= 0)
+                r = store_tenant_get(tx, id, tenant_cb, &j);
+        r = store_finish(tx, r);
+        json_decref(body);
+        if (r < 0) {
+                json_decref(j);
+                return r;
+        }
+        json_object_set_new(j, "changed", json_boolean(res.changed != 0));
+        return response_json(resp, res.changed == 1 ? 201 : 200, j);
 }
 
 int api_tenant_delete(struct request *req, struct response *resp)
@@ -362,14 +359,13 @@ static int import_row(json_t *row, const char *at, bool bad_cell, void *userdata
                 return 0;
         }
         if (!im->bad) {
-                char *text = json_dumps(body, JSON_SORT_KEYS | JSON_COMPACT);
-                int changed = 0;
-                r = text ? store_tenant_put(im->tx, id, name, text, im->req->now, &changed)
-                         : -ENOMEM;
-                free(text);
-                im->created += changed == 1;
-                im->updated += changed == 2;
-                im->unchanged += r >= 0 && changed == 0;
+                struct actor a = request_actor(im->req);
+                struct case_tenant_result res = { 0 };
+                r = case_tenant_import_row(im->tx, &a, im->req->now, im->req->rules, &im->req->cfg->provider, id,
+                                           name, body, &res);
+                im->created += res.changed == 1;
+                im->updated += res.changed == 2;
+                im->unchanged += r >= 0 && res.changed == 0;
         }
         json_decref(body);
         return r;

@@ -446,6 +446,112 @@ static void unset_times_are_null_and_2026_starts_the_clocks(void **state)
                          0);
 }
 
+/* A declared incident with tenant movers in scope (personal data); its key in k. */
+static void declared_with_movers(const char *title, char k[32])
+{
+        char path[128], body[256];
+        json_t *a;
+        snprintf(body, sizeof body,
+                 "{\"title\":\"%s\",\"severity\":\"sev2\",\"source\":\"employee\","
+                 "\"detected_at\":\"2026-11-24T08:00:00Z\"}",
+                 title);
+        assert_int_equal(call("POST", "/api/v1/incidents", responder, body, &a), 201);
+        snprintf(k, 32, "%s", json_string_value(json_object_get(a, "key")));
+        json_decref(a);
+        classify_and_scope(k, "{\"tenants\":[{\"id\":\"movers\",\"status\":\"confirmed\"}],\"reason\":\"logs\"}");
+        snprintf(path, sizeof path, "/api/v1/incidents/%s/declare", k);
+        assert_int_equal(call("POST", path, manager, "{\"criteria\":\"records read\"}", NULL), 200);
+}
+
+static long rows(const char *k, const char *cond)
+{
+        char where[512];
+        snprintf(where, sizeof where, "incident_id = (SELECT id FROM incidents WHERE key = '%s') AND tenant = 'movers' AND %s",
+                 k, cond);
+        return db_count(&S, "obligations", where);
+}
+
+static long recompute_records(const char *k)
+{
+        char where[256];
+        snprintf(where, sizeof where, "object = 'incident:%s' AND action = 'incident.obligations.recompute'", k);
+        return db_count(&S, "audit_log", where);
+}
+
+/* A tenant's facts feed its obligations: editing them recomputes those of
+ * every open incident that has it in scope, in the edit's transaction and
+ * with an audit record on the incident; a closed incident keeps what it
+ * had, and an edit that changes no fact recomputes nothing. */
+static void tenant_edit_recomputes_open_incidents(void **state)
+{
+        (void)state;
+        char open_key[32], closed_key[32], path[128];
+        assert_int_equal(call("PUT", "/api/v1/tenants/movers", comms,
+                              "{\"name\":\"Movers LLC\",\"contacts\":[{\"email\":\"it@movers.example\"}],"
+                              "\"jurisdictions\":[\"US-CA\"],\"sectors\":[\"retail\"]}",
+                              NULL),
+                         201);
+        declared_with_movers("Movers open", open_key);
+        declared_with_movers("Movers closed", closed_key);
+        /* Not a security incident after all: closed early with a justification. */
+        snprintf(path, sizeof path, "/api/v1/incidents/%s/classify", closed_key);
+        assert_int_equal(call("POST", path, responder, "{\"classification\":\"compliance_event\"}", NULL), 200);
+        snprintf(path, sizeof path, "/api/v1/incidents/%s/advance", closed_key);
+        assert_int_equal(call("POST", path, manager, "{\"phase\":\"closed\",\"reason\":\"test data, not customers'\"}",
+                              NULL),
+                         200);
+        assert_int_equal(rows(open_key, "rule_id = 'US-CA-1798.82' AND status = 'open'"), 1);
+        assert_int_equal(rows(closed_key, "rule_id = 'US-CA-1798.82' AND status = 'open'"), 1);
+        assert_int_equal(rows(open_key, "rule_id = 'CONTRACT' AND due_at = anchor_at + 72 * 3600000000"), 1);
+
+        /* A new name only: no fact changed, nothing recomputed. */
+        assert_int_equal(call("PUT", "/api/v1/tenants/movers", comms,
+                              "{\"name\":\"Movers Inc\",\"contacts\":[{\"email\":\"it@movers.example\"}],"
+                              "\"jurisdictions\":[\"US-CA\"],\"sectors\":[\"retail\"]}",
+                              NULL),
+                         200);
+        assert_int_equal(recompute_records(open_key), 0);
+
+        /* Moved to Germany with a 12-hour contract. */
+        assert_int_equal(call("PUT", "/api/v1/tenants/movers", comms,
+                              "{\"name\":\"Movers Inc\",\"contacts\":[{\"email\":\"it@movers.example\"}],"
+                              "\"jurisdictions\":[\"DE\"],\"sectors\":[\"retail\"],\"notification_hours\":12}",
+                              NULL),
+                         200);
+        /* The open incident: GDPR now, California's duty withdrawn, the
+         * contract's 12 hours from the declaration. */
+        assert_int_equal(rows(open_key, "rule_id = 'EU-GDPR-33' AND status = 'open' AND due_at IS NOT NULL"), 1);
+        assert_int_equal(rows(open_key, "rule_id = 'US-CA-1798.82' AND status = 'withdrawn'"), 1);
+        assert_int_equal(rows(open_key, "rule_id = 'CONTRACT' AND due_at = anchor_at + 12 * 3600000000"), 1);
+        assert_int_equal(recompute_records(open_key), 1);
+        char where[512];
+        snprintf(where, sizeof where,
+                 "object = 'incident:%s' AND action = 'incident.obligations.recompute' AND actor LIKE '%%cora%%' AND "
+                 "change LIKE '%%\"tenant\":\"movers\"%%' AND change LIKE '%%jurisdictions%%' AND "
+                 "change LIKE '%%notification_hours%%' AND change NOT LIKE '%%sectors%%'",
+                 open_key);
+        assert_int_equal(db_count(&S, "audit_log", where), 1);
+        /* The closed one: as it was, with no record. */
+        assert_int_equal(rows(closed_key, "rule_id = 'US-CA-1798.82' AND status = 'open'"), 1);
+        assert_int_equal(rows(closed_key, "rule_id = 'EU-GDPR-33'"), 0);
+        assert_int_equal(recompute_records(closed_key), 0);
+
+        /* An import that updates the tenant recomputes too. */
+        const char *const csv[] = { "Content-Type: text/csv", NULL };
+        struct reply r;
+        http(&S, "POST", "/api/v1/tenants/import", comms, csv,
+             "id,name,contacts,jurisdictions,sectors,notification_hours\n"
+             "movers,Movers Inc,it@movers.example,US-CA,retail,12\n",
+             &r);
+        if (r.status != 200)
+                fail_msg("import: %ld %s", r.status, r.body);
+        reply_free(&r);
+        assert_int_equal(rows(open_key, "rule_id = 'US-CA-1798.82' AND status = 'open'"), 1);
+        assert_int_equal(rows(open_key, "rule_id = 'EU-GDPR-33' AND status = 'withdrawn'"), 1);
+        assert_int_equal(recompute_records(open_key), 2);
+        assert_int_equal(recompute_records(closed_key), 0);
+}
+
 static int setup(void **state)
 {
         (void)state;
@@ -502,6 +608,7 @@ int main(void)
                 cmocka_unit_test(anchors_and_reports_start_later_clocks),
                 cmocka_unit_test(scope_changes_withdraw_and_the_cli_lists),
                 cmocka_unit_test(clocks_remind_then_escalate),
+                cmocka_unit_test(tenant_edit_recomputes_open_incidents),
         };
         return cmocka_run_group_tests_name("obligations", tests, setup, teardown);
 }

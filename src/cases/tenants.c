@@ -1,0 +1,148 @@
+/* Tenants as the obligations see them: a tenant's record feeds the rules
+ * (core/rules.c rule_applies through obligations.c tenant_facts), so a
+ * change of what they turn on recomputes the obligations of the open
+ * incidents that have it in scope, in the same transaction as the change. */
+#include "cases/tenants.h"
+#include "cases/obligations.h"
+
+#include "core/array.h"
+#include "core/error.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Open incidents that one tenant edit may recompute: beyond this the
+ * edit is refused rather than left half done. */
+#define TENANT_OPEN_INCIDENTS_MAX 100000
+
+/* The facts of a tenant's record the rules read, and their value when
+ * the record (or the field) is absent: what obligations.c assumes. */
+static const char *const facts[] = { "jurisdictions", "sectors", "data_categories", "notification_hours", NULL };
+
+static json_t *fact_of(json_t *doc, const char *field)
+{
+        json_t *v = doc ? json_object_get(doc, field) : NULL;
+        if (strcmp(field, "notification_hours") == 0)
+                return json_integer(v && json_integer_value(v) > 0 ? json_integer_value(v) : 72);
+        return v ? json_incref(v) : json_array();
+}
+
+/* The names of the facts that differ between before (NULL: no record)
+ * and after, as a new JSON array (empty when none), or NULL. */
+static json_t *facts_changed(json_t *before, json_t *after)
+{
+        json_t *names = json_array();
+        for (size_t i = 0; names && facts[i]; i++) {
+                json_t *a = fact_of(before, facts[i]), *b = fact_of(after, facts[i]);
+                if (!a || !b || (!json_equal(a, b) && json_array_append_new(names, json_string(facts[i])) < 0)) {
+                        json_decref(names);
+                        names = NULL;
+                }
+                json_decref(a);
+                json_decref(b);
+        }
+        return names;
+}
+
+static int body_copy(const struct tenant_row *t, void *userdata)
+{
+        *(json_t **)userdata = json_loads(t->body, 0, NULL);
+        return *(json_t **)userdata ? 0 : -ENOMEM;
+}
+
+struct open_keys {
+        size_t n, cap;
+        char (*v)[INCIDENT_KEY_MAX];
+};
+
+/* Collect only: a walk's callback must not write (store/db.h). */
+static int open_key(const struct incident *inc, void *userdata)
+{
+        struct open_keys *k = userdata;
+        if (incident_closed(inc->phase) || !inc->declared_at)
+                return 0;
+        int r = array_reserve(k->v, k->cap, k->n + 1, TENANT_OPEN_INCIDENTS_MAX);
+        if (r < 0)
+                return r;
+        snprintf(k->v[k->n++], INCIDENT_KEY_MAX, "%s", inc->key);
+        return 0;
+}
+
+int case_tenant_facts_changed(struct store_tx *tx, const struct actor *actor, vg_usec_t now,
+                              const struct rule_set *rules, const struct config_provider *pv, const char *id,
+                              json_t *changed, unsigned *ret_n)
+{
+        struct incident_filter f = { .phase = PHASE__INVALID,
+                                     .classification = CLASS__INVALID,
+                                     .severity = SEV__INVALID,
+                                     .tenant = id };
+        struct open_keys k = { 0 };
+        unsigned n = 0;
+        int r = rules ? store_incident_list(tx, &f, 0, 0, open_key, &k) : 0;
+        for (size_t i = 0; r >= 0 && i < k.n; i++) {
+                r = case_obligations_recompute(tx, rules, pv, k.v[i], now);
+                json_t *change = r >= 0 ? json_pack("{s:s, s:O, s:s}", "tenant", id, "facts", changed, "reason",
+                                                    "the tenant's facts changed")
+                                        : NULL;
+                if (r >= 0)
+                        r = change ? store_audit_incident(tx, now, actor, "incident.obligations.recompute", k.v[i],
+                                                          change)
+                                   : -ENOMEM;
+                json_decref(change);
+                n += r >= 0;
+        }
+        free(k.v);
+        if (ret_n)
+                *ret_n = n;
+        return r < 0 ? r : 0;
+}
+
+static int put(struct store_tx *tx, const struct actor *actor, vg_usec_t now, const struct rule_set *rules,
+               const struct config_provider *pv, const char *id, const char *name, json_t *body, bool audit,
+               struct case_tenant_result *ret)
+{
+        json_t *before = NULL, *changed = NULL;
+        char *text = json_dumps(body, JSON_SORT_KEYS | JSON_COMPACT);
+        *ret = (struct case_tenant_result){ 0 };
+        int r = text ? store_tenant_get(tx, id, body_copy, &before) : -ENOMEM;
+        if (r == -VG_ENOTFOUND)
+                r = 0;
+        if (r >= 0)
+                r = store_tenant_put(tx, id, name, text, now, &ret->changed);
+        if (r >= 0 && ret->changed && audit) {
+                char object[STORE_NAME_MAX + 8];
+                json_t *change = json_deep_copy(body);
+                snprintf(object, sizeof object, "tenant:%s", id);
+                r = change && json_object_set_new(change, "name", json_string(name)) == 0
+                            ? store_audit_append(tx, now, actor, ret->changed == 1 ? "tenant.create" : "tenant.update",
+                                                 object, change)
+                            : -ENOMEM;
+                json_decref(change);
+        }
+        if (r >= 0 && ret->changed) {
+                changed = facts_changed(before, body);
+                r = changed ? 0 : -ENOMEM;
+        }
+        if (r >= 0 && changed && json_array_size(changed))
+                r = case_tenant_facts_changed(tx, actor, now, rules, pv, id, changed, &ret->recomputed);
+        json_decref(changed);
+        json_decref(before);
+        free(text);
+        return r;
+}
+
+int case_tenant_put(struct store_tx *tx, const struct actor *actor, vg_usec_t now, const struct rule_set *rules,
+                    const struct config_provider *pv, const char *id, const char *name, json_t *body,
+                    struct case_tenant_result *ret)
+{
+        return put(tx, actor, now, rules, pv, id, name, body, true, ret);
+}
+
+int case_tenant_import_row(struct store_tx *tx, const struct actor *actor, vg_usec_t now,
+                           const struct rule_set *rules, const struct config_provider *pv, const char *id,
+                           const char *name, json_t *body, struct case_tenant_result *ret)
+{
+        return put(tx, actor, now, rules, pv, id, name, body, false, ret);
+}
