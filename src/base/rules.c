@@ -159,6 +159,25 @@ static char *dup_or_null(const char *s)
         return s ? strdup(s) : NULL;
 }
 
+#define APPLIES_KEYS "jurisdictions, sectors, data, regulated_as, regimes"
+
+/* applies.regulated_as or applies.regimes: a list of names. */
+static int load_names(struct ld *l, yaml_node_t *list, const struct rule *r, const char *what,
+                      char names[RULE_FACTS_MAX][RULE_NAME_MAX], size_t *n)
+{
+        bool regimes = strcmp(what, "regimes") == 0;
+        if (list && (list->type != YAML_SEQUENCE_NODE || seq_len(list) == 0 || seq_len(list) > RULE_FACTS_MAX))
+                return fail(l, list, "rule '%s': applies.%s must be a list of 1 to %d names", r->id, what, RULE_FACTS_MAX);
+        for (size_t i = 0; i < seq_len(list); i++) {
+                const char *c = scalar(seq_at(l, list, i));
+                if (regimes ? !rule_regime_name_ok(c) : !rule_regulated_as_valid(c))
+                        return fail(l, seq_at(l, list, i), "rule '%s': applies.%s: '%s' is not %s", r->id, what,
+                                    c ? c : "", regimes ? "a regime name (a-z, 0-9, _)" : "one of " RULE_REGULATED_AS_NAMES);
+                snprintf(names[(*n)++], RULE_NAME_MAX, "%s", c);
+        }
+        return 0;
+}
+
 static int bad_anchor(struct ld *l, yaml_node_t *at, const char *id, const char *anchor)
 {
         return fail(l, at, "rule '%s': '%s' is not an anchor (first_detected, aware, determined, declared, "
@@ -271,14 +290,21 @@ static int load_rule(struct ld *l, yaml_node_t *n, struct rule *r)
         r->duty = strcmp(d, "tenant") == 0 ? RULE_DUTY_TENANT : RULE_DUTY_PROVIDER;
         yaml_node_t *ap = get(l, n, "applies");
         if (ap && ap->type != YAML_MAPPING_NODE)
-                return fail(l, ap, "rule '%s': 'applies' must be a mapping of jurisdictions, sectors, data", id);
+                return fail(l, ap, "rule '%s': 'applies' must be a mapping of " APPLIES_KEYS, id);
         yaml_node_t *jur = get(l, ap, "jurisdictions"), *sec = get(l, ap, "sectors"), *data = get(l, ap, "data");
         for (yaml_node_pair_t *p = ap ? ap->data.mapping.pairs.start : NULL; ap && p < ap->data.mapping.pairs.top; p++) {
                 const char *k = scalar(yaml_document_get_node(l->doc, p->key));
-                if (!k || (strcmp(k, "jurisdictions") && strcmp(k, "sectors") && strcmp(k, "data")))
+                if (!k || (strcmp(k, "jurisdictions") && strcmp(k, "sectors") && strcmp(k, "data") &&
+                           strcmp(k, "regulated_as") && strcmp(k, "regimes")))
                         return fail(l, yaml_document_get_node(l->doc, p->key),
-                                    "rule '%s': applies: unknown key '%s' (jurisdictions, sectors, data)", id, k ? k : "");
+                                    "rule '%s': applies: unknown key '%s' (" APPLIES_KEYS ")", id, k ? k : "");
         }
+        int rc = load_names(l, get(l, ap, "regulated_as"), r, "regulated_as", r->regulated_as, &r->n_regulated);
+        if (rc < 0)
+                return rc;
+        rc = load_names(l, get(l, ap, "regimes"), r, "regimes", r->regimes, &r->n_regimes);
+        if (rc < 0)
+                return rc;
         if (seq_len(jur) > RULE_CODES_MAX || (jur && jur->type != YAML_SEQUENCE_NODE))
                 return fail(l, jur, "rule '%s': applies.jurisdictions must be a list of codes", id);
         for (size_t i = 0; i < seq_len(jur); i++) {
@@ -328,12 +354,12 @@ static int load_rule(struct ld *l, yaml_node_t *n, struct rule *r)
                 if (dl->data.mapping.pairs.top - dl->data.mapping.pairs.start != 1)
                         return fail(l, dl, "rule '%s': deadline: 'earliest' stands alone (each term has its value "
                                            "and unit)", id);
-                int rc = load_terms(l, earliest, r);
+                rc = load_terms(l, earliest, r);
                 if (rc < 0)
                         return rc;
         } else {
                 r->n_terms = 1;
-                int rc = load_term(l, dl ? dl : n, r, NULL, &r->terms[0]);
+                rc = load_term(l, dl ? dl : n, r, NULL, &r->terms[0]);
                 if (rc < 0)
                         return rc;
                 r->terms[0].anchor = a;

@@ -100,7 +100,7 @@ static int tenant_body(const struct tenant_row *t, void *userdata)
 
 /* A tenant's facts from its record (none when it has no record: only
  * rules without conditions apply to it). Strings borrow from *doc. */
-static void tenant_facts(json_t *doc, struct party_facts *p, const char **jur, const char **sec)
+static void tenant_facts(json_t *doc, struct party_facts *p, const char **jur, const char **sec, const char **reg)
 {
         json_t *v;
         size_t i;
@@ -110,8 +110,47 @@ static void tenant_facts(json_t *doc, struct party_facts *p, const char **jur, c
                 json_string_value(v);
         json_array_foreach(json_object_get(doc, "sectors"), i, v) if (p->n_sectors < RULE_SECTORS_MAX) sec[p->n_sectors++] =
                 json_string_value(v);
+        json_array_foreach(json_object_get(doc, "regulated_as"), i, v) if (p->n_regulated < RULE_FACTS_MAX)
+                reg[p->n_regulated++] = json_string_value(v);
         p->jur = jur;
         p->sectors = sec;
+        p->regulated_as = reg;
+}
+
+/* The regimes the incident's affected services are under: each service
+ * document names its own ("regimes": [nis2, fedramp]); a service with no
+ * document is under none. Held as one JSON array, sorted and unique. */
+struct regimes {
+        struct store_tx *tx;
+        json_t *names; /* owns */
+        int err;
+};
+
+static int service_regimes(const struct org_object *o, void *userdata)
+{
+        struct regimes *g = userdata;
+        json_t *doc = json_loads(o->body, 0, NULL), *v;
+        size_t i;
+        json_array_foreach(json_object_get(doc, "regimes"), i, v)
+        {
+                const char *name = json_string_value(v);
+                bool have = false;
+                json_t *w;
+                size_t k;
+                json_array_foreach(g->names, k, w) have |= name && strcmp(json_string_value(w), name) == 0;
+                if (name && !have && json_array_size(g->names) < RULE_CODES_MAX &&
+                    json_array_append_new(g->names, json_string(name)) < 0)
+                        g->err = -ENOMEM;
+        }
+        json_decref(doc);
+        return g->err;
+}
+
+static int service_cb(const char *service, void *userdata)
+{
+        struct regimes *g = userdata;
+        int r = store_org_get(g->tx, "service", service, service_regimes, g);
+        return r == -VG_ENOTFOUND ? 0 : r;
 }
 
 /* Jobs at 50, 75, 90 and 100 % of the obligation's time. Marks already
@@ -185,12 +224,20 @@ int obligations_recompute(struct store_tx *tx, const struct rule_set *rules, con
         struct obligation_facts f = { 0 };
         struct existing e = { 0 };
         struct scoped sc = { 0 };
+        struct regimes g = { .tx = tx, .names = json_array() };
+        const char *regime[RULE_CODES_MAX];
         unsigned n = 0;
-        int r = store_incident_get(tx, key, &inc);
+        int r = g.names ? store_incident_get(tx, key, &inc) : -ENOMEM;
         if (r < 0 || !inc.declared_at || !rules)
                 goto out;
         f.hit = inc.data_categories;
-        r = store_anchor_list(tx, inc.id, anchor_cb, &f);
+        r = store_incident_services_list(tx, inc.id, service_cb, &g);
+        for (size_t i = 0; i < json_array_size(g.names); i++)
+                regime[i] = json_string_value(json_array_get(g.names, i));
+        f.regimes = regime;
+        f.n_regimes = json_array_size(g.names);
+        if (r >= 0)
+                r = store_anchor_list(tx, inc.id, anchor_cb, &f);
         if (!f.anchors[ANCHOR_FIRST_DETECTED])
                 f.anchors[ANCHOR_FIRST_DETECTED] = inc.detected_at;
         if (!f.anchors[ANCHOR_DECLARED])
@@ -203,12 +250,12 @@ int obligations_recompute(struct store_tx *tx, const struct rule_set *rules, con
                 r = store_incident_tenants_list(tx, inc.id, scope_cb, &sc);
         for (size_t t = 0; r >= 0 && t < sc.n; t++) {
                 json_t *doc = NULL;
-                const char *jur[RULE_CODES_MAX], *sec[RULE_SECTORS_MAX];
+                const char *jur[RULE_CODES_MAX], *sec[RULE_SECTORS_MAX], *reg[RULE_FACTS_MAX];
                 struct party_facts p;
                 r = store_tenant_get(tx, sc.v[t].tenant, tenant_body, &doc);
                 if (r == -VG_ENOTFOUND)
                         r = 0;
-                tenant_facts(doc, &p, jur, sec);
+                tenant_facts(doc, &p, jur, sec, reg);
                 struct obligation_facts tf = f;
                 if (sc.v[t].data_categories)
                         tf.hit = sc.v[t].data_categories; /* what this tenant lost, when the scope says */
@@ -235,6 +282,7 @@ out:
                 *ret_n = n;
         free(e.v);
         free(sc.v);
+        json_decref(g.names);
         incident_fini(&inc);
         return r;
 }

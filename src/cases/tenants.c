@@ -19,7 +19,8 @@
 
 /* The facts of a tenant's record the rules read, and their value when
  * the record (or the field) is absent: what obligations.c assumes. */
-static const char *const facts[] = { "jurisdictions", "sectors", "data_categories", "notification_hours", NULL };
+static const char *const facts[] = {"jurisdictions",      "sectors",      "data_categories",
+                                    "notification_hours", "regulated_as", NULL};
 
 static json_t *fact_of(json_t *doc, const char *field)
 {
@@ -36,7 +37,9 @@ static json_t *facts_changed(json_t *before, json_t *after)
         json_t *names = json_array();
         for (size_t i = 0; names && facts[i]; i++) {
                 json_t *a = fact_of(before, facts[i]), *b = fact_of(after, facts[i]);
-                if (!a || !b || (!json_equal(a, b) && json_array_append_new(names, json_string(facts[i])) < 0)) {
+                if (!a || !b ||
+                    (!json_equal(a, b) &&
+                     json_array_append_new(names, json_string(facts[i])) < 0)) {
                         json_decref(names);
                         names = NULL;
                 }
@@ -71,23 +74,24 @@ static int open_key(const struct incident *inc, void *userdata)
 }
 
 int case_tenant_facts_changed(struct store_tx *tx, const struct actor *actor, vg_usec_t now,
-                              const struct rule_set *rules, const struct config_provider *pv, const char *id,
-                              json_t *changed, unsigned *ret_n)
+                              const struct rule_set *rules, const struct config_provider *pv,
+                              const char *id, json_t *changed, unsigned *ret_n)
 {
-        struct incident_filter f = { .phase = PHASE__INVALID,
-                                     .classification = CLASS__INVALID,
-                                     .severity = SEV__INVALID,
-                                     .tenant = id };
-        struct open_keys k = { 0 };
+        struct incident_filter f = {.phase = PHASE__INVALID,
+                                    .classification = CLASS__INVALID,
+                                    .severity = SEV__INVALID,
+                                    .tenant = id};
+        struct open_keys k = {0};
         unsigned n = 0;
         int r = rules ? store_incident_list(tx, &f, 0, 0, open_key, &k) : 0;
         for (size_t i = 0; r >= 0 && i < k.n; i++) {
                 r = case_obligations_recompute(tx, rules, pv, k.v[i], now);
-                json_t *change = r >= 0 ? json_pack("{s:s, s:O, s:s}", "tenant", id, "facts", changed, "reason",
-                                                    "the tenant's facts changed")
+                json_t *change = r >= 0 ? json_pack("{s:s, s:O, s:s}", "tenant", id, "facts",
+                                                    changed, "reason", "the tenant's facts changed")
                                         : NULL;
                 if (r >= 0)
-                        r = change ? store_audit_incident(tx, now, actor, "incident.obligations.recompute", k.v[i],
+                        r = change ? store_audit_incident(tx, now, actor,
+                                                          "incident.obligations.recompute", k.v[i],
                                                           change)
                                    : -ENOMEM;
                 json_decref(change);
@@ -99,13 +103,13 @@ int case_tenant_facts_changed(struct store_tx *tx, const struct actor *actor, vg
         return r < 0 ? r : 0;
 }
 
-static int put(struct store_tx *tx, const struct actor *actor, vg_usec_t now, const struct rule_set *rules,
-               const struct config_provider *pv, const char *id, const char *name, json_t *body, bool audit,
-               struct case_tenant_result *ret)
+static int put(struct store_tx *tx, const struct actor *actor, vg_usec_t now,
+               const struct rule_set *rules, const struct config_provider *pv, const char *id,
+               const char *name, json_t *body, bool audit, struct case_tenant_result *ret)
 {
         json_t *before = NULL, *changed = NULL;
         char *text = json_dumps(body, JSON_SORT_KEYS | JSON_COMPACT);
-        *ret = (struct case_tenant_result){ 0 };
+        *ret = (struct case_tenant_result){0};
         int r = text ? store_tenant_get(tx, id, body_copy, &before) : -ENOMEM;
         if (r == -VG_ENOTFOUND)
                 r = 0;
@@ -116,7 +120,9 @@ static int put(struct store_tx *tx, const struct actor *actor, vg_usec_t now, co
                 json_t *change = json_deep_copy(body);
                 snprintf(object, sizeof object, "tenant:%s", id);
                 r = change && json_object_set_new(change, "name", json_string(name)) == 0
-                            ? store_audit_append(tx, now, actor, ret->changed == 1 ? "tenant.create" : "tenant.update",
+                            ? store_audit_append(tx, now, actor,
+                                                 ret->changed == 1 ? "tenant.create"
+                                                                   : "tenant.update",
                                                  object, change)
                             : -ENOMEM;
                 json_decref(change);
@@ -126,23 +132,25 @@ static int put(struct store_tx *tx, const struct actor *actor, vg_usec_t now, co
                 r = changed ? 0 : -ENOMEM;
         }
         if (r >= 0 && changed && json_array_size(changed))
-                r = case_tenant_facts_changed(tx, actor, now, rules, pv, id, changed, &ret->recomputed);
+                r = case_tenant_facts_changed(tx, actor, now, rules, pv, id, changed,
+                                              &ret->recomputed);
         json_decref(changed);
         json_decref(before);
         free(text);
         return r;
 }
 
-int case_tenant_put(struct store_tx *tx, const struct actor *actor, vg_usec_t now, const struct rule_set *rules,
-                    const struct config_provider *pv, const char *id, const char *name, json_t *body,
-                    struct case_tenant_result *ret)
+int case_tenant_put(struct store_tx *tx, const struct actor *actor, vg_usec_t now,
+                    const struct rule_set *rules, const struct config_provider *pv, const char *id,
+                    const char *name, json_t *body, struct case_tenant_result *ret)
 {
         return put(tx, actor, now, rules, pv, id, name, body, true, ret);
 }
 
 int case_tenant_import_row(struct store_tx *tx, const struct actor *actor, vg_usec_t now,
-                           const struct rule_set *rules, const struct config_provider *pv, const char *id,
-                           const char *name, json_t *body, struct case_tenant_result *ret)
+                           const struct rule_set *rules, const struct config_provider *pv,
+                           const char *id, const char *name, json_t *body,
+                           struct case_tenant_result *ret)
 {
         return put(tx, actor, now, rules, pv, id, name, body, false, ret);
 }

@@ -11,34 +11,35 @@
 #include <jansson.h>
 
 struct case_tenant_result {
-        int changed;          /* 1 created, 2 replaced, 0 the same already */
-        unsigned recomputed;  /* open incidents whose obligations were recomputed */
+        int changed;         /* 1 created, 2 replaced, 0 the same already */
+        unsigned recomputed; /* open incidents whose obligations were recomputed */
 };
 
 /* Create or replace tenant id with name and body (its validated JSON
  * document, borrowed), with the audit record "tenant.create" or
  * "tenant.update" (change: body and name) by actor. When the facts the
  * rules turn on (jurisdictions, sectors, data_categories,
- * notification_hours) changed - a tenant created while already in scope
+ * notification_hours, regulated_as) changed - a tenant created while already in scope
  * included - every open (not closed), declared incident with the tenant
  * in scope has its obligations recomputed at now, each with the audit
  * record "incident.obligations.recompute" on the incident (the tenant
  * and the facts that changed). rules may be NULL (nothing to compute).
  * Returns 0 or a store error; the caller owns tx and rolls back on error. */
-int case_tenant_put(struct store_tx *tx, const struct actor *actor, vg_usec_t now, const struct rule_set *rules,
-                    const struct config_provider *pv, const char *id, const char *name, json_t *body,
-                    struct case_tenant_result *ret);
+int case_tenant_put(struct store_tx *tx, const struct actor *actor, vg_usec_t now,
+                    const struct rule_set *rules, const struct config_provider *pv, const char *id,
+                    const char *name, json_t *body, struct case_tenant_result *ret);
 
 /* The same for one row of an import, which writes one audit record for
  * the whole file (the door's): no "tenant.*" record, the incidents'
  * recompute records as above. */
 int case_tenant_import_row(struct store_tx *tx, const struct actor *actor, vg_usec_t now,
-                           const struct rule_set *rules, const struct config_provider *pv, const char *id,
-                           const char *name, json_t *body, struct case_tenant_result *ret);
+                           const struct rule_set *rules, const struct config_provider *pv,
+                           const char *id, const char *name, json_t *body,
+                           struct case_tenant_result *ret);
 
 /* Recompute, as above, the obligations of the open incidents that have
  * tenant id in scope because its facts (the JSON array `changed` of their
  * names, borrowed) changed; *ret_n (may be NULL): how many incidents. */
 int case_tenant_facts_changed(struct store_tx *tx, const struct actor *actor, vg_usec_t now,
-                              const struct rule_set *rules, const struct config_provider *pv, const char *id,
-                              json_t *changed, unsigned *ret_n);
+                              const struct rule_set *rules, const struct config_provider *pv,
+                              const char *id, json_t *changed, unsigned *ret_n);

@@ -54,6 +54,45 @@ bool rule_jurisdiction_covers(const struct rule_set *s, const char *rule_code, c
         return covers(s, rule_code, code, 0);
 }
 
+bool rule_regulated_as_valid(const char *s)
+{
+        static const char *const names[] = { "sec_registrant", "bank", "covered_entity", "business_associate" };
+        for (size_t i = 0; s && i < sizeof names / sizeof names[0]; i++)
+                if (strcmp(s, names[i]) == 0)
+                        return true;
+        return false;
+}
+
+bool rule_regime_name_ok(const char *s)
+{
+        size_t n = s ? strlen(s) : 0;
+        if (n < 2 || n >= RULE_NAME_MAX)
+                return false;
+        for (size_t i = 0; i < n; i++)
+                if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
+                        return false;
+        return true;
+}
+
+bool rule_set_has_regime(const struct rule_set *s, const char *regime)
+{
+        for (size_t i = 0; s && regime && i < s->n; i++)
+                for (size_t k = 0; k < s->rules[i].n_regimes; k++)
+                        if (strcmp(s->rules[i].regimes[k], regime) == 0)
+                                return true;
+        return false;
+}
+
+/* Does the party's list hold any of the rule's n names (each size bytes)? */
+static bool any_of(const char *names, size_t n, size_t size, const char *const *have, size_t n_have)
+{
+        for (size_t i = 0; i < n; i++)
+                for (size_t k = 0; k < n_have; k++)
+                        if (have[k] && strcmp(names + i * size, have[k]) == 0)
+                                return true;
+        return false;
+}
+
 bool rule_applies(const struct rule_set *s, const struct rule *r, const struct party_facts *p,
                   const struct obligation_facts *inc)
 {
@@ -67,14 +106,13 @@ bool rule_applies(const struct rule_set *s, const struct rule *r, const struct p
                 if (!any)
                         return false;
         }
-        if (r->n_sectors) {
-                bool any = false;
-                for (size_t i = 0; i < r->n_sectors && !any; i++)
-                        for (size_t k = 0; k < p->n_sectors && !any; k++)
-                                any = strcmp(r->sectors[i], p->sectors[k]) == 0;
-                if (!any)
-                        return false;
-        }
+        if (r->n_sectors && !any_of(r->sectors[0], r->n_sectors, sizeof r->sectors[0], p->sectors, p->n_sectors))
+                return false;
+        if (r->n_regulated &&
+            !any_of(r->regulated_as[0], r->n_regulated, sizeof r->regulated_as[0], p->regulated_as, p->n_regulated))
+                return false;
+        if (r->n_regimes && !any_of(r->regimes[0], r->n_regimes, sizeof r->regimes[0], inc->regimes, inc->n_regimes))
+                return false;
         return true;
 }
 

@@ -15,6 +15,8 @@
 #define RULE_CODES_MAX 64
 #define RULE_SECTORS_MAX 16
 #define RULE_TERMS_MAX 4
+#define RULE_FACTS_MAX 8
+#define RULE_NAME_MAX 32
 
 /* One term of a deadline: a period from an anchor. A rule's deadline is
  * the earliest of its terms whose anchors are set (DORA's initial report:
@@ -42,6 +44,10 @@ struct rule {
         size_t n_sectors;
         char sectors[RULE_SECTORS_MAX][32];      /* none: any sector */
         data_mask_t data;                        /* categories hit that trigger it; 0: any */
+        size_t n_regulated;
+        char regulated_as[RULE_FACTS_MAX][RULE_NAME_MAX]; /* the party is any of these; none: any */
+        size_t n_regimes;
+        char regimes[RULE_FACTS_MAX][RULE_NAME_MAX];      /* an affected service is under any; none: any */
         int after;                               /* index of the rule whose sending starts the clock; -1 */
         bool contract;                           /* deadline: the tenant's notification hours (one term) */
         size_t n_terms;                          /* 1 .. RULE_TERMS_MAX; one when after is set */
@@ -82,11 +88,27 @@ struct party_facts {
         size_t n_sectors;
         const char *const *sectors;
         int64_t notification_hours; /* the contract's (tenants) */
+        size_t n_regulated;
+        const char *const *regulated_as; /* what the party is regulated as: bank, sec_registrant, ... */
 };
+
+/* What a tenant may be regulated as, beyond its sectors: the facts the
+ * rules turn on that a sector does not tell (a finance tenant is not
+ * always an SEC registrant or a bank; a health one not always a HIPAA
+ * covered entity). */
+#define RULE_REGULATED_AS_NAMES "sec_registrant, bank, covered_entity, business_associate"
+bool rule_regulated_as_valid(const char *s);
+/* A regime's name as services list it and rules match it (nis2,
+ * cert_in, fedramp): 2 to 31 of a-z, 0-9, '_'. */
+bool rule_regime_name_ok(const char *s);
+/* Does a rule of s name regime? */
+bool rule_set_has_regime(const struct rule_set *s, const char *regime);
 
 struct obligation_facts {
         data_mask_t hit;                    /* data categories the incident hit */
         vg_usec_t anchors[ANCHOR__COUNT];   /* 0: not set (aware falls back to first detected) */
+        size_t n_regimes;
+        const char *const *regimes;         /* the regimes the affected services are under: nis2, ... */
 };
 
 /* Does code (a party's) fall under rule_code (a code, a prefix of it, or

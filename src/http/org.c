@@ -6,7 +6,8 @@
  * deleted.
  *
  *   team               {description?, members: [user]}
- *   service            {description?, team?, escalation_policy?}
+ *   service            {description?, team?, escalation_policy?, regimes?:
+ *                      [nis2 | cert_in | fedramp | ...]}
  *   schedule           {description?, team?, time_zone, layers: [{name,
  *                      rotation: daily|weekly|hourly, length?, start:
  *                      "YYYY-MM-DDTHH:MM" local, time_zone?, until?, users:
@@ -19,6 +20,7 @@
 #include "base/tz.h"
 #include "core/error.h"
 #include "core/names.h"
+#include "core/rules.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -102,11 +104,30 @@ static int validate_team(struct request *req, struct store_tx *tx, json_t *body)
 
 static int validate_service(struct request *req, struct store_tx *tx, json_t *body)
 {
-        static const char *const fields[] = { "description", "team", "escalation_policy", NULL };
+        static const char *const fields[] = { "description", "team", "escalation_policy", "regimes", NULL };
         json_only_fields(req, body, fields);
         text_field(req, body, "description", 1000);
         ref_field(req, tx, body, "team", "team");
         ref_field(req, tx, body, "escalation_policy", "escalation_policy");
+        /* The regimes the service is under (nis2, cert_in, fedramp): the
+         * provider's own duties under a regime attach to an incident only
+         * when an affected service names it. Each must be one the rules
+         * in force name, so a typo is refused rather than silently
+         * dropping a duty. */
+        json_t *regimes = json_object_get(body, "regimes"), *v;
+        size_t i;
+        if (regimes && (!json_is_array(regimes) || json_array_size(regimes) > RULE_FACTS_MAX))
+                fielderr_add(&req->errors, "regimes", "must be a list of at most %d regime names", RULE_FACTS_MAX);
+        else
+                json_array_foreach(regimes, i, v)
+                {
+                        char path[32];
+                        const char *name = json_string_value(v);
+                        snprintf(path, sizeof path, "regimes[%zu]", i);
+                        if (!rule_regime_name_ok(name) || (req->rules && !rule_set_has_regime(req->rules, name)))
+                                fielderr_add(&req->errors, path, "'%.40s' is not a regime of the rules in force",
+                                             name ? name : "(not a string)");
+                }
         return 0;
 }
 

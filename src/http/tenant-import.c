@@ -1,7 +1,8 @@
 /* The rows of a tenant import, one at a time (see tenant-import.h).
  *
  * CSV goes through libcsv in pieces; each completed row becomes a JSON
- * object (lists - contacts, jurisdictions, sectors, data_categories - are
+ * object (lists - contacts, jurisdictions, sectors, data_categories,
+ * regulated_as - are
  * ';'-separated in their cell; contacts are email addresses) handed to
  * the caller and freed. A JSON array is read one element at a time with
  * jansson (JSON_DISABLE_EOF_CHECK stops after each value and says where),
@@ -122,7 +123,7 @@ static void csv_field(void *data, size_t len, void *userdata)
         }
         json_t *v;
         if (strcmp(col, "contacts") == 0 || strcmp(col, "jurisdictions") == 0 ||
-            strcmp(col, "sectors") == 0 || strcmp(col, "data_categories") == 0) {
+            strcmp(col, "sectors") == 0 || strcmp(col, "data_categories") == 0 || strcmp(col, "regulated_as") == 0) {
                 v = split(s, len, strcmp(col, "contacts") == 0);
         } else if (strcmp(col, "notification_hours") == 0) {
                 char buf[24], *end;
@@ -150,7 +151,8 @@ static int csv_header_check(struct csv_state *st)
                                             "jurisdictions",
                                             "sectors",
                                             "data_categories",
-                                            "notification_hours"};
+                                            "notification_hours",
+                                            "regulated_as"};
         for (size_t i = 0; i < st->n_cols; i++) {
                 bool ok = false;
                 for (size_t k = 0; k < sizeof known / sizeof known[0]; k++)

@@ -1,7 +1,9 @@
 /* Tenants: who they are, who to tell (designated administrator contacts,
  * an optional webhook), and what applies to them (jurisdictions as ISO
  * 3166 codes, sectors, the data categories they entrust to the provider,
- * the contract's notification hours, 72 by default). PUT creates or
+ * the contract's notification hours, 72 by default, and what they are
+ * regulated as beyond their sectors: sec_registrant, bank,
+ * covered_entity, business_associate). PUT creates or
  * replaces one; POST /api/v1/tenants/import takes many as JSON or CSV, all
  * or nothing: one bad row refuses the file, naming rows and fields. */
 #include "http/resources.h"
@@ -11,6 +13,7 @@
 
 #include "core/error.h"
 #include "core/names.h"
+#include "core/rules.h"
 #include "notify/notify.h"
 
 #include <ctype.h>
@@ -120,7 +123,7 @@ static int tenant_check(const struct config *cfg, json_t *in, const char *at, ch
                         char name[TENANT_NAME_MAX + 1], json_t **ret, struct field_errors *fe)
 {
         static const char *const fields[] = { "id", "name", "contacts", "webhook", "jurisdictions", "sectors",
-                                              "data_categories", "notification_hours", NULL };
+                                              "data_categories", "notification_hours", "regulated_as", NULL };
         *ret = NULL;
         if (!json_is_object(in)) {
                 ferr(fe, at, "tenant", "must be an object");
@@ -191,6 +194,9 @@ static int tenant_check(const struct config *cfg, json_t *in, const char *at, ch
         json_object_set_new(body, "data_categories",
                             string_set(json_object_get(in, "data_categories"), at, "data_categories", category_ok,
                                        "a data category (personal_data, health, payment_card, ...)", fe));
+        json_object_set_new(body, "regulated_as",
+                            string_set(json_object_get(in, "regulated_as"), at, "regulated_as", rule_regulated_as_valid,
+                                       "one of " RULE_REGULATED_AS_NAMES, fe));
         json_t *hours = json_object_get(in, "notification_hours");
         if (hours && (!json_is_integer(hours) || json_integer_value(hours) < 1 || json_integer_value(hours) > 720))
                 ferr(fe, at, "notification_hours", "must be 1 to 720 (the contract's hours to notify)");

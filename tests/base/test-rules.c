@@ -131,14 +131,25 @@ static void more_jurisdictions(void **state)
         assert_int_equal(rule_due(&S, &S.rules[rule_find(&S, "JP-APPI-26-FINAL")], &shop, &inc, 0, &from, &due), 0);
         assert_int_equal(due, at("2026-12-23T15:00:00Z"));
 
-        const char *us[] = { "US-NY" }, *fin[] = { "finance" };
-        struct party_facts bank = { 1, us, 1, fin, 72 };
+        const char *us[] = { "US-NY" }, *fin[] = { "finance" }, *listed_bank[] = { "bank", "sec_registrant" };
+        struct party_facts bank = { 1, us, 1, fin, 72, 2, listed_bank };
         inc.hit = DATA_BIT(DATA_INTERNAL); /* an outage, no personal data */
         applying(RULE_FOR_TENANT, &bank, &inc, ids, sizeof ids);
         assert_string_equal(ids, "CONTRACT US-SEC-8K-105 US-NY-DFS-500.17 US-BANK-SP");
+        /* A New York insurer that is neither listed nor a bank: its DFS
+         * duty only - the finance sector alone makes no 8-K or bank duty. */
+        struct party_facts insurer = { 1, us, 1, fin, 72, 0, NULL };
+        applying(RULE_FOR_TENANT, &insurer, &inc, ids, sizeof ids);
+        assert_string_equal(ids, "CONTRACT US-NY-DFS-500.17");
 
         const char *gov[] = { "government" }, *usa[] = { "US" };
         struct party_facts agency = { 1, usa, 1, gov, 72 };
+        /* FedRAMP duties: only when an affected service is FedRAMP's. */
+        applying(RULE_FOR_TENANT, &agency, &inc, ids, sizeof ids);
+        assert_string_equal(ids, "CONTRACT");
+        const char *fedramp[] = { "fedramp" };
+        inc.regimes = fedramp;
+        inc.n_regimes = 1;
         applying(RULE_FOR_TENANT, &agency, &inc, ids, sizeof ids);
         assert_string_equal(ids, "CONTRACT US-FEDRAMP-AGENCY");
         inc.anchors[ANCHOR_FIRST_DETECTED] = at("2026-11-23T09:30:00Z");
@@ -161,16 +172,24 @@ static void us_tenants_by_state_and_data(void **state)
         char ids[512];
         applying(RULE_FOR_TENANT, &shop, &inc, ids, sizeof ids);
         /* The shop's own duties (California, Washington), and ours as its
-         * service provider: California's "immediately following discovery". */
+         * service provider: California's "immediately following discovery".
+         * A shop is no HIPAA covered entity, health data or not: we are not
+         * its business associate. */
+        assert_string_equal(ids, "CONTRACT US-CA-1798.82 US-WA-19.255 US-CA-1798.82-VENDOR");
+        /* A health-app maker that is a covered entity's business associate:
+         * we are its subcontractor, so 164.410 is ours towards it. */
+        const char *ba[] = { "business_associate" };
+        struct party_facts app = { 2, jur, 1, sec, 72, 1, ba };
+        applying(RULE_FOR_TENANT, &app, &inc, ids, sizeof ids);
         assert_string_equal(ids, "CONTRACT US-HIPAA-410 US-CA-1798.82 US-WA-19.255 US-CA-1798.82-VENDOR");
-        /* HIPAA's covered-entity rule is the health sector's own. */
-        const char *hsec[] = { "health" };
-        struct party_facts clinic = { 1, (const char *[]){ "US-NY" }, 1, hsec, 72 };
+        /* HIPAA's covered-entity rule is the covered entity's own. */
+        const char *hsec[] = { "health" }, *ce[] = { "covered_entity" };
+        struct party_facts clinic = { 1, (const char *[]){ "US-NY" }, 1, hsec, 72, 1, ce };
         applying(RULE_FOR_TENANT, &clinic, &inc, ids, sizeof ids);
         assert_string_equal(ids, "CONTRACT US-HIPAA-410 US-NY-GBL-899aa-VENDOR US-HIPAA-404 US-NY-GBL-899aa-IND");
         /* SEC: 4 business days over Thanksgiving, from the materiality determination. */
-        const char *fjur[] = { "US" }, *fsec[] = { "finance" };
-        struct party_facts issuer = { 1, fjur, 1, fsec, 72 };
+        const char *fjur[] = { "US" }, *fsec[] = { "finance" }, *listed[] = { "sec_registrant" };
+        struct party_facts issuer = { 1, fjur, 1, fsec, 72, 1, listed };
         inc.anchors[ANCHOR_MATERIALITY_DETERMINED] = at("2026-11-24T20:00:00Z");
         vg_usec_t from, due;
         assert_int_equal(rule_due(&S, &S.rules[rule_find(&S, "US-SEC-8K-105")], &issuer, &inc, 0, &from, &due), 0);
@@ -202,10 +221,18 @@ static void the_providers_own_duties(void **state)
         (void)state;
         const char *jur[] = { "DE", "IN", "US" }, *sec[] = { "digital_infrastructure", "government" };
         struct party_facts provider = { 3, jur, 2, sec, 0 };
-        struct obligation_facts inc = { .hit = DATA_BIT(DATA_CUSTOMER_DATA) };
+        const char *regimes[] = { "nis2", "cert_in", "fedramp" };
+        struct obligation_facts inc = { .hit = DATA_BIT(DATA_CUSTOMER_DATA), .n_regimes = 3, .regimes = regimes };
         char ids[512];
         applying(RULE_FOR_PROVIDER, &provider, &inc, ids, sizeof ids);
         assert_string_equal(ids, "EU-NIS2-23-EW EU-NIS2-23-IN EU-NIS2-23-FR IN-CERTIN-2022 US-FEDRAMP-IR");
+        /* The affected services are under NIS2 only, then none. */
+        inc.n_regimes = 1;
+        applying(RULE_FOR_PROVIDER, &provider, &inc, ids, sizeof ids);
+        assert_string_equal(ids, "EU-NIS2-23-EW EU-NIS2-23-IN EU-NIS2-23-FR");
+        inc.n_regimes = 0;
+        applying(RULE_FOR_PROVIDER, &provider, &inc, ids, sizeof ids);
+        assert_string_equal(ids, "");
         inc.anchors[ANCHOR_FIRST_DETECTED] = at("2026-11-23T10:00:00Z");
         vg_usec_t from, due;
         assert_int_equal(rule_due(&S, &S.rules[rule_find(&S, "IN-CERTIN-2022")], &provider, &inc, 0, &from, &due), 0);
@@ -275,6 +302,14 @@ static void bad_rules_files(void **state)
                   "        - {anchor: aware, value: 24, unit: hours}\n"
                   "    stage: single\n    contents: [x]\n    confidence: high\n",
                   ":11: rule 'A': two deadline terms on anchor 'aware'" },
+                { "version: '1'\nrules:\n  - id: A\n    citation: c\n    recipient: r\n    for: tenant\n    duty: tenant\n"
+                  "    applies: {regulated_as: [listed]}\n    anchor: aware\n    deadline: {value: 2, unit: hours}\n"
+                  "    stage: single\n    contents: [x]\n    confidence: high\n",
+                  ":8: rule 'A': applies.regulated_as: 'listed' is not one of sec_registrant" },
+                { "version: '1'\nrules:\n  - id: A\n    citation: c\n    recipient: r\n    for: provider\n    duty: provider\n"
+                  "    applies: {regimes: [NIS2]}\n    anchor: aware\n    deadline: {value: 2, unit: hours}\n"
+                  "    stage: single\n    contents: [x]\n    confidence: high\n",
+                  ":8: rule 'A': applies.regimes: 'NIS2' is not a regime name" },
         };
         for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
                 char path[] = "/tmp/vigil-rules-XXXXXX", err[512];

@@ -19,9 +19,9 @@
 #include <string.h>
 
 #define T0 INT64_C(1795507200000000) /* 2026-11-24T08:00:00Z */
-#define H (INT64_C(3600) * VG_USEC_PER_SEC)
+#define H  (INT64_C(3600) * VG_USEC_PER_SEC)
 
-static const struct actor tester = { .user_id = 0, .name = "test", .request_id = "req-1" };
+static const struct actor tester = {.user_id = 0, .name = "test", .request_id = "req-1"};
 
 struct fixture {
         char dir[64];
@@ -31,25 +31,25 @@ struct fixture {
         char open[INCIDENT_KEY_MAX], closed[INCIDENT_KEY_MAX], undeclared[INCIDENT_KEY_MAX];
 };
 
-static void incident(struct fixture *f, enum incident_phase phase, bool declared, const char *tenant,
-                     char key[INCIDENT_KEY_MAX])
+static void incident(struct fixture *f, enum incident_phase phase, bool declared,
+                     const char *tenant, char key[INCIDENT_KEY_MAX])
 {
         struct store_tx *tx;
-        struct incident inc = { .severity = SEV2,
-                                .source = SOURCE_MONITORING,
-                                .phase = phase,
-                                .classification = CLASS_SECURITY_INCIDENT,
-                                .data_categories = DATA_BIT(DATA_PERSONAL_DATA),
-                                .detected_at = T0,
-                                .reported_at = T0,
-                                .declared_at = declared ? T0 + H : 0,
-                                .closed_at = phase == PHASE_CLOSED ? T0 + 2 * H : 0,
-                                .created_at = T0,
-                                .updated_at = T0 };
+        struct incident inc = {.severity = SEV2,
+                               .source = SOURCE_MONITORING,
+                               .phase = phase,
+                               .classification = CLASS_SECURITY_INCIDENT,
+                               .data_categories = DATA_BIT(DATA_PERSONAL_DATA),
+                               .detected_at = T0,
+                               .reported_at = T0,
+                               .declared_at = declared ? T0 + H : 0,
+                               .closed_at = phase == PHASE_CLOSED ? T0 + 2 * H : 0,
+                               .created_at = T0,
+                               .updated_at = T0};
         snprintf(inc.title, sizeof inc.title, "exposure");
         snprintf(inc.reporter, sizeof inc.reporter, "alice");
         inc.description = strdup("");
-        struct scope_tenant st = { .status = TENANT_CONFIRMED };
+        struct scope_tenant st = {.status = TENANT_CONFIRMED};
         snprintf(st.tenant, sizeof st.tenant, "%s", tenant);
         assert_int_equal(store_begin(f->s, &tx), 0);
         assert_int_equal(store_incident_insert(tx, &inc), 0);
@@ -61,7 +61,8 @@ static void incident(struct fixture *f, enum incident_phase phase, bool declared
 }
 
 /* PUT a tenant in its own transaction, as the door does. */
-static struct case_tenant_result put(struct fixture *f, const char *id, const char *body, vg_usec_t now)
+static struct case_tenant_result put(struct fixture *f, const char *id, const char *body,
+                                     vg_usec_t now)
 {
         struct store_tx *tx;
         struct case_tenant_result res;
@@ -82,13 +83,17 @@ static int setup(void **state)
         if (!mkdtemp(f->dir))
                 return -1;
         snprintf(url, sizeof url, "sqlite:%s/v.db", f->dir);
-        snprintf(path, sizeof path, "%s/etc/rules.yaml", getenv("VIGIL_SOURCE_ROOT") ? getenv("VIGIL_SOURCE_ROOT") : "..");
-        if (store_open(url, &f->s, err, sizeof err) < 0 || rules_load(path, &f->rules, err, sizeof err) < 0) {
+        snprintf(path, sizeof path, "%s/etc/rules.yaml",
+                 getenv("VIGIL_SOURCE_ROOT") ? getenv("VIGIL_SOURCE_ROOT") : "..");
+        if (store_open(url, &f->s, err, sizeof err) < 0 ||
+            rules_load(path, &f->rules, err, sizeof err) < 0) {
                 fprintf(stderr, "%s\n", err);
                 return -1;
         }
         *state = f;
-        put(f, "acme", "{\"jurisdictions\":[\"US-CA\"],\"sectors\":[\"retail\"],\"notification_hours\":72}", T0);
+        put(f, "acme",
+            "{\"jurisdictions\":[\"US-CA\"],\"sectors\":[\"retail\"],\"notification_hours\":72}",
+            T0);
         incident(f, PHASE_ANALYSIS, true, "acme", f->open);
         incident(f, PHASE_CLOSED, true, "acme", f->closed);
         incident(f, PHASE_ANALYSIS, false, "acme", f->undeclared);
@@ -124,11 +129,12 @@ static int find_obligation(const struct obligation *o, void *userdata)
 }
 
 /* The status of tenant's obligation under rule on incident key ("" when none), and its due time. */
-static struct seen obligation(struct fixture *f, const char *key, const char *tenant, const char *rule)
+static struct seen obligation(struct fixture *f, const char *key, const char *tenant,
+                              const char *rule)
 {
         struct store_tx *tx;
-        struct incident inc = { 0 };
-        struct seen s = { .tenant = tenant, .rule = rule };
+        struct incident inc = {0};
+        struct seen s = {.tenant = tenant, .rule = rule};
         assert_int_equal(store_begin_read(f->s, &tx), 0);
         assert_int_equal(store_incident_get(tx, key, &inc), 0);
         assert_int_equal(store_obligation_list(tx, inc.id, find_obligation, &s), 0);
@@ -139,7 +145,8 @@ static struct seen obligation(struct fixture *f, const char *key, const char *te
 
 static int count_recompute(const struct audit_record *a, void *userdata)
 {
-        if (strcmp(a->action, "incident.obligations.recompute") == 0 && strstr(a->change, "\"tenant\":\"acme\""))
+        if (strcmp(a->action, "incident.obligations.recompute") == 0 &&
+            strstr(a->change, "\"tenant\":\"acme\""))
                 (*(int *)userdata)++;
         return 0;
 }
@@ -164,16 +171,18 @@ static void facts_change_recomputes_open_incidents(void **state)
 
         /* The same facts in another order (the door sorts, the record
          * compares as stored): nothing to recompute. */
-        struct case_tenant_result res =
-                put(f, "acme", "{\"jurisdictions\":[\"US-CA\"],\"sectors\":[\"retail\"],\"notification_hours\":72,"
-                               "\"webhook\":\"https://acme.example/hook\"}",
-                    T0 + 2 * H);
+        struct case_tenant_result res = put(
+                f, "acme",
+                "{\"jurisdictions\":[\"US-CA\"],\"sectors\":[\"retail\"],\"notification_hours\":72,"
+                "\"webhook\":\"https://acme.example/hook\"}",
+                T0 + 2 * H);
         assert_int_equal(res.changed, 2);
         assert_int_equal(res.recomputed, 0);
         assert_int_equal(records(f, f->open), 0);
 
         /* Germany and 24 hours: the open, declared incident only. */
-        res = put(f, "acme", "{\"jurisdictions\":[\"DE\"],\"sectors\":[\"retail\"],\"notification_hours\":24}",
+        res = put(f, "acme",
+                  "{\"jurisdictions\":[\"DE\"],\"sectors\":[\"retail\"],\"notification_hours\":24}",
                   T0 + 3 * H);
         assert_int_equal(res.changed, 2);
         assert_int_equal(res.recomputed, 1);
@@ -213,7 +222,9 @@ static void failure_rolls_back_with_the_record(void **state)
         struct case_tenant_result res;
         json_t *j = json_loads("{\"jurisdictions\":[\"US-CA\"]}", 0, NULL);
         assert_int_equal(store_begin(f->s, &tx), 0);
-        assert_int_equal(case_tenant_put(tx, &tester, T0 + 5 * H, &f->rules, &f->pv, "acme", "A tenant", j, &res), 0);
+        assert_int_equal(case_tenant_put(tx, &tester, T0 + 5 * H, &f->rules, &f->pv, "acme",
+                                         "A tenant", j, &res),
+                         0);
         assert_int_equal(res.recomputed, 1);
         store_rollback(tx);
         json_decref(j);

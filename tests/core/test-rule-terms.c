@@ -27,18 +27,19 @@ static vg_usec_t at(const char *rfc3339)
         return t;
 }
 
-static const struct rule_set none = { .n = 0 };
+static const struct rule_set none = {.n = 0};
 
-static struct rule_term term(enum anchor a, int64_t value, enum deadline_unit unit, enum anchor void_if_ends_before)
+static struct rule_term term(enum anchor a, int64_t value, enum deadline_unit unit,
+                             enum anchor void_if_ends_before)
 {
-        return (struct rule_term){ .anchor = a,
-                                   .deadline = { .unit = unit, .value = value },
-                                   .void_if_ends_before = void_if_ends_before };
+        return (struct rule_term){.anchor = a,
+                                  .deadline = {.unit = unit, .value = value},
+                                  .void_if_ends_before = void_if_ends_before};
 }
 
 static struct rule dora_initial(void)
 {
-        struct rule r = { .after = -1, .holidays = -1, .n_terms = 2 };
+        struct rule r = {.after = -1, .holidays = -1, .n_terms = 2};
         r.terms[0] = term(ANCHOR_CLASSIFIED_MAJOR, 4, DEADLINE_HOURS, ANCHOR__INVALID);
         r.terms[1] = term(ANCHOR_AWARE, 24, DEADLINE_HOURS, ANCHOR_CLASSIFIED_MAJOR);
         return r;
@@ -48,7 +49,7 @@ static struct rule dora_initial(void)
  * hours later (< 0: not classified). */
 static struct rule_clock dora_at(const struct rule *r, vg_usec_t aware, int64_t after)
 {
-        struct obligation_facts f = { 0 };
+        struct obligation_facts f = {0};
         struct rule_clock c;
         f.anchors[ANCHOR_FIRST_DETECTED] = aware - 3 * H;
         f.anchors[ANCHOR_AWARE] = aware;
@@ -99,8 +100,8 @@ static void aware_falls_back_and_nothing_set_waits(void **state)
 {
         (void)state;
         struct rule r = dora_initial();
-        struct obligation_facts f = { 0 };
-        struct rule_clock c = { .due = 1 };
+        struct obligation_facts f = {0};
+        struct rule_clock c = {.due = 1};
         assert_int_equal(rule_clock(&none, &r, NULL, &f, 0, &c), 1);
         assert_int_equal(c.due, 1); /* untouched */
         f.anchors[ANCHOR_FIRST_DETECTED] = at("2026-11-20T08:00:00Z");
@@ -127,10 +128,10 @@ static void aware_falls_back_and_nothing_set_waits(void **state)
 static void mixed_units(void **state)
 {
         (void)state;
-        struct rule r = { .after = -1, .holidays = -1, .n_terms = 2 };
+        struct rule r = {.after = -1, .holidays = -1, .n_terms = 2};
         r.terms[0] = term(ANCHOR_DETERMINED, 10, DEADLINE_CALENDAR_DAYS, ANCHOR__INVALID);
         r.terms[1] = term(ANCHOR_AWARE, 72, DEADLINE_HOURS, ANCHOR__INVALID);
-        struct obligation_facts f = { 0 };
+        struct obligation_facts f = {0};
         struct rule_clock c;
         f.anchors[ANCHOR_DETERMINED] = at("2026-11-23T15:00:00Z");
         assert_int_equal(rule_clock(&none, &r, NULL, &f, 0, &c), 0);
@@ -147,9 +148,9 @@ static void mixed_units(void **state)
 static void single_terms_and_bad_rules(void **state)
 {
         (void)state;
-        struct rule r = { .after = 0, .holidays = -1, .n_terms = 1 };
+        struct rule r = {.after = 0, .holidays = -1, .n_terms = 1};
         r.terms[0] = term(ANCHOR__INVALID, 72, DEADLINE_HOURS, ANCHOR__INVALID);
-        struct obligation_facts f = { 0 };
+        struct obligation_facts f = {0};
         struct rule_clock c;
         assert_int_equal(rule_clock(&none, &r, NULL, &f, 0, &c), 1);
         assert_int_equal(rule_clock(&none, &r, NULL, &f, at("2026-11-23T13:10:00Z"), &c), 0);

@@ -91,7 +91,8 @@ static void declaration_computes_obligations(void **state)
         assert_int_equal(call("GET", path, auditor, NULL, &a), 200);
         assert_int_equal(json_array_size(json_object_get(a, "items")), 0); /* nothing before the declaration */
         json_decref(a);
-        classify_and_scope(key, "{\"tenants\":[{\"id\":\"bank\",\"status\":\"confirmed\"},{\"id\":\"shop\","
+        classify_and_scope(key, "{\"services\":[\"customer-db\"],"
+                                "\"tenants\":[{\"id\":\"bank\",\"status\":\"confirmed\"},{\"id\":\"shop\","
                                 "\"status\":\"suspected\"},{\"id\":\"ghost\",\"status\":\"confirmed\"}],"
                                 "\"reason\":\"access logs\"}");
         snprintf(path, sizeof path, "/api/v1/incidents/%s/declare", key);
@@ -126,7 +127,8 @@ static void declaration_computes_obligations(void **state)
         /* A tenant with no record still has the default contract. */
         assert_non_null(find(a, "ghost", "CONTRACT"));
         assert_null(find(a, "ghost", "EU-GDPR-33"));
-        /* The provider's own: NIS2 (DE, digital infrastructure), CERT-In (6 h from detection). */
+        /* The provider's own: NIS2 (DE, digital infrastructure), CERT-In (6 h
+         * from detection) - the affected service is under both regimes. */
         assert_string_equal(due(a, "", "EU-NIS2-23-EW"), "2026-11-21T08:00:00Z");
         assert_string_equal(due(a, "", "EU-NIS2-23-IN"), "2026-11-23T08:00:00Z");
         assert_string_equal(due(a, "", "EU-NIS2-23-FR"), "pending");
@@ -417,6 +419,10 @@ static void unset_times_are_null_and_2026_starts_the_clocks(void **state)
         /* DORA's initial report: not classified major, its 24-hour backstop runs. */
         json_t *dora = find(a, "bank", "EU-DORA-19-INIT");
         assert_non_null(dora);
+        /* No affected service, so none under NIS2 or CERT-In: the provider's
+         * own duties under them do not attach. */
+        assert_null(find(a, "", "EU-NIS2-23-EW"));
+        assert_null(find(a, "", "IN-CERTIN-2022"));
         assert_string_equal(json_string_value(json_object_get(dora, "anchor_at")), "2026-11-22T06:15:00Z");
         assert_string_equal(json_string_value(json_object_get(dora, "due_at")), "2026-11-23T06:15:00Z");
         /* The intermediate report waits for the initial one to be sent. */
@@ -478,6 +484,16 @@ static long recompute_records(const char *k)
         return db_count(&S, "audit_log", where);
 }
 
+/* PUT tenant movers named name with the facts (JSON members after its
+ * contacts); the status it must answer. */
+static void put_movers(const char *name, const char *facts, long status)
+{
+        char body[512];
+        snprintf(body, sizeof body, "{\"name\":\"%s\",\"contacts\":[{\"email\":\"it@movers.example\"}],%s}", name,
+                 facts);
+        assert_int_equal(call("PUT", "/api/v1/tenants/movers", comms, body, NULL), status);
+}
+
 /* A tenant's facts feed its obligations: editing them recomputes those of
  * every open incident that has it in scope, in the edit's transaction and
  * with an audit record on the incident; a closed incident keeps what it
@@ -486,11 +502,7 @@ static void tenant_edit_recomputes_open_incidents(void **state)
 {
         (void)state;
         char open_key[32], closed_key[32], path[128];
-        assert_int_equal(call("PUT", "/api/v1/tenants/movers", comms,
-                              "{\"name\":\"Movers LLC\",\"contacts\":[{\"email\":\"it@movers.example\"}],"
-                              "\"jurisdictions\":[\"US-CA\"],\"sectors\":[\"retail\"]}",
-                              NULL),
-                         201);
+        put_movers("Movers LLC", "\"jurisdictions\":[\"US-CA\"],\"sectors\":[\"retail\"]", 201);
         declared_with_movers("Movers open", open_key);
         declared_with_movers("Movers closed", closed_key);
         /* Not a security incident after all: closed early with a justification. */
@@ -505,19 +517,11 @@ static void tenant_edit_recomputes_open_incidents(void **state)
         assert_int_equal(rows(open_key, "rule_id = 'CONTRACT' AND due_at = anchor_at + 72 * 3600000000"), 1);
 
         /* A new name only: no fact changed, nothing recomputed. */
-        assert_int_equal(call("PUT", "/api/v1/tenants/movers", comms,
-                              "{\"name\":\"Movers Inc\",\"contacts\":[{\"email\":\"it@movers.example\"}],"
-                              "\"jurisdictions\":[\"US-CA\"],\"sectors\":[\"retail\"]}",
-                              NULL),
-                         200);
+        put_movers("Movers Inc", "\"jurisdictions\":[\"US-CA\"],\"sectors\":[\"retail\"]", 200);
         assert_int_equal(recompute_records(open_key), 0);
 
         /* Moved to Germany with a 12-hour contract. */
-        assert_int_equal(call("PUT", "/api/v1/tenants/movers", comms,
-                              "{\"name\":\"Movers Inc\",\"contacts\":[{\"email\":\"it@movers.example\"}],"
-                              "\"jurisdictions\":[\"DE\"],\"sectors\":[\"retail\"],\"notification_hours\":12}",
-                              NULL),
-                         200);
+        put_movers("Movers Inc", "\"jurisdictions\":[\"DE\"],\"sectors\":[\"retail\"],\"notification_hours\":12", 200);
         /* The open incident: GDPR now, California's duty withdrawn, the
          * contract's 12 hours from the declaration. */
         assert_int_equal(rows(open_key, "rule_id = 'EU-GDPR-33' AND status = 'open' AND due_at IS NOT NULL"), 1);
@@ -550,6 +554,22 @@ static void tenant_edit_recomputes_open_incidents(void **state)
         assert_int_equal(rows(open_key, "rule_id = 'EU-GDPR-33' AND status = 'withdrawn'"), 1);
         assert_int_equal(recompute_records(open_key), 2);
         assert_int_equal(recompute_records(closed_key), 0);
+
+        /* A finance tenant owes an 8-K only as an SEC registrant, and is
+         * owed the bank-service-provider notice only as a bank. */
+        put_movers("Movers Inc", "\"jurisdictions\":[\"US-CA\"],\"sectors\":[\"finance\"]", 200);
+        assert_int_equal(rows(open_key, "rule_id IN ('US-SEC-8K-105', 'US-BANK-SP') AND status = 'open'"), 0);
+        put_movers("Movers Inc", "\"jurisdictions\":[\"US-CA\"],\"sectors\":[\"finance\"],\"regulated_as\":[\"sec_registrant\"]", 200);
+        /* The 8-K waits for the materiality determination. */
+        assert_int_equal(rows(open_key, "rule_id = 'US-SEC-8K-105' AND status = 'open' AND due_at IS NULL"), 1);
+        assert_int_equal(rows(open_key, "rule_id = 'US-BANK-SP' AND status = 'open'"), 0);
+        assert_int_equal(recompute_records(open_key), 4);
+        const char *const json[] = { "Content-Type: application/json", NULL };
+        expect_refused_on(&S, "PUT", "/api/v1/tenants/movers", comms, json,
+                          "{\"name\":\"Movers Inc\",\"contacts\":[{\"email\":\"it@movers.example\"}],"
+                          "\"regulated_as\":[\"listed\"]}",
+                          400, NULL, "regulated_as");
+        assert_int_equal(recompute_records(open_key), 4);
 }
 
 static int setup(void **state)
@@ -576,6 +596,14 @@ static int setup(void **state)
         server_user_token(&S, "ina", "incident_manager", NULL, manager, sizeof manager);
         server_user_token(&S, "rita", "responder", NULL, responder, sizeof responder);
         server_user_token(&S, "aud", "auditor", NULL, auditor, sizeof auditor);
+        /* The service the main incident affects is under NIS2 and CERT-In. */
+        assert_int_equal(call("PUT", "/api/v1/services/customer-db", S.admin_token,
+                              "{\"description\":\"customer records\",\"regimes\":[\"nis2\",\"cert_in\"]}", NULL),
+                         201);
+        /* A regime no rule names is refused. */
+        const char *const json[] = { "Content-Type: application/json", NULL };
+        expect_refused_on(&S, "PUT", "/api/v1/services/billing", S.admin_token, json,
+                          "{\"regimes\":[\"nis-2\"]}", 400, NULL, "regimes[0]");
         assert_int_equal(call("PUT", "/api/v1/tenants/bank", comms,
                               "{\"name\":\"Bank AG\",\"contacts\":[{\"email\":\"sec@bank.example\"}],\"jurisdictions\":[\"DE\"],"
                               "\"sectors\":[\"finance\"],\"data_categories\":[\"personal_data\"],\"notification_hours\":24}",
