@@ -1,7 +1,8 @@
-/* Tenants as the obligations see them: a tenant's record feeds the rules
- * (core/rules.c rule_applies through obligations.c tenant_facts), so a
- * change of what they turn on recomputes the obligations of the open
- * incidents that have it in scope, in the same transaction as the change. */
+/* Tenants (and services) as the obligations see them: a tenant's record
+ * and a service's regimes feed the rules (core/rules.c rule_applies
+ * through obligations.c), so a change of what they turn on recomputes the
+ * obligations of the open incidents that have the tenant or the service
+ * in scope, in the same transaction as the change. */
 #include "cases/tenants.h"
 #include "cases/obligations.h"
 
@@ -73,6 +74,28 @@ static int open_key(const struct incident *inc, void *userdata)
         return 0;
 }
 
+/* Recompute the obligations of every open, declared incident f selects,
+ * each with its audit record (change, borrowed). */
+static int recompute_open(struct store_tx *tx, const struct actor *actor, vg_usec_t now,
+                          const struct rule_set *rules, const struct config_provider *pv,
+                          const struct incident_filter *f, json_t *change, unsigned *ret_n)
+{
+        struct open_keys k = {0};
+        unsigned n = 0;
+        int r = rules ? store_incident_list(tx, f, 0, 0, open_key, &k) : 0;
+        for (size_t i = 0; r >= 0 && i < k.n; i++) {
+                r = case_obligations_recompute(tx, rules, pv, k.v[i], now);
+                if (r >= 0)
+                        r = store_audit_incident(tx, now, actor, "incident.obligations.recompute",
+                                                 k.v[i], change);
+                n += r >= 0;
+        }
+        free(k.v);
+        if (ret_n)
+                *ret_n = n;
+        return r < 0 ? r : 0;
+}
+
 int case_tenant_facts_changed(struct store_tx *tx, const struct actor *actor, vg_usec_t now,
                               const struct rule_set *rules, const struct config_provider *pv,
                               const char *id, json_t *changed, unsigned *ret_n)
@@ -81,26 +104,38 @@ int case_tenant_facts_changed(struct store_tx *tx, const struct actor *actor, vg
                                     .classification = CLASS__INVALID,
                                     .severity = SEV__INVALID,
                                     .tenant = id};
-        struct open_keys k = {0};
-        unsigned n = 0;
-        int r = rules ? store_incident_list(tx, &f, 0, 0, open_key, &k) : 0;
-        for (size_t i = 0; r >= 0 && i < k.n; i++) {
-                r = case_obligations_recompute(tx, rules, pv, k.v[i], now);
-                json_t *change = r >= 0 ? json_pack("{s:s, s:O, s:s}", "tenant", id, "facts",
-                                                    changed, "reason", "the tenant's facts changed")
-                                        : NULL;
-                if (r >= 0)
-                        r = change ? store_audit_incident(tx, now, actor,
-                                                          "incident.obligations.recompute", k.v[i],
-                                                          change)
-                                   : -ENOMEM;
-                json_decref(change);
-                n += r >= 0;
-        }
-        free(k.v);
+        json_t *change = json_pack("{s:s, s:O, s:s}", "tenant", id, "facts", changed, "reason",
+                                   "the tenant's facts changed");
+        int r = change ? recompute_open(tx, actor, now, rules, pv, &f, change, ret_n) : -ENOMEM;
+        json_decref(change);
+        return r;
+}
+
+int case_service_regimes_changed(struct store_tx *tx, const struct actor *actor, vg_usec_t now,
+                                 const struct rule_set *rules, const struct config_provider *pv,
+                                 const char *service, json_t *before, json_t *after,
+                                 unsigned *ret_n)
+{
+        json_t *none = json_array();
+        json_t *was = before ? json_object_get(before, "regimes") : NULL;
+        json_t *is = after ? json_object_get(after, "regimes") : NULL;
         if (ret_n)
-                *ret_n = n;
-        return r < 0 ? r : 0;
+                *ret_n = 0;
+        if (!none)
+                return -ENOMEM;
+        bool same = json_equal(was ? was : none, is ? is : none);
+        json_decref(none);
+        if (same)
+                return 0;
+        struct incident_filter f = {.phase = PHASE__INVALID,
+                                    .classification = CLASS__INVALID,
+                                    .severity = SEV__INVALID,
+                                    .service = service};
+        json_t *change = json_pack("{s:s, s:O?, s:O?, s:s}", "service", service, "regimes_before",
+                                   was, "regimes", is, "reason", "the service's regimes changed");
+        int r = change ? recompute_open(tx, actor, now, rules, pv, &f, change, ret_n) : -ENOMEM;
+        json_decref(change);
+        return r;
 }
 
 static int put(struct store_tx *tx, const struct actor *actor, vg_usec_t now,

@@ -43,3 +43,14 @@ int case_tenant_import_row(struct store_tx *tx, const struct actor *actor, vg_us
 int case_tenant_facts_changed(struct store_tx *tx, const struct actor *actor, vg_usec_t now,
                               const struct rule_set *rules, const struct config_provider *pv,
                               const char *id, json_t *changed, unsigned *ret_n);
+
+/* A service document's regimes (the "regimes" member of before, NULL
+ * when it had no document, and after) feed the provider's own duties:
+ * when they differ, recompute as above the open incidents that have the
+ * service in scope, each with the audit record
+ * "incident.obligations.recompute" naming the service and both lists.
+ * *ret_n (may be NULL): how many incidents. */
+int case_service_regimes_changed(struct store_tx *tx, const struct actor *actor, vg_usec_t now,
+                                 const struct rule_set *rules, const struct config_provider *pv,
+                                 const char *service, json_t *before, json_t *after,
+                                 unsigned *ret_n);

@@ -18,6 +18,7 @@
 #include "http/resources.h"
 
 #include "base/tz.h"
+#include "cases/tenants.h"
 #include "core/error.h"
 #include "core/names.h"
 #include "core/rules.h"
@@ -261,6 +262,12 @@ int api_org_put(struct request *req, struct response *resp)
         char *canon = NULL;
         int64_t version = 0;
         int changed = 0;
+        /* A service's regimes feed the provider's own duties: the document
+         * as it was, to compare. */
+        bool service = strcmp(k->kind, "service") == 0;
+        json_t *before = NULL;
+        if (r >= 0 && service && (r = org_load(tx, k->kind, name, &before)) == -VG_ENOTFOUND)
+                r = 0;
         if (r >= 0) {
                 canon = json_dumps(body, JSON_SORT_KEYS | JSON_COMPACT);
                 r = canon ? store_org_put(tx, k->kind, name, canon, req->now, &version, &changed) : -ENOMEM;
@@ -272,6 +279,12 @@ int api_org_put(struct request *req, struct response *resp)
                 snprintf(action, sizeof action, "%s.%s", k->kind, changed == 1 ? "create" : "update");
                 r = request_audit_object(req, tx, action, object, body);
         }
+        if (r >= 0 && changed && service) {
+                struct actor a = request_actor(req);
+                r = case_service_regimes_changed(tx, &a, req->now, req->rules, &req->cfg->provider, name,
+                                                 before, body, NULL);
+        }
+        json_decref(before);
         free(canon);
         r = store_finish(tx, r);
         if (r < 0)

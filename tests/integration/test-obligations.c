@@ -452,8 +452,9 @@ static void unset_times_are_null_and_2026_starts_the_clocks(void **state)
                          0);
 }
 
-/* A declared incident with tenant movers in scope (personal data); its key in k. */
-static void declared_with_movers(const char *title, char k[32])
+/* A declared incident detected 24 Nov 08:00Z, a breach of personal data
+ * with scope scope_body; its key in k. */
+static void declared(const char *title, const char *scope_body, char k[32])
 {
         char path[128], body[256];
         json_t *a;
@@ -464,9 +465,14 @@ static void declared_with_movers(const char *title, char k[32])
         assert_int_equal(call("POST", "/api/v1/incidents", responder, body, &a), 201);
         snprintf(k, 32, "%s", json_string_value(json_object_get(a, "key")));
         json_decref(a);
-        classify_and_scope(k, "{\"tenants\":[{\"id\":\"movers\",\"status\":\"confirmed\"}],\"reason\":\"logs\"}");
+        classify_and_scope(k, scope_body);
         snprintf(path, sizeof path, "/api/v1/incidents/%s/declare", k);
         assert_int_equal(call("POST", path, manager, "{\"criteria\":\"records read\"}", NULL), 200);
+}
+
+static void declared_with_movers(const char *title, char k[32])
+{
+        declared(title, "{\"tenants\":[{\"id\":\"movers\",\"status\":\"confirmed\"}],\"reason\":\"logs\"}", k);
 }
 
 static long rows(const char *k, const char *cond)
@@ -572,6 +578,47 @@ static void tenant_edit_recomputes_open_incidents(void **state)
         assert_int_equal(recompute_records(open_key), 4);
 }
 
+/* A service's regimes feed the provider's own duties: naming one, or
+ * dropping it, recomputes the open incidents that affect the service. */
+static void service_regimes_recompute(void **state)
+{
+        (void)state;
+        json_t *a;
+        char k[32], path[128], where[256];
+        declared("Payments API down", "{\"services\":[\"payments-api\"],\"reason\":\"dashboards\"}", k);
+        snprintf(where, sizeof where,
+                 "incident_id = (SELECT id FROM incidents WHERE key = '%s') AND tenant = '' AND rule_id = "
+                 "'EU-NIS2-23-EW' AND status = 'open'",
+                 k);
+        assert_int_equal(db_count(&S, "obligations", where), 0); /* no document: under no regime */
+        assert_int_equal(call("PUT", "/api/v1/services/payments-api", S.admin_token, "{\"regimes\":[\"nis2\"]}", NULL),
+                         201);
+        assert_int_equal(db_count(&S, "obligations", where), 1);
+        snprintf(path, sizeof path, "/api/v1/incidents/%s/obligations", k);
+        assert_int_equal(call("GET", path, auditor, NULL, &a), 200);
+        assert_string_equal(due(a, "", "EU-NIS2-23-EW"), "2026-11-25T08:00:00Z");
+        assert_null(find(a, "", "IN-CERTIN-2022"));
+        json_decref(a);
+        snprintf(where, sizeof where,
+                 "object = 'incident:%s' AND action = 'incident.obligations.recompute' AND "
+                 "change LIKE '%%\"service\":\"payments-api\"%%'",
+                 k);
+        assert_int_equal(db_count(&S, "audit_log", where), 1);
+        /* A description only: nothing recomputed. */
+        assert_int_equal(call("PUT", "/api/v1/services/payments-api", S.admin_token,
+                              "{\"description\":\"card payments\",\"regimes\":[\"nis2\"]}", NULL),
+                         200);
+        assert_int_equal(db_count(&S, "audit_log", where), 1);
+        /* Out of NIS2 scope again: withdrawn. */
+        assert_int_equal(call("PUT", "/api/v1/services/payments-api", S.admin_token, "{\"regimes\":[]}", NULL), 200);
+        assert_int_equal(db_count(&S, "audit_log", where), 2);
+        snprintf(where, sizeof where,
+                 "incident_id = (SELECT id FROM incidents WHERE key = '%s') AND tenant = '' AND rule_id = "
+                 "'EU-NIS2-23-EW' AND status = 'withdrawn'",
+                 k);
+        assert_int_equal(db_count(&S, "obligations", where), 1);
+}
+
 static int setup(void **state)
 {
         (void)state;
@@ -637,6 +684,7 @@ int main(void)
                 cmocka_unit_test(scope_changes_withdraw_and_the_cli_lists),
                 cmocka_unit_test(clocks_remind_then_escalate),
                 cmocka_unit_test(tenant_edit_recomputes_open_incidents),
+                cmocka_unit_test(service_regimes_recompute),
         };
         return cmocka_run_group_tests_name("obligations", tests, setup, teardown);
 }
