@@ -189,3 +189,30 @@ int case_tenant_import_row(struct store_tx *tx, const struct actor *actor, vg_us
 {
         return put(tx, actor, now, rules, pv, id, name, body, false, ret);
 }
+
+int case_tenant_delete(struct store_tx *tx, const struct actor *actor, vg_usec_t now,
+                       const struct rule_set *rules, const struct config_provider *pv,
+                       const char *id, struct case_tenant_result *ret)
+{
+        json_t *before = NULL, *changed = NULL;
+        char object[STORE_NAME_MAX + 8];
+        *ret = (struct case_tenant_result){0};
+        int r = store_tenant_get(tx, id, body_copy, &before);
+        if (r >= 0)
+                r = store_tenant_delete(tx, id);
+        if (r >= 0) {
+                snprintf(object, sizeof object, "tenant:%s", id);
+                r = store_audit_append(tx, now, actor, "tenant.delete", object, NULL);
+        }
+        if (r >= 0) {
+                ret->changed = 2;
+                changed = facts_changed(before, NULL);
+                r = changed ? 0 : -ENOMEM;
+        }
+        if (r >= 0 && json_array_size(changed))
+                r = case_tenant_facts_changed(tx, actor, now, rules, pv, id, changed,
+                                              &ret->recomputed);
+        json_decref(changed);
+        json_decref(before);
+        return r;
+}

@@ -37,6 +37,14 @@ int case_tenant_import_row(struct store_tx *tx, const struct actor *actor, vg_us
                            const char *id, const char *name, json_t *body,
                            struct case_tenant_result *ret);
 
+/* Delete tenant id with the audit record "tenant.delete"; its incidents
+ * keep its id in their scope, now with no facts (only rules without
+ * conditions apply), so the open ones are recomputed as above.
+ * -VG_ENOTFOUND when there is no such tenant. ret->changed is 2. */
+int case_tenant_delete(struct store_tx *tx, const struct actor *actor, vg_usec_t now,
+                       const struct rule_set *rules, const struct config_provider *pv,
+                       const char *id, struct case_tenant_result *ret);
+
 /* Recompute, as above, the obligations of the open incidents that have
  * tenant id in scope because its facts (the JSON array `changed` of their
  * names, borrowed) changed; *ret_n (may be NULL): how many incidents. */

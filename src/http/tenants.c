@@ -315,17 +315,14 @@ int api_tenant_put(struct request *req, struct response *resp)
 int api_tenant_delete(struct request *req, struct response *resp)
 {
         struct store_tx *tx;
+        struct actor a = request_actor(req);
+        struct case_tenant_result res;
         int r = store_begin(req->store, &tx);
         if (r < 0)
                 return r;
-        r = store_tenant_delete(tx, req->params[0]);
+        r = case_tenant_delete(tx, &a, req->now, req->rules, &req->cfg->provider, req->params[0], &res);
         if (r == -VG_ENOTFOUND)
                 request_detail(req, "no tenant %s", req->params[0]);
-        if (r >= 0) {
-                char object[ROUTE_PARAM_LEN + 8];
-                snprintf(object, sizeof object, "tenant:%s", req->params[0]);
-                r = request_audit_object(req, tx, "tenant.delete", object, NULL);
-        }
         r = store_finish(tx, r);
         if (r < 0)
                 return r;

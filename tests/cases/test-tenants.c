@@ -232,12 +232,36 @@ static void failure_rolls_back_with_the_record(void **state)
         assert_int_equal(records(f, f->open), 1);
 }
 
+/* Deleting the record leaves the tenant in scope with no facts: the
+ * open incident keeps only the rules without conditions. */
+static void deleting_recomputes(void **state)
+{
+        struct fixture *f = *state;
+        struct store_tx *tx;
+        struct case_tenant_result res;
+        assert_int_equal(store_begin(f->s, &tx), 0);
+        int r = case_tenant_delete(tx, &tester, T0 + 6 * H, &f->rules, &f->pv, "acme", &res);
+        assert_int_equal(store_finish(tx, r), 0);
+        assert_int_equal(res.recomputed, 1);
+        assert_string_equal(obligation(f, f->open, "acme", "EU-GDPR-33").status, "withdrawn");
+        assert_string_equal(obligation(f, f->open, "acme", "CONTRACT").status, "open");
+        assert_int_equal(obligation(f, f->open, "acme", "CONTRACT").due, T0 + H + 72 * H);
+        assert_int_equal(records(f, f->open), 2);
+        assert_int_equal(records(f, f->closed), 0);
+        /* Gone already: refused, nothing written. */
+        assert_int_equal(store_begin(f->s, &tx), 0);
+        r = case_tenant_delete(tx, &tester, T0 + 7 * H, &f->rules, &f->pv, "acme", &res);
+        assert_int_equal(r, -VG_ENOTFOUND);
+        store_rollback(tx);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(facts_change_recomputes_open_incidents),
                 cmocka_unit_test(creating_a_scoped_tenant_recomputes),
                 cmocka_unit_test(failure_rolls_back_with_the_record),
+                cmocka_unit_test(deleting_recomputes),
         };
         return cmocka_run_group_tests_name("cases/tenants", tests, setup, teardown);
 }

@@ -576,6 +576,13 @@ static void tenant_edit_recomputes_open_incidents(void **state)
                           "\"regulated_as\":[\"listed\"]}",
                           400, NULL, "regulated_as");
         assert_int_equal(recompute_records(open_key), 4);
+
+        /* Deleted: still in scope, with no facts - its 8-K withdrawn. */
+        assert_int_equal(call("DELETE", "/api/v1/tenants/movers", S.admin_token, NULL, NULL), 204);
+        assert_int_equal(rows(open_key, "rule_id = 'US-SEC-8K-105' AND status = 'withdrawn'"), 1);
+        assert_int_equal(rows(open_key, "rule_id = 'CONTRACT' AND status = 'open'"), 1);
+        assert_int_equal(recompute_records(open_key), 5);
+        assert_int_equal(recompute_records(closed_key), 0);
 }
 
 /* A service's regimes feed the provider's own duties: naming one, or
