@@ -73,6 +73,31 @@
         el("td", {}, x.needs_followup ? el("span", { class: "state bad" }, "needs follow-up") : ""))))];
   }
 
+  // The rules the obligations are computed from: what each applies to,
+  // its deadline in words, and how sure the research behind it was.
+  async function rules() {
+    const r = await call("GET", "/api/v1/rules");
+    const applies = a => [["in", a.jurisdictions], ["sectors", a.sectors], ["data", a.data],
+                          ["regulated as", a.regulated_as], ["regimes", a.regimes]]
+      .filter(([, v]) => v && v.length).map(([k, v]) => `${k}: ${v.join(", ")}`).join("; ") || "every incident";
+    const rows = () => table("Notification rules", ["Rule", "Regulation", "Who acts, for whom", "Applies", "Deadline",
+                                                    "Report contents", "Confidence"],
+      r.rules.map(x => el("tr", {},
+        el("th", { scope: "row" }, x.id),
+        el("td", {}, `${x.regulation || ""} - ${x.citation || ""}`),
+        el("td", {}, `${x.duty === "tenant" ? "the tenant" : "we"} (${x.for === "tenant" ? "per tenant" : "our own"}), to ${x.recipient || "-"}`),
+        el("td", {}, applies(x.applies)),
+        el("td", {}, x.deadline),
+        el("td", {}, (x.contents || []).join("; ") || "-"),
+        el("td", {}, x.confidence + (x.note ? ` - ${x.note}` : "")))));
+    // The table is built when opened: closed, it holds no focusable region.
+    const box = el("details", {}, el("summary", {}, `Show the ${r.count} rules`));
+    box.addEventListener("toggle", () => {
+      if (box.open && box.children.length === 1) box.append(rows());
+    });
+    return [el("p", { class: "meta" }, `Version ${r.version}: ${r.count} rules.`), box];
+  }
+
   async function audit() {
     const v = await call("GET", "/api/v1/audit/verify");
     return el("p", { id: "audit-state" }, "Audit chain: ",
@@ -151,5 +176,5 @@
     `/api/v1/reports/evidence?from=${from.toISOString().slice(0, 19)}Z&to=${to.toISOString().slice(0, 19)}Z`;
 
   await Promise.all([load("alerts-body", alerts), load("silences-body", silences), load("oncall-body", oncall),
-                     load("tenants-body", tenants), load("audit-body", audit), load("metrics-body", metrics)]);
+                     load("tenants-body", tenants), load("rules-body", rules), load("audit-body", audit), load("metrics-body", metrics)]);
 })();

@@ -1,6 +1,8 @@
 #include "core/rules.h"
 
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -179,4 +181,71 @@ int rule_due(const struct rule_set *s, const struct rule *r, const struct party_
                 *due = c.due;
         }
         return rc;
+}
+
+struct words {
+        char *buf;
+        size_t size, len; /* len: what was needed so far */
+};
+
+static void say(struct words *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void say(struct words *w, const char *fmt, ...)
+{
+        va_list ap;
+        va_start(ap, fmt);
+        size_t room = w->len < w->size ? w->size - w->len : 0;
+        int n = vsnprintf(room ? w->buf + w->len : NULL, room, fmt, ap);
+        va_end(ap);
+        if (n > 0)
+                w->len += (size_t)n;
+}
+
+static void say_period(struct words *w, const struct rule *r, const struct deadline_rule *d)
+{
+        static const char *const unit[] = {
+                [DEADLINE_HOURS] = "hour",
+                [DEADLINE_CALENDAR_DAYS] = "calendar day",
+                [DEADLINE_CALENDAR_MONTHS] = "calendar month",
+                [DEADLINE_BUSINESS_DAYS] = "business day",
+        };
+        if (r->contract)
+                say(w, "the hours in the tenant's contract (72 unless agreed otherwise)");
+        else if (d->unit == DEADLINE_ASAP)
+                say(w, "without undue delay");
+        else if (d->unit > DEADLINE_ASAP && d->unit < DEADLINE__INVALID)
+                say(w, "%lld %s%s", (long long)d->value, unit[d->unit], d->value == 1 ? "" : "s");
+        else
+                say(w, "an invalid period");
+}
+
+int rule_deadline_words(const struct rule_set *s, const struct rule *r, char *buf, size_t size)
+{
+        struct words w = { buf, size, 0 };
+        if (size)
+                buf[0] = '\0';
+        bool days = false, rolls = false;
+        for (size_t i = 0; i < r->n_terms && i < RULE_TERMS_MAX; i++) {
+                const struct rule_term *t = &r->terms[i];
+                if (i)
+                        say(&w, ", or ");
+                say_period(&w, r, &t->deadline);
+                if (r->after >= 0 && (size_t)r->after < s->n)
+                        say(&w, " after %s is sent", s->rules[r->after].id);
+                else
+                        say(&w, " from %s", anchor_to_string(t->anchor));
+                if (i)
+                        say(&w, " if that ends first");
+                if (t->void_if_ends_before != ANCHOR__INVALID)
+                        say(&w, " (unless it ends before %s)", anchor_to_string(t->void_if_ends_before));
+                days |= t->deadline.unit == DEADLINE_CALENDAR_DAYS || t->deadline.unit == DEADLINE_CALENDAR_MONTHS ||
+                        t->deadline.unit == DEADLINE_BUSINESS_DAYS;
+                rolls |= t->deadline.roll_to_business_day;
+        }
+        if (days) {
+                const char *cal = r->holidays >= 0 && (size_t)r->holidays < s->n_cals ? s->cals[r->holidays].name : NULL;
+                say(&w, " (%s%s%s, in %s)", cal ? cal : "weekends", cal ? " days off" : " off",
+                    rolls ? "; a day off moves it to the next business day" : "",
+                    r->zone && r->zone->name ? r->zone->name : "UTC");
+        }
+        return (int)(w.len > INT32_MAX ? INT32_MAX : w.len);
 }

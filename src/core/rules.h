@@ -133,6 +133,13 @@ struct rule_clock {
  * earlier report is not sent), < 0 on a bad rule. */
 int rule_clock(const struct rule_set *s, const struct rule *r, const struct party_facts *p,
                const struct obligation_facts *inc, vg_usec_t after_sent, struct rule_clock *ret);
+/* r's deadline in words, for the people who must defend it: "4 hours
+ * from classified_major, or 24 hours from aware if that ends first",
+ * "4 business days from first_detected (US-FED days off, in
+ * America/New_York)", "1 calendar month after EU-DORA-19-INT is sent",
+ * "without undue delay from aware". Cut to size (always terminated);
+ * returns the length it needed, as snprintf. */
+int rule_deadline_words(const struct rule_set *s, const struct rule *r, char *buf, size_t size);
 /* rule_clock's anchor time and due time alone. */
 int rule_due(const struct rule_set *s, const struct rule *r, const struct party_facts *p,
              const struct obligation_facts *inc, vg_usec_t after_sent, vg_usec_t *anchor_at, vg_usec_t *due);

@@ -7,6 +7,7 @@
 #include "core/error.h"
 #include "core/names.h"
 #include "cases/obligations.h"
+#include "cases/rules.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -21,7 +22,21 @@ struct listing {
         const char *status; /* NULL: any */
         size_t limit;       /* 0: no limit */
         size_t total;       /* rows that pass the filters */
+        const struct rule_set *set; /* the rules in force; may be NULL */
+        json_t *why;        /* rule id -> the rule in force, for the rows listed */
 };
+
+/* Why o applies and by when: the rule it came from, once per rule, when
+ * that rule is still the one in force (same rules version). */
+static int explain(struct listing *l, const struct obligation *o, json_t *j)
+{
+        int i = l->set && strcmp(o->rules_version, l->set->version) == 0 ? rule_find(l->set, o->rule_id) : -1;
+        json_object_set_new(j, "rule_in_force", json_boolean(i >= 0));
+        if (i < 0 || json_object_get(l->why, o->rule_id))
+                return 0;
+        json_t *r = case_rule_json(l->set, &l->set->rules[i]);
+        return r ? json_object_set_new(l->why, o->rule_id, r) : -ENOMEM;
+}
 
 static int add(const struct obligation *o, void *userdata)
 {
@@ -47,6 +62,10 @@ static int add(const struct obligation *o, void *userdata)
                 json_decref(j);
                 return 0;
         }
+        if (explain(l, o, j) < 0) {
+                json_decref(j);
+                return -ENOMEM;
+        }
         return json_array_append_new(l->items, j);
 }
 
@@ -60,7 +79,7 @@ static int find_incident(struct request *req, struct store_tx *tx, struct incide
 
 int api_obligation_list(struct request *req, struct response *resp)
 {
-        struct listing l = { .now = req->now };
+        struct listing l = { .now = req->now, .set = req->rules };
         struct incident inc = { 0 };
         struct store_tx *tx;
         const char *v_;
@@ -81,6 +100,7 @@ int api_obligation_list(struct request *req, struct response *resp)
                 return -VG_EVALIDATION;
         l.items = json_array();
         l.effective = json_object();
+        l.why = json_object();
         int r = store_begin_read(req->store, &tx);
         if (r >= 0) {
                 r = find_incident(req, tx, &inc);
@@ -92,6 +112,7 @@ int api_obligation_list(struct request *req, struct response *resp)
         if (r < 0) {
                 json_decref(l.items);
                 json_decref(l.effective);
+                json_decref(l.why);
                 return r;
         }
         /* Each tenant's effective deadline: the earliest of its open obligations. */
@@ -102,10 +123,10 @@ int api_obligation_list(struct request *req, struct response *resp)
                                                          json_time(json_integer_value(json_object_get(v, "due"))), "rule",
                                                          json_object_get(v, "rule")));
         json_decref(l.effective);
-        return response_json(resp, 200, json_pack("{s:s, s:s, s:o, s:o, s:I, s:b}", "incident", req->params[0],
+        return response_json(resp, 200, json_pack("{s:s, s:s, s:o, s:o, s:o, s:I, s:b}", "incident", req->params[0],
                                                   "rules_version", req->rules ? req->rules->version : "", "items", l.items,
-                                                  "tenants", tenants, "total", (json_int_t)l.total, "truncated",
-                                                  l.total > json_array_size(l.items)));
+                                                  "rules", l.why, "tenants", tenants, "total", (json_int_t)l.total,
+                                                  "truncated", l.total > json_array_size(l.items)));
 }
 
 int api_obligation_sent(struct request *req, struct response *resp)

@@ -134,6 +134,8 @@ int api_status_atom(struct request *req, struct response *resp);
 /* obligations.c */
 int api_obligation_list(struct request *req, struct response *resp);
 int api_obligation_sent(struct request *req, struct response *resp);
+/* rules.c */
+int api_rule_list(struct request *req, struct response *resp);
 /* tenants.c */
 int api_tenant_list(struct request *req, struct response *resp);
 int api_tenant_get(struct request *req, struct response *resp);

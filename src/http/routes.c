@@ -136,6 +136,7 @@ const struct route http_routes[] = {
         { "PATCH", "/api/v1/improvements/{id}", INCIDENT_WRITERS, 0, api_improvement_update },
         { "POST", "/api/v1/incidents/{key}/obligations/{id}/waive", PM_APPROVERS, 0, api_obligation_waive },
         { "GET", "/api/v1/obligations", ROLES_STAFF, 0, api_obligation_due_list },
+        { "GET", "/api/v1/rules", ROLES_STAFF, 0, api_rule_list },
 
         /* Preparation: training records and the response plan. */
         { "POST", "/api/v1/training", R(ADMIN) | R(INCIDENT_MANAGER), 0, api_training_add },

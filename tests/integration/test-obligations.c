@@ -681,10 +681,72 @@ static int teardown(void **state)
         return system(cmd) == 0 ? st : -1;
 }
 
+
+/* GET /api/v1/rules is the file: the same rules in the same order, each
+ * with its deadline in words; an incident's obligations carry the rules
+ * they came from. */
+static void rules_list_matches_the_file(void **state)
+{
+        (void)state;
+        char path[512];
+        const char *root = getenv("VIGIL_SOURCE_ROOT");
+        snprintf(path, sizeof path, "%s/etc/rules.yaml", root ? root : "..");
+        char *text = read_text_file(path);
+        assert_non_null(text);
+        json_t *a;
+        assert_int_equal(call("GET", "/api/v1/rules", auditor, NULL, &a), 200);
+        json_t *rules = json_object_get(a, "rules");
+        size_t n = 0;
+        for (const char *p = text; (p = strstr(p, "\n  - id: ")); n++) {
+                p += strlen("\n  - id: ");
+                size_t len = strcspn(p, " \n#");
+                const char *id = json_string_value(json_object_get(json_array_get(rules, n), "id"));
+                if (!id || strlen(id) != len || strncmp(id, p, len) != 0)
+                        fail_msg("rule %zu: the file says %.*s, the API %s", n, (int)len, p, id ? id : "nothing");
+        }
+        free(text);
+        assert_true(n > 40);
+        assert_int_equal(json_array_size(rules), n);
+        assert_int_equal(json_integer_value(json_object_get(a, "count")), n);
+        assert_string_equal(json_string_value(json_object_get(a, "version")), "2026.11.23b");
+        json_t *dora = NULL, *hipaa = NULL, *v;
+        size_t i;
+        json_array_foreach(rules, i, v)
+        {
+                const char *id = json_string_value(json_object_get(v, "id"));
+                if (strcmp(id, "EU-DORA-19-INIT") == 0)
+                        dora = v;
+                else if (strcmp(id, "US-HIPAA-404") == 0)
+                        hipaa = v;
+        }
+        assert_non_null(dora);
+        assert_string_equal(json_string_value(json_object_get(dora, "deadline")),
+                            "4 hours from classified_major, or 24 hours from aware if that ends first "
+                            "(unless it ends before classified_major)");
+        assert_int_equal(json_array_size(json_object_get(dora, "terms")), 2);
+        assert_string_equal(json_string_value(json_object_get(dora, "confidence")), "high");
+        assert_true(json_array_size(json_object_get(dora, "contents")) > 0);
+        assert_non_null(hipaa);
+        assert_non_null(strstr(json_string_value(json_object_get(hipaa, "deadline")), "from first_detected"));
+        assert_non_null(json_string_value(json_object_get(hipaa, "note")));
+        json_decref(a);
+
+        /* The incident declared above: its rows name their rule once. */
+        a = obligations();
+        json_t *o = find(a, "bank", "EU-DORA-19-INIT");
+        assert_non_null(o);
+        assert_true(json_is_true(json_object_get(o, "rule_in_force")));
+        json_t *why = json_object_get(json_object_get(a, "rules"), "EU-DORA-19-INIT");
+        assert_string_equal(json_string_value(json_object_get(why, "regulation")), "DORA");
+        assert_non_null(strstr(json_string_value(json_object_get(why, "deadline")), "24 hours from aware"));
+        json_decref(a);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(declaration_computes_obligations),
+                cmocka_unit_test(rules_list_matches_the_file),
                 cmocka_unit_test(time_zero_is_refused_not_unset),
                 cmocka_unit_test(unset_times_are_null_and_2026_starts_the_clocks),
                 cmocka_unit_test(anchors_and_reports_start_later_clocks),
