@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <cmocka.h>
 
 #define H (INT64_C(3600) * VG_USEC_PER_SEC)
@@ -166,6 +167,50 @@ static void single_terms_and_bad_rules(void **state)
         assert_int_equal(rule_clock(&none, &r, NULL, &f, 0, &c), -EINVAL);
 }
 
+
+/* Deadlines in words, as GET /api/v1/rules shows them; cut to the buffer
+ * and counted as snprintf counts. */
+static void deadline_words(void **state)
+{
+        (void)state;
+        char buf[256];
+        struct rule r = dora_initial();
+        int n = rule_deadline_words(&none, &r, buf, sizeof buf);
+        assert_string_equal(buf, "4 hours from classified_major, or 24 hours from aware if that ends first "
+                                 "(unless it ends before classified_major)");
+        assert_int_equal(n, (int)strlen(buf));
+        char small[12];
+        assert_int_equal(rule_deadline_words(&none, &r, small, sizeof small), n);
+        assert_string_equal(small, "4 hours fro");
+
+        int64_t days[] = { 20000 };
+        struct holiday_calendar cal = { .name = "US-FED", .weekend = WEEKEND_SAT_SUN, .n = 1, .days = days };
+        struct rule_set set = { .n_cals = 1, .cals = &cal };
+        struct rule b = { .after = -1, .holidays = 0, .n_terms = 1 };
+        b.terms[0] = term(ANCHOR_FIRST_DETECTED, 1, DEADLINE_BUSINESS_DAYS, ANCHOR__INVALID);
+        rule_deadline_words(&set, &b, buf, sizeof buf);
+        assert_string_equal(buf, "1 business day from first_detected (US-FED days off, in UTC)");
+
+        struct rule asap = { .after = -1, .holidays = -1, .n_terms = 1 };
+        asap.terms[0] = term(ANCHOR_AWARE, 0, DEADLINE_ASAP, ANCHOR__INVALID);
+        rule_deadline_words(&none, &asap, buf, sizeof buf);
+        assert_string_equal(buf, "without undue delay from aware");
+
+        struct rule rules[2] = { dora_initial(), { .id = "LATER", .after = 0, .holidays = -1, .n_terms = 1 } };
+        snprintf(rules[0].id, sizeof rules[0].id, "FIRST");
+        rules[1].terms[0] = term(ANCHOR__INVALID, 1, DEADLINE_CALENDAR_MONTHS, ANCHOR__INVALID);
+        rules[1].terms[0].deadline.roll_to_business_day = true;
+        struct rule_set two = { .n = 2, .rules = rules };
+        rule_deadline_words(&two, &rules[1], buf, sizeof buf);
+        assert_string_equal(buf, "1 calendar month after FIRST is sent (weekends off; a day off moves it to the "
+                                 "next business day, in UTC)");
+
+        struct rule contract = { .after = -1, .holidays = -1, .n_terms = 1, .contract = true };
+        contract.terms[0] = term(ANCHOR_DECLARED, 0, DEADLINE_HOURS, ANCHOR__INVALID);
+        rule_deadline_words(&none, &contract, buf, sizeof buf);
+        assert_string_equal(buf, "the hours in the tenant's contract (72 unless agreed otherwise) from declared");
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -173,6 +218,7 @@ int main(void)
                 cmocka_unit_test(aware_falls_back_and_nothing_set_waits),
                 cmocka_unit_test(mixed_units),
                 cmocka_unit_test(single_terms_and_bad_rules),
+                cmocka_unit_test(deadline_words),
         };
         return cmocka_run_group_tests_name("core/rule-terms", tests, NULL, NULL);
 }
