@@ -406,6 +406,43 @@ static int load_rule(struct ld *l, yaml_node_t *n, struct rule *r)
         return 0;
 }
 
+/* not_encoded: the researched rows left out of the rules, each {id,
+ * reason}: an id once, a reason that says something, and no rule of that
+ * id (a row is encoded or listed, not both). Checked, not kept. */
+static int load_not_encoded(struct ld *l, yaml_node_t *ne)
+{
+        if (!ne)
+                return 0;
+        if (ne->type != YAML_SEQUENCE_NODE)
+                return fail(l, ne, "not_encoded: expected a list of {id, reason}");
+        for (size_t i = 0; i < seq_len(ne); i++) {
+                yaml_node_t *e = seq_at(l, ne, i);
+                if (!e || e->type != YAML_MAPPING_NODE)
+                        return fail(l, e, "not_encoded: each entry must be a mapping {id, reason}");
+                for (yaml_node_pair_t *p = e->data.mapping.pairs.start; p < e->data.mapping.pairs.top; p++) {
+                        const char *k = scalar(yaml_document_get_node(l->doc, p->key));
+                        if (!k || (strcmp(k, "id") && strcmp(k, "reason")))
+                                return fail(l, yaml_document_get_node(l->doc, p->key),
+                                            "not_encoded: unknown key '%s' (id, reason)", k ? k : "");
+                }
+                const char *id = scalar(get(l, e, "id")), *reason = scalar(get(l, e, "reason"));
+                if (!id || !*id || strlen(id) >= RULE_ID_MAX)
+                        return fail(l, e, "not_encoded: 'id' is required (at most %d characters)", RULE_ID_MAX - 1);
+                bool said = false;
+                for (const char *c = reason; c && *c && !said; c++)
+                        said = !isspace((unsigned char)*c);
+                if (!said)
+                        return fail(l, e, "not_encoded '%s': give the 'reason' it is not encoded", id);
+                int r = rule_find(l->s, id);
+                if (r >= 0)
+                        return fail(l, e, "not_encoded '%s': the rule at line %d has that id", id, l->s->rules[r].line);
+                for (size_t k = 0; k < i; k++)
+                        if (strcmp(scalar(get(l, seq_at(l, ne, k), "id")), id) == 0)
+                                return fail(l, e, "not_encoded '%s': listed twice", id);
+        }
+        return 0;
+}
+
 int rules_load(const char *path, struct rule_set *ret, char *err, size_t errlen)
 {
         yaml_parser_t parser;
@@ -451,6 +488,8 @@ int rules_load(const char *path, struct rule_set *ret, char *err, size_t errlen)
                         r = load_rule(&l, seq_at(&l, rules, i), &ret->rules[i]);
                         ret->n = i + 1; /* so rule_set_fini frees what this one holds */
                 }
+                if (r >= 0)
+                        r = load_not_encoded(&l, get(&l, root, "not_encoded"));
         }
         yaml_document_delete(&doc);
         yaml_parser_delete(&parser);
