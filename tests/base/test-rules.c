@@ -63,7 +63,8 @@ static void eu_bank_with_personal_data(void **state)
         applying(RULE_FOR_TENANT, &bank, &inc, ids, sizeof ids);
         /* As a financial entity's ICT provider we owe it notice at once (DORA Art. 30). */
         assert_string_equal(ids, "CONTRACT EU-DPA-CONTRACT EU-GDPR-33 EU-DORA-19-INIT EU-DORA-19-INT EU-DORA-19-FIN "
-                                 "EU-DORA-30-TPP");
+                                 "EU-DORA-30-TPP EU-GDPR-33-4 EU-GDPR-33-5 EU-GDPR-34 EU-GDPR-33-2 "
+                                 "EU-DORA-19-INT-UPD EU-DORA-19-CLIENTS");
         /* Awareness not recorded: GDPR counts from first detection. */
         inc.anchors[ANCHOR_FIRST_DETECTED] = at("2026-10-23T12:00:00Z");
         inc.anchors[ANCHOR_DECLARED] = at("2026-10-24T09:00:00Z");
@@ -107,7 +108,8 @@ static void eu_bank_with_personal_data(void **state)
         /* Without personal data, the GDPR rules do not apply. */
         inc.hit = DATA_BIT(DATA_INTERNAL);
         applying(RULE_FOR_TENANT, &bank, &inc, ids, sizeof ids);
-        assert_string_equal(ids, "CONTRACT EU-DORA-19-INIT EU-DORA-19-INT EU-DORA-19-FIN EU-DORA-30-TPP");
+        assert_string_equal(ids, "CONTRACT EU-DORA-19-INIT EU-DORA-19-INT EU-DORA-19-FIN EU-DORA-30-TPP "
+                                 "EU-DORA-19-INT-UPD EU-DORA-19-CLIENTS");
 }
 
 /* The rules added from regulations.tsv in the second pass, for tenants
@@ -121,7 +123,7 @@ static void more_jurisdictions(void **state)
         const char *jp[] = { "JP" }, *retail[] = { "retail" };
         struct party_facts shop = { 1, jp, 1, retail, 72 };
         applying(RULE_FOR_TENANT, &shop, &inc, ids, sizeof ids);
-        assert_string_equal(ids, "CONTRACT JP-APPI-26-PRELIM JP-APPI-26-FINAL");
+        assert_string_equal(ids, "CONTRACT JP-APPI-26-PRELIM JP-APPI-26-FINAL JP-APPI-26-IND");
         /* Aware 23 Nov 10:00 JST (01:00Z): 5 calendar days end with 28 Nov in
          * Tokyo (15:00Z); 30 days with 23 Dec (15:00Z). */
         inc.anchors[ANCHOR_FIRST_DETECTED] = at("2026-11-23T01:00:00Z");
@@ -135,12 +137,13 @@ static void more_jurisdictions(void **state)
         struct party_facts bank = { 1, us, 1, fin, 72, 2, listed_bank };
         inc.hit = DATA_BIT(DATA_INTERNAL); /* an outage, no personal data */
         applying(RULE_FOR_TENANT, &bank, &inc, ids, sizeof ids);
-        assert_string_equal(ids, "CONTRACT US-SEC-8K-105 US-NY-DFS-500.17 US-BANK-SP");
+        assert_string_equal(ids, "CONTRACT US-SEC-8K-105 US-NY-DFS-500.17 US-BANK-SP US-SEC-8K-105-AMD US-BANK-36H "
+                                 "US-NY-DFS-500.17-EXT US-NY-DFS-500.17-EXT30");
         /* A New York insurer that is neither listed nor a bank: its DFS
-         * duty only - the finance sector alone makes no 8-K or bank duty. */
+         * duties only - the finance sector alone makes no 8-K or bank duty. */
         struct party_facts insurer = { 1, us, 1, fin, 72, 0, NULL };
         applying(RULE_FOR_TENANT, &insurer, &inc, ids, sizeof ids);
-        assert_string_equal(ids, "CONTRACT US-NY-DFS-500.17");
+        assert_string_equal(ids, "CONTRACT US-NY-DFS-500.17 US-NY-DFS-500.17-EXT US-NY-DFS-500.17-EXT30");
 
         const char *gov[] = { "government" }, *usa[] = { "US" };
         struct party_facts agency = { 1, usa, 1, gov, 72 };
@@ -160,7 +163,8 @@ static void more_jurisdictions(void **state)
         struct party_facts merchant = { 1, ch, 1, retail, 72 };
         inc.hit = DATA_BIT(DATA_PAYMENT_CARD);
         applying(RULE_FOR_TENANT, &merchant, &inc, ids, sizeof ids);
-        assert_string_equal(ids, "CONTRACT CH-FADP-24-PROC CH-FADP-24-FDPIC PCI-VISA-NOTIFY");
+        assert_string_equal(ids, "CONTRACT CH-FADP-24-PROC CH-FADP-24-FDPIC PCI-VISA-NOTIFY CH-FADP-24-DS "
+                                 "PCI-DSS-12.10.1 PCI-VISA-REPORT PCI-VISA-ACCTS");
 }
 
 static void us_tenants_by_state_and_data(void **state)
@@ -186,7 +190,8 @@ static void us_tenants_by_state_and_data(void **state)
         const char *hsec[] = { "health" }, *ce[] = { "covered_entity" };
         struct party_facts clinic = { 1, (const char *[]){ "US-NY" }, 1, hsec, 72, 1, ce };
         applying(RULE_FOR_TENANT, &clinic, &inc, ids, sizeof ids);
-        assert_string_equal(ids, "CONTRACT US-HIPAA-410 US-NY-GBL-899aa-VENDOR US-HIPAA-404 US-NY-GBL-899aa-IND");
+        assert_string_equal(ids, "CONTRACT US-HIPAA-410 US-NY-GBL-899aa-VENDOR US-HIPAA-404 US-NY-GBL-899aa-IND "
+                                 "US-NY-GBL-899aa-REG");
         /* SEC: 4 business days over Thanksgiving, from the materiality determination. */
         const char *fjur[] = { "US" }, *fsec[] = { "finance" }, *listed[] = { "sec_registrant" };
         struct party_facts issuer = { 1, fjur, 1, fsec, 72, 1, listed };
@@ -225,11 +230,12 @@ static void the_providers_own_duties(void **state)
         struct obligation_facts inc = { .hit = DATA_BIT(DATA_CUSTOMER_DATA), .n_regimes = 3, .regimes = regimes };
         char ids[512];
         applying(RULE_FOR_PROVIDER, &provider, &inc, ids, sizeof ids);
-        assert_string_equal(ids, "EU-NIS2-23-EW EU-NIS2-23-IN EU-NIS2-23-FR IN-CERTIN-2022 US-FEDRAMP-IR");
+        assert_string_equal(ids, "EU-NIS2-23-EW EU-NIS2-23-IN EU-NIS2-23-FR IN-CERTIN-2022 US-FEDRAMP-IR "
+                                 "EU-NIS2-23-PR EU-NIS2-23-REC US-FEDRAMP-UPD US-FEDRAMP-FINAL");
         /* The affected services are under NIS2 only, then none. */
         inc.n_regimes = 1;
         applying(RULE_FOR_PROVIDER, &provider, &inc, ids, sizeof ids);
-        assert_string_equal(ids, "EU-NIS2-23-EW EU-NIS2-23-IN EU-NIS2-23-FR");
+        assert_string_equal(ids, "EU-NIS2-23-EW EU-NIS2-23-IN EU-NIS2-23-FR EU-NIS2-23-PR EU-NIS2-23-REC");
         inc.n_regimes = 0;
         applying(RULE_FOR_PROVIDER, &provider, &inc, ids, sizeof ids);
         assert_string_equal(ids, "");

@@ -104,7 +104,7 @@ static void declaration_computes_obligations(void **state)
         json_decref(a);
 
         a = obligations();
-        assert_string_equal(json_string_value(json_object_get(a, "rules_version")), "2026.11.23b");
+        assert_string_equal(json_string_value(json_object_get(a, "rules_version")), "2026.12.02");
         /* The German bank: its 24-hour contract from the declaration, the
          * processor's and the GDPR 72 hours from first detection (awareness
          * not recorded), DORA's initial report before any classification as
