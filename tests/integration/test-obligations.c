@@ -693,6 +693,10 @@ static void rules_list_matches_the_file(void **state)
         snprintf(path, sizeof path, "%s/etc/rules.yaml", root ? root : "..");
         char *text = read_text_file(path);
         assert_non_null(text);
+        /* The rules end where the rows left out (not_encoded, also "- id:" items) begin. */
+        char *left_out = strstr(text, "\nnot_encoded:");
+        if (left_out)
+                *left_out = '\0';
         json_t *a;
         assert_int_equal(call("GET", "/api/v1/rules", auditor, NULL, &a), 200);
         json_t *rules = json_object_get(a, "rules");
@@ -708,7 +712,7 @@ static void rules_list_matches_the_file(void **state)
         assert_true(n > 40);
         assert_int_equal(json_array_size(rules), n);
         assert_int_equal(json_integer_value(json_object_get(a, "count")), n);
-        assert_string_equal(json_string_value(json_object_get(a, "version")), "2026.11.23b");
+        assert_string_equal(json_string_value(json_object_get(a, "version")), "2026.12.02");
         json_t *dora = NULL, *hipaa = NULL, *v;
         size_t i;
         json_array_foreach(rules, i, v)
