@@ -36,6 +36,11 @@ bool holiday_is_business_day(const struct holiday_calendar *h, int64_t day)
         return !(lo < h->n && h->days[lo] == day);
 }
 
+bool holiday_covers(const struct holiday_calendar *h, int64_t day)
+{
+        return !h || !h->bounded || (day >= h->first_day && day <= h->last_day);
+}
+
 /* The first instant of local day `day` (its midnight). */
 static vg_usec_t day_start(const struct vg_zone *z, int64_t day)
 {
@@ -82,16 +87,23 @@ int deadline_due(const struct deadline_rule *r, vg_usec_t anchor, const struct v
                 break;
         }
         case DEADLINE_BUSINESS_DAYS:
-                for (int64_t n = 0; n < r->value;)
-                        if (holiday_is_business_day(h, ++day))
+                for (int64_t n = 0; n < r->value;) {
+                        if (!holiday_covers(h, ++day))
+                                return -ERANGE;
+                        if (holiday_is_business_day(h, day))
                                 n++;
+                }
                 break;
         default:
                 return -EINVAL;
         }
         if (r->roll_to_business_day && r->unit != DEADLINE_BUSINESS_DAYS)
-                while (!holiday_is_business_day(h, day))
-                        day++;
+                for (;; day++) {
+                        if (!holiday_covers(h, day))
+                                return -ERANGE;
+                        if (holiday_is_business_day(h, day))
+                                break;
+                }
         *ret = day_start(zone, day + 1);
         return 0;
 }

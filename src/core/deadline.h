@@ -40,16 +40,23 @@ enum deadline_unit deadline_unit_from_string(const char *s);
 const char *deadline_unit_to_string(enum deadline_unit u);
 
 /* Days off: weekend days (bit 0 Monday .. bit 6 Sunday) and holidays as
- * local day numbers (days since 1970-01-01), sorted. */
+ * local day numbers (days since 1970-01-01), sorted. A bounded calendar
+ * knows its holidays only from first_day to last_day (inclusive; empty
+ * when last_day < first_day): outside them it cannot tell a business day,
+ * and deadline_due refuses rather than guess. */
 struct holiday_calendar {
         const char *name;
         unsigned weekend;
         size_t n;
         const int64_t *days;
+        bool bounded;
+        int64_t first_day, last_day;
 };
 #define WEEKEND_SAT_SUN 0x60u
 
 bool holiday_is_business_day(const struct holiday_calendar *h, int64_t day);
+/* Does h know day (true when h is NULL or unbounded)? */
+bool holiday_covers(const struct holiday_calendar *h, int64_t day);
 
 struct deadline_rule {
         enum deadline_unit unit;
@@ -59,6 +66,7 @@ struct deadline_rule {
 
 /* The instant the period from anchor ends. zone: the jurisdiction's (for
  * day and month units); h: its days off (business days and rolling; NULL
- * means only Saturday and Sunday are off). -EINVAL for a bad rule. */
+ * means only Saturday and Sunday are off). -EINVAL for a bad rule, -ERANGE
+ * when the count needs a day outside h's range. */
 int deadline_due(const struct deadline_rule *r, vg_usec_t anchor, const struct vg_zone *zone,
                  const struct holiday_calendar *h, vg_usec_t *ret);

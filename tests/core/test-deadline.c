@@ -2,6 +2,7 @@
  * (../shared/reference/regulations.tsv and regulations-notes.md). Zones
  * from base/tz (libical); holiday calendars written out here. */
 #include "base/tz.h"
+#include "core/calendar.h"
 #include "core/deadline.h"
 
 #include <errno.h>
@@ -150,6 +151,104 @@ static void asap_units_and_bad_rules(void **state)
         assert_true(holiday_is_business_day(&us, D(2026, 11, 27)));
 }
 
+
+/* Calendars computed from their rules, with their ranges. */
+static struct holiday_calendar built(const char *name, const struct cal_def *d)
+{
+        struct holiday_calendar h = { name, d->weekend, 0, NULL, true, D(d->first_year, 1, 1), D(d->last_year, 12, 31) };
+        int64_t *days;
+        size_t bad;
+        assert_int_equal(calendar_build(d, &days, &h.n, &bad), 0);
+        h.days = days;
+        return h;
+}
+
+static void computed_calendars_and_their_ranges(void **state)
+{
+        (void)state;
+        /* 5 U.S.C. 6103, 2021-2027 only. SEC 8-K, 4 business days from
+         * materiality determined Wed 22 Dec 2027 10:00 ET: Thu 23 (1), Fri
+         * 24 (Christmas, a Saturday, observed), Mon 27 (2), Tue 28 (3), Wed 29
+         * (4): the end of 29 Dec EST = 30 Dec 05:00Z. */
+        static const struct cal_rule us_rules[] = {
+                { .kind = CAL_FIXED, .month = 1, .day = 1 },
+                { .kind = CAL_WEEKDAY, .month = 1, .weekday = 0, .nth = 3 },
+                { .kind = CAL_WEEKDAY, .month = 2, .weekday = 0, .nth = 3 },
+                { .kind = CAL_WEEKDAY, .month = 5, .weekday = 0, .nth = -1 },
+                { .kind = CAL_FIXED, .month = 6, .day = 19, .from = 2021 },
+                { .kind = CAL_FIXED, .month = 7, .day = 4 },
+                { .kind = CAL_WEEKDAY, .month = 9, .weekday = 0, .nth = 1 },
+                { .kind = CAL_WEEKDAY, .month = 10, .weekday = 0, .nth = 2 },
+                { .kind = CAL_FIXED, .month = 11, .day = 11 },
+                { .kind = CAL_WEEKDAY, .month = 11, .weekday = 3, .nth = 4 },
+                { .kind = CAL_FIXED, .month = 12, .day = 25 },
+        };
+        struct cal_def usd = { WEEKEND_SAT_SUN, 2021, 2027, CAL_OBSERVE_US, false, 11, us_rules, 0, NULL };
+        struct holiday_calendar usc = built("US-FED", &usd);
+        due_is(DEADLINE_BUSINESS_DAYS, 4, false, "2027-12-22T15:00:00Z", "America/New_York", &usc, "2027-12-30T05:00:00Z");
+        /* From Tue 28 Dec 2027: Wed 29 (1), Thu 30 (2), Fri 31 (New Year's
+         * Day 2028, a Saturday, observed: inside the range), then 2028,
+         * which the calendar does not know: refused, not guessed. */
+        struct deadline_rule sec = { .unit = DEADLINE_BUSINESS_DAYS, .value = 4 };
+        vg_usec_t t = 0;
+        assert_int_equal(deadline_due(&sec, at("2027-12-28T15:00:00Z"), tz_zone("America/New_York"), &usc, &t), -ERANGE);
+        assert_false(holiday_is_business_day(&usc, D(2027, 12, 31)));
+        /* Rolling needs the calendar too: a calendar-days deadline ending
+         * on Sat 1 Jan 2028 would roll into 2028. */
+        struct deadline_rule rolled = { .unit = DEADLINE_CALENDAR_DAYS, .value = 4, .roll_to_business_day = true };
+        assert_int_equal(deadline_due(&rolled, at("2027-12-28T15:00:00Z"), tz_zone("America/New_York"), &usc, &t), -ERANGE);
+        free((int64_t *)usc.days);
+
+        /* UK (England and Wales), with the one-off bank holiday of 19 Sep
+         * 2022 (the State Funeral). 2 business days from Thu 15 Sep 12:00
+         * London: Fri 16 (1), Mon 19 (holiday), Tue 20 (2): the end of 20
+         * Sep BST = 20 Sep 23:00Z. */
+        static const struct cal_rule uk_rules[] = {
+                { .kind = CAL_FIXED, .month = 1, .day = 1 },     { .kind = CAL_EASTER, .offset = -2 },
+                { .kind = CAL_EASTER, .offset = 1 },             { .kind = CAL_WEEKDAY, .month = 5, .weekday = 0, .nth = 1 },
+                { .kind = CAL_WEEKDAY, .month = 5, .weekday = 0, .nth = -1 },
+                { .kind = CAL_WEEKDAY, .month = 8, .weekday = 0, .nth = -1 },
+                { .kind = CAL_FIXED, .month = 12, .day = 25 },   { .kind = CAL_FIXED, .month = 12, .day = 26 },
+        };
+        struct cal_exception funeral = { D(2022, 9, 19), -1 };
+        struct cal_def ukd = { WEEKEND_SAT_SUN, 2022, 2022, CAL_OBSERVE_NEXT_WEEKDAY, false, 8, uk_rules, 1, &funeral };
+        struct holiday_calendar ukc = built("GB-EAW", &ukd);
+        due_is(DEADLINE_BUSINESS_DAYS, 2, false, "2022-09-15T11:00:00Z", "Europe/London", &ukc, "2022-09-20T23:00:00Z");
+        /* Christmas Day 2022 a Sunday: Boxing Day Mon 26, Christmas's
+         * substitute Tue 27. 1 business day from Fri 23 Dec: Wed 28, whose
+         * end in London (GMT) is 29 Dec 00:00Z. */
+        due_is(DEADLINE_BUSINESS_DAYS, 1, false, "2022-12-23T10:00:00Z", "Europe/London", &ukc, "2022-12-29T00:00:00Z");
+        free((int64_t *)ukc.days);
+
+        /* Japan, September 2026: Respect for the Aged Day Mon 21, the
+         * citizen's holiday Tue 22 (between two holidays), the autumnal
+         * equinox Wed 23 (announced; an exception). 1 business day from Fri
+         * 18 Sep in Tokyo: Thu 24, ending 25 Sep 00:00 JST = 24 Sep 15:00Z. */
+        static const struct cal_rule jp_rules[] = { { .kind = CAL_WEEKDAY, .month = 9, .weekday = 0, .nth = 3 } };
+        struct cal_exception equinox = { D(2026, 9, 23), -1 };
+        struct cal_def jpd = { WEEKEND_SAT_SUN, 2026, 2026, CAL_OBSERVE_SUNDAY_NEXT, true, 1, jp_rules, 1, &equinox };
+        struct holiday_calendar jpc = built("JP", &jpd);
+        due_is(DEADLINE_BUSINESS_DAYS, 1, false, "2026-09-18T03:00:00Z", "Asia/Tokyo", &jpc, "2026-09-24T15:00:00Z");
+        assert_false(holiday_is_business_day(&jpc, D(2026, 9, 22)));
+        free((int64_t *)jpc.days);
+
+        /* A moved day must name a day its rules give; a holiday outside the
+         * range is refused. */
+        struct cal_exception moved = { D(2022, 6, 2), D(2022, 5, 31) }; /* the Spring bank holiday was 30 May */
+        struct cal_def bad = ukd;
+        bad.exceptions = &moved;
+        int64_t *days = NULL;
+        size_t n = 0, at_bad = 9;
+        assert_int_equal(calendar_build(&bad, &days, &n, &at_bad), -EINVAL);
+        assert_int_equal(at_bad, 0);
+        moved.instead_of = D(2022, 5, 30);
+        assert_int_equal(calendar_build(&bad, &days, &n, &at_bad), 0);
+        free(days);
+        struct cal_exception outside = { D(2023, 5, 8), -1 };
+        bad.exceptions = &outside;
+        assert_int_equal(calendar_build(&bad, &days, &n, &at_bad), -EINVAL);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -159,6 +258,7 @@ int main(void)
                 cmocka_unit_test(nis2_24h_72h_one_month),
                 cmocka_unit_test(state_law_calendar_days),
                 cmocka_unit_test(asap_units_and_bad_rules),
+                cmocka_unit_test(computed_calendars_and_their_ranges),
         };
         return cmocka_run_group_tests_name("core/deadline", tests, calendars, NULL);
 }
