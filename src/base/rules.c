@@ -1,6 +1,7 @@
 #include "base/rules.h"
 
 #include "base/tz.h"
+#include "core/calendar.h"
 #include "core/error.h"
 
 #include <ctype.h>
@@ -140,8 +141,239 @@ static int load_holidays(struct ld *l, yaml_node_t *h)
                         days[c->n++] = vg_days_from_civil(y, (unsigned)m, (unsigned)dd);
                 }
                 qsort(days, c->n, sizeof *days, cmp_day);
+                /* A list knows the years it lists, and no others. */
+                c->bounded = true;
+                if (c->n) {
+                        int64_t y0, y1;
+                        unsigned m, dd;
+                        vg_civil_from_days(days[0], &y0, &m, &dd);
+                        vg_civil_from_days(days[c->n - 1], &y1, &m, &dd);
+                        c->first_day = vg_days_from_civil(y0, 1, 1);
+                        c->last_day = vg_days_from_civil(y1, 12, 31);
+                } else {
+                        c->first_day = 0;
+                        c->last_day = -1;
+                }
         }
         return 0;
+}
+
+static bool known_keys(struct ld *l, yaml_node_t *n, const char *const *keys, const char **ret_bad, yaml_node_t **ret_node)
+{
+        for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+                yaml_node_t *kn = yaml_document_get_node(l->doc, p->key);
+                const char *k = scalar(kn);
+                bool known = false;
+                for (size_t i = 0; keys[i] && k; i++)
+                        known |= strcmp(k, keys[i]) == 0;
+                if (!known) {
+                        *ret_bad = k ? k : "";
+                        *ret_node = kn;
+                        return false;
+                }
+        }
+        return true;
+}
+
+static bool parse_int(const char *s, long lo, long hi, int *ret)
+{
+        char *end = NULL;
+        long v = s ? strtol(s, &end, 10) : 0;
+        if (!s || !*s || *end || v < lo || v > hi)
+                return false;
+        *ret = (int)v;
+        return true;
+}
+
+static bool parse_date(const char *d, int64_t *ret)
+{
+        int y, m, dd;
+        char tail;
+        if (!d || sscanf(d, "%4d-%2d-%2d%c", &y, &m, &dd, &tail) != 3 || y < 1900 || y > 2999 || m < 1 || m > 12 ||
+            dd < 1 || dd > 31)
+                return false;
+        int64_t day = vg_days_from_civil(y, (unsigned)m, (unsigned)dd);
+        int64_t yy;
+        unsigned mm, d2;
+        vg_civil_from_days(day, &yy, &mm, &d2);
+        if (mm != (unsigned)m) /* 31 April */
+                return false;
+        *ret = day;
+        return true;
+}
+
+static int weekday_from_string(const char *s)
+{
+        static const char *const names[] = { "mon", "tue", "wed", "thu", "fri", "sat", "sun" };
+        for (int i = 0; s && i < 7; i++)
+                if (strcmp(s, names[i]) == 0)
+                        return i;
+        return -1;
+}
+
+/* One holiday rule of a calendar: {name, date: MM-DD} | {name, month,
+ * weekday, nth: 1-5 | last} | {name, easter: OFFSET}, with from, until and
+ * observed. */
+static int load_cal_rule(struct ld *l, const char *cal, yaml_node_t *n, struct cal_rule *r)
+{
+        static const char *const keys[] = { "name", "date", "month", "weekday", "nth", "easter", "from", "until",
+                                            "observed", NULL };
+        const char *bad;
+        yaml_node_t *bn;
+        memset(r, 0, sizeof *r);
+        if (!n || n->type != YAML_MAPPING_NODE || !scalar(get(l, n, "name")))
+                return fail(l, n, "calendars: %s: each holiday is a mapping with a 'name'", cal);
+        const char *name = scalar(get(l, n, "name"));
+        if (!known_keys(l, n, keys, &bad, &bn))
+                return fail(l, bn, "calendars: %s: %s: unknown key '%s'", cal, name, bad);
+        const char *date = scalar(get(l, n, "date")), *month = scalar(get(l, n, "month")),
+                   *easter = scalar(get(l, n, "easter"));
+        if (!!date + !!month + !!easter != 1)
+                return fail(l, n, "calendars: %s: %s: give one of 'date' (MM-DD), 'month' with 'weekday' and 'nth', "
+                                  "or 'easter' (days from Easter Sunday)", cal, name);
+        if (date) {
+                int m, d;
+                char tail;
+                r->kind = CAL_FIXED;
+                if (sscanf(date, "%2d-%2d%c", &m, &d, &tail) != 2 || m < 1 || m > 12 || d < 1 || d > 31)
+                        return fail(l, get(l, n, "date"), "calendars: %s: %s: '%s' is not a MM-DD date", cal, name, date);
+                r->month = m;
+                r->day = d;
+        } else if (month) {
+                const char *nth = scalar(get(l, n, "nth"));
+                r->kind = CAL_WEEKDAY;
+                r->weekday = weekday_from_string(scalar(get(l, n, "weekday")));
+                if (!parse_int(month, 1, 12, &r->month) || r->weekday < 0 || !nth ||
+                    !(strcmp(nth, "last") == 0 ? (r->nth = -1) : parse_int(nth, 1, 5, &r->nth)))
+                        return fail(l, n, "calendars: %s: %s: needs month 1-12, weekday mon..sun and nth 1-5 or last",
+                                    cal, name);
+        } else {
+                r->kind = CAL_EASTER;
+                if (!parse_int(easter, -100, 100, &r->offset))
+                        return fail(l, get(l, n, "easter"), "calendars: %s: %s: easter must be a day offset -100 to 100",
+                                    cal, name);
+        }
+        const char *from = scalar(get(l, n, "from")), *until = scalar(get(l, n, "until"));
+        if ((from && !parse_int(from, 1900, 2999, &r->from)) || (until && !parse_int(until, 1900, 2999, &r->until)))
+                return fail(l, n, "calendars: %s: %s: from and until must be years", cal, name);
+        const char *obs = scalar(get(l, n, "observed"));
+        if (obs) {
+                r->observe = cal_observe_from_string(obs);
+                r->observe_set = true;
+                if (r->observe == CAL_OBSERVE__INVALID)
+                        return fail(l, get(l, n, "observed"),
+                                    "calendars: %s: %s: observed must be none, us, next_weekday or sunday_next", cal, name);
+        }
+        return 0;
+}
+
+/* A calendar computed from its rules (see the header of etc/rules.yaml). */
+static int load_calendar(struct ld *l, yaml_node_t *k, yaml_node_t *v, struct holiday_calendar *c)
+{
+        static const char *const keys[] = { "name", "source", "range", "observed", "bridge", "holidays", "exceptions",
+                                            NULL };
+        const char *id = scalar(k), *bad;
+        yaml_node_t *bn;
+        struct cal_def d = { .weekend = WEEKEND_SAT_SUN };
+        if (!id || !*id || !v || v->type != YAML_MAPPING_NODE)
+                return fail(l, k, "calendars: '%s' must name a mapping (range, holidays, exceptions)", id ? id : "");
+        if (!known_keys(l, v, keys, &bad, &bn))
+                return fail(l, bn, "calendars: %s: unknown key '%s'", id, bad);
+        for (size_t i = 0; i < l->s->n_cals; i++)
+                if (strcmp(l->s->cals[i].name, id) == 0)
+                        return fail(l, k, "calendars: %s: the name is used twice", id);
+        yaml_node_t *range = get(l, v, "range");
+        if (!range || !parse_int(scalar(get(l, range, "from")), 1900, 2999, &d.first_year) ||
+            !parse_int(scalar(get(l, range, "to")), 1899, 2999, &d.last_year) || d.last_year < d.first_year - 1)
+                return fail(l, range ? range : v, "calendars: %s: range must be {from: YEAR, to: YEAR}, the years the "
+                                                  "definition is complete for", id);
+        const char *obs = scalar(get(l, v, "observed")), *bridge = scalar(get(l, v, "bridge"));
+        d.observe = obs ? cal_observe_from_string(obs) : CAL_OBSERVE_NONE;
+        if (d.observe == CAL_OBSERVE__INVALID)
+                return fail(l, get(l, v, "observed"), "calendars: %s: observed must be none, us, next_weekday or "
+                                                      "sunday_next", id);
+        if (bridge && strcmp(bridge, "true") && strcmp(bridge, "false"))
+                return fail(l, get(l, v, "bridge"), "calendars: %s: bridge must be true or false", id);
+        d.bridge = bridge && strcmp(bridge, "true") == 0;
+        yaml_node_t *hol = get(l, v, "holidays"), *exc = get(l, v, "exceptions");
+        if ((hol && hol->type != YAML_SEQUENCE_NODE) || (exc && exc->type != YAML_SEQUENCE_NODE))
+                return fail(l, hol && hol->type != YAML_SEQUENCE_NODE ? hol : exc,
+                            "calendars: %s: holidays and exceptions must be lists", id);
+        struct cal_rule *rules = calloc(seq_len(hol) + 1, sizeof *rules);
+        struct cal_exception *ex = calloc(seq_len(exc) + 1, sizeof *ex);
+        int r = rules && ex ? 0 : -ENOMEM;
+        for (size_t i = 0; r >= 0 && i < seq_len(hol); i++)
+                r = load_cal_rule(l, id, seq_at(l, hol, i), &rules[d.n_rules++]);
+        for (size_t i = 0; r >= 0 && i < seq_len(exc); i++) {
+                yaml_node_t *e = seq_at(l, exc, i);
+                static const char *const ekeys[] = { "date", "name", "instead_of", NULL };
+                const char *inst = scalar(get(l, e, "instead_of"));
+                ex[i].instead_of = -1;
+                if (!e || e->type != YAML_MAPPING_NODE || !parse_date(scalar(get(l, e, "date")), &ex[i].day) ||
+                    !scalar(get(l, e, "name")) || (inst && !parse_date(inst, &ex[i].instead_of)))
+                        r = fail(l, e, "calendars: %s: an exception is {date: YYYY-MM-DD, name, instead_of: "
+                                       "YYYY-MM-DD (when moved)}", id);
+                else if (!known_keys(l, e, ekeys, &bad, &bn))
+                        r = fail(l, bn, "calendars: %s: exception: unknown key '%s'", id, bad);
+                d.n_exceptions++;
+        }
+        d.rules = rules;
+        d.exceptions = ex;
+        int64_t *days = NULL;
+        size_t n = 0, at = 0;
+        if (r >= 0 && (r = calendar_build(&d, &days, &n, &at)) == -EINVAL)
+                r = fail(l, seq_at(l, exc, at), "calendars: %s: exception %s is outside the range or instead_of names "
+                                                "no holiday of the rules", id, scalar(get(l, seq_at(l, exc, at), "date")));
+        free(rules);
+        free(ex);
+        if (r < 0)
+                return r;
+        c->name = strdup(id);
+        if (!c->name) {
+                free(days);
+                return -ENOMEM;
+        }
+        c->days = days;
+        c->n = n;
+        c->weekend = d.weekend;
+        c->bounded = true;
+        c->first_day = vg_days_from_civil(d.first_year, 1, 1);
+        c->last_day = d.last_year >= d.first_year ? vg_days_from_civil(d.last_year, 12, 31) : c->first_day - 1;
+        l->s->n_cals++;
+        return 0;
+}
+
+static int load_calendars(struct ld *l, yaml_node_t *c)
+{
+        if (!c)
+                return 0;
+        if (c->type != YAML_MAPPING_NODE)
+                return fail(l, c, "calendars: expected a mapping of name to a calendar");
+        size_t n = (size_t)(c->data.mapping.pairs.top - c->data.mapping.pairs.start);
+        struct holiday_calendar *cals = realloc(l->s->cals, (l->s->n_cals + n + 1) * sizeof *cals);
+        if (!cals)
+                return -ENOMEM;
+        l->s->cals = cals;
+        memset(cals + l->s->n_cals, 0, (n + 1) * sizeof *cals);
+        for (yaml_node_pair_t *p = c->data.mapping.pairs.start; p < c->data.mapping.pairs.top; p++) {
+                int r = load_calendar(l, yaml_document_get_node(l->doc, p->key), yaml_document_get_node(l->doc, p->value),
+                                      &l->s->cals[l->s->n_cals]);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+/* Can calendar c count a deadline of r's at all: value business days
+ * inside its range? */
+static bool calendar_can_cover(const struct holiday_calendar *c, const struct deadline_rule *r)
+{
+        if (!c->bounded)
+                return true;
+        int64_t need = r->unit == DEADLINE_BUSINESS_DAYS ? r->value : 1, n = 0;
+        for (int64_t day = c->first_day; day <= c->last_day && n < need; day++)
+                n += holiday_is_business_day(c, day);
+        return n >= need;
 }
 
 static bool group_or_code(struct ld *l, const char *c)
@@ -373,6 +605,11 @@ static int load_rule(struct ld *l, yaml_node_t *n, struct rule *r)
                         r->holidays = (int)i;
         if (hol && r->holidays < 0)
                 return fail(l, get(l, n, "holidays"), "rule '%s': no holiday calendar '%s'", id, hol);
+        if (r->holidays >= 0 && (r->deadline.unit == DEADLINE_BUSINESS_DAYS || r->deadline.roll_to_business_day) &&
+            !calendar_can_cover(&l->s->cals[r->holidays], &r->deadline))
+                return fail(l, get(l, n, "holidays"), "rule '%s': calendar '%s' cannot cover a deadline of %lld %s: its "
+                                                      "range is too short or empty", id, hol,
+                            (long long)r->deadline.value, deadline_unit_to_string(r->deadline.unit));
         const char *stage = scalar(get(l, n, "stage"));
         if (!stage || (strcmp(stage, "initial") && strcmp(stage, "intermediate") && strcmp(stage, "final") &&
                        strcmp(stage, "single")))
@@ -480,6 +717,8 @@ int rules_load(const char *path, struct rule_set *ret, char *err, size_t errlen)
                 r = load_groups(&l, get(&l, root, "groups"));
                 if (r >= 0)
                         r = load_holidays(&l, get(&l, root, "holidays"));
+                if (r >= 0)
+                        r = load_calendars(&l, get(&l, root, "calendars"));
                 if (r >= 0) {
                         ret->rules = calloc(seq_len(rules), sizeof *ret->rules);
                         r = ret->rules ? 0 : -ENOMEM;

@@ -316,6 +316,23 @@ static void bad_rules_files(void **state)
                   "    applies: {regimes: [NIS2]}\n    anchor: aware\n    deadline: {value: 2, unit: hours}\n"
                   "    stage: single\n    contents: [x]\n    confidence: high\n",
                   ":8: rule 'A': applies.regimes: 'NIS2' is not a regime name" },
+                { "version: '1'\ncalendars:\n  XX:\n    range: {from: 2026, to: 2027}\n    holidays:\n"
+                  "      - {name: Day, month: 13, weekday: mon, nth: 1}\nrules: [{id: A}]\n",
+                  ":6: calendars: XX: Day: needs month 1-12" },
+                { "version: '1'\ncalendars:\n  XX:\n    holidays: []\nrules: [{id: A}]\n",
+                  ":4: calendars: XX: range must be {from: YEAR, to: YEAR}" },
+                { "version: '1'\ncalendars:\n  XX:\n    range: {from: 2026, to: 2027}\n    observed: sometimes\n"
+                  "rules: [{id: A}]\n",
+                  ":5: calendars: XX: observed must be" },
+                { "version: '1'\ncalendars:\n  XX:\n    range: {from: 2026, to: 2027}\n    holidays: [{name: D, date: 05-31}]\n"
+                  "    exceptions: [{date: 2026-06-01, name: M, instead_of: 2026-05-30}]\nrules: [{id: A}]\n",
+                  ":6: calendars: XX: exception 2026-06-01 is outside the range or instead_of names no holiday" },
+                /* A business-days rule on a calendar that covers no year. */
+                { "version: '1'\ncalendars:\n  XX:\n    range: {from: 2026, to: 2025}\nrules:\n  - id: A\n"
+                  "    citation: c\n    recipient: r\n    for: tenant\n    duty: tenant\n    anchor: aware\n"
+                  "    deadline: {value: 3, unit: business_days}\n    holidays: XX\n    stage: single\n"
+                  "    contents: [x]\n    confidence: high\n",
+                  ":13: rule 'A': calendar 'XX' cannot cover a deadline of 3 business_days" },
         };
         for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
                 char path[] = "/tmp/vigil-rules-XXXXXX", err[512];
