@@ -204,8 +204,10 @@
     const o = await call("GET", `${base}/obligations`);
     const rows = o.items.filter(x => x.status !== "withdrawn").map(x => el("tr", {},
       el("th", { scope: "row" }, x.rule), el("td", {}, x.tenant || "(provider)"), el("td", {}, x.recipient),
-      el("td", {}, time(x.due_at)), el("td", {}, x.status === "open" ? countdown(x.due_at) : x.status),
-      el("td", {}, x.status === "open" && x.duty === "provider" ? el("button", { type: "button", class: "secondary",
+      el("td", {}, x.status === "cannot_compute" ? "cannot compute" : time(x.due_at)),
+      el("td", {}, x.status === "open" ? countdown(x.due_at)
+        : x.status === "cannot_compute" ? el("span", { class: "error" }, `Cannot compute: ${x.reason}`) : x.status),
+      el("td", {}, (x.status === "open" || x.status === "cannot_compute") && x.duty === "provider" ? el("button", { type: "button", class: "secondary",
         onclick: async () => {
           try { await call("POST", `${base}/obligations/${x.id}/sent`, {}); await load(); }
           catch (e) { message.textContent = e.message; }

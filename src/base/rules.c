@@ -605,11 +605,15 @@ static int load_rule(struct ld *l, yaml_node_t *n, struct rule *r)
                         r->holidays = (int)i;
         if (hol && r->holidays < 0)
                 return fail(l, get(l, n, "holidays"), "rule '%s': no holiday calendar '%s'", id, hol);
-        if (r->holidays >= 0 && (r->deadline.unit == DEADLINE_BUSINESS_DAYS || r->deadline.roll_to_business_day) &&
-            !calendar_can_cover(&l->s->cals[r->holidays], &r->deadline))
-                return fail(l, get(l, n, "holidays"), "rule '%s': calendar '%s' cannot cover a deadline of %lld %s: its "
-                                                      "range is too short or empty", id, hol,
-                            (long long)r->deadline.value, deadline_unit_to_string(r->deadline.unit));
+        for (size_t i = 0; r->holidays >= 0 && i < r->n_terms; i++) {
+                const struct deadline_rule *term_dl = &r->terms[i].deadline;
+                if ((term_dl->unit == DEADLINE_BUSINESS_DAYS || term_dl->roll_to_business_day) &&
+                    !calendar_can_cover(&l->s->cals[r->holidays], term_dl))
+                        return fail(l, get(l, n, "holidays"),
+                                    "rule '%s': calendar '%s' cannot cover a deadline of %lld %s: its range is too "
+                                    "short or empty",
+                                    id, hol, (long long)term_dl->value, deadline_unit_to_string(term_dl->unit));
+        }
         const char *stage = scalar(get(l, n, "stage"));
         if (!stage || (strcmp(stage, "initial") && strcmp(stage, "intermediate") && strcmp(stage, "final") &&
                        strcmp(stage, "single")))

@@ -190,6 +190,33 @@ static int put(struct store_tx *tx, const struct rule_set *rules, const struct r
         vg_usec_t after = r->after >= 0 ? sent_of(e, tenant, rules->rules[r->after].id) : 0;
         struct rule_clock c = { .anchor = r->terms[0].anchor };
         int d = rule_clock(rules, r, p, f, after, &c);
+        if (d == -ERANGE) {
+                /* Never guess: a count past the calendar's range is marked
+                 * and explained, not computed as if there were no holidays.
+                 * rule_clock names the term that could not be counted. */
+                const struct holiday_calendar *h = &rules->cals[r->holidays];
+                const struct deadline_rule *dl = &r->terms[0].deadline;
+                for (size_t i = 0; i < r->n_terms; i++)
+                        if (r->terms[i].anchor == c.anchor)
+                                dl = &r->terms[i].deadline;
+                int64_t y0, y1;
+                unsigned m, dd;
+                char from[VG_RFC3339_MAX];
+                vg_civil_from_days(h->first_day, &y0, &m, &dd);
+                vg_civil_from_days(h->last_day, &y1, &m, &dd);
+                vg_time_format(c.anchor_at, from);
+                o.cannot_compute = true;
+                if (h->last_day < h->first_day)
+                        snprintf(o.reason, sizeof o.reason, "holiday calendar %s covers no year: %lld %s from %s cannot be counted",
+                                 h->name, (long long)dl->value, deadline_unit_to_string(dl->unit), from);
+                else
+                        snprintf(o.reason, sizeof o.reason,
+                                 "holiday calendar %s covers %lld-%lld only: %lld %s from %s fall outside it", h->name,
+                                 (long long)y0, (long long)y1, (long long)dl->value, deadline_unit_to_string(dl->unit),
+                                 from);
+                c.due = 0;
+                d = 0;
+        }
         if (d < 0)
                 return d;
         if (d == 1)
@@ -292,7 +319,7 @@ out:
 #define OBLIGATION_COLS                                                                            \
         "id, incident_id, tenant, rule_id, rules_version, duty, recipient, citation, stage, "      \
         "anchor, "                                                                                 \
-        "anchor_at, due_at, status, sent_at, computed_at"
+        "anchor_at, due_at, status, sent_at, computed_at, cannot_compute_reason"
 
 static void obligation_read(struct db_stmt *st, void *out)
 {
@@ -313,6 +340,7 @@ static void obligation_read(struct db_stmt *st, void *out)
         db_text_copy(st, 12, o->status, sizeof o->status);
         o->sent_at = db_column_time(st, 13);
         o->computed_at = db_column_int64(st, 14);
+        db_text_copy(st, 15, o->reason, sizeof o->reason);
 }
 
 int store_obligation_put(struct store_tx *tx, struct obligation *o)
@@ -330,8 +358,10 @@ int store_obligation_put(struct store_tx *tx, struct obligation *o)
         int rc = db_step(st);
         o->due_changed = rc <= 0 || db_column_time(st, 0) != o->due_at;
         snprintf(o->status, sizeof o->status, "%s", rc > 0 ? db_text_or_empty(st, 1) : "open");
-        if (strcmp(o->status, "withdrawn") == 0)
-                snprintf(o->status, sizeof o->status, "open");
+        /* A row not met nor waived takes the computed state. */
+        if (strcmp(o->status, "withdrawn") == 0 || strcmp(o->status, "open") == 0 ||
+            strcmp(o->status, "cannot_compute") == 0)
+                snprintf(o->status, sizeof o->status, "%s", o->cannot_compute ? "cannot_compute" : "open");
         db_finish(st);
         if (rc < 0)
                 return rc;
@@ -339,15 +369,17 @@ int store_obligation_put(struct store_tx *tx, struct obligation *o)
                 tx,
                 "INSERT INTO obligations(incident_id, tenant, rule_id, rules_version, duty, "
                 "recipient, citation, "
-                "stage, anchor, anchor_at, due_at, computed_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?) "
+                "stage, anchor, anchor_at, due_at, computed_at, status, cannot_compute_reason) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
                 "ON CONFLICT (incident_id, tenant, rule_id) DO UPDATE SET rules_version = "
                 "excluded.rules_version, "
                 "duty = excluded.duty, recipient = excluded.recipient, citation = "
                 "excluded.citation, "
                 "stage = excluded.stage, anchor = excluded.anchor, anchor_at = excluded.anchor_at, "
                 "due_at = excluded.due_at, computed_at = excluded.computed_at, "
-                "status = CASE WHEN obligations.status = 'withdrawn' THEN 'open' ELSE "
-                "obligations.status END "
+                "status = CASE WHEN obligations.status IN ('withdrawn', 'open', 'cannot_compute') "
+                "THEN excluded.status ELSE obligations.status END, "
+                "cannot_compute_reason = excluded.cannot_compute_reason "
                 "RETURNING id",
                 &st);
         if (r < 0)
@@ -364,6 +396,8 @@ int store_obligation_put(struct store_tx *tx, struct obligation *o)
         db_bind_time(st, 10, o->anchor_at);
         db_bind_time(st, 11, o->due_at);
         db_bind_int64(st, 12, o->computed_at);
+        db_bind_text(st, 13, o->cannot_compute ? "cannot_compute" : "open");
+        db_bind_text(st, 14, o->cannot_compute ? o->reason : "");
         return db_insert_id(st, &o->id);
 }
 
@@ -371,7 +405,7 @@ int store_obligation_withdraw_stale(struct store_tx *tx, int64_t incident_id, vg
 {
         int r = DB_EXEC_INTS(tx,
                              "UPDATE obligations SET status = 'withdrawn' WHERE incident_id = ? "
-                             "AND status = 'open' "
+                             "AND status IN ('open', 'cannot_compute') "
                              "AND computed_at < ?",
                              incident_id, computed_at);
         return r < 0 ? r : 0;
@@ -381,7 +415,7 @@ int store_obligation_sent(struct store_tx *tx, int64_t id, vg_usec_t at)
 {
         int r = DB_EXEC_INTS(tx,
                              "UPDATE obligations SET status = 'sent', sent_at = ? WHERE id = ? AND "
-                             "status = 'open'",
+                             "status IN ('open', 'cannot_compute')",
                              at, id);
         return r < 0 ? r : r == 0 ? -VG_ECONFLICT : 0;
 }
@@ -435,7 +469,7 @@ int store_obligation_waive(struct store_tx *tx, int64_t id, const char *reason, 
         int r = db_prepare(
                 tx,
                 "UPDATE obligations SET status = 'waived', waived_reason = ?, sent_at = ? "
-                "WHERE id = ? AND status = 'open'",
+                "WHERE id = ? AND status IN ('open', 'cannot_compute')",
                 &st);
         if (r < 0)
                 return r;
@@ -450,7 +484,8 @@ int store_obligation_count_open(struct store_tx *tx, int64_t incident_id, unsign
         struct db_stmt *st;
         int r = db_prepare(
                 tx,
-                "SELECT count(*) FROM obligations WHERE incident_id = ? AND status = 'open' "
+                "SELECT count(*) FROM obligations WHERE incident_id = ? "
+                "AND status IN ('open', 'cannot_compute') "
                 "AND duty = 'provider'",
                 &st);
         if (r < 0)
@@ -520,7 +555,7 @@ int case_obligation_sent(struct store_tx *tx, const struct actor *actor, vg_usec
         if (r >= 0) {
                 r = store_obligation_sent(tx, id, at);
                 if (r == -VG_ECONFLICT)
-                        case_outcome_detail(o, "obligation %lld is not open", (long long)id);
+                        case_outcome_detail(o, "obligation %lld is neither open nor cannot_compute", (long long)id);
         }
         if (r >= 0) {
                 json_t *change = json_pack("{s:I, s:s, s:s, s:o}", "obligation", (json_int_t)id, "rule", c.o.rule_id,
@@ -555,7 +590,7 @@ int case_obligation_waive(struct store_tx *tx, const struct actor *actor, vg_use
         if (r >= 0) {
                 r = store_obligation_waive(tx, id, reason, now);
                 if (r == -VG_ECONFLICT)
-                        case_outcome_detail(o, "obligation %lld is not open", (long long)id);
+                        case_outcome_detail(o, "obligation %lld is neither open nor cannot_compute", (long long)id);
         }
         if (r >= 0) {
                 json_t *change = json_pack("{s:I, s:s}", "obligation", (json_int_t)id, "reason", reason);

@@ -156,6 +156,9 @@ int rule_clock(const struct rule_set *s, const struct rule *r, const struct part
                 }
                 vg_usec_t due;
                 int rc = deadline_due(&d, from, zone, h, &due);
+                if (rc == -ERANGE) /* the term its calendar cannot count */
+                        *ret = (struct rule_clock){ .anchor = r->after >= 0 ? ANCHOR__INVALID : t->anchor,
+                                                    .anchor_at = from };
                 if (rc < 0)
                         return rc;
                 vg_usec_t voider = t->void_if_ends_before != ANCHOR__INVALID ? anchor_time(inc, t->void_if_ends_before)

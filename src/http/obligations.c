@@ -51,6 +51,9 @@ static int add(const struct obligation *o, void *userdata)
                               json_time(o->due_at), "status", o->status, "sent_at", json_time(o->sent_at));
         if (!j)
                 return -ENOMEM;
+        /* No deadline is guessed: the row says why there is none. */
+        if (strcmp(o->status, "cannot_compute") == 0)
+                json_object_set_new(j, "reason", json_string(o->reason));
         if (o->due_at && strcmp(o->status, "open") == 0) {
                 json_object_set_new(j, "seconds_left", json_integer((o->due_at - l->now) / VG_USEC_PER_SEC));
                 json_t *cur = json_object_get(l->effective, o->tenant);
@@ -86,8 +89,9 @@ int api_obligation_list(struct request *req, struct response *resp)
         if ((l.tenant = request_query(req, "tenant")) && *l.tenant && !tenant_id_valid(l.tenant))
                 fielderr_add(&req->errors, "tenant", "not a tenant id (empty: the provider's own obligations)");
         if ((l.status = request_query(req, "status")) && strcmp(l.status, "open") != 0 &&
-            strcmp(l.status, "sent") != 0 && strcmp(l.status, "withdrawn") != 0)
-                fielderr_add(&req->errors, "status", "must be open, sent or withdrawn");
+            strcmp(l.status, "sent") != 0 && strcmp(l.status, "withdrawn") != 0 &&
+            strcmp(l.status, "cannot_compute") != 0)
+                fielderr_add(&req->errors, "status", "must be open, sent, withdrawn or cannot_compute");
         if ((v_ = request_query(req, "limit"))) {
                 char *end;
                 long long n = strtoll(v_, &end, 10);

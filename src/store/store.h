@@ -600,12 +600,15 @@ struct obligation {
         char stage[16];
         char anchor[64];
         vg_usec_t anchor_at, due_at; /* VG_TIME_UNSET (NULL stored): not started */
-        char status[16];             /* open, sent, withdrawn */
+        char status[16];             /* open, sent, waived, withdrawn, cannot_compute */
         vg_usec_t sent_at, computed_at;
         bool due_changed;            /* set by put: new, or its due time moved */
+        bool cannot_compute;         /* put: the deadline could not be computed (reason says why) */
+        char reason[256];            /* why it cannot be computed; "" otherwise */
 };
 /* Insert or update by (incident, tenant, rule): the computed fields
- * change; status and sent_at stay. A withdrawn row comes back open.
+ * change; status and sent_at stay. A withdrawn row comes back open, or
+ * cannot_compute when o->cannot_compute (an open one too, and back).
  * Sets o->id, o->status and o->due_changed. */
 int store_obligation_put(struct store_tx *tx, struct obligation *o);
 /* Withdraw the open rows of incident not touched since computed_at. */

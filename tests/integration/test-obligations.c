@@ -238,6 +238,52 @@ static void scope_changes_withdraw_and_the_cli_lists(void **state)
         free(out);
 }
 
+/* A business-day deadline that needs a day outside its holiday calendar's
+ * range is not guessed: the obligation is cannot_compute, with the reason,
+ * until an anchor brings it inside (BR: 2024-2060 in etc/rules.yaml). */
+static void past_the_calendar_cannot_compute(void **state)
+{
+        (void)state;
+        json_t *a;
+        char path[160], k[32];
+        assert_int_equal(call("POST", "/api/v1/incidents", responder,
+                              "{\"title\":\"Old export found\",\"severity\":\"sev2\",\"source\":\"employee\","
+                              "\"detected_at\":\"2023-06-01T12:00:00Z\"}",
+                              &a),
+                         201);
+        snprintf(k, sizeof k, "%s", json_string_value(json_object_get(a, "key")));
+        json_decref(a);
+        classify_and_scope(k, "{\"tenants\":[{\"id\":\"loja\",\"status\":\"confirmed\"}],\"reason\":\"export\"}");
+        snprintf(path, sizeof path, "/api/v1/incidents/%s/declare", k);
+        assert_int_equal(call("POST", path, manager, "{\"criteria\":\"records confirmed read\"}", NULL), 200);
+        snprintf(path, sizeof path, "/api/v1/incidents/%s/obligations?status=cannot_compute", k);
+        assert_int_equal(call("GET", path, auditor, NULL, &a), 200);
+        json_t *o = find(a, "loja", "BR-LGPD-48");
+        assert_non_null(o);
+        assert_string_equal(json_string_value(json_object_get(o, "status")), "cannot_compute");
+        assert_true(json_is_null(json_object_get(o, "due_at")));
+        assert_string_equal(json_string_value(json_object_get(o, "anchor_at")), "2023-06-01T12:00:00Z");
+        assert_string_equal(json_string_value(json_object_get(o, "reason")),
+                            "holiday calendar BR covers 2024-2060 only: 3 business_days from 2023-06-01T12:00:00Z fall "
+                            "outside it");
+        /* An hour count needs no calendar: computed as ever. */
+        assert_null(find(a, "loja", "CONTRACT"));
+        json_decref(a);
+        /* Awareness on Friday 20 Nov 2026 (a Brazilian holiday itself): Mon
+         * 23, Tue 24, Wed 25 are the 3 business days; the end of 25 Nov in
+         * Sao Paulo (UTC-3) is 26 Nov 03:00Z. Back in range, it opens. */
+        snprintf(path, sizeof path, "/api/v1/incidents/%s/anchors/aware", k);
+        assert_int_equal(call("PUT", path, manager, "{\"at\":\"2026-11-20T12:00:00Z\",\"reason\":\"found the export\"}", NULL),
+                         200);
+        snprintf(path, sizeof path, "/api/v1/incidents/%s/obligations", k);
+        assert_int_equal(call("GET", path, auditor, NULL, &a), 200);
+        o = find(a, "loja", "BR-LGPD-48");
+        assert_string_equal(json_string_value(json_object_get(o, "status")), "open");
+        assert_string_equal(json_string_value(json_object_get(o, "due_at")), "2026-11-26T03:00:00Z");
+        assert_null(json_object_get(o, "reason"));
+        json_decref(a);
+}
+
 /* RFC 3339 for now minus hours. */
 static void hours_ago(int hours, char out[32])
 {
@@ -668,6 +714,12 @@ static int setup(void **state)
                               "\"sectors\":[\"retail\"]}",
                               NULL),
                          201);
+        /* Brazil's, in scope only of past_the_calendar_cannot_compute. */
+        assert_int_equal(call("PUT", "/api/v1/tenants/loja", comms,
+                              "{\"name\":\"Loja Ltda\",\"contacts\":[{\"email\":\"ti@loja.example\"}],"
+                              "\"jurisdictions\":[\"BR\"],\"sectors\":[\"retail\"]}",
+                              NULL),
+                         201);
         return 0;
 }
 
@@ -758,6 +810,7 @@ int main(void)
                 cmocka_unit_test(clocks_remind_then_escalate),
                 cmocka_unit_test(tenant_edit_recomputes_open_incidents),
                 cmocka_unit_test(service_regimes_recompute),
+                cmocka_unit_test(past_the_calendar_cannot_compute),
         };
         return cmocka_run_group_tests_name("obligations", tests, setup, teardown);
 }
