@@ -190,7 +190,7 @@ static int put(struct store_tx *tx, const struct rule_set *rules, const struct r
         vg_usec_t after = r->after >= 0 ? sent_of(e, tenant, rules->rules[r->after].id) : 0;
         struct rule_clock c = { .anchor = r->terms[0].anchor };
         int d = rule_clock(rules, r, p, f, after, &c);
-        if (d == -ERANGE) {
+        if (d == -ERANGE && r->holidays >= 0 && (size_t)r->holidays < rules->n_cals) {
                 /* Never guess: a count past the calendar's range is marked
                  * and explained, not computed as if there were no holidays.
                  * rule_clock names the term that could not be counted. */
