@@ -1,0 +1,192 @@
+/* Obligations: the rows, one per incident, tenant and rule
+ * (src/cases/obligations.c computes them from the rules). */
+#include "store/db.h"
+#include "store/store.h"
+
+#include "core/error.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#define OBLIGATION_COLS                                                                            \
+        "id, incident_id, tenant, rule_id, rules_version, duty, recipient, citation, stage, "      \
+        "anchor, "                                                                                 \
+        "anchor_at, due_at, status, sent_at, computed_at, cannot_compute_reason"
+
+static void obligation_read(struct db_stmt *st, void *out)
+{
+        struct obligation *o = out;
+        memset(o, 0, sizeof *o);
+        o->id = db_column_int64(st, 0);
+        o->incident_id = db_column_int64(st, 1);
+        db_text_copy(st, 2, o->tenant, sizeof o->tenant);
+        db_text_copy(st, 3, o->rule_id, sizeof o->rule_id);
+        db_text_copy(st, 4, o->rules_version, sizeof o->rules_version);
+        db_text_copy(st, 5, o->duty, sizeof o->duty);
+        o->recipient = db_text_ref(st, 6);
+        o->citation = db_text_ref(st, 7);
+        db_text_copy(st, 8, o->stage, sizeof o->stage);
+        db_text_copy(st, 9, o->anchor, sizeof o->anchor);
+        o->anchor_at = db_column_time(st, 10);
+        o->due_at = db_column_time(st, 11);
+        db_text_copy(st, 12, o->status, sizeof o->status);
+        o->sent_at = db_column_time(st, 13);
+        o->computed_at = db_column_int64(st, 14);
+        db_text_copy(st, 15, o->reason, sizeof o->reason);
+}
+
+int store_obligation_put(struct store_tx *tx, struct obligation *o)
+{
+        struct db_stmt *st;
+        int r = db_prepare(tx,
+                           "SELECT due_at, status FROM obligations WHERE incident_id = ? AND "
+                           "tenant = ? AND rule_id = ?",
+                           &st);
+        if (r < 0)
+                return r;
+        db_bind_int64(st, 1, o->incident_id);
+        db_bind_text(st, 2, o->tenant);
+        db_bind_text(st, 3, o->rule_id);
+        int rc = db_step(st);
+        o->due_changed = rc <= 0 || db_column_time(st, 0) != o->due_at;
+        snprintf(o->status, sizeof o->status, "%s", rc > 0 ? db_text_or_empty(st, 1) : "open");
+        /* A row not met nor waived takes the computed state. */
+        if (strcmp(o->status, "withdrawn") == 0 || strcmp(o->status, "open") == 0 ||
+            strcmp(o->status, "cannot_compute") == 0)
+                snprintf(o->status, sizeof o->status, "%s", o->cannot_compute ? "cannot_compute" : "open");
+        db_finish(st);
+        if (rc < 0)
+                return rc;
+        r = db_prepare(
+                tx,
+                "INSERT INTO obligations(incident_id, tenant, rule_id, rules_version, duty, "
+                "recipient, citation, "
+                "stage, anchor, anchor_at, due_at, computed_at, status, cannot_compute_reason) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
+                "ON CONFLICT (incident_id, tenant, rule_id) DO UPDATE SET rules_version = "
+                "excluded.rules_version, "
+                "duty = excluded.duty, recipient = excluded.recipient, citation = "
+                "excluded.citation, "
+                "stage = excluded.stage, anchor = excluded.anchor, anchor_at = excluded.anchor_at, "
+                "due_at = excluded.due_at, computed_at = excluded.computed_at, "
+                "status = CASE WHEN obligations.status IN ('withdrawn', 'open', 'cannot_compute') "
+                "THEN excluded.status ELSE obligations.status END, "
+                "cannot_compute_reason = excluded.cannot_compute_reason "
+                "RETURNING id",
+                &st);
+        if (r < 0)
+                return r;
+        db_bind_int64(st, 1, o->incident_id);
+        db_bind_text(st, 2, o->tenant);
+        db_bind_text(st, 3, o->rule_id);
+        db_bind_text(st, 4, o->rules_version);
+        db_bind_text(st, 5, o->duty);
+        db_bind_text(st, 6, o->recipient ? o->recipient : "");
+        db_bind_text(st, 7, o->citation ? o->citation : "");
+        db_bind_text(st, 8, o->stage);
+        db_bind_text(st, 9, o->anchor);
+        db_bind_time(st, 10, o->anchor_at);
+        db_bind_time(st, 11, o->due_at);
+        db_bind_int64(st, 12, o->computed_at);
+        db_bind_text(st, 13, o->cannot_compute ? "cannot_compute" : "open");
+        db_bind_text(st, 14, o->cannot_compute ? o->reason : "");
+        return db_insert_id(st, &o->id);
+}
+
+int store_obligation_withdraw_stale(struct store_tx *tx, int64_t incident_id, vg_usec_t computed_at)
+{
+        int r = DB_EXEC_INTS(tx,
+                             "UPDATE obligations SET status = 'withdrawn' WHERE incident_id = ? "
+                             "AND status IN ('open', 'cannot_compute') "
+                             "AND computed_at < ?",
+                             incident_id, computed_at);
+        return r < 0 ? r : 0;
+}
+
+int store_obligation_sent(struct store_tx *tx, int64_t id, vg_usec_t at)
+{
+        int r = DB_EXEC_INTS(tx,
+                             "UPDATE obligations SET status = 'sent', sent_at = ? WHERE id = ? AND "
+                             "status IN ('open', 'cannot_compute')",
+                             at, id);
+        return r < 0 ? r : r == 0 ? -VG_ECONFLICT : 0;
+}
+
+int store_obligation_get(struct store_tx *tx, int64_t id,
+                         int (*cb)(const struct obligation *, void *), void *userdata)
+{
+        struct db_stmt *st;
+        struct obligation o;
+        int r = db_prepare(tx, "SELECT " OBLIGATION_COLS " FROM obligations WHERE id = ?", &st);
+        if (r < 0)
+                return r;
+        db_bind_int64(st, 1, id);
+        return DB_ONE(st, o, obligation_read, cb, userdata);
+}
+
+int store_obligation_list(struct store_tx *tx, int64_t incident_id,
+                          int (*cb)(const struct obligation *, void *), void *userdata)
+{
+        struct db_stmt *st;
+        struct obligation o;
+        int r = db_prepare(tx,
+                           "SELECT " OBLIGATION_COLS " FROM obligations WHERE incident_id = ? "
+                           "ORDER BY due_at IS NULL, due_at, tenant, rule_id",
+                           &st);
+        if (r < 0)
+                return r;
+        db_bind_int64(st, 1, incident_id);
+        return DB_EACH(st, o, obligation_read, cb, userdata);
+}
+
+int store_obligation_due(struct store_tx *tx, unsigned limit,
+                         int (*cb)(const struct obligation *, void *), void *userdata)
+{
+        struct db_stmt *st;
+        struct obligation o;
+        int r = db_prepare(tx,
+                           "SELECT " OBLIGATION_COLS
+                           " FROM obligations WHERE status = 'open' AND due_at IS NOT NULL "
+                           "ORDER BY due_at, id LIMIT ?",
+                           &st);
+        if (r < 0)
+                return r;
+        db_bind_int64(st, 1, limit);
+        return DB_EACH(st, o, obligation_read, cb, userdata);
+}
+
+int store_obligation_waive(struct store_tx *tx, int64_t id, const char *reason, vg_usec_t at)
+{
+        struct db_stmt *st;
+        int r = db_prepare(
+                tx,
+                "UPDATE obligations SET status = 'waived', waived_reason = ?, sent_at = ? "
+                "WHERE id = ? AND status IN ('open', 'cannot_compute')",
+                &st);
+        if (r < 0)
+                return r;
+        db_bind_text(st, 1, reason);
+        db_bind_int64(st, 2, at);
+        db_bind_int64(st, 3, id);
+        return db_exec_one(st, -VG_ECONFLICT);
+}
+
+int store_obligation_count_open(struct store_tx *tx, int64_t incident_id, unsigned *ret)
+{
+        struct db_stmt *st;
+        int r = db_prepare(
+                tx,
+                "SELECT count(*) FROM obligations WHERE incident_id = ? "
+                "AND status IN ('open', 'cannot_compute') "
+                "AND duty = 'provider'",
+                &st);
+        if (r < 0)
+                return r;
+        db_bind_int64(st, 1, incident_id);
+        int64_t n = 0;
+        r = db_int64(st, &n);
+        *ret = (unsigned)n;
+        return r;
+}
+
