@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <jansson.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -358,33 +359,9 @@ int case_obligation_sent(struct store_tx *tx, const struct actor *actor, vg_usec
                          const struct rule_set *rules, const struct config_provider *pv, const char *key,
                          int64_t id, vg_usec_t at, struct case_outcome *o)
 {
-        struct incident inc = { 0 };
-        struct obligation_copy c;
-        if (at > now) {
-                fielderr_add(&o->errors, "at", "must not be in the future");
-                return -VG_EVALIDATION;
-        }
-        int r = store_incident_get(tx, key, &inc);
-        if (r >= 0)
-                r = obligation_of(tx, &inc, id, &c);
-        if (r == -VG_ENOTFOUND)
-                case_outcome_detail(o, "no obligation %lld on %s", (long long)id, key);
-        if (r >= 0) {
-                r = store_obligation_sent(tx, id, at);
-                if (r == -VG_ECONFLICT)
-                        case_outcome_detail(o, "obligation %lld is not open", (long long)id);
-        }
-        if (r >= 0) {
-                json_t *change = json_pack("{s:I, s:s, s:s, s:o}", "obligation", (json_int_t)id, "rule", c.o.rule_id,
-                                           "tenant", c.o.tenant, "sent_at", case_time_json(at));
-                r = change ? store_audit_incident(tx, now, actor, "incident.obligation.sent", inc.key, change) : -ENOMEM;
-                json_decref(change);
-        }
-        /* A later stage's clock starts now. */
-        if (r >= 0)
-                r = case_obligations_recompute(tx, rules, pv, inc.key, now);
-        incident_fini(&inc);
-        return r;
+        /* A filing with nothing more said than when (case_obligation_file). */
+        const struct filing_input in = { .at = at };
+        return case_obligation_file(tx, actor, now, rules, pv, key, id, &in, o);
 }
 
 #define WAIVE_REASON_MAX 4096
@@ -505,4 +482,234 @@ int case_obligation_remind(struct store_tx *tx, const struct actor *actor, vg_us
         json_decref(told);
         incident_fini(&inc);
         return r < 0 ? r : 0;
+}
+
+/* ---- filings: what went out, and corrections of when ---- */
+
+static const char *const filing_channels[] = { "portal", "email", "letter", "phone", "other" };
+
+bool filing_channel_valid(const char *s)
+{
+        for (size_t i = 0; s && i < sizeof filing_channels / sizeof filing_channels[0]; i++)
+                if (strcmp(s, filing_channels[i]) == 0)
+                        return true;
+        return false;
+}
+
+/* Text of at most max bytes that may run over several lines: valid UTF-8,
+ * no control characters but new lines and tabs. */
+static bool lines_valid(const char *s, size_t max)
+{
+        size_t n = strlen(s);
+        if (n > max || !utf8_valid(s))
+                return false;
+        for (size_t i = 0; i < n; i++)
+                if (((unsigned char)s[i] < 0x20 && s[i] != '\n' && s[i] != '\t' && s[i] != '\r') || s[i] == 0x7f)
+                        return false;
+        return true;
+}
+
+/* type/subtype (RFC 6838 4.2: restricted names, at most 127 bytes each). */
+static bool media_type_valid(const char *s)
+{
+        const char *slash = s ? strchr(s, '/') : NULL;
+        if (!slash || slash == s || !slash[1] || strlen(s) > 255)
+                return false;
+        for (const char *p = s; *p; p++) {
+                unsigned char c = (unsigned char)*p;
+                bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                          strchr("!#$&-^_.+", c) || (p == slash);
+                if (!ok || (c == '/' && p != slash))
+                        return false;
+        }
+        return true;
+}
+
+/* The checks that need nothing stored: into o->errors. */
+static void filing_check(const struct filing_input *in, vg_usec_t now, struct case_outcome *o)
+{
+        if (in->at == VG_TIME_UNSET)
+                fielderr_add(&o->errors, "at", "is required");
+        else if (in->at > now)
+                fielderr_add(&o->errors, "at", "must not be in the future");
+        if (in->channel && *in->channel && !filing_channel_valid(in->channel))
+                fielderr_add(&o->errors, "channel", "must be portal, email, letter, phone or other");
+        if (in->reference && *in->reference && !text_valid(in->reference, FILING_REFERENCE_MAX))
+                fielderr_add(&o->errors, "reference", "must be text of at most 256 bytes on one line");
+        if (in->note && !lines_valid(in->note, FILING_NOTE_MAX))
+                fielderr_add(&o->errors, "note", "must be text of at most 4096 bytes");
+        const struct filing_attachment *a = in->attachment;
+        if (!a)
+                return;
+        if (!a->name || !text_valid(a->name, 255) || strpbrk(a->name, "/\\\""))
+                fielderr_add(&o->errors, "attachment.name", "must be a file name of 1 to 255 bytes, without / \\ or \"");
+        if (!media_type_valid(a->media_type))
+                fielderr_add(&o->errors, "attachment.media_type", "must be a media type such as application/pdf");
+        if (!a->data || a->size == 0)
+                fielderr_add(&o->errors, "attachment.content", "must not be empty");
+        else if (a->size > FILING_ATTACHMENT_MAX)
+                fielderr_add(&o->errors, "attachment.content", "must be at most 512 KiB");
+}
+
+/* Refuse a time before the obligation's clock started. */
+static int not_before_anchor(const struct obligation *ob, vg_usec_t at, struct case_outcome *o)
+{
+        if (ob->anchor_at == VG_TIME_UNSET || at >= ob->anchor_at)
+                return 0;
+        char anchor[VG_RFC3339_MAX];
+        vg_time_format(ob->anchor_at, anchor);
+        fielderr_add(&o->errors, "at", "must not be before the obligation's anchor (%s)", anchor);
+        return -VG_EVALIDATION;
+}
+
+int case_obligation_file(struct store_tx *tx, const struct actor *actor, vg_usec_t now,
+                         const struct rule_set *rules, const struct config_provider *pv, const char *key,
+                         int64_t id, const struct filing_input *in, struct case_outcome *o)
+{
+        struct incident inc = { 0 };
+        struct obligation_copy c;
+        filing_check(in, now, o);
+        if (fielderr_any(&o->errors))
+                return -VG_EVALIDATION;
+        int r = store_incident_get(tx, key, &inc);
+        if (r >= 0)
+                r = obligation_of(tx, &inc, id, &c);
+        if (r == -VG_ENOTFOUND)
+                case_outcome_detail(o, "no obligation %lld on %s", (long long)id, key);
+        if (r >= 0 && strcmp(c.o.status, "open") != 0) {
+                case_outcome_detail(o, "obligation %lld is not open", (long long)id);
+                r = -VG_ECONFLICT;
+        }
+        if (r >= 0)
+                r = not_before_anchor(&c.o, in->at, o);
+        if (r >= 0)
+                r = store_obligation_sent(tx, id, in->at);
+        if (r == -VG_ECONFLICT && !o->detail[0])
+                case_outcome_detail(o, "obligation %lld is not open", (long long)id);
+        const struct filing_attachment *a = in->attachment;
+        char sha[crypto_hash_sha256_BYTES * 2 + 1] = "";
+        if (r >= 0 && a) {
+                unsigned char h[crypto_hash_sha256_BYTES];
+                crypto_hash_sha256(h, a->data, a->size);
+                sodium_bin2hex(sha, sizeof sha, h, sizeof h);
+        }
+        if (r >= 0) {
+                struct filing f = { .obligation_id = id, .at = in->at, .previous_at = VG_TIME_UNSET,
+                                    .reference = in->reference, .note = in->note, .recorded_at = now };
+                snprintf(f.kind, sizeof f.kind, "filed");
+                snprintf(f.by, sizeof f.by, "%s", actor->name);
+                snprintf(f.channel, sizeof f.channel, "%s", in->channel ? in->channel : "");
+                if (a) {
+                        f.attachment_name = a->name;
+                        f.attachment_type = a->media_type;
+                        f.attachment = a->data;
+                        f.attachment_size = (int64_t)a->size;
+                        snprintf(f.attachment_sha256, sizeof f.attachment_sha256, "%s", sha);
+                }
+                r = store_filing_add(tx, &f);
+        }
+        if (r >= 0) {
+                json_t *change = json_pack("{s:I, s:s, s:s, s:o, s:s, s:s}", "obligation", (json_int_t)id, "rule",
+                                           c.o.rule_id, "tenant", c.o.tenant, "sent_at", case_time_json(in->at),
+                                           "channel", in->channel ? in->channel : "", "reference",
+                                           in->reference ? in->reference : "");
+                if (change && a)
+                        json_object_set_new(change, "attachment",
+                                            json_pack("{s:s, s:I, s:s}", "name", a->name, "size", (json_int_t)a->size,
+                                                      "sha256", sha));
+                r = change ? store_audit_incident(tx, now, actor, "incident.obligation.sent", inc.key, change) : -ENOMEM;
+                json_decref(change);
+        }
+        /* A later stage's clock starts at the filing's time. */
+        if (r >= 0)
+                r = case_obligations_recompute(tx, rules, pv, inc.key, now);
+        incident_fini(&inc);
+        return r;
+}
+
+int case_obligation_correct(struct store_tx *tx, const struct actor *actor, vg_usec_t now,
+                            const struct rule_set *rules, const struct config_provider *pv, const char *key,
+                            int64_t id, vg_usec_t at, const char *reason, struct case_outcome *o)
+{
+        struct incident inc = { 0 };
+        struct obligation_copy c;
+        if (at == VG_TIME_UNSET)
+                fielderr_add(&o->errors, "at", "is required");
+        else if (at > now)
+                fielderr_add(&o->errors, "at", "must not be in the future");
+        if (!reason || !*reason || !lines_valid(reason, FILING_REASON_MAX))
+                fielderr_add(&o->errors, "reason", "must say why the sent time was wrong (at most 4096 bytes)");
+        if (fielderr_any(&o->errors))
+                return -VG_EVALIDATION;
+        int r = case_incident_get(tx, key, &inc, o);
+        if (r >= 0) {
+                r = obligation_of(tx, &inc, id, &c);
+                if (r == -VG_ENOTFOUND)
+                        case_outcome_detail(o, "%s has no obligation %lld", inc.key, (long long)id);
+        }
+        if (r >= 0 && strcmp(c.o.status, "sent") != 0) {
+                case_outcome_detail(o, "obligation %lld is not sent: record its filing first", (long long)id);
+                r = -VG_ECONFLICT;
+        }
+        if (r >= 0)
+                r = not_before_anchor(&c.o, at, o);
+        if (r >= 0 && at == c.o.sent_at) {
+                fielderr_add(&o->errors, "at", "is the sent time already recorded");
+                r = -VG_EVALIDATION;
+        }
+        if (r >= 0)
+                r = store_obligation_sent_correct(tx, id, at);
+        if (r >= 0) {
+                struct filing f = { .obligation_id = id, .at = at, .previous_at = c.o.sent_at, .reason = reason,
+                                    .recorded_at = now };
+                snprintf(f.kind, sizeof f.kind, "correction");
+                snprintf(f.by, sizeof f.by, "%s", actor->name);
+                r = store_filing_add(tx, &f);
+        }
+        if (r >= 0) {
+                json_t *change = json_pack("{s:I, s:s, s:s, s:o, s:o, s:s}", "obligation", (json_int_t)id, "rule",
+                                           c.o.rule_id, "tenant", c.o.tenant, "old_sent_at", case_time_json(c.o.sent_at),
+                                           "new_sent_at", case_time_json(at), "reason", reason);
+                r = change ? store_audit_incident(tx, now, actor, "incident.obligation.sent_corrected", inc.key, change)
+                           : -ENOMEM;
+                json_decref(change);
+        }
+        /* Later stages count from the corrected time. */
+        if (r >= 0)
+                r = case_obligations_recompute(tx, rules, pv, inc.key, now);
+        incident_fini(&inc);
+        return r;
+}
+
+static int filing_json(const struct filing *f, void *userdata)
+{
+        json_t *att = json_null();
+        if (f->attachment_name)
+                att = json_pack("{s:s, s:s, s:I, s:s}", "name", f->attachment_name, "media_type",
+                                f->attachment_type ? f->attachment_type : "", "size", (json_int_t)f->attachment_size,
+                                "sha256", f->attachment_sha256);
+        json_t *j = json_pack("{s:I, s:I, s:s, s:o, s:o, s:s, s:s, s:s, s:s, s:s, s:o, s:o}", "id", (json_int_t)f->id,
+                              "obligation", (json_int_t)f->obligation_id, "kind", f->kind, "at", case_time_json(f->at),
+                              "previous_at", case_time_json(f->previous_at), "by", f->by, "channel", f->channel,
+                              "reference", f->reference ? f->reference : "", "note", f->note ? f->note : "", "reason",
+                              f->reason ? f->reason : "", "attachment", att ? att : json_null(), "recorded_at",
+                              case_time_json(f->recorded_at));
+        return j ? json_array_append_new(userdata, j) : -ENOMEM;
+}
+
+int case_filing_list(struct store_tx *tx, const char *key, int64_t obligation_id, json_t **ret,
+                     struct case_outcome *o)
+{
+        struct incident inc = { 0 };
+        json_t *items = json_array();
+        int r = items ? case_incident_get(tx, key, &inc, o) : -ENOMEM;
+        if (r >= 0)
+                r = store_filing_list(tx, inc.id, obligation_id, filing_json, items);
+        incident_fini(&inc);
+        if (r < 0) {
+                json_decref(items);
+                return r;
+        }
+        *ret = items;
+        return 0;
 }

@@ -23,11 +23,9 @@ int case_obligations_recompute(struct store_tx *tx, const struct rule_set *rules
 
 /* ---- the obligations' use cases (src/cases/obligations.c) ---- */
 
-/* Mark obligation id of incident key sent at `at` (not after now) by
- * actor, with the audit record "incident.obligation.sent", then recompute
- * the incident's obligations: a later stage's clock starts at `at`.
- * Refusals: -VG_EVALIDATION ("at" after now), -VG_ENOTFOUND (no such
- * obligation on key), -VG_ECONFLICT (not open); each with o->detail. */
+/* Mark obligation id of incident key sent at `at`: case_obligation_file
+ * with nothing more said than the time (same audit record, refusals and
+ * recomputation). */
 int case_obligation_sent(struct store_tx *tx, const struct actor *actor, vg_usec_t now,
                          const struct rule_set *rules, const struct config_provider *pv, const char *key,
                          int64_t id, vg_usec_t at, struct case_outcome *o);
@@ -49,3 +47,67 @@ int case_obligation_waive(struct store_tx *tx, const struct actor *actor, vg_use
  * clock that runs twice sends nothing twice. */
 int case_obligation_remind(struct store_tx *tx, const struct actor *actor, vg_usec_t now, int64_t id,
                            vg_usec_t due, int mark);
+
+/* ---- filings: what went out, and corrections of when ---- */
+
+/* The largest attachment a filing keeps, in bytes. The request body limit
+ * (limits.max_body, 1 MiB by default) also bounds it at the HTTP door,
+ * where the bytes come base64-encoded (4/3 of their size). */
+#define FILING_ATTACHMENT_MAX (512 * 1024)
+#define FILING_REFERENCE_MAX 256
+#define FILING_NOTE_MAX 4096
+#define FILING_REASON_MAX 4096
+
+/* A file that goes with a filing (the acknowledgement, the form sent). */
+struct filing_attachment {
+        const char *name;       /* borrows: 1..255 bytes of text, no / or \ */
+        const char *media_type; /* borrows: type/subtype, e.g. application/pdf */
+        const void *data;       /* borrows: size bytes, 1..FILING_ATTACHMENT_MAX */
+        size_t size;
+};
+
+/* What the user says of a filing; every pointer borrows and may be NULL. */
+struct filing_input {
+        vg_usec_t at;            /* when it went out */
+        const char *channel;     /* portal, email, letter, phone, other; NULL or "": unsaid */
+        const char *reference;   /* the regulator's or recipient's reference number */
+        const char *note;        /* free text; new lines allowed */
+        const struct filing_attachment *attachment;
+};
+
+/* Is s a channel a filing may name? */
+bool filing_channel_valid(const char *s);
+
+/* Record obligation id of incident key as filed: `in->at` (not after now,
+ * not before the obligation's anchor), by actor, through in->channel with
+ * in->reference, in->note and in->attachment (kept with its SHA-256), as a
+ * filing row and the audit record "incident.obligation.sent"; the
+ * obligation becomes sent and the incident's obligations are recomputed,
+ * so a later stage's clock starts at in->at. Refusals, changing nothing:
+ * -VG_EVALIDATION (o->errors names the field: at, channel, reference,
+ * note, attachment.name, attachment.media_type, attachment.content),
+ * -VG_ENOTFOUND (no incident, or no such obligation on it), -VG_ECONFLICT
+ * (not open); each with o->detail. */
+int case_obligation_file(struct store_tx *tx, const struct actor *actor, vg_usec_t now,
+                         const struct rule_set *rules, const struct config_provider *pv, const char *key,
+                         int64_t id, const struct filing_input *in, struct case_outcome *o);
+
+/* Correct the sent time of obligation id of incident key to `at` (not
+ * after now, not before its anchor, not the time already recorded),
+ * saying why (reason: text of 1..FILING_REASON_MAX bytes): a correction
+ * row beside the filing (which stays), the audit record
+ * "incident.obligation.sent_corrected" with the old and new time and the
+ * reason, and a recomputation, so later stages count from the corrected
+ * time. Refusals, changing nothing: -VG_EVALIDATION (o->errors: at,
+ * reason), -VG_ENOTFOUND, -VG_ECONFLICT (the obligation is not sent). */
+int case_obligation_correct(struct store_tx *tx, const struct actor *actor, vg_usec_t now,
+                            const struct rule_set *rules, const struct config_provider *pv, const char *key,
+                            int64_t id, vg_usec_t at, const char *reason, struct case_outcome *o);
+
+/* The filing history of incident key as JSON into *ret (yours): an array
+ * of {id, obligation, kind, at, previous_at, by, channel, reference, note,
+ * reason, attachment: null | {name, media_type, size, sha256}, recorded_at}
+ * by obligation, oldest first; obligation_id 0: of every obligation.
+ * -VG_ENOTFOUND (o->detail) when there is no such incident. */
+int case_filing_list(struct store_tx *tx, const char *key, int64_t obligation_id, json_t **ret,
+                     struct case_outcome *o);

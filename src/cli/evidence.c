@@ -24,7 +24,8 @@ static const char evidence_usage[] =
         "usage: vigil evidence --from DATE --to DATE [--framework fedramp|iso27001|iso27018|soc2]\n"
         "                      (-o DIR | -o FILE.tar.gz)\n"
         "\n"
-        "Writes the evidence of [DATE, DATE) - the incident register, the obligation ledger,\n"
+        "Writes the evidence of [DATE, DATE) - the incident register, the obligation ledger\n"
+        "with each filing (filings.csv: corrections, references, attachments' SHA-256),\n"
         "the notices with their deliveries, the post-mortems and improvements, the response\n"
         "metrics and the audit chain's verification with its head digest - as JSON and CSV\n"
         "files with an index.html mapping them to the framework's controls. DATE is\n"
@@ -179,6 +180,31 @@ static int csv_files(struct pack *p, json_t *e)
                                       js(v, "status"),   js(v, "sent_at"),           jnum(v, "on_time", n2, sizeof n2) };
                 if (r >= 0)
                         r = csv_row(b, row, 11);
+        }
+        /* Every filing and correction; an attachment by name, type, size
+         * and SHA-256 (the API serves its bytes). */
+        b = pack_file(p, "filings.csv");
+        static const char *const fh[] = { "incident",  "obligation", "filing",    "kind",
+                                          "at",        "previous_at", "by",       "channel",
+                                          "reference", "reason",     "attachment", "attachment_media_type",
+                                          "attachment_size", "attachment_sha256" };
+        if (r >= 0)
+                r = b ? csv_row(b, fh, 14) : -ENOMEM;
+        json_array_foreach(json_object_get(e, "obligations"), i, v)
+        {
+                json_array_foreach(json_object_get(v, "filings"), k, d)
+                {
+                        char n3[32];
+                        json_t *a = json_object_get(d, "attachment");
+                        const char *row[] = { js(v, "incident"),  jnum(v, "id", n1, sizeof n1), jnum(d, "id", n2, sizeof n2),
+                                              js(d, "kind"),      js(d, "at"),                 js(d, "previous_at"),
+                                              js(d, "by"),        js(d, "channel"),            js(d, "reference"),
+                                              js(d, "reason"),    js(a, "name"),               js(a, "media_type"),
+                                              json_is_object(a) ? jnum(a, "size", n3, sizeof n3) : "",
+                                              js(a, "sha256") };
+                        if (r >= 0)
+                                r = csv_row(b, row, 14);
+                }
         }
         b = pack_file(p, "notices.csv");
         static const char *const nh[] = { "incident", "notice", "version",  "kind",   "released_at",
@@ -368,6 +394,7 @@ static int index_html(struct pack *p, json_t *e, const char *framework, const ch
         }
         if (r >= 0)
                 r = buf_printf(b, "</table>\n<p>Files: <a href=\"evidence.json\">evidence.json</a> (everything), "
+                                  "<a href=\"filings.csv\">filings.csv</a> (what was filed, when, how), "
                                   "<a href=\"controls.csv\">controls.csv</a>.</p>\n</body></html>\n");
         if (r < 0 && !err[0])
                 snprintf(err, errlen, "out of memory");

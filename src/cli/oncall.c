@@ -4,6 +4,10 @@
 #include "cli/cli.h"
 #include "cli/client.h"
 
+#include "cases/obligations.h"
+
+#include <sodium.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -225,10 +229,82 @@ bad:
 
 static const char obligations_usage[] =
         "usage: vigil obligations KEY\n"
-        "       vigil obligations sent KEY ID [--at RFC3339]\n"
+        "       vigil obligations sent KEY ID [--at RFC3339] [--channel portal|email|letter|phone|other]\n"
+        "                              [--reference REF] [--note TEXT] [--attach FILE --type MEDIA-TYPE]\n"
+        "       vigil obligations correct KEY ID --at RFC3339 --reason TEXT\n"
         "\n"
         "Lists incident KEY's notification obligations by due time with the time left,\n"
-        "and each tenant's effective deadline; `sent` records that one went out.\n";
+        "and each tenant's effective deadline; `sent` records that one went out (when,\n"
+        "through which channel, the recipient's reference, a note, a file of at most\n"
+        "512 KiB kept with its SHA-256); `correct` moves a wrong sent time, saying why\n"
+        "(the first record stays; later stages count from the corrected time).\n";
+
+/* FILE's bytes in base64 (yours), at most FILING_ATTACHMENT_MAX bytes of it;
+ * NULL with a message on stderr. */
+static char *file_base64(const char *path)
+{
+        FILE *f = fopen(path, "rb");
+        if (!f) {
+                fprintf(stderr, "vigil: %s: cannot read it\n", path);
+                return NULL;
+        }
+        unsigned char *data = malloc(FILING_ATTACHMENT_MAX + 1);
+        size_t n = data ? fread(data, 1, FILING_ATTACHMENT_MAX + 1, f) : 0;
+        bool bad = ferror(f);
+        fclose(f);
+        char *out = NULL;
+        if (!data || bad)
+                fprintf(stderr, "vigil: %s: cannot read it\n", path);
+        else if (n > FILING_ATTACHMENT_MAX)
+                fprintf(stderr, "vigil: %s: larger than 512 KiB\n", path);
+        else if ((out = malloc(sodium_base64_ENCODED_LEN(n, sodium_base64_VARIANT_ORIGINAL))))
+                sodium_bin2base64(out, sodium_base64_ENCODED_LEN(n, sodium_base64_VARIANT_ORIGINAL), data, n,
+                                  sodium_base64_VARIANT_ORIGINAL);
+        free(data);
+        return out;
+}
+
+/* The body of `obligations sent|correct KEY ID OPTIONS...` from its options
+ * (argv from the first option); NULL on a usage error. */
+static json_t *filing_body(bool correct, int argc, char **argv)
+{
+        static const char *const sent_opts[] = { "--at", "--channel", "--reference", "--note", "--attach", "--type", NULL };
+        static const char *const correct_opts[] = { "--at", "--reason", NULL };
+        const char *const *opts = correct ? correct_opts : sent_opts;
+        const char *attach = NULL, *type = NULL;
+        json_t *body = json_object();
+        for (int i = 0; body && i < argc; i += 2) {
+                size_t k = 0;
+                while (opts[k] && strcmp(opts[k], argv[i]) != 0)
+                        k++;
+                if (!opts[k] || i + 1 >= argc)
+                        goto bad;
+                if (strcmp(argv[i], "--attach") == 0)
+                        attach = argv[i + 1];
+                else if (strcmp(argv[i], "--type") == 0)
+                        type = argv[i + 1];
+                else
+                        json_object_set_new(body, argv[i] + 2, json_string(argv[i + 1]));
+        }
+        if (!body || (correct && (!json_object_get(body, "at") || !json_object_get(body, "reason"))) || !attach != !type)
+                goto bad;
+        if (attach) {
+                char *b64 = file_base64(attach);
+                if (!b64) {
+                        json_decref(body);
+                        return NULL;
+                }
+                const char *name = strrchr(attach, '/') ? strrchr(attach, '/') + 1 : attach;
+                json_object_set_new(body, "attachment",
+                                    json_pack("{s:s, s:s, s:s}", "name", name, "media_type", type, "content", b64));
+                free(b64);
+        }
+        return body;
+bad:
+        json_decref(body);
+        fputs(obligations_usage, stderr);
+        return NULL;
+}
 
 /* "3d 4h", "2h 05m", "-1h 10m" (late). */
 static void left(long long s, char *buf, size_t size)
@@ -252,11 +328,14 @@ int cmd_obligations(struct cli *cli, int argc, char **argv)
         }
         if (argc == 2 && strlen(argv[1]) <= 32) {
                 snprintf(path, sizeof path, "/api/v1/incidents/%s/obligations", argv[1]);
-        } else if (argc >= 4 && strcmp(argv[1], "sent") == 0 && strlen(argv[2]) <= 32 && strlen(argv[3]) <= 19 &&
-                   (argc == 4 || (argc == 6 && strcmp(argv[4], "--at") == 0))) {
+        } else if (argc >= 4 && (strcmp(argv[1], "sent") == 0 || strcmp(argv[1], "correct") == 0) &&
+                   strlen(argv[2]) <= 32 && strlen(argv[3]) <= 19) {
+                bool correct = strcmp(argv[1], "correct") == 0;
                 method = "POST";
-                snprintf(path, sizeof path, "/api/v1/incidents/%s/obligations/%s/sent", argv[2], argv[3]);
-                body = argc == 6 ? json_pack("{s:s}", "at", argv[5]) : json_object();
+                snprintf(path, sizeof path, "/api/v1/incidents/%s/obligations/%s/%s", argv[2], argv[3],
+                         correct ? "correction" : "sent");
+                if (!(body = filing_body(correct, argc - 4, argv + 4)))
+                        return EXIT_USAGE;
         } else {
                 fputs(obligations_usage, stderr);
                 return EXIT_USAGE;

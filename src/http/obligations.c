@@ -10,6 +10,7 @@
 #include "cases/rules.h"
 
 #include <errno.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -133,13 +134,49 @@ int api_obligation_list(struct request *req, struct response *resp)
                                                   "truncated", l.total > json_array_size(l.items)));
 }
 
+/* The attachment of a filing from its JSON {name, media_type, content
+ * (base64)}: the bytes into *ret_data (yours). Errors go to req->errors. */
+static void attachment_parse(struct request *req, json_t *j, struct filing_attachment *a, unsigned char **ret_data)
+{
+        static const char *const fields[] = { "name", "media_type", "content", NULL };
+        if (!json_is_object(j)) {
+                fielderr_add(&req->errors, "attachment", "must be an object {name, media_type, content}");
+                return;
+        }
+        json_only_fields(req, j, fields);
+        a->name = json_field_string(req, j, "name", true, 255);
+        a->media_type = json_field_string(req, j, "media_type", true, 255);
+        const char *b64 = json_field_string(req, j, "content", true, SIZE_MAX);
+        if (!b64)
+                return;
+        size_t len = strlen(b64), cap = len / 4 * 3 + 3;
+        if (cap > FILING_ATTACHMENT_MAX + 3) {
+                fielderr_add(&req->errors, "attachment.content", "must be at most 512 KiB");
+                return;
+        }
+        unsigned char *data = malloc(cap ? cap : 1);
+        const char *end = NULL;
+        if (!data || sodium_base642bin(data, cap, b64, len, "\r\n", &a->size, &end, sodium_base64_VARIANT_ORIGINAL) != 0 ||
+            (end && *end)) {
+                free(data);
+                fielderr_add(&req->errors, "attachment.content", "must be the file's bytes in base64");
+                return;
+        }
+        a->data = data;
+        *ret_data = data;
+}
+
+/* Record a filing: when (default now), channel, reference, note and an
+ * optional attachment (case_obligation_file); answers the obligations. */
 int api_obligation_sent(struct request *req, struct response *resp)
 {
-        static const char *const fields[] = { "at", NULL };
+        static const char *const fields[] = { "at", "channel", "reference", "note", "attachment", NULL };
         struct case_outcome o;
         struct store_tx *tx;
         json_t *body = NULL;
-        vg_usec_t at = req->now;
+        struct filing_input in = { .at = req->now };
+        struct filing_attachment att = { 0 };
+        unsigned char *data = NULL;
         long long id;
         if (request_id_param(req, 1, "obligation", &id) < 0)
                 return -VG_ENOTFOUND;
@@ -150,21 +187,154 @@ int api_obligation_sent(struct request *req, struct response *resp)
                 json_only_fields(req, body, fields);
                 const char *s = json_field_string(req, body, "at", false, 64);
                 if (s)
-                        request_time(req, "at", s, req->now, &at);
-                if (fielderr_any(&req->errors))
+                        request_time(req, "at", s, VG_TIME_MAX, &in.at); /* the future: the use case says */
+                in.channel = json_field_string(req, body, "channel", false, 16);
+                in.reference = json_field_string(req, body, "reference", false, FILING_REFERENCE_MAX);
+                in.note = json_field_string(req, body, "note", false, FILING_NOTE_MAX);
+                json_t *aj = json_object_get(body, "attachment");
+                if (aj && !json_is_null(aj)) {
+                        attachment_parse(req, aj, &att, &data);
+                        in.attachment = &att;
+                }
+                if (fielderr_any(&req->errors)) {
+                        free(data);
                         return -VG_EVALIDATION;
+                }
         }
         case_outcome_init(&o);
         struct actor a = request_actor(req);
         int r = store_begin(req->store, &tx);
+        if (r >= 0) {
+                r = case_obligation_file(tx, &a, req->now, req->rules, &req->cfg->provider, req->params[0], id, &in,
+                                         &o);
+                request_outcome(req, &o);
+                r = store_finish(tx, r);
+        }
+        free(data);
         if (r < 0)
                 return r;
-        r = case_obligation_sent(tx, &a, req->now, req->rules, &req->cfg->provider, req->params[0], id, at, &o);
+        return api_obligation_list(req, resp);
+}
+
+/* Correct a sent time, saying why (case_obligation_correct); answers the
+ * obligations. */
+int api_obligation_correct(struct request *req, struct response *resp)
+{
+        static const char *const fields[] = { "at", "reason", NULL };
+        struct case_outcome o;
+        struct store_tx *tx;
+        json_t *body;
+        vg_usec_t at = VG_TIME_UNSET;
+        long long id;
+        if (request_id_param(req, 1, "obligation", &id) < 0)
+                return -VG_ENOTFOUND;
+        int r = request_json_object(req, &body);
+        if (r < 0)
+                return r;
+        json_only_fields(req, body, fields);
+        const char *s = json_field_string(req, body, "at", true, 64);
+        if (s)
+                request_time(req, "at", s, VG_TIME_MAX, &at);
+        const char *reason = json_field_string(req, body, "reason", true, FILING_REASON_MAX);
+        if (fielderr_any(&req->errors))
+                return -VG_EVALIDATION;
+        case_outcome_init(&o);
+        struct actor a = request_actor(req);
+        r = store_begin(req->store, &tx);
+        if (r < 0)
+                return r;
+        r = case_obligation_correct(tx, &a, req->now, req->rules, &req->cfg->provider, req->params[0], id, at, reason,
+                                    &o);
         request_outcome(req, &o);
         r = store_finish(tx, r);
         if (r < 0)
                 return r;
         return api_obligation_list(req, resp);
+}
+
+/* The incident's filing history (?obligation=ID: of one obligation). */
+int api_filing_list(struct request *req, struct response *resp)
+{
+        struct case_outcome o;
+        struct store_tx *tx;
+        json_t *items = NULL;
+        long long obligation = 0;
+        const char *v = request_query(req, "obligation");
+        if (v) {
+                char *end;
+                obligation = strtoll(v, &end, 10);
+                if (!*v || *end || obligation < 1) {
+                        fielderr_add(&req->errors, "obligation", "must be an obligation id");
+                        return -VG_EVALIDATION;
+                }
+        }
+        case_outcome_init(&o);
+        int r = store_begin_read(req->store, &tx);
+        if (r < 0)
+                return r;
+        r = case_filing_list(tx, req->params[0], obligation, &items, &o);
+        request_outcome(req, &o);
+        store_rollback(tx);
+        if (r < 0)
+                return r;
+        return response_json(resp, 200, json_pack("{s:s, s:o}", "incident", req->params[0], "items", items));
+}
+
+struct attachment_copy {
+        char *data;
+        size_t size;
+        char type[256], name[256], sha256[65];
+};
+
+static int copy_attachment(const struct filing *f, void *userdata)
+{
+        struct attachment_copy *c = userdata;
+        c->data = malloc(f->attachment_size ? (size_t)f->attachment_size : 1);
+        if (!c->data)
+                return -ENOMEM;
+        memcpy(c->data, f->attachment, (size_t)f->attachment_size);
+        c->size = (size_t)f->attachment_size;
+        snprintf(c->type, sizeof c->type, "%s", f->attachment_type ? f->attachment_type : "application/octet-stream");
+        snprintf(c->name, sizeof c->name, "%s", f->attachment_name ? f->attachment_name : "attachment");
+        snprintf(c->sha256, sizeof c->sha256, "%s", f->attachment_sha256);
+        return 0;
+}
+
+/* A filing's attachment, as it was stored: its media type, a download
+ * (never shown inline: it came from a user) and its SHA-256. */
+int api_filing_attachment_get(struct request *req, struct response *resp)
+{
+        struct attachment_copy c = { 0 };
+        struct incident inc = { 0 };
+        struct store_tx *tx;
+        long long id;
+        if (request_id_param(req, 1, "filing", &id) < 0)
+                return -VG_ENOTFOUND;
+        int r = store_begin_read(req->store, &tx);
+        if (r < 0)
+                return r;
+        r = find_incident(req, tx, &inc);
+        if (r >= 0) {
+                r = store_filing_attachment_get(tx, inc.id, id, copy_attachment, &c);
+                if (r == -VG_ENOTFOUND)
+                        request_detail(req, "no attachment to filing %lld on %s", id, inc.key);
+        }
+        store_rollback(tx);
+        incident_fini(&inc);
+        if (r < 0) {
+                free(c.data);
+                return r;
+        }
+        char disposition[300];
+        snprintf(disposition, sizeof disposition, "attachment; filename=\"%s\"", c.name);
+        r = response_text(resp, 200, NULL, c.data, c.size);
+        if (r >= 0)
+                r = response_header_add(resp, "Content-Type", c.type);
+        if (r >= 0)
+                r = response_header_add(resp, "Content-Disposition", disposition);
+        if (r >= 0)
+                r = response_header_add(resp, "X-Vigil-SHA256", c.sha256);
+        return r;
 }
 
 /* An obligation set aside, with the reason it does not apply. */

@@ -134,6 +134,9 @@ int api_status_atom(struct request *req, struct response *resp);
 /* obligations.c */
 int api_obligation_list(struct request *req, struct response *resp);
 int api_obligation_sent(struct request *req, struct response *resp);
+int api_obligation_correct(struct request *req, struct response *resp);
+int api_filing_list(struct request *req, struct response *resp);
+int api_filing_attachment_get(struct request *req, struct response *resp);
 /* rules.c */
 int api_rule_list(struct request *req, struct response *resp);
 /* tenants.c */

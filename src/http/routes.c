@@ -66,6 +66,9 @@ const struct route http_routes[] = {
         { "POST", "/api/v1/incidents/{key}/notices", NOTICE_WRITERS, 0, api_notice_create },
         { "POST", "/api/v1/incidents/{key}/notices/{id}/release", NOTICE_WRITERS, 0, api_notice_release },
         { "POST", "/api/v1/incidents/{key}/obligations/{id}/sent", NOTICE_WRITERS, 0, api_obligation_sent },
+        { "POST", "/api/v1/incidents/{key}/obligations/{id}/correction", NOTICE_WRITERS, 0, api_obligation_correct },
+        { "GET", "/api/v1/incidents/{key}/filings", ROLES_STAFF, 0, api_filing_list },
+        { "GET", "/api/v1/incidents/{key}/filings/{id}/attachment", ROLES_STAFF, 0, api_filing_attachment_get },
 
         /* Alertmanager API v2: monitoring (intake.token or intake.allow) or staff. */
         { "POST", "/api/v2/alerts", INCIDENT_WRITERS | R(ADMIN), ROUTE_INTAKE | ROUTE_JSON_ERRORS, intake_post, INTAKE(ALERTMANAGER) },

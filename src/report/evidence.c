@@ -1,4 +1,5 @@
-/* The evidence of a period: the incident register, the obligation ledger,
+/* The evidence of a period: the incident register, the obligation ledger
+ * (with each filing, its corrections and its attachment's digest),
  * the notices with their deliveries, the post-mortems with their
  * improvements, the response metrics, and the audit chain's verification
  * with its head digest (so an auditor can check nothing changed later). */
@@ -41,11 +42,34 @@ static int add_tenant(const struct scope_tenant *t, void *userdata)
                                                          tenant_status_to_string(t->status)));
 }
 
+/* A filing or a correction, with its attachment's digest (not its bytes:
+ * GET .../filings/{id}/attachment serves them, and the digest proves them). */
+static int add_filing(const struct filing *f, void *userdata)
+{
+        json_t *att = json_null();
+        if (f->attachment_name)
+                att = json_pack("{s:s, s:s, s:I, s:s}", "name", f->attachment_name, "media_type",
+                                f->attachment_type ? f->attachment_type : "", "size", (json_int_t)f->attachment_size,
+                                "sha256", f->attachment_sha256);
+        json_t *j = json_pack("{s:I, s:s, s:o, s:o, s:s, s:s, s:s, s:s, s:s, s:o}", "id", (json_int_t)f->id, "kind",
+                              f->kind, "at", time_or_null(f->at), "previous_at", time_or_null(f->previous_at), "by",
+                              f->by, "channel", f->channel, "reference", f->reference ? f->reference : "", "note",
+                              f->note ? f->note : "", "reason", f->reason ? f->reason : "", "attachment",
+                              att ? att : json_null());
+        return j ? json_array_append_new(userdata, j) : -ENOMEM;
+}
+
 static int add_obligation(const struct obligation *o, void *userdata)
 {
         struct ctx *c = userdata;
         if (strcmp(o->status, "withdrawn") == 0)
                 return 0;
+        json_t *filings = json_array();
+        int r = filings ? store_filing_list(c->tx, o->incident_id, o->id, add_filing, filings) : -ENOMEM;
+        if (r < 0) {
+                json_decref(filings);
+                return r;
+        }
         json_t *on_time = json_null();
         if (strcmp(o->status, "sent") == 0)
                 on_time = json_boolean(!o->due_at || o->sent_at <= o->due_at);
@@ -53,12 +77,12 @@ static int add_obligation(const struct obligation *o, void *userdata)
                 on_time = json_false(); /* overdue and still open */
         return json_array_append_new(
                 c->obligations,
-                json_pack("{s:s, s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:s, s:o, s:o}", "incident", c->key, "id",
-                          (json_int_t)o->id, "tenant", o->tenant, "rule", o->rule_id, "rules_version", o->rules_version,
-                          "duty", o->duty, "recipient", o->recipient ? o->recipient : "", "citation",
+                json_pack("{s:s, s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:s, s:o, s:o, s:o}", "incident", c->key,
+                          "id", (json_int_t)o->id, "tenant", o->tenant, "rule", o->rule_id, "rules_version",
+                          o->rules_version, "duty", o->duty, "recipient", o->recipient ? o->recipient : "", "citation",
                           o->citation ? o->citation : "", "anchor_at", time_or_null(o->anchor_at), "due_at",
                           time_or_null(o->due_at), "status", o->status, "sent_at", time_or_null(o->sent_at), "on_time",
-                          on_time));
+                          on_time, "filings", filings));
 }
 
 static int add_delivery(const struct notice_delivery *d, void *userdata)

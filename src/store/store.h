@@ -731,6 +731,40 @@ int store_obligation_due(struct store_tx *tx, unsigned limit, int (*cb)(const st
  * incident from leaving post_incident. */
 int store_obligation_count_open(struct store_tx *tx, int64_t incident_id, unsigned *ret);
 
+/* A filing of an obligation, or a correction of its sent time (src/store/
+ * filings.c, migration 032): rows are only added, never changed. */
+struct filing {
+        int64_t id;
+        int64_t obligation_id;
+        char kind[16];                /* filed, correction */
+        vg_usec_t at;                 /* when it went out (correction: the corrected time) */
+        vg_usec_t previous_at;        /* correction: the time it replaces; else VG_TIME_UNSET */
+        char by[STORE_NAME_MAX];      /* the actor who recorded it */
+        char channel[16];             /* portal, email, letter, phone, other; "" unsaid */
+        const char *reference;        /* borrows; "" none */
+        const char *note;             /* borrows; "" none */
+        const char *reason;           /* borrows; a correction's reason, "" otherwise */
+        const char *attachment_name;  /* borrows; NULL: no attachment */
+        const char *attachment_type;  /* borrows */
+        char attachment_sha256[65];   /* hex */
+        int64_t attachment_size;
+        const void *attachment;       /* borrows: the bytes (add; get only) */
+        vg_usec_t recorded_at;
+};
+/* Add f (f->attachment with f->attachment_size bytes when
+ * f->attachment_name is not NULL); sets f->id. */
+int store_filing_add(struct store_tx *tx, struct filing *f);
+/* The filings of incident_id's obligations (obligation_id 0: of all of
+ * them), by obligation then in the order recorded; without the bytes. */
+int store_filing_list(struct store_tx *tx, int64_t incident_id, int64_t obligation_id,
+                      int (*cb)(const struct filing *f, void *userdata), void *userdata);
+/* Filing id of one of incident_id's obligations, with its attachment's
+ * bytes; -VG_ENOTFOUND when there is none or it has no attachment. */
+int store_filing_attachment_get(struct store_tx *tx, int64_t incident_id, int64_t id,
+                                int (*cb)(const struct filing *f, void *userdata), void *userdata);
+/* Move sent obligation id's sent_at to at; -VG_ECONFLICT unless it is sent. */
+int store_obligation_sent_correct(struct store_tx *tx, int64_t id, vg_usec_t at);
+
 /* An incident's post-mortem. */
 struct postmortem {
         int64_t incident_id;
