@@ -213,6 +213,104 @@ static void anchors_and_reports_start_later_clocks(void **state)
         json_decref(a);
 }
 
+/* A filing's record, a correction that moves the later stage, bad input
+ * refused with nothing changed, and tenant administrators kept out. */
+static void a_corrected_filing_moves_the_later_stage(void **state)
+{
+        (void)state;
+        char path[192], body[512];
+        const char *const json[] = { "Content-Type: application/json", NULL };
+        json_t *a = obligations();
+        json_int_t init = json_integer_value(json_object_get(find(a, "bank", "EU-DORA-19-INIT"), "id"));
+        json_int_t gdpr = json_integer_value(json_object_get(find(a, "bank", "EU-GDPR-33"), "id"));
+        assert_string_equal(due(a, "bank", "EU-DORA-19-INT"), "2026-11-25T13:10:00Z");
+        json_decref(a);
+        /* Bad input: a 400 naming the field, and nothing changed. */
+        static const struct {
+                const char *body, *field;
+        } bad[] = {
+                { "{\"at\":\"2026-11-22T12:00:00Z\",\"channel\":\"pigeon\"}", "channel" },
+                { "{\"at\":\"2026-11-22T12:00:00Z\",\"attachment\":{\"name\":\"a.pdf\",\"media_type\":"
+                  "\"application/pdf\",\"content\":\"not base64!\"}}",
+                  "attachment.content" },
+                { "{\"at\":\"2026-11-22T12:00:00Z\",\"attachment\":{\"name\":\"a/b.pdf\",\"media_type\":"
+                  "\"application/pdf\",\"content\":\"YWJj\"}}",
+                  "attachment.name" },
+                { "{\"at\":\"2099-01-01T00:00:00Z\"}", "at" },
+                { "{\"at\":\"2026-11-01T00:00:00Z\"}", "at" }, /* before the anchor */
+        };
+        snprintf(path, sizeof path, "/api/v1/incidents/%s/obligations/%lld/sent", key, (long long)gdpr);
+        for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+                char *before = db_fingerprint(&S);
+                expect_refused_on(&S, "POST", path, comms, json, bad[i].body, 400, NULL, bad[i].field);
+                char *after = db_fingerprint(&S);
+                assert_string_equal(before, after);
+                free(before);
+                free(after);
+        }
+        /* The tenant duty filed with everything said ("abc" attached). */
+        assert_int_equal(call("POST", path, comms,
+                              "{\"at\":\"2026-11-22T12:00:00Z\",\"channel\":\"portal\",\"reference\":\"BfDI-77\","
+                              "\"note\":\"by the bank\",\"attachment\":{\"name\":\"ack.txt\",\"media_type\":"
+                              "\"text/plain\",\"content\":\"YWJj\"}}",
+                              &a),
+                         200);
+        assert_string_equal(json_string_value(json_object_get(find(a, "bank", "EU-GDPR-33"), "status")), "sent");
+        json_decref(a);
+        /* Correct the DORA initial report's time: the intermediate moves. */
+        snprintf(path, sizeof path, "/api/v1/incidents/%s/obligations/%lld/correction", key, (long long)init);
+        char *before = db_fingerprint(&S);
+        expect_refused_on(&S, "POST", path, comms, json, "{\"at\":\"2026-11-22T12:40:00Z\"}", 400, NULL, "reason");
+        char *after = db_fingerprint(&S);
+        assert_string_equal(before, after);
+        free(before);
+        free(after);
+        assert_int_equal(call("POST", path, responder, "{\"at\":\"2026-11-22T12:40:00Z\",\"reason\":\"x\"}", NULL),
+                         403);
+        snprintf(body, sizeof body, "{\"at\":\"2026-11-22T12:40:00Z\",\"reason\":\"the portal receipt says 12:40\"}");
+        assert_int_equal(call("POST", path, comms, body, &a), 200);
+        assert_string_equal(due(a, "bank", "EU-DORA-19-INT"), "2026-11-25T12:40:00Z");
+        assert_string_equal(json_string_value(json_object_get(find(a, "bank", "EU-DORA-19-INIT"), "sent_at")),
+                            "2026-11-22T12:40:00Z");
+        json_decref(a);
+        char where[200];
+        snprintf(where, sizeof where, "object = 'incident:%s' AND action = 'incident.obligation.sent_corrected' AND "
+                                      "change LIKE '%%2026-11-22T13:10:00Z%%' AND change LIKE '%%12:40%%'", key);
+        assert_int_equal(db_count(&S, "audit_log", where), 1);
+        /* The history keeps the first record beside the correction. */
+        snprintf(path, sizeof path, "/api/v1/incidents/%s/filings?obligation=%lld", key, (long long)init);
+        assert_int_equal(call("GET", path, auditor, NULL, &a), 200);
+        json_t *items = json_object_get(a, "items");
+        assert_int_equal(json_array_size(items), 2);
+        assert_string_equal(json_string_value(json_object_get(json_array_get(items, 0), "at")), "2026-11-22T13:10:00Z");
+        assert_string_equal(json_string_value(json_object_get(json_array_get(items, 1), "kind")), "correction");
+        json_decref(a);
+        /* The attachment comes back with its digest, to staff only. */
+        snprintf(path, sizeof path, "/api/v1/incidents/%s/filings?obligation=%lld", key, (long long)gdpr);
+        assert_int_equal(call("GET", path, auditor, NULL, &a), 200);
+        json_t *f0 = json_array_get(json_object_get(a, "items"), 0);
+        assert_string_equal(json_string_value(json_object_get(f0, "reference")), "BfDI-77");
+        assert_string_equal(json_string_value(json_object_get(json_object_get(f0, "attachment"), "sha256")),
+                            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+        snprintf(path, sizeof path, "/api/v1/incidents/%s/filings/%lld/attachment", key,
+                 (long long)json_integer_value(json_object_get(f0, "id")));
+        json_decref(a);
+        struct reply r;
+        http(&S, "GET", path, auditor, NULL, NULL, &r);
+        assert_int_equal(r.status, 200);
+        assert_string_equal(r.body, "abc");
+        assert_non_null(strstr(reply_header(&r, "Content-Type"), "text/plain"));
+        assert_non_null(strstr(reply_header(&r, "Content-Disposition"), "attachment"));
+        reply_free(&r);
+        char tenant_admin[128];
+        server_user_token(&S, "tam-bank", "tenant_admin", "bank", tenant_admin, sizeof tenant_admin);
+        assert_int_equal(call("GET", path, tenant_admin, NULL, NULL), 403);
+        snprintf(path, sizeof path, "/api/v1/incidents/%s/filings", key);
+        assert_int_equal(call("GET", path, tenant_admin, NULL, NULL), 403);
+        snprintf(path, sizeof path, "/api/v1/incidents/%s/obligations/%lld/correction", key, (long long)init);
+        assert_int_equal(call("POST", path, tenant_admin, body, NULL), 403);
+}
+
 static void scope_changes_withdraw_and_the_cli_lists(void **state)
 {
         (void)state;
@@ -806,6 +904,7 @@ int main(void)
                 cmocka_unit_test(time_zero_is_refused_not_unset),
                 cmocka_unit_test(unset_times_are_null_and_2026_starts_the_clocks),
                 cmocka_unit_test(anchors_and_reports_start_later_clocks),
+                cmocka_unit_test(a_corrected_filing_moves_the_later_stage),
                 cmocka_unit_test(scope_changes_withdraw_and_the_cli_lists),
                 cmocka_unit_test(clocks_remind_then_escalate),
                 cmocka_unit_test(tenant_edit_recomputes_open_incidents),
