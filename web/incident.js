@@ -200,20 +200,71 @@
     ];
   }
 
+  // A file as base64, for a filing's attachment.
+  function readBase64(file) {
+    return new Promise((resolve, reject) => {
+      const r = new FileReader();
+      r.onload = () => resolve(String(r.result).replace(/^data:[^,]*,/, ""));
+      r.onerror = () => reject(new Error(`${file.name}: cannot be read`));
+      r.readAsDataURL(file);
+    });
+  }
+
   async function obligationsSection() {
     const o = await call("GET", `${base}/obligations`);
-    const rows = o.items.filter(x => x.status !== "withdrawn").map(x => el("tr", {},
+    const h = await call("GET", `${base}/filings`);
+    const live = o.items.filter(x => x.status !== "withdrawn");
+    const name = x => `${x.rule} for ${x.tenant || "the provider"}`;
+    const rows = live.map(x => el("tr", {},
       el("th", { scope: "row" }, x.rule), el("td", {}, x.tenant || "(provider)"), el("td", {}, x.recipient),
       el("td", {}, x.status === "cannot_compute" ? "cannot compute" : time(x.due_at)),
       el("td", {}, x.status === "open" ? countdown(x.due_at)
         : x.status === "cannot_compute" ? el("span", { class: "error" }, `Cannot compute: ${x.reason}`) : x.status),
-      el("td", {}, (x.status === "open" || x.status === "cannot_compute") && x.duty === "provider" ? el("button", { type: "button", class: "secondary",
-        onclick: async () => {
-          try { await call("POST", `${base}/obligations/${x.id}/sent`, {}); await load(); }
-          catch (e) { message.textContent = e.message; }
-        } }, `Record ${x.rule} for ${x.tenant || "the provider"} as sent`) : "")));
-    return [el("p", { class: "meta" }, `Rules data ${o.rules_version}.`),
-            table("Obligations", ["Rule", "Tenant", "Recipient", "Due", "Time left", ""], rows)];
+      el("td", {}, x.sent_at ? time(x.sent_at) : "")));
+    const out = [el("p", { class: "meta" }, `Rules data ${o.rules_version}.`),
+                 table("Obligations", ["Rule", "Tenant", "Recipient", "Due", "Time left", "Sent"], rows)];
+    // The filing history: every filing and correction, oldest first.
+    const byId = Object.fromEntries(o.items.map(x => [x.id, x]));
+    out.push(table("Filing history", ["Obligation", "What", "When", "By", "Channel", "Reference", "Note or reason", "File"],
+      h.items.map(f => el("tr", {},
+        el("th", { scope: "row" }, byId[f.obligation] ? name(byId[f.obligation]) : String(f.obligation)),
+        el("td", {}, f.kind === "correction" ? ["corrected from ", time(f.previous_at)] : "filed"),
+        el("td", {}, time(f.at)), el("td", {}, f.by), el("td", {}, f.channel), el("td", {}, f.reference),
+        el("td", {}, f.kind === "correction" ? f.reason : f.note),
+        el("td", {}, f.attachment ? el("a", { href: `${base}/filings/${f.id}/attachment` },
+                                       `${f.attachment.name} (sha256 ${f.attachment.sha256.slice(0, 12)}…)`) : "")))));
+    const open = live.filter(x => x.status === "open" || x.status === "cannot_compute"), sent = live.filter(x => x.status === "sent");
+    if (open.length) {
+      const which = field("Obligation", "select", {}, []);
+      which.input.replaceChildren(...open.map(x => el("option", { value: x.id }, name(x))));
+      const at = field("Sent at (UTC, e.g. 2026-12-01T12:00:00Z; empty: now)", "input");
+      const channel = field("Channel", "select", {}, ["portal", "email", "letter", "phone", "other"]);
+      const ref = field("Reference number (the regulator's or recipient's)", "input");
+      const note = field("Note", "textarea");
+      const file = field("Attachment (optional, at most 512 KiB)", "input", { type: "file" });
+      out.push(form("Record a filing", [which.wrap, at.wrap, channel.wrap, ref.wrap, note.wrap, file.wrap],
+                    "Record as filed", async () => {
+        const body = { channel: channel.input.value };
+        if (at.input.value.trim()) body.at = at.input.value.trim();
+        if (ref.input.value.trim()) body.reference = ref.input.value.trim();
+        if (note.input.value.trim()) body.note = note.input.value.trim();
+        const f = file.input.files && file.input.files[0];
+        if (f) body.attachment = { name: f.name, media_type: f.type || "application/octet-stream",
+                                   content: await readBase64(f) };
+        await call("POST", `${base}/obligations/${which.input.value}/sent`, body);
+      }));
+    }
+    if (sent.length) {
+      const which = field("Obligation", "select", {}, []);
+      which.input.replaceChildren(...sent.map(x => el("option", { value: x.id }, name(x))));
+      const at = field("Corrected sent time (UTC, e.g. 2026-12-01T12:00:00Z)", "input");
+      const reason = field("Reason for the correction", "textarea");
+      out.push(form("Correct a sent time", [which.wrap, at.wrap, reason.wrap], "Correct the time", async () => {
+        await call("POST", `${base}/obligations/${which.input.value}/correction`,
+                   { at: at.input.value.trim(), reason: reason.input.value.trim() });
+      }));
+    }
+    return out;
   }
 
   async function noticesSection() {

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -104,6 +105,51 @@ static void a_whole_incident_in_the_browser(void **state)
         assert_true(run_browser("journey.mjs", "ALERT_NAME=BucketPublic") >= 12);
 }
 
+/* RFC 3339 for now minus minutes. */
+static void minutes_ago(int minutes, char out[32])
+{
+        time_t t = time(NULL) - minutes * 60;
+        struct tm tm;
+        strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
+}
+
+static void a_filing_in_the_browser(void **state)
+{
+        (void)state;
+        char path[128], body[320], detected[32], filed[32], corrected[32], env[256];
+        json_t *a;
+        /* bank (DE, finance) has its own GDPR duty once the incident is declared. */
+        assert_int_equal(call("PUT", "/api/v1/tenants/bank", comms,
+                              "{\"name\":\"Bank AG\",\"contacts\":[{\"email\":\"sec@bank.example\"}],"
+                              "\"jurisdictions\":[\"DE\"],\"sectors\":[\"finance\"],\"data_categories\":[\"personal_data\"]}",
+                              NULL),
+                         201);
+        minutes_ago(180, detected);
+        snprintf(body, sizeof body,
+                 "{\"title\":\"Bank export\",\"severity\":\"sev2\",\"source\":\"monitoring\",\"detected_at\":\"%s\"}",
+                 detected);
+        assert_int_equal(call("POST", "/api/v1/incidents", manager, body, &a), 201);
+        char key[32];
+        snprintf(key, sizeof key, "%s", json_string_value(json_object_get(a, "key")));
+        json_decref(a);
+        snprintf(path, sizeof path, "/api/v1/incidents/%s/classify", key);
+        assert_int_equal(call("POST", path, manager,
+                              "{\"classification\":\"security_incident\",\"impact\":{\"confidentiality\":true},"
+                              "\"data_categories\":[\"personal_data\"]}",
+                              NULL),
+                         200);
+        snprintf(path, sizeof path, "/api/v1/incidents/%s/scope", key);
+        assert_int_equal(call("PUT", path, manager,
+                              "{\"reason\":\"logs\",\"tenants\":[{\"id\":\"bank\",\"status\":\"confirmed\"}]}", NULL),
+                         200);
+        snprintf(path, sizeof path, "/api/v1/incidents/%s/declare", key);
+        assert_int_equal(call("POST", path, manager, "{\"criteria\":\"personal data read\"}", NULL), 200);
+        minutes_ago(60, filed);
+        minutes_ago(90, corrected);
+        snprintf(env, sizeof env, "KEY=%s FILED_AT=%s CORRECTED_AT=%s", key, filed, corrected);
+        assert_true(run_browser("filing.mjs", env) >= 4);
+}
+
 static long long release(const char *key, const char *tenant, const char *nature)
 {
         char path[128], body[600];
@@ -190,6 +236,7 @@ int main(void)
                 cmocka_unit_test(static_files_are_served_safely),
                 cmocka_unit_test(pages_in_a_browser),
                 cmocka_unit_test(a_whole_incident_in_the_browser),
+                cmocka_unit_test(a_filing_in_the_browser),
         };
         return cmocka_run_group_tests_name("web", tests, setup, teardown);
 }
