@@ -31,7 +31,7 @@ static const char usage[] =
         "                                who is on call, shifts, overrides, coverage gaps\n"
         "  page list|ack ...             pages sent; acknowledge one\n"
         "  apply -f FILE                 users, teams, schedules, policies, services from YAML\n"
-        "  obligations KEY | obligations sent KEY ID\n"
+        "  obligations KEY | obligations sent|correct KEY ID\n"
         "                                notification obligations by due time; record one sent\n"
         "  notices KEY | notices compose KEY ... | notices release KEY ID\n"
         "                                customer notices and their deliveries\n"
