@@ -96,3 +96,41 @@ int account_user_create(struct store *s, const struct actor *actor, vg_usec_t no
                 *ret = u;
         return 0;
 }
+
+int account_sign_in(struct store *s, vg_usec_t now, const char *request_id, const char *address,
+                    const char *name, const char *password, struct session *sess, struct user *u)
+{
+        struct store_tx *tx;
+        int r = store_begin_read(s, &tx);
+        if (r < 0)
+                return r;
+        r = store_user_get_by_name(tx, name, u);
+        store_rollback(tx);
+        bool ok;
+        if (r == -VG_ENOTFOUND) {
+                secret_password_dummy_verify(password);
+                ok = false;
+        } else if (r < 0) {
+                return r;
+        } else {
+                ok = secret_password_verify(u->password_hash, password) && !u->disabled;
+        }
+        secret_wipe(u->password_hash, sizeof u->password_hash);
+        if (!ok)
+                return -VG_EAUTH;
+
+        sess->user_id = u->id;
+        r = store_begin(s, &tx);
+        if (r < 0)
+                return r;
+        r = store_session_insert(tx, sess);
+        if (r >= 0) {
+                struct actor a = { .user_id = u->id, .name = u->name, .request_id = request_id };
+                char object[48];
+                snprintf(object, sizeof object, "user:%lld", (long long)u->id);
+                json_t *change = json_pack("{s:I, s:s}", "session", (json_int_t)sess->id, "address", address);
+                r = change ? store_audit_append(tx, now, &a, "session.create", object, change) : -ENOMEM;
+                json_decref(change);
+        }
+        return store_finish(tx, r);
+}

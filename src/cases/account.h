@@ -25,3 +25,16 @@ int account_user_create(struct store *s, const struct actor *actor, vg_usec_t no
 
 /* The user as JSON, without the password hash. */
 json_t *account_user_json(const struct user *u);
+
+/* Sign in as name with password at now. The account is read in a read
+ * transaction and the password checked (argon2id) outside any
+ * transaction - a slow verify must not hold the write lock that every
+ * other writer waits for - then, when it matches and the account is not
+ * disabled, sess (token_hash and expires_at set by the caller) is
+ * inserted with its audit record "session.create" (actor: the user
+ * signing in; request_id and address borrowed) in one write transaction.
+ * An unknown name runs a dummy verify, so the time taken does not tell
+ * which was wrong. -VG_EAUTH for a wrong name or password or a disabled
+ * account; u gets the user, its password hash wiped. */
+int account_sign_in(struct store *s, vg_usec_t now, const char *request_id, const char *address,
+                    const char *name, const char *password, struct session *sess, struct user *u);

@@ -33,8 +33,7 @@ int api_session_create(struct request *req, struct response *resp)
         static const char *const fields[] = { "username", "password", NULL };
         const struct config_login *lim = &req->cfg->login;
         char ukey[STORE_NAME_MAX + 4], akey[80], token[SECRET_TOKEN_MAX], qname[80];
-        struct store_tx *tx = NULL;
-        struct user u;
+        struct user u = { 0 };
         json_t *body;
         int retry = 0, r;
 
@@ -61,58 +60,29 @@ int api_session_create(struct request *req, struct response *resp)
                 return -VG_ERATELIMIT;
         }
 
-        r = store_begin_read(req->store, &tx);
-        if (r < 0)
-                return r;
-        r = store_user_get_by_name(tx, name, &u);
-        store_rollback(tx);
-        bool ok;
-        if (r == -VG_ENOTFOUND) {
-                secret_password_dummy_verify(password);
-                ok = false;
-        } else if (r < 0) {
-                wipe_json_string(body, "password");
-                return r;
-        } else {
-                ok = secret_password_verify(u.password_hash, password) && !u.disabled;
+        struct session s = { .created_at = req->now,
+                             .last_seen = req->now,
+                             .expires_at = req->now + req->cfg->session.absolute_timeout * VG_USEC_PER_SEC };
+        r = secret_token_new(TOKEN_PREFIX_SESSION, token, sizeof token);
+        if (r >= 0) {
+                secret_token_digest(token, s.token_hash);
+                r = account_sign_in(req->store, req->now, req->request_id, req->client_addr, name, password, &s, &u);
         }
         wipe_json_string(body, "password");
         secret_wipe((char *)req->body, req->body_len);
-        secret_wipe(u.password_hash, sizeof u.password_hash);
-        if (!ok) {
+        if (r == -VG_EAUTH) {
                 ratelimit_fail(req->ratelimit, ukey, lim->window, req->now);
                 ratelimit_fail(req->ratelimit, akey, lim->window, req->now);
                 log_event(LOG_LVL_WARN, "sign-in failed", "request_id=%s user=%s addr=%s",
                           req->request_id, log_quote(name, qname, sizeof qname), req->client_addr);
                 request_detail(req, "wrong user name or password, or the account is disabled");
-                return -VG_EAUTH;
         }
+        if (r < 0)
+                goto out;
         ratelimit_reset(req->ratelimit, ukey);
-
-        struct session s = { .user_id = u.id,
-                             .created_at = req->now,
-                             .last_seen = req->now,
-                             .expires_at = req->now + req->cfg->session.absolute_timeout * VG_USEC_PER_SEC };
-        r = secret_token_new(TOKEN_PREFIX_SESSION, token, sizeof token);
-        if (r < 0)
-                return r;
-        secret_token_digest(token, s.token_hash);
-        r = store_begin(req->store, &tx);
-        if (r < 0)
-                goto out;
-        r = store_session_insert(tx, &s);
-        if (r >= 0) {
-                /* The actor is the user signing in, not the anonymous caller. */
-                req->who.user = u;
-                req->who.kind = AUTH_SESSION;
-                json_t *change = json_pack("{s:I, s:s}", "session", (json_int_t)s.id, "address",
-                                           req->client_addr);
-                r = request_audit(req, tx, "session.create", "user", u.id, change);
-                json_decref(change);
-        }
-        r = store_finish(tx, r);
-        if (r < 0)
-                goto out;
+        /* The actor from here on is the user signed in, not the anonymous caller. */
+        req->who.user = u;
+        req->who.kind = AUTH_SESSION;
 
         char csrf[2 * STORE_HASH_BYTES + 1];
         auth_csrf_token(token, csrf);

@@ -5,6 +5,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "cases/account.h"
 #include "cases/cases.h"
 #include "core/error.h"
 
@@ -235,12 +236,58 @@ static void stale_incident_refused(void **state)
         assert_string_equal(o.detail, "no incident INC-2026-9999");
 }
 
+
+static int count_sign_in(const struct audit_record *a, void *userdata)
+{
+        if (strcmp(a->action, "session.create") == 0)
+                (*(int *)userdata)++;
+        return 0;
+}
+
+/* Sign-in as every door runs it: a wrong password and an unknown name
+ * write nothing; the right one writes the session and
+ * its audit record, by the user signing in. */
+static void sign_in_writes_only_on_success(void **state)
+{
+        struct fixture *f = *state;
+        struct field_errors fe;
+        struct user u;
+        struct user_spec spec = { .name = "erin", .role = "responder", .password = "a long sign-in password" };
+        fielderr_init(&fe);
+        assert_int_equal(account_user_create(f->s, &tester, T0, &spec, &u, &fe), 0);
+        struct session sess = { .created_at = T0, .last_seen = T0, .expires_at = T0 + 3600 * S };
+        memset(sess.token_hash, 7, sizeof sess.token_hash);
+        assert_int_equal(account_sign_in(f->s, T0, "req-2", "192.0.2.1", "erin", "wrong password!", &sess, &u), -VG_EAUTH);
+        assert_int_equal(account_sign_in(f->s, T0, "req-2", "192.0.2.1", "nobody", "a long sign-in password", &sess, &u),
+                         -VG_EAUTH);
+        struct store_tx *tx;
+        int n = 0;
+        assert_int_equal(store_begin_read(f->s, &tx), 0);
+        assert_int_equal(store_audit_list(tx, 0, 0, count_sign_in, &n), 0);
+        struct session got;
+        assert_int_equal(store_session_get_by_hash(tx, sess.token_hash, &got), -VG_ENOTFOUND);
+        store_rollback(tx);
+        assert_int_equal(n, 0);
+
+        assert_int_equal(account_sign_in(f->s, T0, "req-3", "192.0.2.1", "erin", "a long sign-in password", &sess, &u), 0);
+        assert_string_equal(u.name, "erin");
+        for (size_t i = 0; i < sizeof u.password_hash; i++)
+                assert_int_equal(u.password_hash[i], 0);
+        assert_int_equal(store_begin_read(f->s, &tx), 0);
+        assert_int_equal(store_audit_list(tx, 0, 0, count_sign_in, &n), 0);
+        assert_int_equal(store_session_get_by_hash(tx, sess.token_hash, &got), 0);
+        store_rollback(tx);
+        assert_int_equal(n, 1);
+        assert_int_equal(got.user_id, u.id);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(advance_checks_exit_criteria, setup, teardown),
                 cmocka_unit_test_setup_teardown(leaving_recovery_opens_vigilance, setup, teardown),
                 cmocka_unit_test_setup_teardown(stale_incident_refused, setup, teardown),
+                cmocka_unit_test_setup_teardown(sign_in_writes_only_on_success, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
