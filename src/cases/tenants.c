@@ -138,9 +138,60 @@ int case_service_regimes_changed(struct store_tx *tx, const struct actor *actor,
         return r;
 }
 
+void case_tenant_batch_init(struct case_tenant_batch *b)
+{
+        b->incidents = json_object();
+}
+
+void case_tenant_batch_fini(struct case_tenant_batch *b)
+{
+        json_decref(b->incidents);
+        b->incidents = NULL;
+}
+
+/* Note in b the open incidents that have tenant id in scope, for its
+ * changed facts (names, borrowed). */
+static int batch_note(struct store_tx *tx, const struct rule_set *rules, struct case_tenant_batch *b,
+                      const char *id, json_t *changed)
+{
+        struct incident_filter f = {.phase = PHASE__INVALID,
+                                    .classification = CLASS__INVALID,
+                                    .severity = SEV__INVALID,
+                                    .tenant = id};
+        struct open_keys k = {0};
+        int r = !b->incidents ? -ENOMEM : rules ? store_incident_list(tx, &f, 0, 0, open_key, &k) : 0;
+        for (size_t i = 0; r >= 0 && i < k.n; i++) {
+                json_t *e = json_object_get(b->incidents, k.v[i]);
+                if (!e) {
+                        e = json_pack("{s:i, s:[], s:[]}", "tenants", 0, "first", "facts");
+                        if (!e || json_object_set_new(b->incidents, k.v[i], e) < 0) {
+                                r = -ENOMEM;
+                                break;
+                        }
+                }
+                json_t *first = json_object_get(e, "first"), *facts_seen = json_object_get(e, "facts"), *name;
+                size_t j;
+                json_object_set_new(e, "tenants", json_integer(json_integer_value(json_object_get(e, "tenants")) + 1));
+                if (json_array_size(first) < TENANT_BATCH_NAMED)
+                        json_array_append_new(first, json_string(id));
+                json_array_foreach(changed, j, name)
+                {
+                        size_t m;
+                        json_t *seen;
+                        bool have = false;
+                        json_array_foreach(facts_seen, m, seen) have |= json_equal(seen, name);
+                        if (!have)
+                                json_array_append(facts_seen, name);
+                }
+        }
+        free(k.v);
+        return r;
+}
+
 static int put(struct store_tx *tx, const struct actor *actor, vg_usec_t now,
                const struct rule_set *rules, const struct config_provider *pv, const char *id,
-               const char *name, json_t *body, bool audit, struct case_tenant_result *ret)
+               const char *name, json_t *body, bool audit, struct case_tenant_batch *b,
+               struct case_tenant_result *ret)
 {
         json_t *before = NULL, *changed = NULL;
         char *text = json_dumps(body, JSON_SORT_KEYS | JSON_COMPACT);
@@ -167,8 +218,8 @@ static int put(struct store_tx *tx, const struct actor *actor, vg_usec_t now,
                 r = changed ? 0 : -ENOMEM;
         }
         if (r >= 0 && changed && json_array_size(changed))
-                r = case_tenant_facts_changed(tx, actor, now, rules, pv, id, changed,
-                                              &ret->recomputed);
+                r = b ? batch_note(tx, rules, b, id, changed)
+                      : case_tenant_facts_changed(tx, actor, now, rules, pv, id, changed, &ret->recomputed);
         json_decref(changed);
         json_decref(before);
         free(text);
@@ -179,15 +230,42 @@ int case_tenant_put(struct store_tx *tx, const struct actor *actor, vg_usec_t no
                     const struct rule_set *rules, const struct config_provider *pv, const char *id,
                     const char *name, json_t *body, struct case_tenant_result *ret)
 {
-        return put(tx, actor, now, rules, pv, id, name, body, true, ret);
+        return put(tx, actor, now, rules, pv, id, name, body, true, NULL, ret);
 }
 
 int case_tenant_import_row(struct store_tx *tx, const struct actor *actor, vg_usec_t now,
                            const struct rule_set *rules, const struct config_provider *pv,
                            const char *id, const char *name, json_t *body,
-                           struct case_tenant_result *ret)
+                           struct case_tenant_batch *b, struct case_tenant_result *ret)
 {
-        return put(tx, actor, now, rules, pv, id, name, body, false, ret);
+        return put(tx, actor, now, rules, pv, id, name, body, false, b, ret);
+}
+
+int case_tenant_import_finish(struct store_tx *tx, const struct actor *actor, vg_usec_t now,
+                              const struct rule_set *rules, const struct config_provider *pv,
+                              struct case_tenant_batch *b, unsigned *ret_n)
+{
+        const char *key;
+        json_t *v;
+        unsigned n = 0;
+        int r = 0;
+        json_object_foreach(b->incidents, key, v)
+        {
+                json_t *change = json_pack("{s:O, s:O, s:O, s:s}", "tenants", json_object_get(v, "tenants"),
+                                           "first", json_object_get(v, "first"), "facts",
+                                           json_object_get(v, "facts"), "reason",
+                                           "an import changed its tenants' facts");
+                r = change ? case_obligations_recompute(tx, rules, pv, key, now) : -ENOMEM;
+                if (r >= 0)
+                        r = store_audit_incident(tx, now, actor, "incident.obligations.recompute", key, change);
+                json_decref(change);
+                if (r < 0)
+                        break;
+                n++;
+        }
+        if (ret_n)
+                *ret_n = n;
+        return r < 0 ? r : 0;
 }
 
 int case_tenant_delete(struct store_tx *tx, const struct actor *actor, vg_usec_t now,

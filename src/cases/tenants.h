@@ -29,13 +29,29 @@ int case_tenant_put(struct store_tx *tx, const struct actor *actor, vg_usec_t no
                     const struct rule_set *rules, const struct config_provider *pv, const char *id,
                     const char *name, json_t *body, struct case_tenant_result *ret);
 
-/* The same for one row of an import, which writes one audit record for
- * the whole file (the door's): no "tenant.*" record, the incidents'
- * recompute records as above. */
+/* An import's pending recomputations: each open incident the imported
+ * rows' changed facts touch is recomputed once, when the import ends (an
+ * incident with 100,000 tenants in scope is not recomputed per row). */
+#define TENANT_BATCH_NAMED 20
+struct case_tenant_batch {
+        json_t *incidents; /* owns: key -> {tenants: count, first: [ids, up to TENANT_BATCH_NAMED], facts: [names]} */
+};
+void case_tenant_batch_init(struct case_tenant_batch *b);
+void case_tenant_batch_fini(struct case_tenant_batch *b);
+
+/* The same as case_tenant_put for one row of an import, which writes one
+ * audit record for the whole file (the door's): no "tenant.*" record; the
+ * open incidents the row's changed facts touch are noted in b. */
 int case_tenant_import_row(struct store_tx *tx, const struct actor *actor, vg_usec_t now,
                            const struct rule_set *rules, const struct config_provider *pv,
                            const char *id, const char *name, json_t *body,
-                           struct case_tenant_result *ret);
+                           struct case_tenant_batch *b, struct case_tenant_result *ret);
+/* Recompute each incident b noted, once, with the audit record
+ * "incident.obligations.recompute" (how many tenants, the first of them,
+ * the facts that changed). *ret_n (may be NULL): how many incidents. */
+int case_tenant_import_finish(struct store_tx *tx, const struct actor *actor, vg_usec_t now,
+                              const struct rule_set *rules, const struct config_provider *pv,
+                              struct case_tenant_batch *b, unsigned *ret_n);
 
 /* Delete tenant id with the audit record "tenant.delete"; its incidents
  * keep its id in their scope, now with no facts (only rules without

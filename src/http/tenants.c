@@ -342,6 +342,7 @@ struct import {
         size_t n, bad;
         unsigned created, updated, unchanged;
         bool json;
+        struct case_tenant_batch batch; /* the open incidents to recompute at the end */
 };
 
 static int import_row(json_t *row, const char *at, bool bad_cell, void *userdata)
@@ -365,7 +366,7 @@ static int import_row(json_t *row, const char *at, bool bad_cell, void *userdata
                 struct actor a = request_actor(im->req);
                 struct case_tenant_result res = { 0 };
                 r = case_tenant_import_row(im->tx, &a, im->req->now, im->req->rules, &im->req->cfg->provider, id,
-                                           name, body, &res);
+                                           name, body, &im->batch, &res);
                 im->created += res.changed == 1;
                 im->updated += res.changed == 2;
                 im->unchanged += r >= 0 && res.changed == 0;
@@ -392,6 +393,7 @@ int api_tenant_import(struct request *req, struct response *resp)
         r = store_begin(req->store, &im.tx);
         if (r < 0)
                 return r;
+        case_tenant_batch_init(&im.batch);
         r = tenant_rows_parse(csv ? TENANT_CSV : TENANT_JSON, req->body, req->body_len, &rows);
         if (r >= 0 && (im.bad || fielderr_any(&req->errors))) {
                 request_detail(req, "%zu of %zu tenants are not valid; nothing was imported",
@@ -400,6 +402,11 @@ int api_tenant_import(struct request *req, struct response *resp)
         } else if (r == -VG_EVALIDATION && why[0]) {
                 request_detail(req, "%s", why);
         }
+        if (r >= 0) {
+                struct actor a = request_actor(req);
+                r = case_tenant_import_finish(im.tx, &a, req->now, req->rules, &req->cfg->provider, &im.batch, NULL);
+        }
+        case_tenant_batch_fini(&im.batch);
         if (r >= 0 && (im.created || im.updated)) {
                 /* One audit record for the file: counts and the ids it touched. */
                 json_t *change = json_pack("{s:i, s:i, s:i, s:s}", "created", im.created,

@@ -255,6 +255,64 @@ static void deleting_recomputes(void **state)
         store_rollback(tx);
 }
 
+
+static int count_import_recompute(const struct audit_record *a, void *userdata)
+{
+        if (strcmp(a->action, "incident.obligations.recompute") == 0 && strstr(a->change, "\"tenants\":3"))
+                (*(int *)userdata)++;
+        return 0;
+}
+
+/* An import of three tenants of one open incident recomputes it once,
+ * at the end, with one record that counts them (not once per row). */
+static void an_import_recomputes_each_incident_once(void **state)
+{
+        struct fixture *f = *state;
+        struct store_tx *tx;
+        char key[INCIDENT_KEY_MAX];
+        struct store_tx *t2;
+        incident(f, PHASE_CONTAINMENT, true, "t1", key);
+        struct incident inc = {0};
+        struct scope_tenant st[3] = {{.status = TENANT_CONFIRMED}, {.status = TENANT_CONFIRMED},
+                                     {.status = TENANT_CONFIRMED}};
+        snprintf(st[0].tenant, sizeof st[0].tenant, "t1");
+        snprintf(st[1].tenant, sizeof st[1].tenant, "t2");
+        snprintf(st[2].tenant, sizeof st[2].tenant, "t3");
+        assert_int_equal(store_begin(f->s, &t2), 0);
+        assert_int_equal(store_incident_get(t2, key, &inc), 0);
+        assert_int_equal(store_incident_tenants_set(t2, inc.id, st, 3), 0);
+        assert_int_equal(store_commit(t2), 0);
+        incident_fini(&inc);
+
+        struct case_tenant_batch b;
+        case_tenant_batch_init(&b);
+        assert_int_equal(store_begin(f->s, &tx), 0);
+        for (int i = 0; i < 3; i++) {
+                struct case_tenant_result res;
+                json_t *j = json_loads("{\"jurisdictions\":[\"FR\"]}", 0, NULL);
+                assert_int_equal(case_tenant_import_row(tx, &tester, T0 + 4 * H, &f->rules, &f->pv, st[i].tenant,
+                                                        "A tenant", j, &b, &res),
+                                 0);
+                assert_int_equal(res.changed, 1);
+                assert_int_equal(res.recomputed, 0); /* not yet */
+                json_decref(j);
+        }
+        unsigned n;
+        assert_int_equal(case_tenant_import_finish(tx, &tester, T0 + 4 * H, &f->rules, &f->pv, &b, &n), 0);
+        assert_int_equal(store_commit(tx), 0);
+        case_tenant_batch_fini(&b);
+        assert_int_equal(n, 1);
+        for (int i = 0; i < 3; i++)
+                assert_string_equal(obligation(f, key, st[i].tenant, "EU-GDPR-33").status, "open");
+        char object[64];
+        int records_n = 0;
+        snprintf(object, sizeof object, "incident:%s", key);
+        assert_int_equal(store_begin_read(f->s, &tx), 0);
+        assert_int_equal(store_audit_list_object(tx, object, 0, 0, count_import_recompute, &records_n), 0);
+        store_rollback(tx);
+        assert_int_equal(records_n, 1);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -262,6 +320,7 @@ int main(void)
                 cmocka_unit_test(creating_a_scoped_tenant_recomputes),
                 cmocka_unit_test(failure_rolls_back_with_the_record),
                 cmocka_unit_test(deleting_recomputes),
+                cmocka_unit_test(an_import_recomputes_each_incident_once),
         };
         return cmocka_run_group_tests_name("cases/tenants", tests, setup, teardown);
 }
