@@ -31,7 +31,9 @@ struct listing {
  * that rule is still the one in force (same rules version). */
 static int explain(struct listing *l, const struct obligation *o, json_t *j)
 {
-        int i = l->set && strcmp(o->rules_version, l->set->version) == 0 ? rule_find(l->set, o->rule_id) : -1;
+        bool current = l->set && strcmp(o->rules_version, l->set->version) == 0;
+        /* Rows share a few rules: a rule met before needs no search. */
+        int i = !current ? -1 : json_object_get(l->why, o->rule_id) ? 0 : rule_find(l->set, o->rule_id);
         json_object_set_new(j, "rule_in_force", json_boolean(i >= 0));
         if (i < 0 || json_object_get(l->why, o->rule_id))
                 return 0;
