@@ -1,11 +1,11 @@
-/* Incidents: report, list, read, classify, advance through the phases.
- * The rules are src/core/incident.c's; this file gathers the facts, applies
- * the change with its audit record in one transaction, and answers. Every
- * change bumps the version, which is the ETag; If-Match makes a stale
- * write fail with 412 instead of overwriting. */
+/* Incidents: report, list, read, classify, declare, scope, advance through
+ * the phases. Each change is a use case (src/cases/incident.c, scope.c);
+ * a handler here parses its body, opens one write transaction, honours
+ * If-Match, calls the use case, renders its outcome or the incident, and
+ * commits. Every change bumps the version, which is the ETag; If-Match
+ * makes a stale write fail with 412 instead of overwriting. */
 #include "http/resources.h"
 
-#include "cases/obligations.h"
 #include "core/error.h"
 #include "core/names.h"
 
@@ -169,9 +169,6 @@ int api_incident_create(struct request *req, struct response *resp)
                 return r;
         json_only_fields(req, body, fields);
         const char *title = json_field_string(req, body, "title", true, INCIDENT_TITLE_MAX);
-        if (title && !text_valid(title, INCIDENT_TITLE_MAX))
-                fielderr_add(&req->errors, "title", "must be 1 to %d bytes of text on one line",
-                             INCIDENT_TITLE_MAX);
         const char *desc = json_field_string(req, body, "description", false, INCIDENT_TEXT_MAX);
         const char *sev = json_field_string(req, body, "severity", true, 16);
         if (sev && severity_from_string(sev) == SEV__INVALID)
@@ -187,29 +184,21 @@ int api_incident_create(struct request *req, struct response *resp)
         if (fielderr_any(&req->errors))
                 return -VG_EVALIDATION;
 
-        snprintf(inc.title, sizeof inc.title, "%s", title);
-        inc.description = strdup(desc ? desc : "");
-        if (!inc.description)
-                return -ENOMEM;
-        inc.severity = severity_from_string(sev);
-        inc.source = source_from_string(src);
-        snprintf(inc.reporter, sizeof inc.reporter, "%s", req->who.user.name);
-        inc.phase = PHASE_ANALYSIS;
-        inc.classification = CLASS_SUSPECTED;
-        inc.detected_at = detected;
-        inc.reported_at = inc.created_at = inc.updated_at = req->now;
-
+        struct case_incident_new n = {.title = title,
+                                      .description = desc,
+                                      .severity = severity_from_string(sev),
+                                      .source = source_from_string(src),
+                                      .detected_at = detected,
+                                      .services = services,
+                                      .n_services = n_services};
+        struct actor a = request_actor(req);
+        struct case_outcome o;
+        case_outcome_init(&o);
         r = store_begin(req->store, &tx);
         if (r < 0)
-                goto out;
-        r = store_incident_insert(tx, &inc);
-        if (r >= 0)
-                r = store_incident_services_set(tx, inc.id, services, n_services);
-        if (r >= 0) {
-                json_t *change = incident_json(&inc, json_copy(json_object_get(body, "services")));
-                r = request_audit_incident(req, tx, "incident.create", inc.key, change);
-                json_decref(change);
-        }
+                return r;
+        r = case_incident_open(tx, &a, req->now, &n, &inc, &o);
+        request_outcome(req, &o);
         if (r >= 0) {
                 char location[64];
                 snprintf(location, sizeof location, "/api/v1/incidents/%s", inc.key);
@@ -217,7 +206,6 @@ int api_incident_create(struct request *req, struct response *resp)
                 r = respond_incident(req, resp, tx, &inc, 201);
         }
         r = store_finish(tx, r);
-out:
         incident_fini(&inc);
         return r;
 }
@@ -285,10 +273,12 @@ static int check_if_match(struct request *req, const struct incident *inc)
 }
 
 /* Open the write transaction for a change to the incident in the path:
- * load it and honour If-Match. On failure *tx may be set; the caller ends
- * it with store_finish. */
-static int begin_change(struct request *req, struct store_tx **tx, struct incident *inc)
+ * load it and honour If-Match; o is made ready for the use case. On
+ * failure *tx may be set; the caller ends it with end_change. */
+static int begin_change(struct request *req, struct store_tx **tx, struct incident *inc,
+                        struct case_outcome *o)
 {
+        case_outcome_init(o);
         int r = store_begin(req->store, tx);
         if (r < 0) {
                 *tx = NULL;
@@ -296,6 +286,20 @@ static int begin_change(struct request *req, struct store_tx **tx, struct incide
         }
         r = request_incident_load(req, *tx, inc);
         return r < 0 ? r : check_if_match(req, inc);
+}
+
+/* The end of a change begun with begin_change: the use case's outcome
+ * into the problem, or the incident as written (200); then commit, or
+ * roll back on failure. */
+static int end_change(struct request *req, struct response *resp, struct store_tx *tx,
+                      struct incident *inc, const struct case_outcome *o, int r)
+{
+        request_outcome(req, o);
+        if (r >= 0)
+                r = respond_incident(req, resp, tx, inc, 200);
+        r = tx ? store_finish(tx, r) : r;
+        incident_fini(inc);
+        return r;
 }
 
 int api_incident_get(struct request *req, struct response *resp)
@@ -313,27 +317,13 @@ int api_incident_get(struct request *req, struct response *resp)
         return r;
 }
 
-/* Write inc (read at version) with its audit record and answer. */
-static int save(struct request *req, struct response *resp, struct store_tx *tx,
-                struct incident *inc, const char *action, json_t *change)
-{
-        int64_t version = inc->version;
-        inc->updated_at = req->now;
-        int r = store_incident_update(tx, inc, version);
-        if (r == -VG_EPRECONDITION)
-                request_detail(req, "the incident changed while this request ran; read it again");
-        if (r >= 0)
-                r = request_audit_incident(req, tx, action, inc->key, change);
-        if (r >= 0)
-                r = respond_incident(req, resp, tx, inc, 200);
-        return r;
-}
-
 int api_incident_classify(struct request *req, struct response *resp)
 {
         static const char *const fields[] = { "classification", "impact", "data_categories", "reason", NULL };
         static const char *const impact_fields[] = { "confidentiality", "integrity", "availability", NULL };
+        struct case_classification c = { .confidentiality = -1, .integrity = -1, .availability = -1 };
         struct incident inc = { 0 };
+        struct case_outcome o;
         struct store_tx *tx = NULL;
         json_t *body;
         int r;
@@ -343,72 +333,44 @@ int api_incident_classify(struct request *req, struct response *resp)
                 return r;
         json_only_fields(req, body, fields);
         const char *cls = json_field_string(req, body, "classification", true, 32);
-        enum incident_class to = cls ? class_from_string(cls) : CLASS__INVALID;
-        const char *reason = json_field_string(req, body, "reason", false, 4096);
+        c.to = cls ? class_from_string(cls) : CLASS__INVALID;
+        if (cls && c.to == CLASS__INVALID)
+                fielderr_add(&req->errors, "classification",
+                             "must be one of suspected, security_incident, compliance_event, false_positive");
+        c.reason = json_field_string(req, body, "reason", false, 4096);
         json_t *impact = json_object_get(body, "impact");
         json_t *data = json_object_get(body, "data_categories");
         if (impact && !json_is_object(impact))
                 fielderr_add(&req->errors, "impact", "must be an object of booleans");
+        if (json_is_object(impact)) {
+                /* What the request names changes; the rest stays as recorded. */
+                json_only_fields(req, impact, impact_fields);
+                c.confidentiality = json_field_bool(req, impact, "confidentiality");
+                c.integrity = json_field_bool(req, impact, "integrity");
+                c.availability = json_field_bool(req, impact, "availability");
+        }
         if (data && !json_is_array(data))
                 fielderr_add(&req->errors, "data_categories", "must be an array of category names");
-
-        r = begin_change(req, &tx, &inc);
-        if (r < 0)
-                goto out;
-
-        /* Start from what is recorded; the request changes what it names. */
-        struct cia_impact ci = inc.impact;
-        data_mask_t dm = inc.data_categories;
-        if (json_is_object(impact)) {
-                json_only_fields(req, impact, impact_fields);
-                int b;
-                if ((b = json_field_bool(req, impact, "confidentiality")) >= 0)
-                        ci.confidentiality = b;
-                if ((b = json_field_bool(req, impact, "integrity")) >= 0)
-                        ci.integrity = b;
-                if ((b = json_field_bool(req, impact, "availability")) >= 0)
-                        ci.availability = b;
-        }
         if (json_is_array(data)) {
                 size_t i;
                 json_t *v;
-                dm = 0;
+                c.set_data = true;
                 json_array_foreach(data, i, v) {
                         enum data_category d = data_category_from_string(json_string_value(v));
                         if (d == DATA__INVALID)
                                 fielderr_add(&req->errors, "data_categories", "item %zu: unknown category", i);
                         else
-                                dm |= DATA_BIT(d);
+                                c.data |= DATA_BIT(d);
                 }
         }
-        if (cls && to == CLASS__INVALID)
-                fielderr_add(&req->errors, "classification",
-                             "must be one of suspected, security_incident, compliance_event, false_positive");
-        if (fielderr_any(&req->errors)) {
-                r = -VG_EVALIDATION;
-                goto out;
-        }
-        r = incident_classify_check(to, &ci, dm, &req->errors);
-        if (r < 0)
-                goto out;
-        if (incident_closed(inc.phase)) {
-                request_detail(req, "the incident is closed");
-                r = -VG_ECONFLICT;
-                goto out;
-        }
-        json_t *change = json_pack("{s:s, s:s, s:o, s:o, s:o}", "from",
-                                   class_to_string(inc.classification), "to", class_to_string(to),
-                                   "impact", impact_json(&ci), "data_categories", data_json(dm),
-                                   "reason", reason ? json_string(reason) : json_null());
-        inc.classification = to;
-        inc.impact = ci;
-        inc.data_categories = dm;
-        r = save(req, resp, tx, &inc, "incident.classify", change);
-        json_decref(change);
-out:
-        r = tx ? store_finish(tx, r) : r;
-        incident_fini(&inc);
-        return r;
+        if (fielderr_any(&req->errors))
+                return -VG_EVALIDATION;
+
+        struct actor a = request_actor(req);
+        r = begin_change(req, &tx, &inc, &o);
+        if (r >= 0)
+                r = case_incident_classify(tx, &a, req->now, &inc, &c, &o);
+        return end_change(req, resp, tx, &inc, &o, r);
 }
 
 /* What leaving the current phase forward still needs (nothing changes). */
@@ -461,24 +423,19 @@ int api_incident_advance(struct request *req, struct response *resp)
         if (fielderr_any(&req->errors))
                 return -VG_EVALIDATION;
 
-        case_outcome_init(&o);
         struct actor a = request_actor(req);
-        r = begin_change(req, &tx, &inc);
+        r = begin_change(req, &tx, &inc, &o);
         if (r >= 0)
                 r = case_incident_advance(tx, &a, req->now, req->cfg->vigilance_window, &inc,
                                           phase_from_string(phase), reason, &o);
-        request_outcome(req, &o);
-        if (r >= 0)
-                r = respond_incident(req, resp, tx, &inc, 200);
-        r = tx ? store_finish(tx, r) : r;
-        incident_fini(&inc);
-        return r;
+        return end_change(req, resp, tx, &inc, &o, r);
 }
 
 int api_incident_note(struct request *req, struct response *resp)
 {
         static const char *const fields[] = { "text", NULL };
         struct incident inc = { 0 };
+        struct case_outcome o;
         struct store_tx *tx = NULL;
         json_t *body;
         int r;
@@ -492,19 +449,18 @@ int api_incident_note(struct request *req, struct response *resp)
                 fielderr_add(&req->errors, "text", "must not be empty");
         if (fielderr_any(&req->errors))
                 return -VG_EVALIDATION;
+
+        case_outcome_init(&o);
+        struct actor a = request_actor(req);
         r = store_begin(req->store, &tx);
         if (r >= 0)
                 r = request_incident_load(req, tx, &inc);
-        if (r >= 0) {
-                /* A note is its audit record: append-only, in the chain, and
-                 * in the timeline in order with every other change. */
-                json_t *change = json_pack("{s:s}", "text", text);
-                r = change ? request_audit_incident(req, tx, "incident.note", inc.key, change) : -ENOMEM;
-                json_decref(change);
-        }
+        if (r >= 0)
+                r = case_incident_note(tx, &a, req->now, &inc, text, &o);
+        request_outcome(req, &o);
         if (r >= 0)
                 r = response_json(resp, 201, json_pack("{s:s, s:s, s:s, s:o}", "incident", inc.key,
-                                                       "author", req->who.user.name, "text", text,
+                                                       "author", a.name, "text", text,
                                                        "at", json_time(req->now)));
         r = tx ? store_finish(tx, r) : r;
         incident_fini(&inc);
@@ -536,10 +492,15 @@ int api_incident_timeline(struct request *req, struct response *resp)
         return page_end(resp, &pg, r);
 }
 
+#define DECLARATION_TRIGGERS_MAX 100
+
 int api_incident_declare(struct request *req, struct response *resp)
 {
         static const char *const fields[] = { "criteria", "triggers", "declared_at", NULL };
+        const char *triggers[DECLARATION_TRIGGERS_MAX];
+        struct case_declaration d = { .triggers = triggers };
         struct incident inc = { 0 };
+        struct case_outcome o;
         struct store_tx *tx = NULL;
         json_t *body;
         int r;
@@ -548,81 +509,34 @@ int api_incident_declare(struct request *req, struct response *resp)
         if (r < 0)
                 return r;
         json_only_fields(req, body, fields);
-        const char *criteria = json_field_string(req, body, "criteria", true, 4096);
-        if (criteria && !text_valid(criteria, 4096))
+        d.criteria = json_field_string(req, body, "criteria", true, 4096);
+        if (d.criteria && !text_valid(d.criteria, 4096))
                 fielderr_add(&req->errors, "criteria", "must be text without control characters");
-        json_t *triggers = json_object_get(body, "triggers");
-        if (triggers) {
+        json_t *jt = json_object_get(body, "triggers");
+        if (jt) {
                 size_t i;
                 json_t *v;
-                if (!json_is_array(triggers) || json_array_size(triggers) > 100)
-                        fielderr_add(&req->errors, "triggers", "must be an array of at most 100 alert or report references");
+                if (!json_is_array(jt) || json_array_size(jt) > DECLARATION_TRIGGERS_MAX)
+                        fielderr_add(&req->errors, "triggers", "must be an array of at most %d alert or report references",
+                                     DECLARATION_TRIGGERS_MAX);
                 else
-                        json_array_foreach(triggers, i, v)
+                        json_array_foreach(jt, i, v) {
                                 if (!json_is_string(v) || !text_valid(json_string_value(v), 256))
                                         fielderr_add(&req->errors, "triggers", "item %zu: a reference is 1 to 256 bytes of text", i);
+                                else
+                                        triggers[d.n_triggers++] = json_string_value(v);
+                        }
         }
-        vg_usec_t at = req->now;
-        parse_time_field(req, body, "declared_at", req->now, &at);
+        d.at = req->now;
+        parse_time_field(req, body, "declared_at", req->now, &d.at);
         if (fielderr_any(&req->errors))
                 return -VG_EVALIDATION;
 
-        r = begin_change(req, &tx, &inc);
-        if (r < 0)
-                goto out;
-        if (inc.declared_at) {
-                request_detail(req, "%s was declared already, by %s", inc.key, inc.declared_by);
-                r = -VG_ECONFLICT;
-                goto out;
-        }
-        if (inc.classification != CLASS_SECURITY_INCIDENT) {
-                request_detail(req, "only a security_incident is declared; %s is %s", inc.key,
-                               class_to_string(inc.classification));
-                r = -VG_ECONFLICT;
-                goto out;
-        }
-        if (incident_closed(inc.phase)) {
-                request_detail(req, "the incident is closed");
-                r = -VG_ECONFLICT;
-                goto out;
-        }
-        if (at < inc.detected_at) {
-                fielderr_add(&req->errors, "declared_at", "must not be before the incident was detected");
-                r = -VG_EVALIDATION;
-                goto out;
-        }
-        json_t *decl = json_pack("{s:s, s:o}", "criteria", criteria, "triggers",
-                                 triggers ? json_incref(triggers) : json_array());
-        char *text = decl ? json_dumps(decl, JSON_SORT_KEYS | JSON_COMPACT) : NULL;
-        if (!text) {
-                json_decref(decl);
-                r = -ENOMEM;
-                goto out;
-        }
-        free(inc.declaration);
-        inc.declaration = text;
-        inc.declared_at = at;
-        snprintf(inc.declared_by, sizeof inc.declared_by, "%s", req->who.user.name);
-
-        /* The event the notification clocks hang on: written with the
-         * change, so it exists exactly when the declaration does. */
-        json_t *event = json_pack("{s:s, s:o, s:s, s:O}", "incident", inc.key, "declared_at",
-                                  json_time(at), "declared_by", inc.declared_by, "declaration", decl);
-        r = event ? store_event_append(tx, req->now, "incident.declared", inc.id, event) : -ENOMEM;
-        /* A declaration pages the escalation policies again (trigger "declared"). */
+        struct actor a = request_actor(req);
+        r = begin_change(req, &tx, &inc, &o);
         if (r >= 0)
-                r = store_escalation_trigger(tx, inc.key, "declared", req->now);
-        if (r >= 0)
-                r = save(req, resp, tx, &inc, "incident.declare", event);
-        /* The obligations follow the declaration, the scope and the anchors. */
-        if (r >= 0)
-                r = case_obligations_recompute(tx, req->rules, &req->cfg->provider, inc.key, req->now);
-        json_decref(event);
-        json_decref(decl);
-out:
-        r = tx ? store_finish(tx, r) : r;
-        incident_fini(&inc);
-        return r;
+                r = case_incident_declare(tx, &a, req->now, req->rules, &req->cfg->provider, &inc, &d, &o);
+        return end_change(req, resp, tx, &inc, &o, r);
 }
 
 struct seen {
@@ -782,32 +696,20 @@ int api_incident_scope(struct request *req, struct response *resp)
         }
         if (fielderr_any(&req->errors)) {
                 r = -VG_EVALIDATION;
-                goto out;
+        } else {
+                struct case_scope sc = { .set_services = js != NULL, .services = services,
+                                         .n_services = n_services, .set_tenants = jt != NULL,
+                                         .tenants = tenants, .n_tenants = n_tenants,
+                                         .set_indicators = ji != NULL, .indicators = indicators,
+                                         .n_indicators = n_indicators, .reason = reason };
+                struct case_outcome o;
+                struct actor a = request_actor(req);
+                r = begin_change(req, &tx, &inc, &o);
+                if (r >= 0)
+                        r = case_incident_scope(tx, &a, req->now, req->rules, &req->cfg->provider, &inc,
+                                                &sc, &o);
+                r = end_change(req, resp, tx, &inc, &o, r);
         }
-        r = begin_change(req, &tx, &inc);
-        if (r >= 0 && incident_closed(inc.phase)) {
-                request_detail(req, "the incident is closed");
-                r = -VG_ECONFLICT;
-        }
-        if (r >= 0 && js)
-                r = store_incident_services_set(tx, inc.id, services, n_services);
-        if (r >= 0 && jt)
-                r = store_incident_tenants_set(tx, inc.id, tenants, n_tenants);
-        if (r >= 0 && ji)
-                r = store_incident_indicators_set(tx, inc.id, indicators, n_indicators);
-        if (r >= 0) {
-                /* The audit record keeps each version of the scope as sent. */
-                json_t *change = json_pack("{s:O?, s:O?, s:O?, s:o}", "services", js, "tenants", jt,
-                                           "indicators", ji, "reason", reason ? json_string(reason) : json_null());
-                r = change ? save(req, resp, tx, &inc, "incident.scope", change) : -ENOMEM;
-                json_decref(change);
-        }
-        /* The obligations follow the declaration, the scope and the anchors. */
-        if (r >= 0)
-                r = case_obligations_recompute(tx, req->rules, &req->cfg->provider, inc.key, req->now);
-out:
-        r = tx ? store_finish(tx, r) : r;
-        incident_fini(&inc);
         free(tenants);
         free(indicators);
         return r;
@@ -824,60 +726,22 @@ int api_incident_update(struct request *req, struct response *resp)
                 return r;
         json_only_fields(req, body, fields);
         const char *title = json_field_string(req, body, "title", false, INCIDENT_TITLE_MAX);
-        if (title && !text_valid(title, INCIDENT_TITLE_MAX))
-                fielderr_add(&req->errors, "title", "must be 1 to %d bytes of text on one line", INCIDENT_TITLE_MAX);
         const char *desc = json_field_string(req, body, "description", false, INCIDENT_TEXT_MAX);
         const char *sev = json_field_string(req, body, "severity", false, 16);
         if (sev && severity_from_string(sev) == SEV__INVALID)
                 fielderr_add(&req->errors, "severity", "must be one of sev1, sev2, sev3, sev4");
         const char *root = json_field_string(req, body, "root_cause", false, INCIDENT_TEXT_MAX);
-        if (root && !*root)
-                fielderr_add(&req->errors, "root_cause", "must not be empty");
-        if (json_object_size(body) == 0)
-                fielderr_add(&req->errors, "title", "send at least one of title, description, severity, root_cause");
         if (fielderr_any(&req->errors))
                 return -VG_EVALIDATION;
 
-        r = begin_change(req, &tx, &inc);
-        if (r >= 0 && incident_closed(inc.phase)) {
-                request_detail(req, "the incident is closed");
-                r = -VG_ECONFLICT;
-        }
-        if (r < 0)
-                goto out;
-        json_t *change = json_object();
-        if (title) {
-                json_object_set_new(change, "title", json_string(title));
-                snprintf(inc.title, sizeof inc.title, "%s", title);
-        }
-        if (sev) {
-                json_object_set_new(change, "severity", json_string(sev));
-                inc.severity = severity_from_string(sev);
-        }
-        char *dup_desc = desc ? strdup(desc) : NULL, *dup_root = root ? strdup(root) : NULL;
-        if ((desc && !dup_desc) || (root && !dup_root)) {
-                free(dup_desc);
-                free(dup_root);
-                json_decref(change);
-                r = -ENOMEM;
-                goto out;
-        }
-        if (desc) {
-                json_object_set_new(change, "description", json_string(desc));
-                free(inc.description);
-                inc.description = dup_desc;
-        }
-        if (root) {
-                json_object_set_new(change, "root_cause", json_string(root));
-                free(inc.root_cause);
-                inc.root_cause = dup_root;
-        }
-        r = save(req, resp, tx, &inc, "incident.update", change);
-        json_decref(change);
-out:
-        r = tx ? store_finish(tx, r) : r;
-        incident_fini(&inc);
-        return r;
+        struct case_incident_edit e = { .title = title, .description = desc, .root_cause = root,
+                                        .severity = sev ? severity_from_string(sev) : SEV__INVALID };
+        struct case_outcome o;
+        struct actor a = request_actor(req);
+        r = begin_change(req, &tx, &inc, &o);
+        if (r >= 0)
+                r = case_incident_update(tx, &a, req->now, &inc, &e, &o);
+        return end_change(req, resp, tx, &inc, &o, r);
 }
 
 /* Anchors: the newest setting of each, and the whole history. */
@@ -975,7 +839,6 @@ int api_anchor_set(struct request *req, struct response *resp)
 {
         static const char *const fields[] = { "at", "reason", NULL };
         struct incident inc = { 0 };
-        struct anchors an = { 0 };
         struct store_tx *tx = NULL;
         json_t *body;
         vg_usec_t at = 0;
@@ -996,50 +859,11 @@ int api_anchor_set(struct request *req, struct response *resp)
         if (fielderr_any(&req->errors))
                 return -VG_EVALIDATION;
 
-        r = begin_change(req, &tx, &inc);
-        if (r >= 0 && incident_closed(inc.phase)) {
-                request_detail(req, "the incident is closed");
-                r = -VG_ECONFLICT;
-        }
-        if (r >= 0 && which == ANCHOR_DECLARED && !inc.declared_at) {
-                request_detail(req, "%s is not declared; declare it first", inc.key);
-                r = -VG_ECONFLICT;
-        }
+        struct case_outcome o;
+        struct actor a = request_actor(req);
+        r = begin_change(req, &tx, &inc, &o);
         if (r >= 0)
-                r = anchors_load(tx, &inc, &an);
-        if (r < 0)
-                goto out;
-        vg_usec_t earliest = 0;
-        for (int i = 0; i < ANCHOR__COUNT; i++)
-                if (i != ANCHOR_FIRST_DETECTED && an.current[i] && an.at[i] && (!earliest || an.at[i] < earliest))
-                        earliest = an.at[i];
-        if (inc.declared_at && (!earliest || inc.declared_at < earliest))
-                earliest = inc.declared_at;
-        r = anchor_check(which, at, req->now, inc.detected_at, earliest, &req->errors);
-        if (r < 0)
-                goto out;
-
-        struct anchor_setting s = { .anchor = which, .at = at, .reason = reason, .set_at = req->now };
-        snprintf(s.set_by, sizeof s.set_by, "%s", req->who.user.name);
-        r = store_anchor_append(tx, inc.id, &s);
-        json_t *change = json_pack("{s:s, s:o, s:o, s:s}", "anchor", anchor_to_string(which), "at",
-                                   json_time(at), "previous", json_time(an.at[which]), "reason", reason);
-        /* The deadline engine recomputes every obligation from this event. */
-        if (r >= 0)
-                r = change ? store_event_append(tx, req->now, "incident.anchor_changed", inc.id, change) : -ENOMEM;
-        if (which == ANCHOR_FIRST_DETECTED)
-                inc.detected_at = at;
-        if (which == ANCHOR_DECLARED)
-                inc.declared_at = at;
-        if (r >= 0)
-                r = save(req, resp, tx, &inc, "incident.anchor", change);
-        /* The obligations follow the declaration, the scope and the anchors. */
-        if (r >= 0)
-                r = case_obligations_recompute(tx, req->rules, &req->cfg->provider, inc.key, req->now);
-        json_decref(change);
-out:
-        r = tx ? store_finish(tx, r) : r;
-        anchors_fini(&an);
-        incident_fini(&inc);
-        return r;
+                r = case_incident_anchor_set(tx, &a, req->now, req->rules, &req->cfg->provider, &inc, which, at,
+                                             reason, &o);
+        return end_change(req, resp, tx, &inc, &o, r);
 }

@@ -213,29 +213,23 @@ int api_portal_report(struct request *req, struct response *resp)
         }
         /* The prefix is ours, so the tenant's title is what gives way: cut to
          * fit on a character boundary (tenant ids are ASCII, at most 64). */
-        int at = snprintf(inc.title, sizeof inc.title, "[customer %s] ", req->who.user.tenant);
-        utf8_copy(inc.title + at, sizeof inc.title - (size_t)at, title);
-        inc.description = strdup(desc ? desc : "");
-        if (!inc.description)
-                return store_finish(tx, -ENOMEM);
-        inc.severity = SEV3;
-        inc.source = SOURCE_CUSTOMER;
-        snprintf(inc.reporter, sizeof inc.reporter, "%s", req->who.user.name);
-        inc.phase = PHASE_ANALYSIS;
-        inc.classification = CLASS_SUSPECTED;
-        inc.detected_at = inc.reported_at = inc.created_at = inc.updated_at = req->now;
-        r = store_incident_insert(tx, &inc);
-        if (r >= 0 && service)
-                r = store_incident_services_set(tx, inc.id, &service, 1);
+        char full[INCIDENT_TITLE_MAX + 1];
+        int at = snprintf(full, sizeof full, "[customer %s] ", req->who.user.tenant);
+        utf8_copy(full + at, sizeof full - (size_t)at, title);
         struct scope_tenant t = { .status = TENANT_SUSPECTED, .evidence = "reported by the tenant" };
         snprintf(t.tenant, sizeof t.tenant, "%s", req->who.user.tenant);
-        if (r >= 0)
-                r = store_incident_tenants_set(tx, inc.id, &t, 1);
-        json_t *change = json_pack("{s:s, s:s, s:s, s:s?}", "title", inc.title, "source", "customer", "tenant",
-                                   req->who.user.tenant, "service", service);
-        if (r >= 0)
-                r = request_audit_incident(req, tx, "incident.create", inc.key, change);
-        json_decref(change);
+        struct case_incident_new n = { .title = full,
+                                       .description = desc,
+                                       .severity = SEV3,
+                                       .source = SOURCE_CUSTOMER,
+                                       .services = service ? &service : NULL,
+                                       .n_services = service != NULL,
+                                       .tenant = &t };
+        struct actor a = request_actor(req);
+        struct case_outcome o;
+        case_outcome_init(&o);
+        r = case_incident_open(tx, &a, req->now, &n, &inc, &o);
+        request_outcome(req, &o);
         r = store_finish(tx, r);
         json_t *out = r >= 0 ? json_pack("{s:s, s:s, s:s}", "key", inc.key, "phase", "analysis", "status", "received")
                              : NULL;
