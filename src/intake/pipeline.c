@@ -14,6 +14,7 @@
 #include "core/array.h"
 #include "core/error.h"
 #include "core/names.h"
+#include "cases/cases.h"
 #include "cases/vigilance.h"
 
 #include <ctype.h>
@@ -49,42 +50,41 @@ static void one_line_append(char *dst, size_t size, const char *src)
                         dst[i] = ' ';
 }
 
+/* The incident an alert opens: its title from the alert's name and
+ * summary, its severity from the labels; the rule and the audit record
+ * are case_incident_open's, as for every door. */
 static int open_incident(struct store_tx *tx, const struct actor *actor, const struct intake_alert *x,
                          const char *service, const char *summary, vg_usec_t now, struct incident *inc)
 {
+        char title[INCIDENT_TITLE_MAX + 1] = "";
+        memset(inc, 0, sizeof *inc); /* the caller finishes it whatever happens */
         const char *name = labelset_get(&x->labels, "alertname");
-        memset(inc, 0, sizeof *inc);
-        one_line_append(inc->title, sizeof inc->title, name ? name : "alert");
+        one_line_append(title, sizeof title, name ? name : "alert");
         if (summary && *summary) {
-                one_line_append(inc->title, sizeof inc->title, ": ");
-                one_line_append(inc->title, sizeof inc->title, summary);
+                one_line_append(title, sizeof title, ": ");
+                one_line_append(title, sizeof title, summary);
         }
-        if (!inc->title[0])
-                snprintf(inc->title, sizeof inc->title, "alert");
-        const char *desc = json_string_value(json_object_get(x->annotations, "description"));
-        inc->description = strdup(desc ? desc : "");
-        if (!inc->description)
-                return -ENOMEM;
+        if (!title[0])
+                snprintf(title, sizeof title, "alert");
         const char *sev = labelset_get(&x->labels, "severity");
         if (!sev)
                 sev = json_string_value(json_object_get(x->annotations, "severity"));
-        inc->severity = severity_of(sev);
-        inc->source = SOURCE_MONITORING;
-        snprintf(inc->reporter, sizeof inc->reporter, "%s", actor->name);
-        inc->phase = PHASE_ANALYSIS;
-        inc->classification = CLASS_SUSPECTED;
-        inc->detected_at = x->starts_at && x->starts_at < now ? x->starts_at : now;
-        inc->reported_at = inc->created_at = inc->updated_at = now;
-        int r = store_incident_insert(tx, inc);
-        if (r >= 0 && service && tenant_id_valid(service))
-                r = store_incident_services_set(tx, inc->id, &service, 1);
-        if (r >= 0) {
-                json_t *change = json_pack("{s:s, s:s, s:s, s:O}", "title", inc->title, "severity",
-                                           severity_to_string(inc->severity), "source", "monitoring",
-                                           "labels", x->labels_json);
-                r = change ? store_audit_incident(tx, now, actor, "incident.create", inc->key, change) : -ENOMEM;
-                json_decref(change);
-        }
+        bool has_service = service && tenant_id_valid(service);
+        json_t *record = json_pack("{s:O}", "labels", x->labels_json);
+        struct case_incident_new n = {
+                .title = title,
+                .description = json_string_value(json_object_get(x->annotations, "description")),
+                .severity = severity_of(sev),
+                .source = SOURCE_MONITORING,
+                .detected_at = x->starts_at && x->starts_at < now ? x->starts_at : now,
+                .services = has_service ? &service : NULL,
+                .n_services = has_service,
+                .record = record,
+        };
+        struct case_outcome o;
+        case_outcome_init(&o);
+        int r = record ? case_incident_open(tx, actor, now, &n, inc, &o) : -ENOMEM;
+        json_decref(record);
         return r;
 }
 
