@@ -244,13 +244,13 @@ int case_incident_open(struct store_tx *tx, const struct actor *actor, vg_usec_t
                 r = store_incident_tenants_set(tx, ret->id, n->tenant, 1);
         if (r < 0)
                 return r;
-        json_t *change = json_pack(
-                "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o}", "title", ret->title, "description",
-                ret->description, "severity", severity_to_string(ret->severity), "source",
-                source_to_string(ret->source), "reporter", ret->reporter, "phase",
-                phase_to_string(ret->phase), "classification", class_to_string(ret->classification),
-                "detected_at", case_time_json(ret->detected_at), "services",
-                case_names_json(n->services, n->n_services));
+        /* What the door reported; the phase, class and reporter are the
+         * rule's and the record's actor, the description the incident's. */
+        json_t *change = json_pack("{s:s, s:s, s:s, s:o, s:o}", "title", ret->title, "severity",
+                                   severity_to_string(ret->severity), "source",
+                                   source_to_string(ret->source), "detected_at",
+                                   case_time_json(ret->detected_at), "services",
+                                   case_names_json(n->services, n->n_services));
         if (change && n->tenant)
                 json_object_set_new(change, "tenants", json_pack("[o]", case_tenant_json(n->tenant)));
         if (change && n->record)
