@@ -326,8 +326,10 @@ static int load_calendar(struct ld *l, yaml_node_t *k, yaml_node_t *v, struct ho
                                                 "no holiday of the rules", id, scalar(get(l, seq_at(l, exc, at), "date")));
         free(rules);
         free(ex);
-        if (r < 0)
+        if (r < 0) {
+                free(days); /* a refused exception: what calendar_build made */
                 return r;
+        }
         c->name = strdup(id);
         if (!c->name) {
                 free(days);
