@@ -50,7 +50,8 @@ static int cmp_label(const void *a, const void *b)
 
 int labelset_sort(struct labelset *ls, struct field_errors *fe, const char *field)
 {
-        qsort(ls->l, ls->n, sizeof ls->l[0], cmp_label);
+        if (ls->n)
+                qsort(ls->l, ls->n, sizeof ls->l[0], cmp_label);
         for (size_t i = 1; i < ls->n; i++)
                 if (strcmp(ls->l[i - 1].name, ls->l[i].name) == 0) {
                         fielderr_add(fe, field, "label '%s' appears twice", ls->l[i].name);

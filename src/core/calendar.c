@@ -216,7 +216,8 @@ int calendar_build(const struct cal_def *d, int64_t **ret_days, size_t *ret_n, s
                 free(all.v);
                 return r;
         }
-        qsort(all.v, all.n, sizeof *all.v, cmp_day);
+        if (all.n)
+                qsort(all.v, all.n, sizeof *all.v, cmp_day);
         size_t n = 0;
         for (size_t i = 0; i < all.n; i++)
                 if (!n || all.v[n - 1] != all.v[i])
