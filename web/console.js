@@ -1,5 +1,8 @@
-// The staff console's first page: open incidents by phase and severity,
-// pages nobody has acknowledged, and the status advisory form.
+// The staff console's first page: what needs the viewer now (their pages,
+// with Ack; their tasks; approvals and notices waiting for a second
+// person), open incidents by phase and severity, obligations due soonest,
+// who is on call, alerts, and the status advisory form. Every part
+// refreshes itself when the change stream (live.js) says it changed.
 "use strict";
 
 (async () => {
@@ -29,16 +32,65 @@
       open.length ? `By phase - ${tally("phase")}. By severity - ${tally("severity")}.` : "";
   }
 
-  async function pages() {
-    const list = document.getElementById("page-list");
-    const r = await vigil.call("GET", "/api/v1/pages");
-    const waiting = r.items.filter(p => !p.acked_at);
-    list.replaceChildren();
-    if (waiting.length === 0) list.append(el("p", { class: "meta" }, "Every page is acknowledged."));
-    for (const p of waiting) {
-      list.append(el("div", { class: "card" },
-        el("p", {}, `${p.user}, level ${p.level}`, " - paged ", time(p.created_at))));
+  const incidentLink = (key, section) => el("a", {
+    href: `/web/incident.html?key=${encodeURIComponent(key)}${section ? `#${section}` : ""}` }, key);
+  const more = (list, what) => list.more ? el("p", { class: "meta" }, `Only the first ${list.items.length} ${what} are shown.`) : null;
+
+  // What waits for the viewer (GET /api/v1/me/work): one card per thing,
+  // each saying what to do and linking to where it is done.
+  async function work() {
+    const w = await vigil.call("GET", "/api/v1/me/work");
+    const box = document.getElementById("work-list");
+    const parts = [];
+
+    const pageCards = w.pages.items.map(p => {
+      const error = el("p", { class: "error", role: "alert" });
+      const ack = el("button", { type: "button", onclick: async () => {
+        ack.disabled = true;
+        error.textContent = "";
+        try {
+          await vigil.call("POST", `/api/v1/pages/${p.id}/ack`);
+          message.textContent = `Acknowledged the page for ${p.incident}.`;
+          await work();
+        } catch (e) { error.textContent = e.message; ack.disabled = false; }
+      } }, `Acknowledge the page for ${p.incident}`);
+      return el("div", { class: "card page-card" },
+        el("h4", {}, "Page: ", incidentLink(p.incident), ` ${p.incident_title}`),
+        el("p", { class: "meta" }, `Level ${p.level}, via ${p.via}, paged `, time(p.paged_at)),
+        el("div", { class: "actions" }, ack), error);
+    });
+    parts.push(el("h3", {}, "Your pages"), pageCards.length ? pageCards
+      : el("p", { class: "meta" }, "No page waits for you."), more(w.pages, "pages"));
+
+    parts.push(el("h3", {}, "Your tasks"), w.tasks.items.length ? w.tasks.items.map(t =>
+      el("div", { class: "card" },
+        el("h4", {}, incidentLink(t.incident, "tasks"), ` ${t.title}`),
+        el("p", { class: "meta" }, `${t.status.replace("_", " ")} · ${t.incident_title} · `,
+           t.due_at ? countdown(t.due_at) : "no due time")))
+      : el("p", { class: "meta" }, "No open task is yours."), more(w.tasks, "tasks"));
+
+    if (w.approvals) {
+      parts.push(el("h3", {}, "Approvals waiting for you"), w.approvals.items.length ? w.approvals.items.map(a =>
+        el("div", { class: "card" },
+          el("h4", {}, incidentLink(a.incident, "tasks"), ` ${a.title}`),
+          el("p", { class: "meta" }, `Requested by ${a.requested_by} `, time(a.requested_at), ` · ${a.incident_title}`),
+          el("p", {}, el("a", { href: `/web/incident.html?key=${encodeURIComponent(a.incident)}#tasks` },
+            `Decide on "${a.title}"`))))
+        : el("p", { class: "meta" }, "No approval waits for you."), more(w.approvals, "approvals"));
     }
+    if (w.notices) {
+      parts.push(el("h3", {}, "Notices waiting for a second person"), w.notices.items.length ? w.notices.items.map(n =>
+        el("div", { class: "card" },
+          el("h4", {}, incidentLink(n.incident, "communications"), ` ${n.kind} notice, version ${n.version}`),
+          el("p", { class: "meta" }, `Composed by ${n.composed_by} `, time(n.composed_at), ` · ${n.incident_title}`),
+          el("p", {}, el("a", { href: `/web/incident.html?key=${encodeURIComponent(n.incident)}#communications` },
+            `Review and release version ${n.version}`))))
+        : el("p", { class: "meta" }, "No notice waits for a second person."), more(w.notices, "notices"));
+    }
+    box.replaceChildren(...parts.flat().filter(Boolean));
+    const waiting = w.pages.items.length + w.tasks.items.length + (w.approvals ? w.approvals.items.length : 0) +
+                    (w.notices ? w.notices.items.length : 0);
+    document.getElementById("work-count").textContent = waiting ? `${waiting} waiting` : "nothing waiting";
   }
 
   async function due() {
@@ -127,9 +179,15 @@
     }
   });
 
+  const shown = e => { message.textContent = e.message; };
   try {
-    await Promise.all([incidents(), pages(), alerts(), due(), oncall()]);
+    await Promise.all([work(), incidents(), alerts(), due(), oncall()]);
   } catch (e) {
-    message.textContent = e.message;
+    shown(e);
   }
+  // Incidents carry their pages, tasks, approvals, notices and obligations
+  // in their audit records; on-call follows the organisation.
+  vigilLive.watch("incident:", () => Promise.all([work(), incidents(), due()]), shown);
+  vigilLive.watch("alerts", alerts, shown);
+  vigilLive.watch(["service:", "team:", "schedule:", "escalation_policy:", "override:"], oncall, shown);
 })();

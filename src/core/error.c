@@ -21,6 +21,7 @@ const char *vg_strerror(int err)
         case VG_ECONFIG: return "invalid configuration";
         case VG_EMETHOD: return "method not allowed";
         case VG_EUNSUPPORTED: return "unsupported media type";
+        case VG_EUNAVAILABLE: return "unavailable";
         default: break;
         }
         if (err > 0 && err < VG_EBASE)

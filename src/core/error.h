@@ -22,6 +22,7 @@ enum {
         VG_ECONFIG,       /* configuration is invalid */
         VG_EMETHOD,       /* route exists, method does not */
         VG_EUNSUPPORTED,  /* media type not supported */
+        VG_EUNAVAILABLE,  /* at capacity for this kind of request; retry later */
         VG_E__MAX,
 };
 

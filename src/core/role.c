@@ -33,3 +33,21 @@ bool role_in(enum role r, role_mask_t mask)
 {
         return (int)r >= 0 && r < ROLE__COUNT && (mask & ROLE_BIT(r));
 }
+
+bool role_sees_change(enum role r, const char *object)
+{
+        static const char *const staff_kinds[] = {
+                "incident", "tenant",  "tenants",  "service",  "team",     "schedule",
+                "escalation_policy", "silence", "advisory", "override", "plan", "training",
+        };
+        if (!role_in(r, ROLES_STAFF) || !object)
+                return false;
+        if (r == ROLE_ADMIN || r == ROLE_AUDITOR)
+                return true;
+        const char *colon = strchr(object, ':');
+        size_t n = colon ? (size_t)(colon - object) : strlen(object);
+        for (size_t i = 0; i < sizeof staff_kinds / sizeof staff_kinds[0]; i++)
+                if (strlen(staff_kinds[i]) == n && memcmp(staff_kinds[i], object, n) == 0)
+                        return true;
+        return false;
+}

@@ -28,3 +28,11 @@ enum role role_from_string(const char *s);
 /* The role's name; NULL for an out-of-range value. */
 const char *role_to_string(enum role r);
 bool role_in(enum role r, role_mask_t mask);
+
+/* May role r learn that object ("incident:INC-1", "user:3": an audit
+ * record's object) changed? The change stream tells each console only of
+ * changes to what its role can read: staff see the response's objects
+ * (incidents, tenants, the organisation, on-call, silences, advisories,
+ * preparation); accounts, tokens, keys and feeds only admins and auditors;
+ * a tenant administrator nothing (its portal does not stream). */
+bool role_sees_change(enum role r, const char *object);

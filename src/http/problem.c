@@ -26,6 +26,7 @@ static const struct {
         { VG_EUNSUPPORTED, 415, "unsupported-media-type", "Unsupported media type" },
         { VG_ERATELIMIT, 429, "rate-limited", "Too many attempts" },
         { VG_EBUSY, 503, "busy", "The store is busy; retry" },
+        { VG_EUNAVAILABLE, 503, "unavailable", "At capacity; retry later" },
         { VG_ESTORE, 500, "store", "Storage error" },
 };
 
@@ -85,7 +86,7 @@ void problem_render(struct request *req, struct response *resp, int err)
                 response_header_add(resp, "Allow", req->allow);
         if (status == 401)
                 response_header_add(resp, "WWW-Authenticate", "Bearer realm=\"vigil\"");
-        if (status == 429 && req->retry_after > 0) {
+        if ((status == 429 || status == 503) && req->retry_after > 0) {
                 char s[16];
                 snprintf(s, sizeof s, "%d", req->retry_after);
                 response_header_add(resp, "Retry-After", s);

@@ -55,6 +55,11 @@ void response_fini(struct response *resp)
         resp->json = NULL;
         free(resp->text);
         resp->text = NULL;
+        if (resp->reader_free && resp->reader_cls)
+                resp->reader_free(resp->reader_cls);
+        resp->reader = NULL;
+        resp->reader_cls = NULL;
+        resp->reader_free = NULL;
         /* Headers survive: a handler's Set-Cookie must not be lost when an
          * error is rendered after it, and 405's Allow is added by the caller. */
 }

@@ -34,6 +34,7 @@ struct intake_committer;
 struct syslog_server;
 struct rule_set;
 struct notice_templates;
+struct event_hub;
 struct response;
 
 struct request {
@@ -45,6 +46,7 @@ struct request {
         const struct syslog_server *syslog; /* borrows: NULL when no listener */
         const struct rule_set *rules;       /* borrows: the notification rules; NULL: none loaded */
         const struct notice_templates *templates; /* borrows: NULL: none loaded */
+        struct event_hub *events;     /* borrows: the change stream's hub; NULL: none */
         struct MHD_Connection *conn;  /* borrows */
         const struct route *route;    /* borrows: matched route */
         const char *method;           /* borrows */
@@ -93,6 +95,13 @@ struct response {
         const char *content_type; /* borrows: static; for text */
         struct response_header headers[RESPONSE_HEADERS_MAX];
         unsigned n_headers;
+        /* A body written while it is sent (the change stream): the server
+         * hands reader to MHD, which owns reader_cls from then on and calls
+         * reader_free when the connection ends; until then it is the
+         * response's, freed by response_fini. */
+        MHD_ContentReaderCallback reader;
+        void *reader_cls;
+        MHD_ContentReaderFreeCallback reader_free;
 };
 
 typedef int (*route_handler)(struct request *req, struct response *resp);

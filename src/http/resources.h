@@ -158,3 +158,12 @@ int api_ack_link_post(struct request *req, struct response *resp);
 /* audit.c */
 int api_audit_list(struct request *req, struct response *resp);
 int api_audit_verify(struct request *req, struct response *resp);
+/* GET /api/v1/me/work (work.c) */
+int api_my_work(struct request *req, struct response *resp);
+
+/* Who releases notices and who decides approvals: the route table admits
+ * them, and the work list shows them what waits for them. */
+#define ROLES_NOTICE_WRITERS                                                                       \
+        (ROLE_BIT(ROLE_COMMUNICATIONS) | ROLE_BIT(ROLE_INCIDENT_MANAGER) |                         \
+         ROLE_BIT(ROLE_EXECUTIVE_INCIDENT_MANAGER) | ROLE_BIT(ROLE_ADMIN))
+#define ROLES_APPROVERS ROLE_BIT(ROLE_EXECUTIVE_INCIDENT_MANAGER)

@@ -1,6 +1,7 @@
 /* The route table: every route, the roles it admits, in one place.
  * tests/http/test-openapi.c fails when a route here is missing from
  * docs/openapi.yaml; tests/integration/test-roles.c proves each role rule. */
+#include "http/events.h"
 #include "http/resources.h"
 
 #define R(role) ROLE_BIT(ROLE_##role)
@@ -9,7 +10,7 @@
 /* Who changes teams, services, schedules and escalation policies. */
 #define ORG_WRITERS (R(ADMIN) | R(INCIDENT_MANAGER))
 /* Who records that a report or notice went out. */
-#define NOTICE_WRITERS (R(COMMUNICATIONS) | R(INCIDENT_MANAGER) | R(EXECUTIVE_INCIDENT_MANAGER) | R(ADMIN))
+#define NOTICE_WRITERS ROLES_NOTICE_WRITERS
 /* Who approves a post-mortem and sets an obligation aside. */
 #define PM_APPROVERS (R(INCIDENT_MANAGER) | R(EXECUTIVE_INCIDENT_MANAGER))
 /* Who reads reports and evidence. */
@@ -49,7 +50,7 @@ const struct route http_routes[] = {
         { "POST", "/api/v1/incidents/{key}/tasks", INCIDENT_WRITERS, 0, api_task_create },
         { "GET", "/api/v1/incidents/{key}/tasks", ROLES_STAFF, 0, api_task_list },
         { "PATCH", "/api/v1/incidents/{key}/tasks/{id}", INCIDENT_WRITERS, 0, api_task_update },
-        { "POST", "/api/v1/incidents/{key}/approvals", R(EXECUTIVE_INCIDENT_MANAGER), 0, api_approval_decide },
+        { "POST", "/api/v1/incidents/{key}/approvals", ROLES_APPROVERS, 0, api_approval_decide },
         { "GET", "/api/v1/incidents/{key}/recovery", ROLES_STAFF, 0, api_recovery_get },
         { "PUT", "/api/v1/incidents/{key}/recovery/assets/{asset}", INCIDENT_WRITERS, 0, api_recovery_asset_put },
         { "POST", "/api/v1/incidents/{key}/recovery/checks", INCIDENT_WRITERS, 0, api_recovery_check_create },
@@ -172,6 +173,8 @@ const struct route http_routes[] = {
 
         { "GET", "/api/v1/audit", R(ADMIN) | R(AUDITOR), 0, api_audit_list },
         { "GET", "/api/v1/audit/verify", R(ADMIN) | R(AUDITOR), 0, api_audit_verify },
+        { "GET", "/api/v1/events", ROLES_STAFF, 0, api_event_stream },
+        { "GET", "/api/v1/me/work", ROLES_STAFF, 0, api_my_work },
 };
 
 const unsigned http_routes_count = sizeof http_routes / sizeof http_routes[0];

@@ -13,6 +13,7 @@
 #include "core/buf.h"
 #include "core/error.h"
 #include "http/auth.h"
+#include "http/events.h"
 #include "http/metrics.h"
 #include "http/request.h"
 #include "intake/intake.h"
@@ -35,6 +36,7 @@ struct http_server {
         struct ratelimit *ratelimit;        /* owns */
         struct metrics *metrics;            /* owns */
         struct intake_committer *committer; /* borrows: the caller's intake writer */
+        struct event_hub *events;           /* owns: the change stream */
         bool quiesced;
         _Atomic(const struct syslog_server *) syslog; /* borrows: for /metrics */
         _Atomic(const struct rule_set *) rules;       /* borrows */
@@ -92,6 +94,7 @@ static enum MHD_Result queue(struct MHD_Connection *conn, const struct request *
         struct MHD_Response *mr;
         char *body = NULL;
         size_t len = 0;
+        bool body_type = false;
 
         if (resp->json) {
                 body = json_dumps(resp->json, JSON_COMPACT);
@@ -101,7 +104,16 @@ static enum MHD_Result queue(struct MHD_Connection *conn, const struct request *
                 len = resp->text_len;
                 resp->text = NULL;
         }
-        if (body)
+        if (resp->reader) {
+                mr = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, resp->reader,
+                                                       resp->reader_cls, resp->reader_free);
+                if (mr) { /* MHD frees it from now on */
+                        resp->reader = NULL;
+                        resp->reader_cls = NULL;
+                        resp->reader_free = NULL;
+                        body_type = true;
+                }
+        } else if (body)
                 mr = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
         else
                 mr = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
@@ -109,7 +121,7 @@ static enum MHD_Result queue(struct MHD_Connection *conn, const struct request *
                 free(body);
                 return MHD_NO;
         }
-        if (body && resp->content_type)
+        if ((body || body_type) && resp->content_type)
                 MHD_add_response_header(mr, MHD_HTTP_HEADER_CONTENT_TYPE, resp->content_type);
         MHD_add_response_header(mr, "X-Request-Id", req->request_id);
         MHD_add_response_header(mr, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
@@ -226,6 +238,7 @@ static enum MHD_Result dispatch(struct http_server *srv, const struct config *cf
         req->syslog = atomic_load(&srv->syslog);
         req->rules = atomic_load(&srv->rules);
         req->templates = atomic_load(&srv->templates);
+        req->events = srv->events;
         req->conn = conn;
         req->method = method;
         req->path = url;
@@ -368,7 +381,8 @@ int http_server_start(const struct config *cfg, struct store *store, struct inta
         srv->ratelimit = ratelimit_new();
         srv->metrics = metrics_new();
         srv->committer = committer;
-        if (!srv->ratelimit || !srv->metrics) {
+        srv->events = event_hub_new(store);
+        if (!srv->ratelimit || !srv->metrics || !srv->events) {
                 freeaddrinfo(ai);
                 http_server_stop(srv, 0);
                 return -ENOMEM;
@@ -456,6 +470,9 @@ void http_server_quiesce(struct http_server *srv, vg_usec_t grace)
                         close(fd);
                 srv->quiesced = true;
         }
+        /* The change streams would wait out the grace: end them now (the
+         * browsers reconnect to whichever server answers next). */
+        event_hub_close(srv->events);
         wait_inflight(srv, grace);
 }
 
@@ -470,6 +487,10 @@ struct http_server *http_server_stop(struct http_server *srv, vg_usec_t grace)
                                   atomic_load(&srv->inflight));
                 MHD_stop_daemon(srv->daemon);
         }
+        /* After the daemon: closing the streams' connections frees them
+         * through the hub. */
+        event_hub_close(srv->events);
+        event_hub_free(srv->events);
         ratelimit_free(srv->ratelimit);
         metrics_free(srv->metrics);
         free(srv);

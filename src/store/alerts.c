@@ -309,6 +309,15 @@ int store_alert_group_next(struct store_tx *tx, vg_usec_t *ret)
         return db_int64(st, ret);
 }
 
+int store_alert_newest(struct store_tx *tx, int64_t *ret)
+{
+        struct db_stmt *st;
+        int r = db_prepare(tx, "SELECT coalesce(max(id), 0) FROM alerts", &st);
+        if (r < 0)
+                return r;
+        return db_int64(st, ret);
+}
+
 int store_alert_group_members(struct store_tx *tx, const char *key, vg_usec_t now,
                               int (*cb)(const struct alert_row *, void *), void *userdata)
 {

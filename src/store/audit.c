@@ -88,6 +88,15 @@ static void audit_row(struct db_stmt *st, void *out)
         db_blob_copy(st, 9, a->hash, sizeof a->hash);
 }
 
+int store_audit_last_seq(struct store_tx *tx, int64_t *ret)
+{
+        struct db_stmt *st;
+        int r = db_prepare(tx, "SELECT coalesce(max(seq), 0) FROM audit_head", &st);
+        if (r < 0)
+                return r;
+        return db_int64(st, ret);
+}
+
 int store_audit_list(struct store_tx *tx, int64_t after_seq, unsigned limit,
                      int (*cb)(const struct audit_record *, void *), void *userdata)
 {

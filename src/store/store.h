@@ -394,6 +394,9 @@ int store_alert_content(struct store_tx *tx, int64_t id, const char *annotations
 int store_alert_list(struct store_tx *tx, bool active_only, vg_usec_t now, int64_t before_id,
                      unsigned limit, int (*cb)(const struct alert_row *a, void *userdata), void *userdata);
 int store_alert_set_incident(struct store_tx *tx, int64_t alert_id, int64_t incident_id);
+/* The id of the newest alert row (0 when there is none): what the change
+ * stream watches to tell consoles that alerts arrived. */
+int store_alert_newest(struct store_tx *tx, int64_t *ret);
 
 /* A group of alerts as routing makes it, and the incident it opened. */
 struct alert_group {
@@ -597,6 +600,35 @@ int store_audit_append(struct store_tx *tx, vg_usec_t at, const struct actor *ac
  * what the incident's timeline reads. */
 int store_audit_incident(struct store_tx *tx, vg_usec_t at, const struct actor *actor, const char *action,
                          const char *key, json_t *change);
+/* What waits for one person, on incidents not closed (the console's
+ * "what needs me now"). Each walk is bounded by limit. Fields that do not
+ * apply to a kind are "" or 0. */
+struct work_item {
+        int64_t id;                 /* the page, task (approvals: its task) or notice */
+        const char *incident;       /* borrows: the incident's key */
+        const char *incident_title; /* borrows */
+        const char *title;          /* borrows: the task's title */
+        const char *who;            /* borrows: the page's via; who requested, or composed */
+        const char *state;          /* borrows: the task's status; the notice's kind */
+        int64_t number;             /* the page's level; the notice's version */
+        vg_usec_t at;               /* paged, created, requested, composed */
+        vg_usec_t due_at;           /* the task's due time; VG_TIME_UNSET for none */
+};
+/* Pages to user not yet acknowledged, newest first. */
+int store_work_pages(struct store_tx *tx, const char *user, unsigned limit,
+                     int (*cb)(const struct work_item *w, void *userdata), void *userdata);
+/* Tasks owned by owner still open or in progress, soonest due first. */
+int store_work_tasks(struct store_tx *tx, const char *owner, unsigned limit,
+                     int (*cb)(const struct work_item *w, void *userdata), void *userdata);
+/* Approvals pending that decider did not request, oldest first. */
+int store_work_approvals(struct store_tx *tx, const char *decider, unsigned limit,
+                         int (*cb)(const struct work_item *w, void *userdata), void *userdata);
+/* Notices composed but not released, by someone other than releaser. */
+int store_work_notices(struct store_tx *tx, const char *releaser, unsigned limit,
+                       int (*cb)(const struct work_item *w, void *userdata), void *userdata);
+
+/* The seq of the last committed record (0 for an empty chain). */
+int store_audit_last_seq(struct store_tx *tx, int64_t *ret);
 /* Records with seq > after_seq, at most limit (0: no limit), in order. */
 int store_audit_list(struct store_tx *tx, int64_t after_seq, unsigned limit,
                      int (*cb)(const struct audit_record *r, void *userdata), void *userdata);

@@ -136,6 +136,30 @@ static void roles_round_trip(void **state)
         assert_false(role_in(ROLE__INVALID, ROLES_ALL));
 }
 
+/* Each role hears of changes to what it can read, and of nothing else:
+ * a prefix of a kind ("incidents", "tenant_admin") is not the kind. */
+static void roles_see_changes(void **state)
+{
+        (void)state;
+        assert_true(role_sees_change(ROLE_RESPONDER, "incident:INC-2026-0001"));
+        assert_true(role_sees_change(ROLE_COMMUNICATIONS, "tenant:acme"));
+        assert_true(role_sees_change(ROLE_INCIDENT_MANAGER, "silence:4"));
+        assert_true(role_sees_change(ROLE_RESPONDER, "escalation_policy:db"));
+        assert_false(role_sees_change(ROLE_RESPONDER, "user:3"));
+        assert_false(role_sees_change(ROLE_EXECUTIVE_INCIDENT_MANAGER, "token:7"));
+        assert_false(role_sees_change(ROLE_RESPONDER, "incidents"));
+        assert_false(role_sees_change(ROLE_RESPONDER, "inciden:INC-1"));
+        assert_false(role_sees_change(ROLE_RESPONDER, "incident_x:1"));
+        assert_false(role_sees_change(ROLE_RESPONDER, ""));
+        assert_false(role_sees_change(ROLE_RESPONDER, NULL));
+        assert_true(role_sees_change(ROLE_ADMIN, "user:3"));
+        assert_true(role_sees_change(ROLE_AUDITOR, "integration_key:pd"));
+        assert_false(role_sees_change(ROLE_TENANT_ADMIN, "incident:INC-2026-0001"));
+        assert_false(role_sees_change(ROLE_TENANT_ADMIN, "tenant:acme"));
+        assert_false(role_sees_change(ROLE__INVALID, "incident:INC-1"));
+        assert_false(role_sees_change(ROLE__COUNT, "incident:INC-1"));
+}
+
 static void names_rules(void **state)
 {
         char long_name[USERNAME_MAX + 2];
@@ -397,6 +421,7 @@ int main(void)
                 cmocka_unit_test(time_round_trip),
                 cmocka_unit_test(time_year_boundaries),
                 cmocka_unit_test(roles_round_trip),
+                cmocka_unit_test(roles_see_changes),
                 cmocka_unit_test(names_rules),
                 cmocka_unit_test(utf8_cuts_on_a_character),
                 cmocka_unit_test(fielderr_bounded),

@@ -73,6 +73,7 @@ static void error_table(void **state)
         assert_int_equal(problem_status(-VG_EPRECONDITION), 412);
         assert_int_equal(problem_status(-VG_ETOOLARGE), 413);
         assert_int_equal(problem_status(-VG_EUNSUPPORTED), 415);
+        assert_int_equal(problem_status(-VG_EUNAVAILABLE), 503);
         assert_int_equal(problem_status(-VG_ERATELIMIT), 429);
         assert_int_equal(problem_status(-VG_EBUSY), 503);
         assert_int_equal(problem_status(-ENOMEM), 500);

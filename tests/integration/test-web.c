@@ -150,6 +150,46 @@ static void a_filing_in_the_browser(void **state)
         assert_true(run_browser("filing.mjs", env) >= 4);
 }
 
+/* A new incident (body) as manager; its key into key (32 bytes). */
+static void new_incident(const char *body, char key[32])
+{
+        json_t *a;
+        assert_int_equal(call("POST", "/api/v1/incidents", manager, body, &a), 201);
+        snprintf(key, 32, "%s", json_string_value(json_object_get(a, "key")));
+        json_decref(a);
+}
+
+static void the_dashboard_in_a_browser(void **state)
+{
+        (void)state;
+        char paged[32], approval[32], path[128], env[512];
+        /* storage pages rita, who is on call for it. */
+        new_incident("{\"title\":\"Storage latency\",\"severity\":\"sev2\",\"source\":\"monitoring\","
+                     "\"services\":[\"storage\"]}",
+                     paged);
+        snprintf(path, sizeof path, "/api/v1/pages?incident=%s", paged);
+        bool has_page = false;
+        for (int i = 0; i < 100 && !has_page; i++) {
+                json_t *p;
+                assert_int_equal(call("GET", path, manager, NULL, &p), 200);
+                has_page = json_array_size(json_object_get(p, "items")) > 0;
+                json_decref(p);
+                if (!has_page)
+                        usleep(100000);
+        }
+        assert_true(has_page);
+        /* rita asks for an executive's approval of a business-impact step. */
+        new_incident("{\"title\":\"Portal takeover\",\"severity\":\"sev1\",\"source\":\"employee\"}", approval);
+        snprintf(path, sizeof path, "/api/v1/incidents/%s/tasks", approval);
+        assert_int_equal(call("POST", path, responder,
+                              "{\"phase\":\"eradication\",\"title\":\"Take the portal offline\","
+                              "\"business_impact\":true}",
+                              NULL),
+                         201);
+        snprintf(env, sizeof env, "PAGED_KEY=%s APPROVAL_KEY=%s API_TOKEN=%s", paged, approval, responder);
+        assert_true(run_browser("live.mjs", env) >= 5);
+}
+
 static long long release(const char *key, const char *tenant, const char *nature)
 {
         char path[128], body[600];
@@ -237,6 +277,7 @@ int main(void)
                 cmocka_unit_test(pages_in_a_browser),
                 cmocka_unit_test(a_whole_incident_in_the_browser),
                 cmocka_unit_test(a_filing_in_the_browser),
+                cmocka_unit_test(the_dashboard_in_a_browser),
         };
         return cmocka_run_group_tests_name("web", tests, setup, teardown);
 }
