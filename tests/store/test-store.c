@@ -891,11 +891,13 @@ static const char v23_rows[] =
         "VALUES (12, 's', 'rita', 1, 2, 'ina', 3);"
         "DELETE FROM schedule_overrides;";
 
-#define MIGRATION_25_INDEXES "('sqlite_autoindex_counters_1', 'alerts_one_open', 'obligation_filings_obligation')"
+#define MIGRATION_25_INDEXES                                                                                  \
+        "('sqlite_autoindex_counters_1', 'alerts_one_open', 'obligation_filings_obligation', "                   \
+        "'sqlite_autoindex_incident_residents_1')"
 
 /* Every table's rows, ids included, as one text. The indexes of migration
- * 025's tables (and of 027's obligation_filings) are left out: they are
- * not 024's to keep. */
+ * 025's tables (and of 027's obligation_filings, 029's incident_residents)
+ * are left out: they are not 024's to keep. */
 #define EVERY_ROW                                                                                  \
         "SELECT (SELECT group_concat(id) FROM incidents) || '|' || (SELECT group_concat(key) "     \
         "FROM incidents) || "                                                                      \
@@ -1039,6 +1041,7 @@ static void back_to_24(struct fixture *f)
         tamper(f->path, "DROP TABLE audit_head; DROP TABLE counters; "
                         "DROP INDEX alerts_one_open; ALTER TABLE alerts DROP COLUMN latest; "
                         "DROP TABLE obligation_filings; " /* 027's */
+                        "DROP TABLE incident_residents; " /* 029's */
                         "ALTER TABLE obligations DROP COLUMN cannot_compute_reason; "
                         "DELETE FROM schema_migrations WHERE version >= 25");
 }
