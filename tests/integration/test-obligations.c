@@ -928,12 +928,30 @@ static void affected_residents_bring_the_threshold_duties(void **state)
         expect_refused_on(&S, "PUT", path, manager, json, body, 400, NULL, "affected_residents");
         /* And a tenant_admin or a responder may not set them. */
         assert_int_equal(call("PUT", path, auditor, "{\"affected_residents\":{\"US-CA\":600}}", NULL), 403);
+        /* The CLI sets them too: 600 Californians bring the media notice back. */
+        struct client_env ce;
+        const char *const *env = client_env(&ce, &S, manager);
+        char *out = NULL;
+        assert_int_equal(vigil_run(NULL, &out, env,
+                                   (const char *const[]){ "incident", "scope", k, "--residents", "US-CA=600",
+                                                          "--residents", "US-TX=2", NULL }),
+                         0);
+        free(out);
+        a = obligations_of(k);
+        assert_string_equal(status_of(a, "clinic", "US-HIPAA-406"), "open");
+        assert_string_equal(status_of(a, "clinic", "US-HIPAA-408-LG"), "open");
+        json_decref(a);
+        assert_int_not_equal(vigil_run(NULL, &out, env,
+                                       (const char *const[]){ "incident", "scope", k, "--residents", "US-CA", NULL }),
+                             0);
+        free(out);
         /* An empty map says nothing is counted: the threshold duties withdraw. */
         assert_int_equal(call("PUT", path, manager, "{\"affected_residents\":{}}", &a), 200);
         assert_int_equal(json_object_size(json_object_get(a, "affected_residents")), 0);
         json_decref(a);
         a = obligations_of(k);
         assert_string_equal(status_of(a, "clinic", "US-HIPAA-408-SM"), "withdrawn");
+        assert_string_equal(status_of(a, "clinic", "US-HIPAA-406"), "withdrawn");
         json_decref(a);
 }
 

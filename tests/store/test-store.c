@@ -1140,6 +1140,44 @@ static void *incident_writer(void *arg)
         return NULL;
 }
 
+/* An incident's affected residents: set replaces the whole map, list
+ * walks it by code, {} clears it; the database refuses a negative count. */
+static int resident_text(const struct resident_count *c, void *userdata)
+{
+        char *out = userdata;
+        size_t n = strlen(out);
+        snprintf(out + n, 256 - n, "%s%s=%lld", n ? " " : "", c->jur, (long long)c->n);
+        return 0;
+}
+
+static void incident_residents_set_and_list(void **state)
+{
+        struct fixture *f = *state;
+        struct store_tx *tx;
+        char key[32], got[256] = "";
+        add_incident(f->s, "residents", T2026, key);
+        int64_t id = db_int(f->path, "SELECT max(id) FROM incidents");
+        struct resident_count c[3] = { { "US-TX", 250 }, { "DE", 0 }, { "US-CA", INT64_C(10000000000) } };
+        assert_int_equal(store_begin(f->s, &tx), 0);
+        assert_int_equal(store_incident_residents_set(tx, id, c, 3), 0);
+        assert_int_equal(store_incident_residents_list(tx, id, resident_text, got), 0);
+        assert_string_equal(got, "DE=0 US-CA=10000000000 US-TX=250");
+        got[0] = '\0';
+        assert_int_equal(store_incident_residents_set(tx, id, c, 1), 0);
+        assert_int_equal(store_incident_residents_list(tx, id, resident_text, got), 0);
+        assert_string_equal(got, "US-TX=250");
+        assert_int_equal(store_commit(tx), 0);
+        assert_int_equal(store_begin(f->s, &tx), 0);
+        assert_int_equal(store_incident_residents_set(tx, id, NULL, 0), 0);
+        got[0] = '\0';
+        assert_int_equal(store_incident_residents_list(tx, id, resident_text, got), 0);
+        assert_string_equal(got, "");
+        struct resident_count negative = { "FR", -1 };
+        assert_true(store_incident_residents_set(tx, id, &negative, 1) < 0);
+        store_rollback(tx);
+        assert_int_equal(db_int(f->path, "SELECT count(*) FROM incident_residents"), 1);
+}
+
 static void incident_keys_concurrent_gap_free(void **state)
 {
         struct fixture *f = *state;
@@ -1642,6 +1680,7 @@ int main(void)
                 cmocka_unit_test(migration_refuses_a_broken_reference),
                 cmocka_unit_test_setup_teardown(migration_keeps_numbering, setup, teardown),
                 cmocka_unit_test_setup_teardown(incident_keys_concurrent_gap_free, setup, teardown),
+                cmocka_unit_test_setup_teardown(incident_residents_set_and_list, setup, teardown),
                 cmocka_unit_test_setup_teardown(vigilance_links_alerts_under_watch, setup, teardown),
                 cmocka_unit_test_setup_teardown(alert_episodes, setup, teardown),
                 cmocka_unit_test_setup_teardown(alert_second_open_episode_is_refused, setup,
