@@ -86,9 +86,9 @@ json_t *case_rule_json(const struct rule_set *s, const struct rule *r)
         for (size_t i = 0; contents && i < r->n_contents; i++)
                 json_array_append_new(contents, json_string(r->contents[i]));
         const char *cal = r->holidays >= 0 && (size_t)r->holidays < s->n_cals ? s->cals[r->holidays].name : NULL;
-        return json_pack("{s:s, s:s?, s:s?, s:s, s:s, s:s?, s:o, s:s, s:s?, s:o, s:s, s:s?, s:s, s:o, s:s, s:s?, "
-                         "s:i}",
-                         "id", r->id, "regulation", r->regulation, "citation", r->citation, "for",
+        return json_pack("{s:s, s:s, s:s?, s:s?, s:s, s:s, s:s?, s:o, s:s, s:s?, s:o, s:s, s:s?, s:s, s:o, s:s, "
+                         "s:s?, s:i}",
+                         "id", r->id, "version", s->version, "regulation", r->regulation, "citation", r->citation, "for",
                          r->scope == RULE_FOR_TENANT ? "tenant" : "provider", "duty",
                          r->duty == RULE_DUTY_PROVIDER ? "provider" : "tenant", "recipient", r->recipient, "applies",
                          applies_json(r), "stage", r->stage, "after",

@@ -8,7 +8,7 @@
 
 #include <jansson.h>
 
-/* Rule r of s as JSON: id, regulation, citation, for, duty, recipient,
+/* Rule r of s as JSON: id, version (the file's), regulation, citation, for, duty, recipient,
  * applies (its conditions), stage, after, terms, deadline (in words),
  * holidays, zone, contents, confidence, note. NULL on ENOMEM. */
 json_t *case_rule_json(const struct rule_set *s, const struct rule *r);

@@ -1083,6 +1083,7 @@ static void rules_list_matches_the_file(void **state)
                             "(unless it ends before classified_major)");
         assert_int_equal(json_array_size(json_object_get(dora, "terms")), 2);
         assert_string_equal(json_string_value(json_object_get(dora, "confidence")), "high");
+        assert_string_equal(json_string_value(json_object_get(dora, "version")), "2026.12.02");
         assert_true(json_array_size(json_object_get(dora, "contents")) > 0);
         assert_non_null(hipaa);
         assert_non_null(strstr(json_string_value(json_object_get(hipaa, "deadline")), "from first_detected"));
