@@ -364,15 +364,23 @@ out:
         return r;
 }
 
+/* The provider's own facts from the configuration (pv may be NULL: none);
+ * the names borrow from pv, through jur and sec. */
+static struct party_facts provider_facts(const struct config_provider *pv, const char *jur[32], const char *sec[16])
+{
+        size_t n_jur = pv ? pv->n_jur : 0, n_sec = pv ? pv->n_sectors : 0;
+        for (size_t i = 0; i < n_jur; i++)
+                jur[i] = pv->jur[i];
+        for (size_t i = 0; i < n_sec; i++)
+                sec[i] = pv->sector[i];
+        return (struct party_facts){ n_jur, jur, n_sec, sec, 0 };
+}
+
 int case_obligations_recompute(struct store_tx *tx, const struct rule_set *rules,
                                const struct config_provider *pv, const char *key, vg_usec_t now)
 {
         const char *jur[32], *sec[16];
-        for (size_t i = 0; i < pv->n_jur; i++)
-                jur[i] = pv->jur[i];
-        for (size_t i = 0; i < pv->n_sectors; i++)
-                sec[i] = pv->sector[i];
-        struct party_facts provider = { pv->n_jur, jur, pv->n_sectors, sec, 0 };
+        struct party_facts provider = provider_facts(pv, jur, sec);
         return obligations_recompute(tx, rules, &provider, key, now, NULL);
 }
 
@@ -408,11 +416,7 @@ int case_explainer_new(struct store_tx *tx, const struct rule_set *rules, const 
         x->rules = rules;
         x->seen.g = (struct regimes){ .tx = tx, .names = json_array() };
         x->docs = json_object();
-        for (size_t i = 0; pv && i < pv->n_jur && i < 32; i++)
-                x->pjur[i] = pv->jur[i];
-        for (size_t i = 0; pv && i < pv->n_sectors && i < 16; i++)
-                x->psec[i] = pv->sector[i];
-        x->provider = (struct party_facts){ pv ? pv->n_jur : 0, x->pjur, pv ? pv->n_sectors : 0, x->psec, 0 };
+        x->provider = provider_facts(pv, x->pjur, x->psec);
         int r = x->docs ? incident_seen_read(tx, inc, &x->seen) : -ENOMEM;
         if (r >= 0)
                 r = store_incident_tenants_list(tx, inc->id, scope_cb, &x->sc);
