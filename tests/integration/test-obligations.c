@@ -945,6 +945,20 @@ static void affected_residents_bring_the_threshold_duties(void **state)
                                        (const char *const[]){ "incident", "scope", k, "--residents", "US-CA", NULL }),
                              0);
         free(out);
+        /* `vigil obligations why` answers "why did you file this then?". */
+        a = obligations_of(k);
+        char id[24];
+        snprintf(id, sizeof id, "%lld", (long long)json_integer_value(json_object_get(find(a, "clinic", "US-HIPAA-406"), "id")));
+        json_decref(a);
+        assert_int_equal(vigil_run(NULL, &out, env, (const char *const[]){ "obligations", "why", k, id, NULL }), 0);
+        assert_non_null(strstr(out, "US-HIPAA-406 for clinic (open)\n45 CFR 164.406\n"));
+        assert_non_null(strstr(out, "met residents: 600 affected residents of US-CA recorded: that is more than 500"));
+        assert_non_null(strstr(out, "term: 60 calendar days from first_detected"));
+        assert_non_null(strstr(out, "confidence: high\nnote: more than 500 residents"));
+        free(out);
+        assert_int_equal(vigil_run(NULL, &out, env, (const char *const[]){ "obligations", "why", k, "999999", NULL }),
+                         1);
+        free(out);
         /* An empty map says nothing is counted: the threshold duties withdraw. */
         assert_int_equal(call("PUT", path, manager, "{\"affected_residents\":{}}", &a), 200);
         assert_int_equal(json_object_size(json_object_get(a, "affected_residents")), 0);
