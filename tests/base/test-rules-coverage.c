@@ -927,6 +927,11 @@ static void us_thresholds(void **state)
         applying(RULE_FOR_TENANT, &flo, &w, ids, sizeof ids);
         assert_string_equal(ids, "CONTRACT US-FL-501.171-AGENT US-FL-501.171-IND US-FL-501.171-AG US-FL-501.171-CRA");
         due_is("US-FL-501.171-AG", &flo, &w, 0, "2026-12-21T05:00:00Z");
+        /* Its notices go to Floridians: 1,000 of them and 5,000 Georgians
+         * owe the agencies nothing (Texas counts every person notified). */
+        residents(&w, &res, "US-FL", 1000, "US-GA", 5000);
+        applying(RULE_FOR_TENANT, &flo, &w, ids, sizeof ids);
+        assert_string_equal(ids, "CONTRACT US-FL-501.171-AGENT US-FL-501.171-IND US-FL-501.171-AG");
 }
 
 /* A threshold the loader refuses, naming the line and the rule. */
