@@ -922,6 +922,13 @@ static void affected_residents_bring_the_threshold_duties(void **state)
         };
         for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
                 expect_refused_on(&S, "PUT", path, manager, json, bad[i].body, 400, NULL, bad[i].field);
+        /* Past int64, a NUL in a key, a key twice: not JSON the server takes. */
+        expect_refused_on(&S, "PUT", path, manager, json, "{\"affected_residents\":{\"US-CA\":99999999999999999999}}",
+                          400, NULL, NULL);
+        expect_refused_on(&S, "PUT", path, manager, json, "{\"affected_residents\":{\"US-CA\\u0000\":5}}", 400, NULL,
+                          NULL);
+        expect_refused_on(&S, "PUT", path, manager, json, "{\"affected_residents\":{\"US-CA\":5,\"US-CA\":6}}", 400,
+                          NULL, NULL);
         /* A key too long to name (300 bytes) is refused under the list's name. */
         char body[512];
         snprintf(body, sizeof body, "{\"affected_residents\":{\"%0300d\":5}}", 0);
