@@ -3,6 +3,7 @@
 #include "base/tz.h"
 #include "core/calendar.h"
 #include "core/error.h"
+#include "core/residence.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -393,7 +394,9 @@ static char *dup_or_null(const char *s)
         return s ? strdup(s) : NULL;
 }
 
-#define APPLIES_KEYS "jurisdictions, sectors, data, regulated_as, regimes"
+#define APPLIES_KEYS                                                                                              \
+        "jurisdictions, sectors, data, regulated_as, regimes, residents_at_least, residents_more_than, "          \
+        "residents_fewer_than, residents_counted"
 
 /* applies.regulated_as or applies.regimes: a list of names. */
 static int load_names(struct ld *l, yaml_node_t *list, const struct rule *r, const char *what,
@@ -408,6 +411,42 @@ static int load_names(struct ld *l, yaml_node_t *list, const struct rule *r, con
                         return fail(l, seq_at(l, list, i), "rule '%s': applies.%s: '%s' is not %s", r->id, what,
                                     c ? c : "", regimes ? "a regime name (a-z, 0-9, _)" : "one of " RULE_REGULATED_AS_NAMES);
                 snprintf(names[(*n)++], RULE_NAME_MAX, "%s", c);
+        }
+        return 0;
+}
+
+/* applies.residents_at_least | residents_more_than | residents_fewer_than:
+ * N, at most one of them, and residents_counted: per_jurisdiction
+ * (default), together or everywhere. */
+static int load_threshold(struct ld *l, yaml_node_t *ap, struct rule *r)
+{
+        static const enum rule_count cmps[] = { RULE_COUNT_AT_LEAST, RULE_COUNT_MORE_THAN, RULE_COUNT_FEWER_THAN };
+        yaml_node_t *counted = get(l, ap, "residents_counted");
+        for (size_t i = 0; i < sizeof cmps / sizeof cmps[0]; i++) {
+                const char *key = rule_count_to_string(cmps[i]);
+                yaml_node_t *v = get(l, ap, key);
+                if (!v)
+                        continue;
+                if (r->residents.cmp != RULE_COUNT_NONE)
+                        return fail(l, v, "rule '%s': applies: give one of residents_at_least, residents_more_than "
+                                          "and residents_fewer_than", r->id);
+                const char *t = scalar(v);
+                char *end = NULL;
+                long long n = t ? strtoll(t, &end, 10) : -1;
+                long long lo = cmps[i] == RULE_COUNT_MORE_THAN ? 0 : 1;
+                if (!t || !*t || *end || n < lo || n > RESIDENTS_COUNT_MAX)
+                        return fail(l, v, "rule '%s': applies.%s must be a whole number %lld to %lld", r->id, key, lo,
+                                    (long long)RESIDENTS_COUNT_MAX);
+                r->residents = (struct rule_threshold){ .cmp = cmps[i], .n = n };
+        }
+        if (counted) {
+                if (r->residents.cmp == RULE_COUNT_NONE)
+                        return fail(l, counted, "rule '%s': applies.residents_counted needs a residents_at_least, "
+                                                "residents_more_than or residents_fewer_than", r->id);
+                r->residents.counted = rule_counted_from_string(scalar(counted));
+                if (r->residents.counted == RULE_COUNTED__COUNT)
+                        return fail(l, counted, "rule '%s': applies.residents_counted must be per_jurisdiction, "
+                                                "together or everywhere", r->id);
         }
         return 0;
 }
@@ -529,7 +568,9 @@ static int load_rule(struct ld *l, yaml_node_t *n, struct rule *r)
         for (yaml_node_pair_t *p = ap ? ap->data.mapping.pairs.start : NULL; ap && p < ap->data.mapping.pairs.top; p++) {
                 const char *k = scalar(yaml_document_get_node(l->doc, p->key));
                 if (!k || (strcmp(k, "jurisdictions") && strcmp(k, "sectors") && strcmp(k, "data") &&
-                           strcmp(k, "regulated_as") && strcmp(k, "regimes")))
+                           strcmp(k, "regulated_as") && strcmp(k, "regimes") && strcmp(k, "residents_at_least") &&
+                           strcmp(k, "residents_more_than") && strcmp(k, "residents_fewer_than") &&
+                           strcmp(k, "residents_counted")))
                         return fail(l, yaml_document_get_node(l->doc, p->key),
                                     "rule '%s': applies: unknown key '%s' (" APPLIES_KEYS ")", id, k ? k : "");
         }
@@ -537,6 +578,9 @@ static int load_rule(struct ld *l, yaml_node_t *n, struct rule *r)
         if (rc < 0)
                 return rc;
         rc = load_names(l, get(l, ap, "regimes"), r, "regimes", r->regimes, &r->n_regimes);
+        if (rc < 0)
+                return rc;
+        rc = load_threshold(l, ap, r);
         if (rc < 0)
                 return rc;
         if (seq_len(jur) > RULE_CODES_MAX || (jur && jur->type != YAML_SEQUENCE_NODE))
@@ -651,13 +695,16 @@ static int load_rule(struct ld *l, yaml_node_t *n, struct rule *r)
 
 /* not_encoded: the researched rows left out of the rules, each {id,
  * reason}: an id once, a reason that says something, and no rule of that
- * id (a row is encoded or listed, not both). Checked, not kept. */
+ * id (a row is encoded or listed, not both). Kept in s->left, for the
+ * rules list to show what is not encoded and why. */
 static int load_not_encoded(struct ld *l, yaml_node_t *ne)
 {
         if (!ne)
                 return 0;
         if (ne->type != YAML_SEQUENCE_NODE)
                 return fail(l, ne, "not_encoded: expected a list of {id, reason}");
+        if (!(l->s->left = calloc(seq_len(ne) + 1, sizeof *l->s->left)))
+                return -ENOMEM;
         for (size_t i = 0; i < seq_len(ne); i++) {
                 yaml_node_t *e = seq_at(l, ne, i);
                 if (!e || e->type != YAML_MAPPING_NODE)
@@ -682,6 +729,11 @@ static int load_not_encoded(struct ld *l, yaml_node_t *ne)
                 for (size_t k = 0; k < i; k++)
                         if (strcmp(scalar(get(l, seq_at(l, ne, k), "id")), id) == 0)
                                 return fail(l, e, "not_encoded '%s': listed twice", id);
+                struct rule_left *left = &l->s->left[l->s->n_left];
+                snprintf(left->id, sizeof left->id, "%s", id);
+                if (!(left->reason = strdup(reason)))
+                        return -ENOMEM;
+                l->s->n_left++;
         }
         return 0;
 }

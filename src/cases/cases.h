@@ -163,23 +163,34 @@ int case_incident_note(struct store_tx *tx, const struct actor *actor, vg_usec_t
 /* A change of scope: each list the door sends replaces the recorded one;
  * a list not sent stays. */
 struct case_scope {
-        bool set_services, set_tenants, set_indicators;
+        bool set_services, set_tenants, set_indicators, set_residents;
         const char *const *services;       /* borrows: n_services names */
         size_t n_services;
         const struct scope_tenant *tenants; /* borrows: n_tenants, ids unique */
         size_t n_tenants;
         const struct indicator *indicators; /* borrows: n_indicators, normalised */
         size_t n_indicators;
+        const struct resident_count *residents; /* borrows: n_residents, codes unique, known
+                                                  * (residence_code_known), counts 0..RESIDENTS_COUNT_MAX */
+        size_t n_residents;                /* at most RESIDENTS_ENTRIES_MAX */
         const char *reason;                /* borrows: may be NULL */
 };
 
-/* Replace inc's scope as s says, with the audit record "incident.scope"
- * (the lists as written) and the obligations recomputed, in tx.
+/* Replace inc's scope as s says (services, tenants, indicators, the
+ * affected residents per jurisdiction), with the audit record
+ * "incident.scope" (the lists as written) and the obligations
+ * recomputed, in tx.
  * Refusals: -VG_EVALIDATION when s sets nothing, -VG_ECONFLICT when
  * closed. */
 int case_incident_scope(struct store_tx *tx, const struct actor *actor, vg_usec_t now,
                         const struct rule_set *rules, const struct config_provider *provider,
                         struct incident *inc, const struct case_scope *s, struct case_outcome *o);
+
+/* Affected residents as JSON: {code: count} (NULL on ENOMEM). */
+json_t *case_residents_json(const struct resident_count *c, size_t n);
+/* inc's recorded affected residents into *ret (yours): {code: count},
+ * {} when none are recorded. */
+int case_incident_residents_json(struct store_tx *tx, const struct incident *inc, json_t **ret);
 
 /* Set inc's anchor `which` to at (core's anchor_check against the
  * anchors in force), with reason: the setting, the domain event

@@ -5,8 +5,10 @@
 
 #include "base/log.h"
 #include "cases/outbox.h"
+#include "cases/rules.h"
 #include "core/error.h"
 #include "core/names.h"
+#include "core/residence.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -67,6 +69,20 @@ static int anchor_cb(const struct anchor_setting *a, void *userdata)
         struct obligation_facts *f = userdata;
         if (a->anchor >= 0 && a->anchor < ANCHOR__COUNT)
                 f->anchors[a->anchor] = a->at; /* the latest setting is in force */
+        return 0;
+}
+
+/* The incident's affected residents, as recorded (codes sorted). */
+struct residents {
+        size_t n;
+        struct resident_count v[RESIDENTS_ENTRIES_MAX];
+};
+
+static int resident_cb(const struct resident_count *c, void *userdata)
+{
+        struct residents *g = userdata;
+        if (g->n < RESIDENTS_ENTRIES_MAX)
+                g->v[g->n++] = *c;
         return 0;
 }
 
@@ -152,6 +168,50 @@ static int service_cb(const char *service, void *userdata)
         struct regimes *g = userdata;
         int r = store_org_get(g->tx, "service", service, service_regimes, g);
         return r == -VG_ENOTFOUND ? 0 : r;
+}
+
+/* What the rules look at of an incident (its data hit, the regimes of
+ * its services, its anchors, its affected residents), read once: the
+ * recomputation and the explanations share it. f borrows from the rest. */
+struct incident_seen {
+        struct obligation_facts f;
+        struct regimes g;
+        const char *regime[RULE_CODES_MAX];
+        struct residents *res; /* owns */
+};
+
+static void incident_seen_fini(struct incident_seen *x)
+{
+        json_decref(x->g.names);
+        free(x->res);
+        x->g.names = NULL;
+        x->res = NULL;
+}
+
+static int incident_seen_read(struct store_tx *tx, const struct incident *inc, struct incident_seen *x)
+{
+        struct obligation_facts *f = &x->f;
+        memset(f, 0, sizeof *f);
+        f->hit = inc->data_categories;
+        x->res = calloc(1, sizeof *x->res);
+        int r = x->res && x->g.names ? store_incident_services_list(tx, inc->id, service_cb, &x->g) : -ENOMEM;
+        for (size_t i = 0; r >= 0 && i < json_array_size(x->g.names); i++)
+                x->regime[i] = json_string_value(json_array_get(x->g.names, i));
+        f->regimes = x->regime;
+        f->n_regimes = json_array_size(x->g.names);
+        if (r >= 0)
+                r = store_anchor_list(tx, inc->id, anchor_cb, f);
+        if (!f->anchors[ANCHOR_FIRST_DETECTED])
+                f->anchors[ANCHOR_FIRST_DETECTED] = inc->detected_at;
+        if (!f->anchors[ANCHOR_DECLARED])
+                f->anchors[ANCHOR_DECLARED] = inc->declared_at;
+        if (r >= 0)
+                r = store_incident_residents_list(tx, inc->id, resident_cb, x->res);
+        if (r >= 0) {
+                f->residents = x->res->v;
+                f->n_residents = x->res->n;
+        }
+        return r;
 }
 
 /* Jobs at 50, 75, 90 and 100 % of the obligation's time. Marks already
@@ -252,24 +312,13 @@ int obligations_recompute(struct store_tx *tx, const struct rule_set *rules, con
         struct obligation_facts f = { 0 };
         struct existing e = { 0 };
         struct scoped sc = { 0 };
-        struct regimes g = { .tx = tx, .names = json_array() };
-        const char *regime[RULE_CODES_MAX];
+        struct incident_seen seen = { .g = { .tx = tx, .names = json_array() } };
         unsigned n = 0;
-        int r = g.names ? store_incident_get(tx, key, &inc) : -ENOMEM;
+        int r = seen.g.names ? store_incident_get(tx, key, &inc) : -ENOMEM;
         if (r < 0 || !inc.declared_at || !rules)
                 goto out;
-        f.hit = inc.data_categories;
-        r = store_incident_services_list(tx, inc.id, service_cb, &g);
-        for (size_t i = 0; i < json_array_size(g.names); i++)
-                regime[i] = json_string_value(json_array_get(g.names, i));
-        f.regimes = regime;
-        f.n_regimes = json_array_size(g.names);
-        if (r >= 0)
-                r = store_anchor_list(tx, inc.id, anchor_cb, &f);
-        if (!f.anchors[ANCHOR_FIRST_DETECTED])
-                f.anchors[ANCHOR_FIRST_DETECTED] = inc.detected_at;
-        if (!f.anchors[ANCHOR_DECLARED])
-                f.anchors[ANCHOR_DECLARED] = inc.declared_at;
+        r = incident_seen_read(tx, &inc, &seen);
+        f = seen.f;
         if (r >= 0)
                 r = store_obligation_list(tx, inc.id, keep, &e);
         if (r >= 0 && e.n)
@@ -310,21 +359,114 @@ out:
                 *ret_n = n;
         free(e.v);
         free(sc.v);
-        json_decref(g.names);
+        incident_seen_fini(&seen);
         incident_fini(&inc);
         return r;
+}
+
+/* The provider's own facts from the configuration (pv may be NULL: none);
+ * the names borrow from pv, through jur and sec. */
+static struct party_facts provider_facts(const struct config_provider *pv, const char *jur[32], const char *sec[16])
+{
+        size_t n_jur = pv ? pv->n_jur : 0, n_sec = pv ? pv->n_sectors : 0;
+        for (size_t i = 0; i < n_jur; i++)
+                jur[i] = pv->jur[i];
+        for (size_t i = 0; i < n_sec; i++)
+                sec[i] = pv->sector[i];
+        return (struct party_facts){ n_jur, jur, n_sec, sec, 0 };
 }
 
 int case_obligations_recompute(struct store_tx *tx, const struct rule_set *rules,
                                const struct config_provider *pv, const char *key, vg_usec_t now)
 {
         const char *jur[32], *sec[16];
-        for (size_t i = 0; i < pv->n_jur; i++)
-                jur[i] = pv->jur[i];
-        for (size_t i = 0; i < pv->n_sectors; i++)
-                sec[i] = pv->sector[i];
-        struct party_facts provider = { pv->n_jur, jur, pv->n_sectors, sec, 0 };
+        struct party_facts provider = provider_facts(pv, jur, sec);
         return obligations_recompute(tx, rules, &provider, key, now, NULL);
+}
+
+/* ---- why each obligation applies ---- */
+
+struct case_explainer {
+        struct store_tx *tx;           /* borrows */
+        const struct rule_set *rules;  /* borrows */
+        struct incident_seen seen;
+        struct scoped sc;              /* sorted by tenant, as the store lists them */
+        json_t *docs;                  /* owns: tenant id -> its record (null: none) */
+        struct party_facts provider;
+        const char *pjur[32], *psec[16];
+};
+
+void case_explainer_free(struct case_explainer *x)
+{
+        if (!x)
+                return;
+        incident_seen_fini(&x->seen);
+        free(x->sc.v);
+        json_decref(x->docs);
+        free(x);
+}
+
+int case_explainer_new(struct store_tx *tx, const struct rule_set *rules, const struct config_provider *pv,
+                       const struct incident *inc, struct case_explainer **ret)
+{
+        struct case_explainer *x = calloc(1, sizeof *x);
+        if (!x)
+                return -ENOMEM;
+        x->tx = tx;
+        x->rules = rules;
+        x->seen.g = (struct regimes){ .tx = tx, .names = json_array() };
+        x->docs = json_object();
+        x->provider = provider_facts(pv, x->pjur, x->psec);
+        int r = x->docs ? incident_seen_read(tx, inc, &x->seen) : -ENOMEM;
+        if (r >= 0)
+                r = store_incident_tenants_list(tx, inc->id, scope_cb, &x->sc);
+        if (r < 0) {
+                case_explainer_free(x);
+                return r;
+        }
+        *ret = x;
+        return 0;
+}
+
+static int scope_cmp(const void *key, const void *elem)
+{
+        return strcmp(key, ((const struct scope_tenant *)elem)->tenant);
+}
+
+json_t *case_obligation_explanation(struct case_explainer *x, const struct obligation *o)
+{
+        const struct rule_set *rules = x->rules;
+        if (!rules || strcmp(o->rules_version, rules->version) != 0)
+                return NULL;
+        int i = rule_find(rules, o->rule_id);
+        if (i < 0)
+                return NULL;
+        const struct rule *rl = &rules->rules[i];
+        struct obligation_facts f = x->seen.f;
+        struct party_facts p = x->provider;
+        const char *jur[RULE_CODES_MAX], *sec[RULE_SECTORS_MAX], *reg[RULE_FACTS_MAX];
+        bool provider = !o->tenant[0];
+        if (!provider) {
+                json_t *doc = json_object_get(x->docs, o->tenant);
+                if (!doc) {
+                        json_t *got = NULL;
+                        int r = store_tenant_get(x->tx, o->tenant, tenant_body, &got);
+                        if (r < 0 && r != -VG_ENOTFOUND)
+                                return NULL;
+                        doc = got ? got : json_null();
+                        if (json_object_set_new(x->docs, o->tenant, doc) < 0)
+                                return NULL;
+                }
+                tenant_facts(json_is_null(doc) ? NULL : doc, &p, jur, sec, reg);
+                const struct scope_tenant *t =
+                        x->sc.n ? bsearch(o->tenant, x->sc.v, x->sc.n, sizeof *x->sc.v, scope_cmp) : NULL;
+                if (t && t->data_categories)
+                        f.hit = t->data_categories; /* what this tenant lost, as the recomputation counts it */
+        }
+        struct case_clock_seen clock = { .anchor_at = o->anchor_at, .due_at = o->due_at,
+                                         .cannot_compute = strcmp(o->status, "cannot_compute") == 0,
+                                         .reason = o->reason };
+        return case_rule_explanation(rules, rl, &p, &f, provider, &clock);
 }
 
 /* ---- the use cases: an obligation sent, waived, or its clock ---- */

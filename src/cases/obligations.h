@@ -21,6 +21,21 @@ int obligations_recompute(struct store_tx *tx, const struct rule_set *rules, con
 int case_obligations_recompute(struct store_tx *tx, const struct rule_set *rules,
                                const struct config_provider *pv, const char *key, vg_usec_t now);
 
+/* ---- why each obligation applies ---- */
+
+/* What the explanations of one incident's obligations read, gathered
+ * once in tx (the incident's facts, its scope; tenants' records as they
+ * are asked for): new answers 0 or a store error; free accepts NULL. */
+struct case_explainer;
+int case_explainer_new(struct store_tx *tx, const struct rule_set *rules, const struct config_provider *pv,
+                       const struct incident *inc, struct case_explainer **ret);
+void case_explainer_free(struct case_explainer *x);
+/* Why obligation o applies and by when (case_rule_explanation, with the
+ * facts as they stand: a withdrawn row shows the condition no longer
+ * met). Yours; NULL when o's rule is not the one in force (another
+ * rules version) or on ENOMEM. */
+json_t *case_obligation_explanation(struct case_explainer *x, const struct obligation *o);
+
 /* ---- the obligations' use cases (src/cases/obligations.c) ---- */
 
 /* Mark obligation id of incident key sent at `at`: case_obligation_file

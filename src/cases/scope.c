@@ -32,13 +32,41 @@ static json_t *indicators_json(const struct indicator *ind, size_t n)
         return a;
 }
 
+json_t *case_residents_json(const struct resident_count *c, size_t n)
+{
+        json_t *j = json_object();
+        for (size_t i = 0; j && i < n; i++)
+                if (json_object_set_new(j, c[i].jur, json_integer(c[i].n)) < 0) {
+                        json_decref(j);
+                        return NULL;
+                }
+        return j;
+}
+
+static int residents_add(const struct resident_count *c, void *userdata)
+{
+        return json_object_set_new(userdata, c->jur, json_integer(c->n));
+}
+
+int case_incident_residents_json(struct store_tx *tx, const struct incident *inc, json_t **ret)
+{
+        json_t *j = json_object();
+        int r = j ? store_incident_residents_list(tx, inc->id, residents_add, j) : -ENOMEM;
+        if (r < 0) {
+                json_decref(j);
+                return r;
+        }
+        *ret = j;
+        return 0;
+}
+
 int case_incident_scope(struct store_tx *tx, const struct actor *actor, vg_usec_t now,
                         const struct rule_set *rules, const struct config_provider *provider,
                         struct incident *inc, const struct case_scope *s, struct case_outcome *o)
 {
-        if (!s->set_services && !s->set_tenants && !s->set_indicators) {
+        if (!s->set_services && !s->set_tenants && !s->set_indicators && !s->set_residents) {
                 fielderr_add(&o->errors, "services",
-                             "send at least one of services, tenants, indicators");
+                             "send at least one of services, tenants, indicators, affected_residents");
                 return -VG_EVALIDATION;
         }
         int r = case_incident_changeable(inc, o);
@@ -53,6 +81,8 @@ int case_incident_scope(struct store_tx *tx, const struct actor *actor, vg_usec_
                 "indicators",
                 s->set_indicators ? indicators_json(s->indicators, s->n_indicators) : json_null(),
                 "reason", s->reason ? json_string(s->reason) : json_null());
+        if (change && s->set_residents)
+                json_object_set_new(change, "affected_residents", case_residents_json(s->residents, s->n_residents));
         if (!change)
                 return -ENOMEM;
         if (s->set_services)
@@ -61,6 +91,8 @@ int case_incident_scope(struct store_tx *tx, const struct actor *actor, vg_usec_
                 r = store_incident_tenants_set(tx, inc->id, s->tenants, s->n_tenants);
         if (r >= 0 && s->set_indicators)
                 r = store_incident_indicators_set(tx, inc->id, s->indicators, s->n_indicators);
+        if (r >= 0 && s->set_residents)
+                r = store_incident_residents_set(tx, inc->id, s->residents, s->n_residents);
         if (r >= 0)
                 r = case_incident_write_obliging(tx, actor, now, rules, provider, inc,
                                                  "incident.scope", change, o);

@@ -19,6 +19,7 @@ static const char usage[] =
         "       vigil incident declare KEY --criteria TEXT [--trigger REF]...\n"
         "       vigil incident advance KEY PHASE [--reason TEXT]\n"
         "       vigil incident scope KEY [--service NAME]... [--tenant ID:STATUS]... [--indicator KIND:VALUE]...\n"
+        "                                [--residents CODE=COUNT]... (affected residents per jurisdiction)\n"
         "       vigil incident note KEY TEXT\n"
         "       vigil incident task add KEY --phase P --title T [--owner USER] [--due RFC3339]\n"
         "                               [--business-impact]\n"
@@ -199,6 +200,19 @@ int cmd_incident(struct cli *cli, int argc, char **argv)
                 for (int i = 3; i < argc; i++) {
                         if (opt(&i, argc, argv, "--service", body, "services", true))
                                 continue;
+                        if (strcmp(argv[i], "--residents") == 0) {
+                                /* CODE=COUNT; the server checks the code and the bounds. */
+                                const char *arg = i + 1 < argc ? argv[++i] : "", *eq = strchr(arg, '=');
+                                char code[16], *end = NULL;
+                                long long n = eq ? strtoll(eq + 1, &end, 10) : -1;
+                                if (!eq || eq == arg || (size_t)(eq - arg) >= sizeof code || !eq[1] || *end)
+                                        goto bad;
+                                snprintf(code, sizeof code, "%.*s", (int)(eq - arg), arg);
+                                if (!json_object_get(body, "affected_residents"))
+                                        json_object_set_new(body, "affected_residents", json_object());
+                                json_object_set_new(json_object_get(body, "affected_residents"), code, json_integer(n));
+                                continue;
+                        }
                         bool tenant = strcmp(argv[i], "--tenant") == 0, ind = strcmp(argv[i], "--indicator") == 0;
                         json_t *p = (tenant || ind) && i + 1 < argc
                                             ? pair(argv[++i], tenant ? "id" : "kind", tenant ? "status" : "value")

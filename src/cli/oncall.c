@@ -232,12 +232,49 @@ static const char obligations_usage[] =
         "       vigil obligations sent KEY ID [--at RFC3339] [--channel portal|email|letter|phone|other]\n"
         "                              [--reference REF] [--note TEXT] [--attach FILE --type MEDIA-TYPE]\n"
         "       vigil obligations correct KEY ID --at RFC3339 --reason TEXT\n"
+        "       vigil obligations why KEY ID\n"
         "\n"
         "Lists incident KEY's notification obligations by due time with the time left,\n"
         "and each tenant's effective deadline; `sent` records that one went out (when,\n"
         "through which channel, the recipient's reference, a note, a file of at most\n"
         "512 KiB kept with its SHA-256); `correct` moves a wrong sent time, saying why\n"
-        "(the first record stays; later stages count from the corrected time).\n";
+        "(the first record stays; later stages count from the corrected time); `why`\n"
+        "says why one applies and by when: each condition of its rule with the fact\n"
+        "that met it, the deadline with its times, the contents, confidence and note.\n";
+
+/* Obligation id's explanation, as `obligations why` prints it. */
+static int print_why(json_t *list, const char *id)
+{
+        json_t *v, *o = NULL;
+        size_t i;
+        json_array_foreach(json_object_get(list, "items"), i, v)
+        {
+                char own[24];
+                snprintf(own, sizeof own, "%lld", (long long)json_integer_value(json_object_get(v, "id")));
+                if (strcmp(own, id) == 0)
+                        o = v;
+        }
+        json_t *e = json_object_get(o, "explanation");
+        if (!o || !json_is_object(e)) {
+                fprintf(stderr, "vigil: %s\n", o ? "its rule is not the one in force: no explanation" : "no such obligation");
+                return EXIT_FAIL;
+        }
+        const char *tenant = str(o, "tenant");
+        printf("%s for %s (%s)\n%s\n", str(o, "rule"), *tenant ? tenant : "the provider", str(o, "status"),
+               str(e, "citation"));
+        if (!json_array_size(json_object_get(e, "conditions")))
+                printf("applies: to every tenant in scope\n");
+        json_array_foreach(json_object_get(e, "conditions"), i, v)
+                printf("%s %s: %s\n", json_is_true(json_object_get(v, "met")) ? "met" : "NOT met", str(v, "condition"),
+                       str(v, "text"));
+        printf("term: %s\n", str(e, "term"));
+        json_array_foreach(json_object_get(e, "contents"), i, v)
+                printf("contents: %s\n", json_string_value(v));
+        printf("confidence: %s\n", str(e, "confidence"));
+        if (json_is_string(json_object_get(e, "note")))
+                printf("note: %s\n", str(e, "note"));
+        return EXIT_OK;
+}
 
 /* FILE's bytes in base64 (yours), at most FILING_ATTACHMENT_MAX bytes of it;
  * NULL with a message on stderr. */
@@ -326,8 +363,12 @@ int cmd_obligations(struct cli *cli, int argc, char **argv)
                 fputs(obligations_usage, stdout);
                 return EXIT_OK;
         }
+        const char *why = NULL;
         if (argc == 2 && strlen(argv[1]) <= 32) {
                 snprintf(path, sizeof path, "/api/v1/incidents/%s/obligations", argv[1]);
+        } else if (argc == 4 && strcmp(argv[1], "why") == 0 && strlen(argv[2]) <= 32 && strlen(argv[3]) <= 19) {
+                snprintf(path, sizeof path, "/api/v1/incidents/%s/obligations", argv[2]);
+                why = argv[3];
         } else if (argc >= 4 && (strcmp(argv[1], "sent") == 0 || strcmp(argv[1], "correct") == 0) &&
                    strlen(argv[2]) <= 32 && strlen(argv[3]) <= 19) {
                 bool correct = strcmp(argv[1], "correct") == 0;
@@ -345,6 +386,11 @@ int cmd_obligations(struct cli *cli, int argc, char **argv)
         json_decref(body);
         if (rc)
                 return rc;
+        if (why && !cli->json_output) {
+                rc = print_why(a, why);
+                json_decref(a);
+                return rc;
+        }
         if (cli->json_output) {
                 client_print_json(a);
                 json_decref(a);

@@ -8,6 +8,9 @@
 
 void rule_set_fini(struct rule_set *s)
 {
+        for (size_t i = 0; i < s->n_left; i++)
+                free(s->left[i].reason);
+        free(s->left);
         for (size_t i = 0; i < s->n; i++) {
                 struct rule *r = &s->rules[i];
                 free(r->regulation);
@@ -58,7 +61,8 @@ bool rule_jurisdiction_covers(const struct rule_set *s, const char *rule_code, c
 
 bool rule_regulated_as_valid(const char *s)
 {
-        static const char *const names[] = { "sec_registrant", "bank", "covered_entity", "business_associate" };
+        static const char *const names[] = { "sec_registrant", "bank", "covered_entity", "business_associate",
+                                             "ftc_financial_institution" };
         for (size_t i = 0; s && i < sizeof names / sizeof names[0]; i++)
                 if (strcmp(s, names[i]) == 0)
                         return true;
@@ -85,14 +89,112 @@ bool rule_set_has_regime(const struct rule_set *s, const char *regime)
         return false;
 }
 
-/* Does the party's list hold any of the rule's n names (each size bytes)? */
-static bool any_of(const char *names, size_t n, size_t size, const char *const *have, size_t n_have)
+/* The first of the party's names (have) that is one of the rule's n
+ * names (each size bytes), or NULL. */
+static const char *any_of(const char *names, size_t n, size_t size, const char *const *have, size_t n_have)
 {
         for (size_t i = 0; i < n; i++)
                 for (size_t k = 0; k < n_have; k++)
                         if (have[k] && strcmp(names + i * size, have[k]) == 0)
-                                return true;
+                                return have[k];
+        return NULL;
+}
+
+/* The first of the party's jurisdictions that one of r's covers, or NULL. */
+static const char *jurisdiction_met(const struct rule_set *s, const struct rule *r, const struct party_facts *p)
+{
+        for (size_t i = 0; i < r->n_jur; i++)
+                for (size_t k = 0; k < p->n_jur; k++)
+                        if (p->jur[k] && covers(s, r->jur[i], p->jur[k], 0))
+                                return p->jur[k];
+        return NULL;
+}
+
+const char *rule_count_to_string(enum rule_count c)
+{
+        static const char *const names[] = { [RULE_COUNT_NONE] = "none",
+                                             [RULE_COUNT_AT_LEAST] = "residents_at_least",
+                                             [RULE_COUNT_MORE_THAN] = "residents_more_than",
+                                             [RULE_COUNT_FEWER_THAN] = "residents_fewer_than" };
+        return c >= 0 && c < RULE_COUNT__COUNT ? names[c] : "invalid";
+}
+
+static const char *const counted_names[] = { [RULE_COUNTED_PER_JURISDICTION] = "per_jurisdiction",
+                                             [RULE_COUNTED_TOGETHER] = "together",
+                                             [RULE_COUNTED_EVERYWHERE] = "everywhere" };
+
+const char *rule_counted_to_string(enum rule_counted c)
+{
+        return c >= 0 && c < RULE_COUNTED__COUNT ? counted_names[c] : "invalid";
+}
+
+enum rule_counted rule_counted_from_string(const char *s)
+{
+        for (int i = 0; s && i < RULE_COUNTED__COUNT; i++)
+                if (strcmp(s, counted_names[i]) == 0)
+                        return (enum rule_counted)i;
+        return RULE_COUNTED__COUNT;
+}
+
+static bool count_meets(const struct rule_threshold *t, int64_t n)
+{
+        switch (t->cmp) {
+        case RULE_COUNT_AT_LEAST:
+                return n >= t->n;
+        case RULE_COUNT_MORE_THAN:
+                return n > t->n;
+        case RULE_COUNT_FEWER_THAN:
+                return n < t->n;
+        default:
+                return true;
+        }
+}
+
+/* Is the recorded code one r's threshold looks at: under one of r's
+ * jurisdictions (any, when r names none or counts everywhere)? */
+static bool counted_code(const struct rule_set *s, const struct rule *r, const char *code)
+{
+        if (!r->n_jur || r->residents.counted == RULE_COUNTED_EVERYWHERE)
+                return true;
+        for (size_t i = 0; i < r->n_jur; i++)
+                if (covers(s, r->jur[i], code, 0))
+                        return true;
         return false;
+}
+
+bool rule_residents_met(const struct rule_set *s, const struct rule *r, const struct obligation_facts *inc,
+                        struct rule_count_seen *ret)
+{
+        struct rule_count_seen seen = { .count = -1 };
+        bool met = r->residents.cmp == RULE_COUNT_NONE;
+        if (!met && r->residents.counted == RULE_COUNTED_PER_JURISDICTION) {
+                /* One jurisdiction meets it; else the one that came
+                 * nearest (the largest count, or the smallest for
+                 * fewer_than) is what the explanation shows. */
+                for (size_t i = 0; i < inc->n_residents && !met; i++) {
+                        const struct resident_count *c = &inc->residents[i];
+                        if (!counted_code(s, r, c->jur))
+                                continue;
+                        met = count_meets(&r->residents, c->n);
+                        bool nearer = seen.count < 0 || (r->residents.cmp == RULE_COUNT_FEWER_THAN ? c->n < seen.count
+                                                                                                   : c->n > seen.count);
+                        if (met || nearer)
+                                seen = (struct rule_count_seen){ .count = c->n, .jur = c->jur };
+                }
+        } else if (!met) {
+                int64_t sum = 0;
+                bool any = false;
+                for (size_t i = 0; i < inc->n_residents; i++)
+                        if (counted_code(s, r, inc->residents[i].jur)) {
+                                any = true;
+                                sum += inc->residents[i].n; /* each at most 10^10, entries bounded: no overflow */
+                        }
+                seen.count = any ? sum : -1;
+                met = any && count_meets(&r->residents, sum);
+        }
+        if (ret)
+                *ret = seen;
+        return met;
 }
 
 bool rule_applies(const struct rule_set *s, const struct rule *r, const struct party_facts *p,
@@ -100,14 +202,8 @@ bool rule_applies(const struct rule_set *s, const struct rule *r, const struct p
 {
         if (r->data && !(r->data & inc->hit))
                 return false;
-        if (r->n_jur) {
-                bool any = false;
-                for (size_t i = 0; i < r->n_jur && !any; i++)
-                        for (size_t k = 0; k < p->n_jur && !any; k++)
-                                any = covers(s, r->jur[i], p->jur[k], 0);
-                if (!any)
-                        return false;
-        }
+        if (r->n_jur && !jurisdiction_met(s, r, p))
+                return false;
         if (r->n_sectors && !any_of(r->sectors[0], r->n_sectors, sizeof r->sectors[0], p->sectors, p->n_sectors))
                 return false;
         if (r->n_regulated &&
@@ -115,7 +211,57 @@ bool rule_applies(const struct rule_set *s, const struct rule *r, const struct p
                 return false;
         if (r->n_regimes && !any_of(r->regimes[0], r->n_regimes, sizeof r->regimes[0], inc->regimes, inc->n_regimes))
                 return false;
-        return true;
+        return rule_residents_met(s, r, inc, NULL);
+}
+
+const char *rule_condition_to_string(enum rule_condition_kind k)
+{
+        static const char *const names[] = { [RULE_COND_DATA] = "data",
+                                             [RULE_COND_JURISDICTIONS] = "jurisdictions",
+                                             [RULE_COND_SECTORS] = "sectors",
+                                             [RULE_COND_REGULATED_AS] = "regulated_as",
+                                             [RULE_COND_REGIMES] = "regimes",
+                                             [RULE_COND_RESIDENTS] = "residents" };
+        return k >= 0 && k < RULE_COND__COUNT ? names[k] : "invalid";
+}
+
+size_t rule_conditions(const struct rule_set *s, const struct rule *r, const struct party_facts *p,
+                       const struct obligation_facts *inc, struct rule_condition out[RULE_COND__COUNT])
+{
+        size_t n = 0;
+        if (r->data) {
+                int hit = -1;
+                for (int d = 0; d < DATA__COUNT && hit < 0; d++)
+                        if (r->data & inc->hit & DATA_BIT(d))
+                                hit = d;
+                out[n++] = (struct rule_condition){ .kind = RULE_COND_DATA, .met = hit >= 0, .data = hit };
+        }
+        if (r->n_jur) {
+                const char *f = jurisdiction_met(s, r, p);
+                out[n++] = (struct rule_condition){ .kind = RULE_COND_JURISDICTIONS, .met = f != NULL, .fact = f,
+                                                    .data = -1 };
+        }
+        if (r->n_sectors) {
+                const char *f = any_of(r->sectors[0], r->n_sectors, sizeof r->sectors[0], p->sectors, p->n_sectors);
+                out[n++] = (struct rule_condition){ .kind = RULE_COND_SECTORS, .met = f != NULL, .fact = f, .data = -1 };
+        }
+        if (r->n_regulated) {
+                const char *f = any_of(r->regulated_as[0], r->n_regulated, sizeof r->regulated_as[0], p->regulated_as,
+                                       p->n_regulated);
+                out[n++] = (struct rule_condition){ .kind = RULE_COND_REGULATED_AS, .met = f != NULL, .fact = f,
+                                                    .data = -1 };
+        }
+        if (r->n_regimes) {
+                const char *f = any_of(r->regimes[0], r->n_regimes, sizeof r->regimes[0], inc->regimes, inc->n_regimes);
+                out[n++] = (struct rule_condition){ .kind = RULE_COND_REGIMES, .met = f != NULL, .fact = f, .data = -1 };
+        }
+        if (r->residents.cmp != RULE_COUNT_NONE) {
+                struct rule_condition c = { .kind = RULE_COND_RESIDENTS, .data = -1 };
+                c.met = rule_residents_met(s, r, inc, &c.count);
+                c.fact = c.count.jur;
+                out[n++] = c;
+        }
+        return n;
 }
 
 /* When anchor a was set for the incident (0: not yet). Awareness not

@@ -32,6 +32,27 @@ struct rule_term {
 };
 
 enum rule_for { RULE_FOR_TENANT, RULE_FOR_PROVIDER };
+
+/* A threshold on the number of people affected (applies.residents_*):
+ * "more than 500 residents of a State" (45 CFR 164.406), "at least 250
+ * Texas residents" (Tex. Bus. & Com. Code 521.053(i)), "fewer than 500
+ * individuals" (164.408(c)). */
+enum rule_count { RULE_COUNT_NONE, RULE_COUNT_AT_LEAST, RULE_COUNT_MORE_THAN, RULE_COUNT_FEWER_THAN, RULE_COUNT__COUNT };
+/* Which recorded counts a threshold compares: */
+enum rule_counted {
+        RULE_COUNTED_PER_JURISDICTION, /* each jurisdiction under the rule's on its own: one must meet it */
+        RULE_COUNTED_TOGETHER,         /* the sum of those under the rule's jurisdictions */
+        RULE_COUNTED_EVERYWHERE,       /* the sum of every count recorded, wherever people live */
+        RULE_COUNTED__COUNT,
+};
+struct rule_threshold {
+        enum rule_count cmp; /* RULE_COUNT_NONE: no threshold */
+        int64_t n;
+        enum rule_counted counted;
+};
+const char *rule_count_to_string(enum rule_count c);       /* residents_at_least, ... */
+const char *rule_counted_to_string(enum rule_counted c);   /* per_jurisdiction, together, everywhere */
+enum rule_counted rule_counted_from_string(const char *s); /* RULE_COUNTED__COUNT when unknown */
 enum rule_duty { RULE_DUTY_PROVIDER, RULE_DUTY_TENANT };
 
 struct rule {
@@ -48,6 +69,7 @@ struct rule {
         char regulated_as[RULE_FACTS_MAX][RULE_NAME_MAX]; /* the party is any of these; none: any */
         size_t n_regimes;
         char regimes[RULE_FACTS_MAX][RULE_NAME_MAX];      /* an affected service is under any; none: any */
+        struct rule_threshold residents;         /* how many people affected; cmp NONE: any number */
         int after;                               /* index of the rule whose sending starts the clock; -1 */
         bool contract;                           /* deadline: the tenant's notification hours (one term) */
         size_t n_terms;                          /* 1 .. RULE_TERMS_MAX; one when after is set */
@@ -68,8 +90,16 @@ struct rule_group {
         char codes[RULE_CODES_MAX][RULE_CODE_MAX];
 };
 
+/* A researched row left out of the rules, with the reason (not_encoded). */
+struct rule_left {
+        char id[RULE_ID_MAX];
+        char *reason; /* owns */
+};
+
 struct rule_set {
         char version[32];
+        size_t n_left;
+        struct rule_left *left;        /* owns: the not_encoded rows, in the file's order */
         size_t n_groups;
         struct rule_group *groups;     /* owns */
         size_t n_cals;
@@ -95,8 +125,9 @@ struct party_facts {
 /* What a tenant may be regulated as, beyond its sectors: the facts the
  * rules turn on that a sector does not tell (a finance tenant is not
  * always an SEC registrant or a bank; a health one not always a HIPAA
- * covered entity). */
-#define RULE_REGULATED_AS_NAMES "sec_registrant, bank, covered_entity, business_associate"
+ * covered entity; a non-bank financial institution under the FTC's
+ * Safeguards Rule, 16 CFR 314.2, is ftc_financial_institution). */
+#define RULE_REGULATED_AS_NAMES "sec_registrant, bank, covered_entity, business_associate, ftc_financial_institution"
 bool rule_regulated_as_valid(const char *s);
 /* A regime's name as services list it and rules match it (nis2,
  * cert_in, fedramp): 2 to 31 of a-z, 0-9, '_'. */
@@ -104,8 +135,16 @@ bool rule_regime_name_ok(const char *s);
 /* Does a rule of s name regime? */
 bool rule_set_has_regime(const struct rule_set *s, const char *regime);
 
+/* How many affected people live in one jurisdiction. */
+struct resident_count {
+        char jur[RULE_CODE_MAX]; /* a residence code: "US-CA", "DE" */
+        int64_t n;               /* 0 .. RESIDENTS_COUNT_MAX */
+};
+
 struct obligation_facts {
         data_mask_t hit;                    /* data categories the incident hit */
+        size_t n_residents;
+        const struct resident_count *residents; /* borrows: the incident's affected residents; none: unknown */
         vg_usec_t anchors[ANCHOR__COUNT];   /* 0: not set (aware falls back to first detected) */
         size_t n_regimes;
         const char *const *regimes;         /* the regimes the affected services are under: nis2, ... */
@@ -118,6 +157,42 @@ bool rule_jurisdiction_covers(const struct rule_set *s, const char *rule_code, c
  * business: tenants for RULE_FOR_TENANT, the provider for the other.) */
 bool rule_applies(const struct rule_set *s, const struct rule *r, const struct party_facts *p,
                   const struct obligation_facts *inc);
+/* Is r's residents threshold met by inc's counts? True when r has none.
+ * Counts not recorded are not guessed: with no recorded count that r
+ * looks at, the threshold is not met (fewer_than too), so the rule waits
+ * for the count. *ret (may be NULL) gets the count compared (-1: none
+ * recorded) and, per jurisdiction, where (a code of inc's; else NULL). */
+struct rule_count_seen {
+        int64_t count;
+        const char *jur; /* borrows inc's */
+};
+bool rule_residents_met(const struct rule_set *s, const struct rule *r, const struct obligation_facts *inc,
+                        struct rule_count_seen *ret);
+
+/* Each condition of r checked against p and inc, for the people who must
+ * say why a duty applies: what the rule asks and the fact that met it. */
+enum rule_condition_kind {
+        RULE_COND_DATA,
+        RULE_COND_JURISDICTIONS,
+        RULE_COND_SECTORS,
+        RULE_COND_REGULATED_AS,
+        RULE_COND_REGIMES,
+        RULE_COND_RESIDENTS,
+        RULE_COND__COUNT,
+};
+const char *rule_condition_to_string(enum rule_condition_kind k); /* data, jurisdictions, ... */
+struct rule_condition {
+        enum rule_condition_kind kind;
+        bool met;
+        const char *fact; /* borrows (p's, inc's): the value that met it (the first); NULL: none did */
+        int data;         /* RULE_COND_DATA: the category hit that met it, -1: none */
+        struct rule_count_seen count; /* RULE_COND_RESIDENTS */
+};
+/* The conditions r has (those it leaves open are not listed), in the
+ * order above, into out; returns how many (0: r applies to every party). */
+size_t rule_conditions(const struct rule_set *s, const struct rule *r, const struct party_facts *p,
+                       const struct obligation_facts *inc, struct rule_condition out[RULE_COND__COUNT]);
+
 /* A rule's clock for one party: the term that binds (the earliest of
  * those that count), its anchor and when it ends. */
 struct rule_clock {

@@ -8,6 +8,7 @@
 
 #include "core/error.h"
 #include "core/names.h"
+#include "core/residence.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -96,6 +97,9 @@ static int respond_incident(struct request *req, struct response *resp, struct s
                 r = store_incident_tenants_list(tx, inc->id, add_tenant, tenants);
         if (r >= 0)
                 r = store_incident_indicators_list(tx, inc->id, add_indicator, indicators);
+        json_t *residents = NULL;
+        if (r >= 0)
+                r = case_incident_residents_json(tx, inc, &residents);
         json_t *j = NULL;
         if (r >= 0)
                 j = incident_json(inc, services); /* takes services */
@@ -104,10 +108,12 @@ static int respond_incident(struct request *req, struct response *resp, struct s
         if (!j) {
                 json_decref(tenants);
                 json_decref(indicators);
+                json_decref(residents);
                 return r < 0 ? r : -ENOMEM;
         }
         json_object_set_new(j, "tenants", tenants);
         json_object_set_new(j, "indicators", indicators);
+        json_object_set_new(j, "affected_residents", residents ? residents : json_object());
         json_t *decl = inc->declaration && inc->declaration[0] ? json_loads(inc->declaration, 0, NULL) : NULL;
         if (decl)
                 json_object_set_new(decl, "by", json_string(inc->declared_by));
@@ -653,13 +659,50 @@ static size_t parse_indicators(struct request *req, json_t *arr, struct indicato
         return n;
 }
 
+/* The "affected_residents" of a scope body: {code: count}, each code a
+ * residence (core/residence.h), each count a whole number 0 to
+ * RESIDENTS_COUNT_MAX. Into out (RESIDENTS_ENTRIES_MAX); errors name the
+ * field, affected_residents.CODE. */
+static size_t parse_residents(struct request *req, json_t *obj, struct resident_count *out)
+{
+        size_t n = 0;
+        const char *code;
+        json_t *v;
+        if (!json_is_object(obj) || json_object_size(obj) > RESIDENTS_ENTRIES_MAX) {
+                fielderr_add(&req->errors, "affected_residents",
+                             "must be an object of at most %d jurisdiction codes, each with a number of residents",
+                             RESIDENTS_ENTRIES_MAX);
+                return 0;
+        }
+        json_object_foreach(obj, code, v) {
+                char field[64];
+                bool known = strlen(code) < RESIDENCE_CODE_MAX && residence_code_known(code);
+                /* The field names the code only when it is short plain text. */
+                bool plain = strlen(code) <= 16 && text_valid(code, 16);
+                snprintf(field, sizeof field, "affected_residents%s%s", plain ? "." : "", plain ? code : "");
+                if (!known)
+                        fielderr_add(&req->errors, field,
+                                     "is not a jurisdiction code (ISO 3166-1 alpha-2, or with a subdivision: US-CA)");
+                if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > RESIDENTS_COUNT_MAX)
+                        fielderr_add(&req->errors, field, "must be a whole number of residents, 0 to %lld",
+                                     (long long)RESIDENTS_COUNT_MAX);
+                else if (known) {
+                        snprintf(out[n].jur, sizeof out[n].jur, "%s", code);
+                        out[n++].n = json_integer_value(v);
+                }
+        }
+        return n;
+}
+
 #define SCOPE_TENANTS_MAX 1000000 /* a breach of a shared service can touch every tenant */
 #define SCOPE_INDICATORS_MAX 1000
 
 int api_incident_scope(struct request *req, struct response *resp)
 {
-        static const char *const fields[] = { "services", "tenants", "indicators", "reason", NULL };
+        static const char *const fields[] = { "services", "tenants", "indicators", "affected_residents", "reason",
+                                              NULL };
         const char *services[INCIDENT_SERVICES_MAX];
+        struct resident_count residents[RESIDENTS_ENTRIES_MAX];
         struct scope_tenant *tenants = NULL;
         struct indicator *indicators = NULL;
         struct incident inc = { 0 };
@@ -673,10 +716,14 @@ int api_incident_scope(struct request *req, struct response *resp)
                 return r;
         json_only_fields(req, body, fields);
         json_t *js = json_object_get(body, "services"), *jt = json_object_get(body, "tenants"),
-               *ji = json_object_get(body, "indicators");
+               *ji = json_object_get(body, "indicators"), *jr = json_object_get(body, "affected_residents");
+        size_t n_residents = 0;
         const char *reason = json_field_string(req, body, "reason", false, 4096);
-        if (!js && !jt && !ji)
-                fielderr_add(&req->errors, "services", "send at least one of services, tenants, indicators");
+        if (!js && !jt && !ji && !jr)
+                fielderr_add(&req->errors, "services",
+                             "send at least one of services, tenants, indicators, affected_residents");
+        if (jr)
+                n_residents = parse_residents(req, jr, residents);
         if (js)
                 n_services = parse_services(req, js, services, INCIDENT_SERVICES_MAX);
         if (jt) {
@@ -701,7 +748,8 @@ int api_incident_scope(struct request *req, struct response *resp)
                                          .n_services = n_services, .set_tenants = jt != NULL,
                                          .tenants = tenants, .n_tenants = n_tenants,
                                          .set_indicators = ji != NULL, .indicators = indicators,
-                                         .n_indicators = n_indicators, .reason = reason };
+                                         .n_indicators = n_indicators, .set_residents = jr != NULL,
+                                         .residents = residents, .n_residents = n_residents, .reason = reason };
                 struct case_outcome o;
                 struct actor a = request_actor(req);
                 r = begin_change(req, &tx, &inc, &o);

@@ -25,6 +25,7 @@ struct listing {
         size_t total;       /* rows that pass the filters */
         const struct rule_set *set; /* the rules in force; may be NULL */
         json_t *why;        /* rule id -> the rule in force, for the rows listed */
+        struct case_explainer *x; /* each row's explanation */
 };
 
 /* Why o applies and by when: the rule it came from, once per rule, when
@@ -72,6 +73,9 @@ static int add(const struct obligation *o, void *userdata)
                 json_decref(j);
                 return -ENOMEM;
         }
+        /* Why this row applies, with the facts that met each condition. */
+        json_t *e = l->x ? case_obligation_explanation(l->x, o) : NULL;
+        json_object_set_new(j, "explanation", e ? e : json_null());
         return json_array_append_new(l->items, j);
 }
 
@@ -111,8 +115,11 @@ int api_obligation_list(struct request *req, struct response *resp)
         int r = store_begin_read(req->store, &tx);
         if (r >= 0) {
                 r = find_incident(req, tx, &inc);
+                if (r >= 0 && req->rules)
+                        r = case_explainer_new(tx, req->rules, &req->cfg->provider, &inc, &l.x);
                 if (r >= 0)
                         r = store_obligation_list(tx, inc.id, add, &l);
+                case_explainer_free(l.x);
                 store_rollback(tx);
         }
         incident_fini(&inc);

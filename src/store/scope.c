@@ -154,3 +154,44 @@ int store_incident_indicators_list(struct store_tx *tx, int64_t incident_id,
         db_finish(st);
         return r < 0 ? r : 0;
 }
+
+int store_incident_residents_set(struct store_tx *tx, int64_t incident_id, const struct resident_count *counts,
+                                 size_t n)
+{
+        struct db_stmt *st;
+        int r = DB_EXEC_INTS(tx, "DELETE FROM incident_residents WHERE incident_id = ?", incident_id);
+        for (size_t i = 0; r >= 0 && i < n; i++) {
+                r = db_prepare(tx, "INSERT INTO incident_residents(incident_id, jurisdiction, residents) VALUES (?,?,?)",
+                               &st);
+                if (r < 0)
+                        break;
+                db_bind_int64(st, 1, incident_id);
+                db_bind_text(st, 2, counts[i].jur);
+                db_bind_int64(st, 3, counts[i].n);
+                r = db_exec(st);
+        }
+        return r < 0 ? r : 0;
+}
+
+static void resident_row(struct db_stmt *st, void *out)
+{
+        struct resident_count *c = out;
+        memset(c, 0, sizeof *c);
+        db_text_copy(st, 0, c->jur, sizeof c->jur);
+        c->n = db_column_int64(st, 1);
+}
+
+int store_incident_residents_list(struct store_tx *tx, int64_t incident_id,
+                                  int (*cb)(const struct resident_count *c, void *userdata), void *userdata)
+{
+        struct db_stmt *st;
+        struct resident_count c;
+        int r = db_prepare(tx,
+                           "SELECT jurisdiction, residents FROM incident_residents WHERE incident_id = ? "
+                           "ORDER BY jurisdiction",
+                           &st);
+        if (r < 0)
+                return r;
+        db_bind_int64(st, 1, incident_id);
+        return DB_EACH(st, c, resident_row, cb, userdata);
+}

@@ -14,6 +14,7 @@
 
 #include "core/incident.h"
 #include "core/role.h"
+#include "core/rules.h"
 #include "core/vigilance.h"
 #include "core/vtime.h"
 
@@ -326,6 +327,12 @@ int store_incident_indicators_set(struct store_tx *tx, int64_t incident_id,
                                   const struct indicator *indicators, size_t n);
 int store_incident_indicators_list(struct store_tx *tx, int64_t incident_id,
                                    int (*cb)(const struct indicator *ind, void *userdata), void *userdata);
+/* How many affected people live where (the rules' thresholds): set
+ * replaces the whole map (codes unique); list walks it by code. */
+int store_incident_residents_set(struct store_tx *tx, int64_t incident_id, const struct resident_count *counts,
+                                 size_t n);
+int store_incident_residents_list(struct store_tx *tx, int64_t incident_id,
+                                  int (*cb)(const struct resident_count *c, void *userdata), void *userdata);
 
 /* Tasks. insert sets t->id; update writes title, owner, due, status;
  * get and list fill the approval fields too. */

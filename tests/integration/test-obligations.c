@@ -58,6 +58,35 @@ static json_t *obligations(void)
         return a;
 }
 
+/* The explanation's condition of kind cond on obligation o, or NULL. */
+static json_t *condition(json_t *o, const char *cond)
+{
+        json_t *v;
+        size_t i;
+        json_array_foreach(json_object_get(json_object_get(o, "explanation"), "conditions"), i, v)
+        {
+                if (strcmp(json_string_value(json_object_get(v, "condition")), cond) == 0)
+                        return v;
+        }
+        return NULL;
+}
+
+static const char *status_of(json_t *list, const char *tenant, const char *rule)
+{
+        json_t *o = find(list, tenant, rule);
+        return o ? json_string_value(json_object_get(o, "status")) : "absent";
+}
+
+/* GET incident k's obligations. */
+static json_t *obligations_of(const char *k)
+{
+        char path[96];
+        json_t *a;
+        snprintf(path, sizeof path, "/api/v1/incidents/%s/obligations", k);
+        assert_int_equal(call("GET", path, auditor, NULL, &a), 200);
+        return a;
+}
+
 /* Incident k classified as a breach of personal data, with the scope
  * scope_body (a PUT .../scope body). */
 static void classify_and_scope(const char *k, const char *scope_body)
@@ -770,6 +799,183 @@ static void service_regimes_recompute(void **state)
         assert_int_equal(db_count(&S, "obligations", where), 1);
 }
 
+/* The affected residents per jurisdiction (issue 16 section 3): a PUT of
+ * the scope records them, the incident shows them, and the duties that
+ * turn on them appear, move and withdraw as the counts change, each with
+ * its explanation. Due times by hand: discovery 24 Nov 08:00Z is 03:00 in
+ * New York; 60 calendar days end with 23 Jan 2027 there, 24 Jan 05:00Z. */
+static void affected_residents_bring_the_threshold_duties(void **state)
+{
+        (void)state;
+        char k[32], path[128];
+        json_t *a;
+        assert_int_equal(call("PUT", "/api/v1/tenants/clinic", comms,
+                              "{\"name\":\"Clinic Inc\",\"contacts\":[{\"email\":\"privacy@clinic.example\"}],"
+                              "\"jurisdictions\":[\"US-CA\",\"US-TX\"],\"sectors\":[\"health\"],"
+                              "\"regulated_as\":[\"covered_entity\"]}",
+                              NULL),
+                         201);
+        declared("Patient records read",
+                 "{\"tenants\":[{\"id\":\"clinic\",\"status\":\"confirmed\",\"data_categories\":[\"health\"]}],"
+                 "\"reason\":\"logs\"}",
+                 k);
+        snprintf(path, sizeof path, "/api/v1/incidents/%s/scope", k);
+        /* Nothing counted: no duty that needs a count. */
+        a = obligations_of(k);
+        assert_string_equal(status_of(a, "clinic", "US-HIPAA-404"), "open");
+        assert_string_equal(status_of(a, "clinic", "US-HIPAA-406"), "absent");
+        assert_string_equal(status_of(a, "clinic", "US-HIPAA-408-LG"), "absent");
+        assert_string_equal(status_of(a, "clinic", "US-HIPAA-408-SM"), "absent");
+        json_decref(a);
+
+        /* 501 Californians and 20 Texans: the media (more than 500 of one
+         * State), HHS with the notices (521 in all), the California AG
+         * after the residents' notice; Texas's AG needs 250. */
+        assert_int_equal(call("PUT", path, manager,
+                              "{\"affected_residents\":{\"US-CA\":501,\"US-TX\":20},\"reason\":\"patient index\"}", &a),
+                         200);
+        json_t *res = json_object_get(a, "affected_residents");
+        assert_int_equal(json_object_size(res), 2);
+        assert_int_equal(json_integer_value(json_object_get(res, "US-CA")), 501);
+        assert_int_equal(json_integer_value(json_object_get(res, "US-TX")), 20);
+        assert_true(json_array_size(json_object_get(a, "tenants")) == 1); /* the other lists stay */
+        json_decref(a);
+        snprintf(path, sizeof path, "/api/v1/incidents/%s", k);
+        assert_int_equal(call("GET", path, auditor, NULL, &a), 200);
+        assert_int_equal(json_integer_value(json_object_get(json_object_get(a, "affected_residents"), "US-CA")), 501);
+        json_decref(a);
+        a = obligations_of(k);
+        json_t *media = find(a, "clinic", "US-HIPAA-406");
+        assert_non_null(media);
+        assert_string_equal(json_string_value(json_object_get(media, "due_at")), "2027-01-24T05:00:00Z");
+        assert_string_equal(due(a, "clinic", "US-HIPAA-408-LG"), "2027-01-24T05:00:00Z");
+        assert_string_equal(due(a, "clinic", "US-CA-1798.82-AG"), "pending");
+        assert_string_equal(status_of(a, "clinic", "US-TX-521.053-AG"), "absent");
+        assert_string_equal(status_of(a, "clinic", "US-HIPAA-408-SM"), "absent");
+        /* Why the media notice: each condition with the fact that met it. */
+        json_t *why = json_object_get(media, "explanation");
+        assert_non_null(why);
+        assert_string_equal(json_string_value(json_object_get(json_object_get(media, "explanation"), "confidence")),
+                            "high");
+        assert_non_null(strstr(json_string_value(json_object_get(why, "note")), "164.406(a)"));
+        assert_true(json_array_size(json_object_get(why, "contents")) > 0);
+        assert_string_equal(json_string_value(json_object_get(why, "term")),
+                            "60 calendar days from first_detected (weekends off, in America/New_York); counted from "
+                            "2026-11-24T08:00:00Z, due 2027-01-24T05:00:00Z");
+        json_t *c = condition(media, "residents");
+        assert_non_null(c);
+        assert_true(json_is_true(json_object_get(c, "met")));
+        assert_string_equal(json_string_value(json_object_get(c, "fact")), "US-CA");
+        assert_int_equal(json_integer_value(json_object_get(c, "count")), 501);
+        assert_non_null(strstr(json_string_value(json_object_get(c, "text")), "501 affected residents of US-CA"));
+        assert_string_equal(json_string_value(json_object_get(condition(media, "data"), "fact")), "health");
+        assert_string_equal(json_string_value(json_object_get(condition(media, "jurisdictions"), "fact")), "US-CA");
+        assert_string_equal(json_string_value(json_object_get(condition(media, "regulated_as"), "fact")),
+                            "covered_entity");
+        json_decref(a);
+
+        /* 300 and 300: no State has more than 500 - the media notice is
+         * withdrawn, and its explanation says which count fell short -
+         * but 600 in all still owe HHS. */
+        snprintf(path, sizeof path, "/api/v1/incidents/%s/scope", k);
+        assert_int_equal(call("PUT", path, manager, "{\"affected_residents\":{\"US-CA\":300,\"US-TX\":300}}", NULL), 200);
+        a = obligations_of(k);
+        assert_string_equal(status_of(a, "clinic", "US-HIPAA-406"), "withdrawn");
+        c = condition(find(a, "clinic", "US-HIPAA-406"), "residents");
+        assert_true(json_is_false(json_object_get(c, "met")));
+        assert_int_equal(json_integer_value(json_object_get(c, "count")), 300);
+        assert_string_equal(status_of(a, "clinic", "US-HIPAA-408-LG"), "open");
+        assert_string_equal(status_of(a, "clinic", "US-TX-521.053-AG"), "open");
+        json_decref(a);
+        /* 499 in all: the annual log instead of HHS now. */
+        assert_int_equal(call("PUT", path, manager, "{\"affected_residents\":{\"US-CA\":499}}", NULL), 200);
+        a = obligations_of(k);
+        assert_string_equal(status_of(a, "clinic", "US-HIPAA-408-LG"), "withdrawn");
+        assert_string_equal(due(a, "clinic", "US-HIPAA-408-SM"), "2027-01-24T05:00:00Z");
+        assert_string_equal(status_of(a, "clinic", "US-TX-521.053-AG"), "withdrawn");
+        json_decref(a);
+        /* The scope's audit record keeps the counts as written. */
+        char where[256];
+        snprintf(where, sizeof where,
+                 "object = 'incident:%s' AND action = 'incident.scope' AND change LIKE '%%\"affected_residents\"%%'", k);
+        assert_int_equal(db_count(&S, "audit_log", where), 3);
+
+        /* Bad counts: refused, naming the field, and nothing changes. */
+        const char *const json[] = { "Content-Type: application/json", NULL };
+        static const struct {
+                const char *body, *field;
+        } bad[] = {
+                { "{\"affected_residents\":{\"US-CAL\":5}}", "affected_residents.US-CAL" },
+                { "{\"affected_residents\":{\"EU\":5}}", "affected_residents.EU" },
+                { "{\"affected_residents\":{\"XX\":5}}", "affected_residents.XX" },
+                { "{\"affected_residents\":{\"us-ca\":5}}", "affected_residents.us-ca" },
+                { "{\"affected_residents\":{\"US-CA\":-1}}", "affected_residents.US-CA" },
+                { "{\"affected_residents\":{\"US-CA\":1.5}}", "affected_residents.US-CA" },
+                { "{\"affected_residents\":{\"US-CA\":\"12\"}}", "affected_residents.US-CA" },
+                { "{\"affected_residents\":{\"US-CA\":null}}", "affected_residents.US-CA" },
+                { "{\"affected_residents\":{\"US-CA\":10000000001}}", "affected_residents.US-CA" },
+                { "{\"affected_residents\":{\"US-CA\":5,\"US-TX\":-3}}", "affected_residents.US-TX" },
+                { "{\"affected_residents\":[[\"US-CA\",5]]}", "affected_residents" },
+                { "{\"affected_residents\":500}", "affected_residents" },
+                { "{\"affected_residents\":{\"\\u00dcS\":5}}", "affected_residents.\xc3\x9cS" },
+                { "{\"affected_residents\":{\"\":5}}", "affected_residents" },
+        };
+        for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+                expect_refused_on(&S, "PUT", path, manager, json, bad[i].body, 400, NULL, bad[i].field);
+        /* Past int64, a NUL in a key, a key twice: not JSON the server takes. */
+        expect_refused_on(&S, "PUT", path, manager, json, "{\"affected_residents\":{\"US-CA\":99999999999999999999}}",
+                          400, NULL, NULL);
+        expect_refused_on(&S, "PUT", path, manager, json, "{\"affected_residents\":{\"US-CA\\u0000\":5}}", 400, NULL,
+                          NULL);
+        expect_refused_on(&S, "PUT", path, manager, json, "{\"affected_residents\":{\"US-CA\":5,\"US-CA\":6}}", 400,
+                          NULL, NULL);
+        /* A key too long to name (300 bytes) is refused under the list's name. */
+        char body[512];
+        snprintf(body, sizeof body, "{\"affected_residents\":{\"%0300d\":5}}", 0);
+        expect_refused_on(&S, "PUT", path, manager, json, body, 400, NULL, "affected_residents");
+        /* And a tenant_admin or a responder may not set them. */
+        assert_int_equal(call("PUT", path, auditor, "{\"affected_residents\":{\"US-CA\":600}}", NULL), 403);
+        /* The CLI sets them too: 600 Californians bring the media notice back. */
+        struct client_env ce;
+        const char *const *env = client_env(&ce, &S, manager);
+        char *out = NULL;
+        assert_int_equal(vigil_run(NULL, &out, env,
+                                   (const char *const[]){ "incident", "scope", k, "--residents", "US-CA=600",
+                                                          "--residents", "US-TX=2", NULL }),
+                         0);
+        free(out);
+        a = obligations_of(k);
+        assert_string_equal(status_of(a, "clinic", "US-HIPAA-406"), "open");
+        assert_string_equal(status_of(a, "clinic", "US-HIPAA-408-LG"), "open");
+        json_decref(a);
+        assert_int_not_equal(vigil_run(NULL, &out, env,
+                                       (const char *const[]){ "incident", "scope", k, "--residents", "US-CA", NULL }),
+                             0);
+        free(out);
+        /* `vigil obligations why` answers "why did you file this then?". */
+        a = obligations_of(k);
+        char id[24];
+        snprintf(id, sizeof id, "%lld", (long long)json_integer_value(json_object_get(find(a, "clinic", "US-HIPAA-406"), "id")));
+        json_decref(a);
+        assert_int_equal(vigil_run(NULL, &out, env, (const char *const[]){ "obligations", "why", k, id, NULL }), 0);
+        assert_non_null(strstr(out, "US-HIPAA-406 for clinic (open)\n45 CFR 164.406\n"));
+        assert_non_null(strstr(out, "met residents: 600 affected residents of US-CA recorded: that is more than 500"));
+        assert_non_null(strstr(out, "term: 60 calendar days from first_detected"));
+        assert_non_null(strstr(out, "confidence: high\nnote: more than 500 residents"));
+        free(out);
+        assert_int_equal(vigil_run(NULL, &out, env, (const char *const[]){ "obligations", "why", k, "999999", NULL }),
+                         1);
+        free(out);
+        /* An empty map says nothing is counted: the threshold duties withdraw. */
+        assert_int_equal(call("PUT", path, manager, "{\"affected_residents\":{}}", &a), 200);
+        assert_int_equal(json_object_size(json_object_get(a, "affected_residents")), 0);
+        json_decref(a);
+        a = obligations_of(k);
+        assert_string_equal(status_of(a, "clinic", "US-HIPAA-408-SM"), "withdrawn");
+        assert_string_equal(status_of(a, "clinic", "US-HIPAA-406"), "withdrawn");
+        json_decref(a);
+}
+
 static int setup(void **state)
 {
         (void)state;
@@ -845,10 +1051,29 @@ static void rules_list_matches_the_file(void **state)
         assert_non_null(text);
         /* The rules end where the rows left out (not_encoded, also "- id:" items) begin. */
         char *left_out = strstr(text, "\nnot_encoded:");
-        if (left_out)
-                *left_out = '\0';
+        assert_non_null(left_out);
+        *left_out = '\0';
         json_t *a;
         assert_int_equal(call("GET", "/api/v1/rules", auditor, NULL, &a), 200);
+        /* The rows left out: the file's, in its order, each with its reason. */
+        json_t *left = json_object_get(a, "not_encoded");
+        size_t n_left = 0;
+        for (const char *p = left_out + 1; (p = strstr(p, "\n  - id: ")); n_left++) {
+                p += strlen("\n  - id: ");
+                size_t len = strcspn(p, " \n#");
+                json_t *e = json_array_get(left, n_left);
+                const char *id = json_string_value(json_object_get(e, "id"));
+                if (!id || strlen(id) != len || strncmp(id, p, len) != 0)
+                        fail_msg("not_encoded %zu: the file says %.*s, the API %s", n_left, (int)len, p,
+                                 id ? id : "nothing");
+                const char *reason = json_string_value(json_object_get(e, "reason"));
+                const char *in_file = strstr(p, "reason: \"");
+                assert_non_null(reason);
+                assert_non_null(in_file);
+                assert_int_equal(strncmp(in_file + strlen("reason: \""), reason, strlen(reason)), 0);
+        }
+        assert_int_equal(n_left, 7);
+        assert_int_equal(json_array_size(left), n_left);
         json_t *rules = json_object_get(a, "rules");
         size_t n = 0;
         for (const char *p = text; (p = strstr(p, "\n  - id: ")); n++) {
@@ -879,10 +1104,19 @@ static void rules_list_matches_the_file(void **state)
                             "(unless it ends before classified_major)");
         assert_int_equal(json_array_size(json_object_get(dora, "terms")), 2);
         assert_string_equal(json_string_value(json_object_get(dora, "confidence")), "high");
+        assert_string_equal(json_string_value(json_object_get(dora, "version")), "2026.12.02");
         assert_true(json_array_size(json_object_get(dora, "contents")) > 0);
         assert_non_null(hipaa);
         assert_non_null(strstr(json_string_value(json_object_get(hipaa, "deadline")), "from first_detected"));
         assert_non_null(json_string_value(json_object_get(hipaa, "note")));
+        /* A threshold is part of what the rule turns on. */
+        json_t *media = NULL;
+        json_array_foreach(rules, i, v) if (strcmp(json_string_value(json_object_get(v, "id")), "US-HIPAA-406") == 0) media = v;
+        json_t *th = json_object_get(json_object_get(media, "applies"), "residents");
+        assert_string_equal(json_string_value(json_object_get(th, "condition")), "residents_more_than");
+        assert_int_equal(json_integer_value(json_object_get(th, "value")), 500);
+        assert_string_equal(json_string_value(json_object_get(th, "counted")), "per_jurisdiction");
+        assert_true(json_is_null(json_object_get(json_object_get(dora, "applies"), "residents")));
         json_decref(a);
 
         /* The incident declared above: its rows name their rule once. */
@@ -893,6 +1127,34 @@ static void rules_list_matches_the_file(void **state)
         json_t *why = json_object_get(json_object_get(a, "rules"), "EU-DORA-19-INIT");
         assert_string_equal(json_string_value(json_object_get(why, "regulation")), "DORA");
         assert_non_null(strstr(json_string_value(json_object_get(why, "deadline")), "24 hours from aware"));
+        /* Each row explains itself: the bank's GDPR report applies because
+         * the bank is in Germany and personal data was hit; its term with
+         * the times (aware not recorded: first detected, 20 Nov 08:00Z). */
+        json_t *gdpr = json_object_get(find(a, "bank", "EU-GDPR-33"), "explanation");
+        assert_non_null(gdpr);
+        assert_string_equal(json_string_value(json_object_get(gdpr, "term")),
+                            "72 hours from aware; counted from 2026-11-20T08:00:00Z, due 2026-11-23T08:00:00Z");
+        assert_string_equal(json_string_value(json_object_get(gdpr, "confidence")), "high");
+        assert_true(json_array_size(json_object_get(gdpr, "contents")) >= 3);
+        assert_true(json_is_null(json_object_get(gdpr, "note")));
+        json_t *conds = json_object_get(gdpr, "conditions");
+        assert_int_equal(json_array_size(conds), 2);
+        assert_string_equal(json_string_value(json_object_get(json_array_get(conds, 0), "condition")), "data");
+        assert_string_equal(json_string_value(json_object_get(json_array_get(conds, 0), "fact")), "personal_data");
+        assert_string_equal(json_string_value(json_object_get(json_array_get(conds, 1), "fact")), "DE");
+        assert_string_equal(json_string_value(json_object_get(json_array_get(conds, 1), "text")),
+                            "the tenant's jurisdiction DE is one the rule covers");
+        /* The provider's own NIS2 early warning: its jurisdiction and the
+         * regime of the affected service. */
+        json_t *nis2 = find(a, "", "EU-NIS2-23-EW");
+        assert_non_null(nis2);
+        assert_string_equal(json_string_value(json_object_get(condition(nis2, "regimes"), "fact")), "nis2");
+        assert_string_equal(json_string_value(json_object_get(condition(nis2, "jurisdictions"), "fact")), "DE");
+        assert_non_null(strstr(json_string_value(json_object_get(condition(nis2, "jurisdictions"), "text")),
+                               "the provider's jurisdiction DE"));
+        /* The contract turns on nothing but the tenant being in scope. */
+        json_t *contract = json_object_get(find(a, "bank", "CONTRACT"), "explanation");
+        assert_int_equal(json_array_size(json_object_get(contract, "conditions")), 0);
         json_decref(a);
 }
 
@@ -910,6 +1172,7 @@ int main(void)
                 cmocka_unit_test(tenant_edit_recomputes_open_incidents),
                 cmocka_unit_test(service_regimes_recompute),
                 cmocka_unit_test(past_the_calendar_cannot_compute),
+                cmocka_unit_test(affected_residents_bring_the_threshold_duties),
         };
         return cmocka_run_group_tests_name("obligations", tests, setup, teardown);
 }

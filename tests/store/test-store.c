@@ -891,11 +891,15 @@ static const char v23_rows[] =
         "VALUES (12, 's', 'rita', 1, 2, 'ina', 3);"
         "DELETE FROM schedule_overrides;";
 
-#define MIGRATION_25_INDEXES "('sqlite_autoindex_counters_1', 'alerts_one_open', 'obligation_filings_obligation')"
+#define MIGRATION_25_INDEXES                                                                                  \
+        "('sqlite_autoindex_counters_1', 'alerts_one_open', 'obligation_filings_obligation', "                   \
+        "'sqlite_autoindex_incident_residents_1', 'pages_waiting', 'incident_tasks_owner', "        \
+        "'task_approvals_pending', 'notices_unreleased')"
 
 /* Every table's rows, ids included, as one text. The indexes of migration
- * 025's tables (and of 027's obligation_filings) are left out: they are
- * not 024's to keep. */
+ * 025's tables (and of 027's obligation_filings, 028's work lists, 029's
+ * incident_residents)
+ * are left out: they are not 024's to keep. */
 #define EVERY_ROW                                                                                  \
         "SELECT (SELECT group_concat(id) FROM incidents) || '|' || (SELECT group_concat(key) "     \
         "FROM incidents) || "                                                                      \
@@ -1039,6 +1043,9 @@ static void back_to_24(struct fixture *f)
         tamper(f->path, "DROP TABLE audit_head; DROP TABLE counters; "
                         "DROP INDEX alerts_one_open; ALTER TABLE alerts DROP COLUMN latest; "
                         "DROP TABLE obligation_filings; " /* 027's */
+                        "DROP INDEX pages_waiting; DROP INDEX incident_tasks_owner; "
+                        "DROP INDEX task_approvals_pending; DROP INDEX notices_unreleased; " /* 028's */
+                        "DROP TABLE incident_residents; " /* 029's */
                         "ALTER TABLE obligations DROP COLUMN cannot_compute_reason; "
                         "DELETE FROM schema_migrations WHERE version >= 25");
 }
@@ -1135,6 +1142,44 @@ static void *incident_writer(void *arg)
         for (int i = 0; i < 25; i++)
                 add_incident(arg, "concurrent", T2026, NULL);
         return NULL;
+}
+
+/* An incident's affected residents: set replaces the whole map, list
+ * walks it by code, {} clears it; the database refuses a negative count. */
+static int resident_text(const struct resident_count *c, void *userdata)
+{
+        char *out = userdata;
+        size_t n = strlen(out);
+        snprintf(out + n, 256 - n, "%s%s=%lld", n ? " " : "", c->jur, (long long)c->n);
+        return 0;
+}
+
+static void incident_residents_set_and_list(void **state)
+{
+        struct fixture *f = *state;
+        struct store_tx *tx;
+        char key[32], got[256] = "";
+        add_incident(f->s, "residents", T2026, key);
+        int64_t id = db_int(f->path, "SELECT max(id) FROM incidents");
+        struct resident_count c[3] = { { "US-TX", 250 }, { "DE", 0 }, { "US-CA", INT64_C(10000000000) } };
+        assert_int_equal(store_begin(f->s, &tx), 0);
+        assert_int_equal(store_incident_residents_set(tx, id, c, 3), 0);
+        assert_int_equal(store_incident_residents_list(tx, id, resident_text, got), 0);
+        assert_string_equal(got, "DE=0 US-CA=10000000000 US-TX=250");
+        got[0] = '\0';
+        assert_int_equal(store_incident_residents_set(tx, id, c, 1), 0);
+        assert_int_equal(store_incident_residents_list(tx, id, resident_text, got), 0);
+        assert_string_equal(got, "US-TX=250");
+        assert_int_equal(store_commit(tx), 0);
+        assert_int_equal(store_begin(f->s, &tx), 0);
+        assert_int_equal(store_incident_residents_set(tx, id, NULL, 0), 0);
+        got[0] = '\0';
+        assert_int_equal(store_incident_residents_list(tx, id, resident_text, got), 0);
+        assert_string_equal(got, "");
+        struct resident_count negative = { "FR", -1 };
+        assert_true(store_incident_residents_set(tx, id, &negative, 1) < 0);
+        store_rollback(tx);
+        assert_int_equal(db_int(f->path, "SELECT count(*) FROM incident_residents"), 1);
 }
 
 static void incident_keys_concurrent_gap_free(void **state)
@@ -1639,6 +1684,7 @@ int main(void)
                 cmocka_unit_test(migration_refuses_a_broken_reference),
                 cmocka_unit_test_setup_teardown(migration_keeps_numbering, setup, teardown),
                 cmocka_unit_test_setup_teardown(incident_keys_concurrent_gap_free, setup, teardown),
+                cmocka_unit_test_setup_teardown(incident_residents_set_and_list, setup, teardown),
                 cmocka_unit_test_setup_teardown(vigilance_links_alerts_under_watch, setup, teardown),
                 cmocka_unit_test_setup_teardown(alert_episodes, setup, teardown),
                 cmocka_unit_test_setup_teardown(alert_second_open_episode_is_refused, setup,
