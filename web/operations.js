@@ -79,7 +79,8 @@
     const r = await call("GET", "/api/v1/rules");
     const applies = a => [["in", a.jurisdictions], ["sectors", a.sectors], ["data", a.data],
                           ["regulated as", a.regulated_as], ["regimes", a.regimes]]
-      .filter(([, v]) => v && v.length).map(([k, v]) => `${k}: ${v.join(", ")}`).join("; ") || "every incident";
+      .filter(([, v]) => v && v.length).map(([k, v]) => `${k}: ${v.join(", ")}`)
+      .concat(a.residents ? [a.residents.words] : []).join("; ") || "every incident";
     const rows = () => table("Notification rules", ["Rule", "Regulation", "Who acts, for whom", "Applies", "Deadline",
                                                     "Report contents", "Confidence"],
       r.rules.map(x => el("tr", {},
@@ -95,7 +96,17 @@
     box.addEventListener("toggle", () => {
       if (box.open && box.children.length === 1) box.append(rows());
     });
-    return [el("p", { class: "meta" }, `Version ${r.version}: ${r.count} rules.`), box];
+    // What the research found but the file does not compute, and why: a
+    // compliance officer reads these as duties to track by hand.
+    const missing = r.not_encoded || [];
+    const left = el("details", {}, el("summary", {}, `Show the ${missing.length} researched rows not encoded`));
+    left.addEventListener("toggle", () => {
+      if (left.open && left.children.length === 1)
+        left.append(table("Researched rows not encoded", ["Row", "Why not"],
+          missing.map(x => el("tr", {}, el("th", { scope: "row" }, x.id), el("td", {}, x.reason)))));
+    });
+    return [el("p", { class: "meta" }, `Version ${r.version}: ${r.count} rules, ${missing.length} researched rows not encoded.`),
+            box, missing.length ? left : null];
   }
 
   async function audit() {

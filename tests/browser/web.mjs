@@ -248,10 +248,16 @@ for (const width of [1280, 390]) {
     await page.locator("#audit-state .state:text-is('intact')").waitFor();
     await page.locator("#metrics-body th:text-is('Time to detect')").waitFor();
     // The rules in force, as a compliance officer reads them.
-    await page.locator("#rules-body summary").click();
+    await page.locator("#rules-body summary", { hasText: /rules$/ }).click();
     const dora = page.locator("#rules-body tr", { has: page.locator("th:text-is('EU-DORA-19-INIT')") });
     await dora.locator("td", { hasText: "4 hours from classified_major, or 24 hours from aware if that ends first" }).waitFor();
     await dora.locator("td", { hasText: "high" }).waitFor();
+    // A threshold in words, and the duties left to track by hand.
+    const media = page.locator("#rules-body tr", { has: page.locator("th:text-is('US-HIPAA-406')") });
+    await media.locator("td", { hasText: "more than 500" }).waitFor();
+    await page.locator("#rules-body summary", { hasText: "not encoded" }).click();
+    const circia = page.locator("#rules-body tr", { has: page.locator("th:text-is('US-CIRCIA-INC')") });
+    await circia.locator("td", { hasText: "not in force" }).waitFor();
     await accessible(page, "operations, rules open");
     await page.setViewportSize({ width: 390, height: 900 });
     await noHorizontalScroll(page, "operations");
