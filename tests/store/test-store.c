@@ -1109,6 +1109,8 @@ static void back_to_24(struct fixture *f)
                         "DROP INDEX alerts_one_open; ALTER TABLE alerts DROP COLUMN latest; "
                         "DROP TABLE obligation_filings; " /* 027's */
                         "ALTER TABLE obligations DROP COLUMN cannot_compute_reason; "
+                        "ALTER TABLE obligations DROP COLUMN deadline_kind; " /* 028's */
+                        "ALTER TABLE obligations DROP COLUMN target_at; "
                         "DELETE FROM schema_migrations WHERE version >= 25");
 }
 
@@ -1117,6 +1119,88 @@ static void reopen(struct fixture *f)
         char err[256];
         if (store_open(f->url, &f->s, err, sizeof err) < 0)
                 fail_msg("store_open: %s", err);
+}
+
+static int keep_obligation(const struct obligation *o, void *userdata)
+{
+        struct obligation *v = userdata;
+        v[o->id - 1] = *o;
+        v[o->id - 1].recipient = v[o->id - 1].citation = NULL;
+        return 0;
+}
+
+/* Migration 028 on obligations computed before it: the one due when its
+ * clock started is a duty "without undue delay" (asap), its target left
+ * to the next recomputation (so that it is new there, and reminds); a
+ * counted deadline and a clock not started stay fixed, with no target.
+ * New rows keep what they are given. */
+static void migration_028_finds_the_asap_rows(void **state)
+{
+        struct fixture *f = *state;
+        sqlite_only(f);
+        struct store_tx *tx;
+        const vg_usec_t H = INT64_C(3600) * VG_USEC_PER_SEC;
+        add_incident(f->s, "asap", T2026, NULL);
+        int64_t inc = db_int(f->path, "SELECT max(id) FROM incidents");
+        static const char *const rules[] = { "ASAP", "FIXED", "LATER" };
+        const vg_usec_t due[] = { T2026, T2026 + 72 * H, VG_TIME_UNSET };
+        assert_int_equal(store_begin(f->s, &tx), 0);
+        for (int i = 0; i < 3; i++) {
+                struct obligation o = { .incident_id = inc, .recipient = "r", .citation = "c",
+                                        .anchor_at = due[i] ? T2026 : VG_TIME_UNSET, .due_at = due[i],
+                                        .computed_at = T2026 };
+                snprintf(o.rule_id, sizeof o.rule_id, "%s", rules[i]);
+                snprintf(o.duty, sizeof o.duty, "provider");
+                snprintf(o.stage, sizeof o.stage, "single");
+                snprintf(o.anchor, sizeof o.anchor, "aware");
+                assert_int_equal(store_obligation_put(tx, &o), 0);
+                assert_int_equal(o.id, i + 1);
+        }
+        assert_int_equal(store_commit(tx), 0);
+        /* Back to before 028, as a database of 027 is. */
+        store_close(f->s);
+        f->s = NULL;
+        tamper(f->path, "ALTER TABLE obligations DROP COLUMN deadline_kind; "
+                        "ALTER TABLE obligations DROP COLUMN target_at; "
+                        "DELETE FROM schema_migrations WHERE version >= 28");
+        reopen(f);
+        struct obligation got[3];
+        memset(got, 0, sizeof got);
+        assert_int_equal(store_begin_read(f->s, &tx), 0);
+        assert_int_equal(store_obligation_list(tx, inc, keep_obligation, got), 0);
+        store_rollback(tx);
+        assert_string_equal(got[0].deadline_kind, "asap");
+        assert_int_equal(got[0].target_at, VG_TIME_UNSET);
+        assert_string_equal(got[1].deadline_kind, "fixed");
+        assert_int_equal(got[1].target_at, VG_TIME_UNSET);
+        assert_string_equal(got[2].deadline_kind, "fixed");
+        assert_int_equal(got[2].target_at, VG_TIME_UNSET);
+
+        /* A row put with its kind and target keeps them; a target of 0 is refused. */
+        struct obligation o = got[0];
+        o.recipient = o.citation = "";
+        snprintf(o.deadline_kind, sizeof o.deadline_kind, "asap");
+        o.target_at = T2026 + 4 * H;
+        assert_int_equal(store_begin(f->s, &tx), 0);
+        assert_int_equal(store_obligation_put(tx, &o), 0);
+        assert_true(o.due_changed); /* the target moved: its clocks are new */
+        assert_int_equal(store_commit(tx), 0);
+        assert_int_equal(db_int(f->path, "SELECT target_at FROM obligations WHERE rule_id = 'ASAP'"), T2026 + 4 * H);
+        assert_int_not_equal(db_int(f->path, "SELECT count(*) FROM pragma_table_info('obligations') "
+                                             "WHERE name = 'deadline_kind'"),
+                             0);
+        char *msg = NULL;
+        sqlite3 *db;
+        assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+        assert_int_not_equal(sqlite3_exec(db, "UPDATE obligations SET target_at = 0 WHERE rule_id = 'ASAP'", NULL, NULL,
+                                          &msg),
+                             SQLITE_OK);
+        sqlite3_free(msg);
+        assert_int_not_equal(sqlite3_exec(db, "UPDATE obligations SET deadline_kind = 'soon' WHERE rule_id = 'ASAP'",
+                                          NULL, NULL, &msg),
+                             SQLITE_OK);
+        sqlite3_free(msg);
+        sqlite3_close(db);
 }
 
 static int64_t add_notice(struct store_tx *tx, int64_t incident_id)
@@ -1785,6 +1869,7 @@ int main(void)
                 cmocka_unit_test(migration_turns_zero_into_null),
                 cmocka_unit_test(migration_refuses_a_broken_reference),
                 cmocka_unit_test_setup_teardown(migration_keeps_numbering, setup, teardown),
+                cmocka_unit_test_setup_teardown(migration_028_finds_the_asap_rows, setup, teardown),
                 cmocka_unit_test_setup_teardown(incident_keys_concurrent_gap_free, setup, teardown),
                 cmocka_unit_test_setup_teardown(vigilance_links_alerts_under_watch, setup, teardown),
                 cmocka_unit_test_setup_teardown(alert_episodes, setup, teardown),
