@@ -332,7 +332,10 @@ static void scope_changes_withdraw_and_the_cli_lists(void **state)
         assert_int_equal(vigil_run(NULL, &out, env, (const char *const[]){ "obligations", key, NULL }), 0);
         assert_non_null(strstr(out, "EU-GDPR-33"));
         assert_non_null(strstr(out, "(provider)"));
-        assert_non_null(strstr(out, "tenant bank: notify by"));
+        /* The bank's DORA third-party notice binds: due at once, with its target. */
+        assert_non_null(strstr(out, "tenant bank: notify without undue delay (EU-DORA-30-TPP; internal target "
+                                    "2026-11-20T12:00:00Z)"));
+        assert_non_null(strstr(out, "without undue delay   "));
         free(out);
 }
 
@@ -944,6 +947,37 @@ static void asap_duties_have_a_target_and_are_never_late(void **state)
         assert_int_equal(int_of(find(a, "bank", "EU-DORA-30-TPP"), "elapsed_seconds"), 5 * 3600);
         json_decref(a);
 
+        /* The incident report says how long each took, never "late". */
+        struct reply r;
+        snprintf(path, sizeof path, "/api/v1/incidents/%s/report?format=md", k);
+        http(&S, "GET", path, auditor, NULL, NULL, &r);
+        assert_int_equal(r.status, 200);
+        assert_non_null(strstr(r.body, " | sent | "));
+        assert_non_null(strstr(r.body, " | within target, after 0h 30m |\n"));
+        assert_non_null(strstr(r.body, " | after target, after 5h 00m |\n"));
+        assert_non_null(strstr(r.body, "without undue delay (target "));
+        assert_null(strstr(r.body, "no, late"));
+        reply_free(&r);
+
+        /* The evidence ledger: on time by the target, or not. */
+        snprintf(path, sizeof path, "/api/v1/reports/evidence?from=%s", created);
+        assert_int_equal(call("GET", path, auditor, NULL, &a), 200);
+        json_t *row;
+        size_t i;
+        int seen = 0;
+        json_array_foreach(json_object_get(a, "obligations"), i, row)
+        {
+                const char *rule = json_string_value(json_object_get(row, "rule"));
+                if (strcmp(rule, "US-CA-1798.82-VENDOR") == 0 || strcmp(rule, "EU-DORA-30-TPP") == 0) {
+                        seen++;
+                        assert_string_equal(json_string_value(json_object_get(row, "deadline_kind")), "asap");
+                        assert_true(json_is_boolean(json_object_get(row, "on_time")));
+                        assert_int_equal(json_is_true(json_object_get(row, "on_time")), rule[0] == 'U');
+                }
+        }
+        assert_int_equal(seen, 2);
+        json_decref(a);
+
         /* The metrics of the incidents from this one on. */
         snprintf(path, sizeof path, "/api/v1/reports/metrics?from=%s", created);
         assert_int_equal(call("GET", path, auditor, NULL, &a), 200);
@@ -966,7 +1000,6 @@ static void asap_duties_have_a_target_and_are_never_late(void **state)
         assert_int_equal(int_of(m, "past_target"), 1);
         assert_int_equal(int_of(json_object_get(m, "time_taken"), "median_s"), 5 * 3600);
         /* /metrics: the time taken, and no state that is not a count. */
-        struct reply r;
         http(&S, "GET", "/metrics", NULL, NULL, NULL, &r);
         assert_int_equal(r.status, 200);
         assert_non_null(strstr(r.body, "vigil_obligation_time_taken_seconds{rule=\"US-CA-1798.82-VENDOR\","
