@@ -1046,7 +1046,7 @@ static void rules_list_matches_the_file(void **state)
         assert_int_equal(json_array_size(rules), n);
         assert_int_equal(json_integer_value(json_object_get(a, "count")), n);
         assert_string_equal(json_string_value(json_object_get(a, "version")), "2026.12.02");
-        json_t *dora = NULL, *hipaa = NULL, *v;
+        json_t *dora = NULL, *hipaa = NULL, *tpp = NULL, *v;
         size_t i;
         json_array_foreach(rules, i, v)
         {
@@ -1055,6 +1055,8 @@ static void rules_list_matches_the_file(void **state)
                         dora = v;
                 else if (strcmp(id, "US-HIPAA-404") == 0)
                         hipaa = v;
+                else if (strcmp(id, "EU-DORA-30-TPP") == 0)
+                        tpp = v;
         }
         assert_non_null(dora);
         assert_string_equal(json_string_value(json_object_get(dora, "deadline")),
@@ -1065,6 +1067,12 @@ static void rules_list_matches_the_file(void **state)
         assert_true(json_array_size(json_object_get(dora, "contents")) > 0);
         assert_non_null(hipaa);
         assert_non_null(strstr(json_string_value(json_object_get(hipaa, "deadline")), "from first_detected"));
+        assert_non_null(tpp);
+        assert_string_equal(json_string_value(json_object_get(tpp, "deadline")),
+                            "without undue delay from first_detected (internal target 4 hours)");
+        json_t *term = json_array_get(json_object_get(tpp, "terms"), 0);
+        assert_string_equal(json_string_value(json_object_get(term, "unit")), "asap");
+        assert_int_equal(json_integer_value(json_object_get(term, "target_hours")), 4);
         assert_non_null(json_string_value(json_object_get(hipaa, "note")));
         json_decref(a);
 
