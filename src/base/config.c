@@ -87,6 +87,7 @@ static const struct directive directives[] = {
         { NULL, "provider", D_SECTION, 0, 0, 0 },
         { "provider", "jurisdictions", D_STRING, OFF(provider.jurisdictions), 0, 0 },
         { "provider", "sectors", D_STRING, OFF(provider.sectors), 0, 0 },
+        { "provider", "asap_target", D_DURATION, OFF(provider.asap_target), 60, 366 * 86400 },
         { "limits", "max_body", D_SIZE, OFF(limits.max_body), 1024, INT64_C(1) << 30 },
         { "limits", "max_import", D_SIZE, OFF(limits.max_import), 1024, INT64_C(4) << 30 },
         { "limits", "max_json_depth", D_UINT, OFF(limits.max_json_depth), 2, 1000 },
@@ -120,6 +121,7 @@ int config_defaults(struct config **ret)
         c->threads = 4;
         c->shutdown_grace = 10;
         c->vigilance_window = 14 * 86400;
+        c->provider.asap_target = 24 * 3600;
         c->limits = (struct config_limits){ .max_body = 1 << 20,
                                             .max_import = 256 << 20,
                                             .max_json_depth = 32,

@@ -87,6 +87,10 @@ struct config_provider {
         size_t n_jur, n_sectors;
         char jur[32][8];
         char sector[16][32];
+        /* Seconds from its anchor to the internal target of a duty "without
+         * undue delay" whose rule sets none (provider.asap_target; 24 h;
+         * 0 here means the same). */
+        int64_t asap_target;
 };
 
 struct config {

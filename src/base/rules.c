@@ -473,14 +473,28 @@ static int load_term(struct ld *l, yaml_node_t *dl, const struct rule *r, yaml_n
         if (t->deadline.unit != DEADLINE_ASAP && (!v || *end || val < 1 || val > 10000))
                 return fail(l, dl, "rule '%s': deadline value must be a whole number 1 to 10000", r->id);
         t->deadline.value = val;
+        /* An asap duty's internal target: it drives the reminders and the
+         * scoring, never lateness (the law gives no hour). */
+        yaml_node_t *tn = get(l, dl, "target_hours");
+        const char *tv = scalar(tn);
+        if (tn && t->deadline.unit != DEADLINE_ASAP)
+                return fail(l, tn, "rule '%s': deadline.target_hours is only for unit asap (a duty with no hour "
+                                   "limit); a counted deadline is its own target", r->id);
+        if (tn) {
+                char *tend = NULL;
+                long long th = tv ? strtoll(tv, &tend, 10) : 0;
+                if (!tv || !*tv || *tend || th < 1 || th > 10000)
+                        return fail(l, tn, "rule '%s': deadline.target_hours must be a whole number 1 to 10000", r->id);
+                t->deadline.target_hours = th;
+        }
         for (yaml_node_pair_t *p = dl->data.mapping.pairs.start; p < dl->data.mapping.pairs.top; p++) {
                 const char *k = scalar(yaml_document_get_node(l->doc, p->key));
-                bool known = k && (!strcmp(k, "value") || !strcmp(k, "unit") ||
+                bool known = k && (!strcmp(k, "value") || !strcmp(k, "unit") || !strcmp(k, "target_hours") ||
                                    (terms && (!strcmp(k, "anchor") || !strcmp(k, "void_if_ends_before"))));
                 if (!known)
                         return fail(l, yaml_document_get_node(l->doc, p->key), "rule '%s': deadline: unknown key '%s'%s",
-                                    r->id, k ? k : "", terms ? " (anchor, value, unit, void_if_ends_before)"
-                                                             : " (value, unit)");
+                                    r->id, k ? k : "", terms ? " (anchor, value, unit, target_hours, void_if_ends_before)"
+                                                             : " (value, unit, target_hours)");
         }
         if (!terms)
                 return 0;

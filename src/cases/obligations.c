@@ -214,13 +214,21 @@ static int incident_seen_read(struct store_tx *tx, const struct incident *inc, s
         return r;
 }
 
-/* Jobs at 50, 75, 90 and 100 % of the obligation's time. Marks already
- * passed are skipped except the latest of them, which runs at once, so a
- * clock that starts late reminds once, not three times. */
+/* Where an obligation's clock ends: its deadline, or for a duty "without
+ * undue delay" its internal target. */
+static vg_usec_t clock_end(const struct obligation *o)
+{
+        return strcmp(o->deadline_kind, "asap") == 0 ? o->target_at : o->due_at;
+}
+
+/* Jobs at 50, 75, 90 and 100 % of the obligation's time (to its target,
+ * for an asap duty). Marks already passed are skipped except the latest
+ * of them, which runs at once, so a clock that starts late reminds once,
+ * not three times. */
 static int schedule_clocks(struct store_tx *tx, const struct obligation *o, vg_usec_t now)
 {
         static const int marks[] = { 50, 75, 90, 100 };
-        vg_usec_t span = o->due_at - o->anchor_at;
+        vg_usec_t end = clock_end(o), span = end - o->anchor_at;
         int last_past = -1;
         for (int i = 0; i < 4; i++)
                 if (o->anchor_at + span * marks[i] / 100 <= now)
@@ -229,7 +237,7 @@ static int schedule_clocks(struct store_tx *tx, const struct obligation *o, vg_u
                 vg_usec_t at = o->anchor_at + span * marks[i] / 100;
                 char payload[160];
                 snprintf(payload, sizeof payload, "{\"obligation_id\":%lld,\"due_at\":%lld,\"mark\":%d}", (long long)o->id,
-                         (long long)o->due_at, marks[i]);
+                         (long long)end, marks[i]);
                 int r = store_job_add(tx, "obligation.clock", payload, at > now ? at : now, NULL);
                 if (r < 0)
                         return r;
@@ -239,7 +247,7 @@ static int schedule_clocks(struct store_tx *tx, const struct obligation *o, vg_u
 
 static int put(struct store_tx *tx, const struct rule_set *rules, const struct rule *r, const char *tenant,
                const struct party_facts *p, const struct obligation_facts *f, const struct existing *e, int64_t incident_id,
-               vg_usec_t now)
+               vg_usec_t asap_target, vg_usec_t now)
 {
         struct obligation o = { .incident_id = incident_id, .recipient = r->recipient, .citation = r->citation,
                                 .computed_at = now };
@@ -292,21 +300,31 @@ static int put(struct store_tx *tx, const struct rule_set *rules, const struct r
                 snprintf(o.anchor, sizeof o.anchor, "%s", anchor_to_string(c.anchor));
         o.anchor_at = c.anchor_at;
         o.due_at = c.due;
+        /* A duty "without undue delay" is due at once and never late: its
+         * internal target (the rule's, else the operator's) is what its
+         * reminders and its score count to. Before its clock starts it is
+         * still of that kind, with no target yet. */
+        bool started = d == 0 && c.anchor_at != VG_TIME_UNSET && !o.cannot_compute;
+        bool asap = started ? c.kind == DEADLINE_KIND_ASAP
+                            : !r->contract && r->terms[0].deadline.unit == DEADLINE_ASAP;
+        snprintf(o.deadline_kind, sizeof o.deadline_kind, "%s",
+                 deadline_kind_to_string(asap ? DEADLINE_KIND_ASAP : DEADLINE_KIND_FIXED));
+        o.target_at = asap && started ? deadline_asap_target(c.anchor_at, c.target_hours, asap_target) : VG_TIME_UNSET;
         int rc = store_obligation_put(tx, &o);
         /* The provider's own duties get their clocks: reminders to
          * communications at 50, 75 and 90 % of the time, and the overdue
-         * escalation at 100 %. Only when the due time is new, and not for
-         * "as soon as possible" duties: due the moment their clock starts,
-         * they would escalate at once for every tenant; they lead the
-         * due-soonest lists instead. */
-        if (rc >= 0 && o.due_changed && o.due_at && o.due_at > o.anchor_at && r->duty == RULE_DUTY_PROVIDER &&
+         * escalation at 100 % - for an asap duty, of the time to its
+         * target ("target passed", not overdue). Only when the due time or
+         * target is new. */
+        vg_usec_t end = clock_end(&o);
+        if (rc >= 0 && o.due_changed && end && end > o.anchor_at && r->duty == RULE_DUTY_PROVIDER &&
             strcmp(o.status, "open") == 0)
                 rc = schedule_clocks(tx, &o, now);
         return rc;
 }
 
 int obligations_recompute(struct store_tx *tx, const struct rule_set *rules, const struct party_facts *provider,
-                          const char *key, vg_usec_t now, unsigned *ret_n)
+                          vg_usec_t asap_target, const char *key, vg_usec_t now, unsigned *ret_n)
 {
         struct incident inc = { 0 };
         struct obligation_facts f = { 0 };
@@ -340,7 +358,7 @@ int obligations_recompute(struct store_tx *tx, const struct rule_set *rules, con
                         const struct rule *rl = &rules->rules[i];
                         if (rl->scope != RULE_FOR_TENANT || !rule_applies(rules, rl, &p, &tf))
                                 continue;
-                        r = put(tx, rules, rl, sc.v[t].tenant, &p, &tf, &e, inc.id, now);
+                        r = put(tx, rules, rl, sc.v[t].tenant, &p, &tf, &e, inc.id, asap_target, now);
                         n += r >= 0;
                 }
                 json_decref(doc);
@@ -349,7 +367,7 @@ int obligations_recompute(struct store_tx *tx, const struct rule_set *rules, con
                 const struct rule *rl = &rules->rules[i];
                 if (rl->scope != RULE_FOR_PROVIDER || !rule_applies(rules, rl, provider, &f))
                         continue;
-                r = put(tx, rules, rl, "", provider, &f, &e, inc.id, now);
+                r = put(tx, rules, rl, "", provider, &f, &e, inc.id, asap_target, now);
                 n += r >= 0;
         }
         if (r >= 0)
@@ -381,7 +399,7 @@ int case_obligations_recompute(struct store_tx *tx, const struct rule_set *rules
 {
         const char *jur[32], *sec[16];
         struct party_facts provider = provider_facts(pv, jur, sec);
-        return obligations_recompute(tx, rules, &provider, key, now, NULL);
+        return obligations_recompute(tx, rules, &provider, pv->asap_target * VG_USEC_PER_SEC, key, now, NULL);
 }
 
 /* ---- why each obligation applies ---- */
@@ -561,21 +579,29 @@ static int collect(const struct user *u, void *userdata)
         return 0;
 }
 
-/* The reminder's text, into subject and body. */
-static void remind_text(const struct obligation *o, const struct incident *inc, int mark, const char *due,
+/* The reminder's text, into subject and body; asap: a duty "without undue
+ * delay", whose clock runs to its internal target (end), not a deadline. */
+static void remind_text(const struct obligation *o, const struct incident *inc, int mark, bool asap, const char *end,
                         char *subject, size_t subject_size, char *body, size_t body_size)
 {
         const char *whom = o->tenant[0] ? o->tenant : "the provider itself";
         if (mark >= 100)
-                snprintf(subject, subject_size, "[Vigil] OVERDUE %s for %s on %s", o->rule_id, whom, inc->key);
+                snprintf(subject, subject_size, "[Vigil] %s %s for %s on %s", asap ? "TARGET PASSED" : "OVERDUE",
+                         o->rule_id, whom, inc->key);
         else
-                snprintf(subject, subject_size, "[Vigil] %d%% of the time used: %s for %s on %s", mark, o->rule_id,
-                         whom, inc->key);
+                snprintf(subject, subject_size, "[Vigil] %d%% of the %s used: %s for %s on %s", mark,
+                         asap ? "target time" : "time", o->rule_id, whom, inc->key);
+        const char *what = asap ? (mark >= 100 ? "This obligation is due without undue delay, and its internal "
+                                                 "target has passed."
+                                               : "This obligation is due without undue delay; its internal "
+                                                 "target is approaching.")
+                                : (mark >= 100 ? "This obligation is overdue." : "This obligation's deadline is approaching.");
         snprintf(body, body_size,
-                 "%s\n\nIncident %s: %s\nObligation %s (%s stage) for %s\nTo: %s\nDue: %s\nCitation: %s\n\n"
+                 "%s\n\nIncident %s: %s\nObligation %s (%s stage) for %s\nTo: %s\n%s: %s\nCitation: %s\n\n"
                  "When it has gone out: vigil obligations sent %s %lld\n",
-                 mark >= 100 ? "This obligation is overdue." : "This obligation's deadline is approaching.", inc->key,
-                 inc->title, o->rule_id, o->stage, whom, o->recipient, due, o->citation, inc->key, (long long)o->id);
+                 what, inc->key, inc->title, o->rule_id, o->stage, whom, o->recipient,
+                 asap ? "Due: without undue delay; internal target" : "Due", end, o->citation, inc->key,
+                 (long long)o->id);
 }
 
 int case_obligation_remind(struct store_tx *tx, const struct actor *actor, vg_usec_t now, int64_t id,
@@ -585,8 +611,9 @@ int case_obligation_remind(struct store_tx *tx, const struct actor *actor, vg_us
         struct incident inc = { 0 };
         struct people people = { .role = mark >= 100 ? ROLE_EXECUTIVE_INCIDENT_MANAGER : ROLE_COMMUNICATIONS };
         int r = store_obligation_get(tx, id, copy_obligation, &c);
-        if (r == -VG_ENOTFOUND || (r >= 0 && (strcmp(c.o.status, "open") != 0 || c.o.due_at != due)))
+        if (r == -VG_ENOTFOUND || (r >= 0 && (strcmp(c.o.status, "open") != 0 || clock_end(&c.o) != due)))
                 return 0; /* sent, withdrawn or moved: nothing to say */
+        bool asap = r >= 0 && strcmp(c.o.deadline_kind, "asap") == 0;
         if (r >= 0)
                 r = store_incident_get_by_id(tx, c.o.incident_id, &inc);
         /* Everyone with the role (the user table is small; page through it). */
@@ -595,8 +622,8 @@ int case_obligation_remind(struct store_tx *tx, const struct actor *actor, vg_us
                 r = store_user_list(tx, people.last, 500, collect, &people);
         }
         char subject[400], body[2048], due_text[VG_RFC3339_MAX];
-        vg_time_format(c.o.due_at, due_text);
-        remind_text(&c.o, &inc, mark, due_text, subject, sizeof subject, body, sizeof body);
+        vg_time_format(clock_end(&c.o), due_text);
+        remind_text(&c.o, &inc, mark, asap, due_text, subject, sizeof subject, body, sizeof body);
         json_t *told = json_array();
         for (size_t i = 0; r >= 0 && i < people.n; i++) {
                 struct outbox_msg m = { .address = people.v[i].email, .subject = subject, .body = body,
@@ -612,11 +639,13 @@ int case_obligation_remind(struct store_tx *tx, const struct actor *actor, vg_us
                 log_event(LOG_LVL_WARN, "nobody to tell about an obligation", "incident=%s rule=%s mark=%d role=%s", inc.key,
                           c.o.rule_id, mark, role_to_string(people.role));
         if (r >= 0) {
-                json_t *change = json_pack("{s:I, s:s, s:s, s:s, s:i, s:O}", "obligation", (json_int_t)id, "rule", c.o.rule_id,
-                                           "tenant", c.o.tenant, "due_at", due_text, "mark", mark, "told", told);
+                json_t *change = json_pack("{s:I, s:s, s:s, s:s, s:s, s:i, s:O}", "obligation", (json_int_t)id, "rule",
+                                           c.o.rule_id, "tenant", c.o.tenant, asap ? "target_at" : "due_at", due_text,
+                                           "deadline_kind", asap ? "asap" : "fixed", "mark", mark, "told", told);
                 r = change ? store_audit_incident(tx, now, actor,
-                                                  mark >= 100 ? "incident.obligation.overdue"
-                                                              : "incident.obligation.reminder",
+                                                  mark < 100 ? "incident.obligation.reminder"
+                                                  : asap     ? "incident.obligation.target_passed"
+                                                             : "incident.obligation.overdue",
                                                   inc.key, change)
                            : -ENOMEM;
                 json_decref(change);

@@ -12,12 +12,14 @@
 #include "store/store.h"
 
 /* Recompute incident key's obligations at now (nothing before it is
- * declared). *ret_n (may be NULL): how many apply. */
+ * declared). asap_target: how long after its anchor a duty "without undue
+ * delay" whose rule names no target_hours has as its internal target
+ * (microseconds; <= 0: 24 hours). *ret_n (may be NULL): how many apply. */
 int obligations_recompute(struct store_tx *tx, const struct rule_set *rules, const struct party_facts *provider,
-                          const char *key, vg_usec_t now, unsigned *ret_n);
+                          vg_usec_t asap_target, const char *key, vg_usec_t now, unsigned *ret_n);
 
 /* The same for a door: the provider's own facts are the configuration's
- * (provider.jurisdictions, provider.sectors). */
+ * (provider.jurisdictions, provider.sectors, provider.asap_target). */
 int case_obligations_recompute(struct store_tx *tx, const struct rule_set *rules,
                                const struct config_provider *pv, const char *key, vg_usec_t now);
 
@@ -57,7 +59,9 @@ int case_obligation_waive(struct store_tx *tx, const struct actor *actor, vg_use
  * set for due time due: an email to everyone with the communications role
  * (at 100, the executive incident managers) through the outbox, one
  * idempotency key per obligation, due time, mark and person, and the audit
- * record "incident.obligation.reminder" (or ".overdue") by actor. An
+ * record "incident.obligation.reminder" (or ".overdue") by actor. For a
+ * duty "without undue delay" the clock runs to its internal target (due
+ * is target_at) and at 100 it is ".target_passed", not overdue. An
  * obligation gone, no longer open or due at another time: nothing. A
  * clock that runs twice sends nothing twice. */
 int case_obligation_remind(struct store_tx *tx, const struct actor *actor, vg_usec_t now, int64_t id,

@@ -70,6 +70,9 @@ static json_t *terms_json(const struct rule *r)
                                       r->after >= 0 ? NULL : anchor_to_string(t->anchor), "unit",
                                       r->contract ? "contract" : deadline_unit_to_string(t->deadline.unit), "value",
                                       (json_int_t)t->deadline.value);
+                /* A duty without undue delay: its internal target, when the rule sets one. */
+                if (j && !r->contract && t->deadline.unit == DEADLINE_ASAP && t->deadline.target_hours > 0)
+                        json_object_set_new(j, "target_hours", json_integer((json_int_t)t->deadline.target_hours));
                 if (j && t->void_if_ends_before != ANCHOR__INVALID)
                         json_object_set_new(j, "void_if_ends_before",
                                             json_string(anchor_to_string(t->void_if_ends_before)));

@@ -235,11 +235,12 @@ static const char obligations_usage[] =
         "       vigil obligations why KEY ID\n"
         "\n"
         "Lists incident KEY's notification obligations by due time with the time left,\n"
-        "and each tenant's effective deadline; `sent` records that one went out (when,\n"
-        "through which channel, the recipient's reference, a note, a file of at most\n"
-        "512 KiB kept with its SHA-256); `correct` moves a wrong sent time, saying why\n"
-        "(the first record stays; later stages count from the corrected time); `why`\n"
-        "says why one applies and by when: each condition of its rule with the fact\n"
+        "and each tenant's effective deadline (a duty \"without undue delay\" is never\n"
+        "late: its LEFT counts to its internal target); `sent` records that one went\n"
+        "out (when, through which channel, the recipient's reference, a note, a file of\n"
+        "at most 512 KiB kept with its SHA-256); `correct` moves a wrong sent time,\n"
+        "saying why (the first record stays; later stages count from the corrected\n"
+        "time); `why` says why one applies and by when: each condition of its rule with the fact\n"
         "that met it, the deadline with its times, the contents, confidence and note.\n";
 
 /* Obligation id's explanation, as `obligations why` prints it. */
@@ -402,16 +403,25 @@ int cmd_obligations(struct cli *cli, int argc, char **argv)
         json_array_foreach(json_object_get(a, "items"), i, v)
         {
                 char l[32] = "-";
-                json_t *sl = json_object_get(v, "seconds_left");
+                bool asap = strcmp(str(v, "deadline_kind"), "asap") == 0;
+                json_t *sl = json_object_get(v, asap ? "seconds_to_target" : "seconds_left");
                 if (sl)
                         left((long long)json_integer_value(sl), l, sizeof l);
                 const char *tenant = str(v, "tenant");
                 printf("%-5lld %-21s %-9s %-14s %-20s %-9s %s\n", (long long)json_integer_value(json_object_get(v, "id")),
-                       json_is_null(json_object_get(v, "due_at")) ? "(not started)" : str(v, "due_at"), l,
-                       *tenant ? tenant : "(provider)", str(v, "rule"), str(v, "status"), str(v, "recipient"));
+                       json_is_null(json_object_get(v, "due_at")) ? "(not started)"
+                       : asap                                      ? "without undue delay"
+                                                                   : str(v, "due_at"),
+                       l, *tenant ? tenant : "(provider)", str(v, "rule"), str(v, "status"), str(v, "recipient"));
         }
         json_array_foreach(json_object_get(a, "tenants"), i, v)
-                printf("tenant %s: notify by %s (%s)\n", str(v, "tenant"), str(v, "due_at"), str(v, "rule"));
+        {
+                if (strcmp(str(v, "deadline_kind"), "asap") == 0)
+                        printf("tenant %s: notify without undue delay (%s; internal target %s)\n", str(v, "tenant"),
+                               str(v, "rule"), json_is_string(json_object_get(v, "target_at")) ? str(v, "target_at") : "not set");
+                else
+                        printf("tenant %s: notify by %s (%s)\n", str(v, "tenant"), str(v, "due_at"), str(v, "rule"));
+        }
         json_decref(a);
         return EXIT_OK;
 }

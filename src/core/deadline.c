@@ -56,6 +56,43 @@ static int days_in_month(int64_t y, int m)
         return m == 2 && leap ? 29 : d[m - 1];
 }
 
+static const char *const kind_names[] = { "fixed", "asap" };
+
+const char *deadline_kind_to_string(enum deadline_kind k)
+{
+        return k >= 0 && k < DEADLINE_KIND__INVALID ? kind_names[k] : "invalid";
+}
+
+enum deadline_kind deadline_kind_from_string(const char *s)
+{
+        for (int k = 0; s && k < DEADLINE_KIND__INVALID; k++)
+                if (strcmp(s, kind_names[k]) == 0)
+                        return (enum deadline_kind)k;
+        return DEADLINE_KIND__INVALID;
+}
+
+vg_usec_t deadline_asap_target(vg_usec_t anchor, int64_t target_hours, vg_usec_t fallback)
+{
+        if (target_hours > 0)
+                return anchor + target_hours * 3600 * VG_USEC_PER_SEC;
+        return anchor + (fallback > 0 ? fallback : DEADLINE_ASAP_TARGET_DEFAULT);
+}
+
+enum deadline_standing deadline_standing(enum deadline_kind kind, vg_usec_t due, vg_usec_t target,
+                                         vg_usec_t sent_at, vg_usec_t now)
+{
+        bool asap = kind == DEADLINE_KIND_ASAP;
+        vg_usec_t bound = asap ? target : due;
+        if (sent_at != VG_TIME_UNSET) {
+                if (bound == VG_TIME_UNSET || sent_at <= bound)
+                        return STANDING_ON_TIME;
+                return asap ? STANDING_PAST_TARGET : STANDING_LATE;
+        }
+        if (bound == VG_TIME_UNSET || now <= bound)
+                return STANDING_OPEN;
+        return asap ? STANDING_PAST_TARGET : STANDING_OVERDUE;
+}
+
 int deadline_due(const struct deadline_rule *r, vg_usec_t anchor, const struct vg_zone *zone,
                  const struct holiday_calendar *h, vg_usec_t *ret)
 {

@@ -311,10 +311,13 @@ int rule_clock(const struct rule_set *s, const struct rule *r, const struct part
                                                                              : 0;
                 if (voider && due < voider)
                         continue;
+                bool asap = d.unit == DEADLINE_ASAP;
                 if (!started || due < ret->due)
                         *ret = (struct rule_clock){ .anchor = r->after >= 0 ? ANCHOR__INVALID : t->anchor,
                                                     .anchor_at = from,
-                                                    .due = due };
+                                                    .due = due,
+                                                    .kind = asap ? DEADLINE_KIND_ASAP : DEADLINE_KIND_FIXED,
+                                                    .target_hours = asap ? d.target_hours : 0 };
                 started = true;
         }
         return started ? 0 : 1;
@@ -382,6 +385,9 @@ int rule_deadline_words(const struct rule_set *s, const struct rule *r, char *bu
                         say(&w, " after %s is sent", s->rules[r->after].id);
                 else
                         say(&w, " from %s", anchor_to_string(t->anchor));
+                if (!r->contract && t->deadline.unit == DEADLINE_ASAP && t->deadline.target_hours > 0)
+                        say(&w, " (internal target %lld hour%s)", (long long)t->deadline.target_hours,
+                            t->deadline.target_hours == 1 ? "" : "s");
                 if (i)
                         say(&w, " if that ends first");
                 if (t->void_if_ends_before != ANCHOR__INVALID)

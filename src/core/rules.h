@@ -198,7 +198,9 @@ size_t rule_conditions(const struct rule_set *s, const struct rule *r, const str
 struct rule_clock {
         enum anchor anchor;  /* the binding term's; ANCHOR__INVALID for a later stage */
         vg_usec_t anchor_at; /* when that anchor was set (or the earlier report sent) */
-        vg_usec_t due;
+        vg_usec_t due;       /* asap: anchor_at, "at once" */
+        enum deadline_kind kind; /* asap when the binding term has no hour limit */
+        int64_t target_hours;    /* asap: the rule's internal target; 0: the caller's default */
 };
 
 /* When r is due for p: the earliest end of its terms whose anchors are

@@ -145,8 +145,23 @@ static void response_metrics(struct request *req, struct buf *b)
         json_t *t, *n;
         json_object_foreach(json_object_get(json_object_get(m, "obligations"), "by_rule"), rule, t)
                 json_object_foreach(t, state, n)
-                        buf_put(b, "vigil_obligations{rule=\"%s\",state=\"%s\"} %lld\n", rule, state,
-                                (long long)json_integer_value(n));
+                        if (json_is_integer(n)) /* the counts, not deadline_kind nor time_taken */
+                                buf_put(b, "vigil_obligations{rule=\"%s\",state=\"%s\"} %lld\n", rule, state,
+                                        (long long)json_integer_value(n));
+        /* Duties "without undue delay" are scored by the time they took. */
+        buf_put(b, "# HELP vigil_obligation_time_taken_seconds Anchor to sending of the provider's duties without "
+                   "undue delay, by rule.\n"
+                   "# TYPE vigil_obligation_time_taken_seconds gauge\n");
+        json_object_foreach(json_object_get(json_object_get(m, "obligations"), "by_rule"), rule, t)
+        {
+                json_t *took = json_object_get(t, "time_taken");
+                if (json_integer_value(json_object_get(took, "n")) > 0)
+                        buf_put(b,
+                                "vigil_obligation_time_taken_seconds{rule=\"%s\",quantile=\"0.5\"} %lld\n"
+                                "vigil_obligation_time_taken_seconds{rule=\"%s\",quantile=\"0.9\"} %lld\n",
+                                rule, (long long)json_integer_value(json_object_get(took, "median_s")), rule,
+                                (long long)json_integer_value(json_object_get(took, "p90_s")));
+        }
         json_t *imp = json_object_get(m, "improvements"), *pm = json_object_get(m, "postmortems");
         buf_put(b,
                 "# HELP vigil_improvements_overdue Post-mortem improvements past due and not done.\n"

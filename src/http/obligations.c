@@ -42,6 +42,29 @@ static int explain(struct listing *l, const struct obligation *o, json_t *j)
         return r ? json_object_set_new(l->why, o->rule_id, r) : -ENOMEM;
 }
 
+/* What o's clock says at now. A fixed deadline: the seconds left while
+ * open. A duty "without undue delay" (deadline_kind asap) has no instant
+ * after which it is late, so no seconds left: its words, the seconds
+ * elapsed since its anchor (to the sending, once sent) and its internal
+ * target with the seconds to it while open. */
+static void clock_json(json_t *j, const struct obligation *o, vg_usec_t now)
+{
+        bool asap = strcmp(o->deadline_kind, "asap") == 0, open = strcmp(o->status, "open") == 0;
+        json_object_set_new(j, "deadline_kind", json_string(asap ? "asap" : "fixed"));
+        if (!asap) {
+                if (o->due_at && open)
+                        json_object_set_new(j, "seconds_left", json_integer((o->due_at - now) / VG_USEC_PER_SEC));
+                return;
+        }
+        json_object_set_new(j, "deadline", json_string("without undue delay"));
+        json_object_set_new(j, "target_at", json_time(o->target_at));
+        vg_usec_t until = open ? now : strcmp(o->status, "sent") == 0 ? o->sent_at : VG_TIME_UNSET;
+        if (o->anchor_at != VG_TIME_UNSET && until != VG_TIME_UNSET)
+                json_object_set_new(j, "elapsed_seconds", json_integer((until - o->anchor_at) / VG_USEC_PER_SEC));
+        if (open && o->target_at != VG_TIME_UNSET)
+                json_object_set_new(j, "seconds_to_target", json_integer((o->target_at - now) / VG_USEC_PER_SEC));
+}
+
 static int add(const struct obligation *o, void *userdata)
 {
         struct listing *l = userdata;
@@ -58,12 +81,14 @@ static int add(const struct obligation *o, void *userdata)
         /* No deadline is guessed: the row says why there is none. */
         if (strcmp(o->status, "cannot_compute") == 0)
                 json_object_set_new(j, "reason", json_string(o->reason));
+        clock_json(j, o, l->now);
         if (o->due_at && strcmp(o->status, "open") == 0) {
-                json_object_set_new(j, "seconds_left", json_integer((o->due_at - l->now) / VG_USEC_PER_SEC));
                 json_t *cur = json_object_get(l->effective, o->tenant);
                 if (o->tenant[0] && (!cur || json_integer_value(json_object_get(cur, "due")) > o->due_at))
                         json_object_set_new(l->effective, o->tenant,
-                                            json_pack("{s:I, s:s}", "due", (json_int_t)o->due_at, "rule", o->rule_id));
+                                            json_pack("{s:I, s:s, s:s, s:I}", "due", (json_int_t)o->due_at, "rule",
+                                                      o->rule_id, "kind", o->deadline_kind, "target",
+                                                      (json_int_t)o->target_at));
         }
         if (l->limit && json_array_size(l->items) >= l->limit) {
                 json_decref(j);
@@ -133,9 +158,15 @@ int api_obligation_list(struct request *req, struct response *resp)
         json_t *tenants = json_array(), *v;
         const char *k;
         json_object_foreach(l.effective, k, v)
-                json_array_append_new(tenants, json_pack("{s:s, s:o, s:O}", "tenant", k, "due_at",
-                                                         json_time(json_integer_value(json_object_get(v, "due"))), "rule",
-                                                         json_object_get(v, "rule")));
+        {
+                /* An asap duty that binds: due at once, with its target. */
+                json_t *t = json_pack("{s:s, s:o, s:O, s:O}", "tenant", k, "due_at",
+                                      json_time(json_integer_value(json_object_get(v, "due"))), "rule",
+                                      json_object_get(v, "rule"), "deadline_kind", json_object_get(v, "kind"));
+                if (t && strcmp(json_string_value(json_object_get(v, "kind")), "asap") == 0)
+                        json_object_set_new(t, "target_at", json_time(json_integer_value(json_object_get(v, "target"))));
+                json_array_append_new(tenants, t);
+        }
         json_decref(l.effective);
         return response_json(resp, 200, json_pack("{s:s, s:s, s:o, s:o, s:o, s:I, s:b}", "incident", req->params[0],
                                                   "rules_version", req->rules ? req->rules->version : "", "items", l.items,
@@ -393,11 +424,12 @@ static int add_due(const struct obligation *o, void *userdata)
         int r = store_incident_get_by_id(l->tx, o->incident_id, &inc);
         if (r < 0)
                 return r;
-        json_t *j = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:o, s:I}", "id", (json_int_t)o->id, "incident", inc.key,
+        json_t *j = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:o}", "id", (json_int_t)o->id, "incident", inc.key,
                               "tenant", o->tenant, "rule", o->rule_id, "duty", o->duty, "recipient",
-                              o->recipient ? o->recipient : "", "due_at", json_time(o->due_at), "seconds_left",
-                              (json_int_t)((o->due_at - l->now) / VG_USEC_PER_SEC));
+                              o->recipient ? o->recipient : "", "due_at", json_time(o->due_at));
         incident_fini(&inc);
+        if (j)
+                clock_json(j, o, l->now);
         return j ? json_array_append_new(l->items, j) : -ENOMEM;
 }
 

@@ -5,6 +5,7 @@
  * with its head digest (so an auditor can check nothing changed later). */
 #include "report/report.h"
 
+#include "core/deadline.h"
 #include "core/error.h"
 
 #include <errno.h>
@@ -70,19 +71,29 @@ static int add_obligation(const struct obligation *o, void *userdata)
                 json_decref(filings);
                 return r;
         }
+        /* on_time: met by its deadline - or, "without undue delay", by its
+         * internal target (core's deadline_standing; such a duty is never
+         * late) - false when met after or still open past it, null while
+         * open in time or waived. */
         json_t *on_time = json_null();
-        if (strcmp(o->status, "sent") == 0)
-                on_time = json_boolean(!o->due_at || o->sent_at <= o->due_at);
-        else if (strcmp(o->status, "open") == 0 && o->due_at && o->due_at < c->now)
-                on_time = json_false(); /* overdue and still open */
-        return json_array_append_new(
-                c->obligations,
-                json_pack("{s:s, s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:s, s:o, s:o, s:o}", "incident", c->key,
-                          "id", (json_int_t)o->id, "tenant", o->tenant, "rule", o->rule_id, "rules_version",
-                          o->rules_version, "duty", o->duty, "recipient", o->recipient ? o->recipient : "", "citation",
-                          o->citation ? o->citation : "", "anchor_at", time_or_null(o->anchor_at), "due_at",
-                          time_or_null(o->due_at), "status", o->status, "sent_at", time_or_null(o->sent_at), "on_time",
-                          on_time, "filings", filings));
+        bool sent = strcmp(o->status, "sent") == 0;
+        enum deadline_kind kind = deadline_kind_from_string(o->deadline_kind);
+        if (sent || strcmp(o->status, "open") == 0) {
+                enum deadline_standing st = deadline_standing(kind, o->due_at, o->target_at,
+                                                              sent ? o->sent_at : VG_TIME_UNSET, c->now);
+                if (st != STANDING_OPEN)
+                        on_time = json_boolean(st == STANDING_ON_TIME);
+        }
+        json_t *j = json_pack("{s:s, s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:s, s:o, s:o, s:o, s:s}", "incident",
+                              c->key, "id", (json_int_t)o->id, "tenant", o->tenant, "rule", o->rule_id, "rules_version",
+                              o->rules_version, "duty", o->duty, "recipient", o->recipient ? o->recipient : "",
+                              "citation", o->citation ? o->citation : "", "anchor_at", time_or_null(o->anchor_at),
+                              "due_at", time_or_null(o->due_at), "status", o->status, "sent_at",
+                              time_or_null(o->sent_at), "on_time", on_time, "filings", filings, "deadline_kind",
+                              kind == DEADLINE_KIND_ASAP ? "asap" : "fixed");
+        if (j && kind == DEADLINE_KIND_ASAP)
+                json_object_set_new(j, "target_at", time_or_null(o->target_at));
+        return j ? json_array_append_new(c->obligations, j) : -ENOMEM;
 }
 
 static int add_delivery(const struct notice_delivery *d, void *userdata)

@@ -9,6 +9,7 @@
 
 #include "core/array.h"
 #include "core/buf.h"
+#include "core/deadline.h"
 #include "core/error.h"
 
 #include <cmark.h>
@@ -146,14 +147,30 @@ static int md_tenant(const struct scope_tenant *t, void *userdata)
 static int md_obligation(const struct obligation *o, void *userdata)
 {
         struct md *m = userdata;
-        char a[VG_RFC3339_MAX], b[VG_RFC3339_MAX];
-        const char *on_time = strcmp(o->status, "sent") == 0 ? (!o->due_at || o->sent_at <= o->due_at ? "yes" : "no, late")
-                                                             : "-";
+        char a[VG_RFC3339_MAX], b[VG_RFC3339_MAX], due[96], on_time[96] = "-";
+        /* "Without undue delay" is never late: it is met within its
+         * internal target or after it, and says how long it took. */
+        bool asap = strcmp(o->deadline_kind, "asap") == 0;
+        if (asap)
+                snprintf(due, sizeof due, "without undue delay (target %s)", when(o->target_at, a));
+        else
+                snprintf(due, sizeof due, "%s", when(o->due_at, a));
+        if (strcmp(o->status, "sent") == 0) {
+                enum deadline_standing st = deadline_standing(asap ? DEADLINE_KIND_ASAP : DEADLINE_KIND_FIXED,
+                                                              o->due_at, o->target_at, o->sent_at, o->sent_at);
+                int64_t took = o->anchor_at ? (o->sent_at - o->anchor_at) / VG_USEC_PER_SEC : 0;
+                if (asap)
+                        snprintf(on_time, sizeof on_time, "%s, after %lldh %02lldm",
+                                 st == STANDING_ON_TIME ? "within target" : "after target", (long long)(took / 3600),
+                                 (long long)(took % 3600 / 60));
+                else
+                        snprintf(on_time, sizeof on_time, "%s", st == STANDING_ON_TIME ? "yes" : "no, late");
+        }
         buf_put(&m->b, "| %s | ", o->rule_id);
         cell(m, o->tenant[0] ? o->tenant : "(provider)");
         buf_put(&m->b, " | ");
         cell(m, o->recipient);
-        buf_put(&m->b, " | %s | %s | %s | %s |\n", when(o->due_at, a), o->status, when(o->sent_at, b), on_time);
+        buf_put(&m->b, " | %s | %s | %s | %s |\n", due, o->status, when(o->sent_at, b), on_time);
         return 0;
 }
 

@@ -2,6 +2,7 @@
 #include "report/report.h"
 
 #include "core/array.h"
+#include "core/deadline.h"
 #include "core/error.h"
 #include "core/stats.h"
 
@@ -113,7 +114,8 @@ static json_t *group(const struct incident_set *s, const bool *pick)
 
 struct tallies {
         vg_usec_t now;
-        json_t *rules;      /* rule -> {on_time, late, waived, open, overdue} */
+        json_t *rules;      /* rule -> {deadline_kind, on_time, late, waived, open, overdue, past_target} */
+        json_t *taken;      /* rule -> [seconds from anchor to sending] of its sent asap duties */
         json_t *pages_by;   /* user -> n */
         json_t *services;   /* service -> [incident indexes] */
         size_t index;
@@ -125,7 +127,8 @@ static void bump(json_t *obj, const char *key, const char *field)
 {
         json_t *o = json_object_get(obj, key);
         if (!o) {
-                o = json_pack("{s:i, s:i, s:i, s:i, s:i}", "on_time", 0, "late", 0, "waived", 0, "open", 0, "overdue", 0);
+                o = json_pack("{s:s, s:i, s:i, s:i, s:i, s:i, s:i}", "deadline_kind", "fixed", "on_time", 0, "late", 0,
+                              "waived", 0, "open", 0, "overdue", 0, "past_target", 0);
                 json_object_set_new(obj, key, o);
         }
         if (field)
@@ -137,14 +140,51 @@ static int tally_obligation(const struct obligation *o, void *userdata)
         struct tallies *t = userdata;
         if (strcmp(o->duty, "provider") != 0 || strcmp(o->status, "withdrawn") == 0)
                 return 0;
-        const char *field = NULL;
-        if (strcmp(o->status, "sent") == 0)
-                field = o->due_at && o->sent_at > o->due_at ? "late" : "on_time";
-        else if (strcmp(o->status, "waived") == 0)
-                field = "waived";
-        else
-                field = o->due_at && o->due_at < t->now ? "overdue" : "open";
+        /* A duty "without undue delay" is scored by the time it took
+         * against its internal target, never as late (core's one rule). */
+        static const char *const fields[] = { [STANDING_ON_TIME] = "on_time", [STANDING_LATE] = "late",
+                                              [STANDING_OPEN] = "open", [STANDING_OVERDUE] = "overdue",
+                                              [STANDING_PAST_TARGET] = "past_target" };
+        enum deadline_kind kind = deadline_kind_from_string(o->deadline_kind);
+        bool sent = strcmp(o->status, "sent") == 0;
+        const char *field = "waived";
+        if (strcmp(o->status, "waived") != 0)
+                field = fields[deadline_standing(kind, o->due_at, o->target_at, sent ? o->sent_at : VG_TIME_UNSET,
+                                                 t->now)];
         bump(t->rules, o->rule_id, field);
+        if (kind != DEADLINE_KIND_ASAP)
+                return 0;
+        json_object_set_new(json_object_get(t->rules, o->rule_id), "deadline_kind", json_string("asap"));
+        if (!sent || o->anchor_at == VG_TIME_UNSET)
+                return 0;
+        json_t *list = json_object_get(t->taken, o->rule_id);
+        if (!list && (!(list = json_array()) || json_object_set_new(t->taken, o->rule_id, list) < 0))
+                return -ENOMEM;
+        return json_array_append_new(list, json_integer((o->sent_at - o->anchor_at) / VG_USEC_PER_SEC));
+}
+
+/* Each asap rule's time taken: {n, mean_s, median_s, p90_s, max_s}. */
+static int taken_stats(struct tallies *t)
+{
+        const char *rule;
+        json_t *list;
+        json_object_foreach(t->taken, rule, list)
+        {
+                size_t n = json_array_size(list);
+                int64_t *v = malloc((n ? n : 1) * sizeof *v);
+                if (!v)
+                        return -ENOMEM;
+                for (size_t i = 0; i < n; i++)
+                        v[i] = json_integer_value(json_array_get(list, i));
+                struct duration_stats st;
+                duration_stats(v, n, &st);
+                free(v);
+                json_t *j = json_pack("{s:I, s:I, s:I, s:I, s:I}", "n", (json_int_t)st.n, "mean_s", (json_int_t)st.mean,
+                                      "median_s", (json_int_t)st.median, "p90_s", (json_int_t)st.p90, "max_s",
+                                      (json_int_t)st.max);
+                if (!j || json_object_set_new(json_object_get(t->rules, rule), "time_taken", j) < 0)
+                        return -ENOMEM;
+        }
         return 0;
 }
 
@@ -194,11 +234,12 @@ static int tally_impacting(const struct scope_tenant *t, void *userdata)
 int report_metrics(struct store_tx *tx, vg_usec_t from, vg_usec_t to, vg_usec_t now, json_t **ret)
 {
         struct incident_set s = { .from = from, .to = to };
-        struct tallies t = { .now = now, .rules = json_object(), .pages_by = json_object(), .services = json_object() };
+        struct tallies t = { .now = now, .rules = json_object(), .taken = json_object(), .pages_by = json_object(),
+                             .services = json_object() };
         json_t *out = NULL, *by_sev = json_object(), *by_svc = json_object();
         bool *pick = NULL;
         int64_t pm_required = 0, pm_approved = 0, pm_pending = 0;
-        int r = t.rules && t.pages_by && t.services && by_sev && by_svc ? incidents_in(tx, &s) : -ENOMEM;
+        int r = t.rules && t.taken && t.pages_by && t.services && by_sev && by_svc ? incidents_in(tx, &s) : -ENOMEM;
         for (size_t i = 0; r >= 0 && i < s.n; i++) {
                 struct incident inc = { 0 };
                 t.index = i;
@@ -227,6 +268,8 @@ int report_metrics(struct store_tx *tx, vg_usec_t from, vg_usec_t to, vg_usec_t 
                 pm_pending += required && !approved;
                 incident_fini(&inc);
         }
+        if (r >= 0)
+                r = taken_stats(&t);
         if (r >= 0 && !(pick = calloc(s.n ? s.n : 1, sizeof *pick)))
                 r = -ENOMEM;
         if (r >= 0) {
@@ -267,6 +310,7 @@ int report_metrics(struct store_tx *tx, vg_usec_t from, vg_usec_t to, vg_usec_t 
         json_decref(by_sev);
         json_decref(by_svc);
         json_decref(t.rules);
+        json_decref(t.taken);
         json_decref(t.pages_by);
         json_decref(t.services);
         if (r >= 0)

@@ -16,8 +16,13 @@
  *   declare     first detection -> declared
  *   contain     first detection -> contained, eradicate ... -> eradicated,
  *   recover     first detection -> recovered;
- * plus obligations {by_rule: {RULE: {on_time, late, waived, open, overdue}}}
- * (the provider's duties), pages {total, acknowledged, by_user},
+ * plus obligations {by_rule: {RULE: {deadline_kind, on_time, late, waived,
+ * open, overdue, past_target}}} (the provider's duties; core's
+ * deadline_standing): a duty "without undue delay" (deadline_kind asap)
+ * is never late nor overdue - sent by its internal target it is on_time,
+ * sent or still open after it past_target - and its rule also has
+ * time_taken {n, mean_s, median_s, p90_s, max_s}, anchor to sending, of
+ * those sent; pages {total, acknowledged, by_user},
  * postmortems {required, approved, pending (required, not approved)},
  * improvements {created, done, overdue}.
  * now decides what is overdue. */

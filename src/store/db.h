@@ -63,6 +63,11 @@ enum db_prepare_flag {
          * SQLite a temporary table per statement (an insert takes twice
          * as long with it on 3.40). */
         DB_INSERT_ID = 1u << 0,
+        /* SQL text built at run time, not a literal (a walk over the
+         * catalog's tables names each table in its text): prepared for
+         * this use alone, never cached, freed by db_finish. Reads only:
+         * the driver refuses a statement that would write (-VG_ESTORE). */
+        DB_TRANSIENT = 1u << 1,
 };
 
 struct db_stmt;
@@ -104,6 +109,10 @@ struct db_driver {
         const char *(*column_text)(struct db_stmt *st, int i);
         const void *(*column_blob)(struct db_stmt *st, int i, size_t *ret_len);
         enum db_type (*column_type)(struct db_stmt *st, int i);
+        /* How many columns st's rows have, and column i's name (borrowed
+         * until db_finish). */
+        int (*column_count)(struct db_stmt *st);
+        const char *(*column_name)(struct db_stmt *st, int i);
         /* Rows changed by the last INSERT, UPDATE or DELETE stepped. */
         int64_t (*changes)(struct db_stmt *st);
         /* Step an INSERT and answer its new row's id: the first column of
@@ -113,6 +122,12 @@ struct db_driver {
         int (*insert_id)(struct db_stmt *st, int64_t *ret_id);
         /* Reset, and give the statement back (to the cache). */
         void (*finish)(struct db_stmt *st);
+
+        /* The database's tables, by name in byte order, from the backend's
+         * catalog (sqlite_master; information_schema.tables on
+         * PostgreSQL): cb gets each name (borrowed for the call); its
+         * negative return stops the walk and is returned. */
+        int (*tables)(struct store_tx *tx, int (*cb)(const char *name, void *userdata), void *userdata);
 };
 
 /* A driver's statement begins with this. */
@@ -173,6 +188,14 @@ static inline const void *db_column_blob(struct db_stmt *st, int i, size_t *n)
 static inline enum db_type db_column_type(struct db_stmt *st, int i)
 {
         return st->driver->column_type(st, i);
+}
+static inline int db_column_count(struct db_stmt *st)
+{
+        return st->driver->column_count(st);
+}
+static inline const char *db_column_name(struct db_stmt *st, int i)
+{
+        return st->driver->column_name(st, i);
 }
 static inline int64_t db_changes(struct db_stmt *st)
 {

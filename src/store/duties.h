@@ -41,9 +41,11 @@ struct obligation {
         char stage[16];
         char anchor[64];
         vg_usec_t anchor_at, due_at; /* VG_TIME_UNSET (NULL stored): not started */
+        char deadline_kind[8];       /* fixed, asap ("without undue delay": due_at is anchor_at) */
+        vg_usec_t target_at;         /* asap: the internal target; VG_TIME_UNSET otherwise */
         char status[16];             /* open, sent, waived, withdrawn, cannot_compute */
         vg_usec_t sent_at, computed_at;
-        bool due_changed;            /* set by put: new, or its due time moved */
+        bool due_changed;            /* set by put: new, or its due time (or target) moved */
         bool cannot_compute;         /* put: the deadline could not be computed (reason says why) */
         char reason[256];            /* why it cannot be computed; "" otherwise */
 };

@@ -12,7 +12,8 @@
 #define OBLIGATION_COLS                                                                            \
         "id, incident_id, tenant, rule_id, rules_version, duty, recipient, citation, stage, "      \
         "anchor, "                                                                                 \
-        "anchor_at, due_at, status, sent_at, computed_at, cannot_compute_reason"
+        "anchor_at, due_at, status, sent_at, computed_at, cannot_compute_reason, deadline_kind, "   \
+        "target_at"
 
 static void obligation_read(struct db_stmt *st, void *out)
 {
@@ -34,13 +35,15 @@ static void obligation_read(struct db_stmt *st, void *out)
         o->sent_at = db_column_time(st, 13);
         o->computed_at = db_column_int64(st, 14);
         db_text_copy(st, 15, o->reason, sizeof o->reason);
+        db_text_copy(st, 16, o->deadline_kind, sizeof o->deadline_kind);
+        o->target_at = db_column_time(st, 17);
 }
 
 int store_obligation_put(struct store_tx *tx, struct obligation *o)
 {
         struct db_stmt *st;
         int r = db_prepare(tx,
-                           "SELECT due_at, status FROM obligations WHERE incident_id = ? AND "
+                           "SELECT due_at, status, target_at FROM obligations WHERE incident_id = ? AND "
                            "tenant = ? AND rule_id = ?",
                            &st);
         if (r < 0)
@@ -49,7 +52,7 @@ int store_obligation_put(struct store_tx *tx, struct obligation *o)
         db_bind_text(st, 2, o->tenant);
         db_bind_text(st, 3, o->rule_id);
         int rc = db_step(st);
-        o->due_changed = rc <= 0 || db_column_time(st, 0) != o->due_at;
+        o->due_changed = rc <= 0 || db_column_time(st, 0) != o->due_at || db_column_time(st, 2) != o->target_at;
         snprintf(o->status, sizeof o->status, "%s", rc > 0 ? db_text_or_empty(st, 1) : "open");
         /* A row not met nor waived takes the computed state. */
         if (strcmp(o->status, "withdrawn") == 0 || strcmp(o->status, "open") == 0 ||
@@ -62,8 +65,9 @@ int store_obligation_put(struct store_tx *tx, struct obligation *o)
                 tx,
                 "INSERT INTO obligations(incident_id, tenant, rule_id, rules_version, duty, "
                 "recipient, citation, "
-                "stage, anchor, anchor_at, due_at, computed_at, status, cannot_compute_reason) "
-                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
+                "stage, anchor, anchor_at, due_at, computed_at, status, cannot_compute_reason, "
+                "deadline_kind, target_at) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
                 "ON CONFLICT (incident_id, tenant, rule_id) DO UPDATE SET rules_version = "
                 "excluded.rules_version, "
                 "duty = excluded.duty, recipient = excluded.recipient, citation = "
@@ -72,7 +76,8 @@ int store_obligation_put(struct store_tx *tx, struct obligation *o)
                 "due_at = excluded.due_at, computed_at = excluded.computed_at, "
                 "status = CASE WHEN obligations.status IN ('withdrawn', 'open', 'cannot_compute') "
                 "THEN excluded.status ELSE obligations.status END, "
-                "cannot_compute_reason = excluded.cannot_compute_reason "
+                "cannot_compute_reason = excluded.cannot_compute_reason, "
+                "deadline_kind = excluded.deadline_kind, target_at = excluded.target_at "
                 "RETURNING id",
                 &st);
         if (r < 0)
@@ -91,6 +96,8 @@ int store_obligation_put(struct store_tx *tx, struct obligation *o)
         db_bind_int64(st, 12, o->computed_at);
         db_bind_text(st, 13, o->cannot_compute ? "cannot_compute" : "open");
         db_bind_text(st, 14, o->cannot_compute ? o->reason : "");
+        db_bind_text(st, 15, o->deadline_kind[0] ? o->deadline_kind : "fixed");
+        db_bind_time(st, 16, o->target_at);
         return db_insert_id(st, &o->id);
 }
 

@@ -6,7 +6,8 @@
  * it returns, which is what a 2xx answer promises. Prepared statements are
  * cached per connection, keyed by the address of their static SQL text.
  * No query of a domain lives here: those are in the store files, on db.h;
- * the driver's own SQL is its connection set-up, migrations and ping. */
+ * the driver's own SQL is its connection set-up, migrations, ping and its
+ * catalog (the list of tables). */
 #include "store/backend.h"
 #include "store/db.h"
 #include "store/migrations.h"
@@ -38,6 +39,8 @@ struct sq_stmt {
         sqlite3_stmt *st; /* owns */
         bool handed, walking;
         bool insert_id; /* prepared with DB_INSERT_ID */
+        bool transient; /* prepared with DB_TRANSIENT: not in the cache */
+        struct sq_stmt *next; /* transient: in its connection's list */
 };
 
 struct conn {
@@ -48,6 +51,7 @@ struct conn {
         unsigned walks;         /* statements walking (handing out rows) */
         struct sq_stmt cache[STMT_CACHE];
         unsigned cache_next;
+        struct sq_stmt *transients; /* owns: DB_TRANSIENT ones handed out */
 };
 
 struct sq_store {
@@ -90,6 +94,11 @@ static void conn_free(struct conn *c)
         scrubbed_release(c->db);
         for (unsigned i = 0; i < STMT_CACHE; i++)
                 sqlite3_finalize(c->cache[i].st);
+        for (struct sq_stmt *e = c->transients, *next; e; e = next) {
+                next = e->next;
+                sqlite3_finalize(e->st);
+                free(e);
+        }
         sqlite3_close_v2(c->db);
         free(c);
 }
@@ -508,6 +517,8 @@ static void tx_end(struct sq_tx *tx)
         for (unsigned i = 0; i < STMT_CACHE; i++)
                 if (c->cache[i].handed)
                         stmt_finish(&c->cache[i].base);
+        while (c->transients)
+                stmt_finish(&c->transients->base);
         c->in_tx = false;
         scrubbed_release(c->db);
         free(tx);
@@ -557,10 +568,35 @@ static struct sq_stmt *sqs(struct db_stmt *st)
 /* A write prepared while another statement is walking is refused: the
  * row contract (db.h) lets a callback read but not write, since whether
  * the walk would see the write differs between backends. */
+/* A statement for text built at run time (DB_TRANSIENT): its own, for one
+ * use, freed by stmt_finish (or at the transaction's end). */
+static int transient_prepare(struct conn *c, const char *sql, struct db_stmt **ret)
+{
+        struct sq_stmt *e = calloc(1, sizeof *e);
+        if (!e)
+                return -ENOMEM;
+        int rc = sqlite3_prepare_v2(c->db, sql, -1, &e->st, NULL);
+        if (rc != SQLITE_OK || !e->st || !sqlite3_stmt_readonly(e->st)) {
+                sqlite3_finalize(e->st);
+                free(e);
+                return rc != SQLITE_OK ? map_rc(rc) : -VG_ESTORE;
+        }
+        e->base.driver = &db_sqlite;
+        e->c = c;
+        e->handed = true;
+        e->transient = true;
+        e->next = c->transients;
+        c->transients = e;
+        *ret = &e->base;
+        return 0;
+}
+
 static int stmt_prepare(struct store_tx *tx, const char *sql, unsigned flags, struct db_stmt **ret)
 {
         struct conn *c = txc(tx);
         struct sq_stmt *e;
+        if (flags & DB_TRANSIENT)
+                return transient_prepare(c, sql, ret);
         int r = stmt_slot(c, sql, &e);
         if (r < 0)
                 return r;
@@ -651,6 +687,16 @@ static enum db_type stmt_column_type(struct db_stmt *st, int i)
         }
 }
 
+static int stmt_column_count(struct db_stmt *st)
+{
+        return sqlite3_column_count(sqs(st)->st);
+}
+
+static const char *stmt_column_name(struct db_stmt *st, int i)
+{
+        return sqlite3_column_name(sqs(st)->st, i);
+}
+
 static int64_t stmt_changes(struct db_stmt *st)
 {
         return sqlite3_changes64(sqs(st)->c->db);
@@ -675,8 +721,35 @@ static void stmt_finish(struct db_stmt *st)
 {
         struct sq_stmt *e = sqs(st);
         walk_end(e);
+        if (e->transient) {
+                for (struct sq_stmt **pp = &e->c->transients; *pp; pp = &(*pp)->next)
+                        if (*pp == e) {
+                                *pp = e->next;
+                                break;
+                        }
+                sqlite3_finalize(e->st);
+                free(e);
+                return;
+        }
         sqlite3_reset(e->st);
         e->handed = false;
+}
+
+/* Every table of the schema, SQLite's own (sqlite_sequence) included: it
+ * records what was written as much as the tables do. */
+static int sq_tables(struct store_tx *tx, int (*cb)(const char *name, void *userdata), void *userdata)
+{
+        struct db_stmt *st;
+        int r = stmt_prepare(tx, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name", 0, &st);
+        if (r < 0)
+                return r;
+        while ((r = stmt_step(st)) > 0) {
+                r = cb(stmt_column_text(st, 0), userdata);
+                if (r < 0)
+                        break;
+        }
+        stmt_finish(st);
+        return r < 0 ? r : 0;
 }
 
 const struct db_driver db_sqlite = {
@@ -701,7 +774,10 @@ const struct db_driver db_sqlite = {
         .column_text = stmt_column_text,
         .column_blob = stmt_column_blob,
         .column_type = stmt_column_type,
+        .column_count = stmt_column_count,
+        .column_name = stmt_column_name,
         .changes = stmt_changes,
         .insert_id = stmt_insert_id,
         .finish = stmt_finish,
+        .tables = sq_tables,
 };

@@ -647,6 +647,16 @@ int store_audit_list_object(struct store_tx *tx, const char *object, int64_t aft
  * ret->ok false when a link is broken; < 0 only when the walk itself fails. */
 int store_audit_verify(struct store *s, struct audit_verify *ret);
 
+/* What requests have written, as text (*ret: yours): every row of every
+ * table, one line per row, each table's rows sorted, so two calls answer
+ * the same text exactly when nothing was written between them. Left out,
+ * as the server's workers write them on their own schedule: the tables
+ * jobs, escalations, pages, outbox and audit_head, the audit records of
+ * actor "system", and the columns last_seen and last_used. The tests'
+ * "nothing changed" check; it reads the whole database, so it is not for
+ * a request. -ENOMEM, or the driver's error. */
+int store_fingerprint(struct store_tx *tx, char **ret);
+
 /* What the provider owes its tenants and regulators after an incident:
  * tenants, obligations and their filings, notices, advisories,
  * post-mortems and the preparation records. */

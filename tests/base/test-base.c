@@ -49,7 +49,8 @@ static void config_full_file(void **state)
                               "limits:\n  max_body: 64KiB\n  max_json_depth: 10\n  page_max: 100\n"
                               "session:\n  idle_timeout: 15m\n  absolute_timeout: 8h\n"
                               "login:\n  max_failures_user: 3\n  window: 90s\n"
-                              "portal:\n  max_reports_tenant: 40\n  window: 10m\n",
+                              "portal:\n  max_reports_tenant: 40\n  window: 10m\n"
+                              "provider:\n  asap_target: 6h\n",
                               &c, err, sizeof err), 0);
         assert_string_equal(c->listen_host, "0.0.0.0");
         assert_int_equal(c->listen_port, 9090);
@@ -68,6 +69,7 @@ static void config_full_file(void **state)
         assert_int_equal(c->portal.max_reports_user, 5); /* default kept */
         assert_int_equal(c->portal.max_reports_tenant, 40);
         assert_int_equal(c->portal.window, 600);
+        assert_int_equal(c->provider.asap_target, 6 * 3600);
         config_free(c);
 }
 
@@ -79,6 +81,7 @@ static void config_defaults_from_empty_mapping(void **state)
         assert_int_equal(load("{}\n", &c, err, sizeof err), 0);
         assert_string_equal(c->listen, "127.0.0.1:8080");
         assert_false(c->secure_cookies);
+        assert_int_equal(c->provider.asap_target, 24 * 3600); /* "without undue delay": a day */
         config_free(c);
 }
 
@@ -93,6 +96,7 @@ static void config_errors_name_file_line_and_key(void **state)
                 { "limits:\n  max_body: lots\n", ":2: key 'limits.max_body': not a size" },
                 { "limits:\n  max_body: 10\n", ":2: key 'limits.max_body': out of range (1024 to" },
                 { "threads: -1\n", ":1: key 'threads': not a whole number" },
+                { "provider:\n  asap_target: 10s\n", ":2: key 'provider.asap_target': out of range (60 to" },
                 { "session:\n  idle_timeout: 5 minutes\n", ":2: key 'session.idle_timeout': not a duration" },
                 { "log_level: loud\n", ":1: key 'log_level': 'loud' is not one of error, warn, info, debug" },
                 { "threads: 2\nlisten: nowhere\n", ":2: key 'listen': 'nowhere' is not HOST:PORT" },

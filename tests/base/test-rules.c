@@ -245,6 +245,32 @@ static void the_providers_own_duties(void **state)
         assert_int_equal(due, at("2026-11-23T16:00:00Z"));
 }
 
+/* Duties "without undue delay": the shipped file's asap rules keep due
+ * "at once", and the two whose customers run a clock of their own carry
+ * an internal target (DORA's third-party notice 4 h, the US bank service
+ * provider's 12 h); the others take the operator's default (target 0). */
+static void asap_rules_and_their_targets(void **state)
+{
+        (void)state;
+        size_t asap = 0, with_target = 0;
+        for (size_t i = 0; i < S.n; i++) {
+                const struct rule *r = &S.rules[i];
+                if (r->contract || r->terms[0].deadline.unit != DEADLINE_ASAP)
+                        continue;
+                asap++;
+                with_target += r->terms[0].deadline.target_hours > 0;
+        }
+        assert_true(asap >= 34);
+        assert_int_equal(with_target, 2);
+        int d = rule_find(&S, "EU-DORA-30-TPP"), b = rule_find(&S, "US-BANK-SP");
+        assert_true(d >= 0 && b >= 0);
+        assert_int_equal(S.rules[d].terms[0].deadline.target_hours, 4);
+        assert_int_equal(S.rules[b].terms[0].deadline.target_hours, 12);
+        char words[256];
+        rule_deadline_words(&S, &S.rules[d], words, sizeof words);
+        assert_string_equal(words, "without undue delay from first_detected (internal target 4 hours)");
+}
+
 static void bad_rules_files(void **state)
 {
         (void)state;
@@ -327,6 +353,19 @@ static void bad_rules_files(void **state)
                 { "version: '1'\ncalendars:\n  XX:\n    range: {from: 2026, to: 2027}\n    holidays: [{name: D, date: 05-31}]\n"
                   "    exceptions: [{date: 2026-06-01, name: M, instead_of: 2026-05-30}]\nrules: [{id: A}]\n",
                   ":6: calendars: XX: exception 2026-06-01 is outside the range or instead_of names no holiday" },
+                /* An internal target is for a duty with no hour limit only. */
+                { "version: '1'\nrules:\n  - id: A\n    citation: c\n    recipient: r\n    for: tenant\n    duty: tenant\n"
+                  "    anchor: aware\n    deadline: {value: 2, unit: hours, target_hours: 1}\n    stage: single\n"
+                  "    contents: [x]\n    confidence: high\n",
+                  ":9: rule 'A': deadline.target_hours is only for unit asap" },
+                { "version: '1'\nrules:\n  - id: A\n    citation: c\n    recipient: r\n    for: tenant\n    duty: tenant\n"
+                  "    anchor: aware\n    deadline: {unit: asap, target_hours: 0}\n    stage: single\n"
+                  "    contents: [x]\n    confidence: high\n",
+                  ":9: rule 'A': deadline.target_hours must be a whole number 1 to 10000" },
+                { "version: '1'\nrules:\n  - id: A\n    citation: c\n    recipient: r\n    for: tenant\n    duty: tenant\n"
+                  "    anchor: aware\n    deadline: {unit: asap, target_hours: 24h}\n    stage: single\n"
+                  "    contents: [x]\n    confidence: high\n",
+                  ":9: rule 'A': deadline.target_hours must be a whole number 1 to 10000" },
                 /* A business-days rule on a calendar that covers no year. */
                 { "version: '1'\ncalendars:\n  XX:\n    range: {from: 2026, to: 2025}\nrules:\n  - id: A\n"
                   "    citation: c\n    recipient: r\n    for: tenant\n    duty: tenant\n    anchor: aware\n"
@@ -357,6 +396,7 @@ int main(void)
                 cmocka_unit_test(us_tenants_by_state_and_data),
                 cmocka_unit_test(more_jurisdictions),
                 cmocka_unit_test(the_providers_own_duties),
+                cmocka_unit_test(asap_rules_and_their_targets),
                 cmocka_unit_test(bad_rules_files),
         };
         return cmocka_run_group_tests_name("base/rules", tests, load_shipped, unload);

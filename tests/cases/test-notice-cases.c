@@ -511,6 +511,52 @@ static void obligation_clock_tells_once(void **state)
         assert_int_equal(audits(f, "incident.obligation.reminder"), 2);
 }
 
+/* A duty "without undue delay": its clock runs to its internal target,
+ * not to its due time (the anchor, "at once"): a reminder for the due
+ * time is a clock that moved and says nothing; at 100 % of the target the
+ * executives hear that the target passed - never that it is overdue. */
+static void asap_clock_runs_to_its_target(void **state)
+{
+        struct fixture *f = *state;
+        struct store_tx *tx;
+        vg_usec_t target = T0 + 24 * 3600 * S;
+        struct obligation o = { .incident_id = 0, .recipient = "the controller", .citation = "FADP 24(3)",
+                                .anchor_at = T0, .due_at = T0, .target_at = target, .computed_at = T0 };
+        assert_int_equal(store_begin(f->s, &tx), 0);
+        struct incident inc;
+        assert_int_equal(store_incident_get(tx, f->key, &inc), 0);
+        o.incident_id = inc.id;
+        incident_fini(&inc);
+        snprintf(o.tenant, sizeof o.tenant, "acme");
+        snprintf(o.rule_id, sizeof o.rule_id, "CH-FADP-24-PROC");
+        snprintf(o.rules_version, sizeof o.rules_version, "test");
+        snprintf(o.duty, sizeof o.duty, "provider");
+        snprintf(o.stage, sizeof o.stage, "single");
+        snprintf(o.anchor, sizeof o.anchor, "aware");
+        snprintf(o.deadline_kind, sizeof o.deadline_kind, "asap");
+        assert_int_equal(store_obligation_put(tx, &o), 0);
+        assert_int_equal(store_commit(tx), 0);
+
+        assert_int_equal(remind(f, o.id, T0, 100), 0); /* the due time is not its clock */
+        assert_int_equal(count(f, "SELECT count(*) FROM outbox"), 0);
+        assert_int_equal(remind(f, o.id, target, 90), 0);
+        assert_int_equal(count(f, "SELECT count(*) FROM outbox WHERE subject LIKE "
+                                  "'[Vigil] 90% of the target time used: CH-FADP-24-PROC for acme%' AND body LIKE "
+                                  "'%due without undue delay; its internal target is approaching%'"),
+                         2);
+        assert_int_equal(audits(f, "incident.obligation.reminder"), 1);
+        assert_int_equal(count(f, "SELECT count(*) FROM audit_log WHERE action = 'incident.obligation.reminder' AND "
+                                  "change LIKE '%\"deadline_kind\":\"asap\"%' AND change LIKE '%\"target_at\"%'"),
+                         1);
+        assert_int_equal(remind(f, o.id, target, 100), 0);
+        assert_int_equal(count(f, "SELECT count(*) FROM outbox WHERE address = 'eve@provider.example' AND "
+                                  "subject LIKE '[Vigil] TARGET PASSED CH-FADP-24-PROC for acme%'"),
+                         1);
+        assert_int_equal(count(f, "SELECT count(*) FROM outbox WHERE subject LIKE '%OVERDUE%'"), 0);
+        assert_int_equal(audits(f, "incident.obligation.target_passed"), 1);
+        assert_int_equal(audits(f, "incident.obligation.overdue"), 0);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -518,6 +564,7 @@ int main(void)
                 cmocka_unit_test_setup_teardown(release_queues_and_meets_contracts, setup, teardown),
                 cmocka_unit_test_setup_teardown(two_person_rule_refuses_the_composer, setup, teardown),
                 cmocka_unit_test_setup_teardown(obligation_sent_once, setup, teardown),
+                cmocka_unit_test_setup_teardown(asap_clock_runs_to_its_target, setup, teardown),
                 cmocka_unit_test_setup_teardown(obligation_waived_with_a_reason, setup, teardown),
                 cmocka_unit_test_setup_teardown(obligation_clock_tells_once, setup, teardown),
         };

@@ -168,6 +168,79 @@ static void single_terms_and_bad_rules(void **state)
 }
 
 
+/* A duty "without undue delay" (Cal. Civ. Code 1798.82(b): the service
+ * provider tells the owner "immediately following discovery"): due the
+ * moment its anchor is set - there is no instant after which it is late -
+ * and measured against an internal target instead. Worked by hand: aware
+ * 23 Nov 2026 08:00Z; the default target 24 h later, 24 Nov 08:00Z; a
+ * rule's own target_hours 12, 20:00Z on the 23rd. */
+static void asap_has_a_target_not_a_deadline(void **state)
+{
+        (void)state;
+        struct rule r = {.after = -1, .holidays = -1, .n_terms = 1};
+        r.terms[0] = term(ANCHOR_AWARE, 0, DEADLINE_ASAP, ANCHOR__INVALID);
+        struct obligation_facts f = {0};
+        struct rule_clock c;
+        vg_usec_t aware = at("2026-11-23T08:00:00Z");
+        f.anchors[ANCHOR_AWARE] = aware;
+        assert_int_equal(rule_clock(&none, &r, NULL, &f, 0, &c), 0);
+        assert_int_equal(c.kind, DEADLINE_KIND_ASAP);
+        assert_int_equal(c.due, aware);
+        assert_int_equal(c.target_hours, 0);
+        /* No target in the rule: the operator's (here 6 h), else 24 h. */
+        assert_int_equal(deadline_asap_target(c.anchor_at, c.target_hours, 0), at("2026-11-24T08:00:00Z"));
+        assert_int_equal(deadline_asap_target(c.anchor_at, c.target_hours, 6 * H), at("2026-11-23T14:00:00Z"));
+        /* The rule's own target wins over the operator's. */
+        r.terms[0].deadline.target_hours = 12;
+        assert_int_equal(rule_clock(&none, &r, NULL, &f, 0, &c), 0);
+        assert_int_equal(c.target_hours, 12);
+        vg_usec_t target = deadline_asap_target(c.anchor_at, c.target_hours, 6 * H);
+        assert_int_equal(target, at("2026-11-23T20:00:00Z"));
+
+        /* Scored by the time taken, never late: sent 30 minutes after
+         * discovery it is on time, though its due time has passed. */
+        assert_int_equal(deadline_standing(DEADLINE_KIND_ASAP, c.due, target, aware + H / 2, aware + H),
+                         STANDING_ON_TIME);
+        /* Sent at the target exactly: still within it; a second later: past it. */
+        assert_int_equal(deadline_standing(DEADLINE_KIND_ASAP, c.due, target, target, target), STANDING_ON_TIME);
+        assert_int_equal(deadline_standing(DEADLINE_KIND_ASAP, c.due, target, target + VG_USEC_PER_SEC, target),
+                         STANDING_PAST_TARGET);
+        /* Open: open until the target, past it after - never overdue. */
+        assert_int_equal(deadline_standing(DEADLINE_KIND_ASAP, c.due, target, VG_TIME_UNSET, aware + 11 * H),
+                         STANDING_OPEN);
+        assert_int_equal(deadline_standing(DEADLINE_KIND_ASAP, c.due, target, VG_TIME_UNSET, aware + 13 * H),
+                         STANDING_PAST_TARGET);
+        /* The same times on a fixed deadline due at 08:00Z: late and overdue. */
+        assert_int_equal(deadline_standing(DEADLINE_KIND_FIXED, aware, VG_TIME_UNSET, aware + H / 2, aware + H),
+                         STANDING_LATE);
+        assert_int_equal(deadline_standing(DEADLINE_KIND_FIXED, aware, VG_TIME_UNSET, VG_TIME_UNSET, aware + H),
+                         STANDING_OVERDUE);
+        assert_int_equal(deadline_standing(DEADLINE_KIND_FIXED, aware + H, VG_TIME_UNSET, aware + H, aware + 2 * H),
+                         STANDING_ON_TIME);
+        /* A clock not started has no due time: open, and a sending is on time. */
+        assert_int_equal(deadline_standing(DEADLINE_KIND_FIXED, VG_TIME_UNSET, VG_TIME_UNSET, VG_TIME_UNSET, aware),
+                         STANDING_OPEN);
+
+        /* An asap term among counted ones binds: due at once. */
+        struct rule two = {.after = -1, .holidays = -1, .n_terms = 2};
+        two.terms[0] = term(ANCHOR_AWARE, 72, DEADLINE_HOURS, ANCHOR__INVALID);
+        two.terms[1] = term(ANCHOR_DETERMINED, 0, DEADLINE_ASAP, ANCHOR__INVALID);
+        f.anchors[ANCHOR_DETERMINED] = aware + 2 * H;
+        assert_int_equal(rule_clock(&none, &two, NULL, &f, 0, &c), 0);
+        assert_int_equal(c.kind, DEADLINE_KIND_ASAP);
+        assert_int_equal(c.anchor, ANCHOR_DETERMINED);
+        /* Not yet determined: the 72 hours bind, a fixed deadline. */
+        f.anchors[ANCHOR_DETERMINED] = 0;
+        assert_int_equal(rule_clock(&none, &two, NULL, &f, 0, &c), 0);
+        assert_int_equal(c.kind, DEADLINE_KIND_FIXED);
+        assert_int_equal(c.target_hours, 0);
+        assert_int_equal(c.due, at("2026-11-26T08:00:00Z"));
+
+        assert_string_equal(deadline_kind_to_string(DEADLINE_KIND_ASAP), "asap");
+        assert_int_equal(deadline_kind_from_string("fixed"), DEADLINE_KIND_FIXED);
+        assert_int_equal(deadline_kind_from_string("late"), DEADLINE_KIND__INVALID);
+}
+
 /* Deadlines in words, as GET /api/v1/rules shows them; cut to the buffer
  * and counted as snprintf counts. */
 static void deadline_words(void **state)
@@ -195,6 +268,9 @@ static void deadline_words(void **state)
         asap.terms[0] = term(ANCHOR_AWARE, 0, DEADLINE_ASAP, ANCHOR__INVALID);
         rule_deadline_words(&none, &asap, buf, sizeof buf);
         assert_string_equal(buf, "without undue delay from aware");
+        asap.terms[0].deadline.target_hours = 12;
+        rule_deadline_words(&none, &asap, buf, sizeof buf);
+        assert_string_equal(buf, "without undue delay from aware (internal target 12 hours)");
 
         struct rule rules[2] = { dora_initial(), { .id = "LATER", .after = 0, .holidays = -1, .n_terms = 1 } };
         snprintf(rules[0].id, sizeof rules[0].id, "FIRST");
@@ -218,6 +294,7 @@ int main(void)
                 cmocka_unit_test(aware_falls_back_and_nothing_set_waits),
                 cmocka_unit_test(mixed_units),
                 cmocka_unit_test(single_terms_and_bad_rules),
+                cmocka_unit_test(asap_has_a_target_not_a_deadline),
                 cmocka_unit_test(deadline_words),
         };
         return cmocka_run_group_tests_name("core/rule-terms", tests, NULL, NULL);

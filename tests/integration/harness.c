@@ -1,5 +1,7 @@
 #include "harness.h"
 
+#include "store/store.h"
+
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -252,9 +254,22 @@ int server_stop(struct server *s)
         return 255;
 }
 
+/* The store the fingerprint reads through, opened on first use and kept
+ * (one per database path) until server_cleanup. */
+static struct store *fp_store;
+static char fp_db[128];
+
+static void fp_close(void)
+{
+        fp_store = store_close(fp_store);
+        fp_db[0] = '\0';
+}
+
 void server_cleanup(struct server *s)
 {
         char cmd[128];
+        if (fp_store && strcmp(fp_db, s->db) == 0)
+                fp_close();
         if (s->pid > 0)
                 server_stop(s);
         if (s->dir[0] && !getenv("VIGIL_KEEP_TEST_DIRS")) {
@@ -488,54 +503,24 @@ void server_bootstrap(struct server *s)
 
 char *db_fingerprint(struct server *s)
 {
-        sqlite3 *db;
-        sqlite3_stmt *tables, *rows;
-        size_t cap = 1 << 16, len = 0;
-        char *out = malloc(cap);
-        out[0] = '\0';
-        if (sqlite3_open_v2(s->db, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
-                die("open %s", s->db);
-        sqlite3_busy_timeout(db, 5000);
-        sqlite3_prepare_v2(db, "SELECT name FROM sqlite_master WHERE type='table' ORDER BY name", -1,
-                           &tables, NULL);
-        while (sqlite3_step(tables) == SQLITE_ROW) {
-                char sql[256];
-                const char *t = (const char *)sqlite3_column_text(tables, 0);
-                /* What the server's own workers write on their schedule
-                 * (jobs, escalations, pages, the outbox and the system's
-                 * audit records, so also the chain's head row, which every
-                 * append moves) is not a request's doing. */
-                if (strcmp(t, "jobs") == 0 || strcmp(t, "escalations") == 0 || strcmp(t, "pages") == 0 ||
-                    strcmp(t, "outbox") == 0 || strcmp(t, "audit_head") == 0)
-                        continue;
-                const char *where = strcmp(t, "audit_log") == 0 ? " WHERE actor != 'system'" : "";
-                snprintf(sql, sizeof sql, "SELECT * FROM \"%s\"%s ORDER BY rowid", t, where);
-                if (sqlite3_prepare_v2(db, sql, -1, &rows, NULL) != SQLITE_OK) {
-                        /* WITHOUT ROWID tables: by their leading columns. */
-                        snprintf(sql, sizeof sql, "SELECT * FROM \"%s\"%s ORDER BY 1, 2", t, where);
-                        if (sqlite3_prepare_v2(db, sql, -1, &rows, NULL) != SQLITE_OK)
-                                die("fingerprint: cannot read table %s", t);
-                }
-                while (sqlite3_step(rows) == SQLITE_ROW) {
-                        for (int col = 0; col < sqlite3_column_count(rows); col++) {
-                                const char *cn = sqlite3_column_name(rows, col);
-                                if (strcmp(cn, "last_seen") == 0 || strcmp(cn, "last_used") == 0)
-                                        continue;
-                                const char *v = (const char *)sqlite3_column_text(rows, col);
-                                size_t need = strlen(t) + (v ? strlen(v) : 4) + 8;
-                                if (len + need >= cap) {
-                                        cap = (cap + need) * 2;
-                                        out = realloc(out, cap);
-                                }
-                                len += (size_t)snprintf(out + len, cap - len, "%s|%s;", t, v ? v : "NULL");
-                        }
-                        out[len++] = '\n';
-                        out[len] = '\0';
-                }
-                sqlite3_finalize(rows);
+        char err[256], url[160];
+        struct store_tx *tx;
+        char *out = NULL;
+        if (fp_store && strcmp(fp_db, s->db) != 0)
+                fp_close();
+        if (!fp_store) {
+                snprintf(url, sizeof url, "sqlite:%s", s->db);
+                if (store_open(url, &fp_store, err, sizeof err) < 0)
+                        die("fingerprint: open %s: %s", url, err);
+                snprintf(fp_db, sizeof fp_db, "%s", s->db);
         }
-        sqlite3_finalize(tables);
-        sqlite3_close(db);
+        int r = store_begin_read(fp_store, &tx);
+        if (r >= 0) {
+                r = store_fingerprint(tx, &out);
+                store_rollback(tx);
+        }
+        if (r < 0)
+                die("fingerprint of %s: error %d", s->db, r);
         return out;
 }
 

@@ -80,7 +80,9 @@ const char *const *client_env(struct client_env *e, const struct server *s, cons
 /* Every row of every table as text, except bookkeeping columns that a read
  * may refresh (sessions.last_seen, api_tokens.last_used) and what the
  * server's background workers write on their own schedule (jobs,
- * escalations, pages, outbox, audit records by "system"). Caller frees. */
+ * escalations, pages, outbox, audit records by "system"): the store's own
+ * store_fingerprint, read through a store the harness opens on the
+ * server's database, so it means the same on every backend. Caller frees. */
 char *db_fingerprint(struct server *s);
 /* Wait (at most 5 s) until the server's job worker has nothing due: its
  * background records (escalations, pages) are written by then. */

@@ -361,7 +361,10 @@ static void scope_changes_withdraw_and_the_cli_lists(void **state)
         assert_int_equal(vigil_run(NULL, &out, env, (const char *const[]){ "obligations", key, NULL }), 0);
         assert_non_null(strstr(out, "EU-GDPR-33"));
         assert_non_null(strstr(out, "(provider)"));
-        assert_non_null(strstr(out, "tenant bank: notify by"));
+        /* The bank's DORA third-party notice binds: due at once, with its target. */
+        assert_non_null(strstr(out, "tenant bank: notify without undue delay (EU-DORA-30-TPP; internal target "
+                                    "2026-11-20T12:00:00Z)"));
+        assert_non_null(strstr(out, "without undue delay   "));
         free(out);
 }
 
@@ -449,9 +452,16 @@ static void clocks_remind_then_escalate(void **state)
         assert_int_equal(call("PUT", path, manager, body, NULL), 200);
         snprintf(subject, sizeof subject, "Subject: [Vigil] OVERDUE CONTRACT for bank on %s", key);
         await_mail(subject, 10);
-        /* Overdue mail goes to the executives only (eve), never to communications. */
+        /* Overdue mail goes to the executives only (eve), never to
+         * communications; so does a duty "without undue delay" past its
+         * internal target (the bank's DORA 30(2)(f) notice, 24 h from
+         * detection on 20 Nov), which is never called overdue. */
         assert_true(sink_files_with(maildir, ".eml", "X-Envelope-To: eve@example.com") >= 1);
-        assert_int_equal(sink_files_with(maildir, ".eml", "Subject: [Vigil] OVERDUE"),
+        snprintf(subject, sizeof subject, "Subject: [Vigil] TARGET PASSED EU-DORA-30-TPP for bank on %s", key);
+        await_mail(subject, 10);
+        assert_int_equal(sink_files_with(maildir, ".eml", "Subject: [Vigil] OVERDUE EU-DORA-30-TPP"), 0);
+        assert_int_equal(sink_files_with(maildir, ".eml", "Subject: [Vigil] OVERDUE") +
+                                 sink_files_with(maildir, ".eml", "Subject: [Vigil] TARGET PASSED"),
                          sink_files_with(maildir, ".eml", "X-Envelope-To: eve@example.com"));
         char where[160];
         snprintf(where, sizeof where, "object = 'incident:%s' AND action = 'incident.obligation.overdue' AND "
@@ -986,7 +996,7 @@ static int setup(void **state)
                 return -1;
         smtp_pid = sink_start("smtp-sink.py", port, maildir, NULL, NULL);
         snprintf(extra, sizeof extra,
-                 "provider:\n  jurisdictions: DE, IN\n  sectors: digital_infrastructure\n"
+                 "provider:\n  jurisdictions: DE, IN\n  sectors: digital_infrastructure\n  asap_target: 20h\n"
                  "smtp:\n  url: smtp://127.0.0.1:%u\n  from: vigil@example.com\n"
                  "login:\n  max_failures_address: 1000\n",
                  port);
@@ -1038,6 +1048,179 @@ static int teardown(void **state)
 }
 
 
+/* t as RFC 3339 (whole seconds). */
+static void stamp(time_t t, char out[32])
+{
+        struct tm tm;
+        strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
+}
+
+static json_int_t int_of(json_t *o, const char *field)
+{
+        json_t *v = json_object_get(o, field);
+        if (!json_is_integer(v))
+                fail_msg("'%s' is not an integer", field);
+        return json_integer_value(v);
+}
+
+/* Duties "without undue delay" (unit: asap) are due at once and never
+ * late: the API shows them as such, with the time elapsed and their
+ * internal target - the rule's own (DORA 30(2)(f): 4 h), else the
+ * configured provider.asap_target (20 h here) - their reminders count to
+ * that target, and the metrics score them by the time taken. Detected
+ * 19 hours ago (t0), worked by hand: the shop's California notice as a
+ * service provider has its target at t0 + 20 h, 95 % gone, so its 90 %
+ * reminder comes at once; the bank's DORA notice has its target at
+ * t0 + 4 h, passed, so the executives hear of it (not "overdue"). Sent
+ * 30 minutes after t0, the Californian one is on time; the DORA one,
+ * sent 5 hours after, is past its target - and late in neither. */
+static void asap_duties_have_a_target_and_are_never_late(void **state)
+{
+        (void)state;
+        char path[160], body[256], k[32], t0s[32], target[32], dora_target[32], half[32], five[32];
+        json_t *a;
+        sleep(1); /* the metrics below count incidents created from this one on */
+        time_t t0 = time(NULL) - 19 * 3600;
+        stamp(t0, t0s);
+        stamp(t0 + 20 * 3600, target);
+        stamp(t0 + 4 * 3600, dora_target);
+        stamp(t0 + 1800, half);
+        stamp(t0 + 5 * 3600, five);
+        snprintf(body, sizeof body,
+                 "{\"title\":\"Orders exposed\",\"severity\":\"sev2\",\"source\":\"employee\",\"detected_at\":\"%s\"}",
+                 t0s);
+        assert_int_equal(call("POST", "/api/v1/incidents", responder, body, &a), 201);
+        snprintf(k, sizeof k, "%s", json_string_value(json_object_get(a, "key")));
+        char created[40];
+        snprintf(created, sizeof created, "%s", json_string_value(json_object_get(a, "created_at")));
+        json_decref(a);
+        classify_and_scope(k, "{\"tenants\":[{\"id\":\"shop\",\"status\":\"confirmed\"},{\"id\":\"bank\","
+                              "\"status\":\"confirmed\"}],\"reason\":\"order logs\"}");
+        snprintf(path, sizeof path, "/api/v1/incidents/%s/declare", k);
+        assert_int_equal(call("POST", path, manager, "{\"criteria\":\"orders read\"}", NULL), 200);
+
+        snprintf(path, sizeof path, "/api/v1/incidents/%s/obligations", k);
+        assert_int_equal(call("GET", path, auditor, NULL, &a), 200);
+        json_t *ca = find(a, "shop", "US-CA-1798.82-VENDOR"), *dora = find(a, "bank", "EU-DORA-30-TPP");
+        assert_non_null(ca);
+        assert_non_null(dora);
+        assert_string_equal(json_string_value(json_object_get(ca, "deadline_kind")), "asap");
+        assert_string_equal(json_string_value(json_object_get(ca, "deadline")), "without undue delay");
+        assert_string_equal(json_string_value(json_object_get(ca, "anchor_at")), t0s);
+        assert_string_equal(json_string_value(json_object_get(ca, "due_at")), t0s); /* "at once" */
+        assert_string_equal(json_string_value(json_object_get(ca, "target_at")), target);
+        assert_null(json_object_get(ca, "seconds_left")); /* never counting down to "late" */
+        json_int_t elapsed = int_of(ca, "elapsed_seconds"), to_target = int_of(ca, "seconds_to_target");
+        assert_true(elapsed >= 19 * 3600 && elapsed < 19 * 3600 + 120);
+        assert_true(to_target <= 3600 && to_target > 3600 - 120);
+        assert_string_equal(json_string_value(json_object_get(dora, "target_at")), dora_target);
+        assert_true(int_of(dora, "seconds_to_target") < 0);
+        /* A fixed deadline keeps its countdown and says so. */
+        json_t *contract = find(a, "shop", "CONTRACT");
+        assert_string_equal(json_string_value(json_object_get(contract, "deadline_kind")), "fixed");
+        assert_true(int_of(contract, "seconds_left") > 0);
+        assert_null(json_object_get(contract, "target_at"));
+        json_int_t ca_id = int_of(ca, "id"), dora_id = int_of(dora, "id");
+        json_decref(a);
+
+        /* Reminders count to the target. */
+        char subject[200];
+        snprintf(subject, sizeof subject, "Subject: [Vigil] 90%% of the target time used: US-CA-1798.82-VENDOR for shop on %s",
+                 k);
+        await_mail(subject, 10);
+        snprintf(subject, sizeof subject, "Subject: [Vigil] TARGET PASSED EU-DORA-30-TPP for bank on %s", k);
+        await_mail(subject, 10);
+        char where[200];
+        snprintf(where, sizeof where, "object = 'incident:%s' AND action = 'incident.obligation.target_passed'", k);
+        assert_int_equal(db_count(&S, "audit_log", where), 1);
+        snprintf(where, sizeof where, "object = 'incident:%s' AND action = 'incident.obligation.overdue' AND "
+                                      "change LIKE '%%\"asap\"%%'", k);
+        assert_int_equal(db_count(&S, "audit_log", where), 0);
+
+        /* Sent 30 minutes and 5 hours after discovery. */
+        snprintf(path, sizeof path, "/api/v1/incidents/%s/obligations/%lld/sent", k, (long long)ca_id);
+        snprintf(body, sizeof body, "{\"at\":\"%s\",\"channel\":\"email\"}", half);
+        assert_int_equal(call("POST", path, comms, body, NULL), 200);
+        snprintf(path, sizeof path, "/api/v1/incidents/%s/obligations/%lld/sent", k, (long long)dora_id);
+        snprintf(body, sizeof body, "{\"at\":\"%s\",\"channel\":\"portal\"}", five);
+        assert_int_equal(call("POST", path, comms, body, NULL), 200);
+        snprintf(path, sizeof path, "/api/v1/incidents/%s/obligations", k);
+        assert_int_equal(call("GET", path, auditor, NULL, &a), 200);
+        ca = find(a, "shop", "US-CA-1798.82-VENDOR");
+        assert_string_equal(json_string_value(json_object_get(ca, "status")), "sent");
+        assert_int_equal(int_of(ca, "elapsed_seconds"), 1800); /* anchor to sending */
+        assert_null(json_object_get(ca, "seconds_to_target"));
+        assert_int_equal(int_of(find(a, "bank", "EU-DORA-30-TPP"), "elapsed_seconds"), 5 * 3600);
+        json_decref(a);
+
+        /* The incident report says how long each took, never "late". */
+        struct reply r;
+        snprintf(path, sizeof path, "/api/v1/incidents/%s/report?format=md", k);
+        http(&S, "GET", path, auditor, NULL, NULL, &r);
+        assert_int_equal(r.status, 200);
+        assert_non_null(strstr(r.body, " | sent | "));
+        assert_non_null(strstr(r.body, " | within target, after 0h 30m |\n"));
+        assert_non_null(strstr(r.body, " | after target, after 5h 00m |\n"));
+        assert_non_null(strstr(r.body, "without undue delay (target "));
+        assert_null(strstr(r.body, "no, late"));
+        reply_free(&r);
+
+        /* The evidence ledger: on time by the target, or not. */
+        snprintf(path, sizeof path, "/api/v1/reports/evidence?from=%s", created);
+        assert_int_equal(call("GET", path, auditor, NULL, &a), 200);
+        json_t *row;
+        size_t i;
+        int seen = 0;
+        json_array_foreach(json_object_get(a, "obligations"), i, row)
+        {
+                const char *rule = json_string_value(json_object_get(row, "rule"));
+                if (strcmp(rule, "US-CA-1798.82-VENDOR") == 0 || strcmp(rule, "EU-DORA-30-TPP") == 0) {
+                        seen++;
+                        assert_string_equal(json_string_value(json_object_get(row, "deadline_kind")), "asap");
+                        assert_true(json_is_boolean(json_object_get(row, "on_time")));
+                        assert_int_equal(json_is_true(json_object_get(row, "on_time")), rule[0] == 'U');
+                }
+        }
+        assert_int_equal(seen, 2);
+        json_decref(a);
+
+        /* The metrics of the incidents from this one on. */
+        snprintf(path, sizeof path, "/api/v1/reports/metrics?from=%s", created);
+        assert_int_equal(call("GET", path, auditor, NULL, &a), 200);
+        assert_int_equal(int_of(a, "incidents"), 1);
+        json_t *by_rule = json_object_get(json_object_get(a, "obligations"), "by_rule");
+        json_t *m = json_object_get(by_rule, "US-CA-1798.82-VENDOR");
+        assert_non_null(m);
+        assert_string_equal(json_string_value(json_object_get(m, "deadline_kind")), "asap");
+        assert_int_equal(int_of(m, "on_time"), 1);
+        assert_int_equal(int_of(m, "late"), 0);
+        assert_int_equal(int_of(m, "past_target"), 0);
+        json_t *took = json_object_get(m, "time_taken");
+        assert_int_equal(int_of(took, "n"), 1);
+        assert_int_equal(int_of(took, "mean_s"), 1800);
+        assert_int_equal(int_of(took, "max_s"), 1800);
+        m = json_object_get(by_rule, "EU-DORA-30-TPP");
+        assert_int_equal(int_of(m, "on_time"), 0);
+        assert_int_equal(int_of(m, "late"), 0);
+        assert_int_equal(int_of(m, "overdue"), 0);
+        assert_int_equal(int_of(m, "past_target"), 1);
+        assert_int_equal(int_of(json_object_get(m, "time_taken"), "median_s"), 5 * 3600);
+        /* /metrics: the time taken, and no state that is not a count. */
+        http(&S, "GET", "/metrics", NULL, NULL, NULL, &r);
+        assert_int_equal(r.status, 200);
+        assert_non_null(strstr(r.body, "vigil_obligation_time_taken_seconds{rule=\"US-CA-1798.82-VENDOR\","
+                                       "quantile=\"0.5\"} 1800\n"));
+        assert_non_null(strstr(r.body, "vigil_obligations{rule=\"EU-DORA-30-TPP\",state=\"past_target\"} "));
+        assert_null(strstr(r.body, "state=\"deadline_kind\""));
+        assert_null(strstr(r.body, "state=\"time_taken\""));
+        reply_free(&r);
+        /* A fixed deadline is still scored against its due time. */
+        assert_string_equal(json_string_value(json_object_get(json_object_get(by_rule, "EU-DPA-CONTRACT"),
+                                                              "deadline_kind")),
+                            "fixed");
+        json_decref(a);
+}
+
 /* GET /api/v1/rules is the file: the same rules in the same order, each
  * with its deadline in words; an incident's obligations carry the rules
  * they came from. */
@@ -1088,7 +1271,7 @@ static void rules_list_matches_the_file(void **state)
         assert_int_equal(json_array_size(rules), n);
         assert_int_equal(json_integer_value(json_object_get(a, "count")), n);
         assert_string_equal(json_string_value(json_object_get(a, "version")), "2026.12.02");
-        json_t *dora = NULL, *hipaa = NULL, *v;
+        json_t *dora = NULL, *hipaa = NULL, *tpp = NULL, *v;
         size_t i;
         json_array_foreach(rules, i, v)
         {
@@ -1097,6 +1280,8 @@ static void rules_list_matches_the_file(void **state)
                         dora = v;
                 else if (strcmp(id, "US-HIPAA-404") == 0)
                         hipaa = v;
+                else if (strcmp(id, "EU-DORA-30-TPP") == 0)
+                        tpp = v;
         }
         assert_non_null(dora);
         assert_string_equal(json_string_value(json_object_get(dora, "deadline")),
@@ -1108,6 +1293,12 @@ static void rules_list_matches_the_file(void **state)
         assert_true(json_array_size(json_object_get(dora, "contents")) > 0);
         assert_non_null(hipaa);
         assert_non_null(strstr(json_string_value(json_object_get(hipaa, "deadline")), "from first_detected"));
+        assert_non_null(tpp);
+        assert_string_equal(json_string_value(json_object_get(tpp, "deadline")),
+                            "without undue delay from first_detected (internal target 4 hours)");
+        json_t *term = json_array_get(json_object_get(tpp, "terms"), 0);
+        assert_string_equal(json_string_value(json_object_get(term, "unit")), "asap");
+        assert_int_equal(json_integer_value(json_object_get(term, "target_hours")), 4);
         assert_non_null(json_string_value(json_object_get(hipaa, "note")));
         /* A threshold is part of what the rule turns on. */
         json_t *media = NULL;
@@ -1173,6 +1364,7 @@ int main(void)
                 cmocka_unit_test(service_regimes_recompute),
                 cmocka_unit_test(past_the_calendar_cannot_compute),
                 cmocka_unit_test(affected_residents_bring_the_threshold_duties),
+                cmocka_unit_test(asap_duties_have_a_target_and_are_never_late),
         };
         return cmocka_run_group_tests_name("obligations", tests, setup, teardown);
 }

@@ -63,12 +63,17 @@ static void training_and_who_is_overdue(void **state)
                           NULL, NULL);
         char *after = db_fingerprint(&S);
         assert_string_equal(before, after);
-        free(before);
         free(after);
         /* rita trained 400 days ago (overdue), ina 30 days ago, ivan never. */
         days_ago(400, when);
         snprintf(body, sizeof body, "{\"user\":\"rita\",\"course\":\"IR basics\",\"completed_at\":\"%s\"}", when);
         assert_int_equal(call("POST", "/api/v1/training", manager, body, NULL), 201);
+        /* The fingerprint sees an accepted request: the record and its audit. */
+        after = db_fingerprint(&S);
+        assert_string_not_equal(before, after);
+        assert_non_null(strstr(after, "training_records|IR basics;"));
+        free(before);
+        free(after);
         days_ago(30, when);
         snprintf(body, sizeof body,
                  "{\"user\":\"ina\",\"course\":\"Incident reporting 2026\",\"completed_at\":\"%s\",\"evidence\":\"LMS-4411\"}",

@@ -23,25 +23,73 @@
 #include <unistd.h>
 
 struct fixture {
-        char dir[64];
-        char path[128];
-        char url[160];
+        char dir[64];   /* the temporary directory made for the case; "" for none */
+        char path[500]; /* the SQLite file; "" on another backend */
+        char url[512];
         struct store *s;
 };
 
 static const struct actor tester = { .user_id = 0, .name = "test", .request_id = "req-1" };
 
+/* The backend under test: VIGIL_TEST_STORE_URL, a store URL in which
+ * "{case}" stands for a name of its own per case (c<pid>_<n>, letters,
+ * digits and '_'), so each case opens an empty database - say
+ * "sqlite:/tmp/st/{case}.db", or a PostgreSQL URL naming a database or
+ * schema the script that started the throw-away server lets us create.
+ * Unset: a fresh SQLite file in a temporary directory, removed after. */
+static int case_url(struct fixture *f, char *err, size_t errlen)
+{
+        static unsigned n;
+        const char *tmpl = getenv("VIGIL_TEST_STORE_URL");
+        if (!tmpl || !*tmpl) {
+                snprintf(f->dir, sizeof f->dir, "/tmp/vigil-test-store-XXXXXX");
+                if (!mkdtemp(f->dir)) {
+                        snprintf(err, errlen, "mkdtemp: %s", strerror(errno));
+                        return -1;
+                }
+                snprintf(f->path, sizeof f->path, "%s/sub/v.db", f->dir);
+                snprintf(f->url, sizeof f->url, "sqlite:%s", f->path);
+                return 0;
+        }
+        char name[32];
+        size_t o = 0;
+        bool named = false;
+        snprintf(name, sizeof name, "c%ld_%u", (long)getpid(), ++n);
+        for (const char *p = tmpl; *p; p++) {
+                const char *piece = p;
+                size_t len = 1;
+                if (strncmp(p, "{case}", 6) == 0) {
+                        piece = name;
+                        len = strlen(name);
+                        p += 5;
+                        named = true;
+                }
+                if (o + len >= sizeof f->url) {
+                        snprintf(err, errlen, "VIGIL_TEST_STORE_URL is too long");
+                        return -1;
+                }
+                memcpy(f->url + o, piece, len);
+                o += len;
+        }
+        f->url[o] = '\0';
+        if (!named) {
+                snprintf(err, errlen, "VIGIL_TEST_STORE_URL must hold {case}: every case needs an empty database");
+                return -1;
+        }
+        if (strncmp(f->url, "sqlite:", 7) == 0)
+                snprintf(f->path, sizeof f->path, "%.499s", f->url + 7);
+        return 0;
+}
+
 static int setup(void **state)
 {
         struct fixture *f = calloc(1, sizeof *f);
         char err[256];
-        snprintf(f->dir, sizeof f->dir, "/tmp/vigil-test-store-XXXXXX");
-        if (!mkdtemp(f->dir))
+        if (!f)
                 return -1;
-        snprintf(f->path, sizeof f->path, "%s/sub/v.db", f->dir);
-        snprintf(f->url, sizeof f->url, "sqlite:%s", f->path);
-        if (store_open(f->url, &f->s, err, sizeof err) < 0) {
-                fprintf(stderr, "store_open: %s\n", err);
+        if (case_url(f, err, sizeof err) < 0 || store_open(f->url, &f->s, err, sizeof err) < 0) {
+                fprintf(stderr, "store %s: %s\n", f->url, err);
+                free(f);
                 return -1;
         }
         *state = f;
@@ -53,11 +101,24 @@ static int teardown(void **state)
         struct fixture *f = *state;
         char cmd[200];
         store_close(f->s);
-        snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-        if (system(cmd) != 0)
-                return -1;
+        if (f->dir[0]) {
+                snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
+                if (system(cmd) != 0)
+                        return -1;
+        }
         free(f);
         return 0;
+}
+
+/* The cases that tamper with or look beneath the store do it with
+ * sqlite3, as someone with the file would; on another backend they wait
+ * for that backend's client library and are skipped, saying so. */
+static void sqlite_only(const struct fixture *f)
+{
+        if (!f->path[0]) {
+                print_message("# skipped: tampers with the SQLite file (%s)\n", f->url);
+                skip();
+        }
 }
 
 static struct user make_user(const char *name, enum role role)
@@ -297,6 +358,7 @@ static void tamper(const char *path, const char *sql)
 static void audit_log_is_append_only(void **state)
 {
         struct fixture *f = *state;
+        sqlite_only(f);
         sqlite3 *db;
         char *msg = NULL;
         add_user(f->s, "appendonly");
@@ -331,6 +393,11 @@ static void audit_tamper_is_found_at_the_row(void **state)
                 { "DELETE FROM audit_log WHERE seq=5", 5, "audit head (seq 5) does not match" },
         };
         (void)state;
+        const char *url = getenv("VIGIL_TEST_STORE_URL");
+        if (url && *url && strncmp(url, "sqlite:", 7) != 0) {
+                print_message("# skipped: tampers with the SQLite file (%s)\n", url);
+                skip();
+        }
         for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
                 void *fx;
                 struct audit_verify v;
@@ -366,6 +433,7 @@ static long long db_int(const char *path, const char *sql);
 static void audit_head_follows_appends(void **state)
 {
         struct fixture *f = *state;
+        sqlite_only(f);
         struct audit_verify v;
         for (int k = 0; k < 3; k++) {
                 char name[16];
@@ -706,6 +774,7 @@ static struct notice new_notice(int64_t incident_id, const char *kind, const cha
 static void unset_times_are_null(void **state)
 {
         struct fixture *f = *state;
+        sqlite_only(f);
         struct store_tx *tx;
         struct incident inc;
         char key[32], sql[256];
@@ -1047,6 +1116,8 @@ static void back_to_24(struct fixture *f)
                         "DROP INDEX task_approvals_pending; DROP INDEX notices_unreleased; " /* 028's */
                         "DROP TABLE incident_residents; " /* 029's */
                         "ALTER TABLE obligations DROP COLUMN cannot_compute_reason; "
+                        "ALTER TABLE obligations DROP COLUMN deadline_kind; " /* 030's */
+                        "ALTER TABLE obligations DROP COLUMN target_at; "
                         "DELETE FROM schema_migrations WHERE version >= 25");
 }
 
@@ -1055,6 +1126,88 @@ static void reopen(struct fixture *f)
         char err[256];
         if (store_open(f->url, &f->s, err, sizeof err) < 0)
                 fail_msg("store_open: %s", err);
+}
+
+static int keep_obligation(const struct obligation *o, void *userdata)
+{
+        struct obligation *v = userdata;
+        v[o->id - 1] = *o;
+        v[o->id - 1].recipient = v[o->id - 1].citation = NULL;
+        return 0;
+}
+
+/* Migration 030 on obligations computed before it: the one due when its
+ * clock started is a duty "without undue delay" (asap), its target left
+ * to the next recomputation (so that it is new there, and reminds); a
+ * counted deadline and a clock not started stay fixed, with no target.
+ * New rows keep what they are given. */
+static void migration_030_finds_the_asap_rows(void **state)
+{
+        struct fixture *f = *state;
+        sqlite_only(f);
+        struct store_tx *tx;
+        const vg_usec_t H = INT64_C(3600) * VG_USEC_PER_SEC;
+        add_incident(f->s, "asap", T2026, NULL);
+        int64_t inc = db_int(f->path, "SELECT max(id) FROM incidents");
+        static const char *const rules[] = { "ASAP", "FIXED", "LATER" };
+        const vg_usec_t due[] = { T2026, T2026 + 72 * H, VG_TIME_UNSET };
+        assert_int_equal(store_begin(f->s, &tx), 0);
+        for (int i = 0; i < 3; i++) {
+                struct obligation o = { .incident_id = inc, .recipient = "r", .citation = "c",
+                                        .anchor_at = due[i] ? T2026 : VG_TIME_UNSET, .due_at = due[i],
+                                        .computed_at = T2026 };
+                snprintf(o.rule_id, sizeof o.rule_id, "%s", rules[i]);
+                snprintf(o.duty, sizeof o.duty, "provider");
+                snprintf(o.stage, sizeof o.stage, "single");
+                snprintf(o.anchor, sizeof o.anchor, "aware");
+                assert_int_equal(store_obligation_put(tx, &o), 0);
+                assert_int_equal(o.id, i + 1);
+        }
+        assert_int_equal(store_commit(tx), 0);
+        /* Back to before 030, as a database of 029 is. */
+        store_close(f->s);
+        f->s = NULL;
+        tamper(f->path, "ALTER TABLE obligations DROP COLUMN deadline_kind; "
+                        "ALTER TABLE obligations DROP COLUMN target_at; "
+                        "DELETE FROM schema_migrations WHERE version >= 30");
+        reopen(f);
+        struct obligation got[3];
+        memset(got, 0, sizeof got);
+        assert_int_equal(store_begin_read(f->s, &tx), 0);
+        assert_int_equal(store_obligation_list(tx, inc, keep_obligation, got), 0);
+        store_rollback(tx);
+        assert_string_equal(got[0].deadline_kind, "asap");
+        assert_int_equal(got[0].target_at, VG_TIME_UNSET);
+        assert_string_equal(got[1].deadline_kind, "fixed");
+        assert_int_equal(got[1].target_at, VG_TIME_UNSET);
+        assert_string_equal(got[2].deadline_kind, "fixed");
+        assert_int_equal(got[2].target_at, VG_TIME_UNSET);
+
+        /* A row put with its kind and target keeps them; a target of 0 is refused. */
+        struct obligation o = got[0];
+        o.recipient = o.citation = "";
+        snprintf(o.deadline_kind, sizeof o.deadline_kind, "asap");
+        o.target_at = T2026 + 4 * H;
+        assert_int_equal(store_begin(f->s, &tx), 0);
+        assert_int_equal(store_obligation_put(tx, &o), 0);
+        assert_true(o.due_changed); /* the target moved: its clocks are new */
+        assert_int_equal(store_commit(tx), 0);
+        assert_int_equal(db_int(f->path, "SELECT target_at FROM obligations WHERE rule_id = 'ASAP'"), T2026 + 4 * H);
+        assert_int_not_equal(db_int(f->path, "SELECT count(*) FROM pragma_table_info('obligations') "
+                                             "WHERE name = 'deadline_kind'"),
+                             0);
+        char *msg = NULL;
+        sqlite3 *db;
+        assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+        assert_int_not_equal(sqlite3_exec(db, "UPDATE obligations SET target_at = 0 WHERE rule_id = 'ASAP'", NULL, NULL,
+                                          &msg),
+                             SQLITE_OK);
+        sqlite3_free(msg);
+        assert_int_not_equal(sqlite3_exec(db, "UPDATE obligations SET deadline_kind = 'soon' WHERE rule_id = 'ASAP'",
+                                          NULL, NULL, &msg),
+                             SQLITE_OK);
+        sqlite3_free(msg);
+        sqlite3_close(db);
 }
 
 static int64_t add_notice(struct store_tx *tx, int64_t incident_id)
@@ -1078,6 +1231,7 @@ static int64_t add_plan(struct store_tx *tx)
 static void migration_keeps_numbering(void **state)
 {
         struct fixture *f = *state;
+        sqlite_only(f);
         struct store_tx *tx;
         struct audit_verify v;
         add_user(f->s, "before1");
@@ -1343,6 +1497,7 @@ static void alert_second_open_episode_is_refused(void **state)
         assert_int_equal(store_alert_last(tx, a.fingerprint, &id, &ends), 0);
         assert_int_equal(id, a.id);
         assert_int_equal(store_commit(tx), 0);
+        sqlite_only(f); /* the rows beneath, with sqlite3 */
         assert_int_equal(db_int(f->path, "SELECT count(*) FROM alerts WHERE "
                                          "fingerprint = '00000000000000bb'"),
                          2);
@@ -1660,6 +1815,82 @@ static void writes_inside_a_walk_are_refused(void **state)
         assert_int_equal(store_commit(w.tx), 0);
 }
 
+static char *fingerprint(struct store *s)
+{
+        struct store_tx *tx;
+        char *fp = NULL;
+        assert_int_equal(store_begin_read(s, &tx), 0);
+        assert_int_equal(store_fingerprint(tx, &fp), 0);
+        store_rollback(tx);
+        assert_non_null(fp);
+        return fp;
+}
+
+/* The "nothing changed" fingerprint: the same text while nothing is
+ * written, or only what the workers write (a job, the outbox, a system
+ * audit record, a session seen again); another text for any other row,
+ * a changed value, or one row more in a table with rows already. */
+static void fingerprint_sees_every_write_but_the_workers(void **state)
+{
+        struct fixture *f = *state;
+        struct store_tx *tx;
+        const struct actor system = { .name = "system", .request_id = "job" };
+        int64_t uid = add_user(f->s, "fp");
+        struct session ses = { .user_id = uid, .created_at = 10, .last_seen = 10, .expires_at = 100 };
+        secret_token_digest("vgs_fp", ses.token_hash);
+        assert_int_equal(store_begin(f->s, &tx), 0);
+        assert_int_equal(store_session_insert(tx, &ses), 0);
+        assert_int_equal(store_commit(tx), 0);
+
+        char *before = fingerprint(f->s), *again = fingerprint(f->s);
+        assert_string_equal(before, again);
+        assert_non_null(strstr(before, "users|"));
+        assert_non_null(strstr(before, "audit_log|"));
+        free(again);
+
+        /* The workers' writes. */
+        struct outbox_msg m = { .address = "a@example.com", .subject = "s", .body = "b", .created_at = 20 };
+        snprintf(m.idem_key, sizeof m.idem_key, "fp-1");
+        snprintf(m.channel, sizeof m.channel, "email");
+        assert_int_equal(store_begin(f->s, &tx), 0);
+        assert_int_equal(store_job_add(tx, "obligation.clock", "{}", 30, NULL), 0);
+        assert_int_equal(store_outbox_add(tx, &m), 0);
+        json_t *ran = json_pack("{s:s}", "kind", "obligation.clock");
+        assert_int_equal(store_audit_append(tx, 40, &system, "job.ran", "job:1", ran), 0);
+        json_decref(ran);
+        assert_int_equal(store_session_touch(tx, ses.id, 50), 0);
+        assert_int_equal(store_commit(tx), 0);
+        again = fingerprint(f->s);
+        assert_string_equal(before, again);
+        free(again);
+
+        /* A write rolled back is no write. */
+        struct user u;
+        assert_int_equal(store_begin(f->s, &tx), 0);
+        assert_int_equal(store_user_get(tx, uid, &u), 0);
+        snprintf(u.email, sizeof u.email, "fp@example.com");
+        assert_int_equal(store_user_update(tx, &u), 0);
+        store_rollback(tx);
+        again = fingerprint(f->s);
+        assert_string_equal(before, again);
+        free(again);
+
+        /* One value changed, then one row more: each is another text. */
+        assert_int_equal(store_begin(f->s, &tx), 0);
+        assert_int_equal(store_user_update(tx, &u), 0);
+        assert_int_equal(store_commit(tx), 0);
+        char *changed = fingerprint(f->s);
+        assert_string_not_equal(before, changed);
+        assert_non_null(strstr(changed, "users|fp@example.com;"));
+        add_user(f->s, "fp2");
+        char *more = fingerprint(f->s);
+        assert_string_not_equal(changed, more);
+        assert_true(strlen(more) > strlen(changed));
+        free(before);
+        free(changed);
+        free(more);
+}
+
 int main(void)
 {
         if (secret_init() < 0)
@@ -1683,6 +1914,7 @@ int main(void)
                 cmocka_unit_test(migration_turns_zero_into_null),
                 cmocka_unit_test(migration_refuses_a_broken_reference),
                 cmocka_unit_test_setup_teardown(migration_keeps_numbering, setup, teardown),
+                cmocka_unit_test_setup_teardown(migration_030_finds_the_asap_rows, setup, teardown),
                 cmocka_unit_test_setup_teardown(incident_keys_concurrent_gap_free, setup, teardown),
                 cmocka_unit_test_setup_teardown(incident_residents_set_and_list, setup, teardown),
                 cmocka_unit_test_setup_teardown(vigilance_links_alerts_under_watch, setup, teardown),
@@ -1693,6 +1925,13 @@ int main(void)
                 cmocka_unit_test_setup_teardown(silences_put_get_list, setup, teardown),
                 cmocka_unit_test_setup_teardown(nested_walks_keep_their_statement, setup, teardown),
                 cmocka_unit_test_setup_teardown(writes_inside_a_walk_are_refused, setup, teardown),
+                cmocka_unit_test_setup_teardown(fingerprint_sees_every_write_but_the_workers, setup,
+                                                teardown),
         };
-        return cmocka_run_group_tests_name("store/sqlite", tests, NULL, NULL);
+        /* The group is named for the backend under test. */
+        const char *url = getenv("VIGIL_TEST_STORE_URL");
+        char group[64] = "store/sqlite";
+        if (url && *url)
+                snprintf(group, sizeof group, "store/%.*s", (int)strcspn(url, ":"), url);
+        return cmocka_run_group_tests_name(group, tests, NULL, NULL);
 }
