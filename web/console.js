@@ -103,8 +103,12 @@
         el("th", { scope: "col" }, h)))),
         el("tbody", {}, r.items.map(o => el("tr", {},
           el("th", { scope: "row" }, el("a", { href: `/web/incident.html?key=${encodeURIComponent(o.incident)}` }, o.incident)),
-          el("td", {}, o.rule), el("td", {}, o.tenant || "(provider)"), el("td", {}, time(o.due_at)),
-          el("td", {}, countdown(o.due_at))))))));
+          el("td", {}, o.rule), el("td", {}, o.tenant || "(provider)"),
+          // A duty "without undue delay" has no deadline to be late for:
+          // its clock runs to the internal target.
+          o.deadline_kind === "asap"
+            ? [el("td", {}, "without undue delay"), el("td", {}, "target: ", countdown(o.target_at))]
+            : [el("td", {}, time(o.due_at)), el("td", {}, countdown(o.due_at))]))))));
   }
 
   async function oncall() {
