@@ -133,7 +133,7 @@ static void declaration_computes_obligations(void **state)
         json_decref(a);
 
         a = obligations();
-        assert_string_equal(json_string_value(json_object_get(a, "rules_version")), "2026.12.02");
+        assert_string_equal(json_string_value(json_object_get(a, "rules_version")), "2026.12.03");
         /* The German bank: its 24-hour contract from the declaration, the
          * processor's and the GDPR 72 hours from first detection (awareness
          * not recorded), DORA's initial report before any classification as
@@ -1270,7 +1270,7 @@ static void rules_list_matches_the_file(void **state)
         assert_true(n > 40);
         assert_int_equal(json_array_size(rules), n);
         assert_int_equal(json_integer_value(json_object_get(a, "count")), n);
-        assert_string_equal(json_string_value(json_object_get(a, "version")), "2026.12.02");
+        assert_string_equal(json_string_value(json_object_get(a, "version")), "2026.12.03");
         json_t *dora = NULL, *hipaa = NULL, *tpp = NULL, *v;
         size_t i;
         json_array_foreach(rules, i, v)
@@ -1289,7 +1289,7 @@ static void rules_list_matches_the_file(void **state)
                             "(unless it ends before classified_major)");
         assert_int_equal(json_array_size(json_object_get(dora, "terms")), 2);
         assert_string_equal(json_string_value(json_object_get(dora, "confidence")), "high");
-        assert_string_equal(json_string_value(json_object_get(dora, "version")), "2026.12.02");
+        assert_string_equal(json_string_value(json_object_get(dora, "version")), "2026.12.03");
         assert_true(json_array_size(json_object_get(dora, "contents")) > 0);
         assert_non_null(hipaa);
         assert_non_null(strstr(json_string_value(json_object_get(hipaa, "deadline")), "from first_detected"));
