@@ -62,3 +62,17 @@ int64_t oncall_level_delay(json_t *level);
  * [{level, delay_seconds, oncall: [{user, via}]}] (a team reaches its
  * members, a schedule whoever is on call, a user that user). */
 int oncall_levels(struct store_tx *tx, const char *policy_name, vg_usec_t t, json_t **ret);
+
+/* A shift's layer as the API names it: the layer's name, "override" or
+ * "gap". */
+const char *oncall_source_name(const struct loaded_schedule *l, int source);
+/* sh[0..n) as JSON (from, to, and unless gaps_only the user and layer);
+ * gaps_only keeps the shifts nobody holds. A new reference. */
+json_t *oncall_shifts_json(const struct loaded_schedule *l, const struct oncall_shift *sh, size_t n,
+                           bool gaps_only);
+
+/* Coverage of every schedule and service over [from, to) as the doors
+ * show it (the API's coverage and metrics, the readiness answer); *ok is
+ * false when any schedule has a gap or any service is not covered around
+ * the clock. */
+int oncall_coverage_json(struct store_tx *tx, vg_usec_t from, vg_usec_t to, json_t **ret, bool *ok);
