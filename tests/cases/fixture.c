@@ -105,7 +105,7 @@ void fx_assert_unchanged(struct case_fixture *f, const char *const *sql, const s
         }
 }
 
-void fx_user(struct case_fixture *f, const char *name, enum role role, bool disabled)
+int64_t fx_user(struct case_fixture *f, const char *name, enum role role, bool disabled)
 {
         struct store_tx *tx;
         struct user u = {.role = role, .disabled = disabled, .created_at = FX_T0, .updated_at = FX_T0};
@@ -115,6 +115,7 @@ void fx_user(struct case_fixture *f, const char *name, enum role role, bool disa
         snprintf(u.contacts, sizeof u.contacts, "[]");
         assert_int_equal(store_begin(f->s, &tx), 0);
         assert_int_equal(store_finish(tx, store_user_insert(tx, &u)), 0);
+        return u.id;
 }
 
 void fx_incident(struct case_fixture *f, struct incident *inc)

@@ -39,8 +39,8 @@ void fx_snap(struct case_fixture *f, const char *const *sql, struct fx_snapshot 
 /* The figures of sql are those of before. */
 void fx_assert_unchanged(struct case_fixture *f, const char *const *sql, const struct fx_snapshot *before);
 
-/* Add a user (enabled unless disabled) with role. */
-void fx_user(struct case_fixture *f, const char *name, enum role role, bool disabled);
+/* Add a user (enabled unless disabled) with role; its id. */
+int64_t fx_user(struct case_fixture *f, const char *name, enum role role, bool disabled);
 
 /* The incident read from the committed store (incident_fini it). */
 void fx_incident(struct case_fixture *f, struct incident *inc);

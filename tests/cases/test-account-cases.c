@@ -1,0 +1,142 @@
+/* Changing a user (account_user_update) without HTTP, on a throw-away
+ * store: the user as it would be is checked, an admin keeps their own
+ * admin role, and a new password ends what it vouched for. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "base/secret.h"
+#include "cases/account.h"
+#include "core/error.h"
+#include "fixture.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const touched[] = {
+        "SELECT count(*) FROM users",
+        "SELECT coalesce(sum(updated_at), 0) FROM users",
+        "SELECT count(*) FROM sessions",
+        "SELECT count(*) FROM api_tokens WHERE revoked_at IS NULL OR revoked_at = 0",
+        "SELECT count(*) FROM audit_log",
+        NULL,
+};
+
+struct fixture {
+        struct case_fixture *cf;
+        int64_t ada, rita;
+        int64_t tokens[2]; /* rita's */
+};
+
+static int setup(void **state)
+{
+        struct fixture *f = calloc(1, sizeof *f);
+        if (!f || !(f->cf = case_fixture_new("account-cases")))
+                return -1;
+        f->ada = fx_user(f->cf, "ada", ROLE_ADMIN, false);
+        f->rita = fx_user(f->cf, "rita", ROLE_RESPONDER, false);
+        struct store_tx *tx;
+        assert_int_equal(store_begin(f->cf->s, &tx), 0);
+        struct session s = {.user_id = f->rita, .created_at = FX_T0, .last_seen = FX_T0,
+                            .expires_at = FX_T0 + 3600 * FX_S};
+        s.token_hash[0] = 1;
+        assert_int_equal(store_session_insert(tx, &s), 0);
+        for (int i = 0; i < 2; i++) {
+                struct api_token t = {.user_id = f->rita, .created_at = FX_T0};
+                snprintf(t.name, sizeof t.name, "t%d", i);
+                snprintf(t.prefix, sizeof t.prefix, "p%d", i);
+                t.token_hash[0] = (uint8_t)(2 + i);
+                assert_int_equal(store_token_insert(tx, &t), 0);
+                f->tokens[i] = t.id;
+        }
+        assert_int_equal(store_commit(tx), 0);
+        *state = f;
+        return 0;
+}
+
+static int teardown(void **state)
+{
+        struct fixture *f = *state;
+        int r = case_fixture_free(f->cf);
+        free(f);
+        return r;
+}
+
+/* account_user_update of name as actor (id actor_id), in its own transaction. */
+static int update(struct fixture *f, const char *actor, int64_t actor_id, const char *name, int64_t keep,
+                  const struct user_change *c, struct user *u, struct case_outcome *o)
+{
+        struct store_tx *tx;
+        struct actor a = fx_actor(actor);
+        a.user_id = actor_id;
+        case_outcome_init(o);
+        assert_int_equal(store_begin(f->cf->s, &tx), 0);
+        assert_int_equal(store_user_get_by_name(tx, name, u), 0);
+        int r = store_finish(tx, account_user_update(tx, &a, FX_T0 + FX_S, keep, u, c, o));
+        secret_wipe(u->password_hash, sizeof u->password_hash);
+        return r;
+}
+
+static void refusals_change_nothing(void **state)
+{
+        struct fixture *f = *state;
+        struct fx_snapshot before;
+        struct case_outcome o;
+        struct user u;
+        fx_snap(f->cf, touched, &before);
+
+        const struct user_change demote = {.role = "responder", .disabled = -1};
+        assert_int_equal(update(f, "ada", f->ada, "ada", 0, &demote, &u, &o), -VG_ECONFLICT);
+        assert_non_null(strstr(o.detail, "their own account"));
+        const struct user_change off = {.disabled = 1};
+        assert_int_equal(update(f, "ada", f->ada, "ada", 0, &off, &u, &o), -VG_ECONFLICT);
+        /* As the user would be: a tenant_admin needs a tenant, a password its length. */
+        const struct user_change tenantless = {.role = "tenant_admin", .disabled = -1};
+        assert_int_equal(update(f, "ada", f->ada, "rita", 0, &tenantless, &u, &o), -VG_EVALIDATION);
+        assert_string_equal(o.errors.e[0].field, "tenant");
+        const struct user_change short_pw = {.disabled = -1, .password = "short"};
+        assert_int_equal(update(f, "ada", f->ada, "rita", 0, &short_pw, &u, &o), -VG_EVALIDATION);
+        assert_string_equal(o.errors.e[0].field, "password");
+        fx_assert_unchanged(f->cf, touched, &before);
+}
+
+static void a_new_password_ends_what_it_vouched_for(void **state)
+{
+        struct fixture *f = *state;
+        struct case_outcome o;
+        struct user u;
+        const struct user_change c = {.disabled = -1, .password = "a long new password"};
+        assert_int_equal(update(f, "ada", f->ada, "rita", f->tokens[1], &c, &u, &o), 0);
+        assert_int_equal(fx_count(f->cf, "SELECT count(*) FROM sessions"), 0);
+        char sql[128];
+        snprintf(sql, sizeof sql, "SELECT count(*) FROM api_tokens WHERE revoked_at > 0 AND id = %lld",
+                 (long long)f->tokens[0]);
+        assert_int_equal(fx_count(f->cf, sql), 1);
+        snprintf(sql, sizeof sql, "SELECT count(*) FROM api_tokens WHERE revoked_at > 0 AND id = %lld",
+                 (long long)f->tokens[1]);
+        assert_int_equal(fx_count(f->cf, sql), 0); /* the one making the change */
+        assert_int_equal(fx_count(f->cf, "SELECT count(*) FROM audit_log WHERE action = 'user.update' "
+                                         "AND change LIKE '%\"tokens_revoked\":1%'"),
+                         1);
+        assert_int_equal(u.updated_at, FX_T0 + FX_S);
+
+        /* Contact fields only: the sessions are not the change's business. */
+        struct user contact = {0};
+        snprintf(contact.email, sizeof contact.email, "rita@example.com");
+        const struct user_change mail = {.disabled = -1, .contact = &contact, .set_email = true};
+        assert_int_equal(update(f, "ada", f->ada, "rita", 0, &mail, &u, &o), 0);
+        assert_string_equal(u.email, "rita@example.com");
+        /* Its ETag moves even within the same microsecond. */
+        assert_int_equal(u.updated_at, FX_T0 + FX_S + 1);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test_setup_teardown(refusals_change_nothing, setup, teardown),
+                cmocka_unit_test_setup_teardown(a_new_password_ends_what_it_vouched_for, setup, teardown),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
