@@ -578,3 +578,122 @@ int oncall_coverage_json(struct store_tx *tx, vg_usec_t from, vg_usec_t to, json
                          "schedules", sj, "services", vj);
         return *ret ? 0 : -ENOMEM;
 }
+
+/* ---- overrides ---- */
+
+json_t *case_override_json(const struct schedule_override *o)
+{
+        return json_pack("{s:I, s:s, s:s, s:o, s:o, s:s, s:s, s:o}", "id", (json_int_t)o->id, "schedule", o->schedule,
+                         "user", o->user, "from", case_time_json(o->starts_at), "to", case_time_json(o->ends_at), "reason",
+                         o->reason ? o->reason : "", "created_by", o->created_by, "created_at",
+                         case_time_json(o->created_at));
+}
+
+/* Who changes an override: see case_override_create. Otherwise a responder
+ * could put anyone on call, or take an incident manager off, on their own
+ * word. */
+static int override_may_change(struct store_tx *tx, const struct actor *actor, enum role role,
+                               const struct schedule_override *o, struct case_outcome *out)
+{
+        if (role != ROLE_RESPONDER)
+                return 0;
+        int r = schedule_override_involves(tx, o, actor->name);
+        if (r < 0)
+                return r;
+        if (r == 0) {
+                case_outcome_detail(out, "a responder changes only overrides that involve them: putting "
+                                         "themselves on call, "
+                                         "or handing over a window in which only they are on call");
+                return -VG_EFORBIDDEN;
+        }
+        return 0;
+}
+
+#define OVERRIDE_DAY (86400 * VG_USEC_PER_SEC)
+
+void case_override_validate(const struct schedule_override *o, vg_usec_t now, struct field_errors *fe)
+{
+        if (o->ends_at <= o->starts_at || o->ends_at - o->starts_at > 90 * OVERRIDE_DAY)
+                fielderr_add(fe, "to", "must be after from, at most 90 days later");
+        else if (o->ends_at <= now)
+                fielderr_add(fe, "to", "must be in the future");
+        if (o->reason && *o->reason && !text_valid(o->reason, 500))
+                fielderr_add(fe, "reason", "must be text on one line");
+}
+
+/* The audit record of an override. */
+static int override_audit(struct store_tx *tx, const struct actor *actor, vg_usec_t now, const char *action,
+                          int64_t id, json_t *change)
+{
+        char object[48];
+        snprintf(object, sizeof object, "override:%lld", (long long)id);
+        return change ? store_audit_append(tx, now, actor, action, object, change) : -ENOMEM;
+}
+
+int case_override_create(struct store_tx *tx, const struct actor *actor, enum role role, vg_usec_t now,
+                         struct schedule_override *o, struct case_outcome *out)
+{
+        json_t *doc = NULL;
+        struct user u;
+        case_override_validate(o, now, &out->errors);
+        if (fielderr_any(&out->errors))
+                return -VG_EVALIDATION;
+        snprintf(o->created_by, sizeof o->created_by, "%s", actor->name);
+        o->created_at = now;
+        int r = org_load(tx, "schedule", o->schedule, &doc);
+        json_decref(doc);
+        if (r == -VG_ENOTFOUND)
+                case_outcome_detail(out, "no schedule '%s'", o->schedule);
+        if (r >= 0) {
+                int ur = store_user_get_by_name(tx, o->user, &u);
+                if (ur == -VG_ENOTFOUND || (ur >= 0 && (u.disabled || u.role == ROLE_TENANT_ADMIN))) {
+                        fielderr_add(&out->errors, "user", "no active staff user '%s'", o->user);
+                        r = -VG_EVALIDATION;
+                } else if (ur < 0) {
+                        r = ur;
+                }
+        }
+        if (r >= 0)
+                r = override_may_change(tx, actor, role, o, out);
+        if (r >= 0)
+                r = store_override_insert(tx, o);
+        if (r >= 0) {
+                json_t *j = case_override_json(o);
+                r = override_audit(tx, actor, now, "schedule.override.create", o->id, j);
+                json_decref(j);
+        }
+        return r;
+}
+
+/* The override being deleted, and what the audit record keeps of it. */
+struct override_found {
+        struct schedule_override o; /* reason not kept */
+        json_t *json;               /* owns */
+};
+
+static int override_keep(const struct schedule_override *o, void *userdata)
+{
+        struct override_found *f = userdata;
+        f->o = *o;
+        f->o.reason = NULL;
+        f->json = case_override_json(o);
+        return f->json ? 0 : -ENOMEM;
+}
+
+int case_override_delete(struct store_tx *tx, const struct actor *actor, enum role role, vg_usec_t now,
+                         const char *schedule, int64_t id, struct case_outcome *out)
+{
+        struct override_found f = {0};
+        int r = store_override_get(tx, schedule, id, override_keep, &f);
+        if (r == -VG_ENOTFOUND)
+                case_outcome_detail(out, "no override %lld on schedule '%s'", (long long)id, schedule);
+        if (r >= 0)
+                r = override_may_change(tx, actor, role, &f.o, out);
+        if (r >= 0)
+                r = store_override_delete(tx, schedule, id);
+        /* The record names what was deleted, so "override:N" reads whole. */
+        if (r >= 0)
+                r = override_audit(tx, actor, now, "schedule.override.delete", id, f.json);
+        json_decref(f.json);
+        return r;
+}

@@ -75,43 +75,13 @@ int api_schedule_final(struct request *req, struct response *resp)
 
 /* ---- overrides ---- */
 
-static json_t *override_json(const struct schedule_override *o)
-{
-        return json_pack("{s:I, s:s, s:s, s:o, s:o, s:s, s:s, s:o}", "id", (json_int_t)o->id, "schedule", o->schedule,
-                         "user", o->user, "from", json_time(o->starts_at), "to", json_time(o->ends_at), "reason",
-                         o->reason ? o->reason : "", "created_by", o->created_by, "created_at",
-                         json_time(o->created_at));
-}
-
-/* Who changes an override: incident managers and admins any (they own the
- * schedules; teams have no managers of their own), a responder only one
- * they are party to, as the person it puts on call or the one it takes
- * off. Otherwise a responder could put anyone on call, or take an
- * incident manager off, on their own word. */
-static int override_may_change(struct request *req, struct store_tx *tx,
-                               const struct schedule_override *o)
-{
-        if (req->who.user.role != ROLE_RESPONDER)
-                return 0;
-        int r = schedule_override_involves(tx, o, req->who.user.name);
-        if (r < 0)
-                return r;
-        if (r == 0) {
-                request_detail(req, "a responder changes only overrides that involve them: putting "
-                                    "themselves on call, "
-                                    "or handing over a window in which only they are on call");
-                return -VG_EFORBIDDEN;
-        }
-        return 0;
-}
-
 int api_override_create(struct request *req, struct response *resp)
 {
         static const char *const fields[] = { "user", "from", "to", "reason", NULL };
         struct schedule_override o = { 0 };
+        struct case_outcome out;
         struct store_tx *tx;
-        json_t *body, *doc = NULL;
-        struct user u;
+        json_t *body;
         int r = request_json_object(req, &body);
         if (r < 0)
                 return r;
@@ -119,56 +89,32 @@ int api_override_create(struct request *req, struct response *resp)
         const char *user = json_field_string(req, body, "user", true, STORE_NAME_MAX - 1);
         const char *from = json_field_string(req, body, "from", true, 64);
         const char *to = json_field_string(req, body, "to", true, 64);
-        const char *reason = json_field_string(req, body, "reason", false, 500);
+        o.reason = json_field_string(req, body, "reason", false, 500);
         if (from)
                 request_time(req, "from", from, VG_TIME_MAX, &o.starts_at);
         if (to)
                 request_time(req, "to", to, VG_TIME_MAX, &o.ends_at);
-        if (!fielderr_any(&req->errors) && (o.ends_at <= o.starts_at || o.ends_at - o.starts_at > 90 * DAY))
-                fielderr_add(&req->errors, "to", "must be after from, at most 90 days later");
-        if (!fielderr_any(&req->errors) && o.ends_at <= req->now)
-                fielderr_add(&req->errors, "to", "must be in the future");
-        if (reason && !text_valid(reason, 500) && *reason)
-                fielderr_add(&req->errors, "reason", "must be text on one line");
+        if (!fielderr_any(&req->errors))
+                case_override_validate(&o, req->now, &req->errors);
         if (fielderr_any(&req->errors))
                 return -VG_EVALIDATION;
         snprintf(o.schedule, sizeof o.schedule, "%.64s", req->params[0]);
         snprintf(o.user, sizeof o.user, "%s", user);
-        snprintf(o.created_by, sizeof o.created_by, "%s", req->who.user.name);
-        o.reason = reason;
-        o.created_at = req->now;
+        case_outcome_init(&out);
+        struct actor a = request_actor(req);
         r = store_begin(req->store, &tx);
         if (r < 0)
                 return r;
-        r = not_found(req, org_load(tx, "schedule", o.schedule, &doc), "schedule", o.schedule);
-        json_decref(doc);
-        if (r >= 0) {
-                int ur = store_user_get_by_name(tx, user, &u);
-                if (ur == -VG_ENOTFOUND || (ur >= 0 && (u.disabled || u.role == ROLE_TENANT_ADMIN))) {
-                        fielderr_add(&req->errors, "user", "no active staff user '%s'", user);
-                        r = -VG_EVALIDATION;
-                } else if (ur < 0) {
-                        r = ur;
-                }
-        }
+        r = case_override_create(tx, &a, req->who.user.role, req->now, &o, &out);
+        request_outcome(req, &out);
         if (r >= 0)
-                r = override_may_change(req, tx, &o);
-        if (r >= 0)
-                r = store_override_insert(tx, &o);
-        json_t *j = r >= 0 ? override_json(&o) : NULL;
-        if (r >= 0)
-                r = request_audit(req, tx, "schedule.override.create", "override", o.id, j);
-        r = store_finish(tx, r);
-        if (r < 0) {
-                json_decref(j);
-                return r;
-        }
-        return response_json(resp, 201, j);
+                r = response_json(resp, 201, case_override_json(&o));
+        return store_finish(tx, r);
 }
 
 static int override_add_json(const struct schedule_override *o, void *userdata)
 {
-        return json_array_append_new(userdata, override_json(o)) == 0 ? 0 : -ENOMEM;
+        return json_array_append_new(userdata, case_override_json(o)) == 0 ? 0 : -ENOMEM;
 }
 
 int api_override_list(struct request *req, struct response *resp)
@@ -195,42 +141,20 @@ int api_override_list(struct request *req, struct response *resp)
         return response_json(resp, 200, json_pack("{s:o}", "items", items));
 }
 
-/* The override being deleted, and what the audit record keeps of it. */
-struct override_found {
-        struct schedule_override o; /* reason not kept */
-        json_t *json;               /* owns */
-};
-
-static int override_keep(const struct schedule_override *o, void *userdata)
-{
-        struct override_found *f = userdata;
-        f->o = *o;
-        f->o.reason = NULL;
-        f->json = override_json(o);
-        return f->json ? 0 : -ENOMEM;
-}
-
 int api_override_delete(struct request *req, struct response *resp)
 {
         long long id;
+        struct case_outcome out;
         struct store_tx *tx;
-        struct override_found f = {0};
         if (request_id_param(req, 1, "override", &id) < 0)
                 return -VG_ENOTFOUND;
+        case_outcome_init(&out);
+        struct actor a = request_actor(req);
         int r = store_begin(req->store, &tx);
         if (r < 0)
                 return r;
-        r = store_override_get(tx, req->params[0], id, override_keep, &f);
-        if (r == -VG_ENOTFOUND)
-                request_detail(req, "no override %lld on schedule '%s'", id, req->params[0]);
-        if (r >= 0)
-                r = override_may_change(req, tx, &f.o);
-        if (r >= 0)
-                r = store_override_delete(tx, req->params[0], id);
-        /* The record names what was deleted, so "override:N" reads whole. */
-        if (r >= 0)
-                r = request_audit(req, tx, "schedule.override.delete", "override", id, f.json);
-        json_decref(f.json);
+        r = case_override_delete(tx, &a, req->who.user.role, req->now, req->params[0], id, &out);
+        request_outcome(req, &out);
         r = store_finish(tx, r);
         if (r < 0)
                 return r;
