@@ -115,7 +115,9 @@ int api_recovery_check_create(struct request *req, struct response *resp)
         const char *asset = json_field_string(req, body, "asset", false, STORE_NAME_MAX - 1);
         snprintf(c.name, sizeof c.name, "%s", name ? name : "");
         snprintf(c.asset, sizeof c.asset, "%s", asset ? asset : "");
-        if (name)
+        if (asset && !*asset) /* none is leaving it out */
+                fielderr_add(&req->errors, "asset", CASE_ASSET_NAME_RULE);
+        else if (name)
                 case_recovery_check_validate(&c, &req->errors);
         if (fielderr_any(&req->errors))
                 return -VG_EVALIDATION;

@@ -18,7 +18,8 @@ static void parse_owner_due(struct request *req, json_t *body, const char **owne
                             vg_usec_t *due_at)
 {
         json_t *o = json_object_get(body, "owner");
-        if (o && !json_is_null(o) && !json_is_string(o))
+        /* None is null; "" names no user. */
+        if (o && !json_is_null(o) && (!json_is_string(o) || !json_string_value(o)[0]))
                 fielderr_add(&req->errors, "owner", "must name an existing, enabled user");
         if (o)
                 *owner = json_is_string(o) ? json_string_value(o) : "";
