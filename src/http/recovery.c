@@ -85,7 +85,7 @@ int api_recovery_asset_put(struct request *req, struct response *resp)
         /* A path segment longer than a name holds is no name: left empty,
          * the rule refuses it. */
         if (strlen(req->params[1]) < sizeof a.asset)
-                snprintf(a.asset, sizeof a.asset, "%s", req->params[1]);
+                snprintf(a.asset, sizeof a.asset, "%.*s", (int)sizeof a.asset - 1, req->params[1]);
         snprintf(a.snapshot, sizeof a.snapshot, "%s", snap ? snap : "");
         snprintf(a.build, sizeof a.build, "%s", build ? build : "");
         snprintf(a.config_hash, sizeof a.config_hash, "%s", hash ? hash : "");
