@@ -186,6 +186,64 @@ int account_user_update(struct store_tx *tx, const struct actor *actor, vg_usec_
         return r;
 }
 
+/* The audit record of token id. */
+static int token_audit(struct store_tx *tx, const struct actor *actor, vg_usec_t now, const char *action,
+                       int64_t id, json_t *change)
+{
+        char object[48];
+        snprintf(object, sizeof object, "token:%lld", (long long)id);
+        int r = change ? store_audit_append(tx, now, actor, action, object, change) : -ENOMEM;
+        json_decref(change);
+        return r;
+}
+
+int account_token_create(struct store_tx *tx, const struct actor *actor, vg_usec_t now, const char *prefix,
+                         const char *name, int64_t ttl, struct api_token *ret, char *secret, size_t size,
+                         struct case_outcome *o)
+{
+        *ret = (struct api_token){0};
+        if (!text_valid(name, sizeof ret->name - 1)) {
+                fielderr_add(&o->errors, "name", "must be printable text without control characters");
+                return -VG_EVALIDATION;
+        }
+        int r = secret_token_new(prefix, secret, size);
+        if (r < 0)
+                return r;
+        ret->user_id = actor->user_id;
+        snprintf(ret->name, sizeof ret->name, "%s", name);
+        snprintf(ret->prefix, sizeof ret->prefix, "%.10s", secret);
+        secret_token_digest(secret, ret->token_hash);
+        ret->created_at = now;
+        ret->expires_at = ttl ? now + ttl * VG_USEC_PER_SEC : VG_TIME_UNSET;
+        r = store_token_insert(tx, ret);
+        if (r >= 0)
+                r = token_audit(tx, actor, now, "token.create", ret->id,
+                                json_pack("{s:s, s:I, s:o}", "name", ret->name, "user_id",
+                                          (json_int_t)ret->user_id, "expires_at", case_time_json(ret->expires_at)));
+        return r;
+}
+
+int account_token_revoke(struct store_tx *tx, const struct actor *actor, enum role role, vg_usec_t now,
+                         int64_t id, struct case_outcome *o)
+{
+        struct api_token t;
+        int r = store_token_get(tx, id, &t);
+        if (r >= 0 && t.user_id != actor->user_id && role != ROLE_ADMIN)
+                r = -VG_ENOTFOUND;
+        if (r == -VG_ENOTFOUND)
+                case_outcome_detail(o, "no token %lld", (long long)id);
+        if (r >= 0 && t.revoked_at) {
+                case_outcome_detail(o, "token %lld is already revoked", (long long)id);
+                r = -VG_ECONFLICT;
+        }
+        if (r >= 0)
+                r = store_token_revoke(tx, id, now);
+        if (r >= 0)
+                r = token_audit(tx, actor, now, "token.revoke", id,
+                                json_pack("{s:s, s:I}", "name", t.name, "user_id", (json_int_t)t.user_id));
+        return r;
+}
+
 int account_sign_in(struct store *s, vg_usec_t now, const char *request_id, const char *address,
                     const char *name, const char *password, struct session *sess, struct user *u)
 {

@@ -50,6 +50,25 @@ struct user_change {
 int account_user_update(struct store_tx *tx, const struct actor *actor, vg_usec_t now, int64_t keep_token,
                         struct user *u, const struct user_change *c, struct case_outcome *o);
 
+/* API tokens: for scripts and the CLI. The secret is shown once and
+ * stored only as its digest; a token acts as the user who made it. */
+
+/* A new API token of actor, named name (text on one line), valid for ttl
+ * seconds (0: it never expires), its secret starting with prefix: the
+ * secret into secret (size bytes, at least SECRET_TOKEN_MAX; the caller
+ * shows it once and wipes it), the row into *ret. Audit "token.create".
+ * Refusals: -VG_EVALIDATION ("name"). */
+int account_token_create(struct store_tx *tx, const struct actor *actor, vg_usec_t now, const char *prefix,
+                         const char *name, int64_t ttl, struct api_token *ret, char *secret, size_t size,
+                         struct case_outcome *o);
+
+/* Revoke token id: actor's own, or for an admin (actor holds role) any;
+ * another user's token is not found by anyone else, its existence not
+ * theirs to learn. Audit "token.revoke". Refusals: -VG_ENOTFOUND,
+ * -VG_ECONFLICT (revoked already). */
+int account_token_revoke(struct store_tx *tx, const struct actor *actor, enum role role, vg_usec_t now,
+                         int64_t id, struct case_outcome *o);
+
 /* The user as JSON, without the password hash. */
 json_t *account_user_json(const struct user *u);
 

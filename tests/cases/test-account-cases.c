@@ -132,11 +132,76 @@ static void a_new_password_ends_what_it_vouched_for(void **state)
         assert_int_equal(u.updated_at, FX_T0 + FX_S + 1);
 }
 
+static int revoke(struct fixture *f, const char *as, int64_t as_id, enum role role, int64_t id,
+                  struct case_outcome *o)
+{
+        struct store_tx *tx;
+        struct actor a = fx_actor(as);
+        a.user_id = as_id;
+        case_outcome_init(o);
+        assert_int_equal(store_begin(f->cf->s, &tx), 0);
+        return store_finish(tx, account_token_revoke(tx, &a, role, FX_T0 + FX_S, id, o));
+}
+
+/* A token is its owner's to revoke, or an admin's; to anyone else it does
+ * not exist. */
+static void a_token_is_revoked_by_its_owner_or_an_admin(void **state)
+{
+        struct fixture *f = *state;
+        struct fx_snapshot before;
+        struct case_outcome o;
+        int64_t olga = fx_user(f->cf, "olga", ROLE_RESPONDER, false);
+        fx_snap(f->cf, touched, &before);
+        assert_int_equal(revoke(f, "olga", olga, ROLE_RESPONDER, f->tokens[0], &o), -VG_ENOTFOUND);
+        char want[48];
+        snprintf(want, sizeof want, "no token %lld", (long long)f->tokens[0]);
+        assert_string_equal(o.detail, want);
+        assert_int_equal(revoke(f, "olga", olga, ROLE_RESPONDER, 999999, &o), -VG_ENOTFOUND);
+        fx_assert_unchanged(f->cf, touched, &before);
+
+        assert_int_equal(revoke(f, "rita", f->rita, ROLE_RESPONDER, f->tokens[0], &o), 0);
+        assert_int_equal(revoke(f, "ada", f->ada, ROLE_ADMIN, f->tokens[1], &o), 0);
+        assert_int_equal(revoke(f, "ada", f->ada, ROLE_ADMIN, f->tokens[1], &o), -VG_ECONFLICT);
+        assert_non_null(strstr(o.detail, "already revoked"));
+        assert_int_equal(fx_count(f->cf, "SELECT count(*) FROM audit_log WHERE action = 'token.revoke'"), 2);
+}
+
+/* A new token: its secret once, only its digest stored. */
+static void a_token_is_created_for_its_maker(void **state)
+{
+        struct fixture *f = *state;
+        struct case_outcome o;
+        struct store_tx *tx;
+        struct api_token t;
+        char secret[SECRET_TOKEN_MAX];
+        struct actor a = fx_actor("rita");
+        a.user_id = f->rita;
+        case_outcome_init(&o);
+        assert_int_equal(store_begin(f->cf->s, &tx), 0);
+        assert_int_equal(store_finish(tx, account_token_create(tx, &a, FX_T0, "vgt_", "two\nlines", 0, &t, secret,
+                                                               sizeof secret, &o)),
+                         -VG_EVALIDATION);
+        case_outcome_init(&o);
+        assert_int_equal(store_begin(f->cf->s, &tx), 0);
+        assert_int_equal(store_finish(tx, account_token_create(tx, &a, FX_T0, "vgt_", "ci", 60, &t, secret,
+                                                               sizeof secret, &o)),
+                         0);
+        assert_int_equal(strncmp(secret, "vgt_", 4), 0);
+        assert_int_equal(t.user_id, f->rita);
+        assert_int_equal(t.expires_at, FX_T0 + 60 * FX_S);
+        uint8_t h[STORE_HASH_BYTES];
+        secret_token_digest(secret, h);
+        assert_memory_equal(h, t.token_hash, sizeof h);
+        assert_int_equal(fx_count(f->cf, "SELECT count(*) FROM audit_log WHERE action = 'token.create'"), 1);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(refusals_change_nothing, setup, teardown),
                 cmocka_unit_test_setup_teardown(a_new_password_ends_what_it_vouched_for, setup, teardown),
+                cmocka_unit_test_setup_teardown(a_token_is_revoked_by_its_owner_or_an_admin, setup, teardown),
+                cmocka_unit_test_setup_teardown(a_token_is_created_for_its_maker, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
