@@ -8,6 +8,7 @@
 
 #include "base/secret.h"
 #include "cases/account.h"
+#include "cases/feeds.h"
 #include "core/error.h"
 #include "fixture.h"
 
@@ -195,6 +196,63 @@ static void a_token_is_created_for_its_maker(void **state)
         assert_int_equal(fx_count(f->cf, "SELECT count(*) FROM audit_log WHERE action = 'token.create'"), 1);
 }
 
+/* A feed of one's own shifts is anyone's on the staff; someone else's is
+ * an admin's or an incident manager's; revoking it is its creator's or
+ * an admin's. */
+static void calendar_feeds_follow_their_creator(void **state)
+{
+        struct fixture *f = *state;
+        const char *const feeds[] = {"SELECT count(*) FROM calendar_feeds", "SELECT count(*) FROM audit_log", NULL};
+        struct fx_snapshot before;
+        struct case_outcome o;
+        struct store_tx *tx;
+        struct calendar_feed feed;
+        struct user rita, ada;
+        char token[SECRET_TOKEN_MAX];
+        assert_int_equal(store_begin_read(f->cf->s, &tx), 0);
+        assert_int_equal(store_user_get_by_name(tx, "rita", &rita), 0);
+        assert_int_equal(store_user_get_by_name(tx, "ada", &ada), 0);
+        store_rollback(tx);
+        struct actor a = fx_actor("rita");
+        a.user_id = f->rita;
+
+        fx_snap(f->cf, feeds, &before);
+        case_outcome_init(&o);
+        assert_int_equal(store_begin(f->cf->s, &tx), 0);
+        assert_int_equal(store_finish(tx, case_feed_create(tx, &a, &rita, FX_T0, "user", "ada", &feed, token,
+                                                           sizeof token, &o)),
+                         -VG_EFORBIDDEN);
+        case_outcome_init(&o);
+        assert_int_equal(store_begin(f->cf->s, &tx), 0);
+        assert_int_equal(store_finish(tx, case_feed_create(tx, &a, &rita, FX_T0, "schedule", "nope", &feed, token,
+                                                           sizeof token, &o)),
+                         -VG_EVALIDATION);
+        assert_string_equal(o.errors.e[0].field, "schedule");
+        fx_assert_unchanged(f->cf, feeds, &before);
+
+        case_outcome_init(&o);
+        assert_int_equal(store_begin(f->cf->s, &tx), 0);
+        assert_int_equal(store_finish(tx, case_feed_create(tx, &a, &rita, FX_T0, "user", "rita", &feed, token,
+                                                           sizeof token, &o)),
+                         0);
+        assert_int_equal(strncmp(token, FEED_PREFIX, strlen(FEED_PREFIX)), 0);
+        assert_false(feed_creator_admits(&(struct user){.role = ROLE_TENANT_ADMIN}, "user", ""));
+        assert_true(feed_creator_admits(&ada, "user", "rita"));
+
+        struct actor olga = fx_actor("olga");
+        olga.user_id = fx_user(f->cf, "olga", ROLE_RESPONDER, false);
+        case_outcome_init(&o);
+        assert_int_equal(store_begin(f->cf->s, &tx), 0);
+        assert_int_equal(store_finish(tx, case_feed_revoke(tx, &olga, ROLE_RESPONDER, FX_T0, feed.id, &o)),
+                         -VG_ENOTFOUND);
+        struct actor admin = fx_actor("ada");
+        admin.user_id = f->ada;
+        case_outcome_init(&o);
+        assert_int_equal(store_begin(f->cf->s, &tx), 0);
+        assert_int_equal(store_finish(tx, case_feed_revoke(tx, &admin, ROLE_ADMIN, FX_T0, feed.id, &o)), 0);
+        assert_int_equal(fx_count(f->cf, "SELECT count(*) FROM audit_log WHERE action LIKE 'calendar_feed.%'"), 2);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -202,6 +260,7 @@ int main(void)
                 cmocka_unit_test_setup_teardown(a_new_password_ends_what_it_vouched_for, setup, teardown),
                 cmocka_unit_test_setup_teardown(a_token_is_revoked_by_its_owner_or_an_admin, setup, teardown),
                 cmocka_unit_test_setup_teardown(a_token_is_created_for_its_maker, setup, teardown),
+                cmocka_unit_test_setup_teardown(calendar_feeds_follow_their_creator, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
