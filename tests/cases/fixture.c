@@ -105,17 +105,29 @@ void fx_assert_unchanged(struct case_fixture *f, const char *const *sql, const s
         }
 }
 
-int64_t fx_user(struct case_fixture *f, const char *name, enum role role, bool disabled)
+static int64_t user_add(struct case_fixture *f, const char *name, enum role role, bool disabled,
+                        const char *tenant)
 {
         struct store_tx *tx;
         struct user u = {.role = role, .disabled = disabled, .created_at = FX_T0, .updated_at = FX_T0};
         snprintf(u.name, sizeof u.name, "%s", name);
+        snprintf(u.tenant, sizeof u.tenant, "%s", tenant);
         snprintf(u.password_hash, sizeof u.password_hash, "x");
         snprintf(u.time_zone, sizeof u.time_zone, "UTC");
         snprintf(u.contacts, sizeof u.contacts, "[]");
         assert_int_equal(store_begin(f->s, &tx), 0);
         assert_int_equal(store_finish(tx, store_user_insert(tx, &u)), 0);
         return u.id;
+}
+
+int64_t fx_user(struct case_fixture *f, const char *name, enum role role, bool disabled)
+{
+        return user_add(f, name, role, disabled, "");
+}
+
+int64_t fx_tenant_admin(struct case_fixture *f, const char *name, const char *tenant)
+{
+        return user_add(f, name, ROLE_TENANT_ADMIN, false, tenant);
 }
 
 void fx_incident(struct case_fixture *f, struct incident *inc)

@@ -41,6 +41,8 @@ void fx_assert_unchanged(struct case_fixture *f, const char *const *sql, const s
 
 /* Add a user (enabled unless disabled) with role; its id. */
 int64_t fx_user(struct case_fixture *f, const char *name, enum role role, bool disabled);
+/* Add tenant's administrator name; its id. */
+int64_t fx_tenant_admin(struct case_fixture *f, const char *name, const char *tenant);
 
 /* The incident read from the committed store (incident_fini it). */
 void fx_incident(struct case_fixture *f, struct incident *inc);
