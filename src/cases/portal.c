@@ -3,6 +3,7 @@
 #include "core/error.h"
 #include "core/names.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -78,4 +79,55 @@ int case_customer_report(struct store_tx *tx, const struct actor *actor, vg_usec
                                       .n_services = c->service != NULL,
                                       .tenant = &t};
         return case_incident_open(tx, actor, now, &n, ret, o);
+}
+
+int case_notice_acknowledge(struct store_tx *tx, const struct actor *actor, vg_usec_t now,
+                            const char *tenant, int64_t id, struct case_outcome *o)
+{
+        int r = store_notice_ack(tx, id, tenant, actor->name, now);
+        if (r == -VG_ENOTFOUND)
+                case_outcome_detail(o, "no notice %lld for your organisation", (long long)id);
+        if (r == -VG_ECONFLICT)
+                case_outcome_detail(o, "notice %lld was acknowledged already", (long long)id);
+        if (r < 0)
+                return r;
+        char object[STORE_NAME_MAX + 8];
+        snprintf(object, sizeof object, "tenant:%s", tenant);
+        json_t *change = json_pack("{s:I}", "notice", (json_int_t)id);
+        r = change ? store_audit_append(tx, now, actor, "notice.acknowledge", object, change) : -ENOMEM;
+        json_decref(change);
+        return r;
+}
+
+void case_advisory_validate(const struct advisory *a, struct field_errors *fe)
+{
+        static const char *const states[] = {"investigating", "identified", "monitoring", "resolved"};
+        bool ok = false;
+        if (!tenant_id_valid(a->service))
+                fielderr_add(fe, "service", "is not a service name");
+        for (size_t i = 0; i < sizeof states / sizeof states[0]; i++)
+                ok |= strcmp(a->state, states[i]) == 0;
+        if (!ok)
+                fielderr_add(fe, "state", "must be investigating, identified, monitoring or resolved");
+        if (!a->message || !*a->message || strlen(a->message) > ADVISORY_MESSAGE_MAX)
+                fielderr_add(fe, "message", "must say something (at most %d bytes)", ADVISORY_MESSAGE_MAX);
+}
+
+int case_advisory_post(struct store_tx *tx, const struct actor *actor, vg_usec_t now, struct advisory *a,
+                       struct case_outcome *o)
+{
+        case_advisory_validate(a, &o->errors);
+        if (fielderr_any(&o->errors))
+                return -VG_EVALIDATION;
+        snprintf(a->posted_by, sizeof a->posted_by, "%s", actor->name);
+        a->posted_at = now;
+        int r = store_advisory_add(tx, a);
+        if (r < 0)
+                return r;
+        char object[48];
+        snprintf(object, sizeof object, "advisory:%lld", (long long)a->id);
+        json_t *change = json_pack("{s:s, s:s, s:s}", "service", a->service, "state", a->state, "message", a->message);
+        r = change ? store_audit_append(tx, now, actor, "advisory.post", object, change) : -ENOMEM;
+        json_decref(change);
+        return r;
 }

@@ -1,5 +1,6 @@
 /* The customer portal's use cases (src/cases/portal.c): a tenant
- * administrator reporting an incident to the provider. */
+ * administrator reporting an incident to the provider and acknowledging
+ * a notice, and the provider's advisories on the public status page. */
 #pragma once
 
 #include "cases/cases.h"
@@ -29,3 +30,23 @@ struct customer_report {
 int case_customer_report(struct store_tx *tx, const struct actor *actor, vg_usec_t now,
                          const struct config_portal *limits, const struct customer_report *c,
                          struct incident *ret, int *retry_after, struct case_outcome *o);
+
+/* Acknowledge receipt of notice id for tenant, by actor at now; the
+ * audit record "notice.acknowledge" on tenant:TENANT. Another tenant's
+ * notice is not found. Refusals: -VG_ENOTFOUND, -VG_ECONFLICT
+ * (acknowledged already). */
+int case_notice_acknowledge(struct store_tx *tx, const struct actor *actor, vg_usec_t now,
+                            const char *tenant, int64_t id, struct case_outcome *o);
+
+#define ADVISORY_MESSAGE_MAX 2000
+
+/* The rules of an advisory ("service" a service name, "state" one of
+ * investigating, identified, monitoring, resolved, "message" 1 to
+ * ADVISORY_MESSAGE_MAX bytes) into fe. */
+void case_advisory_validate(const struct advisory *a, struct field_errors *fe);
+
+/* Post advisory a (service, state, message) on the status page, by actor
+ * at now (set in *a, with its id); audit "advisory.post". Refusals:
+ * -VG_EVALIDATION (case_advisory_validate). */
+int case_advisory_post(struct store_tx *tx, const struct actor *actor, vg_usec_t now, struct advisory *a,
+                       struct case_outcome *o);

@@ -59,24 +59,17 @@ int api_portal_notices(struct request *req, struct response *resp)
 int api_portal_notice_ack(struct request *req, struct response *resp)
 {
         long long id;
+        struct case_outcome o;
         struct store_tx *tx;
         if (request_id_param(req, 0, "notice", &id) < 0)
                 return -VG_ENOTFOUND;
+        case_outcome_init(&o);
+        struct actor a = request_actor(req);
         int r = store_begin(req->store, &tx);
         if (r < 0)
                 return r;
-        r = store_notice_ack(tx, id, req->who.user.tenant, req->who.user.name, req->now);
-        if (r == -VG_ENOTFOUND)
-                request_detail(req, "no notice %lld for your organisation", id);
-        if (r == -VG_ECONFLICT)
-                request_detail(req, "notice %lld was acknowledged already", id);
-        if (r >= 0) {
-                char object[STORE_NAME_MAX + 8];
-                snprintf(object, sizeof object, "tenant:%s", req->who.user.tenant);
-                json_t *change = json_pack("{s:I}", "notice", (json_int_t)id);
-                r = request_audit_object(req, tx, "notice.acknowledge", object, change);
-                json_decref(change);
-        }
+        r = case_notice_acknowledge(tx, &a, req->now, req->who.user.tenant, id, &o);
+        request_outcome(req, &o);
         r = store_finish(tx, r);
         if (r < 0)
                 return r;
@@ -171,12 +164,11 @@ int api_portal_report(struct request *req, struct response *resp)
 
 /* ---- the public status page ---- */
 
-static const char *const advisory_states[] = { "investigating", "identified", "monitoring", "resolved" };
-
 int api_advisory_post(struct request *req, struct response *resp)
 {
         static const char *const fields[] = { "service", "state", "message", NULL };
-        struct advisory a = { .posted_at = req->now };
+        struct advisory a = { 0 };
+        struct case_outcome o;
         struct store_tx *tx;
         json_t *body;
         int r = request_json_object(req, &body);
@@ -185,35 +177,25 @@ int api_advisory_post(struct request *req, struct response *resp)
         json_only_fields(req, body, fields);
         const char *service = json_field_string(req, body, "service", true, STORE_NAME_MAX - 1);
         const char *state = json_field_string(req, body, "state", true, 16);
-        const char *message = json_field_string(req, body, "message", true, 2000);
-        if (service && !tenant_id_valid(service))
-                fielderr_add(&req->errors, "service", "is not a service name");
-        bool ok = false;
-        for (size_t i = 0; state && i < 4; i++)
-                ok |= strcmp(state, advisory_states[i]) == 0;
-        if (state && !ok)
-                fielderr_add(&req->errors, "state", "must be investigating, identified, monitoring or resolved");
-        if (message && (!*message || strlen(message) > 2000))
-                fielderr_add(&req->errors, "message", "must say something (at most 2000 bytes)");
+        a.message = json_field_string(req, body, "message", true, ADVISORY_MESSAGE_MAX);
+        snprintf(a.service, sizeof a.service, "%s", service ? service : "");
+        snprintf(a.state, sizeof a.state, "%s", state ? state : "");
+        if (service && state && a.message)
+                case_advisory_validate(&a, &req->errors);
         if (fielderr_any(&req->errors))
                 return -VG_EVALIDATION;
-        snprintf(a.service, sizeof a.service, "%s", service);
-        snprintf(a.state, sizeof a.state, "%s", state);
-        a.message = message;
-        snprintf(a.posted_by, sizeof a.posted_by, "%s", req->who.user.name);
+        case_outcome_init(&o);
+        struct actor actor = request_actor(req);
         r = store_begin(req->store, &tx);
-        if (r >= 0) {
-                r = store_advisory_add(tx, &a);
-                json_t *change = json_pack("{s:s, s:s, s:s}", "service", a.service, "state", a.state, "message", message);
-                if (r >= 0)
-                        r = request_audit(req, tx, "advisory.post", "advisory", a.id, change);
-                json_decref(change);
-                r = store_finish(tx, r);
-        }
+        if (r < 0)
+                return r;
+        r = case_advisory_post(tx, &actor, req->now, &a, &o);
+        request_outcome(req, &o);
+        r = store_finish(tx, r);
         if (r < 0)
                 return r;
         return response_json(resp, 201, json_pack("{s:I, s:s, s:s, s:s, s:o}", "id", (json_int_t)a.id, "service", a.service,
-                                                  "state", a.state, "message", message, "posted_at", json_time(a.posted_at)));
+                                                  "state", a.state, "message", a.message, "posted_at", json_time(a.posted_at)));
 }
 
 static int advisory_json(const struct advisory *a, void *userdata)

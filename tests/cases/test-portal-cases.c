@@ -101,11 +101,42 @@ static void reports_are_limited(void **state)
         assert_int_equal(report(f, "tina", "acme", "seven", FX_T0 + 71 * FX_S, &inc, &retry, &o), 0);
 }
 
+/* An advisory: a service name, one of four states, something said. */
+static void advisories_are_checked(void **state)
+{
+        struct case_fixture *f = *state;
+        const char *const adv[] = {"SELECT count(*) FROM advisories", "SELECT count(*) FROM audit_log", NULL};
+        struct fx_snapshot before;
+        struct case_outcome o;
+        struct store_tx *tx;
+        const struct actor a = fx_actor("cora");
+        struct advisory bad = {.service = "bad name", .state = "fine", .message = ""};
+        fx_snap(f, adv, &before);
+        case_outcome_init(&o);
+        assert_int_equal(store_begin(f->s, &tx), 0);
+        assert_int_equal(store_finish(tx, case_advisory_post(tx, &a, FX_T0, &bad, &o)), -VG_EVALIDATION);
+        assert_int_equal(o.errors.n, 3);
+        fx_assert_unchanged(f, adv, &before);
+        struct advisory good = {.service = "billing", .state = "monitoring", .message = "a fix is out"};
+        case_outcome_init(&o);
+        assert_int_equal(store_begin(f->s, &tx), 0);
+        assert_int_equal(store_finish(tx, case_advisory_post(tx, &a, FX_T0, &good, &o)), 0);
+        assert_true(good.id > 0);
+        assert_string_equal(good.posted_by, "cora");
+        assert_int_equal(fx_count(f, "SELECT count(*) FROM audit_log WHERE action = 'advisory.post'"), 1);
+        /* A notice that is not the tenant's is not found. */
+        case_outcome_init(&o);
+        assert_int_equal(store_begin(f->s, &tx), 0);
+        assert_int_equal(store_finish(tx, case_notice_acknowledge(tx, &a, FX_T0, "acme", 4242, &o)), -VG_ENOTFOUND);
+        assert_non_null(strstr(o.detail, "no notice 4242"));
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(a_report_opens_a_customer_incident, setup, teardown),
                 cmocka_unit_test_setup_teardown(reports_are_limited, setup, teardown),
+                cmocka_unit_test_setup_teardown(advisories_are_checked, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
