@@ -97,6 +97,153 @@ int account_user_create(struct store *s, const struct actor *actor, vg_usec_t no
         return 0;
 }
 
+/* A new password is given when the old one may be known to someone else,
+ * and an API token or a calendar feed made with it is as good as the
+ * password: they end with it (but keep_token). How many is recorded in
+ * change. */
+static int password_ends_credentials(struct store_tx *tx, vg_usec_t now, int64_t keep_token,
+                                     const struct user *u, json_t *change)
+{
+        int tokens = store_token_revoke_for_user(tx, u->id, keep_token, now);
+        if (tokens < 0)
+                return tokens;
+        int feeds = store_feed_revoke_by_creator(tx, u->name, now);
+        if (feeds < 0)
+                return feeds;
+        json_object_set_new(change, "tokens_revoked", json_integer(tokens));
+        json_object_set_new(change, "calendar_feeds_revoked", json_integer(feeds));
+        return 0;
+}
+
+int account_user_update(struct store_tx *tx, const struct actor *actor, vg_usec_t now, int64_t keep_token,
+                        struct user *u, const struct user_change *c, struct case_outcome *o)
+{
+        /* Validate the user as it would be after the change. */
+        struct user_spec spec = {
+                .name = u->name,
+                .role = c->role ? c->role : role_to_string(u->role),
+                .tenant = c->set_tenant ? c->tenant : (u->tenant[0] ? u->tenant : NULL),
+                .password = c->password ? c->password : "unchanged-password",
+        };
+        int r = account_user_check(&spec, &o->errors);
+        if (r < 0)
+                return r;
+        enum role role = c->role ? role_from_string(c->role) : u->role;
+        if (actor->user_id == u->id && (role != ROLE_ADMIN || c->disabled == 1)) {
+                case_outcome_detail(o, "an admin may not demote or disable their own account");
+                return -VG_ECONFLICT;
+        }
+
+        json_t *change = json_object();
+        if (!change)
+                return -ENOMEM;
+        bool end_sessions = false;
+        if (role != u->role) {
+                json_object_set_new(change, "role", json_string(c->role));
+                u->role = role;
+                end_sessions = true;
+        }
+        if (c->set_tenant && strcmp(c->tenant ? c->tenant : "", u->tenant) != 0) {
+                json_object_set_new(change, "tenant", c->tenant ? json_string(c->tenant) : json_null());
+                snprintf(u->tenant, sizeof u->tenant, "%s", c->tenant ? c->tenant : "");
+                end_sessions = true;
+        }
+        if (c->disabled >= 0 && (bool)c->disabled != u->disabled) {
+                json_object_set_new(change, "disabled", json_boolean(c->disabled));
+                u->disabled = c->disabled;
+                end_sessions = end_sessions || c->disabled;
+        }
+        if (c->record)
+                json_object_update(change, c->record);
+        if (c->set_email)
+                memcpy(u->email, c->contact->email, sizeof u->email);
+        if (c->set_phone)
+                memcpy(u->phone, c->contact->phone, sizeof u->phone);
+        if (c->set_time_zone)
+                memcpy(u->time_zone, c->contact->time_zone, sizeof u->time_zone);
+        if (c->set_contacts)
+                memcpy(u->contacts, c->contact->contacts, sizeof u->contacts);
+        if (c->password) {
+                r = secret_password_hash(c->password, u->password_hash);
+                json_object_set_new(change, "password_changed", json_true());
+                end_sessions = true;
+        }
+        /* The ETag is the time of the last change: it moves on every one. */
+        u->updated_at = now > u->updated_at ? now : u->updated_at + 1;
+        if (r >= 0)
+                r = store_user_update(tx, u);
+        /* They sign in again under the new rules. */
+        if (r >= 0 && end_sessions)
+                r = store_session_delete_for_user(tx, u->id);
+        if (r >= 0 && c->password)
+                r = password_ends_credentials(tx, now, keep_token, u, change);
+        if (r >= 0) {
+                char object[48];
+                snprintf(object, sizeof object, "user:%lld", (long long)u->id);
+                r = store_audit_append(tx, now, actor, "user.update", object, change);
+        }
+        json_decref(change);
+        return r;
+}
+
+/* The audit record of token id. */
+static int token_audit(struct store_tx *tx, const struct actor *actor, vg_usec_t now, const char *action,
+                       int64_t id, json_t *change)
+{
+        char object[48];
+        snprintf(object, sizeof object, "token:%lld", (long long)id);
+        int r = change ? store_audit_append(tx, now, actor, action, object, change) : -ENOMEM;
+        json_decref(change);
+        return r;
+}
+
+int account_token_create(struct store_tx *tx, const struct actor *actor, vg_usec_t now, const char *prefix,
+                         const char *name, int64_t ttl, struct api_token *ret, char *secret, size_t size,
+                         struct case_outcome *o)
+{
+        *ret = (struct api_token){0};
+        if (!text_valid(name, sizeof ret->name - 1)) {
+                fielderr_add(&o->errors, "name", "must be printable text without control characters");
+                return -VG_EVALIDATION;
+        }
+        int r = secret_token_new(prefix, secret, size);
+        if (r < 0)
+                return r;
+        ret->user_id = actor->user_id;
+        snprintf(ret->name, sizeof ret->name, "%s", name);
+        snprintf(ret->prefix, sizeof ret->prefix, "%.10s", secret);
+        secret_token_digest(secret, ret->token_hash);
+        ret->created_at = now;
+        ret->expires_at = ttl ? now + ttl * VG_USEC_PER_SEC : VG_TIME_UNSET;
+        r = store_token_insert(tx, ret);
+        if (r >= 0)
+                r = token_audit(tx, actor, now, "token.create", ret->id,
+                                json_pack("{s:s, s:I, s:o}", "name", ret->name, "user_id",
+                                          (json_int_t)ret->user_id, "expires_at", case_time_json(ret->expires_at)));
+        return r;
+}
+
+int account_token_revoke(struct store_tx *tx, const struct actor *actor, enum role role, vg_usec_t now,
+                         int64_t id, struct case_outcome *o)
+{
+        struct api_token t;
+        int r = store_token_get(tx, id, &t);
+        if (r >= 0 && t.user_id != actor->user_id && role != ROLE_ADMIN)
+                r = -VG_ENOTFOUND;
+        if (r == -VG_ENOTFOUND)
+                case_outcome_detail(o, "no token %lld", (long long)id);
+        if (r >= 0 && t.revoked_at) {
+                case_outcome_detail(o, "token %lld is already revoked", (long long)id);
+                r = -VG_ECONFLICT;
+        }
+        if (r >= 0)
+                r = store_token_revoke(tx, id, now);
+        if (r >= 0)
+                r = token_audit(tx, actor, now, "token.revoke", id,
+                                json_pack("{s:s, s:I}", "name", t.name, "user_id", (json_int_t)t.user_id));
+        return r;
+}
+
 int account_sign_in(struct store *s, vg_usec_t now, const char *request_id, const char *address,
                     const char *name, const char *password, struct session *sess, struct user *u)
 {

@@ -2,6 +2,7 @@
  * that the rules and the audit record are written once. */
 #pragma once
 
+#include "cases/cases.h"
 #include "core/fielderr.h"
 #include "store/store.h"
 
@@ -22,6 +23,51 @@ int account_user_check(const struct user_spec *spec, struct field_errors *fe);
  * fe filled), or a store error. */
 int account_user_create(struct store *s, const struct actor *actor, vg_usec_t now,
                         const struct user_spec *spec, struct user *ret, struct field_errors *fe);
+
+/* A change of a user; NULL, -1 and false leave a field as it is. Every
+ * pointer borrows. */
+struct user_change {
+        const char *role;           /* a role name */
+        bool set_tenant;
+        const char *tenant;         /* with set_tenant; NULL: none */
+        int disabled;               /* -1, 0 or 1 */
+        const char *password;       /* plaintext; the caller wipes it */
+        const struct user *contact; /* the contact fields set_* name, validated by the door */
+        bool set_email, set_phone, set_time_zone, set_contacts;
+        json_t *record;             /* the contact fields as the door received them, for the
+                                     * audit record; may be NULL */
+};
+
+/* Change *u, as the door read it in tx (and checked: If-Match), as c
+ * says, by actor at now: the user as it would be after is checked
+ * (account_user_check), and an admin may not demote or disable their own
+ * account. A change of role, tenant or password, or a disable, ends the
+ * user's sessions; a new password also revokes their API tokens (but
+ * keep_token, the one making this change; 0: none) and calendar feeds,
+ * which are as good as the password. Audit "user.update" with what
+ * changed. On success *u holds what was written (its password hash: wipe
+ * it). Refusals: -VG_EVALIDATION (o->errors), -VG_ECONFLICT (o->detail). */
+int account_user_update(struct store_tx *tx, const struct actor *actor, vg_usec_t now, int64_t keep_token,
+                        struct user *u, const struct user_change *c, struct case_outcome *o);
+
+/* API tokens: for scripts and the CLI. The secret is shown once and
+ * stored only as its digest; a token acts as the user who made it. */
+
+/* A new API token of actor, named name (text on one line), valid for ttl
+ * seconds (0: it never expires), its secret starting with prefix: the
+ * secret into secret (size bytes, at least SECRET_TOKEN_MAX; the caller
+ * shows it once and wipes it), the row into *ret. Audit "token.create".
+ * Refusals: -VG_EVALIDATION ("name"). */
+int account_token_create(struct store_tx *tx, const struct actor *actor, vg_usec_t now, const char *prefix,
+                         const char *name, int64_t ttl, struct api_token *ret, char *secret, size_t size,
+                         struct case_outcome *o);
+
+/* Revoke token id: actor's own, or for an admin (actor holds role) any;
+ * another user's token is not found by anyone else, its existence not
+ * theirs to learn. Audit "token.revoke". Refusals: -VG_ENOTFOUND,
+ * -VG_ECONFLICT (revoked already). */
+int account_token_revoke(struct store_tx *tx, const struct actor *actor, enum role role, vg_usec_t now,
+                         int64_t id, struct case_outcome *o);
 
 /* The user as JSON, without the password hash. */
 json_t *account_user_json(const struct user *u);

@@ -3,6 +3,7 @@
  * of an escalation policy reaches. Used by the API (http) and by paging
  * (jobs). */
 #include "cases/oncall.h"
+#include "cases/cases.h"
 
 #include "base/tz.h"
 #include "core/error.h"
@@ -384,4 +385,315 @@ int org_names(struct store_tx *tx, const char *kind, char (**ret)[STORE_NAME_MAX
         *ret = ns.v;
         *n = ns.n;
         return 0;
+}
+
+const char *oncall_source_name(const struct loaded_schedule *l, int source)
+{
+        return source >= 0 ? l->doc.layers[source].name : source == -1 ? "override" : "gap";
+}
+
+json_t *oncall_shifts_json(const struct loaded_schedule *l, const struct oncall_shift *sh, size_t n, bool gaps_only)
+{
+        json_t *a = json_array();
+        for (size_t i = 0; a && i < n; i++) {
+                if (gaps_only && sh[i].user[0])
+                        continue;
+                json_t *o = json_pack("{s:o, s:o}", "from", case_time_json(sh[i].from), "to", case_time_json(sh[i].to));
+                if (!gaps_only) {
+                        json_object_set_new(o, "user", sh[i].user[0] ? json_string(sh[i].user) : json_null());
+                        json_object_set_new(o, "layer", json_string(oncall_source_name(l, sh[i].source)));
+                }
+                json_array_append_new(a, o);
+        }
+        return a;
+}
+
+/* Coverage: the gaps of every schedule, and whether each service is
+ * reached around the clock. */
+
+/* Gaps of schedule name in [from, to) into *gaps (an array of shifts). */
+static int schedule_gaps(struct store_tx *tx, const char *name, vg_usec_t from, vg_usec_t to, json_t **gaps,
+                         vg_usec_t *gap_total)
+{
+        struct loaded_schedule *l = NULL;
+        struct oncall_shift *sh = NULL;
+        size_t n = 0;
+        int r = schedule_shifts(tx, name, from, to, &l, &sh, &n);
+        if (r >= 0) {
+                *gaps = oncall_shifts_json(l, sh, n, true);
+                *gap_total = 0;
+                for (size_t i = 0; i < n; i++)
+                        if (!sh[i].user[0])
+                                *gap_total += sh[i].to - sh[i].from;
+        }
+        free(sh);
+        free(l);
+        return r;
+}
+
+/* Is service covered around the clock at level 1 of its policy? A user or
+ * a team with members always is; schedules are when no instant finds all
+ * of them empty. why explains a "no". */
+static int service_covered(struct store_tx *tx, json_t *svc, vg_usec_t from, vg_usec_t to, bool *covered, char *why,
+                           size_t whylen)
+{
+        const char *policy = json_string_value(json_object_get(svc, "escalation_policy"));
+        json_t *pol = NULL;
+        *covered = false;
+        if (!policy) {
+                snprintf(why, whylen, "no escalation policy");
+                return 0;
+        }
+        int r = org_load(tx, "escalation_policy", policy, &pol);
+        if (r == -VG_ENOTFOUND) {
+                snprintf(why, whylen, "escalation policy '%s' is missing", policy);
+                return 0;
+        }
+        if (r < 0)
+                return r;
+        json_t *targets = json_object_get(json_array_get(json_object_get(pol, "levels"), 0), "targets"), *t;
+        size_t i;
+        /* Gaps common to every schedule target: an interval list, intersected. */
+        struct oncall_shift *common = NULL;
+        size_t n_common = 0;
+        bool any_schedule = false;
+        json_array_foreach(targets, i, t)
+        {
+                const char *type = json_string_value(json_object_get(t, "type"));
+                const char *name = json_string_value(json_object_get(t, "name"));
+                if (!type || !name)
+                        continue;
+                if (strcmp(type, "user") == 0)
+                        *covered = true;
+                if (strcmp(type, "team") == 0) {
+                        json_t *team = NULL;
+                        if (org_load(tx, "team", name, &team) >= 0 && json_array_size(json_object_get(team, "members")))
+                                *covered = true;
+                        json_decref(team);
+                }
+                if (strcmp(type, "schedule") != 0 || *covered)
+                        continue;
+                struct loaded_schedule *l = NULL;
+                struct oncall_shift *sh = NULL;
+                size_t n = 0;
+                r = schedule_shifts(tx, name, from, to, &l, &sh, &n);
+                free(l);
+                if (r < 0)
+                        break;
+                /* Keep only the gaps, intersected with what was common so far. */
+                size_t m = 0;
+                for (size_t k = 0; k < n; k++)
+                        if (!sh[k].user[0])
+                                sh[m++] = sh[k];
+                if (!any_schedule) {
+                        free(common);
+                        common = sh;
+                        n_common = m;
+                        any_schedule = true;
+                        continue;
+                }
+                struct oncall_shift *out = malloc((n_common + m + 1) * sizeof *out);
+                size_t o = 0;
+                for (size_t a = 0, b = 0; out && a < n_common && b < m;) {
+                        vg_usec_t lo = common[a].from > sh[b].from ? common[a].from : sh[b].from;
+                        vg_usec_t hi = common[a].to < sh[b].to ? common[a].to : sh[b].to;
+                        if (lo < hi)
+                                out[o++] = (struct oncall_shift){ .user = "", .from = lo, .to = hi, .source = -2 };
+                        if (common[a].to < sh[b].to)
+                                a++;
+                        else
+                                b++;
+                }
+                free(common);
+                free(sh);
+                if (!out) {
+                        r = -ENOMEM;
+                        break;
+                }
+                common = out;
+                n_common = o;
+        }
+        if (r >= 0 && !*covered) {
+                if (!any_schedule) {
+                        snprintf(why, whylen, "level 1 of '%s' reaches nobody", policy);
+                } else if (n_common) {
+                        char a[VG_RFC3339_MAX], b[VG_RFC3339_MAX];
+                        vg_time_format(common[0].from, a);
+                        vg_time_format(common[0].to, b);
+                        snprintf(why, whylen, "%zu gaps at level 1 of '%s', the first %s to %s", n_common, policy, a, b);
+                } else {
+                        *covered = true;
+                }
+        }
+        free(common);
+        json_decref(pol);
+        return r < 0 ? r : 0;
+}
+
+int oncall_coverage_json(struct store_tx *tx, vg_usec_t from, vg_usec_t to, json_t **ret, bool *ok)
+{
+        struct {
+                size_t n;
+                char (*v)[STORE_NAME_MAX];
+        } scheds = { 0 }, svcs = { 0 };
+        json_t *sj = json_array(), *vj = json_array();
+        int r = org_names(tx, "schedule", &scheds.v, &scheds.n);
+        if (r >= 0)
+                r = org_names(tx, "service", &svcs.v, &svcs.n);
+        *ok = true;
+        for (size_t i = 0; r >= 0 && i < scheds.n; i++) {
+                json_t *gaps = NULL;
+                vg_usec_t total = 0;
+                r = schedule_gaps(tx, scheds.v[i], from, to, &gaps, &total);
+                if (r >= 0) {
+                        *ok &= json_array_size(gaps) == 0;
+                        json_array_append_new(sj, json_pack("{s:s, s:I, s:o}", "name", scheds.v[i], "gap_seconds",
+                                                            (json_int_t)(total / VG_USEC_PER_SEC), "gaps", gaps));
+                }
+        }
+        for (size_t i = 0; r >= 0 && i < svcs.n; i++) {
+                json_t *svc = NULL;
+                bool covered;
+                char why[256] = "";
+                r = org_load(tx, "service", svcs.v[i], &svc);
+                if (r >= 0)
+                        r = service_covered(tx, svc, from, to, &covered, why, sizeof why);
+                json_decref(svc);
+                if (r >= 0) {
+                        *ok &= covered;
+                        json_t *o = json_pack("{s:s, s:b}", "name", svcs.v[i], "covered", covered);
+                        if (!covered)
+                                json_object_set_new(o, "why", json_string(why));
+                        json_array_append_new(vj, o);
+                }
+        }
+        free(scheds.v);
+        free(svcs.v);
+        if (r < 0) {
+                json_decref(sj);
+                json_decref(vj);
+                return r;
+        }
+        *ret = json_pack("{s:o, s:o, s:b, s:o, s:o}", "from", case_time_json(from), "to", case_time_json(to), "ok", *ok,
+                         "schedules", sj, "services", vj);
+        return *ret ? 0 : -ENOMEM;
+}
+
+/* ---- overrides ---- */
+
+json_t *case_override_json(const struct schedule_override *o)
+{
+        return json_pack("{s:I, s:s, s:s, s:o, s:o, s:s, s:s, s:o}", "id", (json_int_t)o->id, "schedule", o->schedule,
+                         "user", o->user, "from", case_time_json(o->starts_at), "to", case_time_json(o->ends_at), "reason",
+                         o->reason ? o->reason : "", "created_by", o->created_by, "created_at",
+                         case_time_json(o->created_at));
+}
+
+/* Who changes an override: see case_override_create. Otherwise a responder
+ * could put anyone on call, or take an incident manager off, on their own
+ * word. */
+static int override_may_change(struct store_tx *tx, const struct actor *actor, enum role role,
+                               const struct schedule_override *o, struct case_outcome *out)
+{
+        if (role != ROLE_RESPONDER)
+                return 0;
+        int r = schedule_override_involves(tx, o, actor->name);
+        if (r < 0)
+                return r;
+        if (r == 0) {
+                case_outcome_detail(out, "a responder changes only overrides that involve them: putting "
+                                         "themselves on call, "
+                                         "or handing over a window in which only they are on call");
+                return -VG_EFORBIDDEN;
+        }
+        return 0;
+}
+
+#define OVERRIDE_DAY (86400 * VG_USEC_PER_SEC)
+
+void case_override_validate(const struct schedule_override *o, vg_usec_t now, struct field_errors *fe)
+{
+        if (o->ends_at <= o->starts_at || o->ends_at - o->starts_at > 90 * OVERRIDE_DAY)
+                fielderr_add(fe, "to", "must be after from, at most 90 days later");
+        else if (o->ends_at <= now)
+                fielderr_add(fe, "to", "must be in the future");
+        if (o->reason && *o->reason && !text_valid(o->reason, 500))
+                fielderr_add(fe, "reason", "must be text on one line");
+}
+
+/* The audit record of an override. */
+static int override_audit(struct store_tx *tx, const struct actor *actor, vg_usec_t now, const char *action,
+                          int64_t id, json_t *change)
+{
+        char object[48];
+        snprintf(object, sizeof object, "override:%lld", (long long)id);
+        return change ? store_audit_append(tx, now, actor, action, object, change) : -ENOMEM;
+}
+
+int case_override_create(struct store_tx *tx, const struct actor *actor, enum role role, vg_usec_t now,
+                         struct schedule_override *o, struct case_outcome *out)
+{
+        json_t *doc = NULL;
+        struct user u;
+        case_override_validate(o, now, &out->errors);
+        if (fielderr_any(&out->errors))
+                return -VG_EVALIDATION;
+        snprintf(o->created_by, sizeof o->created_by, "%s", actor->name);
+        o->created_at = now;
+        int r = org_load(tx, "schedule", o->schedule, &doc);
+        json_decref(doc);
+        if (r == -VG_ENOTFOUND)
+                case_outcome_detail(out, "no schedule '%s'", o->schedule);
+        if (r >= 0) {
+                int ur = store_user_get_by_name(tx, o->user, &u);
+                if (ur == -VG_ENOTFOUND || (ur >= 0 && (u.disabled || u.role == ROLE_TENANT_ADMIN))) {
+                        fielderr_add(&out->errors, "user", "no active staff user '%s'", o->user);
+                        r = -VG_EVALIDATION;
+                } else if (ur < 0) {
+                        r = ur;
+                }
+        }
+        if (r >= 0)
+                r = override_may_change(tx, actor, role, o, out);
+        if (r >= 0)
+                r = store_override_insert(tx, o);
+        if (r >= 0) {
+                json_t *j = case_override_json(o);
+                r = override_audit(tx, actor, now, "schedule.override.create", o->id, j);
+                json_decref(j);
+        }
+        return r;
+}
+
+/* The override being deleted, and what the audit record keeps of it. */
+struct override_found {
+        struct schedule_override o; /* reason not kept */
+        json_t *json;               /* owns */
+};
+
+static int override_keep(const struct schedule_override *o, void *userdata)
+{
+        struct override_found *f = userdata;
+        f->o = *o;
+        f->o.reason = NULL;
+        f->json = case_override_json(o);
+        return f->json ? 0 : -ENOMEM;
+}
+
+int case_override_delete(struct store_tx *tx, const struct actor *actor, enum role role, vg_usec_t now,
+                         const char *schedule, int64_t id, struct case_outcome *out)
+{
+        struct override_found f = {0};
+        int r = store_override_get(tx, schedule, id, override_keep, &f);
+        if (r == -VG_ENOTFOUND)
+                case_outcome_detail(out, "no override %lld on schedule '%s'", (long long)id, schedule);
+        if (r >= 0)
+                r = override_may_change(tx, actor, role, &f.o, out);
+        if (r >= 0)
+                r = store_override_delete(tx, schedule, id);
+        /* The record names what was deleted, so "override:N" reads whole. */
+        if (r >= 0)
+                r = override_audit(tx, actor, now, "schedule.override.delete", id, f.json);
+        json_decref(f.json);
+        return r;
 }

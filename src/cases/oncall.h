@@ -3,6 +3,7 @@
  * people each level of an escalation policy reaches. */
 #pragma once
 
+#include "cases/cases.h"
 #include "core/oncall.h"
 #include "store/store.h"
 
@@ -62,3 +63,46 @@ int64_t oncall_level_delay(json_t *level);
  * [{level, delay_seconds, oncall: [{user, via}]}] (a team reaches its
  * members, a schedule whoever is on call, a user that user). */
 int oncall_levels(struct store_tx *tx, const char *policy_name, vg_usec_t t, json_t **ret);
+
+/* A shift's layer as the API names it: the layer's name, "override" or
+ * "gap". */
+const char *oncall_source_name(const struct loaded_schedule *l, int source);
+/* sh[0..n) as JSON (from, to, and unless gaps_only the user and layer);
+ * gaps_only keeps the shifts nobody holds. A new reference. */
+json_t *oncall_shifts_json(const struct loaded_schedule *l, const struct oncall_shift *sh, size_t n,
+                           bool gaps_only);
+
+/* Coverage of every schedule and service over [from, to) as the doors
+ * show it (the API's coverage and metrics, the readiness answer); *ok is
+ * false when any schedule has a gap or any service is not covered around
+ * the clock. */
+int oncall_coverage_json(struct store_tx *tx, vg_usec_t from, vg_usec_t to, json_t **ret, bool *ok);
+
+/* Overrides: someone put on call over a schedule's window. */
+
+/* An override as the doors show it and its audit record holds it (a new
+ * reference). */
+json_t *case_override_json(const struct schedule_override *o);
+
+/* The rules of o's window and reason into fe ("to": after from, at most 90
+ * days later, in the future at now; "reason": text on one line), for a
+ * door to answer every field at once; case_override_create checks them
+ * too. */
+void case_override_validate(const struct schedule_override *o, vg_usec_t now, struct field_errors *fe);
+
+/* Put o->user, an active staff user, on call on schedule o->schedule over
+ * [o->starts_at, o->ends_at), created by actor at now (set in *o, with its
+ * id). actor holds role: incident managers and admins change any override
+ * (they own the schedules; teams have no managers of their own), a
+ * responder only one they are party to, as the person it puts on call or
+ * the one it takes off. Audit "schedule.override.create". Refusals:
+ * -VG_ENOTFOUND (no schedule), -VG_EVALIDATION ("user", the window),
+ * -VG_EFORBIDDEN (o->detail). */
+int case_override_create(struct store_tx *tx, const struct actor *actor, enum role role, vg_usec_t now,
+                         struct schedule_override *o, struct case_outcome *out);
+
+/* Delete override id of schedule, by actor (holding role, as above) at
+ * now; the audit record "schedule.override.delete" names what was
+ * deleted. Refusals: -VG_ENOTFOUND, -VG_EFORBIDDEN. */
+int case_override_delete(struct store_tx *tx, const struct actor *actor, enum role role, vg_usec_t now,
+                         const char *schedule, int64_t id, struct case_outcome *out);

@@ -1,6 +1,7 @@
 #include "cases/vigilance.h"
 
 #include "core/error.h"
+#include "core/names.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -196,5 +197,39 @@ int vigilance_link_alert(struct store_tx *tx, const struct actor *actor, const c
                 return r;
         r = vigilance_set_link(tx, set, actor, alert_ref, a, ret);
         vigilance_set_free(set);
+        return r;
+}
+
+json_t *case_alert_link_json(const struct alert_link *l)
+{
+        return json_pack("{s:I, s:s, s:s, s:b, s:s, s:o}", "id", (json_int_t)l->id, "alert", l->alert,
+                         "reason", l->reason ? l->reason : "", "vigilance", l->vigilance, "linked_by",
+                         l->linked_by, "linked_at", case_time_json(l->linked_at));
+}
+
+int case_alert_link(struct store_tx *tx, const struct actor *actor, vg_usec_t now, const char *key,
+                    const char *alert, const char *reason, struct alert_link *ret,
+                    struct case_outcome *o)
+{
+        struct incident inc = { 0 };
+        *ret = (struct alert_link){ .reason = reason, .linked_at = now };
+        if (!alert || !text_valid(alert, sizeof ret->alert - 1)) {
+                fielderr_add(&o->errors, "alert", "must be an alert reference (text on one line)");
+                return -VG_EVALIDATION;
+        }
+        snprintf(ret->alert, sizeof ret->alert, "%s", alert);
+        snprintf(ret->linked_by, sizeof ret->linked_by, "%s", actor->name);
+        int r = case_incident_get(tx, key, &inc, o);
+        if (r >= 0) {
+                r = store_alert_link(tx, inc.id, ret);
+                if (r == -VG_ECONFLICT)
+                        case_outcome_detail(o, "alert %s is linked to %s already", ret->alert, inc.key);
+        }
+        if (r >= 0) {
+                json_t *change = case_alert_link_json(ret);
+                r = change ? store_audit_incident(tx, now, actor, "incident.alert.link", inc.key, change) : -ENOMEM;
+                json_decref(change);
+        }
+        incident_fini(&inc);
         return r;
 }

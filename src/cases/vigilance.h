@@ -5,8 +5,11 @@
  * for each alert. */
 #pragma once
 
+#include "cases/cases.h"
 #include "core/vigilance.h"
 #include "store/store.h"
+
+#include <jansson.h>
 
 struct vigilance_hit {
         int64_t incident_id;
@@ -36,3 +39,18 @@ int vigilance_set_link(struct store_tx *tx, const struct vigilance_set *set, con
 int vigilance_find(struct store_tx *tx, const struct alert_signals *a, struct vigilance_hit *ret);
 int vigilance_link_alert(struct store_tx *tx, const struct actor *actor, const char *alert_ref,
                          const struct alert_signals *a, struct vigilance_hit *ret);
+
+/* A link as the doors show it and its audit record holds it (a new
+ * reference). */
+json_t *case_alert_link_json(const struct alert_link *l);
+
+/* Link alert (a reference: text on one line) to incident key by hand,
+ * saying why (reason, NULL for none), linked by actor at now, with the
+ * audit record "incident.alert.link"; *ret holds what was written (its
+ * reason borrowed from reason). A closed incident still takes links: the
+ * enhanced-vigilance window outlives the close, and so does the evidence.
+ * Refusals: -VG_EVALIDATION ("alert"), -VG_ENOTFOUND (no incident),
+ * -VG_ECONFLICT (linked already). */
+int case_alert_link(struct store_tx *tx, const struct actor *actor, vg_usec_t now, const char *key,
+                    const char *alert, const char *reason, struct alert_link *ret,
+                    struct case_outcome *o);

@@ -7,6 +7,7 @@
 #include "http/resources.h"
 
 #include "base/secret.h"
+#include "cases/feeds.h"
 #include "core/error.h"
 #include "core/names.h"
 
@@ -16,41 +17,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define FEED_PREFIX "vgc_"
 #define DAY (86400 * VG_USEC_PER_SEC)
-
-static bool may_manage(const struct request *req, const struct calendar_feed *f)
-{
-        return req->who.user.role == ROLE_ADMIN || strcmp(f->created_by, req->who.user.name) == 0;
-}
-
-/* Whether creator may have a feed of kind/name: a staff account, enabled,
- * and for someone else's shifts an admin or incident manager. Asked when
- * the feed is made and on every read, so a feed ends with its creator's
- * right to it (disabled, or moved to a role without it) and answers again
- * only if that right comes back. */
-static bool feed_creator_admits(const struct user *creator, const char *kind, const char *name)
-{
-        if (creator->disabled || !(ROLE_BIT(creator->role) & ROLES_STAFF))
-                return false;
-        return strcmp(kind, "user") != 0 || strcmp(name, creator->name) == 0 ||
-               creator->role == ROLE_ADMIN || creator->role == ROLE_INCIDENT_MANAGER;
-}
-
-static json_t *feed_json(const struct calendar_feed *f)
-{
-        return json_pack("{s:I, s:s, s:s, s:s, s:s, s:o, s:o}", "id", (json_int_t)f->id, "kind", f->kind, "name", f->name,
-                         "prefix", f->prefix, "created_by", f->created_by, "created_at", json_time(f->created_at),
-                         "revoked_at", json_time(f->revoked_at));
-}
 
 int api_feed_create(struct request *req, struct response *resp)
 {
         static const char *const fields[] = { "schedule", "user", NULL };
-        struct calendar_feed f = { .created_at = req->now };
+        struct calendar_feed f;
+        struct case_outcome o;
         struct store_tx *tx;
-        json_t *body, *doc = NULL;
-        struct user u;
+        json_t *body;
         char token[SECRET_TOKEN_MAX];
         int r = request_json_object(req, &body);
         if (r < 0)
@@ -62,52 +37,29 @@ int api_feed_create(struct request *req, struct response *resp)
                 fielderr_add(&req->errors, "schedule", "give schedule or user");
         if (fielderr_any(&req->errors))
                 return -VG_EVALIDATION;
-        snprintf(f.kind, sizeof f.kind, "%s", schedule ? "schedule" : "user");
-        snprintf(f.name, sizeof f.name, "%s", schedule ? schedule : user);
-        if (!feed_creator_admits(&req->who.user, f.kind, f.name)) {
-                request_detail(req, "a feed of someone else's shifts is for admins and incident managers");
-                return -VG_EFORBIDDEN;
-        }
-        snprintf(f.created_by, sizeof f.created_by, "%s", req->who.user.name);
+        case_outcome_init(&o);
+        struct actor a = request_actor(req);
         r = store_begin(req->store, &tx);
         if (r < 0)
                 return r;
-        if (schedule) {
-                r = org_load(tx, "schedule", schedule, &doc);
-                json_decref(doc);
-        } else {
-                r = store_user_get_by_name(tx, user, &u);
-        }
-        if (r == -VG_ENOTFOUND) {
-                fielderr_add(&req->errors, schedule ? "schedule" : "user", "no such %s", f.kind);
-                r = -VG_EVALIDATION;
-        }
-        if (r >= 0)
-                r = secret_token_new(FEED_PREFIX, token, sizeof token);
-        if (r >= 0) {
-                secret_token_digest(token, f.token_hash);
-                snprintf(f.prefix, sizeof f.prefix, "%.10s", token);
-                r = store_feed_insert(tx, &f);
-        }
-        json_t *j = r >= 0 ? feed_json(&f) : NULL;
-        if (r >= 0)
-                r = request_audit(req, tx, "calendar_feed.create", "calendar_feed", f.id, j);
+        r = case_feed_create(tx, &a, &req->who.user, req->now, schedule ? "schedule" : "user",
+                             schedule ? schedule : user, &f, token, sizeof token, &o);
+        request_outcome(req, &o);
         r = store_finish(tx, r);
         if (r >= 0) {
                 char url[600];
+                json_t *j = case_feed_json(&f);
                 snprintf(url, sizeof url, "%s/calendar/%s.ics", req->cfg->public_url, token);
                 json_object_set_new(j, "url", json_string(url));
                 r = response_json(resp, 201, j);
-                j = NULL;
         }
-        json_decref(j);
         secret_wipe(token, sizeof token);
         return r;
 }
 
 static int add_feed(const struct calendar_feed *f, void *userdata)
 {
-        return json_array_append_new(userdata, feed_json(f)) == 0 ? 0 : -ENOMEM;
+        return json_array_append_new(userdata, case_feed_json(f)) == 0 ? 0 : -ENOMEM;
 }
 
 int api_feed_list(struct request *req, struct response *resp)
@@ -129,22 +81,17 @@ int api_feed_list(struct request *req, struct response *resp)
 int api_feed_revoke(struct request *req, struct response *resp)
 {
         long long id;
-        struct calendar_feed f;
+        struct case_outcome o;
         struct store_tx *tx;
         if (request_id_param(req, 0, "calendar feed", &id) < 0)
                 return -VG_ENOTFOUND;
+        case_outcome_init(&o);
+        struct actor a = request_actor(req);
         int r = store_begin(req->store, &tx);
         if (r < 0)
                 return r;
-        r = store_feed_get(tx, id, &f);
-        if (r >= 0 && !may_manage(req, &f))
-                r = -VG_ENOTFOUND; /* others' feeds are not visible */
-        if (r >= 0)
-                r = store_feed_revoke(tx, id, req->now);
-        if (r == -VG_ENOTFOUND)
-                request_detail(req, "no live calendar feed %lld of yours", id);
-        if (r >= 0)
-                r = request_audit(req, tx, "calendar_feed.revoke", "calendar_feed", id, NULL);
+        r = case_feed_revoke(tx, &a, req->who.user.role, req->now, id, &o);
+        request_outcome(req, &o);
         r = store_finish(tx, r);
         if (r < 0)
                 return r;

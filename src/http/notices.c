@@ -97,25 +97,33 @@ static int add_notice(const struct notice *n, void *userdata)
         return r < 0 ? r : json_array_append_new(l->items, j);
 }
 
-int api_notice_list(struct request *req, struct response *resp)
+/* The notices of the incident in the path, read in tx: the list's read
+ * transaction, or a release's own, so that it answers with what it wrote
+ * before it commits. */
+static int notice_list(struct request *req, struct response *resp, struct store_tx *tx)
 {
-        struct notice_list l = { .items = json_array() };
+        struct notice_list l = { .tx = tx, .items = json_array() };
         struct incident inc = { 0 };
-        int r = store_begin_read(req->store, &l.tx);
-        if (r >= 0) {
-                r = store_incident_get(l.tx, req->params[0], &inc);
-                if (r == -VG_ENOTFOUND)
-                        request_detail(req, "no incident %s", req->params[0]);
-                if (r >= 0)
-                        r = store_notice_list(l.tx, inc.id, add_notice, &l);
-                store_rollback(l.tx);
-        }
+        int r = request_incident_load(req, tx, &inc);
+        if (r >= 0)
+                r = store_notice_list(tx, inc.id, add_notice, &l);
         incident_fini(&inc);
         if (r < 0) {
                 json_decref(l.items);
                 return r;
         }
         return response_json(resp, 200, json_pack("{s:o}", "items", l.items));
+}
+
+int api_notice_list(struct request *req, struct response *resp)
+{
+        struct store_tx *tx;
+        int r = store_begin_read(req->store, &tx);
+        if (r < 0)
+                return r;
+        r = notice_list(req, resp, tx);
+        store_rollback(tx);
+        return r;
 }
 
 int api_notice_release(struct request *req, struct response *resp)
@@ -137,8 +145,7 @@ int api_notice_release(struct request *req, struct response *resp)
                 return r;
         r = case_notice_release(tx, &a, req->now, &p, req->params[0], id, NULL, &o);
         request_outcome(req, &o);
-        r = store_finish(tx, r);
-        if (r < 0)
-                return r;
-        return api_notice_list(req, resp);
+        if (r >= 0)
+                r = notice_list(req, resp, tx);
+        return store_finish(tx, r);
 }

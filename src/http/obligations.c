@@ -112,11 +112,13 @@ static int find_incident(struct request *req, struct store_tx *tx, struct incide
         return r;
 }
 
-int api_obligation_list(struct request *req, struct response *resp)
+/* The obligations of the incident in the path, read in tx: the list's read
+ * transaction, or a change's own, so that it answers with what it wrote
+ * before it commits. */
+static int obligation_list(struct request *req, struct response *resp, struct store_tx *tx)
 {
         struct listing l = { .now = req->now, .set = req->rules };
         struct incident inc = { 0 };
-        struct store_tx *tx;
         const char *v_;
         if ((l.tenant = request_query(req, "tenant")) && *l.tenant && !tenant_id_valid(l.tenant))
                 fielderr_add(&req->errors, "tenant", "not a tenant id (empty: the provider's own obligations)");
@@ -137,16 +139,12 @@ int api_obligation_list(struct request *req, struct response *resp)
         l.items = json_array();
         l.effective = json_object();
         l.why = json_object();
-        int r = store_begin_read(req->store, &tx);
-        if (r >= 0) {
-                r = find_incident(req, tx, &inc);
-                if (r >= 0 && req->rules)
-                        r = case_explainer_new(tx, req->rules, &req->cfg->provider, &inc, &l.x);
-                if (r >= 0)
-                        r = store_obligation_list(tx, inc.id, add, &l);
-                case_explainer_free(l.x);
-                store_rollback(tx);
-        }
+        int r = find_incident(req, tx, &inc);
+        if (r >= 0 && req->rules)
+                r = case_explainer_new(tx, req->rules, &req->cfg->provider, &inc, &l.x);
+        if (r >= 0)
+                r = store_obligation_list(tx, inc.id, add, &l);
+        case_explainer_free(l.x);
         incident_fini(&inc);
         if (r < 0) {
                 json_decref(l.items);
@@ -172,6 +170,17 @@ int api_obligation_list(struct request *req, struct response *resp)
                                                   "rules_version", req->rules ? req->rules->version : "", "items", l.items,
                                                   "rules", l.why, "tenants", tenants, "total", (json_int_t)l.total,
                                                   "truncated", l.total > json_array_size(l.items)));
+}
+
+int api_obligation_list(struct request *req, struct response *resp)
+{
+        struct store_tx *tx;
+        int r = store_begin_read(req->store, &tx);
+        if (r < 0)
+                return r;
+        r = obligation_list(req, resp, tx);
+        store_rollback(tx);
+        return r;
 }
 
 /* The attachment of a filing from its JSON {name, media_type, content
@@ -248,12 +257,12 @@ int api_obligation_sent(struct request *req, struct response *resp)
                 r = case_obligation_file(tx, &a, req->now, req->rules, &req->cfg->provider, req->params[0], id, &in,
                                          &o);
                 request_outcome(req, &o);
+                if (r >= 0)
+                        r = obligation_list(req, resp, tx);
                 r = store_finish(tx, r);
         }
         free(data);
-        if (r < 0)
-                return r;
-        return api_obligation_list(req, resp);
+        return r;
 }
 
 /* Correct a sent time, saying why (case_obligation_correct); answers the
@@ -286,10 +295,9 @@ int api_obligation_correct(struct request *req, struct response *resp)
         r = case_obligation_correct(tx, &a, req->now, req->rules, &req->cfg->provider, req->params[0], id, at, reason,
                                     &o);
         request_outcome(req, &o);
-        r = store_finish(tx, r);
-        if (r < 0)
-                return r;
-        return api_obligation_list(req, resp);
+        if (r >= 0)
+                r = obligation_list(req, resp, tx);
+        return store_finish(tx, r);
 }
 
 /* The incident's filing history (?obligation=ID: of one obligation). */

@@ -7,6 +7,7 @@
 #define _GNU_SOURCE
 #include "http/resources.h"
 
+#include "cases/portal.h"
 #include "core/buf.h"
 #include "core/error.h"
 #include "core/names.h"
@@ -58,24 +59,17 @@ int api_portal_notices(struct request *req, struct response *resp)
 int api_portal_notice_ack(struct request *req, struct response *resp)
 {
         long long id;
+        struct case_outcome o;
         struct store_tx *tx;
         if (request_id_param(req, 0, "notice", &id) < 0)
                 return -VG_ENOTFOUND;
+        case_outcome_init(&o);
+        struct actor a = request_actor(req);
         int r = store_begin(req->store, &tx);
         if (r < 0)
                 return r;
-        r = store_notice_ack(tx, id, req->who.user.tenant, req->who.user.name, req->now);
-        if (r == -VG_ENOTFOUND)
-                request_detail(req, "no notice %lld for your organisation", id);
-        if (r == -VG_ECONFLICT)
-                request_detail(req, "notice %lld was acknowledged already", id);
-        if (r >= 0) {
-                char object[STORE_NAME_MAX + 8];
-                snprintf(object, sizeof object, "tenant:%s", req->who.user.tenant);
-                json_t *change = json_pack("{s:I}", "notice", (json_int_t)id);
-                r = request_audit_object(req, tx, "notice.acknowledge", object, change);
-                json_decref(change);
-        }
+        r = case_notice_acknowledge(tx, &a, req->now, req->who.user.tenant, id, &o);
+        request_outcome(req, &o);
         r = store_finish(tx, r);
         if (r < 0)
                 return r;
@@ -135,100 +129,29 @@ int api_portal_incidents(struct request *req, struct response *resp)
         return response_json(resp, 200, json_pack("{s:s, s:o}", "tenant", req->who.user.tenant, "items", l.items));
 }
 
-static int org_exists(const struct org_object *o, void *userdata)
-{
-        (void)o;
-        *(bool *)userdata = true;
-        return 0;
-}
-
-/* A portal report opens an incident and pages whoever is on call, so a
- * tenant administrator (or a script holding their token) must not send
- * them at machine speed: at most portal.max_reports_user per user and
- * portal.max_reports_tenant per tenant in any portal.window. Counted from
- * the reports themselves inside the report's write transaction, so
- * concurrent requests and several nodes see one count, and a refused
- * report counts for nothing. Retry-After: until the oldest report that
- * fills the limit leaves the window. */
-static int report_rate_check(struct request *req, struct store_tx *tx)
-{
-        const struct config_portal *p = &req->cfg->portal;
-        vg_usec_t since = req->now - p->window * VG_USEC_PER_SEC, at = 0;
-        const char *who = "you have";
-        unsigned max = p->max_reports_user;
-        int r = store_customer_report_nth(tx, req->who.user.name, NULL, since, max, &at);
-        if (r == 0) {
-                who = "your tenant has";
-                max = p->max_reports_tenant;
-                r = store_customer_report_nth(tx, NULL, req->who.user.tenant, since, max, &at);
-        }
-        if (r <= 0)
-                return r;
-        int64_t wait = (at + p->window * VG_USEC_PER_SEC - req->now + VG_USEC_PER_SEC - 1) /
-                       VG_USEC_PER_SEC;
-        req->retry_after = wait < 1 ? 1 : (int)wait;
-        request_detail(
-                req,
-                "%s reported %u incidents in the last %lld seconds, the most the portal takes; "
-                "try again in %d seconds",
-                who, max, (long long)p->window, req->retry_after);
-        return -VG_ERATELIMIT;
-}
-
 int api_portal_report(struct request *req, struct response *resp)
 {
         static const char *const fields[] = { "title", "description", "service", NULL };
+        struct customer_report c = { .tenant = req->who.user.tenant };
         struct incident inc = { 0 };
+        struct case_outcome o;
         struct store_tx *tx;
         json_t *body;
         int r = request_json_object(req, &body);
         if (r < 0)
                 return r;
         json_only_fields(req, body, fields);
-        const char *title = json_field_string(req, body, "title", true, 150);
-        const char *desc = json_field_string(req, body, "description", false, 20000);
-        const char *service = json_field_string(req, body, "service", false, STORE_NAME_MAX - 1);
-        if (title && !text_valid(title, 150))
-                fielderr_add(&req->errors, "title", "must be 1 to 150 bytes of text on one line");
-        if (service && !tenant_id_valid(service))
-                fielderr_add(&req->errors, "service", "is not a service name");
+        c.title = json_field_string(req, body, "title", true, PORTAL_TITLE_MAX);
+        c.description = json_field_string(req, body, "description", false, 20000);
+        c.service = json_field_string(req, body, "service", false, STORE_NAME_MAX - 1);
         if (fielderr_any(&req->errors))
                 return -VG_EVALIDATION;
+        case_outcome_init(&o);
+        struct actor a = request_actor(req);
         r = store_begin(req->store, &tx);
         if (r < 0)
                 return r;
-        r = report_rate_check(req, tx);
-        if (r < 0)
-                return store_finish(tx, r);
-        if (service) {
-                /* Only a service the provider runs: it picks who is paged. */
-                bool found = false;
-                r = store_org_get(tx, "service", service, org_exists, &found);
-                if (r == -VG_ENOTFOUND || (r >= 0 && !found)) {
-                        fielderr_add(&req->errors, "service", "no service '%s'", service);
-                        r = -VG_EVALIDATION;
-                }
-                if (r < 0)
-                        return store_finish(tx, r);
-        }
-        /* The prefix is ours, so the tenant's title is what gives way: cut to
-         * fit on a character boundary (tenant ids are ASCII, at most 64). */
-        char full[INCIDENT_TITLE_MAX + 1];
-        int at = snprintf(full, sizeof full, "[customer %s] ", req->who.user.tenant);
-        utf8_copy(full + at, sizeof full - (size_t)at, title);
-        struct scope_tenant t = { .status = TENANT_SUSPECTED, .evidence = "reported by the tenant" };
-        snprintf(t.tenant, sizeof t.tenant, "%s", req->who.user.tenant);
-        struct case_incident_new n = { .title = full,
-                                       .description = desc,
-                                       .severity = SEV3,
-                                       .source = SOURCE_CUSTOMER,
-                                       .services = service ? &service : NULL,
-                                       .n_services = service != NULL,
-                                       .tenant = &t };
-        struct actor a = request_actor(req);
-        struct case_outcome o;
-        case_outcome_init(&o);
-        r = case_incident_open(tx, &a, req->now, &n, &inc, &o);
+        r = case_customer_report(tx, &a, req->now, &req->cfg->portal, &c, &inc, &req->retry_after, &o);
         request_outcome(req, &o);
         r = store_finish(tx, r);
         json_t *out = r >= 0 ? json_pack("{s:s, s:s, s:s}", "key", inc.key, "phase", "analysis", "status", "received")
@@ -241,12 +164,11 @@ int api_portal_report(struct request *req, struct response *resp)
 
 /* ---- the public status page ---- */
 
-static const char *const advisory_states[] = { "investigating", "identified", "monitoring", "resolved" };
-
 int api_advisory_post(struct request *req, struct response *resp)
 {
         static const char *const fields[] = { "service", "state", "message", NULL };
-        struct advisory a = { .posted_at = req->now };
+        struct advisory a = { 0 };
+        struct case_outcome o;
         struct store_tx *tx;
         json_t *body;
         int r = request_json_object(req, &body);
@@ -255,35 +177,25 @@ int api_advisory_post(struct request *req, struct response *resp)
         json_only_fields(req, body, fields);
         const char *service = json_field_string(req, body, "service", true, STORE_NAME_MAX - 1);
         const char *state = json_field_string(req, body, "state", true, 16);
-        const char *message = json_field_string(req, body, "message", true, 2000);
-        if (service && !tenant_id_valid(service))
-                fielderr_add(&req->errors, "service", "is not a service name");
-        bool ok = false;
-        for (size_t i = 0; state && i < 4; i++)
-                ok |= strcmp(state, advisory_states[i]) == 0;
-        if (state && !ok)
-                fielderr_add(&req->errors, "state", "must be investigating, identified, monitoring or resolved");
-        if (message && (!*message || strlen(message) > 2000))
-                fielderr_add(&req->errors, "message", "must say something (at most 2000 bytes)");
+        a.message = json_field_string(req, body, "message", true, ADVISORY_MESSAGE_MAX);
+        snprintf(a.service, sizeof a.service, "%s", service ? service : "");
+        snprintf(a.state, sizeof a.state, "%s", state ? state : "");
+        if (service && state && a.message)
+                case_advisory_validate(&a, &req->errors);
         if (fielderr_any(&req->errors))
                 return -VG_EVALIDATION;
-        snprintf(a.service, sizeof a.service, "%s", service);
-        snprintf(a.state, sizeof a.state, "%s", state);
-        a.message = message;
-        snprintf(a.posted_by, sizeof a.posted_by, "%s", req->who.user.name);
+        case_outcome_init(&o);
+        struct actor actor = request_actor(req);
         r = store_begin(req->store, &tx);
-        if (r >= 0) {
-                r = store_advisory_add(tx, &a);
-                json_t *change = json_pack("{s:s, s:s, s:s}", "service", a.service, "state", a.state, "message", message);
-                if (r >= 0)
-                        r = request_audit(req, tx, "advisory.post", "advisory", a.id, change);
-                json_decref(change);
-                r = store_finish(tx, r);
-        }
+        if (r < 0)
+                return r;
+        r = case_advisory_post(tx, &actor, req->now, &a, &o);
+        request_outcome(req, &o);
+        r = store_finish(tx, r);
         if (r < 0)
                 return r;
         return response_json(resp, 201, json_pack("{s:I, s:s, s:s, s:s, s:o}", "id", (json_int_t)a.id, "service", a.service,
-                                                  "state", a.state, "message", message, "posted_at", json_time(a.posted_at)));
+                                                  "state", a.state, "message", a.message, "posted_at", json_time(a.posted_at)));
 }
 
 static int advisory_json(const struct advisory *a, void *userdata)

@@ -40,7 +40,6 @@ int api_task_create(struct request *req, struct response *resp);
 int api_task_list(struct request *req, struct response *resp);
 int api_task_update(struct request *req, struct response *resp);
 int api_approval_decide(struct request *req, struct response *resp);
-json_t *task_json(const struct task *t);
 int api_incident_update(struct request *req, struct response *resp);
 /* recovery.c */
 int api_recovery_get(struct request *req, struct response *resp);

@@ -5,6 +5,7 @@
 #include "http/resources.h"
 
 #include "base/secret.h"
+#include "cases/account.h"
 #include "core/error.h"
 #include "core/names.h"
 
@@ -27,51 +28,33 @@ static json_t *token_json(const struct api_token *t)
 int api_token_create(struct request *req, struct response *resp)
 {
         static const char *const fields[] = { "name", "expires_in", NULL };
-        struct api_token t = { 0 };
+        struct api_token t;
+        struct case_outcome o;
         char secret[SECRET_TOKEN_MAX];
         struct store_tx *tx;
         json_t *body;
         int64_t ttl = 0;
-        int r;
-
-        r = request_json_object(req, &body);
+        int r = request_json_object(req, &body);
         if (r < 0)
                 return r;
         json_only_fields(req, body, fields);
         const char *name = json_field_string(req, body, "name", true, STORE_NAME_MAX - 1);
-        if (name && !text_valid(name, STORE_NAME_MAX - 1))
-                fielderr_add(&req->errors, "name", "must be printable text without control characters");
         json_field_int(req, body, "expires_in", 1, TOKEN_TTL_MAX, &ttl);
         if (fielderr_any(&req->errors))
                 return -VG_EVALIDATION;
-
-        r = secret_token_new(TOKEN_PREFIX_API, secret, sizeof secret);
-        if (r < 0)
-                return r;
-        t.user_id = req->who.user.id;
-        snprintf(t.name, sizeof t.name, "%s", name);
-        snprintf(t.prefix, sizeof t.prefix, "%.10s", secret);
-        secret_token_digest(secret, t.token_hash);
-        t.created_at = req->now;
-        t.expires_at = ttl ? req->now + ttl * VG_USEC_PER_SEC : 0;
-
+        case_outcome_init(&o);
+        struct actor a = request_actor(req);
         r = store_begin(req->store, &tx);
         if (r < 0)
-                goto out;
-        r = store_token_insert(tx, &t);
-        if (r >= 0) {
-                json_t *change = json_pack("{s:s, s:I, s:o}", "name", t.name, "user_id",
-                                           (json_int_t)t.user_id, "expires_at", json_time(t.expires_at));
-                r = request_audit(req, tx, "token.create", "token", t.id, change);
-                json_decref(change);
-        }
+                return r;
+        r = account_token_create(tx, &a, req->now, TOKEN_PREFIX_API, name, ttl, &t, secret, sizeof secret, &o);
+        request_outcome(req, &o);
         r = store_finish(tx, r);
-        if (r < 0)
-                goto out;
-        json_t *j = token_json(&t);
-        json_object_set_new(j, "token", json_string(secret));
-        r = response_json(resp, 201, j);
-out:
+        if (r >= 0) {
+                json_t *j = token_json(&t);
+                json_object_set_new(j, "token", json_string(secret));
+                r = response_json(resp, 201, j);
+        }
         secret_wipe(secret, sizeof secret);
         return r;
 }
@@ -104,32 +87,18 @@ int api_token_list(struct request *req, struct response *resp)
 
 int api_token_revoke(struct request *req, struct response *resp)
 {
-        struct api_token t;
+        struct case_outcome o;
         struct store_tx *tx;
         long long id;
         if (request_id_param(req, 0, "token", &id) < 0)
                 return -VG_ENOTFOUND;
+        case_outcome_init(&o);
+        struct actor a = request_actor(req);
         int r = store_begin(req->store, &tx);
         if (r < 0)
                 return r;
-        r = store_token_get(tx, id, &t);
-        /* Another user's token is "not found" unless you are an admin: its
-         * existence is not yours to learn. */
-        if (r >= 0 && t.user_id != req->who.user.id && req->who.user.role != ROLE_ADMIN)
-                r = -VG_ENOTFOUND;
-        if (r == -VG_ENOTFOUND)
-                request_detail(req, "no token %lld", id);
-        if (r >= 0 && t.revoked_at) {
-                request_detail(req, "token %lld is already revoked", id);
-                r = -VG_ECONFLICT;
-        }
-        if (r >= 0)
-                r = store_token_revoke(tx, id, req->now);
-        if (r >= 0) {
-                json_t *change = json_pack("{s:s, s:I}", "name", t.name, "user_id", (json_int_t)t.user_id);
-                r = request_audit(req, tx, "token.revoke", "token", id, change);
-                json_decref(change);
-        }
+        r = account_token_revoke(tx, &a, req->who.user.role, req->now, id, &o);
+        request_outcome(req, &o);
         r = store_finish(tx, r);
         if (r < 0)
                 return r;

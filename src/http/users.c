@@ -178,25 +178,6 @@ int api_user_get(struct request *req, struct response *resp)
         return user_response(resp, 200, &u);
 }
 
-/* A new password is given when the old one may be known to someone else,
- * and an API token or a calendar feed made with it is as good as the
- * password: they end with it (but the token making this change, when an
- * admin changes their own password with one). How many is recorded in
- * change. */
-static int password_ends_credentials(struct request *req, struct store_tx *tx, const struct user *u,
-                                     json_t *change)
-{
-        int tokens = store_token_revoke_for_user(tx, u->id, req->who.token_id, req->now);
-        if (tokens < 0)
-                return tokens;
-        int feeds = store_feed_revoke_by_creator(tx, u->name, req->now);
-        if (feeds < 0)
-                return feeds;
-        json_object_set_new(change, "tokens_revoked", json_integer(tokens));
-        json_object_set_new(change, "calendar_feeds_revoked", json_integer(feeds));
-        return 0;
-}
-
 int api_user_update(struct request *req, struct response *resp)
 {
         static const char *const fields[] = { "role", "tenant", "disabled", "password", "email", "phone",
@@ -237,70 +218,33 @@ int api_user_update(struct request *req, struct response *resp)
                 goto out;
         }
 
-        /* Validate the user as it would be after the change. */
-        struct user_spec spec = {
-                .name = u.name,
-                .role = role ? role : role_to_string(u.role),
-                .tenant = tenant_v ? tenant : (u.tenant[0] ? u.tenant : NULL),
-                .password = password ? password : "unchanged-password",
-        };
-        r = account_user_check(&spec, &req->errors);
-        if (r < 0)
-                goto out;
-        if (req->who.user.id == u.id && ((role && role_from_string(role) != ROLE_ADMIN) || disabled == 1)) {
-                request_detail(req, "an admin may not demote or disable their own account");
-                r = -VG_ECONFLICT;
-                goto out;
-        }
-
-        json_t *change = json_object();
-        bool end_sessions = false;
-        if (role && role_from_string(role) != u.role) {
-                json_object_set_new(change, "role", json_string(role));
-                u.role = role_from_string(role);
-                end_sessions = true;
-        }
-        if (tenant_v && strcmp(tenant ? tenant : "", u.tenant) != 0) {
-                json_object_set_new(change, "tenant", tenant ? json_string(tenant) : json_null());
-                snprintf(u.tenant, sizeof u.tenant, "%s", tenant ? tenant : "");
-                end_sessions = true;
-        }
-        if (disabled >= 0 && (bool)disabled != u.disabled) {
-                json_object_set_new(change, "disabled", json_boolean(disabled));
-                u.disabled = disabled;
-                end_sessions = end_sessions || disabled;
-        }
+        /* The contact fields as sent, for the audit record. */
         static const char *const contact_keys[] = { "email", "phone", "time_zone", "contacts" };
-        for (size_t i = 0; i < 4; i++) {
+        json_t *record = json_object();
+        for (size_t i = 0; record && i < 4; i++) {
                 json_t *v = json_object_get(body, contact_keys[i]);
                 if (v)
-                        json_object_set(change, contact_keys[i], v);
+                        json_object_set(record, contact_keys[i], v);
         }
-        if (json_object_get(body, "email"))
-                memcpy(u.email, contact.email, sizeof u.email);
-        if (json_object_get(body, "phone"))
-                memcpy(u.phone, contact.phone, sizeof u.phone);
-        if (json_object_get(body, "time_zone"))
-                memcpy(u.time_zone, contact.time_zone, sizeof u.time_zone);
-        if (json_object_get(body, "contacts"))
-                memcpy(u.contacts, contact.contacts, sizeof u.contacts);
-        if (password) {
-                r = secret_password_hash(password, u.password_hash);
-                json_object_set_new(change, "password_changed", json_true());
-                end_sessions = true;
-        }
-        u.updated_at = req->now > u.updated_at ? req->now : u.updated_at + 1;
-        if (r >= 0)
-                r = store_user_update(tx, &u);
-        /* A change of role, tenant, password or a disable ends the user's
-         * sessions: they sign in again under the new rules. */
-        if (r >= 0 && end_sessions)
-                r = store_session_delete_for_user(tx, u.id);
-        if (r >= 0 && password)
-                r = password_ends_credentials(req, tx, &u, change);
-        if (r >= 0)
-                r = request_audit(req, tx, "user.update", "user", u.id, change);
-        json_decref(change);
+        struct user_change c = {
+                .role = role,
+                .set_tenant = tenant_v != NULL,
+                .tenant = tenant,
+                .disabled = disabled,
+                .password = password,
+                .contact = &contact,
+                .set_email = json_object_get(body, "email") != NULL,
+                .set_phone = json_object_get(body, "phone") != NULL,
+                .set_time_zone = json_object_get(body, "time_zone") != NULL,
+                .set_contacts = json_object_get(body, "contacts") != NULL,
+                .record = record,
+        };
+        struct case_outcome o;
+        case_outcome_init(&o);
+        struct actor a = request_actor(req);
+        r = record ? account_user_update(tx, &a, req->now, req->who.token_id, &u, &c, &o) : -ENOMEM;
+        request_outcome(req, &o);
+        json_decref(record);
         r = store_finish(tx, r);
         tx = NULL;
 out:

@@ -58,16 +58,9 @@ int api_vigilance_match_route(struct request *req, struct response *resp)
         return response_json(resp, 200, json_pack("{s:o}", "match", match));
 }
 
-static json_t *link_json(const struct alert_link *l)
-{
-        return json_pack("{s:I, s:s, s:s, s:b, s:s, s:o}", "id", (json_int_t)l->id, "alert", l->alert,
-                         "reason", l->reason ? l->reason : "", "vigilance", l->vigilance, "linked_by",
-                         l->linked_by, "linked_at", json_time(l->linked_at));
-}
-
 static int add_link(const struct alert_link *l, void *userdata)
 {
-        return json_array_append_new(userdata, link_json(l)) == 0 ? 0 : -ENOMEM;
+        return json_array_append_new(userdata, case_alert_link_json(l)) == 0 ? 0 : -ENOMEM;
 }
 
 int api_alert_link_list(struct request *req, struct response *resp)
@@ -93,8 +86,8 @@ int api_alert_link_list(struct request *req, struct response *resp)
 int api_alert_link_create(struct request *req, struct response *resp)
 {
         static const char *const fields[] = { "alert", "reason", NULL };
-        struct incident inc = { 0 };
-        struct alert_link l = { 0 };
+        struct alert_link l;
+        struct case_outcome o;
         struct store_tx *tx = NULL;
         json_t *body;
         int r = request_json_object(req, &body);
@@ -102,31 +95,16 @@ int api_alert_link_create(struct request *req, struct response *resp)
                 return r;
         json_only_fields(req, body, fields);
         const char *alert = json_field_string(req, body, "alert", true, sizeof l.alert - 1);
-        if (alert && !text_valid(alert, sizeof l.alert - 1))
-                fielderr_add(&req->errors, "alert", "must be an alert reference (text on one line)");
-        l.reason = json_field_string(req, body, "reason", false, 4096);
+        const char *reason = json_field_string(req, body, "reason", false, 4096);
         if (fielderr_any(&req->errors))
                 return -VG_EVALIDATION;
-        snprintf(l.alert, sizeof l.alert, "%s", alert);
-        snprintf(l.linked_by, sizeof l.linked_by, "%s", req->who.user.name);
-        l.linked_at = req->now;
+        case_outcome_init(&o);
+        struct actor a = request_actor(req);
         r = store_begin(req->store, &tx);
-        if (r >= 0) {
-                r = request_incident_load(req, tx, &inc);
-        }
-        if (r >= 0) {
-                r = store_alert_link(tx, inc.id, &l);
-                if (r == -VG_ECONFLICT)
-                        request_detail(req, "alert %s is linked to %s already", l.alert, inc.key);
-        }
-        if (r >= 0) {
-                json_t *change = link_json(&l);
-                r = change ? request_audit_incident(req, tx, "incident.alert.link", inc.key, change) : -ENOMEM;
-                json_decref(change);
-        }
         if (r >= 0)
-                r = response_json(resp, 201, link_json(&l));
-        r = tx ? store_finish(tx, r) : r;
-        incident_fini(&inc);
-        return r;
+                r = case_alert_link(tx, &a, req->now, req->params[0], alert, reason, &l, &o);
+        request_outcome(req, &o);
+        if (r >= 0)
+                r = response_json(resp, 201, case_alert_link_json(&l));
+        return tx ? store_finish(tx, r) : r;
 }

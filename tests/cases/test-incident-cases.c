@@ -11,8 +11,8 @@
 #include "base/rules.h"
 #include "cases/cases.h"
 #include "core/error.h"
+#include "fixture.h"
 
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,10 +25,8 @@ static const struct actor tester = {.user_id = 0, .name = "test", .request_id = 
 static const struct config_provider provider; /* no jurisdictions, no sectors */
 
 struct fixture {
-        char dir[64];
-        char path[96];
-        char url[160];
-        struct store *s;
+        struct case_fixture *cf; /* owns: the store and its one incident */
+        struct store *s;         /* borrows: cf's */
         struct rule_set rules;
         char key[INCIDENT_KEY_MAX];
 };
@@ -38,7 +36,6 @@ static int setup(void **state)
 {
         struct fixture *f = calloc(1, sizeof *f);
         char err[256], rules[512];
-        struct store_tx *tx;
         const char *root = getenv("VIGIL_SOURCE_ROOT");
         if (!f)
                 return -1;
@@ -47,27 +44,10 @@ static int setup(void **state)
                 fprintf(stderr, "rules_load: %s\n", err);
                 return -1;
         }
-        snprintf(f->dir, sizeof f->dir, "/tmp/vigil-test-incident-cases-XXXXXX");
-        if (!mkdtemp(f->dir))
+        if (!(f->cf = case_fixture_new("incident-cases")))
                 return -1;
-        snprintf(f->path, sizeof f->path, "%s/v.db", f->dir);
-        snprintf(f->url, sizeof f->url, "sqlite:%s", f->path);
-        if (store_open(f->url, &f->s, err, sizeof err) < 0) {
-                fprintf(stderr, "store_open: %s\n", err);
-                return -1;
-        }
-        struct case_incident_new n = {.title = "exfiltration",
-                                      .severity = SEV2,
-                                      .source = SOURCE_EMPLOYEE,
-                                      .detected_at = T0};
-        struct case_outcome o;
-        struct incident inc;
-        case_outcome_init(&o);
-        if (store_begin(f->s, &tx) < 0 || case_incident_open(tx, &tester, T0, &n, &inc, &o) < 0 ||
-            store_commit(tx) < 0)
-                return -1;
-        snprintf(f->key, sizeof f->key, "%s", inc.key);
-        incident_fini(&inc);
+        f->s = f->cf->s;
+        snprintf(f->key, sizeof f->key, "%s", f->cf->key);
         *state = f;
         return 0;
 }
@@ -75,29 +55,16 @@ static int setup(void **state)
 static int teardown(void **state)
 {
         struct fixture *f = *state;
-        char cmd[200];
-        store_close(f->s);
         rule_set_fini(&f->rules);
-        snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-        if (system(cmd) != 0)
-                return -1;
+        int r = case_fixture_free(f->cf);
         free(f);
-        return 0;
+        return r;
 }
 
 /* One number from the committed database, read beside the store. */
 static long long query(struct fixture *f, const char *sql)
 {
-        sqlite3 *db;
-        sqlite3_stmt *st;
-        long long v = -1;
-        assert_int_equal(sqlite3_open_v2(f->path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-        assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-        if (sqlite3_step(st) == SQLITE_ROW)
-                v = sqlite3_column_int64(st, 0);
-        sqlite3_finalize(st);
-        sqlite3_close(db);
-        return v;
+        return fx_count(f->cf, sql);
 }
 
 /* What a change could touch; a refusal leaves every figure as it was. */

@@ -567,6 +567,9 @@ static void tasks_approvals_and_root_cause(void **state)
                        400, NULL, "business_impact");
         expect_refused("POST", tasks, responder, NULL, "{\"phase\":\"containment\",\"title\":\"x\",\"owner\":\"ghost\"}",
                        400, NULL, "owner");
+        /* No owner is null: "" names no user. */
+        expect_refused("POST", tasks, responder, NULL, "{\"phase\":\"containment\",\"title\":\"x\",\"owner\":\"\"}",
+                       400, NULL, "owner");
         expect_refused("POST", tasks, responder, NULL, "{\"phase\":\"closed\",\"title\":\"x\"}", 400, NULL, "phase");
         expect_refused("POST", tasks, responder, NULL, "{\"phase\":\"containment\"}", 400, NULL, "title");
         expect_refused("POST", tasks, auditor, NULL, "{\"phase\":\"containment\",\"title\":\"x\"}", 403, NULL, NULL);
@@ -687,6 +690,7 @@ static void tasks_approvals_and_root_cause(void **state)
         assert_int_equal(r.status, 200);
         reply_free(&r);
         expect_refused("POST", checks, responder, NULL, "{}", 400, NULL, "name");
+        expect_refused("POST", checks, responder, NULL, "{\"name\":\"x\",\"asset\":\"\"}", 400, NULL, "asset");
         http(&S, "POST", checks, responder, NULL, "{\"name\":\"signature verifies with the new key\",\"asset\":\"release-signer\"}", &r);
         assert_int_equal(r.status, 201);
         assert_string_equal(json_string_value(json_object_get(r.json, "result")), "pending");

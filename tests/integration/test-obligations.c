@@ -277,6 +277,19 @@ static void a_corrected_filing_moves_the_later_stage(void **state)
                 free(before);
                 free(after);
         }
+        /* The answer is read in the filing's transaction: a filter it
+         * refuses leaves the obligation unfiled. */
+        {
+                char filtered[sizeof path + 16];
+                snprintf(filtered, sizeof filtered, "%s?status=bogus", path);
+                char *before = db_fingerprint(&S);
+                expect_refused_on(&S, "POST", filtered, comms, json, "{\"at\":\"2026-11-22T12:00:00Z\"}", 400,
+                                  NULL, "status");
+                char *after = db_fingerprint(&S);
+                assert_string_equal(before, after);
+                free(before);
+                free(after);
+        }
         /* The tenant duty filed with everything said ("abc" attached). */
         assert_int_equal(call("POST", path, comms,
                               "{\"at\":\"2026-11-22T12:00:00Z\",\"channel\":\"portal\",\"reference\":\"BfDI-77\","
