@@ -7,6 +7,7 @@
 #define _GNU_SOURCE
 #include "http/resources.h"
 
+#include "cases/advisories.h"
 #include "core/buf.h"
 #include "core/error.h"
 #include "core/names.h"
@@ -135,13 +136,6 @@ int api_portal_incidents(struct request *req, struct response *resp)
         return response_json(resp, 200, json_pack("{s:s, s:o}", "tenant", req->who.user.tenant, "items", l.items));
 }
 
-static int org_exists(const struct org_object *o, void *userdata)
-{
-        (void)o;
-        *(bool *)userdata = true;
-        return 0;
-}
-
 /* A portal report opens an incident and pages whoever is on call, so a
  * tenant administrator (or a script holding their token) must not send
  * them at machine speed: at most portal.max_reports_user per user and
@@ -202,12 +196,10 @@ int api_portal_report(struct request *req, struct response *resp)
                 return store_finish(tx, r);
         if (service) {
                 /* Only a service the provider runs: it picks who is paged. */
-                bool found = false;
-                r = store_org_get(tx, "service", service, org_exists, &found);
-                if (r == -VG_ENOTFOUND || (r >= 0 && !found)) {
-                        fielderr_add(&req->errors, "service", "no service '%s'", service);
-                        r = -VG_EVALIDATION;
-                }
+                struct case_outcome o;
+                case_outcome_init(&o);
+                r = case_service_known(tx, service, &o);
+                request_outcome(req, &o);
                 if (r < 0)
                         return store_finish(tx, r);
         }
@@ -273,11 +265,11 @@ int api_advisory_post(struct request *req, struct response *resp)
         snprintf(a.posted_by, sizeof a.posted_by, "%s", req->who.user.name);
         r = store_begin(req->store, &tx);
         if (r >= 0) {
-                r = store_advisory_add(tx, &a);
-                json_t *change = json_pack("{s:s, s:s, s:s}", "service", a.service, "state", a.state, "message", message);
-                if (r >= 0)
-                        r = request_audit(req, tx, "advisory.post", "advisory", a.id, change);
-                json_decref(change);
+                struct actor actor = request_actor(req);
+                struct case_outcome o;
+                case_outcome_init(&o);
+                r = case_advisory_post(tx, &actor, req->now, &a, &o);
+                request_outcome(req, &o);
                 r = store_finish(tx, r);
         }
         if (r < 0)
@@ -409,10 +401,13 @@ static int atom_entry(const struct advisory *a, void *userdata)
                 r = buf_printf(&x->b, "/status#advisory-%lld</id><title>", (long long)a->id);
         if (r >= 0)
                 r = buf_append_xml_text(&x->b, a->service);
+        /* The service speaks, never the staff member who posted it (the
+         * audit record and the console know who did): a public feed is no
+         * directory of the response team. */
         if (r >= 0)
                 r = buf_printf(&x->b, ": %s</title><updated>%s</updated><author><name>", a->state, t);
         if (r >= 0)
-                r = buf_append_xml_text(&x->b, a->posted_by);
+                r = buf_append_xml_text(&x->b, a->service);
         if (r >= 0)
                 r = buf_printf(&x->b, "</name></author><content type=\"text\">");
         if (r >= 0)
