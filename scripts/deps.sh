@@ -6,7 +6,7 @@ set -euo pipefail
 pkgs=(
   gcc make pkg-config meson ninja-build python3
   libmicrohttpd-dev libjansson-dev libcjson-dev libsqlite3-dev libsodium-dev libyaml-dev
-  libcurl4-openssl-dev libcmocka-dev libical-dev tzdata libcsv-dev libcmark-dev libarchive-dev
+  libcurl4-openssl-dev libcmocka-dev libical-dev tzdata libcsv-dev libcmark-gfm-dev libcmark-gfm-extensions-dev libarchive-dev
   g++ libre2-dev
 )
 if [ "${1:-}" = "--test" ]; then

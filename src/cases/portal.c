@@ -1,5 +1,6 @@
 #include "cases/portal.h"
 
+#include "cases/advisories.h"
 #include "core/error.h"
 #include "core/names.h"
 
@@ -33,13 +34,6 @@ static int report_rate_check(struct store_tx *tx, const struct actor *actor, vg_
         return -VG_ERATELIMIT;
 }
 
-static int org_exists(const struct org_object *obj, void *userdata)
-{
-        (void)obj;
-        *(bool *)userdata = true;
-        return 0;
-}
-
 int case_customer_report(struct store_tx *tx, const struct actor *actor, vg_usec_t now,
                          const struct config_portal *limits, const struct customer_report *c,
                          struct incident *ret, int *retry_after, struct case_outcome *o)
@@ -54,16 +48,8 @@ int case_customer_report(struct store_tx *tx, const struct actor *actor, vg_usec
         int r = report_rate_check(tx, actor, now, limits, c->tenant, retry_after, o);
         if (r < 0)
                 return r;
-        if (c->service) {
-                bool found = false;
-                r = store_org_get(tx, "service", c->service, org_exists, &found);
-                if (r == -VG_ENOTFOUND || (r >= 0 && !found)) {
-                        fielderr_add(&o->errors, "service", "no service '%s'", c->service);
-                        r = -VG_EVALIDATION;
-                }
-                if (r < 0)
-                        return r;
-        }
+        if (c->service && (r = case_service_known(tx, c->service, o)) < 0)
+                return r;
         /* The prefix is ours, so the tenant's title is what gives way: cut to
          * fit on a character boundary (tenant ids are ASCII, at most 64). */
         char full[INCIDENT_TITLE_MAX + 1];
@@ -95,39 +81,6 @@ int case_notice_acknowledge(struct store_tx *tx, const struct actor *actor, vg_u
         snprintf(object, sizeof object, "tenant:%s", tenant);
         json_t *change = json_pack("{s:I}", "notice", (json_int_t)id);
         r = change ? store_audit_append(tx, now, actor, "notice.acknowledge", object, change) : -ENOMEM;
-        json_decref(change);
-        return r;
-}
-
-void case_advisory_validate(const struct advisory *a, struct field_errors *fe)
-{
-        static const char *const states[] = {"investigating", "identified", "monitoring", "resolved"};
-        bool ok = false;
-        if (!tenant_id_valid(a->service))
-                fielderr_add(fe, "service", "is not a service name");
-        for (size_t i = 0; i < sizeof states / sizeof states[0]; i++)
-                ok |= strcmp(a->state, states[i]) == 0;
-        if (!ok)
-                fielderr_add(fe, "state", "must be investigating, identified, monitoring or resolved");
-        if (!a->message || !*a->message || strlen(a->message) > ADVISORY_MESSAGE_MAX)
-                fielderr_add(fe, "message", "must say something (at most %d bytes)", ADVISORY_MESSAGE_MAX);
-}
-
-int case_advisory_post(struct store_tx *tx, const struct actor *actor, vg_usec_t now, struct advisory *a,
-                       struct case_outcome *o)
-{
-        case_advisory_validate(a, &o->errors);
-        if (fielderr_any(&o->errors))
-                return -VG_EVALIDATION;
-        snprintf(a->posted_by, sizeof a->posted_by, "%s", actor->name);
-        a->posted_at = now;
-        int r = store_advisory_add(tx, a);
-        if (r < 0)
-                return r;
-        char object[48];
-        snprintf(object, sizeof object, "advisory:%lld", (long long)a->id);
-        json_t *change = json_pack("{s:s, s:s, s:s}", "service", a->service, "state", a->state, "message", a->message);
-        r = change ? store_audit_append(tx, now, actor, "advisory.post", object, change) : -ENOMEM;
         json_decref(change);
         return r;
 }

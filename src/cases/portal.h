@@ -38,15 +38,3 @@ int case_customer_report(struct store_tx *tx, const struct actor *actor, vg_usec
 int case_notice_acknowledge(struct store_tx *tx, const struct actor *actor, vg_usec_t now,
                             const char *tenant, int64_t id, struct case_outcome *o);
 
-#define ADVISORY_MESSAGE_MAX 2000
-
-/* The rules of an advisory ("service" a service name, "state" one of
- * investigating, identified, monitoring, resolved, "message" 1 to
- * ADVISORY_MESSAGE_MAX bytes) into fe. */
-void case_advisory_validate(const struct advisory *a, struct field_errors *fe);
-
-/* Post advisory a (service, state, message) on the status page, by actor
- * at now (set in *a, with its id); audit "advisory.post". Refusals:
- * -VG_EVALIDATION (case_advisory_validate). */
-int case_advisory_post(struct store_tx *tx, const struct actor *actor, vg_usec_t now, struct advisory *a,
-                       struct case_outcome *o);

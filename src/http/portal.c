@@ -8,6 +8,7 @@
 #include "http/resources.h"
 
 #include "cases/portal.h"
+#include "cases/advisories.h"
 #include "core/buf.h"
 #include "core/error.h"
 #include "core/names.h"
@@ -321,10 +322,13 @@ static int atom_entry(const struct advisory *a, void *userdata)
                 r = buf_printf(&x->b, "/status#advisory-%lld</id><title>", (long long)a->id);
         if (r >= 0)
                 r = buf_append_xml_text(&x->b, a->service);
+        /* The service speaks, never the staff member who posted it (the
+         * audit record and the console know who did): a public feed is no
+         * directory of the response team. */
         if (r >= 0)
                 r = buf_printf(&x->b, ": %s</title><updated>%s</updated><author><name>", a->state, t);
         if (r >= 0)
-                r = buf_append_xml_text(&x->b, a->posted_by);
+                r = buf_append_xml_text(&x->b, a->service);
         if (r >= 0)
                 r = buf_printf(&x->b, "</name></author><content type=\"text\">");
         if (r >= 0)

@@ -4,16 +4,17 @@
  * classified); every factor leads to at least one improvement, tracked to
  * done with a verification note. An incident manager other than its last
  * editor approves it; approved, it is what lets a customer-impacting
- * incident or a data breach close. Markdown is rendered with libcmark
- * (safe mode: raw HTML and dangerous links are dropped). */
+ * incident or a data breach close. Markdown is rendered by report/markdown.c
+ * (GitHub's tables and line breaks; raw HTML and dangerous links are
+ * dropped). */
 #define _GNU_SOURCE
 #include "http/resources.h"
 
 #include "cases/postmortem.h"
 #include "core/error.h"
 #include "core/names.h"
+#include "report/markdown.h"
 
-#include <cmark.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -75,8 +76,8 @@ static int add_event(const struct audit_record *a, void *userdata)
 /* Markdown to HTML; NULL on failure. */
 static json_t *markdown(const char *text)
 {
-        char *html = cmark_markdown_to_html(text ? text : "", text ? strlen(text) : 0, CMARK_OPT_DEFAULT);
-        json_t *j = html ? json_string(html) : NULL;
+        char *html = NULL;
+        json_t *j = markdown_html(text ? text : "", text ? strlen(text) : 0, &html) >= 0 ? json_string(html) : NULL;
         free(html);
         return j;
 }

@@ -8,9 +8,9 @@
 #include "cases/preparation.h"
 #include "core/error.h"
 #include "core/names.h"
+#include "report/markdown.h"
 #include "report/report.h"
 
-#include <cmark.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <sodium.h>
@@ -99,9 +99,10 @@ static json_t *plan_json(const struct plan_version *p, bool with_body)
         json_t *j = json_pack("{s:I, s:s, s:s, s:o}", "version", (json_int_t)p->version, "digest", p->digest,
                               "created_by", p->created_by, "created_at", json_time(p->created_at));
         if (j && with_body) {
-                char *html = cmark_markdown_to_html(p->body, strlen(p->body), CMARK_OPT_DEFAULT);
+                char *html = NULL;
                 json_object_set_new(j, "markdown", json_string(p->body));
-                json_object_set_new(j, "html", html ? json_string(html) : json_null());
+                json_object_set_new(j, "html", markdown_html(p->body, strlen(p->body), &html) >= 0 ? json_string(html)
+                                                                                                  : json_null());
                 free(html);
         }
         return j;

@@ -1,18 +1,19 @@
 /* The incident report: one self-contained document per incident -
  * summary, classification, scope, phase times, obligations, notices with
  * their delivery evidence, the post-mortem with its improvements, and the
- * audit timeline. Written as Markdown; the HTML is that Markdown through
- * libcmark (safe mode: raw HTML in any text is dropped) in a page with one
- * fixed stylesheet, so a strict Content-Security-Policy can name it by hash. */
+ * audit timeline. Written as GitHub Flavored Markdown (its tables); the
+ * HTML is that Markdown through report/markdown.c (cmark-gfm, never raw
+ * HTML) in a page with one fixed stylesheet, so a strict
+ * Content-Security-Policy can name it by hash. */
 #define _GNU_SOURCE
 #include "report/report.h"
+#include "report/markdown.h"
 
 #include "core/array.h"
 #include "core/buf.h"
 #include "core/deadline.h"
 #include "core/error.h"
 
-#include <cmark.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <sodium.h>
@@ -61,20 +62,23 @@ static void cell(struct md *m, const char *s)
 /* The author's own Markdown (a post-mortem's summary, narrative ...) as a
  * fragment that cannot reach outside the section it is put in: parsed on
  * its own, its headings moved below ours (h4 and lower), raw HTML turned
- * into visible text, reference definitions resolved, and written back as
- * CommonMark in which every block it opened is closed (a fence left open
- * is closed, a longer fence is used around one that holds backticks). */
+ * into visible text, reference definitions resolved, each line break a
+ * hard one (so the Markdown keeps it too, whatever renders it), and
+ * written back as Markdown in which every block it opened is closed (a
+ * fence left open is closed, a longer fence is used around one that holds
+ * backticks; a table keeps its rows, a pipe in a cell escaped). */
 static void fragment(struct md *m, const char *text)
 {
         size_t len = strlen(text);
-        cmark_node *doc = cmark_parse_document(text, len, CMARK_OPT_DEFAULT);
-        if (!doc) {
-                m->b.err = -ENOMEM;
+        cmark_node *doc;
+        int r = markdown_parse(text, len, &doc);
+        if (r < 0) {
+                m->b.err = r;
                 return;
         }
         /* Edit after the walk: the iterator must not see nodes change. */
-        cmark_node **html = NULL;
-        size_t n_html = 0, cap = 0;
+        cmark_node **edit = NULL;
+        size_t n_edit = 0, cap = 0;
         cmark_iter *it = cmark_iter_new(doc);
         cmark_event_type ev;
         if (!it)
@@ -87,28 +91,34 @@ static void fragment(struct md *m, const char *text)
                 if (t == CMARK_NODE_HEADING) {
                         int level = cmark_node_get_heading_level(node) + 3;
                         cmark_node_set_heading_level(node, level > 6 ? 6 : level);
-                } else if (t == CMARK_NODE_HTML_BLOCK || t == CMARK_NODE_HTML_INLINE) {
-                        /* An HTML node holds at least one byte of the text. */
-                        int r = array_reserve(html, cap, n_html + 1, len + 1);
+                } else if (t == CMARK_NODE_HTML_BLOCK || t == CMARK_NODE_HTML_INLINE || t == CMARK_NODE_SOFTBREAK) {
+                        /* Each of these holds at least one byte of the text. */
+                        r = array_reserve(edit, cap, n_edit + 1, len + 1);
                         if (r < 0)
                                 m->b.err = r;
                         else
-                                html[n_html++] = node;
+                                edit[n_edit++] = node;
                 }
         }
         cmark_iter_free(it);
-        for (size_t i = 0; i < n_html; i++) {
-                cmark_node *lit = cmark_node_new(CMARK_NODE_TEXT), *in = lit;
-                cmark_node_set_literal(lit, cmark_node_get_literal(html[i]));
-                if (cmark_node_get_type(html[i]) == CMARK_NODE_HTML_BLOCK) {
-                        in = cmark_node_new(CMARK_NODE_PARAGRAPH); /* its text in the block's place */
-                        cmark_node_append_child(in, lit);
+        for (size_t i = 0; i < n_edit; i++) {
+                cmark_node *in;
+                if (cmark_node_get_type(edit[i]) == CMARK_NODE_SOFTBREAK)
+                        in = cmark_node_new(CMARK_NODE_LINEBREAK);
+                else {
+                        cmark_node *lit = cmark_node_new(CMARK_NODE_TEXT);
+                        cmark_node_set_literal(lit, cmark_node_get_literal(edit[i]));
+                        in = lit;
+                        if (cmark_node_get_type(edit[i]) == CMARK_NODE_HTML_BLOCK) {
+                                in = cmark_node_new(CMARK_NODE_PARAGRAPH); /* its text in the block's place */
+                                cmark_node_append_child(in, lit);
+                        }
                 }
-                cmark_node_replace(html[i], in);
-                cmark_node_free(html[i]);
+                cmark_node_replace(edit[i], in);
+                cmark_node_free(edit[i]);
         }
-        free(html);
-        char *md = m->b.err >= 0 ? cmark_render_commonmark(doc, CMARK_OPT_DEFAULT, 0) : NULL;
+        free(edit);
+        char *md = m->b.err >= 0 ? cmark_render_commonmark(doc, MARKDOWN_PARSE_OPTIONS, 0) : NULL;
         cmark_node_free(doc);
         if (md)
                 buf_put_n(&m->b, md, strlen(md));
@@ -354,9 +364,10 @@ out:
 
 int report_incident_html(const char *markdown, const char *key, char **ret)
 {
-        char *body = cmark_markdown_to_html(markdown, strlen(markdown), CMARK_OPT_DEFAULT);
-        if (!body)
-                return -ENOMEM;
+        char *body;
+        int r = markdown_html(markdown, strlen(markdown), &body);
+        if (r < 0)
+                return r;
         /* The policy travels with the file, for when it is opened from disk. */
         char csp[192];
         report_stylesheet_csp(csp);

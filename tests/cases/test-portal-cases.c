@@ -6,6 +6,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "cases/advisories.h"
 #include "cases/portal.h"
 #include "core/error.h"
 #include "fixture.h"
@@ -117,6 +118,20 @@ static void advisories_are_checked(void **state)
         assert_int_equal(store_finish(tx, case_advisory_post(tx, &a, FX_T0, &bad, &o)), -VG_EVALIDATION);
         assert_int_equal(o.errors.n, 3);
         fx_assert_unchanged(f, adv, &before);
+        /* Well formed, but a service the organisation does not run: a
+         * typo would put a phantom service on the public page. */
+        struct advisory typo = {.service = "billing", .state = "monitoring", .message = "a fix is out"};
+        case_outcome_init(&o);
+        assert_int_equal(store_begin(f->s, &tx), 0);
+        assert_int_equal(store_finish(tx, case_advisory_post(tx, &a, FX_T0, &typo, &o)), -VG_EVALIDATION);
+        assert_int_equal(o.errors.n, 1);
+        assert_string_equal(o.errors.e[0].field, "service");
+        fx_assert_unchanged(f, adv, &before);
+        int64_t version;
+        int changed;
+        assert_int_equal(store_begin(f->s, &tx), 0);
+        assert_int_equal(store_org_put(tx, "service", "billing", "{}", FX_T0, &version, &changed), 0);
+        assert_int_equal(store_commit(tx), 0);
         struct advisory good = {.service = "billing", .state = "monitoring", .message = "a fix is out"};
         case_outcome_init(&o);
         assert_int_equal(store_begin(f->s, &tx), 0);

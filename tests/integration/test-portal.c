@@ -250,6 +250,11 @@ static void status_page_and_feed(void **state)
                           "{\"service\":\"storage\",\"state\":\"down\",\"message\":\"x\"}", 400, NULL, "state");
         expect_refused_on(&S, "POST", "/api/v1/advisories", comms, json,
                           "{\"service\":\"storage\",\"state\":\"identified\",\"message\":\"\"}", 400, NULL, "message");
+        /* A typo names no service of the organisation: refused, so no
+         * phantom service appears on the public page. */
+        expect_refused_on(&S, "POST", "/api/v1/advisories", comms, json,
+                          "{\"service\":\"storge\",\"state\":\"investigating\",\"message\":\"Reads failing\"}", 400, NULL,
+                          "service");
         char *after = db_fingerprint(&S);
         assert_string_equal(before, after);
         free(before);
@@ -273,6 +278,7 @@ static void status_page_and_feed(void **state)
         svc = find_key(json_object_get(a, "services"), "name", "billing");
         assert_string_equal(json_string_value(json_object_get(svc, "state")), "operational");
         assert_int_equal(json_array_size(json_object_get(a, "advisories")), 3);
+        assert_null(find_key(json_object_get(a, "services"), "name", "storge"));
         /* Services by name. */
         json_t *s0 = json_array_get(json_object_get(a, "services"), 0);
         assert_string_equal(json_string_value(json_object_get(s0, "name")), "billing");
@@ -286,6 +292,10 @@ static void status_page_and_feed(void **state)
         assert_int_equal(st, 200);
         assert_non_null(strstr(ctype, "application/atom+xml"));
         assert_non_null(strstr(feed, "Reads &lt;slow&gt; &amp; failing"));
+        /* The service is each entry's author; the staff member who posted
+         * it (cora) is named nowhere in the public feed. */
+        assert_non_null(strstr(feed, "<author><name>storage</name></author>"));
+        assert_null(strstr(feed, "cora"));
         char path[64];
         snprintf(path, sizeof path, "/tmp/vigil-feed-%d.xml", (int)getpid());
         FILE *f = fopen(path, "w");

@@ -243,6 +243,16 @@ static void overdue_improvement_reminds_its_owner(void **state)
         json_decref(a);
 }
 
+/* The report of incident k (format "md", or NULL for the HTML page) as the
+ * auditor reads it, answered 200. */
+static void report_get(const char *k, const char *format, struct reply *r)
+{
+        char path[128];
+        snprintf(path, sizeof path, "/api/v1/incidents/%s/report%s%s", k, format ? "?format=" : "", format ? format : "");
+        http(&S, "GET", path, auditor, NULL, NULL, r);
+        assert_int_equal(r->status, 200);
+}
+
 /* The incident report: Markdown and a self-contained HTML page that
  * headless Chromium renders without a console message (a style the
  * page's Content-Security-Policy refused would print one). */
@@ -251,9 +261,7 @@ static void incident_report_in_a_browser(void **state)
         (void)state;
         char path[128], file[96], cmd[600];
         struct reply r;
-        snprintf(path, sizeof path, "/api/v1/incidents/%s/report?format=md", key);
-        http(&S, "GET", path, auditor, NULL, NULL, &r);
-        assert_int_equal(r.status, 200);
+        report_get(key, "md", &r);
         assert_non_null(strstr(r.body, "# Incident "));
         assert_non_null(strstr(r.body, "## Post-mortem\n\nStatus: approved (version"));
         assert_non_null(strstr(r.body, "; approved by ivan at "));
@@ -262,9 +270,7 @@ static void incident_report_in_a_browser(void **state)
         assert_non_null(strstr(r.body, "| incident.postmortem.approve |"));
         assert_non_null(strstr(r.body, "Audit chain: intact"));
         reply_free(&r);
-        snprintf(path, sizeof path, "/api/v1/incidents/%s/report", key);
-        http(&S, "GET", path, auditor, NULL, NULL, &r);
-        assert_int_equal(r.status, 200);
+        report_get(key, NULL, &r);
         assert_non_null(strstr(reply_header(&r, "Content-Type"), "text/html"));
         assert_non_null(strstr(reply_header(&r, "Content-Security-Policy"), "style-src 'sha256-"));
         snprintf(file, sizeof file, "%s/report.html", maildir);
@@ -290,7 +296,21 @@ static void incident_report_in_a_browser(void **state)
                 fail_msg("the browser reported: %s", strstr(log, ":CONSOLE"));
         free(log);
         expect_refused_on(&S, "GET", "/api/v1/incidents/INC-2099-9999/report", auditor, NULL, NULL, 404, NULL, NULL);
+        snprintf(path, sizeof path, "/api/v1/incidents/%s/report", key);
         expect_refused_on(&S, "GET", path, tadmin, NULL, NULL, 403, NULL, NULL);
+}
+
+/* A new incident (body: the POST's) with the post-mortem pm (the PUT's
+ * body); its key into k. */
+static void incident_with_postmortem(const char *body, const char *pm, char k[32])
+{
+        json_t *a;
+        char path[128];
+        assert_int_equal(call("POST", "/api/v1/incidents", responder, body, &a), 201);
+        snprintf(k, 32, "%s", json_string_value(json_object_get(a, "key")));
+        json_decref(a);
+        snprintf(path, sizeof path, "/api/v1/incidents/%s/postmortem", k);
+        assert_int_equal(call("PUT", path, responder, pm, NULL), 201);
 }
 
 /* What people write cannot reach outside its own section of the report:
@@ -299,27 +319,16 @@ static void incident_report_in_a_browser(void **state)
 static void report_fragments_stay_in_place(void **state)
 {
         (void)state;
-        json_t *a;
-        assert_int_equal(call("POST", "/api/v1/incidents", responder,
-                              "{\"title\":\"1. ~~~ | not a table\",\"severity\":\"sev3\",\"source\":\"employee\","
-                              "\"description\":\"~~~\\nall that follows would be code\"}",
-                              &a),
-                         201);
-        char k[32], path[128];
-        snprintf(k, sizeof k, "%s", json_string_value(json_object_get(a, "key")));
-        json_decref(a);
-        snprintf(path, sizeof path, "/api/v1/incidents/%s/postmortem", k);
-        assert_int_equal(call("PUT", path, responder,
-                              "{\"summary\":\"## Timeline (the audit records)\\n\\n| 1 | forged |\\n\\n[x]: /forged\","
-                              "\"impact\":\"<pre>\\nno closing tag\","
-                              "\"narrative\":\"```\\nan open fence\","
-                              "\"went_well\":\"# Customer notices\\n\\n    indented\"}",
-                              NULL),
-                         201);
-        snprintf(path, sizeof path, "/api/v1/incidents/%s/report", k);
+        char k[32];
+        incident_with_postmortem("{\"title\":\"1. ~~~ | not a table\",\"severity\":\"sev3\",\"source\":\"employee\","
+                                 "\"description\":\"~~~\\nall that follows would be code\"}",
+                                 "{\"summary\":\"## Timeline (the audit records)\\n\\n| 1 | forged |\\n\\n[x]: /forged\","
+                                 "\"impact\":\"<pre>\\nno closing tag\","
+                                 "\"narrative\":\"```\\nan open fence\","
+                                 "\"went_well\":\"# Customer notices\\n\\n    indented\"}",
+                                 k);
         struct reply r;
-        http(&S, "GET", path, auditor, NULL, NULL, &r);
-        assert_int_equal(r.status, 200);
+        report_get(k, NULL, &r);
         /* Every section of ours, once, as the heading it is, in order. */
         static const char *const h2[] = { "<h2>Description</h2>", "<h2>Phase times (UTC)</h2>", "<h2>Scope</h2>",
                                           "<h2>Notification obligations</h2>", "<h2>Customer notices</h2>",
@@ -349,6 +358,50 @@ static void report_fragments_stay_in_place(void **state)
         for (const char *p = r.body; (p = strstr(p, "<pre>")); p++)
                 pres++;
         assert_int_equal(pres, 2);
+        reply_free(&r);
+}
+
+/* A post-mortem in GitHub's Markdown: a table in the narrative is a table
+ * on the post-mortem page and in the report (its cells kept through the
+ * report's rewrite of the fragment), a line break stays one, and HTML in
+ * a cell is text. */
+static void report_renders_tables_and_line_breaks(void **state)
+{
+        (void)state;
+        json_t *a;
+        char k[32], path[128];
+        incident_with_postmortem("{\"title\":\"Tables in the narrative\",\"severity\":\"sev3\",\"source\":\"employee\"}",
+                                 "{\"narrative\":\"Paged at 09:00\\nacknowledged at 09:04\\n\\n"
+                                 "| At | What |\\n|:---|---|\\n| 09:00 | <script>alert(1)</script> |\\n"
+                                 "| 09:05 | a \\\\| pipe, <b>bold</b> |\\n\"}",
+                                 k);
+        snprintf(path, sizeof path, "/api/v1/incidents/%s/postmortem", k);
+        assert_int_equal(call("GET", path, auditor, NULL, &a), 200);
+        const char *narr = json_string_value(json_object_get(json_object_get(a, "html"), "narrative"));
+        assert_non_null(narr);
+        assert_non_null(strstr(narr, "<p>Paged at 09:00<br />\nacknowledged at 09:04</p>"));
+        assert_non_null(strstr(narr, "<table>"));
+        assert_non_null(strstr(narr, "<th align=\"left\">At</th>"));
+        assert_non_null(strstr(narr, "<td>a | pipe, <!-- raw HTML omitted -->bold<!-- raw HTML omitted --></td>"));
+        assert_null(strstr(narr, "<script"));
+        assert_null(strstr(narr, "style="));
+        json_decref(a);
+
+        struct reply r;
+        report_get(k, "md", &r);
+        assert_non_null(strstr(r.body, "Paged at 09:00  \nacknowledged at 09:04")); /* a hard break */
+        assert_non_null(strstr(r.body, "| 09:05 | a \\| pipe, \\<b\\>bold\\</b\\> |"));
+        reply_free(&r);
+        report_get(k, NULL, &r);
+        assert_non_null(strstr(r.body, "<p>Paged at 09:00<br />\nacknowledged at 09:04</p>"));
+        assert_non_null(strstr(r.body, "<th align=\"left\">At</th>\n<th>What</th>"));
+        assert_non_null(strstr(r.body, "<td align=\"left\">09:00</td>\n<td>&lt;script&gt;alert(1)&lt;/script&gt;</td>"));
+        assert_non_null(strstr(r.body, "<td>a | pipe, &lt;b&gt;bold&lt;/b&gt;</td>"));
+        assert_null(strstr(r.body, "<script"));
+        assert_null(strstr(r.body, "<b>"));
+        /* Our own tables are tables too, not rows of pipes. */
+        assert_non_null(strstr(r.body, "<th>Tenant</th>"));
+        assert_null(strstr(r.body, "| Seq |"));
         reply_free(&r);
 }
 
@@ -399,6 +452,7 @@ int main(void)
                 cmocka_unit_test(overdue_improvement_reminds_its_owner),
                 cmocka_unit_test(incident_report_in_a_browser),
                 cmocka_unit_test(report_fragments_stay_in_place),
+                cmocka_unit_test(report_renders_tables_and_line_breaks),
         };
         return cmocka_run_group_tests_name("postmortems", tests, setup, teardown);
 }
