@@ -368,8 +368,10 @@ int request_query_bool(struct request *req, const char *name)
 const char *request_query_text(struct request *req, const char *name, size_t max)
 {
         const char *v = request_query(req, name);
-        if (v && !text_valid(v, (unsigned)max)) {
-                fielderr_add(&req->errors, name, "must be 1 to %zu bytes of text on one line", max);
+        if (v && !*v)
+                return NULL; /* a search box left empty: no filter */
+        if (v && (!text_valid(v, (unsigned)max) || !utf8_valid(v))) {
+                fielderr_add(&req->errors, name, "must be 1 to %zu bytes of UTF-8 text on one line", max);
                 return NULL;
         }
         return v;

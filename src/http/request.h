@@ -214,7 +214,8 @@ int request_incident_filter(struct request *req, struct store_tx *tx, const char
  * it is neither. */
 int request_query_bool(struct request *req, const char *name);
 /* ?name as one line of 1 to max bytes of text (text_valid), or NULL:
- * absent, or with a field error naming it. */
+ * absent or empty (?q= from a search box left empty), or with a field
+ * error naming it. */
 const char *request_query_text(struct request *req, const char *name, size_t max);
 
 /* Append this request's audit record to tx: actor from the request, object

@@ -236,6 +236,8 @@ static void tenants_search_and_page(void **state)
         expect_ids("/api/v1/tenants?sort=name&limit=1", "name",
                    ",Acme Corp,Acme Europe,Bank AG,Globex Industries,Initech 100% Sure,");
         expect_ids("/api/v1/tenants?limit=2", "id", ",acme,acme-eu,bank,globex,initech,");
+        /* A typeahead's empty box: every tenant. */
+        expect_ids("/api/v1/tenants?q=&limit=3", "id", ",acme,acme-eu,bank,globex,initech,");
         /* Changed last first: globex, changed now, leads. */
         assert_int_equal(call("PUT", "/api/v1/tenants/globex", comms,
                               "{\"name\":\"Globex Industries\",\"contacts\":[{\"email\":\"soc@globex.example\"}]}", NULL),
@@ -252,6 +254,12 @@ static void tenants_search_and_page(void **state)
         char longq[260] = "/api/v1/tenants?q=";
         memset(longq + strlen(longq), 'a', 201);
         refused(longq, responder, 400, "q");
+        refused("/api/v1/tenants?q=caf%C3", responder, 400, "q"); /* cut inside a character */
+        /* 200 bytes of multibyte text is a search (of nothing here). */
+        char wide[700] = "/api/v1/tenants?q=";
+        for (int i = 0; i < 100; i++)
+                strcat(wide, "%C3%A9");
+        assert_int_equal(count(wide, responder), 0);
         /* A v1 (id-only) cursor does not fit an order keyed on the name. */
         refused("/api/v1/tenants?sort=name&cursor=djE6Mw", responder, 400, "cursor");
 }
