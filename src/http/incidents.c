@@ -272,10 +272,7 @@ int api_incident_list(struct request *req, struct response *resp)
                 request_time(req, "declared_to", v, VG_TIME_MAX, &f.declared_to);
         if (f.declared_from && f.declared_to && f.declared_to <= f.declared_from)
                 fielderr_add(&req->errors, "declared_to", "must be after declared_from");
-        if ((v = request_query(req, "q")) && !text_valid(v, 200))
-                fielderr_add(&req->errors, "q", "must be 1 to 200 bytes of text");
-        else
-                f.text = v;
+        f.text = request_query_text(req, "q", INCIDENT_SEARCH_MAX);
         int open = request_query_bool(req, "open");
         f.state = open == 1 ? INCIDENT_STATE_OPEN : open == 0 ? INCIDENT_STATE_CLOSED : INCIDENT_STATE_ANY;
         int r = page_begin_sorted(req, &pg, incident_sorts);

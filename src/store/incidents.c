@@ -249,16 +249,15 @@ int store_incident_update(struct store_tx *tx, struct incident *inc, int64_t exp
  * the most selective indexed filter given, so the database walks that
  * index in id order instead of scanning every incident: SQLite picks the
  * (column, id) index from the leading equality itself, the same SEARCH
- * that INDEXED BY (SQLite's own) used to force. The text filter
- * is a substring test both dialects spell alike: replace() leaves the
- * text as it was exactly when the needle does not occur in it. */
+ * that INDEXED BY (SQLite's own) used to force. The text filter is a
+ * DB_LIKE pattern: the text anywhere in the title or the description,
+ * ASCII letters in either case. */
 #define INCIDENT_FILTERS                                                                           \
         "(?2 IS NULL OR i.phase = ?2) "                                                            \
         "AND (?3 IS NULL OR i.classification = ?3) AND (?4 IS NULL OR i.severity = ?4) "           \
         "AND (?5 IS NULL OR EXISTS (SELECT 1 FROM incident_services s2 "                           \
         "     WHERE s2.incident_id = i.id AND s2.service = ?5)) "                                  \
-        "AND (?6 IS NULL OR replace(i.title, ?6, '') <> i.title "                                  \
-        "     OR replace(i.description, ?6, '') <> i.description) "                                \
+        "AND (?6 IS NULL OR " DB_LIKE("i.title", "?6") " OR " DB_LIKE("i.description", "?6") ") " \
         "AND (?8 IS NULL OR EXISTS (SELECT 1 FROM incident_tenants t2 "                            \
         "     WHERE t2.incident_id = i.id AND t2.tenant = ?8)) "                                   \
         "AND (?9 = 0 OR i.declared_at >= ?9) AND (?10 = 0 OR i.declared_at < ?10) "                \
@@ -309,6 +308,9 @@ int store_incident_list(struct store_tx *tx, const struct incident_filter *f, in
                           : f->classification != CLASS__INVALID       ? by_class
                           : f->severity != SEV__INVALID               ? by_severity
                                                                       : any;
+        char pattern[2 * INCIDENT_SEARCH_MAX + 3];
+        if (f->text && db_like_pattern(f->text, pattern, sizeof pattern) < 0)
+                return -E2BIG;
         struct db_stmt *st;
         int r = db_prepare(tx, sql, &st);
         if (r < 0)
@@ -323,7 +325,7 @@ int store_incident_list(struct store_tx *tx, const struct incident_filter *f, in
         if (f->service)
                 db_bind_text(st, 5, f->service);
         /* "" occurs in every text: no filter, as NULL. */
-        db_bind_text_or_null(st, 6, f->text);
+        db_bind_text(st, 6, f->text && *f->text ? pattern : NULL);
         if (f->tenant)
                 db_bind_text(st, 8, f->tenant);
         db_bind_int64(st, 9, f->declared_from);

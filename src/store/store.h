@@ -102,6 +102,7 @@ enum incident_sort {
         INCIDENT_SORT_SEVERITY, /* sev1 first */
 };
 
+#define INCIDENT_SEARCH_MAX 200
 enum incident_state { INCIDENT_STATE_ANY, INCIDENT_STATE_OPEN, INCIDENT_STATE_CLOSED };
 
 struct incident_filter {
@@ -109,7 +110,8 @@ struct incident_filter {
         enum incident_class classification; /* CLASS__INVALID: any */
         enum severity severity;             /* SEV__INVALID: any */
         const char *service;                /* borrows; NULL: any */
-        const char *text;                   /* borrows; NULL: any; in title or description */
+        const char *text;                   /* borrows; NULL: any; in title or description, ASCII
+                                             * letters in either case; at most INCIDENT_SEARCH_MAX */
         const char *tenant;                 /* borrows; NULL: any; in scope with any status */
         vg_usec_t declared_from;            /* 0: no bound; declared_at >= this */
         vg_usec_t declared_to;              /* 0: no bound; declared_at < this */

@@ -178,6 +178,8 @@ static void incidents_filter_sort_and_page(void **state)
         /* Filters, alone and together, each paged. */
         assert_int_equal(count("/api/v1/incidents?service=storage&limit=7", auditor), INCIDENTS / 25 + 1);
         assert_int_equal(count("/api/v1/incidents?q=gamma&limit=50", auditor), INCIDENTS / 10);
+        assert_int_equal(count("/api/v1/incidents?q=GAMMA", auditor), INCIDENTS / 10);
+        assert_int_equal(count("/api/v1/incidents?q=edited%20LAST", auditor), 1); /* the description */
         /* gamma is every 10th, sev2 every 4th from the second: i = 9, 29, ... */
         assert_int_equal(count("/api/v1/incidents?q=gamma&severity=sev2&sort=-updated&limit=9", auditor),
                          INCIDENTS / 20);
