@@ -212,11 +212,6 @@ static void cursor_format(int sort, int64_t id, const char *key, char *buf, size
         sodium_bin2base64(buf, size, (const unsigned char *)raw, (size_t)n, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 }
 
-void page_cursor(int64_t id, char *buf, size_t size)
-{
-        cursor_format(0, id, NULL, buf, size);
-}
-
 static int parse_id(const char *s, char stop, const char **ret_end, int64_t *ret)
 {
         char *end;
@@ -254,16 +249,6 @@ static int cursor_parse(const char *s, struct page *pg)
         pg->has_key = true;
         memcpy(pg->after_key, end + 1, strlen(end + 1) + 1);
         return 0;
-}
-
-int request_page(struct request *req, int64_t *after, unsigned *limit)
-{
-        struct page pg;
-        int r = page_begin(req, &pg);
-        json_decref(pg.items);
-        *after = pg.after;
-        *limit = pg.limit;
-        return r;
 }
 
 int page_begin_sorted(struct request *req, struct page *pg, const struct page_sort sorts[])

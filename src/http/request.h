@@ -161,13 +161,8 @@ int request_json_body(struct request *req);
  * -VG_EVALIDATION with req->detail naming the limit. */
 int request_json_limits(struct request *req, json_t *v);
 
-/* Cursor pagination: ?limit=N&cursor=C. Sets *after (0 at the start) and
- * *limit (the configured default when absent). */
-int request_page(struct request *req, int64_t *after, unsigned *limit);
-/* The opaque cursor for the next page after id (a list in id order). */
-void page_cursor(int64_t id, char *buf, size_t size);
-
-/* Building a page of a list: page_begin parses ?limit and ?cursor and
+/* Building a page of a list: page_begin parses ?limit (the configured
+ * default when absent) and ?cursor (opaque to clients) and
  * makes the item array; page_add appends one item (stolen) and remembers
  * its id for the next cursor; page_end answers 200 with
  * {"items": [...], "next_cursor": C or null}, or frees the page and
