@@ -146,8 +146,10 @@ const vigilList = (() => {
       }
       const first = depth * limit + 1, known = depth > 0 || !params.get("cursor");
       status.textContent = !items.length ? ""
-        : `Showing ${known ? `${cfg.noun.plural} ${first} to ${first + items.length - 1}` : `${items.length} ${cfg.noun.plural}`}` +
-          `${page.next_cursor ? "" : ", the last page"}.`;
+        : known && first === 1 && !page.next_cursor
+          ? `Showing ${items.length === 1 ? `the one ${cfg.noun.singular}` : `all ${items.length} ${cfg.noun.plural}`}, the last page.`
+          : `Showing ${known ? `${cfg.noun.plural} ${first} to ${first + items.length - 1}` : `${items.length} ${cfg.noun.plural}`}` +
+            `${page.next_cursor ? "" : ", the last page"}.`;
       prev.disabled = !params.get("cursor");
       next.disabled = !page.next_cursor;
       next.onclick = () => {
