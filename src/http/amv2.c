@@ -161,7 +161,7 @@ int api_amv2_alerts_get(struct request *req, struct response *resp)
         if (r >= 0) {
                 r = silence_set_load(tx, req->now, &silences);
                 if (r >= 0)
-                        r = store_alert_list(tx, true, req->now, 0, 0, add_alert, &c);
+                        r = store_alert_list(tx, &(struct alert_filter){ .firing = ALERT_FIRING_YES, .now = req->now }, 0, add_alert, &c);
                 store_rollback(tx);
         }
         silence_set_fini(&silences);

@@ -25,15 +25,32 @@ static int list_one(const struct audit_record *a, void *userdata)
         return page_add(userdata, a->seq, audit_record_json(a));
 }
 
+static const struct page_sort audit_sorts[] = { { "seq", false }, { "-seq", false }, { NULL, false } };
+
 int api_audit_list(struct request *req, struct response *resp)
 {
+        struct audit_filter f = { .actor = request_query_text(req, "actor", 200),
+                                  .action = request_query_text(req, "action", 200),
+                                  .object = request_query_text(req, "object", 300),
+                                  .text = request_query_text(req, "q", AUDIT_TEXT_MAX) };
         struct store_tx *tx;
         struct page pg;
-        int r = page_begin(req, &pg);
+        const char *v;
+        if ((v = request_query(req, "from")))
+                request_time(req, "from", v, VG_TIME_MAX, &f.from);
+        if ((v = request_query(req, "to")))
+                request_time(req, "to", v, VG_TIME_MAX, &f.to);
+        if (f.from && f.to && f.to <= f.from)
+                fielderr_add(&req->errors, "to", "must be after from");
+        int r = page_begin_sorted(req, &pg, audit_sorts);
+        if (r >= 0 && fielderr_any(&req->errors))
+                r = -VG_EVALIDATION;
+        f.newest_first = pg.sort == 1;
+        f.after_seq = pg.after;
         if (r >= 0)
                 r = store_begin_read(req->store, &tx);
         if (r >= 0) {
-                r = store_audit_list(tx, pg.after, pg.limit, list_one, &pg);
+                r = store_audit_find(tx, &f, pg.limit, list_one, &pg);
                 store_rollback(tx);
         }
         return page_end(resp, &pg, r);

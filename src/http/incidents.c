@@ -216,9 +216,38 @@ int api_incident_create(struct request *req, struct response *resp)
         return r;
 }
 
+/* The orders of GET /incidents, in enum incident_sort's order. */
+static const struct page_sort incident_sorts[] = {
+        { "-created", false }, { "created", false }, { "-updated", true }, { "severity", true }, { NULL, false },
+};
+
 static int list_one(const struct incident *inc, void *userdata)
 {
-        return page_add(userdata, inc->id, incident_json(inc, NULL));
+        struct page *pg = userdata;
+        char key[32];
+        if (pg->sort == INCIDENT_SORT_UPDATED)
+                snprintf(key, sizeof key, "%lld", (long long)inc->updated_at);
+        else
+                snprintf(key, sizeof key, "%s", severity_to_string(inc->severity));
+        return page_add_keyed(pg, inc->id, key, incident_json(inc, NULL));
+}
+
+/* The sort key the cursor carries into f. */
+static void incident_after(struct request *req, const struct page *pg, struct incident_filter *f)
+{
+        const char *k = page_after_key(pg);
+        char *end;
+        if (!k)
+                return;
+        if (pg->sort == INCIDENT_SORT_UPDATED) {
+                errno = 0;
+                f->after_updated = strtoll(k, &end, 10);
+                if (errno || *end || end == k)
+                        fielderr_add(&req->errors, "cursor", "not a cursor this server issued");
+        } else if (pg->sort == INCIDENT_SORT_SEVERITY &&
+                   (f->after_severity = severity_from_string(k)) == SEV__INVALID) {
+                fielderr_add(&req->errors, "cursor", "not a cursor this server issued");
+        }
 }
 
 int api_incident_list(struct request *req, struct response *resp)
@@ -249,11 +278,14 @@ int api_incident_list(struct request *req, struct response *resp)
                 request_time(req, "declared_to", v, VG_TIME_MAX, &f.declared_to);
         if (f.declared_from && f.declared_to && f.declared_to <= f.declared_from)
                 fielderr_add(&req->errors, "declared_to", "must be after declared_from");
-        if ((v = request_query(req, "q")) && !text_valid(v, 200))
-                fielderr_add(&req->errors, "q", "must be 1 to 200 bytes of text");
-        else
-                f.text = v;
-        int r = page_begin(req, &pg);
+        f.text = request_query_text(req, "q", INCIDENT_SEARCH_MAX);
+        int open = request_query_bool(req, "open");
+        f.state = open == 1 ? INCIDENT_STATE_OPEN : open == 0 ? INCIDENT_STATE_CLOSED : INCIDENT_STATE_ANY;
+        int r = page_begin_sorted(req, &pg, incident_sorts);
+        if (r >= 0) {
+                f.sort = (enum incident_sort)pg.sort;
+                incident_after(req, &pg, &f);
+        }
         if (r >= 0 && fielderr_any(&req->errors))
                 r = -VG_EVALIDATION;
         if (r >= 0)

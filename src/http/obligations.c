@@ -421,7 +421,7 @@ int api_obligation_waive(struct request *req, struct response *resp)
 
 struct due_list {
         struct store_tx *tx;
-        json_t *items;
+        struct page pg;
         vg_usec_t now;
 };
 
@@ -432,38 +432,62 @@ static int add_due(const struct obligation *o, void *userdata)
         int r = store_incident_get_by_id(l->tx, o->incident_id, &inc);
         if (r < 0)
                 return r;
-        json_t *j = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:o}", "id", (json_int_t)o->id, "incident", inc.key,
-                              "tenant", o->tenant, "rule", o->rule_id, "duty", o->duty, "recipient",
-                              o->recipient ? o->recipient : "", "due_at", json_time(o->due_at));
+        json_t *j = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o}", "id", (json_int_t)o->id,
+                              "incident", inc.key, "tenant", o->tenant, "rule", o->rule_id, "duty", o->duty, "recipient",
+                              o->recipient ? o->recipient : "", "stage", o->stage, "status", o->status, "due_at",
+                              json_time(o->due_at), "sent_at", json_time(o->sent_at));
         incident_fini(&inc);
         if (j)
                 clock_json(j, o, l->now);
-        return j ? json_array_append_new(l->items, j) : -ENOMEM;
+        char key[32];
+        snprintf(key, sizeof key, "%lld", (long long)o->due_at);
+        return j ? page_add_keyed(&l->pg, o->id, key, j) : -ENOMEM;
 }
 
-/* The open obligations due soonest, across incidents (the dashboard's). */
+static const struct page_sort due_sorts[] = { { "due", true }, { "-due", true }, { NULL, false } };
+static const char *const due_statuses[] = { "open", "sent", "waived", "withdrawn", "cannot_compute", NULL };
+
+/* Obligations across incidents, open ones due soonest first by default
+ * (the dashboard's). */
 int api_obligation_due_list(struct request *req, struct response *resp)
 {
         struct due_list l = { .now = req->now };
-        const char *v = request_query(req, "limit");
-        long long limit = 20;
-        if (v) {
-                char *end;
-                limit = strtoll(v, &end, 10);
-                if (*end || limit < 1 || limit > 500) {
-                        fielderr_add(&req->errors, "limit", "must be 1 to 500");
-                        return -VG_EVALIDATION;
-                }
+        struct obligation_filter f = { .status = "open", .text = request_query_text(req, "q", OBLIGATION_TEXT_MAX),
+                                       .rule = request_query_text(req, "rule", 47) };
+        const char *v = request_query(req, "status");
+        if (v && strcmp(v, "any") == 0) {
+                f.status = NULL;
+        } else if (v) {
+                size_t i;
+                for (i = 0; due_statuses[i] && strcmp(due_statuses[i], v) != 0; i++)
+                        ;
+                if (due_statuses[i])
+                        f.status = due_statuses[i];
+                else
+                        fielderr_add(&req->errors, "status", "must be any, open, sent, waived, withdrawn or cannot_compute");
         }
-        l.items = json_array();
-        int r = store_begin_read(req->store, &l.tx);
+        if ((f.tenant = request_query(req, "tenant")) && !tenant_id_valid(f.tenant))
+                fielderr_add(&req->errors, "tenant", "not a tenant id");
+        const char *key = request_query(req, "incident");
+        if (key && !*key)
+                fielderr_add(&req->errors, "incident", "must be an incident key");
+        int r = page_begin_sorted(req, &l.pg, due_sorts);
+        const char *after = page_after_key(&l.pg);
+        char *end;
+        errno = 0;
+        if (r >= 0 && after && ((f.after_due = strtoll(after, &end, 10)), errno || *end || end == after))
+                fielderr_add(&req->errors, "cursor", "not a cursor this server issued");
+        if (r >= 0 && fielderr_any(&req->errors))
+                r = -VG_EVALIDATION;
+        f.latest_first = l.pg.sort == 1;
+        f.after_id = l.pg.after;
+        if (r >= 0)
+                r = store_begin_read(req->store, &l.tx);
         if (r >= 0) {
-                r = store_obligation_due(l.tx, (unsigned)limit, add_due, &l);
+                r = request_incident_filter(req, l.tx, key, &f.incident_id);
+                if (r >= 0)
+                        r = store_obligation_due(l.tx, &f, l.pg.limit, add_due, &l);
                 store_rollback(l.tx);
         }
-        if (r < 0) {
-                json_decref(l.items);
-                return r;
-        }
-        return response_json(resp, 200, json_pack("{s:o}", "items", l.items));
+        return page_end(resp, &l.pg, r);
 }

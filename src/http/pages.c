@@ -27,8 +27,7 @@ static int add_delivery(const struct outbox_msg *m, void *userdata)
 
 struct page_list {
         struct store_tx *tx;
-        json_t *items;
-        int r;
+        struct page pg;
 };
 
 static int add_page(const struct oncall_page *p, void *userdata)
@@ -40,37 +39,40 @@ static int add_page(const struct oncall_page *p, void *userdata)
                 json_decref(deliveries);
                 return r;
         }
-        return json_array_append_new(l->items,
-                                     json_pack("{s:I, s:s, s:i, s:i, s:s, s:o, s:o, s:o}", "id", (json_int_t)p->id, "user",
-                                               p->user, "level", p->level, "round", p->round, "via", p->via,
-                                               "created_at", json_time(p->created_at), "acked_at",
-                                               json_time(p->acked_at), "deliveries", deliveries));
+        return page_add(&l->pg, p->id,
+                        json_pack("{s:I, s:s, s:s, s:i, s:i, s:s, s:o, s:o, s:o}", "id", (json_int_t)p->id, "incident",
+                                  p->incident_key, "user", p->user, "level", p->level, "round", p->round, "via", p->via,
+                                  "created_at", json_time(p->created_at), "acked_at", json_time(p->acked_at),
+                                  "deliveries", deliveries));
 }
+
+static const struct page_sort page_sorts[] = { { "-created", false }, { "created", false }, { NULL, false } };
 
 int api_page_list(struct request *req, struct response *resp)
 {
         const char *key = request_query(req, "incident");
-        struct page_list l = { .items = json_array() };
-        struct incident inc = { 0 };
-        int r = store_begin_read(req->store, &l.tx);
-        if (r < 0) {
-                json_decref(l.items);
-                return r;
-        }
-        if (key) {
-                r = store_incident_get(l.tx, key, &inc);
-                if (r == -VG_ENOTFOUND)
-                        request_detail(req, "no incident %s", key);
-        }
+        struct page_filter f = { .user = request_query(req, "user"), .text = request_query_text(req, "q", PAGE_TEXT_MAX) };
+        struct page_list l = { 0 };
+        if (key && !*key)
+                fielderr_add(&req->errors, "incident", "must be an incident key");
+        if (f.user && !username_valid(f.user))
+                fielderr_add(&req->errors, "user", "not a user name");
+        int acked = request_query_bool(req, "acked");
+        f.acked = acked == 1 ? PAGE_ACKED_YES : acked == 0 ? PAGE_ACKED_NO : PAGE_ACKED_ANY;
+        int r = page_begin_sorted(req, &l.pg, page_sorts);
+        if (r >= 0 && fielderr_any(&req->errors))
+                r = -VG_EVALIDATION;
+        f.oldest_first = l.pg.sort == 1;
+        f.after_id = l.pg.after;
         if (r >= 0)
-                r = store_page_list(l.tx, key ? inc.id : 0, 200, add_page, &l);
-        store_rollback(l.tx);
-        incident_fini(&inc);
-        if (r < 0) {
-                json_decref(l.items);
-                return r;
+                r = store_begin_read(req->store, &l.tx);
+        if (r >= 0) {
+                r = request_incident_filter(req, l.tx, key, &f.incident_id);
+                if (r >= 0)
+                        r = store_page_list(l.tx, &f, l.pg.limit, add_page, &l);
+                store_rollback(l.tx);
         }
-        return response_json(resp, 200, json_pack("{s:o}", "items", l.items));
+        return page_end(resp, &l.pg, r);
 }
 
 int api_page_ack(struct request *req, struct response *resp)

@@ -200,41 +200,70 @@ int request_json_value(struct request *req, json_t **ret)
         return 0;
 }
 
-void page_cursor(int64_t id, char *buf, size_t size)
+/* A cursor is opaque to clients: base64url of "v1:ID" (a list sorted by
+ * id alone, as every list was first) or "v2:SORT:ID:KEY", where SORT is
+ * the index of the list's sort order and KEY the sort key of the row the
+ * page ended at (any text, last so that it may hold ':'). */
+static void cursor_format(int sort, int64_t id, const char *key, char *buf, size_t size)
 {
-        char raw[32];
-        int n = snprintf(raw, sizeof raw, "v1:%" PRId64, id);
-        sodium_bin2base64(buf, size, (const unsigned char *)raw, (size_t)n,
-                          sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+        char raw[PAGE_KEY_MAX + 64];
+        int n = key ? snprintf(raw, sizeof raw, "v2:%d:%" PRId64 ":%s", sort, id, key)
+                    : snprintf(raw, sizeof raw, "v1:%" PRId64, id);
+        if (n < 0 || (size_t)n >= sizeof raw || sodium_base64_ENCODED_LEN((size_t)n, sodium_base64_VARIANT_URLSAFE_NO_PADDING) > size) {
+                if (size)
+                        buf[0] = '\0';
+                return;
+        }
+        sodium_bin2base64(buf, size, (const unsigned char *)raw, (size_t)n, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 }
 
-static int cursor_parse(const char *s, int64_t *ret)
+static int parse_id(const char *s, char stop, const char **ret_end, int64_t *ret)
 {
-        unsigned char raw[32];
-        size_t n;
-        if (strlen(s) > 40 ||
-            sodium_base642bin(raw, sizeof raw - 1, s, strlen(s), NULL, &n, NULL,
-                              sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
-                return -EINVAL;
-        raw[n] = '\0';
-        if (strncmp((char *)raw, "v1:", 3) != 0)
-                return -EINVAL;
         char *end;
         errno = 0;
-        long long v = strtoll((char *)raw + 3, &end, 10);
-        if (errno || *end || v < 0)
+        long long v = strtoll(s, &end, 10);
+        if (errno || end == s || *end != stop || v < 0)
                 return -EINVAL;
+        *ret_end = end;
         *ret = v;
         return 0;
 }
 
-int request_page(struct request *req, int64_t *after, unsigned *limit)
+/* s into pg's sort, after and after_key. */
+static int cursor_parse(const char *s, struct page *pg)
+{
+        unsigned char raw[PAGE_KEY_MAX + 64];
+        size_t n, len = strlen(s);
+        if (len > PAGE_CURSOR_MAX - 1 ||
+            sodium_base642bin(raw, sizeof raw - 1, s, len, NULL, &n, NULL, sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
+                return -EINVAL;
+        raw[n] = '\0';
+        if (memchr(raw, '\0', n))
+                return -EINVAL;
+        const char *p = (const char *)raw, *end;
+        int64_t v;
+        if (strncmp(p, "v1:", 3) == 0) {
+                pg->cursor_sort = 0;
+                pg->has_key = false;
+                return parse_id(p + 3, '\0', &end, &pg->after);
+        }
+        if (strncmp(p, "v2:", 3) != 0 || parse_id(p + 3, ':', &end, &v) < 0 || v > 64 ||
+            parse_id(end + 1, ':', &end, &pg->after) < 0 || strlen(end + 1) >= sizeof pg->after_key)
+                return -EINVAL;
+        pg->cursor_sort = (int)v;
+        pg->has_key = true;
+        memcpy(pg->after_key, end + 1, strlen(end + 1) + 1);
+        return 0;
+}
+
+int page_begin_sorted(struct request *req, struct page *pg, const struct page_sort sorts[])
 {
         const char *l = request_query(req, "limit");
         const char *c = request_query(req, "cursor");
+        const char *s = request_query(req, "sort");
 
-        *after = 0;
-        *limit = req->cfg->limits.page_default;
+        memset(pg, 0, sizeof *pg);
+        pg->limit = req->cfg->limits.page_default;
         if (l) {
                 char *end;
                 errno = 0;
@@ -243,39 +272,99 @@ int request_page(struct request *req, int64_t *after, unsigned *limit)
                         fielderr_add(&req->errors, "limit", "must be a whole number from 1 to %u",
                                      req->cfg->limits.page_max);
                 else
-                        *limit = (unsigned)v;
+                        pg->limit = (unsigned)v;
         }
-        if (c && *c && cursor_parse(c, after) < 0)
-                fielderr_add(&req->errors, "cursor", "not a cursor this server issued");
-        return fielderr_any(&req->errors) ? -VG_EVALIDATION : 0;
-}
-
-json_t *page_wrap(json_t *items, unsigned limit, int64_t last_id)
-{
-        json_t *next = json_null();
-        if (json_array_size(items) == limit && last_id > 0) {
-                char cur[64];
-                page_cursor(last_id, cur, sizeof cur);
-                next = json_string(cur);
+        if (s && sorts) {
+                int i;
+                for (i = 0; sorts[i].name && strcmp(sorts[i].name, s) != 0; i++)
+                        ;
+                if (sorts[i].name) {
+                        pg->sort = i;
+                } else {
+                        char names[256] = "";
+                        for (i = 0; sorts[i].name; i++)
+                                snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", i ? ", " : "",
+                                         sorts[i].name);
+                        fielderr_add(&req->errors, "sort", "must be one of %s", names);
+                }
+        } else if (s) {
+                fielderr_add(&req->errors, "sort", "this list has one order only");
         }
-        return json_pack("{s:o, s:o}", "items", items, "next_cursor", next);
+        if (c && *c) {
+                if (cursor_parse(c, pg) < 0)
+                        fielderr_add(&req->errors, "cursor", "not a cursor this server issued");
+                /* A cursor names the order it was made in: a v1 cursor
+                 * (id alone) fits the default order only, and keyed
+                 * orders need their key. */
+                else if (pg->cursor_sort != pg->sort || (!pg->has_key && sorts && sorts[pg->sort].keyed))
+                        fielderr_add(&req->errors, "cursor", "belongs to another sort order; start again without it");
+        }
+        if (fielderr_any(&req->errors))
+                return -VG_EVALIDATION;
+        pg->keyed = sorts && sorts[pg->sort].keyed;
+        pg->items = json_array();
+        return pg->items ? 0 : -ENOMEM;
 }
 
 int page_begin(struct request *req, struct page *pg)
 {
-        pg->last = 0;
-        pg->items = NULL;
-        int r = request_page(req, &pg->after, &pg->limit);
-        if (r < 0)
-                return r;
-        pg->items = json_array();
-        return pg->items ? 0 : -ENOMEM;
+        return page_begin_sorted(req, pg, NULL);
 }
 
 int page_add(struct page *pg, int64_t id, json_t *item)
 {
         pg->last = id;
         return json_array_append_new(pg->items, item) == 0 ? 0 : -ENOMEM;
+}
+
+int page_add_keyed(struct page *pg, int64_t id, const char *key, json_t *item)
+{
+        snprintf(pg->last_key, sizeof pg->last_key, "%s", key);
+        return page_add(pg, id, item);
+}
+
+const char *page_after_key(const struct page *pg)
+{
+        return pg->after && pg->keyed ? pg->after_key : NULL;
+}
+
+int request_incident_filter(struct request *req, struct store_tx *tx, const char *key, int64_t *ret_id)
+{
+        struct incident inc = { 0 };
+        *ret_id = 0;
+        if (!key)
+                return 0;
+        int r = store_incident_get(tx, key, &inc);
+        if (r == -VG_ENOTFOUND)
+                request_detail(req, "no incident %s", key);
+        *ret_id = inc.id;
+        incident_fini(&inc);
+        return r;
+}
+
+int request_query_bool(struct request *req, const char *name)
+{
+        const char *v = request_query(req, name);
+        if (!v)
+                return -1;
+        if (strcmp(v, "true") == 0)
+                return 1;
+        if (strcmp(v, "false") == 0)
+                return 0;
+        fielderr_add(&req->errors, name, "must be true or false");
+        return -1;
+}
+
+const char *request_query_text(struct request *req, const char *name, size_t max)
+{
+        const char *v = request_query(req, name);
+        if (v && !*v)
+                return NULL; /* a search box left empty: no filter */
+        if (v && (!text_valid(v, (unsigned)max) || !utf8_valid(v))) {
+                fielderr_add(&req->errors, name, "must be 1 to %zu bytes of UTF-8 text on one line", max);
+                return NULL;
+        }
+        return v;
 }
 
 int page_end(struct response *resp, struct page *pg, int r)
@@ -285,7 +374,13 @@ int page_end(struct response *resp, struct page *pg, int r)
                 pg->items = NULL;
                 return r;
         }
-        r = response_json(resp, 200, page_wrap(pg->items, pg->limit, pg->last));
+        json_t *next = json_null();
+        if (json_array_size(pg->items) == pg->limit && pg->last > 0) {
+                char cur[PAGE_CURSOR_MAX];
+                cursor_format(pg->sort, pg->last, pg->keyed || pg->sort ? pg->last_key : NULL, cur, sizeof cur);
+                next = json_string(cur);
+        }
+        r = response_json(resp, 200, json_pack("{s:o, s:o}", "items", pg->items, "next_cursor", next));
         pg->items = NULL;
         return r;
 }

@@ -170,27 +170,57 @@ int request_json_body(struct request *req);
  * -VG_EVALIDATION with req->detail naming the limit. */
 int request_json_limits(struct request *req, json_t *v);
 
-/* Cursor pagination: ?limit=N&cursor=C. Sets *after (0 at the start) and
- * *limit (the configured default when absent). */
-int request_page(struct request *req, int64_t *after, unsigned *limit);
-/* The opaque cursor for the next page after id. */
-void page_cursor(int64_t id, char *buf, size_t size);
-/* {"items": items, "next_cursor": C or null}; items is stolen. */
-json_t *page_wrap(json_t *items, unsigned limit, int64_t last_id);
-
-/* Building a page of a list: page_begin parses ?limit and ?cursor and
+/* Building a page of a list: page_begin parses ?limit (the configured
+ * default when absent) and ?cursor (opaque to clients) and
  * makes the item array; page_add appends one item (stolen) and remembers
- * its id for the next cursor; page_end answers 200 with the page, or frees
- * it and returns r when r < 0. */
+ * its id for the next cursor; page_end answers 200 with
+ * {"items": [...], "next_cursor": C or null}, or frees the page and
+ * returns r when r < 0.
+ *
+ * A list with several orders takes page_begin_sorted with its orders
+ * (?sort=NAME, the first the default; a NULL name ends them). A keyed
+ * order pages on (sort key, id): the handler adds each item with
+ * page_add_keyed and the row's sort key as text, and hands the store
+ * page_after_key (NULL at the start) with pg.after. A cursor is made for
+ * one order; given with another it is refused (400, field cursor). */
+#define PAGE_KEY_MAX 512
+#define PAGE_CURSOR_MAX 800
+struct page_sort {
+        const char *name; /* "-created", "name", ... */
+        bool keyed;       /* pages on a sort key as well as the id */
+};
 struct page {
         json_t *items; /* owns until page_end */
-        int64_t after;
+        int64_t after; /* the id the previous page ended at; 0: the first page */
         int64_t last;
         unsigned limit;
+        int sort;      /* index into the orders given to page_begin_sorted */
+        bool keyed;    /* the order is keyed */
+        int cursor_sort;
+        bool has_key;
+        char after_key[PAGE_KEY_MAX]; /* the sort key the previous page ended at */
+        char last_key[PAGE_KEY_MAX];
+        vg_usec_t now; /* the request's, for a handler's row callback */
 };
 int page_begin(struct request *req, struct page *pg);
+int page_begin_sorted(struct request *req, struct page *pg, const struct page_sort sorts[]);
 int page_add(struct page *pg, int64_t id, json_t *item);
+int page_add_keyed(struct page *pg, int64_t id, const char *key, json_t *item);
+/* The sort key the page starts after, or NULL on the first page. */
+const char *page_after_key(const struct page *pg);
 int page_end(struct response *resp, struct page *pg, int r);
+
+/* The id of the incident a list is filtered by, ?incident=KEY read in
+ * tx: 0 when key is NULL; -VG_ENOTFOUND with the detail set when there
+ * is no such incident. */
+int request_incident_filter(struct request *req, struct store_tx *tx, const char *key, int64_t *ret_id);
+/* ?name=true|false: 1 or 0; -1 when absent, or with a field error when
+ * it is neither. */
+int request_query_bool(struct request *req, const char *name);
+/* ?name as one line of 1 to max bytes of text (text_valid), or NULL:
+ * absent or empty (?q= from a search box left empty), or with a field
+ * error naming it. */
+const char *request_query_text(struct request *req, const char *name, size_t max);
 
 /* Append this request's audit record to tx: actor from the request, object
  * "KIND:ID". change is borrowed. */

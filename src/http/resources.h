@@ -52,6 +52,7 @@ int api_alert_link_list(struct request *req, struct response *resp);
 int api_alert_link_create(struct request *req, struct response *resp);
 /* amv2.c: Alertmanager API v2 */
 int api_amv2_alerts_get(struct request *req, struct response *resp);
+int api_alert_list(struct request *req, struct response *resp);
 int api_amv2_silences_get(struct request *req, struct response *resp);
 int api_amv2_silences_post(struct request *req, struct response *resp);
 int api_amv2_silence_get(struct request *req, struct response *resp);

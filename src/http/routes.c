@@ -58,6 +58,7 @@ const struct route http_routes[] = {
         { "GET", "/api/v1/incidents/{key}/anchors", ROLES_STAFF, 0, api_anchor_list },
         { "PUT", "/api/v1/incidents/{key}/anchors/{anchor}", INCIDENT_WRITERS, 0, api_anchor_set },
         { "GET", "/api/v1/incidents/{key}/alerts", ROLES_STAFF, 0, api_alert_link_list },
+        { "GET", "/api/v1/alerts", ROLES_STAFF, 0, api_alert_list },
         { "POST", "/api/v1/incidents/{key}/alerts", INCIDENT_WRITERS, 0, api_alert_link_create },
         { "POST", "/api/v1/vigilance/match", ROLES_STAFF, 0, api_vigilance_match_route },
         { "POST", "/api/v1/incidents/{key}/notes", INCIDENT_WRITERS | R(COMMUNICATIONS), 0, api_incident_note },

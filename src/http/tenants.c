@@ -247,21 +247,46 @@ int api_tenant_get(struct request *req, struct response *resp)
         return r < 0 ? r : response_json(resp, 200, j);
 }
 
+/* The orders of GET /tenants, in enum tenant_sort's order. */
+static const struct page_sort tenant_sorts[] = {
+        { "id", true }, { "name", true }, { "-updated", true }, { NULL, false },
+};
+
 static int list_one(const struct tenant_row *t, void *userdata)
 {
+        struct page *pg = userdata;
+        char updated[32];
         json_t *j = tenant_json(t);
-        return j ? page_add(userdata, t->rid, j) : -ENOMEM;
+        snprintf(updated, sizeof updated, "%lld", (long long)t->updated_at);
+        return j ? page_add_keyed(pg, t->rid,
+                                  pg->sort == TENANT_SORT_NAME ? t->name : pg->sort == TENANT_SORT_ID ? t->id : updated, j)
+                 : -ENOMEM;
 }
 
 int api_tenant_list(struct request *req, struct response *resp)
 {
+        struct tenant_filter f = { .text = request_query_text(req, "q", TENANT_TEXT_MAX) };
         struct store_tx *tx;
         struct page pg;
-        int r = page_begin(req, &pg);
+        int followup = request_query_bool(req, "followup");
+        f.followup = followup == 1 ? TENANT_FOLLOWUP_YES : followup == 0 ? TENANT_FOLLOWUP_NO : TENANT_FOLLOWUP_ANY;
+        int r = page_begin_sorted(req, &pg, tenant_sorts);
+        if (r >= 0) {
+                f.sort = (enum tenant_sort)pg.sort;
+                f.after_rid = pg.after;
+                f.after_text = page_after_key(&pg);
+                char *end;
+                errno = 0;
+                if (f.sort == TENANT_SORT_UPDATED && f.after_text &&
+                    ((f.after_updated = strtoll(f.after_text, &end, 10)), errno || *end || end == f.after_text))
+                        fielderr_add(&req->errors, "cursor", "not a cursor this server issued");
+        }
+        if (r >= 0 && fielderr_any(&req->errors))
+                r = -VG_EVALIDATION;
         if (r >= 0)
                 r = store_begin_read(req->store, &tx);
         if (r >= 0) {
-                r = store_tenant_list(tx, pg.after, pg.limit, list_one, &pg);
+                r = store_tenant_list(tx, &f, pg.limit, list_one, &pg);
                 store_rollback(tx);
         }
         return page_end(resp, &pg, r);

@@ -245,7 +245,7 @@ int report_metrics(struct store_tx *tx, vg_usec_t from, vg_usec_t to, vg_usec_t 
                 t.index = i;
                 r = store_obligation_list(tx, s.v[i].id, tally_obligation, &t);
                 if (r >= 0)
-                        r = store_page_list(tx, s.v[i].id, 100000, tally_page, &t);
+                        r = store_page_list(tx, &(struct page_filter){ .incident_id = s.v[i].id }, 0, tally_page, &t);
                 struct improvement_filter f = { .incident_id = s.v[i].id };
                 if (r >= 0)
                         r = store_improvement_list(tx, &f, tally_improvement, &t);

@@ -200,24 +200,56 @@ int store_alert_content(struct store_tx *tx, int64_t id, const char *annotations
         return db_exec_one(st, -VG_ENOTFOUND);
 }
 
-int store_alert_list(struct store_tx *tx, bool active_only, vg_usec_t now, int64_t before_id,
-                     unsigned limit, int (*cb)(const struct alert_row *, void *), void *userdata)
+/* The filters (?2 firing: -1 either, 1 firing, 0 resolved, at ?3; ?4
+ * service, ?5 severity, ?6 a DB_LIKE pattern for the summary, the
+ * fingerprint or the labels' text, ?7 incident id, ?8 linked to an
+ * incident: -1 either); the page after id ?1, newest or oldest first. */
+#define ALERT_FILTERS                                                                              \
+        "(?2 < 0 OR (?2 = 1 AND (s.ends_at = 0 OR s.ends_at > ?3)) "                               \
+        "     OR (?2 = 0 AND s.ends_at <> 0 AND s.ends_at <= ?3)) "                                \
+        "AND (?4 IS NULL OR a.service = ?4) AND (?5 IS NULL OR a.severity = ?5) "                  \
+        "AND (?6 IS NULL OR " DB_LIKE("a.summary", "?6") " OR " DB_LIKE("a.fingerprint", "?6")     \
+        "     OR " DB_LIKE("a.labels", "?6") ") "                                                  \
+        "AND (?7 = 0 OR a.incident_id = ?7) "                                                      \
+        "AND (?8 < 0 OR (?8 = 1 AND a.incident_id IS NOT NULL) OR (?8 = 0 AND a.incident_id IS NULL)) "
+#define ALERT_LIST "SELECT " ALERT_COLS ", coalesce(i.key, '')" ALERT_FROM "LEFT JOIN incidents i ON i.id = a.incident_id "
+
+static void alert_listed(struct db_stmt *st, void *out)
 {
+        struct alert_row *a = out;
+        alert_row_read(st, a);
+        db_text_copy(st, 16, a->incident_key, sizeof a->incident_key);
+}
+
+int store_alert_list(struct store_tx *tx, const struct alert_filter *f, unsigned limit,
+                     int (*cb)(const struct alert_row *, void *), void *userdata)
+{
+        static const char *const newest =
+                ALERT_LIST "WHERE (?1 = 0 OR a.id < ?1) AND " ALERT_FILTERS "ORDER BY a.id DESC LIMIT ?9";
+        static const char *const oldest =
+                ALERT_LIST "WHERE (?1 = 0 OR a.id > ?1) AND " ALERT_FILTERS "ORDER BY a.id LIMIT ?9";
+        char pattern[2 * ALERT_TEXT_MAX + 3];
+        if (f->text && db_like_pattern(f->text, pattern, sizeof pattern) < 0)
+                return -E2BIG;
         struct db_stmt *st;
         struct alert_row a;
-        int r = db_prepare(
-                tx,
-                "SELECT " ALERT_COLS ALERT_FROM "WHERE (?1 = 0 OR a.id < ?1) "
-                "AND (?2 = 0 OR s.ends_at = 0 OR s.ends_at > ?3) ORDER BY a.id DESC LIMIT ?4",
-                &st);
+        int r = db_prepare(tx, f->oldest_first ? oldest : newest, &st);
         if (r < 0)
                 return r;
-        db_bind_int64(st, 1, before_id);
-        db_bind_int64(st, 2, active_only);
-        db_bind_int64(st, 3, now);
-        db_bind_int64(st, 4, db_limit(limit));
-        return DB_EACH(st, a, alert_row_read, cb, userdata);
+        db_bind_int64(st, 1, f->after_id);
+        db_bind_int64(st, 2, f->firing == ALERT_FIRING_ANY ? -1 : f->firing == ALERT_FIRING_YES);
+        db_bind_int64(st, 3, f->now);
+        db_bind_text(st, 4, f->service);
+        db_bind_text(st, 5, f->severity);
+        db_bind_text(st, 6, f->text && *f->text ? pattern : NULL);
+        db_bind_int64(st, 7, f->incident_id);
+        db_bind_int64(st, 8, f->linked == ALERT_LINKED_ANY ? -1 : f->linked == ALERT_LINKED_YES);
+        db_bind_int64(st, 9, db_limit(limit));
+        return DB_EACH(st, a, alert_listed, cb, userdata);
 }
+
+#undef ALERT_FILTERS
+#undef ALERT_LIST
 
 int store_alert_set_incident(struct store_tx *tx, int64_t alert_id, int64_t incident_id)
 {

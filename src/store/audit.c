@@ -113,6 +113,45 @@ int store_audit_list(struct store_tx *tx, int64_t after_seq, unsigned limit,
         return DB_EACH(st, a, audit_row, cb, userdata);
 }
 
+/* The filters (?2 actor, ?3 action, ?4 object, ?5 a DB_LIKE pattern
+ * for the actor, action or object, ?6 and ?7 the time range); the page
+ * after seq ?1. An actor, action or object walks its index
+ * (audit_log_object, and migration 031's) in seq order. */
+#define AUDIT_FILTERS                                                                              \
+        "(?2 IS NULL OR actor = ?2) AND (?3 IS NULL OR action = ?3) AND (?4 IS NULL OR object = ?4) " \
+        "AND (?5 IS NULL OR " DB_LIKE("actor", "?5") " OR " DB_LIKE("action", "?5") " OR "         \
+        DB_LIKE("object", "?5") ") AND (?6 = 0 OR at >= ?6) AND (?7 = 0 OR at < ?7) "
+#define AUDIT_SELECT "SELECT seq, at, actor, action, object, request_id, change, digest, prev_hash, hash FROM audit_log "
+
+int store_audit_find(struct store_tx *tx, const struct audit_filter *f, unsigned limit,
+                     int (*cb)(const struct audit_record *, void *), void *userdata)
+{
+        static const char *const oldest =
+                AUDIT_SELECT "WHERE (?1 = 0 OR seq > ?1) AND " AUDIT_FILTERS "ORDER BY seq LIMIT ?8";
+        static const char *const newest =
+                AUDIT_SELECT "WHERE (?1 = 0 OR seq < ?1) AND " AUDIT_FILTERS "ORDER BY seq DESC LIMIT ?8";
+        char pattern[2 * AUDIT_TEXT_MAX + 3];
+        if (f->text && db_like_pattern(f->text, pattern, sizeof pattern) < 0)
+                return -E2BIG;
+        struct db_stmt *st;
+        struct audit_record a;
+        int r = db_prepare(tx, f->newest_first ? newest : oldest, &st);
+        if (r < 0)
+                return r;
+        db_bind_int64(st, 1, f->after_seq);
+        db_bind_text(st, 2, f->actor);
+        db_bind_text(st, 3, f->action);
+        db_bind_text(st, 4, f->object);
+        db_bind_text(st, 5, f->text && *f->text ? pattern : NULL);
+        db_bind_int64(st, 6, f->from);
+        db_bind_int64(st, 7, f->to);
+        db_bind_int64(st, 8, db_limit(limit));
+        return DB_EACH(st, a, audit_row, cb, userdata);
+}
+
+#undef AUDIT_FILTERS
+#undef AUDIT_SELECT
+
 int store_audit_list_object(struct store_tx *tx, const char *object, int64_t after_seq,
                             unsigned limit, int (*cb)(const struct audit_record *, void *),
                             void *userdata)

@@ -5,12 +5,29 @@
 #include "core/error.h"
 #include "core/names.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 void db_bind_text_or_null(struct db_stmt *st, int i, const char *v)
 {
         db_bind_text(st, i, v && *v ? v : NULL);
+}
+
+int db_like_pattern(const char *text, char *buf, size_t size)
+{
+        size_t n = 0;
+        if (size < 2 * strlen(text) + 3)
+                return -E2BIG;
+        buf[n++] = '%';
+        for (const char *p = text; *p; p++) {
+                if (*p == '%' || *p == '_' || *p == '\\')
+                        buf[n++] = '\\';
+                buf[n++] = *p >= 'A' && *p <= 'Z' ? (char)(*p - 'A' + 'a') : *p;
+        }
+        buf[n++] = '%';
+        buf[n] = '\0';
+        return 0;
 }
 
 int db_exec(struct db_stmt *st)

@@ -218,6 +218,15 @@ static inline int64_t db_limit(unsigned limit)
 /* Bind text, or NULL for "" (columns where "" is stored as NULL). */
 void db_bind_text_or_null(struct db_stmt *st, int i, const char *v);
 
+/* The LIKE pattern (with ESCAPE '\\') that finds text anywhere in a
+ * lower()ed column: '%' text in ASCII lower case, its '%', '_' and '\\'
+ * escaped, '%'. Both dialects' LIKE then agree (SQLite's folds ASCII
+ * case itself, PostgreSQL's does not). buf needs 2 * strlen(text) + 3
+ * bytes; -E2BIG when size is less. */
+int db_like_pattern(const char *text, char *buf, size_t size);
+/* How a statement spells the test against such a pattern. */
+#define DB_LIKE(column, param) "lower(" column ") LIKE " param " ESCAPE '\\'"
+
 /* Step a statement that returns no rows and finish it: the rows changed
  * (>= 0) or an error. */
 int db_exec(struct db_stmt *st);

@@ -24,8 +24,23 @@ int store_tenant_put(struct store_tx *tx, const char *id, const char *name, cons
                      int *ret_changed);
 int store_tenant_get(struct store_tx *tx, const char *id, int (*cb)(const struct tenant_row *t, void *userdata),
                      void *userdata);
-/* By rid, rid > after; limit 0: all. */
-int store_tenant_list(struct store_tx *tx, int64_t after, unsigned limit,
+/* A listing of tenants: text in the id or the name (ASCII letters in
+ * either case), those flagged for follow-up or not, in an order; the
+ * page after the row with after_rid (0: the first page) and its sort key
+ * (the id or name as after_text, or after_updated). */
+#define TENANT_TEXT_MAX 200
+enum tenant_sort { TENANT_SORT_ID, TENANT_SORT_NAME, TENANT_SORT_UPDATED /* changed last first */ };
+enum tenant_followup { TENANT_FOLLOWUP_ANY, TENANT_FOLLOWUP_YES, TENANT_FOLLOWUP_NO };
+struct tenant_filter {
+        const char *text; /* borrows; NULL: any; at most TENANT_TEXT_MAX bytes */
+        enum tenant_followup followup;
+        enum tenant_sort sort;
+        int64_t after_rid;
+        const char *after_text; /* borrows */
+        vg_usec_t after_updated;
+};
+/* limit 0: all. -E2BIG for a text longer than TENANT_TEXT_MAX. */
+int store_tenant_list(struct store_tx *tx, const struct tenant_filter *f, unsigned limit,
                       int (*cb)(const struct tenant_row *t, void *userdata), void *userdata);
 int store_tenant_delete(struct store_tx *tx, const char *id);
 
@@ -167,9 +182,23 @@ int store_advisory_list(struct store_tx *tx, bool latest_only, unsigned limit,
 /* An open obligation of the provider's set aside with a reason (it does not
  * apply after all); -VG_ECONFLICT unless it is open. */
 int store_obligation_waive(struct store_tx *tx, int64_t id, const char *reason, vg_usec_t at);
-/* Open obligations whose clock runs, across incidents, soonest due first. */
-int store_obligation_due(struct store_tx *tx, unsigned limit, int (*cb)(const struct obligation *o, void *userdata),
-                         void *userdata);
+/* A listing of obligations across incidents: by status (NULL: any),
+ * incident (0: any), tenant ("" the provider's own; NULL: any), rule,
+ * text in the rule, the tenant or the recipient (ASCII letters in either
+ * case); soonest due first (a clock not started last), or latest first;
+ * the page after the row with after_id (0: the first page) and its due
+ * time after_due (VG_TIME_UNSET: not started). -E2BIG for a text longer
+ * than OBLIGATION_TEXT_MAX. */
+#define OBLIGATION_TEXT_MAX 200
+struct obligation_filter {
+        const char *status, *tenant, *rule, *text; /* borrow */
+        int64_t incident_id;
+        bool latest_first;
+        int64_t after_id;
+        vg_usec_t after_due;
+};
+int store_obligation_due(struct store_tx *tx, const struct obligation_filter *f, unsigned limit,
+                         int (*cb)(const struct obligation *o, void *userdata), void *userdata);
 /* Obligations of the provider's (duty provider) still open: what keeps an
  * incident from leaving post_incident. */
 int store_obligation_count_open(struct store_tx *tx, int64_t incident_id, unsigned *ret);

@@ -249,48 +249,68 @@ int store_incident_update(struct store_tx *tx, struct incident *inc, int64_t exp
  * the most selective indexed filter given, so the database walks that
  * index in id order instead of scanning every incident: SQLite picks the
  * (column, id) index from the leading equality itself, the same SEARCH
- * that INDEXED BY (SQLite's own) used to force. The text filter
- * is a substring test both dialects spell alike: replace() leaves the
- * text as it was exactly when the needle does not occur in it. */
+ * that INDEXED BY (SQLite's own) used to force. The text filter is a
+ * DB_LIKE pattern: the text anywhere in the title or the description,
+ * ASCII letters in either case. */
 #define INCIDENT_FILTERS                                                                           \
-        "(?1 = 0 OR i.id < ?1) AND (?2 IS NULL OR i.phase = ?2) "                                  \
+        "(?2 IS NULL OR i.phase = ?2) "                                                            \
         "AND (?3 IS NULL OR i.classification = ?3) AND (?4 IS NULL OR i.severity = ?4) "           \
         "AND (?5 IS NULL OR EXISTS (SELECT 1 FROM incident_services s2 "                           \
         "     WHERE s2.incident_id = i.id AND s2.service = ?5)) "                                  \
-        "AND (?6 IS NULL OR replace(i.title, ?6, '') <> i.title "                                  \
-        "     OR replace(i.description, ?6, '') <> i.description) "                                \
+        "AND (?6 IS NULL OR " DB_LIKE("i.title", "?6") " OR " DB_LIKE("i.description", "?6") ") " \
         "AND (?8 IS NULL OR EXISTS (SELECT 1 FROM incident_tenants t2 "                            \
         "     WHERE t2.incident_id = i.id AND t2.tenant = ?8)) "                                   \
-        "AND (?9 = 0 OR i.declared_at >= ?9) AND (?10 = 0 OR i.declared_at < ?10) "
+        "AND (?9 = 0 OR i.declared_at >= ?9) AND (?10 = 0 OR i.declared_at < ?10) "                \
+        "AND (?11 = 0 OR (?11 = 1 AND i.phase <> 'closed') OR (?11 = 2 AND i.phase = 'closed')) "
+/* Newest first: the page after id ?1. */
+#define INCIDENT_NEWEST "(?1 = 0 OR i.id < ?1) AND " INCIDENT_FILTERS
 
 int store_incident_list(struct store_tx *tx, const struct incident_filter *f, int64_t before_id,
                         unsigned limit, int (*cb)(const struct incident *, void *), void *userdata)
 {
         static const char *const by_service = INCIDENT_SELECT
                 "FROM incident_services s JOIN incidents i ON i.id = s.incident_id "
-                "WHERE s.service = ?5 AND " INCIDENT_FILTERS "ORDER BY s.incident_id DESC LIMIT ?7";
+                "WHERE s.service = ?5 AND " INCIDENT_NEWEST "ORDER BY s.incident_id DESC LIMIT ?7";
         static const char *const by_tenant = INCIDENT_SELECT
                 "FROM incident_tenants t JOIN incidents i ON i.id = t.incident_id "
-                "WHERE t.tenant = ?8 AND " INCIDENT_FILTERS "ORDER BY t.incident_id DESC LIMIT ?7";
+                "WHERE t.tenant = ?8 AND " INCIDENT_NEWEST "ORDER BY t.incident_id DESC LIMIT ?7";
         static const char *const by_phase =
-                INCIDENT_SELECT "FROM incidents i WHERE i.phase = ?2 AND " INCIDENT_FILTERS
+                INCIDENT_SELECT "FROM incidents i WHERE i.phase = ?2 AND " INCIDENT_NEWEST
                                 "ORDER BY i.id DESC LIMIT ?7";
         static const char *const by_class =
-                INCIDENT_SELECT "FROM incidents i WHERE i.classification = ?3 AND " INCIDENT_FILTERS
+                INCIDENT_SELECT "FROM incidents i WHERE i.classification = ?3 AND " INCIDENT_NEWEST
                                 "ORDER BY i.id DESC LIMIT ?7";
         static const char *const by_severity =
-                INCIDENT_SELECT "FROM incidents i WHERE i.severity = ?4 AND " INCIDENT_FILTERS
+                INCIDENT_SELECT "FROM incidents i WHERE i.severity = ?4 AND " INCIDENT_NEWEST
                                 "ORDER BY i.id DESC LIMIT ?7";
-        static const char *const any = INCIDENT_SELECT "FROM incidents i WHERE " INCIDENT_FILTERS
+        static const char *const any = INCIDENT_SELECT "FROM incidents i WHERE " INCIDENT_NEWEST
                                                        "ORDER BY i.id DESC LIMIT ?7";
+        /* The other orders walk their own index (id; updated_at, id;
+         * severity, id) and test the filters on the way; the page after
+         * (key ?12, id ?1). */
+        static const char *const oldest = INCIDENT_SELECT
+                "FROM incidents i WHERE (?1 = 0 OR i.id > ?1) AND " INCIDENT_FILTERS
+                "ORDER BY i.id LIMIT ?7";
+        static const char *const updated = INCIDENT_SELECT
+                "FROM incidents i WHERE (?1 = 0 OR i.updated_at < ?12 OR (i.updated_at = ?12 AND i.id < ?1)) "
+                "AND " INCIDENT_FILTERS "ORDER BY i.updated_at DESC, i.id DESC LIMIT ?7";
+        static const char *const severity = INCIDENT_SELECT
+                "FROM incidents i WHERE (?1 = 0 OR i.severity > ?12 OR (i.severity = ?12 AND i.id < ?1)) "
+                "AND " INCIDENT_FILTERS "ORDER BY i.severity, i.id DESC LIMIT ?7";
         /* Phase first: open phases hold a small share of all incidents
          * (closed ones pile up), so its index is the narrowest walk. */
-        const char *sql = f->phase != PHASE__INVALID            ? by_phase
-                          : f->tenant                           ? by_tenant
-                          : f->service                          ? by_service
-                          : f->classification != CLASS__INVALID ? by_class
-                          : f->severity != SEV__INVALID         ? by_severity
-                                                                : any;
+        const char *sql = f->sort == INCIDENT_SORT_OLDEST             ? oldest
+                          : f->sort == INCIDENT_SORT_UPDATED          ? updated
+                          : f->sort == INCIDENT_SORT_SEVERITY         ? severity
+                          : f->phase != PHASE__INVALID                ? by_phase
+                          : f->tenant                                 ? by_tenant
+                          : f->service                                ? by_service
+                          : f->classification != CLASS__INVALID       ? by_class
+                          : f->severity != SEV__INVALID               ? by_severity
+                                                                      : any;
+        char pattern[2 * INCIDENT_SEARCH_MAX + 3];
+        if (f->text && db_like_pattern(f->text, pattern, sizeof pattern) < 0)
+                return -E2BIG;
         struct db_stmt *st;
         int r = db_prepare(tx, sql, &st);
         if (r < 0)
@@ -305,15 +325,21 @@ int store_incident_list(struct store_tx *tx, const struct incident_filter *f, in
         if (f->service)
                 db_bind_text(st, 5, f->service);
         /* "" occurs in every text: no filter, as NULL. */
-        db_bind_text_or_null(st, 6, f->text);
+        db_bind_text(st, 6, f->text && *f->text ? pattern : NULL);
         if (f->tenant)
                 db_bind_text(st, 8, f->tenant);
         db_bind_int64(st, 9, f->declared_from);
         db_bind_int64(st, 10, f->declared_to);
+        db_bind_int64(st, 11, f->state);
+        if (f->sort == INCIDENT_SORT_UPDATED)
+                db_bind_int64(st, 12, f->after_updated);
+        else if (f->sort == INCIDENT_SORT_SEVERITY)
+                db_bind_text(st, 12, severity_to_string(f->after_severity));
         db_bind_int64(st, 7, db_limit(limit));
         return each_incident(st, cb, userdata);
 }
 
+#undef INCIDENT_NEWEST
 #undef INCIDENT_FILTERS
 
 int store_anchor_append(struct store_tx *tx, int64_t incident_id, const struct anchor_setting *a)

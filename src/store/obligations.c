@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <string.h>
 
 #define OBLIGATION_COLS                                                                            \
@@ -147,21 +148,48 @@ int store_obligation_list(struct store_tx *tx, int64_t incident_id,
         return DB_EACH(st, o, obligation_read, cb, userdata);
 }
 
-int store_obligation_due(struct store_tx *tx, unsigned limit,
+/* The filters (?3 status, ?4 incident, ?5 tenant, ?6 rule, ?7 a DB_LIKE
+ * pattern for the rule, the tenant or the recipient); the page after id
+ * ?1 due ?2. A clock not started sorts after every due time in both
+ * dialects (their NULLs sort apart), hence the coalesce. */
+#define OBLIGATION_DUE "coalesce(due_at, 9223372036854775807)"
+#define OBLIGATION_FILTERS                                                                         \
+        "(?3 IS NULL OR status = ?3) AND (?4 = 0 OR incident_id = ?4) AND (?5 IS NULL OR tenant = ?5) " \
+        "AND (?6 IS NULL OR rule_id = ?6) AND (?7 IS NULL OR " DB_LIKE("rule_id", "?7") " OR "     \
+        DB_LIKE("tenant", "?7") " OR " DB_LIKE("recipient", "?7") ") "
+
+int store_obligation_due(struct store_tx *tx, const struct obligation_filter *f, unsigned limit,
                          int (*cb)(const struct obligation *, void *), void *userdata)
 {
+        static const char *const soonest =
+                "SELECT " OBLIGATION_COLS " FROM obligations WHERE (?1 = 0 OR " OBLIGATION_DUE " > ?2 OR ("
+                OBLIGATION_DUE " = ?2 AND id > ?1)) AND " OBLIGATION_FILTERS "ORDER BY " OBLIGATION_DUE
+                ", id LIMIT ?8";
+        static const char *const latest =
+                "SELECT " OBLIGATION_COLS " FROM obligations WHERE (?1 = 0 OR " OBLIGATION_DUE " < ?2 OR ("
+                OBLIGATION_DUE " = ?2 AND id < ?1)) AND " OBLIGATION_FILTERS "ORDER BY " OBLIGATION_DUE
+                " DESC, id DESC LIMIT ?8";
+        char pattern[2 * OBLIGATION_TEXT_MAX + 3];
+        if (f->text && db_like_pattern(f->text, pattern, sizeof pattern) < 0)
+                return -E2BIG;
         struct db_stmt *st;
         struct obligation o;
-        int r = db_prepare(tx,
-                           "SELECT " OBLIGATION_COLS
-                           " FROM obligations WHERE status = 'open' AND due_at IS NOT NULL "
-                           "ORDER BY due_at, id LIMIT ?",
-                           &st);
+        int r = db_prepare(tx, f->latest_first ? latest : soonest, &st);
         if (r < 0)
                 return r;
-        db_bind_int64(st, 1, limit);
+        db_bind_int64(st, 1, f->after_id);
+        db_bind_int64(st, 2, f->after_due ? f->after_due : INT64_MAX);
+        db_bind_text(st, 3, f->status);
+        db_bind_int64(st, 4, f->incident_id);
+        db_bind_text(st, 5, f->tenant);
+        db_bind_text(st, 6, f->rule);
+        db_bind_text(st, 7, f->text && *f->text ? pattern : NULL);
+        db_bind_int64(st, 8, db_limit(limit));
         return DB_EACH(st, o, obligation_read, cb, userdata);
 }
+
+#undef OBLIGATION_FILTERS
+#undef OBLIGATION_DUE
 
 int store_obligation_waive(struct store_tx *tx, int64_t id, const char *reason, vg_usec_t at)
 {

@@ -152,21 +152,51 @@ int store_page_ack(struct store_tx *tx, int64_t id, vg_usec_t at)
         return r < 0 ? r : r == 0 ? -VG_ECONFLICT : 0;
 }
 
-int store_page_list(struct store_tx *tx, int64_t incident_id, unsigned limit,
+/* The filters (?1 incident, ?2 user, ?3 acknowledged: -1 either, ?4 a
+ * DB_LIKE pattern for the user or the incident's key or title); the page
+ * after id ?5. By incident it walks pages_incident; otherwise the pages
+ * in id order. */
+#define PAGE_FILTERS                                                                               \
+        "(?1 = 0 OR p.incident_id = ?1) AND (?2 IS NULL OR p.user_name = ?2) "                     \
+        "AND (?3 < 0 OR (?3 = 1 AND p.acked_at <> 0) OR (?3 = 0 AND p.acked_at = 0)) "             \
+        "AND (?4 IS NULL OR " DB_LIKE("p.user_name", "?4") " OR " DB_LIKE("i.key", "?4") " OR "    \
+        DB_LIKE("i.title", "?4") ") "
+#define PAGE_LIST "SELECT p.id, p.escalation_id, p.incident_id, p.user_name, p.level, p.round, p.via, " \
+                  "p.ack_hash, p.created_at, p.acked_at, i.key FROM pages p JOIN incidents i ON i.id = p.incident_id "
+
+static void page_listed(struct db_stmt *st, void *out)
+{
+        struct oncall_page *p = out;
+        page_read(st, p);
+        db_text_copy(st, 10, p->incident_key, sizeof p->incident_key);
+}
+
+int store_page_list(struct store_tx *tx, const struct page_filter *f, unsigned limit,
                     int (*cb)(const struct oncall_page *, void *), void *userdata)
 {
+        static const char *const newest =
+                PAGE_LIST "WHERE (?5 = 0 OR p.id < ?5) AND " PAGE_FILTERS "ORDER BY p.id DESC LIMIT ?6";
+        static const char *const oldest =
+                PAGE_LIST "WHERE (?5 = 0 OR p.id > ?5) AND " PAGE_FILTERS "ORDER BY p.id LIMIT ?6";
+        char pattern[2 * PAGE_TEXT_MAX + 3];
+        if (f->text && db_like_pattern(f->text, pattern, sizeof pattern) < 0)
+                return -E2BIG;
         struct db_stmt *st;
         struct oncall_page p;
-        int r = db_prepare(tx,
-                           "SELECT " PAGE_COLS " FROM pages WHERE (?1 = 0 OR incident_id = ?1) "
-                           "ORDER BY id DESC LIMIT ?2",
-                           &st);
+        int r = db_prepare(tx, f->oldest_first ? oldest : newest, &st);
         if (r < 0)
                 return r;
-        db_bind_int64(st, 1, incident_id);
-        db_bind_int64(st, 2, db_limit(limit));
-        return DB_EACH(st, p, page_read, cb, userdata);
+        db_bind_int64(st, 1, f->incident_id);
+        db_bind_text(st, 2, f->user);
+        db_bind_int64(st, 3, f->acked == PAGE_ACKED_ANY ? -1 : f->acked == PAGE_ACKED_YES);
+        db_bind_text(st, 4, f->text && *f->text ? pattern : NULL);
+        db_bind_int64(st, 5, f->after_id);
+        db_bind_int64(st, 6, db_limit(limit));
+        return DB_EACH(st, p, page_listed, cb, userdata);
 }
+
+#undef PAGE_FILTERS
+#undef PAGE_LIST
 
 /* The job that starts an incident's escalation, in the caller's
  * transaction. */

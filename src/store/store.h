@@ -94,15 +94,35 @@ struct incident {
                 eradicated_at, recovered_at, closed_at, created_at, updated_at;
 };
 
+/* The orders of an incident listing; each ties on the id, newest first
+ * (oldest first for INCIDENT_SORT_OLDEST). */
+enum incident_sort {
+        INCIDENT_SORT_NEWEST,   /* id descending */
+        INCIDENT_SORT_OLDEST,   /* id ascending */
+        INCIDENT_SORT_UPDATED,  /* changed last first */
+        INCIDENT_SORT_SEVERITY, /* sev1 first */
+};
+
+#define INCIDENT_SEARCH_MAX 200
+enum incident_state { INCIDENT_STATE_ANY, INCIDENT_STATE_OPEN, INCIDENT_STATE_CLOSED };
+
 struct incident_filter {
         enum incident_phase phase;          /* PHASE__INVALID: any */
         enum incident_class classification; /* CLASS__INVALID: any */
         enum severity severity;             /* SEV__INVALID: any */
         const char *service;                /* borrows; NULL: any */
-        const char *text;                   /* borrows; NULL: any; in title or description */
+        const char *text;                   /* borrows; NULL: any; in title or description, ASCII
+                                             * letters in either case; at most INCIDENT_SEARCH_MAX */
         const char *tenant;                 /* borrows; NULL: any; in scope with any status */
         vg_usec_t declared_from;            /* 0: no bound; declared_at >= this */
         vg_usec_t declared_to;              /* 0: no bound; declared_at < this */
+        enum incident_state state;          /* open (not closed) or closed; 0: either */
+        enum incident_sort sort;            /* the order; 0: newest first */
+        /* Where the page starts, in the orders keyed on more than the id
+         * (with store_incident_list's before_id): the row's updated_at
+         * (INCIDENT_SORT_UPDATED) or severity (INCIDENT_SORT_SEVERITY). */
+        vg_usec_t after_updated;
+        enum severity after_severity;
 };
 
 struct scope_tenant {
@@ -188,6 +208,7 @@ struct alert_row {
         char silenced_by[40];
         int64_t incident_id;       /* 0: none */
         const char *group_key;     /* borrows */
+        char incident_key[32];     /* store_alert_list only: "" when none */
 };
 
 struct silence_row {
@@ -308,7 +329,8 @@ int store_incident_insert(struct store_tx *tx, struct incident *inc);
 int store_incident_get(struct store_tx *tx, const char *key, struct incident *ret);
 int store_incident_get_by_id(struct store_tx *tx, int64_t id, struct incident *ret);
 int store_incident_update(struct store_tx *tx, struct incident *inc, int64_t expect_version);
-/* Newest first: id < before_id (0: from the newest), at most limit. */
+/* In f's order (newest first by default), at most limit, the page after
+ * the row with id before_id (0: the first page) and f's after_* key. */
 int store_incident_list(struct store_tx *tx, const struct incident_filter *f, int64_t before_id,
                         unsigned limit, int (*cb)(const struct incident *inc, void *userdata),
                         void *userdata);
@@ -396,10 +418,26 @@ int store_alert_last(struct store_tx *tx, const char *fingerprint, int64_t *ret_
 int store_alert_insert(struct store_tx *tx, struct alert_row *a);
 int store_alert_seen(struct store_tx *tx, int64_t id, int64_t times, vg_usec_t ends_at, vg_usec_t updated_at);
 int store_alert_content(struct store_tx *tx, int64_t id, const char *annotations, const char *summary);
-/* Newest first, id < before_id (0: from the newest); active only: ends_at
- * 0 or after now. */
-int store_alert_list(struct store_tx *tx, bool active_only, vg_usec_t now, int64_t before_id,
-                     unsigned limit, int (*cb)(const struct alert_row *a, void *userdata), void *userdata);
+/* A listing of alerts: firing at now (ends_at 0 or later) or resolved,
+ * by service, severity, incident (0: any), linked to an incident or not,
+ * with text in the summary, the fingerprint or the labels (ASCII letters
+ * in either case); newest first or oldest; the page after the row with
+ * after_id (0: the first page). Each row's incident_key is set ("" when
+ * none). -E2BIG for a text longer than ALERT_TEXT_MAX. */
+#define ALERT_TEXT_MAX 200
+enum alert_firing { ALERT_FIRING_ANY, ALERT_FIRING_YES, ALERT_FIRING_NO };
+enum alert_linked { ALERT_LINKED_ANY, ALERT_LINKED_YES, ALERT_LINKED_NO };
+struct alert_filter {
+        enum alert_firing firing;
+        vg_usec_t now;
+        const char *service, *severity, *text; /* borrow; NULL: any */
+        int64_t incident_id;
+        enum alert_linked linked;
+        bool oldest_first;
+        int64_t after_id;
+};
+int store_alert_list(struct store_tx *tx, const struct alert_filter *f, unsigned limit,
+                     int (*cb)(const struct alert_row *a, void *userdata), void *userdata);
 int store_alert_set_incident(struct store_tx *tx, int64_t alert_id, int64_t incident_id);
 /* The id of the newest alert row (0 when there is none): what the change
  * stream watches to tell consoles that alerts arrived. */
@@ -518,14 +556,29 @@ struct oncall_page {
         char via[2 * STORE_NAME_MAX + 16];
         uint8_t ack_hash[STORE_HASH_BYTES];
         vg_usec_t created_at, acked_at;
+        char incident_key[32]; /* store_page_list only */
 };
 /* -VG_ECONFLICT when the person was paged at that level and round already. */
 int store_page_add(struct store_tx *tx, struct oncall_page *p);
 int store_page_get(struct store_tx *tx, int64_t id, struct oncall_page *ret);
 int store_page_get_by_ack(struct store_tx *tx, const uint8_t hash[STORE_HASH_BYTES], struct oncall_page *ret);
 int store_page_ack(struct store_tx *tx, int64_t id, vg_usec_t at);
-/* Pages of an incident (0: every incident), newest first. */
-int store_page_list(struct store_tx *tx, int64_t incident_id, unsigned limit,
+/* A listing of pages: of an incident (0: any), of a user (NULL: any),
+ * acknowledged or not, with text in the user's name or the incident's
+ * key or title (ASCII letters in either case); newest first, or oldest;
+ * the page after the row with after_id (0: the first page). Each row's
+ * incident_key is set. -E2BIG for a text longer than PAGE_TEXT_MAX. */
+#define PAGE_TEXT_MAX 200
+enum page_acked { PAGE_ACKED_ANY, PAGE_ACKED_YES, PAGE_ACKED_NO };
+struct page_filter {
+        int64_t incident_id;
+        const char *user;  /* borrows */
+        enum page_acked acked;
+        const char *text;  /* borrows */
+        bool oldest_first;
+        int64_t after_id;
+};
+int store_page_list(struct store_tx *tx, const struct page_filter *f, unsigned limit,
                     int (*cb)(const struct oncall_page *p, void *userdata), void *userdata);
 
 /* The outbox: what is sent, once per idempotency key. */
@@ -638,6 +691,20 @@ int store_work_notices(struct store_tx *tx, const char *releaser, unsigned limit
 int store_audit_last_seq(struct store_tx *tx, int64_t *ret);
 /* Records with seq > after_seq, at most limit (0: no limit), in order. */
 int store_audit_list(struct store_tx *tx, int64_t after_seq, unsigned limit,
+                     int (*cb)(const struct audit_record *r, void *userdata), void *userdata);
+/* A listing of records: by actor, action, object (each exact; NULL:
+ * any), with text in any of the three (ASCII letters in either case),
+ * at in [from, to) (0: no bound); oldest first (the chain's order) or
+ * newest; the page after after_seq (0: the first page). -E2BIG for a
+ * text longer than AUDIT_TEXT_MAX. */
+#define AUDIT_TEXT_MAX 200
+struct audit_filter {
+        const char *actor, *action, *object, *text; /* borrow */
+        vg_usec_t from, to;
+        bool newest_first;
+        int64_t after_seq;
+};
+int store_audit_find(struct store_tx *tx, const struct audit_filter *f, unsigned limit,
                      int (*cb)(const struct audit_record *r, void *userdata), void *userdata);
 /* Records about one object ("incident:INC-2026-0001"), oldest first. */
 int store_audit_list_object(struct store_tx *tx, const char *object, int64_t after_seq,

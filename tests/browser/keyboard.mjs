@@ -11,7 +11,9 @@ export async function keyboardWalk(page, name) {
   const total = await page.evaluate(selector => {
     const shown = e => {
       const r = e.getBoundingClientRect(), s = getComputedStyle(e);
-      return r.width > 0 && r.height > 0 && s.visibility !== "hidden";
+      // checkVisibility: the contents of a closed <details> keep their
+      // boxes (content-visibility: hidden) but cannot be reached.
+      return r.width > 0 && r.height > 0 && s.visibility !== "hidden" && (!e.checkVisibility || e.checkVisibility());
     };
     let i = 0;
     for (const e of document.querySelectorAll("[data-kbd]")) delete e.dataset.kbd;
@@ -25,7 +27,10 @@ export async function keyboardWalk(page, name) {
   await page.focus("[data-kbd='0']");
   const reached = new Set();
   const unmarked = new Set();
-  for (let k = 0; k < total + 8 && reached.size < total; k++) {
+  // A date and time field takes a Tab for each of its parts (up to six)
+  // and its calendar button.
+  const parts = await page.evaluate(() => document.querySelectorAll("input[type=datetime-local]").length * 7);
+  for (let k = 0; k < total + parts + 8 && reached.size < total; k++) {
     await page.keyboard.press("Tab");
     const at = await page.evaluate(() => {
       const e = document.activeElement;

@@ -190,6 +190,20 @@ static void the_dashboard_in_a_browser(void **state)
         assert_true(run_browser("live.mjs", env) >= 5);
 }
 
+/* The list pages: 60 incidents to search, filter and page through
+ * (seeded through the API; everything after is done in the browser). */
+static void lists_in_a_browser(void **state)
+{
+        (void)state;
+        char body[200];
+        for (int i = 0; i < 60; i++) {
+                snprintf(body, sizeof body, "{\"title\":\"Listprobe %02d\",\"severity\":\"sev%d\",\"source\":\"employee\"}", i,
+                         i % 4 + 1);
+                assert_int_equal(call("POST", "/api/v1/incidents", manager, body, NULL), 201);
+        }
+        assert_true(run_browser("lists.mjs", "PREFIX=Listprobe N=60 TENANT=globex") >= 20);
+}
+
 static long long release(const char *key, const char *tenant, const char *nature)
 {
         char path[128], body[600];
@@ -278,6 +292,7 @@ int main(void)
                 cmocka_unit_test(a_whole_incident_in_the_browser),
                 cmocka_unit_test(a_filing_in_the_browser),
                 cmocka_unit_test(the_dashboard_in_a_browser),
+                cmocka_unit_test(lists_in_a_browser),
         };
         return cmocka_run_group_tests_name("web", tests, setup, teardown);
 }

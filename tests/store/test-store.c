@@ -1456,11 +1456,11 @@ static void alert_episodes(void **state)
 
         json_t *got = json_array();
         assert_int_equal(store_begin_read(f->s, &tx), 0);
-        assert_int_equal(store_alert_list(tx, false, 900, 0, 0, collect_alert, got), 0);
+        assert_int_equal(store_alert_list(tx, &(struct alert_filter){ .now = 900 }, 0, collect_alert, got), 0);
         assert_int_equal(json_array_size(got), 2);
         assert_int_equal(json_integer_value(json_object_get(json_array_get(got, 1), "received")), 2);
         json_array_clear(got);
-        assert_int_equal(store_alert_list(tx, true, 900, 0, 0, collect_alert, got), 0);
+        assert_int_equal(store_alert_list(tx, &(struct alert_filter){ .firing = ALERT_FIRING_YES, .now = 900 }, 0, collect_alert, got), 0);
         assert_int_equal(json_array_size(got), 1); /* the first ended at 800 */
         store_rollback(tx);
         json_decref(got);
@@ -1697,8 +1697,8 @@ static void read_everything(struct store_tx *tx)
         store_vigilance_list(tx, 0, noop_incident, NULL);
         store_alert_link_list(tx, 999, noop_alert_link, NULL);
         store_alert_last(tx, "0000000000000000", &id, &at);
-        store_alert_list(tx, false, 0, 0, 5, noop_alert_row, NULL);
-        store_alert_list(tx, true, 0, 0, 5, noop_alert_row, NULL);
+        store_alert_list(tx, &(struct alert_filter){ 0 }, 5, noop_alert_row, NULL);
+        store_alert_list(tx, &(struct alert_filter){ .firing = ALERT_FIRING_YES, .text = "x" }, 5, noop_alert_row, NULL);
         store_alert_group_get(tx, "nokey", &g);
         store_alert_group_due(tx, 0, noop_alert_group, NULL);
         store_alert_group_next(tx, &at);
@@ -1712,17 +1712,17 @@ static void read_everything(struct store_tx *tx)
         store_escalation_list(tx, 999, noop_escalation, NULL);
         store_page_get(tx, 999, &pg);
         store_page_get_by_ack(tx, hash, &pg);
-        store_page_list(tx, 999, 5, noop_oncall_page, NULL);
+        store_page_list(tx, &(struct page_filter){ .incident_id = 999 }, 5, noop_oncall_page, NULL);
         store_outbox_get(tx, 999, noop_outbox_msg, NULL);
         store_outbox_list_page(tx, 999, noop_outbox_msg, NULL);
         store_feed_get(tx, 999, &feed);
         store_feed_get_by_hash(tx, hash, &feed);
         store_feed_list(tx, "nobody", noop_calendar_feed, NULL);
         store_tenant_get(tx, "none", noop_tenant_row, NULL);
-        store_tenant_list(tx, 0, 5, noop_tenant_row, NULL);
+        store_tenant_list(tx, &(struct tenant_filter){ .text = "x" }, 5, noop_tenant_row, NULL);
         store_obligation_get(tx, 999, noop_obligation, NULL);
         store_obligation_list(tx, 999, noop_obligation, NULL);
-        store_obligation_due(tx, 5, noop_obligation, NULL);
+        store_obligation_due(tx, &(struct obligation_filter){ .status = "open" }, 5, noop_obligation, NULL);
         store_obligation_count_open(tx, 999, &n);
         store_notice_get(tx, 999, noop_notice, NULL);
         store_notice_list(tx, 999, noop_notice, NULL);
