@@ -11,8 +11,9 @@
   if (!await vigil.page(false)) return;
 
   async function incidents() {
-    const r = await vigil.call("GET", "/api/v1/incidents?limit=100");
-    const open = r.items.filter(i => i.phase !== "closed");
+    const r = await vigil.call("GET", "/api/v1/incidents?open=true&limit=100");
+    const open = r.items;
+    openIncidents = open;
     const body = document.querySelector("#incident-table tbody");
     body.replaceChildren();
     if (open.length === 0) body.append(el("tr", {}, el("td", { colspan: 7 }, "No open incidents.")));
@@ -28,8 +29,9 @@
       for (const i of open) c[i[k]] = (c[i[k]] || 0) + 1;
       return Object.entries(c).sort().map(([v, n]) => `${v}: ${n}`).join(" · ");
     };
+    // The tally is of the rows shown; the list page pages through all.
     document.getElementById("by-phase").textContent =
-      open.length ? `By phase - ${tally("phase")}. By severity - ${tally("severity")}.` : "";
+      open.length ? `${r.next_cursor ? `Of the newest ${open.length}: by` : "By"} phase - ${tally("phase")}. By severity - ${tally("severity")}.` : "";
   }
 
   const incidentLink = (key, section) => el("a", {
@@ -111,9 +113,20 @@
             : [el("td", {}, time(o.due_at)), el("td", {}, countdown(o.due_at))]))))));
   }
 
+  // The advisory names a service the organisation runs: a choice, not
+  // free text (a typo once put a phantom service on the public page).
+  function servicePicker(services) {
+    const pick = document.getElementById("advisory-service");
+    const chosen = pick.value;
+    pick.replaceChildren(el("option", { value: "" }, "Choose a service"),
+      ...services.items.map(s => el("option", { value: s.name }, s.name)));
+    pick.value = services.items.some(s => s.name === chosen) ? chosen : "";
+  }
+
   async function oncall() {
     const list = document.getElementById("oncall-list");
     const services = await vigil.call("GET", "/api/v1/services");
+    servicePicker(services);
     const rows = await Promise.all(services.items.map(async s => {
       const o = await vigil.call("GET", `/api/v1/oncall?service=${encodeURIComponent(s.name)}`);
       const first = (o.levels || [])[0];
@@ -147,24 +160,51 @@
     try { await open(body); } catch (e) { error.textContent = e.message; }
   });
 
+  // Firing alerts. One that already belongs to an incident links to it
+  // (opening another would make a duplicate and page again); one that
+  // does not can open an incident or join one already open.
+  let openIncidents = [];
   async function alerts() {
     const list = document.getElementById("alert-list");
-    const a = await vigil.call("GET", "/api/v2/alerts");
+    const a = await vigil.call("GET", "/api/v1/alerts?status=firing&limit=20");
     list.replaceChildren();
-    if (a.length === 0) list.append(el("p", { class: "meta" }, "No active alerts."));
-    for (const x of a.slice(0, 20)) {
+    if (a.items.length === 0) list.append(el("p", { class: "meta" }, "No active alerts."));
+    for (const x of a.items) {
       const name = x.labels.alertname || x.fingerprint;
-      const summary = (x.annotations && x.annotations.summary) || "";
+      const summary = x.summary || (x.annotations && x.annotations.summary) || "";
+      const meta = el("p", { class: "meta" }, `${x.service || x.labels.service || "no service"} · ${x.severity || x.labels.severity || "no severity"} · since `,
+                      time(x.starts_at));
+      if (x.incident) {
+        list.append(el("div", { class: "card" }, el("h3", {}, name), summary ? el("p", {}, summary) : null, meta,
+          el("p", {}, "Part of ", incidentLink(x.incident), ".")));
+        continue;
+      }
+      const error = el("p", { class: "error", role: "alert" });
+      const fail = e => { error.textContent = e.message; };
+      const choice = el("select", { id: `join-${x.id}`, name: "incident" },
+        el("option", { value: "" }, "Choose an open incident"),
+        openIncidents.map(i => el("option", { value: i.key }, `${i.key} ${i.title}`)));
+      const join = el("form", { "aria-label": `Add ${name} to an open incident`, onsubmit: async ev => {
+        ev.preventDefault();
+        error.textContent = "";
+        if (!choice.value) { error.textContent = "Choose the incident the alert belongs to."; return; }
+        try {
+          await vigil.call("POST", `/api/v1/incidents/${encodeURIComponent(choice.value)}/alerts`,
+                           { alert: `fp:${x.fingerprint}`, reason: "added from the console" });
+          message.textContent = `${name} is now part of ${choice.value}.`;
+          await alerts();
+        } catch (e) { fail(e); }
+      } }, el("label", { for: `join-${x.id}` }, "Add to an open incident"), choice,
+        el("button", { type: "submit", class: "secondary" }, `Add ${name}`));
       list.append(el("div", { class: "card" },
-        el("h3", {}, name), summary ? el("p", {}, summary) : null,
-        el("p", { class: "meta" }, `${x.labels.service || "no service"} · ${x.labels.severity || "no severity"} · since `,
-           time(x.startsAt)),
-        el("button", { type: "button", onclick: async () => {
-          const body = { title: summary || name, severity: /crit/.test(x.labels.severity || "") ? "sev1" : "sev2",
+        el("h3", {}, name), summary ? el("p", {}, summary) : null, meta,
+        el("div", { class: "actions" }, el("button", { type: "button", onclick: async () => {
+          const body = { title: summary || name, severity: /crit/.test(x.severity || x.labels.severity || "") ? "sev1" : "sev2",
                          source: "monitoring" };
-          if (x.labels.service) body.services = [x.labels.service];
-          try { await open(body, `fp:${x.fingerprint}`); } catch (e) { message.textContent = e.message; }
-        } }, `Open an incident from ${name}`)));
+          if (x.service || x.labels.service) body.services = [x.service || x.labels.service];
+          try { await open(body, `fp:${x.fingerprint}`); } catch (e) { fail(e); }
+        } }, `Open an incident from ${name}`)),
+        openIncidents.length ? join : null, error));
     }
   }
 
@@ -175,7 +215,7 @@
     error.textContent = "";
     try {
       await vigil.call("POST", "/api/v1/advisories",
-                       { service: form.service.value.trim(), state: form.state.value, message: form.message.value });
+                       { service: form.service.value, state: form.state.value, message: form.message.value });
       form.reset();
       message.textContent = "The advisory is on the status page.";
     } catch (e) {
@@ -185,13 +225,13 @@
 
   const shown = e => { message.textContent = e.message; };
   try {
-    await Promise.all([work(), incidents(), alerts(), due(), oncall()]);
+    await Promise.all([work(), incidents().then(alerts), due(), oncall()]);
   } catch (e) {
     shown(e);
   }
   // Incidents carry their pages, tasks, approvals, notices and obligations
   // in their audit records; on-call follows the organisation.
-  vigilLive.watch("incident:", () => Promise.all([work(), incidents(), due()]), shown);
+  vigilLive.watch("incident:", () => Promise.all([work(), incidents().then(alerts), due()]), shown);
   vigilLive.watch("alerts", alerts, shown);
   vigilLive.watch(["service:", "team:", "schedule:", "escalation_policy:", "override:"], oncall, shown);
 })();
