@@ -84,9 +84,14 @@ async function openIncident() {
   await page.locator("#timeline-body table").waitFor();
 }
 
-await step("a responder opens an incident from an alert on the console", async () => {
+await step("the responder opens, from the alert on the console, the incident it already opened", async () => {
   await signIn("rita");
-  await page.locator(`button:has-text("Open an incident from ${env.ALERT_NAME}")`).click();
+  // The alert opened an incident as it arrived: the card links to it, and
+  // offers no second one.
+  const card = page.locator("#alert-list .card", { has: page.locator(`h3:text-is("${env.ALERT_NAME}")`) });
+  await card.locator("text=Part of").waitFor();
+  expect(await card.locator(`button:has-text("Open an incident from")`).count() === 0, "the card offers a duplicate");
+  await card.getByRole("link", { name: /^INC-/ }).click();
   await page.waitForURL(/\/web\/incident\.html\?key=INC-/);
   incidentUrl = page.url();
   key = new URL(incidentUrl).searchParams.get("key");
@@ -187,7 +192,7 @@ await step("communications composes and releases the notice; the contract obliga
 
 await step("communications posts a status advisory from the console", async () => {
   await page.goto(`${base}/web/console.html`);
-  await page.fill("#advisory-service", "storage");
+  await page.selectOption("#advisory-service", "storage");
   await page.selectOption("#advisory-state", "monitoring");
   await page.fill("#advisory-message", "Bucket access fixed; we are watching.");
   await page.click("#advisory-form button[type=submit]");

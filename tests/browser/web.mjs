@@ -112,7 +112,7 @@ for (const width of [1280, 390]) {
     await accessible(page, "console");
     await keyboardWalk(page, "console");
     await shoot(page, `console-${width}`);
-    await page.fill("#advisory-service", "storage");
+    await page.selectOption("#advisory-service", "storage");
     await page.selectOption("#advisory-state", width === 1280 ? "investigating" : "identified");
     await page.fill("#advisory-message", `Reads slow in eu-west (${width})`);
     await page.click("#advisory-form button[type=submit]");
@@ -254,7 +254,7 @@ for (const width of [1280, 390]) {
     await dora.locator("td", { hasText: "high" }).waitFor();
     // A threshold in words, and the duties left to track by hand.
     const media = page.locator("#rules-body tr", { has: page.locator("th:text-is('US-HIPAA-406')") });
-    await media.locator("td", { hasText: "more than 500" }).waitFor();
+    await media.locator("td", { hasText: "more than 500" }).first().waitFor();
     await page.locator("#rules-body summary", { hasText: "not encoded" }).click();
     const circia = page.locator("#rules-body tr", { has: page.locator("th:text-is('US-CIRCIA-INC')") });
     await circia.locator("td", { hasText: "not in force" }).waitFor();
