@@ -295,6 +295,26 @@ static void cli_marks_a_duplicate(void **state)
         assert_string_equal(json_string_value(json_object_get(j, "duplicate_of")), b);
         json_decref(j);
         free(out);
+
+        /* The auditor's pack lists it with its survivor in incidents.csv. */
+        struct client_env aenv;
+        char dir[64] = "/tmp/vigil-dup-pack-XXXXXX", pack[96], csv_path[128], needle[64];
+        assert_non_null(mkdtemp(dir));
+        snprintf(pack, sizeof pack, "%s/pack", dir);
+        const char *evidence[] = {"evidence", "--from", "2020-01-01T00:00:00Z", "--to", "2099-01-01T00:00:00Z",
+                                  "-o", pack, NULL};
+        assert_int_equal(vigil_run(NULL, &out, client_env(&aenv, &S, auditor), evidence), 0);
+        free(out);
+        snprintf(csv_path, sizeof csv_path, "%s/incidents.csv", pack);
+        char *csv = read_text_file(csv_path);
+        assert_non_null(csv);
+        assert_non_null(strstr(csv, ",\"closed\",\"duplicate_of\"\r\n"));
+        snprintf(needle, sizeof needle, ",\"%s\"\r\n", b);
+        assert_non_null(strstr(csv, needle));
+        free(csv);
+        char cmd[128];
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+        assert_int_equal(system(cmd), 0);
 }
 
 static int setup(void **state)
