@@ -35,10 +35,10 @@ static int collect_note(const struct audit_record *a, void *userdata)
         json_t *earlier = json_object_get(change, "copied_from");
         const char *author = json_string_value(json_object_get(earlier, "author"));
         const char *at = json_string_value(json_object_get(earlier, "at"));
-        json_t *note = text ? json_pack("{s:s, s:{s:s, s:I, s:s, s:o}}", "text", text, "copied_from",
-                                        "incident", w->key, "seq", (json_int_t)a->seq, "author",
-                                        author ? author : a->actor, "at",
-                                        at ? json_string(at) : case_time_json(a->at))
+        json_t *note = text ? json_pack("{s:s, s:{s:s, s:I, s:s, s:o}}", "text", text,
+                                        "copied_from", "incident", w->key, "seq",
+                                        (json_int_t)a->seq, "author", author ? author : a->actor,
+                                        "at", at ? json_string(at) : case_time_json(a->at))
                             : NULL;
         json_decref(change);
         if (!text)
@@ -71,7 +71,8 @@ int case_incident_duplicate(struct store_tx *tx, const struct actor *actor, vg_u
         size_t i;
 
         if (!of) {
-                fielderr_add(&o->errors, "of", "is required: the key of the incident that carries on");
+                fielderr_add(&o->errors, "of",
+                             "is required: the key of the incident that carries on");
                 return -VG_EVALIDATION;
         }
         if (incident_key_parse(of, &year, &seq) < 0) {
@@ -115,14 +116,14 @@ int case_incident_duplicate(struct store_tx *tx, const struct actor *actor, vg_u
         if (r >= 0)
                 r = store_incident_duplicate_set(tx, inc->id, b.id);
         moved = json_pack("{s:I, s:I, s:I, s:I, s:I}", "links", (json_int_t)res.alerts.links_moved,
-                                  "links_already_there", (json_int_t)res.alerts.links_dropped, "alerts",
-                                  (json_int_t)res.alerts.alerts, "groups", (json_int_t)res.alerts.groups,
-                                  "notes", (json_int_t)res.notes);
+                          "links_already_there", (json_int_t)res.alerts.links_dropped, "alerts",
+                          (json_int_t)res.alerts.alerts, "groups", (json_int_t)res.alerts.groups,
+                          "notes", (json_int_t)res.notes);
         if (r >= 0 && !moved)
                 r = -ENOMEM;
         if (r >= 0)
-                change = json_pack("{s:s, s:s, s:s, s:s, s:O}", "of", b.key, "reason", reason, "from_phase",
-                                   phase_to_string(inc->phase), "from_classification",
+                change = json_pack("{s:s, s:s, s:s, s:s, s:O}", "of", b.key, "reason", reason,
+                                   "from_phase", phase_to_string(inc->phase), "from_classification",
                                    class_to_string(inc->classification), "moved", moved);
         if (r >= 0 && !change)
                 r = -ENOMEM;
@@ -143,7 +144,8 @@ int case_incident_duplicate(struct store_tx *tx, const struct actor *actor, vg_u
                 r = store_audit_incident(tx, now, actor, "incident.note", b.key, note);
         }
         if (r >= 0)
-                change = json_pack("{s:s, s:s, s:O}", "duplicate", inc->key, "reason", reason, "moved", moved);
+                change = json_pack("{s:s, s:s, s:O}", "duplicate", inc->key, "reason", reason,
+                                   "moved", moved);
         if (r >= 0 && !change)
                 r = -ENOMEM;
         if (r >= 0)

@@ -11,9 +11,9 @@
 int store_incident_duplicate_set(struct store_tx *tx, int64_t id, int64_t survivor_id)
 {
         struct db_stmt *st;
-        int r = db_prepare(tx,
-                           "UPDATE incidents SET duplicate_of = ? WHERE id = ? AND duplicate_of IS NULL",
-                           &st);
+        int r = db_prepare(
+                tx, "UPDATE incidents SET duplicate_of = ? WHERE id = ? AND duplicate_of IS NULL",
+                &st);
         if (r < 0)
                 return r;
         db_bind_int64(st, 1, survivor_id);
@@ -24,10 +24,11 @@ int store_incident_duplicate_set(struct store_tx *tx, int64_t id, int64_t surviv
 int store_incident_duplicate_of(struct store_tx *tx, int64_t id, char *ret_key, size_t size)
 {
         struct db_stmt *st;
-        int r = db_prepare(tx,
-                           "SELECT s.key FROM incidents i JOIN incidents s ON s.id = i.duplicate_of "
-                           "WHERE i.id = ?",
-                           &st);
+        int r = db_prepare(
+                tx,
+                "SELECT s.key FROM incidents i JOIN incidents s ON s.id = i.duplicate_of "
+                "WHERE i.id = ?",
+                &st);
         if (r < 0)
                 return r;
         db_bind_int64(st, 1, id);
@@ -42,7 +43,8 @@ int store_incident_duplicates_list(struct store_tx *tx, int64_t id,
                                    int (*cb)(const char *key, void *userdata), void *userdata)
 {
         struct db_stmt *st;
-        int rc, r = db_prepare(tx, "SELECT key FROM incidents WHERE duplicate_of = ? ORDER BY id", &st);
+        int rc, r = db_prepare(tx, "SELECT key FROM incidents WHERE duplicate_of = ? ORDER BY id",
+                               &st);
         if (r < 0)
                 return r;
         db_bind_int64(st, 1, id);
@@ -57,7 +59,8 @@ int store_alerts_move(struct store_tx *tx, int64_t from, int64_t to, struct aler
         /* The links first, keeping (incident_id, alert) unique: a link to
          * an alert to already has stays behind and is then dropped. */
         static const char *const steps[] = {
-                "UPDATE incident_alerts SET incident_id = ?2 WHERE incident_id = ?1 AND alert NOT IN "
+                "UPDATE incident_alerts SET incident_id = ?2 WHERE incident_id = ?1 AND alert NOT "
+                "IN "
                 "(SELECT alert FROM incident_alerts WHERE incident_id = ?2)",
                 "DELETE FROM incident_alerts WHERE incident_id = ?1",
                 "UPDATE alerts SET incident_id = ?2 WHERE incident_id = ?1",

@@ -31,8 +31,8 @@ struct fixture {
 
 static int open_one(struct store_tx *tx, const char *title, char *key, int64_t *id)
 {
-        struct case_incident_new n = {.title = title, .severity = SEV2, .source = SOURCE_MONITORING,
-                                      .detected_at = T0};
+        struct case_incident_new n = {
+                .title = title, .severity = SEV2, .source = SOURCE_MONITORING, .detected_at = T0};
         struct case_outcome o;
         struct incident inc;
         case_outcome_init(&o);
@@ -48,7 +48,9 @@ static int open_one(struct store_tx *tx, const char *title, char *key, int64_t *
 /* An alert episode of fingerprint fp in group "g1", on incident id. */
 static int alert_on(struct store_tx *tx, const char *fp, int64_t id)
 {
-        struct alert_row a = {.labels = "{\"alertname\":\"secret-scan\"}", .starts_at = T0, .updated_at = T0,
+        struct alert_row a = {.labels = "{\"alertname\":\"secret-scan\"}",
+                              .starts_at = T0,
+                              .updated_at = T0,
                               .group_key = "g1"};
         snprintf(a.fingerprint, sizeof a.fingerprint, "%s", fp);
         snprintf(a.source, sizeof a.source, "json");
@@ -107,15 +109,17 @@ static int setup(void **state)
         snprintf(e.state, sizeof e.state, "active");
         if (store_begin(f->s, &tx) < 0 || open_one(tx, "secret in repo", f->b, &f->b_id) < 0 ||
             open_one(tx, "secret in repo (again)", f->a, &f->a_id) < 0 ||
-            alert_on(tx, "00000000000000a1", f->a_id) < 0 || alert_on(tx, "00000000000000a2", f->a_id) < 0 ||
-            link(tx, f->a_id, "alert:a1") < 0 || link(tx, f->a_id, "alert:a2") < 0 ||
-            link(tx, f->b_id, "alert:a1") < 0 ||
-            store_alert_group_put(tx, &(struct alert_group){.key = "g1", .incident_id = f->a_id,
-                                                             .last_alert_at = T0}) < 0 ||
+            alert_on(tx, "00000000000000a1", f->a_id) < 0 ||
+            alert_on(tx, "00000000000000a2", f->a_id) < 0 || link(tx, f->a_id, "alert:a1") < 0 ||
+            link(tx, f->a_id, "alert:a2") < 0 || link(tx, f->b_id, "alert:a1") < 0 ||
+            store_alert_group_put(tx, &(struct alert_group){.key = "g1",
+                                                            .incident_id = f->a_id,
+                                                            .last_alert_at = T0}) < 0 ||
             (e.incident_id = f->a_id, store_escalation_add(tx, &e)) < 0 || store_commit(tx) < 0)
                 return -1;
         f->escalation = e.id;
-        if (note(f, f->a, "rotated the key", T0 + 10 * S) < 0 || note(f, f->a, "owner: Ada", T0 + 20 * S) < 0)
+        if (note(f, f->a, "rotated the key", T0 + 10 * S) < 0 ||
+            note(f, f->a, "owner: Ada", T0 + 20 * S) < 0)
                 return -1;
         *state = f;
         return 0;
@@ -191,8 +195,8 @@ static bool has_field(const struct case_outcome *o, const char *field)
 
 /* The door's transaction: read key, mark it a duplicate of of, commit on
  * success and roll back otherwise. */
-static int mark(struct fixture *f, const char *key, const char *of, const char *reason, vg_usec_t now,
-                struct case_duplicate_result *res, struct case_outcome *o)
+static int mark(struct fixture *f, const char *key, const char *of, const char *reason,
+                vg_usec_t now, struct case_duplicate_result *res, struct case_outcome *o)
 {
         struct store_tx *tx;
         struct incident inc = {0};
@@ -233,8 +237,9 @@ static void merges_alerts_and_notes(void **state)
         assert_int_equal(a.phase, PHASE_CLOSED);
         assert_int_equal(a.closed_at, now);
         assert_int_equal(a.contained_at, VG_TIME_UNSET); /* closing is not containing */
-        assert_int_equal(query(f, "SELECT duplicate_of FROM incidents WHERE id = %lld", (long long)f->a_id),
-                         f->b_id);
+        assert_int_equal(
+                query(f, "SELECT duplicate_of FROM incidents WHERE id = %lld", (long long)f->a_id),
+                f->b_id);
         get(f, f->b, &b);
         assert_int_equal(b.version, b_version + 1);
         assert_int_equal(b.phase, PHASE_ANALYSIS);
@@ -245,34 +250,52 @@ static void merges_alerts_and_notes(void **state)
         assert_int_equal(res.alerts.links_dropped, 1);
         assert_int_equal(res.alerts.alerts, 2);
         assert_int_equal(res.alerts.groups, 1);
-        assert_int_equal(query(f, "SELECT count(*) FROM incident_alerts WHERE incident_id = %lld", (long long)f->a_id), 0);
-        assert_int_equal(query(f, "SELECT count(*) FROM incident_alerts WHERE incident_id = %lld", (long long)f->b_id), 2);
-        assert_int_equal(query(f, "SELECT count(*) FROM alerts WHERE incident_id = %lld", (long long)f->b_id), 2);
-        assert_int_equal(query(f, "SELECT incident_id FROM alert_groups WHERE key = 'g1'"), f->b_id);
+        assert_int_equal(query(f, "SELECT count(*) FROM incident_alerts WHERE incident_id = %lld",
+                               (long long)f->a_id),
+                         0);
+        assert_int_equal(query(f, "SELECT count(*) FROM incident_alerts WHERE incident_id = %lld",
+                               (long long)f->b_id),
+                         2);
+        assert_int_equal(query(f, "SELECT count(*) FROM alerts WHERE incident_id = %lld",
+                               (long long)f->b_id),
+                         2);
+        assert_int_equal(query(f, "SELECT incident_id FROM alert_groups WHERE key = 'g1'"),
+                         f->b_id);
 
         /* Notes: B's timeline has both, naming where they came from; A keeps its own. */
         assert_int_equal(res.notes, 2);
-        assert_int_equal(query(f, "SELECT count(*) FROM audit_log WHERE object = 'incident:%s' AND action = "
-                                  "'incident.note' AND change LIKE '%%\"copied_from\":{%%\"incident\":\"%s\"%%'",
-                               f->b, f->a),
-                         2);
-        assert_int_equal(query(f, "SELECT count(*) FROM audit_log WHERE object = 'incident:%s' AND action = "
-                                  "'incident.note' AND change LIKE '%%rotated the key%%' AND change LIKE "
-                                  "'%%\"author\":\"test\"%%'",
-                               f->b),
-                         1);
-        assert_int_equal(query(f, "SELECT count(*) FROM audit_log WHERE object = 'incident:%s' AND action = "
-                                  "'incident.note'",
-                               f->a),
-                         2);
-        assert_int_equal(query(f, "SELECT count(*) FROM audit_log WHERE object = 'incident:%s' AND action = "
-                                  "'incident.duplicate' AND change LIKE '%%\"of\":\"%s\"%%'",
-                               f->a, f->b),
-                         1);
-        assert_int_equal(query(f, "SELECT count(*) FROM audit_log WHERE object = 'incident:%s' AND action = "
-                                  "'incident.merge' AND change LIKE '%%\"duplicate\":\"%s\"%%'",
-                               f->b, f->a),
-                         1);
+        assert_int_equal(
+                query(f,
+                      "SELECT count(*) FROM audit_log WHERE object = 'incident:%s' AND action = "
+                      "'incident.note' AND change LIKE "
+                      "'%%\"copied_from\":{%%\"incident\":\"%s\"%%'",
+                      f->b, f->a),
+                2);
+        assert_int_equal(
+                query(f,
+                      "SELECT count(*) FROM audit_log WHERE object = 'incident:%s' AND action = "
+                      "'incident.note' AND change LIKE '%%rotated the key%%' AND change LIKE "
+                      "'%%\"author\":\"test\"%%'",
+                      f->b),
+                1);
+        assert_int_equal(
+                query(f,
+                      "SELECT count(*) FROM audit_log WHERE object = 'incident:%s' AND action = "
+                      "'incident.note'",
+                      f->a),
+                2);
+        assert_int_equal(
+                query(f,
+                      "SELECT count(*) FROM audit_log WHERE object = 'incident:%s' AND action = "
+                      "'incident.duplicate' AND change LIKE '%%\"of\":\"%s\"%%'",
+                      f->a, f->b),
+                1);
+        assert_int_equal(
+                query(f,
+                      "SELECT count(*) FROM audit_log WHERE object = 'incident:%s' AND action = "
+                      "'incident.merge' AND change LIKE '%%\"duplicate\":\"%s\"%%'",
+                      f->b, f->a),
+                1);
         assert_int_equal(query(f, "SELECT count(*) FROM audit_log"), records + 4);
         incident_fini(&a);
         incident_fini(&b);
@@ -289,7 +312,8 @@ static void merges_alerts_and_notes(void **state)
         assert_string_equal(json_string_value(json_object_get(ja, "duplicate_of")), f->b);
         assert_int_equal(json_array_size(json_object_get(ja, "duplicates")), 0);
         assert_true(json_is_null(json_object_get(jb, "duplicate_of")));
-        assert_string_equal(json_string_value(json_array_get(json_object_get(jb, "duplicates"), 0)), f->a);
+        assert_string_equal(json_string_value(json_array_get(json_object_get(jb, "duplicates"), 0)),
+                            f->a);
         json_decref(ja);
         json_decref(jb);
         incident_fini(&a);
@@ -300,7 +324,8 @@ static void merges_alerts_and_notes(void **state)
         struct escalation_step st;
         struct paging_config cfg = {.public_url = "http://localhost"};
         assert_int_equal(store_begin(f->s, &tx), 0);
-        assert_int_equal(case_escalation_step(tx, &tester, now, &cfg, f->escalation, f->a, 1, 0, &st), 0);
+        assert_int_equal(
+                case_escalation_step(tx, &tester, now, &cfg, f->escalation, f->a, 1, 0, &st), 0);
         store_rollback(tx);
         assert_int_equal(st.what, STEP_OVER);
         assert_int_equal(query(f, "SELECT count(*) FROM pages"), 0);
@@ -333,7 +358,8 @@ static void escalation_runs_before_the_merge(void **state)
         struct paging_config cfg = {.public_url = "http://localhost"};
         struct store_tx *tx;
         assert_int_equal(store_begin(f->s, &tx), 0);
-        assert_int_equal(case_escalation_step(tx, &tester, T0, &cfg, f->escalation, f->a, 1, 0, &st), 0);
+        assert_int_equal(
+                case_escalation_step(tx, &tester, T0, &cfg, f->escalation, f->a, 1, 0, &st), 0);
         store_rollback(tx);
         assert_int_equal(st.what, STEP_POLICY_GONE);
 }
@@ -350,7 +376,8 @@ static void refusals_change_nothing(void **state)
         assert_true(has_field(&o, "of"));
         assert_int_equal(mark(f, f->a, NULL, "no survivor", T0, NULL, &o), -VG_EVALIDATION);
         assert_true(has_field(&o, "of"));
-        assert_int_equal(mark(f, f->a, "INC-2026-00001", "not canonical", T0, NULL, &o), -VG_EVALIDATION);
+        assert_int_equal(mark(f, f->a, "INC-2026-00001", "not canonical", T0, NULL, &o),
+                         -VG_EVALIDATION);
         assert_true(has_field(&o, "of"));
         assert_int_equal(mark(f, f->a, "INC-2026-9999", "nobody", T0, NULL, &o), -VG_ENOTFOUND);
         assert_true(has_field(&o, "of"));
@@ -377,7 +404,8 @@ static void refusals_change_nothing(void **state)
         assert_non_null(strstr(o.detail, "declared security incident"));
         assert_unchanged(f, &before);
         /* B closed: the survivor must still be worked. */
-        assert_int_equal(mark(f, f->b, f->a, "into closed?", T0, NULL, &o), 0); /* B into A: fine, A is open */
+        assert_int_equal(mark(f, f->b, f->a, "into closed?", T0, NULL, &o),
+                         0); /* B into A: fine, A is open */
         snap(f, &before);
         /* and now A's survivor-to-be (B) is closed */
         assert_int_equal(mark(f, f->a, f->b, "x", T0, NULL, &o), -VG_ECONFLICT);

@@ -33,7 +33,8 @@ static void alert_opens(const char *alertname, char *key, size_t size)
 {
         struct reply r;
         char body[256], path[128];
-        snprintf(body, sizeof body, "[{\"labels\":{\"alertname\":\"%s\",\"service\":\"web\"}}]", alertname);
+        snprintf(body, sizeof body, "[{\"labels\":{\"alertname\":\"%s\",\"service\":\"web\"}}]",
+                 alertname);
         http(&S, "POST", "/api/v2/alerts", NULL, bearer, body, &r);
         if (r.status != 200)
                 fail_msg("POST /api/v2/alerts: %ld %s", r.status, r.body);
@@ -51,7 +52,8 @@ static void report(const char *title, char *key, size_t size)
 {
         struct reply r;
         char body[256];
-        snprintf(body, sizeof body, "{\"title\":\"%s\",\"severity\":\"sev2\",\"source\":\"employee\"}", title);
+        snprintf(body, sizeof body,
+                 "{\"title\":\"%s\",\"severity\":\"sev2\",\"source\":\"employee\"}", title);
         http(&S, "POST", "/api/v1/incidents", responder, NULL, body, &r);
         if (r.status != 201)
                 fail_msg("report: %ld %s", r.status, r.body);
@@ -62,7 +64,8 @@ static void report(const char *title, char *key, size_t size)
 static long long metric_incidents(json_int_t *dups)
 {
         json_t *m = NULL;
-        assert_int_equal(api_call(&S, "GET", "/api/v1/reports/metrics?from=2020-01-01T00:00:00Z", manager, NULL, &m),
+        assert_int_equal(api_call(&S, "GET", "/api/v1/reports/metrics?from=2020-01-01T00:00:00Z",
+                                  manager, NULL, &m),
                          200);
         long long n = json_integer_value(json_object_get(m, "incidents"));
         *dups = json_integer_value(json_object_get(m, "duplicates_excluded"));
@@ -80,9 +83,12 @@ static void merges_alerts_and_notes(void **state)
         alert_opens("LeakedDeployKeyAgain", a, sizeof a);
         assert_string_not_equal(a, b);
         snprintf(path, sizeof path, "/api/v1/incidents/%s/alerts", a);
-        assert_int_equal(api_call(&S, "POST", path, responder, "{\"alert\":\"gh-secret-scan-881\"}", NULL), 201);
+        assert_int_equal(
+                api_call(&S, "POST", path, responder, "{\"alert\":\"gh-secret-scan-881\"}", NULL),
+                201);
         snprintf(path, sizeof path, "/api/v1/incidents/%s/notes", a);
-        assert_int_equal(api_call(&S, "POST", path, responder, "{\"text\":\"key rotated at 10:02 — by Zoë\"}", NULL),
+        assert_int_equal(api_call(&S, "POST", path, responder,
+                                  "{\"text\":\"key rotated at 10:02 — by Zoë\"}", NULL),
                          201);
         json_int_t before_dups;
         long long before = metric_incidents(&before_dups);
@@ -96,7 +102,8 @@ static void merges_alerts_and_notes(void **state)
         snprintf(path, sizeof path, "/api/v1/incidents/%s/duplicate", a);
         http(&S, "POST", path, responder, NULL, body, &r);
         assert_int_equal(r.status, 200);
-        assert_string_equal(json_string_value(json_object_get(r.json, "classification")), "duplicate");
+        assert_string_equal(json_string_value(json_object_get(r.json, "classification")),
+                            "duplicate");
         assert_string_equal(json_string_value(json_object_get(r.json, "phase")), "closed");
         assert_string_equal(json_string_value(json_object_get(r.json, "duplicate_of")), b);
         assert_false(json_is_null(json_object_get(r.json, "closed_at")));
@@ -109,12 +116,15 @@ static void merges_alerts_and_notes(void **state)
         assert_int_equal(r.status, 200);
         assert_true(json_is_null(json_object_get(r.json, "duplicate_of")));
         assert_int_equal(json_array_size(json_object_get(r.json, "duplicates")), 1);
-        assert_string_equal(json_string_value(json_array_get(json_object_get(r.json, "duplicates"), 0)), a);
+        assert_string_equal(
+                json_string_value(json_array_get(json_object_get(r.json, "duplicates"), 0)), a);
         assert_string_equal(json_string_value(json_object_get(r.json, "phase")), "analysis");
         reply_free(&r);
-        snprintf(where, sizeof where, "incident_id = (SELECT id FROM incidents WHERE key = '%s')", b);
+        snprintf(where, sizeof where, "incident_id = (SELECT id FROM incidents WHERE key = '%s')",
+                 b);
         assert_int_equal(db_count(&S, "alerts", where), 2);
-        snprintf(where, sizeof where, "incident_id = (SELECT id FROM incidents WHERE key = '%s')", a);
+        snprintf(where, sizeof where, "incident_id = (SELECT id FROM incidents WHERE key = '%s')",
+                 a);
         assert_int_equal(db_count(&S, "alerts", where), 0);
         assert_int_equal(db_count(&S, "incident_alerts", where), 0);
         snprintf(path, sizeof path, "/api/v1/incidents/%s/alerts", b);
@@ -136,9 +146,13 @@ static void merges_alerts_and_notes(void **state)
                         merge = json_object_get(item, "change");
         }
         assert_non_null(copied);
-        assert_string_equal(json_string_value(json_object_get(copied, "text")), "key rotated at 10:02 — by Zoë");
-        assert_string_equal(json_string_value(json_object_get(json_object_get(copied, "copied_from"), "incident")), a);
-        assert_string_equal(json_string_value(json_object_get(json_object_get(copied, "copied_from"), "author")),
+        assert_string_equal(json_string_value(json_object_get(copied, "text")),
+                            "key rotated at 10:02 — by Zoë");
+        assert_string_equal(json_string_value(json_object_get(
+                                    json_object_get(copied, "copied_from"), "incident")),
+                            a);
+        assert_string_equal(json_string_value(json_object_get(
+                                    json_object_get(copied, "copied_from"), "author")),
                             "user:rita");
         assert_non_null(merge);
         assert_string_equal(json_string_value(json_object_get(merge, "duplicate")), a);
@@ -149,15 +163,19 @@ static void merges_alerts_and_notes(void **state)
         assert_int_equal(metric_incidents(&dups), before - 1);
         assert_int_equal(dups, 1);
         json_t *ev = NULL;
-        assert_int_equal(api_call(&S, "GET", "/api/v1/reports/evidence?from=2020-01-01T00:00:00Z", auditor, NULL, &ev),
+        assert_int_equal(api_call(&S, "GET", "/api/v1/reports/evidence?from=2020-01-01T00:00:00Z",
+                                  auditor, NULL, &ev),
                          200);
         bool listed = false;
         json_array_foreach(json_object_get(ev, "incidents"), i, item)
         {
                 if (strcmp(json_string_value(json_object_get(item, "key")), a) == 0) {
                         listed = true;
-                        assert_string_equal(json_string_value(json_object_get(item, "classification")), "duplicate");
-                        assert_string_equal(json_string_value(json_object_get(item, "duplicate_of")), b);
+                        assert_string_equal(
+                                json_string_value(json_object_get(item, "classification")),
+                                "duplicate");
+                        assert_string_equal(
+                                json_string_value(json_object_get(item, "duplicate_of")), b);
                 } else {
                         assert_true(json_is_null(json_object_get(item, "duplicate_of")));
                 }
@@ -191,18 +209,24 @@ static void refusals_name_the_field(void **state)
         report("closed one", closed, sizeof closed);
         report("declared one", declared, sizeof declared);
         snprintf(path, sizeof path, "/api/v1/incidents/%s/classify", closed);
-        assert_int_equal(api_call(&S, "POST", path, responder, "{\"classification\":\"false_positive\"}", NULL), 200);
+        assert_int_equal(api_call(&S, "POST", path, responder,
+                                  "{\"classification\":\"false_positive\"}", NULL),
+                         200);
         snprintf(path, sizeof path, "/api/v1/incidents/%s/advance", closed);
-        assert_int_equal(api_call(&S, "POST", path, responder, "{\"phase\":\"closed\",\"reason\":\"test data\"}", NULL),
+        assert_int_equal(api_call(&S, "POST", path, responder,
+                                  "{\"phase\":\"closed\",\"reason\":\"test data\"}", NULL),
                          200);
         snprintf(path, sizeof path, "/api/v1/incidents/%s/classify", declared);
         assert_int_equal(api_call(&S, "POST", path, responder,
-                                  "{\"classification\":\"security_incident\",\"impact\":{\"confidentiality\":true},"
+                                  "{\"classification\":\"security_incident\",\"impact\":{"
+                                  "\"confidentiality\":true},"
                                   "\"data_categories\":[\"personal_data\"]}",
                                   NULL),
                          200);
         snprintf(path, sizeof path, "/api/v1/incidents/%s/declare", declared);
-        assert_int_equal(api_call(&S, "POST", path, manager, "{\"criteria\":\"personal data read\"}", NULL), 200);
+        assert_int_equal(
+                api_call(&S, "POST", path, manager, "{\"criteria\":\"personal data read\"}", NULL),
+                200);
 
         snprintf(path, sizeof path, "/api/v1/incidents/%s/duplicate", a);
         /* Itself, missing or malformed fields. */
@@ -214,11 +238,15 @@ static void refusals_name_the_field(void **state)
         expect_refused("POST", path, responder, NULL, body, 400, NULL, "reason");
         snprintf(body, sizeof body, "{\"of\":\"%s\",\"reason\":\"two\\nlines\"}", b);
         expect_refused("POST", path, responder, NULL, body, 400, NULL, "reason");
-        expect_refused("POST", path, responder, NULL, "{\"reason\":\"no survivor\"}", 400, NULL, "of");
-        expect_refused("POST", path, responder, NULL, "{\"of\":\"INC-26-1\",\"reason\":\"bad key\"}", 400, NULL, "of");
-        expect_refused("POST", path, responder, NULL, "{\"of\":\"INC-2026-0001-and-then-some\",\"reason\":\"long\"}",
-                       400, NULL, "of");
-        expect_refused("POST", path, responder, NULL, "{\"of\":7,\"reason\":\"a number\"}", 400, NULL, "of");
+        expect_refused("POST", path, responder, NULL, "{\"reason\":\"no survivor\"}", 400, NULL,
+                       "of");
+        expect_refused("POST", path, responder, NULL,
+                       "{\"of\":\"INC-26-1\",\"reason\":\"bad key\"}", 400, NULL, "of");
+        expect_refused("POST", path, responder, NULL,
+                       "{\"of\":\"INC-2026-0001-and-then-some\",\"reason\":\"long\"}", 400, NULL,
+                       "of");
+        expect_refused("POST", path, responder, NULL, "{\"of\":7,\"reason\":\"a number\"}", 400,
+                       NULL, "of");
         snprintf(body, sizeof body, "{\"of\":\"%s\",\"reason\":\"x\",\"merge_scope\":true}", b);
         expect_refused("POST", path, responder, NULL, body, 400, NULL, "merge_scope");
         /* One byte past the limit in two-byte characters. */
@@ -228,23 +256,25 @@ static void refusals_name_the_field(void **state)
         snprintf(body + n, sizeof body - (size_t)n, "\"}");
         expect_refused("POST", path, responder, NULL, body, 400, NULL, "reason");
         /* Unknown incidents. */
-        expect_refused("POST", path, responder, NULL, "{\"of\":\"INC-2026-9999\",\"reason\":\"nobody\"}", 404,
+        expect_refused("POST", path, responder, NULL,
+                       "{\"of\":\"INC-2026-9999\",\"reason\":\"nobody\"}", 404,
                        "no incident INC-2026-9999", "of");
         snprintf(body, sizeof body, "{\"of\":\"%s\",\"reason\":\"x\"}", b);
-        expect_refused("POST", "/api/v1/incidents/INC-2026-9999/duplicate", responder, NULL, body, 404, "no incident",
-                       NULL);
+        expect_refused("POST", "/api/v1/incidents/INC-2026-9999/duplicate", responder, NULL, body,
+                       404, "no incident", NULL);
         /* States: a closed survivor, a declared duplicate, a closed duplicate. */
         snprintf(body, sizeof body, "{\"of\":\"%s\",\"reason\":\"x\"}", closed);
         expect_refused("POST", path, responder, NULL, body, 409, "survivor is closed", "of");
         snprintf(body, sizeof body, "{\"of\":\"%s\",\"reason\":\"x\"}", b);
         snprintf(path, sizeof path, "/api/v1/incidents/%s/duplicate", declared);
-        expect_refused("POST", path, manager, NULL, body, 409, "declared security incident keeps its own", "declaration");
+        expect_refused("POST", path, manager, NULL, body, 409,
+                       "declared security incident keeps its own", "declaration");
         snprintf(path, sizeof path, "/api/v1/incidents/%s/duplicate", closed);
         expect_refused("POST", path, responder, NULL, body, 409, "the incident is closed", "phase");
         /* Classifying never makes a duplicate. */
         snprintf(path, sizeof path, "/api/v1/incidents/%s/classify", a);
-        expect_refused("POST", path, responder, NULL, "{\"classification\":\"duplicate\"}", 400, NULL,
-                       "classification");
+        expect_refused("POST", path, responder, NULL, "{\"classification\":\"duplicate\"}", 400,
+                       NULL, "classification");
         /* A stale If-Match. */
         snprintf(path, sizeof path, "/api/v1/incidents/%s/duplicate", a);
         const char *const stale[] = {"If-Match: \"INC-2026-0001-v999\"", NULL};
@@ -282,7 +312,9 @@ static void cli_marks_a_duplicate(void **state)
         const char *usage[] = {"incident", "duplicate", a, "--of", NULL};
         assert_int_equal(vigil_run(NULL, &out, as_resp, usage), 2);
         free(out);
-        const char *mark[] = {"incident", "duplicate", a, "--of", b, "--reason", "reported twice by the SOC", NULL};
+        const char *mark[] = {
+                "incident", "duplicate", a, "--of", b, "--reason", "reported twice by the SOC",
+                NULL};
         assert_int_equal(vigil_run(NULL, &out, as_resp, mark), 0);
         char expect[96];
         snprintf(expect, sizeof expect, "%s closed as a duplicate of %s", a, b);
@@ -301,8 +333,9 @@ static void cli_marks_a_duplicate(void **state)
         char dir[64] = "/tmp/vigil-dup-pack-XXXXXX", pack[96], csv_path[128], needle[64];
         assert_non_null(mkdtemp(dir));
         snprintf(pack, sizeof pack, "%s/pack", dir);
-        const char *evidence[] = {"evidence", "--from", "2020-01-01T00:00:00Z", "--to", "2099-01-01T00:00:00Z",
-                                  "-o", pack, NULL};
+        const char *evidence[] = {
+                "evidence", "--from", "2020-01-01T00:00:00Z", "--to", "2099-01-01T00:00:00Z", "-o",
+                pack,       NULL};
         assert_int_equal(vigil_run(NULL, &out, client_env(&aenv, &S, auditor), evidence), 0);
         free(out);
         snprintf(csv_path, sizeof csv_path, "%s/incidents.csv", pack);
@@ -325,7 +358,8 @@ static int setup(void **state)
         server_user_token(&S, "ivan", "incident_manager", NULL, manager, sizeof manager);
         server_user_token(&S, "aud", "auditor", NULL, auditor, sizeof auditor);
         server_user_token(&S, "cora", "communications", NULL, comms, sizeof comms);
-        server_user_token(&S, "tess-acme", "tenant_admin", "acme", tenant_admin, sizeof tenant_admin);
+        server_user_token(&S, "tess-acme", "tenant_admin", "acme", tenant_admin,
+                          sizeof tenant_admin);
         return 0;
 }
 
