@@ -143,8 +143,8 @@ static int csv_files(struct pack *p, json_t *e)
         struct buf *b = pack_file(p, "incidents.csv");
         static const char *const ih[] = { "key", "title", "severity", "source", "classification", "phase", "services",
                                           "tenants", "detected", "reported", "acknowledged", "declared", "contained",
-                                          "eradicated", "recovered", "closed" };
-        int r = b ? csv_row(b, ih, 16) : -ENOMEM;
+                                          "eradicated", "recovered", "closed", "duplicate_of" };
+        int r = b ? csv_row(b, ih, 17) : -ENOMEM;
         json_array_foreach(json_object_get(e, "incidents"), i, v)
         {
                 char services[1024] = "", tenants[4096] = "";
@@ -164,9 +164,9 @@ static int csv_files(struct pack *p, json_t *e)
                                       services,              tenants,                  js(t, "detected"),
                                       js(t, "reported"),     js(t, "acknowledged"),    js(t, "declared"),
                                       js(t, "contained"),    js(t, "eradicated"),      js(t, "recovered"),
-                                      js(t, "closed") };
+                                      js(t, "closed"),       js(v, "duplicate_of") };
                 if (r >= 0)
-                        r = csv_row(b, row, 16);
+                        r = csv_row(b, row, 17);
         }
         b = pack_file(p, "obligations.csv");
         static const char *const oh[] = { "incident", "id",     "tenant",  "rule",    "duty",   "recipient",

@@ -21,6 +21,8 @@ static const char usage[] =
         "       vigil incident scope KEY [--service NAME]... [--tenant ID:STATUS]... [--indicator KIND:VALUE]...\n"
         "                                [--residents CODE=COUNT]... (affected residents per jurisdiction)\n"
         "       vigil incident note KEY TEXT\n"
+        "       vigil incident duplicate KEY --of SURVIVOR --reason TEXT\n"
+        "                               (closes KEY as a duplicate; its alerts and notes go to SURVIVOR)\n"
         "       vigil incident task add KEY --phase P --title T [--owner USER] [--due RFC3339]\n"
         "                               [--business-impact]\n"
         "       vigil incident task set KEY ID [--status open|in_progress|done|cancelled] [--owner USER]\n"
@@ -30,8 +32,9 @@ static const char usage[] =
         "       vigil incident timeline KEY\n"
         "\n"
         "Sources: monitoring, employee, customer, third_party. Classifications: suspected,\n"
-        "security_incident, compliance_event, false_positive. Phases: analysis, containment,\n"
-        "eradication, recovery, post_incident, closed. Tenant status: confirmed, suspected,\n"
+        "security_incident, compliance_event, false_positive (and duplicate, set only by the\n"
+        "duplicate verb). Phases: analysis, containment, eradication, recovery, post_incident,\n"
+        "closed. Tenant status: confirmed, suspected,\n"
         "ruled_out. Indicator kinds: ip, cidr, account, hash, domain, url.\n"
         "A refused phase change lists every unmet criterion. Exit 1 when the server refuses.\n";
 
@@ -276,6 +279,14 @@ int cmd_incident(struct cli *cli, int argc, char **argv)
                                 goto bad;
                 }
                 verb = "task";
+        } else if (strcmp(verb, "duplicate") == 0 && key) {
+                method = "POST";
+                snprintf(path, sizeof path, "/api/v1/incidents/%s/duplicate", key);
+                body = json_object();
+                for (int i = 3; i < argc; i++)
+                        if (!opt(&i, argc, argv, "--of", body, "of", false) &&
+                            !opt(&i, argc, argv, "--reason", body, "reason", false))
+                                goto bad;
         } else if (strcmp(verb, "note") == 0 && key && argc == 4) {
                 method = "POST";
                 snprintf(path, sizeof path, "/api/v1/incidents/%s/notes", key);
@@ -313,6 +324,9 @@ int cmd_incident(struct cli *cli, int argc, char **argv)
                 }
         } else if (strcmp(verb, "note") == 0) {
                 printf("note added to %s\n", key);
+        } else if (strcmp(verb, "duplicate") == 0) {
+                printf("%s closed as a duplicate of %s\n", json_string_value(json_object_get(answer, "key")),
+                       json_string_value(json_object_get(answer, "duplicate_of")));
         } else if (strcmp(verb, "task") == 0 || strcmp(verb, "task-list") == 0) {
                 json_t *items = strcmp(verb, "task") == 0 ? NULL : json_object_get(answer, "items");
                 json_t *one = items ? NULL : answer, *v;

@@ -28,7 +28,7 @@
 NAMES(enum incident_phase, phase, PHASE__INVALID, "analysis", "containment", "eradication",
       "recovery", "post_incident", "closed")
 NAMES(enum incident_class, class, CLASS__INVALID, "suspected", "security_incident",
-      "compliance_event", "false_positive")
+      "compliance_event", "false_positive", "duplicate")
 NAMES(enum severity, severity, SEV__INVALID, "sev1", "sev2", "sev3", "sev4")
 NAMES(enum incident_source, source, SOURCE__INVALID, "monitoring", "employee", "customer",
       "third_party")
@@ -45,6 +45,12 @@ int incident_classify_check(enum incident_class to, const struct cia_impact *imp
         if ((int)to < 0 || to >= CLASS__COUNT) {
                 fielderr_add(fe, "classification",
                              "must be one of suspected, security_incident, compliance_event, false_positive");
+                return -VG_EVALIDATION;
+        }
+        if (to == CLASS_DUPLICATE) {
+                fielderr_add(fe, "classification",
+                             "duplicate is not chosen by classifying: mark the incident a duplicate "
+                             "of the one that carries on (POST /api/v1/incidents/{key}/duplicate)");
                 return -VG_EVALIDATION;
         }
         if (to != CLASS_SECURITY_INCIDENT)
@@ -244,6 +250,39 @@ void incident_phase_stamp(enum incident_phase from, enum incident_phase to, vg_u
                 t->vigilance_until = now + vigilance_window * VG_USEC_PER_SEC;
         if (to == PHASE_CLOSED)
                 t->closed_at = now;
+}
+
+int incident_duplicate_check(const struct incident_duplicate_facts *f, const char *reason,
+                             struct field_errors *fe)
+{
+        if (!reason)
+                fielderr_add(fe, "reason", "is required: say why this incident is a duplicate");
+        else if (!text_valid(reason, DUPLICATE_REASON_MAX))
+                fielderr_add(fe, "reason", "must be 1 to %d bytes of text on one line",
+                             DUPLICATE_REASON_MAX);
+        if (f->same)
+                fielderr_add(fe, "of", "an incident cannot be a duplicate of itself");
+        if (fielderr_any(fe))
+                return -VG_EVALIDATION;
+        if (incident_closed(f->a_phase))
+                fielderr_add(fe, "phase", "the incident is closed");
+        if (f->a_declared)
+                fielderr_add(fe, "declaration",
+                             "a declared security incident keeps its own obligations and notices; "
+                             "it is not closed as a duplicate");
+        if (f->a_notices)
+                fielderr_add(fe, "notices", "%u customer notice(s) were composed for this incident",
+                             f->a_notices);
+        if (f->a_obligations_open)
+                fielderr_add(fe, "obligations",
+                             "%u notification obligation(s) neither met nor waived",
+                             f->a_obligations_open);
+        if (f->b_duplicate)
+                fielderr_add(fe, "of", "the survivor is itself a duplicate; name the incident it "
+                                       "was merged into");
+        else if (incident_closed(f->b_phase))
+                fielderr_add(fe, "of", "the survivor is closed; merge into an open incident");
+        return fielderr_any(fe) ? -VG_ECONFLICT : 0;
 }
 
 int incident_key_format(int year, int64_t seq, char *buf, size_t size)

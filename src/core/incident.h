@@ -25,6 +25,7 @@ enum incident_class {
         CLASS_SECURITY_INCIDENT,
         CLASS_COMPLIANCE_EVENT, /* no CIA impact on customer data: not a security incident */
         CLASS_FALSE_POSITIVE,
+        CLASS_DUPLICATE, /* closed as a duplicate of another incident; set only by incident_duplicate_check's move */
         CLASS__COUNT,
         CLASS__INVALID = -1,
 };
@@ -94,8 +95,10 @@ struct cia_impact {
 
 /* May an incident be classified as `to` with this impact? A
  * security_incident needs a confirmed C, I or A impact on customer or
- * personal data. Errors go to fe under "classification", "impact" or
- * "data_categories". Returns 0 or -VG_EVALIDATION. */
+ * personal data; duplicate is never chosen here: marking an incident a
+ * duplicate of another (incident_duplicate_check) is its own move. Errors
+ * go to fe under "classification", "impact" or "data_categories". Returns
+ * 0 or -VG_EVALIDATION. */
 int incident_classify_check(enum incident_class to, const struct cia_impact *impact,
                             data_mask_t data, struct field_errors *fe);
 
@@ -193,6 +196,31 @@ struct incident_phase_times {
  * stamps nothing. */
 void incident_phase_stamp(enum incident_phase from, enum incident_phase to, vg_usec_t now,
                           int64_t vigilance_window, struct incident_phase_times *t);
+
+/* Bytes of the reason given for marking an incident a duplicate. */
+#define DUPLICATE_REASON_MAX 1000
+
+/* What marking incident A a duplicate of survivor B looks at, gathered by
+ * the caller (both exist: an unknown key is the caller's -VG_ENOTFOUND). */
+struct incident_duplicate_facts {
+        bool same;                  /* A and B are one incident */
+        enum incident_phase a_phase, b_phase;
+        bool a_declared;            /* a declared incident keeps its own obligations and notices */
+        unsigned a_notices;         /* customer notices composed for A (drafts or released) */
+        unsigned a_obligations_open; /* A's obligations neither met nor waived */
+        bool b_duplicate;           /* B is itself a duplicate (of something else) */
+};
+
+/* May A be marked a duplicate of B, with reason? Refusals, each named in
+ * fe: -VG_EVALIDATION on "reason" (missing, not 1 to DUPLICATE_REASON_MAX
+ * bytes of one-line text) or "of" (A itself); -VG_ECONFLICT on "phase"
+ * (A closed), "declaration" (A declared), "notices" and "obligations" (A
+ * has customer notices, or duties not met or waived: they would be left
+ * on a closed record nobody reads), "of" (B closed, or itself a
+ * duplicate: merges go to the incident that is still worked, so a chain
+ * never forms). Validation is reported before conflicts. */
+int incident_duplicate_check(const struct incident_duplicate_facts *f, const char *reason,
+                             struct field_errors *fe);
 
 /* "INC-2026-0001": year and a per-year sequence, at least four digits. */
 int incident_key_format(int year, int64_t seq, char *buf, size_t size);

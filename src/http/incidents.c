@@ -6,6 +6,7 @@
  * makes a stale write fail with 412 instead of overwriting. */
 #include "http/resources.h"
 
+#include "cases/duplicate.h"
 #include "core/error.h"
 #include "core/names.h"
 #include "core/residence.h"
@@ -118,6 +119,11 @@ static int respond_incident(struct request *req, struct response *resp, struct s
         if (decl)
                 json_object_set_new(decl, "by", json_string(inc->declared_by));
         json_object_set_new(j, "declaration", decl ? decl : json_null());
+        r = case_incident_duplicates_json(tx, inc, j);
+        if (r < 0) {
+                json_decref(j);
+                return r;
+        }
         (void)req;
         etag(inc, tag, sizeof tag);
         response_header_add(resp, "ETag", tag);
@@ -946,4 +952,18 @@ int api_anchor_set(struct request *req, struct response *resp)
                 r = case_incident_anchor_set(tx, &a, req->now, req->rules, &req->cfg->provider, &inc, which, at,
                                              reason, &o);
         return end_change(req, resp, tx, &inc, &o, r);
+}
+
+/* The change protocol above, for the incident handlers in other files
+ * (duplicates.c). */
+int api_incident_change_begin(struct request *req, struct store_tx **tx, struct incident *inc,
+                              struct case_outcome *o)
+{
+        return begin_change(req, tx, inc, o);
+}
+
+int api_incident_change_end(struct request *req, struct response *resp, struct store_tx *tx,
+                            struct incident *inc, const struct case_outcome *o, int r)
+{
+        return end_change(req, resp, tx, inc, o, r);
 }

@@ -41,6 +41,16 @@ int api_task_list(struct request *req, struct response *resp);
 int api_task_update(struct request *req, struct response *resp);
 int api_approval_decide(struct request *req, struct response *resp);
 int api_incident_update(struct request *req, struct response *resp);
+/* A change to the incident in the path, for handlers beyond incidents.c:
+ * begin opens the write transaction, loads the incident and honours
+ * If-Match; end renders the use case's outcome (r) or the incident as
+ * written (200, with its ETag), commits or rolls back, and frees inc. */
+int api_incident_change_begin(struct request *req, struct store_tx **tx, struct incident *inc,
+                              struct case_outcome *o);
+int api_incident_change_end(struct request *req, struct response *resp, struct store_tx *tx,
+                            struct incident *inc, const struct case_outcome *o, int r);
+/* duplicates.c */
+int api_incident_duplicate(struct request *req, struct response *resp);
 /* recovery.c */
 int api_recovery_get(struct request *req, struct response *resp);
 int api_recovery_asset_put(struct request *req, struct response *resp);

@@ -43,6 +43,7 @@ const struct route http_routes[] = {
         { "GET", "/api/v1/incidents/{key}", ROLES_STAFF, 0, api_incident_get },
         { "POST", "/api/v1/incidents/{key}/classify", INCIDENT_WRITERS, 0, api_incident_classify },
         { "POST", "/api/v1/incidents/{key}/advance", INCIDENT_WRITERS, 0, api_incident_advance },
+        { "POST", "/api/v1/incidents/{key}/duplicate", INCIDENT_WRITERS, 0, api_incident_duplicate },
         { "GET", "/api/v1/incidents/{key}/exit-criteria", ROLES_STAFF, 0, api_incident_exit_criteria },
         { "POST", "/api/v1/incidents/{key}/declare", R(INCIDENT_MANAGER) | R(EXECUTIVE_INCIDENT_MANAGER), 0, api_incident_declare },
         { "PUT", "/api/v1/incidents/{key}/scope", INCIDENT_WRITERS, 0, api_incident_scope },

@@ -206,6 +206,12 @@ static int fill(struct ctx *c)
                         r = store_incident_tenants_list(c->tx, id, add_tenant, tenants);
                 json_object_set_new(inc, "services", services);
                 json_object_set_new(inc, "tenants", tenants);
+                /* Auditors see every incident: a duplicate names its survivor. */
+                char survivor[INCIDENT_KEY_MAX];
+                int dr = r >= 0 ? store_incident_duplicate_of(c->tx, id, survivor, sizeof survivor) : 0;
+                if (dr < 0)
+                        r = dr;
+                json_object_set_new(inc, "duplicate_of", dr > 0 ? json_string(survivor) : json_null());
                 if (r >= 0)
                         r = store_obligation_list(c->tx, id, add_obligation, c);
                 if (r >= 0)

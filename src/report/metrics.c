@@ -32,6 +32,7 @@ struct incident_set {
         size_t n, cap;
         int64_t last_id;
         size_t seen;
+        size_t duplicates; /* in the period, left out of every figure */
 };
 
 static int64_t span(vg_usec_t a, vg_usec_t b)
@@ -46,6 +47,12 @@ static int collect(const struct incident *inc, void *userdata)
         s->seen++;
         if (inc->created_at < s->from || inc->created_at >= s->to)
                 return 0;
+        /* A duplicate is the survivor's incident counted twice: its times,
+         * pages and duties would skew every figure. */
+        if (inc->classification == CLASS_DUPLICATE) {
+                s->duplicates++;
+                return 0;
+        }
         int r = array_reserve(s->v, s->cap, s->n + 1, REPORT_INCIDENTS_MAX);
         if (r < 0)
                 return r;
@@ -304,6 +311,8 @@ int report_metrics(struct store_tx *tx, vg_usec_t from, vg_usec_t to, vg_usec_t 
                                 "overdue", (json_int_t)t.imp_overdue);
                 if (!out)
                         r = -ENOMEM;
+                else
+                        json_object_set_new(out, "duplicates_excluded", json_integer((json_int_t)s.duplicates));
         }
         free(pick);
         free(s.v);

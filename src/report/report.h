@@ -7,8 +7,10 @@
 
 #include <jansson.h>
 
-/* Response metrics of the incidents opened in [from, to):
- * {from, to, incidents, all, by_severity, by_service} where each group is
+/* Response metrics of the incidents opened in [from, to), duplicates left
+ * out (classification duplicate: counted once, as their survivor):
+ * {from, to, incidents, duplicates_excluded, all, by_severity, by_service}
+ * where each group is
  * {incidents, detect, acknowledge, declare, contain, eradicate, recover}
  * and each measure {n, mean_s, median_s, p90_s, max_s}:
  *   detect      first detection -> reported (the incident opened)
@@ -43,7 +45,8 @@ int report_incident_html(const char *markdown, const char *key, char **ret);
 void report_stylesheet_csp(char out[192]);
 
 /* The evidence of [from, to): {from, to, generated_at, metrics, incidents
- * (the register, with services, tenants and phase times), obligations (the
+ * (the register, with services, tenants and phase times, and every
+ * duplicate with the key of its survivor in duplicate_of), obligations (the
  * ledger: each with due, sent and on_time), notices (with deliveries),
  * postmortems (with factors and improvements), training (as
  * report_training, at to), plan (the version in force at to, or null),

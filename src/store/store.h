@@ -724,6 +724,31 @@ int store_audit_verify(struct store *s, struct audit_verify *ret);
  * a request. -ENOMEM, or the driver's error. */
 int store_fingerprint(struct store_tx *tx, char **ret);
 
+/* Duplicates (store/duplicates.c): an incident closed as a duplicate
+ * names its survivor (migration 031), and its alerts move there. */
+
+/* Record incident id as a duplicate of survivor_id; -VG_ECONFLICT when it
+ * names a survivor already. */
+int store_incident_duplicate_set(struct store_tx *tx, int64_t id, int64_t survivor_id);
+/* The key of the incident id is a duplicate of into ret_key (size bytes):
+ * 1 when there is one, 0 when id is no duplicate. */
+int store_incident_duplicate_of(struct store_tx *tx, int64_t id, char *ret_key, size_t size);
+/* The keys of the incidents marked duplicates of id, oldest first. */
+int store_incident_duplicates_list(struct store_tx *tx, int64_t id,
+                                   int (*cb)(const char *key, void *userdata), void *userdata);
+/* What moving alerts did. */
+struct alert_move {
+        int64_t links_moved;   /* links of from that now belong to to */
+        int64_t links_dropped; /* links of from to alerts to had already */
+        int64_t alerts;        /* alerts (episodes) that named from */
+        int64_t groups;        /* alert groups whose next alert joins from */
+};
+/* Move every alert of incident from to incident to: its links
+ * (incident_alerts; a link to an alert to has already is dropped, as
+ * it is the same link), the alerts that name it, and the alert groups
+ * that feed it, so an alert that repeats joins to. */
+int store_alerts_move(struct store_tx *tx, int64_t from, int64_t to, struct alert_move *ret);
+
 /* What the provider owes its tenants and regulators after an incident:
  * tenants, obligations and their filings, notices, advisories,
  * post-mortems and the preparation records. */

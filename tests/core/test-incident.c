@@ -489,6 +489,112 @@ static void phase_stamps(void **state)
         assert_true(t.contained_at == VG_TIME_UNSET && t.vigilance_until == VG_TIME_UNSET);
 }
 
+/* Classifying never makes a duplicate: that is the duplicate move's. */
+static void duplicate_is_not_a_classification(void **state)
+{
+        (void)state;
+        struct cia_impact none = { 0 };
+        struct field_errors fe;
+        fielderr_init(&fe);
+        assert_string_equal(class_to_string(CLASS_DUPLICATE), "duplicate");
+        assert_int_equal(class_from_string("duplicate"), CLASS_DUPLICATE);
+        assert_int_equal(incident_classify_check(CLASS_DUPLICATE, &none, 0, &fe), -VG_EVALIDATION);
+        assert_true(has_field(&fe, "classification"));
+        assert_non_null(strstr(fe.e[0].message, "/duplicate"));
+}
+
+/* An open, undeclared A into an open B that is no duplicate: allowed. */
+static struct incident_duplicate_facts mergeable(void)
+{
+        return (struct incident_duplicate_facts){ .a_phase = PHASE_ANALYSIS, .b_phase = PHASE_CONTAINMENT };
+}
+
+static void duplicate_rules(void **state)
+{
+        (void)state;
+        struct field_errors fe;
+        struct incident_duplicate_facts f = mergeable();
+        char at_limit[DUPLICATE_REASON_MAX + 2];
+
+        fielderr_init(&fe);
+        assert_int_equal(incident_duplicate_check(&f, "opened twice from one alert", &fe), 0);
+        assert_int_equal(fe.n, 0);
+        /* A may be in any phase short of closed, B too. */
+        for (int a = 0; a < PHASE__COUNT; a++)
+                for (int b = 0; b < PHASE__COUNT; b++) {
+                        f = mergeable();
+                        f.a_phase = (enum incident_phase)a;
+                        f.b_phase = (enum incident_phase)b;
+                        fielderr_init(&fe);
+                        int r = incident_duplicate_check(&f, "same alert", &fe);
+                        assert_int_equal(r, a == PHASE_CLOSED || b == PHASE_CLOSED ? -VG_ECONFLICT : 0);
+                        if (a == PHASE_CLOSED)
+                                assert_true(has_field(&fe, "phase"));
+                        if (b == PHASE_CLOSED)
+                                assert_true(has_field(&fe, "of"));
+                }
+
+        /* The reason: required, one line, bounded in bytes. */
+        f = mergeable();
+        fielderr_init(&fe);
+        assert_int_equal(incident_duplicate_check(&f, NULL, &fe), -VG_EVALIDATION);
+        assert_true(has_field(&fe, "reason"));
+        fielderr_init(&fe);
+        assert_int_equal(incident_duplicate_check(&f, "", &fe), -VG_EVALIDATION);
+        fielderr_init(&fe);
+        assert_int_equal(incident_duplicate_check(&f, "two\nlines", &fe), -VG_EVALIDATION);
+        /* "é" is two bytes: the limit counts bytes, and a reason exactly at it passes. */
+        memset(at_limit, 'a', sizeof at_limit);
+        for (size_t i = 0; i + 1 < DUPLICATE_REASON_MAX; i += 2)
+                memcpy(at_limit + i, "\xc3\xa9", 2);
+        at_limit[DUPLICATE_REASON_MAX] = '\0';
+        fielderr_init(&fe);
+        assert_int_equal(incident_duplicate_check(&f, at_limit, &fe), 0);
+        at_limit[DUPLICATE_REASON_MAX] = 'a';
+        at_limit[DUPLICATE_REASON_MAX + 1] = '\0';
+        assert_int_equal(incident_duplicate_check(&f, at_limit, &fe), -VG_EVALIDATION);
+        assert_true(has_field(&fe, "reason"));
+
+        /* Itself: a validation error, reported with the reason's. */
+        f = mergeable();
+        f.same = true;
+        fielderr_init(&fe);
+        assert_int_equal(incident_duplicate_check(&f, NULL, &fe), -VG_EVALIDATION);
+        assert_int_equal(fe.n, 2);
+        assert_true(has_field(&fe, "of") && has_field(&fe, "reason"));
+
+        /* A declared, with notices or open obligations; B a duplicate. */
+        f = mergeable();
+        f.a_declared = true;
+        fielderr_init(&fe);
+        assert_int_equal(incident_duplicate_check(&f, "x", &fe), -VG_ECONFLICT);
+        assert_true(has_field(&fe, "declaration"));
+        f = mergeable();
+        f.a_notices = 1;
+        fielderr_init(&fe);
+        assert_int_equal(incident_duplicate_check(&f, "x", &fe), -VG_ECONFLICT);
+        assert_true(has_field(&fe, "notices"));
+        f = mergeable();
+        f.a_obligations_open = 3;
+        fielderr_init(&fe);
+        assert_int_equal(incident_duplicate_check(&f, "x", &fe), -VG_ECONFLICT);
+        assert_true(has_field(&fe, "obligations"));
+        assert_non_null(strstr(fe.e[0].message, "3 "));
+        f = mergeable();
+        f.b_duplicate = true;
+        f.b_phase = PHASE_CLOSED; /* a duplicate is closed: said once, as a duplicate */
+        fielderr_init(&fe);
+        assert_int_equal(incident_duplicate_check(&f, "x", &fe), -VG_ECONFLICT);
+        assert_int_equal(fe.n, 1);
+        assert_non_null(strstr(fe.e[0].message, "itself a duplicate"));
+        /* Every conflict is listed at once. */
+        f = (struct incident_duplicate_facts){ .a_phase = PHASE_CLOSED, .a_declared = true, .a_notices = 1,
+                                               .a_obligations_open = 1, .b_phase = PHASE_CLOSED };
+        fielderr_init(&fe);
+        assert_int_equal(incident_duplicate_check(&f, "x", &fe), -VG_ECONFLICT);
+        assert_int_equal(fe.n, 5);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -506,6 +612,8 @@ int main(void)
                 cmocka_unit_test(indicators_refused),
                 cmocka_unit_test(vigilance_window),
                 cmocka_unit_test(phase_stamps),
+                cmocka_unit_test(duplicate_is_not_a_classification),
+                cmocka_unit_test(duplicate_rules),
         };
         return cmocka_run_group_tests_name("core/incident", tests, NULL, NULL);
 }

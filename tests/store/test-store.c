@@ -963,11 +963,11 @@ static const char v23_rows[] =
 #define MIGRATION_25_INDEXES                                                                                  \
         "('sqlite_autoindex_counters_1', 'alerts_one_open', 'obligation_filings_obligation', "                   \
         "'sqlite_autoindex_incident_residents_1', 'pages_waiting', 'incident_tasks_owner', "        \
-        "'task_approvals_pending', 'notices_unreleased')"
+        "'task_approvals_pending', 'notices_unreleased', 'incidents_duplicate_of')"
 
 /* Every table's rows, ids included, as one text. The indexes of migration
  * 025's tables (and of 027's obligation_filings, 028's work lists, 029's
- * incident_residents)
+ * incident_residents, 031's duplicates)
  * are left out: they are not 024's to keep. */
 #define EVERY_ROW                                                                                  \
         "SELECT (SELECT group_concat(id) FROM incidents) || '|' || (SELECT group_concat(key) "     \
@@ -1115,6 +1115,8 @@ static void back_to_24(struct fixture *f)
                         "DROP INDEX pages_waiting; DROP INDEX incident_tasks_owner; "
                         "DROP INDEX task_approvals_pending; DROP INDEX notices_unreleased; " /* 028's */
                         "DROP TABLE incident_residents; " /* 029's */
+                        "DROP INDEX incidents_duplicate_of; "
+                        "ALTER TABLE incidents DROP COLUMN duplicate_of; " /* 031's */
                         "ALTER TABLE obligations DROP COLUMN cannot_compute_reason; "
                         "ALTER TABLE obligations DROP COLUMN deadline_kind; " /* 030's */
                         "ALTER TABLE obligations DROP COLUMN target_at; "
@@ -1169,6 +1171,8 @@ static void migration_030_finds_the_asap_rows(void **state)
         f->s = NULL;
         tamper(f->path, "ALTER TABLE obligations DROP COLUMN deadline_kind; "
                         "ALTER TABLE obligations DROP COLUMN target_at; "
+                        "DROP INDEX incidents_duplicate_of; " /* 031's, which runs again */
+                        "ALTER TABLE incidents DROP COLUMN duplicate_of; "
                         "DELETE FROM schema_migrations WHERE version >= 30");
         reopen(f);
         struct obligation got[3];
