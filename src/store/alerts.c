@@ -219,6 +219,20 @@ int store_alert_list(struct store_tx *tx, bool active_only, vg_usec_t now, int64
         return DB_EACH(st, a, alert_row_read, cb, userdata);
 }
 
+int store_alert_list_incident(struct store_tx *tx, int64_t incident_id, unsigned limit,
+                              int (*cb)(const struct alert_row *, void *), void *userdata)
+{
+        struct db_stmt *st;
+        struct alert_row a;
+        int r = db_prepare(tx, "SELECT " ALERT_COLS ALERT_FROM "WHERE a.incident_id = ? ORDER BY a.id DESC LIMIT ?",
+                           &st);
+        if (r < 0)
+                return r;
+        db_bind_int64(st, 1, incident_id);
+        db_bind_int64(st, 2, db_limit(limit));
+        return DB_EACH(st, a, alert_row_read, cb, userdata);
+}
+
 int store_alert_set_incident(struct store_tx *tx, int64_t alert_id, int64_t incident_id)
 {
         int r = DB_EXEC_INTS(tx, "UPDATE alerts SET incident_id = ? WHERE id = ?", incident_id,

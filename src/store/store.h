@@ -322,6 +322,13 @@ int store_incident_tenants_set(struct store_tx *tx, int64_t incident_id,
                                const struct scope_tenant *tenants, size_t n);
 int store_incident_tenants_list(struct store_tx *tx, int64_t incident_id,
                                 int (*cb)(const struct scope_tenant *t, void *userdata), void *userdata);
+/* One tenant's row of a scope: put inserts or replaces it (the others
+ * stay as they are); delete answers -VG_ENOTFOUND when it is not in
+ * scope; get hands it to cb, -VG_ENOTFOUND when there is none. */
+int store_incident_tenant_put(struct store_tx *tx, int64_t incident_id, const struct scope_tenant *t);
+int store_incident_tenant_delete(struct store_tx *tx, int64_t incident_id, const char *tenant);
+int store_incident_tenant_get(struct store_tx *tx, int64_t incident_id, const char *tenant,
+                              int (*cb)(const struct scope_tenant *t, void *userdata), void *userdata);
 int store_incident_indicators_set(struct store_tx *tx, int64_t incident_id,
                                   const struct indicator *indicators, size_t n);
 int store_incident_indicators_list(struct store_tx *tx, int64_t incident_id,
@@ -393,6 +400,11 @@ int store_alert_content(struct store_tx *tx, int64_t id, const char *annotations
  * 0 or after now. */
 int store_alert_list(struct store_tx *tx, bool active_only, vg_usec_t now, int64_t before_id,
                      unsigned limit, int (*cb)(const struct alert_row *a, void *userdata), void *userdata);
+/* The alerts that joined incident_id, newest first, at most limit. No
+ * index serves incident_id yet (it wants a migration): an old incident
+ * scans the alerts. */
+int store_alert_list_incident(struct store_tx *tx, int64_t incident_id, unsigned limit,
+                              int (*cb)(const struct alert_row *a, void *userdata), void *userdata);
 int store_alert_set_incident(struct store_tx *tx, int64_t alert_id, int64_t incident_id);
 
 /* A group of alerts as routing makes it, and the incident it opened. */
