@@ -8,6 +8,7 @@
 
 #include "core/error.h"
 #include "core/names.h"
+#include "report/report.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -72,11 +73,8 @@ static void etag(const struct incident *inc, char *buf, size_t size)
 
 static int add_tenant(const struct scope_tenant *t, void *userdata)
 {
-        json_t *j = json_pack("{s:s, s:s, s:s, s:I, s:o}", "id", t->tenant, "status",
-                              tenant_status_to_string(t->status), "evidence", t->evidence ? t->evidence : "",
-                              "affected_users", (json_int_t)t->affected_users, "data_categories",
-                              data_json(t->data_categories));
-        return json_array_append_new(userdata, j) == 0 ? 0 : -ENOMEM;
+        json_t *j = report_scope_tenant_json(t); /* the evidence export's shape too */
+        return j && json_array_append_new(userdata, j) == 0 ? 0 : -ENOMEM;
 }
 
 static int add_indicator(const struct indicator *ind, void *userdata)

@@ -9,9 +9,16 @@ const CONTROLS = "a[href], button:not([disabled]), input:not([disabled]):not([ty
 // visible focus indicator (an outline or a box shadow).
 export async function keyboardWalk(page, name) {
   const total = await page.evaluate(selector => {
+    // Inside a closed <details> (but its own summary) a control is not
+    // shown, though it may keep its size.
+    const folded = e => {
+      for (let d = e.parentElement && e.parentElement.closest("details"); d; d = d.parentElement && d.parentElement.closest("details"))
+        if (!d.open && !(e.tagName === "SUMMARY" && e.parentElement === d)) return true;
+      return false;
+    };
     const shown = e => {
       const r = e.getBoundingClientRect(), s = getComputedStyle(e);
-      return r.width > 0 && r.height > 0 && s.visibility !== "hidden";
+      return r.width > 0 && r.height > 0 && s.visibility !== "hidden" && !folded(e);
     };
     let i = 0;
     for (const e of document.querySelectorAll("[data-kbd]")) delete e.dataset.kbd;
@@ -25,7 +32,8 @@ export async function keyboardWalk(page, name) {
   await page.focus("[data-kbd='0']");
   const reached = new Set();
   const unmarked = new Set();
-  for (let k = 0; k < total + 8 && reached.size < total; k++) {
+  // A date-time field takes a Tab per part (day, month, year, hour ...).
+  for (let k = 0; k < total * 8 + 8 && reached.size < total; k++) {
     await page.keyboard.press("Tab");
     const at = await page.evaluate(() => {
       const e = document.activeElement;
