@@ -200,8 +200,36 @@
 
   const sections = {};
 
-  async function render(id) {
+  // What the user typed into a form is theirs until they send it: a
+  // section reloaded after another form's change keeps each field edited
+  // since (by its form's name and place), except in the form that sent.
+  document.addEventListener("input", e => { if (e.target.form) e.target.dataset.edited = "1"; });
+  document.addEventListener("change", e => { if (e.target.form) e.target.dataset.edited = "1"; });
+  const formsOf = box => [...box.querySelectorAll("form[aria-label]")];
+  function typed(box, except) {
+    const keep = [];
+    for (const f of formsOf(box)) {
+      const name = f.getAttribute("aria-label");
+      if (name !== except)
+        [...f.elements].forEach((x, i) => {
+          if (x.dataset.edited && x.type !== "file") keep.push({ name, i, type: x.type, v: x.type === "checkbox" ? x.checked : x.value });
+        });
+    }
+    return keep;
+  }
+  function retype(box, keep) {
+    for (const k of keep) {
+      const f = formsOf(box).find(x => x.getAttribute("aria-label") === k.name);
+      const x = f && f.elements[k.i];
+      if (!x || x.type !== k.type) continue;
+      if (k.type === "checkbox") x.checked = k.v; else x.value = k.v;
+      x.dataset.edited = "1";
+    }
+  }
+
+  async function render(id, sent) {
     const box = document.getElementById(`${id}-body`);
+    const keep = typed(box, sent);
     try {
       const content = [await sections[id]()].flat(Infinity).filter(x => x !== null && x !== undefined && x !== false);
       // Read-only, with the reason: a closed incident, or a role that
@@ -210,6 +238,7 @@
         : myRole === "auditor" ? ["Read-only: an auditor reads the incident and changes nothing."] : null;
       if (why) content.unshift(el("p", { class: "readonly" }, why));
       box.replaceChildren(...content);
+      retype(box, keep);
       if (why) box.querySelectorAll("input, select, textarea, button").forEach(x => { x.disabled = true; });
     } catch (e) {
       box.replaceChildren(el("p", { class: "error" }, `This section could not load: ${e.message}`));
@@ -228,7 +257,7 @@
     const wasClosed = closed;
     closed = inc.phase === "closed";
     const list = !ids.length || closed !== wasClosed ? Object.keys(sections) : ids;
-    await Promise.all([summary(), ...list.map(render)]);
+    await Promise.all([summary(), ...list.map(id => render(id, formName))]);
     const f = formName && [...document.querySelectorAll("form[aria-label]")].find(x => x.getAttribute("aria-label") === formName);
     const st = f && f.querySelector(".form-status");
     const box = boxId && document.getElementById(boxId);
@@ -892,7 +921,7 @@
     inc = await call("GET", base);
     closed = inc.phase === "closed";
     // The summary's detail shows at every width; it stays in view at wide ones.
-    await Promise.all([summary(), ...Object.keys(sections).map(render)]);
+    await Promise.all([summary(), ...Object.keys(sections).map(id => render(id))]);
   } catch (e) {
     document.getElementById("title").textContent = `Incident ${key}`;
     message.textContent = e.message;

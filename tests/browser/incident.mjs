@@ -113,14 +113,18 @@ await step("the responder scopes two tenants row by row; a refused row keeps wha
     await form(`Tenant ${t}`).waitFor();
   }
   await page.locator("#summary .chip:text-is('acme (confirmed)')").waitFor();
-  // Re-save one row with a change: the other keeps its evidence.
+  // Re-save one row with a change while another row has unsent text:
+  // that text stays in its field, and the server's row is untouched.
   const row = form("Tenant acme");
   expect(await row.getByLabel("Evidence").inputValue() === EVIDENCE.acme, "acme's evidence as typed");
+  await form("Tenant globex").getByLabel("Evidence").fill(`${EVIDENCE.globex} (still typing`);
   await row.getByLabel("Affected users").fill("15");
   await submit("Tenant acme");
   await form("Tenant acme").getByLabel("Affected users").inputValue().then(v => expect(v === "15", `acme users ${v}`));
-  expect(await form("Tenant globex").getByLabel("Evidence").inputValue() === EVIDENCE.globex, "globex's evidence changed");
-  // Saving it again unchanged changes nothing either.
+  expect(await form("Tenant globex").getByLabel("Evidence").inputValue() === `${EVIDENCE.globex} (still typing`,
+         "globex's unsent text was lost when acme was saved");
+  // Saving it back as it was changes nothing either.
+  await form("Tenant globex").getByLabel("Evidence").fill(EVIDENCE.globex);
   await submit("Tenant globex");
   const inc = await (await page.request.get(api)).json();
   const byId = Object.fromEntries(inc.tenants.map(t => [t.id, t]));
