@@ -261,6 +261,7 @@
     const f = formName && [...document.querySelectorAll("form[aria-label]")].find(x => x.getAttribute("aria-label") === formName);
     const st = f && f.querySelector(".form-status");
     const box = boxId && document.getElementById(boxId);
+    if (f && f.closest("details")) f.closest("details").open = true; // where the user left it
     if (st) st.textContent = done;
     else if (box) box.prepend(el("p", { class: "form-status", role: "status" }, done)); // the form is gone: its section says so
     else message.textContent = done;
@@ -364,8 +365,8 @@
     const title = field("Title", "input", { name: "title", value: inc.title });
     const sev = field("Severity", "select", { name: "severity", options: Object.entries(SEV_WORDS) });
     sev.input.value = inc.severity;
-    const kind = field("Kind", "select", { name: "indicators", options: ["ip", "cidr", "account", "hash", "domain", "url"] });
-    const value = field("Value", "input", { name: "value" });
+    const kind = field("Kind", "select", { options: ["ip", "cidr", "account", "hash", "domain", "url"] });
+    const value = field("Value", "input", { name: "indicators" });
     const inds = inc.indicators || [];
     return [
       el("h3", {}, "Description"),
@@ -546,6 +547,25 @@
       add];
   };
 
+  // ---- people: the owners a task or an improvement may name ----
+
+  // The user list is for admins; everyone on a schedule is a choice,
+  // and a name not offered may still be typed (the server checks it).
+  let people = null;
+  function withPeople(f) {
+    const list = el("datalist", { id: `${f.input.id}-people` });
+    f.input.setAttribute("list", list.id);
+    f.input.setAttribute("autocomplete", "off");
+    f.wrap.append(list);
+    people = people || call("GET", "/api/v1/schedules").then(r => {
+      const names = new Set([myName]);
+      for (const d of r.items) for (const l of d.layers || []) for (const u of l.users || []) names.add(u);
+      return [...names].sort();
+    }).catch(() => [myName]);
+    people.then(names => list.replaceChildren(...names.map(n => el("option", { value: n }))));
+    return f;
+  }
+
   // ---- tasks and approvals ----
 
   const dialog = document.getElementById("decide");
@@ -613,7 +633,7 @@
     const phase = field("Phase", "select", { name: "phase", options: PHASES.slice(0, 5).map(p => [p, PHASE_WORDS[p]]) });
     phase.input.value = PHASES.slice(0, 5).includes(inc.phase) ? inc.phase : "containment";
     const title = field("Task", "input", { name: "title" });
-    const owner = field("Owner (user name)", "input", { name: "owner" });
+    const owner = withPeople(field("Owner (user name)", "input", { name: "owner" }));
     const due = field("Due", "when", { name: "due_at" });
     const impact = field("Has business impact (an eradication step an executive must approve)", "check", { name: "business_impact" });
     return [table("Tasks", ["Phase", "Task", "Owner", "Due", "Status", "Approval", "Actions"], rows, "stack"),
@@ -855,7 +875,8 @@
       }), "stack"));
       if (pm.factors.length) {
         const factor = field("For factor", "select", { name: "factor", options: pm.factors.map(f => [f.id, factorName[f.id]]) });
-        const title = field("Improvement", "input", { name: "title" }), owner = field("Owner (user name)", "input", { name: "owner" });
+        const title = field("Improvement", "input", { name: "title" });
+        const owner = withPeople(field("Owner (user name)", "input", { name: "owner" }));
         const kind = field("Kind", "select", { name: "kind", options: ["prevent", "detect", "respond"] });
         const due = field("Due", "when", { name: "due_at" });
         out.push(form("Add an improvement", [factor, title, owner, kind, due], "Add the improvement", async () => {
@@ -908,10 +929,17 @@
   sections.timeline = async () => {
     const t = await call("GET", `${base}/timeline?limit=500`);
     const text = field("Note", "textarea", { name: "text" });
+    const kind = field("Indicator kind", "select", { options: ["ip", "cidr", "account", "hash", "domain", "url"] });
+    const value = field("Indicator", "input", { name: "indicators" });
     return [
       form("Add a note", [text], "Add the note", async () => {
         await call("POST", `${base}/notes`, { text: text.input.value.trim() });
       }, ["timeline"]),
+      el("details", {}, el("summary", {}, "Quick add an indicator"),
+        form("Quick add an indicator", [kind, value], "Add the indicator", async () => {
+          await call("PUT", `${base}/scope`, { indicators: [...(inc.indicators || []), { kind: kind.input.value, value: value.input.value.trim() }],
+                                               reason: "indicator added from the timeline" });
+        }, ["overview", "timeline"])),
       el("ol", { class: "timeline-list", id: "timeline-list" }, t.items.map(a => el("li", { class: a.action === "incident.note" ? "note" : undefined },
         time(a.at), " ", el("strong", {}, a.actor), " ", said(a)))),
     ];

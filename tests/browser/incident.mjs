@@ -156,6 +156,8 @@ await step("tasks: a containment task done; two business-impact steps requested"
   const t = form("Add a task");
   await t.getByLabel("Phase").selectOption("containment");
   await t.getByLabel("Task").fill("Revoke the leaked token");
+  // The owner is offered from the people on call.
+  await t.locator("datalist option[value='rita']").waitFor({ state: "attached" });
   await t.getByLabel(/Owner/).fill("rita");
   await submit("Add a task");
   await page.getByRole("button", { name: 'Mark "Revoke the leaked token" done' }).click();
@@ -256,6 +258,18 @@ await step("a note from the timeline, in words", async () => {
   await list.locator("li:has-text('added tenant acme in scope as confirmed')").waitFor();
   await list.locator("li:has-text('moved it to Containment')").waitFor();
   await list.locator("li:has-text('approved \"Rotate the signing keys\"')").waitFor();
+  // An indicator from the timeline: a bad one is refused under its field
+  // and stays as typed; a good one shows in the overview.
+  await page.locator("#timeline-body summary:has-text('Quick add an indicator')").click();
+  const q = form("Quick add an indicator");
+  await q.getByLabel("Indicator kind").selectOption("ip");
+  await q.getByLabel("Indicator", { exact: true }).fill("999.1.1.1");
+  await q.locator("button[type=submit]").click();
+  await q.locator(".field-error:not(:empty)").waitFor();
+  expect(await q.getByLabel("Indicator", { exact: true }).inputValue() === "999.1.1.1", "the indicator typed was lost");
+  await q.getByLabel("Indicator", { exact: true }).fill("203.0.113.9");
+  await submit("Quick add an indicator");
+  await page.locator("#overview-body .chip:has-text('ip: 203.0.113.9')").waitFor();
   const raw = await list.locator("li:has-text('incident.')").count();
   expect(raw === 0, `${raw} timeline entries show raw action names`);
 });
