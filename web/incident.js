@@ -331,6 +331,11 @@
       el("a", { href: `${base}/report` }, "Incident report")));
     if (closed) out.push(el("p", { class: "readonly" }, "Closed ", time(inc.closed_at), ": read-only."));
     document.getElementById("summary-body").replaceChildren(...out);
+    // On a narrow screen the summary scrolls away; this line stays (for
+    // the eye only: the summary above says the same to a screen reader).
+    document.getElementById("summary-bar").replaceChildren(el("strong", {}, inc.key), " ",
+      badge("sev", inc.severity, inc.severity.toUpperCase()), " ", badge("phase", inc.phase, PHASE_WORDS[inc.phase] || inc.phase),
+      open.length ? [" ", countdown(open[0].due_at)] : null);
   }
 
   // ---- overview ----
