@@ -791,6 +791,9 @@
             el("td", { "data-label": "Channel" }, d.channel), el("td", { "data-label": "Contact" }, d.address),
             el("td", { "data-label": "State" }, d.status, d.last_result ? ` (${d.last_result})` : ""),
             el("td", { "data-label": "Attempts" }, String(d.attempts)))), "stack") : null,
+        x.released_at ? el("p", { class: "acks" }, el("strong", {}, "Acknowledged: "), (x.acknowledgements || []).length
+          ? x.acknowledgements.flatMap((a, k) => [k ? "; " : "", `${a.tenant} by ${a.by} `, time(a.at)])
+          : "by no tenant yet.") : null,
         x.released_at ? null : action(`Release notice ${x.version}`, () => call("POST", `${base}/notices/${x.id}/release`, {}),
                                       ["communications", "obligations", "timeline"]));
     });
