@@ -697,7 +697,13 @@
       ? Object.entries(i).map(([k, w]) => `${words(k)}: ${typeof w === "object" ? JSON.stringify(w) : w}`).join(", ") : String(i))))
       : typeof v === "object" && v ? el("ul", {}, Object.entries(v).map(([k, w]) => el("li", {}, `${words(k)}: ${typeof w === "object" ? JSON.stringify(w) : w}`)))
       : String(v);
-    const parts = [["conditions", "Conditions met"], ["term", "Term"], ["contents", "Contents required"],
+    // A condition says itself in words (text), whether it is met, and
+    // the fact that met it.
+    const condition = c => typeof c === "object" && c && c.text
+      ? `${c.text}${c.met === true ? " (met" : c.met === false ? " (not met" : " ("}${c.fact !== undefined && c.fact !== null ? `: ${typeof c.fact === "object" ? JSON.stringify(c.fact) : c.fact}` : ""})`.replace(" ()", "")
+      : c;
+    if (Array.isArray(e.conditions)) e.conditions = e.conditions.map(condition);
+    const parts = [["conditions", "Conditions"], ["term", "Term"], ["contents", "Contents required"],
                    ["confidence", "Confidence"], ["note", "Note"]].filter(([k]) => e[k] !== undefined && e[k] !== null && e[k] !== "");
     if (!parts.length) return null;
     return el("details", { class: "why" }, el("summary", {}, "Why this applies"),
