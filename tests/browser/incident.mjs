@@ -20,6 +20,7 @@ import { chromium } from "playwright-core";
 import { createRequire } from "node:module";
 import { readFileSync } from "node:fs";
 import { expect, steps, incidentPage, signIn as signInAs } from "./steps.mjs";
+import { keyboardWalk } from "./keyboard.mjs";
 
 const require = createRequire(import.meta.url);
 const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
@@ -184,9 +185,17 @@ await step("an executive approves one step and rejects the other, each with a co
   await dlg.getByLabel(/Comment/).fill("Go ahead during the 14:00 window.");
   await dlg.getByRole("button", { name: "Approve" }).click();
   await page.locator("#tasks-body tr:has(th:text-is('Rotate the signing keys')) td:has-text('granted by eve')").waitFor();
-  await page.getByRole("button", { name: 'Decide "Wipe the build cache"' }).click();
-  await dlg.getByLabel(/Comment/).fill("Not needed: the cache held no secrets.");
-  await dlg.getByRole("button", { name: "Reject" }).click();
+  // The other by keyboard alone: Enter opens the dialog on the comment,
+  // Tab goes on to Approve and Reject.
+  await page.getByRole("button", { name: 'Decide "Wipe the build cache"' }).focus();
+  await page.keyboard.press("Enter");
+  await dlg.waitFor();
+  expect(await page.evaluate(() => document.activeElement.id) === "decide-comment", "the dialog does not start on its comment");
+  await page.keyboard.type("Not needed: the cache held no secrets.");
+  await page.keyboard.press("Tab");
+  await page.keyboard.press("Tab");
+  expect(await page.evaluate(() => document.activeElement.id) === "decide-reject", "Tab does not reach Reject");
+  await page.keyboard.press("Enter");
   await page.locator("#tasks-body tr:has(th:text-is('Wipe the build cache')) td:has-text('rejected by eve')").waitFor();
   // Her own step: she may not decide it, and the page says why.
   const f = form("Add a task");
@@ -198,6 +207,7 @@ await step("an executive approves one step and rejects the other, each with a co
   expect(await own.isDisabled(), "the requester can decide her own step");
   await page.locator("#tasks-body tr:has(th:text-is('Reissue customer tokens')) :text('another executive must decide')").waitFor();
   await checkPage("eradication");
+  await keyboardWalk(page, "incident page in eradication");
   // The rejected and the undecided steps are dropped; the approved one is done.
   await page.getByRole("button", { name: 'Cancel "Wipe the build cache"' }).click();
   await page.locator("#tasks-body tr:has(th:text-is('Wipe the build cache')) td:text-is('cancelled')").waitFor();
