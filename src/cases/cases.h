@@ -192,6 +192,28 @@ json_t *case_residents_json(const struct resident_count *c, size_t n);
  * {} when none are recorded. */
 int case_incident_residents_json(struct store_tx *tx, const struct incident *inc, json_t **ret);
 
+/* Put one tenant's row of inc's scope (status, evidence, affected users,
+ * data categories), leaving every other row as it is, with the audit
+ * record "incident.scope_tenant" (the row, the one it replaced or null,
+ * reason) and the obligations recomputed, in tx. A tenant new to the
+ * scope must be on record. Refusals: -VG_EVALIDATION on "tenant" when
+ * it is not, -VG_ECONFLICT when closed. */
+int case_incident_scope_tenant_put(struct store_tx *tx, const struct actor *actor, vg_usec_t now,
+                                   const struct rule_set *rules,
+                                   const struct config_provider *provider, struct incident *inc,
+                                   const struct scope_tenant *t, const char *reason,
+                                   struct case_outcome *o);
+
+/* Take tenant out of inc's scope, with the audit record
+ * "incident.scope_tenant_removed" (the row removed, reason) and the
+ * obligations recomputed, in tx. Refusals: -VG_ENOTFOUND (with
+ * o->detail) when it is not in scope, -VG_ECONFLICT when closed. */
+int case_incident_scope_tenant_remove(struct store_tx *tx, const struct actor *actor,
+                                      vg_usec_t now, const struct rule_set *rules,
+                                      const struct config_provider *provider, struct incident *inc,
+                                      const char *tenant, const char *reason,
+                                      struct case_outcome *o);
+
 /* Set inc's anchor `which` to at (core's anchor_check against the
  * anchors in force), with reason: the setting, the domain event
  * "incident.anchor_changed", the incident's own time for first_detected

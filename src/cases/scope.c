@@ -176,3 +176,101 @@ int case_incident_anchor_set(struct store_tx *tx, const struct actor *actor, vg_
         json_decref(change);
         return r;
 }
+
+static int copy_tenant(const struct scope_tenant *t, void *userdata)
+{
+        json_t **ret = userdata;
+        *ret = case_tenant_json(t);
+        return *ret ? 0 : -ENOMEM;
+}
+
+/* The row of tenant in inc's scope as JSON (*ret, yours), or JSON null
+ * when it is not in scope. */
+static int tenant_before(struct store_tx *tx, const struct incident *inc, const char *tenant,
+                         json_t **ret)
+{
+        *ret = NULL;
+        int r = store_incident_tenant_get(tx, inc->id, tenant, copy_tenant, ret);
+        if (r == -VG_ENOTFOUND) {
+                *ret = json_null();
+                return 0;
+        }
+        return r;
+}
+
+static int tenant_known(const struct tenant_row *t, void *userdata)
+{
+        (void)t;
+        (void)userdata;
+        return 0;
+}
+
+/* Write one row's change: t put (NULL: tenant removed), with its audit
+ * record (before stolen) and the obligations recomputed. */
+static int scope_row_write(struct store_tx *tx, const struct actor *actor, vg_usec_t now,
+                           const struct rule_set *rules, const struct config_provider *provider,
+                           struct incident *inc, const struct scope_tenant *t, const char *tenant,
+                           json_t *before, const char *reason, struct case_outcome *o)
+{
+        json_t *change = json_pack("{s:o, s:o, s:o}", "tenant",
+                                   t ? case_tenant_json(t) : json_string(tenant), "previous", before,
+                                   "reason", reason ? json_string(reason) : json_null());
+        if (!change)
+                return -ENOMEM;
+        int r = t ? store_incident_tenant_put(tx, inc->id, t)
+                  : store_incident_tenant_delete(tx, inc->id, tenant);
+        if (r >= 0)
+                r = case_incident_write_obliging(tx, actor, now, rules, provider, inc,
+                                                 t ? "incident.scope_tenant"
+                                                   : "incident.scope_tenant_removed",
+                                                 change, o);
+        json_decref(change);
+        return r;
+}
+
+int case_incident_scope_tenant_put(struct store_tx *tx, const struct actor *actor, vg_usec_t now,
+                                   const struct rule_set *rules,
+                                   const struct config_provider *provider, struct incident *inc,
+                                   const struct scope_tenant *t, const char *reason,
+                                   struct case_outcome *o)
+{
+        json_t *before = NULL;
+        int r = case_incident_changeable(inc, o);
+        if (r >= 0)
+                r = tenant_before(tx, inc, t->tenant, &before);
+        if (r < 0)
+                return r;
+        /* A tenant comes into scope only when it is on record; one already
+         * in scope stays editable, even after its record was deleted. */
+        if (json_is_null(before)) {
+                r = store_tenant_get(tx, t->tenant, tenant_known, NULL);
+                if (r == -VG_ENOTFOUND) {
+                        fielderr_add(&o->errors, "tenant", "no tenant '%s' on record", t->tenant);
+                        r = -VG_EVALIDATION;
+                }
+                if (r < 0) {
+                        json_decref(before);
+                        return r;
+                }
+        }
+        return scope_row_write(tx, actor, now, rules, provider, inc, t, t->tenant, before, reason, o);
+}
+
+int case_incident_scope_tenant_remove(struct store_tx *tx, const struct actor *actor,
+                                      vg_usec_t now, const struct rule_set *rules,
+                                      const struct config_provider *provider, struct incident *inc,
+                                      const char *tenant, const char *reason,
+                                      struct case_outcome *o)
+{
+        json_t *before = NULL;
+        int r = case_incident_changeable(inc, o);
+        if (r >= 0)
+                r = tenant_before(tx, inc, tenant, &before);
+        if (r < 0)
+                return r;
+        if (json_is_null(before)) {
+                case_outcome_detail(o, "tenant %s is not in the scope of %s", tenant, inc->key);
+                return -VG_ENOTFOUND;
+        }
+        return scope_row_write(tx, actor, now, rules, provider, inc, NULL, tenant, before, reason, o);
+}

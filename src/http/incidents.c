@@ -10,6 +10,7 @@
 #include "core/error.h"
 #include "core/names.h"
 #include "core/residence.h"
+#include "report/report.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -74,11 +75,8 @@ static void etag(const struct incident *inc, char *buf, size_t size)
 
 static int add_tenant(const struct scope_tenant *t, void *userdata)
 {
-        json_t *j = json_pack("{s:s, s:s, s:s, s:I, s:o}", "id", t->tenant, "status",
-                              tenant_status_to_string(t->status), "evidence", t->evidence ? t->evidence : "",
-                              "affected_users", (json_int_t)t->affected_users, "data_categories",
-                              data_json(t->data_categories));
-        return json_array_append_new(userdata, j) == 0 ? 0 : -ENOMEM;
+        json_t *j = report_scope_tenant_json(t); /* the evidence export's shape too */
+        return j && json_array_append_new(userdata, j) == 0 ? 0 : -ENOMEM;
 }
 
 static int add_indicator(const struct indicator *ind, void *userdata)
@@ -595,10 +593,66 @@ static int cmp_seen(const void *a, const void *b)
         return c ? c : x->at < y->at ? -1 : x->at > y->at;
 }
 
+/* One tenant's row of a scope from v (status, evidence, affected_users,
+ * data_categories; "id" too when with_id) into t, which borrows from v.
+ * Every error is named `field` when given (an item of a list), else by
+ * the body's own field. */
+static void parse_tenant_row(struct request *req, json_t *v, const char *field, bool with_id,
+                             struct scope_tenant *t)
+{
+        /* An item of a list names its tenant; the body of one row says why. */
+        static const char *const item_fields[] = { "id", "status", "evidence", "affected_users",
+                                                   "data_categories", NULL };
+        static const char *const row_fields[] = { "status", "evidence", "affected_users",
+                                                  "data_categories", "reason", NULL };
+        const char *const *fields = with_id ? item_fields : row_fields;
+        const char *key;
+        json_t *x;
+        memset(t, 0, sizeof *t);
+        json_object_foreach(v, key, x) {
+                bool ok = false;
+                for (size_t k = 0; fields[k]; k++)
+                        ok |= strcmp(key, fields[k]) == 0;
+                if (!ok)
+                        fielderr_add(&req->errors, field ? field : key, "unknown field '%s'", key);
+        }
+        if (with_id) {
+                const char *id = json_string_value(json_object_get(v, "id"));
+                if (!id || !tenant_id_valid(id))
+                        fielderr_add(&req->errors, field ? field : "id",
+                                     "id must be a tenant id (1 to 64 of A-Z, a-z, 0-9, '.', '_', '-')");
+                else
+                        snprintf(t->tenant, sizeof t->tenant, "%s", id);
+        }
+        const char *status = json_string_value(json_object_get(v, "status"));
+        json_t *ev = json_object_get(v, "evidence"), *users = json_object_get(v, "affected_users");
+        json_t *data = json_object_get(v, "data_categories");
+        if ((t->status = tenant_status_from_string(status)) == TENANT__INVALID)
+                fielderr_add(&req->errors, field ? field : "status", "status must be confirmed, suspected or ruled_out");
+        if (ev && (!json_is_string(ev) || json_string_length(ev) > 4096))
+                fielderr_add(&req->errors, field ? field : "evidence", "evidence must be text of at most 4096 bytes");
+        t->evidence = json_string_value(ev);
+        if (users && (!json_is_integer(users) || json_integer_value(users) < 0))
+                fielderr_add(&req->errors, field ? field : "affected_users", "affected_users must be a whole number >= 0");
+        t->affected_users = users && json_is_integer(users) ? json_integer_value(users) : 0;
+        if (data) {
+                size_t k;
+                json_t *d;
+                if (!json_is_array(data))
+                        fielderr_add(&req->errors, field ? field : "data_categories", "data_categories must be an array");
+                json_array_foreach(data, k, d) {
+                        enum data_category c = data_category_from_string(json_string_value(d));
+                        if (c == DATA__INVALID)
+                                fielderr_add(&req->errors, field ? field : "data_categories", "unknown data category");
+                        else
+                                t->data_categories |= DATA_BIT(c);
+                }
+        }
+}
+
 /* Parse the "tenants" array of a scope body. Items borrow from the JSON. */
 static size_t parse_tenants(struct request *req, json_t *arr, struct scope_tenant *out, size_t max)
 {
-        static const char *const fields[] = { "id", "status", "evidence", "affected_users", "data_categories", NULL };
         size_t i, n = 0;
         json_t *v;
         char field[64];
@@ -613,47 +667,7 @@ static size_t parse_tenants(struct request *req, json_t *arr, struct scope_tenan
                         fielderr_add(&req->errors, field, "must be an object");
                         continue;
                 }
-                struct scope_tenant *t = &out[n];
-                memset(t, 0, sizeof *t);
-                const char *key;
-                json_t *x;
-                json_object_foreach(v, key, x) {
-                        bool ok = false;
-                        for (size_t k = 0; fields[k]; k++)
-                                ok |= strcmp(key, fields[k]) == 0;
-                        if (!ok)
-                                fielderr_add(&req->errors, field, "unknown field '%s'", key);
-                }
-                const char *id = json_string_value(json_object_get(v, "id"));
-                const char *status = json_string_value(json_object_get(v, "status"));
-                json_t *ev = json_object_get(v, "evidence"), *users = json_object_get(v, "affected_users");
-                json_t *data = json_object_get(v, "data_categories");
-                if (!id || !tenant_id_valid(id))
-                        fielderr_add(&req->errors, field, "id must be a tenant id (1 to 64 of A-Z, a-z, 0-9, '.', '_', '-')");
-                else
-                        snprintf(t->tenant, sizeof t->tenant, "%s", id);
-                if ((t->status = tenant_status_from_string(status)) == TENANT__INVALID)
-                        fielderr_add(&req->errors, field, "status must be confirmed, suspected or ruled_out");
-                if (ev && (!json_is_string(ev) || json_string_length(ev) > 4096))
-                        fielderr_add(&req->errors, field, "evidence must be text of at most 4096 bytes");
-                t->evidence = json_string_value(ev);
-                if (users && (!json_is_integer(users) || json_integer_value(users) < 0))
-                        fielderr_add(&req->errors, field, "affected_users must be a whole number >= 0");
-                t->affected_users = users ? json_integer_value(users) : 0;
-                if (data) {
-                        size_t k;
-                        json_t *d;
-                        if (!json_is_array(data))
-                                fielderr_add(&req->errors, field, "data_categories must be an array");
-                        json_array_foreach(data, k, d) {
-                                enum data_category c = data_category_from_string(json_string_value(d));
-                                if (c == DATA__INVALID)
-                                        fielderr_add(&req->errors, field, "unknown data category");
-                                else
-                                        t->data_categories |= DATA_BIT(c);
-                        }
-                }
-                n++;
+                parse_tenant_row(req, v, field, true, &out[n++]);
         }
         /* Repeats, found by sorting (a scope may hold every tenant); each
          * is named at its later place, as tenants[i]. */
@@ -799,6 +813,61 @@ int api_incident_scope(struct request *req, struct response *resp)
         free(tenants);
         free(indicators);
         return r;
+}
+
+/* The tenant in the path (params[1]) is a tenant id, or a field error. */
+static bool path_tenant_valid(struct request *req)
+{
+        if (tenant_id_valid(req->params[1]))
+                return true;
+        fielderr_add(&req->errors, "tenant", "must be a tenant id (1 to 64 of A-Z, a-z, 0-9, '.', '_', '-')");
+        return false;
+}
+
+/* PUT /incidents/{key}/scope/tenants/{tenant}: one tenant's row, the
+ * others untouched. */
+int api_incident_scope_tenant_put(struct request *req, struct response *resp)
+{
+        struct scope_tenant t;
+        struct incident inc = { 0 };
+        struct store_tx *tx = NULL;
+        json_t *body;
+        int r = request_json_object(req, &body);
+        if (r < 0)
+                return r;
+        parse_tenant_row(req, body, NULL, false, &t);
+        const char *reason = json_field_string(req, body, "reason", false, 4096);
+        if (path_tenant_valid(req)) /* at most 64 bytes, so it fits */
+                memcpy(t.tenant, req->params[1], strlen(req->params[1]) + 1);
+        if (fielderr_any(&req->errors))
+                return -VG_EVALIDATION;
+        struct case_outcome o;
+        struct actor a = request_actor(req);
+        r = begin_change(req, &tx, &inc, &o);
+        if (r >= 0)
+                r = case_incident_scope_tenant_put(tx, &a, req->now, req->rules, &req->cfg->provider, &inc, &t,
+                                                   reason, &o);
+        return end_change(req, resp, tx, &inc, &o, r);
+}
+
+/* DELETE /incidents/{key}/scope/tenants/{tenant}[?reason=...]. */
+int api_incident_scope_tenant_delete(struct request *req, struct response *resp)
+{
+        struct incident inc = { 0 };
+        struct store_tx *tx = NULL;
+        const char *reason = request_query(req, "reason");
+        path_tenant_valid(req);
+        if (reason && !text_valid(reason, 4096))
+                fielderr_add(&req->errors, "reason", "must be text of at most 4096 bytes");
+        if (fielderr_any(&req->errors))
+                return -VG_EVALIDATION;
+        struct case_outcome o;
+        struct actor a = request_actor(req);
+        int r = begin_change(req, &tx, &inc, &o);
+        if (r >= 0)
+                r = case_incident_scope_tenant_remove(tx, &a, req->now, req->rules, &req->cfg->provider, &inc,
+                                                      req->params[1], reason && *reason ? reason : NULL, &o);
+        return end_change(req, resp, tx, &inc, &o, r);
 }
 
 int api_incident_update(struct request *req, struct response *resp)

@@ -88,12 +88,21 @@ static int add_delivery(const struct notice_delivery *d, void *userdata)
                                                "last_result", d->last_result ? d->last_result : ""));
 }
 
+static int add_ack(const struct notice_ack *a, void *userdata)
+{
+        return json_array_append_new(userdata, json_pack("{s:s, s:s, s:o}", "tenant", a->tenant, "by", a->by, "at",
+                                                         json_time(a->at)));
+}
+
 static int add_notice(const struct notice *n, void *userdata)
 {
         struct notice_list *l = userdata;
-        json_t *j = case_notice_json(n), *deliveries = json_array();
+        json_t *j = case_notice_json(n), *deliveries = json_array(), *acks = json_array();
         int r = j ? store_notice_delivery_list(l->tx, n->id, add_delivery, deliveries) : -ENOMEM;
+        if (r >= 0)
+                r = store_notice_ack_list(l->tx, n->id, add_ack, acks);
         json_object_set_new(j, "deliveries", deliveries);
+        json_object_set_new(j, "acknowledgements", acks);
         return r < 0 ? r : json_array_append_new(l->items, j);
 }
 

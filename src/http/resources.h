@@ -30,6 +30,8 @@ int api_incident_classify(struct request *req, struct response *resp);
 int api_incident_advance(struct request *req, struct response *resp);
 int api_incident_declare(struct request *req, struct response *resp);
 int api_incident_scope(struct request *req, struct response *resp);
+int api_incident_scope_tenant_put(struct request *req, struct response *resp);
+int api_incident_scope_tenant_delete(struct request *req, struct response *resp);
 int api_incident_note(struct request *req, struct response *resp);
 int api_incident_timeline(struct request *req, struct response *resp);
 int api_incident_exit_criteria(struct request *req, struct response *resp);

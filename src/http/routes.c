@@ -47,6 +47,8 @@ const struct route http_routes[] = {
         { "GET", "/api/v1/incidents/{key}/exit-criteria", ROLES_STAFF, 0, api_incident_exit_criteria },
         { "POST", "/api/v1/incidents/{key}/declare", R(INCIDENT_MANAGER) | R(EXECUTIVE_INCIDENT_MANAGER), 0, api_incident_declare },
         { "PUT", "/api/v1/incidents/{key}/scope", INCIDENT_WRITERS, 0, api_incident_scope },
+        { "PUT", "/api/v1/incidents/{key}/scope/tenants/{tenant}", INCIDENT_WRITERS, 0, api_incident_scope_tenant_put },
+        { "DELETE", "/api/v1/incidents/{key}/scope/tenants/{tenant}", INCIDENT_WRITERS, 0, api_incident_scope_tenant_delete },
         { "PATCH", "/api/v1/incidents/{key}", INCIDENT_WRITERS, 0, api_incident_update },
         { "POST", "/api/v1/incidents/{key}/tasks", INCIDENT_WRITERS, 0, api_task_create },
         { "GET", "/api/v1/incidents/{key}/tasks", ROLES_STAFF, 0, api_task_list },

@@ -63,24 +63,44 @@ static int add_link(const struct alert_link *l, void *userdata)
         return json_array_append_new(userdata, case_alert_link_json(l)) == 0 ? 0 : -ENOMEM;
 }
 
+#define INCIDENT_ALERTS_MAX 100
+
+/* An alert that joined the incident, as a responder reads it first: its
+ * labels, annotations (runbook_url among them) and where it came from. */
+static int add_alert(const struct alert_row *a, void *userdata)
+{
+        json_t *labels = json_loads(a->labels, 0, NULL);
+        json_t *annotations = json_loads(a->annotations ? a->annotations : "{}", 0, NULL);
+        json_t *j = json_pack("{s:I, s:s, s:o, s:o, s:s, s:s, s:s, s:s, s:o, s:o, s:I}", "id", (json_int_t)a->id,
+                              "fingerprint", a->fingerprint, "labels", labels ? labels : json_object(),
+                              "annotations", annotations ? annotations : json_object(), "source", a->source,
+                              "service", a->service, "summary", a->summary ? a->summary : "", "generator_url",
+                              a->generator_url ? a->generator_url : "", "starts_at", json_time(a->starts_at),
+                              "ends_at", json_time(a->ends_at), "received", (json_int_t)a->received);
+        return json_array_append_new(userdata, j) == 0 ? 0 : -ENOMEM;
+}
+
 int api_alert_link_list(struct request *req, struct response *resp)
 {
         struct incident inc = { 0 };
         struct store_tx *tx;
-        json_t *items = json_array();
+        json_t *items = json_array(), *alerts = json_array();
         int r = store_begin_read(req->store, &tx);
         if (r >= 0) {
                 r = request_incident_load(req, tx, &inc);
                 if (r >= 0)
                         r = store_alert_link_list(tx, inc.id, add_link, items);
+                if (r >= 0)
+                        r = store_alert_list_incident(tx, inc.id, INCIDENT_ALERTS_MAX, add_alert, alerts);
                 store_rollback(tx);
         }
         incident_fini(&inc);
         if (r < 0) {
                 json_decref(items);
+                json_decref(alerts);
                 return r;
         }
-        return response_json(resp, 200, json_pack("{s:o}", "items", items));
+        return response_json(resp, 200, json_pack("{s:o, s:o}", "items", items, "alerts", alerts));
 }
 
 int api_alert_link_create(struct request *req, struct response *resp)

@@ -37,10 +37,23 @@ static int add_service(const char *service, void *userdata)
         return json_array_append_new(userdata, json_string(service));
 }
 
+json_t *report_scope_tenant_json(const struct scope_tenant *t)
+{
+        json_t *data = json_array();
+        for (int d = 0; data && d < DATA__COUNT; d++)
+                if (t->data_categories & DATA_BIT(d))
+                        json_array_append_new(data, json_string(data_category_to_string((enum data_category)d)));
+        return json_pack("{s:s, s:s, s:s, s:I, s:o}", "id", t->tenant, "status", tenant_status_to_string(t->status),
+                         "evidence", t->evidence ? t->evidence : "", "affected_users", (json_int_t)t->affected_users,
+                         "data_categories", data);
+}
+
+/* Each tenant's row as the incident API shows it: an export that dropped
+ * the evidence would lose what the responders found. */
 static int add_tenant(const struct scope_tenant *t, void *userdata)
 {
-        return json_array_append_new(userdata, json_pack("{s:s, s:s}", "id", t->tenant, "status",
-                                                         tenant_status_to_string(t->status)));
+        json_t *j = report_scope_tenant_json(t);
+        return j ? json_array_append_new(userdata, j) : -ENOMEM;
 }
 
 /* A filing or a correction, with its attachment's digest (not its bytes:

@@ -32,6 +32,10 @@ int report_metrics(struct store_tx *tx, vg_usec_t from, vg_usec_t to, vg_usec_t 
 
 /* {interval_days, overdue, items: [{user, role, last (the newest record or
  * null), due_at, overdue}]} for every enabled staff member. */
+/* One tenant's row of an incident's scope as the API and the evidence
+ * show it: {id, status, evidence, affected_users, data_categories}. */
+json_t *report_scope_tenant_json(const struct scope_tenant *t);
+
 int report_training(struct store_tx *tx, vg_usec_t now, vg_usec_t interval, json_t **ret);
 
 /* The incident report of key as Markdown (caller frees): summary,

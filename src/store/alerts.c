@@ -251,6 +251,14 @@ int store_alert_list(struct store_tx *tx, const struct alert_filter *f, unsigned
 #undef ALERT_FILTERS
 #undef ALERT_LIST
 
+int store_alert_list_incident(struct store_tx *tx, int64_t incident_id, unsigned limit,
+                              int (*cb)(const struct alert_row *, void *), void *userdata)
+{
+        /* The listing's own query, with its filter on the incident. */
+        const struct alert_filter f = {.firing = ALERT_FIRING_ANY, .incident_id = incident_id};
+        return incident_id > 0 ? store_alert_list(tx, &f, limit, cb, userdata) : 0;
+}
+
 int store_alert_set_incident(struct store_tx *tx, int64_t alert_id, int64_t incident_id)
 {
         int r = DB_EXEC_INTS(tx, "UPDATE alerts SET incident_id = ? WHERE id = ?", incident_id,

@@ -165,6 +165,14 @@ int store_notice_list_for_tenant(struct store_tx *tx, const char *tenant,
 /* Record that tenant acknowledged notice; -VG_ENOTFOUND when the notice
  * was not released to it, -VG_ECONFLICT when acknowledged already. */
 int store_notice_ack(struct store_tx *tx, int64_t notice_id, const char *tenant, const char *by, vg_usec_t at);
+/* A notice's acknowledgements by the tenants' administrators, oldest first. */
+struct notice_ack {
+        char tenant[STORE_NAME_MAX];
+        char by[STORE_NAME_MAX];
+        vg_usec_t at;
+};
+int store_notice_ack_list(struct store_tx *tx, int64_t notice_id,
+                          int (*cb)(const struct notice_ack *a, void *userdata), void *userdata);
 
 struct advisory {
         int64_t id;

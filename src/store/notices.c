@@ -522,3 +522,27 @@ int store_notice_ack(struct store_tx *tx, int64_t notice_id, const char *tenant,
         r = db_exec(st);
         return r < 0 ? r : 0;
 }
+
+static void ack_row(struct db_stmt *st, void *out)
+{
+        struct notice_ack *a = out;
+        memset(a, 0, sizeof *a);
+        db_text_copy(st, 0, a->tenant, sizeof a->tenant);
+        db_text_copy(st, 1, a->by, sizeof a->by);
+        a->at = db_column_int64(st, 2);
+}
+
+int store_notice_ack_list(struct store_tx *tx, int64_t notice_id,
+                          int (*cb)(const struct notice_ack *, void *), void *userdata)
+{
+        struct db_stmt *st;
+        struct notice_ack a;
+        int r = db_prepare(tx,
+                           "SELECT tenant, acked_by, acked_at FROM notice_acks WHERE notice_id = ? "
+                           "ORDER BY acked_at, tenant",
+                           &st);
+        if (r < 0)
+                return r;
+        db_bind_int64(st, 1, notice_id);
+        return DB_EACH(st, a, ack_row, cb, userdata);
+}

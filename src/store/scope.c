@@ -6,6 +6,9 @@
 
 #include <string.h>
 
+#define TENANT_SELECT                                                                              \
+        "SELECT tenant, status, evidence, affected_users, data_categories FROM incident_tenants "
+
 int store_incident_services_set(struct store_tx *tx, int64_t incident_id,
                                 const char *const *services, size_t n)
 {
@@ -51,24 +54,9 @@ int store_incident_services_list(struct store_tx *tx, int64_t incident_id,
 int store_incident_tenants_set(struct store_tx *tx, int64_t incident_id,
                                const struct scope_tenant *t, size_t n)
 {
-        struct db_stmt *st;
         int r = DB_EXEC_INTS(tx, "DELETE FROM incident_tenants WHERE incident_id = ?", incident_id);
-        for (size_t i = 0; r >= 0 && i < n; i++) {
-                r = db_prepare(
-                        tx,
-                        "INSERT INTO incident_tenants(incident_id, tenant, status, evidence, "
-                        "affected_users, data_categories) VALUES (?,?,?,?,?,?)",
-                        &st);
-                if (r < 0)
-                        break;
-                db_bind_int64(st, 1, incident_id);
-                db_bind_text(st, 2, t[i].tenant);
-                db_bind_text(st, 3, tenant_status_to_string(t[i].status));
-                db_bind_text(st, 4, t[i].evidence ? t[i].evidence : "");
-                db_bind_int64(st, 5, t[i].affected_users);
-                db_bind_int64(st, 6, t[i].data_categories);
-                r = db_exec(st);
-        }
+        for (size_t i = 0; r >= 0 && i < n; i++)
+                r = store_incident_tenant_put(tx, incident_id, &t[i]);
         return r < 0 ? r : 0;
 }
 
@@ -85,14 +73,69 @@ static void tenant_row(struct db_stmt *st, void *out)
         t->data_categories = (data_mask_t)db_column_int64(st, 4);
 }
 
+int store_incident_tenant_put(struct store_tx *tx, int64_t incident_id, const struct scope_tenant *t)
+{
+        struct db_stmt *st;
+        int r = db_prepare(tx,
+                           "INSERT INTO incident_tenants(incident_id, tenant, status, evidence, "
+                           "affected_users, data_categories) VALUES (?,?,?,?,?,?) "
+                           "ON CONFLICT (incident_id, tenant) DO UPDATE SET status = excluded.status, "
+                           "evidence = excluded.evidence, affected_users = excluded.affected_users, "
+                           "data_categories = excluded.data_categories",
+                           &st);
+        if (r < 0)
+                return r;
+        db_bind_int64(st, 1, incident_id);
+        db_bind_text(st, 2, t->tenant);
+        db_bind_text(st, 3, tenant_status_to_string(t->status));
+        db_bind_text(st, 4, t->evidence ? t->evidence : "");
+        db_bind_int64(st, 5, t->affected_users);
+        db_bind_int64(st, 6, t->data_categories);
+        r = db_exec(st);
+        return r < 0 ? r : 0;
+}
+
+int store_incident_tenant_delete(struct store_tx *tx, int64_t incident_id, const char *tenant)
+{
+        struct db_stmt *st;
+        int r = db_prepare(tx, "DELETE FROM incident_tenants WHERE incident_id = ? AND tenant = ?", &st);
+        if (r < 0)
+                return r;
+        db_bind_int64(st, 1, incident_id);
+        db_bind_text(st, 2, tenant);
+        return db_exec_one(st, -VG_ENOTFOUND);
+}
+
+int store_incident_tenant_get(struct store_tx *tx, int64_t incident_id, const char *tenant,
+                              int (*cb)(const struct scope_tenant *, void *), void *userdata)
+{
+        struct db_stmt *st;
+        struct scope_tenant t;
+        int found = 0;
+        int r = db_prepare(tx,
+                           TENANT_SELECT "WHERE incident_id = ? AND tenant = ?",
+                           &st);
+        if (r < 0)
+                return r;
+        db_bind_int64(st, 1, incident_id);
+        db_bind_text(st, 2, tenant);
+        int rc = db_step(st);
+        if (rc > 0) {
+                tenant_row(st, &t);
+                found = 1;
+                r = cb(&t, userdata);
+        }
+        db_finish(st);
+        return rc < 0 ? rc : r < 0 ? r : found ? 0 : -VG_ENOTFOUND;
+}
+
 int store_incident_tenants_list(struct store_tx *tx, int64_t incident_id,
                                 int (*cb)(const struct scope_tenant *, void *), void *userdata)
 {
         struct db_stmt *st;
         struct scope_tenant t;
         int r = db_prepare(tx,
-                           "SELECT tenant, status, evidence, affected_users, data_categories "
-                           "FROM incident_tenants WHERE incident_id = ? ORDER BY tenant",
+                           TENANT_SELECT "WHERE incident_id = ? ORDER BY tenant",
                            &st);
         if (r < 0)
                 return r;

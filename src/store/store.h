@@ -345,6 +345,13 @@ int store_incident_tenants_set(struct store_tx *tx, int64_t incident_id,
                                const struct scope_tenant *tenants, size_t n);
 int store_incident_tenants_list(struct store_tx *tx, int64_t incident_id,
                                 int (*cb)(const struct scope_tenant *t, void *userdata), void *userdata);
+/* One tenant's row of a scope: put inserts or replaces it (the others
+ * stay as they are); delete answers -VG_ENOTFOUND when it is not in
+ * scope; get hands it to cb, -VG_ENOTFOUND when there is none. */
+int store_incident_tenant_put(struct store_tx *tx, int64_t incident_id, const struct scope_tenant *t);
+int store_incident_tenant_delete(struct store_tx *tx, int64_t incident_id, const char *tenant);
+int store_incident_tenant_get(struct store_tx *tx, int64_t incident_id, const char *tenant,
+                              int (*cb)(const struct scope_tenant *t, void *userdata), void *userdata);
 int store_incident_indicators_set(struct store_tx *tx, int64_t incident_id,
                                   const struct indicator *indicators, size_t n);
 int store_incident_indicators_list(struct store_tx *tx, int64_t incident_id,
@@ -438,6 +445,10 @@ struct alert_filter {
 };
 int store_alert_list(struct store_tx *tx, const struct alert_filter *f, unsigned limit,
                      int (*cb)(const struct alert_row *a, void *userdata), void *userdata);
+/* The alerts that joined incident_id, newest first, at most limit: the
+ * listing above filtered on the incident. */
+int store_alert_list_incident(struct store_tx *tx, int64_t incident_id, unsigned limit,
+                              int (*cb)(const struct alert_row *a, void *userdata), void *userdata);
 int store_alert_set_incident(struct store_tx *tx, int64_t alert_id, int64_t incident_id);
 /* The id of the newest alert row (0 when there is none): what the change
  * stream watches to tell consoles that alerts arrived. */

@@ -9,11 +9,19 @@ const CONTROLS = "a[href], button:not([disabled]), input:not([disabled]):not([ty
 // visible focus indicator (an outline or a box shadow).
 export async function keyboardWalk(page, name) {
   const total = await page.evaluate(selector => {
+    // Inside a closed <details> (but its own summary) a control is not
+    // shown, though it may keep its size.
+    const folded = e => {
+      for (let d = e.parentElement && e.parentElement.closest("details"); d; d = d.parentElement && d.parentElement.closest("details"))
+        if (!d.open && !(e.tagName === "SUMMARY" && e.parentElement === d)) return true;
+      return false;
+    };
     const shown = e => {
       const r = e.getBoundingClientRect(), s = getComputedStyle(e);
       // checkVisibility: the contents of a closed <details> keep their
       // boxes (content-visibility: hidden) but cannot be reached.
-      return r.width > 0 && r.height > 0 && s.visibility !== "hidden" && (!e.checkVisibility || e.checkVisibility());
+      return r.width > 0 && r.height > 0 && s.visibility !== "hidden" && !folded(e) &&
+        (!e.checkVisibility || e.checkVisibility());
     };
     let i = 0;
     for (const e of document.querySelectorAll("[data-kbd]")) delete e.dataset.kbd;
@@ -30,7 +38,7 @@ export async function keyboardWalk(page, name) {
   // A date and time field takes a Tab for each of its parts (up to six)
   // and its calendar button.
   const parts = await page.evaluate(() => document.querySelectorAll("input[type=datetime-local]").length * 7);
-  for (let k = 0; k < total + parts + 8 && reached.size < total; k++) {
+  for (let k = 0; k < total * 8 + parts + 8 && reached.size < total; k++) {
     await page.keyboard.press("Tab");
     const at = await page.evaluate(() => {
       const e = document.activeElement;

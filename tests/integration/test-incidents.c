@@ -14,7 +14,7 @@
 #include <string.h>
 
 static struct server S;
-static char responder[128], manager[128], auditor[128], executive[128], executive2[128];
+static char responder[128], manager[128], auditor[128], executive[128], executive2[128], comms[128];
 
 #define expect_refused(...) expect_refused_on(&S, __VA_ARGS__)
 
@@ -344,6 +344,123 @@ static void scope_and_declaration_unlock_containment(void **state)
         assert_false(json_is_null(json_object_get(r.json, "contained_at")));
         reply_free(&r);
         expect_refused("POST", advance, responder, NULL, "{\"phase\":\"recovery\"}", 409, NULL, "root_cause");
+}
+
+/* The row of tenant in an incident's JSON, as compact text (caller frees);
+ * NULL when it is not in scope. */
+static char *tenant_row_text(const char *get, const char *tenant)
+{
+        struct reply r;
+        char *out = NULL;
+        size_t i;
+        json_t *t;
+        http(&S, "GET", get, responder, NULL, NULL, &r);
+        assert_int_equal(r.status, 200);
+        json_array_foreach(json_object_get(r.json, "tenants"), i, t)
+                if (strcmp(json_string_value(json_object_get(t, "id")), tenant) == 0)
+                        out = json_dumps(t, JSON_COMPACT | JSON_SORT_KEYS);
+        reply_free(&r);
+        return out;
+}
+
+static void scope_rows_one_at_a_time(void **state)
+{
+        char key[32], get[96], row[160], other[160], unknown[160], path[256], tag[64];
+        char evidence[4200];
+        struct reply r;
+        (void)state;
+        report("{\"title\":\"Shared cache served the wrong session\",\"severity\":\"sev2\",\"source\":\"customer\"}", key,
+               sizeof key);
+        snprintf(get, sizeof get, "/api/v1/incidents/%s", key);
+        snprintf(row, sizeof row, "%s/scope/tenants/initech", get);
+        snprintf(other, sizeof other, "%s/scope/tenants/umbrella", get);
+        snprintf(unknown, sizeof unknown, "%s/scope/tenants/nosuch", get);
+        assert_int_equal(api_call(&S, "PUT", "/api/v1/tenants/initech", comms,
+                                  "{\"name\":\"Initech\",\"contacts\":[{\"email\":\"sec@initech.example\"}]}", NULL), 201);
+        assert_int_equal(api_call(&S, "PUT", "/api/v1/tenants/umbrella", comms,
+                                  "{\"name\":\"Umbrella\",\"contacts\":[{\"email\":\"sec@umbrella.example\"}]}", NULL), 201);
+
+        /* Bad input changes nothing, and names its field. */
+        expect_refused("PUT", unknown, responder, NULL, "{\"status\":\"confirmed\"}", 400, NULL, "tenant");
+        expect_refused("PUT", row, responder, NULL, "{\"status\":\"maybe\"}", 400, NULL, "status");
+        expect_refused("PUT", row, responder, NULL, "{\"status\":\"confirmed\",\"id\":\"initech\"}", 400, NULL, "id");
+        expect_refused("PUT", row, responder, NULL, "{\"status\":\"confirmed\",\"affected_users\":-3}", 400, NULL,
+                       "affected_users");
+        expect_refused("PUT", row, responder, NULL, "{\"status\":\"confirmed\",\"data_categories\":[\"gold\"]}", 400, NULL,
+                       "data_categories");
+        memset(evidence, 'x', 4097);
+        evidence[4097] = '\0';
+        {
+                char body[4300];
+                snprintf(body, sizeof body, "{\"status\":\"confirmed\",\"evidence\":\"%s\"}", evidence);
+                expect_refused("PUT", row, responder, NULL, body, 400, NULL, "evidence");
+        }
+        snprintf(path, sizeof path, "%s/scope/tenants/%065d", get, 7);
+        expect_refused("PUT", path, responder, NULL, "{\"status\":\"confirmed\"}", 400, NULL, "tenant");
+        expect_refused("PUT", row, auditor, NULL, "{\"status\":\"confirmed\"}", 403, NULL, NULL);
+        expect_refused("DELETE", row, responder, NULL, NULL, 404, "not in the scope", NULL);
+
+        /* Two rows, each written on its own; multibyte text kept as sent. */
+        http(&S, "PUT", row, responder, NULL,
+             "{\"status\":\"confirmed\",\"evidence\":\"session of Zoë seen by another tenant — 3 requests\","
+             "\"affected_users\":40,\"data_categories\":[\"personal_data\"],\"reason\":\"cache logs\"}", &r);
+        assert_int_equal(r.status, 200);
+        assert_int_equal(json_array_size(json_object_get(r.json, "tenants")), 1);
+        snprintf(tag, sizeof tag, "%s", reply_header(&r, "ETag"));
+        reply_free(&r);
+        assert_int_equal(api_call(&S, "PUT", other, responder, "{\"status\":\"suspected\",\"evidence\":\"same node\"}", NULL),
+                         200);
+        /* A stale If-Match is refused; the row is untouched. */
+        {
+                char h[96];
+                snprintf(h, sizeof h, "If-Match: %s", tag);
+                const char *const hs[] = { h, NULL };
+                expect_refused("PUT", other, responder, hs, "{\"status\":\"ruled_out\"}", 412, NULL, NULL);
+        }
+        char *before = tenant_row_text(get, "initech");
+        assert_non_null(before);
+        assert_non_null(strstr(before, "Zoë"));
+        /* Editing the other row, twice, leaves this one byte for byte. */
+        assert_int_equal(api_call(&S, "PUT", other, responder,
+                                  "{\"status\":\"confirmed\",\"evidence\":\"same node, confirmed\",\"affected_users\":2}",
+                                  NULL), 200);
+        assert_int_equal(api_call(&S, "PUT", other, responder,
+                                  "{\"status\":\"confirmed\",\"evidence\":\"same node, confirmed\",\"affected_users\":3}",
+                                  NULL), 200);
+        char *after = tenant_row_text(get, "initech");
+        assert_string_equal(before, after);
+        free(after);
+        char *umb = tenant_row_text(get, "umbrella");
+        assert_non_null(strstr(umb, "\"affected_users\":3"));
+        free(umb);
+        /* The audit keeps each row as written and the one it replaced. */
+        assert_int_equal(db_count(&S, "audit_log", "action='incident.scope_tenant' AND object LIKE 'incident:%' "
+                                                   "AND change LIKE '%\"previous\":null%'"), 2);
+        assert_int_equal(db_count(&S, "audit_log", "action='incident.scope_tenant' AND change LIKE '%\"affected_users\":2%'"),
+                         2); /* the row with 2, then the one that replaced it */
+
+        /* Out of scope, with a reason; the other row stays. */
+        http(&S, "DELETE", other, responder, NULL, NULL, &r);
+        assert_int_equal(r.status, 200);
+        assert_int_equal(json_array_size(json_object_get(r.json, "tenants")), 1);
+        reply_free(&r);
+        assert_null(tenant_row_text(get, "umbrella"));
+        after = tenant_row_text(get, "initech");
+        assert_string_equal(before, after);
+        free(after);
+        assert_int_equal(db_count(&S, "audit_log", "action='incident.scope_tenant_removed'"), 1);
+
+        /* A closed incident's scope is read-only. */
+        snprintf(path, sizeof path, "%s/classify", get);
+        assert_int_equal(api_call(&S, "POST", path, responder, "{\"classification\":\"false_positive\"}", NULL), 200);
+        snprintf(path, sizeof path, "%s/advance", get);
+        assert_int_equal(api_call(&S, "POST", path, responder, "{\"phase\":\"closed\",\"reason\":\"not ours\"}", NULL), 200);
+        expect_refused("PUT", row, responder, NULL, "{\"status\":\"ruled_out\"}", 409, "closed", NULL);
+        expect_refused("DELETE", row, responder, NULL, NULL, 409, "closed", NULL);
+        after = tenant_row_text(get, "initech");
+        assert_string_equal(before, after);
+        free(after);
+        free(before);
 }
 
 static void notes_and_timeline(void **state)
@@ -995,6 +1112,7 @@ static int setup(void **state)
         server_user_token(&S, "aud", "auditor", NULL, auditor, sizeof auditor);
         server_user_token(&S, "eve", "executive_incident_manager", NULL, executive, sizeof executive);
         server_user_token(&S, "ezra", "executive_incident_manager", NULL, executive2, sizeof executive2);
+        server_user_token(&S, "cory", "communications", NULL, comms, sizeof comms);
         return 0;
 }
 
@@ -1015,6 +1133,7 @@ int main(void)
                 cmocka_unit_test(advance_enforces_exit_criteria),
                 cmocka_unit_test(false_positive_closes_with_justification),
                 cmocka_unit_test(scope_and_declaration_unlock_containment),
+                cmocka_unit_test(scope_rows_one_at_a_time),
                 cmocka_unit_test(notes_and_timeline),
                 cmocka_unit_test(cli_works_an_incident),
                 cmocka_unit_test(tasks_approvals_and_root_cause),

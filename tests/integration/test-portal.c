@@ -115,6 +115,22 @@ static void acknowledge_once_for_own_tenant(void **state)
         assert_true(json_is_null(json_object_get(json_array_get(json_object_get(a, "items"), 0), "acknowledged_at")));
         json_decref(a);
         assert_int_equal(call("POST", path, globex, "{}", NULL), 200);
+        /* The staff's view of the notice says who acknowledged, and when. */
+        snprintf(path, sizeof path, "/api/v1/incidents/%s/notices", inc_shared);
+        assert_int_equal(call("GET", path, manager, NULL, &a), 200);
+        json_t *n = NULL, *x;
+        size_t i;
+        json_array_foreach(json_object_get(a, "items"), i, x)
+                if (json_integer_value(json_object_get(x, "id")) == notice_shared)
+                        n = x;
+        assert_non_null(n);
+        json_t *acks = json_object_get(n, "acknowledgements");
+        assert_int_equal(json_array_size(acks), 2);
+        assert_string_equal(json_string_value(json_object_get(json_array_get(acks, 0), "tenant")), "acme");
+        assert_string_equal(json_string_value(json_object_get(json_array_get(acks, 0), "by")), "alice-acme");
+        assert_true(json_is_string(json_object_get(json_array_get(acks, 0), "at")));
+        assert_string_equal(json_string_value(json_object_get(json_array_get(acks, 1), "tenant")), "globex");
+        json_decref(a);
         /* Both in the audit chain, each naming its tenant. */
         assert_int_equal(db_count(&S, "audit_log", "action = 'notice.acknowledge' AND object = 'tenant:acme'"), 1);
         assert_int_equal(db_count(&S, "audit_log", "action = 'notice.acknowledge' AND object = 'tenant:globex'"), 1);
