@@ -26,7 +26,8 @@
   const PHASE_WORDS = { analysis: "Analysis", containment: "Containment", eradication: "Eradication",
                         recovery: "Recovery", post_incident: "Post-incident", closed: "Closed" };
   const CLASS_WORDS = { suspected: "Suspected", security_incident: "Security incident",
-                        compliance_event: "Compliance event", false_positive: "False positive" };
+                        compliance_event: "Compliance event", false_positive: "False positive",
+                        duplicate: "Duplicate" };
   const SEV_WORDS = { sev1: "SEV1 critical", sev2: "SEV2 high", sev3: "SEV3 medium", sev4: "SEV4 low" };
   const STATUS_WORDS = { confirmed: "confirmed", suspected: "suspected", ruled_out: "ruled out" };
   const CATEGORIES = ["customer_data", "personal_data", "special_category", "credentials", "payment_card", "health",
@@ -412,7 +413,9 @@
       await call("POST", `${base}/advance`, body);
     }));
 
-    const cls = field("Classification", "select", { name: "classification", options: Object.entries(CLASS_WORDS) });
+    // A duplicate is marked below, not chosen here (the server refuses it).
+    const cls = field("Classification", "select", { name: "classification",
+      options: Object.entries(CLASS_WORDS).filter(([k]) => k !== "duplicate" || inc.classification === "duplicate") });
     cls.input.value = inc.classification;
     const c = field("Confidentiality", "check", { attrs: inc.impact.confidentiality ? { checked: true } : {} });
     const i = field("Integrity", "check", { attrs: inc.impact.integrity ? { checked: true } : {} });
@@ -441,6 +444,28 @@
         await call("POST", `${base}/declare`, body);
       }, ["lifecycle", "obligations", "timeline"]));
     }
+
+    // The same event opened twice: this one closes into the one that stays,
+    // and its alerts and notes move there (POST .../duplicate).
+    const keyLink = k => el("a", { href: `/web/incident.html?key=${encodeURIComponent(k)}` }, k);
+    if (inc.duplicate_of) {
+      out.push(el("p", { id: "duplicate-of" }, "A duplicate of ", keyLink(inc.duplicate_of),
+        ": its alerts and notes are there."));
+    } else if (!inc.declared_at && !closed) {
+      const open = await call("GET", "/api/v1/incidents?open=true&limit=100").catch(() => ({ items: [] }));
+      const others = open.items.filter(x => x.key !== inc.key);
+      const of = field("The incident that stays", "select", { name: "of",
+        options: [["", "Choose an open incident"], ...others.map(x => [x.key, `${x.key} ${x.title}`])] });
+      const why = field("Why it is the same event", "input", { name: "reason" });
+      out.push(el("details", {}, el("summary", {}, "Mark as a duplicate of another incident"),
+        form("Mark as a duplicate", [of, why], "Close as a duplicate", async () => {
+          if (!of.input.value) throw fieldProblem("of", "choose the incident that stays");
+          await call("POST", `${base}/duplicate`, { of: of.input.value, reason: why.input.value.trim() });
+        })));
+    }
+    if ((inc.duplicates || []).length)
+      out.push(el("p", { id: "duplicates" }, "Closed into this one as duplicates: ",
+        inc.duplicates.flatMap((k, i) => i ? [", ", keyLink(k)] : [keyLink(k)]), "."));
 
     const an = await call("GET", `${base}/anchors`);
     out.push(el("h3", {}, "Anchors of the legal clocks"),
@@ -915,7 +940,12 @@
       case "incident.declare": return `declared a security incident${c.criteria ? `: ${c.criteria}` : ""}`;
       case "incident.advance": return `moved it to ${PHASE_WORDS[c.to || c.phase] || words(c.to || c.phase || "the next phase")}${c.reason ? ` (${c.reason})` : ""}`;
       case "incident.update": return `edited ${Object.keys(c).filter(k => k !== "version").map(words).join(", ") || "the incident"}`;
-      case "incident.note": return `noted: ${c.text || ""}`;
+      case "incident.note": {
+        const from = t(c.copied_from);
+        return from.incident ? `noted (copied from ${from.incident}, by ${from.author || "someone"}): ${c.text || ""}` : `noted: ${c.text || ""}`;
+      }
+      case "incident.duplicate": return `closed it as a duplicate of ${c.of}${c.reason ? `: ${c.reason}` : ""}`;
+      case "incident.merge": return `took in the duplicate ${c.duplicate}, its alerts and notes${c.reason ? ` (${c.reason})` : ""}`;
       case "incident.scope": return `changed the scope${c.reason ? ` (${c.reason})` : ""}`;
       case "incident.scope_tenant": {
         const r = t(c.tenant);
@@ -967,5 +997,18 @@
   } catch (e) {
     document.getElementById("title").textContent = `Incident ${key}`;
     message.textContent = e.message;
+    return;
   }
+  // Live: when someone else changes this incident (its version moved past
+  // the one shown: the viewer's own saves reload already), the summary and
+  // every section reload - except the one the viewer is working in, which
+  // would lose the focus; it reloads with the viewer's next save.
+  vigilLive.watch(`incident:${inc.key}`, async () => {
+    const now = await call("GET", base);
+    if (now.version === inc.version) return;
+    inc = now;
+    closed = inc.phase === "closed";
+    const busy = document.activeElement && document.activeElement.closest(".section-body");
+    await Promise.all([summary(), ...Object.keys(sections).filter(id => !busy || busy.id !== `${id}-body`).map(id => render(id))]);
+  }, e => { message.textContent = `The page could not refresh: ${e.message}`; });
 })();

@@ -225,8 +225,16 @@ int case_alert_link(struct store_tx *tx, const struct actor *actor, vg_usec_t no
                 if (r == -VG_ECONFLICT)
                         case_outcome_detail(o, "alert %s is linked to %s already", ret->alert, inc.key);
         }
+        /* An alert of no incident (a silenced one, say) that is linked by its
+         * fingerprint becomes the incident's, so its repeats join it and
+         * the lists show where it belongs. */
+        int joined = 0;
+        if (r >= 0 && strncmp(ret->alert, "fp:", 3) == 0)
+                r = joined = store_alert_adopt(tx, ret->alert + 3, inc.id);
         if (r >= 0) {
                 json_t *change = case_alert_link_json(ret);
+                if (change && joined)
+                        json_object_set_new(change, "joined", json_true());
                 r = change ? store_audit_incident(tx, now, actor, "incident.alert.link", inc.key, change) : -ENOMEM;
                 json_decref(change);
         }

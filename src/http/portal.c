@@ -266,7 +266,7 @@ int api_status_get(struct request *req, struct response *resp)
 {
         /* A browser gets the page, which reads this as JSON. */
         if (request_wants_html(req))
-                return web_file(req, resp, "status.html");
+                return response_web_file(req, resp, "status.html");
         struct store_tx *tx;
         json_t *out = NULL;
         int r = store_begin_read(req->store, &tx);

@@ -145,6 +145,12 @@ int response_json(struct response *resp, unsigned status, json_t *json);
 int response_text(struct response *resp, unsigned status, const char *content_type, char *text,
                   size_t len);
 int response_header_add(struct response *resp, const char *name, const char *value);
+/* Answer with the file name of the web root (webfile.c): 200 with its type
+ * (an HTML page with its Content-Security-Policy), or -VG_ENOTFOUND for a
+ * name that is not plain, not of a known type, or not there. */
+int response_web_file(struct request *req, struct response *resp, const char *name);
+/* Does the client want a page rather than JSON (a browser's Accept)? */
+bool request_wants_html(const struct request *req);
 void response_fini(struct response *resp);
 
 /* Request helpers. */

@@ -113,10 +113,8 @@ int api_plan_get(struct request *req, struct response *resp);
 int api_plan_versions(struct request *req, struct response *resp);
 
 /* web.c: the static pages */
-int web_file(struct request *req, struct response *resp, const char *name);
 int api_web_get(struct request *req, struct response *resp);
 int api_web_index(struct request *req, struct response *resp);
-bool request_wants_html(const struct request *req);
 
 /* reports.c */
 int api_report_metrics_get(struct request *req, struct response *resp);

@@ -266,6 +266,21 @@ int store_alert_set_incident(struct store_tx *tx, int64_t alert_id, int64_t inci
         return r < 0 ? r : r == 0 ? -VG_ENOTFOUND : 0;
 }
 
+int store_alert_adopt(struct store_tx *tx, const char *fingerprint, int64_t incident_id)
+{
+        struct db_stmt *st;
+        int r = db_prepare(tx,
+                           "UPDATE alerts SET incident_id = ?1 WHERE incident_id IS NULL AND id = "
+                           "(SELECT max(w.id) FROM alerts w WHERE w.fingerprint = ?2)",
+                           &st);
+        if (r < 0)
+                return r;
+        db_bind_int64(st, 1, incident_id);
+        db_bind_text(st, 2, fingerprint);
+        r = db_exec(st);
+        return r < 0 ? r : r > 0;
+}
+
 int store_alert_group_get(struct store_tx *tx, const char *key, struct alert_group *g)
 {
         struct db_stmt *st;

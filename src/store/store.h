@@ -450,6 +450,10 @@ int store_alert_list(struct store_tx *tx, const struct alert_filter *f, unsigned
 int store_alert_list_incident(struct store_tx *tx, int64_t incident_id, unsigned limit,
                               int (*cb)(const struct alert_row *a, void *userdata), void *userdata);
 int store_alert_set_incident(struct store_tx *tx, int64_t alert_id, int64_t incident_id);
+/* The newest episode of fingerprint, when it belongs to no incident,
+ * becomes incident_id's (its repeats then join it): 1 when it did, 0 when
+ * there is none or it has an incident already. */
+int store_alert_adopt(struct store_tx *tx, const char *fingerprint, int64_t incident_id);
 /* The id of the newest alert row (0 when there is none): what the change
  * stream watches to tell consoles that alerts arrived. */
 int store_alert_newest(struct store_tx *tx, int64_t *ret);

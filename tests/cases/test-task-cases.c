@@ -298,6 +298,24 @@ static void recovery_and_links(void **state)
         assert_non_null(strstr(o.detail, "linked to"));
         assert_int_equal(fx_count(f, "SELECT count(*) FROM incident_alerts"), 1);
         assert_int_equal(audits(f, "incident.alert.link"), 1);
+        /* An alert of no incident (silenced, say), linked by fingerprint,
+         * becomes the incident's: its repeats join it. */
+        struct alert_row quiet = {.fingerprint = "00000000000000aa", .labels = "{}", .annotations = "{}",
+                                  .source = "alertmanager", .starts_at = FX_T0, .updated_at = FX_T0, .received = 1};
+        assert_int_equal(store_begin(f->s, &tx), 0);
+        assert_int_equal(store_alert_insert(tx, &quiet), 0);
+        assert_int_equal(store_commit(tx), 0);
+        case_outcome_init(&o);
+        assert_int_equal(store_begin(f->s, &tx), 0);
+        assert_int_equal(store_finish(tx, case_alert_link(tx, &a, FX_T0 + 4 * FX_S, f->key, "fp:00000000000000aa",
+                                                          "silenced, but ours", &l, &o)),
+                         0);
+        assert_int_equal(fx_count(f, "SELECT count(*) FROM alerts WHERE fingerprint = '00000000000000aa' "
+                                     "AND incident_id IS NOT NULL"),
+                         1);
+        assert_int_equal(fx_count(f, "SELECT count(*) FROM audit_log WHERE action = 'incident.alert.link' "
+                                     "AND change LIKE '%\"joined\":true%'"),
+                         1);
         case_outcome_init(&o);
         assert_int_equal(store_begin(f->s, &tx), 0);
         assert_int_equal(store_finish(tx, case_alert_link(tx, &a, FX_T0, f->key, "two\nlines", NULL, &l, &o)),

@@ -186,8 +186,25 @@ static void the_dashboard_in_a_browser(void **state)
                               "\"business_impact\":true}",
                               NULL),
                          201);
-        snprintf(env, sizeof env, "PAGED_KEY=%s APPROVAL_KEY=%s API_TOKEN=%s", paged, approval, responder);
-        assert_true(run_browser("live.mjs", env) >= 5);
+        /* The same event reported twice: the second closes into the first. */
+        char twice[32];
+        new_incident("{\"title\":\"Portal takeover, reported again\",\"severity\":\"sev1\",\"source\":\"employee\"}",
+                     twice);
+        /* A silenced alert opens no incident: someone adds it to one. */
+        assert_int_equal(call("POST", "/api/v2/silences", manager,
+                              "{\"matchers\":[{\"name\":\"alertname\",\"value\":\"QuietAlert\",\"isRegex\":false}],"
+                              "\"startsAt\":\"2026-01-01T00:00:00Z\",\"endsAt\":\"2099-01-01T00:00:00Z\","
+                              "\"createdBy\":\"ina\",\"comment\":\"known noisy\"}",
+                              NULL),
+                         200);
+        assert_int_equal(call("POST", "/api/v2/alerts", responder,
+                              "[{\"labels\":{\"alertname\":\"QuietAlert\",\"service\":\"storage\"},"
+                              "\"annotations\":{\"summary\":\"Replica lag on storage-2\"}}]",
+                              NULL),
+                         200);
+        snprintf(env, sizeof env, "PAGED_KEY=%s APPROVAL_KEY=%s DUP_KEY=%s API_TOKEN=%s", paged, approval, twice,
+                 responder);
+        assert_true(run_browser("live.mjs", env) >= 7);
 }
 
 /* The list pages: 60 incidents to search, filter and page through
