@@ -7,6 +7,9 @@
 
 (async () => {
   const { el, time, countdown } = vigil;
+  // A table cell that names its column when the table stacks into one
+  // card per row on a narrow screen.
+  const cell = (label, ...children) => el("td", { "data-label": label }, ...children);
   const message = document.getElementById("message");
   if (!await vigil.page(false)) return;
 
@@ -20,9 +23,10 @@
     for (const i of open) {
       body.append(el("tr", {},
         el("th", { scope: "row" }, el("a", { href: `/web/incident.html?key=${encodeURIComponent(i.key)}` }, i.key)),
-        el("td", {}, i.title), el("td", {}, i.severity), el("td", {}, i.phase),
-        el("td", {}, i.classification), el("td", {}, time(i.reported_at)),
-        el("td", {}, el("a", { href: `/api/v1/incidents/${encodeURIComponent(i.key)}/report` }, `Report of ${i.key}`))));
+        cell("Title", i.title), cell("Severity", el("span", { class: `badge sev-${i.severity}` }, i.severity)),
+        cell("Phase", el("span", { class: `badge phase-${i.phase}` }, i.phase)),
+        cell("Classification", i.classification), cell("Reported", time(i.reported_at)),
+        cell("Report", el("a", { href: `/api/v1/incidents/${encodeURIComponent(i.key)}/report` }, `Report of ${i.key}`))));
     }
     const tally = k => {
       const c = {};
@@ -100,17 +104,17 @@
     const r = await vigil.call("GET", "/api/v1/obligations?limit=10");
     list.replaceChildren();
     if (r.items.length === 0) { list.append(el("p", { class: "meta" }, "No obligation is running.")); return; }
-    list.append(el("div", { class: "table-wrap", tabindex: "0", role: "region", "aria-label": "Obligations due soonest" },
+    list.append(el("div", { class: "table-wrap stack", tabindex: "0", role: "region", "aria-label": "Obligations due soonest" },
       el("table", {}, el("thead", {}, el("tr", {}, ["Incident", "Rule", "Tenant", "Due", "Time left"].map(h =>
         el("th", { scope: "col" }, h)))),
         el("tbody", {}, r.items.map(o => el("tr", {},
           el("th", { scope: "row" }, el("a", { href: `/web/incident.html?key=${encodeURIComponent(o.incident)}` }, o.incident)),
-          el("td", {}, o.rule), el("td", {}, o.tenant || "(provider)"),
+          cell("Rule", o.rule), cell("Tenant", o.tenant || "(provider)"),
           // A duty "without undue delay" has no deadline to be late for:
           // its clock runs to the internal target.
           o.deadline_kind === "asap"
-            ? [el("td", {}, "without undue delay"), el("td", {}, "target: ", countdown(o.target_at))]
-            : [el("td", {}, time(o.due_at)), el("td", {}, countdown(o.due_at))]))))));
+            ? [cell("Due", "without undue delay"), cell("Time left", "target: ", countdown(o.target_at))]
+            : [cell("Due", time(o.due_at)), cell("Time left", countdown(o.due_at))]))))));
   }
 
   // The advisory names a service the organisation runs: a choice, not

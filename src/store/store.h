@@ -446,7 +446,7 @@ struct alert_filter {
 int store_alert_list(struct store_tx *tx, const struct alert_filter *f, unsigned limit,
                      int (*cb)(const struct alert_row *a, void *userdata), void *userdata);
 /* The alerts that joined incident_id, newest first, at most limit: the
- * listing above filtered on the incident. */
+ * listing above filtered on the incident (index alerts_incident). */
 int store_alert_list_incident(struct store_tx *tx, int64_t incident_id, unsigned limit,
                               int (*cb)(const struct alert_row *a, void *userdata), void *userdata);
 int store_alert_set_incident(struct store_tx *tx, int64_t alert_id, int64_t incident_id);

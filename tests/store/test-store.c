@@ -963,15 +963,17 @@ static const char v23_rows[] =
 #define MIGRATION_25_INDEXES                                                                                  \
         "('sqlite_autoindex_counters_1', 'alerts_one_open', 'obligation_filings_obligation', "                   \
         "'sqlite_autoindex_incident_residents_1', 'pages_waiting', 'incident_tasks_owner', "        \
-        "'task_approvals_pending', 'notices_unreleased', 'incidents_duplicate_of')"
+        "'task_approvals_pending', 'notices_unreleased', 'incidents_duplicate_of', 'tenants_name', "  \
+        "'tenants_updated', 'incidents_updated', 'audit_log_actor', 'audit_log_action', 'pages_user', " \
+        "'alerts_incident')"
 
 /* Every table's rows, ids included, as one text. The indexes of migration
  * 025's tables (and of 027's obligation_filings, 028's work lists, 029's
- * incident_residents, 031's duplicates)
+ * incident_residents, 031's duplicates, 032's list orders)
  * are left out: they are not 024's to keep. */
 #define EVERY_ROW                                                                                  \
-        "SELECT (SELECT group_concat(id) FROM incidents) || '|' || (SELECT group_concat(key) "     \
-        "FROM incidents) || "                                                                      \
+        "SELECT (SELECT group_concat(id) FROM (SELECT id FROM incidents ORDER BY id)) || '|' || "  \
+        "(SELECT group_concat(key) FROM (SELECT key FROM incidents ORDER BY id)) || "              \
         "'|' || (SELECT group_concat(incident_id || service) FROM incident_services) || '|' || "   \
         "(SELECT group_concat(incident_id || tenant) FROM incident_tenants) || '|' || "            \
         "(SELECT group_concat(id || ':' || incident_id || ':' || at) FROM incident_anchors) || "   \
@@ -1115,6 +1117,9 @@ static void back_to_24(struct fixture *f)
                         "DROP INDEX pages_waiting; DROP INDEX incident_tasks_owner; "
                         "DROP INDEX task_approvals_pending; DROP INDEX notices_unreleased; " /* 028's */
                         "DROP TABLE incident_residents; " /* 029's */
+                        "DROP INDEX tenants_name; DROP INDEX tenants_updated; DROP INDEX incidents_updated; "
+                        "DROP INDEX audit_log_actor; DROP INDEX audit_log_action; DROP INDEX pages_user; "
+                        "DROP INDEX alerts_incident; " /* 032's */
                         "DROP INDEX incidents_duplicate_of; "
                         "ALTER TABLE incidents DROP COLUMN duplicate_of; " /* 031's */
                         "ALTER TABLE obligations DROP COLUMN cannot_compute_reason; "
@@ -1173,6 +1178,9 @@ static void migration_030_finds_the_asap_rows(void **state)
                         "ALTER TABLE obligations DROP COLUMN target_at; "
                         "DROP INDEX incidents_duplicate_of; " /* 031's, which runs again */
                         "ALTER TABLE incidents DROP COLUMN duplicate_of; "
+                        "DROP INDEX tenants_name; DROP INDEX tenants_updated; DROP INDEX incidents_updated; "
+                        "DROP INDEX audit_log_actor; DROP INDEX audit_log_action; DROP INDEX pages_user; "
+                        "DROP INDEX alerts_incident; " /* 032's */
                         "DELETE FROM schema_migrations WHERE version >= 30");
         reopen(f);
         struct obligation got[3];
