@@ -712,12 +712,13 @@
 
   // ---- obligations ----
 
-  // Why an obligation applies, when the server says (explanation):
-  // conditions met, the term, the contents required, how sure the rules
-  // data is, and a note.
-  function explanation(x) {
-    const e = x.explanation;
-    if (!e || typeof e !== "object") return null;
+  // Why an obligation applies, asked of the server when the reader opens
+  // it (GET .../obligations/{id}: each explanation is about a kilobyte,
+  // and a large incident has a row per tenant and duty): conditions met,
+  // the term, the contents required, how sure the rules data is, and a
+  // note.
+  function explanationBody(e) {
+    if (!e || typeof e !== "object") return el("p", { class: "meta" }, "Its rule is not the one in force: no explanation.");
     const text = v => Array.isArray(v) ? el("ul", {}, v.map(i => el("li", {}, typeof i === "object" && i
       ? Object.entries(i).map(([k, w]) => `${words(k)}: ${typeof w === "object" ? JSON.stringify(w) : w}`).join(", ") : String(i))))
       : typeof v === "object" && v ? el("ul", {}, Object.entries(v).map(([k, w]) => el("li", {}, `${words(k)}: ${typeof w === "object" ? JSON.stringify(w) : w}`)))
@@ -730,9 +731,25 @@
     if (Array.isArray(e.conditions)) e.conditions = e.conditions.map(condition);
     const parts = [["conditions", "Conditions"], ["term", "Term"], ["contents", "Contents required"],
                    ["confidence", "Confidence"], ["note", "Note"]].filter(([k]) => e[k] !== undefined && e[k] !== null && e[k] !== "");
-    if (!parts.length) return null;
-    return el("details", { class: "why" }, el("summary", {}, "Why this applies"),
-      el("dl", { class: "pairs" }, parts.flatMap(([k, label]) => [el("dt", {}, label), el("dd", {}, text(e[k]))])));
+    return el("dl", { class: "pairs" }, parts.flatMap(([k, label]) => [el("dt", {}, label), el("dd", {}, text(e[k]))]));
+  }
+
+  function explanation(x) {
+    const body = el("div", {}, el("p", { class: "meta" }, "Loading…"));
+    let asked = false;
+    const d = el("details", { class: "why" }, el("summary", {}, "Why this applies"), body);
+    d.addEventListener("toggle", async () => {
+      if (!d.open || asked) return;
+      asked = true;
+      try {
+        const o = await call("GET", `${base}/obligations/${x.id}`);
+        body.replaceChildren(explanationBody(o.explanation));
+      } catch (err) {
+        asked = false;
+        body.replaceChildren(el("p", { class: "error", role: "alert" }, `The explanation could not be read: ${err.message}`));
+      }
+    });
+    return d;
   }
 
   // A file as base64, for a filing's attachment.

@@ -244,20 +244,12 @@ static const char obligations_usage[] =
         "that met it, the deadline with its times, the contents, confidence and note.\n";
 
 /* Obligation id's explanation, as `obligations why` prints it. */
-static int print_why(json_t *list, const char *id)
+static int print_why(json_t *o)
 {
-        json_t *v, *o = NULL;
+        json_t *v, *e = json_object_get(o, "explanation");
         size_t i;
-        json_array_foreach(json_object_get(list, "items"), i, v)
-        {
-                char own[24];
-                snprintf(own, sizeof own, "%lld", (long long)json_integer_value(json_object_get(v, "id")));
-                if (strcmp(own, id) == 0)
-                        o = v;
-        }
-        json_t *e = json_object_get(o, "explanation");
-        if (!o || !json_is_object(e)) {
-                fprintf(stderr, "vigil: %s\n", o ? "its rule is not the one in force: no explanation" : "no such obligation");
+        if (!json_is_object(e)) {
+                fprintf(stderr, "vigil: its rule is not the one in force: no explanation\n");
                 return EXIT_FAIL;
         }
         const char *tenant = str(o, "tenant");
@@ -368,7 +360,7 @@ int cmd_obligations(struct cli *cli, int argc, char **argv)
         if (argc == 2 && strlen(argv[1]) <= 32) {
                 snprintf(path, sizeof path, "/api/v1/incidents/%s/obligations", argv[1]);
         } else if (argc == 4 && strcmp(argv[1], "why") == 0 && strlen(argv[2]) <= 32 && strlen(argv[3]) <= 19) {
-                snprintf(path, sizeof path, "/api/v1/incidents/%s/obligations", argv[2]);
+                snprintf(path, sizeof path, "/api/v1/incidents/%s/obligations/%s", argv[2], argv[3]);
                 why = argv[3];
         } else if (argc >= 4 && (strcmp(argv[1], "sent") == 0 || strcmp(argv[1], "correct") == 0) &&
                    strlen(argv[2]) <= 32 && strlen(argv[3]) <= 19) {
@@ -388,7 +380,7 @@ int cmd_obligations(struct cli *cli, int argc, char **argv)
         if (rc)
                 return rc;
         if (why && !cli->json_output) {
-                rc = print_why(a, why);
+                rc = print_why(a);
                 json_decref(a);
                 return rc;
         }

@@ -25,7 +25,7 @@ struct listing {
         size_t total;       /* rows that pass the filters */
         const struct rule_set *set; /* the rules in force; may be NULL */
         json_t *why;        /* rule id -> the rule in force, for the rows listed */
-        struct case_explainer *x; /* each row's explanation */
+        struct case_explainer *x; /* each row's explanation; NULL: not asked for */
 };
 
 /* Why o applies and by when: the rule it came from, once per rule, when
@@ -65,23 +65,29 @@ static void clock_json(json_t *j, const struct obligation *o, vg_usec_t now)
                 json_object_set_new(j, "seconds_to_target", json_integer((o->target_at - now) / VG_USEC_PER_SEC));
 }
 
-static int add(const struct obligation *o, void *userdata)
+/* Obligation o as a row: its fields and its clock at now. */
+static json_t *row_json(const struct obligation *o, vg_usec_t now)
 {
-        struct listing *l = userdata;
-        if ((l->tenant && strcmp(l->tenant, o->tenant) != 0) || (l->status && strcmp(l->status, o->status) != 0))
-                return 0;
-        l->total++;
         json_t *j = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:s, s:o}", "id", (json_int_t)o->id,
                               "tenant", o->tenant, "rule", o->rule_id, "rules_version", o->rules_version, "duty", o->duty,
                               "recipient", o->recipient ? o->recipient : "", "citation", o->citation ? o->citation : "",
                               "stage", o->stage, "anchor", o->anchor, "anchor_at", json_time(o->anchor_at), "due_at",
                               json_time(o->due_at), "status", o->status, "sent_at", json_time(o->sent_at));
         if (!j)
-                return -ENOMEM;
+                return NULL;
         /* No deadline is guessed: the row says why there is none. */
         if (strcmp(o->status, "cannot_compute") == 0)
                 json_object_set_new(j, "reason", json_string(o->reason));
-        clock_json(j, o, l->now);
+        clock_json(j, o, now);
+        return j;
+}
+
+static int add(const struct obligation *o, void *userdata)
+{
+        struct listing *l = userdata;
+        if ((l->tenant && strcmp(l->tenant, o->tenant) != 0) || (l->status && strcmp(l->status, o->status) != 0))
+                return 0;
+        l->total++;
         if (o->due_at && strcmp(o->status, "open") == 0) {
                 json_t *cur = json_object_get(l->effective, o->tenant);
                 if (o->tenant[0] && (!cur || json_integer_value(json_object_get(cur, "due")) > o->due_at))
@@ -90,17 +96,19 @@ static int add(const struct obligation *o, void *userdata)
                                                       o->rule_id, "kind", o->deadline_kind, "target",
                                                       (json_int_t)o->target_at));
         }
-        if (l->limit && json_array_size(l->items) >= l->limit) {
-                json_decref(j);
+        if (l->limit && json_array_size(l->items) >= l->limit)
                 return 0;
-        }
-        if (explain(l, o, j) < 0) {
+        json_t *j = row_json(o, l->now);
+        if (!j || explain(l, o, j) < 0) {
                 json_decref(j);
                 return -ENOMEM;
         }
-        /* Why this row applies, with the facts that met each condition. */
-        json_t *e = l->x ? case_obligation_explanation(l->x, o) : NULL;
-        json_object_set_new(j, "explanation", e ? e : json_null());
+        /* Why this row applies, with the facts that met each condition:
+         * when asked for (explain=true), as each is about a kilobyte. */
+        if (l->x) {
+                json_t *e = case_obligation_explanation(l->x, o);
+                json_object_set_new(j, "explanation", e ? e : json_null());
+        }
         return json_array_append_new(l->items, j);
 }
 
@@ -134,13 +142,20 @@ static int obligation_list(struct request *req, struct response *resp, struct st
                 else
                         l.limit = (size_t)n;
         }
+        bool why = false;
+        if ((v_ = request_query(req, "explain"))) {
+                if (strcmp(v_, "true") == 0)
+                        why = true;
+                else if (strcmp(v_, "false") != 0)
+                        fielderr_add(&req->errors, "explain", "must be true or false");
+        }
         if (fielderr_any(&req->errors))
                 return -VG_EVALIDATION;
         l.items = json_array();
         l.effective = json_object();
         l.why = json_object();
         int r = find_incident(req, tx, &inc);
-        if (r >= 0 && req->rules)
+        if (r >= 0 && req->rules && why)
                 r = case_explainer_new(tx, req->rules, &req->cfg->provider, &inc, &l.x);
         if (r >= 0)
                 r = store_obligation_list(tx, inc.id, add, &l);
@@ -181,6 +196,62 @@ int api_obligation_list(struct request *req, struct response *resp)
         r = obligation_list(req, resp, tx);
         store_rollback(tx);
         return r;
+}
+
+/* One obligation of the incident in the path, with its explanation. */
+struct one {
+        struct listing *l;
+        int64_t incident_id;
+        json_t *row;
+};
+
+static int one_row(const struct obligation *o, void *userdata)
+{
+        struct one *w = userdata;
+        if (o->incident_id != w->incident_id)
+                return 0; /* another incident's: not found here */
+        json_t *j = row_json(o, w->l->now);
+        if (!j || explain(w->l, o, j) < 0) {
+                json_decref(j);
+                return -ENOMEM;
+        }
+        json_t *e = w->l->x ? case_obligation_explanation(w->l->x, o) : NULL;
+        json_object_set_new(j, "explanation", e ? e : json_null());
+        w->row = j;
+        return 0;
+}
+
+int api_obligation_get(struct request *req, struct response *resp)
+{
+        long long id;
+        if (request_id_param(req, 1, "obligation", &id) < 0)
+                return -VG_ENOTFOUND;
+        struct store_tx *tx;
+        int r = store_begin_read(req->store, &tx);
+        if (r < 0)
+                return r;
+        struct listing l = { .now = req->now, .set = req->rules, .why = json_object() };
+        struct incident inc = { 0 };
+        struct one w = { .l = &l };
+        r = l.why ? find_incident(req, tx, &inc) : -ENOMEM;
+        w.incident_id = inc.id;
+        if (r >= 0 && req->rules)
+                r = case_explainer_new(tx, req->rules, &req->cfg->provider, &inc, &l.x);
+        if (r >= 0)
+                r = store_obligation_get(tx, id, one_row, &w);
+        if (r >= 0 && !w.row)
+                r = -VG_ENOTFOUND;
+        if (r == -VG_ENOTFOUND && inc.id)
+                request_detail(req, "no obligation %lld in %s", id, req->params[0]);
+        case_explainer_free(l.x);
+        incident_fini(&inc);
+        store_rollback(tx);
+        json_decref(l.why);
+        if (r < 0) {
+                json_decref(w.row);
+                return r;
+        }
+        return response_json(resp, 200, w.row);
 }
 
 /* The attachment of a filing from its JSON {name, media_type, content

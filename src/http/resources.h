@@ -143,6 +143,7 @@ int api_status_get(struct request *req, struct response *resp);
 int api_status_atom(struct request *req, struct response *resp);
 /* obligations.c */
 int api_obligation_list(struct request *req, struct response *resp);
+int api_obligation_get(struct request *req, struct response *resp);
 int api_obligation_sent(struct request *req, struct response *resp);
 int api_obligation_correct(struct request *req, struct response *resp);
 int api_filing_list(struct request *req, struct response *resp);

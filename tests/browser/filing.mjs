@@ -31,6 +31,16 @@ await step("communications opens the incident", async () => {
   await form("Record a filing").waitFor();
 });
 
+await step("why a duty applies opens from its row, read from the server then", async () => {
+  const row = page.locator("#obligations-body tr:has(th:has-text('EU-GDPR-33'))").filter({ has: page.locator("td:text-is('bank')") }).first();
+  const why = row.locator("details.why");
+  expect(!(await why.locator("dd").count()), "the explanation is not there before it is opened");
+  await why.locator("summary").click();
+  await why.locator("dt:text-is('Conditions')").waitFor();
+  await why.locator("li:has-text('(met: DE)')").waitFor();
+  await why.locator("dd:has-text('from aware; counted from')").waitFor();
+});
+
 await step("a tenant duty is recorded as filed at a typed time with its reference", async () => {
   const f = form("Record a filing");
   await f.getByLabel("Obligation").selectOption({ label: "EU-GDPR-33 for bank" });

@@ -53,7 +53,7 @@ static json_t *obligations(void)
 {
         char path[96];
         json_t *a;
-        snprintf(path, sizeof path, "/api/v1/incidents/%s/obligations", key);
+        snprintf(path, sizeof path, "/api/v1/incidents/%s/obligations?explain=true", key);
         assert_int_equal(call("GET", path, auditor, NULL, &a), 200);
         return a;
 }
@@ -82,7 +82,7 @@ static json_t *obligations_of(const char *k)
 {
         char path[96];
         json_t *a;
-        snprintf(path, sizeof path, "/api/v1/incidents/%s/obligations", k);
+        snprintf(path, sizeof path, "/api/v1/incidents/%s/obligations?explain=true", k);
         assert_int_equal(call("GET", path, auditor, NULL, &a), 200);
         return a;
 }
@@ -977,9 +977,37 @@ static void affected_residents_bring_the_threshold_duties(void **state)
         free(out);
         /* `vigil obligations why` answers "why did you file this then?". */
         a = obligations_of(k);
+        json_t *row = find(a, "clinic", "US-HIPAA-406");
         char id[24];
-        snprintf(id, sizeof id, "%lld", (long long)json_integer_value(json_object_get(find(a, "clinic", "US-HIPAA-406"), "id")));
+        snprintf(id, sizeof id, "%lld", (long long)json_integer_value(json_object_get(row, "id")));
+        /* One obligation alone carries the explanation the list gives with
+         * explain=true; the list without it carries none. */
+        json_t *one, *plain;
+        char opath[128];
+        snprintf(opath, sizeof opath, "/api/v1/incidents/%s/obligations/%s", k, id);
+        assert_int_equal(call("GET", opath, auditor, NULL, &one), 200);
+        assert_true(json_equal(json_object_get(one, "explanation"), json_object_get(row, "explanation")));
+        assert_string_equal(json_string_value(json_object_get(one, "rule")), "US-HIPAA-406");
+        json_decref(one);
+        snprintf(opath, sizeof opath, "/api/v1/incidents/%s/obligations", k);
+        assert_int_equal(call("GET", opath, auditor, NULL, &plain), 200);
+        assert_int_equal(json_array_size(json_object_get(plain, "items")), json_array_size(json_object_get(a, "items")));
+        assert_null(json_object_get(json_array_get(json_object_get(plain, "items"), 0), "explanation"));
+        json_decref(plain);
         json_decref(a);
+        snprintf(opath, sizeof opath, "/api/v1/incidents/%s/obligations/999999", k);
+        assert_int_equal(call("GET", opath, auditor, NULL, &one), 404);
+        json_decref(one);
+        /* Another incident's obligation is not found under this one. */
+        a = obligations();
+        snprintf(opath, sizeof opath, "/api/v1/incidents/%s/obligations/%lld", k,
+                 (long long)json_integer_value(json_object_get(json_array_get(json_object_get(a, "items"), 0), "id")));
+        json_decref(a);
+        assert_int_equal(call("GET", opath, auditor, NULL, &one), 404);
+        json_decref(one);
+        snprintf(opath, sizeof opath, "/api/v1/incidents/%s/obligations?explain=yes", k);
+        assert_int_equal(call("GET", opath, auditor, NULL, &one), 400);
+        json_decref(one);
         assert_int_equal(vigil_run(NULL, &out, env, (const char *const[]){ "obligations", "why", k, id, NULL }), 0);
         assert_non_null(strstr(out, "US-HIPAA-406 for clinic (open)\n45 CFR 164.406\n"));
         assert_non_null(strstr(out, "met residents: 600 affected residents of US-CA recorded: that is more than 500"));
