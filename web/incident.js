@@ -823,6 +823,29 @@
 
   // ---- communications ----
 
+  // The e-mail a notice sends one of its tenants, exactly as the release
+  // renders it: to whom, the subject and the text. For the second person
+  // of the two-person rule above all, before releasing.
+  function preview(x) {
+    const who = field(`Preview the e-mail of notice ${x.version} to`, "select", { name: "tenant", options: x.tenants });
+    const out = el("div", { class: "preview", "aria-live": "polite" });
+    const show = el("button", { type: "button", class: "secondary" }, "Preview");
+    show.addEventListener("click", async () => {
+      out.replaceChildren(el("p", { class: "meta" }, "Rendering…"));
+      try {
+        const m = await call("GET", `${base}/notices/${x.id}/preview?tenant=${encodeURIComponent(who.input.value)}`);
+        out.replaceChildren(el("dl", { class: "pairs" },
+          el("dt", {}, "To"), el("dd", {}, m.to.length ? m.to.join(", ") : "no e-mail contact"),
+          el("dt", {}, "Webhook"), el("dd", {}, m.webhook ? "yes, the same notice as JSON" : "none"),
+          el("dt", {}, "Subject"), el("dd", { class: "mail-subject" }, m.subject)),
+          el("pre", { class: "mail", tabindex: "0", "aria-label": `The e-mail to ${m.tenant}` }, m.body));
+      } catch (err) {
+        out.replaceChildren(el("p", { class: "error", role: "alert" }, err.message));
+      }
+    });
+    return el("div", { class: "preview-box" }, el("div", { class: "row" }, who.wrap, show), out);
+  }
+
   sections.communications = async () => {
     const n = await call("GET", `${base}/notices`);
     const cards = n.items.map(x => {
@@ -842,6 +865,7 @@
         x.released_at ? el("p", { class: "acks" }, el("strong", {}, "Acknowledged: "), (x.acknowledgements || []).length
           ? x.acknowledgements.flatMap((a, k) => [k ? "; " : "", `${a.tenant} by ${a.by} `, time(a.at)])
           : "by no tenant yet.") : null,
+        x.tenants.length ? preview(x) : null,
         x.released_at ? null : action(`Release notice ${x.version}`, () => call("POST", `${base}/notices/${x.id}/release`, {}),
                                       ["communications", "obligations", "timeline"]));
     });

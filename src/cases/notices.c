@@ -258,10 +258,38 @@ static const char *field_value(const char *name, void *userdata)
         return NULL;
 }
 
-/* The message for one tenant: its kind's template filled with this notice
- * and this tenant's name, nothing of any other tenant. rl->messages counts
+/* The messages for one tenant (message_for). rl->messages counts
  * the messages queued; *recipients the recipients that have their
  * message, queued now or before. */
+/* The subject and body of notice c of incident inc for tenant (named
+ * name): its kind's template filled with this notice and this tenant,
+ * nothing of any other tenant. Both yours; -EINVAL without templates. */
+static int message_for(const struct notice_templates *t, const struct incident *inc, const struct notice_copy *c,
+                       const char *tenant, const char *name, char **subject, char **body)
+{
+        char next[VG_RFC3339_MAX] = "";
+        if (c->n.next_update_at)
+                vg_time_format(c->n.next_update_at, next);
+        char version[24];
+        snprintf(version, sizeof version, "%lld", (long long)c->n.version);
+        struct fields f = { .tenant = tenant, .tenant_name = name, .incident = inc->key, .kind = c->n.kind,
+                            .version = version, .nature = c->nature, .user_impact = c->impact,
+                            .mitigation = c->mitigation, .next_steps = c->next, .next_update_at = next };
+        int k = notice_kind_index(c->n.kind);
+        *subject = *body = NULL;
+        if (t && k >= 0) {
+                *subject = template_render(t->subject[k], field_value, &f);
+                *body = template_render(t->body[k], field_value, &f);
+        }
+        if (!*subject || !*body) {
+                free(*subject);
+                free(*body);
+                *subject = *body = NULL;
+                return t ? -ENOMEM : -EINVAL;
+        }
+        return 0;
+}
+
 static int release_to(struct release *rl, const char *tenant, unsigned *recipients)
 {
         const struct notice_copy *c = rl->c;
@@ -274,26 +302,15 @@ static int release_to(struct release *rl, const char *tenant, unsigned *recipien
         }
         if (r < 0)
                 return r;
-        const char *name = json_string_value(json_object_get(doc, "name"));
         char next[VG_RFC3339_MAX] = "";
         if (c->n.next_update_at)
                 vg_time_format(c->n.next_update_at, next);
-        char version[24];
-        snprintf(version, sizeof version, "%lld", (long long)c->n.version);
-        struct fields f = { .tenant = tenant, .tenant_name = name, .incident = rl->inc->key, .kind = c->n.kind,
-                            .version = version, .nature = c->nature, .user_impact = c->impact,
-                            .mitigation = c->mitigation, .next_steps = c->next, .next_update_at = next };
-        int k = notice_kind_index(c->n.kind);
-        char *subject = NULL, *body = NULL;
-        if (rl->templates && k >= 0) {
-                subject = template_render(rl->templates->subject[k], field_value, &f);
-                body = template_render(rl->templates->body[k], field_value, &f);
-        }
-        if (!subject || !body) {
-                free(subject);
-                free(body);
+        char *subject, *body;
+        r = message_for(rl->templates, rl->inc, c, tenant, json_string_value(json_object_get(doc, "name")), &subject,
+                        &body);
+        if (r < 0) {
                 json_decref(doc);
-                return rl->templates ? -ENOMEM : -EINVAL;
+                return r;
         }
         json_t *contacts = json_object_get(doc, "contacts"), *ct;
         size_t i;
@@ -454,6 +471,66 @@ int case_notice_release(struct store_tx *tx, const struct actor *actor, vg_usec_
         if (r >= 0 && ret_messages)
                 *ret_messages = rl.messages;
         json_decref(tenants);
+        notice_copy_fini(&c);
+        incident_fini(&inc);
+        return r;
+}
+
+/* Whether tenant is among the tenants (a JSON array of ids) of a notice. */
+static bool addressed_to(const char *tenants, const char *tenant)
+{
+        json_t *a = json_loads(tenants, 0, NULL), *v;
+        size_t i;
+        bool yes = false;
+        json_array_foreach(a, i, v)
+                yes |= json_is_string(v) && strcmp(json_string_value(v), tenant) == 0;
+        json_decref(a);
+        return yes;
+}
+
+int case_notice_preview(struct store_tx *tx, const struct notice_templates *t, const char *key, int64_t id,
+                        const char *tenant, json_t **ret, struct case_outcome *o)
+{
+        struct incident inc = { 0 };
+        struct notice_copy c = { 0 };
+        json_t *doc = NULL;
+        char *subject = NULL, *body = NULL;
+        int r = store_incident_get(tx, key, &inc);
+        if (r >= 0)
+                r = store_notice_get(tx, id, copy_notice, &c);
+        if (r >= 0 && c.n.incident_id != inc.id)
+                r = -VG_ENOTFOUND;
+        if (r == -VG_ENOTFOUND)
+                case_outcome_detail(o, "no notice %lld on %s", (long long)id, key);
+        else if (r >= 0 && !addressed_to(c.tenants, tenant)) {
+                case_outcome_detail(o, "notice %lld is not addressed to tenant %s", (long long)id, tenant);
+                r = -VG_ENOTFOUND;
+        }
+        if (r >= 0) {
+                r = store_tenant_get(tx, tenant, tenant_doc, &doc);
+                if (r == -VG_ENOTFOUND)
+                        case_outcome_detail(o, "tenant %s has no record: the release tells it nothing", tenant);
+        }
+        if (r >= 0)
+                r = message_for(t, &inc, &c, tenant, json_string_value(json_object_get(doc, "name")), &subject, &body);
+        if (r >= 0) {
+                json_t *to = json_array(), *ct;
+                size_t i;
+                json_array_foreach(json_object_get(doc, "contacts"), i, ct)
+                {
+                        const char *email = json_string_value(json_object_get(ct, "email"));
+                        if (email)
+                                json_array_append_new(to, json_string(email));
+                }
+                const char *hook = json_string_value(json_object_get(doc, "webhook"));
+                *ret = json_pack("{s:I, s:s, s:s, s:o, s:b, s:s, s:s, s:b}", "notice", (json_int_t)id, "incident", inc.key,
+                                 "tenant", tenant, "to", to ? to : json_array(), "webhook", hook != NULL, "subject",
+                                 subject, "body", body, "released", c.n.released_at != VG_TIME_UNSET);
+                r = *ret ? 0 : -ENOMEM;
+        }
+        free(subject);
+        free(body);
+        json_decref(doc);
         notice_copy_fini(&c);
         incident_fini(&inc);
         return r;

@@ -74,3 +74,12 @@ int case_notice_compose(struct store_tx *tx, const struct actor *actor, vg_usec_
 int case_notice_release(struct store_tx *tx, const struct actor *actor, vg_usec_t now,
                         const struct notice_policy *p, const char *key, int64_t id, unsigned *ret_messages,
                         struct case_outcome *o);
+
+/* What the release of notice id of incident key would send tenant, as it
+ * would send it: {notice, incident, tenant, to (the contacts' addresses),
+ * webhook (whether the tenant has one), subject, body (the e-mail's text,
+ * rendered from t), released}. Changes nothing. *ret is yours. Refusals:
+ * -VG_ENOTFOUND (no such notice on key, not addressed to tenant, or no
+ * record of tenant), -EINVAL when no templates are loaded. */
+int case_notice_preview(struct store_tx *tx, const struct notice_templates *t, const char *key, int64_t id,
+                        const char *tenant, json_t **ret, struct case_outcome *o);

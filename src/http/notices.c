@@ -5,6 +5,7 @@
 
 #include "cases/notices.h"
 #include "core/error.h"
+#include "core/names.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -157,4 +158,30 @@ int api_notice_release(struct request *req, struct response *resp)
         if (r >= 0)
                 r = notice_list(req, resp, tx);
         return store_finish(tx, r);
+}
+
+/* What notice {id} of incident {key} would send ?tenant=, as the release
+ * would send it (case_notice_preview): read for the second person of the
+ * two-person rule, and for whoever composed it. */
+int api_notice_preview(struct request *req, struct response *resp)
+{
+        struct case_outcome o;
+        struct store_tx *tx;
+        long long id;
+        if (request_id_param(req, 1, "notice", &id) < 0)
+                return -VG_ENOTFOUND;
+        const char *tenant = request_query(req, "tenant");
+        if (!tenant || !tenant_id_valid(tenant))
+                fielderr_add(&req->errors, "tenant", "must name one of the notice's tenants");
+        if (fielderr_any(&req->errors))
+                return -VG_EVALIDATION;
+        case_outcome_init(&o);
+        int r = store_begin_read(req->store, &tx);
+        if (r < 0)
+                return r;
+        json_t *j = NULL;
+        r = case_notice_preview(tx, req->templates, req->params[0], id, tenant, &j, &o);
+        request_outcome(req, &o);
+        store_rollback(tx);
+        return r < 0 ? r : response_json(resp, 200, j);
 }

@@ -103,6 +103,7 @@ int api_oncall_get(struct request *req, struct response *resp);
 int api_notice_create(struct request *req, struct response *resp);
 int api_notice_list(struct request *req, struct response *resp);
 int api_notice_release(struct request *req, struct response *resp);
+int api_notice_preview(struct request *req, struct response *resp);
 
 /* preparation.c: training (IR-2) and the response plan (IR-8) */
 int api_training_add(struct request *req, struct response *resp);

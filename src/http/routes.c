@@ -71,6 +71,7 @@ const struct route http_routes[] = {
         { "GET", "/api/v1/incidents/{key}/notices", ROLES_STAFF, 0, api_notice_list },
         { "POST", "/api/v1/incidents/{key}/notices", NOTICE_WRITERS, 0, api_notice_create },
         { "POST", "/api/v1/incidents/{key}/notices/{id}/release", NOTICE_WRITERS, 0, api_notice_release },
+        { "GET", "/api/v1/incidents/{key}/notices/{id}/preview", ROLES_STAFF, 0, api_notice_preview },
         { "POST", "/api/v1/incidents/{key}/obligations/{id}/sent", NOTICE_WRITERS, 0, api_obligation_sent },
         { "POST", "/api/v1/incidents/{key}/obligations/{id}/correction", NOTICE_WRITERS, 0, api_obligation_correct },
         { "GET", "/api/v1/incidents/{key}/filings", ROLES_STAFF, 0, api_filing_list },

@@ -5,7 +5,9 @@
 // (a refused row keeps what was typed); the manager declares; tasks, two
 // business-impact steps decided by an executive other than the requester
 // (one approved, one rejected, both with a comment); recovery; obligations
-// filed at a typed time and waived with a reason; a note; the post-mortem
+// filed at a typed time and waived with a reason; a notice composed, each
+// tenant's e-mail previewed, released by a second person, acknowledged by
+// a tenant's administrator in the portal; a note; the post-mortem
 // with its factor kinds; closing, after which every control is disabled.
 // Then the auditor's evidence export from the operations page is compared
 // with the API's answer and with what was typed. axe, no horizontal
@@ -14,7 +16,8 @@
 // Environment: VIGIL_URL, SHOTS, KEY (an incident an alert opened, on a
 // service that pages rita); users rita (responder), ina
 // (incident_manager), eve (executive_incident_manager), cora
-// (communications), audrey (auditor), password NAME-password-for-tests;
+// (communications), audrey (auditor), alice-acme (acme's administrator),
+// password NAME-password-for-tests; notices.two_person: sev1;
 // tenants acme and globex on record.
 import { chromium } from "playwright-core";
 import { createRequire } from "node:module";
@@ -272,6 +275,46 @@ await step("communications records an obligation as filed at a typed time; the m
   await page.locator("#summary #next-deadline:has-text('none open')").waitFor();
 });
 
+await step("communications composes a notice and reads each tenant's e-mail; a second person releases it", async () => {
+  await signIn("cora");
+  const f = form("Compose a notice");
+  await f.getByLabel("Kind").selectOption("update");
+  await f.getByLabel("Nature of the breach").fill("A leaked deploy key let a session token be replayed against your account.");
+  await f.getByLabel("Approximate user impact").fill("17 users' sessions.");
+  await f.getByLabel(/Mitigation steps/).fill("Sign out all sessions.");
+  await f.getByLabel("Next steps").fill("Key rotation everywhere.");
+  await f.getByLabel(/^Next update by/).fill(newYork(new Date(Date.now() + 86400e3)));
+  await submit("Compose a notice");
+  const card = page.locator("#communications-body article.card", { has: page.locator("h4:text-is('Notice 1 (update)')") });
+  // Each tenant's e-mail as the release will render it, its name and no other.
+  for (const [t, name, other] of [["acme", "Acme", "Globex"], ["globex", "Globex", "Acme"]]) {
+    await card.getByLabel("Preview the e-mail of notice 1 to").selectOption(t);
+    await card.getByRole("button", { name: "Preview", exact: true }).click();
+    const mail = card.locator(`pre.mail[aria-label='The e-mail to ${t}']`);
+    await mail.waitFor();
+    const text = await mail.textContent();
+    expect(text.includes(`contacts of ${name}`) && text.includes("session token be replayed"), `${t}'s e-mail: ${text.slice(0, 200)}`);
+    expect(!text.includes(other), `${t}'s e-mail names ${other}`);
+    await card.locator(`dd:text-is('sec@${t}.example')`).waitFor();
+  }
+  // sev1: whoever composed it may not release it; the refusal is beside the button.
+  await card.getByRole("button", { name: "Release notice 1" }).click();
+  await card.locator(".row-status.error:has-text('second person')").waitFor();
+  await signIn("ina");
+  const again = page.locator("#communications-body article.card", { has: page.locator("h4:text-is('Notice 1 (update)')") });
+  await again.getByRole("button", { name: "Release notice 1" }).click();
+  await again.locator("p.meta:has-text('Released')").waitFor();
+  await again.locator("p.acks:has-text('by no tenant yet')").waitFor();
+});
+
+await step("acme's administrator acknowledges it in the portal; the incident page says so", async () => {
+  await signInAs(page, base, "alice-acme");
+  await page.getByRole("button", { name: `Acknowledge notice 1 of ${env.KEY}` }).click();
+  await page.locator("text=the notice is acknowledged").waitFor();
+  await signIn("ina");
+  await page.locator("#communications-body p.acks:has-text('acme by alice-acme')").waitFor();
+});
+
 await step("a note from the timeline, in words", async () => {
   await form("Add a note").getByLabel("Note").fill("Customer success called both tenants.");
   await submit("Add a note");
@@ -335,7 +378,8 @@ await step("the auditor's evidence export is the API's answer, with every fact a
 });
 
 // Expected: 401 before signing in, 404 for the post-mortem not yet
-// written, 400 and 403 for the refusals the test makes on purpose.
-const code = finish(errors, /(401 \(Unauthorized\)|404 \(Not Found\)|400 \(Bad Request\)|403 \(Forbidden\))/);
+// written, 400, 403 and 409 (the two-person rule) for the refusals the
+// test makes on purpose.
+const code = finish(errors, /(401 \(Unauthorized\)|404 \(Not Found\)|400 \(Bad Request\)|403 \(Forbidden\)|409 \(Conflict\))/);
 await browser.close();
 process.exit(code);

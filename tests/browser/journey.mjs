@@ -137,7 +137,7 @@ await step("a refused move names what is missing; the root cause and recovery sa
   await phaseTo("post_incident");
 });
 
-await step("communications composes and releases the notice; the contract obligations are met", async () => {
+await step("communications composes and previews the notice; a second person releases it; the contracts are met", async () => {
   await signIn("cora");
   await openIncident();
   // The contract obligations count down until the notice goes out.
@@ -148,6 +148,15 @@ await step("communications composes and releases the notice; the contract obliga
   await f.getByLabel("Approximate user impact").fill("About 40 of your users' export files.");
   await f.getByLabel(/Mitigation steps/).fill("Rotate the credentials in those exports.");
   await submit("Compose a notice");
+  // Its e-mail to acme, as the release will send it.
+  await page.getByLabel("Preview the e-mail of notice 1 to").selectOption("acme");
+  await page.locator("#communications-body").getByRole("button", { name: "Preview", exact: true }).click();
+  await page.locator("pre.mail:has-text('readable by anyone for 6 hours')").waitFor();
+  // sev1: a second person releases what cora composed.
+  await page.locator("button:has-text('Release notice 1')").click();
+  await page.locator("#communications-body .row-status.error:has-text('second person')").waitFor();
+  await signIn("ina");
+  await openIncident();
   await page.locator("button:has-text('Release notice 1')").click();
   await page.locator("#communications-body p.meta:has-text('Released')").waitFor();
   await page.locator("#obligations-body td:text-is('sent')").first().waitFor();
@@ -156,7 +165,7 @@ await step("communications composes and releases the notice; the contract obliga
 });
 
 await step("communications posts a status advisory from the console", async () => {
-  await page.goto(`${base}/web/console.html`);
+  await signIn("cora");
   await page.selectOption("#advisory-service", "storage");
   await page.selectOption("#advisory-state", "monitoring");
   await page.fill("#advisory-message", "Bucket access fixed; we are watching.");

@@ -99,6 +99,39 @@ static void released_once_to_each_tenant(void **state)
         json_int_t id = json_integer_value(json_object_get(a, "id"));
         assert_int_equal(json_array_size(json_object_get(a, "tenants")), 3);
         json_decref(a);
+        /* The preview is each tenant's e-mail as the release will send it,
+         * naming that tenant only; it changes nothing. */
+        char *before = db_fingerprint(&S);
+        snprintf(path, sizeof path, "/api/v1/incidents/%s/notices/%lld/preview?tenant=acme", key, (long long)id);
+        assert_int_equal(call("GET", path, manager, NULL, &a), 200);
+        assert_string_equal(json_string_value(json_object_get(a, "tenant")), "acme");
+        assert_int_equal(json_array_size(json_object_get(a, "to")), 2);
+        assert_true(json_is_true(json_object_get(a, "webhook")));
+        assert_true(json_is_false(json_object_get(a, "released")));
+        assert_non_null(strstr(json_string_value(json_object_get(a, "subject")), "Security incident notice for Acme"));
+        const char *text = json_string_value(json_object_get(a, "body"));
+        assert_non_null(strstr(text, "To the designated security contacts of Acme Corp."));
+        assert_null(strstr(text, "Globex"));
+        assert_null(strstr(text, "Initech"));
+        char acme_body[8192];
+        size_t w = 0;
+        for (const char *c = text; *c && w + 2 < sizeof acme_body; c++) {
+                if (*c == '\n')
+                        acme_body[w++] = '\r';
+                acme_body[w++] = *c;
+        }
+        acme_body[w] = 0;
+        json_decref(a);
+        snprintf(path, sizeof path, "/api/v1/incidents/%s/notices/%lld/preview?tenant=umbrella", key, (long long)id);
+        expect_refused_on(&S, "GET", path, manager, NULL, NULL, 404, "not addressed to tenant umbrella", NULL);
+        snprintf(path, sizeof path, "/api/v1/incidents/%s/notices/%lld/preview", key, (long long)id);
+        expect_refused_on(&S, "GET", path, manager, NULL, NULL, 400, NULL, "tenant");
+        snprintf(path, sizeof path, "/api/v1/incidents/%s/notices/999999/preview?tenant=acme", key);
+        expect_refused_on(&S, "GET", path, manager, NULL, NULL, 404, NULL, NULL);
+        char *after = db_fingerprint(&S);
+        assert_string_equal(before, after);
+        free(before);
+        free(after);
         /* sev1: the composer may not release it alone. */
         snprintf(path, sizeof path, "/api/v1/incidents/%s/notices/%lld/release", key, (long long)id);
         const char *const json[] = { "Content-Type: application/json", NULL };
@@ -118,6 +151,7 @@ static void released_once_to_each_tenant(void **state)
         assert_int_equal(mails("Initech LLC"), 1);
         assert_int_equal(mails("Nature of the breach:\r\nAn attacker read the customer database"), 3);
         assert_int_equal(mails("Next update by: 2099-01-01T00:00:00Z"), 3);
+        assert_int_equal(mails(acme_body), 2); /* what the preview showed, line for line */
         /* Acme's webhook got the notice too. */
         for (int i = 0; i < 50 && sink_files(hookdir, ".json") < 1; i++)
                 usleep(100 * 1000);

@@ -270,7 +270,7 @@ static int setup(void **state)
         (void)state;
         char ignore[128], path[128];
         json_t *a;
-        server_start(&S, "login:\n  max_failures_address: 1000\n");
+        server_start(&S, "login:\n  max_failures_address: 1000\nnotices:\n  two_person: sev1\n");
         server_user_token(&S, "cora", "communications", NULL, comms, sizeof comms);
         server_user_token(&S, "ina", "incident_manager", NULL, manager, sizeof manager);
         server_user_token(&S, "alice-acme", "tenant_admin", "acme", ignore, sizeof ignore);
