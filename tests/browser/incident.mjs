@@ -13,7 +13,7 @@
 // with the API's answer and with what was typed. axe, no horizontal
 // scroll at 390 and 1400 px, no console error. Prints TAP.
 //
-// Environment: VIGIL_URL, SHOTS, KEY (an incident an alert opened, on a
+// Environment: VIGIL_URL, SHOTS, WIDTH (px), KEY (an incident an alert opened, on a
 // service that pages rita); users rita (responder), ina
 // (incident_manager), eve (executive_incident_manager), cora
 // (communications), audrey (auditor), alice-acme (acme's administrator),
@@ -32,14 +32,16 @@ const base = env.VIGIL_URL;
 const ZONE = "America/New_York";
 
 const browser = await chromium.launch({ executablePath: env.CHROMIUM || "/usr/bin/chromium", args: ["--no-sandbox"] });
-const ctx = await browser.newContext({ viewport: { width: 1400, height: 1000 }, timezoneId: ZONE });
+// Every step at WIDTH px (the default 1400; 390 is a phone's).
+const WIDTH = Number(env.WIDTH || 1400);
+const ctx = await browser.newContext({ viewport: { width: WIDTH, height: 1000 }, timezoneId: ZONE });
 const page = await ctx.newPage();
 const errors = [];
 page.on("console", m => { if (m.type() === "error") errors.push(`${page.url()}: ${m.text()}`); });
 page.on("pageerror", e => errors.push(`${page.url()}: ${e.message}`));
 const url = `${base}/web/incident.html?key=${encodeURIComponent(env.KEY)}`;
 const api = `${base}/api/v1/incidents/${encodeURIComponent(env.KEY)}`;
-const { step, finish } = steps(page, env.SHOTS, "incident");
+const { step, finish } = steps(page, env.SHOTS, `incident-${WIDTH}`);
 const { form, submit, phaseTo, postmortem } = incidentPage(page);
 
 async function signIn(user) {
@@ -52,7 +54,9 @@ async function signIn(user) {
 function newYork(d) {
   const p = Object.fromEntries(new Intl.DateTimeFormat("en-CA", { timeZone: ZONE, year: "numeric", month: "2-digit", day: "2-digit",
     hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" }).formatToParts(d).map(x => [x.type, x.value]));
-  return `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}:${p.second}`;
+  // A time on the minute is read back without its seconds (Chromium
+  // normalises "10:23:00" to "10:23"), so it is typed without them.
+  return `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}${p.second === "00" ? "" : `:${p.second}`}`;
 }
 
 async function checkPage(name) {
@@ -60,9 +64,9 @@ async function checkPage(name) {
     await page.setViewportSize({ width, height: 900 });
     const [sw, cw] = await page.evaluate(() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]);
     expect(sw <= cw, `${name} at ${width}px: ${sw}px of content in ${cw}px`);
-    if (env.SHOTS) await page.screenshot({ path: `${env.SHOTS}/incident-${name}-${width}.png`, fullPage: true });
+    if (env.SHOTS) await page.screenshot({ path: `${env.SHOTS}/incident-${WIDTH}-${name}-${width}.png`, fullPage: true });
   }
-  await page.setViewportSize({ width: 1400, height: 1000 });
+  await page.setViewportSize({ width: WIDTH, height: 1000 });
   await page.evaluate(axeSource);
   const a = await page.evaluate(async () => await window.axe.run(document));
   const bad = a.violations.filter(v => v.impact === "serious" || v.impact === "critical");

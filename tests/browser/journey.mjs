@@ -43,7 +43,8 @@ async function openIncident() {
 // A datetime-local value (the browser's zone) for a moment.
 function localInput(d) {
   const p = n => String(n).padStart(2, "0");
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+  // On the minute, without seconds: Chromium reads "10:23:00" back as "10:23".
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}${d.getSeconds() ? `:${p(d.getSeconds())}` : ""}`;
 }
 
 await step("the responder opens, from the alert on the console, the incident it already opened", async () => {

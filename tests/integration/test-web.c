@@ -221,31 +221,46 @@ static void lists_in_a_browser(void **state)
         assert_true(run_browser("lists.mjs", "PREFIX=Listprobe N=60 TENANT=globex") >= 20);
 }
 
-/* One incident carried through on its own page (tests/browser/incident.mjs):
- * the alert that opens it, on a service whose policy pages rita, is the
- * set-up; every step after it is the browser's. */
+/* One incident carried through on its own page (tests/browser/incident.mjs)
+ * in a window width wide: the alert that opens it, on a service whose
+ * policy pages rita, is the set-up; every step after it is the browser's. */
+static void incident_in_a_browser(const char *service, int width)
+{
+        char env[128], path[128];
+        json_t *a;
+        snprintf(path, sizeof path, "/api/v1/services/%s", service);
+        assert_int_equal(call("PUT", path, manager, "{\"description\":\"sign-in\",\"escalation_policy\":\"sec\"}", NULL),
+                         201);
+        char alert[700];
+        snprintf(alert, sizeof alert,
+                 "[{\"labels\":{\"alertname\":\"TokenLeak\",\"service\":\"%s\",\"severity\":\"critical\"},"
+                 "\"annotations\":{\"summary\":\"Deploy key found in a public repository\","
+                 "\"description\":\"A deploy key was pushed to a public repository\","
+                 "\"runbook_url\":\"https://runbooks.example/token-leak\"},"
+                 "\"generatorURL\":\"https://prometheus.example/graph?g0.expr=leaks\"}]",
+                 service);
+        assert_int_equal(call("POST", "/api/v2/alerts", responder, alert, NULL), 200);
+        snprintf(path, sizeof path, "/api/v1/incidents?service=%s", service);
+        assert_int_equal(call("GET", path, manager, NULL, &a), 200);
+        json_t *items = json_object_get(a, "items");
+        assert_int_equal(json_array_size(items), 1);
+        snprintf(env, sizeof env, "KEY=%s WIDTH=%d", json_string_value(json_object_get(json_array_get(items, 0), "key")),
+                 width);
+        json_decref(a);
+        assert_true(run_browser("incident.mjs", env) >= 10);
+}
+
 static void an_incident_on_its_own_page(void **state)
 {
         (void)state;
-        char env[128];
-        json_t *a;
-        assert_int_equal(call("PUT", "/api/v1/services/identity", manager,
-                              "{\"description\":\"sign-in\",\"escalation_policy\":\"sec\"}", NULL),
-                         201);
-        assert_int_equal(call("POST", "/api/v2/alerts", responder,
-                              "[{\"labels\":{\"alertname\":\"TokenLeak\",\"service\":\"identity\",\"severity\":\"critical\"},"
-                              "\"annotations\":{\"summary\":\"Deploy key found in a public repository\","
-                              "\"description\":\"A deploy key was pushed to a public repository\","
-                              "\"runbook_url\":\"https://runbooks.example/token-leak\"},"
-                              "\"generatorURL\":\"https://prometheus.example/graph?g0.expr=leaks\"}]",
-                              NULL),
-                         200);
-        assert_int_equal(call("GET", "/api/v1/incidents?service=identity", manager, NULL, &a), 200);
-        json_t *items = json_object_get(a, "items");
-        assert_int_equal(json_array_size(items), 1);
-        snprintf(env, sizeof env, "KEY=%s", json_string_value(json_object_get(json_array_get(items, 0), "key")));
-        json_decref(a);
-        assert_true(run_browser("incident.mjs", env) >= 10);
+        incident_in_a_browser("identity", 1400);
+}
+
+/* The same, every step on a phone's 390 px. */
+static void an_incident_on_a_phone(void **state)
+{
+        (void)state;
+        incident_in_a_browser("sso", 390);
 }
 
 static long long release(const char *key, const char *tenant, const char *nature)
@@ -338,6 +353,7 @@ int main(void)
                 cmocka_unit_test(the_dashboard_in_a_browser),
                 cmocka_unit_test(lists_in_a_browser),
                 cmocka_unit_test(an_incident_on_its_own_page),
+                cmocka_unit_test(an_incident_on_a_phone),
         };
         return cmocka_run_group_tests_name("web", tests, setup, teardown);
 }
