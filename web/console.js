@@ -17,6 +17,12 @@
     const r = await vigil.call("GET", "/api/v1/incidents?open=true&limit=100");
     const open = r.items;
     openIncidents = open;
+    // The advisory form's incidents: the open ones, by key and title.
+    const about = document.getElementById("advisory-incident");
+    const was = about.value;
+    about.replaceChildren(el("option", { value: "" }, "No incident"),
+      ...open.map(i => el("option", { value: i.key }, `${i.key}: ${i.title}`)));
+    about.value = open.some(i => i.key === was) ? was : "";
     const body = document.querySelector("#incident-table tbody");
     body.replaceChildren();
     if (open.length === 0) body.append(el("tr", {}, el("td", { colspan: 7 }, "No open incidents.")));
@@ -218,8 +224,9 @@
     const error = document.getElementById("advisory-error");
     error.textContent = "";
     try {
-      await vigil.call("POST", "/api/v1/advisories",
-                       { service: form.service.value, state: form.state.value, message: form.message.value });
+      const body = { service: form.service.value, state: form.state.value, message: form.message.value };
+      if (form.incident.value) body.incident = form.incident.value;
+      await vigil.call("POST", "/api/v1/advisories", body);
       form.reset();
       message.textContent = "The advisory is on the status page.";
     } catch (e) {

@@ -846,6 +846,32 @@
     return el("div", { class: "preview-box" }, el("div", { class: "row" }, who.wrap, show), out);
   }
 
+  // The status page's advisories about this incident, and one posted from
+  // here: on one of the incident's services (any service the organisation
+  // runs when it names none), linked to it. The public page never says
+  // which incident an advisory is about.
+  async function advisories() {
+    const [adv, svc] = await Promise.all([call("GET", `${base}/advisories`),
+                                          call("GET", "/api/v1/services").catch(() => ({ items: [] }))]);
+    const names = (inc.services && inc.services.length ? inc.services : svc.items.map(x => x.name));
+    const service = field("Service", "select", { name: "service", options: [["", "Choose a service"], ...names] });
+    if (names.length === 1) service.input.value = names[0];
+    const state = field("State", "select", { name: "state", options: ["investigating", "identified", "monitoring", "resolved"] });
+    const text = field("Message", "textarea", { name: "message", attrs: { maxlength: "2000" } });
+    return [el("h3", {}, "Status advisories"),
+      adv.items.length
+        ? table("Status advisories", ["Posted", "Service", "State", "Message", "By"], adv.items.map(a => el("tr", {},
+            el("th", { scope: "row", "data-label": "Posted" }, time(a.posted_at)), el("td", { "data-label": "Service" }, a.service),
+            el("td", { "data-label": "State" }, a.state), el("td", { "data-label": "Message", class: "prose" }, a.message),
+            el("td", { "data-label": "By" }, a.posted_by))), "stack")
+        : el("p", { class: "meta" }, "No advisory about this incident on the status page."),
+      form("Post a status advisory", [service, state, text], "Post the advisory", async () => {
+        if (!service.input.value) throw fieldProblem("service", "choose a service");
+        await call("POST", "/api/v1/advisories", { service: service.input.value, state: state.input.value,
+                                                   message: text.input.value.trim(), incident: inc.key });
+      }, ["communications", "timeline"])];
+  }
+
   sections.communications = async () => {
     const n = await call("GET", `${base}/notices`);
     const cards = n.items.map(x => {
@@ -890,7 +916,8 @@
         const w = whenValue(nextAt, false);
         if (w) body.next_update_at = w;
         await call("POST", `${base}/notices`, body);
-      }, ["communications", "timeline"])];
+      }, ["communications", "timeline"]),
+      ...await advisories()];
   };
 
   // ---- post-mortem ----

@@ -50,6 +50,19 @@ int case_advisory_post(struct store_tx *tx, const struct actor *actor, vg_usec_t
         int r = case_service_known(tx, a->service, o);
         if (r < 0)
                 return r;
+        a->incident_id = 0;
+        if (a->incident[0]) {
+                struct incident inc = { 0 };
+                r = store_incident_get(tx, a->incident, &inc);
+                a->incident_id = inc.id;
+                incident_fini(&inc);
+                if (r == -VG_ENOTFOUND) {
+                        fielderr_add(&o->errors, "incident", "no incident %s", a->incident);
+                        return -VG_EVALIDATION;
+                }
+                if (r < 0)
+                        return r;
+        }
         snprintf(a->posted_by, sizeof a->posted_by, "%s", actor->name);
         a->posted_at = now;
         r = store_advisory_add(tx, a);
@@ -58,6 +71,8 @@ int case_advisory_post(struct store_tx *tx, const struct actor *actor, vg_usec_t
         char object[48];
         snprintf(object, sizeof object, "advisory:%lld", (long long)a->id);
         json_t *change = json_pack("{s:s, s:s, s:s}", "service", a->service, "state", a->state, "message", a->message);
+        if (change && a->incident_id)
+                json_object_set_new(change, "incident", json_string(a->incident));
         r = change ? store_audit_append(tx, now, actor, "advisory.post", object, change) : -ENOMEM;
         json_decref(change);
         return r;

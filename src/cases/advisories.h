@@ -17,8 +17,11 @@ int case_service_known(struct store_tx *tx, const char *name, struct case_outcom
  * ADVISORY_MESSAGE_MAX bytes) into fe. */
 void case_advisory_validate(const struct advisory *a, struct field_errors *fe);
 
-/* Post advisory a (service, state, message) on the status page, by actor
- * at now (set in *a, with its id); audit "advisory.post". Refusals:
+/* Post advisory a (service, state, message, and the key of the incident
+ * it is about in a->incident, or "") on the status page, by actor at now
+ * (set in *a, with its id and incident_id); audit "advisory.post".
+ * Refusals: an incident that does not exist (-VG_EVALIDATION, field
+ * "incident");
  * -VG_EVALIDATION (case_advisory_validate, and a service the organisation
  * does not run: case_service_known - a typo would otherwise put a service
  * that does not exist on the public page). A refusal writes nothing. */

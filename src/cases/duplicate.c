@@ -113,12 +113,16 @@ int case_incident_duplicate(struct store_tx *tx, const struct actor *actor, vg_u
         /* A closes as a duplicate. */
         if (r >= 0)
                 r = store_alerts_move(tx, inc->id, b.id, &res.alerts);
+        if (r >= 0) {
+                r = store_advisories_move(tx, inc->id, b.id);
+                res.advisories = r;
+        }
         if (r >= 0)
                 r = store_incident_duplicate_set(tx, inc->id, b.id);
-        moved = json_pack("{s:I, s:I, s:I, s:I, s:I}", "links", (json_int_t)res.alerts.links_moved,
+        moved = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "links", (json_int_t)res.alerts.links_moved,
                           "links_already_there", (json_int_t)res.alerts.links_dropped, "alerts",
                           (json_int_t)res.alerts.alerts, "groups", (json_int_t)res.alerts.groups,
-                          "notes", (json_int_t)res.notes);
+                          "notes", (json_int_t)res.notes, "advisories", (json_int_t)res.advisories);
         if (r >= 0 && !moved)
                 r = -ENOMEM;
         if (r >= 0)

@@ -11,6 +11,7 @@ struct case_duplicate_result {
         char survivor[INCIDENT_KEY_MAX];
         struct alert_move alerts;
         size_t notes; /* notes copied to the survivor's timeline */
+        int64_t advisories; /* status advisories now about the survivor */
 };
 
 /* Mark inc (A, as the door read it in tx at inc->version) a duplicate of

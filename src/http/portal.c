@@ -167,7 +167,7 @@ int api_portal_report(struct request *req, struct response *resp)
 
 int api_advisory_post(struct request *req, struct response *resp)
 {
-        static const char *const fields[] = { "service", "state", "message", NULL };
+        static const char *const fields[] = { "service", "state", "message", "incident", NULL };
         struct advisory a = { 0 };
         struct case_outcome o;
         struct store_tx *tx;
@@ -179,6 +179,9 @@ int api_advisory_post(struct request *req, struct response *resp)
         const char *service = json_field_string(req, body, "service", true, STORE_NAME_MAX - 1);
         const char *state = json_field_string(req, body, "state", true, 16);
         a.message = json_field_string(req, body, "message", true, ADVISORY_MESSAGE_MAX);
+        const char *incident = json_field_string(req, body, "incident", false, sizeof a.incident - 1);
+        if (incident)
+                snprintf(a.incident, sizeof a.incident, "%s", incident);
         snprintf(a.service, sizeof a.service, "%s", service ? service : "");
         snprintf(a.state, sizeof a.state, "%s", state ? state : "");
         if (service && state && a.message)
@@ -195,8 +198,42 @@ int api_advisory_post(struct request *req, struct response *resp)
         r = store_finish(tx, r);
         if (r < 0)
                 return r;
-        return response_json(resp, 201, json_pack("{s:I, s:s, s:s, s:s, s:o}", "id", (json_int_t)a.id, "service", a.service,
-                                                  "state", a.state, "message", a.message, "posted_at", json_time(a.posted_at)));
+        return response_json(resp, 201, json_pack("{s:I, s:s, s:s, s:s, s:o, s:o}", "id", (json_int_t)a.id, "service",
+                                                  a.service, "state", a.state, "message", a.message, "posted_at",
+                                                  json_time(a.posted_at), "incident",
+                                                  a.incident_id ? json_string(a.incident) : json_null()));
+}
+
+static int incident_advisory(const struct advisory *a, void *userdata)
+{
+        json_t *j = json_pack("{s:I, s:s, s:s, s:s, s:s, s:o}", "id", (json_int_t)a->id, "service", a->service, "state",
+                              a->state, "message", a->message, "posted_by", a->posted_by, "posted_at",
+                              json_time(a->posted_at));
+        return j ? json_array_append_new(userdata, j) : -ENOMEM;
+}
+
+/* The advisories posted about the incident in the path, newest first:
+ * staff's view (the public page does not say which incident). */
+int api_incident_advisories(struct request *req, struct response *resp)
+{
+        struct store_tx *tx;
+        struct incident inc = { 0 };
+        int r = store_begin_read(req->store, &tx);
+        if (r < 0)
+                return r;
+        json_t *items = json_array();
+        r = items ? store_incident_get(tx, req->params[0], &inc) : -ENOMEM;
+        if (r == -VG_ENOTFOUND)
+                request_detail(req, "no incident %s", req->params[0]);
+        if (r >= 0)
+                r = store_advisory_list_incident(tx, inc.id, incident_advisory, items);
+        incident_fini(&inc);
+        store_rollback(tx);
+        if (r < 0) {
+                json_decref(items);
+                return r;
+        }
+        return response_json(resp, 200, json_pack("{s:s, s:o}", "incident", req->params[0], "items", items));
 }
 
 static int advisory_json(const struct advisory *a, void *userdata)

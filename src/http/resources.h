@@ -140,6 +140,7 @@ int api_portal_incidents(struct request *req, struct response *resp);
 int api_portal_report(struct request *req, struct response *resp);
 int api_portal_status(struct request *req, struct response *resp);
 int api_advisory_post(struct request *req, struct response *resp);
+int api_incident_advisories(struct request *req, struct response *resp);
 int api_status_get(struct request *req, struct response *resp);
 int api_status_atom(struct request *req, struct response *resp);
 /* obligations.c */

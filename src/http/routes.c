@@ -67,6 +67,7 @@ const struct route http_routes[] = {
         { "POST", "/api/v1/incidents/{key}/notes", INCIDENT_WRITERS | R(COMMUNICATIONS), 0, api_incident_note },
         { "GET", "/api/v1/incidents/{key}/timeline", ROLES_STAFF, 0, api_incident_timeline },
         { "GET", "/api/v1/incidents/{key}/obligations", ROLES_STAFF, 0, api_obligation_list },
+        { "GET", "/api/v1/incidents/{key}/advisories", ROLES_STAFF, 0, api_incident_advisories },
         { "GET", "/api/v1/incidents/{key}/obligations/{id}", ROLES_STAFF, 0, api_obligation_get },
         { "GET", "/api/v1/incidents/{key}/notices", ROLES_STAFF, 0, api_notice_list },
         { "POST", "/api/v1/incidents/{key}/notices", NOTICE_WRITERS, 0, api_notice_create },

@@ -10,8 +10,8 @@ int store_advisory_add(struct store_tx *tx, struct advisory *a)
         struct db_stmt *st;
         int r = db_prepare_insert(
                 tx,
-                "INSERT INTO advisories(service, state, message, posted_by, posted_at) "
-                "VALUES (?,?,?,?,?)",
+                "INSERT INTO advisories(service, state, message, posted_by, posted_at, incident_id) "
+                "VALUES (?,?,?,?,?,?)",
                 &st);
         if (r < 0)
                 return r;
@@ -20,6 +20,10 @@ int store_advisory_add(struct store_tx *tx, struct advisory *a)
         db_bind_text(st, 3, a->message);
         db_bind_text(st, 4, a->posted_by);
         db_bind_int64(st, 5, a->posted_at);
+        if (a->incident_id)
+                db_bind_int64(st, 6, a->incident_id);
+        else
+                db_bind_null(st, 6);
         return db_insert_id(st, &a->id);
 }
 
@@ -33,6 +37,8 @@ static void advisory_read(struct db_stmt *st, void *out)
         a->message = db_text_ref(st, 3);
         db_text_copy(st, 4, a->posted_by, sizeof a->posted_by);
         a->posted_at = db_column_int64(st, 5);
+        a->incident_id = db_column_int64(st, 6);
+        db_text_copy(st, 7, a->incident, sizeof a->incident);
 }
 
 int store_advisory_list(struct store_tx *tx, bool latest_only, unsigned limit,
@@ -42,14 +48,36 @@ int store_advisory_list(struct store_tx *tx, bool latest_only, unsigned limit,
         struct advisory a;
         int r = db_prepare(
                 tx,
-                "SELECT id, service, state, message, posted_by, posted_at FROM advisories v "
-                "WHERE ?1 = 0 OR id = (SELECT max(id) FROM advisories w WHERE w.service = "
+                "SELECT v.id, v.service, v.state, v.message, v.posted_by, v.posted_at, v.incident_id, i.key "
+                "FROM advisories v LEFT JOIN incidents i ON i.id = v.incident_id "
+                "WHERE ?1 = 0 OR v.id = (SELECT max(w.id) FROM advisories w WHERE w.service = "
                 "v.service) "
-                "ORDER BY id DESC LIMIT ?2",
+                "ORDER BY v.id DESC LIMIT ?2",
                 &st);
         if (r < 0)
                 return r;
         db_bind_int64(st, 1, latest_only);
         db_bind_int64(st, 2, db_limit(limit));
         return DB_EACH(st, a, advisory_read, cb, userdata);
+}
+
+int store_advisory_list_incident(struct store_tx *tx, int64_t incident_id,
+                                 int (*cb)(const struct advisory *, void *), void *userdata)
+{
+        struct db_stmt *st;
+        struct advisory a;
+        int r = db_prepare(tx,
+                           "SELECT v.id, v.service, v.state, v.message, v.posted_by, v.posted_at, v.incident_id, i.key "
+                           "FROM advisories v JOIN incidents i ON i.id = v.incident_id "
+                           "WHERE v.incident_id = ? ORDER BY v.id DESC",
+                           &st);
+        if (r < 0)
+                return r;
+        db_bind_int64(st, 1, incident_id);
+        return DB_EACH(st, a, advisory_read, cb, userdata);
+}
+
+int store_advisories_move(struct store_tx *tx, int64_t from, int64_t to)
+{
+        return DB_EXEC_INTS(tx, "UPDATE advisories SET incident_id = ?2 WHERE incident_id = ?1", from, to);
 }

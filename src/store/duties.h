@@ -181,8 +181,15 @@ struct advisory {
         const char *message; /* borrows */
         char posted_by[STORE_NAME_MAX];
         vg_usec_t posted_at;
+        int64_t incident_id;  /* 0: about no incident */
+        char incident[32];    /* its key, as read ("" for none) */
 };
 int store_advisory_add(struct store_tx *tx, struct advisory *a);
+/* Every advisory about incident from is then about to; the count moved. */
+int store_advisories_move(struct store_tx *tx, int64_t from, int64_t to);
+/* The advisories about incident_id, newest first. */
+int store_advisory_list_incident(struct store_tx *tx, int64_t incident_id,
+                                 int (*cb)(const struct advisory *, void *), void *userdata);
 /* Newest first; latest_only: the newest per service. */
 int store_advisory_list(struct store_tx *tx, bool latest_only, unsigned limit,
                         int (*cb)(const struct advisory *a, void *userdata), void *userdata);

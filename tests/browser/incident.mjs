@@ -13,7 +13,7 @@
 // with the API's answer and with what was typed. axe, no horizontal
 // scroll at 390 and 1400 px, no console error. Prints TAP.
 //
-// Environment: VIGIL_URL, SHOTS, WIDTH (px), KEY (an incident an alert opened, on a
+// Environment: VIGIL_URL, SHOTS, WIDTH (px), SERVICE, KEY (an incident an alert opened, on a
 // service that pages rita); users rita (responder), ina
 // (incident_manager), eve (executive_incident_manager), cora
 // (communications), audrey (auditor), alice-acme (acme's administrator),
@@ -317,6 +317,21 @@ await step("acme's administrator acknowledges it in the portal; the incident pag
   await page.locator("text=the notice is acknowledged").waitFor();
   await signIn("ina");
   await page.locator("#communications-body p.acks:has-text('acme by alice-acme')").waitFor();
+});
+
+await step("communications posts a status advisory about the incident from its page; the public page does not name it", async () => {
+  await signIn("cora");
+  const f = form("Post a status advisory");
+  await f.getByLabel("Service").selectOption(env.SERVICE);
+  await f.getByLabel("State").selectOption("monitoring");
+  await f.getByLabel("Message").fill("Sign-in is safe again; we are watching.");
+  await submit("Post a status advisory");
+  await page.locator("#communications-body tr:has(td:text-is('monitoring')) td:text-is('Sign-in is safe again; we are watching.')").waitFor();
+  await page.goto(`${base}/status`);
+  await page.locator("text=Sign-in is safe again; we are watching.").first().waitFor();
+  const text = await page.textContent("body");
+  expect(!text.includes(env.KEY), "the status page names the incident");
+  await signIn("ina");
 });
 
 await step("a note from the timeline, in words", async () => {

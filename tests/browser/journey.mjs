@@ -170,6 +170,7 @@ await step("communications posts a status advisory from the console", async () =
   await page.selectOption("#advisory-service", "storage");
   await page.selectOption("#advisory-state", "monitoring");
   await page.fill("#advisory-message", "Bucket access fixed; we are watching.");
+  await page.selectOption("#advisory-incident", key); /* about this incident: staff see the link */
   await page.click("#advisory-form button[type=submit]");
   await page.locator("#message", { hasText: "status page" }).waitFor();
 });
@@ -177,6 +178,7 @@ await step("communications posts a status advisory from the console", async () =
 await step("the post-mortem is written with a factor and an improvement", async () => {
   await signIn("ina");
   await openIncident();
+  await page.locator("#communications-body td:text-is('Bucket access fixed; we are watching.')").waitFor();
   await postmortem({ summary: "Exports were public for 6 hours.", impact: "2 tenants, about 80 users.",
                      kind: "technical_lapse", factor: "the template defaulted to public",
                      improvement: "Deny public ACLs by organisation policy", owner: "rita" });

@@ -271,6 +271,11 @@ static void status_page_and_feed(void **state)
         expect_refused_on(&S, "POST", "/api/v1/advisories", comms, json,
                           "{\"service\":\"storge\",\"state\":\"investigating\",\"message\":\"Reads failing\"}", 400, NULL,
                           "service");
+        /* An advisory may name the incident it is about: one that exists. */
+        expect_refused_on(&S, "POST", "/api/v1/advisories", comms, json,
+                          "{\"service\":\"storage\",\"state\":\"investigating\",\"message\":\"Reads failing\","
+                          "\"incident\":\"INC-1999-0001\"}",
+                          400, NULL, "incident");
         char *after = db_fingerprint(&S);
         assert_string_equal(before, after);
         free(before);
@@ -281,9 +286,13 @@ static void status_page_and_feed(void **state)
                               "failing in eu-west\"}",
                               NULL),
                          201);
-        assert_int_equal(call("POST", "/api/v1/advisories", comms,
-                              "{\"service\":\"billing\",\"state\":\"identified\",\"message\":\"Invoices delayed.\"}", NULL),
-                         201);
+        char body[256];
+        snprintf(body, sizeof body,
+                 "{\"service\":\"billing\",\"state\":\"identified\",\"message\":\"Invoices delayed.\",\"incident\":\"%s\"}",
+                 inc_shared);
+        assert_int_equal(call("POST", "/api/v1/advisories", comms, body, &a), 201);
+        assert_string_equal(json_string_value(json_object_get(a, "incident")), inc_shared);
+        json_decref(a);
         assert_int_equal(call("POST", "/api/v1/advisories", comms,
                               "{\"service\":\"billing\",\"state\":\"resolved\",\"message\":\"Invoices sent.\"}", NULL),
                          201);
@@ -298,6 +307,25 @@ static void status_page_and_feed(void **state)
         /* Services by name. */
         json_t *s0 = json_array_get(json_object_get(a, "services"), 0);
         assert_string_equal(json_string_value(json_object_get(s0, "name")), "billing");
+        /* The public page does not say which incident an advisory is about. */
+        char *text = json_dumps(a, 0);
+        assert_null(strstr(text, inc_shared));
+        assert_null(strstr(text, "\"incident\""));
+        free(text);
+        json_decref(a);
+        /* Staff find it on the incident. */
+        char ipath[96];
+        snprintf(ipath, sizeof ipath, "/api/v1/incidents/%s/advisories", inc_shared);
+        assert_int_equal(call("GET", ipath, manager, NULL, &a), 200);
+        assert_int_equal(json_array_size(json_object_get(a, "items")), 1);
+        assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(a, "items"), 0), "message")),
+                            "Invoices delayed.");
+        json_decref(a);
+        assert_int_equal(call("GET", ipath, acme, NULL, &a), 403); /* staff only */
+        json_decref(a);
+        snprintf(ipath, sizeof ipath, "/api/v1/incidents/%s/advisories", inc_initech);
+        assert_int_equal(call("GET", ipath, manager, NULL, &a), 200);
+        assert_int_equal(json_array_size(json_object_get(a, "items")), 0);
         json_decref(a);
 
         /* Atom: well-formed XML (parsed by Python's expat), text escaped,

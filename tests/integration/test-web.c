@@ -244,8 +244,8 @@ static void incident_in_a_browser(const char *service, int width)
         assert_int_equal(call("GET", path, manager, NULL, &a), 200);
         json_t *items = json_object_get(a, "items");
         assert_int_equal(json_array_size(items), 1);
-        snprintf(env, sizeof env, "KEY=%s WIDTH=%d", json_string_value(json_object_get(json_array_get(items, 0), "key")),
-                 width);
+        snprintf(env, sizeof env, "KEY=%s WIDTH=%d SERVICE=%s",
+                 json_string_value(json_object_get(json_array_get(items, 0), "key")), width, service);
         json_decref(a);
         assert_true(run_browser("incident.mjs", env) >= 10);
 }

@@ -965,11 +965,12 @@ static const char v23_rows[] =
         "'sqlite_autoindex_incident_residents_1', 'pages_waiting', 'incident_tasks_owner', "        \
         "'task_approvals_pending', 'notices_unreleased', 'incidents_duplicate_of', 'tenants_name', "  \
         "'tenants_updated', 'incidents_updated', 'audit_log_actor', 'audit_log_action', 'pages_user', " \
-        "'alerts_incident')"
+        "'alerts_incident', 'advisories_incident')"
 
 /* Every table's rows, ids included, as one text. The indexes of migration
  * 025's tables (and of 027's obligation_filings, 028's work lists, 029's
- * incident_residents, 031's duplicates, 032's list orders)
+ * incident_residents, 031's duplicates, 032's list orders, 033's
+ * advisories by incident)
  * are left out: they are not 024's to keep. */
 #define EVERY_ROW                                                                                  \
         "SELECT (SELECT group_concat(id) FROM (SELECT id FROM incidents ORDER BY id)) || '|' || "  \
@@ -1119,6 +1120,8 @@ static void back_to_24(struct fixture *f)
                         "DROP TABLE incident_residents; " /* 029's */
                         "DROP INDEX tenants_name; DROP INDEX tenants_updated; DROP INDEX incidents_updated; "
                         "DROP INDEX audit_log_actor; DROP INDEX audit_log_action; DROP INDEX pages_user; "
+                        "DROP INDEX advisories_incident; "
+                        "ALTER TABLE advisories DROP COLUMN incident_id; " /* 033's */
                         "DROP INDEX alerts_incident; " /* 032's */
                         "DROP INDEX incidents_duplicate_of; "
                         "ALTER TABLE incidents DROP COLUMN duplicate_of; " /* 031's */
@@ -1181,6 +1184,8 @@ static void migration_030_finds_the_asap_rows(void **state)
                         "DROP INDEX tenants_name; DROP INDEX tenants_updated; DROP INDEX incidents_updated; "
                         "DROP INDEX audit_log_actor; DROP INDEX audit_log_action; DROP INDEX pages_user; "
                         "DROP INDEX alerts_incident; " /* 032's */
+                        "DROP INDEX advisories_incident; "
+                        "ALTER TABLE advisories DROP COLUMN incident_id; " /* 033's */
                         "DELETE FROM schema_migrations WHERE version >= 30");
         reopen(f);
         struct obligation got[3];
