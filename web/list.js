@@ -49,7 +49,19 @@ const vigilList = (() => {
     const region = el("div", { class: "list-results" });
     const prev = el("button", { type: "button", class: "secondary", onclick: () => previous() }, "Previous page");
     const next = el("button", { type: "button", class: "secondary" }, "Next page");
-    const pager = el("nav", { class: "pager", "aria-label": `Pages of ${cfg.noun.plural}` }, prev, next);
+    // Compact rows for a long list: the viewer's choice, kept in this
+    // browser for every list page.
+    const compactId = `compact-${++ids}`;
+    const compact = el("input", { id: compactId, type: "checkbox" });
+    const density = on => {
+      document.documentElement.classList.toggle("compact", on);
+      try { localStorage.setItem("vigil.density", on ? "compact" : "comfortable"); } catch (e) { /* private mode */ }
+    };
+    try { compact.checked = localStorage.getItem("vigil.density") === "compact"; } catch (e) { compact.checked = false; }
+    document.documentElement.classList.toggle("compact", compact.checked);
+    compact.addEventListener("change", () => density(compact.checked));
+    const pager = el("nav", { class: "pager", "aria-label": `Pages of ${cfg.noun.plural}` }, prev, next,
+      el("span", { class: "density" }, compact, " ", el("label", { for: compactId, class: "inline" }, "Compact rows")));
     // On a phone the filters fold away under their summary, unless some
     // are set; on a wide screen they stay open.
     const summary = el("summary", {}, "Filters and order");
@@ -141,8 +153,12 @@ const vigilList = (() => {
           params.get("cursor") ? `No more ${cfg.noun.plural}.`
             : filtered ? `No ${cfg.noun.singular} matches these filters.` : `No ${cfg.noun.plural} yet.`));
       } else {
-        region.replaceChildren(vigil.table(cfg.caption, cfg.columns.map(c => c.head),
-          items.map(i => el("tr", {}, cfg.columns.map((c, n) => el(n === 0 ? "th" : "td", n === 0 ? { scope: "row" } : {}, c.cell(i)))))));
+        // On a phone each row is a card, each cell named by its column.
+        const t = vigil.table(cfg.caption, cfg.columns.map(c => c.head),
+          items.map(i => el("tr", {}, cfg.columns.map((c, n) =>
+            el(n === 0 ? "th" : "td", { scope: n === 0 ? "row" : undefined, "data-label": c.head }, c.cell(i))))));
+        t.classList.add("stack");
+        region.replaceChildren(t);
       }
       const first = depth * limit + 1, known = depth > 0 || !params.get("cursor");
       status.textContent = !items.length ? ""

@@ -164,6 +164,20 @@ for (const width of [1400, 390]) {
     expect(titles[0] === `${PREFIX} 00`, `the oldest is ${titles[0]}`);
   });
 
+  await step(`incidents: compact rows, kept across a reload; on a phone each row is a card ${at}`, async () => {
+    const row = page.locator("#list tbody tr").first();
+    const tall = (await row.boundingBox()).height;
+    await page.getByLabel("Compact rows").check();
+    const short = (await row.boundingBox()).height;
+    expect(short < tall, `a row is ${tall}px, compact ${short}px`);
+    await page.reload();
+    await shown(page);
+    expect(await page.getByLabel("Compact rows").isChecked(), "compact rows were not kept");
+    const display = await page.locator("#list tbody tr").first().evaluate(e => getComputedStyle(e).display);
+    expect(width < 640 ? display === "block" : display === "table-row", `rows show as ${display} at ${width}px`);
+    await page.getByLabel("Compact rows").uncheck();
+  });
+
   await step(`incidents: a bad filter shows the server's reason; no match says so ${at}`, async () => {
     await page.getByLabel("Tenant in scope").fill("not a tenant!");
     await page.getByRole("button", { name: "Apply" }).click();
