@@ -3,6 +3,8 @@
 #include "cli/cli.h"
 #include "cli/client.h"
 
+#include <curl/curl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,11 +14,14 @@ static const char notices_usage[] =
         "       vigil notices compose KEY --kind initial|update|final --nature TEXT --impact TEXT\n"
         "                             --mitigation TEXT [--next-steps TEXT --next-update RFC3339]\n"
         "                             [--tenant ID]...\n"
+        "       vigil notices preview KEY ID TENANT\n"
         "       vigil notices release KEY ID\n"
         "\n"
         "Lists incident KEY's notices with each delivery's state; composes one (all tenants\n"
         "in scope unless --tenant names some; TEXT '-' reads it from standard input);\n"
-        "releases one to every tenant's designated contacts and webhook.\n";
+        "prints the e-mail notice ID sends TENANT, as the release renders it (To, Subject\n"
+        "and its text; nothing is sent or changed); releases one to every tenant's\n"
+        "designated contacts and webhook.\n";
 
 static const char *s(json_t *o, const char *k)
 {
@@ -84,6 +89,7 @@ int cmd_notices(struct cli *cli, int argc, char **argv)
         char path[256];
         const char *method = "GET";
         json_t *body = NULL;
+        bool preview = false;
         if (wants_help(argc, argv)) {
                 fputs(notices_usage, stdout);
                 return EXIT_OK;
@@ -96,6 +102,15 @@ int cmd_notices(struct cli *cli, int argc, char **argv)
                         fputs(notices_usage, stderr);
                         return EXIT_USAGE;
                 }
+        } else if (argc == 5 && strcmp(argv[1], "preview") == 0 && strlen(argv[2]) <= 32 && strlen(argv[3]) <= 19 &&
+                   strlen(argv[4]) <= 63) {
+                CURL *esc = curl_easy_init();
+                char *t = esc ? curl_easy_escape(esc, argv[4], 0) : NULL;
+                snprintf(path, sizeof path, "/api/v1/incidents/%s/notices/%s/preview?tenant=%s", argv[2], argv[3],
+                         t ? t : "");
+                curl_free(t);
+                curl_easy_cleanup(esc);
+                preview = true;
         } else if (argc == 4 && strcmp(argv[1], "release") == 0 && strlen(argv[2]) <= 32 && strlen(argv[3]) <= 19) {
                 method = "POST";
                 snprintf(path, sizeof path, "/api/v1/incidents/%s/notices/%s/release", argv[2], argv[3]);
@@ -109,6 +124,19 @@ int cmd_notices(struct cli *cli, int argc, char **argv)
         json_decref(body);
         if (rc)
                 return rc;
+        if (preview && !cli->json_output) {
+                json_t *v;
+                size_t i;
+                printf("To: ");
+                json_array_foreach(json_object_get(a, "to"), i, v)
+                        printf("%s%s", i ? ", " : "", json_string_value(v));
+                printf("%s\nSubject: %s\n\n%s", json_array_size(json_object_get(a, "to")) ? "" : "(no e-mail contact)",
+                       s(a, "subject"), s(a, "body"));
+                if (json_is_true(json_object_get(a, "webhook")))
+                        printf("\n(and the notice as JSON to the tenant's webhook)\n");
+                json_decref(a);
+                return EXIT_OK;
+        }
         if (cli->json_output || strcmp(method, "POST") == 0) {
                 client_print_json(a);
                 json_decref(a);

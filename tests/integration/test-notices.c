@@ -227,6 +227,18 @@ static void cli_composes_releases_and_lists(void **state)
                              0);
         assert_non_null(strstr(out, "mitigation"));
         free(out);
+        /* The e-mail initech will get, read before the release. */
+        assert_int_equal(vigil_run(NULL, &out, as_manager,
+                                   (const char *const[]){ "notices", "preview", key, id, "initech", NULL }),
+                         0);
+        assert_non_null(strstr(out, "To: it@initech.example\nSubject: Security incident notice for Initech LLC"));
+        assert_non_null(strstr(out, "Keys were rotated; the attacker's access ended on 21 Nov."));
+        free(out);
+        assert_int_equal(vigil_run(NULL, &out, as_manager,
+                                   (const char *const[]){ "notices", "preview", key, id, "acme", NULL }),
+                         1); /* not addressed to acme */
+        assert_non_null(strstr(out, "not addressed to tenant acme"));
+        free(out);
         assert_int_equal(vigil_run(NULL, &out, as_manager, (const char *const[]){ "notices", "release", key, id, NULL }), 0);
         free(out);
         for (int i = 0; i < 100 && mails("This is an update about security incident") < 1; i++)
