@@ -434,6 +434,21 @@ static int release_all(struct release *rl, json_t *tenants)
         return r;
 }
 
+/* Notice id of incident key into *inc and *c: -VG_ENOTFOUND (o says
+ * which) when key has no such notice. */
+static int notice_of(struct store_tx *tx, const char *key, int64_t id, struct incident *inc, struct notice_copy *c,
+                     struct case_outcome *o)
+{
+        int r = store_incident_get(tx, key, inc);
+        if (r >= 0)
+                r = store_notice_get(tx, id, copy_notice, c);
+        if (r >= 0 && c->n.incident_id != inc->id)
+                r = -VG_ENOTFOUND;
+        if (r == -VG_ENOTFOUND)
+                case_outcome_detail(o, "no notice %lld on %s", (long long)id, key);
+        return r;
+}
+
 int case_notice_release(struct store_tx *tx, const struct actor *actor, vg_usec_t now,
                         const struct notice_policy *p, const char *key, int64_t id, unsigned *ret_messages,
                         struct case_outcome *o)
@@ -442,13 +457,7 @@ int case_notice_release(struct store_tx *tx, const struct actor *actor, vg_usec_
         struct notice_copy c = { 0 };
         struct release rl = { .tx = tx, .now = now, .templates = p->templates, .inc = &inc, .c = &c };
         json_t *tenants = NULL;
-        int r = store_incident_get(tx, key, &inc);
-        if (r >= 0)
-                r = store_notice_get(tx, id, copy_notice, &c);
-        if (r >= 0 && c.n.incident_id != inc.id)
-                r = -VG_ENOTFOUND;
-        if (r == -VG_ENOTFOUND)
-                case_outcome_detail(o, "no notice %lld on %s", (long long)id, key);
+        int r = notice_of(tx, key, id, &inc, &c, o);
         if (r >= 0)
                 r = two_person_check(p, actor, &c, o);
         if (r >= 0) {
@@ -495,14 +504,8 @@ int case_notice_preview(struct store_tx *tx, const struct notice_templates *t, c
         struct notice_copy c = { 0 };
         json_t *doc = NULL;
         char *subject = NULL, *body = NULL;
-        int r = store_incident_get(tx, key, &inc);
-        if (r >= 0)
-                r = store_notice_get(tx, id, copy_notice, &c);
-        if (r >= 0 && c.n.incident_id != inc.id)
-                r = -VG_ENOTFOUND;
-        if (r == -VG_ENOTFOUND)
-                case_outcome_detail(o, "no notice %lld on %s", (long long)id, key);
-        else if (r >= 0 && !addressed_to(c.tenants, tenant)) {
+        int r = notice_of(tx, key, id, &inc, &c, o);
+        if (r >= 0 && !addressed_to(c.tenants, tenant)) {
                 case_outcome_detail(o, "notice %lld is not addressed to tenant %s", (long long)id, tenant);
                 r = -VG_ENOTFOUND;
         }
