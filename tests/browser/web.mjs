@@ -26,12 +26,21 @@ function report(ok, what, why) {
   console.log(`${ok ? "ok" : "not ok"} ${n} - ${what}${ok || !why ? "" : ` # ${why}`}`);
 }
 
+let current = null; // the page the checks run on, for what a failure saw
+
 async function check(what, fn) {
   try {
     await fn();
     report(true, what);
   } catch (e) {
     report(false, what, String(e.message || e).split("\n")[0]);
+    // What the page showed, so that a failure seen once can be read.
+    if (current) {
+      const said = await current.evaluate(() => [...document.querySelectorAll("#message, .error, [role=alert]")]
+        .map(x => x.textContent.trim()).filter(Boolean).join(" | ")).catch(() => "");
+      console.log(`# at ${current.url()}; the page says: ${said || "nothing"}`);
+      if (env.SHOTS) await current.screenshot({ path: `${env.SHOTS}/web-failed-${n}.png`, fullPage: true }).catch(() => {});
+    }
   }
 }
 
@@ -45,6 +54,7 @@ const errors = [];
 async function newPage(width) {
   const ctx = await browser.newContext({ viewport: { width, height: 900 } });
   const page = await ctx.newPage();
+  current = page;
   page.on("console", m => { if (m.type() === "error") errors.push(`${page.url()}: ${m.text()}`); });
   page.on("pageerror", e => errors.push(`${page.url()}: ${e.message}`));
   return page;
@@ -70,6 +80,9 @@ async function shoot(page, name) {
 }
 
 async function signIn(page, user, pass) {
+  // Signed out first: a check that failed before its sign-out does not
+  // leave the next one signed in as someone else.
+  await page.context().clearCookies();
   await page.goto(`${base}/`);
   await page.waitForSelector("#username");
   // By keyboard only: the first field, type, Tab, type, Enter.
