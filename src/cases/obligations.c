@@ -425,7 +425,7 @@ void case_explainer_free(struct case_explainer *x)
 }
 
 int case_explainer_new(struct store_tx *tx, const struct rule_set *rules, const struct config_provider *pv,
-                       const struct incident *inc, struct case_explainer **ret)
+                       const struct incident *inc, const char *tenant, struct case_explainer **ret)
 {
         struct case_explainer *x = calloc(1, sizeof *x);
         if (!x)
@@ -436,8 +436,15 @@ int case_explainer_new(struct store_tx *tx, const struct rule_set *rules, const 
         x->docs = json_object();
         x->provider = provider_facts(pv, x->pjur, x->psec);
         int r = x->docs ? incident_seen_read(tx, inc, &x->seen) : -ENOMEM;
-        if (r >= 0)
+        /* The whole scope for a list, one tenant's row for one (the
+         * provider's own duties read none). */
+        if (r >= 0 && !tenant)
                 r = store_incident_tenants_list(tx, inc->id, scope_cb, &x->sc);
+        else if (r >= 0 && tenant[0]) {
+                r = store_incident_tenant_get(tx, inc->id, tenant, scope_cb, &x->sc);
+                if (r == -VG_ENOTFOUND)
+                        r = 0; /* out of scope now: its row is withdrawn */
+        }
         if (r < 0) {
                 case_explainer_free(x);
                 return r;

@@ -27,10 +27,13 @@ int case_obligations_recompute(struct store_tx *tx, const struct rule_set *rules
 
 /* What the explanations of one incident's obligations read, gathered
  * once in tx (the incident's facts, its scope; tenants' records as they
- * are asked for): new answers 0 or a store error; free accepts NULL. */
+ * are asked for): tenant NULL reads the whole scope, for explaining any
+ * of them; a tenant id only that tenant's row, for its obligations alone
+ * ("" the provider's own: none). new answers 0 or a store error; free
+ * accepts NULL. */
 struct case_explainer;
 int case_explainer_new(struct store_tx *tx, const struct rule_set *rules, const struct config_provider *pv,
-                       const struct incident *inc, struct case_explainer **ret);
+                       const struct incident *inc, const char *tenant, struct case_explainer **ret);
 void case_explainer_free(struct case_explainer *x);
 /* Why obligation o applies and by when (case_rule_explanation, with the
  * facts as they stand: a withdrawn row shows the condition no longer

@@ -156,7 +156,7 @@ static int obligation_list(struct request *req, struct response *resp, struct st
         l.why = json_object();
         int r = find_incident(req, tx, &inc);
         if (r >= 0 && req->rules && why)
-                r = case_explainer_new(tx, req->rules, &req->cfg->provider, &inc, &l.x);
+                r = case_explainer_new(tx, req->rules, &req->cfg->provider, &inc, NULL, &l.x);
         if (r >= 0)
                 r = store_obligation_list(tx, inc.id, add, &l);
         case_explainer_free(l.x);
@@ -198,22 +198,28 @@ int api_obligation_list(struct request *req, struct response *resp)
         return r;
 }
 
-/* One obligation of the incident in the path, with its explanation. */
+/* One obligation of the incident in the path, with its explanation:
+ * what it reads is that obligation's tenant's alone. */
 struct one {
+        struct request *req;
+        struct store_tx *tx;
         struct listing *l;
-        int64_t incident_id;
+        const struct incident *inc;
         json_t *row;
 };
 
 static int one_row(const struct obligation *o, void *userdata)
 {
         struct one *w = userdata;
-        if (o->incident_id != w->incident_id)
+        if (o->incident_id != w->inc->id)
                 return 0; /* another incident's: not found here */
-        json_t *j = row_json(o, w->l->now);
-        if (!j || explain(w->l, o, j) < 0) {
+        int r = w->req->rules ? case_explainer_new(w->tx, w->req->rules, &w->req->cfg->provider, w->inc, o->tenant,
+                                                   &w->l->x)
+                              : 0;
+        json_t *j = r >= 0 ? row_json(o, w->l->now) : NULL;
+        if (r < 0 || !j || explain(w->l, o, j) < 0) {
                 json_decref(j);
-                return -ENOMEM;
+                return r < 0 ? r : -ENOMEM;
         }
         json_t *e = w->l->x ? case_obligation_explanation(w->l->x, o) : NULL;
         json_object_set_new(j, "explanation", e ? e : json_null());
@@ -232,11 +238,8 @@ int api_obligation_get(struct request *req, struct response *resp)
                 return r;
         struct listing l = { .now = req->now, .set = req->rules, .why = json_object() };
         struct incident inc = { 0 };
-        struct one w = { .l = &l };
+        struct one w = { .req = req, .tx = tx, .l = &l, .inc = &inc };
         r = l.why ? find_incident(req, tx, &inc) : -ENOMEM;
-        w.incident_id = inc.id;
-        if (r >= 0 && req->rules)
-                r = case_explainer_new(tx, req->rules, &req->cfg->provider, &inc, &l.x);
         if (r >= 0)
                 r = store_obligation_get(tx, id, one_row, &w);
         if (r >= 0 && !w.row)
