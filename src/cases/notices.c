@@ -258,9 +258,6 @@ static const char *field_value(const char *name, void *userdata)
         return NULL;
 }
 
-/* The messages for one tenant (message_for). rl->messages counts
- * the messages queued; *recipients the recipients that have their
- * message, queued now or before. */
 /* The subject and body of notice c of incident inc for tenant (named
  * name): its kind's template filled with this notice and this tenant,
  * nothing of any other tenant. Both yours; -EINVAL without templates. */
@@ -290,6 +287,9 @@ static int message_for(const struct notice_templates *t, const struct incident *
         return 0;
 }
 
+/* The messages for one tenant (message_for). rl->messages counts
+ * the messages queued; *recipients the recipients that have their
+ * message, queued now or before. */
 static int release_to(struct release *rl, const char *tenant, unsigned *recipients)
 {
         const struct notice_copy *c = rl->c;

@@ -207,3 +207,14 @@ void client_print_json(json_t *answer)
                 puts(s);
         free(s);
 }
+
+bool client_query_add(char *path, size_t size, const char *name, const char *value)
+{
+        CURL *esc = curl_easy_init();
+        char *e = esc ? curl_easy_escape(esc, value, 0) : NULL;
+        size_t n = strlen(path);
+        int w = e ? snprintf(path + n, size - n, "%s%s=%s", strchr(path, '?') ? "&" : "?", name, e) : -1;
+        curl_free(e);
+        curl_easy_cleanup(esc);
+        return w > 0 && (size_t)w < size - n;
+}

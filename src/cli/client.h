@@ -35,3 +35,6 @@ int client_config_path(char *buf, size_t size);
 int client_request(const char *verb, const char *method, const char *path, json_t *body, json_t **ret);
 /* Print an answer as indented JSON (-o json). */
 void client_print_json(json_t *answer);
+/* Append ?name=value (&name=value once path has a query) to path, the
+ * value percent-encoded; false when it does not fit in size. */
+bool client_query_add(char *path, size_t size, const char *name, const char *value);

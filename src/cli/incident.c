@@ -146,18 +146,14 @@ int cmd_incident(struct cli *cli, int argc, char **argv)
                                 goto bad;
                         }
                 }
-                size_t n = (size_t)snprintf(path, sizeof path, "/api/v1/incidents?");
+                snprintf(path, sizeof path, "/api/v1/incidents");
                 const char *k;
                 json_t *v;
-                CURL *esc = curl_easy_init();
-                json_object_foreach(q, k, v) {
-                        char *e = curl_easy_escape(esc, json_string_value(v), 0);
-                        n += (size_t)snprintf(path + n, n < sizeof path ? sizeof path - n : 0, "%s=%s&", k, e ? e : "");
-                        curl_free(e);
-                }
-                curl_easy_cleanup(esc);
+                bool fits = true;
+                json_object_foreach(q, k, v)
+                        fits = fits && client_query_add(path, sizeof path, k, json_string_value(v));
                 json_decref(q);
-                if (n >= sizeof path)
+                if (!fits)
                         goto bad;
         } else if ((strcmp(verb, "show") == 0 || strcmp(verb, "timeline") == 0) && key && argc == 3) {
                 snprintf(path, sizeof path, "/api/v1/incidents/%s%s", key,

@@ -3,7 +3,6 @@
 #include "cli/cli.h"
 #include "cli/client.h"
 
-#include <curl/curl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -104,12 +103,11 @@ int cmd_notices(struct cli *cli, int argc, char **argv)
                 }
         } else if (argc == 5 && strcmp(argv[1], "preview") == 0 && strlen(argv[2]) <= 32 && strlen(argv[3]) <= 19 &&
                    strlen(argv[4]) <= 63) {
-                CURL *esc = curl_easy_init();
-                char *t = esc ? curl_easy_escape(esc, argv[4], 0) : NULL;
-                snprintf(path, sizeof path, "/api/v1/incidents/%s/notices/%s/preview?tenant=%s", argv[2], argv[3],
-                         t ? t : "");
-                curl_free(t);
-                curl_easy_cleanup(esc);
+                snprintf(path, sizeof path, "/api/v1/incidents/%s/notices/%s/preview", argv[2], argv[3]);
+                if (!client_query_add(path, sizeof path, "tenant", argv[4])) {
+                        fputs(notices_usage, stderr);
+                        return EXIT_USAGE;
+                }
                 preview = true;
         } else if (argc == 4 && strcmp(argv[1], "release") == 0 && strlen(argv[2]) <= 32 && strlen(argv[3]) <= 19) {
                 method = "POST";

@@ -21,18 +21,6 @@ static const char usage[] =
         "check exits 6 when a schedule has a gap or a service is not covered around\n"
         "the clock in the next N days (default 90), listing each; 0 when all are.\n";
 
-/* Append &name=escaped(value) to path. */
-static bool query(char *path, size_t size, const char *name, const char *value)
-{
-        CURL *esc = curl_easy_init();
-        char *e = esc ? curl_easy_escape(esc, value, 0) : NULL;
-        size_t n = strlen(path);
-        int w = e ? snprintf(path + n, size - n, "%s%s=%s", strchr(path, '?') ? "&" : "?", name, e) : -1;
-        curl_free(e);
-        curl_easy_cleanup(esc);
-        return w > 0 && (size_t)w < size - n;
-}
-
 static const char *str(json_t *o, const char *k)
 {
         const char *s = json_string_value(json_object_get(o, k));
@@ -90,7 +78,7 @@ int cmd_oncall(struct cli *cli, int argc, char **argv)
                         if (strcmp(argv[i], "--service") != 0 && strcmp(argv[i], "--schedule") != 0 &&
                             strcmp(argv[i], "--at") != 0)
                                 goto bad;
-                        if (!query(path, sizeof path, argv[i] + 2, argv[i + 1]))
+                        if (!client_query_add(path, sizeof path, argv[i] + 2, argv[i + 1]))
                                 goto bad;
                 }
                 if (argc % 2 != 0 || !strchr(path, '?'))
@@ -101,7 +89,7 @@ int cmd_oncall(struct cli *cli, int argc, char **argv)
                         if (strcmp(argv[i], "--from") != 0 && strcmp(argv[i], "--to") != 0 &&
                             strcmp(argv[i], "--days") != 0)
                                 goto bad;
-                        if (!query(path, sizeof path, argv[i] + 2, argv[i + 1]))
+                        if (!client_query_add(path, sizeof path, argv[i] + 2, argv[i + 1]))
                                 goto bad;
                 }
         } else if (strcmp(verb, "override") == 0 && argc >= 3 && argc % 2 == 1 && strlen(argv[2]) <= 64) {
@@ -116,7 +104,7 @@ int cmd_oncall(struct cli *cli, int argc, char **argv)
                 }
         } else if (strcmp(verb, "check") == 0 && (argc == 2 || (argc == 4 && strcmp(argv[2], "--days") == 0))) {
                 snprintf(path, sizeof path, "/api/v1/oncall/coverage");
-                if (argc == 4 && !query(path, sizeof path, "days", argv[3]))
+                if (argc == 4 && !client_query_add(path, sizeof path, "days", argv[3]))
                         goto bad;
         } else {
                 goto bad;
@@ -189,7 +177,7 @@ int cmd_page(struct cli *cli, int argc, char **argv)
         }
         if (strcmp(verb, "list") == 0 && (argc == 2 || (argc == 4 && strcmp(argv[2], "--incident") == 0))) {
                 snprintf(path, sizeof path, "/api/v1/pages");
-                if (argc == 4 && !query(path, sizeof path, "incident", argv[3]))
+                if (argc == 4 && !client_query_add(path, sizeof path, "incident", argv[3]))
                         goto bad;
         } else if (strcmp(verb, "ack") == 0 &&
                    (argc == 3 || (argc == 5 && strcmp(argv[3], "--reason") == 0)) &&
