@@ -851,9 +851,10 @@
   // runs when it names none), linked to it. The public page never says
   // which incident an advisory is about.
   async function advisories() {
+    const own = inc.services || [];
     const [adv, svc] = await Promise.all([call("GET", `${base}/advisories`),
-                                          call("GET", "/api/v1/services").catch(() => ({ items: [] }))]);
-    const names = (inc.services && inc.services.length ? inc.services : svc.items.map(x => x.name));
+      own.length ? null : call("GET", "/api/v1/services").catch(() => ({ items: [] }))]);
+    const names = own.length ? own : svc.items.map(x => x.name);
     const service = field("Service", "select", { name: "service", options: [["", "Choose a service"], ...names] });
     if (names.length === 1) service.input.value = names[0];
     const state = field("State", "select", { name: "state", options: ["investigating", "identified", "monitoring", "resolved"] });

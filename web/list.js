@@ -53,13 +53,12 @@ const vigilList = (() => {
     // browser for every list page.
     const compactId = `compact-${++ids}`;
     const compact = el("input", { id: compactId, type: "checkbox" });
-    const density = on => {
-      document.documentElement.classList.toggle("compact", on);
-      try { localStorage.setItem("vigil.density", on ? "compact" : "comfortable"); } catch (e) { /* private mode */ }
-    };
-    try { compact.checked = localStorage.getItem("vigil.density") === "compact"; } catch (e) { compact.checked = false; }
+    try { compact.checked = localStorage.getItem("vigil.density") === "compact"; } catch (e) { /* storage off: comfortable */ }
     document.documentElement.classList.toggle("compact", compact.checked);
-    compact.addEventListener("change", () => density(compact.checked));
+    compact.addEventListener("change", () => {
+      document.documentElement.classList.toggle("compact", compact.checked);
+      try { localStorage.setItem("vigil.density", compact.checked ? "compact" : "comfortable"); } catch (e) { /* not kept */ }
+    });
     const pager = el("nav", { class: "pager", "aria-label": `Pages of ${cfg.noun.plural}` }, prev, next,
       el("span", { class: "density" }, compact, " ", el("label", { for: compactId, class: "inline" }, "Compact rows")));
     // On a phone the filters fold away under their summary, unless some

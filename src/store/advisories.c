@@ -38,7 +38,6 @@ static void advisory_read(struct db_stmt *st, void *out)
         db_text_copy(st, 4, a->posted_by, sizeof a->posted_by);
         a->posted_at = db_column_int64(st, 5);
         a->incident_id = db_column_int64(st, 6);
-        db_text_copy(st, 7, a->incident, sizeof a->incident);
 }
 
 int store_advisory_list(struct store_tx *tx, bool latest_only, unsigned limit,
@@ -48,8 +47,8 @@ int store_advisory_list(struct store_tx *tx, bool latest_only, unsigned limit,
         struct advisory a;
         int r = db_prepare(
                 tx,
-                "SELECT v.id, v.service, v.state, v.message, v.posted_by, v.posted_at, v.incident_id, i.key "
-                "FROM advisories v LEFT JOIN incidents i ON i.id = v.incident_id "
+                "SELECT v.id, v.service, v.state, v.message, v.posted_by, v.posted_at, v.incident_id "
+                "FROM advisories v "
                 "WHERE ?1 = 0 OR v.id = (SELECT max(w.id) FROM advisories w WHERE w.service = "
                 "v.service) "
                 "ORDER BY v.id DESC LIMIT ?2",
@@ -67,9 +66,8 @@ int store_advisory_list_incident(struct store_tx *tx, int64_t incident_id,
         struct db_stmt *st;
         struct advisory a;
         int r = db_prepare(tx,
-                           "SELECT v.id, v.service, v.state, v.message, v.posted_by, v.posted_at, v.incident_id, i.key "
-                           "FROM advisories v JOIN incidents i ON i.id = v.incident_id "
-                           "WHERE v.incident_id = ? ORDER BY v.id DESC",
+                           "SELECT id, service, state, message, posted_by, posted_at, incident_id FROM advisories "
+                           "WHERE incident_id = ? ORDER BY id DESC",
                            &st);
         if (r < 0)
                 return r;

@@ -182,7 +182,7 @@ struct advisory {
         char posted_by[STORE_NAME_MAX];
         vg_usec_t posted_at;
         int64_t incident_id;  /* 0: about no incident */
-        char incident[32];    /* its key, as read ("" for none) */
+        char incident[32];    /* posting: the key the poster named ("" for none); not read back */
 };
 int store_advisory_add(struct store_tx *tx, struct advisory *a);
 /* Every advisory about incident from is then about to; the count moved. */
