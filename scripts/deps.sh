@@ -5,14 +5,14 @@ set -euo pipefail
 
 pkgs=(
   gcc make pkg-config meson ninja-build python3
-  libmicrohttpd-dev libjansson-dev libcjson-dev libsqlite3-dev libsodium-dev libyaml-dev
+  libmicrohttpd-dev libjansson-dev libcjson-dev libsqlite3-dev libpq-dev libsodium-dev libyaml-dev
   libcurl4-openssl-dev libcmocka-dev libical-dev tzdata libcsv-dev libcmark-gfm-dev libcmark-gfm-extensions-dev libarchive-dev
   g++ libre2-dev
 )
 if [ "${1:-}" = "--test" ]; then
   # Real peers the tests talk to: Prometheus, Alertmanager's amtool, an
   # SMTP server, a browser.
-  pkgs+=(sqlite3 curl prometheus prometheus-alertmanager bsdutils python3-aiosmtpd chromium)
+  pkgs+=(sqlite3 postgresql curl prometheus prometheus-alertmanager bsdutils python3-aiosmtpd chromium)
 fi
 
 missing=()

@@ -671,8 +671,10 @@ static int finish(struct loader *l, yaml_node_t *root)
                             "authenticate, so say which addresses may send)%s%s", NULL, NULL);
         if (split_listen(c) < 0)
                 return fail(l, where(l, root, NULL, "listen"), "key 'listen': '%s' is not HOST:PORT%s", c->listen, NULL);
-        if (strncmp(c->database, "sqlite:", 7) != 0 || !c->database[7])
-                return fail(l, where(l, root, NULL, "database"), "key 'database': '%s' is not sqlite:PATH%s", c->database, NULL);
+        if (!(strncmp(c->database, "sqlite:", 7) == 0 && c->database[7]) &&
+            strncmp(c->database, "postgresql://", 13) != 0 && strncmp(c->database, "postgres://", 11) != 0)
+                return fail(l, where(l, root, NULL, "database"),
+                            "key 'database': expected sqlite:PATH or a postgresql://... URL%s%s", NULL, NULL);
         if (strncmp(c->public_url, "http://", 7) != 0 && strncmp(c->public_url, "https://", 8) != 0)
                 return fail(l, where(l, root, NULL, "public_url"), "key 'public_url': '%s' must start with http:// or https://",
                             c->public_url, NULL);

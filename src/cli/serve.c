@@ -157,8 +157,10 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
         }
         http_server_set_rules(srv, &rules);
         http_server_set_templates(srv, &templates);
+        char shown[512];
+        store_url_shown(cfg->database, shown, sizeof shown);
         log_event(LOG_LVL_INFO, "listening", "addr=%s port=%u database=%s version=%s",
-                  cfg->listen_host, http_server_port(srv), cfg->database, VIGIL_VERSION);
+                  cfg->listen_host, http_server_port(srv), shown, VIGIL_VERSION);
         if (jobs_worker_start(store, cfg, &jobs) < 0) {
                 log_event(LOG_LVL_ERROR, "cannot start the job worker", NULL);
                 goto out;

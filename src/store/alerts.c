@@ -16,7 +16,7 @@ int store_alert_link(struct store_tx *tx, int64_t incident_id, struct alert_link
                 tx,
                 "INSERT INTO incident_alerts(incident_id, alert, reason, vigilance, "
                 "linked_by, linked_at) "
-                "VALUES (?,?,?,?,?,?)",
+                "VALUES (?,?,?,?,?,?) ON CONFLICT DO NOTHING",
                 &st);
         if (r < 0)
                 return r;
@@ -26,7 +26,7 @@ int store_alert_link(struct store_tx *tx, int64_t incident_id, struct alert_link
         db_bind_int64(st, 4, l->vigilance);
         db_bind_text(st, 5, l->linked_by);
         db_bind_int64(st, 6, l->linked_at);
-        return db_insert_id(st, &l->id);
+        return conflict_of(db_insert_id(st, &l->id));
 }
 
 static void link_row(struct db_stmt *st, void *out)
@@ -156,7 +156,7 @@ int store_alert_insert(struct store_tx *tx, struct alert_row *a)
         r = db_insert_id(st, &a->id);
         free(dumped);
         if (r < 0)
-                return r == -VG_ENOTFOUND ? -VG_ECONFLICT : r;
+                return conflict_of(r);
         r = db_prepare(
                 tx,
                 "INSERT INTO alert_seen(alert_id, ends_at, updated_at, received) VALUES (?,?,?,1)",

@@ -38,6 +38,7 @@
  * timeout), -ENOMEM, -VG_ESTORE (anything else). */
 #pragma once
 
+#include "core/error.h"
 #include "core/vtime.h"
 #include "store/backend.h"
 
@@ -136,6 +137,7 @@ struct db_stmt {
 };
 
 extern const struct db_driver db_sqlite;
+extern const struct db_driver db_postgres;
 
 static inline bool db_has(struct store_tx *tx, enum db_cap cap)
 {
@@ -244,6 +246,14 @@ int db_exec_ints(struct store_tx *tx, const char *sql, size_t n, const int64_t *
  * and finish it; *ret_id gets the row's id, or -VG_ENOTFOUND when an
  * ON CONFLICT ... DO NOTHING added none. */
 int db_insert_id(struct db_stmt *st, int64_t *ret_id);
+/* An INSERT ... ON CONFLICT DO NOTHING's "added none" (db_insert_id's
+ * -VG_ENOTFOUND) as -VG_ECONFLICT: for the inserts whose callers go on in
+ * the same transaction when the row exists. A failed statement would not
+ * do: PostgreSQL refuses the rest of a transaction after one. */
+static inline int conflict_of(int r)
+{
+        return r == -VG_ENOTFOUND ? -VG_ECONFLICT : r;
+}
 /* Step a query answering one integer (count(*), coalesce(max(..), 0))
  * and finish it; -VG_ENOTFOUND when it answers no row. */
 int db_int64(struct db_stmt *st, int64_t *ret);

@@ -35,7 +35,7 @@ int store_outbox_add(struct store_tx *tx, struct outbox_msg *m)
                 tx,
                 "INSERT INTO outbox(idem_key, channel, address, subject, body, page_id, "
                 "created_at) "
-                "VALUES (?, ?, ?, ?, ?, nullif(?, 0), ?)",
+                "VALUES (?, ?, ?, ?, ?, nullif(?, 0), ?) ON CONFLICT DO NOTHING",
                 &st);
         if (r < 0)
                 return r;
@@ -46,7 +46,7 @@ int store_outbox_add(struct store_tx *tx, struct outbox_msg *m)
         db_bind_text(st, 5, m->body);
         db_bind_int64(st, 6, m->page_id);
         db_bind_int64(st, 7, m->created_at);
-        return db_insert_id(st, &m->id);
+        return conflict_of(db_insert_id(st, &m->id));
 }
 
 int store_outbox_get(struct store_tx *tx, int64_t id, int (*cb)(const struct outbox_msg *, void *),

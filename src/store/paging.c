@@ -35,7 +35,7 @@ int store_escalation_add(struct store_tx *tx, struct escalation *e)
                 tx,
                 "INSERT INTO escalations(incident_id, service, policy, trigger, state, "
                 "level, round, started_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 &st);
         if (r < 0)
                 return r;
@@ -47,7 +47,7 @@ int store_escalation_add(struct store_tx *tx, struct escalation *e)
         db_bind_int64(st, 6, e->level);
         db_bind_int64(st, 7, e->round);
         db_bind_int64(st, 8, e->started_at);
-        return db_insert_id(st, &e->id);
+        return conflict_of(db_insert_id(st, &e->id));
 }
 
 int store_escalation_get(struct store_tx *tx, int64_t id, struct escalation *ret)
@@ -114,7 +114,7 @@ int store_page_add(struct store_tx *tx, struct oncall_page *p)
                 tx,
                 "INSERT INTO pages(escalation_id, incident_id, user_name, level, round, "
                 "via, ack_hash, created_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 &st);
         if (r < 0)
                 return r;
@@ -126,7 +126,7 @@ int store_page_add(struct store_tx *tx, struct oncall_page *p)
         db_bind_text(st, 6, p->via);
         db_bind_blob(st, 7, p->ack_hash, sizeof p->ack_hash);
         db_bind_int64(st, 8, p->created_at);
-        return db_insert_id(st, &p->id);
+        return conflict_of(db_insert_id(st, &p->id));
 }
 
 int store_page_get(struct store_tx *tx, int64_t id, struct oncall_page *ret)

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const struct db_driver *const backends[] = { &db_sqlite };
+static const struct db_driver *const backends[] = { &db_sqlite, &db_postgres };
 
 int store_open(const char *url, struct store **ret, char *err, size_t errlen)
 {
@@ -20,11 +20,38 @@ int store_open(const char *url, struct store **ret, char *err, size_t errlen)
                 return -EINVAL;
         }
         size_t n = (size_t)(colon - url);
+        if (n == 8 && strncmp(url, "postgres", 8) == 0) /* libpq's other spelling */
+                return db_postgres.open(colon + 1, ret, err, errlen);
         for (size_t i = 0; i < sizeof backends / sizeof backends[0]; i++)
                 if (strlen(backends[i]->name) == n && strncmp(url, backends[i]->name, n) == 0)
                         return backends[i]->open(colon + 1, ret, err, errlen);
         snprintf(err, errlen, "database '%s': unknown backend", url);
         return -EINVAL;
+}
+
+void store_url_shown(const char *url, char *buf, size_t size)
+{
+        size_t o = 0;
+        const char *p = url;
+        const char *auth = strstr(url, "://");
+        const char *at = auth ? strchr(auth + 3, '@') : NULL;
+        const char *colon = at ? memchr(auth + 3, ':', (size_t)(at - auth - 3)) : NULL;
+        if (!size)
+                return;
+        while (*p && o + 1 < size) {
+                if (colon && p == colon + 1) {
+                        o += (size_t)snprintf(buf + o, size - o, "***");
+                        p = at;
+                        continue;
+                }
+                if ((p == url || p[-1] == '?' || p[-1] == '&') && strncmp(p, "password=", 9) == 0) {
+                        o += (size_t)snprintf(buf + o, size - o, "password=***");
+                        p += 9 + strcspn(p + 9, "&");
+                        continue;
+                }
+                buf[o++] = *p++;
+        }
+        buf[o < size ? o : size - 1] = '\0';
 }
 
 struct store *store_close(struct store *s)

@@ -263,6 +263,10 @@ struct audit_verify {
 
 /* Open (creating when absent) and migrate. err gets a message on failure. */
 int store_open(const char *url, struct store **ret, char *err, size_t errlen);
+/* The store URL as it may be shown (logs, /metrics): a password in it
+ * (postgresql://user:secret@host/db, or password=... in its query) as
+ * "***". */
+void store_url_shown(const char *url, char *buf, size_t size);
 /* Close every connection. Call after all threads using it are done. NULL ok. */
 struct store *store_close(struct store *s);
 /* Reachable and usable: a trivial read on this thread's connection. */

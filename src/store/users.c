@@ -55,12 +55,13 @@ int store_user_insert(struct store_tx *tx, struct user *u)
         int r = db_prepare_insert(
                 tx,
                 "INSERT INTO users(name, role, tenant, password_hash, disabled, created_at, "
-                "updated_at, email, phone, time_zone, contacts) VALUES (?,?,?,?,?,?,?,?,?,?,?) ",
+                "updated_at, email, phone, time_zone, contacts) VALUES (?,?,?,?,?,?,?,?,?,?,?) "
+                "ON CONFLICT DO NOTHING",
                 &st);
         if (r < 0)
                 return r;
         bind_user(st, u);
-        return db_insert_id(st, &u->id);
+        return conflict_of(db_insert_id(st, &u->id));
 }
 
 int store_user_update(struct store_tx *tx, const struct user *u)

@@ -12,7 +12,8 @@ struct server {
         unsigned port;
         char dir[64];      /* temporary directory, removed by server_cleanup */
         char config[128];
-        char db[128];
+        char db[128];      /* the SQLite file; "" on PostgreSQL */
+        char db_url[512];  /* the store URL the config names */
         char log[128];
         char url[64];
         char admin_token[128]; /* an admin API token, after server_bootstrap */
@@ -26,7 +27,9 @@ struct reply {
 };
 
 /* Start with extra YAML lines appended to the config (may be NULL). Exits
- * the test program when the server cannot start. */
+ * the test program when the server cannot start. The database is a new
+ * SQLite file in the server's directory or, with VIGIL_TEST_DATABASE set
+ * to a PostgreSQL URL (scripts/pg-cluster.sh's), a new schema there. */
 void server_start(struct server *s, const char *extra_yaml);
 /* A second server on the same database (its own port, config and log),
  * as a second node would be. */
@@ -38,6 +41,9 @@ void server_restart(struct server *s);
 /* SIGTERM and wait; returns the exit status (or 128+signal). */
 int server_stop(struct server *s);
 void server_cleanup(struct server *s);
+/* Whether the server's database is PostgreSQL; a test that reads the
+ * SQLite file beneath the store skips that part when it is. */
+bool server_on_postgres(const struct server *s);
 /* Stop and clean up; 0 when the server exited cleanly (a cmocka teardown's answer). */
 int server_finish(struct server *s);
 /* Create user NAME with ROLE (and tenant) offline and return an API token
@@ -88,6 +94,16 @@ char *db_fingerprint(struct server *s);
  * background records (escalations, pages) are written by then. */
 void server_settle(struct server *s);
 /* Count rows of table matching an optional WHERE clause (static SQL). */
+/* An edit beneath the store, as the database's owner would make it (with
+ * sqlite3 on the file, or libpq on the server): NULL when it went
+ * through, else the error's text (the caller frees). */
+char *db_edit(struct server *s, const char *sql);
+/* The dialect's spelling of a test's raw SQL: sqlite on SQLite, pg on
+ * PostgreSQL. */
+static inline const char *db_sql(const struct server *s, const char *sqlite, const char *pg)
+{
+        return server_on_postgres(s) ? pg : sqlite;
+}
 long db_count(struct server *s, const char *table, const char *where);
 
 /* Send a request that must be refused with status and prove nothing in

@@ -176,7 +176,9 @@ static void pack_matches_the_records(void **state)
         assert_non_null(head);
         assert_int_equal(strspn(head, "0123456789abcdef"), strlen(head));
         char where[200];
-        snprintf(where, sizeof where, "seq = %lld AND lower(hex(hash)) = '%s'", (long long)records, head);
+        snprintf(where, sizeof where,
+                 db_sql(&S, "seq = %lld AND lower(hex(hash)) = '%s'", "seq = %lld AND encode(hash, 'hex') = '%s'"),
+                 (long long)records, head);
         assert_int_equal(db_count(&S, "audit_log", where), 1);
         json_decref(a);
         json_decref(v);

@@ -262,9 +262,15 @@ static void alerts_open_dedup_and_group(void **state)
         assert_int_equal(post_alerts("[{\"labels\":{\"alertname\":\"Esc\",\"service\":\"esc\",\"who\":\"Ren\u00e9e\"},"
                                      "\"annotations\":{\"description\":\"one\\ntwo \\u00e9 \\\"q\\\" \\ud83d\\ude00\"}}]"),
                          200);
-        assert_int_equal(db_count(&S, "alerts", "json_extract(labels, '$.who') = 'Ren\u00e9e' AND "
-                                                "json_extract(annotations, '$.description') = "
-                                                "'one' || char(10) || 'two \u00e9 \"q\" \U0001F600'"), 1);
+        assert_int_equal(db_count(&S, "alerts",
+                                  db_sql(&S,
+                                         "json_extract(labels, '$.who') = 'Ren\u00e9e' AND "
+                                         "json_extract(annotations, '$.description') = "
+                                         "'one' || char(10) || 'two \u00e9 \"q\" \U0001F600'",
+                                         "json_extract(labels, '$.who') = 'Ren\u00e9e' AND "
+                                         "json_extract(annotations, '$.description') = "
+                                         "'one' || chr(10) || 'two \u00e9 \"q\" \U0001F600'")),
+                         1);
 }
 
 /* Two nodes on one database, each with its own cache of open episodes:

@@ -130,18 +130,16 @@ static void tampering_is_found_at_the_row(void **state)
         assert_non_null(strstr(out, "audit chain intact"));
         free(out);
 
-        /* Someone with the database file edits record 3 directly. */
-        sqlite3 *db;
-        assert_int_equal(sqlite3_open(s.db, &db), SQLITE_OK);
-        sqlite3_busy_timeout(db, 5000);
-        char *msg = NULL;
-        assert_int_not_equal(sqlite3_exec(db, "UPDATE audit_log SET actor='user:mallory' WHERE seq=3",
-                                          NULL, NULL, &msg), SQLITE_OK);
-        sqlite3_free(msg);
-        assert_int_equal(sqlite3_exec(db, "DROP TRIGGER audit_log_no_update;"
-                                          "UPDATE audit_log SET actor='user:mallory' WHERE seq=3",
-                                      NULL, NULL, NULL), SQLITE_OK);
-        sqlite3_close(db);
+        /* Someone with the database edits record 3 directly: refused
+         * while the append-only trigger stands, done once it is gone. */
+        char *msg = db_edit(&s, "UPDATE audit_log SET actor='user:mallory' WHERE seq=3");
+        assert_non_null(msg);
+        assert_non_null(strstr(msg, "append-only"));
+        free(msg);
+        assert_null(db_edit(&s, db_sql(&s, "DROP TRIGGER audit_log_no_update;"
+                                           "UPDATE audit_log SET actor='user:mallory' WHERE seq=3",
+                                       "ALTER TABLE audit_log DISABLE TRIGGER USER;"
+                                       "UPDATE audit_log SET actor='user:mallory' WHERE seq=3")));
 
         http(&s, "GET", "/api/v1/audit/verify", tok, NULL, NULL, &r);
         assert_int_equal(r.status, 200);
@@ -209,8 +207,8 @@ static void sighup_reloads_what_it_can(void **state)
         /* Lower the limit and change the port: the first applies live, the
          * second is reported as needing a restart. */
         FILE *f = fopen(s.config, "w");
-        fprintf(f, "listen: 127.0.0.1:%u\ndatabase: sqlite:%s\npublic_url: %s\nthreads: 4\n"
-                   "log_level: debug\nlimits:\n  max_body: 2048\n", s.port + 1, s.db, s.url);
+        fprintf(f, "listen: 127.0.0.1:%u\ndatabase: \"%s\"\npublic_url: %s\nthreads: 4\n"
+                   "log_level: debug\nlimits:\n  max_body: 2048\n", s.port + 1, s.db_url, s.url);
         fclose(f);
         kill(s.pid, SIGHUP);
         usleep(500000);

@@ -415,6 +415,25 @@ static void verify_finds_a_recipient_without_its_message(void **state)
 {
         (void)state;
         char copy_db[160], copy_config[160];
+        if (server_on_postgres(&S)) {
+                /* No file to copy: the delivery is taken out of the live
+                 * database, and put back after. */
+                assert_null(db_edit(&S, "CREATE TABLE taken AS SELECT * FROM notice_deliveries WHERE id = "
+                                        "(SELECT max(id) FROM notice_deliveries WHERE tenant = "
+                                        "'reseller-managed-customer-0002' AND channel = 'email'); "
+                                        "DELETE FROM notice_deliveries WHERE id IN (SELECT id FROM taken)"));
+                assert_int_equal(db_count(&S, "taken", NULL), 1);
+                char *out = NULL;
+                assert_int_equal(audit_verify(S.config, &out), 5);
+                assert_non_null(strstr(
+                        out, "its release counted 6 messages, 5 have a delivery and an outbox message"));
+                assert_non_null(strstr(out, "notice deliveries incomplete: 1 problems"));
+                free(out);
+                assert_null(db_edit(&S, "INSERT INTO notice_deliveries SELECT * FROM taken; DROP TABLE taken"));
+                assert_int_equal(audit_verify(S.config, &out), 0);
+                free(out);
+                return;
+        }
         snprintf(copy_db, sizeof copy_db, "%s/copy.db", S.dir);
         snprintf(copy_config, sizeof copy_config, "%s/copy.yaml", S.dir);
         sqlite3 *from, *to;

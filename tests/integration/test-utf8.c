@@ -266,6 +266,25 @@ static void stored_bytes_that_are_not_utf8_are_still_answered(void **state)
         assert_int_equal(call("POST", "/api/v1/portal/reports", tenant_admin,
                               "{\"title\":\"ordinary\"}", &a),
                          201);
+        if (server_on_postgres(&S)) {
+                /* A UTF8 database refuses such bytes at every write (and the
+                 * driver binds bad text in its '?' form): none can be
+                 * stored, so there is nothing to read back. What is left
+                 * to check is that such a write is refused whole. */
+                json_decref(a);
+                char *before = db_fingerprint(&S);
+                char *msg = db_edit(&S, "UPDATE incidents SET title = "
+                                        "convert_from('\\xfffe'::bytea, 'UTF8')");
+                assert_non_null(msg);
+                if (!strstr(msg, "UTF8"))
+                        fail_msg("refused for another reason: %.200s", msg);
+                free(msg);
+                char *after = db_fingerprint(&S);
+                assert_string_equal(before, after);
+                free(before);
+                free(after);
+                return;
+        }
         char key[32];
         snprintf(key, sizeof key, "%s", json_string_value(json_object_get(a, "key")));
         json_decref(a);
