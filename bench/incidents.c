@@ -61,7 +61,7 @@ int main(int argc, char **argv)
 {
         long count = 1000000, queries = 200;
         const char *path = "/tmp/vigil-bench-incidents.db";
-        char url[512], err[256];
+        char url[512] = "", err[256];
         struct store *s;
 
         for (int i = 1; i + 1 < argc; i += 2) {
@@ -69,13 +69,17 @@ int main(int argc, char **argv)
                         count = strtol(argv[i + 1], NULL, 10);
                 else if (strcmp(argv[i], "--db") == 0)
                         path = argv[i + 1];
+                else if (strcmp(argv[i], "--url") == 0)
+                        snprintf(url, sizeof url, "%s", argv[i + 1]);
                 else if (strcmp(argv[i], "--queries") == 0)
                         queries = strtol(argv[i + 1], NULL, 10);
         }
         if (secret_init() < 0)
                 return 1;
-        snprintf(url, sizeof url, "sqlite:%s", path);
-        unlink(path);
+        if (!url[0]) { /* a SQLite file, new; --url names any store, which must be empty */
+                snprintf(url, sizeof url, "sqlite:%s", path);
+                unlink(path);
+        }
         if (store_open(url, &s, err, sizeof err) < 0) {
                 fprintf(stderr, "bench: %s\n", err);
                 return 1;
@@ -113,6 +117,12 @@ int main(int argc, char **argv)
         }
         double seed_s = (double)(clock_mono() - t0) / 1e6;
         printf("seeded %ld incidents in %.1f s (%.0f/s)\n", count, seed_s, (double)count / seed_s);
+        /* What a server's housekeeping would have done by now (PostgreSQL's
+         * autovacuum: ANALYZE, so the planner knows the table's size). */
+        const char *after = getenv("BENCH_AFTER_SEED");
+        fflush(stdout);
+        if (after && *after && system(after) != 0)
+                fprintf(stderr, "bench: BENCH_AFTER_SEED failed: %s\n", after);
 
         struct query qs[] = {
                 { "list newest 50 (no filter)", { PHASE__INVALID, CLASS__INVALID, SEV__INVALID, NULL, NULL }, false },

@@ -2,8 +2,11 @@
 # Intake throughput, Vigil against a stock Alertmanager on the same machine
 # in the same run: wrk posts to /api/v2/alerts in batches of 1 and 100 over
 # 8 and 64 connections, ~10,000 distinct fingerprints. Vigil commits every
-# request durably before answering (SQLite WAL, synchronous=FULL);
-# Alertmanager keeps alerts in memory. Prints alerts/s, p50, p99, ratio.
+# request durably before answering (SQLite WAL, synchronous=FULL; and
+# PostgreSQL, a throw-away cluster of scripts/pg-cluster.sh with fsync
+# and synchronous_commit on); Alertmanager keeps alerts in memory. Prints
+# alerts/s, p50, p99 and the ratios, then three Vigil nodes on the one
+# PostgreSQL against one (a wrk per node at once, summed).
 # Then what bounds the one-alert cells on this machine: the same wrk against
 # each server's health check (HTTP with no work, which shares the two
 # cores with wrk as the real runs do), the time of one synced 4 KiB write
@@ -22,10 +25,13 @@ done
 ninja -C build-release vigil >/dev/null || { ninja -C build-release vigil; exit 1; }
 
 dir=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; rm -rf "$dir"' EXIT
-cat > "$dir/vigil.yaml" <<YAML
-listen: 127.0.0.1:18931
-database: sqlite:$dir/vigil.db
+trap 'kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; bash scripts/pg-cluster.sh stop "$dir/pg" >/dev/null 2>&1; rm -rf "$dir"' EXIT
+pg_url=$(bash scripts/pg-cluster.sh start "$dir/pg")
+config() { # port database node -> a config file's path
+  cat > "$dir/vigil-$1.yaml" <<YAML
+listen: 127.0.0.1:$1
+database: "$2"
+node: $3
 log_level: warn
 threads: 8
 intake:
@@ -33,15 +39,19 @@ intake:
 limits:
   max_body: 4MiB
 YAML
+  echo "$dir/vigil-$1.yaml"
+}
 cat > "$dir/am.yml" <<YAML
 route: { receiver: none }
 receivers: [ { name: none } ]
 YAML
-build-release/vigil -c "$dir/vigil.yaml" serve 2>"$dir/vigil.log" &
+build-release/vigil -c "$(config 18931 "sqlite:$dir/vigil.db" one)" serve 2>"$dir/vigil.log" &
+build-release/vigil -c "$(config 18933 "$pg_url" pg-1)" serve 2>"$dir/vigil-pg.log" &
 prometheus-alertmanager --config.file="$dir/am.yml" --storage.path="$dir/am" \
   --web.listen-address=127.0.0.1:18932 --cluster.listen-address= --log.level=warn 2>"$dir/am.log" &
 for _ in $(seq 50); do
-  curl -sf 127.0.0.1:18931/healthz >/dev/null && curl -sf 127.0.0.1:18932/-/ready >/dev/null && break
+  curl -sf 127.0.0.1:18931/healthz >/dev/null && curl -sf 127.0.0.1:18932/-/ready >/dev/null &&
+    curl -sf 127.0.0.1:18933/healthz >/dev/null && break
   sleep 0.2
 done
 
@@ -56,17 +66,48 @@ run() { # url batch conns -> "alerts/s p50 p99"
 }
 
 declare -A am_one # Alertmanager's one-alert rate by connections
-printf '%-8s %-6s | %12s %9s %9s | %12s %9s %9s | %7s\n' batch conns "vigil al/s" p50 p99 "am al/s" p50 p99 ratio
+printf '%-6s %-5s | %10s %8s %8s | %10s %8s %8s | %10s %8s %8s | %7s %7s\n' batch conns \
+  "sqlite al/s" p50 p99 "pg al/s" p50 p99 "am al/s" p50 p99 "sq/am" "pg/sq"
 for batch in 1 100; do
   for conns in 8 64; do
     read -r va vp50 vp99 < <(run http://127.0.0.1:18931 "$batch" "$conns")
+    read -r pa pp50 pp99 < <(run http://127.0.0.1:18933 "$batch" "$conns")
     read -r aa ap50 ap99 < <(run http://127.0.0.1:18932 "$batch" "$conns")
     ratio=$(awk -v a="$va" -v b="$aa" 'BEGIN { if (b > 0) printf "%.2f", a/b; else print "n/a" }')
+    pratio=$(awk -v a="$pa" -v b="$va" 'BEGIN { if (b > 0) printf "%.2f", a/b; else print "n/a" }')
     [ "$batch" = 1 ] && am_one[$conns]=$aa
-    printf '%-8s %-6s | %12s %9s %9s | %12s %9s %9s | %7s\n' "$batch" "$conns" "$va" "$vp50" "$vp99" "$aa" "$ap50" "$ap99" "$ratio"
+    printf '%-6s %-5s | %10s %8s %8s | %10s %8s %8s | %10s %8s %8s | %7s %7s\n' "$batch" "$conns" \
+      "$va" "$vp50" "$vp99" "$pa" "$pp50" "$pp99" "$aa" "$ap50" "$ap99" "$ratio" "$pratio"
   done
 done
-echo "vigil store after the run: $(sqlite3 "$dir/vigil.db" 'SELECT count(*) FROM alerts') alert episodes"
+echo "vigil stores after the run: sqlite $(sqlite3 "$dir/vigil.db" 'SELECT count(*) FROM alerts')," \
+  "postgresql $(psql -qAt "$pg_url" -c 'SELECT count(*) FROM alerts') alert episodes"
+
+# Three nodes on the one PostgreSQL against one: a wrk per node at once,
+# 8 connections each, one alert per request; the one-node figure is the
+# same three wrks against one node.
+build-release/vigil -c "$(config 18934 "$pg_url" pg-2)" serve 2>"$dir/vigil-pg2.log" &
+build-release/vigil -c "$(config 18935 "$pg_url" pg-3)" serve 2>"$dir/vigil-pg3.log" &
+for _ in $(seq 50); do
+  curl -sf 127.0.0.1:18934/healthz >/dev/null && curl -sf 127.0.0.1:18935/healthz >/dev/null && break
+  sleep 0.2
+done
+spread() { # batch port port port -> total alerts/s
+  local b=$1; shift
+  for port in "$@"; do run "http://127.0.0.1:$port" "$b" 8 >"$dir/spread.$port.$#" & done
+  wait # in $(...): only these wrks are this shell's children
+  awk '{s += $1} END {printf "%.0f", s}' "$dir"/spread.*."$#"
+  rm -f "$dir"/spread.*."$#"
+}
+echo
+echo "postgresql, three wrks (8 connections each): one node against three"
+printf '%-6s | %12s %12s | %7s\n' batch "1 node al/s" "3 nodes al/s" ratio
+for batch in 1 100; do
+  one=$(spread "$batch" 18933 18933 18933)
+  three=$(spread "$batch" 18933 18934 18935)
+  printf '%-6s | %12s %12s | %7s\n' "$batch" "$one" "$three" \
+    "$(awk -v a="$three" -v b="$one" 'BEGIN { if (b > 0) printf "%.2f", a/b; else print "n/a" }')"
+done
 
 # One synced 4 KiB overwrite, as a WAL commit does, beside the database.
 dd if=/dev/zero of="$dir/sync.test" bs=4k count=2000 status=none

@@ -5,7 +5,8 @@
 # transaction; then compose a notice to every tenant in scope and release
 # it, which queues a message per contact. Prints the figures; asserts
 # nothing.
-# usage: bench/run-obligations.sh [TENANTS]   (default 100000)
+# usage: bench/run-obligations.sh [TENANTS] [sqlite|postgresql]
+#        (default 100000 on sqlite; postgresql on a throw-away cluster)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-100000}
@@ -16,12 +17,19 @@ done
 ninja -C build-release vigil >/dev/null || { ninja -C build-release vigil; exit 1; }
 
 dir=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; rm -rf "$dir"' EXIT
+trap 'kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; bash scripts/pg-cluster.sh stop "$dir/pg" >/dev/null 2>&1; rm -rf "$dir"' EXIT
+database="sqlite:$dir/vigil.db"
+sql() { sqlite3 "$dir/vigil.db" "$1"; }
+if [ "${2:-sqlite}" = postgresql ]; then
+  pg_url=$(bash scripts/pg-cluster.sh start "$dir/pg")
+  database="\"$pg_url\""
+  sql() { psql -qAt "$pg_url" -c "$1"; }
+fi
 port=18971
 url=http://127.0.0.1:$port
 cat > "$dir/vigil.yaml" <<YAML
 listen: 127.0.0.1:$port
-database: sqlite:$dir/vigil.db
+database: $database
 log_level: warn
 limits:
   max_body: 64MiB
@@ -71,8 +79,8 @@ curl -sf -H "$mgr" -H "$json" -d '{"classification":"security_incident","impact"
 awk -v n="$n" 'BEGIN { printf "{\"reason\":\"bench\",\"tenants\":["; for (i = 0; i < n; i++) printf "%s{\"id\":\"t%06d\",\"status\":\"confirmed\"}", i ? "," : "", i; print "]}" }' > "$dir/scope.json"
 scope=$(t curl -s -X PUT -H "$mgr" -H "$json" --data-binary @"$dir/scope.json" "$url/api/v1/incidents/$key/scope")
 declare=$(t curl -s -H "$mgr" -H "$json" -d '{"criteria":"bench"}' "$url/api/v1/incidents/$key/declare")
-count=$(sqlite3 "$dir/vigil.db" "SELECT count(*) FROM obligations")
-tenants_with=$(sqlite3 "$dir/vigil.db" "SELECT count(DISTINCT tenant) FROM obligations WHERE tenant != ''")
+count=$(sql "SELECT count(*) FROM obligations")
+tenants_with=$(sql "SELECT count(DISTINCT tenant) FROM obligations WHERE tenant != ''")
 list=$(t curl -s -H "$auth" "$url/api/v1/incidents/$key/obligations")
 # The notice to every tenant in scope: compose, then release, which queues
 # one outbox message per designated contact in its transaction.
@@ -83,7 +91,7 @@ notice=$(curl -s -H "$auth" -H "$json" -d "{\"kind\":\"initial\",\"nature\":\"Un
 [ -n "$notice" ] || { echo "composing the notice failed: $(head -c 400 "$dir/notice.json")" >&2; exit 1; }
 compose=$(awk -v a="$compose_start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }')
 release=$(t curl -s -X POST -H "$auth" "$url/api/v1/incidents/$key/notices/$notice/release")
-queued=$(sqlite3 "$dir/vigil.db" "SELECT count(*) FROM notice_deliveries" 2>/dev/null || echo "?")
+queued=$(sql "SELECT count(*) FROM notice_deliveries" 2>/dev/null || echo "?")
 
 printf 'tenants                     %d\n' "$n"
 printf 'import (CSV, all or nothing) %s s\n' "$import"

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <yaml.h>
 
 /* Directives, nginx style: one row per key, the value's type, where it goes
@@ -35,6 +36,7 @@ static int load_routes(struct loader *l, const char *qkey, yaml_node_t *v);
 static const struct directive directives[] = {
         { NULL, "listen", D_STRING, OFF(listen), 0, 0 },
         { NULL, "database", D_STRING, OFF(database), 0, 0 },
+        { NULL, "node", D_STRING, OFF(node), 0, 0 },
         { NULL, "public_url", D_STRING, OFF(public_url), 0, 0 },
         { NULL, "log_level", D_LOGLEVEL, OFF(log_level), 0, 0 },
         { NULL, "threads", D_UINT, OFF(threads), 1, 256 },
@@ -109,11 +111,16 @@ int config_defaults(struct config **ret)
                 return -ENOMEM;
         c->listen = strdup("127.0.0.1:8080");
         c->database = strdup("sqlite:var/vigil.db");
+        char host[64] = "";
+        if (gethostname(host, sizeof host - 1) < 0 || !host[0])
+                snprintf(host, sizeof host, "vigil");
+        host[strspn(host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_")] = '\0';
+        c->node = strdup(host[0] ? host : "vigil");
         c->public_url = strdup("http://127.0.0.1:8080");
         c->rules = strdup(VIGIL_RULES_DEFAULT);
         c->notices.templates = strdup(VIGIL_TEMPLATES_DEFAULT);
         c->web_root = strdup(VIGIL_WEB_DEFAULT);
-        if (!c->listen || !c->database || !c->public_url || !c->rules || !c->notices.templates || !c->web_root) {
+        if (!c->listen || !c->database || !c->node || !c->public_url || !c->rules || !c->notices.templates || !c->web_root) {
                 config_free(c);
                 return -ENOMEM;
         }
@@ -158,6 +165,7 @@ struct config *config_free(struct config *c)
         free(c->listen);
         free(c->listen_host);
         free(c->database);
+        free(c->node);
         free(c->public_url);
         free(c->intake.token);
         free(c->intake.allow);
@@ -675,6 +683,11 @@ static int finish(struct loader *l, yaml_node_t *root)
             strncmp(c->database, "postgresql://", 13) != 0 && strncmp(c->database, "postgres://", 11) != 0)
                 return fail(l, where(l, root, NULL, "database"),
                             "key 'database': expected sqlite:PATH or a postgresql://... URL%s%s", NULL, NULL);
+        size_t node_len = strlen(c->node);
+        if (node_len == 0 || node_len > 63 ||
+            strspn(c->node, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_") != node_len)
+                return fail(l, where(l, root, NULL, "node"),
+                            "key 'node': 1 to 63 letters, digits, '.', '-' or '_'%s%s", NULL, NULL);
         if (strncmp(c->public_url, "http://", 7) != 0 && strncmp(c->public_url, "https://", 8) != 0)
                 return fail(l, where(l, root, NULL, "public_url"), "key 'public_url': '%s' must start with http:// or https://",
                             c->public_url, NULL);

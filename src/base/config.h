@@ -98,7 +98,8 @@ struct config {
         char *listen;       /* owns: "host:port" as written */
         char *listen_host;  /* owns */
         uint16_t listen_port;
-        char *database;     /* owns: "sqlite:PATH" */
+        char *database;     /* owns: "sqlite:PATH" or "postgresql://..." */
+        char *node;         /* owns: this node's name (logs, /metrics, job leases); the host's */
         char *public_url;   /* owns: "http://127.0.0.1:8080" */
         bool secure_cookies;/* public_url is https */
         enum log_level log_level;

@@ -30,6 +30,16 @@ void log_set_level(enum log_level l)
         atomic_store(&current_level, (int)l);
 }
 
+static char node[64];
+static _Atomic bool have_node;
+
+void log_set_node(const char *name)
+{
+        /* Set once at start-up, before the threads that log. */
+        snprintf(node, sizeof node, "%s", name ? name : "");
+        atomic_store(&have_node, node[0] != '\0');
+}
+
 enum log_level log_get_level(void)
 {
         return (enum log_level)atomic_load(&current_level);
@@ -52,6 +62,9 @@ void log_event(enum log_level l, const char *msg, const char *fmt, ...)
                 vsnprintf(line + n, sizeof line - (size_t)n, fmt, ap);
                 va_end(ap);
         }
+        n = (int)strlen(line);
+        if (atomic_load(&have_node) && (size_t)n < sizeof line - 2)
+                snprintf(line + n, sizeof line - (size_t)n, " node=%s", node);
         /* One fputs per line keeps lines whole between threads (stdio locks
          * the stream for the call). */
         n = (int)strlen(line);

@@ -8,6 +8,9 @@ enum log_level { LOG_LVL_ERROR, LOG_LVL_WARN, LOG_LVL_INFO, LOG_LVL_DEBUG, LOG_L
 int log_level_from_string(const char *s);
 const char *log_level_to_string(enum log_level l);
 void log_set_level(enum log_level l);
+/* This node's name, ending every line as node=NAME from now on (a plain
+ * name: config.c allows letters, digits, '.', '-' and '_'); NULL: none. */
+void log_set_node(const char *name);
 enum log_level log_get_level(void);
 
 /* log_event(LOG_LVL_INFO, "request", "method=%s path=%s", ...) writes

@@ -244,14 +244,49 @@ int account_token_revoke(struct store_tx *tx, const struct actor *actor, enum ro
         return r;
 }
 
+/* A key's slot among the store's sign-in counters ("u:NAME", "a:ADDRESS"). */
+static int sign_in_slot(const char *kind, const char *key)
+{
+        uint8_t d[SECRET_DIGEST_BYTES];
+        uint64_t h = 0;
+        char k[STORE_NAME_MAX + 80];
+        snprintf(k, sizeof k, "%s:%s", kind, key);
+        secret_digest(k, strlen(k), NULL, 0, d);
+        memcpy(&h, d, sizeof h);
+        return (int)(h % STORE_SIGN_IN_SLOTS);
+}
+
+/* Whether a slot is at its limit; *retry_after the seconds its window has left. */
+static int sign_in_limited(struct store_tx *tx, int slot, unsigned max, vg_usec_t window, vg_usec_t now,
+                           int *retry_after)
+{
+        vg_usec_t start;
+        unsigned failures;
+        int r = store_sign_in_failures(tx, slot, &start, &failures);
+        if (r < 0 || failures < max || now >= start + window)
+                return r < 0 ? r : 0;
+        int left = (int)((start + window - now + VG_USEC_PER_SEC - 1) / VG_USEC_PER_SEC);
+        if (left > *retry_after)
+                *retry_after = left;
+        return -VG_ERATELIMIT;
+}
+
 int account_sign_in(struct store *s, vg_usec_t now, const char *request_id, const char *address,
-                    const char *name, const char *password, struct session *sess, struct user *u)
+                    const char *name, const char *password, const struct config_login *lim,
+                    struct session *sess, struct user *u, int *retry_after)
 {
         struct store_tx *tx;
+        const vg_usec_t window = lim->window * VG_USEC_PER_SEC;
+        const int user_slot = sign_in_slot("u", name), address_slot = sign_in_slot("a", address);
+        *retry_after = 0;
         int r = store_begin_read(s, &tx);
         if (r < 0)
                 return r;
-        r = store_user_get_by_name(tx, name, u);
+        int by_user = sign_in_limited(tx, user_slot, lim->max_failures_user, window, now, retry_after);
+        int by_address = sign_in_limited(tx, address_slot, lim->max_failures_address, window, now, retry_after);
+        r = by_user < 0 ? by_user : by_address;
+        if (r >= 0)
+                r = store_user_get_by_name(tx, name, u);
         store_rollback(tx);
         bool ok;
         if (r == -VG_ENOTFOUND) {
@@ -263,14 +298,20 @@ int account_sign_in(struct store *s, vg_usec_t now, const char *request_id, cons
                 ok = secret_password_verify(u->password_hash, password) && !u->disabled;
         }
         secret_wipe(u->password_hash, sizeof u->password_hash);
-        if (!ok)
-                return -VG_EAUTH;
-
-        sess->user_id = u->id;
         r = store_begin(s, &tx);
         if (r < 0)
                 return r;
-        r = store_session_insert(tx, sess);
+        if (!ok) {
+                r = store_sign_in_fail(tx, user_slot, now, window);
+                if (r >= 0)
+                        r = store_sign_in_fail(tx, address_slot, now, window);
+                r = store_finish(tx, r);
+                return r < 0 ? r : -VG_EAUTH;
+        }
+        sess->user_id = u->id;
+        r = store_sign_in_clear(tx, user_slot);
+        if (r >= 0)
+                r = store_session_insert(tx, sess);
         if (r >= 0) {
                 struct actor a = { .user_id = u->id, .name = u->name, .request_id = request_id };
                 char object[48];

@@ -72,15 +72,21 @@ int account_token_revoke(struct store_tx *tx, const struct actor *actor, enum ro
 /* The user as JSON, without the password hash. */
 json_t *account_user_json(const struct user *u);
 
-/* Sign in as name with password at now. The account is read in a read
- * transaction and the password checked (argon2id) outside any
- * transaction - a slow verify must not hold the write lock that every
- * other writer waits for - then, when it matches and the account is not
- * disabled, sess (token_hash and expires_at set by the caller) is
- * inserted with its audit record "session.create" (actor: the user
- * signing in; request_id and address borrowed) in one write transaction.
- * An unknown name runs a dummy verify, so the time taken does not tell
- * which was wrong. -VG_EAUTH for a wrong name or password or a disabled
- * account; u gets the user, its password hash wiped. */
+/* Sign in as name with password at now, from address. The account and
+ * the failures counted for its name and for the address (in the store,
+ * so the limits hold for every node) are read in a read transaction; a
+ * name or an address at its limit (lim) is -VG_ERATELIMIT, with
+ * *retry_after the seconds left of its window, before any password is
+ * checked. The password is checked (argon2id) outside any transaction -
+ * a slow verify must not hold the write lock that every other writer
+ * waits for. A wrong one counts a failure for both; a right one, when
+ * the account is not disabled, clears the name's count and inserts sess
+ * (token_hash and expires_at set by the caller) with its audit record
+ * "session.create" (actor: the user signing in; request_id and address
+ * borrowed), in one write transaction. An unknown name runs a dummy
+ * verify, so the time taken does not tell which was wrong. -VG_EAUTH for
+ * a wrong name or password or a disabled account; u gets the user, its
+ * password hash wiped. */
 int account_sign_in(struct store *s, vg_usec_t now, const char *request_id, const char *address,
-                    const char *name, const char *password, struct session *sess, struct user *u);
+                    const char *name, const char *password, const struct config_login *lim,
+                    struct session *sess, struct user *u, int *retry_after);

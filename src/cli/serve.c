@@ -136,6 +136,7 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
         log_event(LOG_LVL_INFO, "notification rules loaded", "file=%s version=%s rules=%zu", cfg->rules, rules.version,
                   rules.n);
         log_set_level(cfg->log_level);
+        log_set_node(cfg->node);
 
         sigset_t set;
         sigemptyset(&set);

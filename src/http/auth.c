@@ -5,7 +5,6 @@
 #include "core/error.h"
 
 #include <arpa/inet.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -172,80 +171,3 @@ int auth_check_csrf(const struct request *req)
 
 /* ---- sign-in rate limiter ---- */
 
-#define RL_SLOTS 4096
-
-/* Keys hash into slots; keys that share a slot share its counter, so a
- * collision can only make limiting stricter, never looser. */
-struct rl_slot {
-        vg_usec_t window_start;
-        unsigned count;
-};
-
-struct ratelimit {
-        pthread_mutex_t lock;
-        struct rl_slot slots[RL_SLOTS];
-};
-
-static struct rl_slot *rl_slot(struct ratelimit *rl, const char *key)
-{
-        uint8_t d[SECRET_DIGEST_BYTES];
-        uint64_t h = 0;
-        secret_digest(key, strlen(key), NULL, 0, d);
-        memcpy(&h, d, sizeof h);
-        return &rl->slots[h % RL_SLOTS];
-}
-
-struct ratelimit *ratelimit_new(void)
-{
-        struct ratelimit *rl = calloc(1, sizeof *rl);
-        if (rl)
-                pthread_mutex_init(&rl->lock, NULL);
-        return rl;
-}
-
-struct ratelimit *ratelimit_free(struct ratelimit *rl)
-{
-        if (rl) {
-                pthread_mutex_destroy(&rl->lock);
-                free(rl);
-        }
-        return NULL;
-}
-
-bool ratelimit_blocked(struct ratelimit *rl, const char *key, unsigned max, int64_t window,
-                       vg_usec_t now, int *retry_after)
-{
-        struct rl_slot *s = rl_slot(rl, key);
-        bool blocked = false;
-
-        pthread_mutex_lock(&rl->lock);
-        vg_usec_t end = s->window_start + window * VG_USEC_PER_SEC;
-        if (now < end && s->count >= max) {
-                blocked = true;
-                *retry_after = (int)((end - now + VG_USEC_PER_SEC - 1) / VG_USEC_PER_SEC);
-        }
-        pthread_mutex_unlock(&rl->lock);
-        return blocked;
-}
-
-void ratelimit_fail(struct ratelimit *rl, const char *key, int64_t window, vg_usec_t now)
-{
-        struct rl_slot *s = rl_slot(rl, key);
-
-        pthread_mutex_lock(&rl->lock);
-        if (now >= s->window_start + window * VG_USEC_PER_SEC) {
-                s->window_start = now;
-                s->count = 0;
-        }
-        s->count++;
-        pthread_mutex_unlock(&rl->lock);
-}
-
-void ratelimit_reset(struct ratelimit *rl, const char *key)
-{
-        struct rl_slot *s = rl_slot(rl, key);
-
-        pthread_mutex_lock(&rl->lock);
-        s->count = 0;
-        pthread_mutex_unlock(&rl->lock);
-}

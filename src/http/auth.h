@@ -24,13 +24,3 @@ int auth_check_csrf(const struct request *req);
 /* The CSRF token bound to a session token: keyed BLAKE2b, hex. */
 void auth_csrf_token(const char *session_token, char out[2 * STORE_HASH_BYTES + 1]);
 
-/* Fixed-size table of failure counters keyed by "u:NAME" and "a:ADDR".
- * Bounded memory; a collision can only make limiting stricter. */
-struct ratelimit *ratelimit_new(void);
-struct ratelimit *ratelimit_free(struct ratelimit *rl);
-/* true when key has reached max failures in the current window; sets
- * *retry_after to the seconds left in it. */
-bool ratelimit_blocked(struct ratelimit *rl, const char *key, unsigned max, int64_t window,
-                       vg_usec_t now, int *retry_after);
-void ratelimit_fail(struct ratelimit *rl, const char *key, int64_t window, vg_usec_t now);
-void ratelimit_reset(struct ratelimit *rl, const char *key);

@@ -27,8 +27,9 @@ int api_health_ready(struct request *req, struct response *resp)
                 request_detail(req, "the store is not reachable: %s", vg_strerror(r));
                 return r == -VG_EBUSY ? r : -VG_EBUSY;
         }
-        return response_json(resp, 200, json_pack("{s:s, s:i}", "status", "ready", "schema_version",
-                                                   version));
+        return response_json(resp, 200,
+                             json_pack("{s:s, s:i, s:s, s:s}", "status", "ready", "schema_version", version,
+                                       "node", req->cfg->node, "backend", store_backend(req->store)));
 }
 
 /* A Prometheus label value: backslash, double quote and newline escaped
@@ -189,6 +190,11 @@ int api_metrics_get(struct request *req, struct response *resp)
         buf_init(&b, 16u << 20);
         buf_put_n(&b, text, len);
         free(text);
+        buf_put(&b, "# HELP vigil_node_info This node: its name, version and storage backend.\n"
+                    "# TYPE vigil_node_info gauge\n"
+                    "vigil_node_info{node=\"");
+        label_value(&b, req->cfg->node);
+        buf_put(&b, "\",version=\"%s\",backend=\"%s\"} 1\n", VIGIL_VERSION, store_backend(req->store));
         syslog_metrics(req, &b);
         oncall_metrics(req, &b);
         response_metrics(req, &b);

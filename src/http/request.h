@@ -28,7 +28,6 @@ struct principal {
 };
 
 struct route;
-struct ratelimit;
 struct metrics;
 struct intake_committer;
 struct syslog_server;
@@ -40,7 +39,6 @@ struct response;
 struct request {
         const struct config *cfg;     /* borrows: snapshot taken at start */
         struct store *store;          /* borrows */
-        struct ratelimit *ratelimit;  /* borrows: the server's sign-in limiter */
         struct metrics *metrics;      /* borrows: the server's request metrics */
         struct intake_committer *committer; /* borrows: group commit for alerts */
         const struct syslog_server *syslog; /* borrows: NULL when no listener */

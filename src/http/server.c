@@ -33,7 +33,6 @@ struct http_server {
         struct MHD_Daemon *daemon;
         _Atomic(const struct config *) cfg; /* borrows: the current snapshot */
         struct store *store;                /* borrows */
-        struct ratelimit *ratelimit;        /* owns */
         struct metrics *metrics;            /* owns */
         struct intake_committer *committer; /* borrows: the caller's intake writer */
         struct event_hub *events;           /* owns: the change stream */
@@ -232,7 +231,6 @@ static enum MHD_Result dispatch(struct http_server *srv, const struct config *cf
          * depends on it); each request reaches here once. */
         req->cfg = cfg;
         req->store = srv->store;
-        req->ratelimit = srv->ratelimit;
         req->metrics = srv->metrics;
         req->committer = srv->committer;
         req->syslog = atomic_load(&srv->syslog);
@@ -378,11 +376,10 @@ int http_server_start(const struct config *cfg, struct store *store, struct inta
         atomic_store(&srv->cfg, cfg);
         srv->store = store;
         srv->started_at = clock_now();
-        srv->ratelimit = ratelimit_new();
         srv->metrics = metrics_new();
         srv->committer = committer;
         srv->events = event_hub_new(store);
-        if (!srv->ratelimit || !srv->metrics || !srv->events) {
+        if (!srv->metrics || !srv->events) {
                 freeaddrinfo(ai);
                 http_server_stop(srv, 0);
                 return -ENOMEM;
@@ -444,6 +441,7 @@ void http_server_reload(struct http_server *srv, const struct config *cfg, char 
                 n += (size_t)snprintf(what + n, n < size ? size - n : 0, "%s%s", n ? "," : "", name)
         NEEDS_RESTART(strcmp(old->listen, cfg->listen) != 0, "listen");
         NEEDS_RESTART(strcmp(old->database, cfg->database) != 0, "database");
+        NEEDS_RESTART(strcmp(old->node, cfg->node) != 0, "node");
         NEEDS_RESTART(old->threads != cfg->threads, "threads");
 #undef NEEDS_RESTART
         log_set_level(cfg->log_level);
@@ -491,7 +489,6 @@ struct http_server *http_server_stop(struct http_server *srv, vg_usec_t grace)
          * through the hub. */
         event_hub_close(srv->events);
         event_hub_free(srv->events);
-        ratelimit_free(srv->ratelimit);
         metrics_free(srv->metrics);
         free(srv);
         return NULL;

@@ -32,7 +32,7 @@ int api_session_create(struct request *req, struct response *resp)
 {
         static const char *const fields[] = { "username", "password", NULL };
         const struct config_login *lim = &req->cfg->login;
-        char ukey[STORE_NAME_MAX + 4], akey[80], token[SECRET_TOKEN_MAX], qname[80];
+        char token[SECRET_TOKEN_MAX], qname[80];
         struct user u = { 0 };
         json_t *body;
         int retry = 0, r;
@@ -48,38 +48,30 @@ int api_session_create(struct request *req, struct response *resp)
                 return -VG_EVALIDATION;
         }
 
-        snprintf(ukey, sizeof ukey, "u:%s", name);
-        snprintf(akey, sizeof akey, "a:%s", req->client_addr);
-        if (ratelimit_blocked(req->ratelimit, ukey, lim->max_failures_user, lim->window, req->now, &retry) ||
-            ratelimit_blocked(req->ratelimit, akey, lim->max_failures_address, lim->window, req->now, &retry)) {
-                wipe_json_string(body, "password");
-                req->retry_after = retry;
-                request_detail(req, "too many failed sign-ins; try again in %d seconds", retry);
-                log_event(LOG_LVL_WARN, "sign-in refused: rate limited", "request_id=%s user=%s addr=%s",
-                          req->request_id, log_quote(name, qname, sizeof qname), req->client_addr);
-                return -VG_ERATELIMIT;
-        }
-
         struct session s = { .created_at = req->now,
                              .last_seen = req->now,
                              .expires_at = req->now + req->cfg->session.absolute_timeout * VG_USEC_PER_SEC };
         r = secret_token_new(TOKEN_PREFIX_SESSION, token, sizeof token);
         if (r >= 0) {
                 secret_token_digest(token, s.token_hash);
-                r = account_sign_in(req->store, req->now, req->request_id, req->client_addr, name, password, &s, &u);
+                r = account_sign_in(req->store, req->now, req->request_id, req->client_addr, name, password, lim,
+                                    &s, &u, &retry);
         }
         wipe_json_string(body, "password");
         secret_wipe((char *)req->body, req->body_len);
+        if (r == -VG_ERATELIMIT) {
+                req->retry_after = retry;
+                request_detail(req, "too many failed sign-ins; try again in %d seconds", retry);
+                log_event(LOG_LVL_WARN, "sign-in refused: rate limited", "request_id=%s user=%s addr=%s",
+                          req->request_id, log_quote(name, qname, sizeof qname), req->client_addr);
+        }
         if (r == -VG_EAUTH) {
-                ratelimit_fail(req->ratelimit, ukey, lim->window, req->now);
-                ratelimit_fail(req->ratelimit, akey, lim->window, req->now);
                 log_event(LOG_LVL_WARN, "sign-in failed", "request_id=%s user=%s addr=%s",
                           req->request_id, log_quote(name, qname, sizeof qname), req->client_addr);
                 request_detail(req, "wrong user name or password, or the account is disabled");
         }
         if (r < 0)
                 goto out;
-        ratelimit_reset(req->ratelimit, ukey);
         /* The actor from here on is the user signed in, not the anonymous caller. */
         req->who.user = u;
         req->who.kind = AUTH_SESSION;

@@ -25,6 +25,6 @@ int job_obligation_clock(const struct job_ctx *ctx, const struct claimed_job *j)
                 return r;
         r = case_obligation_remind(tx, &clock_actor, ctx->now, id, due, mark);
         if (r >= 0)
-                r = store_job_finish(tx, j->id, ctx->owner, ctx->now);
+                r = store_job_finish(tx, JOB_LEASE(ctx, j), ctx->now);
         return store_finish(tx, r);
 }

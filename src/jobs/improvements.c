@@ -29,6 +29,6 @@ int job_improvement_remind(const struct job_ctx *ctx, const struct claimed_job *
                 log_event(LOG_LVL_WARN, "overdue improvement: its owner has no email address",
                           "improvement=%lld owner=%s", (long long)id, rem.owner);
         if (r >= 0)
-                r = store_job_finish(tx, j->id, ctx->owner, ctx->now);
+                r = store_job_finish(tx, JOB_LEASE(ctx, j), ctx->now);
         return store_finish(tx, r);
 }

@@ -33,6 +33,8 @@ struct claimed_job {
         char *payload; /* owns: JSON */
         int attempts;
 };
+/* The lease ctx's worker holds on j, for store_job_finish and _retry. */
+#define JOB_LEASE(ctx, j) (&(struct job_lease){ .id = (j)->id, .owner = (ctx)->owner, .fence = (j)->attempts })
 int job_escalate_start(const struct job_ctx *ctx, const struct claimed_job *j);
 int job_escalate_step(const struct job_ctx *ctx, const struct claimed_job *j);
 /* Deliver outbox messages, a claim's worth at once: one commit marks them

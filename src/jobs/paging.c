@@ -37,7 +37,7 @@ int job_escalate_start(const struct job_ctx *ctx, const struct claimed_job *j)
                                         "there is no policy 'default'", "incident=%s", key);
         }
         if (r >= 0)
-                r = store_job_finish(tx, j->id, ctx->owner, ctx->now);
+                r = store_job_finish(tx, JOB_LEASE(ctx, j), ctx->now);
         r = store_finish(tx, r);
         json_decref(p);
         return r;
@@ -81,7 +81,7 @@ int job_escalate_step(const struct job_ctx *ctx, const struct claimed_job *j)
         r = case_escalation_step(tx, &pager, ctx->now, &cfg, id, key, level, round, &st);
         if (r >= 0) {
                 log_step(key, &st);
-                r = store_job_finish(tx, j->id, ctx->owner, ctx->now);
+                r = store_job_finish(tx, JOB_LEASE(ctx, j), ctx->now);
         }
         r = store_finish(tx, r);
         json_decref(p);
@@ -146,7 +146,7 @@ static int prepare(const struct job_ctx *ctx, struct store_tx *tx, struct item *
         int r = 0;
         if (!it->found || (strcmp(it->c.m.status, "pending") != 0 && strcmp(it->c.m.status, "sending") != 0)) {
                 it->done = true; /* gone, or sent/failed/unknown already */
-                return store_job_finish(tx, it->j->id, ctx->owner, ctx->now);
+                return store_job_finish(tx, JOB_LEASE(ctx, it->j), ctx->now);
         }
         if (strcmp(it->c.m.status, "sending") == 0) {
                 struct notice_delivery nd;
@@ -166,7 +166,7 @@ static int prepare(const struct job_ctx *ctx, struct store_tx *tx, struct item *
                         json_decref(change);
                         log_event(LOG_LVL_WARN, "notice delivery unknown after an interrupted send; not sent again",
                                   "outbox=%lld tenant=%s to=%s", (long long)it->id, nd.tenant, it->c.address);
-                        return r < 0 ? r : store_job_finish(tx, it->j->id, ctx->owner, ctx->now);
+                        return r < 0 ? r : store_job_finish(tx, JOB_LEASE(ctx, it->j), ctx->now);
                 }
                 if (nr != -VG_ENOTFOUND)
                         return nr;
@@ -211,10 +211,10 @@ static int record(const struct job_ctx *ctx, struct store_tx *tx, struct item *i
         }
         if (r >= 0 && strcmp(status, "pending") == 0) {
                 int shift = j->attempts < 8 ? j->attempts : 8;
-                return store_job_retry(tx, j->id, ctx->owner, ctx->now + ((vg_usec_t)1 << shift) * VG_USEC_PER_SEC,
+                return store_job_retry(tx, JOB_LEASE(ctx, j), ctx->now, ctx->now + ((vg_usec_t)1 << shift) * VG_USEC_PER_SEC,
                                        it->res.reply);
         }
-        return r < 0 ? r : store_job_finish(tx, j->id, ctx->owner, ctx->now);
+        return r < 0 ? r : store_job_finish(tx, JOB_LEASE(ctx, j), ctx->now);
 }
 
 int job_deliver_batch(const struct job_ctx *ctx, const struct claimed_job *const *jobs, size_t n)

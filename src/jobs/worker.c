@@ -51,16 +51,27 @@ static int claim_cb(const struct job *j, void *userdata)
         return 0;
 }
 
+/* The kinds this binary runs, and how. */
+static const struct {
+        const char *kind;
+        int (*run)(const struct job_ctx *, const struct claimed_job *);
+} handlers[] = {
+        { "escalate.start", job_escalate_start },
+        { "escalate.step", job_escalate_step },
+        { "deliver", NULL }, /* in batches: job_deliver_batch */
+        { "obligation.clock", job_obligation_clock },
+        { "improvement.remind", job_improvement_remind },
+};
+#define HANDLERS (sizeof handlers / sizeof handlers[0])
+_Static_assert(HANDLERS <= STORE_JOB_KINDS_MAX, "a claim names at most STORE_JOB_KINDS_MAX kinds");
+
 static int run(const struct job_ctx *ctx, const struct claimed_job *j)
 {
-        if (strcmp(j->kind, "escalate.start") == 0)
-                return job_escalate_start(ctx, j);
-        if (strcmp(j->kind, "escalate.step") == 0)
-                return job_escalate_step(ctx, j);
-        if (strcmp(j->kind, "obligation.clock") == 0)
-                return job_obligation_clock(ctx, j);
-        if (strcmp(j->kind, "improvement.remind") == 0)
-                return job_improvement_remind(ctx, j);
+        for (size_t i = 0; i < HANDLERS; i++)
+                if (handlers[i].run && strcmp(j->kind, handlers[i].kind) == 0)
+                        return handlers[i].run(ctx, j);
+        /* Not claimed (the claim names the kinds above): a row changed
+         * under us. */
         log_event(LOG_LVL_ERROR, "job of unknown kind left undone", "job=%lld kind=%s", (long long)j->id, j->kind);
         return -VG_EUNSUPPORTED;
 }
@@ -74,7 +85,11 @@ static size_t round_once(struct jobs_worker *w)
         vg_usec_t now = clock_now();
         int r = store_begin(w->store, &tx);
         if (r >= 0) {
-                r = store_job_claim(tx, w->owner, now, now + cfg->job_lease * VG_USEC_PER_SEC, CLAIM_MAX, claim_cb, &l);
+                const char *kinds[HANDLERS];
+                for (size_t i = 0; i < HANDLERS; i++)
+                        kinds[i] = handlers[i].kind;
+                r = store_job_claim(tx, w->owner, now, now + cfg->job_lease * VG_USEC_PER_SEC, kinds, HANDLERS,
+                                    CLAIM_MAX, claim_cb, &l);
                 r = store_finish(tx, r);
         }
         if (r < 0) {
@@ -97,7 +112,7 @@ static size_t round_once(struct jobs_worker *w)
                                   vg_strerror(r));
                         for (size_t i = 0; i < n_deliver; i++)
                                 if (store_begin(w->store, &tx) >= 0)
-                                        store_finish(tx, store_job_retry(tx, deliver[i]->id, w->owner,
+                                        store_finish(tx, store_job_retry(tx, JOB_LEASE(w, deliver[i]), clock_now(),
                                                                          clock_now() + VG_USEC_PER_SEC, vg_strerror(r)));
                 }
         }
@@ -115,7 +130,8 @@ static size_t round_once(struct jobs_worker *w)
                         log_event(LOG_LVL_WARN, "job failed; will retry", "job=%lld kind=%s attempt=%d error=%s",
                                   (long long)l.j[i].id, l.j[i].kind, l.j[i].attempts, vg_strerror(r));
                         if (store_begin(w->store, &tx) >= 0)
-                                store_finish(tx, store_job_retry(tx, l.j[i].id, w->owner, due, vg_strerror(r)));
+                                store_finish(tx, store_job_retry(tx, JOB_LEASE(w, &l.j[i]), clock_now(), due,
+                                                                 vg_strerror(r)));
                 }
                 free(l.j[i].payload);
         }
@@ -159,9 +175,8 @@ int jobs_worker_start(struct store *s, const struct config *cfg, struct jobs_wor
                 return -ENOMEM;
         w->store = s;
         atomic_store(&w->cfg, cfg);
-        char host[64] = "host";
-        gethostname(host, sizeof host - 1);
-        snprintf(w->owner, sizeof w->owner, "%.60s:%ld:%08x", host, (long)getpid(), randombytes_random());
+        /* The node, the process and this start: never the same twice. */
+        snprintf(w->owner, sizeof w->owner, "%.63s:%ld:%08x", cfg->node, (long)getpid(), randombytes_random());
         pthread_mutex_init(&w->lock, NULL);
         pthread_cond_init(&w->wake, NULL);
         if (pthread_create(&w->thread, NULL, loop, w) != 0) {

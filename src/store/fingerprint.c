@@ -21,9 +21,11 @@
 
 /* What the server's own workers write on their schedule, not a request:
  * jobs, escalations, pages, the outbox and the system's audit records -
- * so also the chain's head row, which every append moves - and the times
- * a credential was last seen or used, which reading with it moves. */
-static const char *const worker_tables[] = { "jobs", "escalations", "pages", "outbox", "audit_head" };
+ * so also the chain's head row, which every append moves - the times a
+ * credential was last seen or used, which reading with it moves, and the
+ * count of failed sign-ins, which a refused sign-in moves by design. */
+static const char *const worker_tables[] = { "jobs", "escalations", "pages", "outbox", "audit_head",
+                                             "sign_in_failures" };
 static const char *const touch_columns[] = { "last_seen", "last_used" };
 
 static bool listed(const char *s, const char *const *v, size_t n)

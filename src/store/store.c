@@ -61,6 +61,7 @@ struct store *store_close(struct store *s)
         return NULL;
 }
 
+const char *store_backend(const struct store *s) { return s->driver->name; }
 int store_ping(struct store *s) { return s->driver->ping(s); }
 int store_schema_version(struct store *s, int *ret) { return s->driver->schema_version(s, ret); }
 int store_begin(struct store *s, struct store_tx **ret) { return s->driver->begin(s, true, ret); }

@@ -267,6 +267,8 @@ int store_open(const char *url, struct store **ret, char *err, size_t errlen);
  * (postgresql://user:secret@host/db, or password=... in its query) as
  * "***". */
 void store_url_shown(const char *url, char *buf, size_t size);
+/* The backend's name: "sqlite", "postgresql". */
+const char *store_backend(const struct store *s);
 /* Close every connection. Call after all threads using it are done. NULL ok. */
 struct store *store_close(struct store *s);
 /* Reachable and usable: a trivial read on this thread's connection. */
@@ -289,6 +291,14 @@ int store_finish(struct store_tx *tx, int r);
  * savepoint_end(ok=false) is undone, the rest of the transaction kept. */
 int store_savepoint_begin(struct store_tx *tx);
 int store_savepoint_end(struct store_tx *tx, bool ok);
+
+/* Failed sign-ins per slot (0..STORE_SIGN_IN_SLOTS-1, a key's hash):
+ * the window's start and its failures (0, 0 for none yet). */
+#define STORE_SIGN_IN_SLOTS 4096
+int store_sign_in_failures(struct store_tx *tx, int slot, vg_usec_t *ret_window_start, unsigned *ret_failures);
+/* One more failure at now; a window (usec) that has ended starts again. */
+int store_sign_in_fail(struct store_tx *tx, int slot, vg_usec_t now, vg_usec_t window);
+int store_sign_in_clear(struct store_tx *tx, int slot);
 
 /* Users. insert sets u->id. */
 int store_user_insert(struct store_tx *tx, struct user *u);
@@ -538,14 +548,26 @@ int store_job_add(struct store_tx *tx, const char *kind, const char *payload, vg
 /* Queue the start of an incident's escalations for trigger ("opened" -
  * done by store_incident_insert itself - or "declared"). */
 int store_escalation_trigger(struct store_tx *tx, const char *key, const char *trigger, vg_usec_t at);
-/* Lease up to limit due jobs (not done, due_at <= now, no live lease) to
- * owner until lease_until; cb sees each (strings valid during the call). */
-int store_job_claim(struct store_tx *tx, const char *owner, vg_usec_t now, vg_usec_t lease_until, unsigned limit,
+#define STORE_JOB_KINDS_MAX 8
+/* Lease up to limit due jobs (not done, due_at <= now, no live lease) of
+ * the given kinds (at most STORE_JOB_KINDS_MAX) to owner until
+ * lease_until; cb sees each (strings valid during the call). */
+int store_job_claim(struct store_tx *tx, const char *owner, vg_usec_t now, vg_usec_t lease_until,
+                    const char *const *kinds, size_t n_kinds, unsigned limit,
                     int (*cb)(const struct job *j, void *userdata), void *userdata);
-/* -VG_ECONFLICT when owner no longer holds the lease (it ran out and
- * another worker took the job): the caller's work must be rolled back. */
-int store_job_finish(struct store_tx *tx, int64_t id, const char *owner, vg_usec_t now);
-int store_job_retry(struct store_tx *tx, int64_t id, const char *owner, vg_usec_t due_at, const char *error);
+/* One claim of a job: its owner and fencing number (the job's attempts
+ * after the claim). */
+struct job_lease {
+        int64_t id;
+        const char *owner; /* borrows */
+        int fence;
+};
+/* -VG_ECONFLICT when the lease is no longer held - it ran out, or another
+ * worker took the job (a later claim) - so the caller's work in the same
+ * transaction must be rolled back. */
+int store_job_finish(struct store_tx *tx, const struct job_lease *l, vg_usec_t now);
+int store_job_retry(struct store_tx *tx, const struct job_lease *l, vg_usec_t now, vg_usec_t due_at,
+                    const char *error);
 /* The earliest due time of a job not done; 0 when none. */
 int store_job_next_due(struct store_tx *tx, vg_usec_t *ret);
 

@@ -287,3 +287,49 @@ int store_token_list(struct store_tx *tx, int64_t user_id, int64_t after_id, uns
         db_bind_int64(st, 3, db_limit(limit));
         return DB_EACH(st, t, token_row, cb, userdata);
 }
+
+int store_sign_in_failures(struct store_tx *tx, int slot, vg_usec_t *ret_window_start, unsigned *ret_failures)
+{
+        struct db_stmt *st;
+        int r = db_prepare(tx, "SELECT window_start, failures FROM sign_in_failures WHERE slot = ?", &st);
+        if (r < 0)
+                return r;
+        db_bind_int64(st, 1, slot);
+        *ret_window_start = 0;
+        *ret_failures = 0;
+        r = db_step(st);
+        if (r > 0) {
+                *ret_window_start = db_column_int64(st, 0);
+                *ret_failures = (unsigned)db_column_int64(st, 1);
+        }
+        db_finish(st);
+        return r < 0 ? r : 0;
+}
+
+/* One upsert: a window that has ended starts again at now (SET reads the
+ * row as it was, in both dialects). */
+int store_sign_in_fail(struct store_tx *tx, int slot, vg_usec_t now, vg_usec_t window)
+{
+        struct db_stmt *st;
+        int r = db_prepare(tx,
+                           "INSERT INTO sign_in_failures(slot, window_start, failures) VALUES (?1, ?2, 1) "
+                           "ON CONFLICT(slot) DO UPDATE SET "
+                           "failures = CASE WHEN ?2 >= sign_in_failures.window_start + ?3 THEN 1 "
+                           "ELSE sign_in_failures.failures + 1 END, "
+                           "window_start = CASE WHEN ?2 >= sign_in_failures.window_start + ?3 THEN ?2 "
+                           "ELSE sign_in_failures.window_start END",
+                           &st);
+        if (r < 0)
+                return r;
+        db_bind_int64(st, 1, slot);
+        db_bind_int64(st, 2, now);
+        db_bind_int64(st, 3, window);
+        r = db_exec(st);
+        return r < 0 ? r : 0;
+}
+
+int store_sign_in_clear(struct store_tx *tx, int slot)
+{
+        int r = DB_EXEC_INTS(tx, "UPDATE sign_in_failures SET failures = 0 WHERE slot = ?", slot);
+        return r < 0 ? r : 0;
+}

@@ -100,6 +100,7 @@ static void config_errors_name_file_line_and_key(void **state)
                 { "session:\n  idle_timeout: 5 minutes\n", ":2: key 'session.idle_timeout': not a duration" },
                 { "log_level: loud\n", ":1: key 'log_level': 'loud' is not one of error, warn, info, debug" },
                 { "threads: 2\nlisten: nowhere\n", ":2: key 'listen': 'nowhere' is not HOST:PORT" },
+                { "node: 'two words'\n", ":1: key 'node': 1 to 63 letters, digits" },
                 { "database: mysql://x\n", ":1: key 'database': expected sqlite:PATH or a postgresql://... URL" },
                 { "database: 'sqlite:'\n", ":1: key 'database': expected sqlite:PATH" },
                 { "public_url: ftp://x\n", ":1: key 'public_url'" },

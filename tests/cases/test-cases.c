@@ -257,8 +257,13 @@ static void sign_in_writes_only_on_success(void **state)
         assert_int_equal(account_user_create(f->s, &tester, T0, &spec, &u, &fe), 0);
         struct session sess = { .created_at = T0, .last_seen = T0, .expires_at = T0 + 3600 * S };
         memset(sess.token_hash, 7, sizeof sess.token_hash);
-        assert_int_equal(account_sign_in(f->s, T0, "req-2", "192.0.2.1", "erin", "wrong password!", &sess, &u), -VG_EAUTH);
-        assert_int_equal(account_sign_in(f->s, T0, "req-2", "192.0.2.1", "nobody", "a long sign-in password", &sess, &u),
+        const struct config_login lim = { .max_failures_user = 3, .max_failures_address = 100, .window = 60 };
+        int retry;
+        assert_int_equal(account_sign_in(f->s, T0, "req-2", "192.0.2.1", "erin", "wrong password!", &lim, &sess, &u,
+                                         &retry),
+                         -VG_EAUTH);
+        assert_int_equal(account_sign_in(f->s, T0, "req-2", "192.0.2.1", "nobody", "a long sign-in password", &lim,
+                                         &sess, &u, &retry),
                          -VG_EAUTH);
         struct store_tx *tx;
         int n = 0;
@@ -269,7 +274,9 @@ static void sign_in_writes_only_on_success(void **state)
         store_rollback(tx);
         assert_int_equal(n, 0);
 
-        assert_int_equal(account_sign_in(f->s, T0, "req-3", "192.0.2.1", "erin", "a long sign-in password", &sess, &u), 0);
+        assert_int_equal(account_sign_in(f->s, T0, "req-3", "192.0.2.1", "erin", "a long sign-in password", &lim, &sess,
+                                         &u, &retry),
+                         0);
         assert_string_equal(u.name, "erin");
         for (size_t i = 0; i < sizeof u.password_hash; i++)
                 assert_int_equal(u.password_hash[i], 0);
@@ -281,6 +288,53 @@ static void sign_in_writes_only_on_success(void **state)
         assert_int_equal(got.user_id, u.id);
 }
 
+/* The failures are counted in the store: a second store on the same
+ * database (another node) sees the limit the first reached, even for the
+ * right password; the window's end lifts it, and a success clears the
+ * name's count. */
+static void sign_in_limits_hold_for_every_node(void **state)
+{
+        struct fixture *f = *state;
+        struct field_errors fe;
+        struct user u;
+        struct user_spec spec = { .name = "erin", .role = "responder", .password = "a long sign-in password" };
+        const struct config_login lim = { .max_failures_user = 3, .max_failures_address = 100, .window = 60 };
+        char err[256];
+        struct store *other;
+        int retry = 0;
+        fielderr_init(&fe);
+        assert_int_equal(account_user_create(f->s, &tester, T0, &spec, &u, &fe), 0);
+        assert_int_equal(store_open(f->url, &other, err, sizeof err), 0);
+        struct session sess = { .created_at = T0, .last_seen = T0, .expires_at = T0 + 3600 * S };
+        for (int i = 0; i < 3; i++) {
+                memset(sess.token_hash, i, sizeof sess.token_hash);
+                assert_int_equal(account_sign_in(i % 2 ? other : f->s, T0 + i * S, "req", "192.0.2.1", "erin",
+                                                 "wrong password!", &lim, &sess, &u, &retry),
+                                 -VG_EAUTH);
+        }
+        memset(sess.token_hash, 9, sizeof sess.token_hash);
+        assert_int_equal(account_sign_in(other, T0 + 10 * S, "req", "192.0.2.1", "erin", "a long sign-in password",
+                                         &lim, &sess, &u, &retry),
+                         -VG_ERATELIMIT);
+        assert_int_equal(retry, 50);
+        assert_int_equal(account_sign_in(f->s, T0 + 10 * S, "req", "192.0.2.1", "erin", "a long sign-in password",
+                                         &lim, &sess, &u, &retry),
+                         -VG_ERATELIMIT);
+        /* Another name from the same address is not at its limit. */
+        assert_int_equal(account_sign_in(other, T0 + 10 * S, "req", "192.0.2.1", "nobody", "x", &lim, &sess, &u,
+                                         &retry),
+                         -VG_EAUTH);
+        /* The window ends 60 s after its first failure. */
+        assert_int_equal(account_sign_in(other, T0 + 60 * S, "req", "192.0.2.1", "erin", "a long sign-in password",
+                                         &lim, &sess, &u, &retry),
+                         0);
+        memset(sess.token_hash, 10, sizeof sess.token_hash);
+        assert_int_equal(account_sign_in(f->s, T0 + 61 * S, "req", "192.0.2.1", "erin", "wrong password!", &lim,
+                                         &sess, &u, &retry),
+                         -VG_EAUTH);
+        store_close(other);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -288,6 +342,7 @@ int main(void)
                 cmocka_unit_test_setup_teardown(leaving_recovery_opens_vigilance, setup, teardown),
                 cmocka_unit_test_setup_teardown(stale_incident_refused, setup, teardown),
                 cmocka_unit_test_setup_teardown(sign_in_writes_only_on_success, setup, teardown),
+                cmocka_unit_test_setup_teardown(sign_in_limits_hold_for_every_node, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -205,6 +205,14 @@ static void sign_in_failures_are_limited(void **state)
         assert_int_equal(r.status, 429);
         assert_true(atoi(reply_header(&r, "Retry-After")) > 0);
         reply_free(&r);
+        /* Another node on the same database holds the same limit. */
+        struct server S2;
+        server_start_sibling(&S2, &S, "login:\n  max_failures_user: 3\n  max_failures_address: 1000\n");
+        http(&S2, "POST", "/api/v1/session", NULL, NULL, body, &r);
+        assert_int_equal(r.status, 429);
+        assert_true(atoi(reply_header(&r, "Retry-After")) > 0);
+        reply_free(&r);
+        assert_int_equal(server_finish(&S2), 0);
         /* Other users are not affected. */
         snprintf(body, sizeof body, "{\"username\":\"admin\",\"password\":\"%s\"}", admin_password());
         http(&S, "POST", "/api/v1/session", NULL, NULL, body, &r);
@@ -484,6 +492,15 @@ static void metrics_exposition(void **state)
         assert_non_null(strstr(r.body, "# TYPE vigil_http_request_duration_seconds histogram"));
         assert_non_null(strstr(r.body, "vigil_http_request_duration_seconds_bucket{method=\"GET\",route=\"/healthz\",le=\"+Inf\"}"));
         assert_non_null(strstr(r.body, "vigil_http_requests_in_flight 1"));
+        /* The node names itself, and the backend it runs on. */
+        char node[160];
+        snprintf(node, sizeof node, "vigil_node_info{node=\"test-node.1\",version=\"%s\",backend=\"%s\"} 1",
+                 VIGIL_VERSION, server_on_postgres(&S) ? "postgresql" : "sqlite");
+        assert_non_null(strstr(r.body, node));
+        reply_free(&r);
+        http(&S, "GET", "/readyz", NULL, NULL, NULL, &r);
+        assert_int_equal(r.status, 200);
+        assert_string_equal(json_string_value(json_object_get(r.json, "node")), "test-node.1");
         reply_free(&r);
 }
 
@@ -528,7 +545,8 @@ static int setup(void **state)
 {
         (void)state;
         server_start(&S, "limits:\n  max_body: 2048\n  max_json_depth: 8\n  max_string: 128\n"
-                         "login:\n  max_failures_user: 3\n  max_failures_address: 1000\n");
+                         "login:\n  max_failures_user: 3\n  max_failures_address: 1000\n"
+                         "node: test-node.1\n");
         server_bootstrap(&S);
         return 0;
 }

@@ -299,6 +299,54 @@ static void two_nodes_keep_one_open_episode(void **state)
         assert_int_equal(server_finish(&S2), 0);
 }
 
+/* Three nodes on one database, each taking the same ten alerts ten times
+ * at once (a process per node): one open episode per fingerprint, each
+ * counting every post, and one incident for their group - whichever
+ * node's cache of open episodes saw a fingerprint first. */
+static void three_nodes_make_one_episode_per_fingerprint(void **state)
+{
+        struct server nodes[3];
+        (void)state;
+        nodes[0] = S;
+        server_start_sibling(&nodes[1], &S, "intake:\n  token: " INTAKE_TOKEN "\n");
+        server_start_sibling(&nodes[2], &S, "intake:\n  token: " INTAKE_TOKEN "\n");
+        char batch[2048];
+        size_t o = (size_t)snprintf(batch, sizeof batch, "[");
+        for (int i = 0; i < 10; i++)
+                o += (size_t)snprintf(batch + o, sizeof batch - o,
+                                      "%s{\"labels\":{\"alertname\":\"RoundRobin\",\"service\":\"rr\","
+                                      "\"instance\":\"i%d\"}}",
+                                      i ? "," : "", i);
+        snprintf(batch + o, sizeof batch - o, "]");
+        pid_t kids[3];
+        for (int k = 0; k < 3; k++) {
+                kids[k] = fork();
+                assert_true(kids[k] >= 0);
+                if (kids[k] == 0) {
+                        int bad = 0;
+                        for (int n = 0; n < 10; n++) {
+                                struct reply r;
+                                http(&nodes[k], "POST", "/api/v2/alerts", NULL, bearer, batch, &r);
+                                bad |= r.status != 200;
+                                reply_free(&r);
+                        }
+                        _exit(bad);
+                }
+        }
+        for (int k = 0; k < 3; k++) {
+                int st;
+                assert_int_equal(waitpid(kids[k], &st, 0), kids[k]);
+                assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+        }
+        assert_int_equal(db_count(&S, ALERTS, "json_extract(labels, '$.alertname') = 'RoundRobin'"), 10);
+        assert_int_equal(db_count(&S, ALERTS, "json_extract(labels, '$.alertname') = 'RoundRobin' "
+                                              "AND ends_at = 0 AND received = 30"),
+                         10);
+        assert_int_equal(incidents_for("rr"), 1);
+        assert_int_equal(server_finish(&nodes[1]), 0);
+        assert_int_equal(server_finish(&nodes[2]), 0);
+}
+
 static int run(const char *cmd, char **out)
 {
         FILE *p = popen(cmd, "r");
@@ -693,6 +741,7 @@ int main(void)
                 cmocka_unit_test(bad_alerts_change_nothing),
                 cmocka_unit_test(alerts_open_dedup_and_group),
                 cmocka_unit_test(two_nodes_keep_one_open_episode),
+                cmocka_unit_test(three_nodes_make_one_episode_per_fingerprint),
                 cmocka_unit_test(nested_count_filters_are_refused),
                 cmocka_unit_test(nested_count_silence_is_refused),
                 cmocka_unit_test(amtool_lists_alerts_and_manages_silences),

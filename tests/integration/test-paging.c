@@ -356,6 +356,87 @@ static void two_servers_page_once(void **state)
         server_cleanup(&S2);
 }
 
+static void sibling(struct server *n)
+{
+        char extra[512];
+        snprintf(extra, sizeof extra, "smtp:\n  url: smtp://127.0.0.1:%u\n  from: vigil@example.com\n"
+                                      "notify:\n  webhook_secret: " SECRET "\n  allow_private_webhooks: true\n"
+                                      "login:\n  max_failures_address: 1000\njob_lease: 5s\n",
+                 smtp_port);
+        server_start_sibling(n, &S, extra);
+}
+
+/* 100 incidents opened round-robin on three nodes: the one on call is
+ * paged once for each, by whichever node's worker claimed the job. */
+static void three_nodes_page_once_per_incident(void **state)
+{
+        (void)state;
+        struct server nodes[3];
+        nodes[0] = S;
+        sibling(&nodes[1]);
+        sibling(&nodes[2]);
+        size_t bob = mails_to("bob@example.com", NULL);
+        for (int i = 0; i < 100; i++) {
+                char body[160];
+                struct reply r;
+                snprintf(body, sizeof body,
+                         "{\"title\":\"Spread %d\",\"severity\":\"sev1\",\"source\":\"employee\","
+                         "\"services\":[\"burst\"]}",
+                         i);
+                http(&nodes[i % 3], "POST", "/api/v1/incidents", responder, NULL, body, &r);
+                if (r.status != 201)
+                        fail_msg("incident %d on node %d: %ld %s", i, i % 3, r.status, r.body);
+                reply_free(&r);
+        }
+        await_mails("bob@example.com", bob + 100, 60);
+        sleep(2);
+        assert_int_equal(mails_to("bob@example.com", NULL), bob + 100); /* and no more */
+        assert_int_equal(db_count(&S, "pages", "user_name = 'bob' AND incident_id IN (SELECT id FROM incidents "
+                                               "WHERE title LIKE 'Spread %')"),
+                         100);
+        assert_int_equal(db_count(&S, "outbox", "status = 'sent' AND attempts = 1 AND subject LIKE '%Spread%' AND "
+                                                "address = 'bob@example.com'"),
+                         100);
+        assert_int_equal(server_finish(&nodes[1]), 0);
+        assert_int_equal(server_finish(&nodes[2]), 0);
+}
+
+/* The node that paged the first level is killed before the second is
+ * due: another node pages the second level, once. */
+static void a_killed_node_leaves_the_next_level_to_another(void **state)
+{
+        (void)state;
+        struct server n2, n3;
+        sibling(&n2);
+        sibling(&n3);
+        /* Only n2 works at first: the incident's jobs are its own. */
+        assert_int_equal(server_stop(&S), 0);
+        assert_int_equal(server_stop(&n3), 0);
+        size_t bob = mails_to("bob@example.com", NULL), carol = mails_to("carol@example.com", NULL);
+        char body[160], key[32];
+        struct reply r;
+        snprintf(body, sizeof body, "{\"title\":\"Killed between levels\",\"severity\":\"sev1\","
+                                    "\"source\":\"employee\",\"services\":[\"payments\"]}");
+        http(&n2, "POST", "/api/v1/incidents", responder, NULL, body, &r);
+        assert_int_equal(r.status, 201);
+        snprintf(key, sizeof key, "%s", json_string_value(json_object_get(r.json, "key")));
+        reply_free(&r);
+        await_mails("bob@example.com", bob + 1, 10);
+        server_kill(&n2);
+        server_restart(&n3);
+        /* Level 2 (carol) is due 3 s after level 1; within the lease n3 has it. */
+        await_mails("carol@example.com", carol + 1, 20);
+        sleep(3);
+        assert_int_equal(mails_to("carol@example.com", NULL), carol + 1);
+        char where[160];
+        snprintf(where, sizeof where, "user_name = 'carol' AND incident_id = (SELECT id FROM incidents WHERE key = '%s')",
+                 key);
+        assert_int_equal(db_count(&S, "pages", where), 1);
+        server_restart(&S);
+        server_cleanup(&n2);
+        assert_int_equal(server_finish(&n3), 0);
+}
+
 static void a_deferring_mail_server_gets_it_later(void **state)
 {
         (void)state;
@@ -446,6 +527,8 @@ int main(void)
                 cmocka_unit_test(a_declaration_pages_again),
                 cmocka_unit_test(escalation_survives_a_restart),
                 cmocka_unit_test(two_servers_page_once),
+                cmocka_unit_test(three_nodes_page_once_per_incident),
+                cmocka_unit_test(a_killed_node_leaves_the_next_level_to_another),
                 cmocka_unit_test(a_deferring_mail_server_gets_it_later),
         };
         return cmocka_run_group_tests_name("paging", tests, setup, teardown);

@@ -1174,6 +1174,7 @@ static void back_to_24(struct fixture *f)
                         "DROP TABLE incident_residents; " /* 029's */
                         "DROP INDEX tenants_name; DROP INDEX tenants_updated; DROP INDEX incidents_updated; "
                         "DROP INDEX audit_log_actor; DROP INDEX audit_log_action; DROP INDEX pages_user; "
+                        "DROP TABLE sign_in_failures; " /* 034's */
                         "DROP INDEX advisories_incident; "
                         "ALTER TABLE advisories DROP COLUMN incident_id; " /* 033's */
                         "DROP INDEX alerts_incident; " /* 032's */
@@ -1233,6 +1234,7 @@ static void migration_030_finds_the_asap_rows(void **state)
         f->s = NULL;
         tamper(f->path, "ALTER TABLE obligations DROP COLUMN deadline_kind; "
                         "ALTER TABLE obligations DROP COLUMN target_at; "
+                        "DROP TABLE sign_in_failures; " /* 034's */
                         "DROP INDEX incidents_duplicate_of; " /* 031's, which runs again */
                         "ALTER TABLE incidents DROP COLUMN duplicate_of; "
                         "DROP INDEX tenants_name; DROP INDEX tenants_updated; DROP INDEX incidents_updated; "
@@ -1962,6 +1964,57 @@ static void fingerprint_sees_every_write_but_the_workers(void **state)
         free(more);
 }
 
+static int keep_job(const struct job *j, void *userdata)
+{
+        struct job *out = userdata;
+        *out = *j;
+        out->payload = NULL;
+        return 0;
+}
+
+/* A lease that ran out and was taken over cannot finish: the fencing
+ * number (attempts) moved on, even for the same owner; and a claim takes
+ * only the kinds it names, as an older node in a rolling upgrade would. */
+static void job_leases_fence_the_old_claim(void **state)
+{
+        struct fixture *f = *state;
+        struct store_tx *tx;
+        struct job got = { 0 };
+        const char *kinds[] = { "deliver", "escalate.step" };
+        int64_t id, newer;
+        assert_int_equal(store_begin(f->s, &tx), 0);
+        assert_int_equal(store_job_add(tx, "escalate.step", "{}", 100, &id), 0);
+        assert_int_equal(store_job_add(tx, "from.the.future", "{}", 100, &newer), 0);
+        /* A claims until 200. */
+        assert_int_equal(store_job_claim(tx, "node-a", 150, 200, kinds, 2, 10, keep_job, &got), 0);
+        assert_int_equal(got.id, id);
+        assert_int_equal(got.attempts, 1);
+        struct job_lease a = { .id = id, .owner = "node-a", .fence = got.attempts };
+        /* Its lease runs out; B takes the job over at 250. */
+        memset(&got, 0, sizeof got);
+        assert_int_equal(store_job_claim(tx, "node-b", 250, 300, kinds, 2, 10, keep_job, &got), 0);
+        assert_int_equal(got.id, id);
+        assert_int_equal(got.attempts, 2);
+        struct job_lease b = { .id = id, .owner = "node-b", .fence = got.attempts };
+        assert_int_equal(store_job_finish(tx, &a, 260), -VG_ECONFLICT);
+        assert_int_equal(store_job_retry(tx, &a, 260, 400, "late"), -VG_ECONFLICT);
+        /* The same owner, an older claim: refused as well. */
+        struct job_lease b_old = { .id = id, .owner = "node-b", .fence = 1 };
+        assert_int_equal(store_job_finish(tx, &b_old, 260), -VG_ECONFLICT);
+        /* Past its own lease, B cannot finish either; within it, it can. */
+        assert_int_equal(store_job_finish(tx, &b, 301), -VG_ECONFLICT);
+        assert_int_equal(store_job_finish(tx, &b, 299), 0);
+        assert_int_equal(store_job_finish(tx, &b, 299), -VG_ECONFLICT); /* done */
+        /* The kind this claimer does not know was never leased. */
+        memset(&got, 0, sizeof got);
+        assert_int_equal(store_job_claim(tx, "node-a", 1000, 1100, kinds, 2, 10, keep_job, &got), 0);
+        assert_int_equal(got.id, 0);
+        const char *all[] = { "from.the.future" };
+        assert_int_equal(store_job_claim(tx, "node-c", 1000, 1100, all, 1, 10, keep_job, &got), 0);
+        assert_int_equal(got.id, newer);
+        assert_int_equal(store_commit(tx), 0);
+}
+
 int main(void)
 {
         if (secret_init() < 0)
@@ -1998,6 +2051,7 @@ int main(void)
                 cmocka_unit_test_setup_teardown(writes_inside_a_walk_are_refused, setup, teardown),
                 cmocka_unit_test_setup_teardown(fingerprint_sees_every_write_but_the_workers, setup,
                                                 teardown),
+                cmocka_unit_test_setup_teardown(job_leases_fence_the_old_claim, setup, teardown),
         };
         /* The group is named for the backend under test. */
         const char *url = getenv("VIGIL_TEST_STORE_URL");
