@@ -18,6 +18,9 @@ static const char usage[] =
         "  user list                     list users\n"
         "  audit verify                  walk the audit chain and report the first broken link;\n"
         "                                check every released notice's messages in the outbox\n"
+        "  migrate-store --from URL --to URL\n"
+        "                                copy every table into an empty store (SQLite to\n"
+        "                                PostgreSQL) and check the copy\n"
         "\n"
         "Client commands (talk to the API at $VIGIL_URL with $VIGIL_TOKEN, or the values saved\n"
         "in ~/.config/vigil/config by `vigil login`):\n"
@@ -60,7 +63,7 @@ static const struct {
         const char *name;
         int (*fn)(struct cli *, int, char **);
 } commands[] = {
-        { "serve", cmd_serve }, { "user", cmd_user },     { "audit", cmd_audit },
+        { "serve", cmd_serve }, { "user", cmd_user },     { "audit", cmd_audit }, { "migrate-store", cmd_migrate_store },
         { "login", cmd_login }, { "whoami", cmd_whoami }, { "token", cmd_token },
         { "api", cmd_api },       { "incident", cmd_incident }, { "oncall", cmd_oncall }, { "page", cmd_page }, { "apply", cmd_apply }, { "obligations", cmd_obligations }, { "notices", cmd_notices }, { "evidence", cmd_evidence },
 };

@@ -69,6 +69,8 @@ enum db_prepare_flag {
          * this use alone, never cached, freed by db_finish. Reads only:
          * the driver refuses a statement that would write (-VG_ESTORE). */
         DB_TRANSIENT = 1u << 1,
+        /* With DB_TRANSIENT: a write, for store_copy's inserts alone. */
+        DB_COPY = 1u << 2,
 };
 
 struct db_stmt;
@@ -129,6 +131,14 @@ struct db_driver {
          * PostgreSQL): cb gets each name (borrowed for the call); its
          * negative return stops the walk and is returned. */
         int (*tables)(struct store_tx *tx, int (*cb)(const char *name, void *userdata), void *userdata);
+
+        /* A copy of every table into this store (store_copy), in one write
+         * transaction: copy_begin lets the rows in whatever order the
+         * tables come (no triggers, no foreign-key checks), copy_end moves
+         * the generated ids past the rows copied. NULL: this backend
+         * cannot be a copy's target. */
+        int (*copy_begin)(struct store_tx *tx);
+        int (*copy_end)(struct store_tx *tx);
 };
 
 /* A driver's statement begins with this. */

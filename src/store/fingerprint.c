@@ -141,6 +141,21 @@ static int table_rows(struct store_tx *tx, const char *table, struct buf *out)
         return r < 0 ? r : out->err;
 }
 
+int store_fingerprint_table(struct store_tx *tx, const char *table, char **ret)
+{
+        struct buf out;
+        buf_init(&out, FINGERPRINT_MAX);
+        int r = table_rows(tx, table, &out);
+        size_t len;
+        char *text = r >= 0 ? buf_detach(&out, &len) : NULL;
+        buf_release(&out);
+        if (r >= 0 && !text)
+                r = -ENOMEM;
+        if (r >= 0)
+                *ret = text;
+        return r;
+}
+
 int store_fingerprint(struct store_tx *tx, char **ret)
 {
         struct names t = { 0 };

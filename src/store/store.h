@@ -764,6 +764,18 @@ int store_audit_verify(struct store *s, struct audit_verify *ret);
  * "nothing changed" check; it reads the whole database, so it is not for
  * a request. -ENOMEM, or the driver's error. */
 int store_fingerprint(struct store_tx *tx, char **ret);
+/* The same of one table (a plain name), every row, the system's audit
+ * records left out as above. */
+int store_fingerprint_table(struct store_tx *tx, const char *table, char **ret);
+
+/* Copy every table of from into to, an empty store of the same schema
+ * version on a backend that can take a copy (PostgreSQL), in one
+ * transaction of to's; then check it: each table's rows read alike on
+ * both, and to's audit chain verifies with from's head. progress (may be
+ * NULL) hears each table as it is copied. err gets a reason. */
+int store_copy(struct store *from, struct store *to,
+               void (*progress)(const char *table, int64_t rows, void *userdata), void *userdata,
+               char *err, size_t errlen);
 
 /* Duplicates (store/duplicates.c): an incident closed as a duplicate
  * names its survivor (migration 031), and its alerts move there. */
