@@ -141,19 +141,24 @@ static int table_rows(struct store_tx *tx, const char *table, struct buf *out)
         return r < 0 ? r : out->err;
 }
 
-int store_fingerprint_table(struct store_tx *tx, const char *table, char **ret)
+/* out's text to *ret when r says it was made; out released either way. */
+static int detached(struct buf *out, int r, char **ret)
 {
-        struct buf out;
-        buf_init(&out, FINGERPRINT_MAX);
-        int r = table_rows(tx, table, &out);
         size_t len;
-        char *text = r >= 0 ? buf_detach(&out, &len) : NULL;
-        buf_release(&out);
+        char *text = r >= 0 ? buf_detach(out, &len) : NULL;
+        buf_release(out);
         if (r >= 0 && !text)
                 r = -ENOMEM;
         if (r >= 0)
                 *ret = text;
         return r;
+}
+
+int store_fingerprint_table(struct store_tx *tx, const char *table, char **ret)
+{
+        struct buf out;
+        buf_init(&out, FINGERPRINT_MAX);
+        return detached(&out, table_rows(tx, table, &out), ret);
 }
 
 int store_fingerprint(struct store_tx *tx, char **ret)
@@ -167,12 +172,5 @@ int store_fingerprint(struct store_tx *tx, char **ret)
         for (size_t i = 0; i < t.n; i++)
                 free(t.v[i]);
         free(t.v);
-        size_t len;
-        char *text = r >= 0 ? buf_detach(&out, &len) : NULL;
-        buf_release(&out);
-        if (r >= 0 && !text)
-                r = -ENOMEM;
-        if (r >= 0)
-                *ret = text;
-        return r;
+        return detached(&out, r, ret);
 }
