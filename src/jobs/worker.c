@@ -168,6 +168,11 @@ static void *loop(void *arg)
         return NULL;
 }
 
+static void kick(void *w)
+{
+        jobs_worker_kick(w);
+}
+
 int jobs_worker_start(struct store *s, const struct config *cfg, struct jobs_worker **ret)
 {
         struct jobs_worker *w = calloc(1, sizeof *w);
@@ -185,6 +190,11 @@ int jobs_worker_start(struct store *s, const struct config *cfg, struct jobs_wor
                 free(w);
                 return -EAGAIN;
         }
+        /* Jobs other nodes queue wake this one at once (PostgreSQL); else
+         * it finds them within POLL_MAX. */
+        int r = store_watch(s, kick, w);
+        if (r < 0 && r != -EOPNOTSUPP)
+                log_event(LOG_LVL_WARN, "no wake-ups from other nodes; polling", "error=%s", vg_strerror(r));
         *ret = w;
         return 0;
 }
@@ -209,6 +219,7 @@ struct jobs_worker *jobs_worker_stop(struct jobs_worker *w)
 {
         if (!w)
                 return NULL;
+        store_unwatch(w->store);
         pthread_mutex_lock(&w->lock);
         w->stopping = true;
         pthread_cond_signal(&w->wake);

@@ -139,6 +139,16 @@ struct db_driver {
          * cannot be a copy's target. */
         int (*copy_begin)(struct store_tx *tx);
         int (*copy_end)(struct store_tx *tx);
+
+        /* Work queued for every node (store_watch): notify, in a write
+         * transaction, has the signal sent when it commits; watch calls
+         * wake(arg) from a thread of the driver's whenever one arrives,
+         * from any node, until unwatch; wakes counts them. NULL: the
+         * backend sends none (SQLite's nodes poll). */
+        int (*notify)(struct store_tx *tx);
+        int (*watch)(struct store *s, void (*wake)(void *arg), void *arg);
+        void (*unwatch)(struct store *s);
+        uint64_t (*wakes)(struct store *s);
 };
 
 /* A driver's statement begins with this. */

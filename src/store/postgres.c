@@ -43,6 +43,8 @@
 
 #include <errno.h>
 #include <libpq-fe.h>
+#include <poll.h>
+#include <stdatomic.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -114,6 +116,14 @@ struct pg_store {
         pthread_cond_t freed;
         struct pconn *idle;
         pthread_key_t key; /* the thread's transaction */
+        char schema[128];  /* current_schema(): the wake-ups' payload */
+        /* The watcher: a thread on a connection of its own, LISTENing. */
+        pthread_t watcher;
+        bool watching;
+        atomic_bool stop;
+        atomic_uint_fast64_t wakes;
+        void (*wake)(void *);
+        void *wake_arg;
 };
 
 struct pg_stmt;
@@ -123,6 +133,7 @@ struct pg_tx {
         struct pconn *c;
         bool write;
         int failed;            /* < 0: a statement failed, the first error */
+        bool notified;         /* NOTIFY sent in this transaction */
         unsigned walks;        /* statements handing out rows */
         struct pg_stmt *stmts; /* owns: handed out or kept for reuse */
 };
@@ -409,9 +420,12 @@ static int sql_get(struct pconn *c, const char *sql, unsigned flags, struct pg_s
 
 /* ---- the store ---- */
 
+static void pg_unwatch(struct store *base);
+
 static void pg_close(struct store *base)
 {
         struct pg_store *s = (struct pg_store *)base;
+        pg_unwatch(base);
         pthread_mutex_lock(&s->lock);
         struct pconn *c = s->idle;
         s->idle = NULL;
@@ -626,6 +640,10 @@ static int pg_open(const char *location, struct store **ret, char *err, size_t e
                 pg_close(&s->base);
                 return r;
         }
+        PGresult *res = PQexec(c->pg, "SELECT current_schema()");
+        if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
+                snprintf(s->schema, sizeof s->schema, "%s", PQgetvalue(res, 0, 0));
+        PQclear(res);
         s->open = 1;
         s->idle = c;
         *ret = &s->base;
@@ -1232,6 +1250,105 @@ static int pg_copy_end(struct store_tx *base)
                    "END LOOP; END $$");
 }
 
+/* ---- wake-ups across nodes (LISTEN/NOTIFY) ---- */
+
+#define WAKE_CHANNEL "vigil_work"
+
+/* Once per transaction (PostgreSQL folds equal signals of one anyway):
+ * sent when it commits, dropped when it rolls back. The payload is the
+ * schema, so stores sharing a database do not wake each other. */
+static int pg_notify(struct store_tx *base)
+{
+        struct pg_tx *tx = (struct pg_tx *)base;
+        if (tx->notified || tx->failed < 0)
+                return tx->failed;
+        const char *v[1] = { ((struct pg_store *)base->store)->schema };
+        PGresult *res = PQexecParams(tx->c->pg, "SELECT pg_notify('" WAKE_CHANNEL "', $1)", 1, NULL, v,
+                                     NULL, NULL, 0);
+        int r = PQresultStatus(res) == PGRES_TUPLES_OK ? 0 : result_error(tx->c->pg, res);
+        PQclear(res);
+        if (r < 0)
+                tx->failed = r;
+        else
+                tx->notified = true;
+        return r;
+}
+
+static void woken(struct pg_store *s)
+{
+        atomic_fetch_add(&s->wakes, 1);
+        s->wake(s->wake_arg);
+}
+
+/* A session of its own (LISTEN is session state, so this one connection
+ * must not go through a transaction-mode pooler; the rest may). Lost, it
+ * is made again within a second or two, with one wake-up for what may
+ * have been missed meanwhile. */
+static void *watch_loop(void *arg)
+{
+        struct pg_store *s = arg;
+        PGconn *pg = NULL;
+        while (!atomic_load(&s->stop)) {
+                if (!pg) {
+                        pg = PQconnectdb(s->conninfo);
+                        PGresult *res = PQstatus(pg) == CONNECTION_OK ? PQexec(pg, "LISTEN " WAKE_CHANNEL) : NULL;
+                        bool ok = res && PQresultStatus(res) == PGRES_COMMAND_OK;
+                        PQclear(res);
+                        if (!ok) {
+                                PQfinish(pg);
+                                pg = NULL;
+                                for (int i = 0; i < 10 && !atomic_load(&s->stop); i++)
+                                        poll(NULL, 0, 100);
+                                continue;
+                        }
+                        woken(s);
+                }
+                struct pollfd p = { .fd = PQsocket(pg), .events = POLLIN };
+                int n = poll(&p, 1, 250);
+                if (n > 0 && !PQconsumeInput(pg)) {
+                        PQfinish(pg);
+                        pg = NULL;
+                        continue;
+                }
+                bool mine = false;
+                for (PGnotify *note; (note = PQnotifies(pg)) != NULL; PQfreemem(note))
+                        mine |= strcmp(note->extra, s->schema) == 0;
+                if (mine)
+                        woken(s);
+        }
+        PQfinish(pg);
+        return NULL;
+}
+
+static int pg_watch(struct store *base, void (*wake)(void *), void *arg)
+{
+        struct pg_store *s = (struct pg_store *)base;
+        if (s->watching)
+                return -EBUSY;
+        s->wake = wake;
+        s->wake_arg = arg;
+        atomic_store(&s->stop, false);
+        if (pthread_create(&s->watcher, NULL, watch_loop, s) != 0)
+                return -EAGAIN;
+        s->watching = true;
+        return 0;
+}
+
+static void pg_unwatch(struct store *base)
+{
+        struct pg_store *s = (struct pg_store *)base;
+        if (!s->watching)
+                return;
+        atomic_store(&s->stop, true);
+        pthread_join(s->watcher, NULL);
+        s->watching = false;
+}
+
+static uint64_t pg_wakes(struct store *base)
+{
+        return atomic_load(&((struct pg_store *)base)->wakes);
+}
+
 const struct db_driver db_postgres = {
         .name = "postgresql",
         .caps = DB_CAP_SKIP_LOCKED,
@@ -1262,4 +1379,8 @@ const struct db_driver db_postgres = {
         .tables = pg_tables,
         .copy_begin = pg_copy_begin,
         .copy_end = pg_copy_end,
+        .notify = pg_notify,
+        .watch = pg_watch,
+        .unwatch = pg_unwatch,
+        .wakes = pg_wakes,
 };

@@ -62,6 +62,22 @@ struct store *store_close(struct store *s)
 }
 
 const char *store_backend(const struct store *s) { return s->driver->name; }
+
+int store_watch(struct store *s, void (*wake)(void *arg), void *arg)
+{
+        return s->driver->watch ? s->driver->watch(s, wake, arg) : -EOPNOTSUPP;
+}
+
+void store_unwatch(struct store *s)
+{
+        if (s->driver->unwatch)
+                s->driver->unwatch(s);
+}
+
+uint64_t store_watch_wakes(struct store *s)
+{
+        return s->driver->wakes ? s->driver->wakes(s) : 0;
+}
 int store_ping(struct store *s) { return s->driver->ping(s); }
 int store_schema_version(struct store *s, int *ret) { return s->driver->schema_version(s, ret); }
 int store_begin(struct store *s, struct store_tx **ret) { return s->driver->begin(s, true, ret); }

@@ -267,6 +267,16 @@ int store_open(const char *url, struct store **ret, char *err, size_t errlen);
  * (postgresql://user:secret@host/db, or password=... in its query) as
  * "***". */
 void store_url_shown(const char *url, char *buf, size_t size);
+/* Work another node queued: wake(arg) is called, from a thread of the
+ * store's, each time any node commits a new job (on PostgreSQL through
+ * LISTEN/NOTIFY, on a connection of its own), and once after that
+ * connection is made again, since a signal may have been missed; until
+ * store_unwatch or store_close. -EOPNOTSUPP on a backend with no such
+ * signal (SQLite: its nodes poll). One watcher per store. */
+int store_watch(struct store *s, void (*wake)(void *arg), void *arg);
+void store_unwatch(struct store *s);
+/* How many wake-ups arrived (0 without a watcher). */
+uint64_t store_watch_wakes(struct store *s);
 /* The backend's name: "sqlite", "postgresql". */
 const char *store_backend(const struct store *s);
 /* Close every connection. Call after all threads using it are done. NULL ok. */

@@ -263,6 +263,50 @@ static void sqlite_moves_to_postgresql(void **state)
         server_cleanup(&old);
 }
 
+static long long wakeups(struct server *n)
+{
+        struct reply r;
+        http(n, "GET", "/metrics", NULL, NULL, NULL, &r);
+        assert_int_equal(r.status, 200);
+        const char *at = strstr(r.body, "\nvigil_store_wakeups_total ");
+        long long v = at ? strtoll(at + strlen("\nvigil_store_wakeups_total "), NULL, 10) : -1;
+        reply_free(&r);
+        return v;
+}
+
+/* A job queued through one node wakes the other's worker at its commit
+ * (NOTIFY), rather than at the other's next poll; a store of another
+ * schema in the same database is not woken. */
+static void a_job_on_one_node_wakes_the_others(void **state)
+{
+        (void)state;
+        struct server s2, other;
+        server_start_sibling(&s2, &S, NULL);
+        server_start(&other, NULL); /* its own schema, same database */
+        long long before = -1, other_before = -1;
+        for (int i = 0; i < 50 && before < 1; i++) { /* the first: its LISTEN made */
+                before = wakeups(&s2);
+                if (before < 1)
+                        usleep(100 * 1000);
+        }
+        assert_true(before >= 1);
+        other_before = wakeups(&other);
+        assert_int_equal(api_call(&S, "POST", "/api/v1/incidents", responder,
+                                  "{\"title\":\"Wakes the others\",\"severity\":\"sev2\",\"source\":\"employee\"}",
+                                  NULL),
+                         201);
+        long long after = before;
+        for (int i = 0; i < 100 && after == before; i++) {
+                after = wakeups(&s2);
+                if (after == before)
+                        usleep(100 * 1000);
+        }
+        assert_true(after > before);
+        assert_int_equal(wakeups(&other), other_before);
+        assert_int_equal(server_finish(&s2), 0);
+        assert_int_equal(server_finish(&other), 0);
+}
+
 static int setup(void **state)
 {
         (void)state;
@@ -304,6 +348,7 @@ int main(void)
                 cmocka_unit_test(two_nodes_starting_at_once_migrate_once),
                 cmocka_unit_test(database_gone_is_503_then_nothing_is_lost),
                 cmocka_unit_test(sqlite_moves_to_postgresql),
+                cmocka_unit_test(a_job_on_one_node_wakes_the_others),
         };
         return cmocka_run_group_tests_name("postgres", tests, setup, teardown);
 }
