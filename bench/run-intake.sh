@@ -25,8 +25,9 @@ done
 ninja -C build-release vigil >/dev/null || { ninja -C build-release vigil; exit 1; }
 
 dir=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; bash scripts/pg-cluster.sh stop "$dir/pg" >/dev/null 2>&1; rm -rf "$dir"' EXIT
-pg_url=$(bash scripts/pg-cluster.sh start "$dir/pg")
+pg=$(mktemp -u -d /tmp/vigil-bench-pg-XXXXXX) # not in $dir: the cluster's own user must reach it
+trap 'kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; bash scripts/pg-cluster.sh stop "$pg" >/dev/null 2>&1; rm -rf "$dir"' EXIT
+pg_url=$(bash scripts/pg-cluster.sh start "$pg")
 config() { # port database node -> a config file's path
   cat > "$dir/vigil-$1.yaml" <<YAML
 listen: 127.0.0.1:$1

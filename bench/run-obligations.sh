@@ -17,11 +17,12 @@ done
 ninja -C build-release vigil >/dev/null || { ninja -C build-release vigil; exit 1; }
 
 dir=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; bash scripts/pg-cluster.sh stop "$dir/pg" >/dev/null 2>&1; rm -rf "$dir"' EXIT
+pg=$(mktemp -u -d /tmp/vigil-bench-pg-XXXXXX) # not in $dir: the cluster's own user must reach it
+trap 'kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; bash scripts/pg-cluster.sh stop "$pg" >/dev/null 2>&1; rm -rf "$dir"' EXIT
 database="sqlite:$dir/vigil.db"
 sql() { sqlite3 "$dir/vigil.db" "$1"; }
 if [ "${2:-sqlite}" = postgresql ]; then
-  pg_url=$(bash scripts/pg-cluster.sh start "$dir/pg")
+  pg_url=$(bash scripts/pg-cluster.sh start "$pg")
   database="\"$pg_url\""
   sql() { psql -qAt "$pg_url" -c "$1"; }
 fi

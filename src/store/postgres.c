@@ -66,8 +66,11 @@
  * their text picks the index (one statement per filter that narrows,
  * "?N IS NULL OR ..." for the rest), and a custom plan per execution
  * cost more than the query (planning was 90% of a 100,000-tenant
- * import). SET LOCAL: nothing outlives the transaction. */
-#define GENERIC_PLANS "SET LOCAL plan_cache_mode = force_generic_plan; "
+ * import). No JIT either: a generic plan's cost counts every row a
+ * LIMIT ?N may read, which passed jit_above_cost and spent 30 ms
+ * compiling each execution of a list that reads 50 rows. SET LOCAL:
+ * nothing outlives the transaction. */
+#define GENERIC_PLANS "SET LOCAL plan_cache_mode = force_generic_plan; SET LOCAL jit = off; "
 
 /* Type oids (pg_type.h is the server's; these are fixed by the catalog). */
 enum {
