@@ -86,9 +86,12 @@ void problem_render(struct request *req, struct response *resp, int err)
                 response_header_add(resp, "Allow", req->allow);
         if (status == 401)
                 response_header_add(resp, "WWW-Authenticate", "Bearer realm=\"vigil\"");
-        if ((status == 429 || status == 503) && req->retry_after > 0) {
+        /* A busy or unreachable store (a failover, say) is worth trying
+         * again at once: a second, unless the handler knows better. */
+        int retry = req->retry_after > 0 ? req->retry_after : err == -VG_EBUSY ? 1 : 0;
+        if ((status == 429 || status == 503) && retry > 0) {
                 char s[16];
-                snprintf(s, sizeof s, "%d", req->retry_after);
+                snprintf(s, sizeof s, "%d", retry);
                 response_header_add(resp, "Retry-After", s);
         }
 }

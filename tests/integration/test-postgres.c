@@ -153,6 +153,7 @@ static void database_gone_is_503_then_nothing_is_lost(void **state)
         assert_int_equal(get(path, &r), 503);
         assert_non_null(strstr(reply_header(&r, "Content-Type"), "application/problem+json"));
         assert_non_null(json_object_get(r.json, "title"));
+        assert_string_equal(reply_header(&r, "Retry-After"), "1");
         reply_free(&r);
         http(&S, "GET", "/readyz", NULL, NULL, NULL, &r);
         assert_int_equal(r.status, 503);
