@@ -104,6 +104,9 @@ static const struct directive directives[] = {
 };
 #undef OFF
 
+/* What a node's name may hold (it ends log lines unquoted). */
+#define NODE_CHARS "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_"
+
 int config_defaults(struct config **ret)
 {
         struct config *c = calloc(1, sizeof *c);
@@ -114,7 +117,7 @@ int config_defaults(struct config **ret)
         char host[64] = "";
         if (gethostname(host, sizeof host - 1) < 0 || !host[0])
                 snprintf(host, sizeof host, "vigil");
-        host[strspn(host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_")] = '\0';
+        host[strspn(host, NODE_CHARS)] = '\0';
         c->node = strdup(host[0] ? host : "vigil");
         c->public_url = strdup("http://127.0.0.1:8080");
         c->rules = strdup(VIGIL_RULES_DEFAULT);
@@ -685,7 +688,7 @@ static int finish(struct loader *l, yaml_node_t *root)
                             "key 'database': expected sqlite:PATH or a postgresql://... URL%s%s", NULL, NULL);
         size_t node_len = strlen(c->node);
         if (node_len == 0 || node_len > 63 ||
-            strspn(c->node, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_") != node_len)
+            strspn(c->node, NODE_CHARS) != node_len)
                 return fail(l, where(l, root, NULL, "node"),
                             "key 'node': 1 to 63 letters, digits, '.', '-' or '_'%s%s", NULL, NULL);
         if (strncmp(c->public_url, "http://", 7) != 0 && strncmp(c->public_url, "https://", 8) != 0)

@@ -23,12 +23,6 @@ static bool own(const char *table)
         return strcmp(table, "schema_migrations") == 0 || strcmp(table, "sqlite_sequence") == 0;
 }
 
-static bool plain(const char *name)
-{
-        size_t n = name ? strlen(name) : 0;
-        return n > 0 && n < 64 && strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789_") == n;
-}
-
 struct table_list {
         char *v[COPY_TABLES_MAX];
         size_t n;
@@ -37,7 +31,7 @@ struct table_list {
 static int keep(const char *name, void *userdata)
 {
         struct table_list *t = userdata;
-        if (!plain(name))
+        if (!db_plain_name(name))
                 return -VG_ESTORE; /* only a plain name is spliced into SQL */
         if (own(name))
                 return 0;
@@ -79,7 +73,7 @@ static int insert_sql(struct db_stmt *src, const char *table, struct buf *b)
         buf_put(b, "INSERT INTO \"%s\"(", table);
         for (int i = 0; i < cols; i++) {
                 const char *name = db_column_name(src, i);
-                if (!plain(name))
+                if (!db_plain_name(name))
                         return -VG_ESTORE;
                 buf_put(b, "%s\"%s\"", i ? ", " : "", name);
         }

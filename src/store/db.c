@@ -14,6 +14,12 @@ void db_bind_text_or_null(struct db_stmt *st, int i, const char *v)
         db_bind_text(st, i, v && *v ? v : NULL);
 }
 
+bool db_plain_name(const char *name)
+{
+        size_t n = name ? strlen(name) : 0;
+        return n > 0 && n < 64 && strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789_") == n;
+}
+
 int db_like_pattern(const char *text, char *buf, size_t size)
 {
         size_t n = 0;

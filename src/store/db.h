@@ -249,6 +249,18 @@ int db_like_pattern(const char *text, char *buf, size_t size);
 /* How a statement spells the test against such a pattern. */
 #define DB_LIKE(column, param) "lower(" column ") LIKE " param " ESCAPE '\\'"
 
+/* Whether a catalog name (a table, a column) is plain - lowercase
+ * letters, digits, '_', at most 63 bytes - the one kind of name ever
+ * spliced into SQL text (the fingerprint's and the copy's walks). */
+bool db_plain_name(const char *name);
+
+/* Have every node's workers hear of new work when tx commits (a driver
+ * with no such signal: nothing; its nodes poll). */
+static inline int db_notify(struct store_tx *tx)
+{
+        return tx->store->driver->notify ? tx->store->driver->notify(tx) : 0;
+}
+
 /* Step a statement that returns no rows and finish it: the rows changed
  * (>= 0) or an error. */
 int db_exec(struct db_stmt *st);

@@ -45,7 +45,7 @@ static int name_keep(const char *name, void *userdata)
 {
         struct names *t = userdata;
         /* Only a plain name is ever spliced into SQL text. */
-        if (!name || !*name || strlen(name) > 63 || strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789_") != strlen(name))
+        if (!db_plain_name(name))
                 return -VG_ESTORE;
         if (listed(name, worker_tables, sizeof worker_tables / sizeof worker_tables[0]))
                 return 0;

@@ -22,8 +22,8 @@ int store_job_add(struct store_tx *tx, const char *kind, const char *payload, vg
         db_bind_int64(st, 4, due_at);
         r = db_insert_id(st, &id);
         /* Every node's worker hears of it at the commit. */
-        if (r >= 0 && tx->store->driver->notify)
-                r = tx->store->driver->notify(tx);
+        if (r >= 0)
+                r = db_notify(tx);
         if (r >= 0 && ret_id)
                 *ret_id = id;
         return r;

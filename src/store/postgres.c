@@ -15,13 +15,14 @@
  * against - a read that decides a write is never stale. Read transactions
  * take no lock and read one snapshot (REPEATABLE READ READ ONLY) beside
  * the writer. The lock is released by COMMIT or ROLLBACK, never held by a
- * session, so a transaction-mode pooler (PgBouncer) in front works.
+ * session; with named prepared statements, a transaction-mode pooler in
+ * front must keep them (PgBouncer 1.21's max_prepared_statements).
  *
  * Statements. The SQL the store files write for both dialects is turned
  * once per connection into PostgreSQL's ("?" and "?N" become "$N"; an
  * INSERT prepared with DB_INSERT_ID gets "RETURNING id") and prepared on
  * the server by name at its first execution, with the types of the values
- * bound (bigint, bytea, or left to the server for text and NULL). A result
+ * bound (bigint, bytea, text; NULL left to the server, see type_of). A result
  * is read whole, so a row callback may run further queries on the same
  * connection and its row stays valid until the next step.
  *
@@ -56,10 +57,10 @@
 #define POOL_MAX 1024
 #define POOL_WAIT_SEC 10
 #define SQL_SLOTS 256          /* hash slots of a connection's statements */
-/* The advisory locks' first keys: the writers' (the second is the
- * schema's hashtext) and the migration's. */
-#define LOCK_WRITER 1447512425
-#define LOCK_MIGRATE 1447512426
+/* The advisory locks' first keys, as SQL text: the writers' (the second
+ * is the schema's hashtext) and the migration's. */
+#define LOCK_WRITER "1447512425"
+#define LOCK_MIGRATE "1447512426"
 
 /* Plan each statement once per connection, as SQLite does, rather than
  * again at every execution: the store's statements are written so that
@@ -134,7 +135,6 @@ struct pg_stmt;
 struct pg_tx {
         struct store_tx base;
         struct pconn *c;
-        bool write;
         int failed;            /* < 0: a statement failed, the first error */
         bool notified;         /* NOTIFY sent in this transaction */
         unsigned walks;        /* statements handing out rows */
@@ -539,12 +539,10 @@ static int ensure_schema(PGconn *pg, char *err, size_t errlen)
 static int migrate(PGconn *pg, char *err, size_t errlen)
 {
         int64_t have = 0;
-        char sql[160];
         int r = run(pg, "BEGIN");
         if (r < 0)
                 goto fail;
-        snprintf(sql, sizeof sql, "SELECT pg_advisory_xact_lock(%d, 0)", LOCK_MIGRATE);
-        r = run(pg, sql);
+        r = run(pg, "SELECT pg_advisory_xact_lock(" LOCK_MIGRATE ", 0)");
         if (r >= 0)
                 r = ensure_schema(pg, err, errlen);
         if (r < 0)
@@ -702,15 +700,9 @@ static int pg_begin(struct store *base, bool write, struct store_tx **ret)
                 r = conn_take(s, &c);
                 if (r < 0)
                         break;
-                char sql[200];
-                if (write)
-                        snprintf(sql, sizeof sql,
-                                 "BEGIN; SET LOCAL lock_timeout = '10s'; " GENERIC_PLANS
-                                 "SELECT pg_advisory_xact_lock(%d, hashtext(current_schema()))",
-                                 LOCK_WRITER);
-                else
-                        snprintf(sql, sizeof sql,
-                                 "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; " GENERIC_PLANS);
+                const char *sql = write ? "BEGIN; SET LOCAL lock_timeout = '10s'; " GENERIC_PLANS
+                                          "SELECT pg_advisory_xact_lock(" LOCK_WRITER ", hashtext(current_schema()))"
+                                        : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; " GENERIC_PLANS;
                 r = run(c->pg, sql);
                 if (r >= 0)
                         break;
@@ -727,7 +719,6 @@ static int pg_begin(struct store *base, bool write, struct store_tx **ret)
         }
         tx->base.store = base;
         tx->c = c;
-        tx->write = write;
         pthread_setspecific(s->key, tx);
         *ret = &tx->base;
         return 0;
@@ -960,9 +951,7 @@ static void stmt_bind_blob(struct db_stmt *st, int i, const void *p, size_t n)
 
 static void stmt_bind_null(struct db_stmt *st, int i)
 {
-        stmt_bind_text(st, i, NULL);
-        if (i >= 1 && i <= pgs(st)->nparams)
-                pgs(st)->sig[i - 1] = 'n';
+        stmt_bind_text(st, i, NULL); /* marks it 'n' */
 }
 
 /* The parameter types a statement is prepared with: bigint and bytea for

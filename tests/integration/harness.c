@@ -536,13 +536,20 @@ char *db_fingerprint(struct server *s)
         return out;
 }
 
+/* A connection to s's PostgreSQL schema, for a look beneath the store. */
+static PGconn *pg_connect(const struct server *s)
+{
+        PGconn *pg = PQconnectdb(s->db_url);
+        if (PQstatus(pg) != CONNECTION_OK)
+                die("connect %s: %s", s->db_url, PQerrorMessage(pg));
+        return pg;
+}
+
 char *db_edit(struct server *s, const char *sql)
 {
         char *msg = NULL;
         if (server_on_postgres(s)) {
-                PGconn *pg = PQconnectdb(s->db_url);
-                if (PQstatus(pg) != CONNECTION_OK)
-                        die("connect %s: %s", s->db_url, PQerrorMessage(pg));
+                PGconn *pg = pg_connect(s);
                 PGresult *res = PQexec(pg, sql);
                 if (PQresultStatus(res) != PGRES_COMMAND_OK && PQresultStatus(res) != PGRES_TUPLES_OK)
                         msg = strdup(PQresultErrorMessage(res));
@@ -576,20 +583,23 @@ long db_count(struct server *s, const char *table, const char *where)
         if (server_on_postgres(s)) {
                 snprintf(sql, sizeof sql, "SELECT count(*) FROM %s%s%s", table, where ? " WHERE " : "",
                          where ? where : "");
-                PGconn *pg = PQconnectdb(s->db_url);
-                if (PQstatus(pg) != CONNECTION_OK)
-                        die("connect %s: %s", s->db_url, PQerrorMessage(pg));
+                PGconn *pg = pg_connect(s);
                 /* The tests' WHERE clauses read JSON as SQLite spells it:
                  * json_extract(doc, '$.a.b') as text, a helper of the test's
-                 * schema (the fingerprint reads tables, not functions). */
-                PGresult *res = PQexec(
-                        pg, "DO $$ BEGIN IF to_regprocedure('json_extract(text,text)') IS NULL THEN "
-                            "CREATE FUNCTION json_extract(doc text, path text) RETURNS text "
-                            "LANGUAGE sql IMMUTABLE AS 'SELECT doc::jsonb #>> "
-                            "string_to_array(substr(path, 3), ''.'')'; END IF; END $$");
-                if (PQresultStatus(res) != PGRES_COMMAND_OK)
-                        die("json_extract: %s", PQresultErrorMessage(res));
-                PQclear(res);
+                 * schema (the fingerprint reads tables, not functions),
+                 * made once per schema. */
+                static char made_for[512];
+                PGresult *res;
+                if (strcmp(made_for, s->db_url) != 0) {
+                        res = PQexec(pg, "DO $$ BEGIN IF to_regprocedure('json_extract(text,text)') IS NULL THEN "
+                                         "CREATE FUNCTION json_extract(doc text, path text) RETURNS text "
+                                         "LANGUAGE sql IMMUTABLE AS 'SELECT doc::jsonb #>> "
+                                         "string_to_array(substr(path, 3), ''.'')'; END IF; END $$");
+                        if (PQresultStatus(res) != PGRES_COMMAND_OK)
+                                die("json_extract: %s", PQresultErrorMessage(res));
+                        PQclear(res);
+                        snprintf(made_for, sizeof made_for, "%s", s->db_url);
+                }
                 res = PQexec(pg, sql);
                 if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
                         n = strtol(PQgetvalue(res, 0, 0), NULL, 10);
