@@ -22,7 +22,7 @@
 import { chromium } from "playwright-core";
 import { createRequire } from "node:module";
 import { readFileSync } from "node:fs";
-import { expect, steps, incidentPage, signIn as signInAs } from "./steps.mjs";
+import { expect, steps, incidentPage, hands, signIn as signInAs } from "./steps.mjs";
 import { keyboardWalk } from "./keyboard.mjs";
 
 const require = createRequire(import.meta.url);
@@ -41,11 +41,26 @@ page.on("console", m => { if (m.type() === "error") errors.push(`${page.url()}: 
 page.on("pageerror", e => errors.push(`${page.url()}: ${e.message}`));
 const url = `${base}/web/incident.html?key=${encodeURIComponent(env.KEY)}`;
 const api = `${base}/api/v1/incidents/${encodeURIComponent(env.KEY)}`;
-const { step, finish } = steps(page, env.SHOTS, `incident-${WIDTH}`);
-const { form, submit, phaseTo, postmortem } = incidentPage(page);
+// KEYBOARD=1: every step by keyboard alone (Tab to each control, then
+// keys); otherwise with the mouse.
+const KEYBOARD = env.KEYBOARD === "1";
+const ui = hands(page, KEYBOARD);
+const RUN = `incident-${WIDTH}${KEYBOARD ? "-keyboard" : ""}`;
+const { step, finish } = steps(page, env.SHOTS, RUN);
+// By keyboard, the pages must see no pointer at all: each trusted
+// pointer event is recorded through a binding (which the CSP allows).
+const pointer = [];
+if (KEYBOARD) {
+  await ctx.exposeBinding("vigilTestPointer", (src, what) => { pointer.push(what); });
+  await ctx.addInitScript(() => {
+    for (const type of ["pointerdown", "mousedown", "click"])
+      addEventListener(type, e => { if (e.isTrusted && (type !== "click" || e.detail > 0)) window.vigilTestPointer(`${type} on ${e.target.tagName}`); }, true);
+  });
+}
+const { form, submit, phaseTo, postmortem } = incidentPage(page, ui);
 
 async function signIn(user) {
-  await signInAs(page, base, user);
+  await signInAs(page, base, user, ui);
   await page.goto(url);
   await page.locator("#timeline-list").waitFor();
 }
@@ -64,7 +79,7 @@ async function checkPage(name) {
     await page.setViewportSize({ width, height: 900 });
     const [sw, cw] = await page.evaluate(() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]);
     expect(sw <= cw, `${name} at ${width}px: ${sw}px of content in ${cw}px`);
-    if (env.SHOTS) await page.screenshot({ path: `${env.SHOTS}/incident-${WIDTH}-${name}-${width}.png`, fullPage: true });
+    if (env.SHOTS) await page.screenshot({ path: `${env.SHOTS}/${RUN}-${name}-${width}.png`, fullPage: true });
   }
   await page.setViewportSize({ width: WIDTH, height: 1000 });
   await page.evaluate(axeSource);
@@ -79,16 +94,16 @@ const EVIDENCE = {
 };
 console.log("TAP version 13");
 
-await step("the responder acknowledges the page and reads the alert on the incident page", async () => {
-  await signIn("rita");
+await step("the responder acknowledges her page on the dashboard and opens its incident, where she reads the alert", async () => {
+  await signInAs(page, base, "rita", ui);
+  // The page goes out from the job worker; the dashboard shows it live.
+  const ack = page.getByRole("button", { name: `Acknowledge the page for ${env.KEY}` });
+  await ack.waitFor({ timeout: 15000 });
+  await ui.click(ack);
+  await page.locator(`#message:text-is("Acknowledged the page for ${env.KEY}.")`).waitFor();
+  await ui.click(page.locator("#incident-table").getByRole("link", { name: env.KEY, exact: true }));
+  await page.waitForURL(url);
   await page.locator("#summary .badge:text-is('Phase: Analysis')").waitFor();
-  // The page goes out from the job worker; it is there within seconds.
-  for (let k = 0; k < 20 && await page.getByRole("button", { name: "Acknowledge my page" }).count() === 0; k++) {
-    await page.waitForTimeout(500);
-    await page.reload();
-    await page.locator("#timeline-list").waitFor();
-  }
-  await page.getByRole("button", { name: "Acknowledge my page" }).click();
   await page.locator("#lead:has-text('rita, page acknowledged')").waitFor();
   const card = page.locator("#overview-body .alert-card").first();
   await card.locator(".chip:text-is('alertname=TokenLeak')").waitFor();
@@ -103,9 +118,9 @@ await step("the responder scopes two tenants row by row; a refused row keeps wha
   const add = form("Add a tenant to the scope");
   // A tenant not on record: the error shows under the tenant field, and
   // the evidence typed is still there.
-  await add.getByLabel("Tenant", { exact: true }).fill("nosuch");
-  await add.getByLabel("Evidence").fill(EVIDENCE.acme);
-  await add.locator("button[type=submit]").click();
+  await ui.fill(add.getByLabel("Tenant", { exact: true }), "nosuch");
+  await ui.fill(add.getByLabel("Evidence"), EVIDENCE.acme);
+  await ui.click(add.locator("button[type=submit]"));
   await add.locator(".field-error:has-text('no tenant')").waitFor();
   expect(await add.getByLabel("Evidence").inputValue() === EVIDENCE.acme, "the evidence typed was lost");
   expect(await add.getByLabel("Tenant", { exact: true }).getAttribute("aria-invalid") === "true", "the field is not marked");
@@ -116,19 +131,19 @@ await step("the responder scopes two tenants row by row; a refused row keeps wha
   const searches = probe.items.every(t => `${t.id} ${t.name || ""}`.toLowerCase().includes("glob"));
   if (searches) {
     const f = form("Add a tenant to the scope");
-    await f.getByLabel("Tenant", { exact: true }).fill("");
-    await f.getByLabel("Tenant", { exact: true }).pressSequentially("glob");
+    await ui.fill(f.getByLabel("Tenant", { exact: true }), "");
+    await ui.type(f.getByLabel("Tenant", { exact: true }), "glob");
     await f.locator("datalist option[value='globex']").waitFor({ state: "attached" });
   }
   console.log(`# the tenant typeahead ${searches ? "offered globex for \"glob\"" : "is a plain field: the server does not search"}`);
   for (const [t, users] of [["acme", "14"], ["globex", "2"]]) {
     const f = form("Add a tenant to the scope");
-    await f.getByLabel("Tenant", { exact: true }).fill(t);
-    await f.getByLabel("Status").selectOption("confirmed");
-    await f.getByLabel("Evidence").fill(EVIDENCE[t]);
-    await f.getByLabel("Affected users").fill(users);
-    await f.locator("summary").click();
-    await f.getByLabel("personal data").check();
+    await ui.fill(f.getByLabel("Tenant", { exact: true }), t);
+    await ui.select(f.getByLabel("Status"), "confirmed");
+    await ui.fill(f.getByLabel("Evidence"), EVIDENCE[t]);
+    await ui.fill(f.getByLabel("Affected users"), users);
+    await ui.click(f.locator("summary"));
+    await ui.check(f.getByLabel("personal data"));
     await submit("Add a tenant to the scope");
     await form(`Tenant ${t}`).waitFor();
   }
@@ -137,14 +152,14 @@ await step("the responder scopes two tenants row by row; a refused row keeps wha
   // that text stays in its field, and the server's row is untouched.
   const row = form("Tenant acme");
   expect(await row.getByLabel("Evidence").inputValue() === EVIDENCE.acme, "acme's evidence as typed");
-  await form("Tenant globex").getByLabel("Evidence").fill(`${EVIDENCE.globex} (still typing`);
-  await row.getByLabel("Affected users").fill("15");
+  await ui.fill(form("Tenant globex").getByLabel("Evidence"), `${EVIDENCE.globex} (still typing`);
+  await ui.fill(row.getByLabel("Affected users"), "15");
   await submit("Tenant acme");
   await form("Tenant acme").getByLabel("Affected users").inputValue().then(v => expect(v === "15", `acme users ${v}`));
   expect(await form("Tenant globex").getByLabel("Evidence").inputValue() === `${EVIDENCE.globex} (still typing`,
          "globex's unsent text was lost when acme was saved");
   // Saving it back as it was changes nothing either.
-  await form("Tenant globex").getByLabel("Evidence").fill(EVIDENCE.globex);
+  await ui.fill(form("Tenant globex").getByLabel("Evidence"), EVIDENCE.globex);
   await submit("Tenant globex");
   const inc = await (await page.request.get(api)).json();
   const byId = Object.fromEntries(inc.tenants.map(t => [t.id, t]));
@@ -152,9 +167,9 @@ await step("the responder scopes two tenants row by row; a refused row keeps wha
   expect(byId.globex.evidence === EVIDENCE.globex && byId.globex.affected_users === 2 &&
          byId.globex.data_categories.join() === "personal_data", JSON.stringify(byId.globex));
   const c = form("Classify");
-  await c.getByLabel("Classification").selectOption("security_incident");
-  await c.getByLabel("Confidentiality").check();
-  await c.getByLabel("personal data").check();
+  await ui.select(c.getByLabel("Classification"), "security_incident");
+  await ui.check(c.getByLabel("Confidentiality"));
+  await ui.check(c.getByLabel("personal data"));
   await submit("Classify");
 });
 
@@ -162,8 +177,8 @@ await step("the manager declares at a typed time, sent as UTC, and moves to cont
   await signIn("ina");
   const at = new Date(Date.now() - 2000); /* after the alert's detection, not in the future */
   at.setMilliseconds(0);
-  await form("Declare").getByLabel(/criteria/).fill("A customer's session token was replayed.");
-  await form("Declare").getByLabel(/^Declared at/).fill(newYork(at));
+  await ui.fill(form("Declare").getByLabel(/criteria/), "A customer's session token was replayed.");
+  await ui.fill(form("Declare").getByLabel(/^Declared at/), newYork(at));
   await submit("Declare");
   await page.locator("#declared:has-text('yes')").waitFor();
   const inc = await (await page.request.get(api)).json();
@@ -174,21 +189,21 @@ await step("the manager declares at a typed time, sent as UTC, and moves to cont
 await step("tasks: a containment task done; two business-impact steps requested", async () => {
   await signIn("rita");
   const t = form("Add a task");
-  await t.getByLabel("Phase").selectOption("containment");
-  await t.getByLabel("Task").fill("Revoke the leaked token");
+  await ui.select(t.getByLabel("Phase"), "containment");
+  await ui.fill(t.getByLabel("Task"), "Revoke the leaked token");
   // The owner is offered from the people on call.
   await t.locator("datalist option[value='rita']").waitFor({ state: "attached" });
-  await t.getByLabel(/Owner/).fill("rita");
+  await ui.fill(t.getByLabel(/Owner/), "rita");
   await submit("Add a task");
-  await page.getByRole("button", { name: 'Mark "Revoke the leaked token" done' }).click();
+  await ui.click(page.getByRole("button", { name: 'Mark "Revoke the leaked token" done' }));
   await page.locator("#tasks-body tr:has(th:text-is('Revoke the leaked token')) td:text-is('done')").waitFor();
   await signIn("ina");
   await phaseTo("eradication");
   for (const title of ["Rotate the signing keys", "Wipe the build cache"]) {
     const f = form("Add a task");
-    await f.getByLabel("Phase").selectOption("eradication");
-    await f.getByLabel("Task").fill(title);
-    await f.getByLabel(/business impact/).check();
+    await ui.select(f.getByLabel("Phase"), "eradication");
+    await ui.fill(f.getByLabel("Task"), title);
+    await ui.check(f.getByLabel(/business impact/));
     await submit("Add a task");
   }
   await page.locator("#exit-criteria li:has-text('pending')").waitFor();
@@ -196,17 +211,17 @@ await step("tasks: a containment task done; two business-impact steps requested"
 
 await step("an executive approves one step and rejects the other, each with a comment", async () => {
   await signIn("eve");
-  await page.getByRole("button", { name: 'Decide "Rotate the signing keys"' }).click();
+  await ui.click(page.getByRole("button", { name: 'Decide "Rotate the signing keys"' }));
   const dlg = page.locator("#decide");
   await dlg.waitFor();
-  await dlg.getByRole("button", { name: "Approve" }).click();
+  await ui.click(dlg.getByRole("button", { name: "Approve" }));
   await dlg.locator("#decide-error:has-text('comment')").waitFor(); // no comment: refused in place
-  await dlg.getByLabel(/Comment/).fill("Go ahead during the 14:00 window.");
-  await dlg.getByRole("button", { name: "Approve" }).click();
+  await ui.fill(dlg.getByLabel(/Comment/), "Go ahead during the 14:00 window.");
+  await ui.click(dlg.getByRole("button", { name: "Approve" }));
   await page.locator("#tasks-body tr:has(th:text-is('Rotate the signing keys')) td:has-text('granted by eve')").waitFor();
   // The other by keyboard alone: Enter opens the dialog on the comment,
   // Tab goes on to Approve and Reject.
-  await page.getByRole("button", { name: 'Decide "Wipe the build cache"' }).focus();
+  await hands(page, true).tabTo(page.getByRole("button", { name: 'Decide "Wipe the build cache"' }));
   await page.keyboard.press("Enter");
   await dlg.waitFor();
   expect(await page.evaluate(() => document.activeElement.id) === "decide-comment", "the dialog does not start on its comment");
@@ -218,9 +233,9 @@ await step("an executive approves one step and rejects the other, each with a co
   await page.locator("#tasks-body tr:has(th:text-is('Wipe the build cache')) td:has-text('rejected by eve')").waitFor();
   // Her own step: she may not decide it, and the page says why.
   const f = form("Add a task");
-  await f.getByLabel("Phase").selectOption("eradication");
-  await f.getByLabel("Task").fill("Reissue customer tokens");
-  await f.getByLabel(/business impact/).check();
+  await ui.select(f.getByLabel("Phase"), "eradication");
+  await ui.fill(f.getByLabel("Task"), "Reissue customer tokens");
+  await ui.check(f.getByLabel(/business impact/));
   await submit("Add a task");
   const own = page.getByRole("button", { name: 'Decide "Reissue customer tokens"' });
   expect(await own.isDisabled(), "the requester can decide her own step");
@@ -228,27 +243,27 @@ await step("an executive approves one step and rejects the other, each with a co
   await checkPage("eradication");
   await keyboardWalk(page, "incident page in eradication");
   // The rejected and the undecided steps are dropped; the approved one is done.
-  await page.getByRole("button", { name: 'Cancel "Wipe the build cache"' }).click();
+  await ui.click(page.getByRole("button", { name: 'Cancel "Wipe the build cache"' }));
   await page.locator("#tasks-body tr:has(th:text-is('Wipe the build cache')) td:text-is('cancelled')").waitFor();
-  await page.getByRole("button", { name: 'Cancel "Reissue customer tokens"' }).click();
+  await ui.click(page.getByRole("button", { name: 'Cancel "Reissue customer tokens"' }));
   await page.locator("#tasks-body tr:has(th:text-is('Reissue customer tokens')) td:text-is('cancelled')").waitFor();
-  await page.getByRole("button", { name: 'Mark "Rotate the signing keys" done' }).click();
+  await ui.click(page.getByRole("button", { name: 'Mark "Rotate the signing keys" done' }));
   await page.locator("#tasks-body tr:has(th:text-is('Rotate the signing keys')) td:text-is('done')").waitFor();
 });
 
 await step("root cause and recovery", async () => {
   await signIn("ina");
-  await form("Root cause").getByLabel("Root cause").fill("A deploy key with write access was committed to a public repository.");
+  await ui.fill(form("Root cause").getByLabel("Root cause"), "A deploy key with write access was committed to a public repository.");
   await submit("Root cause");
   await phaseTo("recovery");
   const a = form("Last known good state");
-  await a.getByLabel("Asset").fill("signing-keys");
-  await a.getByLabel(/snapshot/).fill("kms-version-12");
-  await a.getByLabel(/restored/).fill("new key version 13 issued");
+  await ui.fill(a.getByLabel("Asset"), "signing-keys");
+  await ui.fill(a.getByLabel(/snapshot/), "kms-version-12");
+  await ui.fill(a.getByLabel(/restored/), "new key version 13 issued");
   await submit("Last known good state");
-  await form("Add a validation check").getByLabel("Validation check").fill("the old token is refused");
+  await ui.fill(form("Add a validation check").getByLabel("Validation check"), "the old token is refused");
   await submit("Add a validation check");
-  await page.getByRole("button", { name: 'Record "the old token is refused" as passed' }).click();
+  await ui.click(page.getByRole("button", { name: 'Record "the old token is refused" as passed' }));
   await page.locator("#recovery-body td:text-is('pass')").waitFor();
   await phaseTo("post_incident");
 });
@@ -261,9 +276,9 @@ await step("communications records an obligation as filed at a typed time; the m
   const at = new Date(Date.now() - 2000);
   at.setMilliseconds(0);
   filedAt = at.toISOString().replace(".000Z", "Z");
-  await f.getByLabel(/^Sent at/).fill(newYork(at));
-  await f.getByLabel("Channel").selectOption("email");
-  await f.getByLabel(/^Reference/).fill("MAIL-77");
+  await ui.fill(f.getByLabel(/^Sent at/), newYork(at));
+  await ui.select(f.getByLabel("Channel"), "email");
+  await ui.fill(f.getByLabel(/^Reference/), "MAIL-77");
   await submit("Record a filing");
   const row = page.locator(`#obligations-body tr:has(th:text-is('${first}'))`);
   await row.locator("td:text-is('MAIL-77')").waitFor();
@@ -273,7 +288,7 @@ await step("communications records an obligation as filed at a typed time; the m
   await signIn("ina");
   while (await form("Waive an obligation").count()) {
     const w = form("Waive an obligation");
-    await w.getByLabel(/^Reason/).fill("the customer was told by phone; the notice came with the filing");
+    await ui.fill(w.getByLabel(/^Reason/), "the customer was told by phone; the notice came with the filing");
     await submit("Waive an obligation");
   }
   await page.locator("#summary #next-deadline:has-text('none open')").waitFor();
@@ -282,18 +297,18 @@ await step("communications records an obligation as filed at a typed time; the m
 await step("communications composes a notice and reads each tenant's e-mail; a second person releases it", async () => {
   await signIn("cora");
   const f = form("Compose a notice");
-  await f.getByLabel("Kind").selectOption("update");
-  await f.getByLabel("Nature of the breach").fill("A leaked deploy key let a session token be replayed against your account.");
-  await f.getByLabel("Approximate user impact").fill("17 users' sessions.");
-  await f.getByLabel(/Mitigation steps/).fill("Sign out all sessions.");
-  await f.getByLabel("Next steps").fill("Key rotation everywhere.");
-  await f.getByLabel(/^Next update by/).fill(newYork(new Date(Date.now() + 86400e3)));
+  await ui.select(f.getByLabel("Kind"), "update");
+  await ui.fill(f.getByLabel("Nature of the breach"), "A leaked deploy key let a session token be replayed against your account.");
+  await ui.fill(f.getByLabel("Approximate user impact"), "17 users' sessions.");
+  await ui.fill(f.getByLabel(/Mitigation steps/), "Sign out all sessions.");
+  await ui.fill(f.getByLabel("Next steps"), "Key rotation everywhere.");
+  await ui.fill(f.getByLabel(/^Next update by/), newYork(new Date(Date.now() + 86400e3)));
   await submit("Compose a notice");
   const card = page.locator("#communications-body article.card", { has: page.locator("h4:text-is('Notice 1 (update)')") });
   // Each tenant's e-mail as the release will render it, its name and no other.
   for (const [t, name, other] of [["acme", "Acme", "Globex"], ["globex", "Globex", "Acme"]]) {
-    await card.getByLabel("Preview the e-mail of notice 1 to").selectOption(t);
-    await card.getByRole("button", { name: "Preview", exact: true }).click();
+    await ui.select(card.getByLabel("Preview the e-mail of notice 1 to"), t);
+    await ui.click(card.getByRole("button", { name: "Preview", exact: true }));
     const mail = card.locator(`pre.mail[aria-label='The e-mail to ${t}']`);
     await mail.waitFor();
     const text = await mail.textContent();
@@ -302,18 +317,18 @@ await step("communications composes a notice and reads each tenant's e-mail; a s
     await card.locator(`dd:text-is('sec@${t}.example')`).waitFor();
   }
   // sev1: whoever composed it may not release it; the refusal is beside the button.
-  await card.getByRole("button", { name: "Release notice 1" }).click();
+  await ui.click(card.getByRole("button", { name: "Release notice 1" }));
   await card.locator(".row-status.error:has-text('second person')").waitFor();
   await signIn("ina");
   const again = page.locator("#communications-body article.card", { has: page.locator("h4:text-is('Notice 1 (update)')") });
-  await again.getByRole("button", { name: "Release notice 1" }).click();
+  await ui.click(again.getByRole("button", { name: "Release notice 1" }));
   await again.locator("p.meta:has-text('Released')").waitFor();
   await again.locator("p.acks:has-text('by no tenant yet')").waitFor();
 });
 
 await step("acme's administrator acknowledges it in the portal; the incident page says so", async () => {
-  await signInAs(page, base, "alice-acme");
-  await page.getByRole("button", { name: `Acknowledge notice 1 of ${env.KEY}` }).click();
+  await signInAs(page, base, "alice-acme", ui);
+  await ui.click(page.getByRole("button", { name: `Acknowledge notice 1 of ${env.KEY}` }));
   await page.locator("text=the notice is acknowledged").waitFor();
   await signIn("ina");
   await page.locator("#communications-body p.acks:has-text('acme by alice-acme')").waitFor();
@@ -322,9 +337,9 @@ await step("acme's administrator acknowledges it in the portal; the incident pag
 await step("communications posts a status advisory about the incident from its page; the public page does not name it", async () => {
   await signIn("cora");
   const f = form("Post a status advisory");
-  await f.getByLabel("Service").selectOption(env.SERVICE);
-  await f.getByLabel("State").selectOption("monitoring");
-  await f.getByLabel("Message").fill("Sign-in is safe again; we are watching.");
+  await ui.select(f.getByLabel("Service"), env.SERVICE);
+  await ui.select(f.getByLabel("State"), "monitoring");
+  await ui.fill(f.getByLabel("Message"), "Sign-in is safe again; we are watching.");
   await submit("Post a status advisory");
   await page.locator("#communications-body tr:has(td:text-is('monitoring')) td:text-is('Sign-in is safe again; we are watching.')").waitFor();
   await page.goto(`${base}/status`);
@@ -335,7 +350,7 @@ await step("communications posts a status advisory about the incident from its p
 });
 
 await step("a note from the timeline, in words", async () => {
-  await form("Add a note").getByLabel("Note").fill("Customer success called both tenants.");
+  await ui.fill(form("Add a note").getByLabel("Note"), "Customer success called both tenants.");
   await submit("Add a note");
   const list = page.locator("#timeline-list");
   await list.locator("li.note:has-text('noted: Customer success called both tenants.')").waitFor();
@@ -344,14 +359,14 @@ await step("a note from the timeline, in words", async () => {
   await list.locator("li:has-text('approved \"Rotate the signing keys\"')").waitFor();
   // An indicator from the timeline: a bad one is refused under its field
   // and stays as typed; a good one shows in the overview.
-  await page.locator("#timeline-body summary:has-text('Quick add an indicator')").click();
+  await ui.click(page.locator("#timeline-body summary:has-text('Quick add an indicator')"));
   const q = form("Quick add an indicator");
-  await q.getByLabel("Indicator kind").selectOption("ip");
-  await q.getByLabel("Indicator", { exact: true }).fill("999.1.1.1");
-  await q.locator("button[type=submit]").click();
+  await ui.select(q.getByLabel("Indicator kind"), "ip");
+  await ui.fill(q.getByLabel("Indicator", { exact: true }), "999.1.1.1");
+  await ui.click(q.locator("button[type=submit]"));
   await q.locator(".field-error:not(:empty)").waitFor();
   expect(await q.getByLabel("Indicator", { exact: true }).inputValue() === "999.1.1.1", "the indicator typed was lost");
-  await q.getByLabel("Indicator", { exact: true }).fill("203.0.113.9");
+  await ui.fill(q.getByLabel("Indicator", { exact: true }), "203.0.113.9");
   await submit("Quick add an indicator");
   await page.locator("#overview-body .chip:has-text('ip: 203.0.113.9')").waitFor();
   const raw = await list.locator("li:has-text('incident.')").count();
@@ -362,10 +377,11 @@ await step("the post-mortem with factor kinds; approved by another; the incident
   await postmortem({ summary: "A deploy key leaked; a session token was replayed against two tenants.",
                      impact: "2 tenants, 17 users.", kind: "procedural_failure",
                      factor: "keys with write access were not scanned for before push",
-                     improvement: "Scan pushes for keys", owner: "rita" });
+                     improvement: "Scan pushes for keys", owner: "rita",
+                     verification: "a test push with a key was refused" });
   expect((await page.textContent("#postmortem-body")).includes("procedural failure: keys with write access"), "factor kind in words");
   await signIn("eve");
-  await page.getByRole("button", { name: "Approve the post-mortem" }).click();
+  await ui.click(page.getByRole("button", { name: "Approve the post-mortem" }));
   await page.locator("#pm-status:has-text('approved by eve')").waitFor();
   await phaseTo("closed");
   await page.locator("#scope-body .readonly:has-text('Read-only')").waitFor();
@@ -375,12 +391,12 @@ await step("the post-mortem with factor kinds; approved by another; the incident
 });
 
 await step("the auditor's evidence export is the API's answer, with every fact as typed", async () => {
-  await signInAs(page, base, "audrey");
+  await signInAs(page, base, "audrey", ui);
   await page.goto(`${base}/web/operations.html`);
   const link = page.locator("#evidence-link");
   await page.locator("#evidence-link:not([href='#'])").waitFor(); // (waitForFunction would need eval, which the CSP refuses)
   const href = await link.getAttribute("href");
-  const [resp] = await Promise.all([page.waitForResponse(r => r.url().includes("/api/v1/reports/evidence")), link.click()]);
+  const [resp] = await Promise.all([page.waitForResponse(r => r.url().includes("/api/v1/reports/evidence")), ui.click(link)]);
   const exported = await resp.body();
   const again = await (await page.request.get(new URL(href, base).href)).body();
   // The two answers differ only in when they were generated.
@@ -399,6 +415,11 @@ await step("the auditor's evidence export is the API's answer, with every fact a
 // Expected: 401 before signing in, 404 for the post-mortem not yet
 // written, 400, 403 and 409 (the two-person rule) for the refusals the
 // test makes on purpose.
+if (KEYBOARD)
+  await step("by keyboard alone: no pointer event reached any page", async () => {
+    console.log(`# ${ui.keys()} keys pressed`);
+    expect(pointer.length === 0, `${pointer.length} pointer events: ${pointer.slice(0, 5).join(", ")}`);
+  });
 const code = finish(errors, /(401 \(Unauthorized\)|404 \(Not Found\)|400 \(Bad Request\)|403 \(Forbidden\)|409 \(Conflict\))/);
 await browser.close();
 process.exit(code);

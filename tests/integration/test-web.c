@@ -222,11 +222,12 @@ static void lists_in_a_browser(void **state)
 }
 
 /* One incident carried through on its own page (tests/browser/incident.mjs)
- * in a window width wide: the alert that opens it, on a service whose
- * policy pages rita, is the set-up; every step after it is the browser's. */
-static void incident_in_a_browser(const char *service, int width)
+ * in a window width wide, by keyboard alone or not: the alert that opens
+ * it, on a service whose policy pages rita, is the set-up; every step
+ * after it is the browser's. */
+static void incident_in_a_browser(const char *service, int width, bool keyboard)
 {
-        char env[128], path[128];
+        char env[160], path[128];
         json_t *a;
         snprintf(path, sizeof path, "/api/v1/services/%s", service);
         assert_int_equal(call("PUT", path, manager, "{\"description\":\"sign-in\",\"escalation_policy\":\"sec\"}", NULL),
@@ -244,8 +245,8 @@ static void incident_in_a_browser(const char *service, int width)
         assert_int_equal(call("GET", path, manager, NULL, &a), 200);
         json_t *items = json_object_get(a, "items");
         assert_int_equal(json_array_size(items), 1);
-        snprintf(env, sizeof env, "KEY=%s WIDTH=%d SERVICE=%s",
-                 json_string_value(json_object_get(json_array_get(items, 0), "key")), width, service);
+        snprintf(env, sizeof env, "KEY=%s WIDTH=%d SERVICE=%s KEYBOARD=%d",
+                 json_string_value(json_object_get(json_array_get(items, 0), "key")), width, service, keyboard);
         json_decref(a);
         assert_true(run_browser("incident.mjs", env) >= 10);
 }
@@ -253,14 +254,21 @@ static void incident_in_a_browser(const char *service, int width)
 static void an_incident_on_its_own_page(void **state)
 {
         (void)state;
-        incident_in_a_browser("identity", 1400);
+        incident_in_a_browser("identity", 1400, false);
 }
 
 /* The same, every step on a phone's 390 px. */
 static void an_incident_on_a_phone(void **state)
 {
         (void)state;
-        incident_in_a_browser("sso", 390);
+        incident_in_a_browser("sso", 390, false);
+}
+
+/* The same by keyboard alone: Tab to each control, then keys. */
+static void an_incident_by_keyboard_alone(void **state)
+{
+        (void)state;
+        incident_in_a_browser("mfa", 1400, true);
 }
 
 static long long release(const char *key, const char *tenant, const char *nature)
@@ -354,6 +362,7 @@ int main(void)
                 cmocka_unit_test(lists_in_a_browser),
                 cmocka_unit_test(an_incident_on_its_own_page),
                 cmocka_unit_test(an_incident_on_a_phone),
+                cmocka_unit_test(an_incident_by_keyboard_alone),
         };
         return cmocka_run_group_tests_name("web", tests, setup, teardown);
 }
