@@ -51,6 +51,10 @@ enum db_cap {
         /* SELECT ... FOR UPDATE SKIP LOCKED: claims by several writers at
          * once. SQLite has one writer, so a plain claim is already safe. */
         DB_CAP_SKIP_LOCKED = 1u << 0,
+        /* A LIKE '%text%' on lower(column) is served by a trigram index
+         * (PostgreSQL's pg_trgm). Without it, a text search asks a text
+         * table of its own (SQLite's FTS5 trigram tables). */
+        DB_CAP_TRIGRAM_LIKE = 1u << 1,
 };
 
 enum db_type { DB_NULL, DB_INTEGER, DB_FLOAT, DB_TEXT, DB_BLOB };

@@ -235,10 +235,18 @@ static void conn_free(struct pconn *c)
         free(c);
 }
 
+/* NOTICEs ("schema exists, skipping") are not news; a WARNING (a
+ * migration's: pg_trgm could not be had) goes to the log. */
 static void notice_quiet(void *arg, const PGresult *res)
 {
         (void)arg;
-        (void)res; /* NOTICEs ("schema exists, skipping") are not news */
+        const char *severity = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
+        if (severity && strcmp(severity, "WARNING") == 0) {
+                char q[512];
+                const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+                log_event(LOG_LVL_WARN, "store", "backend=postgresql warning=%s",
+                          log_quote(msg ? msg : "", q, sizeof q));
+        }
 }
 
 static int conn_open(const char *conninfo, struct pconn **ret, char *err, size_t errlen)
@@ -1343,7 +1351,7 @@ static uint64_t pg_wakes(struct store *base)
 
 const struct db_driver db_postgres = {
         .name = "postgresql",
-        .caps = DB_CAP_SKIP_LOCKED,
+        .caps = DB_CAP_SKIP_LOCKED | DB_CAP_TRIGRAM_LIKE,
         .open = pg_open,
         .close = pg_close,
         .ping = pg_ping,

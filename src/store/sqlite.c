@@ -736,11 +736,14 @@ static void stmt_finish(struct db_stmt *st)
 }
 
 /* Every table of the schema, SQLite's own (sqlite_sequence) included: it
- * records what was written as much as the tables do. */
+ * records what was written as much as the tables do. A virtual table and
+ * its shadow tables (FTS5's text index, migration 035) hold what the
+ * other tables already say, and are left out. */
 static int sq_tables(struct store_tx *tx, int (*cb)(const char *name, void *userdata), void *userdata)
 {
         struct db_stmt *st;
-        int r = stmt_prepare(tx, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name", 0, &st);
+        int r = stmt_prepare(tx, "SELECT name FROM pragma_table_list WHERE schema = 'main' AND type = 'table' "
+                                  "AND name <> 'sqlite_schema' ORDER BY name", 0, &st);
         if (r < 0)
                 return r;
         while ((r = stmt_step(st)) > 0) {

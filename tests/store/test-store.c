@@ -1175,6 +1175,7 @@ static void back_to_24(struct fixture *f)
                         "DROP INDEX tenants_name; DROP INDEX tenants_updated; DROP INDEX incidents_updated; "
                         "DROP INDEX audit_log_actor; DROP INDEX audit_log_action; DROP INDEX pages_user; "
                         "DROP TABLE sign_in_failures; " /* 034's */
+                        "DROP TABLE tenant_text; " /* 035's */
                         "DROP INDEX advisories_incident; "
                         "ALTER TABLE advisories DROP COLUMN incident_id; " /* 033's */
                         "DROP INDEX alerts_incident; " /* 032's */
@@ -1235,6 +1236,7 @@ static void migration_030_finds_the_asap_rows(void **state)
         tamper(f->path, "ALTER TABLE obligations DROP COLUMN deadline_kind; "
                         "ALTER TABLE obligations DROP COLUMN target_at; "
                         "DROP TABLE sign_in_failures; " /* 034's */
+                        "DROP TABLE tenant_text; " /* 035's */
                         "DROP INDEX incidents_duplicate_of; " /* 031's, which runs again */
                         "ALTER TABLE incidents DROP COLUMN duplicate_of; "
                         "DROP INDEX tenants_name; DROP INDEX tenants_updated; DROP INDEX incidents_updated; "
@@ -1717,6 +1719,125 @@ static int noop_tenant_notice(const struct notice *n, vg_usec_t acked, void *use
         return 0;
 }
 
+/* The ids a tenant listing hands out, in order. */
+struct id_list {
+        char ids[3000][32];
+        size_t n;
+};
+
+static int keep_tenant_id(const struct tenant_row *t, void *userdata)
+{
+        struct id_list *l = userdata;
+        if (l->n < sizeof l->ids / sizeof l->ids[0])
+                snprintf(l->ids[l->n++], sizeof l->ids[0], "%s", t->id);
+        return 0;
+}
+
+/* What the search means, written out: text in the id or the name, ASCII
+ * letters in either case, every other byte as it is. */
+static bool tenant_matches(const char *id, const char *name, const char *text)
+{
+        char hay[2][160], needle[160];
+        const char *from[] = { id, name, text };
+        char *to[] = { hay[0], hay[1], needle };
+        for (int k = 0; k < 3; k++) {
+                size_t i = 0;
+                for (; from[k][i] && i < 159; i++)
+                        to[k][i] = from[k][i] >= 'A' && from[k][i] <= 'Z' ? (char)(from[k][i] - 'A' + 'a') : from[k][i];
+                to[k][i] = '\0';
+        }
+        return strstr(hay[0], needle) || strstr(hay[1], needle);
+}
+
+#define SEARCH_BULK 2500
+
+/* The tenant search, whichever way it goes (a walk in the page's order,
+ * or the trigram text index for a text few tenants match), finds what
+ * the rule above finds, in id order, page after page; and the index
+ * follows renames, new bodies and deletes. The texts hold the characters an FTS5
+ * phrase or a LIKE pattern would read as syntax. */
+static void tenant_search_finds_what_the_rule_finds(void **state)
+{
+        struct fixture *f = *state;
+        struct store_tx *tx;
+        static char ids[SEARCH_BULK + 8][32], names[SEARCH_BULK + 8][64];
+        size_t n = 0;
+        int changed;
+        for (; n < SEARCH_BULK; n++) {
+                snprintf(ids[n], sizeof ids[n], "t-%04zu", n);
+                snprintf(names[n], sizeof names[n], "Bulk Customer %zu", n);
+        }
+        static const char *const odd[][2] = {
+                { "t-q1", "Say \"quoted\" co" }, { "t-q2", "100% sure" }, { "t-q3", "under_score AB" },
+                { "t-q4", "Zo\xc3\xab Caf\xc3\xa9" }, { "t-q5", "back\\slash" }, { "t-q6", "NEAR(a b) AND c*" },
+        };
+        for (size_t i = 0; i < sizeof odd / sizeof odd[0]; i++, n++) {
+                snprintf(ids[n], sizeof ids[n], "%s", odd[i][0]);
+                snprintf(names[n], sizeof names[n], "%s", odd[i][1]);
+        }
+        assert_int_equal(store_begin(f->s, &tx), 0);
+        for (size_t i = 0; i < n; i++)
+                assert_int_equal(store_tenant_put(tx, ids[i], names[i], "{}", T2026, &changed), 0);
+        /* A rename and a delete: the text index follows both. */
+        snprintf(names[7], sizeof names[7], "Renamed Zebra");
+        assert_int_equal(store_tenant_put(tx, ids[7], names[7], "{}", T2026 + 1, &changed), 0);
+        assert_int_equal(changed, 2);
+        assert_int_equal(store_tenant_delete(tx, ids[8]), 0);
+        ids[8][0] = '\0';
+        /* A new body under the same name keeps the text. */
+        assert_int_equal(store_tenant_put(tx, ids[9], names[9], "{\"x\":1}", T2026 + 1, &changed), 0);
+        assert_int_equal(changed, 2);
+        assert_int_equal(store_commit(tx), 0);
+        /* SQLite's index holds the table's text and nothing else (FTS5's
+         * check against its content table: rank 1); a stale term would
+         * only cost the search a candidate, which LIKE then drops. */
+        char *broken = f->path[0] ? raw_edit(f, "INSERT INTO tenant_text(tenant_text, rank) VALUES ('integrity-check', 1)")
+                                  : NULL;
+        if (broken)
+                fail_msg("tenant_text: %s", broken);
+
+        static const char *const texts[] = {
+                "bulk",          /* all of them: the walk finds a page at once */
+                "customer 24",   /* 111, all past the walk's first rows */
+                "CUSTOMER 2499", /* one, the last */
+                "t-00",          /* 100 at the start */
+                "\"quoted\"", "o\" c", "0% s", "r_s", "ck\\sl", "zo\xc3\xab caf", "near(a", "c*", "and",
+                "zebra", "customer 7", "customer 8 ", "customer 8", "customer 9", "no such tenant", "ul",
+        };
+        static struct id_list want, got, page2;
+        for (size_t k = 0; k < sizeof texts / sizeof texts[0]; k++) {
+                want.n = 0;
+                for (size_t i = 0; i < n; i++) /* ids[] is in id order: t-0000 .. t-2499, t-q1 .. */
+                        if (ids[i][0] && tenant_matches(ids[i], names[i], texts[k]))
+                                memcpy(want.ids[want.n++], ids[i], sizeof ids[i]);
+                for (unsigned limit = 0; limit <= 10; limit += 10) {
+                        got.n = 0;
+                        assert_int_equal(store_begin_read(f->s, &tx), 0);
+                        assert_int_equal(store_tenant_list(tx, &(struct tenant_filter){ .text = texts[k] }, limit,
+                                                           keep_tenant_id, &got),
+                                         0);
+                        size_t expect = limit && want.n > limit ? limit : want.n;
+                        if (got.n != expect)
+                                fail_msg("\"%s\" limit %u: %zu tenants, want %zu", texts[k], limit, got.n, expect);
+                        for (size_t i = 0; i < expect; i++)
+                                if (strcmp(got.ids[i], want.ids[i]) != 0)
+                                        fail_msg("\"%s\" limit %u: #%zu is %s, want %s", texts[k], limit, i, got.ids[i],
+                                                 want.ids[i]);
+                        /* The page after the first ten. */
+                        if (limit && got.n == limit) {
+                                page2.n = 0;
+                                struct tenant_filter after = { .text = texts[k], .after_rid = 1, .after_text = got.ids[9] };
+                                assert_int_equal(store_tenant_list(tx, &after, limit, keep_tenant_id, &page2), 0);
+                                size_t rest = want.n - limit > limit ? limit : want.n - limit;
+                                assert_int_equal(page2.n, rest);
+                                for (size_t i = 0; i < rest; i++)
+                                        assert_string_equal(page2.ids[i], want.ids[limit + i]);
+                        }
+                        store_rollback(tx);
+                }
+        }
+}
+
 /* Reads of every kind, each its own statement: more than the cache holds. */
 static void read_everything(struct store_tx *tx)
 {
@@ -1793,6 +1914,9 @@ static void read_everything(struct store_tx *tx)
         store_feed_list(tx, "nobody", noop_calendar_feed, NULL);
         store_tenant_get(tx, "none", noop_tenant_row, NULL);
         store_tenant_list(tx, &(struct tenant_filter){ .text = "x" }, 5, noop_tenant_row, NULL);
+        store_tenant_list(tx, &(struct tenant_filter){ .text = "xyz", .sort = TENANT_SORT_NAME }, 5, noop_tenant_row, NULL);
+        store_tenant_list(tx, &(struct tenant_filter){ .text = "xyz", .sort = TENANT_SORT_UPDATED }, 0, noop_tenant_row,
+                          NULL);
         store_obligation_get(tx, 999, noop_obligation, NULL);
         store_obligation_list(tx, 999, noop_obligation, NULL);
         store_obligation_due(tx, &(struct obligation_filter){ .status = "open" }, 5, noop_obligation, NULL);
@@ -2024,6 +2148,7 @@ int main(void)
                 cmocka_unit_test(unknown_backend_and_bad_path),
                 cmocka_unit_test_setup_teardown(users_insert_get_conflict_update, setup, teardown),
                 cmocka_unit_test_setup_teardown(users_list_pages, setup, teardown),
+                cmocka_unit_test_setup_teardown(tenant_search_finds_what_the_rule_finds, setup, teardown),
                 cmocka_unit_test_setup_teardown(sessions_and_tokens, setup, teardown),
                 cmocka_unit_test_setup_teardown(rollback_leaves_nothing, setup, teardown),
                 cmocka_unit_test_setup_teardown(concurrent_writers, setup, teardown),
