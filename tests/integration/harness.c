@@ -830,6 +830,18 @@ char *read_text_file(const char *path)
         return text;
 }
 
+bool server_log_has(struct server *s, const char *needle, unsigned seconds)
+{
+        for (unsigned tries = 0;; tries++) {
+                char *text = read_text_file(s->log);
+                bool found = text && strstr(text, needle);
+                free(text);
+                if (found || tries >= seconds * 20)
+                        return found;
+                usleep(50000);
+        }
+}
+
 pid_t smtp_sink_begin(char dir[64], unsigned *port)
 {
         *port = free_port();

@@ -134,6 +134,10 @@ size_t sink_files_with(const char *dir, const char *suffix, const char *needle);
 unsigned free_port(void);
 /* A whole text file (caller frees), or NULL when it cannot be read. */
 char *read_text_file(const char *path);
+/* Whether s's log holds needle, looking again for up to seconds: what a
+ * signal or a background job logs arrives when a loaded machine gets to
+ * it, and a fixed sleep would guess. */
+bool server_log_has(struct server *s, const char *needle, unsigned seconds);
 
 /* Path of the vigil binary under test ($VIGIL_BIN). */
 const char *vigil_bin(void);
