@@ -195,8 +195,8 @@ int api_metrics_get(struct request *req, struct response *resp)
                     "vigil_node_info{node=\"");
         label_value(&b, req->cfg->node);
         buf_put(&b, "\",version=\"%s\",backend=\"%s\"} 1\n", VIGIL_VERSION, store_backend(req->store));
-        buf_put(&b, "# HELP vigil_store_wakeups_total Signals of new work from any node (PostgreSQL NOTIFY) "
-                    "that woke this node's job worker.\n"
+        buf_put(&b, "# HELP vigil_store_wakeups_total Signals of new work (a commit on this node; on "
+                    "PostgreSQL, NOTIFY from any node) that woke this node's job worker.\n"
                     "# TYPE vigil_store_wakeups_total counter\n"
                     "vigil_store_wakeups_total %llu\n",
                 (unsigned long long)store_watch_wakes(req->store));

@@ -190,8 +190,9 @@ int jobs_worker_start(struct store *s, const struct config *cfg, struct jobs_wor
                 free(w);
                 return -EAGAIN;
         }
-        /* Jobs other nodes queue wake this one at once (PostgreSQL); else
-         * it finds them within POLL_MAX. */
+        /* A commit that queues a job wakes this worker at once (SQLite:
+         * this process's commits; PostgreSQL: any node's); what another
+         * process on a SQLite file queues, it finds within POLL_MAX. */
         int r = store_watch(s, kick, w);
         if (r < 0 && r != -EOPNOTSUPP)
                 log_event(LOG_LVL_WARN, "no wake-ups from other nodes; polling", "error=%s", vg_strerror(r));

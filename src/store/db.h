@@ -148,7 +148,8 @@ struct db_driver {
          * transaction, has the signal sent when it commits; watch calls
          * wake(arg) from a thread of the driver's whenever one arrives,
          * from any node, until unwatch; wakes counts them. NULL: the
-         * backend sends none (SQLite's nodes poll). */
+         * backend sends none, and its workers poll. (SQLite wakes the
+         * one process's worker from the committing thread.) */
         int (*notify)(struct store_tx *tx);
         int (*watch)(struct store *s, void (*wake)(void *arg), void *arg);
         void (*unwatch)(struct store *s);

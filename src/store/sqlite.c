@@ -5,6 +5,9 @@
  * run beside the one writer; synchronous=FULL makes a commit durable before
  * it returns, which is what a 2xx answer promises. Prepared statements are
  * cached per connection, keyed by the address of their static SQL text.
+ * Work queued in a commit wakes this process's job worker at once (the
+ * one kind of node a SQLite store has); another process on the same file
+ * finds it by polling.
  * No query of a domain lives here: those are in the store files, on db.h;
  * the driver's own SQL is its connection set-up, migrations, ping and its
  * catalog (the list of tables). */
@@ -19,6 +22,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <sqlite3.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,12 +64,17 @@ struct sq_store {
         pthread_key_t key;
         pthread_mutex_t lock; /* guards conns */
         struct conn *conns;   /* owns: every open connection */
+        pthread_mutex_t watch_lock; /* guards wake, wake_arg */
+        void (*wake)(void *arg);
+        void *wake_arg;
+        atomic_uint_fast64_t wakes;
 };
 
 struct sq_tx {
         struct store_tx base;
         struct conn *c; /* borrows */
         bool write;
+        bool notify; /* wake the watcher when this commits */
 };
 
 static int map_rc(int rc)
@@ -396,6 +405,7 @@ static void sq_close(struct store *base)
         }
         pthread_key_delete(s->key);
         pthread_mutex_destroy(&s->lock);
+        pthread_mutex_destroy(&s->watch_lock);
         free(s->path);
         free(s);
 }
@@ -421,6 +431,7 @@ static int sq_open(const char *location, struct store **ret, char *err, size_t e
                 return -ENOMEM;
         }
         pthread_mutex_init(&s->lock, NULL);
+        pthread_mutex_init(&s->watch_lock, NULL);
 
         /* Create the parent directory (one level) so "sqlite:var/vigil.db"
          * works in a fresh checkout. */
@@ -534,13 +545,61 @@ static void sq_rollback(struct store_tx *base)
 static int sq_commit(struct store_tx *base)
 {
         struct sq_tx *tx = (struct sq_tx *)base;
+        struct sq_store *s = (struct sq_store *)base->store;
         int r = exec(tx->c, "COMMIT");
         if (r < 0) {
                 sq_rollback(base);
                 return r;
         }
+        bool notify = tx->notify;
         tx_end(tx);
+        /* After the commit, so the worker it wakes sees the work; under
+         * watch_lock, so that unwatch returns only when no wake is running. */
+        if (notify) {
+                pthread_mutex_lock(&s->watch_lock);
+                if (s->wake) {
+                        atomic_fetch_add(&s->wakes, 1);
+                        s->wake(s->wake_arg);
+                }
+                pthread_mutex_unlock(&s->watch_lock);
+        }
         return 0;
+}
+
+/* New work: the watcher hears of it when the transaction commits (a
+ * rolled-back savepoint may leave a wake-up for nothing, which costs the
+ * worker a look). */
+static int sq_notify(struct store_tx *base)
+{
+        ((struct sq_tx *)base)->notify = true;
+        return 0;
+}
+
+static int sq_watch(struct store *base, void (*wake)(void *arg), void *arg)
+{
+        struct sq_store *s = (struct sq_store *)base;
+        pthread_mutex_lock(&s->watch_lock);
+        int r = s->wake ? -EBUSY : 0;
+        if (r == 0) {
+                s->wake = wake;
+                s->wake_arg = arg;
+        }
+        pthread_mutex_unlock(&s->watch_lock);
+        return r;
+}
+
+static void sq_unwatch(struct store *base)
+{
+        struct sq_store *s = (struct sq_store *)base;
+        pthread_mutex_lock(&s->watch_lock);
+        s->wake = NULL;
+        s->wake_arg = NULL;
+        pthread_mutex_unlock(&s->watch_lock);
+}
+
+static uint64_t sq_wakes(struct store *base)
+{
+        return atomic_load(&((struct sq_store *)base)->wakes);
 }
 
 static int sq_savepoint_begin(struct store_tx *tx)
@@ -783,4 +842,8 @@ const struct db_driver db_sqlite = {
         .insert_id = stmt_insert_id,
         .finish = stmt_finish,
         .tables = sq_tables,
+        .notify = sq_notify,
+        .watch = sq_watch,
+        .unwatch = sq_unwatch,
+        .wakes = sq_wakes,
 };

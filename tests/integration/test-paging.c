@@ -137,6 +137,10 @@ static void escalates_until_acknowledged(void **state)
         assert_non_null(strstr(mail, "level 1 of escalation policy sec (schedule:primary)"));
         assert_non_null(strstr(mail, "Message-ID: <page-"));
         free(mail);
+        /* Each hop (the incident, escalate.start, escalate.step, the
+         * deliver job) woke the worker at its commit, on either backend,
+         * rather than waiting for its poll. */
+        assert_true(metric_value(&S, "vigil_store_wakeups_total") >= 3);
         /* Nobody acknowledges: level 2, carol, by email and webhook. */
         await_mails("carol@example.com", 1, 10);
         for (int i = 0; i < 50 && sink_files(hookdir, ".json") < 2; i++)
