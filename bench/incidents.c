@@ -133,7 +133,10 @@ int main(int argc, char **argv)
                 { "list phase=analysis & service=dns", { PHASE_ANALYSIS, CLASS__INVALID, SEV__INVALID, "dns", NULL }, false },
                 { "list text='ransomware'", { PHASE__INVALID, CLASS__INVALID, SEV__INVALID, NULL, "ransomware" }, false },
                 { "list phase=eradication & sev1 & service=mail", { PHASE_ERADICATION, CLASS__INVALID, SEV1, "mail", NULL }, false },
-                { "list text matching nothing (full scan)", { PHASE__INVALID, CLASS__INVALID, SEV__INVALID, NULL, "no-such-words" }, false },
+                { "list text matching nothing", { PHASE__INVALID, CLASS__INVALID, SEV__INVALID, NULL, "no-such-words" }, false },
+                { "list text='#77777' (11 at 1M)", { PHASE__INVALID, CLASS__INVALID, SEV__INVALID, NULL, "#77777" }, false },
+                { "list text='#4242' (111 at 1M)", { PHASE__INVALID, CLASS__INVALID, SEV__INVALID, NULL, "#4242" }, false },
+                { "list text='ransomware' & phase=containment", { PHASE_CONTAINMENT, CLASS__INVALID, SEV__INVALID, NULL, "ransomware" }, false },
         };
         vg_usec_t *t = calloc((size_t)queries, sizeof *t);
         for (size_t q = 0; q < sizeof qs / sizeof qs[0]; q++) {

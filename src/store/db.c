@@ -36,6 +36,55 @@ int db_like_pattern(const char *text, char *buf, size_t size)
         return 0;
 }
 
+bool db_text_indexed(const char *text)
+{
+        size_t chars = 0;
+        for (const unsigned char *p = (const unsigned char *)text; *p; p++)
+                chars += (*p & 0xC0) != 0x80;
+        return chars >= 3;
+}
+
+int db_text_prefers_index(struct db_stmt *count, unsigned limit)
+{
+        if (!count)
+                return 1;
+        int r = db_step(count);
+        int64_t passed = r > 0 ? db_column_int64(count, 0) : 0;
+        db_finish(count);
+        return r < 0 ? r : passed < (int64_t)limit;
+}
+
+int db_text_phrase(const char *text, char *buf, size_t size)
+{
+        size_t n = 0;
+        if (size < 2 * strlen(text) + 3)
+                return -E2BIG;
+        buf[n++] = '"';
+        for (const char *p = text; *p; p++) {
+                if (*p == '"')
+                        buf[n++] = '"';
+                buf[n++] = *p;
+        }
+        buf[n++] = '"';
+        buf[n] = '\0';
+        return 0;
+}
+
+int db_text_keep(struct store_tx *tx, const char *sql, int64_t id, const char *a, const char *b)
+{
+        if (db_has(tx, DB_CAP_TRIGRAM_LIKE))
+                return 0;
+        struct db_stmt *st;
+        int r = db_prepare(tx, sql, &st);
+        if (r < 0)
+                return r;
+        db_bind_int64(st, 1, id);
+        db_bind_text(st, 2, a);
+        db_bind_text(st, 3, b);
+        r = db_exec(st);
+        return r < 0 ? r : 0;
+}
+
 int db_exec(struct db_stmt *st)
 {
         int r = db_step(st);

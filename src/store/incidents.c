@@ -6,6 +6,7 @@
 #include "core/error.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define INCIDENT_COLS                                                                              \
@@ -154,6 +155,45 @@ int store_customer_report_nth(struct store_tx *tx, const char *reporter, const c
         return 1;
 }
 
+/* SQLite's text index (incident_text, migration 036): an incident's
+ * title and description, added or removed. */
+#define TEXT_ADD "INSERT INTO incident_text(rowid, title, description) VALUES (?1, ?2, ?3)"
+#define TEXT_REMOVE                                                                                \
+        "INSERT INTO incident_text(incident_text, rowid, title, description) "                     \
+        "VALUES ('delete', ?1, ?2, ?3)"
+
+/* The text SQLite's index holds for inc's row, when the write inc is
+ * about to make changes its title or description (copies to free; both
+ * NULL otherwise, and on PostgreSQL). The index drops it after the
+ * write has gone through, so a refused write leaves it as it was. */
+static int text_before(struct store_tx *tx, const struct incident *inc, char **ret_title,
+                       char **ret_description)
+{
+        *ret_title = *ret_description = NULL;
+        if (db_has(tx, DB_CAP_TRIGRAM_LIKE))
+                return 0;
+        struct db_stmt *st;
+        int r = db_prepare(tx, "SELECT title, description FROM incidents WHERE id = ?", &st);
+        if (r < 0)
+                return r;
+        db_bind_int64(st, 1, inc->id);
+        r = db_step(st);
+        if (r > 0 && (strcmp(db_text_ref(st, 0), inc->title) != 0 ||
+                      strcmp(db_text_ref(st, 1), inc->description ? inc->description : "") != 0)) {
+                *ret_title = strdup(db_text_ref(st, 0));
+                *ret_description = strdup(db_text_ref(st, 1));
+                if (!*ret_title || !*ret_description)
+                        r = -ENOMEM;
+        }
+        db_finish(st);
+        if (r < 0) {
+                free(*ret_title);
+                free(*ret_description);
+                *ret_title = *ret_description = NULL;
+        }
+        return r < 0 ? r : 0;
+}
+
 /* The incident's row, keyed by the year's next number. Every incident,
  * however it was opened (the API, an alert, a waiting group, a customer
  * report), starts its escalation: a job in the same transaction, so no
@@ -194,6 +234,9 @@ int store_incident_insert(struct store_tx *tx, struct incident *inc)
         db_bind_text(st, 22, inc->key);
         db_bind_int64(st, 23, 1); /* the first version */
         r = db_insert_id(st, &inc->id);
+        if (r >= 0)
+                r = db_text_keep(tx, TEXT_ADD, inc->id, inc->title,
+                                 inc->description ? inc->description : "");
         if (r < 0)
                 return r;
         inc->version = 1;
@@ -223,22 +266,36 @@ int store_incident_get(struct store_tx *tx, const char *key, struct incident *re
 int store_incident_update(struct store_tx *tx, struct incident *inc, int64_t expect_version)
 {
         struct db_stmt *st;
-        int r = db_prepare(
-                tx,
-                "UPDATE incidents SET title=?1, description=?2, severity=?3, source=?4, "
-                "reporter=?5, phase=?6, classification=?7, impact_c=?8, impact_i=?9, "
-                "impact_a=?10, data_categories=?11, detected_at=?12, reported_at=?13, "
-                "acknowledged_at=?14, declared_at=?15, contained_at=?16, eradicated_at=?17, "
-                "recovered_at=?18, closed_at=?19, created_at=?20, updated_at=?21, "
-                "declared_by=?24, declaration=?25, root_cause=?26, vigilance_until=?27, "
-                "version = version + 1 WHERE id = ?22 AND version = ?23",
-                &st);
+        char *was_title, *was_description;
+        int r = text_before(tx, inc, &was_title, &was_description);
         if (r < 0)
                 return r;
+        r = db_prepare(tx,
+                       "UPDATE incidents SET title=?1, description=?2, severity=?3, source=?4, "
+                       "reporter=?5, phase=?6, classification=?7, impact_c=?8, impact_i=?9, "
+                       "impact_a=?10, data_categories=?11, detected_at=?12, reported_at=?13, "
+                       "acknowledged_at=?14, declared_at=?15, contained_at=?16, eradicated_at=?17, "
+                       "recovered_at=?18, closed_at=?19, created_at=?20, updated_at=?21, "
+                       "declared_by=?24, declaration=?25, root_cause=?26, vigilance_until=?27, "
+                       "version = version + 1 WHERE id = ?22 AND version = ?23",
+                       &st);
+        if (r < 0) {
+                free(was_title);
+                free(was_description);
+                return r;
+        }
         bind_incident(st, inc);
         db_bind_int64(st, 22, inc->id);
         db_bind_int64(st, 23, expect_version);
         r = db_exec_one(st, -VG_EPRECONDITION);
+        if (r >= 0 && was_title) {
+                r = db_text_keep(tx, TEXT_REMOVE, inc->id, was_title, was_description);
+                if (r >= 0)
+                        r = db_text_keep(tx, TEXT_ADD, inc->id, inc->title,
+                                         inc->description ? inc->description : "");
+        }
+        free(was_title);
+        free(was_description);
         if (r < 0)
                 return r;
         inc->version = expect_version + 1;
@@ -265,56 +322,12 @@ int store_incident_update(struct store_tx *tx, struct incident *inc, int64_t exp
 /* Newest first: the page after id ?1. */
 #define INCIDENT_NEWEST "(?1 = 0 OR i.id < ?1) AND " INCIDENT_FILTERS
 
-int store_incident_list(struct store_tx *tx, const struct incident_filter *f, int64_t before_id,
-                        unsigned limit, int (*cb)(const struct incident *, void *), void *userdata)
+/* The parameters every listing statement shares: the page after id
+ * before_id (and f's key), f's filters, the text's pattern (?6; NULL:
+ * none) and ?7 rows. */
+static void bind_filter(struct db_stmt *st, const struct incident_filter *f, int64_t before_id,
+                        const char *pattern, int64_t rows)
 {
-        static const char *const by_service = INCIDENT_SELECT
-                "FROM incident_services s JOIN incidents i ON i.id = s.incident_id "
-                "WHERE s.service = ?5 AND " INCIDENT_NEWEST "ORDER BY s.incident_id DESC LIMIT ?7";
-        static const char *const by_tenant = INCIDENT_SELECT
-                "FROM incident_tenants t JOIN incidents i ON i.id = t.incident_id "
-                "WHERE t.tenant = ?8 AND " INCIDENT_NEWEST "ORDER BY t.incident_id DESC LIMIT ?7";
-        static const char *const by_phase =
-                INCIDENT_SELECT "FROM incidents i WHERE i.phase = ?2 AND " INCIDENT_NEWEST
-                                "ORDER BY i.id DESC LIMIT ?7";
-        static const char *const by_class =
-                INCIDENT_SELECT "FROM incidents i WHERE i.classification = ?3 AND " INCIDENT_NEWEST
-                                "ORDER BY i.id DESC LIMIT ?7";
-        static const char *const by_severity =
-                INCIDENT_SELECT "FROM incidents i WHERE i.severity = ?4 AND " INCIDENT_NEWEST
-                                "ORDER BY i.id DESC LIMIT ?7";
-        static const char *const any = INCIDENT_SELECT "FROM incidents i WHERE " INCIDENT_NEWEST
-                                                       "ORDER BY i.id DESC LIMIT ?7";
-        /* The other orders walk their own index (id; updated_at, id;
-         * severity, id) and test the filters on the way; the page after
-         * (key ?12, id ?1). */
-        static const char *const oldest = INCIDENT_SELECT
-                "FROM incidents i WHERE (?1 = 0 OR i.id > ?1) AND " INCIDENT_FILTERS
-                "ORDER BY i.id LIMIT ?7";
-        static const char *const updated = INCIDENT_SELECT
-                "FROM incidents i WHERE (?1 = 0 OR i.updated_at < ?12 OR (i.updated_at = ?12 AND i.id < ?1)) "
-                "AND " INCIDENT_FILTERS "ORDER BY i.updated_at DESC, i.id DESC LIMIT ?7";
-        static const char *const severity = INCIDENT_SELECT
-                "FROM incidents i WHERE (?1 = 0 OR i.severity > ?12 OR (i.severity = ?12 AND i.id < ?1)) "
-                "AND " INCIDENT_FILTERS "ORDER BY i.severity, i.id DESC LIMIT ?7";
-        /* Phase first: open phases hold a small share of all incidents
-         * (closed ones pile up), so its index is the narrowest walk. */
-        const char *sql = f->sort == INCIDENT_SORT_OLDEST             ? oldest
-                          : f->sort == INCIDENT_SORT_UPDATED          ? updated
-                          : f->sort == INCIDENT_SORT_SEVERITY         ? severity
-                          : f->phase != PHASE__INVALID                ? by_phase
-                          : f->tenant                                 ? by_tenant
-                          : f->service                                ? by_service
-                          : f->classification != CLASS__INVALID       ? by_class
-                          : f->severity != SEV__INVALID               ? by_severity
-                                                                      : any;
-        char pattern[2 * INCIDENT_SEARCH_MAX + 3];
-        if (f->text && db_like_pattern(f->text, pattern, sizeof pattern) < 0)
-                return -E2BIG;
-        struct db_stmt *st;
-        int r = db_prepare(tx, sql, &st);
-        if (r < 0)
-                return r;
         db_bind_int64(st, 1, before_id);
         if (f->phase != PHASE__INVALID)
                 db_bind_text(st, 2, phase_to_string(f->phase));
@@ -324,8 +337,7 @@ int store_incident_list(struct store_tx *tx, const struct incident_filter *f, in
                 db_bind_text(st, 4, severity_to_string(f->severity));
         if (f->service)
                 db_bind_text(st, 5, f->service);
-        /* "" occurs in every text: no filter, as NULL. */
-        db_bind_text(st, 6, f->text && *f->text ? pattern : NULL);
+        db_bind_text(st, 6, pattern);
         if (f->tenant)
                 db_bind_text(st, 8, f->tenant);
         db_bind_int64(st, 9, f->declared_from);
@@ -335,10 +347,131 @@ int store_incident_list(struct store_tx *tx, const struct incident_filter *f, in
                 db_bind_int64(st, 12, f->after_updated);
         else if (f->sort == INCIDENT_SORT_SEVERITY)
                 db_bind_text(st, 12, severity_to_string(f->after_severity));
-        db_bind_int64(st, 7, db_limit(limit));
+        db_bind_int64(st, 7, rows);
+}
+
+/* Each shape: the rows (a leading index, the page after id ?1 or after
+ * key ?12 and id ?1, the filters) and their order. WALK reads the page;
+ * COUNT, how many of the next ?7 rows in that walk have the text (?13,
+ * the DB_LIKE pattern; ?6 bound NULL), up to ?14; FEW, the page among the incidents
+ * the text index names (migration 036): pg_trgm's for the LIKE itself
+ * (TRGM), else SQLite's incident_text for the phrase ?13 (FTS, read
+ * first: CROSS JOIN fixes SQLite's join order). The few are then
+ * filtered, the text by LIKE again, and sorted; FEW needs only the
+ * order, since the filters test every row it reads. */
+/* clang-format off */
+#define SHAPE_ORDERS(how)                                                                          \
+        how("FROM incident_services s JOIN incidents i ON i.id = s.incident_id "                   \
+            "WHERE s.service = ?5 AND " INCIDENT_NEWEST, "s.incident_id DESC"),                    \
+        how("FROM incident_tenants t JOIN incidents i ON i.id = t.incident_id "                    \
+            "WHERE t.tenant = ?8 AND " INCIDENT_NEWEST, "t.incident_id DESC"),                     \
+        how("FROM incidents i WHERE i.phase = ?2 AND " INCIDENT_NEWEST, "i.id DESC"),              \
+        how("FROM incidents i WHERE i.classification = ?3 AND " INCIDENT_NEWEST, "i.id DESC"),     \
+        how("FROM incidents i WHERE i.severity = ?4 AND " INCIDENT_NEWEST, "i.id DESC"),           \
+        how("FROM incidents i WHERE " INCIDENT_NEWEST, "i.id DESC"),                               \
+        how("FROM incidents i WHERE " PAGE_OLDEST, "i.id"),                                        \
+        how("FROM incidents i WHERE " PAGE_UPDATED, "i.updated_at DESC, i.id DESC"),               \
+        how("FROM incidents i WHERE " PAGE_SEVERITY, "i.severity, i.id DESC")
+/* FEW's four orders: newest first, oldest, updated, severity. */
+#define FEW_ORDERS(how)                                                                            \
+        how(INCIDENT_NEWEST, "i.id DESC"), how(PAGE_OLDEST, "i.id"),                               \
+        how(PAGE_UPDATED, "i.updated_at DESC, i.id DESC"),                                         \
+        how(PAGE_SEVERITY, "i.severity, i.id DESC")
+#define PAGE_OLDEST "(?1 = 0 OR i.id > ?1) AND " INCIDENT_FILTERS
+#define PAGE_UPDATED                                                                               \
+        "(?1 = 0 OR i.updated_at < ?12 OR (i.updated_at = ?12 AND i.id < ?1)) "                    \
+        "AND " INCIDENT_FILTERS
+#define PAGE_SEVERITY                                                                              \
+        "(?1 = 0 OR i.severity > ?12 OR (i.severity = ?12 AND i.id < ?1)) AND " INCIDENT_FILTERS
+#define WALK(rows, order) INCIDENT_SELECT rows " ORDER BY " order " LIMIT ?7"
+/* Stops at the ?14th match: a text most incidents have reads a few rows. */
+#define COUNT(rows, order)                                                                         \
+        "SELECT count(*) FROM (SELECT 1 AS one FROM (SELECT i.title AS title, "                    \
+        "i.description AS description " rows " ORDER BY " order " LIMIT ?7) AS w "                 \
+        "WHERE " DB_LIKE("w.title", "?13") " OR " DB_LIKE("w.description", "?13")                  \
+        " LIMIT ?14) AS c"
+#define FEW_TRGM(where, order)                                                                     \
+        "WITH m AS MATERIALIZED (SELECT id FROM incidents "                                        \
+        "WHERE " DB_LIKE("title", "?13") " OR " DB_LIKE("description", "?13") ") "                 \
+        INCIDENT_SELECT "FROM m JOIN incidents i ON i.id = m.id "                                  \
+        "WHERE " where " ORDER BY " order " LIMIT ?7"
+#define FEW_FTS(where, order)                                                                      \
+        "WITH m AS MATERIALIZED "                                                                  \
+        "(SELECT rowid AS id FROM incident_text WHERE incident_text MATCH ?13) "                   \
+        INCIDENT_SELECT "FROM m CROSS JOIN incidents i ON i.id = m.id "                            \
+        "WHERE " where " ORDER BY " order " LIMIT ?7"
+/* clang-format on */
+
+enum incident_shape {
+        SHAPE_SERVICE,
+        SHAPE_TENANT,
+        SHAPE_PHASE,
+        SHAPE_CLASS,
+        SHAPE_SEVERITY,
+        SHAPE_ANY, /* newest first */
+        SHAPE_OLDEST,
+        SHAPE_UPDATED,
+        SHAPE_BY_SEVERITY,
+};
+
+int store_incident_list(struct store_tx *tx, const struct incident_filter *f, int64_t before_id,
+                        unsigned limit, int (*cb)(const struct incident *, void *), void *userdata)
+{
+        static const char *const walk[] = {SHAPE_ORDERS(WALK)},
+                                 *const count[] = {SHAPE_ORDERS(COUNT)},
+                                 *const few_trgm[] = {FEW_ORDERS(FEW_TRGM)},
+                                 *const few_fts[] = {FEW_ORDERS(FEW_FTS)};
+        /* Phase first: open phases hold a small share of all incidents
+         * (closed ones pile up), so its index is the narrowest walk. */
+        enum incident_shape shape = f->sort == INCIDENT_SORT_OLDEST       ? SHAPE_OLDEST
+                                    : f->sort == INCIDENT_SORT_UPDATED    ? SHAPE_UPDATED
+                                    : f->sort == INCIDENT_SORT_SEVERITY   ? SHAPE_BY_SEVERITY
+                                    : f->phase != PHASE__INVALID          ? SHAPE_PHASE
+                                    : f->tenant                           ? SHAPE_TENANT
+                                    : f->service                          ? SHAPE_SERVICE
+                                    : f->classification != CLASS__INVALID ? SHAPE_CLASS
+                                    : f->severity != SEV__INVALID         ? SHAPE_SEVERITY
+                                                                          : SHAPE_ANY;
+        int order = shape < SHAPE_OLDEST ? 0 : 1 + (int)(shape - SHAPE_OLDEST);
+        char pattern[2 * INCIDENT_SEARCH_MAX + 3], phrase[2 * INCIDENT_SEARCH_MAX + 3];
+        bool text = f->text && *f->text; /* "" occurs in every text: no filter, as NULL */
+        if (text && (db_like_pattern(f->text, pattern, sizeof pattern) < 0 ||
+                     db_text_phrase(f->text, phrase, sizeof phrase) < 0))
+                return -E2BIG;
+        const char *sql = walk[shape];
+        struct db_stmt *st;
+        int r;
+        if (text && db_text_indexed(f->text)) {
+                st = NULL;
+                if (limit > 0) {
+                        if ((r = db_prepare(tx, count[shape], &st)) < 0)
+                                return r;
+                        bind_filter(st, f, before_id, NULL, DB_TEXT_WALK);
+                        db_bind_text(st, 13, pattern);
+                        db_bind_int64(st, 14, limit);
+                }
+                if ((r = db_text_prefers_index(st, limit)) < 0)
+                        return r;
+                if (r)
+                        sql = db_has(tx, DB_CAP_TRIGRAM_LIKE) ? few_trgm[order] : few_fts[order];
+        }
+        if ((r = db_prepare(tx, sql, &st)) < 0)
+                return r;
+        bind_filter(st, f, before_id, text ? pattern : NULL, db_limit(limit));
+        if (sql != walk[shape])
+                db_bind_text(st, 13, sql == few_fts[order] ? phrase : pattern);
         return each_incident(st, cb, userdata);
 }
 
+#undef FEW_FTS
+#undef FEW_TRGM
+#undef COUNT
+#undef WALK
+#undef PAGE_SEVERITY
+#undef PAGE_UPDATED
+#undef PAGE_OLDEST
+#undef FEW_ORDERS
+#undef SHAPE_ORDERS
 #undef INCIDENT_NEWEST
 #undef INCIDENT_FILTERS
 

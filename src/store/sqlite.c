@@ -801,8 +801,11 @@ static void stmt_finish(struct db_stmt *st)
 static int sq_tables(struct store_tx *tx, int (*cb)(const char *name, void *userdata), void *userdata)
 {
         struct db_stmt *st;
-        int r = stmt_prepare(tx, "SELECT name FROM pragma_table_list WHERE schema = 'main' AND type = 'table' "
-                                  "AND name <> 'sqlite_schema' ORDER BY name", 0, &st);
+        int r = stmt_prepare(
+                tx,
+                "SELECT name FROM pragma_table_list WHERE schema = 'main' AND type = 'table' "
+                "AND name <> 'sqlite_schema' ORDER BY name",
+                0, &st);
         if (r < 0)
                 return r;
         while ((r = stmt_step(st)) > 0) {

@@ -24,29 +24,11 @@ static void tenant_read(struct db_stmt *st, void *out)
         t->updated_at = db_column_int64(st, 7);
 }
 
-/* SQLite's text index (tenant_text, migration 035) follows each write
- * here: remove the text tenant rid had (id, name), or add the text it
- * now has. With trigram LIKE indexes (pg_trgm) the index is the table's
- * own and there is nothing to do. A VALUES insert, because FTS5 writes
- * its pending terms out at each statement savepoint, which an INSERT
- * ... SELECT opens as a trigger does (100,000 tenants: 2.9 s, not 1.0). */
-static int text_index(struct store_tx *tx, bool remove, int64_t rid, const char *id, const char *name)
-{
-        if (db_has(tx, DB_CAP_TRIGRAM_LIKE))
-                return 0;
-        struct db_stmt *st;
-        int r = db_prepare(tx,
-                           remove ? "INSERT INTO tenant_text(tenant_text, rowid, id, name) VALUES ('delete', ?1, ?2, ?3)"
-                                  : "INSERT INTO tenant_text(rowid, id, name) VALUES (?1, ?2, ?3)",
-                           &st);
-        if (r < 0)
-                return r;
-        db_bind_int64(st, 1, rid);
-        db_bind_text(st, 2, id);
-        db_bind_text(st, 3, name);
-        r = db_exec(st);
-        return r < 0 ? r : 0;
-}
+/* SQLite's text index (tenant_text, migration 035): a tenant's id and
+ * name, added or removed. */
+#define TEXT_ADD "INSERT INTO tenant_text(rowid, id, name) VALUES (?1, ?2, ?3)"
+#define TEXT_REMOVE                                                                                \
+        "INSERT INTO tenant_text(tenant_text, rowid, id, name) VALUES ('delete', ?1, ?2, ?3)"
 
 /* Remove tenant id's text from SQLite's text index, before a write
  * replaces or deletes the row. */
@@ -64,7 +46,7 @@ static int text_unindex(struct store_tx *tx, const char *id)
         char *was = r > 0 ? strdup(db_text_ref(st, 1)) : NULL;
         db_finish(st);
         if (r > 0)
-                r = was ? text_index(tx, true, rid, id, was) : -ENOMEM;
+                r = was ? db_text_keep(tx, TEXT_REMOVE, rid, id, was) : -ENOMEM;
         free(was);
         return r;
 }
@@ -97,15 +79,17 @@ int store_tenant_put(struct store_tx *tx, const char *id, const char *name, cons
         if (exists) {
                 r = renamed ? text_unindex(tx, id) : 0;
                 if (r >= 0)
-                        r = db_prepare(tx,
-                                       "UPDATE tenants SET name = ?2, body = ?3, version = version + 1, "
-                                       "updated_at = ?4 WHERE id = ?1",
-                                       &st);
+                        r = db_prepare(
+                                tx,
+                                "UPDATE tenants SET name = ?2, body = ?3, version = version + 1, "
+                                "updated_at = ?4 WHERE id = ?1",
+                                &st);
         } else
-                r = db_prepare_insert(tx,
-                                      "INSERT INTO tenants(id, name, body, created_at, updated_at) VALUES "
-                                      "(?1, ?2, ?3, ?4, ?4)",
-                                      &st);
+                r = db_prepare_insert(
+                        tx,
+                        "INSERT INTO tenants(id, name, body, created_at, updated_at) VALUES "
+                        "(?1, ?2, ?3, ?4, ?4)",
+                        &st);
         if (r < 0)
                 return r;
         db_bind_text(st, 1, id);
@@ -114,7 +98,7 @@ int store_tenant_put(struct store_tx *tx, const char *id, const char *name, cons
         db_bind_int64(st, 4, now);
         r = exists ? db_exec(st) : db_insert_id(st, &rid);
         if (r >= 0 && renamed)
-                r = text_index(tx, false, rid, id, name);
+                r = db_text_keep(tx, TEXT_ADD, rid, id, name);
         if (r < 0)
                 return r;
         *ret_changed = exists ? 2 : 1;
@@ -133,76 +117,50 @@ int store_tenant_get(struct store_tx *tx, const char *id,
         return DB_ONE(st, t, tenant_read, cb, userdata);
 }
 
-/* A search first counts its matches among the next TEXT_WALK tenants in
- * the page's order. When they fill the page, walking that order finds
- * the page within those rows. When they do not, the text matches few
- * tenants (or lies beyond them), and the text index names them instead;
- * those few are then sorted. */
-#define TEXT_WALK 2000
-
-/* The trigram indexes need three characters to look anything up. */
-static bool text_indexed(const char *text)
-{
-        size_t chars = 0;
-        for (const unsigned char *p = (const unsigned char *)text; *p; p++)
-                chars += (*p & 0xC0) != 0x80;
-        return chars >= 3;
-}
-
-/* text as an FTS5 phrase, which the trigram tokenizer matches anywhere
- * in the id or the name, folding case: '"' + text, its '"' doubled + '"'. */
-static void text_phrase(const char *text, char *buf)
-{
-        size_t n = 0;
-        buf[n++] = '"';
-        for (const char *p = text; *p; p++) {
-                if (*p == '"')
-                        buf[n++] = '"';
-                buf[n++] = *p;
-        }
-        buf[n++] = '"';
-        buf[n] = '\0';
-}
-
 /* The page after rid ?1 and key ?2 in each order, walking its index
  * ((id), (name, rid), (updated_at, rid): migration 032) and testing the
  * filters on the way: text in the id or the name (?3, a DB_LIKE
  * pattern), the follow-up flag (?4: -1 either); ?5 rows. COUNT: how many
- * of the next ?5 rows in that order pass. FEW: the tenants the text
- * index names (migration 035) for the text, filtered and sorted: with
+ * of the next ?5 rows in that order pass, up to ?7 (a text most tenants
+ * have reads a few rows). FEW: the tenants the text index names
+ * (migration 035) for the text, filtered and sorted: with
  * trigram LIKE indexes (pg_trgm) the LIKE itself, else SQLite's
  * tenant_text for the phrase ?6; materialized, so that the index is
  * read first and the order's index never walked. 100,000 tenants:
  * tests/integration/test-lists.c prints the times. */
-#define FOLLOWUP "(?4 < 0 OR needs_followup = ?4)"
-#define TEXT "(" DB_LIKE("id", "?3") " OR " DB_LIKE("name", "?3") ")"
-#define ANY_TEXT "(?3 IS NULL OR " DB_LIKE("id", "?3") " OR " DB_LIKE("name", "?3") ")"
-#define PAGE_ID "(?1 = 0 OR id > ?2)"
-#define PAGE_NAME "(?1 = 0 OR name > ?2 OR (name = ?2 AND rid > ?1))"
-#define PAGE_UPDATED "(?1 = 0 OR updated_at < ?2 OR (updated_at = ?2 AND rid < ?1))"
-#define ORDER_ID "id"
-#define ORDER_NAME "name, rid"
+#define FOLLOWUP      "(?4 < 0 OR needs_followup = ?4)"
+#define TEXT          "(" DB_LIKE("id", "?3") " OR " DB_LIKE("name", "?3") ")"
+#define ANY_TEXT      "(?3 IS NULL OR " DB_LIKE("id", "?3") " OR " DB_LIKE("name", "?3") ")"
+#define PAGE_ID       "(?1 = 0 OR id > ?2)"
+#define PAGE_NAME     "(?1 = 0 OR name > ?2 OR (name = ?2 AND rid > ?1))"
+#define PAGE_UPDATED  "(?1 = 0 OR updated_at < ?2 OR (updated_at = ?2 AND rid < ?1))"
+#define ORDER_ID      "id"
+#define ORDER_NAME    "name, rid"
 #define ORDER_UPDATED "updated_at DESC, rid DESC"
-#define WALK(page, order)                                                                            \
-        "SELECT " TENANT_COLS " FROM tenants WHERE " page " AND " ANY_TEXT " AND " FOLLOWUP " ORDER BY " \
-        order " LIMIT ?5"
-#define COUNT(page, order)                                                                           \
-        "SELECT count(*) FROM (SELECT id, name, needs_followup FROM tenants WHERE " page " ORDER BY " order \
-        " LIMIT ?5) AS w WHERE " TEXT " AND " FOLLOWUP
-#define FEW(named, page, order)                                                                                \
-        "WITH m AS MATERIALIZED (" named ") SELECT " TENANT_COLS " FROM tenants WHERE rid IN (SELECT rid FROM m) " \
+#define WALK(page, order)                                                                          \
+        "SELECT " TENANT_COLS " FROM tenants WHERE " page " AND " ANY_TEXT " AND " FOLLOWUP        \
+        " ORDER BY " order " LIMIT ?5"
+#define COUNT(page, order)                                                                         \
+        "SELECT count(*) FROM (SELECT 1 AS one FROM (SELECT id, name, needs_followup FROM "        \
+        "tenants WHERE " page " ORDER BY " order " LIMIT ?5) AS w WHERE " TEXT " AND " FOLLOWUP    \
+        " LIMIT ?7) AS c"
+#define FEW(named, page, order)                                                                    \
+        "WITH m AS MATERIALIZED (" named ") SELECT " TENANT_COLS                                   \
+        " FROM tenants WHERE rid IN (SELECT rid FROM m) "                                          \
         "AND " page " AND " TEXT " AND " FOLLOWUP " ORDER BY " order " LIMIT ?5"
 #define NAMED_TRGM "SELECT rid FROM tenants WHERE " TEXT
-#define NAMED_FTS "SELECT rowid AS rid FROM tenant_text WHERE tenant_text MATCH ?6"
-#define ALL(how) { how(PAGE_ID, ORDER_ID), how(PAGE_NAME, ORDER_NAME), how(PAGE_UPDATED, ORDER_UPDATED) }
+#define NAMED_FTS  "SELECT rowid AS rid FROM tenant_text WHERE tenant_text MATCH ?6"
+#define ALL(how)                                                                                   \
+        how(PAGE_ID, ORDER_ID), how(PAGE_NAME, ORDER_NAME), how(PAGE_UPDATED, ORDER_UPDATED)
 #define FEW_TRGM(page, order) FEW(NAMED_TRGM, page, order)
-#define FEW_FTS(page, order) FEW(NAMED_FTS, page, order)
+#define FEW_FTS(page, order)  FEW(NAMED_FTS, page, order)
 
 enum { HOW_WALK, HOW_COUNT, HOW_FEW_TRGM, HOW_FEW_FTS };
 
 /* The parameters every statement above shares: the page after f's, the
  * text's pattern (NULL: none), the follow-up flag, n rows. */
-static void bind_page(struct db_stmt *st, const struct tenant_filter *f, int sort, const char *pattern, int64_t n)
+static void bind_page(struct db_stmt *st, const struct tenant_filter *f, int sort,
+                      const char *pattern, int64_t n)
 {
         db_bind_int64(st, 1, f->after_rid);
         if (sort == 2)
@@ -210,45 +168,43 @@ static void bind_page(struct db_stmt *st, const struct tenant_filter *f, int sor
         else
                 db_bind_text(st, 2, f->after_text ? f->after_text : "");
         db_bind_text(st, 3, pattern);
-        db_bind_int64(st, 4, f->followup == TENANT_FOLLOWUP_ANY ? -1 : f->followup == TENANT_FOLLOWUP_YES);
+        db_bind_int64(st, 4,
+                      f->followup == TENANT_FOLLOWUP_ANY ? -1 : f->followup == TENANT_FOLLOWUP_YES);
         db_bind_int64(st, 5, n);
 }
 
 int store_tenant_list(struct store_tx *tx, const struct tenant_filter *f, unsigned limit,
                       int (*cb)(const struct tenant_row *, void *), void *userdata)
 {
-        static const char *const sql[4][3] = { ALL(WALK), ALL(COUNT), ALL(FEW_TRGM), ALL(FEW_FTS) };
+        static const char *const sql[4][3] = {
+                {ALL(WALK)}, {ALL(COUNT)}, {ALL(FEW_TRGM)}, {ALL(FEW_FTS)}};
         char pattern[2 * TENANT_TEXT_MAX + 3], phrase[2 * TENANT_TEXT_MAX + 3];
         bool text = f->text && *f->text;
-        if (text && db_like_pattern(f->text, pattern, sizeof pattern) < 0)
+        if (text && (db_like_pattern(f->text, pattern, sizeof pattern) < 0 ||
+                     db_text_phrase(f->text, phrase, sizeof phrase) < 0))
                 return -E2BIG;
         int sort = f->sort == TENANT_SORT_NAME ? 1 : f->sort == TENANT_SORT_UPDATED ? 2 : 0;
         int how = HOW_WALK, r;
         struct db_stmt *st;
-        if (text && text_indexed(f->text)) {
-                /* Does the walk find the page within TEXT_WALK rows? */
-                int64_t passed = 0;
+        if (text && db_text_indexed(f->text)) {
+                st = NULL;
                 if (limit > 0) {
                         if ((r = db_prepare(tx, sql[HOW_COUNT][sort], &st)) < 0)
                                 return r;
-                        bind_page(st, f, sort, pattern, TEXT_WALK);
-                        r = db_step(st);
-                        passed = r > 0 ? db_column_int64(st, 0) : 0;
-                        db_finish(st);
-                        if (r < 0)
-                                return r;
+                        bind_page(st, f, sort, pattern, DB_TEXT_WALK);
+                        db_bind_int64(st, 7, limit);
                 }
-                if (limit == 0 || passed < limit)
+                if ((r = db_text_prefers_index(st, limit)) < 0)
+                        return r;
+                if (r)
                         how = db_has(tx, DB_CAP_TRIGRAM_LIKE) ? HOW_FEW_TRGM : HOW_FEW_FTS;
         }
         struct tenant_row t;
         if ((r = db_prepare(tx, sql[how][sort], &st)) < 0)
                 return r;
         bind_page(st, f, sort, text ? pattern : NULL, db_limit(limit));
-        if (how == HOW_FEW_FTS) {
-                text_phrase(f->text, phrase);
+        if (how == HOW_FEW_FTS)
                 db_bind_text(st, 6, phrase);
-        }
         return DB_EACH(st, t, tenant_read, cb, userdata);
 }
 

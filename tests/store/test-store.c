@@ -1175,6 +1175,7 @@ static void back_to_24(struct fixture *f)
                         "DROP INDEX tenants_name; DROP INDEX tenants_updated; DROP INDEX incidents_updated; "
                         "DROP INDEX audit_log_actor; DROP INDEX audit_log_action; DROP INDEX pages_user; "
                         "DROP TABLE sign_in_failures; " /* 034's */
+                        "DROP TABLE incident_text; " /* 036's */
                         "DROP TABLE tenant_text; " /* 035's */
                         "DROP INDEX advisories_incident; "
                         "ALTER TABLE advisories DROP COLUMN incident_id; " /* 033's */
@@ -1236,6 +1237,7 @@ static void migration_030_finds_the_asap_rows(void **state)
         tamper(f->path, "ALTER TABLE obligations DROP COLUMN deadline_kind; "
                         "ALTER TABLE obligations DROP COLUMN target_at; "
                         "DROP TABLE sign_in_failures; " /* 034's */
+                        "DROP TABLE incident_text; " /* 036's */
                         "DROP TABLE tenant_text; " /* 035's */
                         "DROP INDEX incidents_duplicate_of; " /* 031's, which runs again */
                         "ALTER TABLE incidents DROP COLUMN duplicate_of; "
@@ -1838,6 +1840,142 @@ static void tenant_search_finds_what_the_rule_finds(void **state)
         }
 }
 
+#define ISEARCH_BULK 2500
+
+struct id64_list {
+        int64_t v[3000];
+        size_t n;
+};
+
+static int keep_incident_id(const struct incident *inc, void *userdata)
+{
+        struct id64_list *l = userdata;
+        if (l->n < sizeof l->v / sizeof l->v[0])
+                l->v[l->n++] = inc->id;
+        return 0;
+}
+
+/* The incident search, whichever way it goes (a walk of the leading
+ * index, or the trigram text index for a text few incidents match),
+ * finds what tenant_matches' rule finds in the title or the
+ * description, in each order, with a phase filter, page after page; and
+ * the index follows new titles and descriptions, and writes that change
+ * neither. */
+static void incident_search_finds_what_the_rule_finds(void **state)
+{
+        struct fixture *f = *state;
+        struct store_tx *tx;
+        static int64_t ids[ISEARCH_BULK + 8];
+        static char titles[ISEARCH_BULK + 8][64], descs[ISEARCH_BULK + 8][64];
+        static bool contained[ISEARCH_BULK + 8];
+        static const char *const odd[][2] = {
+                { "Say \"quoted\" co", "100% sure" }, { "under_score AB", "back\\slash" },
+                { "Zo\xc3\xab Caf\xc3\xa9", "NEAR(a b) AND c*" }, { "quiet", "Exfiltration of card data" },
+        };
+        size_t n = 0;
+        assert_int_equal(store_begin(f->s, &tx), 0);
+        for (; n < ISEARCH_BULK + sizeof odd / sizeof odd[0]; n++) {
+                if (n < ISEARCH_BULK) {
+                        snprintf(titles[n], sizeof titles[n], "Bulk incident %zu", n);
+                        snprintf(descs[n], sizeof descs[n], "%s", n % 3 ? "seeded" : "seeded, third");
+                } else {
+                        snprintf(titles[n], sizeof titles[n], "%s", odd[n - ISEARCH_BULK][0]);
+                        snprintf(descs[n], sizeof descs[n], "%s", odd[n - ISEARCH_BULK][1]);
+                }
+                struct incident inc = new_incident(titles[n], T2026 + (vg_usec_t)n);
+                free(inc.description);
+                inc.description = strdup(descs[n]);
+                contained[n] = n % 7 == 0;
+                if (contained[n])
+                        inc.phase = PHASE_CONTAINMENT;
+                assert_int_equal(store_incident_insert(tx, &inc), 0);
+                ids[n] = inc.id;
+                incident_fini(&inc);
+        }
+        /* A new title, a new description, and a change of phase alone. */
+        size_t edits[] = { 7, 8, 9 };
+        for (size_t e = 0; e < 3; e++) {
+                struct incident inc;
+                assert_int_equal(store_incident_get_by_id(tx, ids[edits[e]], &inc), 0);
+                if (e == 0)
+                        snprintf(titles[7], sizeof titles[7], "%s", "Renamed zebra");
+                if (e == 1)
+                        snprintf(descs[8], sizeof descs[8], "%s", "now about a giraffe");
+                snprintf(inc.title, sizeof inc.title, "%s", titles[edits[e]]);
+                free(inc.description);
+                inc.description = strdup(descs[edits[e]]);
+                if (e == 2) {
+                        inc.phase = PHASE_CONTAINMENT;
+                        contained[9] = true;
+                }
+                assert_int_equal(store_incident_update(tx, &inc, inc.version), 0);
+                incident_fini(&inc);
+        }
+        assert_int_equal(store_commit(tx), 0);
+        char *broken = f->path[0] ? raw_edit(f, "INSERT INTO incident_text(incident_text, rank) VALUES ('integrity-check', 1)")
+                                  : NULL;
+        if (broken)
+                fail_msg("incident_text: %s", broken);
+
+        static const char *const texts[] = {
+                "bulk", "incident 24", "INCIDENT 2499", "third", "\"quoted\"", "o\" c", "0% s", "r_s", "ck\\sl",
+                "zo\xc3\xab caf", "near(a", "c*", "card data", "zebra", "giraffe", "incident 7", "incident 8",
+                "incident 9", "no such incident", "ul",
+        };
+        static struct id64_list want, got, page2;
+        for (size_t k = 0; k < sizeof texts / sizeof texts[0]; k++)
+                for (int how = 0; how < 3; how++) { /* newest; oldest; newest in containment */
+                        want.n = 0;
+                        for (size_t j = 0; j < n; j++) {
+                                size_t i = how == 1 ? j : n - 1 - j;
+                                if ((how < 2 || contained[i]) && tenant_matches(titles[i], descs[i], texts[k]))
+                                        want.v[want.n++] = ids[i];
+                        }
+                        for (unsigned limit = 0; limit <= 10; limit += 10) {
+                                struct incident_filter q = { .phase = how == 2 ? PHASE_CONTAINMENT : PHASE__INVALID,
+                                                             .classification = CLASS__INVALID,
+                                                             .severity = SEV__INVALID,
+                                                             .text = texts[k],
+                                                             .sort = how == 1 ? INCIDENT_SORT_OLDEST
+                                                                              : INCIDENT_SORT_NEWEST };
+                                got.n = 0;
+                                assert_int_equal(store_begin_read(f->s, &tx), 0);
+                                assert_int_equal(store_incident_list(tx, &q, 0, limit, keep_incident_id, &got), 0);
+                                size_t expect = limit && want.n > limit ? limit : want.n;
+                                if (got.n != expect)
+                                        fail_msg("\"%s\" order %d limit %u: %zu incidents, want %zu", texts[k], how,
+                                                 limit, got.n, expect);
+                                for (size_t i = 0; i < expect; i++)
+                                        if (got.v[i] != want.v[i])
+                                                fail_msg("\"%s\" order %d limit %u: #%zu is %lld, want %lld", texts[k],
+                                                         how, limit, i, (long long)got.v[i], (long long)want.v[i]);
+                                if (limit && got.n == limit) {
+                                        page2.n = 0;
+                                        assert_int_equal(store_incident_list(tx, &q, got.v[9], limit, keep_incident_id,
+                                                                             &page2),
+                                                         0);
+                                        size_t rest = want.n - limit > limit ? limit : want.n - limit;
+                                        assert_int_equal(page2.n, rest);
+                                        for (size_t i = 0; i < rest; i++)
+                                                assert_int_equal(page2.v[i], want.v[limit + i]);
+                                }
+                                store_rollback(tx);
+                        }
+                }
+        /* The index only narrows: a tenant's view stays its own (the
+         * portal's filter), whichever way the search goes. */
+        static const char *const rare[] = { "zebra", "bulk" };
+        for (size_t k = 0; k < 2; k++) {
+                got.n = 0;
+                struct incident_filter mine = { .phase = PHASE__INVALID, .classification = CLASS__INVALID,
+                                                .severity = SEV__INVALID, .text = rare[k], .tenant = "another-tenant" };
+                assert_int_equal(store_begin_read(f->s, &tx), 0);
+                assert_int_equal(store_incident_list(tx, &mine, 0, 10, keep_incident_id, &got), 0);
+                assert_int_equal(got.n, 0);
+                store_rollback(tx);
+        }
+}
+
 /* Reads of every kind, each its own statement: more than the cache holds. */
 static void read_everything(struct store_tx *tx)
 {
@@ -2149,6 +2287,7 @@ int main(void)
                 cmocka_unit_test_setup_teardown(users_insert_get_conflict_update, setup, teardown),
                 cmocka_unit_test_setup_teardown(users_list_pages, setup, teardown),
                 cmocka_unit_test_setup_teardown(tenant_search_finds_what_the_rule_finds, setup, teardown),
+                cmocka_unit_test_setup_teardown(incident_search_finds_what_the_rule_finds, setup, teardown),
                 cmocka_unit_test_setup_teardown(sessions_and_tokens, setup, teardown),
                 cmocka_unit_test_setup_teardown(rollback_leaves_nothing, setup, teardown),
                 cmocka_unit_test_setup_teardown(concurrent_writers, setup, teardown),
