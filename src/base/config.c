@@ -78,6 +78,7 @@ static const struct directive directives[] = {
         { "notify", "timeout", D_DURATION, OFF(notify.timeout), 1, 600 },
         { "notify", "sms_url", D_STRING, OFF(notify.sms_url), 0, 0 },
         { "notify", "max_attempts", D_UINT, OFF(notify.max_attempts), 1, 100 },
+        { "notify", "smtp_connections", D_UINT, OFF(notify.connections), 1, 64 },
         { "notify", "allow_private_webhooks", D_BOOL, OFF(notify.allow_private_webhooks), 0, 0 },
         { NULL, "job_lease", D_DURATION, OFF(job_lease), 5, 3600 },
         { NULL, "training_interval", D_DURATION, OFF(training_interval), 86400, 3 * 366 * 86400 },
@@ -145,6 +146,7 @@ int config_defaults(struct config **ret)
         c->smtp.timeout = 30;
         c->notify.timeout = 10;
         c->notify.max_attempts = 8;
+        c->notify.connections = 8;
         c->job_lease = 60;
         c->training_interval = 365 * 86400;
         c->syslog.min_severity = 4; /* warning */

@@ -76,6 +76,7 @@ struct config_notify {
         char *sms_url;        /* owns: HTTP gateway taking {to, text} as JSON; NULL: no SMS */
         int64_t timeout;      /* seconds for one webhook call */
         unsigned max_attempts; /* per message before it is failed */
+        unsigned connections;  /* SMTP sessions (and webhook requests) at once */
         bool allow_private_webhooks; /* webhooks may reach internal addresses (netlist_addr_internal) */
 };
 

@@ -8,6 +8,8 @@
 #include "base/config.h"
 #include "store/store.h"
 
+struct notify_sender;
+
 struct jobs_worker;
 
 /* Start the worker on s; cfg must outlive it (or be replaced by reload). */
@@ -26,6 +28,7 @@ struct job_ctx {
         const struct config *cfg;
         const char *owner;
         vg_usec_t now;
+        struct notify_sender *sender; /* borrows: the worker's, for deliveries */
 };
 struct claimed_job {
         int64_t id;

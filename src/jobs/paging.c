@@ -112,27 +112,69 @@ struct item {
         struct notify_result res;
 };
 
-static void send_one(const struct job_ctx *ctx, struct item *it)
+/* The message it->c says, to send: false when there is no way to (its
+ * result is already it->res). sms becomes a JSON body for the
+ * operator's gateway, in *sms_text (to free). */
+static bool to_send(const struct job_ctx *ctx, struct item *it, struct notify_msg *m,
+                    char **sms_text)
 {
         struct msg_copy *c = &it->c;
-        it->res = (struct notify_result){ .outcome = NOTIFY_SENT };
+        *m = (struct notify_msg){
+                .to = c->address, .subject = c->subject, .body = c->body, .key = c->m.idem_key};
+        *sms_text = NULL;
+        it->res = (struct notify_result){.outcome = NOTIFY_FAILED};
         if (strcmp(c->m.channel, "email") == 0) {
-                notify_email(ctx->cfg, c->address, c->subject, c->body, c->m.idem_key, &it->res);
+                m->kind = NOTIFY_EMAIL;
         } else if (strcmp(c->m.channel, "webhook") == 0) {
-                notify_webhook(ctx->cfg, c->address, false, c->m.idem_key, c->body, &it->res);
+                m->kind = NOTIFY_WEBHOOK;
         } else if (strcmp(c->m.channel, "sms") == 0 && ctx->cfg->notify.sms_url) {
                 json_t *sms = json_pack("{s:s, s:s}", "to", c->address, "text", c->body);
-                char *text = sms ? json_dumps(sms, JSON_COMPACT) : NULL;
+                *sms_text = sms ? json_dumps(sms, JSON_COMPACT) : NULL;
                 json_decref(sms);
-                if (text)
-                        notify_webhook(ctx->cfg, ctx->cfg->notify.sms_url, true, c->m.idem_key, text, &it->res);
-                else
+                if (!*sms_text) {
                         it->res.outcome = NOTIFY_RETRY;
-                free(text);
+                        return false;
+                }
+                *m = (struct notify_msg){.kind = NOTIFY_WEBHOOK,
+                                         .to = ctx->cfg->notify.sms_url,
+                                         .body = *sms_text,
+                                         .key = c->m.idem_key,
+                                         .operator_url = true};
         } else {
-                it->res.outcome = NOTIFY_FAILED;
                 snprintf(it->res.reply, sizeof it->res.reply, "no way to send %s", c->m.channel);
+                return false;
         }
+        return true;
+}
+
+/* Send every item to send at once (notify_send), each result in its item. */
+static void send_all(const struct job_ctx *ctx, struct item *items, size_t n)
+{
+        struct notify_msg *msgs = calloc(n ? n : 1, sizeof *msgs);
+        char **sms = calloc(n ? n : 1, sizeof *sms);
+        size_t *of = calloc(n ? n : 1, sizeof *of), k = 0;
+        for (size_t i = 0; i < n; i++) {
+                if (!items[i].send)
+                        continue;
+                if (!msgs || !sms || !of) {
+                        items[i].res = (struct notify_result){.outcome = NOTIFY_RETRY};
+                        snprintf(items[i].res.reply, sizeof items[i].res.reply, "out of memory");
+                        continue;
+                }
+                if (to_send(ctx, &items[i], &msgs[k], &sms[k]))
+                        of[k++] = i;
+                else
+                        free(sms[k]);
+        }
+        if (k)
+                notify_send(ctx->sender, ctx->cfg, msgs, k);
+        for (size_t j = 0; j < k; j++) {
+                items[of[j]].res = msgs[j].res;
+                free(sms[j]);
+        }
+        free(msgs);
+        free(sms);
+        free(of);
 }
 
 /* Before the attempts, in one commit: each message to be sent is marked
@@ -247,9 +289,7 @@ int job_deliver_batch(const struct job_ctx *ctx, const struct claimed_job *const
                 r = store_finish(tx, r);
         }
         if (r >= 0) {
-                for (size_t i = 0; i < n; i++)
-                        if (items[i].send)
-                                send_one(ctx, &items[i]);
+                send_all(ctx, items, n);
                 tx = NULL;
                 r = store_begin(ctx->store, &tx);
                 for (size_t i = 0; r >= 0 && i < n; i++)

@@ -6,6 +6,7 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "core/error.h"
+#include "notify/notify.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -28,6 +29,7 @@ struct jobs_worker {
         pthread_mutex_t lock;
         pthread_cond_t wake;
         bool stopping, kicked;
+        struct notify_sender *sender; /* owns: the worker thread's, its sessions kept */
 };
 
 struct claim_list {
@@ -105,7 +107,11 @@ static size_t round_once(struct jobs_worker *w)
                 if (strcmp(l.j[i].kind, "deliver") == 0)
                         deliver[n_deliver++] = &l.j[i];
         if (n_deliver) {
-                struct job_ctx ctx = { .store = w->store, .cfg = cfg, .owner = w->owner, .now = clock_now() };
+                struct job_ctx ctx = {.store = w->store,
+                                      .cfg = cfg,
+                                      .owner = w->owner,
+                                      .now = clock_now(),
+                                      .sender = w->sender};
                 r = job_deliver_batch(&ctx, deliver, n_deliver);
                 if (r < 0) {
                         log_event(LOG_LVL_WARN, "deliveries failed; will retry", "jobs=%zu error=%s", n_deliver,
@@ -180,6 +186,10 @@ int jobs_worker_start(struct store *s, const struct config *cfg, struct jobs_wor
                 return -ENOMEM;
         w->store = s;
         atomic_store(&w->cfg, cfg);
+        if (!(w->sender = notify_sender_new())) {
+                free(w);
+                return -ENOMEM;
+        }
         /* The node, the process and this start: never the same twice. */
         snprintf(w->owner, sizeof w->owner, "%.63s:%ld:%08x", cfg->node, (long)getpid(), randombytes_random());
         pthread_mutex_init(&w->lock, NULL);
@@ -187,6 +197,7 @@ int jobs_worker_start(struct store *s, const struct config *cfg, struct jobs_wor
         if (pthread_create(&w->thread, NULL, loop, w) != 0) {
                 pthread_mutex_destroy(&w->lock);
                 pthread_cond_destroy(&w->wake);
+                notify_sender_free(w->sender);
                 free(w);
                 return -EAGAIN;
         }
@@ -228,6 +239,7 @@ struct jobs_worker *jobs_worker_stop(struct jobs_worker *w)
         pthread_join(w->thread, NULL);
         pthread_mutex_destroy(&w->lock);
         pthread_cond_destroy(&w->wake);
+        notify_sender_free(w->sender);
         free(w);
         return NULL;
 }

@@ -6,6 +6,7 @@ X-Envelope-From / X-Envelope-To headers. With --defer N, the first N
 messages are answered 451 (try again later), to exercise retries; with
 --reject ADDRESS, that recipient is refused with 550 (a bounce); with
 --delay SECONDS, each message takes that long to accept (a slow server).
+DIR/sessions holds how many SMTP sessions have delivered a message.
 
 usage: smtp-sink.py HOST PORT DIR [--defer N | --reject ADDRESS | --delay SECONDS]
 """
@@ -27,6 +28,7 @@ class Sink:
         # Numbering goes on after what an earlier run left in the directory.
         self.count = len([n for n in os.listdir(directory) if n.endswith(".eml")])
         self.lock = threading.Lock()
+        self.sessions = 0
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if self.reject and address.lower() == self.reject.lower():
@@ -43,6 +45,14 @@ class Sink:
                 return "451 4.3.0 try again later"
             self.count += 1
             n = self.count
+            new_session = not getattr(session, "counted", False)
+            session.counted = True
+            self.sessions += new_session
+            sessions = self.sessions
+        if new_session:
+            with open(os.path.join(self.directory, "sessions.tmp"), "w") as f:
+                f.write("%d\n" % sessions)
+            os.rename(os.path.join(self.directory, "sessions.tmp"), os.path.join(self.directory, "sessions"))
         path = os.path.join(self.directory, "%06d.eml" % n)
         tmp = path + ".tmp"
         with open(tmp, "wb") as f:
