@@ -181,7 +181,7 @@ struct xfer {
         struct buf text;         /* email: the message */
         struct upload up;        /* email: text, read by curl */
         struct curl_slist *list; /* email: the recipient; webhook: the headers */
-        struct guard *g;         /* webhook: the address check */
+        struct guard g;          /* webhook: the address check */
         char errbuf[CURL_ERROR_SIZE];
         char from[300];
         char domain[256]; /* the recipient's domain, the webhook's host: the per-domain share */
@@ -401,11 +401,8 @@ static void webhook_begin(const struct config *cfg, struct xfer *x)
         const struct config_notify *n = &cfg->notify;
         const struct notify_msg *m = x->m;
         char line[512];
-        x->g = calloc(1, sizeof *x->g);
-        if (x->g)
-                *x->g = (struct guard){.cfg = cfg, .operator_url = m->operator_url};
-        struct curl_slist *h =
-                x->g ? curl_slist_append(NULL, "Content-Type: application/json") : NULL;
+        x->g = (struct guard){.cfg = cfg, .operator_url = m->operator_url};
+        struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
         snprintf(line, sizeof line, "Idempotency-Key: %s", m->key);
         h = h ? curl_slist_append(h, line) : NULL;
         if (h && n->webhook_secret) {
@@ -442,7 +439,7 @@ static void webhook_begin(const struct config *cfg, struct xfer *x)
         curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
         curl_easy_setopt(c, CURLOPT_PROXY, "");
         curl_easy_setopt(c, CURLOPT_OPENSOCKETFUNCTION, open_checked);
-        curl_easy_setopt(c, CURLOPT_OPENSOCKETDATA, x->g);
+        curl_easy_setopt(c, CURLOPT_OPENSOCKETDATA, &x->g);
 }
 
 /* reply is shown to whoever set the URL, so it says only what an HTTP
@@ -459,10 +456,10 @@ static void webhook_end(struct xfer *x, CURLcode rc, long code)
         } else if (rc == CURLE_OK) {
                 res->outcome = code >= 400 && code < 500 && code != 408 && code != 429 ? NOTIFY_FAILED : NOTIFY_RETRY;
                 snprintf(res->reply, sizeof res->reply, "HTTP %ld", code);
-        } else if (x->g->refused) {
+        } else if (x->g.refused) {
                 res->outcome = NOTIFY_FAILED;
                 snprintf(res->reply, sizeof res->reply, "refused: destination not allowed");
-                snprintf(line, sizeof line, "refused: %s", x->g->why);
+                snprintf(line, sizeof line, "refused: %s", x->g.why);
         } else {
                 res->outcome = NOTIFY_RETRY;
                 snprintf(res->reply, sizeof res->reply, "failed: no HTTP answer");
@@ -587,8 +584,6 @@ static void *session(void *arg)
                 }
                 curl_slist_free_all(x->list);
                 x->list = NULL;
-                free(x->g);
-                x->g = NULL;
                 if (x->text.p)
                         buf_release(&x->text);
                 pthread_mutex_lock(&b->lock);

@@ -237,7 +237,7 @@ static void conn_free(struct pconn *c)
 
 /* NOTICEs ("schema exists, skipping") are not news; a WARNING (a
  * migration's: pg_trgm could not be had) goes to the log. */
-static void notice_quiet(void *arg, const PGresult *res)
+static void notice_logged(void *arg, const PGresult *res)
 {
         (void)arg;
         const char *severity = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
@@ -270,7 +270,7 @@ static int conn_open(const char *conninfo, struct pconn **ret, char *err, size_t
                 conn_free(c);
                 return -VG_EBUSY;
         }
-        PQsetNoticeReceiver(c->pg, notice_quiet, NULL);
+        PQsetNoticeReceiver(c->pg, notice_logged, NULL);
         if (PQsetClientEncoding(c->pg, "UTF8") != 0) {
                 if (err)
                         snprintf(err, errlen, "postgresql: the server does not speak UTF-8");

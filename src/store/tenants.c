@@ -30,8 +30,8 @@ static void tenant_read(struct db_stmt *st, void *out)
 #define TEXT_REMOVE                                                                                \
         "INSERT INTO tenant_text(tenant_text, rowid, id, name) VALUES ('delete', ?1, ?2, ?3)"
 
-/* Remove tenant id's text from SQLite's text index, before a write
- * replaces or deletes the row. */
+/* Remove tenant id's text from SQLite's text index, before the row is
+ * deleted. */
 static int text_unindex(struct store_tx *tx, const char *id)
 {
         if (db_has(tx, DB_CAP_TRIGRAM_LIKE))
@@ -55,11 +55,11 @@ int store_tenant_put(struct store_tx *tx, const char *id, const char *name, cons
                      vg_usec_t now, int *ret_changed)
 {
         struct db_stmt *st;
-        int r = db_prepare(tx,
-                           "SELECT CASE WHEN name = ?2 AND body = ?3 THEN 1 ELSE 0 END, rid, "
-                           "CASE WHEN name = ?2 THEN 1 ELSE 0 END FROM "
-                           "tenants WHERE id = ?1",
-                           &st);
+        int r = db_prepare(
+                tx,
+                "SELECT CASE WHEN name = ?2 AND body = ?3 THEN 1 ELSE 0 END, rid, name FROM "
+                "tenants WHERE id = ?1",
+                &st);
         if (r < 0)
                 return r;
         db_bind_text(st, 1, id);
@@ -68,7 +68,10 @@ int store_tenant_put(struct store_tx *tx, const char *id, const char *name, cons
         int rc = db_step(st);
         bool exists = rc > 0, same = exists && db_column_int64(st, 0) == 1;
         int64_t rid = exists ? db_column_int64(st, 1) : 0;
-        bool renamed = !exists || db_column_int64(st, 2) == 0; /* the text index changes */
+        /* The text index changes with a new tenant or a new name; a
+         * renamed one's old text is dropped first (SQLite's tenant_text). */
+        bool retext = !exists || strcmp(db_text_ref(st, 2), name) != 0;
+        char *was = exists && retext && !same ? strdup(db_text_ref(st, 2)) : NULL;
         db_finish(st);
         if (rc < 0)
                 return rc;
@@ -76,15 +79,17 @@ int store_tenant_put(struct store_tx *tx, const char *id, const char *name, cons
                 *ret_changed = 0;
                 return 0;
         }
-        if (exists) {
-                r = renamed ? text_unindex(tx, id) : 0;
-                if (r >= 0)
-                        r = db_prepare(
-                                tx,
-                                "UPDATE tenants SET name = ?2, body = ?3, version = version + 1, "
-                                "updated_at = ?4 WHERE id = ?1",
-                                &st);
-        } else
+        if (exists && retext)
+                r = was ? db_text_keep(tx, TEXT_REMOVE, rid, id, was) : -ENOMEM;
+        free(was);
+        if (r < 0)
+                return r;
+        if (exists)
+                r = db_prepare(tx,
+                               "UPDATE tenants SET name = ?2, body = ?3, version = version + 1, "
+                               "updated_at = ?4 WHERE id = ?1",
+                               &st);
+        else
                 r = db_prepare_insert(
                         tx,
                         "INSERT INTO tenants(id, name, body, created_at, updated_at) VALUES "
@@ -97,7 +102,7 @@ int store_tenant_put(struct store_tx *tx, const char *id, const char *name, cons
         db_bind_text(st, 3, body);
         db_bind_int64(st, 4, now);
         r = exists ? db_exec(st) : db_insert_id(st, &rid);
-        if (r >= 0 && renamed)
+        if (r >= 0 && retext)
                 r = db_text_keep(tx, TEXT_ADD, rid, id, name);
         if (r < 0)
                 return r;
