@@ -10,6 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-100000}
+backend=${2:-sqlite}
 for p in curl sqlite3; do
   command -v "$p" >/dev/null || { echo "needs $p (scripts/deps.sh --test)" >&2; exit 1; }
 done
@@ -21,7 +22,7 @@ pg=$(mktemp -u -d /tmp/vigil-bench-pg-XXXXXX) # not in $dir: the cluster's own u
 trap 'kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; bash scripts/pg-cluster.sh stop "$pg" >/dev/null 2>&1; rm -rf "$dir"' EXIT
 database="sqlite:$dir/vigil.db"
 sql() { sqlite3 "$dir/vigil.db" "$1"; }
-if [ "${2:-sqlite}" = postgresql ]; then
+if [ "$backend" = postgresql ]; then
   pg_url=$(bash scripts/pg-cluster.sh start "$pg")
   database="\"$pg_url\""
   sql() { psql -qAt "$pg_url" -c "$1"; }
@@ -82,7 +83,23 @@ scope=$(t curl -s -X PUT -H "$mgr" -H "$json" --data-binary @"$dir/scope.json" "
 declare=$(t curl -s -H "$mgr" -H "$json" -d '{"criteria":"bench"}' "$url/api/v1/incidents/$key/declare")
 count=$(sql "SELECT count(*) FROM obligations")
 tenants_with=$(sql "SELECT count(DISTINCT tenant) FROM obligations WHERE tenant != ''")
-list=$(t curl -s -H "$auth" "$url/api/v1/incidents/$key/obligations")
+# What bounds the declaration on SQLite: the same rows written into an
+# empty table of the same schema and indexes by SQLite alone, in one
+# INSERT ... SELECT and one transaction (no client, no rules, no JSON).
+floor=
+if [ "$backend" = sqlite ]; then
+  sqlite3 "$dir/vigil.db" ".schema obligations" | grep -v '^CREATE TRIGGER' > "$dir/floor.sql"
+  s0=$(date +%s.%N)
+  sqlite3 "$dir/floor.db" "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;" ".read $dir/floor.sql" \
+    "ATTACH '$dir/vigil.db' AS v; INSERT INTO main.obligations SELECT * FROM v.obligations;" >/dev/null
+  floor=$(awk -v a="$s0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }')
+fi
+# The list a page at a time (500 rows, with the counts by rule and status
+# of all of them), the first page and the one after it.
+list=$(t curl -s -o "$dir/page1.json" -H "$auth" "$url/api/v1/incidents/$key/obligations")
+cursor=$(sed -n 's/.*"next_cursor":"\([^"]*\)".*/\1/p' "$dir/page1.json")
+list2=$(t curl -s -o /dev/null -H "$auth" "$url/api/v1/incidents/$key/obligations?cursor=$cursor")
+list_rule=$(t curl -s -o /dev/null -H "$auth" "$url/api/v1/incidents/$key/obligations?rule=CONTRACT&status=open")
 # The notice to every tenant in scope: compose, then release, which queues
 # one outbox message per designated contact in its transaction.
 next=$(date -u -d '+1 day' +%Y-%m-%dT%H:%M:%SZ)
@@ -93,11 +110,28 @@ notice=$(curl -s -H "$auth" -H "$json" -d "{\"kind\":\"initial\",\"nature\":\"Un
 compose=$(awk -v a="$compose_start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }')
 release=$(t curl -s -X POST -H "$auth" "$url/api/v1/incidents/$key/notices/$notice/release")
 queued=$(sql "SELECT count(*) FROM notice_deliveries" 2>/dev/null || echo "?")
+# And the release's: its messages, their delivery jobs and rows, and the
+# contract obligations marked sent, written by SQLite alone.
+rfloor=
+if [ "$backend" = sqlite ]; then
+  sqlite3 "$dir/vigil.db" ".schema outbox" ".schema jobs" ".schema notice_deliveries" | grep -v '^CREATE TRIGGER' > "$dir/rfloor.sql"
+  s0=$(date +%s.%N)
+  sqlite3 "$dir/floor.db" ".read $dir/rfloor.sql" \
+    "ATTACH '$dir/vigil.db' AS v; BEGIN; INSERT INTO main.outbox SELECT * FROM v.outbox;
+     INSERT INTO main.jobs SELECT * FROM v.jobs WHERE kind = 'deliver';
+     INSERT INTO main.notice_deliveries SELECT * FROM v.notice_deliveries;
+     UPDATE main.obligations SET status = 'sent', sent_at = 1 WHERE rule_id = 'CONTRACT'; COMMIT;" >/dev/null
+  rfloor=$(awk -v a="$s0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }')
+fi
 
 printf 'tenants                     %d\n' "$n"
 printf 'import (CSV, all or nothing) %s s\n' "$import"
 printf 'scope %d tenants             %s s\n' "$n" "$scope"
 printf 'declare (computes all)      %s s -> %d obligations for %d tenants and the provider\n' "$declare" "$count" "$tenants_with"
-printf 'list the obligations        %s s\n' "$list"
+[ -z "$floor" ] || printf '  bound: SQLite alone writes those rows into the same table and indexes in %s s (%.2fx)\n' "$floor" "$(awk -v a="$declare" -v b="$floor" 'BEGIN { printf "%.2f", a / b }')"
+printf 'list: the first page         %s s (500 rows and the counts of all)\n' "$list"
+printf 'list: the next page          %s s\n' "$list2"
+printf 'list: CONTRACT, open         %s s\n' "$list_rule"
 printf 'compose a notice to all     %s s\n' "$compose"
 printf 'release the notice to all   %s s -> %s messages queued in the outbox\n' "$release" "$queued"
+[ -z "$rfloor" ] || printf '  bound: SQLite alone writes those messages, jobs and deliveries and marks the contracts sent in %s s (%.2fx)\n' "$rfloor" "$(awk -v a="$release" -v b="$rfloor" 'BEGIN { printf "%.2f", a / b }')"

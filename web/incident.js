@@ -280,7 +280,7 @@
     const next = PHASES[PHASES.indexOf(inc.phase) + 1];
     const [crit, obl, pages] = await Promise.all([
       next ? call("GET", `${base}/exit-criteria`).catch(() => null) : null,
-      call("GET", `${base}/obligations`).catch(() => null),
+      call("GET", `${base}/obligations?status=open&limit=1`).catch(() => null),
       call("GET", `/api/v1/pages?incident=${encodeURIComponent(inc.key)}`).catch(() => null),
     ]);
     const out = [el("p", { class: "badges" },
@@ -289,7 +289,8 @@
       badge("class", inc.classification, CLASS_WORDS[inc.classification] || inc.classification))];
 
     // The next legal deadline: the earliest open obligation.
-    const open = obl ? obl.items.filter(o => o.status === "open" && o.due_at).sort((a, b) => a.due_at < b.due_at ? -1 : 1) : [];
+    // (The open ones by due time, a clock not started last: the first.)
+    const open = obl ? obl.items.filter(o => o.due_at) : [];
     out.push(el("p", { class: "deadline", id: "next-deadline" }, open.length
       ? [el("strong", {}, "Next deadline: "), `${open[0].rule} for ${open[0].tenant || "the provider"}, `, time(open[0].due_at), " ",
          countdown(open[0].due_at)]
@@ -762,19 +763,65 @@
     });
   }
 
+  // The obligations come a page at a time (an incident of 100,000
+  // tenants has half a million); the counts by rule and status are of
+  // them all, and "Show more" reads the next page into the table.
+  const DUTY_WORDS = { open: "Open", sent: "Sent", waived: "Waived", withdrawn: "Withdrawn", cannot_compute: "Cannot compute" };
+  const obligationFilter = { rule: "", status: "" };
+
   sections.obligations = async () => {
-    const [o, h] = await Promise.all([call("GET", `${base}/obligations`), call("GET", `${base}/filings`)]);
+    const q = new URLSearchParams();
+    if (obligationFilter.rule) q.set("rule", obligationFilter.rule);
+    if (obligationFilter.status) q.set("status", obligationFilter.status);
+    const path = `${base}/obligations${q.toString() ? `?${q}` : ""}`;
+    const [o, h] = await Promise.all([call("GET", path), call("GET", `${base}/filings`)]);
     const live = o.items.filter(x => x.status !== "withdrawn");
     const name = x => `${x.rule} for ${x.tenant || "the provider"}`;
-    const rows = live.map(x => el("tr", {},
+    const row = x => el("tr", {},
       el("th", { scope: "row", "data-label": "Rule" }, x.rule, explanation(x)), el("td", { "data-label": "Tenant" }, x.tenant || "(provider)"),
       el("td", { "data-label": "Recipient" }, x.recipient),
       el("td", { "data-label": "Due" }, x.status === "cannot_compute" ? "cannot compute" : time(x.due_at)),
       el("td", { "data-label": "Time left" }, x.status === "open" ? countdown(x.due_at)
         : x.status === "cannot_compute" ? el("span", { class: "error" }, `Cannot compute: ${x.reason}`) : x.status),
-      el("td", { "data-label": "Sent" }, x.sent_at ? time(x.sent_at) : "")));
+      el("td", { "data-label": "Sent" }, x.sent_at ? time(x.sent_at) : ""));
+    const statuses = Object.keys(DUTY_WORDS);
+    const byRule = o.summary.by_rule;
+    const summaryRows = Object.keys(byRule).map(r => el("tr", {}, el("th", { scope: "row", "data-label": "Rule" }, r),
+      statuses.map(k => el("td", { "data-label": DUTY_WORDS[k] }, String(byRule[r][k] || 0)))));
+    const rule = field("Rule", "select", { name: "rule", options: [["", "Every rule"], ...Object.keys(byRule)] });
+    const status = field("Status", "select", { name: "status", options: [["", "Every status"], ...statuses.map(k => [k, DUTY_WORDS[k]])] });
+    rule.input.value = obligationFilter.rule;
+    status.input.value = obligationFilter.status;
+    const listTable = table("Obligations", ["Rule", "Tenant", "Recipient", "Due", "Time left", "Sent"], live.map(row), "stack");
+    const shown = el("p", { class: "meta", id: "obligations-shown", "aria-live": "polite" });
+    let count = o.items.length, next = o.next_cursor;
+    const more = el("button", { type: "button", class: "secondary" }, "Show more");
+    const tell = () => {
+      shown.textContent = `Showing ${count} of ${o.total}${obligationFilter.rule || obligationFilter.status ? " that pass the filter" : ""}.`;
+      more.hidden = !next;
+    };
+    more.addEventListener("click", async () => {
+      more.disabled = true;
+      try {
+        const n = await call("GET", `${path}${q.toString() ? "&" : "?"}cursor=${encodeURIComponent(next)}`);
+        listTable.querySelector("tbody").append(...n.items.filter(x => x.status !== "withdrawn").map(row));
+        count += n.items.length;
+        next = n.next_cursor;
+        tell();
+      } catch (err) {
+        shown.textContent = `The next page could not be read: ${err.message}`;
+      } finally {
+        more.disabled = false;
+      }
+    });
+    tell();
     const out = [el("p", { class: "meta" }, `Rules data ${o.rules_version}.`),
-                 table("Obligations", ["Rule", "Tenant", "Recipient", "Due", "Time left", "Sent"], rows, "stack")];
+                 table("Obligations by rule and status", ["Rule", ...statuses.map(k => DUTY_WORDS[k])], summaryRows, "stack"),
+                 form("Filter the obligations", [rule, status], "Filter", async () => {
+                   obligationFilter.rule = rule.input.value;
+                   obligationFilter.status = status.input.value;
+                 }, ["obligations"]),
+                 listTable, shown, more];
     const byId = Object.fromEntries(o.items.map(x => [x.id, x]));
     out.push(el("h3", {}, "Filing history"), table("Filing history", ["Obligation", "What", "When", "By", "Channel", "Reference", "Note or reason", "File"],
       h.items.map(f => el("tr", {},

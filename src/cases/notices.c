@@ -358,10 +358,10 @@ struct contract_rows {
  * at most a million tenants (incidents.c). */
 #define CONTRACTS_MAX 1000000
 
-static int add_contract(const struct obligation *o, void *userdata)
+static int add_contract(const struct obligation_state *o, void *userdata)
 {
         struct contract_rows *c = userdata;
-        if (strcmp(o->rule_id, "CONTRACT") != 0 || strcmp(o->status, "open") != 0)
+        if (strcmp(o->status, "open") != 0)
                 return 0;
         int r = array_reserve(c->v, c->cap, c->n + 1, CONTRACTS_MAX);
         if (r < 0)
@@ -382,6 +382,17 @@ static int64_t contract_of(const struct contract_rows *c, const char *tenant)
         snprintf(key.tenant, sizeof key.tenant, "%s", tenant);
         const struct contract_row *hit = c->n ? bsearch(&key, c->v, c->n, sizeof *c->v, contract_cmp) : NULL;
         return hit ? hit->id : 0;
+}
+
+/* Sorted in bytes: the store's order on SQLite already; sorted here for
+ * another collation. */
+static void contracts_sort(struct contract_rows *c)
+{
+        for (size_t i = 1; i < c->n; i++)
+                if (contract_cmp(&c->v[i - 1], &c->v[i]) > 0) {
+                        qsort(c->v, c->n, sizeof *c->v, contract_cmp);
+                        return;
+                }
 }
 
 /* Two-person release for the severities configured: any severity the
@@ -410,9 +421,8 @@ static int two_person_check(const struct notice_policy *p, const struct actor *a
 static int release_all(struct release *rl, json_t *tenants)
 {
         struct contract_rows contracts = { 0 };
-        int r = store_obligation_list(rl->tx, rl->inc->id, add_contract, &contracts);
-        if (contracts.n)
-                qsort(contracts.v, contracts.n, sizeof *contracts.v, contract_cmp);
+        int r = store_obligation_states(rl->tx, rl->inc->id, "CONTRACT", add_contract, &contracts);
+        contracts_sort(&contracts);
         json_t *t;
         size_t i;
         json_array_foreach(tenants, i, t)

@@ -6,6 +6,8 @@
 #include "base/log.h"
 #include "cases/outbox.h"
 #include "cases/rules.h"
+#include "core/array.h"
+#include "core/buf.h"
 #include "core/error.h"
 #include "core/names.h"
 #include "core/residence.h"
@@ -17,51 +19,189 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The incident's obligations as they stand, sorted by tenant and rule so
+ * that each computed row finds its prior state, and a later stage when
+ * its earlier one was sent, in log time: a recomputation may cover
+ * 100,000 tenants and half a million rows. Tenants' names are kept once
+ * each, rules by their index in the rule set. */
 struct existing_row {
-        char tenant[STORE_NAME_MAX];
-        char rule_id[48];
-        vg_usec_t sent_at;
+        int64_t id;
+        size_t tenant_at;    /* its tenant's offset in names, while they are read */
+        const char *tenant;  /* borrows names, once read */
+        const char *rule_id; /* borrows the rule set */
+        int rule;            /* index in the rule set */
+        bool seen;           /* computed again this time */
+        struct obligation_state s;
 };
 
-/* The incident's obligations as they stand, sorted by tenant and rule so
- * that a later stage finds when its earlier one was sent in log time: a
- * recomputation may cover 100,000 tenants. */
+/* A clock group: the provider's open duties of one rule that end at one
+ * time remind together (rule index, end; anchor for the marks). */
+struct clock_group {
+        int rule;
+        vg_usec_t end, anchor_at;
+};
+
+/* At most every row of a scope's tenants (a million, incidents.c) under
+ * every rule (rules.c's maximum). */
+#define EXISTING_MAX ((size_t)1000000 * 64)
+#define NAMES_MAX    ((size_t)1000000 * STORE_NAME_MAX)
+
 struct existing {
+        const struct rule_set *rules;
+        struct rule_index *ri; /* owns */
         size_t n, cap;
         struct existing_row *v;
+        char *names;
+        size_t names_n, names_cap;
+        size_t n_stale, cap_stale;
+        int64_t *stale; /* open rows of a rule no longer in the set */
+        size_t n_known, cap_known;
+        struct clock_group *known; /* groups whose clocks still run */
+        size_t n_new, cap_new;
+        struct clock_group *fresh; /* groups with a new end this time */
+        vg_usec_t now;
 };
 
-static int keep(const struct obligation *o, void *userdata)
+/* The rule set's ids, sorted, for finding a row's rule in log time. */
+struct rule_ref {
+        const char *id;
+        int i;
+};
+struct rule_index {
+        size_t n;
+        struct rule_ref v[];
+};
+
+static int rule_index_cmp(const void *a, const void *b)
+{
+        return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static struct rule_index *rule_index_new(const struct rule_set *rules)
+{
+        struct rule_index *x = malloc(sizeof *x + rules->n * sizeof x->v[0]);
+        if (!x)
+                return NULL;
+        x->n = rules->n;
+        for (size_t i = 0; i < rules->n; i++) {
+                x->v[i].id = rules->rules[i].id;
+                x->v[i].i = (int)i;
+        }
+        qsort(x->v, x->n, sizeof x->v[0], rule_index_cmp);
+        return x;
+}
+
+static int rule_index_find(const struct rule_index *x, const char *id)
+{
+        const struct rule_ref *hit =
+                x->n ? bsearch(&id, x->v, x->n, sizeof x->v[0], rule_index_cmp) : NULL;
+        return hit ? hit->i : -1;
+}
+
+static vg_usec_t state_end(const struct obligation_state *s)
+{
+        return strcmp(s->deadline_kind, "asap") == 0 ? s->target_at : s->due_at;
+}
+
+static int keep(const struct obligation_state *s, void *userdata)
 {
         struct existing *e = userdata;
-        if (e->n == e->cap) {
-                size_t cap = e->cap ? e->cap * 2 : 32;
-                void *v = realloc(e->v, cap * sizeof *e->v);
-                if (!v)
-                        return -ENOMEM;
-                e->v = v;
-                e->cap = cap;
+        int rule = rule_index_find(e->ri, s->rule_id);
+        int r = 0;
+        if (rule < 0) {
+                if (strcmp(s->status, "open") == 0 || strcmp(s->status, "cannot_compute") == 0) {
+                        if ((r = array_reserve(e->stale, e->cap_stale, e->n_stale + 1,
+                                               EXISTING_MAX)) == 0)
+                                e->stale[e->n_stale++] = s->id;
+                }
+                return r;
         }
-        snprintf(e->v[e->n].tenant, sizeof e->v[0].tenant, "%s", o->tenant);
-        snprintf(e->v[e->n].rule_id, sizeof e->v[0].rule_id, "%s", o->rule_id);
-        e->v[e->n++].sent_at = o->status[0] == 's' ? o->sent_at : 0;
+        /* A tenant's rows come together: its name is kept once. */
+        size_t len = strlen(s->tenant) + 1;
+        bool same = e->n && strcmp(e->names + e->v[e->n - 1].tenant_at, s->tenant) == 0;
+        if (!same && (r = array_reserve(e->names, e->names_cap, e->names_n + len, NAMES_MAX)) < 0)
+                return r;
+        if ((r = array_reserve(e->v, e->cap, e->n + 1, EXISTING_MAX)) < 0)
+                return r;
+        struct existing_row *row = &e->v[e->n++];
+        *row = (struct existing_row){
+                .id = s->id, .rule = rule, .rule_id = e->rules->rules[rule].id, .s = *s};
+        row->s.tenant = row->s.rule_id = NULL;
+        if (same)
+                row->tenant_at = e->v[e->n - 2].tenant_at;
+        else {
+                memcpy(e->names + e->names_n, s->tenant, len);
+                row->tenant_at = e->names_n;
+                e->names_n += len;
+        }
+        /* A clock group still running: its jobs are queued. */
+        vg_usec_t end = state_end(s);
+        if (strcmp(s->duty, "provider") == 0 && strcmp(s->status, "open") == 0 && end &&
+            end > e->now) {
+                if ((r = array_reserve(e->known, e->cap_known, e->n_known + 1, EXISTING_MAX)) < 0)
+                        return r;
+                e->known[e->n_known++] = (struct clock_group){.rule = rule, .end = end};
+        }
         return 0;
+}
+
+static int row_cmp(const char *tenant, const char *rule_id, const struct existing_row *y)
+{
+        int c = strcmp(tenant, y->tenant);
+        return c ? c : strcmp(rule_id, y->rule_id);
 }
 
 static int existing_cmp(const void *a, const void *b)
 {
-        const struct existing_row *x = a, *y = b;
-        int c = strcmp(x->tenant, y->tenant);
-        return c ? c : strcmp(x->rule_id, y->rule_id);
+        const struct existing_row *x = a;
+        return row_cmp(x->tenant, x->rule_id, b);
 }
 
-static vg_usec_t sent_of(const struct existing *e, const char *tenant, const char *rule_id)
+/* The rows once read: their names in place, sorted by tenant and rule id
+ * in bytes - the store's order on SQLite (BINARY); another collation is
+ * sorted here. */
+static void existing_ready(struct existing *e)
 {
-        struct existing_row key = { .sent_at = 0 };
-        snprintf(key.tenant, sizeof key.tenant, "%s", tenant);
-        snprintf(key.rule_id, sizeof key.rule_id, "%s", rule_id);
-        const struct existing_row *hit = e->n ? bsearch(&key, e->v, e->n, sizeof *e->v, existing_cmp) : NULL;
-        return hit ? hit->sent_at : 0;
+        bool sorted = true;
+        for (size_t i = 0; i < e->n; i++) {
+                e->v[i].tenant = e->names + e->v[i].tenant_at;
+                sorted = sorted && (i == 0 || existing_cmp(&e->v[i - 1], &e->v[i]) < 0);
+        }
+        if (!sorted)
+                qsort(e->v, e->n, sizeof *e->v, existing_cmp);
+}
+
+static struct existing_row *existing_find(const struct existing *e, const char *tenant, int rule)
+{
+        const char *rule_id = e->rules->rules[rule].id;
+        size_t lo = 0, hi = e->n;
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                int c = row_cmp(tenant, rule_id, &e->v[mid]);
+                if (c == 0)
+                        return &e->v[mid];
+                if (c < 0)
+                        hi = mid;
+                else
+                        lo = mid + 1;
+        }
+        return NULL;
+}
+
+static vg_usec_t sent_of(const struct existing *e, const char *tenant, int rule)
+{
+        const struct existing_row *hit = existing_find(e, tenant, rule);
+        return hit && hit->s.status[0] == 's' ? hit->s.sent_at : 0;
+}
+
+static void existing_fini(struct existing *e)
+{
+        free(e->v);
+        free(e->names);
+        free(e->stale);
+        free(e->known);
+        free(e->fresh);
+        free(e->ri);
 }
 
 static int anchor_cb(const struct anchor_setting *a, void *userdata)
@@ -132,6 +272,151 @@ static void tenant_facts(json_t *doc, struct party_facts *p, const char **jur, c
         p->jur = jur;
         p->sectors = sec;
         p->regulated_as = reg;
+}
+
+/* Tenants alike in what decides which rules apply to them - their
+ * jurisdictions, sectors, what they are regulated as and the data they
+ * lost - are one class: the rules are matched once per class, not once
+ * per tenant (100,000 tenants of a large incident fall in a few dozen).
+ * Each class keeps the first record of its kind; its facts borrow from
+ * it. A tenant keeps its class and its own contract hours. */
+struct facts_class {
+        char *key;   /* owns */
+        json_t *doc; /* owns */
+        const char *jur[RULE_CODES_MAX], *sec[RULE_SECTORS_MAX], *reg[RULE_FACTS_MAX];
+        struct party_facts p; /* its lists point into the class: class_facts */
+        data_mask_t hit;
+        bool decided;
+        bool *applies; /* owns: one per rule, once decided */
+};
+
+struct scoped_tenant {
+        char tenant[STORE_NAME_MAX];
+        size_t cls;
+        int64_t hours;
+};
+
+#define SCOPED_MAX 1000000 /* a scope's most tenants (incidents.c) */
+
+struct scope_facts {
+        data_mask_t incident_hit;
+        size_t n, cap;
+        struct scoped_tenant *v;
+        size_t n_cls, cap_cls;
+        struct facts_class *cls;
+        size_t n_slots; /* a power of two, at least twice n_cls */
+        size_t *slots;  /* class index + 1; 0: empty */
+};
+
+/* A class's facts, its lists pointing where the class is now (the array
+ * of classes moves as it grows). */
+static struct party_facts class_facts(struct facts_class *c)
+{
+        struct party_facts p = c->p;
+        p.jur = c->jur;
+        p.sectors = c->sec;
+        p.regulated_as = c->reg;
+        return p;
+}
+
+static uint64_t key_hash(const char *k)
+{
+        uint64_t h = 1469598103934665603u;
+        for (; *k; k++)
+                h = (h ^ (unsigned char)*k) * 1099511628211u;
+        return h;
+}
+
+/* The class of key, made from doc (which it takes) when new. */
+static int class_of(struct scope_facts *s, const char *key, json_t **doc, data_mask_t hit,
+                    size_t *ret)
+{
+        if (s->n_cls * 2 >= s->n_slots) {
+                size_t n = s->n_slots ? s->n_slots * 2 : 64;
+                size_t *slots = calloc(n, sizeof *slots);
+                if (!slots)
+                        return -ENOMEM;
+                for (size_t i = 0; i < s->n_cls; i++) {
+                        size_t at = key_hash(s->cls[i].key) & (n - 1);
+                        while (slots[at])
+                                at = (at + 1) & (n - 1);
+                        slots[at] = i + 1;
+                }
+                free(s->slots);
+                s->slots = slots;
+                s->n_slots = n;
+        }
+        size_t at = key_hash(key) & (s->n_slots - 1);
+        for (; s->slots[at]; at = (at + 1) & (s->n_slots - 1))
+                if (strcmp(s->cls[s->slots[at] - 1].key, key) == 0) {
+                        *ret = s->slots[at] - 1;
+                        return 0;
+                }
+        int r = array_reserve(s->cls, s->cap_cls, s->n_cls + 1, SCOPED_MAX);
+        if (r < 0)
+                return r;
+        struct facts_class *c = &s->cls[s->n_cls];
+        memset(c, 0, sizeof *c);
+        if (!(c->key = strdup(key)))
+                return -ENOMEM;
+        c->doc = *doc;
+        *doc = NULL;
+        c->hit = hit;
+        tenant_facts(c->doc, &c->p, c->jur, c->sec, c->reg);
+        s->slots[at] = s->n_cls + 1;
+        *ret = s->n_cls++;
+        return 0;
+}
+
+static void scoped_fini(struct scope_facts *s)
+{
+        for (size_t i = 0; i < s->n_cls; i++) {
+                free(s->cls[i].key);
+                json_decref(s->cls[i].doc);
+                free(s->cls[i].applies);
+        }
+        free(s->cls);
+        free(s->slots);
+        free(s->v);
+}
+
+/* One tenant in scope (ruled out: none) with its record (NULL: none, so
+ * only rules without conditions apply to it). */
+static int scoped_cb(const struct scope_tenant *t, const char *body, void *userdata)
+{
+        struct scope_facts *s = userdata;
+        if (t->status == TENANT_RULED_OUT)
+                return 0;
+        int r = array_reserve(s->v, s->cap, s->n + 1, SCOPED_MAX);
+        if (r < 0)
+                return r;
+        json_t *doc = body ? json_loads(body, 0, NULL) : NULL;
+        const char *jur[RULE_CODES_MAX], *sec[RULE_SECTORS_MAX], *reg[RULE_FACTS_MAX];
+        struct party_facts p;
+        tenant_facts(doc, &p, jur, sec, reg);
+        data_mask_t hit = t->data_categories ? t->data_categories : s->incident_hit;
+        /* The class's key: each list in its order, then the data lost. */
+        struct buf key;
+        buf_init(&key, 8192);
+        buf_put(&key, "%d", doc != NULL);
+        for (size_t i = 0; i < p.n_jur; i++)
+                buf_put(&key, "\x1f%s", jur[i] ? jur[i] : "");
+        buf_put(&key, "\x1e");
+        for (size_t i = 0; i < p.n_sectors; i++)
+                buf_put(&key, "\x1f%s", sec[i] ? sec[i] : "");
+        buf_put(&key, "\x1e");
+        for (size_t i = 0; i < p.n_regulated; i++)
+                buf_put(&key, "\x1f%s", reg[i] ? reg[i] : "");
+        buf_put(&key, "\x1e%lu", (unsigned long)hit);
+        struct scoped_tenant *st = &s->v[s->n];
+        snprintf(st->tenant, sizeof st->tenant, "%s", t->tenant);
+        st->hours = p.notification_hours;
+        r = key.err ? key.err : class_of(s, key.p, &doc, hit, &st->cls);
+        buf_release(&key);
+        json_decref(doc);
+        if (r >= 0)
+                s->n++;
+        return r;
 }
 
 /* The regimes the incident's affected services are under: each service
@@ -221,23 +506,34 @@ static vg_usec_t clock_end(const struct obligation *o)
         return strcmp(o->deadline_kind, "asap") == 0 ? o->target_at : o->due_at;
 }
 
-/* Jobs at 50, 75, 90 and 100 % of the obligation's time (to its target,
- * for an asap duty). Marks already passed are skipped except the latest
- * of them, which runs at once, so a clock that starts late reminds once,
+static int group_cmp(const void *a, const void *b)
+{
+        const struct clock_group *x = a, *y = b;
+        return x->rule != y->rule ? (x->rule < y->rule ? -1 : 1)
+               : x->end < y->end  ? -1
+                                  : x->end > y->end;
+}
+
+/* Jobs at 50, 75, 90 and 100 % of a clock group's time (to its target,
+ * for an asap duty): one set per rule and end, however many tenants'
+ * duties it holds. Marks already passed are skipped except the latest of
+ * them, which runs at once, so a clock that starts late reminds once,
  * not three times. */
-static int schedule_clocks(struct store_tx *tx, const struct obligation *o, vg_usec_t now)
+static int schedule_clocks(struct store_tx *tx, int64_t incident_id, const char *rule_id,
+                           const struct clock_group *g, vg_usec_t now)
 {
         static const int marks[] = { 50, 75, 90, 100 };
-        vg_usec_t end = clock_end(o), span = end - o->anchor_at;
+        vg_usec_t span = g->end - g->anchor_at;
         int last_past = -1;
         for (int i = 0; i < 4; i++)
-                if (o->anchor_at + span * marks[i] / 100 <= now)
+                if (g->anchor_at + span * marks[i] / 100 <= now)
                         last_past = i;
         for (int i = last_past < 0 ? 0 : last_past; i < 4; i++) {
-                vg_usec_t at = o->anchor_at + span * marks[i] / 100;
-                char payload[160];
-                snprintf(payload, sizeof payload, "{\"obligation_id\":%lld,\"due_at\":%lld,\"mark\":%d}", (long long)o->id,
-                         (long long)end, marks[i]);
+                vg_usec_t at = g->anchor_at + span * marks[i] / 100;
+                char payload[200];
+                snprintf(payload, sizeof payload,
+                         "{\"incident_id\":%lld,\"rule_id\":\"%s\",\"due_at\":%lld,\"mark\":%d}",
+                         (long long)incident_id, rule_id, (long long)g->end, marks[i]);
                 int r = store_job_add(tx, "obligation.clock", payload, at > now ? at : now, NULL);
                 if (r < 0)
                         return r;
@@ -245,10 +541,33 @@ static int schedule_clocks(struct store_tx *tx, const struct obligation *o, vg_u
         return 0;
 }
 
-static int put(struct store_tx *tx, const struct rule_set *rules, const struct rule *r, const char *tenant,
-               const struct party_facts *p, const struct obligation_facts *f, const struct existing *e, int64_t incident_id,
-               vg_usec_t asap_target, vg_usec_t now)
+/* The clocks of the groups that have a new end this time and whose
+ * clocks are not running already (a group still running takes in the
+ * duties that join it). */
+static int schedule_groups(struct store_tx *tx, const struct rule_set *rules, struct existing *e,
+                           int64_t incident_id, vg_usec_t now)
 {
+        if (e->n_new > 1)
+                qsort(e->fresh, e->n_new, sizeof *e->fresh, group_cmp);
+        if (e->n_known > 1)
+                qsort(e->known, e->n_known, sizeof *e->known, group_cmp);
+        int r = 0;
+        for (size_t i = 0; r >= 0 && i < e->n_new; i++) {
+                const struct clock_group *g = &e->fresh[i];
+                if (i && group_cmp(g, &e->fresh[i - 1]) == 0)
+                        continue;
+                if (e->n_known && bsearch(g, e->known, e->n_known, sizeof *e->known, group_cmp))
+                        continue;
+                r = schedule_clocks(tx, incident_id, rules->rules[g->rule].id, g, now);
+        }
+        return r;
+}
+
+static int put(struct store_tx *tx, const struct rule_set *rules, int ri, const char *tenant,
+               const struct party_facts *p, const struct obligation_facts *f, struct existing *e,
+               int64_t incident_id, vg_usec_t asap_target, vg_usec_t now)
+{
+        const struct rule *r = &rules->rules[ri];
         struct obligation o = { .incident_id = incident_id, .recipient = r->recipient, .citation = r->citation,
                                 .computed_at = now };
         snprintf(o.tenant, sizeof o.tenant, "%s", tenant);
@@ -256,7 +575,7 @@ static int put(struct store_tx *tx, const struct rule_set *rules, const struct r
         snprintf(o.rules_version, sizeof o.rules_version, "%s", rules->version);
         snprintf(o.duty, sizeof o.duty, "%s", r->duty == RULE_DUTY_PROVIDER ? "provider" : "tenant");
         snprintf(o.stage, sizeof o.stage, "%s", r->stage);
-        vg_usec_t after = r->after >= 0 ? sent_of(e, tenant, rules->rules[r->after].id) : 0;
+        vg_usec_t after = r->after >= 0 ? sent_of(e, tenant, r->after) : 0;
         struct rule_clock c = { .anchor = r->terms[0].anchor };
         int d = rule_clock(rules, r, p, f, after, &c);
         if (d == -ERANGE && r->holidays >= 0 && (size_t)r->holidays < rules->n_cals) {
@@ -310,16 +629,24 @@ static int put(struct store_tx *tx, const struct rule_set *rules, const struct r
         snprintf(o.deadline_kind, sizeof o.deadline_kind, "%s",
                  deadline_kind_to_string(asap ? DEADLINE_KIND_ASAP : DEADLINE_KIND_FIXED));
         o.target_at = asap && started ? deadline_asap_target(c.anchor_at, c.target_hours, asap_target) : VG_TIME_UNSET;
-        int rc = store_obligation_put(tx, &o);
+        struct existing_row *prior = existing_find(e, tenant, ri);
+        if (prior)
+                prior->seen = true;
+        int rc = store_obligation_write(tx, &o, prior ? &prior->s : NULL);
         /* The provider's own duties get their clocks: reminders to
          * communications at 50, 75 and 90 % of the time, and the overdue
          * escalation at 100 % - for an asap duty, of the time to its
          * target ("target passed", not overdue). Only when the due time or
-         * target is new. */
+         * target is new; the duties of one rule that end together share
+         * theirs (schedule_groups). */
         vg_usec_t end = clock_end(&o);
         if (rc >= 0 && o.due_changed && end && end > o.anchor_at && r->duty == RULE_DUTY_PROVIDER &&
-            strcmp(o.status, "open") == 0)
-                rc = schedule_clocks(tx, &o, now);
+            strcmp(o.status, "open") == 0) {
+                rc = array_reserve(e->fresh, e->cap_new, e->n_new + 1, EXISTING_MAX);
+                if (rc >= 0)
+                        e->fresh[e->n_new++] = (struct clock_group){
+                                .rule = ri, .end = end, .anchor_at = o.anchor_at};
+        }
         return rc;
 }
 
@@ -328,55 +655,69 @@ int obligations_recompute(struct store_tx *tx, const struct rule_set *rules, con
 {
         struct incident inc = { 0 };
         struct obligation_facts f = { 0 };
-        struct existing e = { 0 };
-        struct scoped sc = { 0 };
+        struct existing e = {.rules = rules, .now = now};
+        struct scope_facts sc = {0};
         struct incident_seen seen = { .g = { .tx = tx, .names = json_array() } };
         unsigned n = 0;
         int r = seen.g.names ? store_incident_get(tx, key, &inc) : -ENOMEM;
         if (r < 0 || !inc.declared_at || !rules)
                 goto out;
-        r = incident_seen_read(tx, &inc, &seen);
+        e.ri = rule_index_new(rules);
+        r = e.ri ? incident_seen_read(tx, &inc, &seen) : -ENOMEM;
         f = seen.f;
         if (r >= 0)
-                r = store_obligation_list(tx, inc.id, keep, &e);
-        if (r >= 0 && e.n)
-                qsort(e.v, e.n, sizeof *e.v, existing_cmp);
+                r = store_obligation_states(tx, inc.id, NULL, keep, &e);
         if (r >= 0)
-                r = store_incident_tenants_list(tx, inc.id, scope_cb, &sc);
+                existing_ready(&e);
+        sc.incident_hit = f.hit;
+        if (r >= 0)
+                r = store_incident_tenant_records(tx, inc.id, scoped_cb, &sc);
         for (size_t t = 0; r >= 0 && t < sc.n; t++) {
-                json_t *doc = NULL;
-                const char *jur[RULE_CODES_MAX], *sec[RULE_SECTORS_MAX], *reg[RULE_FACTS_MAX];
-                struct party_facts p;
-                r = store_tenant_get(tx, sc.v[t].tenant, tenant_body, &doc);
-                if (r == -VG_ENOTFOUND)
-                        r = 0;
-                tenant_facts(doc, &p, jur, sec, reg);
+                struct facts_class *c = &sc.cls[sc.v[t].cls];
                 struct obligation_facts tf = f;
-                if (sc.v[t].data_categories)
-                        tf.hit = sc.v[t].data_categories; /* what this tenant lost, when the scope says */
+                tf.hit = c->hit; /* what this tenant lost, when the scope says */
+                if (!c->decided) {
+                        if (!(c->applies = calloc(rules->n ? rules->n : 1, sizeof *c->applies))) {
+                                r = -ENOMEM;
+                                break;
+                        }
+                        struct party_facts cp = class_facts(c);
+                        for (size_t i = 0; i < rules->n; i++)
+                                c->applies[i] = rules->rules[i].scope == RULE_FOR_TENANT &&
+                                                rule_applies(rules, &rules->rules[i], &cp, &tf);
+                        c->decided = true;
+                }
+                struct party_facts p = class_facts(c);
+                p.notification_hours = sc.v[t].hours;
                 for (size_t i = 0; r >= 0 && i < rules->n; i++) {
-                        const struct rule *rl = &rules->rules[i];
-                        if (rl->scope != RULE_FOR_TENANT || !rule_applies(rules, rl, &p, &tf))
+                        if (!c->applies[i])
                                 continue;
-                        r = put(tx, rules, rl, sc.v[t].tenant, &p, &tf, &e, inc.id, asap_target, now);
+                        r = put(tx, rules, (int)i, sc.v[t].tenant, &p, &tf, &e, inc.id, asap_target,
+                                now);
                         n += r >= 0;
                 }
-                json_decref(doc);
         }
         for (size_t i = 0; r >= 0 && provider && i < rules->n; i++) {
                 const struct rule *rl = &rules->rules[i];
                 if (rl->scope != RULE_FOR_PROVIDER || !rule_applies(rules, rl, provider, &f))
                         continue;
-                r = put(tx, rules, rl, "", provider, &f, &e, inc.id, asap_target, now);
+                r = put(tx, rules, (int)i, "", provider, &f, &e, inc.id, asap_target, now);
                 n += r >= 0;
         }
+        /* What no rule puts there now is withdrawn (when still open). */
+        for (size_t i = 0; r >= 0 && i < e.n; i++)
+                if (!e.v[i].seen && (strcmp(e.v[i].s.status, "open") == 0 ||
+                                     strcmp(e.v[i].s.status, "cannot_compute") == 0))
+                        r = store_obligation_withdraw(tx, e.v[i].id);
+        for (size_t i = 0; r >= 0 && i < e.n_stale; i++)
+                r = store_obligation_withdraw(tx, e.stale[i]);
         if (r >= 0)
-                r = store_obligation_withdraw_stale(tx, inc.id, now);
+                r = schedule_groups(tx, rules, &e, inc.id, now);
 out:
         if (ret_n)
                 *ret_n = n;
-        free(e.v);
-        free(sc.v);
+        existing_fini(&e);
+        scoped_fini(&sc);
         incident_seen_fini(&seen);
         incident_fini(&inc);
         return r;
@@ -586,12 +927,48 @@ static int collect(const struct user *u, void *userdata)
         return 0;
 }
 
+/* A clock group's members as they stand: the open duties of one rule on
+ * one incident whose clock ends at one time (the first of them kept for
+ * the text, a few names for the list, a digest of them all). */
+#define REMIND_NAMES_MAX 20
+struct members {
+        vg_usec_t due;
+        size_t n;
+        struct obligation_copy first;
+        char names[REMIND_NAMES_MAX][STORE_NAME_MAX];
+        crypto_generichash_state h;
+        int64_t after_id;
+        vg_usec_t after_due;
+};
+
+static int member(const struct obligation *o, void *userdata)
+{
+        struct members *m = userdata;
+        m->after_id = o->id;
+        m->after_due = o->due_at;
+        if (clock_end(o) != m->due || strcmp(o->duty, "provider") != 0)
+                return 0;
+        if (m->n == 0)
+                copy_obligation(o, &m->first);
+        if (m->n < REMIND_NAMES_MAX)
+                snprintf(m->names[m->n], sizeof m->names[0], "%s",
+                         o->tenant[0] ? o->tenant : "the provider itself");
+        crypto_generichash_update(&m->h, (const uint8_t *)o->tenant, strlen(o->tenant) + 1);
+        m->n++;
+        return 0;
+}
+
 /* The reminder's text, into subject and body; asap: a duty "without undue
  * delay", whose clock runs to its internal target (end), not a deadline. */
-static void remind_text(const struct obligation *o, const struct incident *inc, int mark, bool asap, const char *end,
-                        char *subject, size_t subject_size, char *body, size_t body_size)
+static void remind_text(const struct members *m, const struct incident *inc, int mark, bool asap,
+                        const char *end, char *subject, size_t subject_size, struct buf *body)
 {
-        const char *whom = o->tenant[0] ? o->tenant : "the provider itself";
+        const struct obligation *o = &m->first.o;
+        char whom[STORE_NAME_MAX + 32];
+        if (m->n == 1)
+                snprintf(whom, sizeof whom, "%s", m->names[0]);
+        else
+                snprintf(whom, sizeof whom, "%zu %s", m->n, o->tenant[0] ? "tenants" : "parties");
         if (mark >= 100)
                 snprintf(subject, subject_size, "[Vigil] %s %s for %s on %s", asap ? "TARGET PASSED" : "OVERDUE",
                          o->rule_id, whom, inc->key);
@@ -603,52 +980,112 @@ static void remind_text(const struct obligation *o, const struct incident *inc, 
                                                : "This obligation is due without undue delay; its internal "
                                                  "target is approaching.")
                                 : (mark >= 100 ? "This obligation is overdue." : "This obligation's deadline is approaching.");
-        snprintf(body, body_size,
-                 "%s\n\nIncident %s: %s\nObligation %s (%s stage) for %s\nTo: %s\n%s: %s\nCitation: %s\n\n"
-                 "When it has gone out: vigil obligations sent %s %lld\n",
-                 what, inc->key, inc->title, o->rule_id, o->stage, whom, o->recipient,
-                 asap ? "Due: without undue delay; internal target" : "Due", end, o->citation, inc->key,
-                 (long long)o->id);
+        buf_put(body, "%s\n\nIncident %s: %s\nObligation %s (%s stage) for %s\n", what, inc->key,
+                inc->title, o->rule_id, o->stage, whom);
+        if (m->n > 1) {
+                buf_put(body, "Still open for:");
+                for (size_t i = 0; i < m->n && i < REMIND_NAMES_MAX; i++)
+                        buf_put(body, " %s%s", m->names[i],
+                                i + 1 < m->n && i + 1 < REMIND_NAMES_MAX ? "," : "");
+                if (m->n > REMIND_NAMES_MAX)
+                        buf_put(body, " and %zu more", m->n - REMIND_NAMES_MAX);
+                buf_put(body, "\n");
+        }
+        buf_put(body, "To: %s\n%s: %s\nCitation: %s\n\n", o->recipient,
+                asap ? "Due: without undue delay; internal target" : "Due", end, o->citation);
+        if (m->n == 1)
+                buf_put(body, "When it has gone out: vigil obligations sent %s %lld\n", inc->key,
+                        (long long)o->id);
+        else
+                buf_put(body, "The list: vigil obligations %s --rule %s --status open\n", inc->key,
+                        o->rule_id);
 }
 
-int case_obligation_remind(struct store_tx *tx, const struct actor *actor, vg_usec_t now, int64_t id,
-                           vg_usec_t due, int mark)
+int case_obligation_remind(struct store_tx *tx, const struct actor *actor, vg_usec_t now,
+                           int64_t incident_id, const char *rule_id, vg_usec_t due, int mark)
 {
-        struct obligation_copy c;
         struct incident inc = { 0 };
         struct people people = { .role = mark >= 100 ? ROLE_EXECUTIVE_INCIDENT_MANAGER : ROLE_COMMUNICATIONS };
-        int r = store_obligation_get(tx, id, copy_obligation, &c);
-        if (r == -VG_ENOTFOUND || (r >= 0 && (strcmp(c.o.status, "open") != 0 || clock_end(&c.o) != due)))
-                return 0; /* sent, withdrawn or moved: nothing to say */
-        bool asap = r >= 0 && strcmp(c.o.deadline_kind, "asap") == 0;
-        if (r >= 0)
-                r = store_incident_get_by_id(tx, c.o.incident_id, &inc);
+        struct members *m = calloc(1, sizeof *m);
+        if (!m)
+                return -ENOMEM;
+        m->due = due;
+        crypto_generichash_init(&m->h, NULL, 0, 16);
+        int r = store_incident_get_by_id(tx, incident_id, &inc);
+        /* The group's members: its rule's open rows, a page at a time. */
+        for (size_t seen = SIZE_MAX; r >= 0 && seen != 0;) {
+                struct obligation_filter f = {.status = "open",
+                                              .rule = rule_id,
+                                              .incident_id = incident_id,
+                                              .after_id = m->after_id,
+                                              .after_due = m->after_due};
+                int64_t before = m->after_id;
+                r = store_obligation_due(tx, &f, 500, member, m);
+                seen = m->after_id != before;
+        }
+        if (r == -VG_ENOTFOUND || (r >= 0 && m->n == 0)) {
+                free(m);
+                incident_fini(&inc);
+                return 0; /* all sent, withdrawn or moved: nothing to say */
+        }
+        bool asap = r >= 0 && strcmp(m->first.o.deadline_kind, "asap") == 0;
         /* Everyone with the role (the user table is small; page through it). */
         for (int64_t before = -1; r >= 0 && before != people.last;) {
                 before = people.last;
                 r = store_user_list(tx, people.last, 500, collect, &people);
         }
-        char subject[400], body[2048], due_text[VG_RFC3339_MAX];
-        vg_time_format(clock_end(&c.o), due_text);
-        remind_text(&c.o, &inc, mark, asap, due_text, subject, sizeof subject, body, sizeof body);
+        uint8_t d[16];
+        char set[33], subject[400], due_text[VG_RFC3339_MAX];
+        crypto_generichash_final(&m->h, d, sizeof d);
+        sodium_bin2hex(set, sizeof set, d, sizeof d);
+        vg_time_format(due, due_text);
+        struct buf body;
+        buf_init(&body, 16384);
+        remind_text(m, &inc, mark, asap, due_text, subject, sizeof subject, &body);
         json_t *told = json_array();
+        if (r >= 0 && body.err)
+                r = body.err;
         for (size_t i = 0; r >= 0 && i < people.n; i++) {
-                struct outbox_msg m = { .address = people.v[i].email, .subject = subject, .body = body,
-                                        .created_at = now };
-                snprintf(m.idem_key, sizeof m.idem_key, "clock-%lld-%lld-%d-%.40s", (long long)id, (long long)due, mark,
-                         people.v[i].name);
-                snprintf(m.channel, sizeof m.channel, "email");
-                r = case_message_queue(tx, &m, now);
+                struct outbox_msg msg = {.address = people.v[i].email,
+                                         .subject = subject,
+                                         .body = body.p,
+                                         .created_at = now};
+                /* Once per group, due time, mark, person and members: a
+                 * duty that joins the group after its mark went out is told
+                 * at the next one, or at once when its clock has run out.
+                 * The key is their digest, as the rule id and the name
+                 * would not fit the key together. */
+                char what[400];
+                uint8_t k[16];
+                int len = snprintf(what, sizeof what, "%lld\n%s\n%lld\n%d\n%s\n%s",
+                                   (long long)incident_id, rule_id, (long long)due, mark, set,
+                                   people.v[i].name);
+                crypto_generichash(k, sizeof k, (const uint8_t *)what,
+                                   (size_t)len < sizeof what ? (size_t)len : sizeof what, NULL, 0);
+                memcpy(msg.idem_key, "clock-", 6);
+                sodium_bin2hex(msg.idem_key + 6, sizeof msg.idem_key - 6, k, sizeof k);
+                snprintf(msg.channel, sizeof msg.channel, "email");
+                r = case_message_queue(tx, &msg, now);
                 if (r > 0)
                         json_array_append_new(told, json_string(people.v[i].name));
         }
         if (r >= 0 && !people.n)
-                log_event(LOG_LVL_WARN, "nobody to tell about an obligation", "incident=%s rule=%s mark=%d role=%s", inc.key,
-                          c.o.rule_id, mark, role_to_string(people.role));
+                log_event(LOG_LVL_WARN, "nobody to tell about an obligation",
+                          "incident=%s rule=%s mark=%d role=%s", inc.key, rule_id, mark,
+                          role_to_string(people.role));
         if (r >= 0) {
-                json_t *change = json_pack("{s:I, s:s, s:s, s:s, s:s, s:i, s:O}", "obligation", (json_int_t)id, "rule",
-                                           c.o.rule_id, "tenant", c.o.tenant, asap ? "target_at" : "due_at", due_text,
-                                           "deadline_kind", asap ? "asap" : "fixed", "mark", mark, "told", told);
+                json_t *names = json_array();
+                for (size_t i = 0; i < m->n && i < REMIND_NAMES_MAX; i++)
+                        json_array_append_new(
+                                names, json_string(m->first.o.tenant[0] || i ? m->names[i] : ""));
+                json_t *change = json_pack("{s:s, s:I, s:o, s:s, s:s, s:i, s:O}", "rule", rule_id,
+                                           "obligations", (json_int_t)m->n, "tenants", names,
+                                           asap ? "target_at" : "due_at", due_text, "deadline_kind",
+                                           asap ? "asap" : "fixed", "mark", mark, "told", told);
+                if (change && m->n == 1) {
+                        json_object_set_new(change, "obligation", json_integer(m->first.o.id));
+                        json_object_set_new(change, "tenant", json_string(m->first.o.tenant));
+                }
                 r = change ? store_audit_incident(tx, now, actor,
                                                   mark < 100 ? "incident.obligation.reminder"
                                                   : asap     ? "incident.obligation.target_passed"
@@ -658,6 +1095,8 @@ int case_obligation_remind(struct store_tx *tx, const struct actor *actor, vg_us
                 json_decref(change);
         }
         json_decref(told);
+        buf_release(&body);
+        free(m);
         incident_fini(&inc);
         return r < 0 ? r : 0;
 }

@@ -58,17 +58,19 @@ int case_obligation_sent(struct store_tx *tx, const struct actor *actor, vg_usec
 int case_obligation_waive(struct store_tx *tx, const struct actor *actor, vg_usec_t now, const char *key,
                           int64_t id, const char *reason, struct case_outcome *o);
 
-/* The clock of obligation id at mark percent of its time (100: overdue),
- * set for due time due: an email to everyone with the communications role
- * (at 100, the executive incident managers) through the outbox, one
- * idempotency key per obligation, due time, mark and person, and the audit
- * record "incident.obligation.reminder" (or ".overdue") by actor. For a
- * duty "without undue delay" the clock runs to its internal target (due
- * is target_at) and at 100 it is ".target_passed", not overdue. An
- * obligation gone, no longer open or due at another time: nothing. A
- * clock that runs twice sends nothing twice. */
-int case_obligation_remind(struct store_tx *tx, const struct actor *actor, vg_usec_t now, int64_t id,
-                           vg_usec_t due, int mark);
+/* The clock of a group at mark percent of its time (100: overdue): the
+ * provider's open duties of rule_id on incident_id whose clock ends at
+ * due. An email to everyone with the communications role (at 100, the
+ * executive incident managers) through the outbox, naming the duty and
+ * (up to 20 of) its tenants, one idempotency key per group, due time,
+ * mark, person and set of members, and the audit record
+ * "incident.obligation.reminder" (or ".overdue") by actor. For a duty
+ * "without undue delay" the clock runs to its internal target (due is
+ * target_at) and at 100 it is ".target_passed", not overdue. A group
+ * with no member left (sent, withdrawn, moved): nothing. A clock that
+ * runs twice sends nothing twice. */
+int case_obligation_remind(struct store_tx *tx, const struct actor *actor, vg_usec_t now,
+                           int64_t incident_id, const char *rule_id, vg_usec_t due, int mark);
 
 /* ---- filings: what went out, and corrections of when ---- */
 

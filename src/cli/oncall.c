@@ -216,14 +216,20 @@ bad:
 }
 
 static const char obligations_usage[] =
-        "usage: vigil obligations KEY\n"
-        "       vigil obligations sent KEY ID [--at RFC3339] [--channel portal|email|letter|phone|other]\n"
-        "                              [--reference REF] [--note TEXT] [--attach FILE --type MEDIA-TYPE]\n"
+        "usage: vigil obligations KEY [--tenant ID] [--rule RULE] [--status STATUS] [--limit N] "
+        "[--cursor C]\n"
+        "       vigil obligations sent KEY ID [--at RFC3339] [--channel "
+        "portal|email|letter|phone|other]\n"
+        "                              [--reference REF] [--note TEXT] [--attach FILE --type "
+        "MEDIA-TYPE]\n"
         "       vigil obligations correct KEY ID --at RFC3339 --reason TEXT\n"
         "       vigil obligations why KEY ID\n"
         "\n"
         "Lists incident KEY's notification obligations by due time with the time left,\n"
-        "and each tenant's effective deadline (a duty \"without undue delay\" is never\n"
+        "a page at a time (500 by default; --cursor C goes on where a page ended), with\n"
+        "the counts by rule and status of all that pass the filters (--tenant \"\" the\n"
+        "provider's own; --status open, sent, waived, withdrawn, cannot_compute) and\n"
+        "each listed tenant's effective deadline (a duty \"without undue delay\" is never\n"
         "late: its LEFT counts to its internal target); `sent` records that one went\n"
         "out (when, through which channel, the recipient's reference, a note, a file of\n"
         "at most 512 KiB kept with its SHA-256); `correct` moves a wrong sent time,\n"
@@ -337,7 +343,7 @@ static void left(long long s, char *buf, size_t size)
 
 int cmd_obligations(struct cli *cli, int argc, char **argv)
 {
-        char path[256];
+        char path[2048];
         const char *method = "GET";
         json_t *body = NULL;
         if (wants_help(argc, argv)) {
@@ -345,9 +351,25 @@ int cmd_obligations(struct cli *cli, int argc, char **argv)
                 return EXIT_OK;
         }
         const char *why = NULL;
-        if (argc == 2 && strlen(argv[1]) <= 32) {
+        if (argc >= 2 && argc % 2 == 0 && strlen(argv[1]) <= 32 && strcmp(argv[1], "why") != 0 &&
+            strcmp(argv[1], "sent") != 0 && strcmp(argv[1], "correct") != 0) {
+                static const char *const opts[] = {"--tenant", "tenant", "--rule",  "rule",
+                                                   "--status", "status", "--limit", "limit",
+                                                   "--cursor", "cursor", NULL};
                 snprintf(path, sizeof path, "/api/v1/incidents/%s/obligations", argv[1]);
-        } else if (argc == 4 && strcmp(argv[1], "why") == 0 && strlen(argv[2]) <= 32 && strlen(argv[3]) <= 19) {
+                for (int i = 2; i < argc; i += 2) {
+                        size_t k;
+                        for (k = 0; opts[k] && strcmp(opts[k], argv[i]) != 0; k += 2)
+                                ;
+                        if (!opts[k] || strlen(argv[i + 1]) > 512 ||
+                            !client_query_add(path, sizeof path, opts[k + 1], argv[i + 1])) {
+                                fprintf(stderr, "vigil obligations: %s: %s\n", argv[i],
+                                        opts[k] ? "too long" : "not an option of the list");
+                                return EXIT_USAGE;
+                        }
+                }
+        } else if (argc == 4 && strcmp(argv[1], "why") == 0 && strlen(argv[2]) <= 32 &&
+                   strlen(argv[3]) <= 19) {
                 snprintf(path, sizeof path, "/api/v1/incidents/%s/obligations/%s", argv[2], argv[3]);
                 why = argv[3];
         } else if (argc >= 4 && (strcmp(argv[1], "sent") == 0 || strcmp(argv[1], "correct") == 0) &&
@@ -402,6 +424,21 @@ int cmd_obligations(struct cli *cli, int argc, char **argv)
                 else
                         printf("tenant %s: notify by %s (%s)\n", str(v, "tenant"), str(v, "due_at"), str(v, "rule"));
         }
+        /* What passes the filters, counted by rule and status. */
+        const char *rule, *st;
+        json_t *counts, *n;
+        json_object_foreach(json_object_get(json_object_get(a, "summary"), "by_rule"), rule, counts)
+        {
+                printf("%s:", rule);
+                json_object_foreach(counts, st, n)
+                        printf(" %lld %s", (long long)json_integer_value(n), st);
+                putchar('\n');
+        }
+        printf("%zu of %lld listed\n", json_array_size(json_object_get(a, "items")),
+               (long long)json_integer_value(json_object_get(a, "total")));
+        if (json_is_string(json_object_get(a, "next_cursor")))
+                printf("more: vigil obligations %s ... --cursor %s\n", argv[1],
+                       str(a, "next_cursor"));
         json_decref(a);
         return EXIT_OK;
 }

@@ -16,15 +16,11 @@
 #include <string.h>
 
 struct listing {
-        json_t *items;
-        json_t *effective; /* tenant -> earliest open due */
+        struct page pg;
         vg_usec_t now;
-        const char *tenant; /* NULL: every tenant; "": the provider's own */
-        const char *status; /* NULL: any */
-        size_t limit;       /* 0: no limit */
-        size_t total;       /* rows that pass the filters */
         const struct rule_set *set; /* the rules in force; may be NULL */
         json_t *why;        /* rule id -> the rule in force, for the rows listed */
+        json_t *seen;       /* tenant ids of the rows listed -> true */
         struct case_explainer *x; /* each row's explanation; NULL: not asked for */
 };
 
@@ -85,19 +81,6 @@ static json_t *row_json(const struct obligation *o, vg_usec_t now)
 static int add(const struct obligation *o, void *userdata)
 {
         struct listing *l = userdata;
-        if ((l->tenant && strcmp(l->tenant, o->tenant) != 0) || (l->status && strcmp(l->status, o->status) != 0))
-                return 0;
-        l->total++;
-        if (o->due_at && strcmp(o->status, "open") == 0) {
-                json_t *cur = json_object_get(l->effective, o->tenant);
-                if (o->tenant[0] && (!cur || json_integer_value(json_object_get(cur, "due")) > o->due_at))
-                        json_object_set_new(l->effective, o->tenant,
-                                            json_pack("{s:I, s:s, s:s, s:I}", "due", (json_int_t)o->due_at, "rule",
-                                                      o->rule_id, "kind", o->deadline_kind, "target",
-                                                      (json_int_t)o->target_at));
-        }
-        if (l->limit && json_array_size(l->items) >= l->limit)
-                return 0;
         json_t *j = row_json(o, l->now);
         if (!j || explain(l, o, j) < 0) {
                 json_decref(j);
@@ -109,7 +92,11 @@ static int add(const struct obligation *o, void *userdata)
                 json_t *e = case_obligation_explanation(l->x, o);
                 json_object_set_new(j, "explanation", e ? e : json_null());
         }
-        return json_array_append_new(l->items, j);
+        if (o->tenant[0])
+                json_object_set_new(l->seen, o->tenant, json_true());
+        char key[32];
+        snprintf(key, sizeof key, "%lld", (long long)(o->due_at ? o->due_at : INT64_MAX));
+        return page_add_keyed(&l->pg, o->id, key, j);
 }
 
 static int find_incident(struct request *req, struct store_tx *tx, struct incident *inc)
@@ -120,71 +107,137 @@ static int find_incident(struct request *req, struct store_tx *tx, struct incide
         return r;
 }
 
+/* The counts by rule and status of the rows that pass the filters. */
+struct tally {
+        json_t *by_rule, *by_status;
+        int64_t total;
+};
+
+static int tally_row(const char *rule, const char *status, int64_t n, void *userdata)
+{
+        struct tally *t = userdata;
+        json_t *r = json_object_get(t->by_rule, rule);
+        if (!r && json_object_set_new(t->by_rule, rule, r = json_object()) < 0)
+                return -ENOMEM;
+        json_object_set_new(r, status, json_integer(n));
+        json_t *s = json_object_get(t->by_status, status);
+        json_object_set_new(t->by_status, status, json_integer(json_integer_value(s) + n));
+        t->total += n;
+        return 0;
+}
+
+/* A tenant's effective deadline: the earliest of its open obligations
+ * (an asap duty that binds: due at once, with its target). */
+static int effective_row(const struct obligation *o, void *userdata)
+{
+        json_t *t = json_pack("{s:s, s:o, s:s, s:s}", "tenant", o->tenant, "due_at",
+                              json_time(o->due_at), "rule", o->rule_id, "deadline_kind",
+                              o->deadline_kind);
+        if (t && strcmp(o->deadline_kind, "asap") == 0)
+                json_object_set_new(t, "target_at", json_time(o->target_at));
+        return t ? json_array_append_new(userdata, t) : -ENOMEM;
+}
+
+static const struct page_sort due_sorts[] = {{"due", true}, {"-due", true}, {NULL, false}};
+static const char *const due_statuses[] = {"open",      "sent",           "waived",
+                                           "withdrawn", "cannot_compute", NULL};
+
+/* A page of obligations by due time (?sort=due or -due, ?limit,
+ * ?cursor): its cursor into f. 0, or -VG_EVALIDATION with the errors
+ * (any found before, too) in req->errors. */
+static int due_page_begin(struct request *req, struct page *pg, struct obligation_filter *f)
+{
+        int r = page_begin_sorted(req, pg, due_sorts);
+        const char *after = page_after_key(pg);
+        char *end;
+        errno = 0;
+        if (r >= 0 && after &&
+            ((f->after_due = strtoll(after, &end, 10)), errno || *end || end == after))
+                fielderr_add(&req->errors, "cursor", "not a cursor this server issued");
+        if (r >= 0 && fielderr_any(&req->errors))
+                r = -VG_EVALIDATION;
+        f->latest_first = pg->sort == 1;
+        f->after_id = pg->after;
+        return r;
+}
+
 /* The obligations of the incident in the path, read in tx: the list's read
  * transaction, or a change's own, so that it answers with what it wrote
- * before it commits. */
+ * before it commits. A page at a time, by due time (not started last):
+ * an incident of 100,000 tenants holds half a million rows. Beside the
+ * page: the counts by rule and status of all that pass the filters, and
+ * the effective deadline of each tenant on the page. */
 static int obligation_list(struct request *req, struct response *resp, struct store_tx *tx)
 {
         struct listing l = { .now = req->now, .set = req->rules };
         struct incident inc = { 0 };
+        struct obligation_filter f = {.rule = request_query_text(req, "rule", 47)};
         const char *v_;
-        if ((l.tenant = request_query(req, "tenant")) && *l.tenant && !tenant_id_valid(l.tenant))
+        if ((f.tenant = request_query(req, "tenant")) && *f.tenant && !tenant_id_valid(f.tenant))
                 fielderr_add(&req->errors, "tenant", "not a tenant id (empty: the provider's own obligations)");
-        if ((l.status = request_query(req, "status")) && strcmp(l.status, "open") != 0 &&
-            strcmp(l.status, "sent") != 0 && strcmp(l.status, "withdrawn") != 0 &&
-            strcmp(l.status, "cannot_compute") != 0)
-                fielderr_add(&req->errors, "status", "must be open, sent, withdrawn or cannot_compute");
-        if ((v_ = request_query(req, "limit"))) {
-                char *end;
-                long long n = strtoll(v_, &end, 10);
-                if (*end || n < 1 || n > 1000000)
-                        fielderr_add(&req->errors, "limit", "must be 1 to 1000000");
+        if ((v_ = request_query(req, "status"))) {
+                size_t i;
+                for (i = 0; due_statuses[i] && strcmp(due_statuses[i], v_) != 0; i++)
+                        ;
+                if (due_statuses[i])
+                        f.status = due_statuses[i];
                 else
-                        l.limit = (size_t)n;
+                        fielderr_add(&req->errors, "status",
+                                     "must be open, sent, waived, withdrawn or cannot_compute");
         }
-        bool why = false;
-        if ((v_ = request_query(req, "explain"))) {
-                if (strcmp(v_, "true") == 0)
-                        why = true;
-                else if (strcmp(v_, "false") != 0)
-                        fielderr_add(&req->errors, "explain", "must be true or false");
-        }
-        if (fielderr_any(&req->errors))
-                return -VG_EVALIDATION;
-        l.items = json_array();
-        l.effective = json_object();
-        l.why = json_object();
-        int r = find_incident(req, tx, &inc);
-        if (r >= 0 && req->rules && why)
-                r = case_explainer_new(tx, req->rules, &req->cfg->provider, &inc, NULL, &l.x);
-        if (r >= 0)
-                r = store_obligation_list(tx, inc.id, add, &l);
-        case_explainer_free(l.x);
-        incident_fini(&inc);
+        int why = request_query_bool(req, "explain");
+        if (why < 0 && request_query(req, "explain"))
+                fielderr_add(&req->errors, "explain", "must be true or false");
+        int r = due_page_begin(req, &l.pg, &f);
         if (r < 0) {
-                json_decref(l.items);
-                json_decref(l.effective);
-                json_decref(l.why);
+                json_decref(l.pg.items);
                 return r;
         }
-        /* Each tenant's effective deadline: the earliest of its open obligations. */
-        json_t *tenants = json_array(), *v;
+        /* One page holds a whole ordinary incident: the most a page may. */
+        if (!request_query(req, "limit"))
+                l.pg.limit = req->cfg->limits.page_max;
+        struct tally t = {.by_rule = json_object(), .by_status = json_object()};
+        json_t *tenants = json_array();
+        l.why = json_object();
+        l.seen = json_object();
+        if (r >= 0 && (!t.by_rule || !t.by_status || !tenants || !l.why || !l.seen))
+                r = -ENOMEM;
+        if (r >= 0)
+                r = find_incident(req, tx, &inc);
+        f.incident_id = inc.id;
+        if (r >= 0 && req->rules && why == 1)
+                r = case_explainer_new(tx, req->rules, &req->cfg->provider, &inc, f.tenant, &l.x);
+        if (r >= 0)
+                r = store_obligation_due(tx, &f, l.pg.limit, add, &l);
+        if (r >= 0)
+                r = store_obligation_tally(tx, &f, tally_row, &t);
         const char *k;
-        json_object_foreach(l.effective, k, v)
+        json_t *v;
+        json_object_foreach(l.seen, k, v)
         {
-                /* An asap duty that binds: due at once, with its target. */
-                json_t *t = json_pack("{s:s, s:o, s:O, s:O}", "tenant", k, "due_at",
-                                      json_time(json_integer_value(json_object_get(v, "due"))), "rule",
-                                      json_object_get(v, "rule"), "deadline_kind", json_object_get(v, "kind"));
-                if (t && strcmp(json_string_value(json_object_get(v, "kind")), "asap") == 0)
-                        json_object_set_new(t, "target_at", json_time(json_integer_value(json_object_get(v, "target"))));
-                json_array_append_new(tenants, t);
+                if (r >= 0)
+                        r = store_obligation_earliest(tx, inc.id, k, effective_row, tenants);
         }
-        json_decref(l.effective);
-        return response_json(resp, 200, json_pack("{s:s, s:s, s:o, s:o, s:o, s:I, s:b}", "incident", req->params[0],
-                                                  "rules_version", req->rules ? req->rules->version : "", "items", l.items,
-                                                  "rules", l.why, "tenants", tenants, "total", (json_int_t)l.total,
-                                                  "truncated", l.total > json_array_size(l.items)));
+        case_explainer_free(l.x);
+        incident_fini(&inc);
+        json_decref(l.seen);
+        json_t *extra =
+                r >= 0 ? json_pack("{s:s, s:s, s:o, s:o, s:I, s:b, s:{s:o, s:o}}", "incident",
+                                   req->params[0], "rules_version",
+                                   req->rules ? req->rules->version : "", "rules", l.why, "tenants",
+                                   tenants, "total", (json_int_t)t.total, "truncated",
+                                   t.total > (int64_t)json_array_size(l.pg.items), "summary",
+                                   "by_rule", t.by_rule, "by_status", t.by_status)
+                       : NULL;
+        if (r < 0) {
+                json_decref(l.why);
+                json_decref(tenants);
+                json_decref(t.by_rule);
+                json_decref(t.by_status);
+        } else if (!extra) {
+                r = -ENOMEM; /* json_pack has released what it was given */
+        }
+        return page_end_with(resp, &l.pg, r, extra);
 }
 
 int api_obligation_list(struct request *req, struct response *resp)
@@ -518,9 +571,6 @@ static int add_due(const struct obligation *o, void *userdata)
         return j ? page_add_keyed(&l->pg, o->id, key, j) : -ENOMEM;
 }
 
-static const struct page_sort due_sorts[] = { { "due", true }, { "-due", true }, { NULL, false } };
-static const char *const due_statuses[] = { "open", "sent", "waived", "withdrawn", "cannot_compute", NULL };
-
 /* Obligations across incidents, open ones due soonest first by default
  * (the dashboard's). */
 int api_obligation_due_list(struct request *req, struct response *resp)
@@ -545,16 +595,7 @@ int api_obligation_due_list(struct request *req, struct response *resp)
         const char *key = request_query(req, "incident");
         if (key && !*key)
                 fielderr_add(&req->errors, "incident", "must be an incident key");
-        int r = page_begin_sorted(req, &l.pg, due_sorts);
-        const char *after = page_after_key(&l.pg);
-        char *end;
-        errno = 0;
-        if (r >= 0 && after && ((f.after_due = strtoll(after, &end, 10)), errno || *end || end == after))
-                fielderr_add(&req->errors, "cursor", "not a cursor this server issued");
-        if (r >= 0 && fielderr_any(&req->errors))
-                r = -VG_EVALIDATION;
-        f.latest_first = l.pg.sort == 1;
-        f.after_id = l.pg.after;
+        int r = due_page_begin(req, &l.pg, &f);
         if (r >= 0)
                 r = store_begin_read(req->store, &l.tx);
         if (r >= 0) {

@@ -369,8 +369,14 @@ const char *request_query_text(struct request *req, const char *name, size_t max
 
 int page_end(struct response *resp, struct page *pg, int r)
 {
+        return page_end_with(resp, pg, r, NULL);
+}
+
+int page_end_with(struct response *resp, struct page *pg, int r, json_t *extra)
+{
         if (r < 0) {
                 json_decref(pg->items);
+                json_decref(extra);
                 pg->items = NULL;
                 return r;
         }
@@ -380,9 +386,14 @@ int page_end(struct response *resp, struct page *pg, int r)
                 cursor_format(pg->sort, pg->last, pg->keyed || pg->sort ? pg->last_key : NULL, cur, sizeof cur);
                 next = json_string(cur);
         }
-        r = response_json(resp, 200, json_pack("{s:o, s:o}", "items", pg->items, "next_cursor", next));
+        json_t *answer = extra ? extra : json_object();
+        if (answer && (json_object_set_new(answer, "items", pg->items) < 0 ||
+                       json_object_set_new(answer, "next_cursor", next) < 0)) {
+                json_decref(answer);
+                answer = NULL;
+        }
         pg->items = NULL;
-        return r;
+        return response_json(resp, 200, answer);
 }
 
 int request_audit(struct request *req, struct store_tx *tx, const char *action, const char *kind,

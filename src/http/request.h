@@ -213,6 +213,9 @@ int page_add_keyed(struct page *pg, int64_t id, const char *key, json_t *item);
 /* The sort key the page starts after, or NULL on the first page. */
 const char *page_after_key(const struct page *pg);
 int page_end(struct response *resp, struct page *pg, int r);
+/* page_end with more of the answer beside the page: extra (stolen; may
+ * be NULL) gets "items" and "next_cursor" set in it. */
+int page_end_with(struct response *resp, struct page *pg, int r, json_t *extra);
 
 /* The id of the incident a list is filtered by, ?incident=KEY read in
  * tx: 0 when key is NULL; -VG_ENOTFOUND with the detail set when there

@@ -61,16 +61,40 @@ struct obligation {
         char status[16];             /* open, sent, waived, withdrawn, cannot_compute */
         vg_usec_t sent_at, computed_at;
         bool due_changed;            /* set by put: new, or its due time (or target) moved */
+        bool written;                /* set by put: the row was inserted or changed */
         bool cannot_compute;         /* put: the deadline could not be computed (reason says why) */
         char reason[256];            /* why it cannot be computed; "" otherwise */
 };
-/* Insert or update by (incident, tenant, rule): the computed fields
- * change; status and sent_at stay. A withdrawn row comes back open, or
- * cannot_compute when o->cannot_compute (an open one too, and back).
- * Sets o->id, o->status and o->due_changed. */
+/* What a recomputation needs of the rows there: their state, their
+ * clock, and the digest of their computed columns. */
+#define OBLIGATION_DIGEST_BYTES 16
+#define OBLIGATION_DIGEST_HEX   (2 * OBLIGATION_DIGEST_BYTES + 1)
+struct obligation_state {
+        int64_t id;
+        const char *tenant, *rule_id; /* borrow */
+        char status[16], duty[16], deadline_kind[8];
+        vg_usec_t due_at, target_at, sent_at;
+        char digest[OBLIGATION_DIGEST_HEX]; /* "": written before migration 037 */
+};
+/* The rows of an incident (of rule_id alone unless NULL), by tenant and
+ * rule (the order of their key, in the database's collation). */
+int store_obligation_states(struct store_tx *tx, int64_t incident_id, const char *rule_id,
+                            int (*cb)(const struct obligation_state *s, void *userdata),
+                            void *userdata);
+/* The state a row takes when recomputed: prior (NULL: a new row) unless
+ * it was met or waived. The one rule of it; the store's UPDATE guards it
+ * against another transaction's "sent" in between. */
+const char *obligation_state_after(const char *prior, bool cannot_compute);
+/* The row of (incident, tenant, rule) as computed in o, where prior is
+ * what the row holds (NULL: none). Nothing is written when its computed
+ * columns and state are as before. Sets o->id, o->status, o->due_changed
+ * and o->written. -VG_ECONFLICT when prior is NULL and the row exists. */
+int store_obligation_write(struct store_tx *tx, struct obligation *o,
+                           const struct obligation_state *prior);
+/* store_obligation_write after reading the row's prior state itself. */
 int store_obligation_put(struct store_tx *tx, struct obligation *o);
-/* Withdraw the open rows of incident not touched since computed_at. */
-int store_obligation_withdraw_stale(struct store_tx *tx, int64_t incident_id, vg_usec_t computed_at);
+/* Withdraw an open (or cannot_compute) row: no rule puts it there now. */
+int store_obligation_withdraw(struct store_tx *tx, int64_t id);
 int store_obligation_sent(struct store_tx *tx, int64_t id, vg_usec_t at);
 int store_obligation_get(struct store_tx *tx, int64_t id, int (*cb)(const struct obligation *o, void *userdata),
                          void *userdata);
@@ -214,6 +238,17 @@ struct obligation_filter {
 };
 int store_obligation_due(struct store_tx *tx, const struct obligation_filter *f, unsigned limit,
                          int (*cb)(const struct obligation *o, void *userdata), void *userdata);
+/* How many of one incident's obligations (f->incident_id, which must be
+ * set) pass f's filters, by rule and status (the cursor is not read). */
+int store_obligation_tally(struct store_tx *tx, const struct obligation_filter *f,
+                           int (*cb)(const char *rule_id, const char *status, int64_t n,
+                                     void *userdata),
+                           void *userdata);
+/* A tenant's earliest open obligation of an incident with a due time:
+ * its effective deadline. cb is not called when it has none. */
+int store_obligation_earliest(struct store_tx *tx, int64_t incident_id, const char *tenant,
+                              int (*cb)(const struct obligation *o, void *userdata),
+                              void *userdata);
 /* Obligations of the provider's (duty provider) still open: what keeps an
  * incident from leaving post_incident. */
 int store_obligation_count_open(struct store_tx *tx, int64_t incident_id, unsigned *ret);

@@ -143,6 +143,31 @@ int store_incident_tenants_list(struct store_tx *tx, int64_t incident_id,
         return DB_EACH(st, t, tenant_row, cb, userdata);
 }
 
+int store_incident_tenant_records(struct store_tx *tx, int64_t incident_id,
+                                  int (*cb)(const struct scope_tenant *t, const char *body,
+                                            void *userdata),
+                                  void *userdata)
+{
+        struct db_stmt *st;
+        struct scope_tenant t;
+        int r = db_prepare(tx,
+                           "SELECT s.tenant, s.status, s.evidence, s.affected_users, "
+                           "s.data_categories, t.body "
+                           "FROM incident_tenants s LEFT JOIN tenants t ON t.id = s.tenant "
+                           "WHERE s.incident_id = ? ORDER BY s.tenant",
+                           &st);
+        if (r < 0)
+                return r;
+        db_bind_int64(st, 1, incident_id);
+        while ((r = db_step(st)) > 0) {
+                tenant_row(st, &t);
+                if ((r = cb(&t, db_text_ref(st, 5), userdata)) < 0)
+                        break;
+        }
+        db_finish(st);
+        return r < 0 ? r : 0;
+}
+
 int store_incident_indicators_set(struct store_tx *tx, int64_t incident_id,
                                   const struct indicator *ind, size_t n)
 {

@@ -369,6 +369,12 @@ int store_incident_tenants_set(struct store_tx *tx, int64_t incident_id,
                                const struct scope_tenant *tenants, size_t n);
 int store_incident_tenants_list(struct store_tx *tx, int64_t incident_id,
                                 int (*cb)(const struct scope_tenant *t, void *userdata), void *userdata);
+/* The same rows, each with its tenant's record (body: the JSON document;
+ * NULL when the tenant has none), in one read. */
+int store_incident_tenant_records(struct store_tx *tx, int64_t incident_id,
+                                  int (*cb)(const struct scope_tenant *t, const char *body,
+                                            void *userdata),
+                                  void *userdata);
 /* One tenant's row of a scope: put inserts or replaces it (the others
  * stay as they are); delete answers -VG_ENOTFOUND when it is not in
  * scope; get hands it to cb, -VG_ENOTFOUND when there is none. */

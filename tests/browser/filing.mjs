@@ -55,6 +55,26 @@ await step("a tenant duty is recorded as filed at a typed time with its referenc
   await row.locator("td:text-is('portal')").waitFor();
 });
 
+await step("the counts by rule and status show the filing; a filter lists that rule's sent ones alone", async () => {
+  const counts = page.locator("#obligations-body [aria-label='Obligations by rule and status'] tr:has(th:text-is('EU-GDPR-33'))");
+  await counts.locator("td[data-label='Sent']:text-is('1')").waitFor();
+  const f = form("Filter the obligations");
+  await f.getByLabel("Rule").selectOption("EU-GDPR-33");
+  await f.getByLabel("Status").selectOption({ label: "Sent" });
+  await submit("Filter the obligations");
+  await page.locator("#obligations-shown:text-is('Showing 1 of 1 that pass the filter.')").waitFor();
+  const rows = page.locator("#obligations-body [aria-label='Obligations'] tbody tr");
+  expect(await rows.count() === 1, `${await rows.count()} rows under the filter`);
+  await rows.locator("td:text-is('bank')").waitFor();
+  // Back to every obligation: more than the one again.
+  const g = form("Filter the obligations");
+  await g.getByLabel("Rule").selectOption({ label: "Every rule" });
+  await g.getByLabel("Status").selectOption({ label: "Every status" });
+  await submit("Filter the obligations");
+  await page.locator("#obligations-shown:not(:has-text('filter'))").waitFor();
+  expect(await rows.count() > 1, "the filter was not lifted");
+});
+
 await step("the filed time is corrected with a reason; the history keeps both", async () => {
   const f = form("Correct a sent time");
   await f.getByLabel("Obligation").selectOption({ label: "EU-GDPR-33 for bank" });

@@ -56,15 +56,15 @@ static int64_t insert_incident(struct store_tx *tx, const char *title, char key[
         return inc.id;
 }
 
-static int64_t put_obligation(struct store_tx *tx, int64_t incident_id, const char *tenant, const char *rule,
-                              const char *duty)
+static int64_t put_obligation_due(struct store_tx *tx, int64_t incident_id, const char *tenant,
+                                  const char *rule, const char *duty, vg_usec_t due)
 {
-        struct obligation o = { .incident_id = incident_id,
-                                .recipient = "the tenant",
-                                .citation = "MSA 9.2",
-                                .anchor_at = T0,
-                                .due_at = T0 + 72 * 3600 * S,
-                                .computed_at = T0 };
+        struct obligation o = {.incident_id = incident_id,
+                               .recipient = "the tenant",
+                               .citation = "MSA 9.2",
+                               .anchor_at = T0,
+                               .due_at = due,
+                               .computed_at = T0};
         snprintf(o.tenant, sizeof o.tenant, "%s", tenant);
         snprintf(o.rule_id, sizeof o.rule_id, "%s", rule);
         snprintf(o.rules_version, sizeof o.rules_version, "test");
@@ -72,6 +72,12 @@ static int64_t put_obligation(struct store_tx *tx, int64_t incident_id, const ch
         snprintf(o.stage, sizeof o.stage, "initial");
         snprintf(o.anchor, sizeof o.anchor, "declared");
         return store_obligation_put(tx, &o) < 0 ? -1 : o.id;
+}
+
+static int64_t put_obligation(struct store_tx *tx, int64_t incident_id, const char *tenant,
+                              const char *rule, const char *duty)
+{
+        return put_obligation_due(tx, incident_id, tenant, rule, duty, T0 + 72 * 3600 * S);
 }
 
 static int add_user(struct store_tx *tx, const char *name, enum role role, const char *email)
@@ -467,12 +473,16 @@ static void obligation_waived_with_a_reason(void **state)
         assert_int_equal(audits(f, "incident.obligation.waive"), 1);
 }
 
-static int remind(struct fixture *f, int64_t id, vg_usec_t due, int mark)
+/* The clock of rule's group on the fixture's incident. */
+static int remind(struct fixture *f, const char *rule, vg_usec_t due, int mark)
 {
         static const struct actor clock = { .user_id = 0, .name = "system", .request_id = NULL };
         struct store_tx *tx;
+        struct incident inc;
         assert_int_equal(store_begin(f->s, &tx), 0);
-        int r = case_obligation_remind(tx, &clock, T0 + 300 * S, id, due, mark);
+        assert_int_equal(store_incident_get(tx, f->key, &inc), 0);
+        int r = case_obligation_remind(tx, &clock, T0 + 300 * S, inc.id, rule, due, mark);
+        incident_fini(&inc);
         return store_finish(tx, r);
 }
 
@@ -483,14 +493,14 @@ static void obligation_clock_tells_once(void **state)
         struct fixture *f = *state;
         vg_usec_t due = T0 + 72 * 3600 * S;
 
-        assert_int_equal(remind(f, f->provider_duty, due, 50), 0);
+        assert_int_equal(remind(f, "GDPR-33", due, 50), 0);
         assert_int_equal(count(f, "SELECT count(*) FROM outbox WHERE subject LIKE '[Vigil] 50% of the time used%'"), 2);
         assert_int_equal(count(f, "SELECT count(*) FROM outbox WHERE address = 'eve@provider.example'"), 0);
         assert_int_equal(count(f, "SELECT count(*) FROM jobs WHERE kind = 'deliver'"), 2);
         assert_int_equal(audits(f, "incident.obligation.reminder"), 1);
 
         /* Ran twice: recorded again, telling nobody anew. */
-        assert_int_equal(remind(f, f->provider_duty, due, 50), 0);
+        assert_int_equal(remind(f, "GDPR-33", due, 50), 0);
         assert_int_equal(count(f, "SELECT count(*) FROM outbox"), 2);
         assert_int_equal(count(f, "SELECT count(*) FROM jobs WHERE kind = 'deliver'"), 2);
         assert_int_equal(audits(f, "incident.obligation.reminder"), 2);
@@ -498,17 +508,89 @@ static void obligation_clock_tells_once(void **state)
                                   "change LIKE '%\"told\":[]%'"),
                          1);
 
-        assert_int_equal(remind(f, f->provider_duty, due, 100), 0);
+        assert_int_equal(remind(f, "GDPR-33", due, 100), 0);
         assert_int_equal(count(f, "SELECT count(*) FROM outbox WHERE address = 'eve@provider.example' AND "
                                   "subject LIKE '[Vigil] OVERDUE GDPR-33%'"),
                          1);
         assert_int_equal(audits(f, "incident.obligation.overdue"), 1);
 
         /* Moved, or gone: nothing. */
-        assert_int_equal(remind(f, f->provider_duty, due + S, 75), 0);
-        assert_int_equal(remind(f, 999999, due, 75), 0);
+        assert_int_equal(remind(f, "GDPR-33", due + S, 75), 0);
+        assert_int_equal(remind(f, "NO-SUCH-RULE", due, 75), 0);
         assert_int_equal(count(f, "SELECT count(*) FROM outbox"), 3);
         assert_int_equal(audits(f, "incident.obligation.reminder"), 2);
+}
+
+/* The provider's duties of one rule that end together remind as one
+ * group: one message per person naming how many and which, not one per
+ * tenant (100,000 tenants would be 100,000 messages each); a duty met
+ * leaves the group; one that joins after a mark went out changes the
+ * members, so the next run tells again. */
+static void clock_groups_remind_once(void **state)
+{
+        struct fixture *f = *state;
+        struct store_tx *tx;
+        struct incident inc;
+        vg_usec_t due = T0 + 72 * 3600 * S;
+        int64_t ids[3];
+        const char *who[] = {"acme", "globex", "ghost"};
+        assert_int_equal(store_begin(f->s, &tx), 0);
+        assert_int_equal(store_incident_get(tx, f->key, &inc), 0);
+        for (int i = 0; i < 3; i++)
+                assert_true((ids[i] = put_obligation(tx, inc.id, who[i], "NIS2-CUST", "provider")) >
+                            0);
+        assert_true(put_obligation(tx, inc.id, "gone", "NIS2-CUST", "tenant") >
+                    0); /* not the provider's */
+        assert_true(put_obligation_due(tx, inc.id, "", "NIS2-CUST", "provider", due + S) > 0);
+        incident_fini(&inc);
+        assert_int_equal(store_commit(tx), 0);
+
+        assert_int_equal(remind(f, "NIS2-CUST", due, 50), 0);
+        assert_int_equal(count(f, "SELECT count(*) FROM outbox"), 2); /* cora and carl, once each */
+        assert_int_equal(
+                count(f,
+                      "SELECT count(*) FROM outbox WHERE subject LIKE "
+                      "'[Vigil] 50% of the time used: NIS2-CUST for 3 tenants on %' AND body LIKE "
+                      "'%Still open for: acme, globex, ghost%' AND body LIKE '%--rule NIS2-CUST "
+                      "--status open%'"),
+                2);
+        assert_int_equal(count(f, "SELECT count(*) FROM audit_log WHERE action = "
+                                  "'incident.obligation.reminder' AND "
+                                  "change LIKE '%\"obligations\":3%'"),
+                         1);
+        /* Twice: nobody told anew. */
+        assert_int_equal(remind(f, "NIS2-CUST", due, 50), 0);
+        assert_int_equal(count(f, "SELECT count(*) FROM outbox"), 2);
+
+        /* acme's is met: two left, named at the next mark. */
+        assert_int_equal(store_begin(f->s, &tx), 0);
+        assert_int_equal(store_obligation_sent(tx, ids[0], T0 + 3600 * S), 0);
+        assert_int_equal(store_commit(tx), 0);
+        assert_int_equal(remind(f, "NIS2-CUST", due, 75), 0);
+        assert_int_equal(
+                count(f,
+                      "SELECT count(*) FROM outbox WHERE subject LIKE "
+                      "'[Vigil] 75% of the time used: NIS2-CUST for 2 tenants on %' AND body LIKE "
+                      "'%Still open for: globex, ghost%'"),
+                2);
+
+        /* The 75 % mark run again after a duty joined: told again. */
+        assert_int_equal(store_begin(f->s, &tx), 0);
+        assert_int_equal(store_incident_get(tx, f->key, &inc), 0);
+        assert_true(put_obligation(tx, inc.id, "late", "NIS2-CUST", "provider") > 0);
+        incident_fini(&inc);
+        assert_int_equal(store_commit(tx), 0);
+        assert_int_equal(remind(f, "NIS2-CUST", due, 75), 0);
+        assert_int_equal(count(f, "SELECT count(*) FROM outbox WHERE subject LIKE '%NIS2-CUST for "
+                                  "3 tenants%' AND "
+                                  "body LIKE '%Still open for: globex, ghost, late%'"),
+                         2);
+        /* The provider's own, ending a second later, is its own group. */
+        assert_int_equal(remind(f, "NIS2-CUST", due + S, 100), 0);
+        assert_int_equal(
+                count(f, "SELECT count(*) FROM outbox WHERE address = 'eve@provider.example' AND "
+                         "subject LIKE '[Vigil] OVERDUE NIS2-CUST for the provider itself on %'"),
+                1);
 }
 
 /* A duty "without undue delay": its clock runs to its internal target,
@@ -537,9 +619,10 @@ static void asap_clock_runs_to_its_target(void **state)
         assert_int_equal(store_obligation_put(tx, &o), 0);
         assert_int_equal(store_commit(tx), 0);
 
-        assert_int_equal(remind(f, o.id, T0, 100), 0); /* the due time is not its clock */
+        assert_int_equal(remind(f, "CH-FADP-24-PROC", T0, 100),
+                         0); /* the due time is not its clock */
         assert_int_equal(count(f, "SELECT count(*) FROM outbox"), 0);
-        assert_int_equal(remind(f, o.id, target, 90), 0);
+        assert_int_equal(remind(f, "CH-FADP-24-PROC", target, 90), 0);
         assert_int_equal(count(f, "SELECT count(*) FROM outbox WHERE subject LIKE "
                                   "'[Vigil] 90% of the target time used: CH-FADP-24-PROC for acme%' AND body LIKE "
                                   "'%due without undue delay; its internal target is approaching%'"),
@@ -548,7 +631,7 @@ static void asap_clock_runs_to_its_target(void **state)
         assert_int_equal(count(f, "SELECT count(*) FROM audit_log WHERE action = 'incident.obligation.reminder' AND "
                                   "change LIKE '%\"deadline_kind\":\"asap\"%' AND change LIKE '%\"target_at\"%'"),
                          1);
-        assert_int_equal(remind(f, o.id, target, 100), 0);
+        assert_int_equal(remind(f, "CH-FADP-24-PROC", target, 100), 0);
         assert_int_equal(count(f, "SELECT count(*) FROM outbox WHERE address = 'eve@provider.example' AND "
                                   "subject LIKE '[Vigil] TARGET PASSED CH-FADP-24-PROC for acme%'"),
                          1);
@@ -561,12 +644,15 @@ int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(compose_checks_the_draft, setup, teardown),
-                cmocka_unit_test_setup_teardown(release_queues_and_meets_contracts, setup, teardown),
-                cmocka_unit_test_setup_teardown(two_person_rule_refuses_the_composer, setup, teardown),
+                cmocka_unit_test_setup_teardown(release_queues_and_meets_contracts, setup,
+                                                teardown),
+                cmocka_unit_test_setup_teardown(two_person_rule_refuses_the_composer, setup,
+                                                teardown),
                 cmocka_unit_test_setup_teardown(obligation_sent_once, setup, teardown),
                 cmocka_unit_test_setup_teardown(asap_clock_runs_to_its_target, setup, teardown),
                 cmocka_unit_test_setup_teardown(obligation_waived_with_a_reason, setup, teardown),
                 cmocka_unit_test_setup_teardown(obligation_clock_tells_once, setup, teardown),
+                cmocka_unit_test_setup_teardown(clock_groups_remind_once, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

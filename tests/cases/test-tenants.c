@@ -163,6 +163,78 @@ static int records(struct fixture *f, const char *key)
         return n;
 }
 
+struct tally_rows {
+        int gdpr, ccpa, rows;
+        vg_usec_t newest;
+};
+
+static int tally_rows(const struct obligation *o, void *userdata)
+{
+        struct tally_rows *t = userdata;
+        if (strcmp(o->status, "open") != 0)
+                return 0;
+        t->rows++;
+        t->gdpr += strcmp(o->rule_id, "EU-GDPR-33") == 0;
+        t->ccpa += strcmp(o->rule_id, "US-CA-1798.82") == 0;
+        if (o->computed_at > t->newest)
+                t->newest = o->computed_at;
+        return 0;
+}
+
+static struct tally_rows tally(struct fixture *f, const char *key)
+{
+        struct store_tx *tx;
+        struct incident inc = {0};
+        struct tally_rows t = {0};
+        assert_int_equal(store_begin_read(f->s, &tx), 0);
+        assert_int_equal(store_incident_get(tx, key, &inc), 0);
+        assert_int_equal(store_obligation_list(tx, inc.id, tally_rows, &t), 0);
+        store_rollback(tx);
+        incident_fini(&inc);
+        return t;
+}
+
+/* Tenants of many kinds in one scope (more kinds than the recomputation
+ * first makes room for): each gets its own rules - a German's GDPR, a
+ * Californian's CCPA - and a second recomputation with nothing changed
+ * writes no row (each keeps the time it was computed at). */
+static void many_kinds_of_tenant_each_get_their_rules(void **state)
+{
+        struct fixture *f = *state;
+        enum { N = 300 };
+        struct scope_tenant *st = calloc(N, sizeof *st);
+        assert_non_null(st);
+        for (int i = 0; i < N; i++) {
+                char id[32], body[200];
+                snprintf(id, sizeof id, "t%03d", i);
+                snprintf(body, sizeof body, "{\"jurisdictions\":[\"%s\"],\"sectors\":[\"s%d\"]}",
+                         i % 2 ? "US-CA" : "DE", i);
+                put(f, id, body, T0);
+                snprintf(st[i].tenant, sizeof st[i].tenant, "%s", id);
+                st[i].status = TENANT_CONFIRMED;
+        }
+        struct store_tx *tx;
+        struct incident inc = {0};
+        assert_int_equal(store_begin(f->s, &tx), 0);
+        assert_int_equal(store_incident_get(tx, f->open, &inc), 0);
+        assert_int_equal(store_incident_tenants_set(tx, inc.id, st, N), 0);
+        assert_int_equal(case_obligations_recompute(tx, &f->rules, &f->pv, f->open, T0 + 2 * H), 0);
+        assert_int_equal(store_commit(tx), 0);
+        struct tally_rows t = tally(f, f->open);
+        assert_int_equal(t.gdpr, N / 2);
+        assert_int_equal(t.ccpa, N / 2);
+        assert_int_equal(t.newest, T0 + 2 * H);
+
+        assert_int_equal(store_begin(f->s, &tx), 0);
+        assert_int_equal(case_obligations_recompute(tx, &f->rules, &f->pv, f->open, T0 + 3 * H), 0);
+        assert_int_equal(store_commit(tx), 0);
+        struct tally_rows again = tally(f, f->open);
+        assert_int_equal(again.rows, t.rows);
+        assert_int_equal(again.newest, T0 + 2 * H); /* nothing rewritten */
+        incident_fini(&inc);
+        free(st);
+}
+
 static void facts_change_recomputes_open_incidents(void **state)
 {
         struct fixture *f = *state;
@@ -321,6 +393,7 @@ int main(void)
                 cmocka_unit_test(failure_rolls_back_with_the_record),
                 cmocka_unit_test(deleting_recomputes),
                 cmocka_unit_test(an_import_recomputes_each_incident_once),
+                cmocka_unit_test(many_kinds_of_tenant_each_get_their_rules),
         };
         return cmocka_run_group_tests_name("cases/tenants", tests, setup, teardown);
 }

@@ -200,7 +200,67 @@ static void declaration_computes_obligations(void **state)
         assert_int_equal(json_integer_value(json_object_get(a, "total")), (json_int_t)all);
         assert_true(json_is_true(json_object_get(a, "truncated")));
         json_decref(a);
+        /* Page by page with the cursor: every row once, by due time (a
+         * clock not started last); the counts are of them all. */
+        json_t *ids = json_object();
+        char cursor[1024] = "";
+        json_int_t last_due_rank = 0, pages = 0;
+        char last_due[40] = "";
+        do {
+                char p2[1400];
+                snprintf(p2, sizeof p2, "/api/v1/incidents/%s/obligations?limit=3%s%s", key,
+                         *cursor ? "&cursor=" : "", cursor);
+                assert_int_equal(call("GET", p2, auditor, NULL, &a), 200);
+                assert_int_equal(json_integer_value(json_object_get(a, "total")), (json_int_t)all);
+                json_t *st = json_object_get(json_object_get(a, "summary"), "by_status");
+                const char *sk;
+                json_t *sv;
+                json_int_t sum = 0;
+                json_object_foreach(st, sk, sv) sum += json_integer_value(sv);
+                assert_int_equal(sum, (json_int_t)all);
+                json_array_foreach(json_object_get(a, "items"), i, o)
+                {
+                        char id[32];
+                        snprintf(id, sizeof id, "%lld",
+                                 (long long)json_integer_value(json_object_get(o, "id")));
+                        assert_null(json_object_get(ids, id));
+                        json_object_set_new(ids, id, json_true());
+                        const char *d = json_string_value(json_object_get(o, "due_at"));
+                        json_int_t rank = d ? 1 : 2; /* a clock not started after every due time */
+                        assert_true(rank >= last_due_rank);
+                        if (d) { /* RFC 3339 in UTC: in order as text */
+                                assert_true(strcmp(d, last_due) >= 0);
+                                snprintf(last_due, sizeof last_due, "%s", d);
+                        }
+                        last_due_rank = rank;
+                }
+                json_t *next = json_object_get(a, "next_cursor");
+                snprintf(cursor, sizeof cursor, "%s",
+                         json_is_string(next) ? json_string_value(next) : "");
+                pages++;
+                json_decref(a);
+        } while (*cursor);
+        assert_int_equal(json_object_size(ids), all);
+        assert_true(pages >= (json_int_t)(all + 2) / 3);
+        json_decref(ids);
+        /* One rule's: its rows alone, counted alone. */
+        snprintf(path, sizeof path, "/api/v1/incidents/%s/obligations?rule=CONTRACT", key);
+        assert_int_equal(call("GET", path, auditor, NULL, &a), 200);
+        assert_int_equal(json_array_size(json_object_get(a, "items")), 3); /* bank, shop, ghost */
+        json_array_foreach(json_object_get(a, "items"), i, o)
+                assert_string_equal(json_string_value(json_object_get(o, "rule")), "CONTRACT");
+        assert_int_equal(
+                json_object_size(json_object_get(json_object_get(a, "summary"), "by_rule")), 1);
+        assert_int_equal(
+                json_integer_value(json_object_get(
+                        json_object_get(json_object_get(json_object_get(a, "summary"), "by_rule"),
+                                        "CONTRACT"),
+                        "open")),
+                3);
+        json_decref(a);
         const char *const none[] = { NULL };
+        snprintf(path, sizeof path, "/api/v1/incidents/%s/obligations?cursor=v2:0:1:x", key);
+        expect_refused_on(&S, "GET", path, auditor, none, NULL, 400, NULL, "cursor");
         snprintf(path, sizeof path, "/api/v1/incidents/%s/obligations?status=late", key);
         expect_refused_on(&S, "GET", path, auditor, none, NULL, 400, NULL, "status");
         snprintf(path, sizeof path, "/api/v1/incidents/%s/obligations?limit=0", key);
@@ -378,6 +438,40 @@ static void scope_changes_withdraw_and_the_cli_lists(void **state)
         assert_non_null(strstr(out, "tenant bank: notify without undue delay (EU-DORA-30-TPP; internal target "
                                     "2026-11-20T12:00:00Z)"));
         assert_non_null(strstr(out, "without undue delay   "));
+        assert_non_null(strstr(out, "\nCONTRACT: 2 open 1 withdrawn\n"));
+        assert_null(strstr(out, "more: "));
+        free(out);
+        /* Filtered and a page at a time: the counts are of what passes,
+         * and the next page is the command to type. */
+        out = NULL;
+        assert_int_equal(
+                vigil_run(NULL, &out, env,
+                          (const char *const[]){"obligations", key, "--rule", "US-CA-1798.82",
+                                                "--status", "withdrawn", NULL}),
+                0);
+        assert_non_null(strstr(out, "\nUS-CA-1798.82: 1 withdrawn\n1 of 1 listed\n"));
+        assert_null(strstr(out, "EU-GDPR-33"));
+        free(out);
+        out = NULL;
+        assert_int_equal(vigil_run(NULL, &out, env,
+                                   (const char *const[]){"obligations", key, "--limit", "1", NULL}),
+                         0);
+        char *more = strstr(out, "more: vigil obligations ");
+        assert_non_null(more);
+        char cursor[200] = "";
+        assert_int_equal(sscanf(strstr(more, "--cursor ") + 9, "%199s", cursor), 1);
+        free(out);
+        out = NULL;
+        assert_int_equal(vigil_run(NULL, &out, env,
+                                   (const char *const[]){"obligations", key, "--limit", "1",
+                                                         "--cursor", cursor, NULL}),
+                         0);
+        assert_non_null(strstr(out, "1 of "));
+        free(out);
+        out = NULL;
+        assert_int_equal(vigil_run(NULL, &out, env,
+                                   (const char *const[]){"obligations", key, "--due", "x", NULL}),
+                         2);
         free(out);
 }
 

@@ -1014,17 +1014,19 @@ static const char v23_rows[] =
         "VALUES (12, 's', 'rita', 1, 2, 'ina', 3);"
         "DELETE FROM schedule_overrides;";
 
-#define MIGRATION_25_INDEXES                                                                                  \
-        "('sqlite_autoindex_counters_1', 'alerts_one_open', 'obligation_filings_obligation', "                   \
-        "'sqlite_autoindex_incident_residents_1', 'pages_waiting', 'incident_tasks_owner', "        \
-        "'task_approvals_pending', 'notices_unreleased', 'incidents_duplicate_of', 'tenants_name', "  \
-        "'tenants_updated', 'incidents_updated', 'audit_log_actor', 'audit_log_action', 'pages_user', " \
-        "'alerts_incident', 'advisories_incident')"
+#define MIGRATION_25_INDEXES                                                                       \
+        "('sqlite_autoindex_counters_1', 'alerts_one_open', 'obligation_filings_obligation', "     \
+        "'sqlite_autoindex_incident_residents_1', 'pages_waiting', 'incident_tasks_owner', "       \
+        "'task_approvals_pending', 'notices_unreleased', 'incidents_duplicate_of', "               \
+        "'tenants_name', "                                                                         \
+        "'tenants_updated', 'incidents_updated', 'audit_log_actor', 'audit_log_action', "          \
+        "'pages_user', "                                                                           \
+        "'alerts_incident', 'advisories_incident', 'obligations_incident_due')"
 
 /* Every table's rows, ids included, as one text. The indexes of migration
  * 025's tables (and of 027's obligation_filings, 028's work lists, 029's
  * incident_residents, 031's duplicates, 032's list orders, 033's
- * advisories by incident)
+ * advisories by incident, 037's obligations by incident and due time)
  * are left out: they are not 024's to keep. */
 #define EVERY_ROW                                                                                  \
         "SELECT (SELECT group_concat(id) FROM (SELECT id FROM incidents ORDER BY id)) || '|' || "  \
@@ -1170,16 +1172,21 @@ static void back_to_24(struct fixture *f)
                         "DROP INDEX alerts_one_open; ALTER TABLE alerts DROP COLUMN latest; "
                         "DROP TABLE obligation_filings; " /* 027's */
                         "DROP INDEX pages_waiting; DROP INDEX incident_tasks_owner; "
-                        "DROP INDEX task_approvals_pending; DROP INDEX notices_unreleased; " /* 028's */
+                        "DROP INDEX task_approvals_pending; DROP INDEX notices_unreleased; " /* 028's
+                                                                                              */
                         "DROP TABLE incident_residents; " /* 029's */
-                        "DROP INDEX tenants_name; DROP INDEX tenants_updated; DROP INDEX incidents_updated; "
-                        "DROP INDEX audit_log_actor; DROP INDEX audit_log_action; DROP INDEX pages_user; "
+                        "DROP INDEX tenants_name; DROP INDEX tenants_updated; DROP INDEX "
+                        "incidents_updated; "
+                        "DROP INDEX audit_log_actor; DROP INDEX audit_log_action; DROP INDEX "
+                        "pages_user; "
                         "DROP TABLE sign_in_failures; " /* 034's */
+                        "DROP INDEX obligations_incident_due; ALTER TABLE obligations DROP COLUMN "
+                        "digest; "                   /* 037's */
                         "DROP TABLE incident_text; " /* 036's */
-                        "DROP TABLE tenant_text; " /* 035's */
+                        "DROP TABLE tenant_text; "   /* 035's */
                         "DROP INDEX advisories_incident; "
                         "ALTER TABLE advisories DROP COLUMN incident_id; " /* 033's */
-                        "DROP INDEX alerts_incident; " /* 032's */
+                        "DROP INDEX alerts_incident; "                     /* 032's */
                         "DROP INDEX incidents_duplicate_of; "
                         "ALTER TABLE incidents DROP COLUMN duplicate_of; " /* 031's */
                         "ALTER TABLE obligations DROP COLUMN cannot_compute_reason; "
@@ -1237,12 +1244,16 @@ static void migration_030_finds_the_asap_rows(void **state)
         tamper(f->path, "ALTER TABLE obligations DROP COLUMN deadline_kind; "
                         "ALTER TABLE obligations DROP COLUMN target_at; "
                         "DROP TABLE sign_in_failures; " /* 034's */
-                        "DROP TABLE incident_text; " /* 036's */
-                        "DROP TABLE tenant_text; " /* 035's */
+                        "DROP INDEX obligations_incident_due; ALTER TABLE obligations DROP COLUMN "
+                        "digest; "                            /* 037's */
+                        "DROP TABLE incident_text; "          /* 036's */
+                        "DROP TABLE tenant_text; "            /* 035's */
                         "DROP INDEX incidents_duplicate_of; " /* 031's, which runs again */
                         "ALTER TABLE incidents DROP COLUMN duplicate_of; "
-                        "DROP INDEX tenants_name; DROP INDEX tenants_updated; DROP INDEX incidents_updated; "
-                        "DROP INDEX audit_log_actor; DROP INDEX audit_log_action; DROP INDEX pages_user; "
+                        "DROP INDEX tenants_name; DROP INDEX tenants_updated; DROP INDEX "
+                        "incidents_updated; "
+                        "DROP INDEX audit_log_actor; DROP INDEX audit_log_action; DROP INDEX "
+                        "pages_user; "
                         "DROP INDEX alerts_incident; " /* 032's */
                         "DROP INDEX advisories_incident; "
                         "ALTER TABLE advisories DROP COLUMN incident_id; " /* 033's */
@@ -2286,15 +2297,18 @@ int main(void)
                 cmocka_unit_test(unknown_backend_and_bad_path),
                 cmocka_unit_test_setup_teardown(users_insert_get_conflict_update, setup, teardown),
                 cmocka_unit_test_setup_teardown(users_list_pages, setup, teardown),
-                cmocka_unit_test_setup_teardown(tenant_search_finds_what_the_rule_finds, setup, teardown),
-                cmocka_unit_test_setup_teardown(incident_search_finds_what_the_rule_finds, setup, teardown),
+                cmocka_unit_test_setup_teardown(tenant_search_finds_what_the_rule_finds, setup,
+                                                teardown),
+                cmocka_unit_test_setup_teardown(incident_search_finds_what_the_rule_finds, setup,
+                                                teardown),
                 cmocka_unit_test_setup_teardown(sessions_and_tokens, setup, teardown),
                 cmocka_unit_test_setup_teardown(rollback_leaves_nothing, setup, teardown),
                 cmocka_unit_test_setup_teardown(concurrent_writers, setup, teardown),
                 cmocka_unit_test_setup_teardown(audit_log_is_append_only, setup, teardown),
                 cmocka_unit_test(audit_tamper_is_found_at_the_row),
                 cmocka_unit_test_setup_teardown(audit_head_follows_appends, setup, teardown),
-                cmocka_unit_test_setup_teardown(account_create_validates_and_audits, setup, teardown),
+                cmocka_unit_test_setup_teardown(account_create_validates_and_audits, setup,
+                                                teardown),
                 cmocka_unit_test_setup_teardown(incident_keys_per_year, setup, teardown),
                 cmocka_unit_test_setup_teardown(incident_update_is_versioned, setup, teardown),
                 cmocka_unit_test_setup_teardown(incident_list_filters_and_pages, setup, teardown),
@@ -2305,7 +2319,8 @@ int main(void)
                 cmocka_unit_test_setup_teardown(migration_030_finds_the_asap_rows, setup, teardown),
                 cmocka_unit_test_setup_teardown(incident_keys_concurrent_gap_free, setup, teardown),
                 cmocka_unit_test_setup_teardown(incident_residents_set_and_list, setup, teardown),
-                cmocka_unit_test_setup_teardown(vigilance_links_alerts_under_watch, setup, teardown),
+                cmocka_unit_test_setup_teardown(vigilance_links_alerts_under_watch, setup,
+                                                teardown),
                 cmocka_unit_test_setup_teardown(alert_episodes, setup, teardown),
                 cmocka_unit_test_setup_teardown(alert_second_open_episode_is_refused, setup,
                                                 teardown),
