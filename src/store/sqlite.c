@@ -68,6 +68,11 @@ struct sq_store {
         void (*wake)(void *arg);
         void *wake_arg;
         atomic_uint_fast64_t wakes;
+        /* The checkpointer (below): guarded by ckpt_lock. */
+        pthread_mutex_t ckpt_lock;
+        pthread_cond_t ckpt_cond;
+        bool ckpt_running, ckpt_due, ckpt_stop;
+        pthread_t ckpt_thread;
 };
 
 struct sq_tx {
@@ -128,6 +133,86 @@ static void conn_destroy(void *p)
         conn_free(c);
 }
 
+/* The checkpointer: copying the WAL back into the database file is done
+ * by a thread of its own, on a connection of its own, so that no commit
+ * waits for it. SQLite's default runs a checkpoint in whichever commit
+ * takes the WAL past 1,000 pages: 12 % of a 100,000-tenant declaration's
+ * time went there, and a commit behind it waited as long. Each commit's
+ * hook says how long the WAL is; past the same 1,000 pages the thread is
+ * woken and runs a PASSIVE checkpoint, which writers and readers go on
+ * beside (as SQLite's own automatic one is). */
+#define CHECKPOINT_PAGES 1000
+
+static int wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
+{
+        (void)db;
+        (void)name;
+        struct sq_store *s = arg;
+        if (pages >= CHECKPOINT_PAGES) {
+                pthread_mutex_lock(&s->ckpt_lock);
+                s->ckpt_due = true;
+                pthread_cond_signal(&s->ckpt_cond);
+                pthread_mutex_unlock(&s->ckpt_lock);
+        }
+        return SQLITE_OK;
+}
+
+static void *checkpointer(void *arg)
+{
+        struct sq_store *s = arg;
+        sqlite3 *db = NULL;
+        pthread_mutex_lock(&s->ckpt_lock);
+        for (;;) {
+                while (!s->ckpt_due && !s->ckpt_stop)
+                        pthread_cond_wait(&s->ckpt_cond, &s->ckpt_lock);
+                if (s->ckpt_stop)
+                        break;
+                s->ckpt_due = false;
+                pthread_mutex_unlock(&s->ckpt_lock);
+                /* Opened at the first checkpoint (the file exists by then);
+                 * a connection learns the WAL is there when it first reads. */
+                if (!db &&
+                    (sqlite3_open_v2(s->path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+                                     NULL) != SQLITE_OK ||
+                     (sqlite3_busy_timeout(db, BUSY_TIMEOUT_MS),
+                      sqlite3_exec(db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL)) !=
+                             SQLITE_OK)) {
+                        sqlite3_close_v2(db);
+                        db = NULL;
+                }
+                if (db)
+                        sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+                pthread_mutex_lock(&s->ckpt_lock);
+        }
+        pthread_mutex_unlock(&s->ckpt_lock);
+        sqlite3_close_v2(db);
+        return NULL;
+}
+
+/* Started before the first connection, so that every connection hands
+ * its checkpoints over; when the thread cannot start, SQLite's own
+ * automatic checkpoints stay. */
+static void checkpointer_start(struct sq_store *s)
+{
+        pthread_mutex_init(&s->ckpt_lock, NULL);
+        pthread_cond_init(&s->ckpt_cond, NULL);
+        s->ckpt_running = pthread_create(&s->ckpt_thread, NULL, checkpointer, s) == 0;
+}
+
+static void checkpointer_stop(struct sq_store *s)
+{
+        if (s->ckpt_running) {
+                pthread_mutex_lock(&s->ckpt_lock);
+                s->ckpt_stop = true;
+                pthread_cond_signal(&s->ckpt_cond);
+                pthread_mutex_unlock(&s->ckpt_lock);
+                pthread_join(s->ckpt_thread, NULL);
+                s->ckpt_running = false;
+        }
+        pthread_cond_destroy(&s->ckpt_cond);
+        pthread_mutex_destroy(&s->ckpt_lock);
+}
+
 static int conn_open(struct sq_store *s, struct conn **ret)
 {
         struct conn *c = calloc(1, sizeof *c);
@@ -149,6 +234,10 @@ static int conn_open(struct sq_store *s, struct conn **ret)
                                   "PRAGMA foreign_keys=ON;"
                                   "PRAGMA temp_store=MEMORY;",
                                   NULL, NULL, NULL);
+                /* Checkpoints are the checkpointer's, not the committing
+                 * thread's (SQLite's own hook runs them in the commit). */
+                if (rc == SQLITE_OK && s->ckpt_running)
+                        sqlite3_wal_hook(c->db, wal_hook, s);
         }
         if (rc != SQLITE_OK) {
                 int r = map_rc(rc);
@@ -392,6 +481,7 @@ static void sq_close(struct store *base)
 {
         struct sq_store *s = (struct sq_store *)base;
 
+        checkpointer_stop(s);
         /* This thread's connection and any left by threads still alive. */
         pthread_setspecific(s->key, NULL);
         pthread_mutex_lock(&s->lock);
@@ -432,6 +522,7 @@ static int sq_open(const char *location, struct store **ret, char *err, size_t e
         }
         pthread_mutex_init(&s->lock, NULL);
         pthread_mutex_init(&s->watch_lock, NULL);
+        checkpointer_start(s);
 
         /* Create the parent directory (one level) so "sqlite:var/vigil.db"
          * works in a fresh checkout. */

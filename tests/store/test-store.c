@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 struct fixture {
@@ -124,6 +125,7 @@ static void sqlite_only(const struct fixture *f)
 static const char *const sqlite_cases[] = {
         "migration_030_finds_the_asap_rows",
         "migration_keeps_numbering",
+        "checkpoints_follow_a_long_commit",
 };
 
 static struct user make_user(const char *name, enum role role)
@@ -1159,6 +1161,39 @@ static void migration_refuses_a_broken_reference(void **state)
         assert_int_equal(file_int(path, "SELECT max(version) FROM schema_migrations"), 23);
         assert_int_equal(file_int(path, "SELECT count(*) FROM obligations WHERE due_at = 0"), 1);
         rm_dir(dir);
+}
+
+/* A commit that leaves the WAL past 1,000 pages is checkpointed by the
+ * store's checkpointer (not the committing thread): its pages reach the
+ * database file without another write. */
+static void checkpoints_follow_a_long_commit(void **state)
+{
+        struct fixture *f = *state;
+        sqlite_only(f);
+        struct stat before, now;
+        assert_int_equal(stat(f->path, &before), 0);
+        struct store_tx *tx;
+        char body[2200], id[32];
+        memset(body, 0, sizeof body);
+        snprintf(body, sizeof body, "{\"name\":\"");
+        memset(body + strlen(body), 'x', 2000);
+        strcat(body, "\"}");
+        assert_int_equal(store_begin(f->s, &tx), 0);
+        for (int i = 0; i < 3000; i++) {
+                int changed;
+                snprintf(id, sizeof id, "t%05d", i);
+                assert_int_equal(store_tenant_put(tx, id, id, body, 1000, &changed), 0);
+        }
+        assert_int_equal(store_commit(tx), 0);
+        /* About 6 MB: copied into the file within seconds. */
+        bool copied = false;
+        for (int i = 0; i < 100 && !copied; i++) {
+                assert_int_equal(stat(f->path, &now), 0);
+                copied = now.st_size >= before.st_size + 4 * 1024 * 1024;
+                if (!copied)
+                        usleep(100 * 1000);
+        }
+        assert_true(copied);
 }
 
 /* Back to version 24: what migrations 025 and 026 add, taken away again,
@@ -2299,6 +2334,7 @@ int main(void)
                 cmocka_unit_test_setup_teardown(users_list_pages, setup, teardown),
                 cmocka_unit_test_setup_teardown(tenant_search_finds_what_the_rule_finds, setup,
                                                 teardown),
+                cmocka_unit_test_setup_teardown(checkpoints_follow_a_long_commit, setup, teardown),
                 cmocka_unit_test_setup_teardown(incident_search_finds_what_the_rule_finds, setup,
                                                 teardown),
                 cmocka_unit_test_setup_teardown(sessions_and_tokens, setup, teardown),
