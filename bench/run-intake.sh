@@ -13,7 +13,11 @@
 # beside the database, and from both the most one-alert requests a
 # durable server could answer with N connections: N / (no-op round trip +
 # one sync), since each request waits for its own commit (Little's law).
-# usage: bench/run-intake.sh [SECONDS]   (default 15 per run)
+# With MODE=new every alert is a new fingerprint (a new episode each,
+# committed before its answer); by default the same ~10,000 are posted
+# again and again (a steady state: repeats, answered from memory once
+# their episode is on disk). The peak RSS of each server is printed last.
+# usage: [MODE=new] bench/run-intake.sh [SECONDS]   (default 15 per run)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-15}
@@ -47,42 +51,55 @@ route: { receiver: none }
 receivers: [ { name: none } ]
 YAML
 build-release/vigil -c "$(config 18931 "sqlite:$dir/vigil.db" one)" serve 2>"$dir/vigil.log" &
+sq_pid=$!
 build-release/vigil -c "$(config 18933 "$pg_url" pg-1)" serve 2>"$dir/vigil-pg.log" &
+pg_pid=$!
 prometheus-alertmanager --config.file="$dir/am.yml" --storage.path="$dir/am" \
   --web.listen-address=127.0.0.1:18932 --cluster.listen-address= --log.level=warn 2>"$dir/am.log" &
+am_pid=$!
 for _ in $(seq 50); do
   curl -sf 127.0.0.1:18931/healthz >/dev/null && curl -sf 127.0.0.1:18932/-/ready >/dev/null &&
     curl -sf 127.0.0.1:18933/healthz >/dev/null && break
   sleep 0.2
 done
 
-run() { # url batch conns -> "alerts/s p50 p99"
-  local out rps p50 p99
-  out=$(BATCH=$2 wrk -t2 -c"$3" -d"${secs}s" --latency -s bench/intake-alerts.lua "$1" 2>&1)
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; } # the process's CPU, user + system, in clock ticks
+run() { # url batch conns [pid] -> "alerts/s p50 p99 [cpu-us-per-request]"
+  local out rps p50 p99 t0 t1 cpu=""
+  [ -z "${4:-}" ] || t0=$(ticks "$4")
+  out=$(MODE=${MODE:-steady} BATCH=$2 wrk -t2 -c"$3" -d"${secs}s" --latency -s bench/intake-alerts.lua "$1" 2>&1)
   rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
   p50=$(awk '$1=="50%" {print $2}' <<<"$out")
   p99=$(awk '$1=="99%" {print $2}' <<<"$out")
+  if [ -n "${4:-}" ]; then
+    t1=$(ticks "$4")
+    cpu=$(awk -v a="$t0" -v b="$t1" -v hz="$(getconf CLK_TCK)" -v r="$rps" -v s="$secs" \
+      'BEGIN { printf "%.1f", (b - a) / hz * 1e6 / (r * s) }')
+  fi
   if grep -q "Non-2xx" <<<"$out"; then echo "non-2xx answers: $(grep Non-2xx <<<"$out")" >&2; fi
-  printf '%s %s %s\n' "$(awk -v r="$rps" -v b="$2" 'BEGIN {printf "%.0f", r*b}')" "$p50" "$p99"
+  printf '%s %s %s %s\n' "$(awk -v r="$rps" -v b="$2" 'BEGIN {printf "%.0f", r*b}')" "$p50" "$p99" "$cpu"
 }
 
 declare -A am_one # Alertmanager's one-alert rate by connections
-printf '%-6s %-5s | %10s %8s %8s | %10s %8s %8s | %10s %8s %8s | %7s %7s\n' batch conns \
-  "sqlite al/s" p50 p99 "pg al/s" p50 p99 "am al/s" p50 p99 "sq/am" "pg/sq"
+printf '%-6s %-5s | %10s %8s %8s %7s | %10s %8s %8s | %10s %8s %8s | %7s %7s\n' batch conns \
+  "sqlite al/s" p50 p99 "cpu/req" "pg al/s" p50 p99 "am al/s" p50 p99 "sq/am" "pg/sq"
 for batch in 1 100; do
   for conns in 8 64; do
-    read -r va vp50 vp99 < <(run http://127.0.0.1:18931 "$batch" "$conns")
+    read -r va vp50 vp99 vcpu < <(run http://127.0.0.1:18931 "$batch" "$conns" "$sq_pid")
     read -r pa pp50 pp99 < <(run http://127.0.0.1:18933 "$batch" "$conns")
     read -r aa ap50 ap99 < <(run http://127.0.0.1:18932 "$batch" "$conns")
     ratio=$(awk -v a="$va" -v b="$aa" 'BEGIN { if (b > 0) printf "%.2f", a/b; else print "n/a" }')
     pratio=$(awk -v a="$pa" -v b="$va" 'BEGIN { if (b > 0) printf "%.2f", a/b; else print "n/a" }')
     [ "$batch" = 1 ] && am_one[$conns]=$aa
-    printf '%-6s %-5s | %10s %8s %8s | %10s %8s %8s | %10s %8s %8s | %7s %7s\n' "$batch" "$conns" \
-      "$va" "$vp50" "$vp99" "$pa" "$pp50" "$pp99" "$aa" "$ap50" "$ap99" "$ratio" "$pratio"
+    printf '%-6s %-5s | %10s %8s %8s %5sus | %10s %8s %8s | %10s %8s %8s | %7s %7s\n' "$batch" "$conns" \
+      "$va" "$vp50" "$vp99" "$vcpu" "$pa" "$pp50" "$pp99" "$aa" "$ap50" "$ap99" "$ratio" "$pratio"
   done
 done
 echo "vigil stores after the run: sqlite $(sqlite3 "$dir/vigil.db" 'SELECT count(*) FROM alerts')," \
   "postgresql $(psql -qAt "$pg_url" -c 'SELECT count(*) FROM alerts') alert episodes"
+hwm() { awk '/VmHWM/ {printf "%.1f MiB", $2 / 1024}' "/proc/$1/status" 2>/dev/null || echo "?"; }
+echo "peak RSS (VmHWM) after the four cells: vigil sqlite $(hwm $sq_pid), vigil postgresql $(hwm $pg_pid)," \
+  "alertmanager $(hwm $am_pid)"
 
 # Three nodes on the one PostgreSQL against one: a wrk per node at once,
 # 8 connections each, one alert per request; the one-node figure is the

@@ -1,6 +1,7 @@
 #include "http/metrics.h"
 #include "http/org.h"
 #include "http/resources.h"
+#include "intake/intake.h"
 
 #include "core/buf.h"
 #include "core/error.h"
@@ -200,6 +201,20 @@ int api_metrics_get(struct request *req, struct response *resp)
                     "# TYPE vigil_store_wakeups_total counter\n"
                     "vigil_store_wakeups_total %llu\n",
                 (unsigned long long)store_watch_wakes(req->store));
+        if (req->committer) {
+                uint64_t batches, alerts;
+                intake_quiet_counts(req->committer, &batches, &alerts);
+                buf_put(&b,
+                        "# HELP vigil_intake_quiet_requests_total Intake requests of repeats "
+                        "alone, answered "
+                        "before their commit (their episodes open on disk already).\n"
+                        "# TYPE vigil_intake_quiet_requests_total counter\n"
+                        "vigil_intake_quiet_requests_total %llu\n"
+                        "# HELP vigil_intake_quiet_alerts_total The alerts of those requests.\n"
+                        "# TYPE vigil_intake_quiet_alerts_total counter\n"
+                        "vigil_intake_quiet_alerts_total %llu\n",
+                        (unsigned long long)batches, (unsigned long long)alerts);
+        }
         syslog_metrics(req, &b);
         oncall_metrics(req, &b);
         response_metrics(req, &b);

@@ -27,12 +27,13 @@ static void parked_notify(void *arg)
         request_unpark(pi->req);
 }
 
-static int answer(struct response *resp, const struct intake_source *src, const struct intake_parsed *p)
+static int answer(struct response *resp, const struct intake_source *src, const char *reply)
 {
         switch (src->reply) {
         case INTAKE_REPLY_PAGERDUTY:
-                return response_json(resp, 202, json_pack("{s:s, s:s, s:s}", "status", "success", "message",
-                                                          "Event processed", "dedup_key", p->reply));
+                return response_json(resp, 202,
+                                     json_pack("{s:s, s:s, s:s}", "status", "success", "message",
+                                               "Event processed", "dedup_key", reply));
         case INTAKE_REPLY_EMPTY:
         case INTAKE_REPLY_NONE:
                 break;
@@ -54,7 +55,7 @@ static int committed(struct request *req, struct response *resp)
                           "opened=%u joined=%u vigilance=%u held=%u",
                           req->request_id, pi->source->name, res->received, res->fresh, res->repeated,
                           res->silenced, res->resolved, res->opened, res->joined, res->vigilance, res->held);
-        return answer(resp, pi->source, &pi->parsed);
+        return answer(resp, pi->source, pi->parsed.reply);
 }
 
 int intake_post(struct request *req, struct response *resp)
@@ -84,7 +85,7 @@ int intake_post(struct request *req, struct response *resp)
                 return r;
         }
         if (pi->parsed.batch.n == 0) { /* nothing to commit (a PagerDuty acknowledgement) */
-                r = answer(resp, src, &pi->parsed);
+                r = answer(resp, src, pi->parsed.reply);
                 parked_free(pi);
                 return r;
         }
@@ -95,6 +96,15 @@ int intake_post(struct request *req, struct response *resp)
         pi->parsed.batch.routing = &req->cfg->intake.routing;
         pi->ticket = (struct intake_ticket){ .actor = &pi->actor, .batch = &pi->parsed.batch, .now = req->now,
                                              .res = &pi->res, .notify = parked_notify, .arg = pi };
+        /* Quiet repeats are answered now; the writer frees them after
+         * its commit (pi is the writer's once handed over: the answer's
+         * text is copied first). */
+        char reply[sizeof pi->parsed.reply];
+        memcpy(reply, pi->parsed.reply, sizeof reply);
+        pi->ticket.notify = parked_free;
+        if (intake_enqueue_quiet(req->committer, &pi->ticket) == 1)
+                return answer(resp, src, reply);
+        pi->ticket.notify = parked_notify;
         req->parked = pi;
         req->park_free = parked_free;
         req->resume = committed;

@@ -8,6 +8,13 @@
  * While one transaction commits, new requests queue up for the next, so
  * the batch grows with the load.
  *
+ * A batch of quiet repeats (intake_enqueue_quiet) is answered before its
+ * commit: each of its alerts repeats an episode the writer has committed
+ * open, with the same annotations, and leaves it open, so a crash loses
+ * at most the last-seen times and counts of one commit window, never an
+ * alert. After each commit the writer publishes what the group's alerts
+ * left of their episodes; requests read that to decide.
+ *
  * The writer also keeps the cache of open episodes (a rolled-back
  * savepoint or transaction clears it) and opens the incidents of alert
  * groups whose group_wait is over: it sleeps until the earliest such time,
@@ -41,6 +48,13 @@ struct intake_committer {
         struct episode_cache *episodes; /* owns; the writer's alone */
         struct intake_state state;      /* owns; the writer's: silences stay compiled */
         vg_usec_t wake_at;              /* earliest waiting group; 0: none (under lock) */
+        size_t quiet_waiting;           /* alerts of detached tickets queued (under lock) */
+        /* The episodes as last committed (open or not), for answering
+         * repeats from memory: the writer publishes them after each
+         * commit; requests read them. Guarded by quiet_lock. */
+        pthread_mutex_t quiet_lock;
+        struct episode_cache *committed;      /* owns */
+        uint64_t quiet_batches, quiet_alerts; /* answered from memory (under quiet_lock) */
 };
 
 static const struct actor system_actor = { .user_id = 0, .name = "system", .request_id = NULL };
@@ -71,6 +85,25 @@ static void flush_groups(struct intake_committer *c)
         pthread_mutex_lock(&c->lock);
         c->wake_at = next;
         pthread_mutex_unlock(&c->lock);
+}
+
+/* After a commit: what the group's alerts left of their episodes, as the
+ * writer's cache says, is now on disk. An episode the cache no longer
+ * holds is published as ended, so that its next repeat is committed. */
+static void publish(struct intake_committer *c, const struct intake_ticket *group, vg_usec_t now)
+{
+        pthread_mutex_lock(&c->quiet_lock);
+        for (const struct intake_ticket *p = group; p; p = p->next) {
+                if (p->status < 0)
+                        continue;
+                for (size_t i = 0; i < p->batch->n; i++) {
+                        struct episode e = {.fp = p->batch->alerts[i].fp,
+                                            .ends_at = INTAKE_ENDS_NOW};
+                        episodes_get(c->episodes, e.fp, &e);
+                        episodes_put(c->committed, &e, now);
+                }
+        }
+        pthread_mutex_unlock(&c->quiet_lock);
 }
 
 static void run_group(struct intake_committer *c, struct intake_ticket *group)
@@ -106,6 +139,8 @@ static void run_group(struct intake_committer *c, struct intake_ticket *group)
         for (struct intake_ticket *p = group; p; p = p->next)
                 if (r < 0)
                         p->status = r; /* nothing was kept */
+        if (r >= 0)
+                publish(c, group, now);
         if (r >= 0 && wake) {
                 pthread_mutex_lock(&c->lock);
                 if (!c->wake_at || wake < c->wake_at)
@@ -127,6 +162,24 @@ static void wait_for_work(struct intake_committer *c)
         pthread_cond_timedwait(&c->work, &c->lock, &ts);
 }
 
+/* Whether the queue holds only quiet repeats (nobody waits for them),
+ * the first queued less than QUIET_LINGER ago and fewer than the most a
+ * group takes: then the writer waits a little for more, as one commit
+ * for many costs what one for a few does (the lock is held). */
+#define QUIET_LINGER (2 * 1000) /* microseconds */
+static bool linger(const struct intake_committer *c, vg_usec_t now)
+{
+        if (c->stopping || !c->head || now - c->head->now >= QUIET_LINGER || now < c->head->now)
+                return false;
+        size_t alerts = 0;
+        for (const struct intake_ticket *p = c->head; p; p = p->next) {
+                if (!p->detached)
+                        return false;
+                alerts += p->batch->n;
+        }
+        return alerts < INTAKE_QUIET_MAX;
+}
+
 static void *writer(void *arg)
 {
         struct intake_committer *c = arg;
@@ -137,6 +190,12 @@ static void *writer(void *arg)
                         wait_for_work(c);
                 if (!c->head && c->stopping)
                         break;
+                for (vg_usec_t now = clock_now(); linger(c, now); now = clock_now()) {
+                        vg_usec_t until = c->head->now + QUIET_LINGER;
+                        struct timespec ts = {.tv_sec = (time_t)(until / VG_USEC_PER_SEC),
+                                              .tv_nsec = (long)(until % VG_USEC_PER_SEC) * 1000};
+                        pthread_cond_timedwait(&c->work, &c->lock, &ts);
+                }
                 if (c->wake_at && c->wake_at <= clock_now()) {
                         pthread_mutex_unlock(&c->lock);
                         flush_groups(c);
@@ -154,9 +213,16 @@ static void *writer(void *arg)
                 if (!c->head)
                         c->tail = NULL;
                 last->next = NULL;
+                for (struct intake_ticket *p = group; p; p = p->next)
+                        if (p->detached)
+                                c->quiet_waiting -= p->batch->n;
                 pthread_mutex_unlock(&c->lock);
 
                 run_group(c, group);
+                for (struct intake_ticket *p = group; p; p = p->next)
+                        if (p->detached && p->status < 0)
+                                log_event(LOG_LVL_ERROR, "repeats answered from memory not written",
+                                          "alerts=%zu error=%d", p->batch->n, p->status);
 
                 /* A ticket may be gone as soon as its owner is told, so
                  * split the group first: waiting owners are woken under
@@ -195,7 +261,13 @@ int intake_committer_new(struct store *s, struct intake_committer **ret)
                 free(c);
                 return -ENOMEM;
         }
+        if (episodes_new(&c->committed) < 0) {
+                episodes_free(c->episodes);
+                free(c);
+                return -ENOMEM;
+        }
         c->state.episodes = c->episodes;
+        pthread_mutex_init(&c->quiet_lock, NULL);
         pthread_mutex_init(&c->lock, NULL);
         pthread_cond_init(&c->work, NULL);
         pthread_cond_init(&c->done, NULL);
@@ -203,7 +275,9 @@ int intake_committer_new(struct store *s, struct intake_committer **ret)
                 pthread_mutex_destroy(&c->lock);
                 pthread_cond_destroy(&c->work);
                 pthread_cond_destroy(&c->done);
+                pthread_mutex_destroy(&c->quiet_lock);
                 episodes_free(c->episodes);
+                episodes_free(c->committed);
                 free(c);
                 return -EAGAIN;
         }
@@ -233,29 +307,90 @@ struct intake_committer *intake_committer_free(struct intake_committer *c)
         pthread_cond_destroy(&c->work);
         pthread_cond_destroy(&c->done);
         intake_state_fini(&c->state);
+        pthread_mutex_destroy(&c->quiet_lock);
         episodes_free(c->episodes);
+        episodes_free(c->committed);
         free(c);
         return NULL;
 }
 
-int intake_enqueue(struct intake_committer *c, struct intake_ticket *t)
+/* Queue t (lock held): -VG_EBUSY when stopping, or for a detached ticket
+ * when the detached ones waiting hold INTAKE_QUIET_MAX alerts already. */
+static int queue_locked(struct intake_committer *c, struct intake_ticket *t)
 {
-        intake_prepare(t->batch); /* here, in the caller's thread, not on the writer */
-        t->done = false;
-        t->next = NULL;
-        pthread_mutex_lock(&c->lock);
-        if (c->stopping) {
-                pthread_mutex_unlock(&c->lock);
+        if (c->stopping || (t->detached && c->quiet_waiting + t->batch->n > INTAKE_QUIET_MAX))
                 return -VG_EBUSY;
-        }
+        if (t->detached)
+                c->quiet_waiting += t->batch->n;
         if (c->tail)
                 c->tail->next = t;
         else
                 c->head = t;
         c->tail = t;
         pthread_cond_signal(&c->work);
-        pthread_mutex_unlock(&c->lock);
         return 0;
+}
+
+int intake_enqueue(struct intake_committer *c, struct intake_ticket *t)
+{
+        if (!t->prepared)
+                intake_prepare(t->batch); /* here, in the caller's thread, not on the writer */
+        t->done = false;
+        t->detached = false;
+        t->next = NULL;
+        pthread_mutex_lock(&c->lock);
+        int r = queue_locked(c, t);
+        pthread_mutex_unlock(&c->lock);
+        return r;
+}
+
+/* An alert that repeats an episode open as committed, with the same
+ * annotations, and leaves it open. */
+static bool quiet_alert(const struct episode_cache *committed, const struct intake_alert *x,
+                        vg_usec_t now)
+{
+        struct episode e;
+        if (x->ends_at != 0 && (x->ends_at == INTAKE_ENDS_NOW || x->ends_at <= now))
+                return false;
+        return episodes_get(committed, x->fp, &e) && (e.ends_at == 0 || e.ends_at > now) &&
+               e.content == x->content;
+}
+
+int intake_enqueue_quiet(struct intake_committer *c, struct intake_ticket *t)
+{
+        intake_prepare(t->batch);
+        t->prepared = true; /* for intake_enqueue, when it is not quiet */
+        bool quiet = t->batch->n > 0;
+        pthread_mutex_lock(&c->quiet_lock);
+        for (size_t i = 0; quiet && i < t->batch->n; i++)
+                quiet = quiet_alert(c->committed, &t->batch->alerts[i], t->now);
+        pthread_mutex_unlock(&c->quiet_lock);
+        if (!quiet)
+                return 0;
+        size_t n = t->batch->n; /* t is the writer's once queued */
+        t->done = false;
+        t->detached = true;
+        t->next = NULL;
+        pthread_mutex_lock(&c->lock);
+        int r = queue_locked(c, t);
+        pthread_mutex_unlock(&c->lock);
+        if (r < 0) {
+                t->detached = false;
+                return 0;
+        }
+        pthread_mutex_lock(&c->quiet_lock);
+        c->quiet_batches++;
+        c->quiet_alerts += n;
+        pthread_mutex_unlock(&c->quiet_lock);
+        return 1;
+}
+
+void intake_quiet_counts(struct intake_committer *c, uint64_t *batches, uint64_t *alerts)
+{
+        pthread_mutex_lock(&c->quiet_lock);
+        *batches = c->quiet_batches;
+        *alerts = c->quiet_alerts;
+        pthread_mutex_unlock(&c->quiet_lock);
 }
 
 int intake_submit(struct intake_committer *c, const struct actor *actor, struct intake_batch *b,

@@ -221,11 +221,28 @@ struct intake_ticket {
         int status;
         /* the committer's: */
         bool done;
+        bool detached; /* answered already (intake_enqueue_quiet): nobody waits */
+        bool prepared; /* intake_enqueue_quiet prepared the batch already */
         struct intake_ticket *next;
 };
 /* Prepare the batch and queue the ticket; -VG_EBUSY (and no notify) when
  * the committer is stopping. */
 int intake_enqueue(struct intake_committer *c, struct intake_ticket *t);
+
+/* Repeats answered from memory. A batch is quiet when each of its alerts
+ * repeats an episode that was open when the writer last committed it,
+ * with the same annotations, and leaves it open (no endsAt, or one in the
+ * future): what survives a crash is already on disk, and the repeat only
+ * moves endsAt, last seen and the count. intake_enqueue_quiet prepares t's
+ * batch and, when it is quiet and the writer's queue of such batches has
+ * room (at most INTAKE_QUIET_MAX alerts wait), queues it detached and
+ * answers 1: the caller may answer 2xx at once, and notify(arg) - from
+ * the writer, after its commit - is where the caller frees what t points
+ * to. Otherwise 0, and nothing is queued: intake_enqueue it and wait. */
+#define INTAKE_QUIET_MAX 2000
+int intake_enqueue_quiet(struct intake_committer *c, struct intake_ticket *t);
+/* Batches answered from memory so far, and their alerts. */
+void intake_quiet_counts(struct intake_committer *c, uint64_t *batches, uint64_t *alerts);
 /* Drain and end the writer: every batch already queued is committed (or
  * refused) and its owner told before this returns; batches handed over
  * afterwards are refused with -VG_EBUSY. The committer stays valid for

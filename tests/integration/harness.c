@@ -621,6 +621,16 @@ long db_count(struct server *s, const char *table, const char *where)
         return n;
 }
 
+long db_count_soon(struct server *s, const char *table, const char *where, long want)
+{
+        long n = db_count(s, table, where);
+        for (int i = 0; n != want && i < 1000; i++) {
+                usleep(10 * 1000);
+                n = db_count(s, table, where);
+        }
+        return n;
+}
+
 bool problem_has_field(json_t *problem, const char *field)
 {
         json_t *e;

@@ -105,6 +105,10 @@ static inline const char *db_sql(const struct server *s, const char *sqlite, con
         return server_on_postgres(s) ? pg : sqlite;
 }
 long db_count(struct server *s, const char *table, const char *where);
+/* db_count until it answers want, for at most 10 s: what a repeat
+ * answered from memory writes lands with the intake writer's next commit.
+ * Returns the last count. */
+long db_count_soon(struct server *s, const char *table, const char *where, long want);
 
 /* Send a request that must be refused with status and prove nothing in
  * the store changed; the answer must be problem+json, with detail and
