@@ -18,6 +18,7 @@ static void parked_free(void *p)
 {
         struct parked_intake *pi = p;
         intake_batch_fini(&pi->parsed.batch);
+        json_decref(pi->json);
         free(pi);
 }
 
@@ -72,6 +73,7 @@ int intake_post(struct request *req, struct response *resp)
         if (!pi)
                 return -ENOMEM;
         pi->req = req;
+        pi->json = json_incref(in.json); /* a quiet batch outlives the request */
         pi->source = src;
         pi->actor = request_actor(req);
         r = src->parse(&in, &pi->parsed, &req->errors);
@@ -80,8 +82,7 @@ int intake_post(struct request *req, struct response *resp)
                         log_event(LOG_LVL_WARN, "alerts refused: unknown or revoked integration key",
                                   "request_id=%s source=%s addr=%s", req->request_id, src->name,
                                   req->client_addr);
-                intake_batch_fini(&pi->parsed.batch);
-                free(pi);
+                parked_free(pi);
                 return r;
         }
         if (pi->parsed.batch.n == 0) { /* nothing to commit (a PagerDuty acknowledgement) */
@@ -91,6 +92,13 @@ int intake_post(struct request *req, struct response *resp)
         }
         if (pi->parsed.actor[0])
                 pi->actor = (struct actor){ .user_id = 0, .name = pi->parsed.actor, .request_id = req->request_id };
+        /* The writer may use the actor after the request has gone (a quiet
+         * batch whose episode another node ended): its own copies. */
+        snprintf(pi->actor_name, sizeof pi->actor_name, "%s", pi->actor.name ? pi->actor.name : "");
+        snprintf(pi->request_id, sizeof pi->request_id, "%s",
+                 pi->actor.request_id ? pi->actor.request_id : "");
+        pi->actor.name = pi->actor_name;
+        pi->actor.request_id = pi->actor.request_id ? pi->request_id : NULL;
         if (pi->parsed.service[0])
                 pi->parsed.batch.service = pi->parsed.service;
         pi->parsed.batch.routing = &req->cfg->intake.routing;

@@ -78,7 +78,10 @@ struct parked_intake {
         struct intake_parsed parsed; /* owns its batch */
         struct intake_result res;
         struct intake_ticket ticket;
-        struct actor actor;
+        struct actor actor;                   /* its strings are the two below */
+        char actor_name[STORE_NAME_MAX + 16]; /* copied: a quiet batch outlives its request */
+        char request_id[33];
+        json_t *json; /* owns a reference: the request's JSON body, which the batch may borrow */
         const struct intake_source *source; /* borrows: the route's row */
         struct request *req;                /* borrows */
 };
