@@ -530,11 +530,15 @@ static int schedule_clocks(struct store_tx *tx, int64_t incident_id, const char 
                         last_past = i;
         for (int i = last_past < 0 ? 0 : last_past; i < 4; i++) {
                 vg_usec_t at = g->anchor_at + span * marks[i] / 100;
-                char payload[200];
-                snprintf(payload, sizeof payload,
-                         "{\"incident_id\":%lld,\"rule_id\":\"%s\",\"due_at\":%lld,\"mark\":%d}",
-                         (long long)incident_id, rule_id, (long long)g->end, marks[i]);
-                int r = store_job_add(tx, "obligation.clock", payload, at > now ? at : now, NULL);
+                json_t *j = json_pack("{s:I, s:s, s:I, s:i}", "incident_id",
+                                      (json_int_t)incident_id, "rule_id", rule_id, "due_at",
+                                      (json_int_t)g->end, "mark", marks[i]);
+                char *payload = j ? json_dumps(j, JSON_COMPACT) : NULL;
+                json_decref(j);
+                int r = payload ? store_job_add(tx, "obligation.clock", payload,
+                                                at > now ? at : now, NULL)
+                                : -ENOMEM;
+                free(payload);
                 if (r < 0)
                         return r;
         }
@@ -933,6 +937,7 @@ static int collect(const struct user *u, void *userdata)
 #define REMIND_NAMES_MAX 20
 struct members {
         vg_usec_t due;
+        int64_t only; /* nonzero: this obligation alone (a clock queued before the groups) */
         size_t n;
         struct obligation_copy first;
         char names[REMIND_NAMES_MAX][STORE_NAME_MAX];
@@ -945,8 +950,9 @@ static int member(const struct obligation *o, void *userdata)
 {
         struct members *m = userdata;
         m->after_id = o->id;
-        m->after_due = o->due_at;
-        if (clock_end(o) != m->due || strcmp(o->duty, "provider") != 0)
+        m->after_due = o->due_at ? o->due_at : INT64_MAX; /* the list's key: not started, last */
+        if (clock_end(o) != m->due || strcmp(o->duty, "provider") != 0 ||
+            (m->only && o->id != m->only))
                 return 0;
         if (m->n == 0)
                 copy_obligation(o, &m->first);
@@ -1002,7 +1008,8 @@ static void remind_text(const struct members *m, const struct incident *inc, int
 }
 
 int case_obligation_remind(struct store_tx *tx, const struct actor *actor, vg_usec_t now,
-                           int64_t incident_id, const char *rule_id, vg_usec_t due, int mark)
+                           int64_t incident_id, const char *rule_id, vg_usec_t due, int mark,
+                           int64_t only)
 {
         struct incident inc = { 0 };
         struct people people = { .role = mark >= 100 ? ROLE_EXECUTIVE_INCIDENT_MANAGER : ROLE_COMMUNICATIONS };
@@ -1010,6 +1017,7 @@ int case_obligation_remind(struct store_tx *tx, const struct actor *actor, vg_us
         if (!m)
                 return -ENOMEM;
         m->due = due;
+        m->only = only;
         crypto_generichash_init(&m->h, NULL, 0, 16);
         int r = store_incident_get_by_id(tx, incident_id, &inc);
         /* The group's members: its rule's open rows, a page at a time. */

@@ -68,9 +68,13 @@ int case_obligation_waive(struct store_tx *tx, const struct actor *actor, vg_use
  * "without undue delay" the clock runs to its internal target (due is
  * target_at) and at 100 it is ".target_passed", not overdue. A group
  * with no member left (sent, withdrawn, moved): nothing. A clock that
- * runs twice sends nothing twice. */
+ * runs twice sends nothing twice. only (nonzero): that obligation alone,
+ * for a clock queued per obligation before the groups (as such a clock
+ * reminded then: 100,000 of them each paging its whole group would cost
+ * the square). */
 int case_obligation_remind(struct store_tx *tx, const struct actor *actor, vg_usec_t now,
-                           int64_t incident_id, const char *rule_id, vg_usec_t due, int mark);
+                           int64_t incident_id, const char *rule_id, vg_usec_t due, int mark,
+                           int64_t only);
 
 /* ---- filings: what went out, and corrections of when ---- */
 

@@ -338,9 +338,21 @@ int intake_enqueue(struct intake_committer *c, struct intake_ticket *t)
         t->done = false;
         t->detached = false;
         t->next = NULL;
+        /* Until this batch's commit publishes them, its fingerprints are
+         * not quiet: a repeat queued behind an end or a new episode waits
+         * for its own commit too. Marked and queued under the quiet lock,
+         * so that no quiet batch decided before the mark is queued after
+         * this one. */
+        pthread_mutex_lock(&c->quiet_lock);
+        for (size_t i = 0; i < t->batch->n; i++) {
+                const struct episode unsettled = {.fp = t->batch->alerts[i].fp,
+                                                  .ends_at = INTAKE_ENDS_NOW};
+                episodes_put(c->committed, &unsettled, t->now);
+        }
         pthread_mutex_lock(&c->lock);
         int r = queue_locked(c, t);
         pthread_mutex_unlock(&c->lock);
+        pthread_mutex_unlock(&c->quiet_lock);
         return r;
 }
 
@@ -361,28 +373,29 @@ int intake_enqueue_quiet(struct intake_committer *c, struct intake_ticket *t)
         intake_prepare(t->batch);
         t->prepared = true; /* for intake_enqueue, when it is not quiet */
         bool quiet = t->batch->n > 0;
-        pthread_mutex_lock(&c->quiet_lock);
-        for (size_t i = 0; quiet && i < t->batch->n; i++)
-                quiet = quiet_alert(c->committed, &t->batch->alerts[i], t->now);
-        pthread_mutex_unlock(&c->quiet_lock);
-        if (!quiet)
-                return 0;
         size_t n = t->batch->n; /* t is the writer's once queued */
-        t->done = false;
-        t->detached = true;
-        t->next = NULL;
-        pthread_mutex_lock(&c->lock);
-        int r = queue_locked(c, t);
-        pthread_mutex_unlock(&c->lock);
-        if (r < 0) {
-                t->detached = false;
-                return 0;
-        }
+        /* Decided and queued under the quiet lock (before the writer's
+         * lock, the one order both take them in). */
         pthread_mutex_lock(&c->quiet_lock);
-        c->quiet_batches++;
-        c->quiet_alerts += n;
+        for (size_t i = 0; quiet && i < n; i++)
+                quiet = quiet_alert(c->committed, &t->batch->alerts[i], t->now);
+        int r = 0;
+        if (quiet) {
+                t->done = false;
+                t->detached = true;
+                t->next = NULL;
+                pthread_mutex_lock(&c->lock);
+                r = queue_locked(c, t) < 0 ? 0 : 1;
+                pthread_mutex_unlock(&c->lock);
+                if (r == 1) {
+                        c->quiet_batches++;
+                        c->quiet_alerts += n;
+                } else {
+                        t->detached = false;
+                }
+        }
         pthread_mutex_unlock(&c->quiet_lock);
-        return 1;
+        return r;
 }
 
 void intake_quiet_counts(struct intake_committer *c, uint64_t *batches, uint64_t *alerts)

@@ -23,8 +23,8 @@ static int clock_of(const struct obligation *o, void *userdata)
 
 /* The reminder itself is the use case's (case_obligation_remind); the job
  * reads its payload and finishes itself in the same transaction. A clock
- * queued before clocks went by group names its obligation: the group is
- * that obligation's rule. */
+ * queued before clocks went by group names its obligation, and reminds of
+ * that obligation alone, as it did. */
 int job_obligation_clock(const struct job_ctx *ctx, const struct claimed_job *j)
 {
         json_t *p = json_loads(j->payload, 0, NULL);
@@ -44,7 +44,7 @@ int job_obligation_clock(const struct job_ctx *ctx, const struct claimed_job *j)
                 r = store_obligation_get(tx, id, clock_of, &c);
         if (r >= 0)
                 r = case_obligation_remind(tx, &clock_actor, ctx->now, c.incident_id, c.rule_id,
-                                           due, mark);
+                                           due, mark, id);
         else if (r == -VG_ENOTFOUND)
                 r = 0; /* its obligation is gone: nothing to say */
         if (r >= 0)

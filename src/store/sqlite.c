@@ -72,6 +72,8 @@ struct sq_store {
         pthread_mutex_t ckpt_lock;
         pthread_cond_t ckpt_cond;
         bool ckpt_running, ckpt_due, ckpt_stop;
+        bool ckpt_broken; /* the checkpointer cannot open the file: commits checkpoint as SQLite's
+                             own do */
         pthread_t ckpt_thread;
 };
 
@@ -145,15 +147,18 @@ static void conn_destroy(void *p)
 
 static int wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
 {
-        (void)db;
-        (void)name;
         struct sq_store *s = arg;
-        if (pages >= CHECKPOINT_PAGES) {
-                pthread_mutex_lock(&s->ckpt_lock);
-                s->ckpt_due = true;
-                pthread_cond_signal(&s->ckpt_cond);
-                pthread_mutex_unlock(&s->ckpt_lock);
-        }
+        if (pages < CHECKPOINT_PAGES)
+                return SQLITE_OK;
+        pthread_mutex_lock(&s->ckpt_lock);
+        bool broken = s->ckpt_broken;
+        s->ckpt_due = !broken;
+        pthread_cond_signal(&s->ckpt_cond);
+        pthread_mutex_unlock(&s->ckpt_lock);
+        /* Without a checkpointer, here, as SQLite's own hook does: the
+         * WAL must not grow without end. */
+        if (broken)
+                sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
         return SQLITE_OK;
 }
 
@@ -183,6 +188,8 @@ static void *checkpointer(void *arg)
                 if (db)
                         sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
                 pthread_mutex_lock(&s->ckpt_lock);
+                if (!db)
+                        s->ckpt_broken = true; /* the commits checkpoint from now on (wal_hook) */
         }
         pthread_mutex_unlock(&s->ckpt_lock);
         sqlite3_close_v2(db);
@@ -481,8 +488,8 @@ static void sq_close(struct store *base)
 {
         struct sq_store *s = (struct sq_store *)base;
 
-        checkpointer_stop(s);
-        /* This thread's connection and any left by threads still alive. */
+        /* This thread's connection and any left by threads still alive;
+         * then the checkpointer, whose lock their hooks take. */
         pthread_setspecific(s->key, NULL);
         pthread_mutex_lock(&s->lock);
         struct conn *c = s->conns;
@@ -493,6 +500,7 @@ static void sq_close(struct store *base)
                 conn_free(c);
                 c = next;
         }
+        checkpointer_stop(s);
         pthread_key_delete(s->key);
         pthread_mutex_destroy(&s->lock);
         pthread_mutex_destroy(&s->watch_lock);

@@ -481,7 +481,7 @@ static int remind(struct fixture *f, const char *rule, vg_usec_t due, int mark)
         struct incident inc;
         assert_int_equal(store_begin(f->s, &tx), 0);
         assert_int_equal(store_incident_get(tx, f->key, &inc), 0);
-        int r = case_obligation_remind(tx, &clock, T0 + 300 * S, inc.id, rule, due, mark);
+        int r = case_obligation_remind(tx, &clock, T0 + 300 * S, inc.id, rule, due, mark, 0);
         incident_fini(&inc);
         return store_finish(tx, r);
 }
@@ -542,6 +542,9 @@ static void clock_groups_remind_once(void **state)
         assert_true(put_obligation(tx, inc.id, "gone", "NIS2-CUST", "tenant") >
                     0); /* not the provider's */
         assert_true(put_obligation_due(tx, inc.id, "", "NIS2-CUST", "provider", due + S) > 0);
+        /* One whose clock has not started: last in the list, in no group. */
+        assert_true(put_obligation_due(tx, inc.id, "nodue", "NIS2-CUST", "provider",
+                                       VG_TIME_UNSET) > 0);
         incident_fini(&inc);
         assert_int_equal(store_commit(tx), 0);
 
@@ -585,6 +588,22 @@ static void clock_groups_remind_once(void **state)
                                   "3 tenants%' AND "
                                   "body LIKE '%Still open for: globex, ghost, late%'"),
                          2);
+        /* A clock queued per obligation before the groups: that one alone. */
+        {
+                static const struct actor clock = {
+                        .user_id = 0, .name = "system", .request_id = NULL};
+                assert_int_equal(store_begin(f->s, &tx), 0);
+                assert_int_equal(store_incident_get(tx, f->key, &inc), 0);
+                int r = case_obligation_remind(tx, &clock, T0 + 300 * S, inc.id, "NIS2-CUST", due,
+                                               90, ids[1]);
+                incident_fini(&inc);
+                assert_int_equal(store_finish(tx, r), 0);
+        }
+        assert_int_equal(
+                count(f, "SELECT count(*) FROM outbox WHERE subject LIKE "
+                         "'[Vigil] 90% of the time used: NIS2-CUST for globex on %' AND body LIKE "
+                         "'%vigil obligations sent %'"),
+                2);
         /* The provider's own, ending a second later, is its own group. */
         assert_int_equal(remind(f, "NIS2-CUST", due + S, 100), 0);
         assert_int_equal(
