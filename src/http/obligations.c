@@ -142,6 +142,27 @@ static const struct page_sort due_sorts[] = {{"due", true}, {"-due", true}, {NUL
 static const char *const due_statuses[] = {"open",      "sent",           "waived",
                                            "withdrawn", "cannot_compute", NULL};
 
+/* ?status as one of due_statuses, into *status (left as it is when the
+ * query has none); any (when allowed) is NULL, every status. */
+static void status_param(struct request *req, bool allow_any, const char **status)
+{
+        const char *v = request_query(req, "status");
+        if (!v)
+                return;
+        if (allow_any && strcmp(v, "any") == 0) {
+                *status = NULL;
+                return;
+        }
+        for (size_t i = 0; due_statuses[i]; i++)
+                if (strcmp(due_statuses[i], v) == 0) {
+                        *status = due_statuses[i];
+                        return;
+                }
+        fielderr_add(&req->errors, "status",
+                     "must be %sopen, sent, waived, withdrawn or cannot_compute",
+                     allow_any ? "any, " : "");
+}
+
 /* A page of obligations by due time (?sort=due or -due, ?limit,
  * ?cursor): its cursor into f. 0, or -VG_EVALIDATION with the errors
  * (any found before, too) in req->errors. */
@@ -172,19 +193,9 @@ static int obligation_list(struct request *req, struct response *resp, struct st
         struct listing l = { .now = req->now, .set = req->rules };
         struct incident inc = { 0 };
         struct obligation_filter f = {.rule = request_query_text(req, "rule", 47)};
-        const char *v_;
         if ((f.tenant = request_query(req, "tenant")) && *f.tenant && !tenant_id_valid(f.tenant))
                 fielderr_add(&req->errors, "tenant", "not a tenant id (empty: the provider's own obligations)");
-        if ((v_ = request_query(req, "status"))) {
-                size_t i;
-                for (i = 0; due_statuses[i] && strcmp(due_statuses[i], v_) != 0; i++)
-                        ;
-                if (due_statuses[i])
-                        f.status = due_statuses[i];
-                else
-                        fielderr_add(&req->errors, "status",
-                                     "must be open, sent, waived, withdrawn or cannot_compute");
-        }
+        status_param(req, false, &f.status);
         int why = request_query_bool(req, "explain");
         if (why < 0 && request_query(req, "explain"))
                 fielderr_add(&req->errors, "explain", "must be true or false");
@@ -578,18 +589,7 @@ int api_obligation_due_list(struct request *req, struct response *resp)
         struct due_list l = { .now = req->now };
         struct obligation_filter f = { .status = "open", .text = request_query_text(req, "q", OBLIGATION_TEXT_MAX),
                                        .rule = request_query_text(req, "rule", 47) };
-        const char *v = request_query(req, "status");
-        if (v && strcmp(v, "any") == 0) {
-                f.status = NULL;
-        } else if (v) {
-                size_t i;
-                for (i = 0; due_statuses[i] && strcmp(due_statuses[i], v) != 0; i++)
-                        ;
-                if (due_statuses[i])
-                        f.status = due_statuses[i];
-                else
-                        fielderr_add(&req->errors, "status", "must be any, open, sent, waived, withdrawn or cannot_compute");
-        }
+        status_param(req, true, &f.status);
         if ((f.tenant = request_query(req, "tenant")) && !tenant_id_valid(f.tenant))
                 fielderr_add(&req->errors, "tenant", "not a tenant id");
         const char *key = request_query(req, "incident");

@@ -111,6 +111,30 @@ int store_obligation_states(struct store_tx *tx, int64_t incident_id, const char
         return r < 0 ? r : 0;
 }
 
+/* The computed columns, in the order both statements below name them,
+ * from parameter `at` on: rules_version, duty, recipient, citation,
+ * stage, anchor, anchor_at, due_at, computed_at, the computed state,
+ * cannot_compute_reason, deadline_kind, target_at, digest. */
+#define OBLIGATION_COMPUTED 14
+static void bind_computed(struct db_stmt *st, int at, const struct obligation *o,
+                          const char *digest)
+{
+        db_bind_text(st, at, o->rules_version);
+        db_bind_text(st, at + 1, o->duty);
+        db_bind_text(st, at + 2, o->recipient ? o->recipient : "");
+        db_bind_text(st, at + 3, o->citation ? o->citation : "");
+        db_bind_text(st, at + 4, o->stage);
+        db_bind_text(st, at + 5, o->anchor);
+        db_bind_time(st, at + 6, o->anchor_at);
+        db_bind_time(st, at + 7, o->due_at);
+        db_bind_int64(st, at + 8, o->computed_at);
+        db_bind_text(st, at + 9, o->cannot_compute ? "cannot_compute" : "open");
+        db_bind_text(st, at + 10, o->cannot_compute ? o->reason : "");
+        db_bind_text(st, at + 11, o->deadline_kind[0] ? o->deadline_kind : "fixed");
+        db_bind_time(st, at + 12, o->target_at);
+        db_bind_text(st, at + 13, digest);
+}
+
 /* A row new to the incident; -VG_ECONFLICT when it is there after all. */
 static int obligation_insert(struct store_tx *tx, struct obligation *o, const char *digest)
 {
@@ -128,20 +152,7 @@ static int obligation_insert(struct store_tx *tx, struct obligation *o, const ch
         db_bind_int64(st, 1, o->incident_id);
         db_bind_text(st, 2, o->tenant);
         db_bind_text(st, 3, o->rule_id);
-        db_bind_text(st, 4, o->rules_version);
-        db_bind_text(st, 5, o->duty);
-        db_bind_text(st, 6, o->recipient ? o->recipient : "");
-        db_bind_text(st, 7, o->citation ? o->citation : "");
-        db_bind_text(st, 8, o->stage);
-        db_bind_text(st, 9, o->anchor);
-        db_bind_time(st, 10, o->anchor_at);
-        db_bind_time(st, 11, o->due_at);
-        db_bind_int64(st, 12, o->computed_at);
-        db_bind_text(st, 13, o->status);
-        db_bind_text(st, 14, o->cannot_compute ? o->reason : "");
-        db_bind_text(st, 15, o->deadline_kind[0] ? o->deadline_kind : "fixed");
-        db_bind_time(st, 16, o->target_at);
-        db_bind_text(st, 17, digest);
+        bind_computed(st, 4, o, digest);
         return conflict_of(db_insert_id(st, &o->id));
 }
 
@@ -160,21 +171,8 @@ static int obligation_update(struct store_tx *tx, const struct obligation *o, co
                 &st);
         if (r < 0)
                 return r;
-        db_bind_text(st, 1, o->rules_version);
-        db_bind_text(st, 2, o->duty);
-        db_bind_text(st, 3, o->recipient ? o->recipient : "");
-        db_bind_text(st, 4, o->citation ? o->citation : "");
-        db_bind_text(st, 5, o->stage);
-        db_bind_text(st, 6, o->anchor);
-        db_bind_time(st, 7, o->anchor_at);
-        db_bind_time(st, 8, o->due_at);
-        db_bind_int64(st, 9, o->computed_at);
-        db_bind_text(st, 10, o->cannot_compute ? "cannot_compute" : "open");
-        db_bind_text(st, 11, o->cannot_compute ? o->reason : "");
-        db_bind_text(st, 12, o->deadline_kind[0] ? o->deadline_kind : "fixed");
-        db_bind_time(st, 13, o->target_at);
-        db_bind_text(st, 14, digest);
-        db_bind_int64(st, 15, o->id);
+        bind_computed(st, 1, o, digest);
+        db_bind_int64(st, 1 + OBLIGATION_COMPUTED, o->id);
         return db_exec_one(st, -VG_ENOTFOUND);
 }
 

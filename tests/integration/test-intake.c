@@ -777,6 +777,17 @@ static void quiet_repeats_are_answered_before_their_commit(void **state)
         assert_int_equal(metric_value(&S, "vigil_intake_quiet_requests_total") - q0, 20);
 }
 
+/* Alert "Crash" of instance i<i>, posted. */
+static long post_crash_alert(int i)
+{
+        char body[256];
+        snprintf(body, sizeof body,
+                 "[{\"labels\":{\"alertname\":\"Crash\",\"service\":\"crash\",\"instance\":\"i%d\"}"
+                 "}]",
+                 i);
+        return post_alerts(body);
+}
+
 /* Killed right after repeats answered from memory: every alert answered
  * 2xx is there after the restart, one open episode each; what a crash
  * may lose is the count of the last commit window, and the alerts go on
@@ -784,23 +795,12 @@ static void quiet_repeats_are_answered_before_their_commit(void **state)
 static void killed_after_quiet_repeats_keeps_every_alert(void **state)
 {
         (void)state;
-        char body[256];
-        for (int i = 0; i < 40; i++) {
-                snprintf(body, sizeof body,
-                         "[{\"labels\":{\"alertname\":\"Crash\",\"service\":\"crash\",\"instance\":"
-                         "\"i%d\"}}]",
-                         i);
-                assert_int_equal(post_alerts(body), 200);
-        }
+        for (int i = 0; i < 40; i++)
+                assert_int_equal(post_crash_alert(i), 200);
         long q0 = metric_value(&S, "vigil_intake_quiet_requests_total");
         for (int round = 0; round < 10; round++)
-                for (int i = 0; i < 40; i++) {
-                        snprintf(body, sizeof body,
-                                 "[{\"labels\":{\"alertname\":\"Crash\",\"service\":\"crash\","
-                                 "\"instance\":\"i%d\"}}]",
-                                 i);
-                        assert_int_equal(post_alerts(body), 200);
-                }
+                for (int i = 0; i < 40; i++)
+                        assert_int_equal(post_crash_alert(i), 200);
         assert_int_equal(metric_value(&S, "vigil_intake_quiet_requests_total") - q0, 400);
         server_kill(&S);
         server_restart(&S);
@@ -813,9 +813,7 @@ static void killed_after_quiet_repeats_keeps_every_alert(void **state)
         assert_int_equal(counted, 40);
         /* After the restart the first repeat of each is committed before
          * its answer (nothing is known in memory yet), in the same episode. */
-        assert_int_equal(post_alerts("[{\"labels\":{\"alertname\":\"Crash\",\"service\":\"crash\","
-                                     "\"instance\":\"i0\"}}]"),
-                         200);
+        assert_int_equal(post_crash_alert(0), 200);
         assert_int_equal(db_count(&S, "alerts", "json_extract(labels, '$.alertname') = 'Crash'"),
                          40);
         assert_int_equal(metric_value(&S, "vigil_intake_quiet_requests_total"), 0);
